@@ -1,0 +1,6 @@
+import type { Context } from '../context.js';
+import { RadarError } from '../errors.js';
+
+export function run(_ctx: Context): number {
+  throw new RadarError('radar demo is being built in this change');
+}

@@ -1,0 +1,90 @@
+import { readFileSync, existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { z } from 'zod';
+import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
+import { configSchema, type RadarConfig } from './schema.js';
+import { UsageError } from '../errors.js';
+
+export interface ConfigValidation {
+  config?: RadarConfig;
+  errors: string[];
+}
+
+/** `tokens.buckets[1].match` from zod's path array. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else out += out ? `.${String(part)}` : String(part);
+  }
+  return out || '(root)';
+}
+
+/** Pure: validate parsed JSON, listing every problem with its dot-path. */
+export function validateConfig(json: unknown): ConfigValidation {
+  const parsed = configSchema.safeParse(json);
+  if (parsed.success) return { config: parsed.data, errors: [] };
+  return { errors: parsed.error.issues.map((issue: z.core.$ZodIssue) => describeIssue(issue)) };
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const path = formatPath(issue.path);
+  if (issue.code === 'unrecognized_keys') {
+    return `${path}: unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+  }
+  return `${path}: ${issue.message}`;
+}
+
+export interface LoadedConfig {
+  config: RadarConfig;
+  /** The file it came from, or undefined for built-in defaults. */
+  path: string | undefined;
+}
+
+/**
+ * Which file to read: --config, then RADAR_CONFIG, then ./config/radar.json when present,
+ * else built-in defaults. An explicitly named file that is missing is an error.
+ */
+export function resolveConfigPath(
+  explicit: string | undefined,
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+): { path: string | undefined; explicit: boolean } {
+  const named = explicit ?? env.RADAR_CONFIG;
+  if (named) return { path: resolve(cwd, named), explicit: true };
+  const fallback = resolve(cwd, 'config/radar.json');
+  return { path: existsSync(fallback) ? fallback : undefined, explicit: false };
+}
+
+export function loadConfig(explicit: string | undefined, env: NodeJS.ProcessEnv, cwd: string): LoadedConfig {
+  const { path } = resolveConfigPath(explicit, env, cwd);
+  if (!path) return { config: configSchema.parse({}), path: undefined };
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(
+      code === 'ENOENT' ? `config file not found: ${path}` : `cannot read config ${path}: ${code ?? error}`,
+    );
+  }
+  // JSON with comments, so the starter config written by `radar init` can explain itself.
+  const parseErrors: ParseError[] = [];
+  const json: unknown = parseJsonc(text, parseErrors, { allowTrailingComma: true });
+  if (parseErrors.length > 0) {
+    throw new UsageError(
+      `config ${path} is not valid JSON:`,
+      parseErrors.map((e) => `${lineColumn(text, e.offset)}: ${printParseErrorCode(e.error)}`),
+    );
+  }
+  const { config, errors } = validateConfig(json);
+  if (!config) {
+    throw new UsageError(`invalid config ${path} (${errors.length} problem${errors.length > 1 ? 's' : ''}):`, errors);
+  }
+  return { config, path };
+}
+
+function lineColumn(text: string, offset: number): string {
+  const before = text.slice(0, offset).split('\n');
+  return `line ${before.length}, column ${(before.at(-1)?.length ?? 0) + 1}`;
+}

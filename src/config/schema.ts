@@ -1,0 +1,189 @@
+import { z } from 'zod';
+
+/**
+ * The whole configuration, with defaults and descriptions. radar works with no config file at
+ * all: every field has a default. `config/radar.schema.json` is generated from this schema.
+ */
+
+const bucketRule = z
+  .object({
+    match: z
+      .string()
+      .min(1)
+      .describe('Glob matched against the log file path (a pattern without "/" matches the file name)'),
+    bucket: z.string().min(1).describe('Bucket name for token events from matching files'),
+  })
+  .strict();
+
+const weekday = z.enum([
+  'monday',
+  'tuesday',
+  'wednesday',
+  'thursday',
+  'friday',
+  'saturday',
+  'sunday',
+]);
+
+const checkpoint = z
+  .object({
+    day: weekday.describe('From the start of this weekday on, the checkpoint applies'),
+    below: z
+      .number()
+      .min(0)
+      .max(100)
+      .optional()
+      .describe('Used % under this by that day means: burn harder (verdict "under")'),
+    above: z
+      .number()
+      .min(0)
+      .max(100)
+      .optional()
+      .describe('Used % over this by that day means: slow down (verdict "over")'),
+  })
+  .strict();
+
+const provider = z
+  .object({
+    name: z.string().min(1).describe('Provider (account) name, e.g. "codex" or "claude-work"'),
+    agent: z.enum(['codex', 'claude']).describe('Which agent family this quota belongs to'),
+    weeklyTokens: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe('Weekly token quota, used when no better source of "used %" is available'),
+    usageCommand: z
+      .string()
+      .optional()
+      .describe(
+        'External command printing usage JSON, e.g. "codexbar usage --provider codex --format json"',
+      ),
+    usagePath: z
+      .string()
+      .default('usage.secondary.usedPercent')
+      .describe('Dot-path to the weekly used percent in the usage command output'),
+    resetsAtPath: z
+      .string()
+      .default('usage.secondary.resetsAt')
+      .describe('Dot-path to the weekly reset time in the usage command output'),
+    rolloutRateLimits: z
+      .boolean()
+      .default(true)
+      .describe('Use rate_limits windows from ingested Codex rollouts (codex providers only)'),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    $schema: z.string().optional(),
+    timezone: z
+      .string()
+      .optional()
+      .describe('IANA time zone for days and weeks (default: the machine zone)'),
+    weekStart: weekday.default('monday').describe('First day of a reporting and budget week'),
+    logging: z
+      .object({
+        level: z
+          .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+          .default('warn')
+          .describe('Log level on stderr'),
+        file: z.string().optional().describe('Also write JSON logs to this file'),
+      })
+      .strict()
+      .prefault({}),
+    tokens: z
+      .object({
+        paths: z
+          .array(z.string())
+          .optional()
+          .describe(
+            'Default paths for `radar ingest` (default: Codex sessions and archived_sessions, Claude projects)',
+          ),
+        buckets: z
+          .array(bucketRule)
+          .default([])
+          .describe('Bucket rules, first match wins; default bucket is the file name stem'),
+      })
+      .strict()
+      .prefault({}),
+    budget: z
+      .object({
+        providers: z
+          .array(provider)
+          .prefault([
+            { name: 'codex', agent: 'codex' },
+            { name: 'claude', agent: 'claude' },
+          ])
+          .describe('Subscriptions whose weekly quota radar paces'),
+        targetBand: z
+          .object({
+            min: z.number().min(0).max(100).default(80),
+            max: z.number().min(0).max(100).default(100),
+          })
+          .strict()
+          .prefault({})
+          .describe('Share of the weekly quota to have used by the reset'),
+        checkpoints: z
+          .array(checkpoint)
+          .prefault([
+            { day: 'wednesday', below: 30 },
+            { day: 'friday', above: 90 },
+          ])
+          .describe('Rules of thumb checked from a weekday on'),
+        commandTimeoutMs: z
+          .number()
+          .int()
+          .positive()
+          .default(10_000)
+          .describe('Time limit for an external usage command'),
+      })
+      .strict()
+      .prefault({}),
+    watch: z
+      .object({
+        authors: z.array(z.string().min(1)).default([]).describe('Logins whose open PRs form the queue'),
+        repos: z
+          .array(z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'expected "owner/name"'))
+          .default([])
+          .describe('Repositories whose open PRs are all watched'),
+        ignore: z
+          .array(z.string().min(1))
+          .default([])
+          .describe('Repositories never watched; globs allowed ("some-org/*")'),
+        includeDrafts: z.boolean().default(false).describe('Watch draft PRs too'),
+      })
+      .strict()
+      .prefault({}),
+    scan: z
+      .object({
+        pageSize: z.number().int().min(1).max(100).default(50).describe('PRs per GraphQL request'),
+        rateLimitReserve: z
+          .number()
+          .int()
+          .min(0)
+          .default(200)
+          .describe('Stop a scan early when remaining GraphQL points fall below this'),
+        commentsPerPr: z.number().int().min(0).max(100).default(10),
+        reviewsPerPr: z.number().int().min(0).max(100).default(20),
+        checksPerPr: z.number().int().min(0).max(100).default(50),
+      })
+      .strict()
+      .prefault({}),
+    agents: z
+      .object({
+        codex: z.object({ command: z.string().default('codex') }).strict().prefault({}),
+        claude: z
+          .object({ command: z.string().default('claude') })
+          .strict()
+          .prefault({}),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+export type RadarConfig = z.infer<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
+export type ProviderConfig = RadarConfig['budget']['providers'][number];
+export type Weekday = z.infer<typeof weekday>;

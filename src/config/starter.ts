@@ -1,0 +1,62 @@
+/** The commented starter config written by `radar init` (JSON with comments). */
+export const STARTER_CONFIG = `{
+  // JSON Schema for editor completion and checks.
+  "$schema": "./radar.schema.json",
+
+  // IANA time zone for days and weeks in reports and budget (default: the machine zone).
+  // "timezone": "Europe/Berlin",
+  "weekStart": "monday",
+
+  "logging": {
+    // Log level on stderr: fatal, error, warn, info, debug, trace, silent.
+    "level": "warn"
+    // "file": "ledgers/radar.log"   // also write JSON logs here
+  },
+
+  "tokens": {
+    // Folders or files \`radar ingest\` reads when given no path
+    // (default: $CODEX_HOME/sessions, $CODEX_HOME/archived_sessions, $CLAUDE_CONFIG_DIR/projects).
+    // "paths": ["~/.codex/bounty-radar"],
+
+    // Bucket rules, first match wins. A pattern without "/" matches the file name.
+    // Default bucket: the file name without folders, extensions and trailing dates/numbers.
+    "buckets": [
+      { "match": "*doctor*", "bucket": "doctor" }
+    ]
+  },
+
+  "budget": {
+    // Weekly quotas to pace. Sources of "used %", best first: Codex rollout rate_limits,
+    // usageCommand, then the ledger's weekly total against weeklyTokens.
+    "providers": [
+      { "name": "codex", "agent": "codex" },
+      { "name": "claude", "agent": "claude" }
+      // { "name": "codex", "agent": "codex", "usageCommand": "codexbar usage --provider codex --format json" }
+      // { "name": "claude", "agent": "claude", "weeklyTokens": 50000000 }
+    ],
+    // Share of the weekly quota to have used by the reset.
+    "targetBand": { "min": 80, "max": 100 },
+    // Under 30% by Wednesday: burn harder. Over 90% by Friday: slow down.
+    "checkpoints": [
+      { "day": "wednesday", "below": 30 },
+      { "day": "friday", "above": 90 }
+    ]
+  },
+
+  "watch": {
+    // Logins whose open PRs (across all repositories) form the queue.
+    "authors": [],
+    // Repositories whose open PRs are all watched ("owner/name").
+    "repos": [],
+    // Repositories never watched; globs allowed ("some-org/*").
+    "ignore": [],
+    "includeDrafts": false
+  },
+
+  "scan": {
+    // PRs per GraphQL request, and the rate-limit points to keep in reserve.
+    "pageSize": 50,
+    "rateLimitReserve": 200
+  }
+}
+`;

@@ -1,0 +1,75 @@
+import type { Logger } from 'pino';
+import type { RadarConfig } from './config/schema.js';
+import type { Db } from './ledger/open.js';
+import type { LogLevel } from './logging.js';
+
+/** Options every command accepts (commander's optsWithGlobals()). */
+export interface GlobalOptions {
+  config?: string;
+  ledger?: string;
+  json?: boolean;
+  verbose?: boolean;
+  logLevel?: LogLevel;
+  color?: boolean;
+}
+
+/**
+ * Everything a command needs from the outside world, resolved once. The clock and environment
+ * are here so commands never read them deep inside the core.
+ */
+export interface Context {
+  readonly options: GlobalOptions;
+  readonly env: NodeJS.ProcessEnv;
+  readonly cwd: string;
+  readonly now: () => Date;
+  readonly stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  readonly color: boolean;
+  readonly json: boolean;
+  config(): RadarConfig;
+  configPath(): string | undefined;
+  ledgerPath(): string;
+  /** Opens the ledger once, creating it and its folder when missing. */
+  ledger(): Db;
+  logger(): Logger;
+  /** Close what was opened. */
+  close(): void;
+}
+
+export async function createContext(options: GlobalOptions): Promise<Context> {
+  const [{ loadConfig }, { openLedger, resolveLedgerPath }, { createLogger }] = await Promise.all([
+    import('./config/load.js'),
+    import('./ledger/open.js'),
+    import('./logging.js'),
+  ]);
+  const env = process.env;
+  const cwd = process.cwd();
+  let loaded: ReturnType<typeof loadConfig> | undefined;
+  let db: Db | undefined;
+  let logger: Logger | undefined;
+  const config = () => (loaded ??= loadConfig(options.config, env, cwd)).config;
+  const color = options.color !== false && !env.NO_COLOR && Boolean(process.stdout.isTTY);
+  return {
+    options,
+    env,
+    cwd,
+    now: () => new Date(),
+    stdout: process.stdout,
+    stderr: process.stderr,
+    color,
+    json: Boolean(options.json),
+    config,
+    configPath: () => (loaded ??= loadConfig(options.config, env, cwd)).path,
+    ledgerPath: () => resolveLedgerPath(options.ledger, env, cwd),
+    ledger: () => (db ??= openLedger(resolveLedgerPath(options.ledger, env, cwd))),
+    logger: () =>
+      (logger ??= createLogger({
+        level: options.logLevel ?? (options.verbose ? 'info' : config().logging.level),
+        file: config().logging.file,
+      })),
+    close: () => {
+      db?.close();
+      db = undefined;
+    },
+  };
+}

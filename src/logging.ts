@@ -1,0 +1,67 @@
+import pino, { type Logger, type LevelWithSilent, type StreamEntry } from 'pino';
+
+/** Paths pino blanks out wherever they appear in a log record: tokens never reach a log. */
+export const REDACT_PATHS = [
+  'token',
+  'githubToken',
+  'authorization',
+  'headers.authorization',
+  'request.headers.authorization',
+  '*.token',
+  '*.authorization',
+  '*.apiKey',
+  'env.GITHUB_TOKEN',
+  'env.GH_TOKEN',
+  'env.OPENAI_API_KEY',
+  'env.ANTHROPIC_API_KEY',
+];
+
+/** Strings that look like credentials are masked inside free-text messages too. */
+const SECRET_PATTERN =
+  /\b(gh[pousr]_[A-Za-z0-9]{16,}|github_pat_[A-Za-z0-9_]{20,}|sk-(?:ant-)?[A-Za-z0-9_-]{16,})\b/g;
+
+export function redactSecrets(text: string): string {
+  return text.replace(SECRET_PATTERN, '[REDACTED]');
+}
+
+export type LogLevel = LevelWithSilent;
+
+export interface LoggerOptions {
+  level: LogLevel;
+  /** Optional JSON log file, written in addition to stderr. */
+  file?: string | undefined;
+}
+
+/**
+ * pino to stderr (quiet by default: warnings and errors only), plus an optional JSON file.
+ * This module is imported lazily (by context.ts) so `radar --help` does not pay for pino.
+ */
+export function createLogger(options: LoggerOptions): Logger {
+  const streams: StreamEntry[] = [];
+  if (options.level !== 'silent') {
+    streams.push({ level: options.level, stream: pino.destination({ fd: 2, sync: true }) });
+  }
+  // The log file records at least `info`, whatever stderr shows.
+  const fileLevel = options.level === 'silent' || pino.levels.values[options.level]! > 30 ? 'info' : options.level;
+  if (options.file) {
+    streams.push({
+      level: fileLevel,
+      stream: pino.destination({ dest: options.file, mkdir: true, sync: true }),
+    });
+  }
+  const level = options.file ? fileLevel : options.level;
+  return pino(
+    {
+      level,
+      base: undefined,
+      redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
+      hooks: {
+        logMethod(args: unknown[], method: (...a: unknown[]) => void) {
+          const masked = args.map((a) => (typeof a === 'string' ? redactSecrets(a) : a));
+          method.apply(this, masked);
+        },
+      },
+    },
+    pino.multistream(streams),
+  );
+}

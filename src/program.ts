@@ -1,0 +1,149 @@
+/**
+ * commander wiring only: parse argv, lazily import the command, map errors to exit codes.
+ * Nothing heavy is imported at start-up so `radar --help` stays as fast as node itself.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import type { Context, GlobalOptions } from './context.js';
+
+// Each command module exports run(ctx, ...commander action arguments).
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Action = (ctx: Context, ...args: any[]) => Promise<number | void> | number | void;
+
+const EXIT_CODES_HELP = `
+Exit codes:
+  0   ok
+  1   failure
+  2   bad usage or configuration
+  3   PRs to escalate were found (scan --fail-on-flag)
+  75  another radar scan holds the lock (try again later)`;
+
+/** Runs a lazily imported command with a context and the top-level error mapping. */
+function lazy(load: () => Promise<{ run: Action }>) {
+  return async (...args: unknown[]) => {
+    const command = args[args.length - 1] as Command;
+    const options = command.optsWithGlobals<GlobalOptions>();
+    const { createContext } = await import('./context.js');
+    const ctx = await createContext(options);
+    try {
+      const mod = await load();
+      const code = await mod.run(ctx, ...args.slice(0, -1));
+      process.exitCode = typeof code === 'number' ? code : 0;
+    } finally {
+      ctx.close();
+    }
+  };
+}
+
+export function buildProgram(): Command {
+  const program = new Command('radar')
+    .description(
+      'Watch your open PR queue cheaply, escalate only flagged PRs to agents, and audit every token.',
+    )
+    .version(process.env.npm_package_version ?? '0.1.0', '-V, --version')
+    .option('-c, --config <path>', 'config file (env RADAR_CONFIG; default ./config/radar.json if present)')
+    .option('-l, --ledger <path>', 'SQLite ledger (env RADAR_LEDGER; default ./ledgers/radar.db)')
+    .option('--json', 'machine-readable JSON on stdout')
+    .option('-v, --verbose', 'log progress to stderr (same as --log-level info)')
+    .addOption(
+      new Option('--log-level <level>', 'log level on stderr').choices([
+        'fatal',
+        'error',
+        'warn',
+        'info',
+        'debug',
+        'trace',
+        'silent',
+      ]),
+    )
+    .option('--no-color', 'plain output without colour (also honours NO_COLOR)')
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText('after', EXIT_CODES_HELP);
+
+  program
+    .command('demo')
+    .description('run radar on a built-in demo (no GitHub account, no network): ingest a sample log corpus into a temporary ledger, then report tokens and budget')
+    .option('--keep', 'keep the temporary ledger and print its path')
+    .action(lazy(() => import('./commands/demo.js')));
+
+  program
+    .command('init')
+    .description('write a commented starter config (default ./config/radar.json)')
+    .argument('[path]', 'where to write it')
+    .option('-f, --force', 'overwrite an existing file')
+    .action(lazy(() => import('./commands/init.js')));
+
+  program
+    .command('doctor')
+    .description('cheap state checks that never start a model session: config, ledger, logs, agent CLIs, GitHub token')
+    .option('--offline', 'skip the GitHub network check')
+    .action(lazy(() => import('./commands/doctor.js')));
+
+  program
+    .command('ingest')
+    .description('parse agent token markers from log files into the ledger (default: Codex and Claude log folders)')
+    .argument('[paths...]', 'files or folders (recursive)')
+    .option('-b, --bucket <name>', 'put every event of this run in this bucket')
+    .action(lazy(() => import('./commands/ingest.js')));
+
+  const report = program.command('report').description('reports from the ledger');
+  report
+    .command('tokens')
+    .description('where the tokens went')
+    .addOption(
+      new Option('--by <dimension>', 'group rows by')
+        .choices(['bucket', 'day', 'week', 'month', 'agent', 'model', 'file', 'repo', 'pr'])
+        .default('bucket'),
+    )
+    .option('--since <date>', 'only events at or after this date/time (ISO, in --tz)')
+    .option('--until <date>', 'only events before this date/time (ISO, in --tz)')
+    .option('--tz <zone>', 'IANA time zone for days and weeks (default: config timezone, else the machine zone)')
+    .option('--csv', 'print the rows as CSV')
+    .action(lazy(() => import('./commands/report-tokens.js')));
+
+  program
+    .command('budget')
+    .description('weekly quota pace per provider: used %, expected %, verdict, reset time, source')
+    .action(lazy(() => import('./commands/budget.js')));
+
+  program
+    .command('scan')
+    .description('poll the PR queue from GitHub into the ledger (run it from cron)')
+    .option('--fail-on-flag', 'exit 3 when PRs to escalate were found')
+    .action(lazy(() => import('./commands/scan.js')));
+
+  program
+    .command('queue')
+    .description('the watched PRs as last scanned')
+    .option('--repo <owner/name>', 'only this repository')
+    .option('--author <login>', 'only PRs by this author')
+    .addOption(new Option('--state <state>', 'only PRs in this state').choices(['open', 'closed', 'merged', 'all']).default('open'))
+    .action(lazy(() => import('./commands/queue.js')));
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  program.exitOverride();
+  try {
+    await program.parseAsync(argv);
+    return Number(process.exitCode ?? 0);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
+      return 2; // commander already printed the message
+    }
+    const { RadarError } = await import('./errors.js');
+    const { redactSecrets } = await import('./logging.js');
+    if (error instanceof RadarError) {
+      process.stderr.write(`radar: ${redactSecrets(error.message)}\n`);
+      for (const line of error.details) process.stderr.write(`  ${redactSecrets(line)}\n`);
+      return error.exitCode;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`radar: unexpected error: ${redactSecrets(message)}\n`);
+    if (process.env.RADAR_DEBUG && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+    return 1;
+  }
+}
+

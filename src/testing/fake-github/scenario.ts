@@ -1,0 +1,119 @@
+/**
+ * The data a fake GitHub serves: plain objects close to GitHub's own shapes, so tests read like
+ * the queues they describe. Tests may mutate a running server's scenario between scans.
+ */
+
+export type CheckStatus = 'QUEUED' | 'IN_PROGRESS' | 'COMPLETED' | 'WAITING' | 'PENDING' | 'REQUESTED';
+export type CheckConclusion =
+  | 'SUCCESS'
+  | 'FAILURE'
+  | 'NEUTRAL'
+  | 'CANCELLED'
+  | 'TIMED_OUT'
+  | 'ACTION_REQUIRED'
+  | 'SKIPPED'
+  | 'STALE'
+  | 'STARTUP_FAILURE';
+export type StatusState = 'SUCCESS' | 'FAILURE' | 'ERROR' | 'PENDING' | 'EXPECTED';
+export type AuthorAssociation =
+  | 'OWNER'
+  | 'MEMBER'
+  | 'COLLABORATOR'
+  | 'CONTRIBUTOR'
+  | 'FIRST_TIME_CONTRIBUTOR'
+  | 'FIRST_TIMER'
+  | 'MANNEQUIN'
+  | 'NONE';
+
+export type FakeCheck =
+  | { kind: 'check_run'; name: string; status: CheckStatus; conclusion: CheckConclusion | null }
+  | { kind: 'status'; context: string; state: StatusState };
+
+export interface FakeReview {
+  author: string;
+  authorAssociation: AuthorAssociation;
+  state: 'APPROVED' | 'CHANGES_REQUESTED' | 'COMMENTED' | 'DISMISSED' | 'PENDING';
+  submittedAt: string;
+  body?: string;
+}
+
+export interface FakeComment {
+  author: string;
+  authorAssociation: AuthorAssociation;
+  body: string;
+  createdAt: string;
+}
+
+export interface FakePullRequest {
+  /** "owner/name" */
+  repo: string;
+  number: number;
+  title: string;
+  body?: string;
+  author: string;
+  state: 'OPEN' | 'CLOSED' | 'MERGED';
+  isDraft?: boolean;
+  headSha: string;
+  mergeable: 'MERGEABLE' | 'CONFLICTING' | 'UNKNOWN';
+  mergeStateStatus?:
+    | 'CLEAN'
+    | 'DIRTY'
+    | 'UNSTABLE'
+    | 'BLOCKED'
+    | 'BEHIND'
+    | 'HAS_HOOKS'
+    | 'UNKNOWN'
+    | 'DRAFT';
+  reviewDecision: 'APPROVED' | 'CHANGES_REQUESTED' | 'REVIEW_REQUIRED' | null;
+  checks: FakeCheck[];
+  reviews: FakeReview[];
+  comments: FakeComment[];
+  additions: number;
+  deletions: number;
+  changedFiles: number;
+  createdAt: string;
+  updatedAt: string;
+  lastEditedAt?: string | null;
+  closedAt?: string | null;
+  mergedAt?: string | null;
+}
+
+export interface FakeRepository {
+  /** "owner/name" */
+  nameWithOwner: string;
+  archived?: boolean;
+}
+
+export interface FakeScenario {
+  /** The login the valid token belongs to. */
+  viewer: string;
+  /** Tokens the server accepts; any other token gets 401 Bad credentials. */
+  tokens: string[];
+  /** Sent back in X-OAuth-Scopes. */
+  scopes: string[];
+  repositories?: FakeRepository[];
+  pullRequests: FakePullRequest[];
+  /** GraphQL primary rate limit state (points). */
+  rateLimit?: { limit: number; remaining: number; resetAt: string };
+}
+
+/** Faults injected on demand; each applies to the next `times` matching requests. */
+export type FakeFault =
+  | { kind: 'status'; status: 500 | 502 | 503; times?: number; on?: 'graphql' | 'rest' | 'any' }
+  | { kind: 'secondary-rate-limit'; retryAfterSeconds: number; times?: number; on?: 'graphql' | 'rest' | 'any' }
+  | { kind: 'primary-exhausted'; times?: number; on?: 'graphql' | 'rest' | 'any' }
+  | { kind: 'malformed-body'; times?: number; on?: 'graphql' | 'rest' | 'any' }
+  | { kind: 'slow'; delayMs: number; times?: number; on?: 'graphql' | 'rest' | 'any' }
+  | { kind: 'connection-reset'; times?: number; on?: 'graphql' | 'rest' | 'any' };
+
+export interface FakeStats {
+  requests: number;
+  graphqlRequests: number;
+  restRequests: number;
+  /** GraphQL rate-limit points charged (GitHub's documented cost formula). */
+  points: number;
+  /** Requests answered with a fault. */
+  faults: number;
+  /** Per request: method, path, status, points. */
+  log: { method: string; path: string; status: number; points: number }[];
+}
