@@ -42,7 +42,8 @@ export function createLogger(options: LoggerOptions): Logger {
     streams.push({ level: options.level, stream: pino.destination({ fd: 2, sync: true }) });
   }
   // The log file records at least `info`, whatever stderr shows.
-  const fileLevel = options.level === 'silent' || pino.levels.values[options.level]! > 30 ? 'info' : options.level;
+  const fileLevel =
+    options.level === 'silent' || pino.levels.values[options.level]! > 30 ? 'info' : options.level;
   if (options.file) {
     streams.push({
       level: fileLevel,

@@ -18,13 +18,15 @@ Exit codes:
   75  another radar scan holds the lock (try again later)`;
 
 /** Runs a lazily imported command with a context and the top-level error mapping. */
-function lazy(load: () => Promise<{ run: Action }>) {
+function lazy(load: () => Promise<{ run: Action }>, { needsConfig = true } = {}) {
   return async (...args: unknown[]) => {
     const command = args[args.length - 1] as Command;
     const options = command.optsWithGlobals<GlobalOptions>();
     const { createContext } = await import('./context.js');
     const ctx = await createContext(options);
     try {
+      // Validate the config before doing anything, so a bad config never half-runs a command.
+      if (needsConfig) ctx.config();
       const mod = await load();
       const code = await mod.run(ctx, ...args.slice(0, -1));
       process.exitCode = typeof code === 'number' ? code : 0;
@@ -40,7 +42,10 @@ export function buildProgram(): Command {
       'Watch your open PR queue cheaply, escalate only flagged PRs to agents, and audit every token.',
     )
     .version(process.env.npm_package_version ?? '0.1.0', '-V, --version')
-    .option('-c, --config <path>', 'config file (env RADAR_CONFIG; default ./config/radar.json if present)')
+    .option(
+      '-c, --config <path>',
+      'config file (env RADAR_CONFIG; default ./config/radar.json if present)',
+    )
     .option('-l, --ledger <path>', 'SQLite ledger (env RADAR_LEDGER; default ./ledgers/radar.db)')
     .option('--json', 'machine-readable JSON on stdout')
     .option('-v, --verbose', 'log progress to stderr (same as --log-level info)')
@@ -57,11 +62,14 @@ export function buildProgram(): Command {
     )
     .option('--no-color', 'plain output without colour (also honours NO_COLOR)')
     .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
     .addHelpText('after', EXIT_CODES_HELP);
 
   program
     .command('demo')
-    .description('run radar on a built-in demo (no GitHub account, no network): ingest a sample log corpus into a temporary ledger, then report tokens and budget')
+    .description(
+      'run radar on a built-in demo (no GitHub account, no network): ingest a sample log corpus into a temporary ledger, then report tokens and budget',
+    )
     .option('--keep', 'keep the temporary ledger and print its path')
     .action(lazy(() => import('./commands/demo.js')));
 
@@ -70,17 +78,21 @@ export function buildProgram(): Command {
     .description('write a commented starter config (default ./config/radar.json)')
     .argument('[path]', 'where to write it')
     .option('-f, --force', 'overwrite an existing file')
-    .action(lazy(() => import('./commands/init.js')));
+    .action(lazy(() => import('./commands/init.js'), { needsConfig: false }));
 
   program
     .command('doctor')
-    .description('cheap state checks that never start a model session: config, ledger, logs, agent CLIs, GitHub token')
+    .description(
+      'cheap state checks that never start a model session: config, ledger, logs, agent CLIs, GitHub token',
+    )
     .option('--offline', 'skip the GitHub network check')
-    .action(lazy(() => import('./commands/doctor.js')));
+    .action(lazy(() => import('./commands/doctor.js'), { needsConfig: false }));
 
   program
     .command('ingest')
-    .description('parse agent token markers from log files into the ledger (default: Codex and Claude log folders)')
+    .description(
+      'parse agent token markers from log files into the ledger (default: Codex and Claude log folders)',
+    )
     .argument('[paths...]', 'files or folders (recursive)')
     .option('-b, --bucket <name>', 'put every event of this run in this bucket')
     .action(lazy(() => import('./commands/ingest.js')));
@@ -96,7 +108,10 @@ export function buildProgram(): Command {
     )
     .option('--since <date>', 'only events at or after this date/time (ISO, in --tz)')
     .option('--until <date>', 'only events before this date/time (ISO, in --tz)')
-    .option('--tz <zone>', 'IANA time zone for days and weeks (default: config timezone, else the machine zone)')
+    .option(
+      '--tz <zone>',
+      'IANA time zone for days and weeks (default: config timezone, else the machine zone)',
+    )
     .option('--csv', 'print the rows as CSV')
     .action(lazy(() => import('./commands/report-tokens.js')));
 
@@ -116,7 +131,11 @@ export function buildProgram(): Command {
     .description('the watched PRs as last scanned')
     .option('--repo <owner/name>', 'only this repository')
     .option('--author <login>', 'only PRs by this author')
-    .addOption(new Option('--state <state>', 'only PRs in this state').choices(['open', 'closed', 'merged', 'all']).default('open'))
+    .addOption(
+      new Option('--state <state>', 'only PRs in this state')
+        .choices(['open', 'closed', 'merged', 'all'])
+        .default('open'),
+    )
     .action(lazy(() => import('./commands/queue.js')));
 
   return program;
@@ -124,13 +143,17 @@ export function buildProgram(): Command {
 
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
-  program.exitOverride();
   try {
     await program.parseAsync(argv);
     return Number(process.exitCode ?? 0);
   } catch (error) {
     if (error instanceof CommanderError) {
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
+      if (
+        error.code === 'commander.helpDisplayed' ||
+        error.code === 'commander.version' ||
+        error.code === 'commander.help'
+      )
+        return 0;
       return 2; // commander already printed the message
     }
     const { RadarError } = await import('./errors.js');
@@ -142,8 +165,8 @@ export async function main(argv: string[]): Promise<number> {
     }
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`radar: unexpected error: ${redactSecrets(message)}\n`);
-    if (process.env.RADAR_DEBUG && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+    if (process.env.RADAR_DEBUG && error instanceof Error && error.stack)
+      process.stderr.write(`${error.stack}\n`);
     return 1;
   }
 }
-

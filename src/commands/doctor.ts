@@ -1,6 +1,145 @@
 import type { Context } from '../context.js';
-import { RadarError } from '../errors.js';
+import { RadarError, UsageError, errorMessage } from '../errors.js';
+import { defaultLogFolders } from '../config/paths.js';
+import { commandVersion, findOnPath, folderStatus, type CheckResult } from '../doctor/checks.js';
+import { renderTable } from '../render/table.js';
+import { checkIntegrity } from '../ledger/open.js';
+import { ledgerStats } from '../ledger/stats.js';
 
-export function run(_ctx: Context): number {
-  throw new RadarError('radar doctor is being built in this change');
+interface DoctorOptions {
+  offline?: boolean;
+}
+
+/**
+ * Cheap state checks that never start a model session: the replacement for quota probes that
+ * cost thousands of tokens to print one line.
+ */
+export async function run(ctx: Context, options: DoctorOptions): Promise<number> {
+  const results: CheckResult[] = [];
+  let configOk = true;
+
+  try {
+    const config = ctx.config();
+    const path = ctx.configPath();
+    results.push({
+      name: 'config',
+      status: 'ok',
+      detail: path ? `valid: ${path}` : 'no config file; using built-in defaults',
+    });
+    void config;
+  } catch (error) {
+    configOk = false;
+    const details = error instanceof RadarError ? error.details : [];
+    results.push({
+      name: 'config',
+      status: 'fail',
+      detail: [errorMessage(error), ...details.map((d) => `  ${d}`)].join('\n'),
+      data: { problems: details },
+    });
+  }
+
+  results.push(checkLedger(ctx));
+
+  if (configOk) {
+    const config = ctx.config();
+    for (const folder of defaultLogFolders(config, ctx.env, ctx.cwd)) {
+      const status = folderStatus(folder.path);
+      results.push({
+        name: `logs ${folder.origin}`,
+        status: status === 'found' ? 'ok' : 'warn',
+        detail: status === 'found' ? folder.path : `${status}: ${folder.path}`,
+        data: { path: folder.path, status },
+      });
+    }
+    for (const [agent, settings] of Object.entries(config.agents)) {
+      const path = findOnPath(settings.command, ctx.env);
+      if (!path) {
+        results.push({
+          name: `agent ${agent}`,
+          status: 'warn',
+          detail: `"${settings.command}" not found on PATH`,
+        });
+        continue;
+      }
+      const { version, error } = await commandVersion(path, ctx.env);
+      results.push({
+        name: `agent ${agent}`,
+        status: version ? 'ok' : 'warn',
+        detail: version ? `${version} (${path})` : `${path}: ${error}`,
+        data: { path, version },
+      });
+    }
+  }
+
+  results.push(...(await checkGitHub(ctx, options)));
+
+  const failed = results.filter((r) => r.status === 'fail');
+  if (ctx.json) {
+    ctx.stdout.write(`${JSON.stringify({ ok: failed.length === 0, checks: results }, null, 2)}\n`);
+  } else {
+    const mark = { ok: 'ok', warn: 'warn', fail: 'FAIL' } as const;
+    ctx.stdout.write(
+      renderTable(
+        [{ header: 'check' }, { header: 'status' }, { header: 'detail' }],
+        results.map((r) => [r.name, mark[r.status], r.detail.split('\n')[0] ?? '']),
+      ),
+    );
+    for (const r of results.filter((x) => x.detail.includes('\n'))) {
+      ctx.stdout.write(`\n${r.name}:\n${r.detail}\n`);
+    }
+    const warned = results.filter((r) => r.status === 'warn').length;
+    ctx.stdout.write(
+      failed.length === 0
+        ? `\nno failures${warned ? ` (${warned} warning${warned > 1 ? 's' : ''})` : ''}\n`
+        : `\n${failed.length} check(s) failed\n`,
+    );
+  }
+  if (!configOk) return 2;
+  return failed.length === 0 ? 0 : 1;
+}
+
+function checkLedger(ctx: Context): CheckResult {
+  const path = ctx.ledgerPath();
+  try {
+    const db = ctx.ledger();
+    const problems = checkIntegrity(db);
+    const stats = ledgerStats(db);
+    if (problems.length !== 1 || problems[0] !== 'ok') {
+      return {
+        name: 'ledger',
+        status: 'fail',
+        detail: `${path}: integrity check failed: ${problems.slice(0, 3).join('; ')}`,
+      };
+    }
+    return {
+      name: 'ledger',
+      status: 'ok',
+      detail: `${path} (schema ${stats.schema}, ${stats.tokenEvents.toLocaleString('en-US')} token events, ${stats.scanRuns} scans)`,
+      data: { path, ...stats },
+    };
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof RadarError) {
+      return { name: 'ledger', status: 'fail', detail: errorMessage(error) };
+    }
+    return { name: 'ledger', status: 'fail', detail: `${path}: ${errorMessage(error)}` };
+  }
+}
+
+/** Token presence always; the network check (token valid, scopes, rate limit) unless --offline. */
+async function checkGitHub(ctx: Context, options: DoctorOptions): Promise<CheckResult[]> {
+  const source = ctx.env.GITHUB_TOKEN ? 'GITHUB_TOKEN' : ctx.env.GH_TOKEN ? 'GH_TOKEN' : undefined;
+  if (!source) {
+    const gh = findOnPath('gh', ctx.env);
+    return [
+      {
+        name: 'github token',
+        status: 'warn',
+        detail: gh
+          ? 'GITHUB_TOKEN/GH_TOKEN not set; radar scan will ask `gh auth token`'
+          : 'no GITHUB_TOKEN or GH_TOKEN, and no gh CLI: radar scan needs one',
+      },
+    ];
+  }
+  void options;
+  return [{ name: 'github token', status: 'ok', detail: `present in ${source}` }];
 }

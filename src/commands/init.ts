@@ -16,6 +16,9 @@ export function run(ctx: Context, path: string | undefined, options: InitOptions
   mkdirSync(dirname(target), { recursive: true });
   writeFileSync(target, STARTER_CONFIG);
   if (ctx.json) ctx.stdout.write(`${JSON.stringify({ written: target })}\n`);
-  else ctx.stdout.write(`wrote ${target}\nedit it, then check it with: radar doctor --config ${target}\n`);
+  else
+    ctx.stdout.write(
+      `wrote ${target}\nedit it, then check it with: radar doctor --config ${target}\n`,
+    );
   return 0;
 }

@@ -56,7 +56,11 @@ export function resolveConfigPath(
   return { path: existsSync(fallback) ? fallback : undefined, explicit: false };
 }
 
-export function loadConfig(explicit: string | undefined, env: NodeJS.ProcessEnv, cwd: string): LoadedConfig {
+export function loadConfig(
+  explicit: string | undefined,
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+): LoadedConfig {
   const { path } = resolveConfigPath(explicit, env, cwd);
   if (!path) return { config: configSchema.parse({}), path: undefined };
   let text: string;
@@ -65,7 +69,9 @@ export function loadConfig(explicit: string | undefined, env: NodeJS.ProcessEnv,
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new UsageError(
-      code === 'ENOENT' ? `config file not found: ${path}` : `cannot read config ${path}: ${code ?? error}`,
+      code === 'ENOENT'
+        ? `config file not found: ${path}`
+        : `cannot read config ${path}: ${code ?? error}`,
     );
   }
   // JSON with comments, so the starter config written by `radar init` can explain itself.
@@ -79,7 +85,10 @@ export function loadConfig(explicit: string | undefined, env: NodeJS.ProcessEnv,
   }
   const { config, errors } = validateConfig(json);
   if (!config) {
-    throw new UsageError(`invalid config ${path} (${errors.length} problem${errors.length > 1 ? 's' : ''}):`, errors);
+    throw new UsageError(
+      `invalid config ${path} (${errors.length} problem${errors.length > 1 ? 's' : ''}):`,
+      errors,
+    );
   }
   return { config, path };
 }

@@ -5,12 +5,23 @@ import { z } from 'zod';
  * all: every field has a default. `config/radar.schema.json` is generated from this schema.
  */
 
+export function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const bucketRule = z
   .object({
     match: z
       .string()
       .min(1)
-      .describe('Glob matched against the log file path (a pattern without "/" matches the file name)'),
+      .describe(
+        'Glob matched against the log file path (a pattern without "/" matches the file name)',
+      ),
     bucket: z.string().min(1).describe('Bucket name for token events from matching files'),
   })
   .strict();
@@ -79,6 +90,7 @@ export const configSchema = z
     $schema: z.string().optional(),
     timezone: z
       .string()
+      .refine(isTimeZone, 'not a known IANA time zone (e.g. "Europe/Berlin")')
       .optional()
       .describe('IANA time zone for days and weeks (default: the machine zone)'),
     weekStart: weekday.default('monday').describe('First day of a reporting and budget week'),
@@ -142,7 +154,10 @@ export const configSchema = z
       .prefault({}),
     watch: z
       .object({
-        authors: z.array(z.string().min(1)).default([]).describe('Logins whose open PRs form the queue'),
+        authors: z
+          .array(z.string().min(1))
+          .default([])
+          .describe('Logins whose open PRs form the queue'),
         repos: z
           .array(z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'expected "owner/name"'))
           .default([])
@@ -172,7 +187,10 @@ export const configSchema = z
       .prefault({}),
     agents: z
       .object({
-        codex: z.object({ command: z.string().default('codex') }).strict().prefault({}),
+        codex: z
+          .object({ command: z.string().default('codex') })
+          .strict()
+          .prefault({}),
         claude: z
           .object({ command: z.string().default('claude') })
           .strict()

@@ -15,7 +15,11 @@ export interface OpenLedgerOptions {
 
 export const DEFAULT_LEDGER = 'ledgers/radar.db';
 
-export function resolveLedgerPath(explicit: string | undefined, env: NodeJS.ProcessEnv, cwd: string): string {
+export function resolveLedgerPath(
+  explicit: string | undefined,
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+): string {
   return resolve(cwd, explicit ?? env.RADAR_LEDGER ?? DEFAULT_LEDGER);
 }
 
@@ -31,12 +35,17 @@ export function openLedger(path: string, options: OpenLedgerOptions = {}): Db {
     try {
       mkdirSync(dirname(path), { recursive: true });
     } catch (error) {
-      throw new UsageError(`cannot create the ledger folder ${dirname(path)}: ${(error as Error).message}`);
+      throw new UsageError(
+        `cannot create the ledger folder ${dirname(path)}: ${(error as Error).message}`,
+      );
     }
   }
   let db: Db;
   try {
-    db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+    db = new Database(path, {
+      readonly: options.readonly ?? false,
+      fileMustExist: options.readonly ?? false,
+    });
     db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
     if (!options.readonly) {
       db.pragma('journal_mode = WAL');
@@ -48,7 +57,9 @@ export function openLedger(path: string, options: OpenLedgerOptions = {}): Db {
     if (error instanceof RadarError) throw error;
     const e = error as { code?: string; message: string };
     if (e.code === 'SQLITE_NOTADB' || e.code === 'SQLITE_CORRUPT') {
-      throw new RadarError(`the ledger ${path} is not a valid radar ledger (${e.message}); nothing was changed`);
+      throw new RadarError(
+        `the ledger ${path} is not a valid radar ledger (${e.message}); nothing was changed`,
+      );
     }
     throw new RadarError(`cannot open the ledger ${path}: ${e.message}`);
   }

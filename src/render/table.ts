@@ -29,8 +29,13 @@ export function bar(value: number, max: number, width: number): string {
   return '█'.repeat(full) + (rest ? ' ▏▎▍▌▋▊▉'[rest]! : '');
 }
 
-export function renderTable(columns: readonly Column[], rows: readonly (readonly string[])[]): string {
-  const cells = rows.map((row) => row.map((cell, i) => truncate(cell, columns[i]?.max ?? Infinity)));
+export function renderTable(
+  columns: readonly Column[],
+  rows: readonly (readonly string[])[],
+): string {
+  const cells = rows.map((row) =>
+    row.map((cell, i) => truncate(cell, columns[i]?.max ?? Infinity)),
+  );
   const widths = columns.map((col, i) =>
     Math.max(col.header.length, ...cells.map((row) => (row[i] ?? '').length)),
   );
@@ -47,7 +52,10 @@ export function renderTable(columns: readonly Column[], rows: readonly (readonly
 }
 
 /** RFC 4180 CSV. */
-export function renderCsv(header: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
+export function renderCsv(
+  header: readonly string[],
+  rows: readonly (readonly (string | number)[])[],
+): string {
   const quote = (v: string | number) => {
     const s = String(v);
     return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;

@@ -19,7 +19,12 @@ export interface CliResult {
  */
 export function runCli(
   args: readonly string[],
-  options: { cwd?: string; env?: Record<string, string | undefined>; input?: string; timeoutMs?: number } = {},
+  options: {
+    cwd?: string;
+    env?: Record<string, string | undefined>;
+    input?: string;
+    timeoutMs?: number;
+  } = {},
 ): Promise<CliResult> {
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
@@ -50,7 +55,10 @@ export function runCli(
 }
 
 /** A temporary directory built from an object literal: { 'a/b.log': 'text' }. */
-export function tempTree(files: Record<string, string | Buffer> = {}): { dir: string; cleanup: () => void } {
+export function tempTree(files: Record<string, string | Buffer> = {}): {
+  dir: string;
+  cleanup: () => void;
+} {
   const dir = mkdtempSync(join(tmpdir(), 'radar-test-'));
   for (const [rel, content] of Object.entries(files)) {
     const path = join(dir, rel);

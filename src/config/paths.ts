@@ -1,0 +1,51 @@
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { RadarConfig } from './schema.js';
+
+/** `~/x` → absolute, relative to home; other relative paths to cwd. */
+export function expandHome(path: string, env: NodeJS.ProcessEnv, cwd: string): string {
+  const home = env.HOME ?? homedir();
+  if (path === '~') return home;
+  if (path.startsWith('~/')) return join(home, path.slice(2));
+  return resolve(cwd, path);
+}
+
+export interface LogFolder {
+  path: string;
+  /** Where the path came from, for messages. */
+  origin: string;
+}
+
+/**
+ * Where agent logs live when `radar ingest` gets no path: config `tokens.paths`, else Codex's
+ * sessions and archived_sessions under $CODEX_HOME (~/.codex) and Claude Code's projects under
+ * $CLAUDE_CONFIG_DIR (~/.claude).
+ */
+export function defaultLogFolders(
+  config: RadarConfig,
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+): LogFolder[] {
+  if (config.tokens.paths && config.tokens.paths.length > 0) {
+    return config.tokens.paths.map((p) => ({
+      path: expandHome(p, env, cwd),
+      origin: 'config tokens.paths',
+    }));
+  }
+  const codexHome = expandHome(env.CODEX_HOME || '~/.codex', env, cwd);
+  const claudeHome = expandHome(env.CLAUDE_CONFIG_DIR || '~/.claude', env, cwd);
+  return [
+    {
+      path: join(codexHome, 'sessions'),
+      origin: env.CODEX_HOME ? '$CODEX_HOME/sessions' : '~/.codex/sessions',
+    },
+    {
+      path: join(codexHome, 'archived_sessions'),
+      origin: env.CODEX_HOME ? '$CODEX_HOME/archived_sessions' : '~/.codex/archived_sessions',
+    },
+    {
+      path: join(claudeHome, 'projects'),
+      origin: env.CLAUDE_CONFIG_DIR ? '$CLAUDE_CONFIG_DIR/projects' : '~/.claude/projects',
+    },
+  ];
+}

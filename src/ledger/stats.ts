@@ -1,0 +1,20 @@
+import type { Db } from './open.js';
+
+export interface LedgerStats {
+  schema: number;
+  tokenEvents: number;
+  tokenSources: number;
+  scanRuns: number;
+}
+
+/** Row counts for `radar doctor`: cheap (each table has an integer primary key). */
+export function ledgerStats(db: Db): LedgerStats {
+  const count = (table: string) =>
+    (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+  return {
+    schema: db.pragma('user_version', { simple: true }) as number,
+    tokenEvents: count('token_events'),
+    tokenSources: count('token_sources'),
+    scanRuns: count('scan_runs'),
+  };
+}
