@@ -36,18 +36,28 @@ export interface Context {
   close(): void;
 }
 
-export async function createContext(options: GlobalOptions): Promise<Context> {
+/** What a caller (the demo, a test) may pin instead of reading it from the outside world. */
+export interface ContextOverrides {
+  config?: RadarConfig;
+  env?: NodeJS.ProcessEnv;
+}
+
+export async function createContext(options: GlobalOptions, overrides: ContextOverrides = {}): Promise<Context> {
   const [{ loadConfig }, { openLedger, resolveLedgerPath }, { createLogger }] = await Promise.all([
     import('./config/load.js'),
     import('./ledger/open.js'),
     import('./logging.js'),
   ]);
-  const env = process.env;
+  const env = overrides.env ?? process.env;
   const cwd = process.cwd();
   let loaded: ReturnType<typeof loadConfig> | undefined;
   let db: Db | undefined;
   let logger: Logger | undefined;
-  const config = () => (loaded ??= loadConfig(options.config, env, cwd)).config;
+  const load = () =>
+    (loaded ??= overrides.config
+      ? { config: overrides.config, path: undefined }
+      : loadConfig(options.config, env, cwd));
+  const config = () => load().config;
   const color = options.color !== false && !env.NO_COLOR && Boolean(process.stdout.isTTY);
   return {
     options,
@@ -59,7 +69,7 @@ export async function createContext(options: GlobalOptions): Promise<Context> {
     color,
     json: Boolean(options.json),
     config,
-    configPath: () => (loaded ??= loadConfig(options.config, env, cwd)).path,
+    configPath: () => load().path,
     ledgerPath: () => resolveLedgerPath(options.ledger, env, cwd),
     ledger: () => (db ??= openLedger(resolveLedgerPath(options.ledger, env, cwd))),
     logger: () =>
