@@ -1,6 +1,75 @@
 import type { Context } from '../context.js';
-import { RadarError } from '../errors.js';
+import { UsageError } from '../errors.js';
+import { defaultLogFolders } from '../config/paths.js';
+import { TokenStore } from '../ledger/token-store.js';
+import { bucketResolver } from '../tokens/bucket.js';
+import { collectFiles, emptySummary, ingestFiles, type IngestSummary } from '../tokens/ingest.js';
+import { machineZone } from '../time/zone.js';
+import { formatInt } from '../render/table.js';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 
-export function run(_ctx: Context): number {
-  throw new RadarError('radar ingest is being built in this change');
+interface IngestOptions {
+  bucket?: string;
+}
+
+/** `radar ingest [paths...]`: token markers from agent logs into the ledger, exactly once. */
+export async function run(ctx: Context, paths: string[], options: IngestOptions): Promise<number> {
+  const config = ctx.config();
+  const summary = emptySummary();
+  let roots: string[];
+  if (paths.length > 0) {
+    roots = paths.map((p) => resolve(ctx.cwd, p));
+    const missing = roots.filter((p) => !existsSync(p));
+    if (missing.length === roots.length)
+      throw new UsageError(`nothing to ingest: ${missing.join(', ')} not found`);
+  } else {
+    // Default folders that do not exist are simply not there yet (no Claude, say): not an error.
+    roots = defaultLogFolders(config, ctx.env, ctx.cwd)
+      .map((f) => f.path)
+      .filter((p) => existsSync(p));
+  }
+  const started = Date.now();
+  const files = await collectFiles(roots, summary.unreadable);
+  const store = new TokenStore(ctx.ledger());
+  const progress = ctx.stderr.isTTY && !ctx.json && files.length > 200;
+  await ingestFiles(
+    files,
+    {
+      store,
+      bucketFor: bucketResolver(config.tokens.buckets, ctx.cwd, options.bucket),
+      zone: config.timezone ?? machineZone(),
+      now: () => ctx.now().getTime(),
+      onFile: progress
+        ? (_path, done, total) => {
+            if (done % 50 === 0) ctx.stderr.write(`\ringesting ${done}/${total} files…`);
+          }
+        : undefined,
+    },
+    summary,
+  );
+  if (progress) ctx.stderr.write('\r\x1b[K');
+  store.recordRun(started, Date.now(), summary);
+  if (ctx.json) ctx.stdout.write(`${JSON.stringify({ roots, ...summary })}\n`);
+  else ctx.stdout.write(renderSummary(summary, roots));
+  for (const u of summary.unreadable) ctx.stderr.write(`radar: cannot read ${u.path}: ${u.error}\n`);
+  return summary.unreadable.length > 0 && summary.filesRead === 0 && summary.filesUnchanged === 0 ? 1 : 0;
+}
+
+export function renderSummary(s: IngestSummary, roots: string[]): string {
+  const lines: string[] = [];
+  if (roots.length === 0) lines.push('no log folders found (pass paths, or set tokens.paths in config)');
+  lines.push(
+    `${formatInt(s.filesRead)} files read (${formatInt(s.bytesRead / 1e6)} MB), ${formatInt(s.filesUnchanged)} unchanged`,
+  );
+  lines.push(`${formatInt(s.newEvents)} new events, ${formatInt(s.newTokens)} new tokens`);
+  if (s.duplicates > 0) lines.push(`${formatInt(s.duplicates)} markers already in the ledger (not counted again)`);
+  if (s.rateLimitSamples > 0) lines.push(`${formatInt(s.rateLimitSamples)} quota samples`);
+  const reasons = Object.entries(s.skipped)
+    .map(([reason, n]) => `${formatInt(n ?? 0)} ${reason}`)
+    .join(', ');
+  lines.push(`${formatInt(s.linesSkipped)} lines skipped${reasons ? ` (${reasons})` : ''}`);
+  if (s.filesSkipped.length > 0) lines.push(`${s.filesSkipped.length} files skipped (not logs)`);
+  if (s.unreadable.length > 0) lines.push(`${s.unreadable.length} unreadable files (listed on stderr)`);
+  return `${lines.join('\n')}\n`;
 }

@@ -3,6 +3,8 @@ export const TOKEN_SCHEMA = `
 -- One row per file lineage: a log file followed across appends, renames and rotation.
 CREATE TABLE token_sources (
   id INTEGER PRIMARY KEY,
+  -- Positional fingerprints are scoped to a lineage; a rotated copy joins its original's lineage.
+  lineage INTEGER NOT NULL,
   path TEXT NOT NULL,
   dev INTEGER,
   ino INTEGER,
@@ -11,7 +13,9 @@ CREATE TABLE token_sources (
   size INTEGER NOT NULL,
   offset INTEGER NOT NULL,
   tail_hash TEXT,
-  format TEXT,
+  encoding TEXT NOT NULL DEFAULT 'plain',
+  json_family INTEGER,
+  -- Parser state (JSON) at offset, so a resumed read continues exactly where the last one stopped.
   state TEXT,
   mtime_ms INTEGER,
   first_seen INTEGER NOT NULL,
@@ -45,6 +49,7 @@ CREATE TABLE token_events (
   escalation_id INTEGER
 );
 CREATE INDEX token_events_at ON token_events(at, total);
+CREATE INDEX token_events_bucket ON token_events(bucket, total);
 
 -- Quota windows reported by the agents themselves (Codex rollout rate_limits).
 CREATE TABLE rate_limit_samples (

@@ -1,0 +1,175 @@
+import type { Db } from './open.js';
+import type { RateLimitSample, TokenEvent } from '../tokens/types.js';
+
+/** All SQL for token sources and events. Every write runs inside the caller's transaction. */
+
+export interface SourceRow {
+  id: number;
+  lineage: number;
+  path: string;
+  dev: number | null;
+  ino: number | null;
+  head_hash: string;
+  head_len: number;
+  size: number;
+  offset: number;
+  tail_hash: string | null;
+  encoding: string;
+  json_family: number | null;
+  state: string | null;
+  mtime_ms: number | null;
+}
+
+export interface NewSource {
+  lineage?: number;
+  path: string;
+  dev: number;
+  ino: number;
+  headHash: string;
+  headLen: number;
+  size: number;
+  offset: number;
+  tailHash: string | null;
+  encoding: string;
+  jsonFamily: boolean;
+  state: string | null;
+  mtimeMs: number;
+  now: number;
+}
+
+export interface StoredEvent extends TokenEvent {
+  bucket: string;
+  sourceId: number;
+  sourcePath: string;
+}
+
+export type EventWrite = 'inserted' | 'grew' | 'duplicate';
+
+export class TokenStore {
+  private readonly q;
+
+  constructor(private readonly db: Db) {
+    this.q = {
+      candidates: db.prepare(
+        `SELECT * FROM token_sources WHERE (dev = ? AND ino = ?) OR path = ?
+         ORDER BY (dev = ? AND ino = ?) DESC, last_ingested DESC, id DESC`,
+      ),
+      byPath: db.prepare(`SELECT * FROM token_sources WHERE path = ? ORDER BY last_ingested DESC, id DESC`),
+      insertSource: db.prepare(
+        `INSERT INTO token_sources (lineage, path, dev, ino, head_hash, head_len, size, offset, tail_hash,
+           encoding, json_family, state, mtime_ms, first_seen, last_ingested)
+         VALUES (@lineage, @path, @dev, @ino, @headHash, @headLen, @size, @offset, @tailHash,
+           @encoding, @jsonFamily, @state, @mtimeMs, @now, @now)`,
+      ),
+      setOwnLineage: db.prepare(`UPDATE token_sources SET lineage = id WHERE id = ?`),
+      updateSource: db.prepare(
+        `UPDATE token_sources SET path = @path, dev = @dev, ino = @ino, head_hash = @headHash,
+           head_len = @headLen, size = @size, offset = @offset, tail_hash = @tailHash,
+           encoding = @encoding, json_family = @jsonFamily, state = @state, mtime_ms = @mtimeMs,
+           last_ingested = @now
+         WHERE id = @id`,
+      ),
+      insertEvent: db.prepare(
+        `INSERT OR IGNORE INTO token_events (fingerprint, at, at_source, agent, model, bucket, format,
+           input, cached_input, cache_creation, output, reasoning, total, source_id, source_path,
+           source_offset, session_id)
+         VALUES (@fingerprint, @at, @atSource, @agent, @model, @bucket, @format, @input, @cachedInput,
+           @cacheCreation, @output, @reasoning, @total, @sourceId, @sourcePath, @offset, @sessionId)`,
+      ),
+      totalOf: db.prepare(`SELECT id, total FROM token_events WHERE fingerprint = ?`),
+      growEvent: db.prepare(
+        `UPDATE token_events SET at = @at, model = coalesce(@model, model), input = @input,
+           cached_input = @cachedInput, cache_creation = @cacheCreation, output = @output,
+           reasoning = @reasoning, total = @total
+         WHERE fingerprint = @fingerprint AND total < @total`,
+      ),
+      insertSample: db.prepare(
+        `INSERT OR IGNORE INTO rate_limit_samples (provider, window_minutes, used_percent, resets_at, at, source_path)
+         VALUES (@provider, @windowMinutes, @usedPercent, @resetsAt, @at, @sourcePath)`,
+      ),
+      insertRun: db.prepare(
+        `INSERT INTO ingest_runs (started_at, finished_at, files_read, new_events, new_tokens, lines_skipped, summary)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      ),
+    };
+  }
+
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  /** Rows that may be this file's lineage: same inode first, then same path, newest first. */
+  candidates(path: string, dev: number, ino: number): SourceRow[] {
+    return this.q.candidates.all(dev, ino, path, dev, ino) as SourceRow[];
+  }
+
+  byPath(path: string): SourceRow[] {
+    return this.q.byPath.all(path) as SourceRow[];
+  }
+
+  insertSource(source: NewSource): number {
+    const params = { ...source, lineage: source.lineage ?? 0, jsonFamily: source.jsonFamily ? 1 : 0 };
+    const id = Number(this.q.insertSource.run(params).lastInsertRowid);
+    if (source.lineage === undefined) this.q.setOwnLineage.run(id);
+    return id;
+  }
+
+  updateSource(id: number, source: NewSource): void {
+    this.q.updateSource.run({ ...source, id, jsonFamily: source.jsonFamily ? 1 : 0 });
+  }
+
+  /**
+   * Inserts an event unless its fingerprint is known. Transcript lines that share a fingerprint
+   * keep the largest usage: the growth is returned so totals stay exact.
+   */
+  writeEvent(e: StoredEvent): { write: EventWrite; tokens: number } {
+    const row = {
+      fingerprint: e.fingerprint,
+      at: e.at,
+      atSource: e.atSource,
+      agent: e.agent,
+      model: e.model ?? null,
+      bucket: e.bucket,
+      format: e.format,
+      input: e.input ?? null,
+      cachedInput: e.cachedInput ?? null,
+      cacheCreation: e.cacheCreation ?? null,
+      output: e.output ?? null,
+      reasoning: e.reasoning ?? null,
+      total: e.total,
+      sourceId: e.sourceId,
+      sourcePath: e.sourcePath,
+      offset: e.offset,
+      sessionId: e.sessionId ?? null,
+    };
+    if (this.q.insertEvent.run(row).changes === 1) return { write: 'inserted', tokens: e.total };
+    if (!e.keepLargest) return { write: 'duplicate', tokens: 0 };
+    const existing = this.q.totalOf.get(e.fingerprint) as { total: number } | undefined;
+    if (!existing || existing.total >= e.total) return { write: 'duplicate', tokens: 0 };
+    this.q.growEvent.run(row);
+    return { write: 'grew', tokens: e.total - existing.total };
+  }
+
+  writeSample(s: RateLimitSample, sourcePath: string): boolean {
+    return (
+      this.q.insertSample.run({ ...s, resetsAt: s.resetsAt ?? null, sourcePath }).changes === 1
+    );
+  }
+
+  recordRun(startedAt: number, finishedAt: number, summary: {
+    filesRead: number;
+    newEvents: number;
+    newTokens: number;
+    linesSkipped: number;
+  }): void {
+    this.q.insertRun.run(
+      startedAt,
+      finishedAt,
+      summary.filesRead,
+      summary.newEvents,
+      summary.newTokens,
+      summary.linesSkipped,
+      JSON.stringify(summary),
+    );
+  }
+}

@@ -1,0 +1,160 @@
+/**
+ * Wall-clock ⇄ instant conversion for an IANA zone with Intl only (no dependency): days and weeks
+ * in reports and budgets are local to the user, and must stay right across DST changes.
+ */
+
+export interface WallClock {
+  year: number;
+  month: number; // 1-12
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+  millisecond: number;
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatter(zone: string): Intl.DateTimeFormat {
+  let f = formatters.get(zone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone: zone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+      weekday: 'short',
+    });
+    formatters.set(zone, f);
+  }
+  return f;
+}
+
+export function machineZone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+}
+
+const WEEKDAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
+
+/** The wall clock in `zone` at instant `ms`, plus the weekday (0 = Sunday). */
+export function wallClock(ms: number, zone: string): WallClock & { weekday: number } {
+  const parts: Record<string, string> = {};
+  for (const p of formatter(zone).formatToParts(new Date(ms))) parts[p.type] = p.value;
+  return {
+    year: Number(parts.year),
+    month: Number(parts.month),
+    day: Number(parts.day),
+    hour: Number(parts.hour),
+    minute: Number(parts.minute),
+    second: Number(parts.second),
+    millisecond: ((ms % 1000) + 1000) % 1000,
+    weekday: WEEKDAYS.indexOf(
+      { Sun: 'sunday', Mon: 'monday', Tue: 'tuesday', Wed: 'wednesday', Thu: 'thursday', Fri: 'friday', Sat: 'saturday' }[
+        parts.weekday ?? 'Sun'
+      ] ?? 'sunday',
+    ),
+  };
+}
+
+/** Offset of `zone` from UTC at instant `ms`, in milliseconds. */
+export function zoneOffset(ms: number, zone: string): number {
+  const w = wallClock(ms, zone);
+  const asUtc = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second, w.millisecond);
+  return asUtc - ms;
+}
+
+/**
+ * The instant at which `zone` shows wall clock `w`. In a DST gap the later offset wins (02:30 on
+ * a spring-forward day is 03:30); in an overlap the earlier instant wins.
+ */
+export function instantOf(w: WallClock, zone: string): number {
+  const naive = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second, w.millisecond);
+  const first = naive - zoneOffset(naive, zone);
+  const second = naive - zoneOffset(first, zone);
+  if (first === second) return first;
+  // Two candidates: prefer one that really shows the wall clock, earliest first.
+  const shows = (t: number) => naive - t === zoneOffset(t, zone);
+  const candidates = [first, second].sort((a, b) => a - b).filter(shows);
+  return candidates[0] ?? Math.max(first, second);
+}
+
+export function weekdayIndex(name: string): number {
+  return WEEKDAYS.indexOf(name);
+}
+
+/** Start (instant) of the local day containing `ms`. */
+export function startOfDay(ms: number, zone: string): number {
+  const w = wallClock(ms, zone);
+  return instantOf({ ...w, hour: 0, minute: 0, second: 0, millisecond: 0 }, zone);
+}
+
+/** Start of the local week containing `ms`, weeks starting on `weekStart` (0 = Sunday). */
+export function startOfWeek(ms: number, zone: string, weekStart: number): number {
+  const w = wallClock(ms, zone);
+  const back = (w.weekday - weekStart + 7) % 7;
+  const d = new Date(Date.UTC(w.year, w.month - 1, w.day - back));
+  return instantOf(
+    { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), hour: 0, minute: 0, second: 0, millisecond: 0 },
+    zone,
+  );
+}
+
+/** Start of the next local week after the one containing `ms`. */
+export function startOfNextWeek(ms: number, zone: string, weekStart: number): number {
+  const start = startOfWeek(ms, zone, weekStart);
+  const w = wallClock(start, zone);
+  const d = new Date(Date.UTC(w.year, w.month - 1, w.day + 7));
+  return instantOf(
+    { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), hour: 0, minute: 0, second: 0, millisecond: 0 },
+    zone,
+  );
+}
+
+const pad = (n: number, width = 2) => String(n).padStart(width, '0');
+
+/** "2026-06-11" in `zone`. */
+export function localDate(ms: number, zone: string): string {
+  const w = wallClock(ms, zone);
+  return `${w.year}-${pad(w.month)}-${pad(w.day)}`;
+}
+
+/** "2026-06-11 10:00" in `zone`. */
+export function localDateTime(ms: number, zone: string): string {
+  const w = wallClock(ms, zone);
+  return `${w.year}-${pad(w.month)}-${pad(w.day)} ${pad(w.hour)}:${pad(w.minute)}`;
+}
+
+const ISO_RE =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
+
+/**
+ * Parses an ISO-8601 date or date-time. Without a zone designator it is a wall clock in `zone`.
+ * Returns undefined for anything else.
+ */
+export function parseIsoInZone(text: string, zone: string): number | undefined {
+  const m = ISO_RE.exec(text.trim());
+  if (!m) return undefined;
+  const [, y, mo, d, h, mi, s, frac, z] = m;
+  const w: WallClock = {
+    year: Number(y),
+    month: Number(mo),
+    day: Number(d),
+    hour: Number(h ?? 0),
+    minute: Number(mi ?? 0),
+    second: Number(s ?? 0),
+    millisecond: frac ? Number(frac.slice(0, 3).padEnd(3, '0')) : 0,
+  };
+  if (w.month < 1 || w.month > 12 || w.day < 1 || w.day > 31 || w.hour > 23 || w.minute > 59 || w.second > 60)
+    return undefined;
+  if (!z) return instantOf(w, zone);
+  const naive = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second, w.millisecond);
+  if (z.toUpperCase() === 'Z') return naive;
+  const sign = z.startsWith('-') ? -1 : 1;
+  const digits = z.slice(1).replace(':', '');
+  const offset = (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2) || 0)) * 60_000;
+  return naive - sign * offset;
+}
