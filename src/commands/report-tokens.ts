@@ -1,6 +1,95 @@
 import type { Context } from '../context.js';
-import { RadarError } from '../errors.js';
+import { UsageError } from '../errors.js';
+import { isTimeZone } from '../config/schema.js';
+import { aggregateTokens, type Dimension } from '../ledger/token-report.js';
+import { buildReport, type TokenReport } from '../tokens/report.js';
+import { machineZone, parseIsoInZone, weekdayIndex } from '../time/zone.js';
+import { bar, formatInt, formatPercent, renderCsv, renderTable } from '../render/table.js';
 
-export function run(_ctx: Context): number {
-  throw new RadarError('radar report-tokens is being built in this change');
+interface ReportOptions {
+  by?: Dimension;
+  since?: string;
+  until?: string;
+  tz?: string;
+  csv?: boolean;
+}
+
+const TIME_DIMENSIONS = new Set<Dimension>(['day', 'week', 'month']);
+
+/** `radar report tokens`: where the tokens went, grouped by one dimension. */
+export async function run(ctx: Context, options: ReportOptions): Promise<number> {
+  const config = ctx.config();
+  const by = options.by ?? 'bucket';
+  const zone = options.tz ?? config.timezone ?? machineZone();
+  if (!isTimeZone(zone)) throw new UsageError(`--tz: "${zone}" is not a known IANA time zone (e.g. "Europe/Berlin")`);
+  const parse = (flag: string, text: string | undefined) => {
+    if (text === undefined) return undefined;
+    const at = parseIsoInZone(text, zone);
+    if (at === undefined) throw new UsageError(`${flag}: "${text}" is not an ISO date or date-time (e.g. 2026-06-01 or 2026-06-01T09:00)`);
+    return at;
+  };
+  const range = { since: parse('--since', options.since), until: parse('--until', options.until) };
+  const rows = aggregateTokens(ctx.ledger(), by, range);
+  const prices = rows.length > 0 ? await (await import('../tokens/prices.js')).loadPrices() : undefined;
+  const report = buildReport(rows, by, { zone, weekStart: weekdayIndex(config.weekStart), prices });
+
+  if (ctx.json) {
+    ctx.stdout.write(`${JSON.stringify({ ...report, tz: zone, since: options.since, until: options.until })}\n`);
+    return 0;
+  }
+  if (options.csv) {
+    ctx.stdout.write(
+      renderCsv(
+        [by, 'tokens', 'share', 'events', 'est_cost_usd'],
+        report.groups.map((g) => [
+          g.key,
+          g.tokens,
+          (report.total.tokens ? g.tokens / report.total.tokens : 0).toFixed(4),
+          g.events,
+          g.costUsd === undefined ? '' : g.costUsd.toFixed(2),
+        ]),
+      ),
+    );
+    return 0;
+  }
+  ctx.stdout.write(renderReport(report, ctx.stdout.columns ?? 100));
+  return 0;
+}
+
+export function renderReport(report: TokenReport, columns: number): string {
+  const { total, groups, by } = report;
+  if (groups.length === 0) return 'no token events in the ledger for this range (run `radar ingest` first)\n';
+  const top = groups[0]!;
+  const head =
+    `${formatInt(total.tokens)} tokens across ${formatInt(total.events)} marked events; ` +
+    `largest ${by}: ${top.key} (${formatInt(top.tokens)}, ${formatPercent(top.tokens / total.tokens)})\n`;
+  // Time rows read best in order; other dimensions biggest first.
+  const rows = TIME_DIMENSIONS.has(by) ? [...groups].sort((a, b) => a.key.localeCompare(b.key)) : groups;
+  const money = (usd: number | undefined, unpriced: number) =>
+    usd === undefined ? '' : `$${usd.toFixed(2)}${unpriced > 0 ? '+' : ''}`;
+  const barWidth = Math.max(8, Math.min(30, columns - 80));
+  const table = renderTable(
+    [
+      { header: by, max: 40 },
+      { header: 'tokens', align: 'right' },
+      { header: 'share', align: 'right' },
+      { header: 'events', align: 'right' },
+      { header: 'est. API cost', align: 'right' },
+      { header: '' },
+    ],
+    rows.map((g) => [
+      g.key,
+      formatInt(g.tokens),
+      formatPercent(g.tokens / total.tokens),
+      formatInt(g.events),
+      money(g.costUsd, g.unpricedTokens),
+      bar(g.tokens, top.tokens, barWidth),
+    ]),
+  );
+  const foot =
+    total.costUsd !== undefined
+      ? `est. API cost: $${total.costUsd.toFixed(2)} at pay-per-token list prices (an estimate; ` +
+        `${total.unpricedTokens > 0 ? `${formatInt(total.unpricedTokens)} tokens of unknown models or splits are not priced` : 'all tokens priced'})\n`
+      : '';
+  return head + '\n' + table + (foot ? '\n' + foot : '');
 }

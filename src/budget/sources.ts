@@ -1,0 +1,125 @@
+import { spawn } from 'node:child_process';
+import type { Db } from '../ledger/open.js';
+import type { ProviderConfig } from '../config/schema.js';
+import { errorMessage } from '../errors.js';
+
+/** Where a provider's weekly used % comes from, best first. Each returns undefined to pass. */
+
+export interface Usage {
+  usedPercent: number;
+  resetsAt?: number;
+  windowStart?: number;
+  source: string;
+  detail?: string;
+}
+
+const WEEK_MINUTES = 10080;
+const WEEK_MS = WEEK_MINUTES * 60_000;
+
+/** The latest weekly window a Codex rollout reported, while its reset is still ahead. */
+export function fromRollouts(db: Db, now: number): Usage | undefined {
+  const row = db
+    .prepare(
+      `SELECT used_percent AS used, resets_at AS resetsAt, at FROM rate_limit_samples
+       WHERE provider = 'codex' AND window_minutes = ? ORDER BY at DESC, id DESC LIMIT 1`,
+    )
+    .get(WEEK_MINUTES) as { used: number; resetsAt: number | null; at: number } | undefined;
+  if (!row || row.resetsAt === null || row.resetsAt <= now) return undefined;
+  return {
+    usedPercent: row.used,
+    resetsAt: row.resetsAt,
+    windowStart: row.resetsAt - WEEK_MS,
+    source: 'codex rollout rate_limits (10080-minute window)',
+    detail: `sampled ${new Date(row.at).toISOString()}`,
+  };
+}
+
+export function dotPath(value: unknown, path: string): unknown {
+  let cur = value;
+  for (const part of path.split('.')) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string, unknown>)[part];
+  }
+  return cur;
+}
+
+function toInstant(value: unknown): number | undefined {
+  if (typeof value === 'number' && Number.isFinite(value)) return value < 1e11 ? value * 1000 : value;
+  if (typeof value === 'string') {
+    const t = Date.parse(value);
+    return Number.isNaN(t) ? undefined : t;
+  }
+  return undefined;
+}
+
+/** Runs the configured usage command (through the shell, with a time limit) and reads the dot-paths. */
+export async function fromCommand(
+  provider: ProviderConfig,
+  timeoutMs: number,
+  env: NodeJS.ProcessEnv,
+): Promise<Usage | { error: string } | undefined> {
+  if (!provider.usageCommand) return undefined;
+  const command = provider.usageCommand;
+  const output = await new Promise<{ stdout: string; code: number | null; error?: string }>((resolve) => {
+    const child = spawn(command, { shell: true, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      resolve({ stdout, code: null, error: errorMessage(e) });
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({
+        stdout,
+        code,
+        error:
+          signal === 'SIGKILL'
+            ? `timed out after ${timeoutMs} ms`
+            : code !== 0
+              ? `exit ${code}: ${stderr.trim().split('\n').pop() ?? ''}`
+              : undefined,
+      });
+    });
+  });
+  if (output.error) return { error: `usage command failed (${output.error})` };
+  let json: unknown;
+  try {
+    json = JSON.parse(output.stdout);
+  } catch {
+    return { error: 'usage command did not print JSON' };
+  }
+  const used = dotPath(json, provider.usagePath);
+  if (typeof used !== 'number' || !Number.isFinite(used))
+    return { error: `usage command output has no number at ${provider.usagePath}` };
+  const resetsAt = toInstant(dotPath(json, provider.resetsAtPath));
+  return {
+    usedPercent: used,
+    resetsAt,
+    windowStart: resetsAt !== undefined ? resetsAt - WEEK_MS : undefined,
+    source: `usage command (${command.split(/\s+/)[0]})`,
+  };
+}
+
+/** The ledger's own count for this week against a configured weekly token quota. */
+export function fromLedger(
+  db: Db,
+  provider: ProviderConfig,
+  weekStart: number,
+  weekEnd: number,
+): Usage | undefined {
+  if (!provider.weeklyTokens) return undefined;
+  const row = db
+    .prepare(`SELECT coalesce(sum(total), 0) AS tokens FROM token_events WHERE agent = ? AND at >= ? AND at < ?`)
+    .get(provider.agent, weekStart, weekEnd) as { tokens: number };
+  return {
+    usedPercent: (row.tokens / provider.weeklyTokens) * 100,
+    resetsAt: weekEnd,
+    windowStart: weekStart,
+    source: 'ledger total vs budget.providers weeklyTokens',
+    detail: `${row.tokens} of ${provider.weeklyTokens} tokens`,
+  };
+}
