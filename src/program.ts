@@ -14,7 +14,6 @@ Exit codes:
   0   ok
   1   failure
   2   bad usage or configuration
-  3   PRs to escalate were found (scan --fail-on-flag)
   75  another radar scan holds the lock (try again later)`;
 
 /** Runs a lazily imported command with a context and the top-level error mapping. */
@@ -122,8 +121,9 @@ export function buildProgram(): Command {
 
   program
     .command('scan')
-    .description('poll the PR queue from GitHub into the ledger (run it from cron)')
-    .option('--fail-on-flag', 'exit 3 when PRs to escalate were found')
+    .description(
+      'poll the PR queue from GitHub into the ledger (run it from cron; GITHUB_API_URL, GITHUB_TOKEN/GH_TOKEN/gh auth token)',
+    )
     .action(lazy(() => import('./commands/scan.js')));
 
   program

@@ -1,6 +1,66 @@
 import type { Context } from '../context.js';
-import { RadarError } from '../errors.js';
+import { RadarError, UsageError } from '../errors.js';
+import { requireToken, resolveEndpoint } from '../github/endpoint.js';
+import { createGitHubClient } from '../github/client.js';
+import { PrStore } from '../ledger/pr-store.js';
+import { acquireLock } from '../scan/lock.js';
+import { isAuthError, runScan, type ScanSummary } from '../scan/scan.js';
+import { formatInt } from '../render/table.js';
 
-export function run(_ctx: Context): number {
-  throw new RadarError('radar scan is being built in this change');
+/** `radar scan`: the cron job. Silent unless something is wrong, a TTY is watching, or --json. */
+export async function run(ctx: Context): Promise<number> {
+  const config = ctx.config();
+  if (config.watch.authors.length === 0 && config.watch.repos.length === 0)
+    throw new UsageError('nothing to watch: set watch.authors or watch.repos in the config (see `radar init`)');
+  const endpoint = resolveEndpoint(ctx.env);
+  const token = requireToken(ctx.env, endpoint);
+  const ledgerPath = ctx.ledgerPath();
+  const db = ctx.ledger();
+  const release = acquireLock(`${ledgerPath}.scan.lock`, ctx.now().getTime());
+  try {
+    const port = createGitHubClient({ endpoint, token: token.value, logger: ctx.logger() });
+    const tty = Boolean(ctx.stderr.isTTY) && !ctx.json;
+    let summary: ScanSummary;
+    try {
+      summary = await runScan({
+        port,
+        store: new PrStore(db),
+        config,
+        logger: ctx.logger(),
+        now: () => ctx.now().getTime(),
+        onProgress: tty ? (seen, total) => ctx.stderr.write(`\rscanning: ${seen}/${total} PRs`) : undefined,
+      });
+    } catch (error) {
+      if (isAuthError(error))
+        throw new UsageError(`GitHub rejected the token from ${token.source} (401 Bad credentials) at ${endpoint.apiUrl}`);
+      throw error;
+    } finally {
+      if (tty) ctx.stderr.write('\r\x1b[K');
+    }
+    if (ctx.json) ctx.stdout.write(`${JSON.stringify(summary)}\n`);
+    else if (ctx.stdout.isTTY || ctx.options.verbose) ctx.stdout.write(renderScan(summary));
+    for (const e of summary.errors) ctx.stderr.write(`radar: scan: ${e}\n`);
+    if (summary.status === 'error') throw new RadarError('scan failed: nothing was fetched');
+    return summary.status === 'ok' ? 0 : 1;
+  } finally {
+    release();
+  }
+}
+
+export function renderScan(s: ScanSummary): string {
+  const lines = [
+    `scanned ${formatInt(s.prsSeen)} PRs in ${(s.durationMs / 1000).toFixed(1)} s: ${s.requests} requests, ` +
+      `${s.points} points${s.remaining !== null ? `, ${formatInt(s.remaining)} remaining` : ''}`,
+  ];
+  if (s.stoppedEarly) lines.push('stopped early to stay above the rate-limit reserve; kept what was fetched');
+  if (s.newPrs) lines.push(`${s.newPrs} new PRs`);
+  for (const r of s.resolved) lines.push(`${r.repo}#${r.number} ${r.state}`);
+  for (const c of s.changed.slice(0, 20)) {
+    const fields = c.fields
+      .filter((f) => f.field !== 'state')
+      .map((f) => (f.field === 'reviews' ? 'reviews' : `${f.field} ${f.from ?? '-'}→${f.to ?? '-'}`));
+    if (fields.length) lines.push(`${c.repo}#${c.number}: ${fields.join(', ')}`);
+  }
+  if (s.changed.length > 20) lines.push(`… and ${s.changed.length - 20} more changed PRs (radar queue)`);
+  return `${lines.join('\n')}\n`;
 }

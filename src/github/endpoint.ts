@@ -1,0 +1,51 @@
+import { spawnSync } from 'node:child_process';
+import { UsageError } from '../errors.js';
+import { findOnPath } from '../doctor/checks.js';
+
+/** Where GitHub is and who we are there: env first, then the gh CLI's own login. */
+
+export interface Endpoint {
+  /** REST base, e.g. https://api.github.com or https://ghe.example.com/api/v3 */
+  apiUrl: string;
+  /** Where GraphQL lives for that base. */
+  graphqlUrl: string;
+}
+
+export function resolveEndpoint(env: NodeJS.ProcessEnv): Endpoint {
+  const raw = (env.GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, '');
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new UsageError(`GITHUB_API_URL is not a URL: "${raw}"`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new UsageError(`GITHUB_API_URL must be http(s): "${raw}"`);
+  const graphqlUrl = /\/api\/v3$/.test(raw) ? raw.replace(/\/api\/v3$/, '/api/graphql') : `${raw}/graphql`;
+  return { apiUrl: raw, graphqlUrl };
+}
+
+export interface Token {
+  value: string;
+  source: 'GITHUB_TOKEN' | 'GH_TOKEN' | 'gh auth token';
+}
+
+/** GITHUB_TOKEN, then GH_TOKEN, then `gh auth token` when gh is installed; undefined if none. */
+export function findToken(env: NodeJS.ProcessEnv, endpoint: Endpoint): Token | undefined {
+  if (env.GITHUB_TOKEN?.trim()) return { value: env.GITHUB_TOKEN.trim(), source: 'GITHUB_TOKEN' };
+  if (env.GH_TOKEN?.trim()) return { value: env.GH_TOKEN.trim(), source: 'GH_TOKEN' };
+  if (!findOnPath('gh', env)) return undefined;
+  const host = new URL(endpoint.apiUrl).hostname;
+  const args = ['auth', 'token'];
+  if (host !== 'api.github.com') args.push('--hostname', host);
+  const result = spawnSync('gh', args, { env, encoding: 'utf8', timeout: 5000 });
+  const value = result.status === 0 ? result.stdout.trim() : '';
+  return value ? { value, source: 'gh auth token' } : undefined;
+}
+
+export function requireToken(env: NodeJS.ProcessEnv, endpoint: Endpoint): Token {
+  const token = findToken(env, endpoint);
+  if (!token)
+    throw new UsageError('no GitHub token: set GITHUB_TOKEN (or GH_TOKEN), or log in with `gh auth login`');
+  return token;
+}

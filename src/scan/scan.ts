@@ -1,0 +1,194 @@
+import type { Logger } from 'pino';
+import type { RadarConfig } from '../config/schema.js';
+import type { GitHubPort, RateLimitInfo } from '../github/client.js';
+import { RateLimitedError } from '../github/client.js';
+import { toSnapshot, type PrSnapshot } from '../github/normalize.js';
+import type { PrStore } from '../ledger/pr-store.js';
+import { mergeSnapshot, sameRow, type FieldChange, type StoredPr } from './diff.js';
+import { searchQueries, watchFilter } from './watch.js';
+import { errorMessage } from '../errors.js';
+
+/** One scan: fetch the queue page by page, resolve PRs that left it, record what changed. */
+
+export interface ScanSummary {
+  scanId: number;
+  status: 'ok' | 'partial' | 'error';
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  requests: number;
+  points: number;
+  remaining: number | null;
+  resetAt: string | null;
+  prsSeen: number;
+  newPrs: number;
+  changedPrs: number;
+  changes: number;
+  resolved: { repo: string; number: number; state: string }[];
+  stoppedEarly: boolean;
+  errors: string[];
+  changed: { repo: string; number: number; fields: FieldChange[] }[];
+}
+
+export interface ScanOptions {
+  port: GitHubPort;
+  store: PrStore;
+  config: RadarConfig;
+  logger: Logger;
+  now: () => number;
+  onProgress?: (seen: number, total: number) => void;
+}
+
+export async function runScan(options: ScanOptions): Promise<ScanSummary> {
+  const { port, store, config, logger } = options;
+  const started = options.now();
+  const sizes = { reviews: config.scan.reviewsPerPr, comments: config.scan.commentsPerPr, checks: config.scan.checksPerPr };
+  const belongs = watchFilter(config.watch);
+  const seen = new Map<string, PrSnapshot>();
+  const errors: string[] = [];
+  let points = 0;
+  let last: RateLimitInfo | undefined;
+  let stoppedEarly = false;
+  let complete = true;
+
+  const account = (rl: RateLimitInfo) => {
+    points += rl.cost;
+    last = rl;
+  };
+  const underReserve = () => last !== undefined && last.remaining < config.scan.rateLimitReserve;
+
+  queries: for (const query of searchQueries(config.watch)) {
+    let cursor: string | null = null;
+    for (;;) {
+      if (underReserve()) {
+        stoppedEarly = true;
+        complete = false;
+        break queries;
+      }
+      try {
+        const page = await port.searchPullRequests(query, config.scan.pageSize, cursor, sizes);
+        account(page.rateLimit);
+        for (const raw of page.prs) seen.set(raw.id, toSnapshot(raw));
+        options.onProgress?.(seen.size, page.issueCount);
+        if (page.issueCount > 1000 && cursor === null)
+          errors.push(`"${query}" matches ${page.issueCount} PRs; GitHub search returns at most 1,000`);
+        if (!page.hasNextPage || !page.endCursor) break;
+        cursor = page.endCursor;
+      } catch (error) {
+        complete = false;
+        if (error instanceof RateLimitedError) {
+          stoppedEarly = true;
+          errors.push('GitHub rate limit exhausted: stopped early, kept what was fetched');
+          break queries;
+        }
+        if (isAuthError(error)) throw error;
+        errors.push(`${query}: ${describe(error)}`);
+        logger.error({ err: errorMessage(error), query }, 'search failed');
+        break; // next query: one bad page must not lose the rest
+      }
+    }
+  }
+
+  const previous = new Map(store.all().map((p) => [p.nodeId, p] as const));
+  // PRs that were open and watched but are no longer in the open queue: ask for their outcome.
+  // Only after a complete pass, or a PR skipped by an early stop would look closed.
+  const resolved: ScanSummary['resolved'] = [];
+  if (complete) {
+    const gone = [...previous.values()].filter((p) => p.state === 'open' && p.watched && !seen.has(p.nodeId));
+    for (let i = 0; i < gone.length; i += config.scan.pageSize) {
+      if (underReserve()) {
+        stoppedEarly = true;
+        break;
+      }
+      const batch = gone.slice(i, i + config.scan.pageSize);
+      try {
+        const result = await port.pullRequestsById(batch.map((p) => p.nodeId), sizes);
+        account(result.rateLimit);
+        result.prs.forEach((raw, j) => {
+          const stale = batch[j]!;
+          if (raw) seen.set(raw.id, toSnapshot(raw));
+          else {
+            // Deleted (or no longer visible to this token): record it as closed.
+            seen.set(stale.nodeId, { ...stale, state: 'closed', closedAt: stale.closedAt ?? new Date(options.now()).toISOString() });
+          }
+        });
+      } catch (error) {
+        if (error instanceof RateLimitedError) {
+          stoppedEarly = true;
+          errors.push('GitHub rate limit exhausted while resolving closed PRs');
+          break;
+        }
+        if (isAuthError(error)) throw error;
+        errors.push(`resolving closed PRs: ${describe(error)}`);
+      }
+    }
+  }
+
+  const now = options.now();
+  const toWrite: StoredPr[] = [];
+  const changes = new Map<string, FieldChange[]>();
+  const summaryChanged: ScanSummary['changed'] = [];
+  let newPrs = 0;
+  let changeCount = 0;
+  for (const snap of seen.values()) {
+    const before = previous.get(snap.nodeId);
+    const watched = snap.state !== 'open' ? (before?.watched ?? belongs(snap)) : belongs(snap);
+    if (!before && !watched) continue; // e.g. an ignored repo's PR from an author search
+    const { pr, changes: diff } = mergeSnapshot(before, snap, watched, now);
+    if (!before) newPrs++;
+    if (diff.length > 0) {
+      changes.set(pr.nodeId, diff);
+      changeCount += diff.length;
+      if (before) summaryChanged.push({ repo: pr.repo, number: pr.number, fields: diff });
+      if (before && pr.state !== 'open' && before.state === 'open') resolved.push({ repo: pr.repo, number: pr.number, state: pr.state });
+    }
+    if (!before || diff.length > 0 || !sameRow(before, pr)) toWrite.push(pr);
+  }
+  const finished = options.now();
+  const status: ScanSummary['status'] = errors.length === 0 && !stoppedEarly ? 'ok' : seen.size > 0 ? 'partial' : 'error';
+  const resetAt = last ? Date.parse(last.resetAt) : null;
+  const scanId = store.recordScan(
+    {
+      startedAt: started,
+      finishedAt: finished,
+      status,
+      requests: port.requests,
+      points,
+      remaining: last?.remaining ?? null,
+      resetAt,
+      prsSeen: seen.size,
+      changes: changeCount,
+      errors,
+    },
+    toWrite,
+    changes,
+  );
+  return {
+    scanId,
+    status,
+    startedAt: new Date(started).toISOString(),
+    finishedAt: new Date(finished).toISOString(),
+    durationMs: finished - started,
+    requests: port.requests,
+    points,
+    remaining: last?.remaining ?? null,
+    resetAt: resetAt !== null && !Number.isNaN(resetAt) ? new Date(resetAt).toISOString() : null,
+    prsSeen: seen.size,
+    newPrs,
+    changedPrs: summaryChanged.length,
+    changes: changeCount,
+    resolved,
+    stoppedEarly,
+    errors,
+    changed: summaryChanged,
+  };
+}
+
+export function isAuthError(error: unknown): boolean {
+  return (error as { status?: number }).status === 401;
+}
+
+function describe(error: unknown): string {
+  const e = error as { status?: number; message?: string };
+  return e.status ? `HTTP ${e.status}: ${e.message ?? ''}`.trim() : errorMessage(error);
+}
