@@ -130,11 +130,13 @@ export async function runScan(options: ScanOptions): Promise<ScanSummary> {
   const summaryChanged: ScanSummary['changed'] = [];
   let newPrs = 0;
   let changeCount = 0;
+  let queueSize = 0;
   for (const snap of seen.values()) {
     const before = previous.get(snap.nodeId);
     const watched = snap.state !== 'open' ? (before?.watched ?? belongs(snap)) : belongs(snap);
     if (!before && !watched) continue; // e.g. an ignored repo's PR from an author search
     const { pr, changes: diff } = mergeSnapshot(before, snap, watched, now);
+    if (pr.watched && pr.state === 'open') queueSize++;
     if (!before) newPrs++;
     if (diff.length > 0) {
       changes.set(pr.nodeId, diff);
@@ -156,7 +158,7 @@ export async function runScan(options: ScanOptions): Promise<ScanSummary> {
       points,
       remaining: last?.remaining ?? null,
       resetAt,
-      prsSeen: seen.size,
+      prsSeen: queueSize,
       changes: changeCount,
       errors,
     },
@@ -173,7 +175,7 @@ export async function runScan(options: ScanOptions): Promise<ScanSummary> {
     points,
     remaining: last?.remaining ?? null,
     resetAt: resetAt !== null && !Number.isNaN(resetAt) ? new Date(resetAt).toISOString() : null,
-    prsSeen: seen.size,
+    prsSeen: queueSize,
     newPrs,
     changedPrs: summaryChanged.length,
     changes: changeCount,

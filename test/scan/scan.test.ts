@@ -1,0 +1,229 @@
+import { spawn } from 'node:child_process';
+import { writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startFakeGitHub, type FakeGitHub } from '../../src/testing/fake-github/server.js';
+import { generateQueue } from '../../src/testing/fake-github/generate.js';
+import type { FakePullRequest } from '../../src/testing/fake-github/scenario.js';
+import { resolveEndpoint } from '../../src/github/endpoint.js';
+import { CLI, runCli, tempTree } from '../helpers/cli.js';
+
+const TOKEN = 'ghp_scan_test_token';
+let fake: FakeGitHub;
+let dir: string;
+let cleanup: () => void;
+
+beforeEach(async () => {
+  const scenario = generateQueue({ author: 'alice', prs: 60, repos: 9, token: TOKEN });
+  // Outside the queue: someone else's PR, an ignored repo, an archived repo.
+  const other = { ...scenario.pullRequests[0]!, number: 9000, author: 'bob' };
+  const ignored = { ...scenario.pullRequests[1]!, repo: 'noisy-org/bot', number: 1, isDraft: false };
+  const archived = { ...scenario.pullRequests[2]!, repo: 'old/attic', number: 2, isDraft: false };
+  scenario.pullRequests.push(other, ignored, archived);
+  scenario.repositories!.push({ nameWithOwner: 'noisy-org/bot' }, { nameWithOwner: 'old/attic', archived: true });
+  fake = await startFakeGitHub(scenario);
+  const t = tempTree({
+    'config/radar.json': JSON.stringify({ watch: { authors: ['alice'], ignore: ['noisy-org/*'] } }),
+  });
+  dir = t.dir;
+  cleanup = t.cleanup;
+});
+afterEach(async () => {
+  await fake.close();
+  cleanup();
+});
+
+const env = (extra: Record<string, string | undefined> = {}) => ({ GITHUB_API_URL: fake.url, GITHUB_TOKEN: TOKEN, ...extra });
+const scan = (extra: Record<string, string | undefined> = {}) => runCli(['--json', 'scan'], { cwd: dir, env: env(extra) });
+const queue = async (...args: string[]) => {
+  const r = await runCli(['--json', 'queue', ...args], { cwd: dir, env: env() });
+  expect(r.code).toBe(0);
+  return JSON.parse(r.stdout) as Record<string, unknown>[];
+};
+
+/** What a correct radar must report for a scenario PR, computed independently of radar's code. */
+function truth(pr: FakePullRequest) {
+  const states = pr.checks.map((c) =>
+    c.kind === 'status' ? { name: c.context, s: c.state } : { name: c.name, s: c.status === 'COMPLETED' ? c.conclusion : c.status },
+  );
+  const failing = states.filter((c) => ['FAILURE', 'ERROR', 'CANCELLED', 'TIMED_OUT', 'ACTION_REQUIRED', 'STARTUP_FAILURE'].includes(String(c.s)));
+  const passing = states.filter((c) => ['SUCCESS', 'NEUTRAL', 'SKIPPED'].includes(String(c.s)));
+  return {
+    repo: pr.repo,
+    number: pr.number,
+    title: pr.title,
+    url: `https://github.com/${pr.repo}/pull/${pr.number}`,
+    state: pr.state.toLowerCase(),
+    draft: Boolean(pr.isDraft),
+    headSha: pr.headSha,
+    mergeable: pr.mergeable.toLowerCase(),
+    ci: states.length === 0 ? 'none' : failing.length ? 'failing' : passing.length === states.length ? 'passing' : 'pending',
+    failingChecks: failing.map((c) => c.name).sort(),
+    review: pr.reviewDecision ? pr.reviewDecision.toLowerCase() : 'none',
+    additions: pr.additions,
+    deletions: pr.deletions,
+    changedFiles: pr.changedFiles,
+    createdAt: pr.createdAt,
+    updatedAt: pr.updatedAt,
+  };
+}
+
+const key = (p: object) => `${String((p as { repo: unknown }).repo)}#${String((p as { number: unknown }).number)}`;
+
+describe('radar scan', () => {
+  it('records the whole queue, PR by PR as GitHub has it, for one request and a few points per 50 PRs', async () => {
+    const r = await scan();
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const summary = JSON.parse(r.stdout);
+    const expected = fake.scenario.pullRequests.filter(
+      (p) => p.author === 'alice' && !p.isDraft && p.repo !== 'noisy-org/bot' && p.repo !== 'old/attic',
+    );
+    expect(summary.prsSeen).toBe(expected.length);
+    expect(fake.stats.graphqlRequests).toBe(Math.ceil(expected.length / 50));
+    expect(fake.stats.points).toBeLessThanOrEqual(3 * Math.ceil(expected.length / 50));
+    expect(summary).toMatchObject({ requests: fake.stats.requests, points: fake.stats.points, status: 'ok' });
+    const got = await queue();
+    expect(got.map(key).sort()).toEqual(expected.map(key).sort());
+    const byKey = new Map(got.map((p) => [key(p), p]));
+    for (const pr of expected) expect(byKey.get(key(pr))).toMatchObject(truth(pr));
+  });
+
+  it('adds no history rows when nothing changed, and records only what changed', async () => {
+    await scan();
+    const db = () => new Database(join(dir, 'ledgers/radar.db'), { readonly: true });
+    const count = () => {
+      const d = db();
+      const n = (d.prepare('SELECT count(*) AS n FROM pr_changes').get() as { n: number }).n;
+      d.close();
+      return n;
+    };
+    const afterFirst = count();
+    for (let i = 0; i < 3; i++) expect((await scan()).code).toBe(0);
+    expect(count()).toBe(afterFirst);
+    const target = fake.scenario.pullRequests.find((p) => p.author === 'alice' && !p.isDraft && p.checks.length > 0)!;
+    target.checks = [{ kind: 'check_run', name: 'e2e', status: 'COMPLETED', conclusion: 'TIMED_OUT' }];
+    target.updatedAt = '2026-06-16T00:00:00Z';
+    const s = JSON.parse((await scan()).stdout);
+    expect(s.changed).toEqual([expect.objectContaining({ repo: target.repo, number: target.number })]);
+    expect((await queue()).find((p) => key(p) === key(target))).toMatchObject({ ci: 'failing', failingChecks: ['e2e'] });
+  });
+
+  it('keeps the last known mergeability while GitHub computes it, never calling it a conflict', async () => {
+    const pr = fake.scenario.pullRequests.find((p) => p.author === 'alice' && !p.isDraft && p.mergeable === 'MERGEABLE')!;
+    await scan();
+    pr.mergeable = 'UNKNOWN';
+    await scan();
+    const entry = (await queue()).find((p) => key(p) === key(pr))!;
+    expect(entry).toMatchObject({ mergeable: 'unknown', mergeableLastKnown: 'mergeable' });
+  });
+
+  it('resolves PRs that left the open queue to merged or closed in the same scan', async () => {
+    await scan();
+    const [a, b] = fake.scenario.pullRequests.filter((p) => p.author === 'alice' && !p.isDraft);
+    a!.state = 'MERGED';
+    a!.mergedAt = '2026-06-16T10:00:00Z';
+    b!.state = 'CLOSED';
+    b!.closedAt = '2026-06-16T11:00:00Z';
+    const s = JSON.parse((await scan()).stdout);
+    expect(s.resolved).toEqual(
+      expect.arrayContaining([
+        { repo: a!.repo, number: a!.number, state: 'merged' },
+        { repo: b!.repo, number: b!.number, state: 'closed' },
+      ]),
+    );
+    expect((await queue('--state', 'merged')).map(key)).toEqual([key(a!)]);
+    expect((await queue('--state', 'closed')).map(key)).toEqual([key(b!)]);
+    expect((await queue()).map(key)).not.toContain(key(a!));
+  });
+
+  it('filters the queue by repo and author', async () => {
+    await scan();
+    const repo = fake.scenario.pullRequests[0]!.repo;
+    const only = await queue('--repo', repo);
+    expect(only.length).toBeGreaterThan(0);
+    expect(only.every((p) => p.repo === repo)).toBe(true);
+    expect(await queue('--author', 'bob')).toEqual([]);
+  });
+});
+
+describe('radar scan: faults and limits', () => {
+  it('retries 5xx, connection resets and secondary limits (honouring retry-after)', async () => {
+    fake.inject({ kind: 'status', status: 502, on: 'graphql' });
+    fake.inject({ kind: 'connection-reset', on: 'graphql' });
+    fake.inject({ kind: 'secondary-rate-limit', retryAfterSeconds: 1, on: 'graphql' });
+    const r = await scan();
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).prsSeen).toBeGreaterThan(50);
+    expect(fake.stats.faults).toBe(3);
+  });
+
+  it('stops early under the reserve or an exhausted limit, keeping what it fetched', async () => {
+    fake.scenario.rateLimit = { limit: 5000, remaining: 150, resetAt: new Date(Date.now() + 3_600_000).toISOString() };
+    const r = await scan();
+    expect(r.code).toBe(1);
+    const s = JSON.parse(r.stdout);
+    expect(s).toMatchObject({ stoppedEarly: true, status: 'partial' });
+    const kept = (await queue()).length;
+    expect(kept).toBe(s.prsSeen);
+    expect(kept).toBeGreaterThan(40);
+    expect(kept).toBeLessThanOrEqual(50);
+    fake.scenario.rateLimit = undefined;
+    fake.inject({ kind: 'primary-exhausted', on: 'graphql' });
+    const again = await scan();
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('rate limit');
+    expect((await queue()).length).toBe(kept); // nothing lost
+  });
+
+  it('exits 2 with a clear message for a missing or rejected token', async () => {
+    const none = await runCli(['scan'], { cwd: dir, env: { GITHUB_API_URL: fake.url, PATH: '/nonexistent' } });
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('no GitHub token');
+    const bad = await scan({ GITHUB_TOKEN: 'ghp_wrong' });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('rejected the token from GITHUB_TOKEN');
+    expect(bad.stderr).not.toContain('ghp_wrong');
+    expect(bad.stderr).not.toMatch(/\bat .*\.js:\d+/);
+  });
+
+  it('exits 75 while another scan holds the lock, and recovers a lock left by a dead scan', async () => {
+    await runCli(['queue'], { cwd: dir }); // creates the ledger
+    const lock = join(dir, 'ledgers/radar.db.scan.lock');
+    writeFileSync(lock, JSON.stringify({ pid: process.pid, host: (await import('node:os')).hostname(), startedAt: Date.now() }));
+    const busy = await scan();
+    expect(busy.code).toBe(75);
+    expect(busy.stderr.trim().split('\n')).toHaveLength(1);
+    writeFileSync(lock, JSON.stringify({ pid: 2 ** 22 + 12345, host: (await import('node:os')).hostname(), startedAt: Date.now() }));
+    expect((await scan()).code).toBe(0);
+    expect(existsSync(lock)).toBe(false);
+  });
+
+  it('survives kill -9 in the middle of a scan', async () => {
+    fake.setLatency(400);
+    const child = spawn(process.execPath, [CLI, 'scan'], {
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? '', HOME: dir, ...env() },
+      stdio: 'ignore',
+    });
+    await new Promise((r) => setTimeout(r, 900));
+    child.kill('SIGKILL');
+    await new Promise((r) => child.on('close', r));
+    fake.setLatency(0);
+    const r = await scan();
+    expect(r.code).toBe(0);
+    const d = new Database(join(dir, 'ledgers/radar.db'), { readonly: true });
+    expect(d.pragma('integrity_check', { simple: true })).toBe('ok');
+    d.close();
+    expect((await queue()).length).toBeGreaterThan(50);
+  });
+});
+
+describe('GitHub endpoint', () => {
+  it('finds GraphQL next to the REST base, including GitHub Enterprise Server', () => {
+    expect(resolveEndpoint({}).graphqlUrl).toBe('https://api.github.com/graphql');
+    expect(resolveEndpoint({ GITHUB_API_URL: 'https://ghe.example.com/api/v3/' }).graphqlUrl).toBe('https://ghe.example.com/api/graphql');
+    expect(() => resolveEndpoint({ GITHUB_API_URL: 'not a url' })).toThrow(/GITHUB_API_URL/);
+  });
+});
