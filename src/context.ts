@@ -42,7 +42,10 @@ export interface ContextOverrides {
   env?: NodeJS.ProcessEnv;
 }
 
-export async function createContext(options: GlobalOptions, overrides: ContextOverrides = {}): Promise<Context> {
+export async function createContext(
+  options: GlobalOptions,
+  overrides: ContextOverrides = {},
+): Promise<Context> {
   const [{ loadConfig }, { openLedger, resolveLedgerPath }, { createLogger }] = await Promise.all([
     import('./config/load.js'),
     import('./ledger/open.js'),

@@ -53,7 +53,9 @@ export function pace(input: PaceInput): Pace {
       return result('under', `under ${cp.below}% by ${cp.dayName}: burn harder`);
   }
   // At this rate the week ends at used / elapsed; compare with the target band.
-  if (used > (expected * input.band.max) / 100 + 0.5) return result('over', 'ahead of pace: slow down');
-  if (used < (expected * input.band.min) / 100 - 0.5) return result('under', 'behind pace: room to spend');
+  if (used > (expected * input.band.max) / 100 + 0.5)
+    return result('over', 'ahead of pace: slow down');
+  if (used < (expected * input.band.min) / 100 - 0.5)
+    return result('under', 'behind pace: room to spend');
   return result('on-pace');
 }

@@ -44,7 +44,8 @@ export function dotPath(value: unknown, path: string): unknown {
 }
 
 function toInstant(value: unknown): number | undefined {
-  if (typeof value === 'number' && Number.isFinite(value)) return value < 1e11 ? value * 1000 : value;
+  if (typeof value === 'number' && Number.isFinite(value))
+    return value < 1e11 ? value * 1000 : value;
   if (typeof value === 'string') {
     const t = Date.parse(value);
     return Number.isNaN(t) ? undefined : t;
@@ -60,31 +61,33 @@ export async function fromCommand(
 ): Promise<Usage | { error: string } | undefined> {
   if (!provider.usageCommand) return undefined;
   const command = provider.usageCommand;
-  const output = await new Promise<{ stdout: string; code: number | null; error?: string }>((resolve) => {
-    const child = spawn(command, { shell: true, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      resolve({ stdout, code: null, error: errorMessage(e) });
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({
-        stdout,
-        code,
-        error:
-          signal === 'SIGKILL'
-            ? `timed out after ${timeoutMs} ms`
-            : code !== 0
-              ? `exit ${code}: ${stderr.trim().split('\n').pop() ?? ''}`
-              : undefined,
+  const output = await new Promise<{ stdout: string; code: number | null; error?: string }>(
+    (resolve) => {
+      const child = spawn(command, { shell: true, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+      child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+      child.on('error', (e) => {
+        clearTimeout(timer);
+        resolve({ stdout, code: null, error: errorMessage(e) });
       });
-    });
-  });
+      child.on('close', (code, signal) => {
+        clearTimeout(timer);
+        resolve({
+          stdout,
+          code,
+          error:
+            signal === 'SIGKILL'
+              ? `timed out after ${timeoutMs} ms`
+              : code !== 0
+                ? `exit ${code}: ${stderr.trim().split('\n').pop() ?? ''}`
+                : undefined,
+        });
+      });
+    },
+  );
   if (output.error) return { error: `usage command failed (${output.error})` };
   let json: unknown;
   try {
@@ -113,7 +116,9 @@ export function fromLedger(
 ): Usage | undefined {
   if (!provider.weeklyTokens) return undefined;
   const row = db
-    .prepare(`SELECT coalesce(sum(total), 0) AS tokens FROM token_events WHERE agent = ? AND at >= ? AND at < ?`)
+    .prepare(
+      `SELECT coalesce(sum(total), 0) AS tokens FROM token_events WHERE agent = ? AND at >= ? AND at < ?`,
+    )
     .get(provider.agent, weekStart, weekEnd) as { tokens: number };
   return {
     usedPercent: (row.tokens / provider.weeklyTokens) * 100,

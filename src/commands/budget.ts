@@ -1,7 +1,13 @@
 import type { Context } from '../context.js';
 import { fromCommand, fromLedger, fromRollouts, type Usage } from '../budget/sources.js';
 import { pace, type Pace, type Checkpoint } from '../budget/pace.js';
-import { localDateTime, machineZone, startOfNextWeek, startOfWeek, weekdayIndex } from '../time/zone.js';
+import {
+  localDateTime,
+  machineZone,
+  startOfNextWeek,
+  startOfWeek,
+  weekdayIndex,
+} from '../time/zone.js';
 import { renderTable } from '../render/table.js';
 
 interface ProviderBudget {
@@ -68,7 +74,10 @@ export async function run(ctx: Context): Promise<number> {
       windowEnd,
       band: config.budget.targetBand,
       checkpoints,
-      daysIntoWeek: usage.windowStart !== undefined ? daysIntoWeek : Math.floor((now - calendarStart) / 86_400_000),
+      daysIntoWeek:
+        usage.windowStart !== undefined
+          ? daysIntoWeek
+          : Math.floor((now - calendarStart) / 86_400_000),
     });
     results.push({
       provider: provider.name,
@@ -84,7 +93,9 @@ export async function run(ctx: Context): Promise<number> {
     });
   }
   if (ctx.json) {
-    ctx.stdout.write(`${JSON.stringify({ now: new Date(now).toISOString(), providers: results })}\n`);
+    ctx.stdout.write(
+      `${JSON.stringify({ now: new Date(now).toISOString(), providers: results })}\n`,
+    );
     return 0;
   }
   const pct = (v: number | null) => (v === null ? '?' : `${v.toFixed(1)}%`);

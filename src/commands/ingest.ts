@@ -52,24 +52,30 @@ export async function run(ctx: Context, paths: string[], options: IngestOptions)
   store.recordRun(started, Date.now(), summary);
   if (ctx.json) ctx.stdout.write(`${JSON.stringify({ roots, ...summary })}\n`);
   else ctx.stdout.write(renderSummary(summary, roots));
-  for (const u of summary.unreadable) ctx.stderr.write(`radar: cannot read ${u.path}: ${u.error}\n`);
-  return summary.unreadable.length > 0 && summary.filesRead === 0 && summary.filesUnchanged === 0 ? 1 : 0;
+  for (const u of summary.unreadable)
+    ctx.stderr.write(`radar: cannot read ${u.path}: ${u.error}\n`);
+  return summary.unreadable.length > 0 && summary.filesRead === 0 && summary.filesUnchanged === 0
+    ? 1
+    : 0;
 }
 
 export function renderSummary(s: IngestSummary, roots: string[]): string {
   const lines: string[] = [];
-  if (roots.length === 0) lines.push('no log folders found (pass paths, or set tokens.paths in config)');
+  if (roots.length === 0)
+    lines.push('no log folders found (pass paths, or set tokens.paths in config)');
   lines.push(
     `${formatInt(s.filesRead)} files read (${formatInt(s.bytesRead / 1e6)} MB), ${formatInt(s.filesUnchanged)} unchanged`,
   );
   lines.push(`${formatInt(s.newEvents)} new events, ${formatInt(s.newTokens)} new tokens`);
-  if (s.duplicates > 0) lines.push(`${formatInt(s.duplicates)} markers already in the ledger (not counted again)`);
+  if (s.duplicates > 0)
+    lines.push(`${formatInt(s.duplicates)} markers already in the ledger (not counted again)`);
   if (s.rateLimitSamples > 0) lines.push(`${formatInt(s.rateLimitSamples)} quota samples`);
   const reasons = Object.entries(s.skipped)
     .map(([reason, n]) => `${formatInt(n ?? 0)} ${reason}`)
     .join(', ');
   lines.push(`${formatInt(s.linesSkipped)} lines skipped${reasons ? ` (${reasons})` : ''}`);
   if (s.filesSkipped.length > 0) lines.push(`${s.filesSkipped.length} files skipped (not logs)`);
-  if (s.unreadable.length > 0) lines.push(`${s.unreadable.length} unreadable files (listed on stderr)`);
+  if (s.unreadable.length > 0)
+    lines.push(`${s.unreadable.length} unreadable files (listed on stderr)`);
   return `${lines.join('\n')}\n`;
 }

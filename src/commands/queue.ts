@@ -54,7 +54,13 @@ export function run(ctx: Context, options: QueueOptions): number {
     .filter((p) => (state === 'all' ? true : p.state === state && (state !== 'open' || p.watched)))
     .filter((p) => !options.repo || p.repo.toLowerCase() === options.repo.toLowerCase())
     .filter((p) => !options.author || p.author.toLowerCase() === options.author.toLowerCase())
-    .sort((a, b) => urgency(b) - urgency(a) || a.createdAt.localeCompare(b.createdAt) || a.repo.localeCompare(b.repo) || a.number - b.number);
+    .sort(
+      (a, b) =>
+        urgency(b) - urgency(a) ||
+        a.createdAt.localeCompare(b.createdAt) ||
+        a.repo.localeCompare(b.repo) ||
+        a.number - b.number,
+    );
   if (ctx.json) {
     const entries: QueueEntry[] = prs.map((p) => ({
       repo: p.repo,

@@ -21,20 +21,27 @@ export async function run(ctx: Context, options: ReportOptions): Promise<number>
   const config = ctx.config();
   const by = options.by ?? 'bucket';
   const zone = options.tz ?? config.timezone ?? machineZone();
-  if (!isTimeZone(zone)) throw new UsageError(`--tz: "${zone}" is not a known IANA time zone (e.g. "Europe/Berlin")`);
+  if (!isTimeZone(zone))
+    throw new UsageError(`--tz: "${zone}" is not a known IANA time zone (e.g. "Europe/Berlin")`);
   const parse = (flag: string, text: string | undefined) => {
     if (text === undefined) return undefined;
     const at = parseIsoInZone(text, zone);
-    if (at === undefined) throw new UsageError(`${flag}: "${text}" is not an ISO date or date-time (e.g. 2026-06-01 or 2026-06-01T09:00)`);
+    if (at === undefined)
+      throw new UsageError(
+        `${flag}: "${text}" is not an ISO date or date-time (e.g. 2026-06-01 or 2026-06-01T09:00)`,
+      );
     return at;
   };
   const range = { since: parse('--since', options.since), until: parse('--until', options.until) };
   const rows = aggregateTokens(ctx.ledger(), by, range);
-  const prices = rows.length > 0 ? await (await import('../tokens/prices.js')).loadPrices() : undefined;
+  const prices =
+    rows.length > 0 ? await (await import('../tokens/prices.js')).loadPrices() : undefined;
   const report = buildReport(rows, by, { zone, weekStart: weekdayIndex(config.weekStart), prices });
 
   if (ctx.json) {
-    ctx.stdout.write(`${JSON.stringify({ ...report, tz: zone, since: options.since, until: options.until })}\n`);
+    ctx.stdout.write(
+      `${JSON.stringify({ ...report, tz: zone, since: options.since, until: options.until })}\n`,
+    );
     return 0;
   }
   if (options.csv) {
@@ -58,13 +65,16 @@ export async function run(ctx: Context, options: ReportOptions): Promise<number>
 
 export function renderReport(report: TokenReport, columns: number): string {
   const { total, groups, by } = report;
-  if (groups.length === 0) return 'no token events in the ledger for this range (run `radar ingest` first)\n';
+  if (groups.length === 0)
+    return 'no token events in the ledger for this range (run `radar ingest` first)\n';
   const top = groups[0]!;
   const head =
     `${formatInt(total.tokens)} tokens across ${formatInt(total.events)} marked events; ` +
     `largest ${by}: ${top.key} (${formatInt(top.tokens)}, ${formatPercent(top.tokens / total.tokens)})\n`;
   // Time rows read best in order; other dimensions biggest first.
-  const rows = TIME_DIMENSIONS.has(by) ? [...groups].sort((a, b) => a.key.localeCompare(b.key)) : groups;
+  const rows = TIME_DIMENSIONS.has(by)
+    ? [...groups].sort((a, b) => a.key.localeCompare(b.key))
+    : groups;
   const money = (usd: number | undefined, unpriced: number) =>
     usd === undefined ? '' : `$${usd.toFixed(2)}${unpriced > 0 ? '+' : ''}`;
   const barWidth = Math.max(8, Math.min(30, columns - 80));

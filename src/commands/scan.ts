@@ -11,7 +11,9 @@ import { formatInt } from '../render/table.js';
 export async function run(ctx: Context): Promise<number> {
   const config = ctx.config();
   if (config.watch.authors.length === 0 && config.watch.repos.length === 0)
-    throw new UsageError('nothing to watch: set watch.authors or watch.repos in the config (see `radar init`)');
+    throw new UsageError(
+      'nothing to watch: set watch.authors or watch.repos in the config (see `radar init`)',
+    );
   const endpoint = resolveEndpoint(ctx.env);
   const token = requireToken(ctx.env, endpoint);
   const ledgerPath = ctx.ledgerPath();
@@ -28,11 +30,15 @@ export async function run(ctx: Context): Promise<number> {
         config,
         logger: ctx.logger(),
         now: () => ctx.now().getTime(),
-        onProgress: tty ? (seen, total) => ctx.stderr.write(`\rscanning: ${seen}/${total} PRs`) : undefined,
+        onProgress: tty
+          ? (seen, total) => ctx.stderr.write(`\rscanning: ${seen}/${total} PRs`)
+          : undefined,
       });
     } catch (error) {
       if (isAuthError(error))
-        throw new UsageError(`GitHub rejected the token from ${token.source} (401 Bad credentials) at ${endpoint.apiUrl}`);
+        throw new UsageError(
+          `GitHub rejected the token from ${token.source} (401 Bad credentials) at ${endpoint.apiUrl}`,
+        );
       throw error;
     } finally {
       if (tty) ctx.stderr.write('\r\x1b[K');
@@ -52,15 +58,19 @@ export function renderScan(s: ScanSummary): string {
     `scanned ${formatInt(s.prsSeen)} PRs in ${(s.durationMs / 1000).toFixed(1)} s: ${s.requests} requests, ` +
       `${s.points} points${s.remaining !== null ? `, ${formatInt(s.remaining)} remaining` : ''}`,
   ];
-  if (s.stoppedEarly) lines.push('stopped early to stay above the rate-limit reserve; kept what was fetched');
+  if (s.stoppedEarly)
+    lines.push('stopped early to stay above the rate-limit reserve; kept what was fetched');
   if (s.newPrs) lines.push(`${s.newPrs} new PRs`);
   for (const r of s.resolved) lines.push(`${r.repo}#${r.number} ${r.state}`);
   for (const c of s.changed.slice(0, 20)) {
     const fields = c.fields
       .filter((f) => f.field !== 'state')
-      .map((f) => (f.field === 'reviews' ? 'reviews' : `${f.field} ${f.from ?? '-'}→${f.to ?? '-'}`));
+      .map((f) =>
+        f.field === 'reviews' ? 'reviews' : `${f.field} ${f.from ?? '-'}→${f.to ?? '-'}`,
+      );
     if (fields.length) lines.push(`${c.repo}#${c.number}: ${fields.join(', ')}`);
   }
-  if (s.changed.length > 20) lines.push(`… and ${s.changed.length - 20} more changed PRs (radar queue)`);
+  if (s.changed.length > 20)
+    lines.push(`… and ${s.changed.length - 20} more changed PRs (radar queue)`);
   return `${lines.join('\n')}\n`;
 }

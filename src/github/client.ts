@@ -33,11 +33,22 @@ export interface ConnectionSizes {
 }
 
 export interface GitHubPort {
-  searchPullRequests(query: string, first: number, after: string | null, sizes: ConnectionSizes): Promise<SearchPage>;
-  pullRequestsById(ids: string[], sizes: ConnectionSizes): Promise<{ prs: (RawPullRequest | null)[]; rateLimit: RateLimitInfo }>;
+  searchPullRequests(
+    query: string,
+    first: number,
+    after: string | null,
+    sizes: ConnectionSizes,
+  ): Promise<SearchPage>;
+  pullRequestsById(
+    ids: string[],
+    sizes: ConnectionSizes,
+  ): Promise<{ prs: (RawPullRequest | null)[]; rateLimit: RateLimitInfo }>;
   viewer(): Promise<{ login: string; rateLimit: RateLimitInfo; scopes: string[] }>;
   /** GET /rate_limit: free of charge. */
-  rateLimits(): Promise<{ core: { remaining: number; limit: number; reset: number }; graphql?: { remaining: number; limit: number; reset: number } }>;
+  rateLimits(): Promise<{
+    core: { remaining: number; limit: number; reset: number };
+    graphql?: { remaining: number; limit: number; reset: number };
+  }>;
   /** HTTP requests sent so far (retries included). */
   readonly requests: number;
 }
@@ -50,6 +61,17 @@ export class RateLimitedError extends Error {
 }
 
 const RadarOctokit = Octokit.plugin(throttling, retry);
+
+/** A stand-in for the plugin's write limiter group: runs each job at once (see createGitHubClient). */
+const sequentialReads = {
+  key: () => ({
+    schedule: <A extends unknown[], R>(
+      _options: unknown,
+      job: (...args: A) => R,
+      ...args: A
+    ): Promise<Awaited<R>> => Promise.resolve(job(...args)) as Promise<Awaited<R>>,
+  }),
+};
 
 export interface ClientOptions {
   endpoint: Endpoint;
@@ -82,10 +104,19 @@ export function createGitHubClient(options: ClientOptions): GitHubPort {
         return false;
       },
       // Secondary limits are short: wait as GitHub asks (retry-after), twice at most.
-      onSecondaryRateLimit: (retryAfter: number, opts: { method: string; url: string }, _o: unknown, retryCount: number) => {
+      onSecondaryRateLimit: (
+        retryAfter: number,
+        opts: { method: string; url: string },
+        _o: unknown,
+        retryCount: number,
+      ) => {
         logger.warn({ retryAfter, url: opts.url, retryCount }, 'secondary rate limit; waiting');
         return retryCount < 2 && retryAfter <= maxWait;
       },
+      // The plugin paces every GraphQL call like a mutation (one per second). radar only sends
+      // read-only queries, one at a time (GitHub's guidance: no concurrency), so it skips that
+      // pacing; rate limits and retry-after are still handled above.
+      write: sequentialReads as never,
     },
     retry: { retries: 2 },
     request: { retries: 2 },
@@ -111,7 +142,11 @@ export function createGitHubClient(options: ClientOptions): GitHubPort {
     async searchPullRequests(query, first, after, sizes) {
       const data = await graphql<{
         rateLimit: RateLimitInfo;
-        search: { issueCount: number; pageInfo: { hasNextPage: boolean; endCursor: string | null }; nodes: (RawPullRequest | Record<string, never>)[] };
+        search: {
+          issueCount: number;
+          pageInfo: { hasNextPage: boolean; endCursor: string | null };
+          nodes: (RawPullRequest | Record<string, never>)[];
+        };
       }>(SEARCH_QUERY, { q: query, first, after, ...sizes });
       return {
         // Search can return non-PR nodes as empty objects: keep PRs only.
@@ -123,12 +158,21 @@ export function createGitHubClient(options: ClientOptions): GitHubPort {
       };
     },
     async pullRequestsById(ids, sizes) {
-      const data = await graphql<{ rateLimit: RateLimitInfo; nodes: (RawPullRequest | null)[] }>(NODES_QUERY, { ids, ...sizes });
-      return { prs: data.nodes.map((n) => (n && 'number' in n ? n : null)), rateLimit: data.rateLimit };
+      const data = await graphql<{ rateLimit: RateLimitInfo; nodes: (RawPullRequest | null)[] }>(
+        NODES_QUERY,
+        { ids, ...sizes },
+      );
+      return {
+        prs: data.nodes.map((n) => (n && 'number' in n ? n : null)),
+        rateLimit: data.rateLimit,
+      };
     },
     async viewer() {
       const response = await octokit.request('POST /graphql', { query: VIEWER_QUERY });
-      const body = response.data as { data?: { viewer: { login: string }; rateLimit: RateLimitInfo }; errors?: unknown[] };
+      const body = response.data as {
+        data?: { viewer: { login: string }; rateLimit: RateLimitInfo };
+        errors?: unknown[];
+      };
       if (!body.data) throw new Error('GitHub answered the viewer query without data');
       const scopes = String(response.headers['x-oauth-scopes'] ?? '')
         .split(',')
@@ -144,7 +188,13 @@ export function createGitHubClient(options: ClientOptions): GitHubPort {
 }
 
 function isRateLimited(error: unknown): boolean {
-  const e = error as { errors?: { type?: string }[]; status?: number; response?: { headers?: Record<string, string> } };
+  const e = error as {
+    errors?: { type?: string }[];
+    status?: number;
+    response?: { headers?: Record<string, string> };
+  };
   if (Array.isArray(e.errors) && e.errors.some((x) => x.type === 'RATE_LIMITED')) return true;
-  return (e.status === 403 || e.status === 429) && e.response?.headers?.['x-ratelimit-remaining'] === '0';
+  return (
+    (e.status === 403 || e.status === 429) && e.response?.headers?.['x-ratelimit-remaining'] === '0'
+  );
 }

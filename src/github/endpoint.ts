@@ -21,7 +21,9 @@ export function resolveEndpoint(env: NodeJS.ProcessEnv): Endpoint {
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:')
     throw new UsageError(`GITHUB_API_URL must be http(s): "${raw}"`);
-  const graphqlUrl = /\/api\/v3$/.test(raw) ? raw.replace(/\/api\/v3$/, '/api/graphql') : `${raw}/graphql`;
+  const graphqlUrl = /\/api\/v3$/.test(raw)
+    ? raw.replace(/\/api\/v3$/, '/api/graphql')
+    : `${raw}/graphql`;
   return { apiUrl: raw, graphqlUrl };
 }
 
@@ -46,6 +48,8 @@ export function findToken(env: NodeJS.ProcessEnv, endpoint: Endpoint): Token | u
 export function requireToken(env: NodeJS.ProcessEnv, endpoint: Endpoint): Token {
   const token = findToken(env, endpoint);
   if (!token)
-    throw new UsageError('no GitHub token: set GITHUB_TOKEN (or GH_TOKEN), or log in with `gh auth login`');
+    throw new UsageError(
+      'no GitHub token: set GITHUB_TOKEN (or GH_TOKEN), or log in with `gh auth login`',
+    );
   return token;
 }

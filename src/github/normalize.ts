@@ -23,8 +23,22 @@ export interface RawPullRequest {
   mergedAt: Maybe<string>;
   author: Maybe<{ login: string }>;
   repository: { nameWithOwner: string; isArchived?: boolean };
-  latestReviews: Maybe<{ nodes: Maybe<Maybe<{ author: Maybe<{ login: string }>; authorAssociation: string; state: string; submittedAt: Maybe<string> }>[]> }>;
-  comments: Maybe<{ totalCount: number; nodes: Maybe<Maybe<{ author: Maybe<{ login: string }>; authorAssociation: string; createdAt: string }>[]> }>;
+  latestReviews: Maybe<{
+    nodes: Maybe<
+      Maybe<{
+        author: Maybe<{ login: string }>;
+        authorAssociation: string;
+        state: string;
+        submittedAt: Maybe<string>;
+      }>[]
+    >;
+  }>;
+  comments: Maybe<{
+    totalCount: number;
+    nodes: Maybe<
+      Maybe<{ author: Maybe<{ login: string }>; authorAssociation: string; createdAt: string }>[]
+    >;
+  }>;
   commits: Maybe<{
     nodes: Maybe<
       Maybe<{
@@ -36,7 +50,12 @@ export interface RawPullRequest {
               totalCount: number;
               nodes: Maybe<
                 Maybe<
-                  | { __typename: 'CheckRun'; name: string; status: string; conclusion: Maybe<string> }
+                  | {
+                      __typename: 'CheckRun';
+                      name: string;
+                      status: string;
+                      conclusion: Maybe<string>;
+                    }
                   | { __typename: 'StatusContext'; context: string; state: string }
                 >[]
               >;
@@ -94,7 +113,14 @@ export interface PrSnapshot {
   mergedAt: string | null;
 }
 
-const FAILING = new Set(['FAILURE', 'ERROR', 'CANCELLED', 'TIMED_OUT', 'ACTION_REQUIRED', 'STARTUP_FAILURE']);
+const FAILING = new Set([
+  'FAILURE',
+  'ERROR',
+  'CANCELLED',
+  'TIMED_OUT',
+  'ACTION_REQUIRED',
+  'STARTUP_FAILURE',
+]);
 const PASSING = new Set(['SUCCESS', 'NEUTRAL', 'SKIPPED']);
 
 /** One check's bucket, the way GitHub's CLI (`gh pr checks`) buckets them. */
@@ -104,7 +130,9 @@ export function checkBucket(state: string | null | undefined): 'fail' | 'pass' |
   return 'pending';
 }
 
-export function ciFromChecks(checks: readonly { name: string; state: string | null | undefined }[]): {
+export function ciFromChecks(
+  checks: readonly { name: string; state: string | null | undefined }[],
+): {
   ci: CiState;
   failing: string[];
 } {
@@ -115,7 +143,8 @@ export function ciFromChecks(checks: readonly { name: string; state: string | nu
   return { ci: 'passing', failing: [] };
 }
 
-const compact = <T>(list: Maybe<Maybe<T>[]>): T[] => (list ?? []).filter((x): x is T => x !== null && x !== undefined);
+const compact = <T>(list: Maybe<Maybe<T>[]>): T[] =>
+  (list ?? []).filter((x): x is T => x !== null && x !== undefined);
 
 export function toSnapshot(raw: RawPullRequest): PrSnapshot {
   const commit = compact(raw.commits?.nodes)[0]?.commit;
@@ -126,7 +155,9 @@ export function toSnapshot(raw: RawPullRequest): PrSnapshot {
         { name: c.name, state: c.status === 'COMPLETED' ? c.conclusion : c.status }
       : { name: c.context, state: c.state },
   );
-  let { ci, failing } = ciFromChecks(checks);
+  const checked = ciFromChecks(checks);
+  let ci = checked.ci;
+  const failing = checked.failing;
   // More contexts than fetched: trust the rollup's own state for the ones not seen.
   if (rollup && rollup.contexts.totalCount > checks.length && ci !== 'failing') {
     const b = checkBucket(rollup.state);
@@ -151,15 +182,29 @@ export function toSnapshot(raw: RawPullRequest): PrSnapshot {
     state: raw.state === 'MERGED' ? 'merged' : raw.state === 'CLOSED' ? 'closed' : 'open',
     draft: raw.isDraft,
     headSha: raw.headRefOid,
-    mergeable: raw.mergeable === 'MERGEABLE' ? 'mergeable' : raw.mergeable === 'CONFLICTING' ? 'conflicting' : 'unknown',
+    mergeable:
+      raw.mergeable === 'MERGEABLE'
+        ? 'mergeable'
+        : raw.mergeable === 'CONFLICTING'
+          ? 'conflicting'
+          : 'unknown',
     mergeState: raw.mergeStateStatus ?? null,
     ci,
     failingChecks: failing,
     review,
     reviews: compact(raw.latestReviews?.nodes)
-      .map((r) => ({ author: r.author?.login ?? 'ghost', association: r.authorAssociation, state: r.state, at: r.submittedAt ?? null }))
+      .map((r) => ({
+        author: r.author?.login ?? 'ghost',
+        association: r.authorAssociation,
+        state: r.state,
+        at: r.submittedAt ?? null,
+      }))
       .sort((a, b) => a.author.localeCompare(b.author)),
-    comments: compact(raw.comments?.nodes).map((c) => ({ author: c.author?.login ?? 'ghost', association: c.authorAssociation, at: c.createdAt })),
+    comments: compact(raw.comments?.nodes).map((c) => ({
+      author: c.author?.login ?? 'ghost',
+      association: c.authorAssociation,
+      at: c.createdAt,
+    })),
     commentCount: raw.comments?.totalCount ?? 0,
     additions: raw.additions,
     deletions: raw.deletions,

@@ -124,7 +124,11 @@ export class PrStore {
   }
 
   /** Writes a scan in one transaction: the run, the PRs that differ, and their changes. */
-  recordScan(run: ScanRunRecord, prs: readonly StoredPr[], changes: ReadonlyMap<string, FieldChange[]>): number {
+  recordScan(
+    run: ScanRunRecord,
+    prs: readonly StoredPr[],
+    changes: ReadonlyMap<string, FieldChange[]>,
+  ): number {
     const insertRun = this.db.prepare(
       `INSERT INTO scan_runs (started_at, finished_at, status, requests, points, remaining, reset_at, prs_seen, changes, errors)
        VALUES (@startedAt, @finishedAt, @status, @requests, @points, @remaining, @resetAt, @prsSeen, @changes, @errors)`,
@@ -149,13 +153,16 @@ export class PrStore {
          merged_at = excluded.merged_at, last_changed_at = excluded.last_changed_at`,
     );
     // A PR moved or renumbered (repo transfer) must not collide with a stale row.
-    const clearSlot = this.db.prepare(`DELETE FROM prs WHERE repo = ? AND number = ? AND node_id <> ?`);
+    const clearSlot = this.db.prepare(
+      `DELETE FROM prs WHERE repo = ? AND number = ? AND node_id <> ?`,
+    );
     const insertChange = this.db.prepare(
       `INSERT INTO pr_changes (scan_id, node_id, at, field, old_value, new_value) VALUES (?, ?, ?, ?, ?, ?)`,
     );
     return this.db.transaction(() => {
       const scanId = Number(
-        insertRun.run({ ...run, errors: run.errors.length ? JSON.stringify(run.errors) : null }).lastInsertRowid,
+        insertRun.run({ ...run, errors: run.errors.length ? JSON.stringify(run.errors) : null })
+          .lastInsertRowid,
       );
       for (const pr of prs) {
         clearSlot.run(pr.repo, pr.number, pr.nodeId);
@@ -169,7 +176,6 @@ export class PrStore {
 
   lastScan(): { started_at: number; finished_at: number; status: string } | undefined {
     return this.db.prepare(`SELECT * FROM scan_runs ORDER BY id DESC LIMIT 1`).get() as
-      | { started_at: number; finished_at: number; status: string }
-      | undefined;
+      { started_at: number; finished_at: number; status: string } | undefined;
   }
 }

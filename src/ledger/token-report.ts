@@ -2,7 +2,8 @@ import type { Db } from './open.js';
 
 /** Aggregate queries for `radar report tokens`: SQLite sums, the caller groups by local time. */
 
-export type Dimension = 'bucket' | 'day' | 'week' | 'month' | 'agent' | 'model' | 'file' | 'repo' | 'pr';
+export type Dimension =
+  'bucket' | 'day' | 'week' | 'month' | 'agent' | 'model' | 'file' | 'repo' | 'pr';
 
 export interface AggregateRow {
   /** The dimension's value, or for time dimensions the 15-minute slot (ms / 900000). */

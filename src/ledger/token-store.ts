@@ -54,7 +54,9 @@ export class TokenStore {
         `SELECT * FROM token_sources WHERE (dev = ? AND ino = ?) OR path = ?
          ORDER BY (dev = ? AND ino = ?) DESC, last_ingested DESC, id DESC`,
       ),
-      byPath: db.prepare(`SELECT * FROM token_sources WHERE path = ? ORDER BY last_ingested DESC, id DESC`),
+      byPath: db.prepare(
+        `SELECT * FROM token_sources WHERE path = ? ORDER BY last_ingested DESC, id DESC`,
+      ),
       insertSource: db.prepare(
         `INSERT INTO token_sources (lineage, path, dev, ino, head_hash, head_len, size, offset, tail_hash,
            encoding, json_family, state, mtime_ms, first_seen, last_ingested)
@@ -108,7 +110,11 @@ export class TokenStore {
   }
 
   insertSource(source: NewSource): number {
-    const params = { ...source, lineage: source.lineage ?? 0, jsonFamily: source.jsonFamily ? 1 : 0 };
+    const params = {
+      ...source,
+      lineage: source.lineage ?? 0,
+      jsonFamily: source.jsonFamily ? 1 : 0,
+    };
     const id = Number(this.q.insertSource.run(params).lastInsertRowid);
     if (source.lineage === undefined) this.q.setOwnLineage.run(id);
     return id;
@@ -156,12 +162,16 @@ export class TokenStore {
     );
   }
 
-  recordRun(startedAt: number, finishedAt: number, summary: {
-    filesRead: number;
-    newEvents: number;
-    newTokens: number;
-    linesSkipped: number;
-  }): void {
+  recordRun(
+    startedAt: number,
+    finishedAt: number,
+    summary: {
+      filesRead: number;
+      newEvents: number;
+      newTokens: number;
+      linesSkipped: number;
+    },
+  ): void {
     this.q.insertRun.run(
       startedAt,
       finishedAt,

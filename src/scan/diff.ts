@@ -55,7 +55,13 @@ export function mergeSnapshot(
       changes: [{ field: 'seen', from: null, to: next.state }],
     };
   }
-  const pr: StoredPr = { ...next, watched, mergeableKnown, firstSeenAt: previous.firstSeenAt, lastChangedAt: previous.lastChangedAt };
+  const pr: StoredPr = {
+    ...next,
+    watched,
+    mergeableKnown,
+    firstSeenAt: previous.firstSeenAt,
+    lastChangedAt: previous.lastChangedAt,
+  };
   const changes: FieldChange[] = [];
   for (const field of TRACKED) {
     const from = text(previous[field]);

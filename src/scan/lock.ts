@@ -40,7 +40,10 @@ export function acquireLock(path: string, now = Date.now()): () => void {
       holder = undefined; // half-written or garbage: the writer died before finishing
     }
     const sameHost = holder?.host === hostname();
-    const stale = !holder || (sameHost && !alive(holder.pid)) || (!sameHost && now - holder.startedAt > 3_600_000);
+    const stale =
+      !holder ||
+      (sameHost && !alive(holder.pid)) ||
+      (!sameHost && now - holder.startedAt > 3_600_000);
     if (!stale && holder)
       throw new LockedError(
         `another radar scan is running (pid ${holder.pid} since ${new Date(holder.startedAt).toISOString()}); try again later`,

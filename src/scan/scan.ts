@@ -42,7 +42,11 @@ export interface ScanOptions {
 export async function runScan(options: ScanOptions): Promise<ScanSummary> {
   const { port, store, config, logger } = options;
   const started = options.now();
-  const sizes = { reviews: config.scan.reviewsPerPr, comments: config.scan.commentsPerPr, checks: config.scan.checksPerPr };
+  const sizes = {
+    reviews: config.scan.reviewsPerPr,
+    comments: config.scan.commentsPerPr,
+    checks: config.scan.checksPerPr,
+  };
   const belongs = watchFilter(config.watch);
   const seen = new Map<string, PrSnapshot>();
   const errors: string[] = [];
@@ -71,7 +75,9 @@ export async function runScan(options: ScanOptions): Promise<ScanSummary> {
         for (const raw of page.prs) seen.set(raw.id, toSnapshot(raw));
         options.onProgress?.(seen.size, page.issueCount);
         if (page.issueCount > 1000 && cursor === null)
-          errors.push(`"${query}" matches ${page.issueCount} PRs; GitHub search returns at most 1,000`);
+          errors.push(
+            `"${query}" matches ${page.issueCount} PRs; GitHub search returns at most 1,000`,
+          );
         if (!page.hasNextPage || !page.endCursor) break;
         cursor = page.endCursor;
       } catch (error) {
@@ -94,7 +100,9 @@ export async function runScan(options: ScanOptions): Promise<ScanSummary> {
   // Only after a complete pass, or a PR skipped by an early stop would look closed.
   const resolved: ScanSummary['resolved'] = [];
   if (complete) {
-    const gone = [...previous.values()].filter((p) => p.state === 'open' && p.watched && !seen.has(p.nodeId));
+    const gone = [...previous.values()].filter(
+      (p) => p.state === 'open' && p.watched && !seen.has(p.nodeId),
+    );
     for (let i = 0; i < gone.length; i += config.scan.pageSize) {
       if (underReserve()) {
         stoppedEarly = true;
@@ -102,14 +110,21 @@ export async function runScan(options: ScanOptions): Promise<ScanSummary> {
       }
       const batch = gone.slice(i, i + config.scan.pageSize);
       try {
-        const result = await port.pullRequestsById(batch.map((p) => p.nodeId), sizes);
+        const result = await port.pullRequestsById(
+          batch.map((p) => p.nodeId),
+          sizes,
+        );
         account(result.rateLimit);
         result.prs.forEach((raw, j) => {
           const stale = batch[j]!;
           if (raw) seen.set(raw.id, toSnapshot(raw));
           else {
             // Deleted (or no longer visible to this token): record it as closed.
-            seen.set(stale.nodeId, { ...stale, state: 'closed', closedAt: stale.closedAt ?? new Date(options.now()).toISOString() });
+            seen.set(stale.nodeId, {
+              ...stale,
+              state: 'closed',
+              closedAt: stale.closedAt ?? new Date(options.now()).toISOString(),
+            });
           }
         });
       } catch (error) {
@@ -142,12 +157,14 @@ export async function runScan(options: ScanOptions): Promise<ScanSummary> {
       changes.set(pr.nodeId, diff);
       changeCount += diff.length;
       if (before) summaryChanged.push({ repo: pr.repo, number: pr.number, fields: diff });
-      if (before && pr.state !== 'open' && before.state === 'open') resolved.push({ repo: pr.repo, number: pr.number, state: pr.state });
+      if (before && pr.state !== 'open' && before.state === 'open')
+        resolved.push({ repo: pr.repo, number: pr.number, state: pr.state });
     }
     if (!before || diff.length > 0 || !sameRow(before, pr)) toWrite.push(pr);
   }
   const finished = options.now();
-  const status: ScanSummary['status'] = errors.length === 0 && !stoppedEarly ? 'ok' : seen.size > 0 ? 'partial' : 'error';
+  const status: ScanSummary['status'] =
+    errors.length === 0 && !stoppedEarly ? 'ok' : seen.size > 0 ? 'partial' : 'error';
   const resetAt = last ? Date.parse(last.resetAt) : null;
   const scanId = store.recordScan(
     {

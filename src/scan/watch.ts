@@ -7,7 +7,9 @@ import type { PrSnapshot } from '../github/normalize.js';
 export function searchQueries(watch: RadarConfig['watch']): string[] {
   const draft = watch.includeDrafts ? '' : ' draft:false';
   return [
-    ...[...new Set(watch.authors)].map((login) => `is:pr is:open author:${login} archived:false${draft}`),
+    ...[...new Set(watch.authors)].map(
+      (login) => `is:pr is:open author:${login} archived:false${draft}`,
+    ),
     ...[...new Set(watch.repos)].map((repo) => `is:pr is:open repo:${repo} archived:false${draft}`),
   ];
 }

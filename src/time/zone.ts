@@ -53,9 +53,15 @@ export function wallClock(ms: number, zone: string): WallClock & { weekday: numb
     second: Number(parts.second),
     millisecond: ((ms % 1000) + 1000) % 1000,
     weekday: WEEKDAYS.indexOf(
-      { Sun: 'sunday', Mon: 'monday', Tue: 'tuesday', Wed: 'wednesday', Thu: 'thursday', Fri: 'friday', Sat: 'saturday' }[
-        parts.weekday ?? 'Sun'
-      ] ?? 'sunday',
+      {
+        Sun: 'sunday',
+        Mon: 'monday',
+        Tue: 'tuesday',
+        Wed: 'wednesday',
+        Thu: 'thursday',
+        Fri: 'friday',
+        Sat: 'saturday',
+      }[parts.weekday ?? 'Sun'] ?? 'sunday',
     ),
   };
 }
@@ -98,7 +104,15 @@ export function startOfWeek(ms: number, zone: string, weekStart: number): number
   const back = (w.weekday - weekStart + 7) % 7;
   const d = new Date(Date.UTC(w.year, w.month - 1, w.day - back));
   return instantOf(
-    { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), hour: 0, minute: 0, second: 0, millisecond: 0 },
+    {
+      year: d.getUTCFullYear(),
+      month: d.getUTCMonth() + 1,
+      day: d.getUTCDate(),
+      hour: 0,
+      minute: 0,
+      second: 0,
+      millisecond: 0,
+    },
     zone,
   );
 }
@@ -109,7 +123,15 @@ export function startOfNextWeek(ms: number, zone: string, weekStart: number): nu
   const w = wallClock(start, zone);
   const d = new Date(Date.UTC(w.year, w.month - 1, w.day + 7));
   return instantOf(
-    { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), hour: 0, minute: 0, second: 0, millisecond: 0 },
+    {
+      year: d.getUTCFullYear(),
+      month: d.getUTCMonth() + 1,
+      day: d.getUTCDate(),
+      hour: 0,
+      minute: 0,
+      second: 0,
+      millisecond: 0,
+    },
     zone,
   );
 }
@@ -148,7 +170,15 @@ export function parseIsoInZone(text: string, zone: string): number | undefined {
     second: Number(s ?? 0),
     millisecond: frac ? Number(frac.slice(0, 3).padEnd(3, '0')) : 0,
   };
-  if (w.month < 1 || w.month > 12 || w.day < 1 || w.day > 31 || w.hour > 23 || w.minute > 59 || w.second > 60)
+  if (
+    w.month < 1 ||
+    w.month > 12 ||
+    w.day < 1 ||
+    w.day > 31 ||
+    w.hour > 23 ||
+    w.minute > 59 ||
+    w.second > 60
+  )
     return undefined;
   if (!z) return instantOf(w, zone);
   const naive = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second, w.millisecond);

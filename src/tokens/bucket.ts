@@ -10,8 +10,7 @@ export interface BucketRule {
 }
 
 const EXTENSION_RE = /\.(?:log|txt|out|err|json|jsonl|ndjson|zst|gz|bz2|xz|old|bak)$/i;
-const DATE_TAIL_RE =
-  /[-_.]?\d{4}-?\d{2}-?\d{2}(?:[T_ -]?\d{2}(?:[:-]?\d{2}){0,2}(?:\.\d+)?Z?)?$/i;
+const DATE_TAIL_RE = /[-_.]?\d{4}-?\d{2}-?\d{2}(?:[T_ -]?\d{2}(?:[:-]?\d{2}){0,2}(?:\.\d+)?Z?)?$/i;
 const NUMBER_TAIL_RE = /[-_.]T?\d+$/;
 
 /** `hourly-doctor-2026-06-11T10.log` → `hourly-doctor`; `nightly.log.1` → `nightly`. */
@@ -19,7 +18,10 @@ export function defaultBucket(path: string): string {
   const name = basename(path);
   let stem = name;
   for (;;) {
-    const next = stem.replace(EXTENSION_RE, '').replace(DATE_TAIL_RE, '').replace(NUMBER_TAIL_RE, '');
+    const next = stem
+      .replace(EXTENSION_RE, '')
+      .replace(DATE_TAIL_RE, '')
+      .replace(NUMBER_TAIL_RE, '');
     if (next === stem || next === '') break;
     stem = next;
   }
@@ -33,7 +35,11 @@ export const FORMAT_BUCKETS: Partial<Record<MarkerFormat, string>> = {
 
 export type BucketResolver = (path: string, format: MarkerFormat) => string;
 
-export function bucketResolver(rules: readonly BucketRule[], cwd: string, override?: string): BucketResolver {
+export function bucketResolver(
+  rules: readonly BucketRule[],
+  cwd: string,
+  override?: string,
+): BucketResolver {
   const matchers = rules.map((rule) => {
     // A pattern without "/" matches the file name; one with "/" the path (absolute or from cwd).
     const isMatch = picomatch(rule.match, { dot: true, basename: !rule.match.includes('/') });

@@ -57,7 +57,8 @@ export async function collectFiles(
         const entries = await readdir(abs, { recursive: true, withFileTypes: true });
         for (const e of entries) {
           // Node 20's Dirent has parentPath (20.12+) or path: fall back for older minors.
-          const parent = (e as { parentPath?: string }).parentPath ?? (e as { path?: string }).path ?? abs;
+          const parent =
+            (e as { parentPath?: string }).parentPath ?? (e as { path?: string }).path ?? abs;
           if (e.isFile()) files.add(join(parent, e.name));
           else if (e.isSymbolicLink()) {
             const target = join(parent, e.name);
@@ -86,7 +87,10 @@ async function readRange(path: string, start: number, length: number): Promise<B
 /** `a.log.1`, `a.log-20260611`, `a.log.2026-06-11` → `a.log`: the file a rotated copy came from. */
 export function rotationParent(path: string): string | undefined {
   const name = basename(path);
-  const m = /^(.+?)(?:[.-](?:\d{1,4}|\d{8}(?:\d{2,6})?|\d{4}-\d{2}-\d{2}(?:[T_-][\d:-]+)?))(?:\.(?:gz|zst))?$/.exec(name);
+  const m =
+    /^(.+?)(?:[.-](?:\d{1,4}|\d{8}(?:\d{2,6})?|\d{4}-\d{2}-\d{2}(?:[T_-][\d:-]+)?))(?:\.(?:gz|zst))?$/.exec(
+      name,
+    );
   return m?.[1] ? join(dirname(path), m[1]) : undefined;
 }
 
@@ -100,7 +104,11 @@ interface Plan {
   unchanged: boolean;
 }
 
-export async function ingestFiles(files: readonly string[], options: IngestOptions, summary: IngestSummary): Promise<void> {
+export async function ingestFiles(
+  files: readonly string[],
+  options: IngestOptions,
+  summary: IngestSummary,
+): Promise<void> {
   const { store } = options;
   let done = 0;
   for (const path of files) {
@@ -115,7 +123,11 @@ export async function ingestFiles(files: readonly string[], options: IngestOptio
   void store;
 }
 
-async function ingestOne(path: string, options: IngestOptions, summary: IngestSummary): Promise<void> {
+async function ingestOne(
+  path: string,
+  options: IngestOptions,
+  summary: IngestSummary,
+): Promise<void> {
   const { store } = options;
   const st = await stat(path, { bigint: false });
   const size = st.size;
@@ -153,8 +165,17 @@ async function ingestOne(path: string, options: IngestOptions, summary: IngestSu
   };
   const sourceId = plan.row?.id ?? store.insertSource({ ...baseSource, offset: 0 });
   const lineage = lineageKey ?? sourceId;
-  const parser = new MarkerParser({ zone: options.zone, mtimeMs: st.mtimeMs, lineage: String(lineage), state: plan.state });
-  const outcome = await readMarkers(path, parser, { from: plan.from, encoding, jsonFamily: plan.jsonFamily });
+  const parser = new MarkerParser({
+    zone: options.zone,
+    mtimeMs: st.mtimeMs,
+    lineage: String(lineage),
+    state: plan.state,
+  });
+  const outcome = await readMarkers(path, parser, {
+    from: plan.from,
+    encoding,
+    jsonFamily: plan.jsonFamily,
+  });
   summary.filesRead++;
   summary.bytesRead += outcome.bytesRead;
   const tailStart = Math.max(0, outcome.committed - TAIL);
@@ -174,7 +195,8 @@ async function ingestOne(path: string, options: IngestOptions, summary: IngestSu
       else if (result.write === 'duplicate') summary.duplicates++;
       summary.newTokens += result.tokens;
     }
-    for (const sample of parser.samples) if (store.writeSample(sample, path)) summary.rateLimitSamples++;
+    for (const sample of parser.samples)
+      if (store.writeSample(sample, path)) summary.rateLimitSamples++;
     store.updateSource(sourceId, {
       ...baseSource,
       lineage,
@@ -200,8 +222,10 @@ async function planRead(
   encoding: Encoding,
   store: TokenStore,
 ): Promise<Plan> {
-  const headOf = async (len: number) => (len <= head.length ? head.subarray(0, len) : readRange(path, 0, len));
-  const sameStart = async (row: SourceRow) => row.head_len <= size && hash(await headOf(row.head_len)) === row.head_hash;
+  const headOf = async (len: number) =>
+    len <= head.length ? head.subarray(0, len) : readRange(path, 0, len);
+  const sameStart = async (row: SourceRow) =>
+    row.head_len <= size && hash(await headOf(row.head_len)) === row.head_hash;
 
   for (const row of store.candidates(path, dev, ino)) {
     const sameFile = (row.dev === dev && row.ino === ino) || row.path === path;
@@ -214,10 +238,12 @@ async function planRead(
     if (row.offset > size) continue; // truncated: a new lineage
     const tailStart = Math.max(0, row.offset - TAIL);
     const tailOk =
-      row.offset === 0 || row.tail_hash === hash(await readRange(path, tailStart, row.offset - tailStart));
+      row.offset === 0 ||
+      row.tail_hash === hash(await readRange(path, tailStart, row.offset - tailStart));
     if (!tailOk) continue; // rewritten with other content: a new lineage
     const state = row.state ? (JSON.parse(row.state) as ParserState) : undefined;
-    const unchanged = row.offset === size && row.path === path && row.dev === dev && row.ino === ino;
+    const unchanged =
+      row.offset === size && row.path === path && row.dev === dev && row.ino === ino;
     return {
       row,
       from: row.offset,

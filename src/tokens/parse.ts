@@ -38,7 +38,8 @@ export interface ParserOptions {
 /** Substrings of every JSON line that can matter; other JSON lines are skipped unparsed. */
 export const JSON_NEEDLES = ['"usage"', 'token_count', 'turn_context', 'tokens used'];
 
-const MARKER_RE = /^\s*(?:\[([^\]]{8,40})\]\s*)?tokens used\b(?:\s*:)?\s*([\d][\d,._\u00a0\u202f ]*)?\s*$/i;
+const MARKER_RE =
+  /^\s*(?:\[([^\]]{8,40})\]\s*)?tokens used\b(?:\s*:)?\s*([\d][\d,._\u00a0\u202f ]*)?\s*$/i;
 const NUMBER_LINE_RE = /^\s*(\d[\d,._\u00a0\u202f ]*)\s*$/;
 const ISO_IN_TEXT_RE =
   /(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?)(\s?(?:Z|[+-]\d{2}:?\d{2})(?![\d]))?/i;
@@ -109,7 +110,8 @@ export class MarkerParser {
         return;
       }
     }
-    const marker = text.includes('okens used') || /tokens used/i.test(text) ? MARKER_RE.exec(text) : null;
+    const marker =
+      text.includes('okens used') || /tokens used/i.test(text) ? MARKER_RE.exec(text) : null;
     if (marker) {
       const [, stamp, count] = marker;
       const at = stamp ? parseIsoInZone(stamp.replace(/\s+/, 'T'), this.options.zone) : undefined;
@@ -215,10 +217,18 @@ export class MarkerParser {
         const used = num(w?.used_percent);
         if (!w || minutes === undefined || used === undefined) continue;
         let resetsAt: number | undefined;
-        if (typeof w.resets_at === 'number') resetsAt = w.resets_at * (w.resets_at < 1e11 ? 1000 : 1);
+        if (typeof w.resets_at === 'number')
+          resetsAt = w.resets_at * (w.resets_at < 1e11 ? 1000 : 1);
         else if (typeof w.resets_at === 'string') resetsAt = parseIsoInZone(w.resets_at, 'UTC');
-        else if (num(w.resets_in_seconds) !== undefined) resetsAt = at + (w.resets_in_seconds as number) * 1000;
-        this.samples.push({ provider: 'codex', windowMinutes: minutes, usedPercent: used, resetsAt, at });
+        else if (num(w.resets_in_seconds) !== undefined)
+          resetsAt = at + (w.resets_in_seconds as number) * 1000;
+        this.samples.push({
+          provider: 'codex',
+          windowMinutes: minutes,
+          usedPercent: used,
+          resetsAt,
+          at,
+        });
       }
     }
     const info = obj(payload.info);
@@ -315,7 +325,9 @@ export class MarkerParser {
     const requestId = typeof o.requestId === 'string' ? o.requestId : undefined;
     this.events.push({
       fingerprint:
-        id !== undefined ? `claude-msg:${id}:${requestId ?? ''}` : this.positional('claude-transcript', offset),
+        id !== undefined
+          ? `claude-msg:${id}:${requestId ?? ''}`
+          : this.positional('claude-transcript', offset),
       keepLargest: true,
       ...this.time(lineTs),
       agent: 'claude',
@@ -352,7 +364,13 @@ function readClaudeUsage(u: Json | undefined) {
   if (input === undefined || output === undefined) return undefined;
   const cacheCreation = num(u.cache_creation_input_tokens) ?? 0;
   const cachedInput = num(u.cache_read_input_tokens) ?? 0;
-  return { input, cachedInput, cacheCreation, output, total: input + cacheCreation + cachedInput + output };
+  return {
+    input,
+    cachedInput,
+    cacheCreation,
+    output,
+    total: input + cacheCreation + cachedInput + output,
+  };
 }
 
 /** The model that did most of a Claude run's work (modelUsage also lists small helper models). */

@@ -24,7 +24,12 @@ export async function loadPrices(): Promise<PriceLookup> {
     if (input !== undefined && output !== undefined) {
       const cacheRead = price({ input_tokens: N, cache_read_tokens: N }, model) ?? input;
       const cacheWrite = price({ input_tokens: N, cache_write_tokens: N }, model) ?? input;
-      rates = { input: input / N, cacheRead: cacheRead / N, cacheWrite: cacheWrite / N, output: output / N };
+      rates = {
+        input: input / N,
+        cacheRead: cacheRead / N,
+        cacheWrite: cacheWrite / N,
+        output: output / N,
+      };
     }
     cache.set(model, rates);
     return rates;

@@ -58,14 +58,18 @@ class LineFeeder {
 
   push(chunk: Buffer): void {
     let buf = chunk;
-    let base = this.carryOffset;
+    const base = this.carryOffset;
     if (this.carry) {
       buf = Buffer.concat([this.carry, chunk]);
       this.carry = undefined;
     }
     if (this.jsonFamily === undefined && buf.length > 0) {
       let i = 0;
-      while (i < buf.length && (buf[i] === 0x20 || buf[i] === 0x0a || buf[i] === 0x0d || buf[i] === 0x09)) i++;
+      while (
+        i < buf.length &&
+        (buf[i] === 0x20 || buf[i] === 0x0a || buf[i] === 0x0d || buf[i] === 0x09)
+      )
+        i++;
       if (i < buf.length) this.jsonFamily = buf[i] === 0x7b;
     }
     let pos = 0;
@@ -181,14 +185,21 @@ export async function readMarkers(
         feeder.push(buffer.subarray(0, n));
       }
     } else if (options.encoding === 'zstd') {
-      const zstd = new Decompress((data) => feeder.push(Buffer.from(data.buffer, data.byteOffset, data.length)));
-      for await (const chunk of handle.createReadStream({ highWaterMark: CHUNK, autoClose: false })) {
+      const zstd = new Decompress((data) =>
+        feeder.push(Buffer.from(data.buffer, data.byteOffset, data.length)),
+      );
+      for await (const chunk of handle.createReadStream({
+        highWaterMark: CHUNK,
+        autoClose: false,
+      })) {
         bytesRead += (chunk as Buffer).length;
         zstd.push(chunk as Buffer);
       }
       zstd.push(new Uint8Array(0), true);
     } else {
-      const gunzip = handle.createReadStream({ highWaterMark: CHUNK, autoClose: false }).pipe(createGunzip());
+      const gunzip = handle
+        .createReadStream({ highWaterMark: CHUNK, autoClose: false })
+        .pipe(createGunzip());
       for await (const chunk of gunzip) feeder.push(chunk as Buffer);
       bytesRead = (await handle.stat()).size;
     }

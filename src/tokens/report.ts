@@ -30,7 +30,12 @@ export interface Rates {
 
 export type PriceLookup = (model: string) => Rates | undefined;
 
-export function groupKey(row: AggregateRow, by: Dimension, zone: string, weekStart: number): string {
+export function groupKey(
+  row: AggregateRow,
+  by: Dimension,
+  zone: string,
+  weekStart: number,
+): string {
   if (by === 'day' || by === 'week' || by === 'month') {
     const at = Number(row.key) * SLOT_MS;
     if (by === 'day') return localDate(at, zone);
@@ -51,7 +56,11 @@ export function rowCost(row: AggregateRow, rates: Rates): number {
       row.output * rates.output
     );
   }
-  return (row.input - row.cached) * rates.input + row.cached * rates.cacheRead + row.output * rates.output;
+  return (
+    (row.input - row.cached) * rates.input +
+    row.cached * rates.cacheRead +
+    row.output * rates.output
+  );
 }
 
 /** Rows whose token split is unknown (text markers give only a total) cannot be priced. */
@@ -65,7 +74,12 @@ export function buildReport(
   options: { zone: string; weekStart: number; prices?: PriceLookup },
 ): TokenReport {
   const groups = new Map<string, Group>();
-  const total = { tokens: 0, events: 0, costUsd: undefined as number | undefined, unpricedTokens: 0 };
+  const total = {
+    tokens: 0,
+    events: 0,
+    costUsd: undefined as number | undefined,
+    unpricedTokens: 0,
+  };
   for (const row of rows) {
     const key = groupKey(row, by, options.zone, options.weekStart);
     let g = groups.get(key);
@@ -85,6 +99,8 @@ export function buildReport(
       total.unpricedTokens += row.tokens;
     }
   }
-  const sorted = [...groups.values()].sort((a, b) => b.tokens - a.tokens || a.key.localeCompare(b.key));
+  const sorted = [...groups.values()].sort(
+    (a, b) => b.tokens - a.tokens || a.key.localeCompare(b.key),
+  );
   return { by, total, groups: sorted };
 }

@@ -27,7 +27,10 @@ describe('budget pacing', () => {
   });
   it("applies the user's checkpoints from their day on", () => {
     expect(at(1.5, 10).advice ?? '').not.toContain('wednesday');
-    expect(at(2.2, 25)).toMatchObject({ verdict: 'under', advice: 'under 30% by wednesday: burn harder' });
+    expect(at(2.2, 25)).toMatchObject({
+      verdict: 'under',
+      advice: 'under 30% by wednesday: burn harder',
+    });
     expect(at(4.1, 91)).toMatchObject({ verdict: 'over', advice: 'over 90% by friday: slow down' });
   });
 });
@@ -48,8 +51,17 @@ describe('radar budget', () => {
         budget: {
           providers: [
             { name: 'codex', agent: 'codex' },
-            { name: 'claude', agent: 'claude', usageCommand: 'codexbar usage --provider claude --format json' },
-            { name: 'claude-work', agent: 'claude', usageCommand: 'broken', weeklyTokens: 1_000_000 },
+            {
+              name: 'claude',
+              agent: 'claude',
+              usageCommand: 'codexbar usage --provider claude --format json',
+            },
+            {
+              name: 'claude-work',
+              agent: 'claude',
+              usageCommand: 'broken',
+              weeklyTokens: 1_000_000,
+            },
             { name: 'nothing', agent: 'claude' },
           ],
         },
@@ -58,7 +70,10 @@ describe('radar budget', () => {
     cleanups.push(t.cleanup);
     chmodSync(join(t.dir, 'bin/codexbar'), 0o755);
     chmodSync(join(t.dir, 'bin/broken'), 0o755);
-    copyFileSync(join(ROOT, 'test/fixtures/rollout-z.jsonl.zst'), join(t.dir, 'rollout-z.jsonl.zst'));
+    copyFileSync(
+      join(ROOT, 'test/fixtures/rollout-z.jsonl.zst'),
+      join(t.dir, 'rollout-z.jsonl.zst'),
+    );
     writeFileSync(join(t.dir, 'claude.log'), '');
     const env = { PATH: `${join(t.dir, 'bin')}:${process.env.PATH}` };
     expect((await runCli(['ingest', 'rollout-z.jsonl.zst'], { cwd: t.dir, env })).code).toBe(0);
@@ -67,8 +82,16 @@ describe('radar budget', () => {
     const out = JSON.parse(r.stdout) as { providers: Record<string, unknown>[] };
     const [codex, claude, work, nothing] = out.providers;
     expect(codex).toMatchObject({ usedPercent: 41.5, source: expect.stringContaining('rollout') });
-    expect(claude).toMatchObject({ usedPercent: 59, resetsAt: '2100-01-04T00:00:00.000Z', source: expect.stringContaining('usage command') });
-    expect(work).toMatchObject({ usedPercent: 0, source: expect.stringContaining('ledger'), problems: ['usage command did not print JSON'] });
+    expect(claude).toMatchObject({
+      usedPercent: 59,
+      resetsAt: '2100-01-04T00:00:00.000Z',
+      source: expect.stringContaining('usage command'),
+    });
+    expect(work).toMatchObject({
+      usedPercent: 0,
+      source: expect.stringContaining('ledger'),
+      problems: ['usage command did not print JSON'],
+    });
     expect(nothing).toMatchObject({ verdict: 'unknown', usedPercent: null });
     const table = await runCli(['budget'], { cwd: t.dir, env });
     expect(table.stdout).toMatch(/codex\s+41\.5%/);

@@ -14,7 +14,8 @@ async function ledgerWith(files: Record<string, string>) {
   const ledger = join(t.dir, 'l.db');
   const r = await runCli(['--ledger', ledger, 'ingest', '.'], { cwd: t.dir });
   expect(r.code).toBe(0);
-  const report = async (...args: string[]) => runCli(['--ledger', ledger, 'report', 'tokens', ...args], { cwd: t.dir });
+  const report = async (...args: string[]) =>
+    runCli(['--ledger', ledger, 'report', 'tokens', ...args], { cwd: t.dir });
   return { report };
 }
 
@@ -26,14 +27,21 @@ describe('radar report tokens', () => {
       'a.log':
         '[2026-03-08T04:30:00Z] tokens used: 1\n[2026-03-08T05:30:00Z] tokens used: 10\n[2026-03-09T03:30:00Z] tokens used: 100\n',
     });
-    const ny = JSON.parse((await report('--json', '--by', 'day', '--tz', 'America/New_York')).stdout);
+    const ny = JSON.parse(
+      (await report('--json', '--by', 'day', '--tz', 'America/New_York')).stdout,
+    );
     expect(ny.groups).toEqual([
       expect.objectContaining({ key: '2026-03-08', tokens: 110, events: 2 }),
       expect.objectContaining({ key: '2026-03-07', tokens: 1, events: 1 }),
     ]);
     const utc = JSON.parse((await report('--json', '--by', 'day', '--tz', 'UTC')).stdout);
-    expect(utc.groups.map((g: { key: string }) => g.key).sort()).toEqual(['2026-03-08', '2026-03-09']);
-    const week = JSON.parse((await report('--json', '--by', 'week', '--tz', 'America/New_York')).stdout);
+    expect(utc.groups.map((g: { key: string }) => g.key).sort()).toEqual([
+      '2026-03-08',
+      '2026-03-09',
+    ]);
+    const week = JSON.parse(
+      (await report('--json', '--by', 'week', '--tz', 'America/New_York')).stdout,
+    );
     expect(week.groups.map((g: { key: string; tokens: number }) => [g.key, g.tokens])).toEqual([
       ['2026-03-02', 111],
     ]);
@@ -42,7 +50,8 @@ describe('radar report tokens', () => {
   it('filters with --since/--until, prints a headed table, CSV, and sorts JSON groups by tokens', async () => {
     const { report } = await ledgerWith({
       'big-2026-06-01.log': '[2026-06-01T10:00:00Z] tokens used: 6,160,000\n',
-      'small.log': '[2026-06-02T10:00:00Z] tokens used: 840\n[2026-06-03T10:00:00Z] tokens used: 160\n',
+      'small.log':
+        '[2026-06-02T10:00:00Z] tokens used: 840\n[2026-06-03T10:00:00Z] tokens used: 160\n',
     });
     const json = JSON.parse((await report('--json')).stdout);
     expect(json.total).toMatchObject({ tokens: 6_161_000, events: 3 });
@@ -51,7 +60,10 @@ describe('radar report tokens', () => {
     expect(table.stdout.split('\n')[0]).toBe(
       '6,161,000 tokens across 3 marked events; largest bucket: big (6,160,000, 100.0%)',
     );
-    const since = JSON.parse((await report('--json', '--since', '2026-06-02', '--until', '2026-06-03', '--tz', 'UTC')).stdout);
+    const since = JSON.parse(
+      (await report('--json', '--since', '2026-06-02', '--until', '2026-06-03', '--tz', 'UTC'))
+        .stdout,
+    );
     expect(since.total).toMatchObject({ tokens: 840, events: 1 });
     const csv = await report('--csv', '--by', 'day', '--tz', 'UTC');
     expect(csv.stdout.split('\n')[0]).toBe('day,tokens,share,events,est_cost_usd');

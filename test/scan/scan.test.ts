@@ -18,10 +18,18 @@ beforeEach(async () => {
   const scenario = generateQueue({ author: 'alice', prs: 60, repos: 9, token: TOKEN });
   // Outside the queue: someone else's PR, an ignored repo, an archived repo.
   const other = { ...scenario.pullRequests[0]!, number: 9000, author: 'bob' };
-  const ignored = { ...scenario.pullRequests[1]!, repo: 'noisy-org/bot', number: 1, isDraft: false };
+  const ignored = {
+    ...scenario.pullRequests[1]!,
+    repo: 'noisy-org/bot',
+    number: 1,
+    isDraft: false,
+  };
   const archived = { ...scenario.pullRequests[2]!, repo: 'old/attic', number: 2, isDraft: false };
   scenario.pullRequests.push(other, ignored, archived);
-  scenario.repositories!.push({ nameWithOwner: 'noisy-org/bot' }, { nameWithOwner: 'old/attic', archived: true });
+  scenario.repositories!.push(
+    { nameWithOwner: 'noisy-org/bot' },
+    { nameWithOwner: 'old/attic', archived: true },
+  );
   fake = await startFakeGitHub(scenario);
   const t = tempTree({
     'config/radar.json': JSON.stringify({ watch: { authors: ['alice'], ignore: ['noisy-org/*'] } }),
@@ -34,8 +42,13 @@ afterEach(async () => {
   cleanup();
 });
 
-const env = (extra: Record<string, string | undefined> = {}) => ({ GITHUB_API_URL: fake.url, GITHUB_TOKEN: TOKEN, ...extra });
-const scan = (extra: Record<string, string | undefined> = {}) => runCli(['--json', 'scan'], { cwd: dir, env: env(extra) });
+const env = (extra: Record<string, string | undefined> = {}) => ({
+  GITHUB_API_URL: fake.url,
+  GITHUB_TOKEN: TOKEN,
+  ...extra,
+});
+const scan = (extra: Record<string, string | undefined> = {}) =>
+  runCli(['--json', 'scan'], { cwd: dir, env: env(extra) });
 const queue = async (...args: string[]) => {
   const r = await runCli(['--json', 'queue', ...args], { cwd: dir, env: env() });
   expect(r.code).toBe(0);
@@ -45,9 +58,15 @@ const queue = async (...args: string[]) => {
 /** What a correct radar must report for a scenario PR, computed independently of radar's code. */
 function truth(pr: FakePullRequest) {
   const states = pr.checks.map((c) =>
-    c.kind === 'status' ? { name: c.context, s: c.state } : { name: c.name, s: c.status === 'COMPLETED' ? c.conclusion : c.status },
+    c.kind === 'status'
+      ? { name: c.context, s: c.state }
+      : { name: c.name, s: c.status === 'COMPLETED' ? c.conclusion : c.status },
   );
-  const failing = states.filter((c) => ['FAILURE', 'ERROR', 'CANCELLED', 'TIMED_OUT', 'ACTION_REQUIRED', 'STARTUP_FAILURE'].includes(String(c.s)));
+  const failing = states.filter((c) =>
+    ['FAILURE', 'ERROR', 'CANCELLED', 'TIMED_OUT', 'ACTION_REQUIRED', 'STARTUP_FAILURE'].includes(
+      String(c.s),
+    ),
+  );
   const passing = states.filter((c) => ['SUCCESS', 'NEUTRAL', 'SKIPPED'].includes(String(c.s)));
   return {
     repo: pr.repo,
@@ -58,7 +77,14 @@ function truth(pr: FakePullRequest) {
     draft: Boolean(pr.isDraft),
     headSha: pr.headSha,
     mergeable: pr.mergeable.toLowerCase(),
-    ci: states.length === 0 ? 'none' : failing.length ? 'failing' : passing.length === states.length ? 'passing' : 'pending',
+    ci:
+      states.length === 0
+        ? 'none'
+        : failing.length
+          ? 'failing'
+          : passing.length === states.length
+            ? 'passing'
+            : 'pending',
     failingChecks: failing.map((c) => c.name).sort(),
     review: pr.reviewDecision ? pr.reviewDecision.toLowerCase() : 'none',
     additions: pr.additions,
@@ -69,7 +95,8 @@ function truth(pr: FakePullRequest) {
   };
 }
 
-const key = (p: object) => `${String((p as { repo: unknown }).repo)}#${String((p as { number: unknown }).number)}`;
+const key = (p: object) =>
+  `${String((p as { repo: unknown }).repo)}#${String((p as { number: unknown }).number)}`;
 
 describe('radar scan', () => {
   it('records the whole queue, PR by PR as GitHub has it, for one request and a few points per 50 PRs', async () => {
@@ -78,12 +105,17 @@ describe('radar scan', () => {
     expect(r.code).toBe(0);
     const summary = JSON.parse(r.stdout);
     const expected = fake.scenario.pullRequests.filter(
-      (p) => p.author === 'alice' && !p.isDraft && p.repo !== 'noisy-org/bot' && p.repo !== 'old/attic',
+      (p) =>
+        p.author === 'alice' && !p.isDraft && p.repo !== 'noisy-org/bot' && p.repo !== 'old/attic',
     );
     expect(summary.prsSeen).toBe(expected.length);
     expect(fake.stats.graphqlRequests).toBe(Math.ceil(expected.length / 50));
     expect(fake.stats.points).toBeLessThanOrEqual(3 * Math.ceil(expected.length / 50));
-    expect(summary).toMatchObject({ requests: fake.stats.requests, points: fake.stats.points, status: 'ok' });
+    expect(summary).toMatchObject({
+      requests: fake.stats.requests,
+      points: fake.stats.points,
+      status: 'ok',
+    });
     const got = await queue();
     expect(got.map(key).sort()).toEqual(expected.map(key).sort());
     const byKey = new Map(got.map((p) => [key(p), p]));
@@ -102,16 +134,27 @@ describe('radar scan', () => {
     const afterFirst = count();
     for (let i = 0; i < 3; i++) expect((await scan()).code).toBe(0);
     expect(count()).toBe(afterFirst);
-    const target = fake.scenario.pullRequests.find((p) => p.author === 'alice' && !p.isDraft && p.checks.length > 0)!;
-    target.checks = [{ kind: 'check_run', name: 'e2e', status: 'COMPLETED', conclusion: 'TIMED_OUT' }];
+    const target = fake.scenario.pullRequests.find(
+      (p) => p.author === 'alice' && !p.isDraft && p.checks.length > 0,
+    )!;
+    target.checks = [
+      { kind: 'check_run', name: 'e2e', status: 'COMPLETED', conclusion: 'TIMED_OUT' },
+    ];
     target.updatedAt = '2026-06-16T00:00:00Z';
     const s = JSON.parse((await scan()).stdout);
-    expect(s.changed).toEqual([expect.objectContaining({ repo: target.repo, number: target.number })]);
-    expect((await queue()).find((p) => key(p) === key(target))).toMatchObject({ ci: 'failing', failingChecks: ['e2e'] });
+    expect(s.changed).toEqual([
+      expect.objectContaining({ repo: target.repo, number: target.number }),
+    ]);
+    expect((await queue()).find((p) => key(p) === key(target))).toMatchObject({
+      ci: 'failing',
+      failingChecks: ['e2e'],
+    });
   });
 
   it('keeps the last known mergeability while GitHub computes it, never calling it a conflict', async () => {
-    const pr = fake.scenario.pullRequests.find((p) => p.author === 'alice' && !p.isDraft && p.mergeable === 'MERGEABLE')!;
+    const pr = fake.scenario.pullRequests.find(
+      (p) => p.author === 'alice' && !p.isDraft && p.mergeable === 'MERGEABLE',
+    )!;
     await scan();
     pr.mergeable = 'UNKNOWN';
     await scan();
@@ -160,7 +203,11 @@ describe('radar scan: faults and limits', () => {
   });
 
   it('stops early under the reserve or an exhausted limit, keeping what it fetched', async () => {
-    fake.scenario.rateLimit = { limit: 5000, remaining: 150, resetAt: new Date(Date.now() + 3_600_000).toISOString() };
+    fake.scenario.rateLimit = {
+      limit: 5000,
+      remaining: 150,
+      resetAt: new Date(Date.now() + 3_600_000).toISOString(),
+    };
     const r = await scan();
     expect(r.code).toBe(1);
     const s = JSON.parse(r.stdout);
@@ -178,7 +225,10 @@ describe('radar scan: faults and limits', () => {
   });
 
   it('exits 2 with a clear message for a missing or rejected token', async () => {
-    const none = await runCli(['scan'], { cwd: dir, env: { GITHUB_API_URL: fake.url, PATH: '/nonexistent' } });
+    const none = await runCli(['scan'], {
+      cwd: dir,
+      env: { GITHUB_API_URL: fake.url, PATH: '/nonexistent' },
+    });
     expect(none.code).toBe(2);
     expect(none.stderr).toContain('no GitHub token');
     const bad = await scan({ GITHUB_TOKEN: 'ghp_wrong' });
@@ -191,11 +241,25 @@ describe('radar scan: faults and limits', () => {
   it('exits 75 while another scan holds the lock, and recovers a lock left by a dead scan', async () => {
     await runCli(['queue'], { cwd: dir }); // creates the ledger
     const lock = join(dir, 'ledgers/radar.db.scan.lock');
-    writeFileSync(lock, JSON.stringify({ pid: process.pid, host: (await import('node:os')).hostname(), startedAt: Date.now() }));
+    writeFileSync(
+      lock,
+      JSON.stringify({
+        pid: process.pid,
+        host: (await import('node:os')).hostname(),
+        startedAt: Date.now(),
+      }),
+    );
     const busy = await scan();
     expect(busy.code).toBe(75);
     expect(busy.stderr.trim().split('\n')).toHaveLength(1);
-    writeFileSync(lock, JSON.stringify({ pid: 2 ** 22 + 12345, host: (await import('node:os')).hostname(), startedAt: Date.now() }));
+    writeFileSync(
+      lock,
+      JSON.stringify({
+        pid: 2 ** 22 + 12345,
+        host: (await import('node:os')).hostname(),
+        startedAt: Date.now(),
+      }),
+    );
     expect((await scan()).code).toBe(0);
     expect(existsSync(lock)).toBe(false);
   });
@@ -223,7 +287,9 @@ describe('radar scan: faults and limits', () => {
 describe('GitHub endpoint', () => {
   it('finds GraphQL next to the REST base, including GitHub Enterprise Server', () => {
     expect(resolveEndpoint({}).graphqlUrl).toBe('https://api.github.com/graphql');
-    expect(resolveEndpoint({ GITHUB_API_URL: 'https://ghe.example.com/api/v3/' }).graphqlUrl).toBe('https://ghe.example.com/api/graphql');
+    expect(resolveEndpoint({ GITHUB_API_URL: 'https://ghe.example.com/api/v3/' }).graphqlUrl).toBe(
+      'https://ghe.example.com/api/graphql',
+    );
     expect(() => resolveEndpoint({ GITHUB_API_URL: 'not a url' })).toThrow(/GITHUB_API_URL/);
   });
 });

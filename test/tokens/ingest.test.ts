@@ -1,4 +1,12 @@
-import { appendFileSync, chmodSync, copyFileSync, renameSync, truncateSync, writeFileSync, readFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  chmodSync,
+  copyFileSync,
+  renameSync,
+  truncateSync,
+  writeFileSync,
+  readFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ROOT, runCli, tempTree } from '../helpers/cli.js';
@@ -34,7 +42,9 @@ function workspace(files: Record<string, string | Buffer> = {}) {
     return { code: r.code, json: JSON.parse(r.stdout) as IngestJson, stderr: r.stderr };
   };
   const report = async (...args: string[]) => {
-    const r = await runCli(['--ledger', ledger, '--json', 'report', 'tokens', ...args], { cwd: t.dir });
+    const r = await runCli(['--ledger', ledger, '--json', 'report', 'tokens', ...args], {
+      cwd: t.dir,
+    });
     expect(r.code).toBe(0);
     return JSON.parse(r.stdout) as ReportJson;
   };
@@ -58,12 +68,15 @@ describe('radar ingest: text markers', () => {
     expect(json.newEvents).toBe(4);
     expect(json.newTokens).toBe(12_345 + 2000 + 1_234_567 + 9_999);
     const report = await w.report();
-    expect(report.groups).toEqual([{ key: 'hourly-doctor', tokens: 1_258_911, events: 4, unpricedTokens: 1_258_911 }]);
+    expect(report.groups).toEqual([
+      { key: 'hourly-doctor', tokens: 1_258_911, events: 4, unpricedTokens: 1_258_911 },
+    ]);
   });
 
   it('takes time from the line, else the preceding timestamp, in the machine zone when zoneless', async () => {
     const w = workspace({
-      'a.log': '[2025-07-20T23:30:00] tokens used: 10\n=== 2026-06-11T01:00:00+02:00 ===\ntokens used\n20\n',
+      'a.log':
+        '[2025-07-20T23:30:00] tokens used: 10\n=== 2026-06-11T01:00:00+02:00 ===\ntokens used\n20\n',
     });
     await w.ingest('a.log');
     const byDay = await w.report('--by', 'day', '--tz', 'UTC');
@@ -114,14 +127,31 @@ describe('radar ingest: text markers', () => {
 });
 
 const rollout = (lines: object[]) => lines.map((l) => JSON.stringify(l)).join('\n') + '\n';
-const tokenCount = (ts: string, input: number, cached: number, output: number, limits: object | null = null) => ({
+const tokenCount = (
+  ts: string,
+  input: number,
+  cached: number,
+  output: number,
+  limits: object | null = null,
+) => ({
   timestamp: ts,
   type: 'event_msg',
   payload: {
     type: 'token_count',
     info: {
-      total_token_usage: { input_tokens: input, cached_input_tokens: cached, output_tokens: output, reasoning_output_tokens: 0, total_tokens: input + output },
-      last_token_usage: { input_tokens: 1, cached_input_tokens: 0, output_tokens: 1, total_tokens: 2 },
+      total_token_usage: {
+        input_tokens: input,
+        cached_input_tokens: cached,
+        output_tokens: output,
+        reasoning_output_tokens: 0,
+        total_tokens: input + output,
+      },
+      last_token_usage: {
+        input_tokens: 1,
+        cached_input_tokens: 0,
+        output_tokens: 1,
+        total_tokens: 2,
+      },
     },
     rate_limits: limits,
   },
@@ -130,10 +160,18 @@ const tokenCount = (ts: string, input: number, cached: number, output: number, l
 describe('radar ingest: Codex rollouts and JSON streams', () => {
   const parent = [
     { timestamp: '2026-06-10T09:00:00.000Z', type: 'session_meta', payload: { id: 'p1' } },
-    { timestamp: '2026-06-10T09:00:01.000Z', type: 'turn_context', payload: { model: 'gpt-5.2-codex' } },
+    {
+      timestamp: '2026-06-10T09:00:01.000Z',
+      type: 'turn_context',
+      payload: { model: 'gpt-5.2-codex' },
+    },
     tokenCount('2026-06-10T09:00:02.000Z', 2500, 500, 300),
     tokenCount('2026-06-10T09:00:03.000Z', 2500, 500, 300), // re-emitted, unchanged
-    { timestamp: '2026-06-10T09:00:04.000Z', type: 'event_msg', payload: { type: 'token_count', info: null, rate_limits: null } },
+    {
+      timestamp: '2026-06-10T09:00:04.000Z',
+      type: 'event_msg',
+      payload: { type: 'token_count', info: null, rate_limits: null },
+    },
     tokenCount('2026-06-10T09:00:05.000Z', 3500, 750, 425),
   ];
 
@@ -149,8 +187,14 @@ describe('radar ingest: Codex rollouts and JSON streams', () => {
       'codex/sessions/2026/06/10/rollout-fork.jsonl': rollout(fork),
     });
     // A compressed archived copy (a fixture: 1,200 then 4,700 cumulative, weekly window 41.5%).
-    copyFileSync(join(ROOT, 'test/fixtures/rollout-z.jsonl.zst'), w.path('codex/archived_sessions/rollout-z.jsonl.zst'));
-    copyFileSync(join(ROOT, 'test/fixtures/rollout-z.jsonl.zst'), w.path('codex/archived_sessions/rollout-z-copy.jsonl.zst'));
+    copyFileSync(
+      join(ROOT, 'test/fixtures/rollout-z.jsonl.zst'),
+      w.path('codex/archived_sessions/rollout-z.jsonl.zst'),
+    );
+    copyFileSync(
+      join(ROOT, 'test/fixtures/rollout-z.jsonl.zst'),
+      w.path('codex/archived_sessions/rollout-z-copy.jsonl.zst'),
+    );
     const { json } = await w.ingest('codex');
     expect(json.newTokens).toBe(6000 + 4700);
     expect(json.newEvents).toBe(5);
@@ -172,7 +216,12 @@ describe('radar ingest: Codex rollouts and JSON streams', () => {
         '{"type":"turn.completed","usage":{"input_tokens":7,"output_tokens":3}}\n',
     });
     const { json } = await w.ingest('exec.jsonl');
-    expect(json).toMatchObject({ newEvents: 2, newTokens: 120, linesSkipped: 1, skipped: { 'malformed-json': 1 } });
+    expect(json).toMatchObject({
+      newEvents: 2,
+      newTokens: 120,
+      linesSkipped: 1,
+      skipped: { 'malformed-json': 1 },
+    });
   });
 
   it('survives a single line far larger than memory should hold', async () => {
@@ -213,12 +262,23 @@ describe('radar ingest: Claude', () => {
       sessionId: 's',
       requestId: req,
       timestamp: '2026-06-12T08:01:01.500Z',
-      message: { id, model, role: 'assistant', usage: { input_tokens: 2, cache_creation_input_tokens: 100, cache_read_input_tokens: 1000, output_tokens: output } },
+      message: {
+        id,
+        model,
+        role: 'assistant',
+        usage: {
+          input_tokens: 2,
+          cache_creation_input_tokens: 100,
+          cache_read_input_tokens: 1000,
+          output_tokens: output,
+        },
+      },
     }) + '\n';
 
   it('keeps the largest of a response written several times, skips synthetic lines, counts subagents', async () => {
     const w = workspace({
-      'claude/projects/-home-dev/s.jsonl': line('m1', 'r1', 5) + line('m1', 'r1', 159) + line('m2', 'r2', 9, '<synthetic>'),
+      'claude/projects/-home-dev/s.jsonl':
+        line('m1', 'r1', 5) + line('m1', 'r1', 159) + line('m2', 'r2', 9, '<synthetic>'),
       'claude/projects/-home-dev/s/subagents/agent-1.jsonl': line('m3', 'r3', 8),
     });
     const { json } = await w.ingest('claude');
@@ -237,14 +297,23 @@ describe('radar ingest: Claude', () => {
       num_turns: 6,
       session_id: 'abc',
       total_cost_usd: 0.41,
-      usage: { input_tokens: 41, cache_creation_input_tokens: 18220, cache_read_input_tokens: 96115, output_tokens: 2318 },
+      usage: {
+        input_tokens: 41,
+        cache_creation_input_tokens: 18220,
+        cache_read_input_tokens: 96115,
+        output_tokens: 2318,
+      },
       modelUsage: { 'claude-opus-4-5-20251101': { inputTokens: 41, outputTokens: 2318 } },
     };
     const w = workspace({
       'claude-fixer.log': `=== 2026-06-11T10:00:00Z ===\n${JSON.stringify(result)}\n`,
       'stream.jsonl':
         '{"type":"system","subtype":"init","session_id":"x"}\n' +
-        JSON.stringify({ type: 'assistant', session_id: 'x', message: { id: 'm', usage: { input_tokens: 5, output_tokens: 5 } } }) +
+        JSON.stringify({
+          type: 'assistant',
+          session_id: 'x',
+          message: { id: 'm', usage: { input_tokens: 5, output_tokens: 5 } },
+        }) +
         '\n' +
         JSON.stringify({ ...result, session_id: 'x' }) +
         '\n',
@@ -258,13 +327,18 @@ describe('radar ingest: Claude', () => {
 describe('radar ingest: buckets', () => {
   it('applies config rules first, --bucket over everything, and default stems otherwise', async () => {
     const w = workspace({
-      'config/radar.json': JSON.stringify({ tokens: { buckets: [{ match: 'triage-*.log', bucket: 'triage' }] } }),
+      'config/radar.json': JSON.stringify({
+        tokens: { buckets: [{ match: 'triage-*.log', bucket: 'triage' }] },
+      }),
       'logs/triage-2026-06-11.log': 'tokens used: 1\n',
       'logs/daily-macro-doctor.log': 'tokens used: 2\n',
       'other/x.log': 'tokens used: 4\n',
     });
     await w.ingest('logs');
-    const r = await runCli(['--ledger', w.path('ledger.db'), 'ingest', '--bucket', 'manual', 'other'], { cwd: w.dir });
+    const r = await runCli(
+      ['--ledger', w.path('ledger.db'), 'ingest', '--bucket', 'manual', 'other'],
+      { cwd: w.dir },
+    );
     expect(r.code).toBe(0);
     const groups = (await w.report()).groups.map((g) => [g.key, g.tokens]);
     expect(groups).toEqual([

@@ -16,7 +16,23 @@ function mulberry32(seed: number): () => number {
   };
 }
 
-const WORDS = ['fix', 'add', 'docs', 'typo', 'retry', 'cache', 'parser', 'flaky', 'test', 'bump', 'lint', 'timeout', 'config', 'api', 'cli'];
+const WORDS = [
+  'fix',
+  'add',
+  'docs',
+  'typo',
+  'retry',
+  'cache',
+  'parser',
+  'flaky',
+  'test',
+  'bump',
+  'lint',
+  'timeout',
+  'config',
+  'api',
+  'cli',
+];
 
 export interface QueueOptions {
   author: string;
@@ -39,12 +55,27 @@ export function generateQueue(options: QueueOptions): FakeScenario {
     const created = now - Math.floor(rand() * 60 * 86_400_000);
     const roll = rand();
     const checks: FakeCheck[] = [
-      { kind: 'check_run', name: 'build', status: 'COMPLETED', conclusion: roll < 0.15 ? 'FAILURE' : 'SUCCESS' },
-      { kind: 'check_run', name: 'test', status: roll > 0.9 ? 'IN_PROGRESS' : 'COMPLETED', conclusion: roll > 0.9 ? null : 'SUCCESS' },
-      { kind: 'status', context: 'ci/legacy', state: roll > 0.12 && roll < 0.2 ? 'ERROR' : 'SUCCESS' },
+      {
+        kind: 'check_run',
+        name: 'build',
+        status: 'COMPLETED',
+        conclusion: roll < 0.15 ? 'FAILURE' : 'SUCCESS',
+      },
+      {
+        kind: 'check_run',
+        name: 'test',
+        status: roll > 0.9 ? 'IN_PROGRESS' : 'COMPLETED',
+        conclusion: roll > 0.9 ? null : 'SUCCESS',
+      },
+      {
+        kind: 'status',
+        context: 'ci/legacy',
+        state: roll > 0.12 && roll < 0.2 ? 'ERROR' : 'SUCCESS',
+      },
     ];
     const reviewRoll = rand();
-    const maintainer = reviewRoll < 0.2 ? 'CHANGES_REQUESTED' : reviewRoll < 0.5 ? 'APPROVED' : undefined;
+    const maintainer =
+      reviewRoll < 0.2 ? 'CHANGES_REQUESTED' : reviewRoll < 0.5 ? 'APPROVED' : undefined;
     pullRequests.push({
       repo,
       number: 100 + i,
@@ -57,11 +88,25 @@ export function generateQueue(options: QueueOptions): FakeScenario {
       reviewDecision: maintainer ?? (rand() < 0.5 ? 'REVIEW_REQUIRED' : null),
       checks: rand() < 0.05 ? [] : checks,
       reviews: maintainer
-        ? [{ author: `maint${i % 5}`, authorAssociation: 'MEMBER', state: maintainer, submittedAt: iso(created + 86_400_000) }]
+        ? [
+            {
+              author: `maint${i % 5}`,
+              authorAssociation: 'MEMBER',
+              state: maintainer,
+              submittedAt: iso(created + 86_400_000),
+            },
+          ]
         : [],
       comments:
         rand() < 0.3
-          ? [{ author: `maint${i % 5}`, authorAssociation: 'OWNER', body: 'please rebase', createdAt: iso(created + 2 * 86_400_000) }]
+          ? [
+              {
+                author: `maint${i % 5}`,
+                authorAssociation: 'OWNER',
+                body: 'please rebase',
+                createdAt: iso(created + 2 * 86_400_000),
+              },
+            ]
           : [],
       additions: 1 + Math.floor(rand() * 400),
       deletions: Math.floor(rand() * 120),

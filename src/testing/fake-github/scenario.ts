@@ -3,7 +3,8 @@
  * the queues they describe. Tests may mutate a running server's scenario between scans.
  */
 
-export type CheckStatus = 'QUEUED' | 'IN_PROGRESS' | 'COMPLETED' | 'WAITING' | 'PENDING' | 'REQUESTED';
+export type CheckStatus =
+  'QUEUED' | 'IN_PROGRESS' | 'COMPLETED' | 'WAITING' | 'PENDING' | 'REQUESTED';
 export type CheckConclusion =
   | 'SUCCESS'
   | 'FAILURE'
@@ -56,14 +57,7 @@ export interface FakePullRequest {
   headSha: string;
   mergeable: 'MERGEABLE' | 'CONFLICTING' | 'UNKNOWN';
   mergeStateStatus?:
-    | 'CLEAN'
-    | 'DIRTY'
-    | 'UNSTABLE'
-    | 'BLOCKED'
-    | 'BEHIND'
-    | 'HAS_HOOKS'
-    | 'UNKNOWN'
-    | 'DRAFT';
+    'CLEAN' | 'DIRTY' | 'UNSTABLE' | 'BLOCKED' | 'BEHIND' | 'HAS_HOOKS' | 'UNKNOWN' | 'DRAFT';
   reviewDecision: 'APPROVED' | 'CHANGES_REQUESTED' | 'REVIEW_REQUIRED' | null;
   checks: FakeCheck[];
   reviews: FakeReview[];
@@ -100,7 +94,12 @@ export interface FakeScenario {
 /** Faults injected on demand; each applies to the next `times` matching requests. */
 export type FakeFault =
   | { kind: 'status'; status: 500 | 502 | 503; times?: number; on?: 'graphql' | 'rest' | 'any' }
-  | { kind: 'secondary-rate-limit'; retryAfterSeconds: number; times?: number; on?: 'graphql' | 'rest' | 'any' }
+  | {
+      kind: 'secondary-rate-limit';
+      retryAfterSeconds: number;
+      times?: number;
+      on?: 'graphql' | 'rest' | 'any';
+    }
   | { kind: 'primary-exhausted'; times?: number; on?: 'graphql' | 'rest' | 'any' }
   | { kind: 'malformed-body'; times?: number; on?: 'graphql' | 'rest' | 'any' }
   | { kind: 'slow'; delayMs: number; times?: number; on?: 'graphql' | 'rest' | 'any' }
