@@ -52,6 +52,8 @@ export function openLedger(path: string, options: OpenLedgerOptions = {}): Db {
       db.pragma('synchronous = NORMAL');
     }
     db.pragma('foreign_keys = ON');
+    // 64 MiB of page cache: ingest and reports touch every page of big tables.
+    db.pragma('cache_size = -65536');
     migrate(db, options.readonly ?? false);
   } catch (error) {
     if (error instanceof RadarError) throw error;

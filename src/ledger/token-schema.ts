@@ -4,7 +4,7 @@ export const TOKEN_SCHEMA = `
 CREATE TABLE token_sources (
   id INTEGER PRIMARY KEY,
   -- Positional fingerprints are scoped to a lineage; a rotated copy joins its original's lineage.
-  lineage INTEGER NOT NULL,
+  lineage TEXT NOT NULL,
   path TEXT NOT NULL,
   dev INTEGER,
   ino INTEGER,
@@ -14,7 +14,7 @@ CREATE TABLE token_sources (
   offset INTEGER NOT NULL,
   tail_hash TEXT,
   encoding TEXT NOT NULL DEFAULT 'plain',
-  json_family INTEGER,
+  family TEXT,
   -- Parser state (JSON) at offset, so a resumed read continues exactly where the last one stopped.
   state TEXT,
   mtime_ms INTEGER,

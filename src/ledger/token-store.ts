@@ -5,7 +5,7 @@ import type { RateLimitSample, TokenEvent } from '../tokens/types.js';
 
 export interface SourceRow {
   id: number;
-  lineage: number;
+  lineage: string;
   path: string;
   dev: number | null;
   ino: number | null;
@@ -15,13 +15,13 @@ export interface SourceRow {
   offset: number;
   tail_hash: string | null;
   encoding: string;
-  json_family: number | null;
+  family: string | null;
   state: string | null;
   mtime_ms: number | null;
 }
 
 export interface NewSource {
-  lineage?: number;
+  lineage: string;
   path: string;
   dev: number;
   ino: number;
@@ -31,7 +31,7 @@ export interface NewSource {
   offset: number;
   tailHash: string | null;
   encoding: string;
-  jsonFamily: boolean;
+  family: string | undefined;
   state: string | null;
   mtimeMs: number;
   now: number;
@@ -59,15 +59,14 @@ export class TokenStore {
       ),
       insertSource: db.prepare(
         `INSERT INTO token_sources (lineage, path, dev, ino, head_hash, head_len, size, offset, tail_hash,
-           encoding, json_family, state, mtime_ms, first_seen, last_ingested)
+           encoding, family, state, mtime_ms, first_seen, last_ingested)
          VALUES (@lineage, @path, @dev, @ino, @headHash, @headLen, @size, @offset, @tailHash,
-           @encoding, @jsonFamily, @state, @mtimeMs, @now, @now)`,
+           @encoding, @family, @state, @mtimeMs, @now, @now)`,
       ),
-      setOwnLineage: db.prepare(`UPDATE token_sources SET lineage = id WHERE id = ?`),
       updateSource: db.prepare(
         `UPDATE token_sources SET path = @path, dev = @dev, ino = @ino, head_hash = @headHash,
            head_len = @headLen, size = @size, offset = @offset, tail_hash = @tailHash,
-           encoding = @encoding, json_family = @jsonFamily, state = @state, mtime_ms = @mtimeMs,
+           encoding = @encoding, family = @family, state = @state, mtime_ms = @mtimeMs,
            last_ingested = @now
          WHERE id = @id`,
       ),
@@ -110,18 +109,13 @@ export class TokenStore {
   }
 
   insertSource(source: NewSource): number {
-    const params = {
-      ...source,
-      lineage: source.lineage ?? 0,
-      jsonFamily: source.jsonFamily ? 1 : 0,
-    };
-    const id = Number(this.q.insertSource.run(params).lastInsertRowid);
-    if (source.lineage === undefined) this.q.setOwnLineage.run(id);
-    return id;
+    return Number(
+      this.q.insertSource.run({ ...source, family: source.family ?? null }).lastInsertRowid,
+    );
   }
 
   updateSource(id: number, source: NewSource): void {
-    this.q.updateSource.run({ ...source, id, jsonFamily: source.jsonFamily ? 1 : 0 });
+    this.q.updateSource.run({ ...source, id, family: source.family ?? null });
   }
 
   /**

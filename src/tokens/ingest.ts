@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { open, readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { TokenStore, SourceRow, NewSource } from '../ledger/token-store.js';
 import { MarkerParser, type ParserState } from './parse.js';
-import { detectEncoding, looksBinary, readMarkers, type Encoding } from './read.js';
+import { detectEncoding, looksBinary, readMarkers, type Encoding, type Family } from './read.js';
 import type { BucketResolver } from './bucket.js';
 import type { SkipReason } from './types.js';
 import { errorMessage } from '../errors.js';
@@ -97,84 +97,82 @@ export function rotationParent(path: string): string | undefined {
 interface Plan {
   /** Existing row for this very file (same inode or path, same content so far). */
   row?: SourceRow;
-  lineage?: number;
+  lineage?: string;
   from: number;
   state?: ParserState;
-  jsonFamily?: boolean;
+  family?: Family;
   unchanged: boolean;
 }
+
+/** Files are committed in batches: one transaction per batch, never part of a file. */
+const BATCH_EVENTS = 20_000;
+const BATCH_FILES = 200;
 
 export async function ingestFiles(
   files: readonly string[],
   options: IngestOptions,
   summary: IngestSummary,
 ): Promise<void> {
-  const { store } = options;
+  let pending: (() => void)[] = [];
+  let pendingEvents = 0;
+  const flush = () => {
+    if (pending.length === 0) return;
+    const batch = pending;
+    pending = [];
+    pendingEvents = 0;
+    options.store.transaction(() => batch.forEach((commit) => commit()));
+  };
   let done = 0;
   for (const path of files) {
     options.onFile?.(path, done++, files.length);
     summary.filesSeen++;
     try {
-      await ingestOne(path, options, summary);
+      const read = await readOne(path, options, summary);
+      if (read) {
+        pending.push(read.commit);
+        pendingEvents += read.events;
+      }
     } catch (error) {
       summary.unreadable.push({ path, error: errorMessage(error) });
     }
+    if (pendingEvents >= BATCH_EVENTS || pending.length >= BATCH_FILES) flush();
   }
-  void store;
+  flush();
 }
 
-async function ingestOne(
+/** Reads one file's new bytes; returns the write to run inside the batch's transaction. */
+async function readOne(
   path: string,
   options: IngestOptions,
   summary: IngestSummary,
-): Promise<void> {
+): Promise<{ commit: () => void; events: number } | undefined> {
   const { store } = options;
-  const st = await stat(path, { bigint: false });
+  const st = await stat(path);
   const size = st.size;
-  if (size === 0) return;
+  if (size === 0) return undefined;
   const head = await readRange(path, 0, Math.min(HEAD, size));
   const encoding: Encoding = detectEncoding(head);
   if (encoding === 'plain' && looksBinary(head)) {
     summary.filesSkipped.push({ path, reason: 'binary file' });
-    return;
+    return undefined;
   }
   const plan = await planRead(path, st.dev, st.ino, size, st.mtimeMs, head, encoding, store);
   if (plan.unchanged) {
     summary.filesUnchanged++;
-    return;
+    return undefined;
   }
-  const lineageKey = plan.lineage ?? plan.row?.lineage;
-  // A new lineage's id is only known after insert; reserve the row first so fingerprints can use it.
-  const now = options.now();
-  const headHash = hash(head);
-  const baseSource: NewSource = {
-    lineage: lineageKey,
-    path,
-    dev: st.dev,
-    ino: st.ino,
-    headHash,
-    headLen: head.length,
-    size,
-    offset: 0,
-    tailHash: null,
-    encoding,
-    jsonFamily: false,
-    state: null,
-    mtimeMs: st.mtimeMs,
-    now,
-  };
-  const sourceId = plan.row?.id ?? store.insertSource({ ...baseSource, offset: 0 });
-  const lineage = lineageKey ?? sourceId;
+  // A new lineage gets a fresh key; a resumed file or a rotated copy keeps its original's.
+  const lineage = plan.row?.lineage ?? plan.lineage ?? randomUUID();
   const parser = new MarkerParser({
     zone: options.zone,
     mtimeMs: st.mtimeMs,
-    lineage: String(lineage),
+    lineage,
     state: plan.state,
   });
   const outcome = await readMarkers(path, parser, {
     from: plan.from,
     encoding,
-    jsonFamily: plan.jsonFamily,
+    family: plan.family,
   });
   summary.filesRead++;
   summary.bytesRead += outcome.bytesRead;
@@ -183,7 +181,30 @@ async function ingestOne(
     encoding === 'plain' && outcome.committed > 0
       ? hash(await readRange(path, tailStart, outcome.committed - tailStart))
       : null;
-  store.transaction(() => {
+  for (const [reason, n] of parser.skipped) {
+    summary.skipped[reason] = (summary.skipped[reason] ?? 0) + n;
+    summary.linesSkipped += n;
+  }
+  const source: NewSource = {
+    lineage,
+    path,
+    dev: st.dev,
+    ino: st.ino,
+    headHash: hash(head),
+    headLen: head.length,
+    size,
+    offset: outcome.committed,
+    tailHash,
+    encoding,
+    family: outcome.family,
+    state: JSON.stringify(outcome.state),
+    mtimeMs: st.mtimeMs,
+    now: options.now(),
+  };
+  const commit = () => {
+    let sourceId = plan.row?.id;
+    if (sourceId === undefined) sourceId = store.insertSource(source);
+    else store.updateSource(sourceId, source);
     for (const event of parser.events) {
       const result = store.writeEvent({
         ...event,
@@ -197,19 +218,8 @@ async function ingestOne(
     }
     for (const sample of parser.samples)
       if (store.writeSample(sample, path)) summary.rateLimitSamples++;
-    store.updateSource(sourceId, {
-      ...baseSource,
-      lineage,
-      offset: outcome.committed,
-      tailHash,
-      jsonFamily: outcome.jsonFamily,
-      state: JSON.stringify(outcome.state),
-    });
-  });
-  for (const [reason, n] of parser.skipped) {
-    summary.skipped[reason] = (summary.skipped[reason] ?? 0) + n;
-    summary.linesSkipped += n;
-  }
+  };
+  return { commit, events: parser.events.length + parser.samples.length };
 }
 
 async function planRead(
@@ -248,7 +258,7 @@ async function planRead(
       row,
       from: row.offset,
       state,
-      jsonFamily: row.json_family === null ? undefined : row.json_family === 1,
+      family: (row.family ?? undefined) as Family | undefined,
       unchanged,
     };
   }

@@ -71,6 +71,7 @@ export class MarkerParser {
   readonly samples: RateLimitSample[] = [];
   readonly skipped = new Map<SkipReason, number>();
   private state: ParserState;
+  private readonly sampleIndex = new Map<string, number>();
 
   constructor(private readonly options: ParserOptions) {
     this.state = structuredClone(options.state ?? {});
@@ -189,6 +190,7 @@ export class MarkerParser {
         return;
       }
     }
+    if (text.length < 24 || !text.includes(':')) return;
     const d = DATE_CMD_RE.exec(text);
     if (d) {
       const [, mon, day, h, mi, s, zoneAbbr, year] = d;
@@ -221,14 +223,22 @@ export class MarkerParser {
           resetsAt = w.resets_at * (w.resets_at < 1e11 ? 1000 : 1);
         else if (typeof w.resets_at === 'string') resetsAt = parseIsoInZone(w.resets_at, 'UTC');
         else if (num(w.resets_in_seconds) !== undefined)
-          resetsAt = at + (w.resets_in_seconds as number) * 1000;
-        this.samples.push({
+          // Rounded to the minute so one window keeps one reset time from event to event.
+          resetsAt = Math.round((at + (w.resets_in_seconds as number) * 1000) / 60_000) * 60_000;
+        // Every token_count repeats the windows: keep the latest sample of each window instance.
+        const id = `${minutes}:${resetsAt ?? ''}`;
+        const sample: RateLimitSample = {
           provider: 'codex',
           windowMinutes: minutes,
           usedPercent: used,
           resetsAt,
           at,
-        });
+        };
+        const index = this.sampleIndex.get(id);
+        if (index === undefined) {
+          this.sampleIndex.set(id, this.samples.length);
+          this.samples.push(sample);
+        } else this.samples[index] = sample;
       }
     }
     const info = obj(payload.info);

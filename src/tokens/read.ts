@@ -1,3 +1,4 @@
+import { closeSync, openSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import { Decompress } from 'fzstd';
@@ -8,11 +9,10 @@ import { JSON_NEEDLES, type MarkerParser } from './parse.js';
  * are messages and tool output: in JSON-lines files only the lines holding a needle are decoded.
  */
 
-const CHUNK = 1 << 20;
+const CHUNK = 4 << 20;
 /** Lines longer than this are skipped (and counted), so one huge line cannot exhaust memory. */
 export const MAX_LINE = 16 << 20;
 const NEWLINE = 10;
-const NEEDLES = JSON_NEEDLES.map((n) => Buffer.from(n));
 
 export type Encoding = 'plain' | 'zstd' | 'gzip';
 
@@ -34,81 +34,95 @@ export interface ReadOutcome {
   committed: number;
   /** Parser state at `committed`. */
   state: ReturnType<MarkerParser['snapshot']>;
-  /** First byte was '{': lines without a needle are skipped undecoded. */
-  jsonFamily: boolean;
+  /** How the file's lines are scanned (decided from its first line, kept for resumed reads). */
+  family: Family;
 }
 
-/** Splits chunks into lines with absolute offsets and hands the relevant ones to the parser. */
+/**
+ * Text files are read line by line. JSON-lines files are searched for needles and only matching
+ * lines are decoded; a rollout or a transcript needs fewer needles than an unknown JSON stream.
+ */
+export type Family = 'text' | 'json' | 'rollout' | 'transcript';
+
+const NEEDLES: Record<Exclude<Family, 'text'>, Buffer[]> = {
+  json: JSON_NEEDLES.map((n) => Buffer.from(n)),
+  rollout: ['token_count', 'turn_context'].map((n) => Buffer.from(n)),
+  transcript: ['"usage"'].map((n) => Buffer.from(n)),
+};
+
+export function classify(firstLine: string): Family {
+  const text = firstLine.trim();
+  if (!text.startsWith('{')) return 'text';
+  try {
+    const o = JSON.parse(text) as Record<string, unknown>;
+    if (o.type === 'session_meta') return 'rollout';
+    if (typeof o.sessionId === 'string' && typeof o.type === 'string') return 'transcript';
+  } catch {
+    // a broken first line says nothing about the rest
+  }
+  return 'json';
+}
+
+/** Splits bytes into lines with absolute offsets and hands the relevant ones to the parser. */
 class LineFeeder {
-  private carry: Buffer | undefined;
-  private carryOffset: number;
   private skipping = false;
-  jsonFamily: boolean | undefined;
+  family: Family | undefined;
   committed: number;
 
   constructor(
     private readonly parser: MarkerParser,
     start: number,
-    jsonFamily: boolean | undefined,
+    family: Family | undefined,
   ) {
-    this.carryOffset = start;
     this.committed = start;
-    this.jsonFamily = jsonFamily;
+    this.family = family;
   }
 
-  push(chunk: Buffer): void {
-    let buf = chunk;
-    const base = this.carryOffset;
-    if (this.carry) {
-      buf = Buffer.concat([this.carry, chunk]);
-      this.carry = undefined;
-    }
-    if (this.jsonFamily === undefined && buf.length > 0) {
-      let i = 0;
-      while (
-        i < buf.length &&
-        (buf[i] === 0x20 || buf[i] === 0x0a || buf[i] === 0x0d || buf[i] === 0x09)
-      )
-        i++;
-      if (i < buf.length) this.jsonFamily = buf[i] === 0x7b;
-    }
+  /**
+   * Processes the complete lines of `buf` (which starts at absolute offset `base`) and returns
+   * how many bytes were consumed; the rest is an unfinished line to be offered again.
+   */
+  process(buf: Buffer, base: number): number {
     let pos = 0;
     if (this.skipping) {
       const nl = buf.indexOf(NEWLINE);
       if (nl === -1) {
-        this.carryOffset = base + buf.length;
-        this.committed = this.carryOffset;
-        return;
+        this.committed = base + buf.length;
+        return buf.length;
       }
       this.skipping = false;
       pos = nl + 1;
       this.committed = base + pos;
     }
+    if (this.family === undefined) {
+      const nl = buf.indexOf(NEWLINE, pos);
+      if (nl === -1 && buf.length - pos <= MAX_LINE) return pos; // need the whole first line
+      this.family = classify(
+        decodeLine(buf, pos, nl === -1 ? Math.min(buf.length, pos + 4096) : nl),
+      );
+    }
     const last = buf.lastIndexOf(NEWLINE);
-    const end = last === -1 ? pos : Math.max(pos, last + 1);
+    const end = last < pos ? pos : last + 1;
     if (end > pos) {
-      if (this.jsonFamily) this.scanNeedles(buf, pos, end, base);
-      else this.scanAll(buf, pos, end, base);
+      if (this.family === 'text') this.scanAll(buf, pos, end, base);
+      else this.scanNeedles(NEEDLES[this.family], buf, pos, end, base);
       this.committed = base + end;
     }
-    const rest = buf.length - end;
-    if (rest > MAX_LINE) {
+    if (buf.length - end > MAX_LINE) {
       this.parser.skip('oversized-line');
       this.skipping = true;
-      this.carryOffset = base + buf.length;
-      this.committed = this.carryOffset;
-      return;
+      this.committed = base + buf.length;
+      return buf.length;
     }
-    if (rest > 0) this.carry = Buffer.from(buf.subarray(end));
-    this.carryOffset = base + end;
+    return end;
   }
 
   /** The unterminated last line, if any: parsed, but not committed (it may still be growing). */
-  finish(): ReturnType<MarkerParser['snapshot']> {
+  finish(rest: Buffer, base: number): ReturnType<MarkerParser['snapshot']> {
     const state = this.parser.snapshot();
-    if (this.carry && !this.skipping && this.carry.length > 0) {
-      const text = decodeLine(this.carry, 0, this.carry.length);
-      this.parser.line(text, this.carryOffset, false);
+    if (rest.length > 0 && !this.skipping) {
+      this.family ??= classify(decodeLine(rest, 0, Math.min(rest.length, 4096)));
+      this.parser.line(decodeLine(rest, 0, rest.length), base, false);
     }
     return state;
   }
@@ -123,9 +137,15 @@ class LineFeeder {
     }
   }
 
-  private scanNeedles(buf: Buffer, from: number, end: number, base: number): void {
+  private scanNeedles(
+    needles: Buffer[],
+    buf: Buffer,
+    from: number,
+    end: number,
+    base: number,
+  ): void {
     const region = buf.subarray(0, end);
-    const next = NEEDLES.map(() => -2);
+    const next = needles.map(() => -2);
     let pos = from;
     while (pos < end) {
       // A `tokens used` line without its number: the number is on a following line.
@@ -137,10 +157,10 @@ class LineFeeder {
       }
       if (pos >= end) return;
       let hit = end;
-      for (let n = 0; n < NEEDLES.length; n++) {
-        let at = next[n] as number;
+      for (let n = 0; n < needles.length; n++) {
+        let at = next[n]!;
         if (at !== -1 && at < pos) {
-          at = region.indexOf(NEEDLES[n] as Buffer, pos);
+          at = region.indexOf(needles[n]!, pos);
           next[n] = at;
         }
         if (at !== -1 && at < hit) hit = at;
@@ -161,51 +181,107 @@ function decodeLine(buf: Buffer, start: number, end: number): string {
 }
 
 /**
+ * A reusable window over a byte stream: the unfinished tail of one chunk stays at the front and
+ * the next chunk lands right after it, so bytes are copied only when a line spans chunks.
+ */
+let spare: Buffer | undefined;
+
+class Window {
+  // One buffer reused from file to file: allocating megabytes per file keeps the GC busy.
+  buf = spare ?? Buffer.allocUnsafe(2 * CHUNK);
+  length = 0;
+  /** Absolute offset of buf[0]. */
+  base: number;
+
+  constructor(start: number) {
+    this.base = start;
+  }
+
+  /** Makes room for `n` more bytes after the kept tail. */
+  reserve(n: number): void {
+    if (this.length + n <= this.buf.length) return;
+    const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.length + n));
+    this.buf.copy(bigger, 0, 0, this.length);
+    this.buf = bigger;
+  }
+
+  append(data: Uint8Array): void {
+    this.reserve(data.length);
+    this.buf.set(data, this.length);
+    this.length += data.length;
+  }
+
+  /** Drops the first `consumed` bytes. */
+  consume(consumed: number): void {
+    if (consumed === 0) return;
+    this.buf.copy(this.buf, 0, consumed, this.length);
+    this.length -= consumed;
+    this.base += consumed;
+  }
+
+  view(): Buffer {
+    return this.buf.subarray(0, this.length);
+  }
+}
+
+/**
  * Reads `path` from byte `from` (plain files) or whole (compressed files, which are replaced,
  * not appended) and feeds the parser.
  */
 export async function readMarkers(
   path: string,
   parser: MarkerParser,
-  options: { from: number; encoding: Encoding; jsonFamily?: boolean },
+  options: { from: number; encoding: Encoding; family?: Family },
 ): Promise<ReadOutcome> {
   const from = options.encoding === 'plain' ? options.from : 0;
-  const feeder = new LineFeeder(parser, from, options.jsonFamily);
-  const handle = await open(path, 'r');
+  const feeder = new LineFeeder(parser, from, options.family);
+  const window = new Window(from);
+  const feed = () => window.consume(feeder.process(window.view(), window.base));
   let bytesRead = 0;
-  try {
-    if (options.encoding === 'plain') {
-      const buffer = Buffer.allocUnsafe(CHUNK);
+  if (options.encoding === 'plain') {
+    // Synchronous reads: no thread-pool round trip per chunk, and nothing else runs meanwhile.
+    const fd = openSync(path, 'r');
+    try {
       let position = from;
       for (;;) {
-        const { bytesRead: n } = await handle.read(buffer, 0, CHUNK, position);
+        window.reserve(CHUNK);
+        const n = readSync(fd, window.buf, window.length, CHUNK, position);
         if (n === 0) break;
         bytesRead += n;
         position += n;
-        feeder.push(buffer.subarray(0, n));
+        window.length += n;
+        feed();
       }
-    } else if (options.encoding === 'zstd') {
-      const zstd = new Decompress((data) =>
-        feeder.push(Buffer.from(data.buffer, data.byteOffset, data.length)),
-      );
-      for await (const chunk of handle.createReadStream({
-        highWaterMark: CHUNK,
-        autoClose: false,
-      })) {
-        bytesRead += (chunk as Buffer).length;
-        zstd.push(chunk as Buffer);
-      }
-      zstd.push(new Uint8Array(0), true);
-    } else {
-      const gunzip = handle
-        .createReadStream({ highWaterMark: CHUNK, autoClose: false })
-        .pipe(createGunzip());
-      for await (const chunk of gunzip) feeder.push(chunk as Buffer);
-      bytesRead = (await handle.stat()).size;
+    } finally {
+      closeSync(fd);
     }
-  } finally {
-    await handle.close();
+  } else {
+    const handle = await open(path, 'r');
+    try {
+      const stream = handle.createReadStream({ highWaterMark: CHUNK, autoClose: false });
+      if (options.encoding === 'zstd') {
+        const zstd = new Decompress((data) => {
+          window.append(data);
+          if (window.length >= CHUNK) feed();
+        });
+        for await (const chunk of stream) {
+          bytesRead += (chunk as Buffer).length;
+          zstd.push(chunk as Buffer);
+        }
+        zstd.push(new Uint8Array(0), true);
+      } else {
+        for await (const chunk of stream.pipe(createGunzip())) {
+          window.append(chunk as Buffer);
+          if (window.length >= CHUNK) feed();
+        }
+        bytesRead = (await handle.stat()).size;
+      }
+      feed();
+    } finally {
+      await handle.close();
+    }
   }
-  const state = feeder.finish();
-  return { bytesRead, committed: feeder.committed, state, jsonFamily: feeder.jsonFamily ?? false };
+  const state = feeder.finish(window.view(), window.base);
+  spare = window.buf.length <= 8 * CHUNK ? window.buf : undefined;
+  return { bytesRead, committed: feeder.committed, state, family: feeder.family ?? 'text' };
 }
