@@ -46,13 +46,17 @@ export async function createContext(
   options: GlobalOptions,
   overrides: ContextOverrides = {},
 ): Promise<Context> {
+  const env = overrides.env ?? process.env;
+  const cwd = process.cwd();
+  // zod is loaded only when there is a config file to validate.
+  const { resolveConfigPath } = await import('./config/locate.js');
+  const needsZod =
+    !overrides.config && resolveConfigPath(options.config, env, cwd).path !== undefined;
   const [{ loadConfig }, { openLedger, resolveLedgerPath }, { createLogger }] = await Promise.all([
-    import('./config/load.js'),
+    needsZod ? import('./config/load.js') : import('./config/load-defaults.js'),
     import('./ledger/open.js'),
     import('./logging.js'),
   ]);
-  const env = overrides.env ?? process.env;
-  const cwd = process.cwd();
   let loaded: ReturnType<typeof loadConfig> | undefined;
   let db: Db | undefined;
   let logger: Logger | undefined;

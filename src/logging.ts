@@ -1,4 +1,9 @@
-import pino, { type Logger, type LevelWithSilent, type StreamEntry } from 'pino';
+import { createRequire } from 'node:module';
+import type { Logger, LevelWithSilent, StreamEntry } from 'pino';
+import type pinoModule from 'pino';
+
+// pino is required on first use: most commands never log, and loading it costs start-up time.
+const requirePino = () => createRequire(import.meta.url)('pino') as typeof pinoModule;
 
 /** Paths pino blanks out wherever they appear in a log record: tokens never reach a log. */
 export const REDACT_PATHS = [
@@ -37,6 +42,7 @@ export interface LoggerOptions {
  * This module is imported lazily (by context.ts) so `radar --help` does not pay for pino.
  */
 export function createLogger(options: LoggerOptions): Logger {
+  const pino = requirePino();
   const streams: StreamEntry[] = [];
   if (options.level !== 'silent') {
     streams.push({ level: options.level, stream: pino.destination({ fd: 2, sync: true }) });

@@ -1,9 +1,13 @@
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
-import { isTimeZone } from '../config/schema.js';
-import { aggregateTokens, type Dimension } from '../ledger/token-report.js';
+import {
+  aggregateByColumn,
+  aggregateByPeriod,
+  eventSpan,
+  type Dimension,
+} from '../ledger/token-report.js';
 import { buildReport, type TokenReport } from '../tokens/report.js';
-import { machineZone, parseIsoInZone, weekdayIndex } from '../time/zone.js';
+import { isTimeZone, machineZone, parseIsoInZone, periods, weekdayIndex } from '../time/zone.js';
 import { bar, formatInt, formatPercent, renderCsv, renderTable } from '../render/table.js';
 
 interface ReportOptions {
@@ -33,10 +37,27 @@ export async function run(ctx: Context, options: ReportOptions): Promise<number>
     return at;
   };
   const range = { since: parse('--since', options.since), until: parse('--until', options.until) };
-  const rows = aggregateTokens(ctx.ledger(), by, range);
+  const db = ctx.ledger();
+  let rows;
+  if (by === 'day' || by === 'week' || by === 'month') {
+    const span = eventSpan(db);
+    const first = Math.max(span?.first ?? 0, range.since ?? -Infinity);
+    const last = Math.min(span?.last ?? -1, (range.until ?? Infinity) - 1);
+    rows =
+      span && first <= last
+        ? aggregateByPeriod(
+            db,
+            periods(first, last, by, zone, weekdayIndex(config.weekStart)),
+            range,
+          )
+        : [];
+  } else rows = aggregateByColumn(db, by, range);
+  const models = rows.flatMap((r) => (r.model ? [r.model] : []));
   const prices =
-    rows.length > 0 ? await (await import('../tokens/prices.js')).loadPrices() : undefined;
-  const report = buildReport(rows, by, { zone, weekStart: weekdayIndex(config.weekStart), prices });
+    rows.length > 0
+      ? await (await import('../tokens/prices.js')).loadPrices(db, models)
+      : undefined;
+  const report = buildReport(rows, by, { prices });
 
   if (ctx.json) {
     ctx.stdout.write(

@@ -1,9 +1,10 @@
-import { readFileSync, existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
 import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { configSchema, type RadarConfig } from './schema.js';
 import { UsageError } from '../errors.js';
+import { resolveConfigPath } from './locate.js';
+import { defaultConfig } from './defaults.js';
 
 export interface ConfigValidation {
   config?: RadarConfig;
@@ -41,20 +42,7 @@ export interface LoadedConfig {
   path: string | undefined;
 }
 
-/**
- * Which file to read: --config, then RADAR_CONFIG, then ./config/radar.json when present,
- * else built-in defaults. An explicitly named file that is missing is an error.
- */
-export function resolveConfigPath(
-  explicit: string | undefined,
-  env: NodeJS.ProcessEnv,
-  cwd: string,
-): { path: string | undefined; explicit: boolean } {
-  const named = explicit ?? env.RADAR_CONFIG;
-  if (named) return { path: resolve(cwd, named), explicit: true };
-  const fallback = resolve(cwd, 'config/radar.json');
-  return { path: existsSync(fallback) ? fallback : undefined, explicit: false };
-}
+export { resolveConfigPath } from './locate.js';
 
 export function loadConfig(
   explicit: string | undefined,
@@ -62,7 +50,7 @@ export function loadConfig(
   cwd: string,
 ): LoadedConfig {
   const { path } = resolveConfigPath(explicit, env, cwd);
-  if (!path) return { config: configSchema.parse({}), path: undefined };
+  if (!path) return { config: defaultConfig(), path: undefined };
   let text: string;
   try {
     text = readFileSync(path, 'utf8');

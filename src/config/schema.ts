@@ -1,18 +1,12 @@
 import { z } from 'zod';
+import { isTimeZone } from '../time/zone.js';
+
+export { isTimeZone };
 
 /**
  * The whole configuration, with defaults and descriptions. radar works with no config file at
  * all: every field has a default. `config/radar.schema.json` is generated from this schema.
  */
-
-export function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const bucketRule = z
   .object({

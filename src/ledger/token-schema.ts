@@ -74,3 +74,73 @@ CREATE TABLE ingest_runs (
   summary TEXT
 );
 `;
+
+/**
+ * Roll-ups kept by triggers in the same transaction as the events, so reports read thousands of
+ * rows instead of millions: token_rollup_time per 15-minute slot (every zone's offset is a
+ * multiple of 15 minutes, so a slot never straddles a local day), token_rollup_bucket per bucket.
+ * Model NULL is stored as '' (a key column).
+ */
+export const TOKEN_ROLLUPS = `
+CREATE TABLE token_rollup_time (
+  slot INTEGER NOT NULL,
+  agent TEXT NOT NULL,
+  model TEXT NOT NULL,
+  tokens INTEGER NOT NULL,
+  events INTEGER NOT NULL,
+  input INTEGER NOT NULL,
+  cached INTEGER NOT NULL,
+  cache_creation INTEGER NOT NULL,
+  output INTEGER NOT NULL,
+  PRIMARY KEY (slot, agent, model)
+) WITHOUT ROWID;
+
+CREATE TABLE token_rollup_bucket (
+  bucket TEXT NOT NULL,
+  agent TEXT NOT NULL,
+  model TEXT NOT NULL,
+  tokens INTEGER NOT NULL,
+  events INTEGER NOT NULL,
+  input INTEGER NOT NULL,
+  cached INTEGER NOT NULL,
+  cache_creation INTEGER NOT NULL,
+  output INTEGER NOT NULL,
+  PRIMARY KEY (bucket, agent, model)
+) WITHOUT ROWID;
+
+${rollupTriggers()}
+`;
+
+function rollupTriggers(): string {
+  const add = (row: 'NEW' | 'OLD', sign: '+' | '-') => {
+    const values = `${sign}${row}.total, ${sign}1, ${sign}coalesce(${row}.input, 0), ${sign}coalesce(${row}.cached_input, 0),
+        ${sign}coalesce(${row}.cache_creation, 0), ${sign}coalesce(${row}.output, 0)`;
+    const update = `tokens = tokens + excluded.tokens, events = events + excluded.events,
+        input = input + excluded.input, cached = cached + excluded.cached,
+        cache_creation = cache_creation + excluded.cache_creation, output = output + excluded.output`;
+    return `
+    INSERT INTO token_rollup_time VALUES (${row}.at / 900000, ${row}.agent, coalesce(${row}.model, ''), ${values})
+      ON CONFLICT (slot, agent, model) DO UPDATE SET ${update};
+    INSERT INTO token_rollup_bucket VALUES (${row}.bucket, ${row}.agent, coalesce(${row}.model, ''), ${values})
+      ON CONFLICT (bucket, agent, model) DO UPDATE SET ${update};`;
+  };
+  return `
+CREATE TRIGGER token_events_rollup_insert AFTER INSERT ON token_events BEGIN ${add('NEW', '+')}
+END;
+CREATE TRIGGER token_events_rollup_delete AFTER DELETE ON token_events BEGIN ${add('OLD', '-')}
+END;
+CREATE TRIGGER token_events_rollup_update AFTER UPDATE ON token_events BEGIN ${add('OLD', '-')} ${add('NEW', '+')}
+END;`;
+}
+
+/** Per-token rates from the price table, cached so a report need not load the whole table. */
+export const PRICE_CACHE = `
+CREATE TABLE price_cache (
+  model TEXT PRIMARY KEY,
+  table_version TEXT NOT NULL,
+  input REAL,
+  cache_read REAL,
+  cache_write REAL,
+  output REAL
+) WITHOUT ROWID;
+`;

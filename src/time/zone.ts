@@ -34,6 +34,15 @@ function formatter(zone: string): Intl.DateTimeFormat {
   return f;
 }
 
+export function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function machineZone(): string {
   return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 }
@@ -187,4 +196,79 @@ export function parseIsoInZone(text: string, zone: string): number | undefined {
   const digits = z.slice(1).replace(':', '');
   const offset = (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2) || 0)) * 60_000;
   return naive - sign * offset;
+}
+
+/** Local periods (days, weeks from `weekStart`, or months) covering [first, last], in order. */
+export function periods(
+  first: number,
+  last: number,
+  unit: 'day' | 'week' | 'month',
+  zone: string,
+  weekStart: number,
+): { key: string; start: number; end: number }[] {
+  // Calendar arithmetic on plain dates. The zone's offset changes rarely (DST), so find those
+  // changes once by sampling weekly and bisecting, instead of asking Intl for every boundary.
+  const offsetAt = offsetFunction(first - 8 * 86_400_000, last + 40 * 86_400_000, zone);
+  const midnight = (y: number, m: number, d: number): number => {
+    const naive = Date.UTC(y, m - 1, d);
+    const t = naive - offsetAt(naive - offsetAt(naive));
+    return naive - offsetAt(t) === t
+      ? t
+      : instantOf(
+          { year: y, month: m, day: d, hour: 0, minute: 0, second: 0, millisecond: 0 },
+          zone,
+        );
+  };
+  const w = wallClock(first, zone);
+  let day = new Date(Date.UTC(w.year, w.month - 1, w.day));
+  if (unit === 'week')
+    day = new Date(Date.UTC(w.year, w.month - 1, w.day - ((w.weekday - weekStart + 7) % 7)));
+  if (unit === 'month') day = new Date(Date.UTC(w.year, w.month - 1, 1));
+  const out: { key: string; start: number; end: number }[] = [];
+  let start = midnight(day.getUTCFullYear(), day.getUTCMonth() + 1, day.getUTCDate());
+  while (start <= last) {
+    const next = new Date(day);
+    if (unit === 'day') next.setUTCDate(next.getUTCDate() + 1);
+    else if (unit === 'week') next.setUTCDate(next.getUTCDate() + 7);
+    else next.setUTCMonth(next.getUTCMonth() + 1);
+    const end = midnight(next.getUTCFullYear(), next.getUTCMonth() + 1, next.getUTCDate());
+    const iso = day.toISOString();
+    out.push({ key: unit === 'month' ? iso.slice(0, 7) : iso.slice(0, 10), start, end });
+    day = next;
+    start = end;
+  }
+  return out;
+}
+
+/** The zone's UTC offset as a function of the instant, valid on [from, to]. */
+function offsetFunction(from: number, to: number, zone: string): (ms: number) => number {
+  const WEEK = 7 * 86_400_000;
+  const changes: { at: number; offset: number }[] = [
+    { at: -Infinity, offset: zoneOffset(from, zone) },
+  ];
+  let prevT = from;
+  let prevOffset = changes[0]!.offset;
+  for (let t = from + WEEK; ; t += WEEK) {
+    const at = Math.min(t, to);
+    const offset = zoneOffset(at, zone);
+    if (offset !== prevOffset) {
+      // Bisect to the minute where the offset changed.
+      let lo = prevT;
+      let hi = at;
+      while (hi - lo > 60_000) {
+        const mid = lo + Math.floor((hi - lo) / 2);
+        if (zoneOffset(mid, zone) === prevOffset) lo = mid;
+        else hi = mid;
+      }
+      changes.push({ at: hi, offset });
+      prevOffset = offset;
+    }
+    prevT = at;
+    if (at >= to) break;
+  }
+  return (ms) => {
+    let offset = changes[0]!.offset;
+    for (const c of changes) if (ms >= c.at) offset = c.offset;
+    return offset;
+  };
 }

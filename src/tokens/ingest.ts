@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { open, readdir, stat } from 'node:fs/promises';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { TokenStore, SourceRow, NewSource } from '../ledger/token-store.js';
 import { MarkerParser, type ParserState } from './parse.js';
@@ -73,16 +74,20 @@ export async function collectFiles(
   return [...files].sort();
 }
 
-async function readRange(path: string, start: number, length: number): Promise<Buffer> {
-  const handle = await open(path, 'r');
+/** Small synchronous reads (head and tail checks): cheaper than a thread-pool round trip. */
+function readRangeSync(path: string, start: number, length: number): Buffer {
+  const fd = openSync(path, 'r');
   try {
     const buf = Buffer.alloc(length);
-    const { bytesRead } = await handle.read(buf, 0, length, start);
-    return buf.subarray(0, bytesRead);
+    const n = readSync(fd, buf, 0, length, start);
+    return buf.subarray(0, n);
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
+
+const readRange = async (path: string, start: number, length: number) =>
+  readRangeSync(path, start, length);
 
 /** `a.log.1`, `a.log-20260611`, `a.log.2026-06-11` → `a.log`: the file a rotated copy came from. */
 export function rotationParent(path: string): string | undefined {
@@ -147,7 +152,7 @@ async function readOne(
   summary: IngestSummary,
 ): Promise<{ commit: () => void; events: number } | undefined> {
   const { store } = options;
-  const st = await stat(path);
+  const st = statSync(path);
   const size = st.size;
   if (size === 0) return undefined;
   const head = await readRange(path, 0, Math.min(HEAD, size));

@@ -1,13 +1,29 @@
+import { statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Db } from '../ledger/open.js';
 import type { PriceLookup, Rates } from './report.js';
 
 /**
  * API-equivalent prices from @pydantic/genai-prices' bundled (offline) table. Rates are taken
  * from a small request so long-context tiers never inflate an aggregate; an unknown model gets
- * no price rather than a guessed one.
+ * no price rather than a guessed one. The table is large, so rates are cached in the ledger per
+ * model and installed table version, and the table is loaded only for models not seen before.
  */
-export async function loadPrices(): Promise<PriceLookup> {
+
+const PACKAGE = '@pydantic/genai-prices';
+
+function tableVersion(): string {
+  try {
+    const file = fileURLToPath(import.meta.resolve(PACKAGE));
+    const st = statSync(file);
+    return `${st.size}:${Math.round(st.mtimeMs)}`;
+  } catch {
+    return 'unknown';
+  }
+}
+
+async function computeRates(models: string[]): Promise<Map<string, Rates | undefined>> {
   const { calcPrice } = await import('@pydantic/genai-prices');
-  const cache = new Map<string, Rates | undefined>();
   const N = 1000;
   const price = (usage: Record<string, number>, model: string): number | undefined => {
     try {
@@ -16,22 +32,67 @@ export async function loadPrices(): Promise<PriceLookup> {
       return undefined;
     }
   };
-  return (model) => {
-    if (cache.has(model)) return cache.get(model);
+  const out = new Map<string, Rates | undefined>();
+  for (const model of models) {
     const input = price({ input_tokens: N }, model);
     const output = price({ output_tokens: N }, model);
-    let rates: Rates | undefined;
-    if (input !== undefined && output !== undefined) {
-      const cacheRead = price({ input_tokens: N, cache_read_tokens: N }, model) ?? input;
-      const cacheWrite = price({ input_tokens: N, cache_write_tokens: N }, model) ?? input;
-      rates = {
-        input: input / N,
-        cacheRead: cacheRead / N,
-        cacheWrite: cacheWrite / N,
-        output: output / N,
-      };
+    if (input === undefined || output === undefined) {
+      out.set(model, undefined);
+      continue;
     }
-    cache.set(model, rates);
-    return rates;
-  };
+    const cacheRead = price({ input_tokens: N, cache_read_tokens: N }, model) ?? input;
+    const cacheWrite = price({ input_tokens: N, cache_write_tokens: N }, model) ?? input;
+    out.set(model, {
+      input: input / N,
+      cacheRead: cacheRead / N,
+      cacheWrite: cacheWrite / N,
+      output: output / N,
+    });
+  }
+  return out;
+}
+
+export async function loadPrices(db: Db, models: Iterable<string>): Promise<PriceLookup> {
+  const version = tableVersion();
+  const rates = new Map<string, Rates | undefined>();
+  const get = db.prepare(`SELECT * FROM price_cache WHERE model = ? AND table_version = ?`);
+  const missing: string[] = [];
+  for (const model of new Set(models)) {
+    const row = get.get(model, version) as
+      { input: number | null; cache_read: number; cache_write: number; output: number } | undefined;
+    if (!row) missing.push(model);
+    else
+      rates.set(
+        model,
+        row.input === null
+          ? undefined
+          : {
+              input: row.input,
+              cacheRead: row.cache_read,
+              cacheWrite: row.cache_write,
+              output: row.output,
+            },
+      );
+  }
+  if (missing.length > 0) {
+    const computed = await computeRates(missing);
+    const put = db.prepare(
+      `INSERT OR REPLACE INTO price_cache (model, table_version, input, cache_read, cache_write, output)
+       VALUES (?, ?, ?, ?, ?, ?)`,
+    );
+    db.transaction(() => {
+      for (const [model, r] of computed) {
+        rates.set(model, r);
+        put.run(
+          model,
+          version,
+          r?.input ?? null,
+          r?.cacheRead ?? null,
+          r?.cacheWrite ?? null,
+          r?.output ?? null,
+        );
+      }
+    })();
+  }
+  return (model) => rates.get(model);
 }

@@ -1,6 +1,4 @@
 import type { AggregateRow, Dimension } from '../ledger/token-report.js';
-import { SLOT_MS } from '../ledger/token-report.js';
-import { localDate, startOfWeek, wallClock } from '../time/zone.js';
 
 /** Pure grouping of ledger aggregates into report rows (time dimensions in the user's zone). */
 
@@ -30,19 +28,7 @@ export interface Rates {
 
 export type PriceLookup = (model: string) => Rates | undefined;
 
-export function groupKey(
-  row: AggregateRow,
-  by: Dimension,
-  zone: string,
-  weekStart: number,
-): string {
-  if (by === 'day' || by === 'week' || by === 'month') {
-    const at = Number(row.key) * SLOT_MS;
-    if (by === 'day') return localDate(at, zone);
-    if (by === 'week') return localDate(startOfWeek(at, zone, weekStart), zone);
-    const w = wallClock(at, zone);
-    return `${w.year}-${String(w.month).padStart(2, '0')}`;
-  }
+export function groupKey(row: AggregateRow): string {
   return row.key === null || row.key === '' ? '(none)' : String(row.key);
 }
 
@@ -71,7 +57,7 @@ function priceable(row: AggregateRow): boolean {
 export function buildReport(
   rows: readonly AggregateRow[],
   by: Dimension,
-  options: { zone: string; weekStart: number; prices?: PriceLookup },
+  options: { prices?: PriceLookup },
 ): TokenReport {
   const groups = new Map<string, Group>();
   const total = {
@@ -81,7 +67,7 @@ export function buildReport(
     unpricedTokens: 0,
   };
   for (const row of rows) {
-    const key = groupKey(row, by, options.zone, options.weekStart);
+    const key = groupKey(row);
     let g = groups.get(key);
     if (!g) groups.set(key, (g = { key, tokens: 0, events: 0, unpricedTokens: 0 }));
     g.tokens += row.tokens;

@@ -59,3 +59,11 @@ describe('config validation', () => {
     expect(validateConfig(parseJsonc(STARTER_CONFIG)).errors).toEqual([]);
   });
 });
+
+describe('built-in defaults', () => {
+  it('are exactly what the schema gives for an empty config (used without loading zod)', async () => {
+    const { configSchema } = await import('../../src/config/schema.js');
+    const { defaultConfig } = await import('../../src/config/defaults.js');
+    expect(defaultConfig()).toEqual(configSchema.parse({}));
+  });
+});

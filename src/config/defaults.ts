@@ -1,0 +1,46 @@
+import type { RadarConfig } from './schema.js';
+
+/**
+ * The built-in defaults, as `configSchema.parse({})` produces them (a test keeps the two equal).
+ * Written out so that running with no config file does not load zod at start-up.
+ */
+export function defaultConfig(): RadarConfig {
+  return {
+    weekStart: 'monday',
+    logging: { level: 'warn' },
+    tokens: { buckets: [] },
+    budget: {
+      providers: [
+        {
+          name: 'codex',
+          agent: 'codex',
+          usagePath: 'usage.secondary.usedPercent',
+          resetsAtPath: 'usage.secondary.resetsAt',
+          rolloutRateLimits: true,
+        },
+        {
+          name: 'claude',
+          agent: 'claude',
+          usagePath: 'usage.secondary.usedPercent',
+          resetsAtPath: 'usage.secondary.resetsAt',
+          rolloutRateLimits: true,
+        },
+      ],
+      targetBand: { min: 80, max: 100 },
+      checkpoints: [
+        { day: 'wednesday', below: 30 },
+        { day: 'friday', above: 90 },
+      ],
+      commandTimeoutMs: 10000,
+    },
+    watch: { authors: [], repos: [], ignore: [], includeDrafts: false },
+    scan: {
+      pageSize: 50,
+      rateLimitReserve: 200,
+      commentsPerPr: 10,
+      reviewsPerPr: 20,
+      checksPerPr: 50,
+    },
+    agents: { codex: { command: 'codex' }, claude: { command: 'claude' } },
+  };
+}
