@@ -127,19 +127,69 @@ function checkLedger(ctx: Context): CheckResult {
 
 /** Token presence always; the network check (token valid, scopes, rate limit) unless --offline. */
 async function checkGitHub(ctx: Context, options: DoctorOptions): Promise<CheckResult[]> {
-  const source = ctx.env.GITHUB_TOKEN ? 'GITHUB_TOKEN' : ctx.env.GH_TOKEN ? 'GH_TOKEN' : undefined;
-  if (!source) {
-    const gh = findOnPath('gh', ctx.env);
+  const { resolveEndpoint, findToken } = await import('../github/endpoint.js');
+  let endpoint;
+  try {
+    endpoint = resolveEndpoint(ctx.env);
+  } catch (error) {
+    return [{ name: 'github', status: 'fail', detail: errorMessage(error) }];
+  }
+  const token = findToken(ctx.env, endpoint);
+  if (!token) {
     return [
       {
         name: 'github token',
         status: 'warn',
-        detail: gh
-          ? 'GITHUB_TOKEN/GH_TOKEN not set; radar scan will ask `gh auth token`'
-          : 'no GITHUB_TOKEN or GH_TOKEN, and no gh CLI: radar scan needs one',
+        detail:
+          'no GITHUB_TOKEN or GH_TOKEN, and no token from `gh auth token`: radar scan needs one',
       },
     ];
   }
-  void options;
-  return [{ name: 'github token', status: 'ok', detail: `present in ${source}` }];
+  const present: CheckResult = {
+    name: 'github token',
+    status: 'ok',
+    detail: `present (${token.source})`,
+  };
+  if (options.offline) return [present];
+  // Free of charge: GET /rate_limit costs no points, and the viewer query costs one.
+  const { createGitHubClient } = await import('../github/client.js');
+  const port = createGitHubClient({
+    endpoint,
+    token: token.value,
+    logger: ctx.logger(),
+    maxRetryAfterSeconds: 5,
+  });
+  try {
+    const [viewer, limits] = await Promise.all([port.viewer(), port.rateLimits()]);
+    const graphql = limits.graphql ?? {
+      remaining: viewer.rateLimit.remaining,
+      limit: viewer.rateLimit.limit,
+    };
+    return [
+      {
+        name: 'github token',
+        status: 'ok',
+        detail: `valid for ${viewer.login} at ${endpoint.apiUrl} (${token.source}); scopes: ${viewer.scopes.join(', ') || 'none listed (fine-grained token)'}`,
+        data: { login: viewer.login, scopes: viewer.scopes, apiUrl: endpoint.apiUrl },
+      },
+      {
+        name: 'github rate limit',
+        status: graphql.remaining < 200 ? 'warn' : 'ok',
+        detail: `GraphQL ${graphql.remaining.toLocaleString('en-US')}/${graphql.limit.toLocaleString('en-US')} points, REST ${limits.core.remaining.toLocaleString('en-US')}/${limits.core.limit.toLocaleString('en-US')} requests left`,
+        data: { graphql, core: limits.core },
+      },
+    ];
+  } catch (error) {
+    const status = (error as { status?: number }).status;
+    return [
+      {
+        name: 'github token',
+        status: 'fail',
+        detail:
+          status === 401
+            ? `rejected by ${endpoint.apiUrl} (401 Bad credentials, ${token.source})`
+            : `cannot reach ${endpoint.apiUrl}: ${errorMessage(error)}`,
+      },
+    ];
+  }
 }

@@ -293,3 +293,30 @@ describe('GitHub endpoint', () => {
     expect(() => resolveEndpoint({ GITHUB_API_URL: 'not a url' })).toThrow(/GITHUB_API_URL/);
   });
 });
+
+describe('radar doctor: the GitHub network check', () => {
+  it('reports the login, scopes and remaining rate limit, and fails on a rejected token', async () => {
+    const ok = await runCli(['--json', 'doctor'], { cwd: dir, env: env() });
+    const checks = (
+      JSON.parse(ok.stdout) as { checks: { name: string; status: string; detail: string }[] }
+    ).checks;
+    expect(checks.find((c) => c.name === 'github token')).toMatchObject({
+      status: 'ok',
+      detail: expect.stringContaining('alice'),
+    });
+    expect(checks.find((c) => c.name === 'github token')!.detail).toContain('repo');
+    expect(checks.find((c) => c.name === 'github rate limit')).toMatchObject({
+      status: 'ok',
+      detail: expect.stringMatching(/GraphQL [\d,]+\/5,000/),
+    });
+    expect(fake.stats.points).toBeLessThanOrEqual(1);
+    const bad = await runCli(['doctor'], {
+      cwd: dir,
+      env: env({ GITHUB_TOKEN: 'ghp_nope_nope_nope_nope' }),
+    });
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toMatch(/github token\s+FAIL\s+rejected/);
+    const offline = await runCli(['doctor', '--offline'], { cwd: dir, env: env() });
+    expect(offline.stdout).toMatch(/github token\s+ok\s+present \(GITHUB_TOKEN\)/);
+  });
+});

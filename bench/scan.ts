@@ -1,0 +1,131 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { startFakeGitHub } from '../src/testing/fake-github/server.js';
+import { generateQueue } from '../src/testing/fake-github/generate.js';
+import { configSchema } from '../src/config/schema.js';
+import { createGitHubClient } from '../src/github/client.js';
+import { openLedger } from '../src/ledger/open.js';
+import { PrStore } from '../src/ledger/pr-store.js';
+import { runScan } from '../src/scan/scan.js';
+import { CLI, fmt } from './common.js';
+
+/**
+ * `node dist/bench/scan.js`: `radar scan` against the fake GitHub with 50 ms per request, for
+ * queues of 34 and 1,000 PRs; requests and points as the server counted them, beside a naive
+ * REST client's ~6 requests per PR; then ledger growth over 1,000 unchanged scans.
+ */
+
+const TOKEN = 'ghp_bench_token_not_a_secret';
+const LATENCY = 50;
+/** list + pull + reviews + comments + check-runs + statuses, per PR. */
+const NAIVE_PER_PR = 6;
+
+function run(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+async function cliScan(prs: number, repos: number): Promise<void> {
+  const fake = await startFakeGitHub(generateQueue({ author: 'bench', prs, repos, token: TOKEN }), {
+    latencyMs: LATENCY,
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'radar-scan-bench-'));
+  try {
+    writeFileSync(
+      join(dir, 'radar.json'),
+      JSON.stringify({ watch: { authors: ['bench'], includeDrafts: true } }),
+    );
+    const args = [
+      CLI,
+      '--config',
+      join(dir, 'radar.json'),
+      '--ledger',
+      join(dir, 'l.db'),
+      '--json',
+      'scan',
+    ];
+    const env = { ...process.env, GITHUB_API_URL: fake.url, GITHUB_TOKEN: TOKEN };
+    for (const label of ['first scan', 'next scan']) {
+      fake.resetStats();
+      const started = performance.now();
+      // Async: the fake GitHub answers from this very process.
+      const r = await run(args, env);
+      const ms = performance.now() - started;
+      if (r.status !== 0) throw new Error(r.stderr);
+      const summary = JSON.parse(r.stdout) as { prsSeen: number; durationMs: number };
+      const naive = prs * NAIVE_PER_PR;
+      process.stdout.write(
+        `${String(prs).padStart(5)} PRs, ${label}: ${fake.stats.requests} requests, ${fake.stats.points} points ` +
+          `(goal ≤ 1 request and 3 points per 50 PRs = ${Math.ceil(prs / 50)}/${3 * Math.ceil(prs / 50)}); ` +
+          `naive REST ≈ ${naive} requests (${fmt(naive * LATENCY)} of latency alone); ` +
+          `wall ${fmt(ms)} (scan ${fmt(summary.durationMs)}, ${summary.prsSeen} PRs)\n`,
+      );
+    }
+  } finally {
+    await fake.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function growth(scans: number): Promise<void> {
+  const fake = await startFakeGitHub(
+    generateQueue({ author: 'bench', prs: 34, repos: 12, token: TOKEN }),
+  );
+  const dir = mkdtempSync(join(tmpdir(), 'radar-scan-growth-'));
+  try {
+    const db = openLedger(join(dir, 'l.db'));
+    const config = configSchema.parse({ watch: { authors: ['bench'] } });
+    const logger = pino({ level: 'silent' });
+    const scan = async () => {
+      const port = createGitHubClient({
+        endpoint: { apiUrl: fake.url, graphqlUrl: `${fake.url}/graphql` },
+        token: TOKEN,
+        logger,
+      });
+      await runScan({ port, store: new PrStore(db), config, logger, now: () => Date.now() });
+    };
+    const count = (table: string) =>
+      (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+    await scan();
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    const before = {
+      changes: count('pr_changes'),
+      prs: count('prs'),
+      bytes: statSync(join(dir, 'l.db')).size,
+    };
+    const started = performance.now();
+    for (let i = 0; i < scans; i++) await scan();
+    const ms = performance.now() - started;
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    const after = {
+      changes: count('pr_changes'),
+      prs: count('prs'),
+      bytes: statSync(join(dir, 'l.db')).size,
+    };
+    process.stdout.write(
+      `${scans} unchanged scans of 34 PRs (in-process, ${fmt(ms / scans)} each): history rows +${after.changes - before.changes} ` +
+        `(goal 0), PR rows ${before.prs}→${after.prs}, scan_runs +${scans}, ledger ${(before.bytes / 1024).toFixed(0)} KiB → ${(after.bytes / 1024).toFixed(0)} KiB\n`,
+    );
+    db.close();
+  } finally {
+    await fake.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await cliScan(34, 12);
+await cliScan(1000, 150);
+await growth(Number(process.argv[2] ?? 1000));
