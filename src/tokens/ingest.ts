@@ -3,8 +3,10 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { TokenStore, SourceRow, NewSource } from '../ledger/token-store.js';
-import { MarkerParser, type ParserState } from './parse.js';
-import { detectEncoding, looksBinary, readMarkers, type Encoding, type Family } from './read.js';
+import type { ParserState } from './parse.js';
+import type { ParseJob, ParseResult } from './parse-file.js';
+import { inlinePool, workerPool } from './pool.js';
+import { detectEncoding, looksBinary, type Encoding, type Family } from './read.js';
 import type { BucketResolver } from './bucket.js';
 import type { SkipReason } from './types.js';
 import { errorMessage } from '../errors.js';
@@ -39,6 +41,8 @@ export interface IngestOptions {
   zone: string;
   now: () => number;
   onFile?: (path: string, done: number, total: number) => void;
+  /** Parse on worker threads: 'auto' (default) when there is a lot to read. */
+  threads?: 'auto' | 'never' | 'always';
 }
 
 const hash = (buf: Buffer) => createHash('sha256').update(buf).digest('hex').slice(0, 32);
@@ -86,9 +90,6 @@ function readRangeSync(path: string, start: number, length: number): Buffer {
   }
 }
 
-const readRange = async (path: string, start: number, length: number) =>
-  readRangeSync(path, start, length);
-
 /** `a.log.1`, `a.log-20260611`, `a.log.2026-06-11` → `a.log`: the file a rotated copy came from. */
 export function rotationParent(path: string): string | undefined {
   const name = basename(path);
@@ -112,12 +113,48 @@ interface Plan {
 /** Files are committed in batches: one transaction per batch, never part of a file. */
 const BATCH_EVENTS = 20_000;
 const BATCH_FILES = 200;
+/** Below this much to read, worker threads cost more than they save. */
+const WORKER_THRESHOLD_BYTES = 64 << 20;
+
+interface FileJob {
+  path: string;
+  plan: Plan;
+  job: ParseJob;
+  source: Omit<NewSource, 'offset' | 'tailHash' | 'family' | 'state' | 'now'>;
+}
 
 export async function ingestFiles(
   files: readonly string[],
   options: IngestOptions,
   summary: IngestSummary,
 ): Promise<void> {
+  // 1. Plan every file: which lineage, which bytes (cheap: stat, first KiB, a few rows).
+  const jobs: FileJob[] = [];
+  let toRead = 0;
+  for (const path of files) {
+    summary.filesSeen++;
+    try {
+      const job = planFile(path, options, summary);
+      if (job) {
+        jobs.push(job);
+        toRead += Math.max(0, job.source.size - job.plan.from);
+      }
+    } catch (error) {
+      summary.unreadable.push({ path, error: errorMessage(error) });
+    }
+  }
+  // 2. Parse, on worker threads when there is a lot to read; 3. commit in file order.
+  const threads = options.threads ?? 'auto';
+  const useWorkers =
+    threads === 'always' ||
+    (threads === 'auto' && toRead >= WORKER_THRESHOLD_BYTES && jobs.length > 1);
+  const pool = useWorkers ? workerPool() : inlinePool();
+  const ahead = 8;
+  const results: Promise<ParseResult>[] = [];
+  const start = (i: number) => {
+    const j = jobs[i];
+    if (j) results[i] = pool.parse(j.job);
+  };
   let pending: (() => void)[] = [];
   let pendingEvents = 0;
   const flush = () => {
@@ -127,107 +164,128 @@ export async function ingestFiles(
     pendingEvents = 0;
     options.store.transaction(() => batch.forEach((commit) => commit()));
   };
-  let done = 0;
-  for (const path of files) {
-    options.onFile?.(path, done++, files.length);
-    summary.filesSeen++;
-    try {
-      const read = await readOne(path, options, summary);
-      if (read) {
-        pending.push(read.commit);
-        pendingEvents += read.events;
+  try {
+    for (let i = 0; i < Math.min(ahead, jobs.length); i++) start(i);
+    for (let i = 0; i < jobs.length; i++) {
+      const job = jobs[i]!;
+      options.onFile?.(job.path, i, jobs.length);
+      try {
+        const result = await results[i]!;
+        const commit = finishFile(job, result, options, summary);
+        pending.push(commit);
+        pendingEvents += result.events.length + result.samples.length;
+      } catch (error) {
+        summary.unreadable.push({ path: job.path, error: errorMessage(error) });
+      } finally {
+        delete results[i];
+        start(i + ahead);
       }
-    } catch (error) {
-      summary.unreadable.push({ path, error: errorMessage(error) });
+      if (pendingEvents >= BATCH_EVENTS || pending.length >= BATCH_FILES) flush();
     }
-    if (pendingEvents >= BATCH_EVENTS || pending.length >= BATCH_FILES) flush();
+    flush();
+  } finally {
+    await pool.close();
   }
-  flush();
 }
 
-/** Reads one file's new bytes; returns the write to run inside the batch's transaction. */
-async function readOne(
+/** Decides what to read of one file; undefined when there is nothing to do. */
+function planFile(
   path: string,
   options: IngestOptions,
   summary: IngestSummary,
-): Promise<{ commit: () => void; events: number } | undefined> {
-  const { store } = options;
+): FileJob | undefined {
   const st = statSync(path);
   const size = st.size;
   if (size === 0) return undefined;
-  const head = await readRange(path, 0, Math.min(HEAD, size));
+  const head = readRangeSync(path, 0, Math.min(HEAD, size));
   const encoding: Encoding = detectEncoding(head);
   if (encoding === 'plain' && looksBinary(head)) {
     summary.filesSkipped.push({ path, reason: 'binary file' });
     return undefined;
   }
-  const plan = await planRead(path, st.dev, st.ino, size, st.mtimeMs, head, encoding, store);
+  const plan = planRead(path, st.dev, st.ino, size, st.mtimeMs, head, encoding, options.store);
   if (plan.unchanged) {
     summary.filesUnchanged++;
     return undefined;
   }
   // A new lineage gets a fresh key; a resumed file or a rotated copy keeps its original's.
   const lineage = plan.row?.lineage ?? plan.lineage ?? randomUUID();
-  const parser = new MarkerParser({
-    zone: options.zone,
-    mtimeMs: st.mtimeMs,
-    lineage,
-    state: plan.state,
-  });
-  const outcome = await readMarkers(path, parser, {
-    from: plan.from,
-    encoding,
-    family: plan.family,
-  });
+  return {
+    path,
+    plan,
+    job: {
+      path,
+      from: plan.from,
+      encoding,
+      family: plan.family,
+      state: plan.state,
+      lineage,
+      zone: options.zone,
+      mtimeMs: st.mtimeMs,
+    },
+    source: {
+      lineage,
+      path,
+      dev: st.dev,
+      ino: st.ino,
+      headHash: hash(head),
+      headLen: head.length,
+      size,
+      encoding,
+      mtimeMs: st.mtimeMs,
+    },
+  };
+}
+
+/** Counts a parsed file into the summary and returns its write for the batch transaction. */
+function finishFile(
+  file: FileJob,
+  result: ParseResult,
+  options: IngestOptions,
+  summary: IngestSummary,
+): () => void {
+  const { store } = options;
+  const { path, plan } = file;
   summary.filesRead++;
-  summary.bytesRead += outcome.bytesRead;
-  const tailStart = Math.max(0, outcome.committed - TAIL);
-  const tailHash =
-    encoding === 'plain' && outcome.committed > 0
-      ? hash(await readRange(path, tailStart, outcome.committed - tailStart))
-      : null;
-  for (const [reason, n] of parser.skipped) {
+  summary.bytesRead += result.bytesRead;
+  for (const [reason, n] of result.skipped) {
     summary.skipped[reason] = (summary.skipped[reason] ?? 0) + n;
     summary.linesSkipped += n;
   }
+  const tailStart = Math.max(0, result.committed - TAIL);
+  const tailHash =
+    file.source.encoding === 'plain' && result.committed > 0
+      ? hash(readRangeSync(path, tailStart, result.committed - tailStart))
+      : null;
   const source: NewSource = {
-    lineage,
-    path,
-    dev: st.dev,
-    ino: st.ino,
-    headHash: hash(head),
-    headLen: head.length,
-    size,
-    offset: outcome.committed,
+    ...file.source,
+    offset: result.committed,
     tailHash,
-    encoding,
-    family: outcome.family,
-    state: JSON.stringify(outcome.state),
-    mtimeMs: st.mtimeMs,
+    family: result.family,
+    state: JSON.stringify(result.state),
     now: options.now(),
   };
-  const commit = () => {
+  return () => {
     let sourceId = plan.row?.id;
     if (sourceId === undefined) sourceId = store.insertSource(source);
     else store.updateSource(sourceId, source);
-    for (const event of parser.events) {
-      const result = store.writeEvent({
+    for (const event of result.events) {
+      const written = store.writeEvent({
         ...event,
         bucket: options.bucketFor(path, event.format),
         sourceId,
         sourcePath: path,
       });
-      if (result.write === 'inserted') summary.newEvents++;
-      else if (result.write === 'duplicate') summary.duplicates++;
-      summary.newTokens += result.tokens;
+      if (written.write === 'inserted') summary.newEvents++;
+      else if (written.write === 'duplicate') summary.duplicates++;
+      summary.newTokens += written.tokens;
     }
-    for (const sample of parser.samples)
+    for (const sample of result.samples)
       if (store.writeSample(sample, path)) summary.rateLimitSamples++;
   };
-  return { commit, events: parser.events.length + parser.samples.length };
 }
 
-async function planRead(
+function planRead(
   path: string,
   dev: number,
   ino: number,
@@ -236,15 +294,15 @@ async function planRead(
   head: Buffer,
   encoding: Encoding,
   store: TokenStore,
-): Promise<Plan> {
-  const headOf = async (len: number) =>
-    len <= head.length ? head.subarray(0, len) : readRange(path, 0, len);
-  const sameStart = async (row: SourceRow) =>
-    row.head_len <= size && hash(await headOf(row.head_len)) === row.head_hash;
+): Plan {
+  const headOf = (len: number) =>
+    len <= head.length ? head.subarray(0, len) : readRangeSync(path, 0, len);
+  const sameStart = (row: SourceRow) =>
+    row.head_len <= size && hash(headOf(row.head_len)) === row.head_hash;
 
   for (const row of store.candidates(path, dev, ino)) {
     const sameFile = (row.dev === dev && row.ino === ino) || row.path === path;
-    if (!sameFile || !(await sameStart(row))) continue;
+    if (!sameFile || !sameStart(row)) continue;
     if (encoding !== 'plain') {
       // Compressed files are rewritten whole, never appended: unchanged or read again.
       const unchanged = row.size === size && row.mtime_ms === mtimeMs && row.encoding === encoding;
@@ -254,7 +312,7 @@ async function planRead(
     const tailStart = Math.max(0, row.offset - TAIL);
     const tailOk =
       row.offset === 0 ||
-      row.tail_hash === hash(await readRange(path, tailStart, row.offset - tailStart));
+      row.tail_hash === hash(readRangeSync(path, tailStart, row.offset - tailStart));
     if (!tailOk) continue; // rewritten with other content: a new lineage
     const state = row.state ? (JSON.parse(row.state) as ParserState) : undefined;
     const unchanged =
@@ -272,7 +330,7 @@ async function planRead(
   const parent = rotationParent(path);
   if (parent) {
     for (const row of store.byPath(parent)) {
-      if (row.encoding === 'plain' && encoding === 'plain' && (await sameStart(row))) {
+      if (row.encoding === 'plain' && encoding === 'plain' && sameStart(row)) {
         return { lineage: row.lineage, from: 0, unchanged: false };
       }
     }
