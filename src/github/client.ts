@@ -77,6 +77,8 @@ export interface ClientOptions {
   endpoint: Endpoint;
   token: string;
   logger: Logger;
+  /** A request that has not answered after this long is aborted (and retried). */
+  requestTimeoutMs?: number;
   /** Longest secondary-limit wait honoured before giving up (seconds). */
   maxRetryAfterSeconds?: number;
   userAgent?: string;
@@ -85,6 +87,9 @@ export interface ClientOptions {
 export function createGitHubClient(options: ClientOptions): GitHubPort {
   const { logger } = options;
   const maxWait = options.maxRetryAfterSeconds ?? 120;
+  const malformedRetries = 2;
+  const malformedDelayMs = 500;
+  const timeoutMs = options.requestTimeoutMs ?? 30_000;
   let requests = 0;
   const octokit = new RadarOctokit({
     auth: options.token,
@@ -119,19 +124,37 @@ export function createGitHubClient(options: ClientOptions): GitHubPort {
       write: sequentialReads as never,
     },
     retry: { retries: 2 },
-    request: { retries: 2 },
+    request: {
+      retries: 2,
+      // A hung connection must not hold the cron lock forever: abort each request after a while.
+      fetch: (url: string | URL, init?: RequestInit) =>
+        fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) }),
+    },
   });
   octokit.hook.wrap('request', async (request, opts) => {
     requests++;
     return request(opts);
   });
 
-  const graphql = async <T>(query: string, variables: Record<string, unknown>): Promise<T> => {
-    try {
-      return await octokit.graphql<T>(query, variables);
-    } catch (error) {
-      if (isRateLimited(error)) throw new RateLimitedError();
-      throw error;
+  // A body that is not the JSON GitHub promised (truncated by a proxy, say) is not an HTTP error,
+  // so the retry plugin never sees it: retry it here, like a 5xx.
+  const graphql = async <T>(
+    query: string,
+    variables: Record<string, unknown>,
+    key: string,
+  ): Promise<T> => {
+    for (let attempt = 0; ; attempt++) {
+      let data: unknown;
+      try {
+        data = await octokit.graphql<T>(query, variables);
+      } catch (error) {
+        if (isRateLimited(error)) throw new RateLimitedError();
+        throw error;
+      }
+      if (data !== null && typeof data === 'object' && key in data) return data as T;
+      if (attempt >= malformedRetries) throw new Error('GitHub sent a malformed GraphQL response');
+      logger.warn({ attempt }, 'malformed GraphQL response; retrying');
+      await new Promise((resolve) => setTimeout(resolve, malformedDelayMs * (attempt + 1)));
     }
   };
 
@@ -147,7 +170,7 @@ export function createGitHubClient(options: ClientOptions): GitHubPort {
           pageInfo: { hasNextPage: boolean; endCursor: string | null };
           nodes: (RawPullRequest | Record<string, never>)[];
         };
-      }>(SEARCH_QUERY, { q: query, first, after, ...sizes });
+      }>(SEARCH_QUERY, { q: query, first, after, ...sizes }, 'search');
       return {
         // Search can return non-PR nodes as empty objects: keep PRs only.
         prs: data.search.nodes.filter((n): n is RawPullRequest => Boolean(n && 'number' in n)),
@@ -161,6 +184,7 @@ export function createGitHubClient(options: ClientOptions): GitHubPort {
       const data = await graphql<{ rateLimit: RateLimitInfo; nodes: (RawPullRequest | null)[] }>(
         NODES_QUERY,
         { ids, ...sizes },
+        'nodes',
       );
       return {
         prs: data.nodes.map((n) => (n && 'number' in n ? n : null)),

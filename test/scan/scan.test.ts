@@ -202,6 +202,18 @@ describe('radar scan: faults and limits', () => {
     expect(fake.stats.faults).toBe(3);
   });
 
+  it('retries a malformed body, and reports a page GitHub keeps failing without losing the rest', async () => {
+    fake.inject({ kind: 'malformed-body', on: 'graphql' });
+    expect((await scan()).code).toBe(0);
+    const kept = (await queue()).length;
+    fake.inject({ kind: 'status', status: 502, on: 'graphql', times: 10 });
+    const failing = await scan();
+    expect(failing.code).toBe(1);
+    expect(failing.stderr).toContain('502');
+    expect(failing.stderr).not.toMatch(/\bat .*\.js:\d+/);
+    expect((await queue()).length).toBe(kept);
+  });
+
   it('stops early under the reserve or an exhausted limit, keeping what it fetched', async () => {
     fake.scenario.rateLimit = {
       limit: 5000,
