@@ -23,6 +23,7 @@ CREATE TABLE token_sources (
 );
 CREATE INDEX token_sources_ino ON token_sources(dev, ino);
 CREATE INDEX token_sources_path ON token_sources(path);
+CREATE INDEX token_sources_head ON token_sources(head_len, head_hash);
 
 -- One row per token marker. fingerprint identifies the marker across files (dedupe).
 CREATE TABLE token_events (

@@ -57,6 +57,12 @@ export class TokenStore {
       byPath: db.prepare(
         `SELECT * FROM token_sources WHERE path = ? ORDER BY last_ingested DESC, id DESC`,
       ),
+      headLengths: db.prepare(
+        `SELECT DISTINCT head_len AS len FROM token_sources WHERE head_len <= ?`,
+      ),
+      byHead: db.prepare(
+        `SELECT * FROM token_sources WHERE head_len = ? AND head_hash = ? ORDER BY last_ingested DESC, id DESC`,
+      ),
       insertSource: db.prepare(
         `INSERT INTO token_sources (lineage, path, dev, ino, head_hash, head_len, size, offset, tail_hash,
            encoding, family, state, mtime_ms, first_seen, last_ingested)
@@ -102,6 +108,14 @@ export class TokenStore {
   /** Rows that may be this file's lineage: same inode first, then same path, newest first. */
   candidates(path: string, dev: number, ino: number): SourceRow[] {
     return this.q.candidates.all(dev, ino, path, dev, ino) as SourceRow[];
+  }
+
+  /** Rows whose recorded first bytes equal the start of `head` (a file moved by copy, say). */
+  byHead(head: Buffer, hash: (b: Buffer) => string): SourceRow[] {
+    const lengths = (this.q.headLengths.all(head.length) as { len: number }[]).map((r) => r.len);
+    return lengths.flatMap(
+      (len) => this.q.byHead.all(len, hash(head.subarray(0, len))) as SourceRow[],
+    );
   }
 
   byPath(path: string): SourceRow[] {

@@ -325,6 +325,23 @@ function planRead(
       unchanged,
     };
   }
+  // A file moved by copy-and-delete (a new inode under a new name) whose original is gone:
+  // the same content, so it resumes where the original stopped.
+  if (encoding === 'plain') {
+    for (const row of store.byHead(head, hash)) {
+      if (row.encoding !== 'plain' || row.offset > size || row.offset === 0) continue;
+      if (originalStillThere(row)) continue; // a copy beside its original is another file
+      const tailStart = Math.max(0, row.offset - TAIL);
+      if (row.tail_hash !== hash(readRangeSync(path, tailStart, row.offset - tailStart))) continue;
+      return {
+        row,
+        from: row.offset,
+        state: row.state ? (JSON.parse(row.state) as ParserState) : undefined,
+        family: (row.family ?? undefined) as Family | undefined,
+        unchanged: false,
+      };
+    }
+  }
   // A rotated copy (copytruncate, or compressed by logrotate) of a known file joins its lineage,
   // so markers already counted from the original are recognised by position.
   const parent = rotationParent(path);
@@ -353,4 +370,14 @@ export function emptySummary(): IngestSummary {
     filesSkipped: [],
     unreadable: [],
   };
+}
+
+/** The file a source row describes is still at its path (same inode). */
+function originalStillThere(row: SourceRow): boolean {
+  try {
+    const st = statSync(row.path);
+    return st.ino === row.ino && st.dev === row.dev;
+  } catch {
+    return false;
+  }
 }

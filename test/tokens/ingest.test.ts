@@ -6,6 +6,7 @@ import {
   truncateSync,
   writeFileSync,
   readFileSync,
+  rmSync,
 } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -115,6 +116,21 @@ describe('radar ingest: text markers', () => {
     const report = await w.report();
     expect(report.total.tokens).toBe(3100);
     expect(report.groups.map((g) => g.key)).toEqual(['nightly']);
+  });
+
+  it('recognises a file moved by copy and delete (a new inode), and still counts its growth', async () => {
+    const w = workspace({ 'old/cron.log': run('2026-06-11T10:00:00Z', '300') });
+    await w.ingest('old');
+    const moved = readFileSync(w.path('old/cron.log'));
+    rmSync(w.path('old'), { recursive: true });
+    writeFileSync(
+      w.path('new-cron.log'),
+      Buffer.concat([moved, Buffer.from(run('2026-06-11T11:00:00Z', '40'))]),
+    );
+    expect((await w.ingest('new-cron.log')).json).toMatchObject({ newTokens: 40, newEvents: 1 });
+    // A copy beside its original is another file, counted on its own.
+    copyFileSync(w.path('new-cron.log'), w.path('copy.log'));
+    expect((await w.ingest('copy.log')).json.newTokens).toBe(340);
   });
 
   it('treats a file truncated and rewritten as new content', async () => {
