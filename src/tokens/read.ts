@@ -46,8 +46,25 @@ export type Family = 'text' | 'json' | 'rollout' | 'transcript';
 
 const NEEDLES: Record<Exclude<Family, 'text'>, Buffer[]> = {
   json: JSON_NEEDLES.map((n) => Buffer.from(n)),
-  rollout: ['token_count', 'turn_context'].map((n) => Buffer.from(n)),
+  // `n_co` is in both toke(n_co)unt and tur(n_co)ntext: one pass over a rollout instead of two.
+  // A rare false hit is parsed and ignored.
+  rollout: ['n_co'].map((n) => Buffer.from(n)),
   transcript: ['"usage"'].map((n) => Buffer.from(n)),
+};
+
+const TOKEN_COUNT = Buffer.from('token_count');
+const TURN_CONTEXT = Buffer.from('turn_context');
+
+/** Confirms a needle hit is one of the words it stands for (an O(1) check, no decoding). */
+const VERIFY: Record<
+  Exclude<Family, 'text'>,
+  ((buf: Buffer, hit: number) => boolean) | undefined
+> = {
+  json: undefined,
+  transcript: undefined,
+  rollout: (buf, hit) =>
+    (hit >= 4 && buf.compare(TOKEN_COUNT, 0, 11, hit - 4, hit + 7) === 0) ||
+    (hit >= 3 && buf.compare(TURN_CONTEXT, 0, 12, hit - 3, hit + 9) === 0),
 };
 
 export function classify(firstLine: string): Family {
@@ -105,7 +122,7 @@ class LineFeeder {
     const end = last < pos ? pos : last + 1;
     if (end > pos) {
       if (this.family === 'text') this.scanAll(buf, pos, end, base);
-      else this.scanNeedles(NEEDLES[this.family], buf, pos, end, base);
+      else this.scanNeedles(NEEDLES[this.family], VERIFY[this.family], buf, pos, end, base);
       this.committed = base + end;
     }
     if (buf.length - end > MAX_LINE) {
@@ -139,6 +156,7 @@ class LineFeeder {
 
   private scanNeedles(
     needles: Buffer[],
+    verify: ((buf: Buffer, hit: number) => boolean) | undefined,
     buf: Buffer,
     from: number,
     end: number,
@@ -166,6 +184,10 @@ class LineFeeder {
         if (at !== -1 && at < hit) hit = at;
       }
       if (hit >= end) return;
+      if (verify && !verify(region, hit)) {
+        pos = hit + 1; // a false hit inside some other word: look further
+        continue;
+      }
       const lineStart = Math.max(pos, region.lastIndexOf(NEWLINE, hit) + 1);
       let lineEnd = region.indexOf(NEWLINE, hit);
       if (lineEnd === -1) lineEnd = end;
