@@ -181,6 +181,15 @@ describe('radar ingest: Codex rollouts and JSON streams', () => {
       type: 'turn_context',
       payload: { model: 'gpt-5.2-codex' },
     },
+    // Tool output that mentions the markers' words is not a marker.
+    {
+      timestamp: '2026-06-10T09:00:01.500Z',
+      type: 'response_item',
+      payload: {
+        type: 'function_call_output',
+        output: 'connection_count=3 token_count "usage" turn_context',
+      },
+    },
     tokenCount('2026-06-10T09:00:02.000Z', 2500, 500, 300),
     tokenCount('2026-06-10T09:00:03.000Z', 2500, 500, 300), // re-emitted, unchanged
     {
