@@ -13,7 +13,8 @@ import { errorMessage } from '../errors.js';
 
 /**
  * The ingest shell: find files, recognise each file's lineage (appended, renamed, rotated,
- * truncated), read only new bytes, and commit events and the new offset in one transaction.
+ * truncated), read only new bytes, and commit each file's events together with its new offset
+ * (whole files per transaction), so a crash never half-records a file.
  */
 
 const HEAD = 1024;
@@ -47,30 +48,38 @@ export interface IngestOptions {
 
 const hash = (buf: Buffer) => createHash('sha256').update(buf).digest('hex').slice(0, 32);
 
-/** Every regular file under the given paths, sorted, each once. */
+/**
+ * Every regular file under the given paths, sorted, each once. A folder that cannot be read is
+ * reported and skipped; the rest of the tree is still walked. Symlinked files are followed,
+ * symlinked folders are not (no loops).
+ */
 export async function collectFiles(
   paths: readonly string[],
   unreadable: IngestSummary['unreadable'],
 ): Promise<string[]> {
   const files = new Set<string>();
+  const walk = async (dir: string) => {
+    let entries;
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch (error) {
+      unreadable.push({ path: dir, error: errorMessage(error) });
+      return;
+    }
+    for (const e of entries) {
+      const path = join(dir, e.name);
+      if (e.isDirectory()) await walk(path);
+      else if (e.isFile()) files.add(path);
+      else if (e.isSymbolicLink() && (await stat(path).catch(() => undefined))?.isFile())
+        files.add(path);
+    }
+  };
   for (const p of paths) {
     const abs = resolve(p);
     try {
       const st = await stat(abs);
       if (st.isFile()) files.add(abs);
-      else if (st.isDirectory()) {
-        const entries = await readdir(abs, { recursive: true, withFileTypes: true });
-        for (const e of entries) {
-          // Node 20's Dirent has parentPath (20.12+) or path: fall back for older minors.
-          const parent =
-            (e as { parentPath?: string }).parentPath ?? (e as { path?: string }).path ?? abs;
-          if (e.isFile()) files.add(join(parent, e.name));
-          else if (e.isSymbolicLink()) {
-            const target = join(parent, e.name);
-            if ((await stat(target).catch(() => undefined))?.isFile()) files.add(target);
-          }
-        }
-      }
+      else if (st.isDirectory()) await walk(abs);
     } catch (error) {
       unreadable.push({ path: abs, error: errorMessage(error) });
     }

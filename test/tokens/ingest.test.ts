@@ -260,9 +260,14 @@ describe('radar ingest: Codex rollouts and JSON streams', () => {
     expect(json).toMatchObject({ newTokens: 10, skipped: { 'oversized-line': 1 } });
   });
 
-  it('reports an unreadable file and still ingests the rest', async () => {
-    const w = workspace({ 'ok.log': 'tokens used: 42\n', 'locked.log': 'tokens used: 1\n' });
+  it('reports an unreadable file or folder and still ingests the rest', async () => {
+    const w = workspace({
+      'ok.log': 'tokens used: 42\n',
+      'locked.log': 'tokens used: 1\n',
+      'sealed/inner.log': 'tokens used: 1000\n',
+    });
     chmodSync(w.path('locked.log'), 0o000);
+    chmodSync(w.path('sealed'), 0o000);
     // root can read anything: then the check is moot
     let readable = false;
     try {
@@ -272,10 +277,12 @@ describe('radar ingest: Codex rollouts and JSON streams', () => {
       readable = false;
     }
     const { json, stderr } = await w.ingest('.');
-    expect(json.newTokens).toBe(readable ? 43 : 42);
+    chmodSync(w.path('sealed'), 0o755); // so the temporary tree can be removed
+    expect(json.newTokens).toBe(readable ? 1043 : 42);
     if (!readable) {
-      expect(json.unreadable).toHaveLength(1);
+      expect(json.unreadable).toHaveLength(2);
       expect(stderr).toContain('locked.log');
+      expect(stderr).toContain('sealed');
     }
   });
 });
