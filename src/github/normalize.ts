@@ -87,6 +87,8 @@ export interface CommentSnapshot {
 export interface PrSnapshot {
   nodeId: string;
   repo: string;
+  /** The repository is archived (a search without `archived:false` support may still return it). */
+  archived: boolean;
   number: number;
   title: string;
   url: string;
@@ -175,6 +177,7 @@ export function toSnapshot(raw: RawPullRequest): PrSnapshot {
   return {
     nodeId: raw.id,
     repo: raw.repository.nameWithOwner,
+    archived: raw.repository.isArchived === true,
     number: raw.number,
     title: raw.title,
     url: raw.url,

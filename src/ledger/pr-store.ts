@@ -39,6 +39,7 @@ function fromRow(r: PrRow): StoredPr {
   return {
     nodeId: r.node_id,
     repo: r.repo,
+    archived: false,
     number: r.number,
     author: r.author,
     title: r.title,

@@ -21,7 +21,7 @@ export function watchFilter(watch: RadarConfig['watch']): (pr: PrSnapshot) => bo
   const authors = new Set(watch.authors.map((a) => a.toLowerCase()));
   const repos = new Set(watch.repos.map((r) => r.toLowerCase()));
   return (pr) => {
-    if (ignored(pr.repo)) return false;
+    if (ignored(pr.repo) || pr.archived) return false;
     if (pr.draft && !watch.includeDrafts) return false;
     return authors.has(pr.author.toLowerCase()) || repos.has(pr.repo.toLowerCase());
   };
