@@ -67,7 +67,7 @@ export function buildProgram(): Command {
   program
     .command('demo')
     .description(
-      'run radar on a built-in demo (no GitHub account, no network): ingest a sample log corpus into a temporary ledger, then report tokens and budget',
+      'run radar on a built-in demo (no GitHub account, no network): ingest a sample log corpus into a temporary ledger, report tokens and budget, then scan a demo PR queue on a local fake GitHub',
     )
     .option('--keep', 'keep the temporary ledger and print its path')
     .action(lazy(() => import('./commands/demo.js')));

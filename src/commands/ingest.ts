@@ -64,7 +64,7 @@ export function renderSummary(s: IngestSummary, roots: string[]): string {
   if (roots.length === 0)
     lines.push('no log folders found (pass paths, or set tokens.paths in config)');
   lines.push(
-    `${formatInt(s.filesRead)} files read (${formatInt(s.bytesRead / 1e6)} MB), ${formatInt(s.filesUnchanged)} unchanged`,
+    `${formatInt(s.filesRead)} files read (${formatBytes(s.bytesRead)}), ${formatInt(s.filesUnchanged)} unchanged`,
   );
   lines.push(`${formatInt(s.newEvents)} new events, ${formatInt(s.newTokens)} new tokens`);
   if (s.duplicates > 0)
@@ -78,4 +78,11 @@ export function renderSummary(s: IngestSummary, roots: string[]): string {
   if (s.unreadable.length > 0)
     lines.push(`${s.unreadable.length} unreadable files (listed on stderr)`);
   return `${lines.join('\n')}\n`;
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes >= 1e9) return `${(bytes / 1e9).toFixed(2)} GB`;
+  if (bytes >= 1e6) return `${(bytes / 1e6).toFixed(1)} MB`;
+  if (bytes >= 1e3) return `${(bytes / 1e3).toFixed(0)} KB`;
+  return `${bytes} bytes`;
 }
