@@ -83,6 +83,7 @@ export class TokenStore {
          VALUES (@fingerprint, @at, @atSource, @agent, @model, @bucket, @format, @input, @cachedInput,
            @cacheCreation, @output, @reasoning, @total, @sourceId, @sourcePath, @offset, @sessionId)`,
       ),
+      deleteEvent: db.prepare(`DELETE FROM token_events WHERE fingerprint = ? RETURNING total`),
       totalOf: db.prepare(`SELECT id, total FROM token_events WHERE fingerprint = ?`),
       growEvent: db.prepare(
         `UPDATE token_events SET at = @at, model = coalesce(@model, model), input = @input,
@@ -162,6 +163,20 @@ export class TokenStore {
     if (!existing || existing.total >= e.total) return { write: 'duplicate', tokens: 0 };
     this.q.growEvent.run(row);
     return { write: 'grew', tokens: e.total - existing.total };
+  }
+
+  /** Removes events by fingerprint; returns how many and their tokens. */
+  deleteEvents(fingerprints: readonly string[]): { events: number; tokens: number } {
+    let events = 0;
+    let tokens = 0;
+    for (const f of fingerprints) {
+      const row = this.q.deleteEvent.get(f) as { total: number } | undefined;
+      if (row) {
+        events++;
+        tokens += row.total;
+      }
+    }
+    return { events, tokens };
   }
 
   writeSample(s: RateLimitSample, sourcePath: string): boolean {

@@ -278,6 +278,12 @@ function finishFile(
     let sourceId = plan.row?.id;
     if (sourceId === undefined) sourceId = store.insertSource(source);
     else store.updateSource(sourceId, source);
+    // The last read ended on an unfinished line: what it counted is replaced by this read.
+    if (plan.state?.provisional?.length) {
+      const removed = store.deleteEvents(plan.state.provisional);
+      summary.newEvents -= removed.events;
+      summary.newTokens -= removed.tokens;
+    }
     for (const event of result.events) {
       const written = store.writeEvent({
         ...event,

@@ -13,6 +13,8 @@ export interface ParserState {
   lastTs?: number;
   /** A `tokens used` line whose number is expected on the next line. */
   pending?: { offset: number; at?: number };
+  /** Events from an unterminated last line, to be replaced when that line is read again. */
+  provisional?: string[];
   /** Codex rollout: last cumulative usage and the model from the latest turn_context. */
   rollout?: { total: Usage; model?: string };
 }
@@ -75,6 +77,7 @@ export class MarkerParser {
 
   constructor(private readonly options: ParserOptions) {
     this.state = structuredClone(options.state ?? {});
+    delete this.state.provisional; // replaced by the ingest that reads this state
   }
 
   /** State to persist when the file is committed at the current line boundary. */

@@ -139,7 +139,12 @@ class LineFeeder {
     const state = this.parser.snapshot();
     if (rest.length > 0 && !this.skipping) {
       this.family ??= classify(decodeLine(rest, 0, Math.min(rest.length, 4096)));
+      const before = this.parser.events.length;
       this.parser.line(decodeLine(rest, 0, rest.length), base, false);
+      // The line may still be growing ("tokens used: 1" of "…: 10"): its events are recorded
+      // now but replaced when the line is read again, complete.
+      const tail = this.parser.events.slice(before).map((e) => e.fingerprint);
+      if (tail.length > 0) state.provisional = tail;
     }
     return state;
   }
