@@ -34,17 +34,27 @@ function render(pieces: [string, number][]): { text: string; tokens: number } {
   let text = '';
   let tokens = 0;
   pieces.forEach(([kind, n], i) => {
-    if (kind === 'text') ((text += textRun(i, n)), (tokens += n));
-    else if (kind === 'old') ((text += oldRun(n)), (tokens += n));
-    else if (kind === 'exec') ((text += execTurn(n)), (tokens += n + 7));
-    else if (kind === 'result') ((text += result(i, n)), (tokens += n + 9));
-    else
-      text += [
+    if (kind === 'text') {
+      text += textRun(i, n);
+      tokens += n;
+    } else if (kind === 'old') {
+      text += oldRun(n);
+      tokens += n;
+    } else if (kind === 'exec') {
+      text += execTurn(n);
+      tokens += n + 7;
+    } else if (kind === 'result') {
+      text += result(i, n);
+      tokens += n + 9;
+    } else {
+      const noise = [
         'tokens used in this run are reported below\n',
         '\n',
         'x'.repeat(300) + '\n',
         '{"type":"turn.started"}\n',
-      ][n];
+      ];
+      text += noise[n];
+    }
   });
   return { text, tokens };
 }
