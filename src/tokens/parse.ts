@@ -102,6 +102,11 @@ export class MarkerParser {
       if (JSON_NEEDLES.some((n) => trimmed.includes(n))) this.json(trimmed, offset, complete);
       return;
     }
+    // `claude -p --output-format json --verbose` prints the whole run as one JSON array.
+    if (trimmed.startsWith('[{') && trimmed.includes('"result"') && trimmed.includes('"usage"')) {
+      this.jsonArray(trimmed, offset, complete);
+      return;
+    }
     if (this.state.pending) {
       if (trimmed.trim() === '') return;
       const pending = this.state.pending;
@@ -158,6 +163,22 @@ export class MarkerParser {
     } else if (type === 'assistant' && obj(obj(o.message)?.usage) && !('session_id' in o)) {
       // stream-json assistant lines carry snake_case session_id and are summed by their result.
       this.claudeTranscript(o, offset);
+    }
+  }
+
+  /** A JSON array of messages: only its result objects count (they sum the run). */
+  private jsonArray(text: string, offset: number, complete: boolean): void {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      if (complete) this.skip('malformed-json');
+      return;
+    }
+    if (!Array.isArray(value)) return;
+    for (const item of value) {
+      const o = obj(item);
+      if (o?.type === 'result' && obj(o.usage)) this.claudeResult(o, JSON.stringify(o), offset);
     }
   }
 

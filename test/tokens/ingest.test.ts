@@ -353,6 +353,23 @@ describe('radar ingest: Claude', () => {
     const { json } = await w.ingest('.');
     expect(json.newEvents).toBe(2);
     expect(json.newTokens).toBe(2 * 116_694);
+    // --output-format json --verbose: the whole run as one array; the same run printed as a
+    // plain result elsewhere is one run.
+    const array = JSON.stringify([
+      { type: 'system', subtype: 'init', session_id: 'v' },
+      {
+        type: 'assistant',
+        session_id: 'v',
+        message: { id: 'm', usage: { input_tokens: 5, output_tokens: 5 } },
+      },
+      { ...result, session_id: 'v' },
+    ]);
+    writeFileSync(w.path('verbose.json'), `${array}\n`);
+    writeFileSync(w.path('same-run.log'), `${JSON.stringify({ ...result, session_id: 'v' })}\n`);
+    expect((await w.ingest('verbose.json', 'same-run.log')).json).toMatchObject({
+      newEvents: 1,
+      newTokens: 116_694,
+    });
   });
 });
 
