@@ -40,9 +40,13 @@ export interface ParserOptions {
 /** Substrings of every JSON line that can matter; other JSON lines are skipped unparsed. */
 export const JSON_NEEDLES = ['"usage"', 'token_count', 'turn_context', 'tokens used'];
 
-const MARKER_RE =
-  /^\s*(?:\[([^\]]{8,40})\]\s*)?tokens used\b(?:\s*:)?\s*([\d][\d,._\u00a0\u202f ]*)?\s*$/i;
-const NUMBER_LINE_RE = /^\s*(\d[\d,._\u00a0\u202f ]*)\s*$/;
+/** A wrapper may prefix every line with an ISO time stamp (`ts`, `date -Is`): allowed, and used. */
+const STAMP = String.raw`(?:\[([^\]]{8,40})\]|(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?))`;
+const MARKER_RE = new RegExp(
+  String.raw`^\s*(?:${STAMP}\s*)?tokens used\b(?:\s*:)?\s*([\d][\d,._\u00a0\u202f ]*)?\s*$`,
+  'i',
+);
+const NUMBER_LINE_RE = new RegExp(String.raw`^\s*(?:${STAMP}\s+)?(\d[\d,._\u00a0\u202f ]*)\s*$`);
 const ISO_IN_TEXT_RE =
   /(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?)(\s?(?:Z|[+-]\d{2}:?\d{2})(?![\d]))?/i;
 const DATE_CMD_RE =
@@ -113,7 +117,7 @@ export class MarkerParser {
       this.state.pending = undefined;
       const m = NUMBER_LINE_RE.exec(text);
       if (m) {
-        const total = parseTokenCount(m[1] ?? '');
+        const total = parseTokenCount(m[3] ?? '');
         if (total === undefined) this.skip('bad-number');
         else this.textMarker(pending.offset, total, pending.at);
         return;
@@ -122,7 +126,8 @@ export class MarkerParser {
     const marker =
       text.includes('okens used') || /tokens used/i.test(text) ? MARKER_RE.exec(text) : null;
     if (marker) {
-      const [, stamp, count] = marker;
+      const [, bracketed, bare, count] = marker;
+      const stamp = bracketed ?? bare;
       const at = stamp ? parseIsoInZone(stamp.replace(/\s+/, 'T'), this.options.zone) : undefined;
       if (count === undefined) {
         this.state.pending = { offset, at };

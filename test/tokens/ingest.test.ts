@@ -63,15 +63,19 @@ describe('radar ingest: text markers', () => {
         '[2025-07-20T12:34:56] tokens used: 2000\n' +
         'tokens used in this run are reported below\n' +
         'Tokens used: 1 234 567\n' +
-        '\x1b[2mtokens used\x1b[0m\n\x1b[1m9,999\x1b[0m\n',
+        '\x1b[2mtokens used\x1b[0m\n\x1b[1m9,999\x1b[0m\n' +
+        // a wrapper that stamps every line (ts, date -Is)
+        '2026-06-12T09:00:00+02:00 tokens used\n2026-06-12T09:00:01+02:00 40,000\n',
     });
     const { json } = await w.ingest('logs');
-    expect(json.newEvents).toBe(4);
-    expect(json.newTokens).toBe(12_345 + 2000 + 1_234_567 + 9_999);
+    expect(json.newEvents).toBe(5);
+    expect(json.newTokens).toBe(12_345 + 2000 + 1_234_567 + 9_999 + 40_000);
     const report = await w.report();
     expect(report.groups).toEqual([
-      { key: 'hourly-doctor', tokens: 1_258_911, events: 4, unpricedTokens: 1_258_911 },
+      { key: 'hourly-doctor', tokens: 1_298_911, events: 5, unpricedTokens: 1_298_911 },
     ]);
+    const days = await w.report('--by', 'day', '--tz', 'UTC');
+    expect(days.groups.find((g) => g.key === '2026-06-12')).toMatchObject({ tokens: 40_000 });
   });
 
   it('takes time from the line, else the preceding timestamp, in the machine zone when zoneless', async () => {
