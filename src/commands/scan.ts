@@ -46,6 +46,7 @@ export async function run(ctx: Context): Promise<number> {
     if (ctx.json) ctx.stdout.write(`${JSON.stringify(summary)}\n`);
     else if (ctx.stdout.isTTY || ctx.options.verbose) ctx.stdout.write(renderScan(summary));
     for (const e of summary.errors) ctx.stderr.write(`radar: scan: ${e}\n`);
+    for (const w of summary.warnings) ctx.stderr.write(`radar: scan: warning: ${w}\n`);
     if (summary.status === 'error') throw new RadarError('scan failed: nothing was fetched');
     return summary.status === 'ok' ? 0 : 1;
   } finally {

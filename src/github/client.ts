@@ -19,6 +19,8 @@ export interface RateLimitInfo {
 }
 
 export interface SearchPage {
+  /** GitHub answered with errors beside the data (some PRs withheld): the message. */
+  partial?: string;
   prs: RawPullRequest[];
   issueCount: number;
   hasNextPage: boolean;
@@ -42,7 +44,7 @@ export interface GitHubPort {
   pullRequestsById(
     ids: string[],
     sizes: ConnectionSizes,
-  ): Promise<{ prs: (RawPullRequest | null)[]; rateLimit: RateLimitInfo }>;
+  ): Promise<{ prs: (RawPullRequest | null)[]; rateLimit: RateLimitInfo; partial?: string }>;
   viewer(): Promise<{ login: string; rateLimit: RateLimitInfo; scopes: string[] }>;
   /** GET /rate_limit: free of charge. */
   rateLimits(): Promise<{
@@ -142,16 +144,27 @@ export function createGitHubClient(options: ClientOptions): GitHubPort {
     query: string,
     variables: Record<string, unknown>,
     key: string,
-  ): Promise<T> => {
+  ): Promise<T & { partial?: string }> => {
     for (let attempt = 0; ; attempt++) {
       let data: unknown;
       try {
         data = await octokit.graphql<T>(query, variables);
       } catch (error) {
         if (isRateLimited(error)) throw new RateLimitedError();
+        // Partial success (a PR in an org that blocks this token, say): keep the data GitHub sent.
+        const partial = (error as { data?: unknown }).data;
+        if (
+          partial !== null &&
+          typeof partial === 'object' &&
+          key in partial &&
+          (partial as Record<string, unknown>)[key]
+        ) {
+          return { ...(partial as T), partial: (error as Error).message.replace(/\s+/g, ' ') };
+        }
         throw error;
       }
-      if (data !== null && typeof data === 'object' && key in data) return data as T;
+      if (data !== null && typeof data === 'object' && key in data)
+        return data as T & { partial?: string };
       if (attempt >= malformedRetries) throw new Error('GitHub sent a malformed GraphQL response');
       logger.warn({ attempt }, 'malformed GraphQL response; retrying');
       await new Promise((resolve) => setTimeout(resolve, malformedDelayMs * (attempt + 1)));
@@ -173,11 +186,14 @@ export function createGitHubClient(options: ClientOptions): GitHubPort {
       }>(SEARCH_QUERY, { q: query, first, after, ...sizes }, 'search');
       return {
         // Search can return non-PR nodes as empty objects: keep PRs only.
-        prs: data.search.nodes.filter((n): n is RawPullRequest => Boolean(n && 'number' in n)),
+        prs: (data.search.nodes ?? []).filter((n): n is RawPullRequest =>
+          Boolean(n && 'number' in n),
+        ),
         issueCount: data.search.issueCount,
         hasNextPage: data.search.pageInfo.hasNextPage,
         endCursor: data.search.pageInfo.endCursor,
         rateLimit: data.rateLimit,
+        partial: data.partial,
       };
     },
     async pullRequestsById(ids, sizes) {
@@ -187,8 +203,9 @@ export function createGitHubClient(options: ClientOptions): GitHubPort {
         'nodes',
       );
       return {
-        prs: data.nodes.map((n) => (n && 'number' in n ? n : null)),
+        prs: (data.nodes ?? []).map((n) => (n && 'number' in n ? n : null)),
         rateLimit: data.rateLimit,
+        partial: data.partial,
       };
     },
     async viewer() {

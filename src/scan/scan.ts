@@ -27,6 +27,8 @@ export interface ScanSummary {
   resolved: { repo: string; number: number; state: string }[];
   stoppedEarly: boolean;
   errors: string[];
+  /** Not failures, but worth knowing (PRs GitHub withheld from this token). */
+  warnings: string[];
   changed: { repo: string; number: number; fields: FieldChange[] }[];
 }
 
@@ -50,13 +52,16 @@ export async function runScan(options: ScanOptions): Promise<ScanSummary> {
   const belongs = watchFilter(config.watch);
   const seen = new Map<string, PrSnapshot>();
   const errors: string[] = [];
+  const warnings: string[] = [];
   let points = 0;
   let last: RateLimitInfo | undefined;
   let stoppedEarly = false;
   let complete = true;
 
-  const account = (rl: RateLimitInfo) => {
-    points += rl.cost;
+  // A GitHub double (or a proxy) may leave rateLimit out: then only requests are known.
+  const account = (rl: RateLimitInfo | null | undefined) => {
+    if (!rl || typeof rl.remaining !== 'number') return;
+    points += typeof rl.cost === 'number' ? rl.cost : 0;
     last = rl;
   };
   const underReserve = () => last !== undefined && last.remaining < config.scan.rateLimitReserve;
@@ -73,6 +78,11 @@ export async function runScan(options: ScanOptions): Promise<ScanSummary> {
         const page = await port.searchPullRequests(query, config.scan.pageSize, cursor, sizes);
         account(page.rateLimit);
         for (const raw of page.prs) seen.set(raw.id, toSnapshot(raw));
+        if (page.partial) {
+          // Some PRs were withheld: they are not gone, so nothing is resolved as closed this time.
+          complete = false;
+          warnings.push(`${query}: GitHub withheld some PRs (${page.partial})`);
+        }
         options.onProgress?.(seen.size, page.issueCount);
         if (page.issueCount > 1000 && cursor === null)
           errors.push(
@@ -118,7 +128,9 @@ export async function runScan(options: ScanOptions): Promise<ScanSummary> {
         result.prs.forEach((raw, j) => {
           const stale = batch[j]!;
           if (raw) seen.set(raw.id, toSnapshot(raw));
-          else {
+          else if (result.partial) {
+            // Null beside errors means "not allowed to see", not "deleted": leave it as it was.
+          } else {
             // Deleted (or no longer visible to this token): record it as closed.
             seen.set(stale.nodeId, {
               ...stale,
@@ -199,6 +211,7 @@ export async function runScan(options: ScanOptions): Promise<ScanSummary> {
     resolved,
     stoppedEarly,
     errors,
+    warnings,
     changed: summaryChanged,
   };
 }

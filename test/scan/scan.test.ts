@@ -332,3 +332,65 @@ describe('radar doctor: the GitHub network check', () => {
     expect(offline.stdout).toMatch(/github token\s+ok\s+present \(GITHUB_TOKEN\)/);
   });
 });
+
+describe('radar scan: partial GraphQL answers', () => {
+  it('keeps the PRs GitHub sent alongside errors (e.g. an org blocking the token)', async () => {
+    const { createServer } = await import('node:http');
+    // A proxy in front of the fake that nulls one PR and adds a FORBIDDEN error, as GitHub does.
+    const proxy = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        void fetch(`${fake.url}${req.url ?? '/'}`, {
+          method: req.method,
+          headers: {
+            authorization: String(req.headers.authorization),
+            'content-type': 'application/json',
+          },
+          body: req.method === 'POST' ? body : undefined,
+        })
+          .then(
+            (r) =>
+              r.json() as Promise<{ data?: { search?: { nodes: unknown[] } }; errors?: unknown[] }>,
+          )
+          .then((json) => {
+            if (json.data?.search) {
+              json.data.search.nodes[0] = null;
+              json.errors = [
+                {
+                  type: 'FORBIDDEN',
+                  message: 'Resource protected by organization SAML enforcement.',
+                  path: ['search', 'nodes', 0],
+                },
+              ];
+            }
+            res.writeHead(200, { 'content-type': 'application/json' });
+            res.end(JSON.stringify(json));
+          });
+      });
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    try {
+      const port = (proxy.address() as { port: number }).port;
+      const r = await scan({ GITHUB_API_URL: `http://127.0.0.1:${port}` });
+      const expected = fake.scenario.pullRequests.filter(
+        (p) =>
+          p.author === 'alice' &&
+          !p.isDraft &&
+          p.repo !== 'noisy-org/bot' &&
+          p.repo !== 'old/attic',
+      );
+      // One PR per page is withheld (it may be one radar filters anyway); the rest is recorded.
+      expect(r.code).toBe(0);
+      expect(r.stderr).toContain('warning: is:pr is:open author:alice');
+      expect(r.stderr).toContain('SAML');
+      const pages = Math.ceil(fake.scenario.pullRequests.length / 50);
+      const seen = (JSON.parse(r.stdout) as { prsSeen: number }).prsSeen;
+      expect(seen).toBeGreaterThanOrEqual(expected.length - pages);
+      expect(seen).toBeLessThan(expected.length);
+      expect((await queue()).length).toBe(seen);
+    } finally {
+      proxy.close();
+    }
+  });
+});
