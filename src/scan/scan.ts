@@ -66,43 +66,78 @@ export async function runScan(options: ScanOptions): Promise<ScanSummary> {
   };
   const underReserve = () => last !== undefined && last.remaining < config.scan.rateLimitReserve;
 
-  queries: for (const query of searchQueries(config.watch)) {
+  /**
+   * Pages through one search; returns false to stop the whole scan (rate limit). GitHub search
+   * stops at 1,000 results, so a larger queue is walked oldest first (`sort:created-asc`) and,
+   * each time 1,000 are read, continued from the last creation time seen
+   * (`created:>=T`); PRs seen twice at a boundary are deduplicated by node id.
+   */
+  const fetchSearch = async (query: string): Promise<boolean> => {
+    let q = query;
     let cursor: string | null = null;
+    let inWindow = 0;
+    let walking = false;
+    let lastCreated: string | undefined;
+    let windowStart: string | undefined;
     for (;;) {
       if (underReserve()) {
         stoppedEarly = true;
         complete = false;
-        break queries;
+        return false;
       }
       try {
-        const page = await port.searchPullRequests(query, config.scan.pageSize, cursor, sizes);
+        const page = await port.searchPullRequests(q, config.scan.pageSize, cursor, sizes);
         account(page.rateLimit);
-        for (const raw of page.prs) seen.set(raw.id, toSnapshot(raw));
+        for (const raw of page.prs) {
+          seen.set(raw.id, toSnapshot(raw));
+          if (!lastCreated || raw.createdAt > lastCreated) lastCreated = raw.createdAt;
+        }
+        inWindow += page.prs.length;
         if (page.partial) {
           // Some PRs were withheld: they are not gone, so nothing is resolved as closed this time.
           complete = false;
           warnings.push(`${query}: GitHub withheld some PRs (${page.partial})`);
         }
         options.onProgress?.(seen.size, page.issueCount);
-        if (page.issueCount > 1000 && cursor === null)
+        if (!walking && cursor === null && page.issueCount > SEARCH_LIMIT) {
+          walking = true; // start again, oldest first
+          q = `${query} sort:created-asc`;
+          inWindow = 0;
+          lastCreated = undefined;
+          continue;
+        }
+        if (page.hasNextPage && page.endCursor) {
+          cursor = page.endCursor;
+          continue;
+        }
+        if (!walking || inWindow < SEARCH_LIMIT || !lastCreated) return true;
+        // This window hit the limit: continue from the newest creation time seen so far.
+        if (lastCreated === windowStart) {
           errors.push(
-            `"${query}" matches ${page.issueCount} PRs; GitHub search returns at most 1,000`,
+            `${query}: more than ${SEARCH_LIMIT} PRs created at ${lastCreated}; some were not read`,
           );
-        if (!page.hasNextPage || !page.endCursor) break;
-        cursor = page.endCursor;
+          return true;
+        }
+        windowStart = lastCreated;
+        q = `${query} sort:created-asc created:>=${lastCreated}`;
+        cursor = null;
+        inWindow = 0;
       } catch (error) {
         complete = false;
         if (error instanceof RateLimitedError) {
           stoppedEarly = true;
           errors.push('GitHub rate limit exhausted: stopped early, kept what was fetched');
-          break queries;
+          return false;
         }
         if (isAuthError(error)) throw error;
-        errors.push(`${query}: ${describe(error)}`);
-        logger.error({ err: errorMessage(error), query }, 'search failed');
-        break; // next query: one bad page must not lose the rest
+        errors.push(`${q}: ${describe(error)}`);
+        logger.error({ err: errorMessage(error), query: q }, 'search failed');
+        return true; // the next query: one bad page must not lose the rest
       }
     }
+  };
+  for (const query of searchQueries(config.watch)) {
+    if (!(await fetchSearch(query))) break;
   }
 
   const previous = new Map(store.all().map((p) => [p.nodeId, p] as const));
@@ -215,6 +250,9 @@ export async function runScan(options: ScanOptions): Promise<ScanSummary> {
     changed: summaryChanged,
   };
 }
+
+/** GitHub search returns at most this many results per query. */
+const SEARCH_LIMIT = 1000;
 
 export function isAuthError(error: unknown): boolean {
   return (error as { status?: number }).status === 401;

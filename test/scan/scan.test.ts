@@ -394,3 +394,29 @@ describe('radar scan: partial GraphQL answers', () => {
     }
   });
 });
+
+describe('radar scan: queues beyond the search limit', () => {
+  it('splits a search of more than 1,000 PRs by creation date and sees every one', async () => {
+    const big = await startFakeGitHub(
+      generateQueue({ author: 'carol', prs: 1300, repos: 40, token: TOKEN }),
+    );
+    const t = tempTree({
+      'config/radar.json': JSON.stringify({ watch: { authors: ['carol'], includeDrafts: true } }),
+    });
+    try {
+      const e = { GITHUB_API_URL: big.url, GITHUB_TOKEN: TOKEN };
+      const r = await runCli(['--json', 'scan'], { cwd: t.dir, env: e, timeoutMs: 120_000 });
+      expect(r.stderr).toBe('');
+      expect(JSON.parse(r.stdout)).toMatchObject({ prsSeen: 1300, status: 'ok' });
+      const q = await runCli(['--json', 'queue'], { cwd: t.dir, env: e });
+      expect(
+        new Set((JSON.parse(q.stdout) as { number: number }[]).map((p) => p.number)).size,
+      ).toBe(1300);
+      // Splitting costs a few probes, but stays far from one request per PR.
+      expect(big.stats.graphqlRequests).toBeLessThan(1300 / 50 + 10);
+    } finally {
+      await big.close();
+      t.cleanup();
+    }
+  });
+});

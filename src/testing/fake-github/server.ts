@@ -264,6 +264,7 @@ function prObject(scenario: FakeScenario, pr: FakePullRequest): Obj {
  */
 export function searchPullRequests(scenario: FakeScenario, query: string): FakePullRequest[] {
   const words: string[] = [];
+  let sort = '';
   let prs = [...scenario.pullRequests];
   for (const token of query.trim().split(/\s+/).filter(Boolean)) {
     const colon = token.indexOf(':');
@@ -302,6 +303,24 @@ export function searchPullRequests(scenario: FakeScenario, query: string): FakeP
       case 'draft':
         prs = prs.filter((p) => (p.isDraft === true) === (lower === 'true'));
         break;
+      case 'sort':
+        sort = lower;
+        break;
+      case 'created': {
+        // `>=A`, or `A..B` (inclusive, `*` for an open end), as radar uses to walk large queues.
+        const [from, to] = value.startsWith('>=')
+          ? [value.slice(2), '*']
+          : value.includes('..')
+            ? value.split('..')
+            : [value, value];
+        const lo = from && from !== '*' ? Date.parse(from) : -Infinity;
+        const hi = to && to !== '*' ? Date.parse(to) : Infinity;
+        prs = prs.filter((p) => {
+          const t = Date.parse(p.createdAt);
+          return t >= lo && t <= hi;
+        });
+        break;
+      }
       default:
         break;
     }
@@ -309,7 +328,11 @@ export function searchPullRequests(scenario: FakeScenario, query: string): FakeP
   if (words.length > 0)
     prs = prs.filter((p) => words.every((w) => p.title.toLowerCase().includes(w)));
   // Deterministic order (GitHub's "best match" is not reproducible anyway).
-  return prs.sort((a, b) => (a.repo === b.repo ? a.number - b.number : a.repo < b.repo ? -1 : 1));
+  prs.sort((a, b) => (a.repo === b.repo ? a.number - b.number : a.repo < b.repo ? -1 : 1));
+  if (sort === 'created-asc') prs.sort((a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt));
+  if (sort === 'created-desc')
+    prs.sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt));
+  return prs;
 }
 
 // ---------------------------------------------------------------------------------------------
