@@ -4,6 +4,7 @@ import {
   aggregateByColumn,
   aggregateByPeriod,
   eventSpan,
+  TIME_DIMENSIONS,
   type Dimension,
 } from '../ledger/token-report.js';
 import { buildReport, type TokenReport } from '../tokens/report.js';
@@ -17,8 +18,6 @@ interface ReportOptions {
   tz?: string;
   csv?: boolean;
 }
-
-const TIME_DIMENSIONS = new Set<Dimension>(['day', 'week', 'month']);
 
 /** `radar report tokens`: where the tokens went, grouped by one dimension. */
 export async function run(ctx: Context, options: ReportOptions): Promise<number> {

@@ -83,34 +83,28 @@ CREATE TABLE ingest_runs (
  * Model NULL is stored as '' (a key column).
  */
 export const TOKEN_ROLLUPS = `
-CREATE TABLE token_rollup_time (
-  slot INTEGER NOT NULL,
-  agent TEXT NOT NULL,
-  model TEXT NOT NULL,
-  tokens INTEGER NOT NULL,
-  events INTEGER NOT NULL,
-  input INTEGER NOT NULL,
-  cached INTEGER NOT NULL,
-  cache_creation INTEGER NOT NULL,
-  output INTEGER NOT NULL,
-  PRIMARY KEY (slot, agent, model)
-) WITHOUT ROWID;
-
-CREATE TABLE token_rollup_bucket (
-  bucket TEXT NOT NULL,
-  agent TEXT NOT NULL,
-  model TEXT NOT NULL,
-  tokens INTEGER NOT NULL,
-  events INTEGER NOT NULL,
-  input INTEGER NOT NULL,
-  cached INTEGER NOT NULL,
-  cache_creation INTEGER NOT NULL,
-  output INTEGER NOT NULL,
-  PRIMARY KEY (bucket, agent, model)
-) WITHOUT ROWID;
-
+${rollupTable('token_rollup_time', 'slot INTEGER')}
+${rollupTable('token_rollup_bucket', 'bucket TEXT')}
 ${rollupTriggers()}
 `;
+
+/** A roll-up table: its own first key column, then agent and model, then the summed columns. */
+function rollupTable(name: string, firstKey: string): string {
+  const key = firstKey.split(' ')[0];
+  return `
+CREATE TABLE ${name} (
+  ${firstKey} NOT NULL,
+  agent TEXT NOT NULL,
+  model TEXT NOT NULL,
+  tokens INTEGER NOT NULL,
+  events INTEGER NOT NULL,
+  input INTEGER NOT NULL,
+  cached INTEGER NOT NULL,
+  cache_creation INTEGER NOT NULL,
+  output INTEGER NOT NULL,
+  PRIMARY KEY (${key}, agent, model)
+) WITHOUT ROWID;`;
+}
 
 function rollupTriggers(): string {
   const add = (row: 'NEW' | 'OLD', sign: '+' | '-') => {

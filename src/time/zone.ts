@@ -48,6 +48,7 @@ export function machineZone(): string {
 }
 
 const WEEKDAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
+const SHORT_WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 
 /** The wall clock in `zone` at instant `ms`, plus the weekday (0 = Sunday). */
 export function wallClock(ms: number, zone: string): WallClock & { weekday: number } {
@@ -61,17 +62,7 @@ export function wallClock(ms: number, zone: string): WallClock & { weekday: numb
     minute: Number(parts.minute),
     second: Number(parts.second),
     millisecond: ((ms % 1000) + 1000) % 1000,
-    weekday: WEEKDAYS.indexOf(
-      {
-        Sun: 'sunday',
-        Mon: 'monday',
-        Tue: 'tuesday',
-        Wed: 'wednesday',
-        Thu: 'thursday',
-        Fri: 'friday',
-        Sat: 'saturday',
-      }[parts.weekday ?? 'Sun'] ?? 'sunday',
-    ),
+    weekday: Math.max(0, SHORT_WEEKDAYS.indexOf(parts.weekday ?? 'Sun')),
   };
 }
 
@@ -101,57 +92,36 @@ export function weekdayIndex(name: string): number {
   return WEEKDAYS.indexOf(name);
 }
 
-/** Start (instant) of the local day containing `ms`. */
-export function startOfDay(ms: number, zone: string): number {
-  const w = wallClock(ms, zone);
-  return instantOf({ ...w, hour: 0, minute: 0, second: 0, millisecond: 0 }, zone);
+/** The instant local midnight begins on a calendar date (out-of-range days roll over). */
+export function localMidnight(year: number, month: number, day: number, zone: string): number {
+  const d = new Date(Date.UTC(year, month - 1, day));
+  return instantOf(
+    {
+      year: d.getUTCFullYear(),
+      month: d.getUTCMonth() + 1,
+      day: d.getUTCDate(),
+      hour: 0,
+      minute: 0,
+      second: 0,
+      millisecond: 0,
+    },
+    zone,
+  );
 }
 
 /** Start of the local week containing `ms`, weeks starting on `weekStart` (0 = Sunday). */
 export function startOfWeek(ms: number, zone: string, weekStart: number): number {
   const w = wallClock(ms, zone);
-  const back = (w.weekday - weekStart + 7) % 7;
-  const d = new Date(Date.UTC(w.year, w.month - 1, w.day - back));
-  return instantOf(
-    {
-      year: d.getUTCFullYear(),
-      month: d.getUTCMonth() + 1,
-      day: d.getUTCDate(),
-      hour: 0,
-      minute: 0,
-      second: 0,
-      millisecond: 0,
-    },
-    zone,
-  );
+  return localMidnight(w.year, w.month, w.day - ((w.weekday - weekStart + 7) % 7), zone);
 }
 
 /** Start of the next local week after the one containing `ms`. */
 export function startOfNextWeek(ms: number, zone: string, weekStart: number): number {
-  const start = startOfWeek(ms, zone, weekStart);
-  const w = wallClock(start, zone);
-  const d = new Date(Date.UTC(w.year, w.month - 1, w.day + 7));
-  return instantOf(
-    {
-      year: d.getUTCFullYear(),
-      month: d.getUTCMonth() + 1,
-      day: d.getUTCDate(),
-      hour: 0,
-      minute: 0,
-      second: 0,
-      millisecond: 0,
-    },
-    zone,
-  );
+  const w = wallClock(startOfWeek(ms, zone, weekStart), zone);
+  return localMidnight(w.year, w.month, w.day + 7, zone);
 }
 
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');
-
-/** "2026-06-11" in `zone`. */
-export function localDate(ms: number, zone: string): string {
-  const w = wallClock(ms, zone);
-  return `${w.year}-${pad(w.month)}-${pad(w.day)}`;
-}
 
 /** "2026-06-11 10:00" in `zone`. */
 export function localDateTime(ms: number, zone: string): string {
@@ -212,12 +182,7 @@ export function periods(
   const midnight = (y: number, m: number, d: number): number => {
     const naive = Date.UTC(y, m - 1, d);
     const t = naive - offsetAt(naive - offsetAt(naive));
-    return naive - offsetAt(t) === t
-      ? t
-      : instantOf(
-          { year: y, month: m, day: d, hour: 0, minute: 0, second: 0, millisecond: 0 },
-          zone,
-        );
+    return naive - offsetAt(t) === t ? t : localMidnight(y, m, d, zone);
   };
   const w = wallClock(first, zone);
   let day = new Date(Date.UTC(w.year, w.month - 1, w.day));

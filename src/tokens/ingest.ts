@@ -1,9 +1,9 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { TokenStore, SourceRow, NewSource } from '../ledger/token-store.js';
-import type { ParserState } from './parse.js';
+import { shortHash, type ParserState } from './parse.js';
 import type { ParseJob, ParseResult } from './parse-file.js';
 import { inlinePool, workerPool } from './pool.js';
 import { detectEncoding, looksBinary, type Encoding, type Family } from './read.js';
@@ -46,7 +46,7 @@ export interface IngestOptions {
   threads?: 'auto' | 'never' | 'always';
 }
 
-const hash = (buf: Buffer) => createHash('sha256').update(buf).digest('hex').slice(0, 32);
+const hash = shortHash;
 
 /**
  * Every regular file under the given paths, sorted, each once. A folder that cannot be read is

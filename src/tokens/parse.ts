@@ -94,7 +94,7 @@ export class MarkerParser {
     return this.state.pending?.offset;
   }
 
-  skip(reason: SkipReason): void {
+  countSkipped(reason: SkipReason): void {
     this.skipped.set(reason, (this.skipped.get(reason) ?? 0) + 1);
   }
 
@@ -118,7 +118,7 @@ export class MarkerParser {
       const m = NUMBER_LINE_RE.exec(text);
       if (m) {
         const total = parseTokenCount(m[3] ?? '');
-        if (total === undefined) this.skip('bad-number');
+        if (total === undefined) this.countSkipped('bad-number');
         else this.textMarker(pending.offset, total, pending.at);
         return;
       }
@@ -133,7 +133,7 @@ export class MarkerParser {
         this.state.pending = { offset, at };
       } else {
         const total = parseTokenCount(count);
-        if (total === undefined) this.skip('bad-number');
+        if (total === undefined) this.countSkipped('bad-number');
         else this.textMarker(offset, total, at);
       }
       if (at !== undefined) this.state.lastTs = at;
@@ -142,17 +142,20 @@ export class MarkerParser {
     this.noteTimestamp(text);
   }
 
-  /** A JSON line already known to hold one of JSON_NEEDLES. */
-  json(text: string, offset: number, complete = true): void {
-    let value: unknown;
+  /** JSON.parse, counting a broken line; undefined when it does not parse. */
+  private parseJson(text: string, complete: boolean): unknown {
     try {
-      value = JSON.parse(text);
+      return JSON.parse(text) as unknown;
     } catch {
       // An unterminated last line may still be being written: not an error (yet).
-      if (complete) this.skip('malformed-json');
-      return;
+      if (complete) this.countSkipped('malformed-json');
+      return undefined;
     }
-    const o = obj(value);
+  }
+
+  /** A JSON line already known to hold one of JSON_NEEDLES. */
+  json(text: string, offset: number, complete = true): void {
+    const o = obj(this.parseJson(text, complete));
     if (!o) return;
     const type = o.type;
     const payload = obj(o.payload);
@@ -173,13 +176,7 @@ export class MarkerParser {
 
   /** A JSON array of messages: only its result objects count (they sum the run). */
   private jsonArray(text: string, offset: number, complete: boolean): void {
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch {
-      if (complete) this.skip('malformed-json');
-      return;
-    }
+    const value = this.parseJson(text, complete);
     if (!Array.isArray(value)) return;
     for (const item of value) {
       const o = obj(item);
@@ -276,7 +273,7 @@ export class MarkerParser {
     if (!cumulative) return;
     const now = readCodexUsage(cumulative);
     if (!now) {
-      this.skip('bad-usage');
+      this.countSkipped('bad-usage');
       return;
     }
     const rollout = (this.state.rollout ??= { total: zeroUsage() });
@@ -308,7 +305,7 @@ export class MarkerParser {
     const input = num(usage?.input_tokens);
     const output = num(usage?.output_tokens);
     if (!usage || input === undefined || output === undefined) {
-      this.skip('bad-usage');
+      this.countSkipped('bad-usage');
       return;
     }
     this.events.push({
@@ -329,14 +326,14 @@ export class MarkerParser {
   private claudeResult(o: Json, text: string, offset: number): void {
     const usage = readClaudeUsage(obj(o.usage));
     if (!usage) {
-      this.skip('bad-usage');
+      this.countSkipped('bad-usage');
       return;
     }
     const lineTs = this.lineTime(o);
     this.events.push({
       // The whole object is unique per run (session id, duration, cost): the same result
       // printed into two logs is one run.
-      fingerprint: `claude-result:${hashText(text)}`,
+      fingerprint: `claude-result:${shortHash(text)}`,
       keepLargest: false,
       ...this.time(lineTs),
       agent: 'claude',
@@ -355,7 +352,7 @@ export class MarkerParser {
     if (model === '<synthetic>') return; // an API error written as a message
     const usage = readClaudeUsage(obj(message.usage));
     if (!usage) {
-      this.skip('bad-usage');
+      this.countSkipped('bad-usage');
       return;
     }
     const lineTs = this.lineTime(o);
@@ -433,6 +430,6 @@ function mainModel(modelUsage: Json | undefined): string | undefined {
 }
 
 /** A short content hash (node:crypto is computation, not I/O). */
-export function hashText(text: string): string {
-  return createHash('sha256').update(text).digest('hex').slice(0, 32);
+export function shortHash(data: string | Buffer): string {
+  return createHash('sha256').update(data).digest('hex').slice(0, 32);
 }

@@ -126,7 +126,7 @@ class LineFeeder {
       this.committed = base + end;
     }
     if (buf.length - end > MAX_LINE) {
-      this.parser.skip('oversized-line');
+      this.parser.countSkipped('oversized-line');
       this.skipping = true;
       this.committed = base + buf.length;
       return buf.length;
