@@ -3,7 +3,7 @@ import { RadarError, UsageError } from '../errors.js';
 import { requireToken, resolveEndpoint } from '../github/endpoint.js';
 import { createGitHubClient } from '../github/client.js';
 import { PrStore } from '../ledger/pr-store.js';
-import { acquireLock } from '../scan/lock.js';
+import { acquireProcessLock } from '../ledger/lock.js';
 import { isAuthError, runScan, type ScanSummary } from '../scan/scan.js';
 import { formatInt } from '../render/table.js';
 
@@ -18,7 +18,7 @@ export async function run(ctx: Context): Promise<number> {
   const token = requireToken(ctx.env, endpoint);
   const ledgerPath = ctx.ledgerPath();
   const db = ctx.ledger();
-  const release = acquireLock(`${ledgerPath}.scan.lock`, ctx.now().getTime());
+  const release = acquireProcessLock(ledgerPath, 'scan', 'radar scan');
   try {
     const port = createGitHubClient({ endpoint, token: token.value, logger: ctx.logger() });
     const tty = Boolean(ctx.stderr.isTTY) && !ctx.json;
