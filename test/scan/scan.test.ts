@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { writeFileSync, existsSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import { generateQueue } from '../../src/testing/fake-github/generate.js';
 import type { FakePullRequest } from '../../src/testing/fake-github/scenario.js';
 import { resolveEndpoint } from '../../src/github/endpoint.js';
 import { CLI, runCli, tempTree } from '../helpers/cli.js';
+import { killHard, tryLockInChild } from '../ledger/hold-lock.js';
 
 const TOKEN = 'ghp_scan_test_token';
 let fake: FakeGitHub;
@@ -250,30 +251,39 @@ describe('radar scan: faults and limits', () => {
     expect(bad.stderr).not.toMatch(/\bat .*\.js:\d+/);
   });
 
-  it('exits 75 while another scan holds the lock, and recovers a lock left by a dead scan', async () => {
+  it('exits 75 while another scan holds the lock, and runs right after its holder is killed', async () => {
     await runCli(['queue'], { cwd: dir }); // creates the ledger
-    const lock = join(dir, 'ledgers/radar.db.scan.lock');
+    const ledger = join(dir, 'ledgers/radar.db');
+    const holder = tryLockInChild(ledger, 'scan');
+    expect(await holder.outcome).toBe(true);
+    try {
+      const busy = await scan();
+      expect(busy.code).toBe(75);
+      expect(busy.stderr.trim().split('\n')).toHaveLength(1);
+      expect(busy.stderr).toContain(`another radar scan is running (pid ${holder.child.pid},`);
+    } finally {
+      await killHard(holder.child);
+    }
+    expect((await scan()).code).toBe(0);
+  });
+
+  it('is not kept out by an old pid lock file, even of a live pid on another host', async () => {
+    await runCli(['queue'], { cwd: dir });
     writeFileSync(
-      lock,
-      JSON.stringify({
-        pid: process.pid,
-        host: (await import('node:os')).hostname(),
-        startedAt: Date.now(),
-      }),
-    );
-    const busy = await scan();
-    expect(busy.code).toBe(75);
-    expect(busy.stderr.trim().split('\n')).toHaveLength(1);
-    writeFileSync(
-      lock,
-      JSON.stringify({
-        pid: 2 ** 22 + 12345,
-        host: (await import('node:os')).hostname(),
-        startedAt: Date.now(),
-      }),
+      join(dir, 'ledgers/radar.db.scan.lock'),
+      JSON.stringify({ pid: process.pid, host: 'container-3f2a9c', startedAt: Date.now() }),
     );
     expect((await scan()).code).toBe(0);
-    expect(existsSync(lock)).toBe(false);
+  });
+
+  it('runs exactly one of two scans started at once; the other exits 75', async () => {
+    await runCli(['queue'], { cwd: dir });
+    fake.setLatency(500);
+    const results = await Promise.all([scan(), scan()]);
+    expect(results.map((r) => r.code).sort()).toEqual([0, 75]);
+    const loser = results.find((r) => r.code === 75)!;
+    expect(loser.stderr.trim()).toMatch(/^radar: another radar scan is running \(pid \d+,/);
+    expect(loser.stderr.trim().split('\n')).toHaveLength(1);
   });
 
   it('survives kill -9 in the middle of a scan', async () => {
