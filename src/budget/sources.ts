@@ -1,7 +1,6 @@
-import { spawn } from 'node:child_process';
 import type { Db } from '../ledger/open.js';
 import type { ProviderConfig } from '../config/schema.js';
-import { errorMessage } from '../errors.js';
+import { describeFailure, runShell } from '../process/run.js';
 
 /** Where a provider's weekly used % comes from, best first. Each returns undefined to pass. */
 
@@ -53,7 +52,10 @@ function toInstant(value: unknown): number | undefined {
   return undefined;
 }
 
-/** Runs the configured usage command (through the shell, with a time limit) and reads the dot-paths. */
+/**
+ * Runs the configured usage command (a shell command line, `/bin/sh -c`) with a time limit and
+ * reads the dot-paths. At the limit the command and everything it started are terminated.
+ */
 export async function fromCommand(
   provider: ProviderConfig,
   timeoutMs: number,
@@ -61,37 +63,19 @@ export async function fromCommand(
 ): Promise<Usage | { error: string } | undefined> {
   if (!provider.usageCommand) return undefined;
   const command = provider.usageCommand;
-  const output = await new Promise<{ stdout: string; code: number | null; error?: string }>(
-    (resolve) => {
-      const child = spawn(command, { shell: true, env, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-      child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-      child.on('error', (e) => {
-        clearTimeout(timer);
-        resolve({ stdout, code: null, error: errorMessage(e) });
-      });
-      child.on('close', (code, signal) => {
-        clearTimeout(timer);
-        resolve({
-          stdout,
-          code,
-          error:
-            signal === 'SIGKILL'
-              ? `timed out after ${timeoutMs} ms`
-              : code !== 0
-                ? `exit ${code}: ${stderr.trim().split('\n').pop() ?? ''}`
-                : undefined,
-        });
-      });
-    },
-  );
-  if (output.error) return { error: `usage command failed (${output.error})` };
+  const result = await runShell(command, {
+    env,
+    timeoutMs,
+    killGraceMs: 1000,
+    maxOutputBytes: 4 * 1024 * 1024,
+  });
+  const failure = describeFailure(result, timeoutMs);
+  if (failure || result.kind !== 'exited')
+    return { error: `usage command failed (${failure ?? 'did not run'})` };
+  if (result.stdout.truncated) return { error: 'usage command printed too much output' };
   let json: unknown;
   try {
-    json = JSON.parse(output.stdout);
+    json = JSON.parse(result.stdout.text);
   } catch {
     return { error: 'usage command did not print JSON' };
   }

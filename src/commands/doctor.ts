@@ -134,7 +134,7 @@ async function checkGitHub(ctx: Context, options: DoctorOptions): Promise<CheckR
   } catch (error) {
     return [{ name: 'github', status: 'fail', detail: errorMessage(error) }];
   }
-  const token = findToken(ctx.env, endpoint);
+  const token = await findToken(ctx.env, endpoint);
   if (!token) {
     return [
       {

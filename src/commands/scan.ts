@@ -15,7 +15,7 @@ export async function run(ctx: Context): Promise<number> {
       'nothing to watch: set watch.authors or watch.repos in the config (see `radar init`)',
     );
   const endpoint = resolveEndpoint(ctx.env);
-  const token = requireToken(ctx.env, endpoint);
+  const token = await requireToken(ctx.env, endpoint);
   const ledgerPath = ctx.ledgerPath();
   const db = ctx.ledger();
   const release = acquireProcessLock(ledgerPath, 'scan', 'radar scan');

@@ -1,6 +1,7 @@
-import { spawn } from 'node:child_process';
-import { accessSync, constants, existsSync, statSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { describeFailure, run } from '../process/run.js';
+
+export { findOnPath } from '../process/which.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 
@@ -12,49 +13,17 @@ export interface CheckResult {
   data?: Record<string, unknown>;
 }
 
-/** Finds an executable on PATH (what `which` does), without spawning a shell. */
-export function findOnPath(command: string, env: NodeJS.ProcessEnv): string | undefined {
-  if (command.includes('/')) return isExecutable(command) ? command : undefined;
-  for (const dir of (env.PATH ?? '').split(delimiter)) {
-    if (!dir) continue;
-    const candidate = join(dir, command);
-    if (isExecutable(candidate)) return candidate;
-  }
-  return undefined;
-}
-
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
-}
-
 /** Runs `<cli> --version` with a time limit; the first line of its output, or an error. */
-export function commandVersion(
+export async function commandVersion(
   path: string,
   env: NodeJS.ProcessEnv,
   timeoutMs = 5000,
 ): Promise<{ version?: string; error?: string }> {
-  return new Promise((resolve) => {
-    let out = '';
-    const child = spawn(path, ['--version'], {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: timeoutMs,
-    });
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
-    child.on('error', (error) => resolve({ error: error.message }));
-    child.on('close', (code, signal) => {
-      const first = out.trim().split('\n')[0]?.trim();
-      if (signal) resolve({ error: `timed out after ${timeoutMs} ms` });
-      else if (code !== 0) resolve({ error: `exited ${code}${first ? `: ${first}` : ''}` });
-      else resolve({ version: first || '(no version printed)' });
-    });
-  });
+  const result = await run(path, { args: ['--version'], env, timeoutMs, killGraceMs: 1000 });
+  const failure = describeFailure(result, timeoutMs);
+  if (failure || result.kind !== 'exited') return { error: failure };
+  const first = `${result.stdout.text}\n${result.stderr.text}`.trim().split('\n')[0]?.trim();
+  return { version: first || '(no version printed)' };
 }
 
 export function folderStatus(path: string): 'found' | 'missing' | 'not-a-folder' {

@@ -1,6 +1,7 @@
-import { spawnSync } from 'node:child_process';
 import { UsageError } from '../errors.js';
-import { findOnPath } from '../doctor/checks.js';
+import { hasUserInfo, redactUrl } from '../redact.js';
+import { run } from '../process/run.js';
+import { findOnPath } from '../process/which.js';
 
 /** Where GitHub is and who we are there: env first, then the gh CLI's own login. */
 
@@ -17,10 +18,16 @@ export function resolveEndpoint(env: NodeJS.ProcessEnv): Endpoint {
   try {
     url = new URL(raw);
   } catch {
-    throw new UsageError(`GITHUB_API_URL is not a URL: "${raw}"`);
+    throw new UsageError(`GITHUB_API_URL is not a URL: "${redactUrl(raw)}"`);
   }
+  // A token in the URL would be echoed wherever the URL is printed or logged, and sent to every
+  // host a redirect leads to: credentials belong in GITHUB_TOKEN, never in the URL.
+  if (hasUserInfo(url))
+    throw new UsageError(
+      `GITHUB_API_URL must not contain credentials ("${redactUrl(raw)}"): put the token in GITHUB_TOKEN or GH_TOKEN`,
+    );
   if (url.protocol !== 'https:' && url.protocol !== 'http:')
-    throw new UsageError(`GITHUB_API_URL must be http(s): "${raw}"`);
+    throw new UsageError(`GITHUB_API_URL must be http(s): "${redactUrl(raw)}"`);
   const graphqlUrl = /\/api\/v3$/.test(raw)
     ? raw.replace(/\/api\/v3$/, '/api/graphql')
     : `${raw}/graphql`;
@@ -33,20 +40,23 @@ export interface Token {
 }
 
 /** GITHUB_TOKEN, then GH_TOKEN, then `gh auth token` when gh is installed; undefined if none. */
-export function findToken(env: NodeJS.ProcessEnv, endpoint: Endpoint): Token | undefined {
+export async function findToken(
+  env: NodeJS.ProcessEnv,
+  endpoint: Endpoint,
+): Promise<Token | undefined> {
   if (env.GITHUB_TOKEN?.trim()) return { value: env.GITHUB_TOKEN.trim(), source: 'GITHUB_TOKEN' };
   if (env.GH_TOKEN?.trim()) return { value: env.GH_TOKEN.trim(), source: 'GH_TOKEN' };
   if (!findOnPath('gh', env)) return undefined;
   const host = new URL(endpoint.apiUrl).hostname;
   const args = ['auth', 'token'];
   if (host !== 'api.github.com') args.push('--hostname', host);
-  const result = spawnSync('gh', args, { env, encoding: 'utf8', timeout: 5000 });
-  const value = result.status === 0 ? result.stdout.trim() : '';
+  const result = await run('gh', { args, env, timeoutMs: 5000, killGraceMs: 1000 });
+  const value = result.kind === 'exited' && result.code === 0 ? result.stdout.text.trim() : '';
   return value ? { value, source: 'gh auth token' } : undefined;
 }
 
-export function requireToken(env: NodeJS.ProcessEnv, endpoint: Endpoint): Token {
-  const token = findToken(env, endpoint);
+export async function requireToken(env: NodeJS.ProcessEnv, endpoint: Endpoint): Promise<Token> {
+  const token = await findToken(env, endpoint);
   if (!token)
     throw new UsageError(
       'no GitHub token: set GITHUB_TOKEN (or GH_TOKEN), or log in with `gh auth login`',

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -9,31 +9,7 @@ import {
   type Exited,
   type RunResult,
 } from '../../src/process/run.js';
-
-/** Alive and not a zombie waiting to be reaped (an orphan's reaper may be slow in a container). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false; // gone between the two looks
-  }
-}
-
-/** Polls for up to `ms` until the process is gone. */
-async function deadWithin(pid: number, ms = 3000): Promise<boolean> {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    if (!alive(pid)) return true;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  return !alive(pid);
-}
+import { deadWithin } from './alive.js';
 
 function exited(result: RunResult): Exited {
   if (result.kind !== 'exited') throw new Error(`expected an exited run, got ${result.message}`);
