@@ -1,5 +1,4 @@
 import { UsageError } from '../errors.js';
-import { hasUserInfo, redactUrl } from '../redact.js';
 import { run } from '../process/run.js';
 import { findOnPath } from '../process/which.js';
 
@@ -18,16 +17,10 @@ export function resolveEndpoint(env: NodeJS.ProcessEnv): Endpoint {
   try {
     url = new URL(raw);
   } catch {
-    throw new UsageError(`GITHUB_API_URL is not a URL: "${redactUrl(raw)}"`);
+    throw new UsageError(`GITHUB_API_URL is not a URL: "${raw}"`);
   }
-  // A token in the URL would be echoed wherever the URL is printed or logged, and sent to every
-  // host a redirect leads to: credentials belong in GITHUB_TOKEN, never in the URL.
-  if (hasUserInfo(url))
-    throw new UsageError(
-      `GITHUB_API_URL must not contain credentials ("${redactUrl(raw)}"): put the token in GITHUB_TOKEN or GH_TOKEN`,
-    );
   if (url.protocol !== 'https:' && url.protocol !== 'http:')
-    throw new UsageError(`GITHUB_API_URL must be http(s): "${redactUrl(raw)}"`);
+    throw new UsageError(`GITHUB_API_URL must be http(s): "${raw}"`);
   const graphqlUrl = /\/api\/v3$/.test(raw)
     ? raw.replace(/\/api\/v3$/, '/api/graphql')
     : `${raw}/graphql`;
