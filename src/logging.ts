@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import type { Logger, LevelWithSilent, StreamEntry } from 'pino';
 import type pinoModule from 'pino';
+import { redactDeep, redactSecrets } from './redact.js';
 
 // pino is required on first use: most commands never log, and loading it costs start-up time.
 const requirePino = () => createRequire(import.meta.url)('pino') as typeof pinoModule;
@@ -10,10 +11,13 @@ export const REDACT_PATHS = [
   'token',
   'githubToken',
   'authorization',
+  'password',
   'headers.authorization',
   'request.headers.authorization',
+  '*.headers.authorization',
   '*.token',
   '*.authorization',
+  '*.password',
   '*.apiKey',
   'env.GITHUB_TOKEN',
   'env.GH_TOKEN',
@@ -21,13 +25,8 @@ export const REDACT_PATHS = [
   'env.ANTHROPIC_API_KEY',
 ];
 
-/** Strings that look like credentials are masked inside free-text messages too. */
-const SECRET_PATTERN =
-  /\b(gh[pousr]_[A-Za-z0-9]{16,}|github_pat_[A-Za-z0-9_]{20,}|sk-(?:ant-)?[A-Za-z0-9_-]{16,})\b/g;
-
-export function redactSecrets(text: string): string {
-  return text.replace(SECRET_PATTERN, '[REDACTED]');
-}
+// Free-text masking lives in redact.ts (pure); re-exported for the top-level error printer.
+export { redactSecrets };
 
 export type LogLevel = LevelWithSilent;
 
@@ -63,9 +62,13 @@ export function createLogger(options: LoggerOptions): Logger {
       base: undefined,
       redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
       hooks: {
+        // Messages, fields and errors alike: a URL with user-info, an Authorization header or a
+        // token-shaped string is masked before pino serialises the record.
         logMethod(args: unknown[], method: (...a: unknown[]) => void) {
-          const masked = args.map((a) => (typeof a === 'string' ? redactSecrets(a) : a));
-          method.apply(this, masked);
+          method.apply(
+            this,
+            args.map((a) => redactDeep(a)),
+          );
         },
       },
     },
