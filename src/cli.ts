@@ -2,6 +2,14 @@
 // The `radar` executable: everything lives in program.ts, loaded here so tests can import it.
 import { main } from './program.js';
 
+// A reader that goes away (`radar queue | head -1`) is not an error: stop quietly.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(Number(process.exitCode ?? 0));
+    throw error;
+  });
+}
+
 main(process.argv).then(
   (code) => {
     process.exitCode = code;

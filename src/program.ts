@@ -2,6 +2,7 @@
  * commander wiring only: parse argv, lazily import the command, map errors to exit codes.
  * Nothing heavy is imported at start-up so `radar --help` stays as fast as node itself.
  */
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import type { Context, GlobalOptions } from './context.js';
 
@@ -35,12 +36,31 @@ function lazy(load: () => Promise<{ run: Action }>, { needsConfig = true } = {})
   };
 }
 
+/**
+ * radar's own version, from the package.json beside the code (dist/src/ or src/), never from the
+ * environment of whatever project happens to run it.
+ */
+export function radarVersion(): string {
+  for (const relative of ['../../package.json', '../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(relative, import.meta.url), 'utf8')) as {
+        name?: unknown;
+        version?: unknown;
+      };
+      if (pkg.name === 'radar' && typeof pkg.version === 'string') return pkg.version;
+    } catch {
+      // not there: try the next place
+    }
+  }
+  return 'unknown';
+}
+
 export function buildProgram(): Command {
   const program = new Command('radar')
     .description(
       'Watch your open PR queue cheaply, escalate only flagged PRs to agents, and audit every token.',
     )
-    .version(process.env.npm_package_version ?? '0.1.0', '-V, --version')
+    .version(radarVersion(), '-V, --version')
     .option(
       '-c, --config <path>',
       'config file (env RADAR_CONFIG; default ./config/radar.json if present)',
