@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { RadarConfig } from './config/schema.js';
 import type { Db } from './ledger/open.js';
 import type { LogLevel } from './logging.js';
+import { colorEnabled } from './render/color.js';
 
 /** Options every command accepts (commander's optsWithGlobals()). */
 export interface GlobalOptions {
@@ -65,7 +66,9 @@ export async function createContext(
       ? { config: overrides.config, path: undefined }
       : loadConfig(options.config, env, cwd));
   const config = () => load().config;
-  const color = options.color !== false && !env.NO_COLOR && Boolean(process.stdout.isTTY);
+  const color =
+    !options.json &&
+    colorEnabled({ flag: options.color, env, isTTY: Boolean(process.stdout.isTTY) });
   return {
     options,
     env,

@@ -9,6 +9,7 @@ import {
   weekdayIndex,
 } from '../time/zone.js';
 import { renderTable } from '../render/table.js';
+import type { Style } from '../render/color.js';
 
 interface ProviderBudget {
   provider: string;
@@ -105,7 +106,7 @@ export async function run(ctx: Context): Promise<number> {
         { header: 'provider' },
         { header: 'used', align: 'right' },
         { header: 'expected', align: 'right' },
-        { header: 'verdict' },
+        { header: 'verdict', style: verdictStyle },
         { header: 'resets' },
         { header: 'source', max: 48 },
       ],
@@ -117,6 +118,7 @@ export async function run(ctx: Context): Promise<number> {
         r.resetsAt ? localDateTime(Date.parse(r.resetsAt), zone) : '?',
         r.source ?? '-',
       ]),
+      { color: ctx.color },
     ),
   );
   for (const r of results) {
@@ -127,3 +129,11 @@ export async function run(ctx: Context): Promise<number> {
 }
 
 const round1 = (n: number) => Math.round(n * 10) / 10;
+
+/** Over pace or exhausted is the alarm, under pace the nudge to spend. */
+function verdictStyle(verdict: string): Style | undefined {
+  if (verdict === 'over' || verdict === 'exhausted') return 'red';
+  if (verdict === 'under') return 'yellow';
+  if (verdict === 'on-pace') return 'green';
+  return verdict === 'unknown' ? 'dim' : undefined;
+}

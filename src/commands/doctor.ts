@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import type { Context } from '../context.js';
 import { RadarError, UsageError, errorMessage } from '../errors.js';
 import { defaultLogFolders } from '../config/paths.js';
@@ -78,10 +79,16 @@ export async function run(ctx: Context, options: DoctorOptions): Promise<number>
     ctx.stdout.write(`${JSON.stringify({ ok: failed.length === 0, checks: results }, null, 2)}\n`);
   } else {
     const mark = { ok: 'ok', warn: 'warn', fail: 'FAIL' } as const;
+    const style = { ok: 'green', warn: 'yellow', FAIL: 'red' } as const;
     ctx.stdout.write(
       renderTable(
-        [{ header: 'check' }, { header: 'status' }, { header: 'detail' }],
+        [
+          { header: 'check' },
+          { header: 'status', style: (cell) => style[cell as keyof typeof style] },
+          { header: 'detail' },
+        ],
         results.map((r) => [r.name, mark[r.status], r.detail.split('\n')[0] ?? '']),
+        { color: ctx.color },
       ),
     );
     for (const r of results.filter((x) => x.detail.includes('\n'))) {
@@ -156,7 +163,7 @@ async function checkGitHub(ctx: Context, options: DoctorOptions): Promise<CheckR
   const port = createGitHubClient({
     endpoint,
     token: token.value,
-    logger: ctx.logger(),
+    logger: await doctorLogger(ctx),
     maxRetryAfterSeconds: 5,
   });
   try {
@@ -191,5 +198,17 @@ async function checkGitHub(ctx: Context, options: DoctorOptions): Promise<CheckR
             : `cannot reach ${endpoint.apiUrl}: ${errorMessage(error)}`,
       },
     ];
+  }
+}
+
+/** The configured logger; with an invalid config (already reported as a failed check), a default one. */
+async function doctorLogger(ctx: Context): Promise<Logger> {
+  try {
+    return ctx.logger();
+  } catch {
+    const { createLogger } = await import('../logging.js');
+    return createLogger({
+      level: ctx.options.logLevel ?? (ctx.options.verbose ? 'info' : 'warn'),
+    });
   }
 }

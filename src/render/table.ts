@@ -1,10 +1,13 @@
 /** Plain-text tables for terminals: right-aligned numbers, optional bars, width-aware. */
+import { paint, type Style } from './color.js';
 
 export interface Column {
   header: string;
   align?: 'left' | 'right';
   /** Longest allowed cell; longer text is cut with an ellipsis. */
   max?: number;
+  /** The colour of a cell, from its text (used only when colour is on). */
+  style?: (cell: string) => Style | undefined;
 }
 
 export function formatInt(n: number): string {
@@ -29,26 +32,41 @@ export function bar(value: number, max: number, width: number): string {
   return '█'.repeat(full) + (rest ? ' ▏▎▍▌▋▊▉'[rest]! : '');
 }
 
+/** Widths are measured on the plain text; colour (headers bold, styled cells) goes on after. */
 export function renderTable(
   columns: readonly Column[],
   rows: readonly (readonly string[])[],
+  options: { color?: boolean } = {},
 ): string {
+  const color = options.color === true;
   const cells = rows.map((row) =>
     row.map((cell, i) => truncate(cell, columns[i]?.max ?? Infinity)),
   );
   const widths = columns.map((col, i) =>
     Math.max(col.header.length, ...cells.map((row) => (row[i] ?? '').length)),
   );
-  const line = (row: readonly string[]) =>
+  const line = (
+    row: readonly string[],
+    styleOf: (col: Column, cell: string) => Style | undefined,
+  ) =>
     columns
       .map((col, i) => {
         const cell = row[i] ?? '';
-        const w = widths[i]!;
-        return col.align === 'right' ? cell.padStart(w) : cell.padEnd(w);
+        const pad = ' '.repeat(Math.max(0, widths[i]! - cell.length));
+        const text = paint(cell, styleOf(col, cell), color);
+        return col.align === 'right' ? pad + text : text + pad;
       })
       .join('  ')
       .trimEnd();
-  return [line(columns.map((c) => c.header)), ...cells.map(line)].join('\n') + '\n';
+  return (
+    [
+      line(
+        columns.map((c) => c.header),
+        () => 'bold',
+      ),
+      ...cells.map((row) => line(row, (col, cell) => col.style?.(cell))),
+    ].join('\n') + '\n'
+  );
 }
 
 /** RFC 4180 CSV. */
