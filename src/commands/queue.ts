@@ -2,6 +2,7 @@ import type { Context } from '../context.js';
 import { PrStore } from '../ledger/pr-store.js';
 import type { StoredPr } from '../scan/diff.js';
 import { renderTable, truncate } from '../render/table.js';
+import { byCodePoint } from '../render/order.js';
 
 interface QueueOptions {
   repo?: string;
@@ -57,8 +58,8 @@ export function run(ctx: Context, options: QueueOptions): number {
     .sort(
       (a, b) =>
         urgency(b) - urgency(a) ||
-        a.createdAt.localeCompare(b.createdAt) ||
-        a.repo.localeCompare(b.repo) ||
+        byCodePoint(a.createdAt, b.createdAt) ||
+        byCodePoint(a.repo, b.repo) ||
         a.number - b.number,
     );
   if (ctx.json) {

@@ -10,6 +10,7 @@ import {
 import { buildReport, type TokenReport } from '../tokens/report.js';
 import { isTimeZone, machineZone, parseIsoInZone, periods, weekdayIndex } from '../time/zone.js';
 import { bar, formatInt, formatPercent, renderCsv, renderTable } from '../render/table.js';
+import { byCodePoint } from '../render/order.js';
 
 interface ReportOptions {
   by?: Dimension;
@@ -93,7 +94,7 @@ export function renderReport(report: TokenReport, columns: number): string {
     `largest ${by}: ${top.key} (${formatInt(top.tokens)}, ${formatPercent(top.tokens / total.tokens)})\n`;
   // Time rows read best in order; other dimensions biggest first.
   const rows = TIME_DIMENSIONS.has(by)
-    ? [...groups].sort((a, b) => a.key.localeCompare(b.key))
+    ? [...groups].sort((a, b) => byCodePoint(a.key, b.key))
     : groups;
   const money = (usd: number | undefined, unpriced: number) =>
     usd === undefined ? '' : `$${usd.toFixed(2)}${unpriced > 0 ? '+' : ''}`;

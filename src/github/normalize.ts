@@ -1,4 +1,5 @@
 /** Pure: GraphQL pull request nodes → the snapshot radar records. */
+import { byCodePoint } from '../render/order.js';
 
 type Maybe<T> = T | null | undefined;
 
@@ -140,7 +141,8 @@ export function ciFromChecks(
 } {
   if (checks.length === 0) return { ci: 'none', failing: [] };
   const failing = checks.filter((c) => checkBucket(c.state) === 'fail').map((c) => c.name);
-  if (failing.length > 0) return { ci: 'failing', failing: [...new Set(failing)].sort() };
+  if (failing.length > 0)
+    return { ci: 'failing', failing: [...new Set(failing)].sort(byCodePoint) };
   if (checks.some((c) => checkBucket(c.state) === 'pending')) return { ci: 'pending', failing: [] };
   return { ci: 'passing', failing: [] };
 }
@@ -160,11 +162,14 @@ export function toSnapshot(raw: RawPullRequest): PrSnapshot {
   const checked = ciFromChecks(checks);
   let ci = checked.ci;
   const failing = checked.failing;
-  // More contexts than fetched: trust the rollup's own state for the ones not seen.
+  // More contexts than fetched (all of them when scan.checksPerPr is 0): the rollup's own state
+  // covers the ones not seen. Failing and pending win over what was seen; passing only fills in
+  // when nothing was seen at all.
   if (rollup && rollup.contexts.totalCount > checks.length && ci !== 'failing') {
     const b = checkBucket(rollup.state);
     if (b === 'fail') ci = 'failing';
     else if (b === 'pending') ci = 'pending';
+    else if (ci === 'none') ci = 'passing';
   }
   const review: Review =
     raw.reviewDecision === 'APPROVED'
@@ -202,7 +207,7 @@ export function toSnapshot(raw: RawPullRequest): PrSnapshot {
         state: r.state,
         at: r.submittedAt ?? null,
       }))
-      .sort((a, b) => a.author.localeCompare(b.author)),
+      .sort((a, b) => byCodePoint(a.author, b.author)),
     comments: compact(raw.comments?.nodes).map((c) => ({
       author: c.author?.login ?? 'ghost',
       association: c.authorAssociation,
