@@ -101,7 +101,7 @@ export function fromLedger(
   if (!provider.weeklyTokens) return undefined;
   const row = db
     .prepare(
-      `SELECT coalesce(sum(total), 0) AS tokens FROM token_events WHERE agent = ? AND at >= ? AND at < ?`,
+      `SELECT total(total) AS tokens FROM token_events WHERE agent = ? AND at >= ? AND at < ? AND counted = 1`,
     )
     .get(provider.agent, weekStart, weekEnd) as { tokens: number };
   return {

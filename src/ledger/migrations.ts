@@ -1,4 +1,4 @@
-import { PRICE_CACHE, TOKEN_ROLLUPS, TOKEN_SCHEMA } from './token-schema.js';
+import { PRICE_CACHE, RUNS_MIGRATION, TOKEN_ROLLUPS, TOKEN_SCHEMA } from './token-schema.js';
 import { GITHUB_SCHEMA } from './github-schema.js';
 
 /**
@@ -10,4 +10,5 @@ export const MIGRATIONS: readonly string[] = [
   GITHUB_SCHEMA,
   TOKEN_ROLLUPS,
   PRICE_CACHE,
+  RUNS_MIGRATION,
 ];

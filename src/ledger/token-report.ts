@@ -40,11 +40,12 @@ const BASE_COLUMN: Record<Exclude<Dimension, 'day' | 'week' | 'month'>, string> 
   pr: "CASE WHEN pr IS NULL THEN NULL ELSE coalesce(repo, '?') || '#' || pr END",
 };
 
-const SUMS_BASE = `sum(total) AS tokens, count(*) AS events, coalesce(sum(input), 0) AS input,
-  coalesce(sum(cached_input), 0) AS cached, coalesce(sum(cache_creation), 0) AS cacheCreation,
-  coalesce(sum(output), 0) AS output`;
-const SUMS_ROLLUP = `sum(tokens) AS tokens, sum(events) AS events, sum(input) AS input, sum(cached) AS cached,
-  sum(cache_creation) AS cacheCreation, sum(output) AS output`;
+// total() sums in floating point: a ledger holding absurd counts (written before they were
+// refused) still reports instead of failing with "integer overflow".
+const SUMS_BASE = `total(total) AS tokens, count(*) AS events, total(input) AS input,
+  total(cached_input) AS cached, total(cache_creation) AS cacheCreation, total(output) AS output`;
+const SUMS_ROLLUP = `total(tokens) AS tokens, total(events) AS events, total(input) AS input,
+  total(cached) AS cached, total(cache_creation) AS cacheCreation, total(output) AS output`;
 
 export interface Range {
   since?: number;
@@ -92,7 +93,7 @@ export function aggregateByPeriod(
        GROUP BY 1, 2, 3 HAVING sum(events) > 0`
     : `WITH ${bounds}
        SELECT b.key AS key, e.agent AS agent, e.model AS model, ${SUMS_BASE}
-       FROM b CROSS JOIN token_events e ON e.at >= b.lo AND e.at < b.hi
+       FROM b CROSS JOIN token_events e ON e.at >= b.lo AND e.at < b.hi AND e.counted = 1
        GROUP BY 1, 2, 3`;
   return db.prepare(sql).all(json) as AggregateRow[];
 }
@@ -125,7 +126,8 @@ export function aggregateByColumn(
         range.until === undefined ? Number.MAX_SAFE_INTEGER : range.until / SLOT_MS,
       ) as AggregateRow[];
   }
-  const where: string[] = [];
+  // Markers of a run already counted from another source stay in the ledger, uncounted.
+  const where: string[] = ['counted = 1'];
   const params: number[] = [];
   if (range.since !== undefined) {
     where.push('at >= ?');
@@ -138,7 +140,7 @@ export function aggregateByColumn(
   return db
     .prepare(
       `SELECT ${BASE_COLUMN[by]} AS key, agent, model, ${SUMS_BASE}
-       FROM token_events ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+       FROM token_events WHERE ${where.join(' AND ')}
        GROUP BY 1, 2, 3`,
     )
     .all(...params) as AggregateRow[];

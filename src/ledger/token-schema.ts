@@ -106,19 +106,22 @@ CREATE TABLE ${name} (
 ) WITHOUT ROWID;`;
 }
 
-function rollupTriggers(): string {
-  const add = (row: 'NEW' | 'OLD', sign: '+' | '-') => {
-    const values = `${sign}${row}.total, ${sign}1, ${sign}coalesce(${row}.input, 0), ${sign}coalesce(${row}.cached_input, 0),
+/** The roll-up upserts that add (or, with '-', remove) one event row. */
+function rollupAdd(row: 'NEW' | 'OLD', sign: '+' | '-'): string {
+  const values = `${sign}${row}.total, ${sign}1, ${sign}coalesce(${row}.input, 0), ${sign}coalesce(${row}.cached_input, 0),
         ${sign}coalesce(${row}.cache_creation, 0), ${sign}coalesce(${row}.output, 0)`;
-    const update = `tokens = tokens + excluded.tokens, events = events + excluded.events,
+  const update = `tokens = tokens + excluded.tokens, events = events + excluded.events,
         input = input + excluded.input, cached = cached + excluded.cached,
         cache_creation = cache_creation + excluded.cache_creation, output = output + excluded.output`;
-    return `
+  return `
     INSERT INTO token_rollup_time VALUES (${row}.at / 900000, ${row}.agent, coalesce(${row}.model, ''), ${values})
       ON CONFLICT (slot, agent, model) DO UPDATE SET ${update};
     INSERT INTO token_rollup_bucket VALUES (${row}.bucket, ${row}.agent, coalesce(${row}.model, ''), ${values})
       ON CONFLICT (bucket, agent, model) DO UPDATE SET ${update};`;
-  };
+}
+
+function rollupTriggers(): string {
+  const add = rollupAdd;
   return `
 CREATE TRIGGER token_events_rollup_insert AFTER INSERT ON token_events BEGIN ${add('NEW', '+')}
 END;
@@ -139,3 +142,55 @@ CREATE TABLE price_cache (
   output REAL
 ) WITHOUT ROWID;
 `;
+
+/**
+ * Runs seen in several sources, and one message id per Claude response (migration 5).
+ * - run_key ties the markers of one agent run across files; `counted` says which of them the
+ *   totals include (the roll-ups follow it); own_bucket is the bucket the event's own file gives,
+ *   bucket the one it is reported under (the launching log's, for a session file's events).
+ * - thread_total (JSON) is the thread's total a launcher printed, kept so its increase can be
+ *   recomputed when an earlier run of the thread turns up later.
+ * - Claude fingerprints lose their request id: a message retried under a new request id is the
+ *   same response (the largest line is kept).
+ */
+export const RUNS_MIGRATION = `
+ALTER TABLE token_events ADD COLUMN run_key TEXT;
+ALTER TABLE token_events ADD COLUMN thread_total TEXT;
+ALTER TABLE token_events ADD COLUMN counted INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE token_events ADD COLUMN own_bucket TEXT;
+UPDATE token_events SET own_bucket = bucket;
+CREATE INDEX token_events_run ON token_events(run_key) WHERE run_key IS NOT NULL;
+
+DROP TRIGGER token_events_rollup_insert;
+DROP TRIGGER token_events_rollup_delete;
+DROP TRIGGER token_events_rollup_update;
+${countedRollupTriggers()}
+
+DELETE FROM token_events WHERE id IN (
+  SELECT id FROM (
+    SELECT id, row_number() OVER (
+      PARTITION BY substr(fingerprint, 1, instr(substr(fingerprint, 12), ':') + 10)
+      ORDER BY total DESC, id) AS n
+    FROM token_events
+    WHERE format = 'claude-transcript' AND fingerprint LIKE 'claude-msg:%:%')
+  WHERE n > 1);
+UPDATE token_events SET fingerprint = substr(fingerprint, 1, instr(substr(fingerprint, 12), ':') + 10)
+  WHERE format = 'claude-transcript' AND fingerprint LIKE 'claude-msg:%:%';
+`;
+
+function countedRollupTriggers(): string {
+  const add = rollupAdd;
+  return `
+CREATE TRIGGER token_events_rollup_insert AFTER INSERT ON token_events WHEN NEW.counted = 1
+BEGIN ${add('NEW', '+')}
+END;
+CREATE TRIGGER token_events_rollup_delete AFTER DELETE ON token_events WHEN OLD.counted = 1
+BEGIN ${add('OLD', '-')}
+END;
+CREATE TRIGGER token_events_rollup_unadd AFTER UPDATE ON token_events WHEN OLD.counted = 1
+BEGIN ${add('OLD', '-')}
+END;
+CREATE TRIGGER token_events_rollup_readd AFTER UPDATE ON token_events WHEN NEW.counted = 1
+BEGIN ${add('NEW', '+')}
+END;`;
+}

@@ -1,5 +1,7 @@
 import type { Db } from './open.js';
-import type { RateLimitSample, TokenEvent } from '../tokens/types.js';
+import type { RateLimitSample, ThreadTotal, TokenEvent } from '../tokens/types.js';
+import { reconcileRun, type RunEvent } from '../tokens/runs.js';
+import type { KnownSource } from '../tokens/identity.js';
 
 /** All SQL for token sources and events. Every write runs inside the caller's transaction. */
 
@@ -54,9 +56,6 @@ export class TokenStore {
         `SELECT * FROM token_sources WHERE (dev = ? AND ino = ?) OR path = ?
          ORDER BY (dev = ? AND ino = ?) DESC, last_ingested DESC, id DESC`,
       ),
-      byPath: db.prepare(
-        `SELECT * FROM token_sources WHERE path = ? ORDER BY last_ingested DESC, id DESC`,
-      ),
       headLengths: db.prepare(
         `SELECT DISTINCT head_len AS len FROM token_sources WHERE head_len <= ?`,
       ),
@@ -79,11 +78,26 @@ export class TokenStore {
       insertEvent: db.prepare(
         `INSERT OR IGNORE INTO token_events (fingerprint, at, at_source, agent, model, bucket, format,
            input, cached_input, cache_creation, output, reasoning, total, source_id, source_path,
-           source_offset, session_id)
+           source_offset, session_id, run_key, thread_total, own_bucket)
          VALUES (@fingerprint, @at, @atSource, @agent, @model, @bucket, @format, @input, @cachedInput,
-           @cacheCreation, @output, @reasoning, @total, @sourceId, @sourcePath, @offset, @sessionId)`,
+           @cacheCreation, @output, @reasoning, @total, @sourceId, @sourcePath, @offset, @sessionId,
+           @runKey, @threadTotal, @bucket)`,
       ),
-      deleteEvent: db.prepare(`DELETE FROM token_events WHERE fingerprint = ? RETURNING total`),
+      deleteEvent: db.prepare(
+        `DELETE FROM token_events WHERE fingerprint = ? RETURNING total * counted AS total, run_key AS runKey`,
+      ),
+      runEvents: db.prepare(
+        `SELECT id, format, at, bucket, coalesce(own_bucket, bucket) AS ownBucket, counted,
+           thread_total AS threadTotal, input, cached_input AS cachedInput, output, reasoning, total
+         FROM token_events WHERE run_key = ?`,
+      ),
+      applyRun: db.prepare(
+        `UPDATE token_events SET counted = @counted, bucket = @bucket,
+           input = coalesce(@input, input), cached_input = coalesce(@cachedInput, cached_input),
+           output = coalesce(@output, output), reasoning = coalesce(@reasoning, reasoning),
+           total = coalesce(@total, total)
+         WHERE id = @id`,
+      ),
       totalOf: db.prepare(`SELECT id, total FROM token_events WHERE fingerprint = ?`),
       growEvent: db.prepare(
         `UPDATE token_events SET at = @at, model = coalesce(@model, model), input = @input,
@@ -106,21 +120,27 @@ export class TokenStore {
     return this.db.transaction(fn)();
   }
 
-  /** Rows that may be this file's lineage: same inode first, then same path, newest first. */
-  candidates(path: string, dev: number, ino: number): SourceRow[] {
-    return this.q.candidates.all(dev, ino, path, dev, ino) as SourceRow[];
-  }
-
-  /** Rows whose recorded first bytes equal the start of `head` (a file moved by copy, say). */
-  byHead(head: Buffer, hash: (b: Buffer) => string): SourceRow[] {
-    const lengths = (this.q.headLengths.all(head.length) as { len: number }[]).map((r) => r.len);
-    return lengths.flatMap(
-      (len) => this.q.byHead.all(len, hash(head.subarray(0, len))) as SourceRow[],
-    );
-  }
-
-  byPath(path: string): SourceRow[] {
-    return this.q.byPath.all(path) as SourceRow[];
+  /**
+   * Every source that may be this file's lineage: same identity or path, newest first, then those
+   * whose recorded first bytes equal the start of one of `heads` (raw and decoded bytes).
+   */
+  knownSources(
+    path: string,
+    dev: number,
+    ino: number,
+    heads: readonly Buffer[],
+    hash: (b: Buffer) => string,
+  ): KnownSource[] {
+    const rows = new Map<number, SourceRow>();
+    const add = (list: unknown[]) => {
+      for (const row of list as SourceRow[]) if (!rows.has(row.id)) rows.set(row.id, row);
+    };
+    add(this.q.candidates.all(dev, ino, path, dev, ino));
+    for (const head of heads) {
+      const lengths = (this.q.headLengths.all(head.length) as { len: number }[]).map((r) => r.len);
+      for (const len of lengths) add(this.q.byHead.all(len, hash(head.subarray(0, len))));
+    }
+    return [...rows.values()].map(toKnown);
   }
 
   insertSource(source: NewSource): number {
@@ -156,6 +176,8 @@ export class TokenStore {
       sourcePath: e.sourcePath,
       offset: e.offset,
       sessionId: e.sessionId ?? null,
+      runKey: e.runKey ?? null,
+      threadTotal: e.threadTotal ? JSON.stringify(e.threadTotal) : null,
     };
     if (this.q.insertEvent.run(row).changes === 1) return { write: 'inserted', tokens: e.total };
     if (!e.keepLargest) return { write: 'duplicate', tokens: 0 };
@@ -165,18 +187,60 @@ export class TokenStore {
     return { write: 'grew', tokens: e.total - existing.total };
   }
 
-  /** Removes events by fingerprint; returns how many and their tokens. */
-  deleteEvents(fingerprints: readonly string[]): { events: number; tokens: number } {
+  /** Removes events by fingerprint; returns how many, their counted tokens and their runs. */
+  deleteEvents(fingerprints: readonly string[]): {
+    events: number;
+    tokens: number;
+    runKeys: string[];
+  } {
     let events = 0;
     let tokens = 0;
+    const runKeys: string[] = [];
     for (const f of fingerprints) {
-      const row = this.q.deleteEvent.get(f) as { total: number } | undefined;
+      const row = this.q.deleteEvent.get(f) as { total: number; runKey: string | null } | undefined;
       if (row) {
         events++;
         tokens += row.total;
+        if (row.runKey) runKeys.push(row.runKey);
       }
     }
-    return { events, tokens };
+    return { events, tokens, runKeys };
+  }
+
+  /**
+   * Counts each of these runs once (see tokens/runs.ts): returns the change in counted tokens.
+   * Runs inside the caller's transaction, after the run's events are written.
+   */
+  reconcileRuns(keys: Iterable<string>): number {
+    let change = 0;
+    for (const key of keys) {
+      const rows = this.q.runEvents.all(key) as (Omit<RunEvent, 'counted' | 'threadTotal'> & {
+        counted: number;
+        threadTotal: string | null;
+      })[];
+      const events: RunEvent[] = rows.map((r) => ({
+        ...r,
+        counted: r.counted === 1,
+        threadTotal: r.threadTotal ? (JSON.parse(r.threadTotal) as ThreadTotal) : undefined,
+      }));
+      const byId = new Map(events.map((e) => [e.id, e]));
+      for (const d of reconcileRun(events)) {
+        const before = byId.get(d.id)!;
+        this.q.applyRun.run({
+          id: d.id,
+          counted: d.counted ? 1 : 0,
+          bucket: d.bucket,
+          input: d.amounts?.input ?? null,
+          cachedInput: d.amounts?.cachedInput ?? null,
+          output: d.amounts?.output ?? null,
+          reasoning: d.amounts?.reasoning ?? null,
+          total: d.amounts?.total ?? null,
+        });
+        const total = d.amounts?.total ?? before.total;
+        change += (d.counted ? total : 0) - (before.counted ? before.total : 0);
+      }
+    }
+    return change;
   }
 
   writeSample(s: RateLimitSample, sourcePath: string): boolean {
@@ -205,4 +269,23 @@ export class TokenStore {
       JSON.stringify(summary),
     );
   }
+}
+
+function toKnown(r: SourceRow): KnownSource {
+  return {
+    id: r.id,
+    lineage: r.lineage,
+    path: r.path,
+    dev: r.dev,
+    ino: r.ino,
+    headHash: r.head_hash,
+    headLen: r.head_len,
+    size: r.size,
+    offset: r.offset,
+    tailHash: r.tail_hash,
+    encoding: r.encoding,
+    family: r.family,
+    state: r.state,
+    mtimeMs: r.mtime_ms,
+  };
 }

@@ -1,12 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
-import type { TokenStore, SourceRow, NewSource } from '../ledger/token-store.js';
-import { shortHash, type ParserState } from './parse.js';
+import { closeSync, openSync, readSync, statSync, type Stats } from 'node:fs';
+import { readdir, realpath, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { TokenStore, NewSource } from '../ledger/token-store.js';
+import { shortHash } from './parse.js';
 import type { ParseJob, ParseResult } from './parse-file.js';
-import { inlinePool, workerPool } from './pool.js';
-import { detectEncoding, looksBinary, type Encoding, type Family } from './read.js';
+import { inlinePool, workerPool, type ParsePool } from './pool.js';
+import { decodedHead, detectEncoding, looksBinary, type Encoding } from './read.js';
+import {
+  HEAD,
+  TAIL,
+  planRead,
+  type FileView,
+  type KnownSource,
+  type ReadPlan,
+} from './identity.js';
 import type { BucketResolver } from './bucket.js';
 import type { SkipReason } from './types.js';
 import { errorMessage } from '../errors.js';
@@ -16,9 +24,6 @@ import { errorMessage } from '../errors.js';
  * truncated), read only new bytes, and commit each file's events together with its new offset
  * (whole files per transaction), so a crash never half-records a file.
  */
-
-const HEAD = 1024;
-const TAIL = 256;
 
 export interface IngestSummary {
   filesSeen: number;
@@ -34,6 +39,10 @@ export interface IngestSummary {
   skipped: Partial<Record<SkipReason, number>>;
   filesSkipped: { path: string; reason: string }[];
   unreadable: { path: string; error: string }[];
+  /** Compressed files whose bytes stop making sense part-way: the lines before were counted. */
+  damaged: { path: string; error: string; keptEvents: number }[];
+  /** Paths that name a file already read under another name (hard links). */
+  sameFile: number;
 }
 
 export interface IngestOptions {
@@ -44,14 +53,17 @@ export interface IngestOptions {
   onFile?: (path: string, done: number, total: number) => void;
   /** Parse on worker threads: 'auto' (default) when there is a lot to read. */
   threads?: 'auto' | 'never' | 'always';
+  /** Ceiling for one event's tokens; larger counts are skipped as implausible. */
+  maxEventTokens?: number;
 }
 
 const hash = shortHash;
 
 /**
  * Every regular file under the given paths, sorted, each once. A folder that cannot be read is
- * reported and skipped; the rest of the tree is still walked. Symlinked files are followed,
- * symlinked folders are not (no loops).
+ * reported and skipped; the rest of the tree is still walked. Symlinked files are followed and
+ * named by their target (a `latest.log` link is the file it points to); symlinked folders are
+ * not (no loops).
  */
 export async function collectFiles(
   paths: readonly string[],
@@ -71,14 +83,14 @@ export async function collectFiles(
       if (e.isDirectory()) await walk(path);
       else if (e.isFile()) files.add(path);
       else if (e.isSymbolicLink() && (await stat(path).catch(() => undefined))?.isFile())
-        files.add(path);
+        files.add(await realpath(path));
     }
   };
   for (const p of paths) {
     const abs = resolve(p);
     try {
       const st = await stat(abs);
-      if (st.isFile()) files.add(abs);
+      if (st.isFile()) files.add(await realpath(abs));
       else if (st.isDirectory()) await walk(abs);
     } catch (error) {
       unreadable.push({ path: abs, error: errorMessage(error) });
@@ -99,38 +111,22 @@ function readRangeSync(path: string, start: number, length: number): Buffer {
   }
 }
 
-/** `a.log.1`, `a.log-20260611`, `a.log.2026-06-11` → `a.log`: the file a rotated copy came from. */
-export function rotationParent(path: string): string | undefined {
-  const name = basename(path);
-  const m =
-    /^(.+?)(?:[.-](?:\d{1,4}|\d{8}(?:\d{2,6})?|\d{4}-\d{2}-\d{2}(?:[T_-][\d:-]+)?))(?:\.(?:gz|zst))?$/.exec(
-      name,
-    );
-  return m?.[1] ? join(dirname(path), m[1]) : undefined;
-}
-
-interface Plan {
-  /** Existing row for this very file (same inode or path, same content so far). */
-  row?: SourceRow;
-  lineage?: string;
-  from: number;
-  state?: ParserState;
-  family?: Family;
-  unchanged: boolean;
-}
-
 /** Files are committed in batches: one transaction per batch, never part of a file. */
 const BATCH_EVENTS = 20_000;
 const BATCH_FILES = 200;
 /** Below this much to read, worker threads cost more than they save. */
 const WORKER_THRESHOLD_BYTES = 64 << 20;
+/** Raw bytes decompressed to recognise a compressed file's first KiB. */
+const DECODE_PROBE = 64 << 10;
 
 interface FileJob {
   path: string;
-  plan: Plan;
+  plan: ReadPlan;
   job: ParseJob;
   source: Omit<NewSource, 'offset' | 'tailHash' | 'family' | 'state' | 'now'>;
 }
+
+type Settled = { result: ParseResult } | { error: unknown };
 
 export async function ingestFiles(
   files: readonly string[],
@@ -139,17 +135,19 @@ export async function ingestFiles(
 ): Promise<void> {
   // 1. Plan every file: which lineage, which bytes (cheap: stat, first KiB, a few rows).
   const jobs: FileJob[] = [];
+  const seen = new Set<string>();
+  const claimed = new Set<number>();
   let toRead = 0;
   for (const path of files) {
     summary.filesSeen++;
     try {
-      const job = planFile(path, options, summary);
+      const job = planFile(path, options, summary, seen, claimed);
       if (job) {
         jobs.push(job);
-        toRead += Math.max(0, job.source.size - job.plan.from);
+        toRead += Math.max(0, job.source.size - job.job.from);
       }
     } catch (error) {
-      summary.unreadable.push({ path, error: errorMessage(error) });
+      summary.unreadable.push({ path, error: readError(error) });
     }
   }
   // 2. Parse, on worker threads when there is a lot to read; 3. commit in file order.
@@ -159,36 +157,62 @@ export async function ingestFiles(
     (threads === 'auto' && toRead >= WORKER_THRESHOLD_BYTES && jobs.length > 1);
   const pool = useWorkers ? workerPool() : inlinePool();
   const ahead = 8;
-  const results: Promise<ParseResult>[] = [];
+  // Reads run ahead of the commits; each one settles into a value, so a file that fails while
+  // waiting its turn is reported in its turn, never as an unhandled rejection.
+  const results: Promise<Settled>[] = [];
   const start = (i: number) => {
     const j = jobs[i];
-    if (j) results[i] = pool.parse(j.job);
+    if (j)
+      results[i] = pool.parse(j.job).then(
+        (result) => ({ result }),
+        (error: unknown) => ({ error }),
+      );
   };
-  let pending: (() => void)[] = [];
+  let pending: ((touched: Set<string>) => void)[] = [];
   let pendingEvents = 0;
   const flush = () => {
     if (pending.length === 0) return;
     const batch = pending;
     pending = [];
     pendingEvents = 0;
-    options.store.transaction(() => batch.forEach((commit) => commit()));
+    options.store.transaction(() => {
+      // Runs whose markers changed are counted once again in the same transaction.
+      const touched = new Set<string>();
+      batch.forEach((commit) => commit(touched));
+      summary.newTokens += options.store.reconcileRuns(touched);
+    });
   };
   try {
     for (let i = 0; i < Math.min(ahead, jobs.length); i++) start(i);
     for (let i = 0; i < jobs.length; i++) {
-      const job = jobs[i]!;
+      let job = jobs[i]!;
       options.onFile?.(job.path, i, jobs.length);
-      try {
-        const result = await results[i]!;
-        const commit = finishFile(job, result, options, summary);
-        pending.push(commit);
-        pendingEvents += result.events.length + result.samples.length;
-      } catch (error) {
-        summary.unreadable.push({ path: job.path, error: errorMessage(error) });
-      } finally {
-        delete results[i];
-        start(i + ahead);
+      const settled = await results[i]!;
+      delete results[i];
+      start(i + ahead);
+      if ('error' in settled) {
+        summary.unreadable.push({ path: job.path, error: readError(settled.error) });
+        continue;
       }
+      let result = settled.result;
+      if (
+        job.plan.kind === 'join' &&
+        job.plan.verify &&
+        result.probedHash !== job.plan.verify.tailHash
+      ) {
+        // It only started like that lineage: read it again as content of its own.
+        job = { ...job, plan: { kind: 'new' } };
+        job.job = { ...job.job, lineage: randomUUID(), probe: undefined };
+        job.source = { ...job.source, lineage: job.job.lineage };
+        const again = await reparse(pool, job.job);
+        if ('error' in again) {
+          summary.unreadable.push({ path: job.path, error: readError(again.error) });
+          continue;
+        }
+        result = again.result;
+      }
+      pending.push(finishFile(job, result, options, summary));
+      pendingEvents += result.events.length + result.samples.length;
       if (pendingEvents >= BATCH_EVENTS || pending.length >= BATCH_FILES) flush();
     }
     flush();
@@ -197,13 +221,35 @@ export async function ingestFiles(
   }
 }
 
+const reparse = (pool: ParsePool, job: ParseJob): Promise<Settled> =>
+  pool.parse(job).then(
+    (result) => ({ result }),
+    (error: unknown) => ({ error }),
+  );
+
+/** A read error as a user reads it: a file that vanished says so. */
+function readError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOENT') return 'the file disappeared before it could be read';
+  return errorMessage(error);
+}
+
 /** Decides what to read of one file; undefined when there is nothing to do. */
 function planFile(
   path: string,
   options: IngestOptions,
   summary: IngestSummary,
+  seen: Set<string>,
+  claimed: Set<number>,
 ): FileJob | undefined {
   const st = statSync(path);
+  // Hard links (and a path given twice under two names) are one file, read once.
+  const identity = `${st.dev}:${st.ino}`;
+  if (seen.has(identity)) {
+    summary.sameFile++;
+    return undefined;
+  }
+  seen.add(identity);
   const size = st.size;
   if (size === 0) return undefined;
   const head = readRangeSync(path, 0, Math.min(HEAD, size));
@@ -212,25 +258,37 @@ function planFile(
     summary.filesSkipped.push({ path, reason: 'binary file' });
     return undefined;
   }
-  const plan = planRead(path, st.dev, st.ino, size, st.mtimeMs, head, encoding, options.store);
-  if (plan.unchanged) {
+  const decoded =
+    encoding === 'plain'
+      ? undefined
+      : decodedHead(readRangeSync(path, 0, Math.min(DECODE_PROBE, size)), encoding, HEAD);
+  const heads = decoded ? [head, decoded] : [head];
+  const known = options.store.knownSources(path, st.dev, st.ino, heads, hash);
+  const plan = planRead(fileView(path, st, encoding, head, decoded), known, claimed);
+  if (plan.kind === 'unchanged') {
     summary.filesUnchanged++;
     return undefined;
   }
+  if (plan.kind === 'resume') claimed.add(plan.source.id);
   // A new lineage gets a fresh key; a resumed file or a rotated copy keeps its original's.
-  const lineage = plan.row?.lineage ?? plan.lineage ?? randomUUID();
+  const lineage =
+    plan.kind === 'join' ? plan.lineage : plan.kind === 'new' ? randomUUID() : plan.source.lineage;
+  const from = plan.kind === 'resume' ? plan.from : 0;
+  const verify = plan.kind === 'join' ? plan.verify : undefined;
   return {
     path,
     plan,
     job: {
       path,
-      from: plan.from,
+      from,
       encoding,
-      family: plan.family,
-      state: plan.state,
+      family: plan.kind === 'resume' ? plan.family : undefined,
+      state: plan.kind === 'resume' ? plan.state : undefined,
       lineage,
       zone: options.zone,
       mtimeMs: st.mtimeMs,
+      maxEventTokens: options.maxEventTokens,
+      probe: verify ? { start: Math.max(0, verify.offset - TAIL), end: verify.offset } : undefined,
     },
     source: {
       lineage,
@@ -246,13 +304,53 @@ function planFile(
   };
 }
 
+/** The file being planned, as the pure planner sees it (reads only what it asks for). */
+function fileView(
+  path: string,
+  st: Stats,
+  encoding: Encoding,
+  head: Buffer,
+  decoded: Buffer | undefined,
+): FileView {
+  return {
+    path,
+    dev: st.dev,
+    ino: st.ino,
+    size: st.size,
+    mtimeMs: st.mtimeMs,
+    encoding,
+    hashRaw: (start, length) => {
+      if (start + length > st.size) return undefined;
+      const bytes =
+        start + length <= head.length
+          ? head.subarray(start, start + length)
+          : readRangeSync(path, start, length);
+      return bytes.length === length ? hash(bytes) : undefined;
+    },
+    hashDecodedHead: (length) =>
+      decoded && decoded.length >= length ? hash(decoded.subarray(0, length)) : undefined,
+    stillThere: (source) => stillThere(source),
+  };
+}
+
+/** The file a source describes is at its path, same identity, same first bytes, as long. */
+function stillThere(source: KnownSource): boolean {
+  try {
+    const st = statSync(source.path);
+    if (st.ino !== source.ino || st.dev !== source.dev || st.size < source.offset) return false;
+    return hash(readRangeSync(source.path, 0, source.headLen)) === source.headHash;
+  } catch {
+    return false;
+  }
+}
+
 /** Counts a parsed file into the summary and returns its write for the batch transaction. */
 function finishFile(
   file: FileJob,
   result: ParseResult,
   options: IngestOptions,
   summary: IngestSummary,
-): () => void {
+): (touched: Set<string>) => void {
   const { store } = options;
   const { path, plan } = file;
   summary.filesRead++;
@@ -261,6 +359,8 @@ function finishFile(
     summary.skipped[reason] = (summary.skipped[reason] ?? 0) + n;
     summary.linesSkipped += n;
   }
+  if (result.damaged !== undefined)
+    summary.damaged.push({ path, error: result.damaged, keptEvents: result.events.length });
   const tailStart = Math.max(0, result.committed - TAIL);
   const tailHash =
     file.source.encoding === 'plain' && result.committed > 0
@@ -274,17 +374,22 @@ function finishFile(
     state: JSON.stringify(result.state),
     now: options.now(),
   };
-  return () => {
-    let sourceId = plan.row?.id;
-    if (sourceId === undefined) sourceId = store.insertSource(source);
-    else store.updateSource(sourceId, source);
+  const existing = plan.kind === 'resume' || plan.kind === 'reread' ? plan.source : undefined;
+  const provisional = plan.kind === 'resume' ? plan.state?.provisional : undefined;
+  return (touched) => {
+    const sourceId =
+      existing === undefined
+        ? store.insertSource(source)
+        : (store.updateSource(existing.id, source), existing.id);
     // The last read ended on an unfinished line: what it counted is replaced by this read.
-    if (plan.state?.provisional?.length) {
-      const removed = store.deleteEvents(plan.state.provisional);
+    if (provisional?.length) {
+      const removed = store.deleteEvents(provisional);
       summary.newEvents -= removed.events;
       summary.newTokens -= removed.tokens;
+      removed.runKeys.forEach((k) => touched.add(k));
     }
     for (const event of result.events) {
+      if (event.runKey) touched.add(event.runKey);
       const written = store.writeEvent({
         ...event,
         bucket: options.bucketFor(path, event.format),
@@ -298,76 +403,6 @@ function finishFile(
     for (const sample of result.samples)
       if (store.writeSample(sample, path)) summary.rateLimitSamples++;
   };
-}
-
-function planRead(
-  path: string,
-  dev: number,
-  ino: number,
-  size: number,
-  mtimeMs: number,
-  head: Buffer,
-  encoding: Encoding,
-  store: TokenStore,
-): Plan {
-  const headOf = (len: number) =>
-    len <= head.length ? head.subarray(0, len) : readRangeSync(path, 0, len);
-  const sameStart = (row: SourceRow) =>
-    row.head_len <= size && hash(headOf(row.head_len)) === row.head_hash;
-
-  for (const row of store.candidates(path, dev, ino)) {
-    const sameFile = (row.dev === dev && row.ino === ino) || row.path === path;
-    if (!sameFile || !sameStart(row)) continue;
-    if (encoding !== 'plain') {
-      // Compressed files are rewritten whole, never appended: unchanged or read again.
-      const unchanged = row.size === size && row.mtime_ms === mtimeMs && row.encoding === encoding;
-      return { row, from: 0, unchanged };
-    }
-    if (row.offset > size) continue; // truncated: a new lineage
-    const tailStart = Math.max(0, row.offset - TAIL);
-    const tailOk =
-      row.offset === 0 ||
-      row.tail_hash === hash(readRangeSync(path, tailStart, row.offset - tailStart));
-    if (!tailOk) continue; // rewritten with other content: a new lineage
-    const state = row.state ? (JSON.parse(row.state) as ParserState) : undefined;
-    const unchanged =
-      row.offset === size && row.path === path && row.dev === dev && row.ino === ino;
-    return {
-      row,
-      from: row.offset,
-      state,
-      family: (row.family ?? undefined) as Family | undefined,
-      unchanged,
-    };
-  }
-  // A file moved by copy-and-delete (a new inode under a new name) whose original is gone:
-  // the same content, so it resumes where the original stopped.
-  if (encoding === 'plain') {
-    for (const row of store.byHead(head, hash)) {
-      if (row.encoding !== 'plain' || row.offset > size || row.offset === 0) continue;
-      if (originalStillThere(row)) continue; // a copy beside its original is another file
-      const tailStart = Math.max(0, row.offset - TAIL);
-      if (row.tail_hash !== hash(readRangeSync(path, tailStart, row.offset - tailStart))) continue;
-      return {
-        row,
-        from: row.offset,
-        state: row.state ? (JSON.parse(row.state) as ParserState) : undefined,
-        family: (row.family ?? undefined) as Family | undefined,
-        unchanged: false,
-      };
-    }
-  }
-  // A rotated copy (copytruncate, or compressed by logrotate) of a known file joins its lineage,
-  // so markers already counted from the original are recognised by position.
-  const parent = rotationParent(path);
-  if (parent) {
-    for (const row of store.byPath(parent)) {
-      if (row.encoding === 'plain' && encoding === 'plain' && sameStart(row)) {
-        return { lineage: row.lineage, from: 0, unchanged: false };
-      }
-    }
-  }
-  return { from: 0, unchanged: false };
 }
 
 export function emptySummary(): IngestSummary {
@@ -384,15 +419,7 @@ export function emptySummary(): IngestSummary {
     skipped: {},
     filesSkipped: [],
     unreadable: [],
+    damaged: [],
+    sameFile: 0,
   };
-}
-
-/** The file a source row describes is still at its path (same inode). */
-function originalStillThere(row: SourceRow): boolean {
-  try {
-    const st = statSync(row.path);
-    return st.ino === row.ino && st.dev === row.dev;
-  } catch {
-    return false;
-  }
 }

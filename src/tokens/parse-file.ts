@@ -1,4 +1,4 @@
-import { MarkerParser, type ParserState } from './parse.js';
+import { MarkerParser, shortHash, type ParserState } from './parse.js';
 import { readMarkers, type Encoding, type Family } from './read.js';
 import type { RateLimitSample, SkipReason, TokenEvent } from './types.js';
 
@@ -16,6 +16,10 @@ export interface ParseJob {
   lineage: string;
   zone: string;
   mtimeMs: number;
+  /** Decoded bytes to hash while reading (a joined lineage's tail, checked by the planner). */
+  probe?: { start: number; end: number };
+  /** Ceiling for one event's tokens (larger counts are skipped as implausible). */
+  maxEventTokens?: number;
 }
 
 export interface ParseResult {
@@ -26,6 +30,10 @@ export interface ParseResult {
   committed: number;
   state: ParserState;
   family: Family;
+  /** Why the file's bytes stopped making sense; the lines before were parsed. */
+  damaged?: string;
+  /** Hash of the probed bytes, when the file was long enough to hold them. */
+  probedHash?: string;
 }
 
 export async function parseFile(job: ParseJob): Promise<ParseResult> {
@@ -34,11 +42,13 @@ export async function parseFile(job: ParseJob): Promise<ParseResult> {
     mtimeMs: job.mtimeMs,
     lineage: job.lineage,
     state: job.state,
+    maxEventTokens: job.maxEventTokens,
   });
   const outcome = await readMarkers(job.path, parser, {
     from: job.from,
     encoding: job.encoding,
     family: job.family,
+    probe: job.probe,
   });
   return {
     events: parser.events,
@@ -48,5 +58,7 @@ export async function parseFile(job: ParseJob): Promise<ParseResult> {
     committed: outcome.committed,
     state: outcome.state,
     family: outcome.family,
+    damaged: outcome.damaged,
+    probedHash: outcome.probed ? shortHash(outcome.probed) : undefined,
   };
 }

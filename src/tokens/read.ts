@@ -1,6 +1,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { createGunzip } from 'node:zlib';
+import { constants as zlibConstants, createGunzip, gunzipSync } from 'node:zlib';
+import { errorMessage } from '../errors.js';
 import { Decompress } from 'fzstd';
 import { JSON_NEEDLES, type MarkerParser } from './parse.js';
 
@@ -14,17 +15,32 @@ const CHUNK = 4 << 20;
 export const MAX_LINE = 16 << 20;
 const NEWLINE = 10;
 
-export type Encoding = 'plain' | 'zstd' | 'gzip';
+/**
+ * How a file's bytes become lines. Every encoding but `plain` is read whole and transcoded to
+ * UTF-8 (offsets count UTF-8 bytes of the decoded text), so such files are re-read, never resumed.
+ */
+export type Encoding = 'plain' | 'zstd' | 'gzip' | 'utf16le' | 'utf16be';
 
 export function detectEncoding(head: Buffer): Encoding {
   if (head.length >= 4 && head.readUInt32LE(0) === 0xfd2fb528) return 'zstd';
   if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
+  // Windows PowerShell captures (`codex exec … > log`) are UTF-16 with a byte-order mark.
+  if (head.length >= 2 && head[0] === 0xff && head[1] === 0xfe) return 'utf16le';
+  if (head.length >= 2 && head[0] === 0xfe && head[1] === 0xff) return 'utf16be';
   return 'plain';
 }
 
-/** A NUL byte in the first KiB of plain bytes: not a log. */
+export const isCompressed = (encoding: Encoding | string): boolean =>
+  encoding === 'gzip' || encoding === 'zstd';
+
+/**
+ * Plain bytes that are not text. A log truncated while its writer kept going starts with a run of
+ * NUL bytes (a hole): that padding is skipped, so only a NUL after real content means binary.
+ */
 export function looksBinary(head: Buffer): boolean {
-  return head.subarray(0, 1024).includes(0);
+  let start = 0;
+  while (start < head.length && head[start] === 0) start++;
+  return head.subarray(start, start + 1024).includes(0);
 }
 
 export interface ReadOutcome {
@@ -114,9 +130,11 @@ class LineFeeder {
     if (this.family === undefined) {
       const nl = buf.indexOf(NEWLINE, pos);
       if (nl === -1 && buf.length - pos <= MAX_LINE) return pos; // need the whole first line
-      this.family = classify(
-        decodeLine(buf, pos, nl === -1 ? Math.min(buf.length, pos + 4096) : nl),
-      );
+      const first = decodeLine(buf, pos, nl === -1 ? Math.min(buf.length, pos + 4096) : nl);
+      this.family = classify(first);
+      // A rollout's first line (session_meta) names its thread and any parent; the needle
+      // search that follows looks for token counts only.
+      if (this.family === 'rollout' && nl !== -1) this.line(decodeLine(buf, pos, nl), base + pos);
     }
     const last = buf.lastIndexOf(NEWLINE);
     const end = last < pos ? pos : last + 1;
@@ -140,7 +158,7 @@ class LineFeeder {
     if (rest.length > 0 && !this.skipping) {
       this.family ??= classify(decodeLine(rest, 0, Math.min(rest.length, 4096)));
       const before = this.parser.events.length;
-      this.parser.line(decodeLine(rest, 0, rest.length), base, false);
+      this.line(decodeLine(rest, 0, rest.length), base, false);
       // The line may still be growing ("tokens used: 1" of "…: 10"): its events are recorded
       // now but replaced when the line is read again, complete.
       const tail = this.parser.events.slice(before).map((e) => e.fingerprint);
@@ -149,12 +167,21 @@ class LineFeeder {
     return state;
   }
 
+  /** One line to the parser: a line it cannot process is skipped and counted, never fatal. */
+  private line(text: string, offset: number, complete = true): void {
+    try {
+      this.parser.line(text, offset, complete);
+    } catch {
+      this.parser.countSkipped('unprocessable-line');
+    }
+  }
+
   private scanAll(buf: Buffer, from: number, end: number, base: number): void {
     let start = from;
     while (start < end) {
       const nl = buf.indexOf(NEWLINE, start);
       const stop = nl === -1 || nl >= end ? end : nl;
-      this.parser.line(decodeLine(buf, start, stop), base + start);
+      this.line(decodeLine(buf, start, stop), base + start);
       start = stop + 1;
     }
   }
@@ -175,7 +202,7 @@ class LineFeeder {
       while (this.parser.pendingOffset() !== undefined && pos < end) {
         let nl = region.indexOf(NEWLINE, pos);
         if (nl === -1) nl = end;
-        this.parser.line(decodeLine(region, pos, nl), base + pos);
+        this.line(decodeLine(region, pos, nl), base + pos);
         pos = nl + 1;
       }
       if (pos >= end) return;
@@ -196,7 +223,7 @@ class LineFeeder {
       const lineStart = Math.max(pos, region.lastIndexOf(NEWLINE, hit) + 1);
       let lineEnd = region.indexOf(NEWLINE, hit);
       if (lineEnd === -1) lineEnd = end;
-      this.parser.line(decodeLine(region, lineStart, lineEnd), base + lineStart);
+      this.line(decodeLine(region, lineStart, lineEnd), base + lineStart);
       pos = lineEnd + 1;
     }
   }
@@ -204,7 +231,9 @@ class LineFeeder {
 
 function decodeLine(buf: Buffer, start: number, end: number): string {
   const stop = end > start && buf[end - 1] === 0x0d ? end - 1 : end;
-  return buf.toString('utf8', start, stop);
+  const text = buf.toString('utf8', start, stop);
+  // NUL padding (a file truncated under a running writer) is not part of any line.
+  return text.includes('\0') ? text.replaceAll('\0', '') : text;
 }
 
 /**
@@ -213,9 +242,16 @@ function decodeLine(buf: Buffer, start: number, end: number): string {
  */
 let spare: Buffer | undefined;
 
+/** The spare buffer goes to one reader at a time: reads of several files may overlap. */
+function takeSpare(): Buffer {
+  const buf = spare ?? Buffer.allocUnsafe(2 * CHUNK);
+  spare = undefined;
+  return buf;
+}
+
 class Window {
   // One buffer reused from file to file: allocating megabytes per file keeps the GC busy.
-  buf = spare ?? Buffer.allocUnsafe(2 * CHUNK);
+  buf = takeSpare();
   length = 0;
   /** Absolute offset of buf[0]. */
   base: number;
@@ -249,66 +285,212 @@ class Window {
   view(): Buffer {
     return this.buf.subarray(0, this.length);
   }
+
+  release(): void {
+    if (spare === undefined && this.buf.length <= 8 * CHUNK) spare = this.buf;
+  }
+}
+
+/** Collects the decoded bytes of one range as they stream past, to check them afterwards. */
+class RangeProbe {
+  private readonly bytes: Buffer;
+  private filled = 0;
+
+  constructor(
+    private readonly start: number,
+    private readonly end: number,
+  ) {
+    this.bytes = Buffer.alloc(Math.max(0, end - start));
+  }
+
+  /** `data` holds decoded bytes from absolute offset `at`. */
+  see(data: Uint8Array, at: number): void {
+    const from = Math.max(this.start, at);
+    const to = Math.min(this.end, at + data.length);
+    if (to <= from) return;
+    this.bytes.set(data.subarray(from - at, to - at), from - this.start);
+    this.filled += to - from;
+  }
+
+  complete(): Buffer | undefined {
+    return this.filled === this.bytes.length ? this.bytes : undefined;
+  }
+}
+
+export interface ReadOptions {
+  from: number;
+  encoding: Encoding;
+  family?: Family;
+  /** Decoded bytes [start, end) to hand back for a check (a joined lineage's tail). */
+  probe?: { start: number; end: number };
+}
+
+export interface FullReadOutcome extends ReadOutcome {
+  /** The file's bytes stopped making sense here (a truncated or corrupt .gz/.zst). */
+  damaged?: string;
+  /** The probed bytes, when the file was long enough. */
+  probed?: Buffer;
 }
 
 /**
- * Reads `path` from byte `from` (plain files) or whole (compressed files, which are replaced,
- * not appended) and feeds the parser.
+ * Reads `path` from byte `from` (plain files) or whole (compressed and UTF-16 files, which are
+ * replaced, not appended) and feeds the parser. A decoding error ends the read where it happened:
+ * the complete lines before it count, and the outcome says the file is damaged.
  */
 export async function readMarkers(
   path: string,
   parser: MarkerParser,
-  options: { from: number; encoding: Encoding; family?: Family },
-): Promise<ReadOutcome> {
+  options: ReadOptions,
+): Promise<FullReadOutcome> {
   const from = options.encoding === 'plain' ? options.from : 0;
   const feeder = new LineFeeder(parser, from, options.family);
   const window = new Window(from);
+  const probe = options.probe ? new RangeProbe(options.probe.start, options.probe.end) : undefined;
   const feed = () => window.consume(feeder.process(window.view(), window.base));
+  const decoded = (data: Uint8Array) => {
+    probe?.see(data, window.base + window.length);
+    window.append(data);
+    if (window.length >= CHUNK) feed();
+  };
   let bytesRead = 0;
-  if (options.encoding === 'plain') {
-    // Synchronous reads: no thread-pool round trip per chunk, and nothing else runs meanwhile.
-    const fd = openSync(path, 'r');
-    try {
-      let position = from;
-      for (;;) {
-        window.reserve(CHUNK);
-        const n = readSync(fd, window.buf, window.length, CHUNK, position);
-        if (n === 0) break;
-        bytesRead += n;
-        position += n;
-        window.length += n;
+  let damaged: string | undefined;
+  try {
+    if (options.encoding === 'plain') {
+      // Synchronous reads: no thread-pool round trip per chunk, and nothing else runs meanwhile.
+      const fd = openSync(path, 'r');
+      try {
+        let position = from;
+        for (;;) {
+          window.reserve(CHUNK);
+          const n = readSync(fd, window.buf, window.length, CHUNK, position);
+          if (n === 0) break;
+          probe?.see(window.buf.subarray(window.length, window.length + n), position);
+          bytesRead += n;
+          position += n;
+          window.length += n;
+          feed();
+        }
+      } finally {
+        closeSync(fd);
+      }
+    } else {
+      const handle = await open(path, 'r');
+      try {
+        const stream = handle.createReadStream({ highWaterMark: CHUNK, autoClose: false });
+        const sink = decoder(options.encoding, decoded);
+        try {
+          for await (const chunk of stream) {
+            bytesRead += (chunk as Buffer).length;
+            await sink.push(chunk as Buffer);
+          }
+          await sink.end();
+        } catch (error) {
+          damaged = errorMessage(error);
+        }
         feed();
+      } finally {
+        await handle.close();
       }
-    } finally {
-      closeSync(fd);
     }
-  } else {
-    const handle = await open(path, 'r');
-    try {
-      const stream = handle.createReadStream({ highWaterMark: CHUNK, autoClose: false });
-      if (options.encoding === 'zstd') {
-        const zstd = new Decompress((data) => {
-          window.append(data);
-          if (window.length >= CHUNK) feed();
-        });
-        for await (const chunk of stream) {
-          bytesRead += (chunk as Buffer).length;
-          zstd.push(chunk as Buffer);
-        }
-        zstd.push(new Uint8Array(0), true);
-      } else {
-        for await (const chunk of stream.pipe(createGunzip())) {
-          window.append(chunk as Buffer);
-          if (window.length >= CHUNK) feed();
-        }
-        bytesRead = (await handle.stat()).size;
-      }
-      feed();
-    } finally {
-      await handle.close();
-    }
+    // A damaged file's last piece of a line is not a line: it is dropped, not counted.
+    const state = damaged ? parser.snapshot() : feeder.finish(window.view(), window.base);
+    return {
+      bytesRead,
+      committed: damaged ? window.base : feeder.committed,
+      state,
+      family: feeder.family ?? 'text',
+      damaged,
+      probed: probe?.complete(),
+    };
+  } finally {
+    window.release();
   }
-  const state = feeder.finish(window.view(), window.base);
-  spare = window.buf.length <= 8 * CHUNK ? window.buf : undefined;
-  return { bytesRead, committed: feeder.committed, state, family: feeder.family ?? 'text' };
+}
+
+interface Sink {
+  push(chunk: Buffer): Promise<void>;
+  end(): Promise<void>;
+}
+
+/** A streaming decoder that hands decoded bytes to `out` and throws where the input is bad. */
+function decoder(encoding: Exclude<Encoding, 'plain'>, out: (data: Uint8Array) => void): Sink {
+  if (encoding === 'zstd') {
+    const zstd = new Decompress((data) => out(data));
+    return {
+      push: async (chunk) => zstd.push(chunk),
+      end: async () => zstd.push(new Uint8Array(0), true),
+    };
+  }
+  if (encoding === 'gzip') {
+    const gunzip = createGunzip();
+    let failure: Error | undefined;
+    gunzip.on('data', (data: Buffer) => out(data));
+    gunzip.on('error', (error) => (failure = error));
+    const settle = (resolve: () => void) => {
+      if (failure) throw failure;
+      resolve();
+    };
+    return {
+      push: (chunk) =>
+        new Promise<void>((resolve, reject) => {
+          gunzip.write(chunk, () => {
+            try {
+              settle(resolve);
+            } catch (error) {
+              reject(error as Error);
+            }
+          });
+        }),
+      end: () =>
+        new Promise<void>((resolve, reject) => {
+          gunzip.once('error', reject);
+          gunzip.end(() => {
+            try {
+              settle(resolve);
+            } catch (error) {
+              reject(error as Error);
+            }
+          });
+        }),
+    };
+  }
+  // UTF-16 with a byte-order mark (which the decoder drops), transcoded to UTF-8.
+  const utf16 = new TextDecoder(encoding === 'utf16le' ? 'utf-16le' : 'utf-16be');
+  return {
+    push: async (chunk) => out(Buffer.from(utf16.decode(chunk, { stream: true }), 'utf8')),
+    end: async () => out(Buffer.from(utf16.decode(), 'utf8')),
+  };
+}
+
+/**
+ * The first decoded bytes of a compressed or UTF-16 file (at most `length`), from its first raw
+ * bytes only: enough to recognise which known log it is a copy of.
+ */
+export function decodedHead(
+  raw: Buffer,
+  encoding: Exclude<Encoding, 'plain'>,
+  length: number,
+): Buffer {
+  try {
+    if (encoding === 'gzip')
+      return gunzipSync(raw, { finishFlush: zlibConstants.Z_SYNC_FLUSH }).subarray(0, length);
+    if (encoding === 'zstd') {
+      const parts: Uint8Array[] = [];
+      let size = 0;
+      const zstd = new Decompress((data) => {
+        parts.push(data);
+        size += data.length;
+      });
+      try {
+        zstd.push(raw);
+      } catch {
+        // a short read ends mid-frame: what was decoded so far is enough
+      }
+      return Buffer.concat(parts, size).subarray(0, length);
+    }
+    const text = new TextDecoder(encoding === 'utf16le' ? 'utf-16le' : 'utf-16be').decode(raw);
+    return Buffer.from(text, 'utf8').subarray(0, length);
+  } catch {
+    return Buffer.alloc(0);
+  }
 }

@@ -32,6 +32,28 @@ export interface TokenEvent {
   offset: number;
   sessionId?: string;
   isError?: boolean;
+  /**
+   * The agent run this marker belongs to, whatever file it was read from: `codex:<thread id>` or
+   * `claude:<session id>`. A run seen in several sources (a cron log and the agent's own session
+   * file) is counted once by the ledger.
+   */
+  runKey?: string;
+  /**
+   * A launcher marker that prints its thread's total so far (`codex exec` in newer versions,
+   * also after `codex exec resume`): that total. The ledger counts each run's increase over the
+   * thread's previous run, whatever order the logs are read in.
+   */
+  threadTotal?: ThreadTotal;
+}
+
+export interface ThreadTotal {
+  input: number;
+  cached: number;
+  output: number;
+  reasoning: number;
+  total: number;
+  /** Only Codex's blended number is known (`tokens used`): no split. */
+  blendedOnly?: boolean;
 }
 
 /** A quota window an agent reported about itself (Codex rollout rate_limits). */
@@ -43,4 +65,11 @@ export interface RateLimitSample {
   at: number;
 }
 
-export type SkipReason = 'malformed-json' | 'oversized-line' | 'bad-usage' | 'bad-number';
+export type SkipReason =
+  | 'malformed-json'
+  | 'oversized-line'
+  | 'bad-usage'
+  | 'bad-number'
+  /** A count that is not a safe non-negative integer, or above the per-event ceiling. */
+  | 'implausible-number'
+  | 'unprocessable-line';

@@ -17,7 +17,9 @@ import { emptySummary, ingestFiles } from '../../src/tokens/ingest.js';
 const textRun = (i: number, n: number) =>
   `=== 2026-06-${String(10 + (i % 9)).padStart(2, '0')}T10:00:00Z run ${i} ===\r\nworking\ntokens used\n${n.toLocaleString('en-US')}\n`;
 const oldRun = (n: number) => `[2025-07-20T12:34:56] tokens used: ${n}\n`;
-const execTurn = (n: number) =>
+// One `codex exec --json` run: its turn.completed carries the thread's total so far.
+const execTurn = (i: number, n: number) =>
+  `{"type":"thread.started","thread_id":"0199a1b2-0000-7000-8000-${String(i).padStart(12, '0')}"}\n` +
   `{"type":"turn.completed","usage":{"input_tokens":${n},"cached_input_tokens":1,"output_tokens":7}}\n`;
 const result = (i: number, n: number) =>
   `{"type":"result","subtype":"success","is_error":false,"session_id":"s${i}","usage":{"input_tokens":${n},"cache_creation_input_tokens":2,"cache_read_input_tokens":3,"output_tokens":4}}\n`;
@@ -41,7 +43,7 @@ function render(pieces: [string, number][]): { text: string; tokens: number } {
       text += oldRun(n);
       tokens += n;
     } else if (kind === 'exec') {
-      text += execTurn(n);
+      text += execTurn(i, n);
       tokens += n + 7;
     } else if (kind === 'result') {
       text += result(i, n);

@@ -242,7 +242,8 @@ describe('radar ingest: Codex rollouts and JSON streams', () => {
         '{"type":"thread.started","thread_id":"t"}\n' +
         '{"type":"turn.completed","usage":{"input_tokens":100,"cached_input_tokens":40,"output_tokens":10}}\n' +
         '{"type":"turn.completed","usage":{"input_tokens":\n' +
-        '{"type":"turn.completed","usage":{"input_tokens":7,"output_tokens":3}}\n',
+        // turn.completed carries the thread's total so far: this turn adds 10
+        '{"type":"turn.completed","usage":{"input_tokens":107,"cached_input_tokens":40,"output_tokens":13}}\n',
     });
     const { json } = await w.ingest('exec.jsonl');
     expect(json).toMatchObject({
