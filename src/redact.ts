@@ -40,33 +40,15 @@ export function redactSecrets(text: string, secrets: readonly string[] = []): st
 }
 
 /**
- * A URL fit to print: user-info (`user:token@`) and credential query parameters masked. A value
- * that does not parse as a URL loses everything between its scheme and its last `@`, since that
- * may be a password with characters a URL cannot hold.
+ * A URL fit to print: user-info (`user:token@`) and credential query parameters masked. Anything
+ * between the scheme and the last `@` goes, parsed or not: in a value that is not quite a URL
+ * (`http://u:1234/TOKEN@host`) a parser may not see the user-info that a person meant.
  */
 export function redactUrl(url: string): string {
-  let parsed: URL | undefined;
-  try {
-    parsed = new URL(url);
-  } catch {
-    parsed = undefined;
-  }
-  if (!parsed) {
-    const at = url.lastIndexOf('@');
-    if (at < 0) return redactSecrets(url);
-    const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(url)?.[0] ?? '';
-    return redactSecrets(`${scheme}${REDACTED}${url.slice(at)}`);
-  }
-  if (parsed.username || parsed.password) {
-    parsed.username = REDACTED;
-    parsed.password = '';
-  }
-  return redactSecrets(parsed.href.replace(/%5BREDACTED%5D/g, REDACTED));
-}
-
-/** True when the URL carries user-info (`user@` or `user:password@`). */
-export function hasUserInfo(url: URL): boolean {
-  return url.username !== '' || url.password !== '';
+  const at = url.lastIndexOf('@');
+  if (at < 0) return redactSecrets(url);
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(url)?.[0] ?? '';
+  return redactSecrets(`${scheme}${REDACTED}${url.slice(at)}`);
 }
 
 const SECRET_KEY = /^(authorization|token|password|secret|cookie|.*[-_]token|.*api[-_]?key)$/i;

@@ -6,6 +6,7 @@ import { commandVersion, findOnPath, folderStatus, type CheckResult } from '../d
 import { renderTable } from '../render/table.js';
 import { checkIntegrity } from '../ledger/open.js';
 import { ledgerStats } from '../ledger/stats.js';
+import type { Endpoint } from '../github/endpoint.js';
 
 interface DoctorOptions {
   offline?: boolean;
@@ -72,7 +73,8 @@ export async function run(ctx: Context, options: DoctorOptions): Promise<number>
     }
   }
 
-  results.push(...(await checkGitHub(ctx, options)));
+  const github = await checkGitHub(ctx, options);
+  results.push(...github.results);
 
   const failed = results.filter((r) => r.status === 'fail');
   if (ctx.json) {
@@ -101,7 +103,8 @@ export async function run(ctx: Context, options: DoctorOptions): Promise<number>
         : `\n${failed.length} check(s) failed\n`,
     );
   }
-  if (!configOk) return 2;
+  // A GITHUB_API_URL radar refuses (credentials in it, say) is bad configuration too.
+  if (!configOk || github.badConfig) return 2;
   return failed.length === 0 ? 0 : 1;
 }
 
@@ -133,14 +136,31 @@ function checkLedger(ctx: Context): CheckResult {
 }
 
 /** Token presence always; the network check (token valid, scopes, rate limit) unless --offline. */
-async function checkGitHub(ctx: Context, options: DoctorOptions): Promise<CheckResult[]> {
-  const { resolveEndpoint, findToken } = await import('../github/endpoint.js');
+async function checkGitHub(
+  ctx: Context,
+  options: DoctorOptions,
+): Promise<{ results: CheckResult[]; badConfig?: boolean }> {
+  const { resolveEndpoint } = await import('../github/endpoint.js');
   let endpoint;
   try {
     endpoint = resolveEndpoint(ctx.env);
   } catch (error) {
-    return [{ name: 'github', status: 'fail', detail: errorMessage(error) }];
+    return {
+      results: [{ name: 'github', status: 'fail', detail: errorMessage(error) }],
+      badConfig: true,
+    };
   }
+  return { results: await checkGitHubToken(ctx, options, endpoint) };
+}
+
+async function checkGitHubToken(
+  ctx: Context,
+  options: DoctorOptions,
+  endpoint: Endpoint,
+): Promise<CheckResult[]> {
+  const { findToken } = await import('../github/endpoint.js');
+  const { redactUrl } = await import('../redact.js');
+  const apiUrl = redactUrl(endpoint.apiUrl);
   const token = await findToken(ctx.env, endpoint);
   if (!token) {
     return [
@@ -176,8 +196,8 @@ async function checkGitHub(ctx: Context, options: DoctorOptions): Promise<CheckR
       {
         name: 'github token',
         status: 'ok',
-        detail: `valid for ${viewer.login} at ${endpoint.apiUrl} (${token.source}); scopes: ${viewer.scopes.join(', ') || 'none listed (fine-grained token)'}`,
-        data: { login: viewer.login, scopes: viewer.scopes, apiUrl: endpoint.apiUrl },
+        detail: `valid for ${viewer.login} at ${apiUrl} (${token.source}); scopes: ${viewer.scopes.join(', ') || 'none listed (fine-grained token)'}`,
+        data: { login: viewer.login, scopes: viewer.scopes, apiUrl },
       },
       {
         name: 'github rate limit',
@@ -194,8 +214,8 @@ async function checkGitHub(ctx: Context, options: DoctorOptions): Promise<CheckR
         status: 'fail',
         detail:
           status === 401
-            ? `rejected by ${endpoint.apiUrl} (401 Bad credentials, ${token.source})`
-            : `cannot reach ${endpoint.apiUrl}: ${errorMessage(error)}`,
+            ? `rejected by ${apiUrl} (401 Bad credentials, ${token.source})`
+            : `cannot reach ${apiUrl}: ${errorMessage(error)}`,
       },
     ];
   }

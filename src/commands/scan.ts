@@ -6,6 +6,7 @@ import { PrStore } from '../ledger/pr-store.js';
 import { acquireProcessLock } from '../ledger/lock.js';
 import { isAuthError, runScan, type ScanSummary } from '../scan/scan.js';
 import { formatInt } from '../render/table.js';
+import { redactUrl } from '../redact.js';
 
 /** `radar scan`: the cron job. Silent unless something is wrong, a TTY is watching, or --json. */
 export async function run(ctx: Context): Promise<number> {
@@ -37,7 +38,7 @@ export async function run(ctx: Context): Promise<number> {
     } catch (error) {
       if (isAuthError(error))
         throw new UsageError(
-          `GitHub rejected the token from ${token.source} (401 Bad credentials) at ${endpoint.apiUrl}`,
+          `GitHub rejected the token from ${token.source} (401 Bad credentials) at ${redactUrl(endpoint.apiUrl)}`,
         );
       throw error;
     } finally {
@@ -47,7 +48,9 @@ export async function run(ctx: Context): Promise<number> {
     else if (ctx.stdout.isTTY || ctx.options.verbose) ctx.stdout.write(renderScan(summary));
     for (const e of summary.errors) ctx.stderr.write(`radar: scan: ${e}\n`);
     for (const w of summary.warnings) ctx.stderr.write(`radar: scan: warning: ${w}\n`);
-    if (summary.status === 'error') throw new RadarError('scan failed: nothing was fetched');
+    // A rate-limit stop has already said so in its one line (and kept what it fetched).
+    if (summary.status === 'error' && !summary.stop)
+      throw new RadarError('scan failed: nothing was fetched');
     return summary.status === 'ok' ? 0 : 1;
   } finally {
     release();
@@ -60,7 +63,10 @@ export function renderScan(s: ScanSummary): string {
       `${s.points} points${s.remaining !== null ? `, ${formatInt(s.remaining)} remaining` : ''}`,
   ];
   if (s.stoppedEarly)
-    lines.push('stopped early to stay above the rate-limit reserve; kept what was fetched');
+    lines.push(
+      `stopped early (${s.stop?.reason ?? 'rate limit'}); kept what was fetched` +
+        (s.stop?.retryAt ? `; try again after ${s.stop.retryAt}` : ''),
+    );
   if (s.newPrs) lines.push(`${s.newPrs} new PRs`);
   for (const r of s.resolved) lines.push(`${r.repo}#${r.number} ${r.state}`);
   for (const c of s.changed.slice(0, 20)) {

@@ -1,4 +1,5 @@
 import { UsageError } from '../errors.js';
+import { redactUrl } from '../redact.js';
 import { run } from '../process/run.js';
 import { findOnPath } from '../process/which.js';
 
@@ -13,14 +14,21 @@ export interface Endpoint {
 
 export function resolveEndpoint(env: NodeJS.ProcessEnv): Endpoint {
   const raw = (env.GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, '');
+  // A token in the URL (`https://user:TOKEN@host`) would be echoed wherever the URL is printed or
+  // logged: credentials belong in GITHUB_TOKEN. No GitHub API URL has an `@`, so any `@` is
+  // refused, even where a URL parser would not see user-info (`http://u:1234/TOKEN@host`).
+  if (raw.includes('@'))
+    throw new UsageError(
+      `GITHUB_API_URL must not contain credentials ("${redactUrl(raw)}"): put the token in GITHUB_TOKEN or GH_TOKEN`,
+    );
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    throw new UsageError(`GITHUB_API_URL is not a URL: "${raw}"`);
+    throw new UsageError(`GITHUB_API_URL is not a URL: "${redactUrl(raw)}"`);
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:')
-    throw new UsageError(`GITHUB_API_URL must be http(s): "${raw}"`);
+    throw new UsageError(`GITHUB_API_URL must be http(s): "${redactUrl(raw)}"`);
   const graphqlUrl = /\/api\/v3$/.test(raw)
     ? raw.replace(/\/api\/v3$/, '/api/graphql')
     : `${raw}/graphql`;

@@ -1,12 +1,13 @@
 import type { Logger } from 'pino';
 import type { RadarConfig } from '../config/schema.js';
 import type { GitHubPort, RateLimitInfo } from '../github/client.js';
-import { RateLimitedError } from '../github/client.js';
+import { GitHubAuthError, RateLimitError } from '../github/errors.js';
 import { toSnapshot, type PrSnapshot } from '../github/normalize.js';
 import type { PrStore } from '../ledger/pr-store.js';
 import { mergeSnapshot, sameRow, type FieldChange, type StoredPr } from './diff.js';
 import { searchQueries, watchFilter } from './watch.js';
 import { errorMessage } from '../errors.js';
+import { redactSecrets } from '../redact.js';
 
 /** One scan: fetch the queue page by page, resolve PRs that left it, record what changed. */
 
@@ -26,10 +27,18 @@ export interface ScanSummary {
   changes: number;
   resolved: { repo: string; number: number; state: string }[];
   stoppedEarly: boolean;
+  /** Why the scan stopped early, and when GitHub will take requests again (ISO time). */
+  stop: ScanStop | null;
   errors: string[];
   /** Not failures, but worth knowing (PRs GitHub withheld from this token). */
   warnings: string[];
   changed: { repo: string; number: number; fields: FieldChange[] }[];
+}
+
+/** A rate limit of any kind: GitHub's primary or secondary limit, or radar's own reserve. */
+export interface ScanStop {
+  reason: 'secondary-rate-limit' | 'rate-limit' | 'reserve';
+  retryAt: string | null;
 }
 
 export interface ScanOptions {
@@ -56,6 +65,7 @@ export async function runScan(options: ScanOptions): Promise<ScanSummary> {
   let points = 0;
   let last: RateLimitInfo | undefined;
   let stoppedEarly = false;
+  let stop: ScanStop | null = null;
   let complete = true;
 
   // A GitHub double (or a proxy) may leave rateLimit out: then only requests are known.
@@ -65,6 +75,32 @@ export async function runScan(options: ScanOptions): Promise<ScanSummary> {
     last = rl;
   };
   const underReserve = () => last !== undefined && last.remaining < config.scan.rateLimitReserve;
+  const stopForReserve = () => {
+    stoppedEarly = true;
+    complete = false;
+    stop ??= { reason: 'reserve', retryAt: isoSeconds(last?.resetAt) };
+  };
+  /**
+   * Any rate limit stops the whole scan, keeping what earlier pages returned: the next query
+   * would only hit the same limit, and GitHub may block an integration that keeps doing so.
+   */
+  const stopForRateLimit = (error: RateLimitError) => {
+    stoppedEarly = true;
+    complete = false;
+    const waitMs =
+      error.retryAfterSeconds !== undefined
+        ? error.retryAfterSeconds * 1000
+        : error.kind === 'secondary'
+          ? 60_000 // GitHub: without retry-after, wait at least a minute
+          : undefined;
+    stop = {
+      reason: error.kind === 'secondary' ? 'secondary-rate-limit' : 'rate-limit',
+      retryAt:
+        waitMs !== undefined
+          ? isoSeconds(options.now() + waitMs)
+          : isoSeconds(error.resetAt ?? last?.resetAt),
+    };
+  };
 
   /**
    * Pages through one search; returns false to stop the whole scan (rate limit). GitHub search
@@ -81,8 +117,7 @@ export async function runScan(options: ScanOptions): Promise<ScanSummary> {
     let windowStart: string | undefined;
     for (;;) {
       if (underReserve()) {
-        stoppedEarly = true;
-        complete = false;
+        stopForReserve();
         return false;
       }
       try {
@@ -124,14 +159,14 @@ export async function runScan(options: ScanOptions): Promise<ScanSummary> {
         inWindow = 0;
       } catch (error) {
         complete = false;
-        if (error instanceof RateLimitedError) {
-          stoppedEarly = true;
-          errors.push('GitHub rate limit exhausted: stopped early, kept what was fetched');
+        if (error instanceof RateLimitError) {
+          stopForRateLimit(error);
           return false;
         }
         if (isAuthError(error)) throw error;
-        errors.push(`${q}: ${describe(error)}`);
-        logger.error({ err: errorMessage(error), query: q }, 'search failed');
+        errors.push(`${q}: ${errorMessage(error)}`);
+        // Reported once, on stderr by the command; the log keeps the query beside it.
+        logger.info({ err: errorMessage(error), query: q }, 'search failed');
         return true; // the next query: one bad page must not lose the rest
       }
     }
@@ -150,7 +185,7 @@ export async function runScan(options: ScanOptions): Promise<ScanSummary> {
     );
     for (let i = 0; i < gone.length; i += config.scan.pageSize) {
       if (underReserve()) {
-        stoppedEarly = true;
+        stopForReserve();
         break;
       }
       const batch = gone.slice(i, i + config.scan.pageSize);
@@ -175,13 +210,12 @@ export async function runScan(options: ScanOptions): Promise<ScanSummary> {
           }
         });
       } catch (error) {
-        if (error instanceof RateLimitedError) {
-          stoppedEarly = true;
-          errors.push('GitHub rate limit exhausted while resolving closed PRs');
+        if (error instanceof RateLimitError) {
+          stopForRateLimit(error);
           break;
         }
         if (isAuthError(error)) throw error;
-        errors.push(`resolving closed PRs: ${describe(error)}`);
+        errors.push(`resolving closed PRs: ${errorMessage(error)}`);
       }
     }
   }
@@ -209,6 +243,9 @@ export async function runScan(options: ScanOptions): Promise<ScanSummary> {
     }
     if (!before || diff.length > 0 || !sameRow(before, pr)) toWrite.push(pr);
   }
+  if (stop) errors.push(describeStop(stop, port.requests, queueSize, last?.remaining));
+  // Whatever a message quotes (a request URL, say), no credential reaches the ledger or stderr.
+  const safeErrors = errors.map((e) => redactSecrets(e));
   const finished = options.now();
   const status: ScanSummary['status'] =
     errors.length === 0 && !stoppedEarly ? 'ok' : seen.size > 0 ? 'partial' : 'error';
@@ -224,7 +261,7 @@ export async function runScan(options: ScanOptions): Promise<ScanSummary> {
       resetAt,
       prsSeen: queueSize,
       changes: changeCount,
-      errors,
+      errors: safeErrors,
     },
     toWrite,
     changes,
@@ -245,8 +282,9 @@ export async function runScan(options: ScanOptions): Promise<ScanSummary> {
     changes: changeCount,
     resolved,
     stoppedEarly,
-    errors,
-    warnings,
+    stop,
+    errors: safeErrors,
+    warnings: warnings.map((w) => redactSecrets(w)),
     changed: summaryChanged,
   };
 }
@@ -255,10 +293,32 @@ export async function runScan(options: ScanOptions): Promise<ScanSummary> {
 const SEARCH_LIMIT = 1000;
 
 export function isAuthError(error: unknown): boolean {
-  return (error as { status?: number }).status === 401;
+  return error instanceof GitHubAuthError;
 }
 
-function describe(error: unknown): string {
-  const e = error as { status?: number; message?: string };
-  return e.status ? `HTTP ${e.status}: ${e.message ?? ''}`.trim() : errorMessage(error);
+/** `2026-06-15T12:00:00Z`, or null for an unknown or invalid time. */
+function isoSeconds(time: string | number | undefined): string | null {
+  const ms = typeof time === 'string' ? Date.parse(time) : time;
+  if (ms === undefined || Number.isNaN(ms)) return null;
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** The one line a stopped scan prints: why, how far it got, when to come back. */
+export function describeStop(
+  stop: ScanStop,
+  requests: number,
+  kept: number,
+  remaining?: number,
+): string {
+  const why =
+    stop.reason === 'secondary-rate-limit'
+      ? "GitHub's secondary rate limit persisted"
+      : stop.reason === 'rate-limit'
+        ? "GitHub's rate limit is exhausted"
+        : `GitHub's rate limit is down to ${remaining ?? '?'} points, under the reserve (scan.rateLimitReserve)`;
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  return (
+    `${why}; stopped after ${plural(requests, 'request')}, kept ${plural(kept, 'PR')}; ` +
+    (stop.retryAt ? `try again after ${stop.retryAt}` : 'try again later')
+  );
 }

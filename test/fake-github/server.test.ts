@@ -318,6 +318,28 @@ describe('fake GitHub faults', () => {
     expect(body.message).toMatch(/secondary rate limit/);
   });
 
+  it('secondary-rate-limit as 429, after letting two requests through', async () => {
+    gh.inject({
+      kind: 'secondary-rate-limit',
+      retryAfterSeconds: 3,
+      status: 429,
+      after: 2,
+      times: 3,
+      on: 'graphql',
+    });
+    expect((await gql(VIEWER_QUERY)).res.status).toBe(200);
+    expect((await rest('/user')).status).toBe(200); // `on` other requests do not count
+    expect((await gql(VIEWER_QUERY)).res.status).toBe(200);
+    for (let i = 0; i < 3; i++) {
+      const { res, body } = await gql(VIEWER_QUERY);
+      expect(res.status).toBe(429);
+      expect(res.headers.get('retry-after')).toBe('3');
+      expect(body.message).toMatch(/secondary rate limit/);
+    }
+    expect((await gql(VIEWER_QUERY)).res.status).toBe(200);
+    expect(gh.stats.faults).toBe(3);
+  });
+
   it('primary-exhausted', async () => {
     gh.inject({ kind: 'primary-exhausted', on: 'graphql' });
     const g = await gql(VIEWER_QUERY);

@@ -91,19 +91,23 @@ export interface FakeScenario {
   rateLimit?: { limit: number; remaining: number; resetAt: string };
 }
 
-/** Faults injected on demand; each applies to the next `times` matching requests. */
-export type FakeFault =
-  | { kind: 'status'; status: 500 | 502 | 503; times?: number; on?: 'graphql' | 'rest' | 'any' }
+/**
+ * Faults injected on demand; each applies to the next `times` matching requests (Infinity: every
+ * one), after letting `after` matching requests through untouched (default 0).
+ */
+export type FakeFault = (
+  | { kind: 'status'; status: 500 | 502 | 503 }
   | {
       kind: 'secondary-rate-limit';
       retryAfterSeconds: number;
-      times?: number;
-      on?: 'graphql' | 'rest' | 'any';
+      /** GitHub answers a secondary limit with 403 or 429 (default 403). */
+      status?: 403 | 429;
     }
-  | { kind: 'primary-exhausted'; times?: number; on?: 'graphql' | 'rest' | 'any' }
-  | { kind: 'malformed-body'; times?: number; on?: 'graphql' | 'rest' | 'any' }
-  | { kind: 'slow'; delayMs: number; times?: number; on?: 'graphql' | 'rest' | 'any' }
-  | { kind: 'connection-reset'; times?: number; on?: 'graphql' | 'rest' | 'any' };
+  | { kind: 'primary-exhausted' }
+  | { kind: 'malformed-body' }
+  | { kind: 'slow'; delayMs: number }
+  | { kind: 'connection-reset' }
+) & { times?: number; after?: number; on?: 'graphql' | 'rest' | 'any' };
 
 export interface FakeStats {
   requests: number;

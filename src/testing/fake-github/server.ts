@@ -47,6 +47,8 @@ export interface FakeGitHub {
   scenario: FakeScenario;
   stats: FakeStats;
   inject(fault: FakeFault): void;
+  /** Drops every fault still queued: GitHub answers normally again. */
+  clearFaults(): void;
   setLatency(ms: number): void;
   resetStats(): void;
   close(): Promise<void>;
@@ -437,6 +439,8 @@ const fieldResolver: GraphQLFieldResolver<unknown, unknown> = (source, args: Arg
 
 interface QueuedFault {
   fault: FakeFault;
+  /** Matching requests still to answer normally before the fault applies. */
+  skip: number;
   remaining: number;
 }
 
@@ -533,6 +537,10 @@ export async function startFakeGitHub(
     });
     const queued = faults[i];
     if (queued === undefined) return undefined;
+    if (queued.skip > 0) {
+      queued.skip -= 1;
+      return undefined;
+    }
     queued.remaining -= 1;
     if (queued.remaining <= 0) faults.splice(i, 1);
     return queued.fault;
@@ -790,7 +798,7 @@ export async function startFakeGitHub(
         );
       case 'secondary-rate-limit':
         return json(
-          403,
+          fault.status ?? 403,
           {
             message:
               'You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID FAKE.',
@@ -899,7 +907,10 @@ export async function startFakeGitHub(
     scenario,
     stats: emptyStats(),
     inject(fault) {
-      faults.push({ fault, remaining: fault.times ?? 1 });
+      faults.push({ fault, skip: fault.after ?? 0, remaining: fault.times ?? 1 });
+    },
+    clearFaults() {
+      faults.splice(0);
     },
     setLatency(ms) {
       latencyMs = ms;
