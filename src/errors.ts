@@ -40,3 +40,26 @@ export class LockedError extends RadarError {
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/**
+ * The one line for a full disk, or undefined for any other error: SQLITE_FULL from the ledger
+ * (SQLite could not grow the database, its WAL or its journal), ENOSPC from a file write.
+ */
+export function diskFullMessage(
+  error: unknown,
+  ledgerPath: string | undefined,
+): string | undefined {
+  for (let e = error, depth = 0; e && typeof e === 'object' && depth < 5; depth++) {
+    const { code, path, cause } = e as { code?: unknown; path?: unknown; cause?: unknown };
+    if (code === 'SQLITE_FULL')
+      return ledgerPath
+        ? `the disk holding the ledger is full (${ledgerPath})`
+        : 'the disk holding the ledger is full';
+    if (code === 'ENOSPC')
+      return typeof path === 'string'
+        ? `the disk is full (${path})`
+        : 'the disk is full (no space left on device)';
+    e = cause;
+  }
+  return undefined;
+}

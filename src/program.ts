@@ -183,6 +183,18 @@ export async function main(argv: string[]): Promise<number> {
       for (const line of error.details) process.stderr.write(`  ${redactSecrets(line)}\n`);
       return error.exitCode;
     }
+    const { diskFullMessage } = await import('./errors.js');
+    const { resolveLedgerPath } = await import('./ledger/open.js');
+    const ledger = resolveLedgerPath(
+      program.opts().ledger as string | undefined,
+      process.env,
+      process.cwd(),
+    );
+    const full = diskFullMessage(error, ledger);
+    if (full) {
+      process.stderr.write(`radar: ${redactSecrets(full)}\n`);
+      return 1;
+    }
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`radar: unexpected error: ${redactSecrets(message)}\n`);
     if (process.env.RADAR_DEBUG && error instanceof Error && error.stack)
