@@ -2,6 +2,16 @@ import { PRICE_CACHE, RUNS_MIGRATION, TOKEN_ROLLUPS, TOKEN_SCHEMA } from './toke
 import { GITHUB_SCHEMA } from './github-schema.js';
 
 /**
+ * `PRAGMA application_id` of every radar ledger ("RADA"), so radar never mistakes another
+ * application's SQLite file for its own. Set with the first migration; ledgers created before it
+ * existed are recognised by their schema and stamped.
+ */
+export const RADAR_APPLICATION_ID = 0x52414441;
+
+/** The table every radar ledger has had since its first migration. */
+export const FIRST_TABLE = 'token_sources';
+
+/**
  * Schema migrations in order; index i upgrades user_version i to i+1. Never edit a migration
  * that has shipped: append a new one.
  */

@@ -2,8 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import type BetterSqlite3 from 'better-sqlite3';
-import { MIGRATIONS } from './migrations.js';
-import { RadarError, UsageError } from '../errors.js';
+import { FIRST_TABLE, MIGRATIONS, RADAR_APPLICATION_ID } from './migrations.js';
+import { RadarError, UsageError, diskFullMessage } from '../errors.js';
 
 export type Db = BetterSqlite3.Database;
 
@@ -26,12 +26,15 @@ export function resolveLedgerPath(
 /**
  * Opens (creating if needed) the SQLite ledger: WAL so readers never block the cron writer, a
  * busy timeout so two radar processes wait instead of failing, and migrations keyed by
- * `PRAGMA user_version`, each applied in its own transaction.
+ * `PRAGMA user_version`, each applied in its own write transaction. A SQLite file of another
+ * application is refused before anything is written to it.
  */
 export function openLedger(path: string, options: OpenLedgerOptions = {}): Db {
   const require = createRequire(import.meta.url);
   const Database = require('better-sqlite3') as typeof BetterSqlite3;
-  if (!options.readonly) {
+  const readonly = options.readonly ?? false;
+  const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+  if (!readonly) {
     try {
       mkdirSync(dirname(path), { recursive: true });
     } catch (error) {
@@ -40,24 +43,33 @@ export function openLedger(path: string, options: OpenLedgerOptions = {}): Db {
       );
     }
   }
-  let db: Db;
+  let db: Db | undefined;
   try {
-    db = new Database(path, {
-      readonly: options.readonly ?? false,
-      fileMustExist: options.readonly ?? false,
-    });
-    db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
-    if (!options.readonly) {
-      db.pragma('journal_mode = WAL');
+    db = new Database(path, { readonly, fileMustExist: readonly });
+    db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+    const opened = db;
+    const deadline = Date.now() + busyTimeoutMs;
+    // Look before touching: switching to WAL already rewrites the file header.
+    checkIdentity(
+      retryWhileBusy(() => identify(opened), deadline),
+      path,
+    );
+    if (!readonly) {
+      // A database another process is creating at this moment answers SQLITE_BUSY here without
+      // calling the busy handler: retry until the busy timeout.
+      retryWhileBusy(() => opened.pragma('journal_mode = WAL'), deadline);
       db.pragma('synchronous = NORMAL');
     }
     db.pragma('foreign_keys = ON');
     // 64 MiB of page cache: ingest and reports touch every page of big tables.
     db.pragma('cache_size = -65536');
-    migrate(db, options.readonly ?? false);
+    migrate(db, path, readonly);
   } catch (error) {
+    db?.close();
     if (error instanceof RadarError) throw error;
     const e = error as { code?: string; message: string };
+    const full = diskFullMessage(error, path);
+    if (full) throw new RadarError(full);
     if (e.code === 'SQLITE_NOTADB' || e.code === 'SQLITE_CORRUPT') {
       throw new RadarError(
         `the ledger ${path} is not a valid radar ledger (${e.message}); nothing was changed`,
@@ -68,21 +80,98 @@ export function openLedger(path: string, options: OpenLedgerOptions = {}): Db {
   return db;
 }
 
-function migrate(db: Db, readonly: boolean): void {
-  const current = db.pragma('user_version', { simple: true }) as number;
-  if (current > MIGRATIONS.length) {
-    throw new RadarError(
-      `the ledger was written by a newer radar (schema ${current}, this radar knows ${MIGRATIONS.length}); upgrade radar`,
+interface Identity {
+  applicationId: number;
+  version: number;
+  /** Names of the tables and views the file holds. */
+  objects: string[];
+}
+
+/** The three facts are read in one transaction: one snapshot, even while another process writes. */
+function identify(db: Db): Identity {
+  return db.transaction(readIdentity).deferred(db);
+}
+
+function readIdentity(db: Db): Identity {
+  return {
+    applicationId: db.pragma('application_id', { simple: true }) as number,
+    version: db.pragma('user_version', { simple: true }) as number,
+    objects: db
+      .prepare(
+        "SELECT name FROM sqlite_schema WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%' ORDER BY rowid",
+      )
+      .pluck()
+      .all() as string[],
+  };
+}
+
+/**
+ * A radar ledger carries radar's application_id, or (written before radar set one) radar's first
+ * table and a schema version; an empty database becomes one. Anything else belongs to someone else.
+ */
+function isForeign(found: Identity): boolean {
+  if (found.applicationId === RADAR_APPLICATION_ID) return false;
+  if (found.applicationId !== 0) return true;
+  if (found.version === 0 && found.objects.length === 0) return false;
+  return !(found.version > 0 && found.objects.includes(FIRST_TABLE));
+}
+
+/** Throws, before any change, for another application's database or a newer radar's ledger. */
+function checkIdentity(found: Identity, path: string): void {
+  if (isForeign(found)) {
+    const shown = found.objects.slice(0, 3).join(', ') + (found.objects.length > 3 ? ', …' : '');
+    const what = found.objects.length
+      ? `tables: ${shown}`
+      : `application_id ${found.applicationId}, user_version ${found.version}`;
+    throw new UsageError(
+      `${path} is not a radar ledger but another application's SQLite database (${what}); radar left it unchanged`,
     );
   }
-  if (current === MIGRATIONS.length) return;
-  if (readonly) throw new RadarError('the ledger needs a schema upgrade; open it writable once');
-  for (let version = current; version < MIGRATIONS.length; version++) {
-    const sql = MIGRATIONS[version]!;
-    db.transaction(() => {
-      db.exec(sql);
-      db.pragma(`user_version = ${version + 1}`);
-    }).immediate();
+  if (found.version > MIGRATIONS.length) {
+    throw new RadarError(
+      `the ledger was written by a newer radar (schema ${found.version}, this radar knows ${MIGRATIONS.length}); upgrade radar`,
+    );
+  }
+}
+
+/**
+ * Brings the schema up to date. Each step takes the write lock first (BEGIN IMMEDIATE, waiting up
+ * to the busy timeout) and reads the version inside that transaction, so two processes opening a
+ * new ledger at once never apply the same migration twice: the second finds it done.
+ */
+function migrate(db: Db, path: string, readonly: boolean): void {
+  const before = identify(db);
+  if (before.applicationId === RADAR_APPLICATION_ID && before.version === MIGRATIONS.length) return;
+  if (readonly) {
+    if (before.version < MIGRATIONS.length)
+      throw new RadarError('the ledger needs a schema upgrade; open it writable once');
+    return;
+  }
+  const step = db.transaction((): boolean => {
+    const found = readIdentity(db);
+    checkIdentity(found, path);
+    if (found.applicationId !== RADAR_APPLICATION_ID)
+      db.pragma(`application_id = ${RADAR_APPLICATION_ID}`);
+    if (found.version === MIGRATIONS.length) return false;
+    db.exec(MIGRATIONS[found.version]!);
+    db.pragma(`user_version = ${found.version + 1}`);
+    return true;
+  });
+  while (step.immediate()) {
+    // one migration per transaction, until none is missing
+  }
+}
+
+/** Runs fn until it stops failing with SQLITE_BUSY or the deadline passes (short backoff). */
+function retryWhileBusy<T>(fn: () => T, deadline: number): T {
+  for (let pause = 2; ; pause = Math.min(pause * 2, 100)) {
+    try {
+      return fn();
+    } catch (error) {
+      const code = (error as { code?: string }).code ?? '';
+      if (!code.startsWith('SQLITE_BUSY') || Date.now() + pause > deadline) throw error;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, pause);
+    }
   }
 }
 
