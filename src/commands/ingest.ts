@@ -1,5 +1,6 @@
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
+import { acquireProcessLock } from '../ledger/lock.js';
 import { defaultLogFolders } from '../config/paths.js';
 import { TokenStore } from '../ledger/token-store.js';
 import { bucketResolver } from '../tokens/bucket.js';
@@ -29,6 +30,26 @@ export async function run(ctx: Context, paths: string[], options: IngestOptions)
       .map((f) => f.path)
       .filter((p) => existsSync(p));
   }
+  // One ingest at a time per ledger: two would plan the same new bytes before either commits.
+  // The lock is the kernel's (it goes with the process, even on kill -9).
+  // The ledger is opened first, so a --ledger that is not radar's is refused before a lock file
+  // is created beside it.
+  ctx.ledger();
+  const release = acquireProcessLock(ctx.ledgerPath(), 'ingest', 'radar ingest');
+  try {
+    return await ingest(ctx, roots, options, summary);
+  } finally {
+    release();
+  }
+}
+
+async function ingest(
+  ctx: Context,
+  roots: string[],
+  options: IngestOptions,
+  summary: IngestSummary,
+): Promise<number> {
+  const config = ctx.config();
   const started = Date.now();
   const files = await collectFiles(roots, summary.unreadable);
   const store = new TokenStore(ctx.ledger());
@@ -40,6 +61,7 @@ export async function run(ctx: Context, paths: string[], options: IngestOptions)
       bucketFor: bucketResolver(config.tokens.buckets, ctx.cwd, options.bucket),
       zone: config.timezone ?? machineZone(),
       now: () => ctx.now().getTime(),
+      maxEventTokens: config.tokens.maxEventTokens,
       onFile: progress
         ? (_path, done, total) => {
             if (done % 50 === 0) ctx.stderr.write(`\ringesting ${done}/${total} files…`);
@@ -54,6 +76,10 @@ export async function run(ctx: Context, paths: string[], options: IngestOptions)
   else ctx.stdout.write(renderSummary(summary, roots));
   for (const u of summary.unreadable)
     ctx.stderr.write(`radar: cannot read ${u.path}: ${u.error}\n`);
+  for (const d of summary.damaged)
+    ctx.stderr.write(
+      `radar: damaged file ${d.path} (${d.error}): kept the ${d.keptEvents} markers before the damage\n`,
+    );
   return summary.unreadable.length > 0 && summary.filesRead === 0 && summary.filesUnchanged === 0
     ? 1
     : 0;
@@ -77,6 +103,8 @@ export function renderSummary(s: IngestSummary, roots: string[]): string {
   if (s.filesSkipped.length > 0) lines.push(`${s.filesSkipped.length} files skipped (not logs)`);
   if (s.unreadable.length > 0)
     lines.push(`${s.unreadable.length} unreadable files (listed on stderr)`);
+  if (s.damaged.length > 0) lines.push(`${s.damaged.length} damaged files (listed on stderr)`);
+  if (s.sameFile > 0) lines.push(`${s.sameFile} paths named a file already read (links)`);
   return `${lines.join('\n')}\n`;
 }
 

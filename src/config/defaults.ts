@@ -8,7 +8,7 @@ export function defaultConfig(): RadarConfig {
   return {
     weekStart: 'monday',
     logging: { level: 'warn' },
-    tokens: { buckets: [] },
+    tokens: { buckets: [], maxEventTokens: 1_000_000_000 },
     budget: {
       providers: [
         {

@@ -110,6 +110,15 @@ export const configSchema = z
           .array(bucketRule)
           .default([])
           .describe('Bucket rules, first match wins; default bucket is the file name stem'),
+        maxEventTokens: z
+          .number()
+          .int()
+          .positive()
+          .max(Number.MAX_SAFE_INTEGER)
+          .default(1_000_000_000)
+          .describe(
+            'Largest token count one marker may hold; larger counts are skipped as implausible-number',
+          ),
       })
       .strict()
       .prefault({}),

@@ -3,9 +3,9 @@ import { parseFile, type ParseJob } from './parse-file.js';
 import { errorMessage } from '../errors.js';
 
 /** Worker thread: parses the files it is sent, one at a time, and posts the results back. */
-parentPort?.on('message', (message: { id: number; job: ParseJob }) => {
+parentPort?.on('message', (message: { job: ParseJob }) => {
   parseFile(message.job).then(
-    (result) => parentPort?.postMessage({ id: message.id, result }),
-    (error: unknown) => parentPort?.postMessage({ id: message.id, error: errorMessage(error) }),
+    (result) => parentPort?.postMessage({ result }),
+    (error: unknown) => parentPort?.postMessage({ error: errorMessage(error) }),
   );
 });

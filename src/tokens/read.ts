@@ -441,16 +441,13 @@ function decoder(encoding: Exclude<Encoding, 'plain'>, out: (data: Uint8Array) =
             }
           });
         }),
+      // The end of the stream, or its error: a truncated file errs only after end() returns.
       end: () =>
         new Promise<void>((resolve, reject) => {
+          if (failure) return reject(failure);
           gunzip.once('error', reject);
-          gunzip.end(() => {
-            try {
-              settle(resolve);
-            } catch (error) {
-              reject(error as Error);
-            }
-          });
+          gunzip.once('end', resolve);
+          gunzip.end();
         }),
     };
   }

@@ -44,7 +44,9 @@ export const isSessionFormat = (format: MarkerFormat) => SESSION_FORMATS.has(for
 /** Decisions for the events whose state must change (unchanged events are left out). */
 export function reconcileRun(events: readonly RunEvent[]): RunDecision[] {
   const sessions = events.filter((e) => isSessionFormat(e.format));
-  const launchers = events.filter((e) => !isSessionFormat(e.format)).sort((a, b) => a.at - b.at);
+  const launchers = events
+    .filter((e) => !isSessionFormat(e.format))
+    .sort((a, b) => a.at - b.at || a.id - b.id);
   const decisions: RunDecision[] = [];
   const decide = (
     e: RunEvent,
