@@ -82,8 +82,14 @@ export async function collectFiles(
       const path = join(dir, e.name);
       if (e.isDirectory()) await walk(path);
       else if (e.isFile()) files.add(path);
-      else if (e.isSymbolicLink() && (await stat(path).catch(() => undefined))?.isFile())
-        files.add(await realpath(path));
+      else if (e.isSymbolicLink()) {
+        try {
+          if ((await stat(path)).isFile()) files.add(await realpath(path));
+        } catch (error) {
+          // A link to a file that is gone (or a loop) is a log the user expects to be read.
+          unreadable.push({ path, error: `broken link: ${errorMessage(error)}` });
+        }
+      }
     }
   };
   for (const p of paths) {
