@@ -61,13 +61,18 @@ export function acquireProcessLock(ledgerPath: string, name: string, what: strin
   };
 }
 
-/** Opens the lock database and takes its exclusive lock without waiting; closes it on failure. */
+const CONTENTION_WAIT_MS = 300;
+
+/** Opens the lock database and takes its exclusive lock (waiting out only brief contention). */
 function lockOnce(path: string): BetterSqlite3.Database {
   const require = createRequire(import.meta.url);
   const Database = require('better-sqlite3') as typeof BetterSqlite3;
   const db = new Database(path);
   try {
-    db.pragma('busy_timeout = 0');
+    // A short wait, not none: two processes starting at once each read the lock database's
+    // schema (a brief shared lock) while the other asks for the exclusive lock; without a wait
+    // both could give up. A real holder keeps the lock far longer than this.
+    db.pragma(`busy_timeout = ${CONTENTION_WAIT_MS}`);
     // Keep the EXCLUSIVE lock after the first commit, until the connection closes.
     db.pragma('locking_mode = EXCLUSIVE');
     db.exec('BEGIN EXCLUSIVE');
