@@ -30,9 +30,6 @@ export function detectEncoding(head: Buffer): Encoding {
   return 'plain';
 }
 
-export const isCompressed = (encoding: Encoding | string): boolean =>
-  encoding === 'gzip' || encoding === 'zstd';
-
 /**
  * Plain bytes that are not text. A log truncated while its writer kept going starts with a run of
  * NUL bytes (a hole): that padding is skipped, so only a NUL after real content means binary.
