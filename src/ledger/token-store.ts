@@ -5,23 +5,6 @@ import type { KnownSource } from '../tokens/identity.js';
 
 /** All SQL for token sources and events. Every write runs inside the caller's transaction. */
 
-export interface SourceRow {
-  id: number;
-  lineage: string;
-  path: string;
-  dev: number | null;
-  ino: number | null;
-  head_hash: string;
-  head_len: number;
-  size: number;
-  offset: number;
-  tail_hash: string | null;
-  encoding: string;
-  family: string | null;
-  state: string | null;
-  mtime_ms: number | null;
-}
-
 export interface NewSource {
   lineage: string;
   path: string;
@@ -47,20 +30,24 @@ export interface StoredEvent extends TokenEvent {
 
 export type EventWrite = 'inserted' | 'grew' | 'duplicate';
 
+/** token_sources columns as the file-identity planner reads them. */
+const KNOWN_COLUMNS = `id, lineage, path, dev, ino, head_hash AS headHash, head_len AS headLen, size,
+  offset, tail_hash AS tailHash, encoding, family, state, mtime_ms AS mtimeMs`;
+
 export class TokenStore {
   private readonly q;
 
   constructor(private readonly db: Db) {
     this.q = {
       candidates: db.prepare(
-        `SELECT * FROM token_sources WHERE (dev = ? AND ino = ?) OR path = ?
+        `SELECT ${KNOWN_COLUMNS} FROM token_sources WHERE (dev = ? AND ino = ?) OR path = ?
          ORDER BY (dev = ? AND ino = ?) DESC, last_ingested DESC, id DESC`,
       ),
       headLengths: db.prepare(
         `SELECT DISTINCT head_len AS len FROM token_sources WHERE head_len <= ?`,
       ),
       byHead: db.prepare(
-        `SELECT * FROM token_sources WHERE head_len = ? AND head_hash = ? ORDER BY last_ingested DESC, id DESC`,
+        `SELECT ${KNOWN_COLUMNS} FROM token_sources WHERE head_len = ? AND head_hash = ? ORDER BY last_ingested DESC, id DESC`,
       ),
       insertSource: db.prepare(
         `INSERT INTO token_sources (lineage, path, dev, ino, head_hash, head_len, size, offset, tail_hash,
@@ -131,16 +118,16 @@ export class TokenStore {
     heads: readonly Buffer[],
     hash: (b: Buffer) => string,
   ): KnownSource[] {
-    const rows = new Map<number, SourceRow>();
+    const rows = new Map<number, KnownSource>();
     const add = (list: unknown[]) => {
-      for (const row of list as SourceRow[]) if (!rows.has(row.id)) rows.set(row.id, row);
+      for (const row of list as KnownSource[]) if (!rows.has(row.id)) rows.set(row.id, row);
     };
     add(this.q.candidates.all(dev, ino, path, dev, ino));
     for (const head of heads) {
       const lengths = (this.q.headLengths.all(head.length) as { len: number }[]).map((r) => r.len);
       for (const len of lengths) add(this.q.byHead.all(len, hash(head.subarray(0, len))));
     }
-    return [...rows.values()].map(toKnown);
+    return [...rows.values()];
   }
 
   insertSource(source: NewSource): number {
@@ -269,23 +256,4 @@ export class TokenStore {
       JSON.stringify(summary),
     );
   }
-}
-
-function toKnown(r: SourceRow): KnownSource {
-  return {
-    id: r.id,
-    lineage: r.lineage,
-    path: r.path,
-    dev: r.dev,
-    ino: r.ino,
-    headHash: r.head_hash,
-    headLen: r.head_len,
-    size: r.size,
-    offset: r.offset,
-    tailHash: r.tail_hash,
-    encoding: r.encoding,
-    family: r.family,
-    state: r.state,
-    mtimeMs: r.mtime_ms,
-  };
 }

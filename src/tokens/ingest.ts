@@ -168,11 +168,7 @@ export async function ingestFiles(
   const results: Promise<Settled>[] = [];
   const start = (i: number) => {
     const j = jobs[i];
-    if (j)
-      results[i] = pool.parse(j.job).then(
-        (result) => ({ result }),
-        (error: unknown) => ({ error }),
-      );
+    if (j) results[i] = settledParse(pool, j.job);
   };
   let pending: ((touched: Set<string>) => void)[] = [];
   let pendingEvents = 0;
@@ -210,7 +206,7 @@ export async function ingestFiles(
         job = { ...job, plan: { kind: 'new' } };
         job.job = { ...job.job, lineage: randomUUID(), probe: undefined };
         job.source = { ...job.source, lineage: job.job.lineage };
-        const again = await reparse(pool, job.job);
+        const again = await settledParse(pool, job.job);
         if ('error' in again) {
           summary.unreadable.push({ path: job.path, error: readError(again.error) });
           continue;
@@ -227,7 +223,8 @@ export async function ingestFiles(
   }
 }
 
-const reparse = (pool: ParsePool, job: ParseJob): Promise<Settled> =>
+/** A parse that settles into a value: its failure is reported in the file's turn. */
+const settledParse = (pool: ParsePool, job: ParseJob): Promise<Settled> =>
   pool.parse(job).then(
     (result) => ({ result }),
     (error: unknown) => ({ error }),
