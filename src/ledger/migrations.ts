@@ -1,5 +1,6 @@
 import { PRICE_CACHE, RUNS_MIGRATION, TOKEN_ROLLUPS, TOKEN_SCHEMA } from './token-schema.js';
 import { GITHUB_SCHEMA } from './github-schema.js';
+import { RULES_MIGRATION } from './rules-schema.js';
 
 /**
  * `PRAGMA application_id` of every radar ledger ("RADA"), so radar never mistakes another
@@ -21,4 +22,5 @@ export const MIGRATIONS: readonly string[] = [
   TOKEN_ROLLUPS,
   PRICE_CACHE,
   RUNS_MIGRATION,
+  RULES_MIGRATION,
 ];

@@ -1,0 +1,62 @@
+import type { Escalation, SuppressionReason } from './verdict.js';
+
+/** A PR's past as the rules need it: read from the ledger, judged by pure code. */
+
+/** One recorded change of one field (the ledger's `pr_changes`). */
+export interface FieldChangeRecord {
+  at: number;
+  field: string;
+  from: string | null;
+  to: string | null;
+}
+
+/** radar's bookkeeping for one signal fingerprint of one PR. */
+export interface CandidateRecord {
+  fingerprint: string;
+  kind: string;
+  firstSeenAt: number;
+  lastSeenAt: number;
+  seenCount: number;
+  clearedAt: number | null;
+  actedAt: number | null;
+  escalationId: number | null;
+  suppressed: SuppressionReason | null;
+}
+
+/** A manual or automatic stop, or a resume. */
+export interface ControlRecord {
+  at: number;
+  action: 'stop' | 'resume';
+  by: 'user' | 'stop-loss';
+  reason: string | null;
+}
+
+export interface PrHistory {
+  /** Head SHA changes in time order (pushes radar saw). */
+  pushes: FieldChangeRecord[];
+  /** Review decision changes in time order. */
+  reviewChanges: FieldChangeRecord[];
+  candidates: CandidateRecord[];
+  controls: ControlRecord[];
+  escalations: Escalation[];
+  /** Tokens counted in the ledger for this PR's escalations. */
+  tokens: number;
+}
+
+export const emptyHistory = (): PrHistory => ({
+  pushes: [],
+  reviewChanges: [],
+  candidates: [],
+  controls: [],
+  escalations: [],
+  tokens: 0,
+});
+
+/** A GitHub write that was denied once, never retried until the user clears it. */
+export interface PermissionBoundary {
+  repo: string;
+  action: string;
+  deniedAt: number;
+  status: number;
+  message: string | null;
+}
