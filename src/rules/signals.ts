@@ -145,20 +145,18 @@ export function detectSignals(pr: StoredPr, history: PrHistory, rules: RulesConf
   };
   for (const c of pr.comments) consider(c, false);
   for (const r of pr.reviews) consider(r, true);
-  const authorLast = Math.max(
-    -Infinity,
-    ...pr.comments
-      .filter((c) => c.author.toLowerCase() === pr.author.toLowerCase())
-      .map((c) => ms(c.at) ?? -Infinity),
-  );
+  // Loops rather than spreads: this runs for every PR of the queue on every scan.
+  const author = pr.author.toLowerCase();
+  let authorLast = -Infinity;
+  for (const c of pr.comments)
+    if (c.author.toLowerCase() === author) authorLast = Math.max(authorLast, ms(c.at) ?? -Infinity);
   const lastPush = Math.max(
     ms(pr.headCommittedAt) ?? -Infinity,
     history.pushes.length ? history.pushes[history.pushes.length - 1]!.at : -Infinity,
   );
-  const lastAction = Math.max(
-    -Infinity,
-    ...history.escalations.filter((e) => e.outcome !== 'dry_run').map((e) => e.startedAt),
-  );
+  let lastAction = -Infinity;
+  for (const e of history.escalations)
+    if (e.outcome !== 'dry_run') lastAction = Math.max(lastAction, e.startedAt);
   const answeredBefore = Math.max(authorLast, lastPush, lastAction);
   for (const f of feedback) {
     if (f.at <= answeredBefore) continue;
