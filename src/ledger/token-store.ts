@@ -103,6 +103,14 @@ export class TokenStore {
     };
   }
 
+  /**
+   * The source the planner would look at first for this file (same identity or path, newest
+   * first), without reading the file: enough to recognise an unchanged file from its stat.
+   */
+  firstCandidate(path: string, dev: number, ino: number): KnownSource | undefined {
+    return this.q.candidates.get(dev, ino, path, dev, ino) as KnownSource | undefined;
+  }
+
   transaction<T>(fn: () => T): T {
     return this.db.transaction(fn)();
   }

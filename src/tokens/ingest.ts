@@ -255,6 +255,10 @@ function planFile(
   seen.add(identity);
   const size = st.size;
   if (size === 0) return undefined;
+  if (unchangedByStat(path, st, options.store.firstCandidate(path, st.dev, st.ino), claimed)) {
+    summary.filesUnchanged++;
+    return undefined;
+  }
   const head = readRangeSync(path, 0, Math.min(HEAD, size));
   const encoding: Encoding = detectEncoding(head);
   if (encoding === 'plain' && looksBinary(head)) {
@@ -305,6 +309,29 @@ function planFile(
       mtimeMs: st.mtimeMs,
     },
   };
+}
+
+/**
+ * A file whose path, identity, size and modification time are those recorded when it was last
+ * read to its end costs a stat, not a read: the planner would find it unchanged (its first and
+ * last bytes are the ones hashed then, unless someone rewrote it and reset its mtime).
+ */
+export function unchangedByStat(
+  path: string,
+  st: Pick<Stats, 'dev' | 'ino' | 'size' | 'mtimeMs'>,
+  first: KnownSource | undefined,
+  claimed: ReadonlySet<number>,
+): boolean {
+  return (
+    first !== undefined &&
+    !claimed.has(first.id) &&
+    first.path === path &&
+    first.dev === st.dev &&
+    first.ino === st.ino &&
+    first.size === st.size &&
+    first.mtimeMs === st.mtimeMs &&
+    (first.encoding !== 'plain' || first.offset === st.size)
+  );
 }
 
 /** The file being planned, as the pure planner sees it (reads only what it asks for). */
