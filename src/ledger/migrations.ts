@@ -1,4 +1,10 @@
-import { PRICE_CACHE, RUNS_MIGRATION, TOKEN_ROLLUPS, TOKEN_SCHEMA } from './token-schema.js';
+import {
+  PRICE_CACHE,
+  ROLLUP_BATCHES,
+  RUNS_MIGRATION,
+  TOKEN_ROLLUPS,
+  TOKEN_SCHEMA,
+} from './token-schema.js';
 import { GITHUB_SCHEMA } from './github-schema.js';
 
 /**
@@ -21,4 +27,5 @@ export const MIGRATIONS: readonly string[] = [
   TOKEN_ROLLUPS,
   PRICE_CACHE,
   RUNS_MIGRATION,
+  ROLLUP_BATCHES,
 ];

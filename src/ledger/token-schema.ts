@@ -194,3 +194,36 @@ CREATE TRIGGER token_events_rollup_readd AFTER UPDATE ON token_events WHEN NEW.c
 BEGIN ${add('NEW', '+')}
 END;`;
 }
+
+/**
+ * Roll-ups kept per batch instead of per row (migration 6): a trigger on INSERT costs a
+ * sub-program per row even when its WHEN clause is false, several times the insert itself. Events
+ * are inserted with `counted = 2` ("counted, not yet in the roll-ups"; radar inserts events only
+ * through TokenStore); before the inserting transaction reads a run or commits, it adds them to
+ * the roll-ups with one grouped statement per table (rollupPending) and sets them to 1, a change
+ * the re-add trigger skips. Deletes and other updates keep their triggers. Rows at 2 exist only
+ * inside an ingest's transaction; the partial index finds them.
+ */
+export const ROLLUP_BATCHES = `
+DROP TRIGGER token_events_rollup_insert;
+DROP TRIGGER token_events_rollup_readd;
+CREATE TRIGGER token_events_rollup_readd AFTER UPDATE ON token_events
+  WHEN NEW.counted = 1 AND OLD.counted IS NOT 2
+BEGIN ${rollupAdd('NEW', '+')}
+END;
+CREATE INDEX token_events_pending ON token_events(id) WHERE counted = 2;
+`;
+
+/** Adds the pending events (counted = 2) to one roll-up table, grouped (see ROLLUP_BATCHES). */
+export function rollupPending(table: 'token_rollup_time' | 'token_rollup_bucket'): string {
+  const key = table === 'token_rollup_time' ? 'at / 900000' : 'bucket';
+  const keyColumn = table === 'token_rollup_time' ? 'slot' : 'bucket';
+  return `INSERT INTO ${table} (${keyColumn}, agent, model, tokens, events, input, cached, cache_creation, output)
+    SELECT ${key}, agent, coalesce(model, ''), sum(total), count(*), sum(coalesce(input, 0)),
+      sum(coalesce(cached_input, 0)), sum(coalesce(cache_creation, 0)), sum(coalesce(output, 0))
+    FROM token_events INDEXED BY token_events_pending WHERE counted = 2 GROUP BY 1, 2, 3
+    ON CONFLICT (${keyColumn}, agent, model) DO UPDATE SET tokens = tokens + excluded.tokens,
+      events = events + excluded.events, input = input + excluded.input,
+      cached = cached + excluded.cached, cache_creation = cache_creation + excluded.cache_creation,
+      output = output + excluded.output`;
+}

@@ -1,6 +1,7 @@
 import type { Db } from './open.js';
 import type { RateLimitSample, ThreadTotal, TokenEvent } from '../tokens/types.js';
 import { reconcileRun, type RunEvent } from '../tokens/runs.js';
+import { rollupPending } from './token-schema.js';
 import type { KnownSource } from '../tokens/identity.js';
 
 /** All SQL for token sources and events. Every write runs inside the caller's transaction. */
@@ -36,6 +37,8 @@ const KNOWN_COLUMNS = `id, lineage, path, dev, ino, head_hash AS headHash, head_
 
 export class TokenStore {
   private readonly q;
+  /** Events were inserted that the roll-ups do not hold yet (counted = 2). */
+  private pending = false;
 
   constructor(private readonly db: Db) {
     this.q = {
@@ -65,13 +68,13 @@ export class TokenStore {
       insertEvent: db.prepare(
         `INSERT OR IGNORE INTO token_events (fingerprint, at, at_source, agent, model, bucket, format,
            input, cached_input, cache_creation, output, reasoning, total, source_id, source_path,
-           source_offset, session_id, run_key, thread_total, own_bucket)
+           source_offset, session_id, run_key, thread_total, own_bucket, counted)
          VALUES (@fingerprint, @at, @atSource, @agent, @model, @bucket, @format, @input, @cachedInput,
            @cacheCreation, @output, @reasoning, @total, @sourceId, @sourcePath, @offset, @sessionId,
-           @runKey, @threadTotal, @bucket)`,
+           @runKey, @threadTotal, @bucket, 2)`,
       ),
       deleteEvent: db.prepare(
-        `DELETE FROM token_events WHERE fingerprint = ? RETURNING total * counted AS total, run_key AS runKey`,
+        `DELETE FROM token_events WHERE fingerprint = ? RETURNING CASE counted WHEN 0 THEN 0 ELSE total END AS total, run_key AS runKey`,
       ),
       runEvents: db.prepare(
         `SELECT id, format, at, bucket, coalesce(own_bucket, bucket) AS ownBucket, counted,
@@ -85,12 +88,17 @@ export class TokenStore {
            total = coalesce(@total, total)
          WHERE id = @id`,
       ),
-      totalOf: db.prepare(`SELECT id, total FROM token_events WHERE fingerprint = ?`),
+      totalOf: db.prepare(`SELECT total, model FROM token_events WHERE fingerprint = ?`),
       growEvent: db.prepare(
         `UPDATE token_events SET at = @at, model = coalesce(@model, model), input = @input,
            cached_input = @cachedInput, cache_creation = @cacheCreation, output = @output,
            reasoning = @reasoning, total = @total
          WHERE fingerprint = @fingerprint AND total < @total`,
+      ),
+      rollupTime: db.prepare(rollupPending('token_rollup_time')),
+      rollupBucket: db.prepare(rollupPending('token_rollup_bucket')),
+      settle: db.prepare(
+        `UPDATE token_events INDEXED BY token_events_pending SET counted = 1 WHERE counted = 2`,
       ),
       insertSample: db.prepare(
         `INSERT OR IGNORE INTO rate_limit_samples (provider, window_minutes, used_percent, resets_at, at, source_path)
@@ -111,8 +119,25 @@ export class TokenStore {
     return this.q.candidates.get(dev, ino, path, dev, ino) as KnownSource | undefined;
   }
 
+  /**
+   * Runs `fn` in one transaction. Events it inserts reach the roll-ups in one grouped statement
+   * before the transaction commits (or before a run is reconciled), not one trigger per row.
+   */
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    return this.db.transaction(() => {
+      const result = fn();
+      this.settleRollups();
+      return result;
+    })();
+  }
+
+  /** Adds the events inserted so far in this transaction to the roll-ups (ROLLUP_BATCHES). */
+  private settleRollups(): void {
+    if (!this.pending) return;
+    this.q.rollupTime.run();
+    this.q.rollupBucket.run();
+    this.q.settle.run();
+    this.pending = false;
   }
 
   /**
@@ -150,36 +175,48 @@ export class TokenStore {
 
   /**
    * Inserts an event unless its fingerprint is known. Transcript lines that share a fingerprint
-   * keep the largest usage: the growth is returned so totals stay exact.
+   * keep the largest usage: the growth is returned so totals stay exact. `later` are further
+   * lines of the same file with the same fingerprint, in file order: the outcome is that of
+   * writing each in turn, with one UPDATE at most (and the roll-up triggers fired once).
    */
-  writeEvent(e: StoredEvent): { write: EventWrite; tokens: number } {
-    const row = {
-      fingerprint: e.fingerprint,
-      at: e.at,
-      atSource: e.atSource,
-      agent: e.agent,
-      model: e.model ?? null,
-      bucket: e.bucket,
-      format: e.format,
-      input: e.input ?? null,
-      cachedInput: e.cachedInput ?? null,
-      cacheCreation: e.cacheCreation ?? null,
-      output: e.output ?? null,
-      reasoning: e.reasoning ?? null,
-      total: e.total,
-      sourceId: e.sourceId,
-      sourcePath: e.sourcePath,
-      offset: e.offset,
-      sessionId: e.sessionId ?? null,
-      runKey: e.runKey ?? null,
-      threadTotal: e.threadTotal ? JSON.stringify(e.threadTotal) : null,
-    };
-    if (this.q.insertEvent.run(row).changes === 1) return { write: 'inserted', tokens: e.total };
-    if (!e.keepLargest) return { write: 'duplicate', tokens: 0 };
-    const existing = this.q.totalOf.get(e.fingerprint) as { total: number } | undefined;
-    if (!existing || existing.total >= e.total) return { write: 'duplicate', tokens: 0 };
-    this.q.growEvent.run(row);
-    return { write: 'grew', tokens: e.total - existing.total };
+  writeEvent(
+    e: StoredEvent,
+    later: readonly TokenEvent[] = [],
+  ): { write: EventWrite; tokens: number; duplicates: number } {
+    const row = eventRow(e);
+    const inserted = this.q.insertEvent.run(row).changes === 1;
+    if (inserted) this.pending = true;
+    if (!e.keepLargest)
+      return {
+        write: inserted ? 'inserted' : 'duplicate',
+        tokens: inserted ? e.total : 0,
+        duplicates: inserted ? 0 : 1,
+      };
+    let current: Pick<TokenEvent, 'total' | 'model'>;
+    let before = 0;
+    if (inserted) current = e;
+    else {
+      const existing = this.q.totalOf.get(e.fingerprint) as
+        { total: number; model: string | null } | undefined;
+      if (!existing) return { write: 'duplicate', tokens: 0, duplicates: 1 + later.length };
+      current = { total: existing.total, model: existing.model ?? undefined };
+      before = existing.total;
+    }
+    let grown: TokenEvent | undefined;
+    let duplicates = 0;
+    for (const x of inserted ? later : [e, ...later]) {
+      if (x.total <= current.total) {
+        duplicates++;
+        continue;
+      }
+      grown = { ...x, model: x.model ?? current.model };
+      current = grown;
+    }
+    if (grown) this.q.growEvent.run(eventRow({ ...e, ...grown }));
+    if (inserted) return { write: 'inserted', tokens: current.total, duplicates };
+    return grown
+      ? { write: 'grew', tokens: current.total - before, duplicates }
+      : { write: 'duplicate', tokens: 0, duplicates };
   }
 
   /** Removes events by fingerprint; returns how many, their counted tokens and their runs. */
@@ -207,6 +244,7 @@ export class TokenStore {
    * Runs inside the caller's transaction, after the run's events are written.
    */
   reconcileRuns(keys: Iterable<string>): number {
+    this.settleRollups();
     let change = 0;
     for (const key of keys) {
       const rows = this.q.runEvents.all(key) as (Omit<RunEvent, 'counted' | 'threadTotal'> & {
@@ -264,4 +302,29 @@ export class TokenStore {
       JSON.stringify(summary),
     );
   }
+}
+
+/** An event as the insert and grow statements bind it. */
+function eventRow(e: StoredEvent) {
+  return {
+    fingerprint: e.fingerprint,
+    at: e.at,
+    atSource: e.atSource,
+    agent: e.agent,
+    model: e.model ?? null,
+    bucket: e.bucket,
+    format: e.format,
+    input: e.input ?? null,
+    cachedInput: e.cachedInput ?? null,
+    cacheCreation: e.cacheCreation ?? null,
+    output: e.output ?? null,
+    reasoning: e.reasoning ?? null,
+    total: e.total,
+    sourceId: e.sourceId,
+    sourcePath: e.sourcePath,
+    offset: e.offset,
+    sessionId: e.sessionId ?? null,
+    runKey: e.runKey ?? null,
+    threadTotal: e.threadTotal ? JSON.stringify(e.threadTotal) : null,
+  };
 }

@@ -16,7 +16,7 @@ import {
   type ReadPlan,
 } from './identity.js';
 import type { BucketResolver } from './bucket.js';
-import type { SkipReason } from './types.js';
+import type { SkipReason, TokenEvent } from './types.js';
 import { errorMessage } from '../errors.js';
 
 /**
@@ -418,16 +418,34 @@ function finishFile(
       summary.newTokens -= removed.tokens;
       removed.runKeys.forEach((k) => touched.add(k));
     }
+    // Lines of one response that share a fingerprint are written as one group.
+    const groups = new Map<string, TokenEvent[]>();
     for (const event of result.events) {
+      if (!event.keepLargest) continue;
+      const group = groups.get(event.fingerprint);
+      if (group) group.push(event);
+      else groups.set(event.fingerprint, [event]);
+    }
+    for (const event of result.events) {
+      let later: TokenEvent[] = [];
+      if (event.keepLargest) {
+        const group = groups.get(event.fingerprint);
+        if (!group || group[0] !== event) continue; // written with the first of its group
+        later = group.slice(1);
+        later.forEach((e) => e.runKey && touched.add(e.runKey));
+      }
       if (event.runKey) touched.add(event.runKey);
-      const written = store.writeEvent({
-        ...event,
-        bucket: options.bucketFor(path, event.format),
-        sourceId,
-        sourcePath: path,
-      });
+      const written = store.writeEvent(
+        {
+          ...event,
+          bucket: options.bucketFor(path, event.format),
+          sourceId,
+          sourcePath: path,
+        },
+        later,
+      );
       if (written.write === 'inserted') summary.newEvents++;
-      else if (written.write === 'duplicate') summary.duplicates++;
+      summary.duplicates += written.duplicates;
       summary.newTokens += written.tokens;
     }
     for (const sample of result.samples)

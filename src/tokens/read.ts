@@ -3,7 +3,7 @@ import { open } from 'node:fs/promises';
 import { constants as zlibConstants, createGunzip, gunzipSync } from 'node:zlib';
 import { errorMessage } from '../errors.js';
 import { Decompress } from 'fzstd';
-import { JSON_NEEDLES, type MarkerParser } from './parse.js';
+import type { MarkerParser } from './parse.js';
 
 /**
  * Feeds a file's lines to a MarkerParser, reading only from `from` on. Most bytes of agent logs
@@ -57,11 +57,16 @@ export interface ReadOutcome {
  */
 export type Family = 'text' | 'json' | 'rollout' | 'transcript';
 
+/**
+ * Byte strings searched for in JSON-lines files: each is part of a word the parser needs
+ * (`_co` of token_count and turn_context, `_meta` of session_meta), so every line the parser
+ * could act on holds one. They start with a byte that is rare in prose and base64, which makes
+ * the search several times faster than searching for the whole words. A false hit costs a check
+ * (rollouts) or a parse the parser ignores.
+ */
 const NEEDLES: Record<Exclude<Family, 'text'>, Buffer[]> = {
-  json: JSON_NEEDLES.map((n) => Buffer.from(n)),
-  // `n_co` is in both toke(n_co)unt and tur(n_co)ntext: one pass over a rollout instead of two.
-  // A rare false hit is parsed and ignored.
-  rollout: ['n_co'].map((n) => Buffer.from(n)),
+  json: ['"usage"', '_co', '_meta', 'thread.started', 'tokens used'].map((n) => Buffer.from(n)),
+  rollout: ['_co'].map((n) => Buffer.from(n)),
   transcript: ['"usage"'].map((n) => Buffer.from(n)),
 };
 
@@ -76,9 +81,15 @@ const VERIFY: Record<
   json: undefined,
   transcript: undefined,
   rollout: (buf, hit) =>
-    (hit >= 4 && buf.compare(TOKEN_COUNT, 0, 11, hit - 4, hit + 7) === 0) ||
-    (hit >= 3 && buf.compare(TURN_CONTEXT, 0, 12, hit - 3, hit + 9) === 0),
+    (hit >= 5 && buf.compare(TOKEN_COUNT, 0, 11, hit - 5, hit + 6) === 0) ||
+    (hit >= 4 && buf.compare(TURN_CONTEXT, 0, 12, hit - 4, hit + 8) === 0),
 };
+
+/** The first line of a Claude Code transcript: a message of a session, or the session's summary. */
+function transcriptStart(o: Record<string, unknown>): boolean {
+  if (typeof o.sessionId === 'string' && typeof o.type === 'string') return true;
+  return o.type === 'summary' && typeof o.leafUuid === 'string';
+}
 
 export function classify(firstLine: string): Family {
   const text = firstLine.trim();
@@ -86,7 +97,7 @@ export function classify(firstLine: string): Family {
   try {
     const o = JSON.parse(text) as Record<string, unknown>;
     if (o.type === 'session_meta') return 'rollout';
-    if (typeof o.sessionId === 'string' && typeof o.type === 'string') return 'transcript';
+    if (transcriptStart(o)) return 'transcript';
   } catch {
     // a broken first line says nothing about the rest
   }
