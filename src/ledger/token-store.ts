@@ -23,7 +23,8 @@ export interface NewSource {
   now: number;
 }
 
-export interface StoredEvent extends TokenEvent {
+/** Where an event is recorded: its bucket and the source it was read from. */
+export interface EventPlace {
   bucket: string;
   sourceId: number;
   sourcePath: string;
@@ -65,13 +66,12 @@ export class TokenStore {
            last_ingested = @now
          WHERE id = @id`,
       ),
+      // Positional parameters (see eventValues): binding by name costs more than the insert.
       insertEvent: db.prepare(
         `INSERT OR IGNORE INTO token_events (fingerprint, at, at_source, agent, model, bucket, format,
            input, cached_input, cache_creation, output, reasoning, total, source_id, source_path,
            source_offset, session_id, run_key, thread_total, own_bucket, counted)
-         VALUES (@fingerprint, @at, @atSource, @agent, @model, @bucket, @format, @input, @cachedInput,
-           @cacheCreation, @output, @reasoning, @total, @sourceId, @sourcePath, @offset, @sessionId,
-           @runKey, @threadTotal, @bucket, 2)`,
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 2)`,
       ),
       deleteEvent: db.prepare(
         `DELETE FROM token_events WHERE fingerprint = ? RETURNING CASE counted WHEN 0 THEN 0 ELSE total END AS total, run_key AS runKey`,
@@ -90,10 +90,9 @@ export class TokenStore {
       ),
       totalOf: db.prepare(`SELECT total, model FROM token_events WHERE fingerprint = ?`),
       growEvent: db.prepare(
-        `UPDATE token_events SET at = @at, model = coalesce(@model, model), input = @input,
-           cached_input = @cachedInput, cache_creation = @cacheCreation, output = @output,
-           reasoning = @reasoning, total = @total
-         WHERE fingerprint = @fingerprint AND total < @total`,
+        `UPDATE token_events SET at = ?, model = coalesce(?, model), input = ?, cached_input = ?,
+           cache_creation = ?, output = ?, reasoning = ?, total = ?
+         WHERE fingerprint = ? AND total < ?`,
       ),
       rollupTime: db.prepare(rollupPending('token_rollup_time')),
       rollupBucket: db.prepare(rollupPending('token_rollup_bucket')),
@@ -102,7 +101,7 @@ export class TokenStore {
       ),
       insertSample: db.prepare(
         `INSERT OR IGNORE INTO rate_limit_samples (provider, window_minutes, used_percent, resets_at, at, source_path)
-         VALUES (@provider, @windowMinutes, @usedPercent, @resetsAt, @at, @sourcePath)`,
+         VALUES (?, ?, ?, ?, ?, ?)`,
       ),
       insertRun: db.prepare(
         `INSERT INTO ingest_runs (started_at, finished_at, files_read, new_events, new_tokens, lines_skipped, summary)
@@ -180,11 +179,11 @@ export class TokenStore {
    * writing each in turn, with one UPDATE at most (and the roll-up triggers fired once).
    */
   writeEvent(
-    e: StoredEvent,
+    e: TokenEvent,
+    where: EventPlace,
     later: readonly TokenEvent[] = [],
   ): { write: EventWrite; tokens: number; duplicates: number } {
-    const row = eventRow(e);
-    const inserted = this.q.insertEvent.run(row).changes === 1;
+    const inserted = this.q.insertEvent.run(eventValues(e, where)).changes === 1;
     if (inserted) this.pending = true;
     if (!e.keepLargest)
       return {
@@ -212,7 +211,19 @@ export class TokenStore {
       grown = { ...x, model: x.model ?? current.model };
       current = grown;
     }
-    if (grown) this.q.growEvent.run(eventRow({ ...e, ...grown }));
+    if (grown)
+      this.q.growEvent.run(
+        grown.at,
+        grown.model ?? null,
+        grown.input ?? null,
+        grown.cachedInput ?? null,
+        grown.cacheCreation ?? null,
+        grown.output ?? null,
+        grown.reasoning ?? null,
+        grown.total,
+        e.fingerprint,
+        grown.total,
+      );
     if (inserted) return { write: 'inserted', tokens: current.total, duplicates };
     return grown
       ? { write: 'grew', tokens: current.total - before, duplicates }
@@ -278,7 +289,14 @@ export class TokenStore {
 
   writeSample(s: RateLimitSample, sourcePath: string): boolean {
     return (
-      this.q.insertSample.run({ ...s, resetsAt: s.resetsAt ?? null, sourcePath }).changes === 1
+      this.q.insertSample.run(
+        s.provider,
+        s.windowMinutes,
+        s.usedPercent,
+        s.resetsAt ?? null,
+        s.at,
+        sourcePath,
+      ).changes === 1
     );
   }
 
@@ -304,27 +322,28 @@ export class TokenStore {
   }
 }
 
-/** An event as the insert and grow statements bind it. */
-function eventRow(e: StoredEvent) {
-  return {
-    fingerprint: e.fingerprint,
-    at: e.at,
-    atSource: e.atSource,
-    agent: e.agent,
-    model: e.model ?? null,
-    bucket: e.bucket,
-    format: e.format,
-    input: e.input ?? null,
-    cachedInput: e.cachedInput ?? null,
-    cacheCreation: e.cacheCreation ?? null,
-    output: e.output ?? null,
-    reasoning: e.reasoning ?? null,
-    total: e.total,
-    sourceId: e.sourceId,
-    sourcePath: e.sourcePath,
-    offset: e.offset,
-    sessionId: e.sessionId ?? null,
-    runKey: e.runKey ?? null,
-    threadTotal: e.threadTotal ? JSON.stringify(e.threadTotal) : null,
-  };
+/** An event's values in the order of the insert's parameters. */
+function eventValues(e: TokenEvent, where: EventPlace): unknown[] {
+  return [
+    e.fingerprint,
+    e.at,
+    e.atSource,
+    e.agent,
+    e.model ?? null,
+    where.bucket,
+    e.format,
+    e.input ?? null,
+    e.cachedInput ?? null,
+    e.cacheCreation ?? null,
+    e.output ?? null,
+    e.reasoning ?? null,
+    e.total,
+    where.sourceId,
+    where.sourcePath,
+    e.offset,
+    e.sessionId ?? null,
+    e.runKey ?? null,
+    e.threadTotal ? JSON.stringify(e.threadTotal) : null,
+    where.bucket, // own_bucket
+  ];
 }

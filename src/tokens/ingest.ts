@@ -118,8 +118,11 @@ function readRangeSync(path: string, start: number, length: number): Buffer {
 }
 
 /** Files are committed in batches: one transaction per batch, never part of a file. */
-const BATCH_EVENTS = 20_000;
+const BATCH_EVENTS = 4_000;
 const BATCH_FILES = 200;
+/** Parses run ahead of the commits by at most this many files and bytes (results wait in memory). */
+const AHEAD_FILES = 32;
+const AHEAD_BYTES = 96 << 20;
 /** Below this much to read, worker threads cost more than they save. */
 const WORKER_THRESHOLD_BYTES = 64 << 20;
 /** Raw bytes decompressed to recognise a compressed file's first KiB. */
@@ -162,13 +165,21 @@ export async function ingestFiles(
     threads === 'always' ||
     (threads === 'auto' && toRead >= WORKER_THRESHOLD_BYTES && jobs.length > 1);
   const pool = useWorkers ? workerPool() : inlinePool();
-  const ahead = 8;
-  // Reads run ahead of the commits; each one settles into a value, so a file that fails while
+  // Reads run ahead of the commits (parsers keep going while a batch is written), up to a bound
+  // on the files and bytes in flight; each one settles into a value, so a file that fails while
   // waiting its turn is reported in its turn, never as an unhandled rejection.
   const results: Promise<Settled>[] = [];
-  const start = (i: number) => {
-    const j = jobs[i];
-    if (j) results[i] = settledParse(pool, j.job);
+  const weight = (j: FileJob) => Math.max(0, j.source.size - j.job.from);
+  let started = 0;
+  let inFlight = 0;
+  const startMore = (done: number) => {
+    for (; started < jobs.length; started++) {
+      const j = jobs[started]!;
+      const running = started - done;
+      if (running >= 2 && (running >= AHEAD_FILES || inFlight + weight(j) > AHEAD_BYTES)) break;
+      inFlight += weight(j);
+      results[started] = settledParse(pool, j.job, weight(j));
+    }
   };
   let pending: ((touched: Set<string>) => void)[] = [];
   let pendingEvents = 0;
@@ -185,13 +196,14 @@ export async function ingestFiles(
     });
   };
   try {
-    for (let i = 0; i < Math.min(ahead, jobs.length); i++) start(i);
+    startMore(0);
     for (let i = 0; i < jobs.length; i++) {
       let job = jobs[i]!;
       options.onFile?.(job.path, i, jobs.length);
       const settled = await results[i]!;
       delete results[i];
-      start(i + ahead);
+      inFlight -= weight(job);
+      startMore(i + 1);
       if ('error' in settled) {
         summary.unreadable.push({ path: job.path, error: readError(settled.error) });
         continue;
@@ -224,8 +236,8 @@ export async function ingestFiles(
 }
 
 /** A parse that settles into a value: its failure is reported in the file's turn. */
-const settledParse = (pool: ParsePool, job: ParseJob): Promise<Settled> =>
-  pool.parse(job).then(
+const settledParse = (pool: ParsePool, job: ParseJob, weight?: number): Promise<Settled> =>
+  pool.parse(job, weight).then(
     (result) => ({ result }),
     (error: unknown) => ({ error }),
   );
@@ -436,12 +448,8 @@ function finishFile(
       }
       if (event.runKey) touched.add(event.runKey);
       const written = store.writeEvent(
-        {
-          ...event,
-          bucket: options.bucketFor(path, event.format),
-          sourceId,
-          sourcePath: path,
-        },
+        event,
+        { bucket: options.bucketFor(path, event.format), sourceId, sourcePath: path },
         later,
       );
       if (written.write === 'inserted') summary.newEvents++;
