@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openLedger } from '../src/ledger/open.js';
-import { rollupPending } from '../src/ledger/token-schema.js';
+import { ROLLUP_LEVELS, rollupPending, type RollupTable } from '../src/ledger/token-schema.js';
 import { CLI, fmt, median, ratio, timeCommand } from './common.js';
 
 /**
@@ -42,8 +42,8 @@ function fill(ledger: string, events: number, models: number): void {
       1200 + i % 5700, 1, '/bench.log', i, 2
     FROM e`);
   // Inserted as an ingest inserts them (pending), then added to the roll-ups in one statement each.
-  db.exec(`${rollupPending('token_rollup_time')}; ${rollupPending('token_rollup_bucket')};
-    UPDATE token_events SET counted = 1 WHERE counted = 2`);
+  for (const table of Object.keys(ROLLUP_LEVELS) as RollupTable[]) db.exec(rollupPending(table));
+  db.exec(`UPDATE token_events SET counted = 1 WHERE counted = 2`);
   db.close();
 }
 

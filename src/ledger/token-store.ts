@@ -1,7 +1,7 @@
 import type { Db } from './open.js';
 import type { RateLimitSample, ThreadTotal, TokenEvent } from '../tokens/types.js';
 import { reconcileRun, type RunEvent } from '../tokens/runs.js';
-import { rollupPending } from './token-schema.js';
+import { ROLLUP_LEVELS, rollupPending, type RollupTable } from './token-schema.js';
 import type { KnownSource } from '../tokens/identity.js';
 
 /** All SQL for token sources and events. Every write runs inside the caller's transaction. */
@@ -94,8 +94,9 @@ export class TokenStore {
            cache_creation = ?, output = ?, reasoning = ?, total = ?
          WHERE fingerprint = ? AND total < ?`,
       ),
-      rollupTime: db.prepare(rollupPending('token_rollup_time')),
-      rollupBucket: db.prepare(rollupPending('token_rollup_bucket')),
+      rollups: (Object.keys(ROLLUP_LEVELS) as RollupTable[]).map((t) =>
+        db.prepare(rollupPending(t)),
+      ),
       settle: db.prepare(
         `UPDATE token_events INDEXED BY token_events_pending SET counted = 1 WHERE counted = 2`,
       ),
@@ -133,8 +134,7 @@ export class TokenStore {
   /** Adds the events inserted so far in this transaction to the roll-ups (ROLLUP_BATCHES). */
   private settleRollups(): void {
     if (!this.pending) return;
-    this.q.rollupTime.run();
-    this.q.rollupBucket.run();
+    for (const statement of this.q.rollups) statement.run();
     this.q.settle.run();
     this.pending = false;
   }

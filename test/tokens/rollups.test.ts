@@ -12,6 +12,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateCorpus, type CorpusTruth } from '../../src/demo/corpus.js';
+import { aggregateByPeriod } from '../../src/ledger/token-report.js';
+import { periods } from '../../src/time/zone.js';
 import { runCli } from '../helpers/cli.js';
 
 /**
@@ -58,6 +60,20 @@ function tables(): Record<string, unknown[]> {
       ),
       time: all(
         `SELECT slot AS k, agent, model, ${ROLLED} FROM token_rollup_time WHERE events <> 0 ORDER BY 1, 2, 3`,
+      ),
+      hourFromEvents: all(
+        `SELECT at / 3600000 AS k, agent, coalesce(model, '') AS model, ${SUMS}
+         FROM token_events WHERE counted = 1 GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
+      ),
+      hour: all(
+        `SELECT hour AS k, agent, model, ${ROLLED} FROM token_rollup_hour WHERE events <> 0 ORDER BY 1, 2, 3`,
+      ),
+      dayFromEvents: all(
+        `SELECT at / 86400000 AS k, agent, coalesce(model, '') AS model, ${SUMS}
+         FROM token_events WHERE counted = 1 GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
+      ),
+      day: all(
+        `SELECT day AS k, agent, model, ${ROLLED} FROM token_rollup_day WHERE events <> 0 ORDER BY 1, 2, 3`,
       ),
       bucketFromEvents: all(
         `SELECT bucket AS k, agent, coalesce(model, '') AS model, ${SUMS}
@@ -106,11 +122,46 @@ describe('roll-ups kept per batch', () => {
     const t = tables();
     expect(t.pending).toEqual([]);
     expect(t.time).toEqual(t.timeFromEvents);
+    expect(t.hour).toEqual(t.hourFromEvents);
+    expect(t.day).toEqual(t.dayFromEvents);
     expect(t.bucket).toEqual(t.bucketFromEvents);
     const r = await runCli(['--ledger', ledger, '--json', 'report', 'tokens', '--by', 'day'], {
       cwd: dir,
     });
     const report = JSON.parse(r.stdout) as { total: { tokens: number; events: number } };
     expect(report.total).toMatchObject({ tokens: truth.tokens, events: truth.events });
+  });
+
+  it.each([
+    'UTC',
+    'Europe/Berlin',
+    'Asia/Kolkata',
+    'Asia/Kathmandu',
+    'America/St_Johns',
+    'Pacific/Kiritimati',
+    'Pacific/Pago_Pago',
+  ])('give the same days, weeks and months as the events themselves in %s', (zone) => {
+    const db = new Database(ledger, { readonly: true });
+    try {
+      const span = db
+        .prepare(`SELECT min(at) AS first, max(at) AS last FROM token_events WHERE counted = 1`)
+        .get() as { first: number; last: number };
+      const fromEvents = db.prepare(
+        `SELECT agent, model, total(total) AS tokens, count(*) AS events, total(input) AS input,
+           total(cached_input) AS cached, total(cache_creation) AS cacheCreation, total(output) AS output
+         FROM token_events WHERE counted = 1 AND at >= ? AND at < ? GROUP BY 1, 2`,
+      );
+      for (const unit of ['day', 'week', 'month'] as const) {
+        const list = periods(span.first, span.last, unit, zone, 1);
+        const expected = list.flatMap((p) =>
+          (fromEvents.all(p.start, p.end) as object[]).map((r) => ({ key: p.key, ...r })),
+        );
+        const order = (rows: object[]) =>
+          [...rows].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+        expect(order(aggregateByPeriod(db, list, {}))).toEqual(order(expected));
+      }
+    } finally {
+      db.close();
+    }
   });
 });
