@@ -1,4 +1,10 @@
-import { PRICE_CACHE, RUNS_MIGRATION, TOKEN_ROLLUPS, TOKEN_SCHEMA } from './token-schema.js';
+import {
+  PRICE_CACHE,
+  ROLLUP_BATCHES,
+  RUNS_MIGRATION,
+  TOKEN_ROLLUPS,
+  TOKEN_SCHEMA,
+} from './token-schema.js';
 import { GITHUB_SCHEMA } from './github-schema.js';
 import { RULES_MIGRATION } from './rules-schema.js';
 
@@ -23,4 +29,5 @@ export const MIGRATIONS: readonly string[] = [
   PRICE_CACHE,
   RUNS_MIGRATION,
   RULES_MIGRATION,
+  ROLLUP_BATCHES,
 ];

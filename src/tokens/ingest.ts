@@ -16,7 +16,7 @@ import {
   type ReadPlan,
 } from './identity.js';
 import type { BucketResolver } from './bucket.js';
-import type { SkipReason } from './types.js';
+import type { SkipReason, TokenEvent } from './types.js';
 import { errorMessage } from '../errors.js';
 
 /**
@@ -118,8 +118,11 @@ function readRangeSync(path: string, start: number, length: number): Buffer {
 }
 
 /** Files are committed in batches: one transaction per batch, never part of a file. */
-const BATCH_EVENTS = 20_000;
+const BATCH_EVENTS = 4_000;
 const BATCH_FILES = 200;
+/** Parses run ahead of the commits by at most this many files and bytes (results wait in memory). */
+const AHEAD_FILES = 32;
+const AHEAD_BYTES = 96 << 20;
 /** Below this much to read, worker threads cost more than they save. */
 const WORKER_THRESHOLD_BYTES = 64 << 20;
 /** Raw bytes decompressed to recognise a compressed file's first KiB. */
@@ -162,13 +165,21 @@ export async function ingestFiles(
     threads === 'always' ||
     (threads === 'auto' && toRead >= WORKER_THRESHOLD_BYTES && jobs.length > 1);
   const pool = useWorkers ? workerPool() : inlinePool();
-  const ahead = 8;
-  // Reads run ahead of the commits; each one settles into a value, so a file that fails while
+  // Reads run ahead of the commits (parsers keep going while a batch is written), up to a bound
+  // on the files and bytes in flight; each one settles into a value, so a file that fails while
   // waiting its turn is reported in its turn, never as an unhandled rejection.
   const results: Promise<Settled>[] = [];
-  const start = (i: number) => {
-    const j = jobs[i];
-    if (j) results[i] = settledParse(pool, j.job);
+  const weight = (j: FileJob) => Math.max(0, j.source.size - j.job.from);
+  let started = 0;
+  let inFlight = 0;
+  const startMore = (done: number) => {
+    for (; started < jobs.length; started++) {
+      const j = jobs[started]!;
+      const running = started - done;
+      if (running >= 2 && (running >= AHEAD_FILES || inFlight + weight(j) > AHEAD_BYTES)) break;
+      inFlight += weight(j);
+      results[started] = settledParse(pool, j.job, weight(j));
+    }
   };
   let pending: ((touched: Set<string>) => void)[] = [];
   let pendingEvents = 0;
@@ -185,13 +196,14 @@ export async function ingestFiles(
     });
   };
   try {
-    for (let i = 0; i < Math.min(ahead, jobs.length); i++) start(i);
+    startMore(0);
     for (let i = 0; i < jobs.length; i++) {
       let job = jobs[i]!;
       options.onFile?.(job.path, i, jobs.length);
       const settled = await results[i]!;
       delete results[i];
-      start(i + ahead);
+      inFlight -= weight(job);
+      startMore(i + 1);
       if ('error' in settled) {
         summary.unreadable.push({ path: job.path, error: readError(settled.error) });
         continue;
@@ -224,8 +236,8 @@ export async function ingestFiles(
 }
 
 /** A parse that settles into a value: its failure is reported in the file's turn. */
-const settledParse = (pool: ParsePool, job: ParseJob): Promise<Settled> =>
-  pool.parse(job).then(
+const settledParse = (pool: ParsePool, job: ParseJob, weight?: number): Promise<Settled> =>
+  pool.parse(job, weight).then(
     (result) => ({ result }),
     (error: unknown) => ({ error }),
   );
@@ -255,6 +267,10 @@ function planFile(
   seen.add(identity);
   const size = st.size;
   if (size === 0) return undefined;
+  if (unchangedByStat(path, st, options.store.firstCandidate(path, st.dev, st.ino), claimed)) {
+    summary.filesUnchanged++;
+    return undefined;
+  }
   const head = readRangeSync(path, 0, Math.min(HEAD, size));
   const encoding: Encoding = detectEncoding(head);
   if (encoding === 'plain' && looksBinary(head)) {
@@ -305,6 +321,29 @@ function planFile(
       mtimeMs: st.mtimeMs,
     },
   };
+}
+
+/**
+ * A file whose path, identity, size and modification time are those recorded when it was last
+ * read to its end costs a stat, not a read: the planner would find it unchanged (its first and
+ * last bytes are the ones hashed then, unless someone rewrote it and reset its mtime).
+ */
+export function unchangedByStat(
+  path: string,
+  st: Pick<Stats, 'dev' | 'ino' | 'size' | 'mtimeMs'>,
+  first: KnownSource | undefined,
+  claimed: ReadonlySet<number>,
+): boolean {
+  return (
+    first !== undefined &&
+    !claimed.has(first.id) &&
+    first.path === path &&
+    first.dev === st.dev &&
+    first.ino === st.ino &&
+    first.size === st.size &&
+    first.mtimeMs === st.mtimeMs &&
+    (first.encoding !== 'plain' || first.offset === st.size)
+  );
 }
 
 /** The file being planned, as the pure planner sees it (reads only what it asks for). */
@@ -391,16 +430,30 @@ function finishFile(
       summary.newTokens -= removed.tokens;
       removed.runKeys.forEach((k) => touched.add(k));
     }
+    // Lines of one response that share a fingerprint are written as one group.
+    const groups = new Map<string, TokenEvent[]>();
     for (const event of result.events) {
+      if (!event.keepLargest) continue;
+      const group = groups.get(event.fingerprint);
+      if (group) group.push(event);
+      else groups.set(event.fingerprint, [event]);
+    }
+    for (const event of result.events) {
+      let later: TokenEvent[] = [];
+      if (event.keepLargest) {
+        const group = groups.get(event.fingerprint);
+        if (!group || group[0] !== event) continue; // written with the first of its group
+        later = group.slice(1);
+        later.forEach((e) => e.runKey && touched.add(e.runKey));
+      }
       if (event.runKey) touched.add(event.runKey);
-      const written = store.writeEvent({
-        ...event,
-        bucket: options.bucketFor(path, event.format),
-        sourceId,
-        sourcePath: path,
-      });
+      const written = store.writeEvent(
+        event,
+        { bucket: options.bucketFor(path, event.format), sourceId, sourcePath: path },
+        later,
+      );
       if (written.write === 'inserted') summary.newEvents++;
-      else if (written.write === 'duplicate') summary.duplicates++;
+      summary.duplicates += written.duplicates;
       summary.newTokens += written.tokens;
     }
     for (const sample of result.samples)
