@@ -1,4 +1,5 @@
 import type { RadarConfig } from './schema.js';
+import { DEFAULT_AGENT_ARGS } from '../dispatch/agents.js';
 
 /**
  * The built-in defaults, as `configSchema.parse({})` produces them (a test keeps the two equal).
@@ -41,6 +42,38 @@ export function defaultConfig(): RadarConfig {
       reviewsPerPr: 20,
       checksPerPr: 50,
     },
-    agents: { codex: { command: 'codex' }, claude: { command: 'claude' } },
+    agents: {
+      codex: {
+        command: 'codex',
+        args: [...DEFAULT_AGENT_ARGS.codex],
+        passGithubToken: false,
+        env: {},
+      },
+      claude: {
+        command: 'claude',
+        args: [...DEFAULT_AGENT_ARGS.claude],
+        passGithubToken: false,
+        env: {},
+      },
+    },
+    dispatch: {
+      concurrency: 3,
+      maxPerScan: 3,
+      fallback: ['codex', 'claude'],
+      maxTurns: 30,
+      timeoutMs: 3_600_000,
+      idleTimeoutMs: 900_000,
+      killGraceMs: 10_000,
+      secretEnv: [
+        'GITHUB_TOKEN',
+        'GH_TOKEN',
+        'GITHUB_PAT',
+        'GH_ENTERPRISE_TOKEN',
+        'GITHUB_ENTERPRISE_TOKEN',
+      ],
+      runLogMaxBytes: 64 * 1024 * 1024,
+      templates: {},
+    },
+    repos: {},
   };
 }

@@ -1,6 +1,7 @@
 import { PRICE_CACHE, RUNS_MIGRATION, TOKEN_ROLLUPS, TOKEN_SCHEMA } from './token-schema.js';
 import { GITHUB_SCHEMA } from './github-schema.js';
 import { RULES_MIGRATION } from './rules-schema.js';
+import { DISPATCH_MIGRATION } from './dispatch-schema.js';
 
 /**
  * `PRAGMA application_id` of every radar ledger ("RADA"), so radar never mistakes another
@@ -23,4 +24,5 @@ export const MIGRATIONS: readonly string[] = [
   PRICE_CACHE,
   RUNS_MIGRATION,
   RULES_MIGRATION,
+  DISPATCH_MIGRATION,
 ];
