@@ -25,9 +25,7 @@ export const bodyHash = (body: string): string =>
   createHash('sha256').update(normalizeBody(body)).digest('hex').slice(0, 32);
 
 /** What a verdict asks a human to approve: a close when stop-loss recommends it, a ping when routed to a template. */
-export function proposedActions(
-  verdict: Verdict,
-): {
+export function proposedActions(verdict: Verdict): {
   action: 'comment' | 'close';
   body: string | null;
   reason: string;

@@ -166,7 +166,7 @@ export async function dispatchFlagged(options: DispatchOptions): Promise<Dispatc
     });
     if (choice.candidates.length === 0) {
       const budget = choice.skipped.some((s) => s.why === 'budget');
-      if (budget && !options.dryRun) store.suppress(pr.nodeId, [...fingerprints.keys()], 'budget');
+      if (budget && !options.dryRun) store.suppress(pr.nodeId, fingerprints, 'budget', now());
       return void skip(
         budget ? 'budget' : 'no-agent',
         budget

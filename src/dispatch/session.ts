@@ -90,7 +90,10 @@ class RunLog {
   }
   close(): void {
     if (this.omitted > 0)
-      this.line(`# radar: ${this.omitted} bytes of output without token markers were not kept`);
+      writeSync(
+        this.fd,
+        `# radar: ${this.omitted} bytes of output without token markers were not kept\n`,
+      );
     closeSync(this.fd);
   }
 }

@@ -279,12 +279,24 @@ export class DispatchStore {
   }
 
   /** Marks unacted candidates as held back (e.g. by budget) so the funnel can count them. */
-  suppress(nodeId: string, fingerprints: readonly string[], reason: string): void {
+  suppress(
+    nodeId: string,
+    fingerprints: ReadonlyMap<string, string>,
+    reason: string,
+    now: number,
+  ): void {
+    const insert = this.db.prepare(
+      `INSERT OR IGNORE INTO signal_candidates (node_id, fingerprint, kind, first_seen_at, last_seen_at)
+       VALUES (?, ?, ?, ?, ?)`,
+    );
     const s = this.db.prepare(
       `UPDATE signal_candidates SET suppressed = ? WHERE node_id = ? AND fingerprint = ? AND acted_at IS NULL`,
     );
     this.db.transaction(() => {
-      for (const f of fingerprints) s.run(reason, nodeId, f);
+      for (const [f, kind] of fingerprints) {
+        insert.run(nodeId, f, kind, now, now);
+        s.run(reason, nodeId, f);
+      }
     })();
   }
 
