@@ -9,6 +9,7 @@ import { configSchema } from '../src/config/schema.js';
 import { createGitHubClient } from '../src/github/client.js';
 import { openLedger } from '../src/ledger/open.js';
 import { PrStore } from '../src/ledger/pr-store.js';
+import { RulesStore } from '../src/ledger/rules-store.js';
 import { runScan } from '../src/scan/scan.js';
 import { CLI, fmt } from './common.js';
 
@@ -95,7 +96,14 @@ async function growth(scans: number): Promise<void> {
         token: TOKEN,
         logger,
       });
-      await runScan({ port, store: new PrStore(db), config, logger, now: () => Date.now() });
+      await runScan({
+        port,
+        store: new PrStore(db),
+        rules: new RulesStore(db),
+        config,
+        logger,
+        now: () => Date.now(),
+      });
     };
     const count = (table: string) =>
       (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;

@@ -15,6 +15,7 @@ Exit codes:
   0   ok
   1   failure
   2   bad usage or configuration
+  3   radar scan --fail-on-flag: the scan ran fine and PRs are in the escalate tier
   75  another radar scan holds the lock (try again later)`;
 
 /** Runs a lazily imported command with a context and the top-level error mapping. */
@@ -142,7 +143,15 @@ export function buildProgram(): Command {
   program
     .command('scan')
     .description(
-      'poll the PR queue from GitHub into the ledger (run it from cron; GITHUB_API_URL, GITHUB_TOKEN/GH_TOKEN/gh auth token)',
+      'poll the PR queue from GitHub into the ledger and judge every PR (run it from cron; GITHUB_API_URL, GITHUB_TOKEN/GH_TOKEN/gh auth token)',
+    )
+    .option('--fail-on-flag', 'exit 3 when a PR is in the escalate tier (for cron chains)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  */5 * * * *  radar scan                      # cron: silent unless something is wrong
+  radar scan --fail-on-flag || notify-me      # exit 3 when a PR needs an agent`,
     )
     .action(lazy(() => import('./commands/scan.js')));
 

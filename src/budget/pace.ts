@@ -1,6 +1,6 @@
 /** Pure weekly-quota pacing: how much of the quota is used against how much of the week is gone. */
 
-export type Verdict = 'under' | 'on-pace' | 'over' | 'exhausted' | 'unknown';
+export type PaceVerdict = 'under' | 'on-pace' | 'over' | 'exhausted' | 'unknown';
 
 export interface Checkpoint {
   /** Days after the week start from which the checkpoint applies (wednesday on a Monday week = 2). */
@@ -25,7 +25,7 @@ export interface PaceInput {
 export interface Pace {
   usedPercent: number;
   expectedPercent: number;
-  verdict: Exclude<Verdict, 'unknown'>;
+  verdict: Exclude<PaceVerdict, 'unknown'>;
   advice?: string;
 }
 

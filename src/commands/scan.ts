@@ -3,13 +3,19 @@ import { RadarError, UsageError } from '../errors.js';
 import { requireToken, resolveEndpoint } from '../github/endpoint.js';
 import { createGitHubClient } from '../github/client.js';
 import { PrStore } from '../ledger/pr-store.js';
+import { RulesStore } from '../ledger/rules-store.js';
+import { agentBudgets, budgetStates } from '../budget/state.js';
 import { acquireProcessLock } from '../ledger/lock.js';
 import { isAuthError, runScan, type ScanSummary } from '../scan/scan.js';
 import { formatInt } from '../render/table.js';
 import { redactUrl } from '../redact.js';
 
+interface ScanCommandOptions {
+  failOnFlag?: boolean;
+}
+
 /** `radar scan`: the cron job. Silent unless something is wrong, a TTY is watching, or --json. */
-export async function run(ctx: Context): Promise<number> {
+export async function run(ctx: Context, options: ScanCommandOptions = {}): Promise<number> {
   const config = ctx.config();
   if (config.watch.authors.length === 0 && config.watch.repos.length === 0)
     throw new UsageError(
@@ -24,10 +30,14 @@ export async function run(ctx: Context): Promise<number> {
     const port = createGitHubClient({ endpoint, token: token.value, logger: ctx.logger() });
     const tty = Boolean(ctx.stderr.isTTY) && !ctx.json;
     let summary: ScanSummary;
+    // The rules route around an agent whose weekly quota is used up.
+    const budget = agentBudgets(await budgetStates(db, config, ctx.env, ctx.now().getTime()));
     try {
       summary = await runScan({
         port,
         store: new PrStore(db),
+        rules: new RulesStore(db),
+        budget,
         config,
         logger: ctx.logger(),
         now: () => ctx.now().getTime(),
@@ -51,11 +61,15 @@ export async function run(ctx: Context): Promise<number> {
     // A rate-limit stop has already said so in its one line (and kept what it fetched).
     if (summary.status === 'error' && !summary.stop)
       throw new RadarError('scan failed: nothing was fetched');
-    return summary.status === 'ok' ? 0 : 1;
+    if (summary.status !== 'ok') return 1;
+    return options.failOnFlag && summary.flagged.length > 0 ? FLAGGED_EXIT_CODE : 0;
   } finally {
     release();
   }
 }
+
+/** `--fail-on-flag`: the scan ran fine and found PRs in the escalate tier (for cron chains). */
+export const FLAGGED_EXIT_CODE = 3;
 
 export function renderScan(s: ScanSummary): string {
   const lines = [
@@ -67,6 +81,16 @@ export function renderScan(s: ScanSummary): string {
       `stopped early (${s.stop?.reason ?? 'rate limit'}); kept what was fetched` +
         (s.stop?.retryAt ? `; try again after ${s.stop.retryAt}` : ''),
     );
+  const tiers = Object.entries(s.tiers)
+    .filter(([, n]) => n > 0)
+    .map(([tier, n]) => `${n} ${tier}`);
+  if (tiers.length) lines.push(`tiers: ${tiers.join(', ')}`);
+  for (const f of s.flagged.slice(0, 10))
+    lines.push(
+      `flagged ${f.repo}#${f.number} (score ${f.score}, route ${f.route}): ${f.signals.join(' ')}`,
+    );
+  if (s.flagged.length > 10)
+    lines.push(`… and ${s.flagged.length - 10} more flagged (radar queue)`);
   if (s.newPrs) lines.push(`${s.newPrs} new PRs`);
   for (const r of s.resolved) lines.push(`${r.repo}#${r.number} ${r.state}`);
   for (const c of s.changed.slice(0, 20)) {

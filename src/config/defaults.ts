@@ -1,5 +1,6 @@
 import type { RadarConfig } from './schema.js';
 import { DEFAULT_AGENT_ARGS } from '../dispatch/agents.js';
+import { DEFAULT_WEIGHTS } from './weights.js';
 
 /**
  * The built-in defaults, as `configSchema.parse({})` produces them (a test keeps the two equal).
@@ -41,6 +42,28 @@ export function defaultConfig(): RadarConfig {
       commentsPerPr: 10,
       reviewsPerPr: 20,
       checksPerPr: 50,
+      issuesPerPr: 5,
+      labelsPerIssue: 10,
+      maxBodyChars: 4000,
+    },
+    rules: {
+      weights: { ...DEFAULT_WEIGHTS },
+      threshold: 3,
+      routes: {
+        ci_failing: 'codex',
+        changes_requested: 'codex',
+        conflict: 'codex',
+        maintainer_comment: 'codex',
+        maintainer_question: 'claude',
+        stale_body: 'template',
+      },
+      fallback: ['codex', 'claude'],
+      zombie: { afterDays: 21, quietDays: 14 },
+      staleBody: { pushesSinceEdit: 3 },
+      closedScopeLabels: ['wontfix', "won't fix", 'not planned', 'out of scope', 'invalid'],
+      botAllowlist: [],
+      lowSignalRepos: [],
+      stopLoss: { maxTokensPerPr: 3_000_000, maxEscalationsWithoutProgress: 3 },
     },
     agents: {
       codex: {
@@ -59,7 +82,6 @@ export function defaultConfig(): RadarConfig {
     dispatch: {
       concurrency: 3,
       maxPerScan: 3,
-      fallback: ['codex', 'claude'],
       maxTurns: 30,
       timeoutMs: 3_600_000,
       idleTimeoutMs: 900_000,

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { isTimeZone } from '../time/zone.js';
 import { DEFAULT_AGENT_ARGS, type AgentName } from '../dispatch/agents.js';
 import { SIGNAL_KINDS, type SignalKind } from '../core/verdict.js';
+import { DEFAULT_WEIGHTS } from './weights.js';
 
 export { isTimeZone };
 
@@ -117,10 +118,6 @@ const dispatchSchema = z
       .min(0)
       .default(3)
       .describe('Sessions one `radar scan --dispatch` starts at most (default for --max)'),
-    fallback: z
-      .array(z.enum(['codex', 'claude']))
-      .default(['codex', 'claude'])
-      .describe('Agents tried after the routed one: missing, failing to start, or over budget'),
     maxTurns: z.number().int().min(1).default(30).describe('{maxTurns} in agent arguments'),
     timeoutMs: z
       .number()
@@ -167,6 +164,113 @@ const dispatchSchema = z
   })
   .strict()
   .prefault({});
+
+const agentRoute = z.enum(['codex', 'claude', 'template', 'none']);
+const weight = (value: number) => z.number().min(-100).max(100).default(value);
+
+const rulesSchema = z
+  .object({
+    weights: z
+      .object({
+        ci_failing: weight(DEFAULT_WEIGHTS.ci_failing),
+        changes_requested: weight(DEFAULT_WEIGHTS.changes_requested),
+        maintainer_comment: weight(DEFAULT_WEIGHTS.maintainer_comment),
+        conflict: weight(DEFAULT_WEIGHTS.conflict),
+        stale_body: weight(DEFAULT_WEIGHTS.stale_body),
+        closed_scope: weight(DEFAULT_WEIGHTS.closed_scope),
+        ci_pending: weight(DEFAULT_WEIGHTS.ci_pending),
+        approved: weight(DEFAULT_WEIGHTS.approved),
+        behind: weight(DEFAULT_WEIGHTS.behind),
+      })
+      .strict()
+      .prefault({})
+      .describe('Score each kind of signal adds (a PR counts each kind once)'),
+    threshold: z
+      .number()
+      .default(3)
+      .describe('A PR escalates when its score reaches this and a signal is not yet acted on'),
+    routes: z
+      .object({
+        ci_failing: agentRoute.default('codex'),
+        changes_requested: agentRoute.default('codex'),
+        conflict: agentRoute.default('codex'),
+        maintainer_comment: agentRoute
+          .default('codex')
+          .describe('Maintainer feedback that asks for a change'),
+        maintainer_question: agentRoute
+          .default('claude')
+          .describe('A maintainer question that requests no change'),
+        stale_body: agentRoute.default('template'),
+      })
+      .strict()
+      .prefault({})
+      .describe('Who handles each kind of signal'),
+    fallback: z
+      .array(z.enum(['codex', 'claude']))
+      .default(['codex', 'claude'])
+      .describe('Agents tried in order when the routed one is over budget'),
+    zombie: z
+      .object({
+        afterDays: z
+          .number()
+          .min(0)
+          .default(21)
+          .describe('A conflicting or failing PR older than this…'),
+        quietDays: z
+          .number()
+          .min(0)
+          .default(14)
+          .describe('…with no maintainer comment or review for this long is a zombie'),
+      })
+      .strict()
+      .prefault({}),
+    staleBody: z
+      .object({
+        pushesSinceEdit: z
+          .number()
+          .int()
+          .min(1)
+          .default(3)
+          .describe('Pushes radar saw since the PR body was last edited that make it stale'),
+      })
+      .strict()
+      .prefault({}),
+    closedScopeLabels: z
+      .array(z.string().min(1))
+      .default(['wontfix', "won't fix", 'not planned', 'out of scope', 'invalid'])
+      .describe('Labels on a closing issue that mean the PR lost its scope (case-insensitive)'),
+    botAllowlist: z
+      .array(z.string().min(1))
+      .default([])
+      .describe('Bot logins whose reviews and comments count as maintainer feedback'),
+    lowSignalRepos: z
+      .array(z.string().min(1))
+      .default([])
+      .describe('Repositories kept watch-only (globs allowed, "some-org/*")'),
+    stopLoss: z
+      .object({
+        maxTokensPerPr: z
+          .number()
+          .int()
+          .positive()
+          .default(3_000_000)
+          .describe('Tokens spent on one PR (since its last resume) that stop it'),
+        maxEscalationsWithoutProgress: z
+          .number()
+          .int()
+          .positive()
+          .default(3)
+          .describe(
+            'Escalations with no progress (signal cleared, new push, approval) that stop it',
+          ),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict()
+  .prefault({});
+
+export type RulesConfig = z.infer<typeof rulesSchema>;
 
 export const configSchema = z
   .object({
@@ -274,9 +378,30 @@ export const configSchema = z
         commentsPerPr: z.number().int().min(0).max(100).default(10),
         reviewsPerPr: z.number().int().min(0).max(100).default(20),
         checksPerPr: z.number().int().min(0).max(100).default(50),
+        issuesPerPr: z
+          .number()
+          .int()
+          .min(0)
+          .max(100)
+          .default(5)
+          .describe('Issues a PR closes, read per PR (for stale_body and closed_scope)'),
+        labelsPerIssue: z
+          .number()
+          .int()
+          .min(0)
+          .max(100)
+          .default(10)
+          .describe('Labels read per closing issue (details request, changed PRs only)'),
+        maxBodyChars: z
+          .number()
+          .int()
+          .min(0)
+          .default(4000)
+          .describe('Comment and review text kept per item; longer text is cut'),
       })
       .strict()
       .prefault({}),
+    rules: rulesSchema,
     agents: z
       .object({
         codex: agentSchema('codex'),

@@ -43,7 +43,6 @@ export type SuppressionReason =
   | 'permission'
   | 'low_signal_repo'
   | 'below_threshold'
-  | 'draft'
   | 'closed';
 
 export type Recommendation = 'close' | 'close_or_keep_as_review_work';
@@ -64,12 +63,7 @@ export interface Verdict {
 }
 
 export type EscalationOutcome =
-  | 'running'
-  | 'succeeded'
-  | 'failed'
-  | 'timed_out'
-  | 'refused'
-  | 'dry_run';
+  'running' | 'succeeded' | 'failed' | 'timed_out' | 'refused' | 'dry_run';
 
 /** One agent session radar started (or refused, or only rehearsed) for a PR. */
 export interface Escalation {

@@ -34,8 +34,11 @@ export interface Candidate {
   verdict: Verdict;
 }
 
-/** The budget state of an agent's provider now: `exhausted` sends the PR down the chain. */
-export type BudgetGate = (agent: AgentName) => 'ok' | 'exhausted';
+/**
+ * The budget state of an agent's providers now, asked before each session: `exhausted` sends
+ * the PR down the chain.
+ */
+export type BudgetGate = (agent: AgentName) => 'ok' | 'exhausted' | Promise<'ok' | 'exhausted'>;
 
 export interface DispatchOptions {
   candidates: readonly Candidate[];
@@ -145,13 +148,12 @@ export async function dispatchFlagged(options: DispatchOptions): Promise<Dispatc
     return result;
   };
 
-  /** Everything up to the claim is synchronous, so `max` and the claim cannot race. */
   const one = async (c: Candidate): Promise<void> => {
     const { pr, verdict } = c;
     const base = { nodeId: pr.nodeId, pr: prRef(pr), score: verdict.score };
     const skip = (suppressed: Suppression, reason: string, skipped?: Skip[]) =>
       emit({ ...base, status: 'skipped', suppressed, reason, skipped });
-    if ((verdict.tier === 'stopped' || store.isStopped(pr.nodeId)) && !options.manual?.force)
+    if (verdict.tier === 'stopped' && !options.manual?.force)
       return void skip('stopped', 'the PR is stopped (stop-loss or radar stop); --force overrides');
     let signals = pendingSignals(verdict);
     if (signals.length === 0 && !manual)
@@ -159,10 +161,13 @@ export async function dispatchFlagged(options: DispatchOptions): Promise<Dispatc
     if (signals.length === 0) signals = verdict.signals.filter((s) => isDispatchable(s.kind));
     const fingerprints = new Map(signals.map((s) => [s.fingerprint, s.kind as string]));
     if (manual) fingerprints.set(`manual:${now()}`, 'manual');
-    const chain = agentChain(verdict.route, config.dispatch.fallback, options.manual?.agent);
+    const chain = agentChain(verdict.route, config.rules.fallback, options.manual?.agent);
+    const budgets = new Map<AgentName, 'ok' | 'exhausted'>();
+    for (const a of chain) budgets.set(a, await options.budgetGate(a));
+    // From here to the claim nothing awaits, so `max` and the claim cannot race.
     const choice = usableAgents(chain, {
       installed: (a) => installed(config.agents[a].command),
-      budget: options.budgetGate,
+      budget: (a) => budgets.get(a) ?? 'ok',
     });
     if (choice.candidates.length === 0) {
       const budget = choice.skipped.some((s) => s.why === 'budget');

@@ -5,8 +5,8 @@ import type { Logger } from 'pino';
 import type { Endpoint } from './endpoint.js';
 import { GitHubError, RateLimitError, translateGitHubError } from './errors.js';
 import { redactSecrets } from '../redact.js';
-import { NODES_QUERY, SEARCH_QUERY, VIEWER_QUERY } from './queries.js';
-import type { RawPullRequest } from './normalize.js';
+import { DETAILS_QUERY, NODES_QUERY, SEARCH_QUERY, VIEWER_QUERY } from './queries.js';
+import type { RawPullRequest, RawPullRequestDetails } from './normalize.js';
 
 /**
  * The GitHub port: the few calls radar makes, behind an interface so the scan never sees HTTP.
@@ -35,6 +35,8 @@ export interface ConnectionSizes {
   reviews: number;
   comments: number;
   checks: number;
+  /** Issues a PR closes. */
+  issues: number;
 }
 
 export interface GitHubPort {
@@ -48,6 +50,15 @@ export interface GitHubPort {
     ids: string[],
     sizes: ConnectionSizes,
   ): Promise<{ prs: (RawPullRequest | null)[]; rateLimit: RateLimitInfo; partial?: string }>;
+  /** Comment and review bodies and closing issues' labels of these PRs (null: not visible). */
+  pullRequestDetails(
+    ids: string[],
+    sizes: ConnectionSizes & { labels: number },
+  ): Promise<{
+    details: (RawPullRequestDetails | null)[];
+    rateLimit: RateLimitInfo;
+    partial?: string;
+  }>;
   viewer(): Promise<{ login: string; rateLimit: RateLimitInfo; scopes: string[] }>;
   /** GET /rate_limit: free of charge. */
   rateLimits(): Promise<{
@@ -202,7 +213,19 @@ export function createGitHubClient(options: ClientOptions): GitHubPort {
             pageInfo: { hasNextPage: boolean; endCursor: string | null };
             nodes: (RawPullRequest | Record<string, never>)[];
           };
-        }>(SEARCH_QUERY, { q: query, first, after, ...sizes }, 'search');
+        }>(
+          SEARCH_QUERY,
+          {
+            q: query,
+            first,
+            after,
+            reviews: sizes.reviews,
+            comments: sizes.comments,
+            checks: sizes.checks,
+            issues: sizes.issues,
+          },
+          'search',
+        );
         return {
           // Search can return non-PR nodes as empty objects: keep PRs only.
           prs: (data.search.nodes ?? []).filter((n): n is RawPullRequest =>
@@ -219,11 +242,39 @@ export function createGitHubClient(options: ClientOptions): GitHubPort {
       call(async () => {
         const data = await graphql<{ rateLimit: RateLimitInfo; nodes: (RawPullRequest | null)[] }>(
           NODES_QUERY,
-          { ids, ...sizes },
+          {
+            ids,
+            reviews: sizes.reviews,
+            comments: sizes.comments,
+            checks: sizes.checks,
+            issues: sizes.issues,
+          },
           'nodes',
         );
         return {
           prs: (data.nodes ?? []).map((n) => (n && 'number' in n ? n : null)),
+          rateLimit: data.rateLimit,
+          partial: data.partial,
+        };
+      }),
+    pullRequestDetails: (ids, sizes) =>
+      call(async () => {
+        const data = await graphql<{
+          rateLimit: RateLimitInfo;
+          nodes: (RawPullRequestDetails | null)[];
+        }>(
+          DETAILS_QUERY,
+          {
+            ids,
+            reviews: sizes.reviews,
+            comments: sizes.comments,
+            issues: sizes.issues,
+            labels: sizes.labels,
+          },
+          'nodes',
+        );
+        return {
+          details: (data.nodes ?? []).map((n) => (n && 'id' in n ? n : null)),
           rateLimit: data.rateLimit,
           partial: data.partial,
         };

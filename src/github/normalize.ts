@@ -1,7 +1,37 @@
 /** Pure: GraphQL pull request nodes → the snapshot radar records. */
 import { byCodePoint } from '../render/order.js';
+import type {
+  CiState,
+  ClosingIssue,
+  CommentSnapshot,
+  PrSnapshot,
+  Review,
+  ReviewSnapshot,
+} from '../core/pr.js';
 
 type Maybe<T> = T | null | undefined;
+
+/** `__typename` tells a bot (a GitHub App's `Bot`) from a user. */
+interface RawActor {
+  login: string;
+  __typename?: string;
+}
+
+/** What the details query brings for one PR. */
+export interface RawPullRequestDetails {
+  id: string;
+  latestReviews: Maybe<{ nodes: Maybe<Maybe<{ id: string; body: string }>[]> }>;
+  comments: Maybe<{ nodes: Maybe<Maybe<{ id: string; body: string }>[]> }>;
+  closingIssuesReferences: Maybe<{
+    nodes: Maybe<
+      Maybe<{
+        number: number;
+        repository: { nameWithOwner: string };
+        labels: Maybe<{ nodes: Maybe<Maybe<{ name: string }>[]> }>;
+      }>[]
+    >;
+  }>;
+}
 
 export interface RawPullRequest {
   id: string;
@@ -11,6 +41,7 @@ export interface RawPullRequest {
   state: 'OPEN' | 'CLOSED' | 'MERGED';
   isDraft: boolean;
   headRefOid: string;
+  baseRefOid?: Maybe<string>;
   mergeable: 'MERGEABLE' | 'CONFLICTING' | 'UNKNOWN';
   mergeStateStatus: Maybe<string>;
   reviewDecision: Maybe<'APPROVED' | 'CHANGES_REQUESTED' | 'REVIEW_REQUIRED'>;
@@ -27,7 +58,8 @@ export interface RawPullRequest {
   latestReviews: Maybe<{
     nodes: Maybe<
       Maybe<{
-        author: Maybe<{ login: string }>;
+        id?: string;
+        author: Maybe<RawActor>;
         authorAssociation: string;
         state: string;
         submittedAt: Maybe<string>;
@@ -37,7 +69,22 @@ export interface RawPullRequest {
   comments: Maybe<{
     totalCount: number;
     nodes: Maybe<
-      Maybe<{ author: Maybe<{ login: string }>; authorAssociation: string; createdAt: string }>[]
+      Maybe<{
+        id?: string;
+        author: Maybe<RawActor>;
+        authorAssociation: string;
+        createdAt: string;
+      }>[]
+    >;
+  }>;
+  closingIssuesReferences?: Maybe<{
+    nodes: Maybe<
+      Maybe<{
+        number: number;
+        state: 'OPEN' | 'CLOSED';
+        stateReason: Maybe<string>;
+        repository: { nameWithOwner: string };
+      }>[]
     >;
   }>;
   commits: Maybe<{
@@ -45,6 +92,7 @@ export interface RawPullRequest {
       Maybe<{
         commit: {
           oid: string;
+          committedDate?: Maybe<string>;
           statusCheckRollup: Maybe<{
             state: string;
             contexts: {
@@ -68,53 +116,7 @@ export interface RawPullRequest {
   }>;
 }
 
-export type CiState = 'passing' | 'failing' | 'pending' | 'none';
-export type Mergeable = 'mergeable' | 'conflicting' | 'unknown';
-export type Review = 'approved' | 'changes_requested' | 'review_required' | 'none';
-export type PrState = 'open' | 'closed' | 'merged';
-
-export interface ReviewSnapshot {
-  author: string;
-  association: string;
-  state: string;
-  at: string | null;
-}
-export interface CommentSnapshot {
-  author: string;
-  association: string;
-  at: string;
-}
-
-export interface PrSnapshot {
-  nodeId: string;
-  repo: string;
-  /** The repository is archived (a search without `archived:false` support may still return it). */
-  archived: boolean;
-  number: number;
-  title: string;
-  url: string;
-  author: string;
-  state: PrState;
-  draft: boolean;
-  headSha: string;
-  /** As GitHub answered now (may be unknown while it computes). */
-  mergeable: Mergeable;
-  mergeState: string | null;
-  ci: CiState;
-  failingChecks: string[];
-  review: Review;
-  reviews: ReviewSnapshot[];
-  comments: CommentSnapshot[];
-  commentCount: number;
-  additions: number;
-  deletions: number;
-  changedFiles: number;
-  createdAt: string;
-  updatedAt: string;
-  lastEditedAt: string | null;
-  closedAt: string | null;
-  mergedAt: string | null;
-}
+export type { CiState, PrSnapshot } from '../core/pr.js';
 
 const FAILING = new Set([
   'FAILURE',
@@ -190,6 +192,8 @@ export function toSnapshot(raw: RawPullRequest): PrSnapshot {
     state: raw.state === 'MERGED' ? 'merged' : raw.state === 'CLOSED' ? 'closed' : 'open',
     draft: raw.isDraft,
     headSha: raw.headRefOid,
+    headCommittedAt: commit?.committedDate ?? null,
+    baseSha: raw.baseRefOid ?? null,
     mergeable:
       raw.mergeable === 'MERGEABLE'
         ? 'mergeable'
@@ -201,19 +205,29 @@ export function toSnapshot(raw: RawPullRequest): PrSnapshot {
     failingChecks: failing,
     review,
     reviews: compact(raw.latestReviews?.nodes)
-      .map((r) => ({
+      .map((r): ReviewSnapshot => ({
+        id: r.id ?? '',
         author: r.author?.login ?? 'ghost',
         association: r.authorAssociation,
+        bot: isBot(r.author),
         state: r.state,
         at: r.submittedAt ?? null,
       }))
       .sort((a, b) => byCodePoint(a.author, b.author)),
-    comments: compact(raw.comments?.nodes).map((c) => ({
+    comments: compact(raw.comments?.nodes).map((c): CommentSnapshot => ({
+      id: c.id ?? '',
       author: c.author?.login ?? 'ghost',
       association: c.authorAssociation,
+      bot: isBot(c.author),
       at: c.createdAt,
     })),
     commentCount: raw.comments?.totalCount ?? 0,
+    closingIssues: compact(raw.closingIssuesReferences?.nodes).map((i): ClosingIssue => ({
+      repo: i.repository.nameWithOwner,
+      number: i.number,
+      state: i.state === 'CLOSED' ? 'closed' : 'open',
+      stateReason: i.stateReason ?? null,
+    })),
     additions: raw.additions,
     deletions: raw.deletions,
     changedFiles: raw.changedFiles,
@@ -222,5 +236,44 @@ export function toSnapshot(raw: RawPullRequest): PrSnapshot {
     lastEditedAt: raw.lastEditedAt ?? null,
     closedAt: raw.closedAt ?? null,
     mergedAt: raw.mergedAt ?? null,
+  };
+}
+
+/** A deleted account shows as no author; a GitHub App as `Bot` (REST spells it `name[bot]`). */
+function isBot(actor: Maybe<RawActor>): boolean {
+  return actor?.__typename === 'Bot' || /\[bot\]$/i.test(actor?.login ?? '');
+}
+
+/** Text longer than this many characters is cut (a marker says so): prompts stay bounded. */
+export function boundText(text: string, max: number): string {
+  if (text.length <= max) return text;
+  return `${text.slice(0, max)}\n[… ${text.length - max} more characters not kept]`;
+}
+
+/** Adds the bodies and labels of the details query to a snapshot (pure). */
+export function applyDetails(
+  snap: PrSnapshot,
+  details: RawPullRequestDetails,
+  maxBodyChars: number,
+): PrSnapshot {
+  const bodies = new Map<string, string>();
+  for (const n of [...compact(details.comments?.nodes), ...compact(details.latestReviews?.nodes)])
+    bodies.set(n.id, boundText(n.body ?? '', maxBodyChars));
+  const labels = new Map<string, string[]>();
+  for (const i of compact(details.closingIssuesReferences?.nodes))
+    labels.set(
+      `${i.repository.nameWithOwner}#${i.number}`,
+      compact(i.labels?.nodes).map((l) => l.name),
+    );
+  const withBody = <T extends { id: string; body?: string }>(c: T): T =>
+    bodies.has(c.id) ? { ...c, body: bodies.get(c.id) } : c;
+  return {
+    ...snap,
+    comments: snap.comments.map(withBody),
+    reviews: snap.reviews.map(withBody),
+    closingIssues: snap.closingIssues.map((i) => {
+      const l = labels.get(`${i.repo}#${i.number}`);
+      return l ? { ...i, labels: l } : i;
+    }),
   };
 }

@@ -1,9 +1,15 @@
 /**
- * The GraphQL documents a scan sends. One search page brings everything radar needs about up to
- * `first` PRs; the fake GitHub executes these against GitHub's published schema in tests.
+ * The GraphQL documents a scan sends. One search page brings what radar watches about up to
+ * `first` PRs; details only changed PRs need (comment and review bodies, the labels of the issues
+ * they close) come from a second `nodes(ids:)` request. The fake GitHub executes these against
+ * GitHub's published schema in tests.
+ *
+ * Cost (GitHub: one point per 100 connection requests, rounded): a search page of 50 PRs asks for
+ * 1 + 50 × 5 connections (reviews, comments, commits, checks, closing issues) = 251 → 3 points;
+ * a details page of 50 PRs 50 × 3 + 50 × labels = 200 + … → at most 5 points, only when changed.
  */
 
-/** Fields of one PR; `$reviews`, `$comments`, `$checks` bound the nested connections. */
+/** Fields of one PR; `$reviews`, `$comments`, `$checks`, `$issues` bound the nested connections. */
 const PR_FIELDS = `
 fragment RadarPr on PullRequest {
   id
@@ -13,6 +19,7 @@ fragment RadarPr on PullRequest {
   state
   isDraft
   headRefOid
+  baseRefOid
   mergeable
   mergeStateStatus
   reviewDecision
@@ -27,16 +34,20 @@ fragment RadarPr on PullRequest {
   author { login }
   repository { nameWithOwner isArchived }
   latestReviews(first: $reviews) {
-    nodes { author { login } authorAssociation state submittedAt }
+    nodes { id author { __typename login } authorAssociation state submittedAt }
   }
   comments(last: $comments) {
     totalCount
-    nodes { author { login } authorAssociation createdAt }
+    nodes { id author { __typename login } authorAssociation createdAt }
+  }
+  closingIssuesReferences(first: $issues) {
+    nodes { number state stateReason repository { nameWithOwner } }
   }
   commits(last: 1) {
     nodes {
       commit {
         oid
+        committedDate
         statusCheckRollup {
           state
           contexts(first: $checks) {
@@ -54,7 +65,7 @@ fragment RadarPr on PullRequest {
 }`;
 
 export const SEARCH_QUERY = `
-query RadarSearch($q: String!, $first: Int!, $after: String, $reviews: Int!, $comments: Int!, $checks: Int!) {
+query RadarSearch($q: String!, $first: Int!, $after: String, $reviews: Int!, $comments: Int!, $checks: Int!, $issues: Int!) {
   rateLimit { cost remaining resetAt limit }
   search(type: ISSUE, query: $q, first: $first, after: $after) {
     issueCount
@@ -65,11 +76,27 @@ query RadarSearch($q: String!, $first: Int!, $after: String, $reviews: Int!, $co
 ${PR_FIELDS}`;
 
 export const NODES_QUERY = `
-query RadarNodes($ids: [ID!]!, $reviews: Int!, $comments: Int!, $checks: Int!) {
+query RadarNodes($ids: [ID!]!, $reviews: Int!, $comments: Int!, $checks: Int!, $issues: Int!) {
   rateLimit { cost remaining resetAt limit }
   nodes(ids: $ids) { ...RadarPr }
 }
 ${PR_FIELDS}`;
+
+/** The details of changed PRs: the text radar classifies and later quotes in prompts. */
+export const DETAILS_QUERY = `
+query RadarDetails($ids: [ID!]!, $reviews: Int!, $comments: Int!, $issues: Int!, $labels: Int!) {
+  rateLimit { cost remaining resetAt limit }
+  nodes(ids: $ids) {
+    ... on PullRequest {
+      id
+      latestReviews(first: $reviews) { nodes { id body } }
+      comments(last: $comments) { nodes { id body } }
+      closingIssuesReferences(first: $issues) {
+        nodes { number repository { nameWithOwner } labels(first: $labels) { nodes { name } } }
+      }
+    }
+  }
+}`;
 
 export const VIEWER_QUERY = `
 query RadarViewer {

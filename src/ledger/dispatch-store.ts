@@ -1,5 +1,6 @@
 import type { Db } from './open.js';
-import type { Escalation, EscalationOutcome, Verdict } from '../core/verdict.js';
+import type { Escalation, EscalationOutcome } from '../core/verdict.js';
+import { RulesStore } from './rules-store.js';
 import type { PermissionBoundary } from '../core/history.js';
 
 /**
@@ -61,52 +62,6 @@ export interface Approval {
   decidedAt: number | null;
   result: string | null;
 }
-
-/** The current verdict of a PR as the rules stored it (until rules-store offers a reader). */
-export interface StoredVerdict extends Verdict {
-  nodeId: string;
-  evaluatedAt: number;
-}
-
-interface EscalationRow {
-  id: number;
-  node_id: string;
-  repo: string;
-  number: number;
-  fingerprints: string;
-  agent: string;
-  argv: string;
-  started_at: number;
-  ended_at: number | null;
-  exit_code: number | null;
-  outcome: string;
-  session_id: string | null;
-  tokens: number | null;
-  run_log: string | null;
-  head_sha: string | null;
-  reason: string | null;
-  radar_pid: number | null;
-  agent_pgid: number | null;
-}
-
-const toEscalation = (r: EscalationRow): Escalation => ({
-  id: r.id,
-  nodeId: r.node_id,
-  repo: r.repo,
-  number: r.number,
-  fingerprints: JSON.parse(r.fingerprints) as string[],
-  agent: r.agent,
-  argv: JSON.parse(r.argv) as string[],
-  startedAt: r.started_at,
-  endedAt: r.ended_at,
-  exitCode: r.exit_code,
-  outcome: r.outcome as EscalationOutcome,
-  sessionId: r.session_id,
-  tokens: r.tokens,
-  runLog: r.run_log,
-  headSha: r.head_sha,
-  reason: r.reason,
-});
 
 /** Whether a process (or, negative, a process group) exists; EPERM means it does. */
 export function processAlive(pid: number | null): boolean {
@@ -337,57 +292,15 @@ export class DispatchStore {
   }
 
   escalation(id: number): Escalation | undefined {
-    const row = this.db.prepare(`SELECT * FROM escalations WHERE id = ?`).get(id) as
-      EscalationRow | undefined;
-    return row && toEscalation(row);
+    return this.escalations().find((e) => e.id === id);
   }
 
-  /** Newest first. */
+  /** Newest first (read through the rules' history reader: one row mapping). */
   escalations(limit = 50): Escalation[] {
-    return (
-      this.db
-        .prepare(`SELECT * FROM escalations ORDER BY started_at DESC, id DESC LIMIT ?`)
-        .all(limit) as EscalationRow[]
-    ).map(toEscalation);
-  }
-
-  /** The current verdict the rules stored for a PR, if any. */
-  verdict(nodeId: string): StoredVerdict | undefined {
-    const r = this.db.prepare(`SELECT * FROM verdicts WHERE node_id = ?`).get(nodeId) as
-      | {
-          node_id: string;
-          evaluated_at: number;
-          tier: string;
-          score: number;
-          route: string;
-          signals: string;
-          pending: string;
-          reasons: string;
-          suppressed: string | null;
-          recommendation: string | null;
-        }
-      | undefined;
-    if (!r) return undefined;
-    return {
-      nodeId: r.node_id,
-      evaluatedAt: r.evaluated_at,
-      tier: r.tier as Verdict['tier'],
-      score: r.score,
-      route: r.route as Verdict['route'],
-      signals: JSON.parse(r.signals) as Verdict['signals'],
-      pending: JSON.parse(r.pending) as string[],
-      reasons: JSON.parse(r.reasons) as string[],
-      suppressed: r.suppressed as Verdict['suppressed'],
-      recommendation: r.recommendation as Verdict['recommendation'],
-    };
-  }
-
-  /** The latest stop or resume of a PR: stopped when the latest is a stop. */
-  isStopped(nodeId: string): boolean {
-    const row = this.db
-      .prepare(`SELECT action FROM pr_controls WHERE node_id = ? ORDER BY at DESC, id DESC LIMIT 1`)
-      .get(nodeId) as { action: string } | undefined;
-    return row?.action === 'stop';
+    return [...new RulesStore(this.db).histories().values()]
+      .flatMap((h) => h.escalations)
+      .sort((a, b) => b.startedAt - a.startedAt || b.id - a.id)
+      .slice(0, limit);
   }
 
   // ---- approvals ------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ ALTER TABLE prs ADD COLUMN base_sha TEXT;
 ALTER TABLE prs ADD COLUMN head_committed_at TEXT;
 ALTER TABLE prs ADD COLUMN closing_issues TEXT NOT NULL DEFAULT '[]';
 ALTER TABLE prs ADD COLUMN details_at INTEGER;
+CREATE INDEX pr_changes_field ON pr_changes(field, node_id, at);
 
 CREATE TABLE verdicts (
   node_id TEXT PRIMARY KEY,

@@ -2,12 +2,19 @@ import type { Logger } from 'pino';
 import type { RadarConfig } from '../config/schema.js';
 import type { GitHubPort, RateLimitInfo } from '../github/client.js';
 import { GitHubAuthError, RateLimitError } from '../github/errors.js';
-import { toSnapshot, type PrSnapshot } from '../github/normalize.js';
+import { applyDetails, toSnapshot, type PrSnapshot } from '../github/normalize.js';
 import type { PrStore } from '../ledger/pr-store.js';
+import type { RulesStore, VerdictRecord } from '../ledger/rules-store.js';
+import type { AgentBudget } from '../budget/state.js';
+import type { Tier } from '../core/verdict.js';
+import { TIERS } from '../core/verdict.js';
+import { byUrgency, createEvaluator } from '../rules/evaluate.js';
+import { candidateOps } from '../rules/candidates.js';
 import { mergeSnapshot, sameRow, type FieldChange, type StoredPr } from './diff.js';
 import { searchQueries, watchFilter } from './watch.js';
 import { errorMessage } from '../errors.js';
 import { redactSecrets } from '../redact.js';
+import { emptyHistory } from '../core/history.js';
 
 /** One scan: fetch the queue page by page, resolve PRs that left it, record what changed. */
 
@@ -33,6 +40,10 @@ export interface ScanSummary {
   /** Not failures, but worth knowing (PRs GitHub withheld from this token). */
   warnings: string[];
   changed: { repo: string; number: number; fields: FieldChange[] }[];
+  /** Watched PRs per tier after this scan. */
+  tiers: Record<Tier, number>;
+  /** PRs in the escalate tier, highest score first. */
+  flagged: { repo: string; number: number; score: number; route: string; signals: string[] }[];
 }
 
 /** A rate limit of any kind: GitHub's primary or secondary limit, or radar's own reserve. */
@@ -44,6 +55,9 @@ export interface ScanStop {
 export interface ScanOptions {
   port: GitHubPort;
   store: PrStore;
+  rules: RulesStore;
+  /** Per agent, whether the weekly budget still allows work (default: unknown). */
+  budget?: ReadonlyMap<'codex' | 'claude', AgentBudget>;
   config: RadarConfig;
   logger: Logger;
   now: () => number;
@@ -57,6 +71,7 @@ export async function runScan(options: ScanOptions): Promise<ScanSummary> {
     reviews: config.scan.reviewsPerPr,
     comments: config.scan.commentsPerPr,
     checks: config.scan.checksPerPr,
+    issues: config.scan.issuesPerPr,
   };
   const belongs = watchFilter(config.watch);
   const seen = new Map<string, PrSnapshot>();
@@ -220,8 +235,44 @@ export async function runScan(options: ScanOptions): Promise<ScanSummary> {
     }
   }
 
+  // Details (comment and review text, closing issues' labels) only for PRs that changed.
+  const detailed = new Set<string>();
+  const wanted = [...seen.values()].filter((snap) => {
+    const before = previous.get(snap.nodeId);
+    return snap.state === 'open' && (before ? needsDetails(before, snap) : belongs(snap));
+  });
+  for (let i = 0; i < wanted.length && !stop; i += config.scan.pageSize) {
+    if (underReserve()) {
+      stopForReserve();
+      break;
+    }
+    const batch = wanted.slice(i, i + config.scan.pageSize);
+    try {
+      const result = await port.pullRequestDetails(
+        batch.map((p) => p.nodeId),
+        { ...sizes, labels: config.scan.labelsPerIssue },
+      );
+      account(result.rateLimit);
+      result.details.forEach((details, j) => {
+        const snap = batch[j]!;
+        if (!details) return;
+        seen.set(snap.nodeId, applyDetails(snap, details, config.scan.maxBodyChars));
+        detailed.add(snap.nodeId);
+      });
+    } catch (error) {
+      if (error instanceof RateLimitError) {
+        stopForRateLimit(error);
+        break;
+      }
+      if (isAuthError(error)) throw error;
+      // Without details the PR is still recorded; the next scan asks again.
+      errors.push(`reading comment details: ${errorMessage(error)}`);
+    }
+  }
+
   const now = options.now();
   const toWrite: StoredPr[] = [];
+  const current = new Map(previous);
   const changes = new Map<string, FieldChange[]>();
   const summaryChanged: ScanSummary['changed'] = [];
   let newPrs = 0;
@@ -231,7 +282,14 @@ export async function runScan(options: ScanOptions): Promise<ScanSummary> {
     const before = previous.get(snap.nodeId);
     const watched = snap.state !== 'open' ? (before?.watched ?? belongs(snap)) : belongs(snap);
     if (!before && !watched) continue; // e.g. an ignored repo's PR from an author search
-    const { pr, changes: diff } = mergeSnapshot(before, snap, watched, now);
+    const { pr, changes: diff } = mergeSnapshot(
+      before,
+      snap,
+      watched,
+      now,
+      detailed.has(snap.nodeId) ? now : undefined,
+    );
+    current.set(pr.nodeId, pr);
     if (pr.watched && pr.state === 'open') queueSize++;
     if (!before) newPrs++;
     if (diff.length > 0) {
@@ -250,6 +308,7 @@ export async function runScan(options: ScanOptions): Promise<ScanSummary> {
   const status: ScanSummary['status'] =
     errors.length === 0 && !stoppedEarly ? 'ok' : seen.size > 0 ? 'partial' : 'error';
   const resetAt = last ? Date.parse(last.resetAt) : null;
+  const judged = judge(current, options, options.now());
   const scanId = store.recordScan(
     {
       startedAt: started,
@@ -265,6 +324,7 @@ export async function runScan(options: ScanOptions): Promise<ScanSummary> {
     },
     toWrite,
     changes,
+    (id) => options.rules.recordVerdicts(id, judged.at, judged.records),
   );
   return {
     scanId,
@@ -286,6 +346,83 @@ export async function runScan(options: ScanOptions): Promise<ScanSummary> {
     errors: safeErrors,
     warnings: warnings.map((w) => redactSecrets(w)),
     changed: summaryChanged,
+    tiers: judged.tiers,
+    flagged: judged.flagged,
+  };
+}
+
+/**
+ * A PR's details are read again when GitHub says it changed (a new comment or review moves
+ * `updatedAt`), when its head or state moved, or when an issue it closes changed state (which
+ * does not touch the PR itself).
+ */
+function needsDetails(before: StoredPr, snap: PrSnapshot): boolean {
+  const issues = (p: PrSnapshot) =>
+    p.closingIssues.map((i) => `${i.repo}#${i.number}:${i.state}:${i.stateReason ?? ''}`).join(' ');
+  return (
+    before.detailsAt === null ||
+    before.updatedAt !== snap.updatedAt ||
+    before.headSha !== snap.headSha ||
+    before.state !== snap.state ||
+    issues(before) !== issues(snap)
+  );
+}
+
+/**
+ * Verdicts for every watched open PR, and for PRs that left the queue since their last verdict:
+ * time alone moves tiers (a PR ages into a zombie), so unchanged PRs are judged again too.
+ */
+function judge(current: ReadonlyMap<string, StoredPr>, options: ScanOptions, now: number) {
+  const evaluate = createEvaluator(options.config.rules);
+  const histories = options.rules.histories();
+  const permissions = options.rules.permissions();
+  const previous = options.rules.verdicts();
+  const budget = options.budget ?? new Map<'codex' | 'claude', AgentBudget>();
+  const records: VerdictRecord[] = [];
+  const tiers = Object.fromEntries(TIERS.map((t) => [t, 0])) as Record<Tier, number>;
+  const flagged: (ScanSummary['flagged'][number] & { createdAt: string; tier: Tier })[] = [];
+  for (const pr of current.values()) {
+    const open = pr.state === 'open' && pr.watched;
+    const before = previous.get(pr.nodeId);
+    if (!open && (!before || before.tier === 'closed')) continue;
+    const history = histories.get(pr.nodeId) ?? emptyHistory();
+    const e = evaluate({
+      pr,
+      history,
+      budget,
+      permissions: permissions.filter((p) => p.repo === pr.repo),
+      now,
+    });
+    records.push({
+      nodeId: pr.nodeId,
+      verdict: e.verdict,
+      candidates: candidateOps(history.candidates, e.verdict, e.undetermined),
+      stopNow: e.stopNow,
+    });
+    if (open) tiers[e.verdict.tier]++;
+    if (open && e.verdict.tier === 'escalate')
+      flagged.push({
+        repo: pr.repo,
+        number: pr.number,
+        score: e.verdict.score,
+        route: e.verdict.route,
+        signals: e.verdict.pending,
+        createdAt: pr.createdAt,
+        tier: e.verdict.tier,
+      });
+  }
+  flagged.sort(byUrgency);
+  return {
+    at: now,
+    records,
+    tiers,
+    flagged: flagged.map(({ repo, number, score, route, signals }) => ({
+      repo,
+      number,
+      score,
+      route,
+      signals,
+    })),
   };
 }
 

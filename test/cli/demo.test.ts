@@ -15,10 +15,10 @@ describe('radar demo (the Quick start)', () => {
         /4,840,346 tokens across 63 marked events; largest bucket: daily-macro-doctor/,
       );
       expect(out).toMatch(/codex\s+[\d.]+%\s+[\d.]+%\s+(under|on-pace|over|exhausted)/);
-      expect(out).toMatch(/scanned 34 PRs in [\d.]+ s: 1 requests, 2 points/);
+      expect(out).toMatch(/scanned 34 PRs in [\d.]+ s: 2 requests, 6 points/);
       expect(out).toMatch(/ci passing→failing/);
       expect(out).toMatch(/#\d+ merged/);
-      expect(out).toMatch(/GitHub saw 3 requests costing 5 rate-limit points/);
+      expect(out).toMatch(/GitHub saw 4 requests costing 10 rate-limit points/);
     } finally {
       t.cleanup();
     }

@@ -114,6 +114,7 @@ const SEARCH_VARS = {
   reviews: 20,
   comments: 10,
   checks: 50,
+  issues: 5,
 };
 
 /** Loose JSON shape for assertions; the test checks concrete values, not types. */
@@ -189,7 +190,8 @@ describe('fake GitHub GraphQL', () => {
     // One review per author: bob's latest.
     expect(failing.latestReviews.nodes).toEqual([
       {
-        author: { login: 'bob' },
+        id: expect.stringMatching(/^PRR_/),
+        author: { __typename: 'User', login: 'bob' },
         authorAssociation: 'MEMBER',
         state: 'CHANGES_REQUESTED',
         submittedAt: '2024-01-03T00:00:00Z',
@@ -204,12 +206,12 @@ describe('fake GitHub GraphQL', () => {
       { __typename: 'StatusContext', context: 'ci/lint', state: 'SUCCESS' },
     ]);
 
-    // Cost per GitHub's formula: 1 (search) + 50×3 (reviews, comments, commits) + 50×1 (contexts) = 201 → 2.
-    expect(body.data.rateLimit.cost).toBeLessThanOrEqual(3);
-    expect(body.data.rateLimit.cost).toBe(2);
-    expect(gh.stats.points).toBe(2);
+    // Cost per GitHub's formula: 1 (search) + 50×4 (reviews, comments, closing issues, commits)
+    // + 50×1 (contexts) = 251 → 3.
+    expect(body.data.rateLimit.cost).toBe(3);
+    expect(gh.stats.points).toBe(3);
     expect(gh.stats.graphqlRequests).toBe(1);
-    expect(gh.stats.log).toEqual([{ method: 'POST', path: '/graphql', status: 200, points: 2 }]);
+    expect(gh.stats.log).toEqual([{ method: 'POST', path: '/graphql', status: 200, points: 3 }]);
     expect(Number(res.headers.get('x-ratelimit-remaining'))).toBe(body.data.rateLimit.remaining);
   });
 
@@ -220,7 +222,8 @@ describe('fake GitHub GraphQL', () => {
       totalCount: 2,
       nodes: [
         {
-          author: { login: 'carol' },
+          id: expect.stringMatching(/^IC_/),
+          author: { __typename: 'User', login: 'carol' },
           authorAssociation: 'NONE',
           createdAt: '2024-01-04T00:00:00Z',
         },
@@ -257,7 +260,7 @@ describe('fake GitHub GraphQL', () => {
 
   it('resolves nodes by id and the viewer', async () => {
     const ids = [pullRequestNodeId('acme/old', 1), 'PR_unknown'];
-    const { body } = await gql(NODES_QUERY, { ids, reviews: 5, comments: 5, checks: 5 });
+    const { body } = await gql(NODES_QUERY, { ids, reviews: 5, comments: 5, checks: 5, issues: 5 });
     expect(body.errors).toBeUndefined();
     expect(body.data.nodes[0]).toMatchObject({
       number: 1,

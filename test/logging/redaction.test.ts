@@ -105,7 +105,7 @@ describe('logging', () => {
       const logger = createLogger({ level: 'silent', file });
       const endpoint = resolveEndpoint({ GITHUB_API_URL: fake.url });
       const port = createGitHubClient({ endpoint, token, logger });
-      const sizes = { reviews: 1, comments: 1, checks: 1 };
+      const sizes = { reviews: 1, comments: 1, checks: 1, issues: 1 };
       fake.inject({ kind: 'status', status: 502 });
       fake.inject({ kind: 'connection-reset' });
       await port.searchPullRequests('is:pr author:alice', 10, null, sizes);

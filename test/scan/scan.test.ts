@@ -99,7 +99,7 @@ const key = (p: object) =>
   `${String((p as { repo: unknown }).repo)}#${String((p as { number: unknown }).number)}`;
 
 describe('radar scan', () => {
-  it('records the whole queue, PR by PR as GitHub has it, for one request and a few points per 50 PRs', async () => {
+  it('records the whole queue, PR by PR as GitHub has it; an unchanged queue costs one request and at most 3 points per 50 PRs', async () => {
     const r = await scan();
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
@@ -109,8 +109,9 @@ describe('radar scan', () => {
         p.author === 'alice' && !p.isDraft && p.repo !== 'noisy-org/bot' && p.repo !== 'old/attic',
     );
     expect(summary.prsSeen).toBe(expected.length);
-    expect(fake.stats.graphqlRequests).toBe(Math.ceil(expected.length / 50));
-    expect(fake.stats.points).toBeLessThanOrEqual(3 * Math.ceil(expected.length / 50));
+    const pages = Math.ceil(expected.length / 50);
+    // New PRs: a search page and a details page (comment text, closing issues' labels) per 50.
+    expect(fake.stats.graphqlRequests).toBe(2 * pages);
     expect(summary).toMatchObject({
       requests: fake.stats.requests,
       points: fake.stats.points,
@@ -120,6 +121,12 @@ describe('radar scan', () => {
     expect(got.map(key).sort()).toEqual(expected.map(key).sort());
     const byKey = new Map(got.map((p) => [key(p), p]));
     for (const pr of expected) expect(byKey.get(key(pr))).toMatchObject(truth(pr));
+
+    fake.resetStats();
+    const again = JSON.parse((await scan()).stdout);
+    expect(fake.stats.graphqlRequests).toBe(pages);
+    expect(fake.stats.points).toBeLessThanOrEqual(3 * pages);
+    expect(again).toMatchObject({ requests: pages, points: fake.stats.points, changes: 0 });
   });
 
   it('adds no history rows when nothing changed, and records only what changed', async () => {
@@ -406,7 +413,8 @@ describe('radar scan: queues beyond the search limit', () => {
         new Set((JSON.parse(q.stdout) as { number: number }[]).map((p) => p.number)).size,
       ).toBe(1300);
       // Splitting costs a few probes, but stays far from one request per PR.
-      expect(big.stats.graphqlRequests).toBeLessThan(1300 / 50 + 10);
+      // (and one details request per 50 new PRs).
+      expect(big.stats.graphqlRequests).toBeLessThan((2 * 1300) / 50 + 10);
     } finally {
       await big.close();
       t.cleanup();

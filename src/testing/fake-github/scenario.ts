@@ -31,7 +31,11 @@ export type FakeCheck =
   | { kind: 'status'; context: string; state: StatusState };
 
 export interface FakeReview {
+  /** Node id (default: derived from the PR, author and time). */
+  id?: string;
   author: string;
+  /** A GitHub App (GraphQL type Bot). */
+  bot?: boolean;
   authorAssociation: AuthorAssociation;
   state: 'APPROVED' | 'CHANGES_REQUESTED' | 'COMMENTED' | 'DISMISSED' | 'PENDING';
   submittedAt: string;
@@ -39,7 +43,9 @@ export interface FakeReview {
 }
 
 export interface FakeComment {
+  id?: string;
   author: string;
+  bot?: boolean;
   authorAssociation: AuthorAssociation;
   body: string;
   createdAt: string;
@@ -65,11 +71,26 @@ export interface FakePullRequest {
   additions: number;
   deletions: number;
   changedFiles: number;
+  /** Base branch tip (default: a fixed SHA). */
+  baseSha?: string;
+  /** When the head commit was committed (default: updatedAt). */
+  headCommittedAt?: string;
+  /** Issues the PR closes (GitHub's closingIssuesReferences). */
+  closingIssues?: FakeIssue[];
   createdAt: string;
   updatedAt: string;
   lastEditedAt?: string | null;
   closedAt?: string | null;
   mergedAt?: string | null;
+}
+
+export interface FakeIssue {
+  /** "owner/name" (default: the PR's repository). */
+  repo?: string;
+  number: number;
+  state: 'OPEN' | 'CLOSED';
+  stateReason?: 'COMPLETED' | 'NOT_PLANNED' | 'DUPLICATE' | 'REOPENED' | null;
+  labels?: string[];
 }
 
 export interface FakeRepository {

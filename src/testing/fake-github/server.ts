@@ -99,11 +99,15 @@ export function pullRequestNodeId(repo: string, number: number): string {
   return `PR_${Buffer.from(`${repo}#${number}`).toString('base64url')}`;
 }
 
-const user = (login: string): Obj => ({
-  __typename: 'User',
+const user = (login: string, bot = false): Obj => ({
+  __typename: bot ? 'Bot' : 'User',
   login,
-  url: `https://github.com/${login}`,
+  url: `https://github.com/${bot ? 'apps/' : ''}${login}`,
 });
+
+/** A stable node id for a comment or review the scenario does not name. */
+const itemId = (prefix: string, repo: string, number: number, author: string, at: string) =>
+  `${prefix}_${Buffer.from(`${repo}#${number}/${author}@${at}`).toString('base64url')}`;
 
 /**
  * A Relay connection over an in-memory list, honouring first/last/after/before the way GitHub
@@ -199,6 +203,7 @@ function prObject(scenario: FakeScenario, pr: FakePullRequest): Obj {
     __typename: 'Commit',
     oid: pr.headSha,
     abbreviatedOid: pr.headSha.slice(0, 7),
+    committedDate: pr.headCommittedAt ?? pr.updatedAt,
     // GitHub reports no rollup at all (null) when a commit has neither check runs nor statuses.
     statusCheckRollup:
       pr.checks.length === 0
@@ -207,7 +212,8 @@ function prObject(scenario: FakeScenario, pr: FakePullRequest): Obj {
   };
   const reviews = latestReviewPerAuthor(pr.reviews).map((r): Obj => ({
     __typename: 'PullRequestReview',
-    author: user(r.author),
+    id: r.id ?? itemId('PRR', pr.repo, pr.number, r.author, r.submittedAt),
+    author: user(r.author, r.bot),
     authorAssociation: r.authorAssociation,
     state: r.state,
     submittedAt: r.submittedAt,
@@ -215,11 +221,28 @@ function prObject(scenario: FakeScenario, pr: FakePullRequest): Obj {
   }));
   const comments = pr.comments.map((c): Obj => ({
     __typename: 'IssueComment',
-    author: user(c.author),
+    id: c.id ?? itemId('IC', pr.repo, pr.number, c.author, c.createdAt),
+    author: user(c.author, c.bot),
     authorAssociation: c.authorAssociation,
     body: c.body,
     createdAt: c.createdAt,
   }));
+  const closing = (pr.closingIssues ?? []).map((i): Obj => {
+    const repo = i.repo ?? pr.repo;
+    const labels = (i.labels ?? []).map((name) => ({ __typename: 'Label', name }));
+    return {
+      __typename: 'Issue',
+      number: i.number,
+      state: i.state,
+      // GitHub answers DUPLICATE only when asked (enableDuplicate: true); radar does not ask.
+      stateReason: (args: Args) =>
+        i.stateReason === 'DUPLICATE' && args.enableDuplicate !== true
+          ? 'NOT_PLANNED'
+          : (i.stateReason ?? (i.state === 'CLOSED' ? 'COMPLETED' : null)),
+      repository: { __typename: 'Repository', nameWithOwner: repo },
+      labels: (args: Args) => connection(labels, args),
+    };
+  });
   return {
     __typename: 'PullRequest',
     id: pullRequestNodeId(pr.repo, pr.number),
@@ -233,6 +256,7 @@ function prObject(scenario: FakeScenario, pr: FakePullRequest): Obj {
     merged: pr.state === 'MERGED',
     isDraft: pr.isDraft ?? false,
     headRefOid: pr.headSha,
+    baseRefOid: pr.baseSha ?? 'b'.repeat(40),
     mergeable: pr.mergeable,
     mergeStateStatus: pr.mergeStateStatus ?? defaultMergeStateStatus(pr),
     reviewDecision: pr.reviewDecision,
@@ -255,6 +279,7 @@ function prObject(scenario: FakeScenario, pr: FakePullRequest): Obj {
     },
     latestReviews: (args: Args) => connection(reviews, args),
     comments: (args: Args) => connection(comments, args),
+    closingIssuesReferences: (args: Args) => connection(closing, args),
     // Only the head commit is modelled; it is the one radar asks for via commits(last: 1).
     commits: (args: Args) => connection([{ __typename: 'PullRequestCommit', commit }], args),
   };

@@ -1,0 +1,112 @@
+import type { RadarConfig } from '../config/schema.js';
+import type { Db } from '../ledger/open.js';
+import { fromCommand, fromLedger, fromRollouts, type Usage } from './sources.js';
+import { pace, type Checkpoint, type PaceVerdict } from './pace.js';
+import { machineZone, startOfNextWeek, startOfWeek, weekdayIndex } from '../time/zone.js';
+
+/** Each provider's weekly quota against its pace, from the best source available. */
+
+export interface BudgetState {
+  provider: string;
+  agent: 'codex' | 'claude';
+  usedPercent: number | null;
+  expectedPercent: number | null;
+  verdict: PaceVerdict;
+  advice?: string;
+  resetsAt: string | null;
+  source: string | null;
+  detail?: string;
+  problems: string[];
+}
+
+export async function budgetStates(
+  db: Db,
+  config: RadarConfig,
+  env: NodeJS.ProcessEnv,
+  now: number,
+): Promise<BudgetState[]> {
+  const zone = config.timezone ?? machineZone();
+  const weekStartDay = weekdayIndex(config.weekStart);
+  const calendarStart = startOfWeek(now, zone, weekStartDay);
+  const calendarEnd = startOfNextWeek(now, zone, weekStartDay);
+  const results: BudgetState[] = [];
+  for (const provider of config.budget.providers) {
+    const problems: string[] = [];
+    let usage: Usage | undefined;
+    if (provider.agent === 'codex' && provider.rolloutRateLimits) usage = fromRollouts(db, now);
+    if (!usage) {
+      const fromCmd = await fromCommand(provider, config.budget.commandTimeoutMs, env);
+      if (fromCmd && 'error' in fromCmd) problems.push(fromCmd.error);
+      else usage = fromCmd;
+    }
+    usage ??= fromLedger(db, provider, calendarStart, calendarEnd);
+    if (!usage) {
+      results.push({
+        provider: provider.name,
+        agent: provider.agent,
+        usedPercent: null,
+        expectedPercent: null,
+        verdict: 'unknown',
+        advice: 'no source: ingest Codex rollouts, or set usageCommand or weeklyTokens',
+        resetsAt: null,
+        source: null,
+        problems,
+      });
+      continue;
+    }
+    const windowEnd = usage.resetsAt ?? calendarEnd;
+    const windowStart = usage.windowStart ?? windowEnd - 7 * 86_400_000;
+    // Checkpoint days count from the start of the quota's own week.
+    const daysIntoWeek = Math.floor((now - windowStart) / 86_400_000);
+    const checkpoints: Checkpoint[] = config.budget.checkpoints.map((cp) => ({
+      afterDays: (weekdayIndex(cp.day) - weekdayIndex(config.weekStart) + 7) % 7,
+      dayName: cp.day,
+      below: cp.below,
+      above: cp.above,
+    }));
+    const p = pace({
+      usedPercent: usage.usedPercent,
+      now,
+      windowStart,
+      windowEnd,
+      band: config.budget.targetBand,
+      checkpoints,
+      daysIntoWeek:
+        usage.windowStart !== undefined
+          ? daysIntoWeek
+          : Math.floor((now - calendarStart) / 86_400_000),
+    });
+    results.push({
+      provider: provider.name,
+      agent: provider.agent,
+      usedPercent: round1(p.usedPercent),
+      expectedPercent: round1(p.expectedPercent),
+      verdict: p.verdict,
+      advice: p.advice,
+      resetsAt: new Date(windowEnd).toISOString(),
+      source: usage.source,
+      detail: usage.detail,
+      problems,
+    });
+  }
+  return results;
+}
+
+const round1 = (n: number) => Math.round(n * 10) / 10;
+
+/** What the rules and dispatch ask of the budget: may this agent still be given work? */
+export type AgentBudget = 'available' | 'exhausted' | 'unknown';
+
+/** An agent is exhausted when every provider of it is; unknown when none has a source. */
+export function agentBudgets(states: readonly BudgetState[]): Map<'codex' | 'claude', AgentBudget> {
+  const result = new Map<'codex' | 'claude', AgentBudget>();
+  for (const agent of ['codex', 'claude'] as const) {
+    const mine = states.filter((s) => s.agent === agent);
+    if (mine.length === 0 || mine.every((s) => s.verdict === 'unknown'))
+      result.set(agent, 'unknown');
+    else if (mine.every((s) => s.verdict === 'exhausted' || s.verdict === 'unknown'))
+      result.set(agent, 'exhausted');
+    else result.set(agent, 'available');
+  }
+  return result;
+}

@@ -1,0 +1,250 @@
+import type { Db } from './open.js';
+import {
+  emptyHistory,
+  type CandidateRecord,
+  type ControlRecord,
+  type PermissionBoundary,
+  type PrHistory,
+} from '../core/history.js';
+import type { Escalation, SuppressionReason, Verdict } from '../core/verdict.js';
+import type { CandidateOps } from '../rules/candidates.js';
+
+/** All SQL for verdicts, signal candidates, radar's own actions and a PR's typed history. */
+
+export interface StoredVerdict extends Verdict {
+  nodeId: string;
+  scanId: number | null;
+  evaluatedAt: number;
+}
+
+export interface VerdictRecord {
+  nodeId: string;
+  verdict: Verdict;
+  candidates: CandidateOps;
+  /** Stop-loss stopped the PR in this evaluation: recorded as a control. */
+  stopNow: string | null;
+}
+
+type Row = Record<string, unknown>;
+
+const escalationFromRow = (r: Row): Escalation => ({
+  id: r.id as number,
+  nodeId: r.node_id as string,
+  repo: r.repo as string,
+  number: r.number as number,
+  fingerprints: JSON.parse(r.fingerprints as string) as string[],
+  agent: r.agent as string,
+  argv: JSON.parse(r.argv as string) as string[],
+  startedAt: r.started_at as number,
+  endedAt: r.ended_at as number | null,
+  exitCode: r.exit_code as number | null,
+  outcome: r.outcome as Escalation['outcome'],
+  sessionId: r.session_id as string | null,
+  tokens: r.tokens as number | null,
+  runLog: r.run_log as string | null,
+  headSha: r.head_sha as string | null,
+  reason: r.reason as string | null,
+});
+
+const candidateFromRow = (r: Row): CandidateRecord => ({
+  fingerprint: r.fingerprint as string,
+  kind: r.kind as string,
+  firstSeenAt: r.first_seen_at as number,
+  lastSeenAt: r.last_seen_at as number,
+  seenCount: r.seen_count as number,
+  clearedAt: r.cleared_at as number | null,
+  actedAt: r.acted_at as number | null,
+  escalationId: r.escalation_id as number | null,
+  suppressed: r.suppressed as SuppressionReason | null,
+});
+
+const verdictFromRow = (r: Row): StoredVerdict => ({
+  nodeId: r.node_id as string,
+  scanId: r.scan_id as number | null,
+  evaluatedAt: r.evaluated_at as number,
+  tier: r.tier as Verdict['tier'],
+  score: r.score as number,
+  route: r.route as Verdict['route'],
+  signals: JSON.parse(r.signals as string) as Verdict['signals'],
+  pending: JSON.parse(r.pending as string) as string[],
+  reasons: JSON.parse(r.reasons as string) as string[],
+  suppressed: r.suppressed as Verdict['suppressed'],
+  recommendation: r.recommendation as Verdict['recommendation'],
+});
+
+/** The verdict fields whose changes are history. */
+const VERDICT_HISTORY = (v: Verdict) => ({
+  tier: v.tier,
+  route: v.route,
+  signals: v.signals
+    .map((s) => s.fingerprint)
+    .sort()
+    .join(' '),
+});
+
+export class RulesStore {
+  constructor(private readonly db: Db) {}
+
+  /**
+   * Every PR's history in a few set-based reads (or one PR's): pushes and review decisions from
+   * `pr_changes`, candidates, controls, escalations, and the tokens of its escalations.
+   */
+  histories(nodeId?: string): Map<string, PrHistory> {
+    const where = nodeId === undefined ? '' : ' AND node_id = @nodeId';
+    const params = nodeId === undefined ? {} : { nodeId };
+    const map = new Map<string, PrHistory>();
+    const of = (id: string) => {
+      let h = map.get(id);
+      if (!h) map.set(id, (h = emptyHistory()));
+      return h;
+    };
+    for (const r of this.db
+      .prepare(
+        `SELECT node_id, at, field, old_value, new_value FROM pr_changes
+         WHERE field IN ('headSha', 'review')${where} ORDER BY at, id`,
+      )
+      .all(params) as Row[]) {
+      const change = {
+        at: r.at as number,
+        field: r.field as string,
+        from: r.old_value as string | null,
+        to: r.new_value as string | null,
+      };
+      if (change.field === 'headSha') of(r.node_id as string).pushes.push(change);
+      else of(r.node_id as string).reviewChanges.push(change);
+    }
+    for (const r of this.db
+      .prepare(`SELECT * FROM signal_candidates WHERE 1 = 1${where}`)
+      .all(params) as Row[])
+      of(r.node_id as string).candidates.push(candidateFromRow(r));
+    for (const r of this.db
+      .prepare(`SELECT * FROM pr_controls WHERE 1 = 1${where} ORDER BY at, id`)
+      .all(params) as Row[])
+      of(r.node_id as string).controls.push({
+        at: r.at as number,
+        action: r.action as ControlRecord['action'],
+        by: r.by as ControlRecord['by'],
+        reason: r.reason as string | null,
+      });
+    for (const r of this.db
+      .prepare(`SELECT * FROM escalations WHERE 1 = 1${where} ORDER BY started_at, id`)
+      .all(params) as Row[]) {
+      const h = of(r.node_id as string);
+      const e = escalationFromRow(r);
+      h.escalations.push(e);
+      h.tokens += e.tokens ?? 0;
+    }
+    return map;
+  }
+
+  permissions(): PermissionBoundary[] {
+    return (
+      this.db.prepare(`SELECT * FROM permission_boundaries ORDER BY repo, action`).all() as Row[]
+    ).map((r) => ({
+      repo: r.repo as string,
+      action: r.action as string,
+      deniedAt: r.denied_at as number,
+      status: r.status as number,
+      message: r.message as string | null,
+    }));
+  }
+
+  /** Forgets the denied writes of a repository (`radar resume --permissions`); how many. */
+  clearPermissions(repo: string): number {
+    return this.db
+      .prepare(`DELETE FROM permission_boundaries WHERE lower(repo) = lower(?)`)
+      .run(repo).changes;
+  }
+
+  verdicts(): Map<string, StoredVerdict> {
+    return new Map(
+      (this.db.prepare(`SELECT * FROM verdicts`).all() as Row[]).map((r) => {
+        const v = verdictFromRow(r);
+        return [v.nodeId, v] as const;
+      }),
+    );
+  }
+
+  verdict(nodeId: string): StoredVerdict | undefined {
+    const r = this.db.prepare(`SELECT * FROM verdicts WHERE node_id = ?`).get(nodeId) as
+      Row | undefined;
+    return r ? verdictFromRow(r) : undefined;
+  }
+
+  addControl(nodeId: string, control: ControlRecord): void {
+    this.db
+      .prepare(`INSERT INTO pr_controls (node_id, at, action, by, reason) VALUES (?, ?, ?, ?, ?)`)
+      .run(nodeId, control.at, control.action, control.by, control.reason);
+  }
+
+  /**
+   * Records verdicts with their scan (call inside its transaction): the verdict rows, a history
+   * line when tier, route or the set of signals changes, the candidates seen and cleared, and
+   * stop-loss stops.
+   */
+  recordVerdicts(scanId: number | null, now: number, records: readonly VerdictRecord[]): void {
+    const previous = this.verdicts();
+    const upsertVerdict = this.db.prepare(
+      `INSERT INTO verdicts (node_id, scan_id, evaluated_at, tier, score, route, signals, pending, reasons, suppressed, recommendation)
+       VALUES (@nodeId, @scanId, @now, @tier, @score, @route, @signals, @pending, @reasons, @suppressed, @recommendation)
+       ON CONFLICT(node_id) DO UPDATE SET scan_id = excluded.scan_id, evaluated_at = excluded.evaluated_at,
+         tier = excluded.tier, score = excluded.score, route = excluded.route, signals = excluded.signals,
+         pending = excluded.pending, reasons = excluded.reasons, suppressed = excluded.suppressed,
+         recommendation = excluded.recommendation`,
+    );
+    const insertChange = this.db.prepare(
+      `INSERT INTO pr_changes (scan_id, node_id, at, field, old_value, new_value) VALUES (?, ?, ?, ?, ?, ?)`,
+    );
+    const seen = this.db.prepare(
+      `INSERT INTO signal_candidates (node_id, fingerprint, kind, first_seen_at, last_seen_at, seen_count, suppressed)
+       VALUES (@nodeId, @fingerprint, @kind, @now, @now, 1, @suppressed)
+       ON CONFLICT (node_id, fingerprint) DO UPDATE SET last_seen_at = @now, seen_count = seen_count + 1,
+         cleared_at = NULL, suppressed = CASE WHEN acted_at IS NULL THEN @suppressed ELSE suppressed END`,
+    );
+    const cleared = this.db.prepare(
+      `UPDATE signal_candidates SET cleared_at = ? WHERE node_id = ? AND fingerprint = ? AND cleared_at IS NULL`,
+    );
+    const run = () => {
+      for (const rec of records) {
+        const v = rec.verdict;
+        upsertVerdict.run({
+          nodeId: rec.nodeId,
+          scanId,
+          now,
+          tier: v.tier,
+          score: v.score,
+          route: v.route,
+          signals: JSON.stringify(v.signals),
+          pending: JSON.stringify(v.pending),
+          reasons: JSON.stringify(v.reasons),
+          suppressed: v.suppressed,
+          recommendation: v.recommendation,
+        });
+        const before = previous.get(rec.nodeId);
+        const a = before ? VERDICT_HISTORY(before) : undefined;
+        const b = VERDICT_HISTORY(v);
+        for (const key of ['tier', 'route', 'signals'] as const)
+          if (a?.[key] !== b[key])
+            insertChange.run(scanId, rec.nodeId, now, key, a?.[key] ?? null, b[key] || null);
+        for (const c of rec.candidates.seen)
+          seen.run({
+            nodeId: rec.nodeId,
+            now,
+            fingerprint: c.fingerprint,
+            kind: c.kind,
+            suppressed: c.suppressed,
+          });
+        for (const fp of rec.candidates.cleared) cleared.run(now, rec.nodeId, fp);
+        if (rec.stopNow)
+          this.addControl(rec.nodeId, {
+            at: now,
+            action: 'stop',
+            by: 'stop-loss',
+            reason: rec.stopNow,
+          });
+      }
+    };
+    if (this.db.inTransaction) run();
+    else this.db.transaction(run)();
+  }
+}

@@ -1,0 +1,52 @@
+import type { CandidateRecord } from '../core/history.js';
+import {
+  isDispatchable,
+  type SignalKind,
+  type SuppressionReason,
+  type Verdict,
+} from '../core/verdict.js';
+
+/**
+ * Pure dedupe bookkeeping: a candidate is recorded once per fingerprint, not once per scan. Each
+ * scan either sees it again (count and last-seen move on), or it cleared (its evidence is gone);
+ * what kept it from being acted on is its suppression reason.
+ */
+
+export interface CandidateObservation {
+  fingerprint: string;
+  kind: SignalKind;
+  suppressed: SuppressionReason | null;
+}
+
+export interface CandidateOps {
+  seen: CandidateObservation[];
+  cleared: string[];
+}
+
+export function candidateOps(
+  existing: readonly CandidateRecord[],
+  verdict: Verdict,
+  undetermined: readonly SignalKind[],
+): CandidateOps {
+  const current = new Set<string>();
+  const seen: CandidateObservation[] = [];
+  for (const s of verdict.signals) {
+    if (!isDispatchable(s.kind)) continue;
+    current.add(s.fingerprint);
+    seen.push({
+      fingerprint: s.fingerprint,
+      kind: s.kind,
+      // Acted-on candidates keep no suppression; the rest carry why this verdict held them back.
+      suppressed: verdict.pending.includes(s.fingerprint) ? verdict.suppressed : null,
+    });
+  }
+  const cleared = existing
+    .filter(
+      (c) =>
+        c.clearedAt === null &&
+        !current.has(c.fingerprint) &&
+        !undetermined.includes(c.kind as SignalKind),
+    )
+    .map((c) => c.fingerprint);
+  return { seen, cleared };
+}

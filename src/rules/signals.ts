@@ -1,0 +1,203 @@
+import {
+  MAINTAINER_ASSOCIATIONS,
+  type CommentSnapshot,
+  type ReviewSnapshot,
+  type StoredPr,
+} from '../core/pr.js';
+import type { PrHistory } from '../core/history.js';
+import type { Signal, SignalKind } from '../core/verdict.js';
+import type { RulesConfig } from '../config/schema.js';
+
+/**
+ * Pure: a PR's snapshot and history → the signals it shows now. Each signal carries a fingerprint
+ * that stays the same while its evidence does (the same failing checks on the same head, the same
+ * review, the same comment), so radar acts on it at most once however many scans see it.
+ */
+
+export interface Detected {
+  signals: Signal[];
+  /** Kinds radar cannot judge right now (GitHub still computing mergeability): neither raised nor cleared. */
+  undetermined: SignalKind[];
+  /** The latest maintainer comment or review, answered or not (for zombies). */
+  lastMaintainerAt: number | null;
+}
+
+const ms = (iso: string | null | undefined): number | null => {
+  if (!iso) return null;
+  const t = Date.parse(iso);
+  return Number.isNaN(t) ? null : t;
+};
+
+const short = (sha: string) => sha.slice(0, 12);
+
+/** FNV-1a, 32 bits: a short, fast, stable digest for a list of names inside a fingerprint. */
+export function digest(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0).toString(16).padStart(8, '0');
+}
+
+/** Maintainer feedback counts; anyone else's is context. Bots only when allow-listed. */
+export function isMaintainer(
+  item: Pick<CommentSnapshot, 'author' | 'association' | 'bot'>,
+  pr: Pick<StoredPr, 'author'>,
+  rules: Pick<RulesConfig, 'botAllowlist'>,
+): boolean {
+  if (item.author.toLowerCase() === pr.author.toLowerCase()) return false;
+  const allowedBot = rules.botAllowlist.some(
+    (b) => b.toLowerCase() === item.author.toLowerCase().replace(/\[bot\]$/, ''),
+  );
+  if (item.bot) return allowedBot;
+  return MAINTAINER_ASSOCIATIONS.has(item.association) || allowedBot;
+}
+
+/**
+ * A maintainer question that requests no change goes to a conversation, not to code work. Only
+ * this classification is ever taken from a comment's text: whatever else it says is data.
+ */
+const CHANGE_WORDS =
+  /\b(please|pls|could you|can you|would you|should|must|needs? to|fix|change|update|rename|remove|add|rebase|revert|split|move|use)\b/i;
+export function isQuestion(body: string | undefined): boolean {
+  if (body === undefined) return false;
+  const text = body.replace(/```[\s\S]*?```/g, ' ').replace(/^>.*$/gm, ' ');
+  return text.includes('?') && !CHANGE_WORDS.test(text);
+}
+
+interface Feedback {
+  id: string;
+  author: string;
+  at: number;
+  body?: string;
+  review: boolean;
+}
+
+export function detectSignals(pr: StoredPr, history: PrHistory, rules: RulesConfig): Detected {
+  const signals: Signal[] = [];
+  const undetermined: SignalKind[] = [];
+  const add = (kind: SignalKind, key: string, detail: string, evidence: Record<string, unknown>) =>
+    signals.push({ kind, fingerprint: `${kind}:${key}`, detail, evidence });
+
+  // CI on the head commit.
+  if (pr.ci === 'failing') {
+    const names = pr.failingChecks.length ? pr.failingChecks : ['(the combined status)'];
+    add(
+      'ci_failing',
+      `${short(pr.headSha)}:${digest(names.join('\n'))}`,
+      `failing: ${names.join(', ')} on ${pr.headSha.slice(0, 7)}`,
+      { headSha: pr.headSha, failingChecks: names },
+    );
+  } else if (pr.ci === 'pending') {
+    add('ci_pending', short(pr.headSha), `checks still running on ${pr.headSha.slice(0, 7)}`, {
+      headSha: pr.headSha,
+    });
+  }
+
+  // Formal change requests still standing (the latest review of each reviewer).
+  for (const r of pr.reviews) {
+    if (r.state !== 'CHANGES_REQUESTED') continue;
+    if (r.author.toLowerCase() === pr.author.toLowerCase()) continue;
+    if (r.bot && !isMaintainer(r, pr, rules)) continue;
+    add(
+      'changes_requested',
+      r.id || `${r.author}@${r.at ?? ''}`,
+      `${r.author} requested changes${r.at ? ` on ${r.at.slice(0, 10)}` : ''}`,
+      { reviewId: r.id, author: r.author, association: r.association, at: r.at, body: r.body },
+    );
+  }
+
+  // Mergeability: GitHub's UNKNOWN (still computing) is never a conflict, and never clears one.
+  if (pr.state === 'open') {
+    if (pr.mergeable === 'conflicting')
+      add(
+        'conflict',
+        `${short(pr.headSha)}:${pr.mergeState ?? 'CONFLICTING'}`,
+        `conflicts with its base${pr.baseSha ? ` (${pr.baseSha.slice(0, 7)})` : ''}`,
+        { headSha: pr.headSha, baseSha: pr.baseSha, mergeState: pr.mergeState },
+      );
+    else if (pr.mergeable === 'unknown') undetermined.push('conflict');
+    if (pr.mergeState === 'BEHIND')
+      add(
+        'behind',
+        `${short(pr.headSha)}:${pr.baseSha ? short(pr.baseSha) : ''}`,
+        'behind its base branch',
+        {
+          baseSha: pr.baseSha,
+        },
+      );
+  }
+  if (pr.review === 'approved') add('approved', short(pr.headSha), 'approved', {});
+
+  // Maintainer feedback not yet answered: newer than the author's last comment, the last push
+  // and radar's own last action on the PR.
+  const feedback: Feedback[] = [];
+  let lastMaintainerAt: number | null = null;
+  const consider = (item: CommentSnapshot | ReviewSnapshot, review: boolean) => {
+    const at = ms(item.at);
+    if (at === null || !isMaintainer(item, pr, rules)) return;
+    lastMaintainerAt = Math.max(lastMaintainerAt ?? at, at);
+    // A change request is its own signal; an empty approval is no feedback to answer.
+    if (review && ((item as ReviewSnapshot).state === 'CHANGES_REQUESTED' || !item.body?.trim()))
+      return;
+    feedback.push({ id: item.id, author: item.author, at, body: item.body, review });
+  };
+  for (const c of pr.comments) consider(c, false);
+  for (const r of pr.reviews) consider(r, true);
+  const authorLast = Math.max(
+    -Infinity,
+    ...pr.comments
+      .filter((c) => c.author.toLowerCase() === pr.author.toLowerCase())
+      .map((c) => ms(c.at) ?? -Infinity),
+  );
+  const lastPush = Math.max(
+    ms(pr.headCommittedAt) ?? -Infinity,
+    history.pushes.length ? history.pushes[history.pushes.length - 1]!.at : -Infinity,
+  );
+  const lastAction = Math.max(
+    -Infinity,
+    ...history.escalations.filter((e) => e.outcome !== 'dry_run').map((e) => e.startedAt),
+  );
+  const answeredBefore = Math.max(authorLast, lastPush, lastAction);
+  for (const f of feedback) {
+    if (f.at <= answeredBefore) continue;
+    const question = isQuestion(f.body);
+    add(
+      'maintainer_comment',
+      f.id || `${f.author}@${f.at}`,
+      `${f.author} ${f.review ? 'reviewed' : 'commented'} ${new Date(f.at).toISOString().slice(0, 10)}${question ? ' (a question)' : ''}`,
+      { id: f.id, author: f.author, at: new Date(f.at).toISOString(), body: f.body, question },
+    );
+  }
+
+  // The issues the PR closes: gone out of scope, or already resolved (the body is stale).
+  const scopeLabels = new Set(rules.closedScopeLabels.map((l) => l.toLowerCase()));
+  for (const issue of pr.closingIssues) {
+    const ref = `${issue.repo}#${issue.number}`;
+    const label = issue.labels?.find((l) => scopeLabels.has(l.toLowerCase()));
+    if (issue.state === 'closed' && issue.stateReason === 'NOT_PLANNED')
+      add('closed_scope', ref, `${ref} was closed as not planned`, {
+        issue: ref,
+        reason: 'not_planned',
+      });
+    else if (label)
+      add('closed_scope', ref, `${ref} is labelled "${label}"`, { issue: ref, label });
+    else if (issue.state === 'closed' && pr.state === 'open')
+      add('stale_body', `issue:${ref}`, `links ${ref}, which is already closed`, {
+        issue: ref,
+        stateReason: issue.stateReason,
+      });
+  }
+  const since = ms(pr.lastEditedAt) ?? ms(pr.createdAt) ?? 0;
+  const pushesSince = history.pushes.filter((p) => p.at > since).length;
+  if (pr.state === 'open' && pushesSince >= rules.staleBody.pushesSinceEdit)
+    add(
+      'stale_body',
+      `pushes:${pr.lastEditedAt ?? pr.createdAt}`,
+      `${pushesSince} pushes since the description was last edited`,
+      { pushesSinceEdit: pushesSince, lastEditedAt: pr.lastEditedAt },
+    );
+
+  return { signals, undetermined, lastMaintainerAt };
+}
