@@ -3,6 +3,7 @@ import type { RadarConfig } from './config/schema.js';
 import type { Db } from './ledger/open.js';
 import type { LogLevel } from './logging.js';
 import { colorEnabled } from './render/color.js';
+import { UsageError } from './errors.js';
 
 /** Options every command accepts (commander's optsWithGlobals()). */
 export interface GlobalOptions {
@@ -41,6 +42,21 @@ export interface Context {
 export interface ContextOverrides {
   config?: RadarConfig;
   env?: NodeJS.ProcessEnv;
+  now?: () => Date;
+}
+
+/**
+ * The clock: the real one, or the time pinned by `RADAR_NOW` (an ISO time), so tests and
+ * reproducible reports judge PRs at a fixed moment.
+ */
+export function clockFrom(env: NodeJS.ProcessEnv): () => Date {
+  if (!env.RADAR_NOW) return () => new Date();
+  const pinned = Date.parse(env.RADAR_NOW);
+  if (Number.isNaN(pinned))
+    throw new UsageError(
+      `RADAR_NOW is not a time: "${env.RADAR_NOW}" (expected ISO, e.g. 2026-06-15T12:00:00Z)`,
+    );
+  return () => new Date(pinned);
 }
 
 export async function createContext(
@@ -73,7 +89,7 @@ export async function createContext(
     options,
     env,
     cwd,
-    now: () => new Date(),
+    now: overrides.now ?? clockFrom(env),
     stdout: process.stdout,
     stderr: process.stderr,
     color,

@@ -1,6 +1,6 @@
 /**
  * Typed errors that carry the process exit code. Commands throw these; the single top-level
- * catch in cli.ts prints the message (never a stack trace) and exits with the code.
+ * catch in program.ts prints the message (never a stack trace) and exits with the code.
  */
 export const ExitCode = {
   ok: 0,

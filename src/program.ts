@@ -134,6 +134,24 @@ export function buildProgram(): Command {
     )
     .option('--csv', 'print the rows as CSV')
     .action(lazy(() => import('./commands/report-tokens.js')));
+  report
+    .command('queue')
+    .description(
+      'the open queue in numbers: PRs by tier, changed files, additions and files per PR, the oldest, the zombies',
+    )
+    .addHelpText('after', '\nExamples:\n  radar report queue\n  radar report queue --json')
+    .action(lazy(async () => ({ run: (await import('./commands/report-rules.js')).queue })));
+  report
+    .command('funnel')
+    .description(
+      'signal observations → distinct candidates → suppressed by reason → acted on, and the token cost per merged PR, signal kind and tier',
+    )
+    .option('--since <date>', 'only candidates seen and sessions started at or after this date')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  radar report funnel\n  radar report funnel --since 2026-06-01 --json',
+    )
+    .action(lazy(async () => ({ run: (await import('./commands/report-rules.js')).funnel })));
 
   program
     .command('budget')
@@ -193,7 +211,53 @@ Examples:
         .choices(['open', 'closed', 'merged', 'all'])
         .default('open'),
     )
+    .addHelpText(
+      'after',
+      '\nExamples:\n  radar queue                      # escalate tier first, then by score\n  radar queue --repo acme/app --json',
+    )
     .action(lazy(() => import('./commands/queue.js')));
+
+  program
+    .command('explain')
+    .description(
+      "why a PR has its tier and route: each signal with its evidence, the score's arithmetic, what was already acted on, what it cost",
+    )
+    .argument('<pr>', 'owner/name#123, a PR URL, or #123 when only one PR has that number')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  radar explain acme/app#42\n  radar explain https://github.com/acme/app/pull/42 --json',
+    )
+    .action(lazy(() => import('./commands/explain.js')));
+
+  program
+    .command('stop')
+    .description(
+      'keep a PR watch-only (tier stopped) until `radar resume` or a new maintainer signal',
+    )
+    .argument('<pr>', 'owner/name#123, a PR URL, or #123')
+    .option('--reason <text>', 'why, recorded in the ledger')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  radar stop acme/app#42 --reason "scaffolding only, not worth more tokens"',
+    )
+    .action(lazy(async () => ({ run: (await import('./commands/control.js')).stop })));
+
+  program
+    .command('resume')
+    .description(
+      'undo a stop (manual or stop-loss), or with --permissions forget the writes GitHub denied in a repository',
+    )
+    .argument('[pr]', 'owner/name#123, a PR URL, or #123')
+    .option(
+      '--permissions <owner/name>',
+      'let radar try writes GitHub denied in this repository again',
+    )
+    .option('--reason <text>', 'why, recorded in the ledger')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  radar resume acme/app#42\n  radar resume --permissions acme/app',
+    )
+    .action(lazy(async () => ({ run: (await import('./commands/control.js')).resume })));
 
   return program;
 }

@@ -1,8 +1,12 @@
 import type { Context } from '../context.js';
 import { PrStore } from '../ledger/pr-store.js';
-import type { StoredPr } from '../scan/diff.js';
+import { RulesStore, type StoredVerdict } from '../ledger/rules-store.js';
+import type { StoredPr } from '../core/pr.js';
+import type { Route, Tier } from '../core/verdict.js';
+import { byUrgency } from '../rules/evaluate.js';
 import { renderTable, truncate } from '../render/table.js';
 import { byCodePoint } from '../render/order.js';
+import type { Style } from '../render/color.js';
 
 interface QueueOptions {
   repo?: string;
@@ -36,60 +40,73 @@ export interface QueueEntry {
   closedAt: string | null;
   mergedAt: string | null;
   lastChangedAt: string;
+  /** The verdict of the last scan (null before the first scan that judged this PR). */
+  tier: Tier | null;
+  score: number | null;
+  route: Route | null;
+  signals: { kind: string; fingerprint: string; detail: string }[];
+  recommendation: string | null;
 }
 
-/** Most in need of attention first: failing CI, changes requested, conflicts; then oldest. */
-function urgency(p: StoredPr): number {
-  return (
-    (p.ci === 'failing' ? 8 : 0) +
-    (p.review === 'changes_requested' ? 4 : 0) +
-    (p.mergeable === 'conflicting' ? 2 : 0) +
-    (p.ci === 'pending' ? 1 : 0)
-  );
+/** The rules' order: escalate first, then by score, then the oldest. Unjudged PRs sort as watch. */
+function compare(verdicts: ReadonlyMap<string, StoredVerdict>) {
+  const key = (p: StoredPr) => {
+    const v = verdicts.get(p.nodeId);
+    return { tier: v?.tier ?? 'watch', score: v?.score ?? 0, createdAt: p.createdAt };
+  };
+  return (a: StoredPr, b: StoredPr) =>
+    byUrgency(key(a), key(b)) || byCodePoint(a.repo, b.repo) || a.number - b.number;
 }
 
 export function run(ctx: Context, options: QueueOptions): number {
   const state = options.state ?? 'open';
+  const verdicts = new RulesStore(ctx.ledger()).verdicts();
   const prs = new PrStore(ctx.ledger())
     .all()
     .filter((p) => (state === 'all' ? true : p.state === state && (state !== 'open' || p.watched)))
     .filter((p) => !options.repo || p.repo.toLowerCase() === options.repo.toLowerCase())
     .filter((p) => !options.author || p.author.toLowerCase() === options.author.toLowerCase())
-    .sort(
-      (a, b) =>
-        urgency(b) - urgency(a) ||
-        byCodePoint(a.createdAt, b.createdAt) ||
-        byCodePoint(a.repo, b.repo) ||
-        a.number - b.number,
-    );
+    .sort(compare(verdicts));
   if (ctx.json) {
-    const entries: QueueEntry[] = prs.map((p) => ({
-      repo: p.repo,
-      number: p.number,
-      title: p.title,
-      url: p.url,
-      author: p.author,
-      state: p.state,
-      draft: p.draft,
-      watched: p.watched,
-      headSha: p.headSha,
-      mergeable: p.mergeable,
-      mergeableLastKnown: p.mergeableKnown,
-      mergeState: p.mergeState,
-      ci: p.ci,
-      failingChecks: p.failingChecks,
-      review: p.review,
-      reviews: p.reviews,
-      comments: p.commentCount,
-      additions: p.additions,
-      deletions: p.deletions,
-      changedFiles: p.changedFiles,
-      createdAt: p.createdAt,
-      updatedAt: p.updatedAt,
-      closedAt: p.closedAt,
-      mergedAt: p.mergedAt,
-      lastChangedAt: new Date(p.lastChangedAt).toISOString(),
-    }));
+    const entries: QueueEntry[] = prs.map((p) => {
+      const v = verdicts.get(p.nodeId);
+      return {
+        repo: p.repo,
+        number: p.number,
+        title: p.title,
+        url: p.url,
+        author: p.author,
+        state: p.state,
+        draft: p.draft,
+        watched: p.watched,
+        headSha: p.headSha,
+        mergeable: p.mergeable,
+        mergeableLastKnown: p.mergeableKnown,
+        mergeState: p.mergeState,
+        ci: p.ci,
+        failingChecks: p.failingChecks,
+        review: p.review,
+        reviews: p.reviews,
+        comments: p.commentCount,
+        additions: p.additions,
+        deletions: p.deletions,
+        changedFiles: p.changedFiles,
+        createdAt: p.createdAt,
+        updatedAt: p.updatedAt,
+        closedAt: p.closedAt,
+        mergedAt: p.mergedAt,
+        lastChangedAt: new Date(p.lastChangedAt).toISOString(),
+        tier: v?.tier ?? null,
+        score: v?.score ?? null,
+        route: v?.route ?? null,
+        signals: (v?.signals ?? []).map((sig) => ({
+          kind: sig.kind,
+          fingerprint: sig.fingerprint,
+          detail: sig.detail,
+        })),
+        recommendation: v?.recommendation ?? null,
+      };
+    });
     ctx.stdout.write(`${JSON.stringify(entries)}\n`);
     return 0;
   }
@@ -99,11 +116,14 @@ export function run(ctx: Context, options: QueueOptions): number {
   }
   const now = ctx.now().getTime();
   const width = ctx.stdout.columns ?? 120;
-  const titleWidth = Math.max(24, width - 95);
+  const titleWidth = Math.max(20, width - 120);
   ctx.stdout.write(
     renderTable(
       [
         { header: 'PR' },
+        { header: 'tier', style: tierStyle },
+        { header: 'route' },
+        { header: 'signals', max: 28 },
         { header: 'title', max: titleWidth },
         { header: 'age', align: 'right' },
         { header: 'CI' },
@@ -112,19 +132,32 @@ export function run(ctx: Context, options: QueueOptions): number {
         { header: 'size', align: 'right' },
         { header: 'changed', align: 'right' },
       ],
-      prs.map((p) => [
-        `${p.repo}#${p.number}`,
-        truncate((p.draft ? '[draft] ' : '') + p.title, titleWidth),
-        age(now - Date.parse(p.createdAt)),
-        p.ci + (p.failingChecks.length ? ` (${truncate(p.failingChecks.join(', '), 24)})` : ''),
-        p.review.replace('_', ' '),
-        p.mergeable === 'unknown' && p.mergeableKnown ? `${p.mergeableKnown}?` : p.mergeable,
-        `+${p.additions}/-${p.deletions}`,
-        age(now - p.lastChangedAt),
-      ]),
+      prs.map((p) => {
+        const v = verdicts.get(p.nodeId);
+        return [
+          `${p.repo}#${p.number}`,
+          v ? `${v.tier} ${v.score}` : '-',
+          v && v.route !== 'none' ? v.route : '-',
+          truncate([...new Set((v?.signals ?? []).map((sig) => sig.kind))].join(' ') || '-', 28),
+          truncate((p.draft ? '[draft] ' : '') + p.title, titleWidth),
+          age(now - Date.parse(p.createdAt)),
+          p.ci + (p.failingChecks.length ? ` (${truncate(p.failingChecks.join(', '), 24)})` : ''),
+          p.review.replace('_', ' '),
+          p.mergeable === 'unknown' && p.mergeableKnown ? `${p.mergeableKnown}?` : p.mergeable,
+          `+${p.additions}/-${p.deletions}`,
+          age(now - p.lastChangedAt),
+        ];
+      }),
+      { color: ctx.color },
     ),
   );
   return 0;
+}
+
+function tierStyle(cell: string): Style | undefined {
+  if (cell.startsWith('escalate')) return 'red';
+  if (cell.startsWith('zombie') || cell.startsWith('stopped')) return 'dim';
+  return undefined;
 }
 
 function age(ms: number): string {

@@ -1,5 +1,5 @@
 import type { Context } from '../context.js';
-import { RadarError, UsageError } from '../errors.js';
+import { ExitCode, RadarError, UsageError } from '../errors.js';
 import { requireToken, resolveEndpoint } from '../github/endpoint.js';
 import { createGitHubClient } from '../github/client.js';
 import { PrStore } from '../ledger/pr-store.js';
@@ -62,14 +62,11 @@ export async function run(ctx: Context, options: ScanCommandOptions = {}): Promi
     if (summary.status === 'error' && !summary.stop)
       throw new RadarError('scan failed: nothing was fetched');
     if (summary.status !== 'ok') return 1;
-    return options.failOnFlag && summary.flagged.length > 0 ? FLAGGED_EXIT_CODE : 0;
+    return options.failOnFlag && summary.flagged.length > 0 ? ExitCode.flagged : 0;
   } finally {
     release();
   }
 }
-
-/** `--fail-on-flag`: the scan ran fine and found PRs in the escalate tier (for cron chains). */
-export const FLAGGED_EXIT_CODE = 3;
 
 export function renderScan(s: ScanSummary): string {
   const lines = [

@@ -1,5 +1,6 @@
 /**
  * Migration 6: what the rules engine needs to remember, and radar's own actions on PRs.
+ * - pr_changes.scan_id may be null: a verdict changed by `radar stop`/`resume`, not by a scan.
  * - New PR fields: base SHA, head commit date, the issues the PR closes, and when comment and
  *   review bodies were last fetched (bodies live inside the comments/reviews JSON).
  * - verdicts: the current verdict per PR (its changes go to pr_changes like any field's).
@@ -13,6 +14,21 @@ ALTER TABLE prs ADD COLUMN base_sha TEXT;
 ALTER TABLE prs ADD COLUMN head_committed_at TEXT;
 ALTER TABLE prs ADD COLUMN closing_issues TEXT NOT NULL DEFAULT '[]';
 ALTER TABLE prs ADD COLUMN details_at INTEGER;
+
+-- A verdict may change outside a scan (radar stop, radar resume): scan_id becomes optional.
+CREATE TABLE pr_changes_new (
+  id INTEGER PRIMARY KEY,
+  scan_id INTEGER REFERENCES scan_runs(id),
+  node_id TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  field TEXT NOT NULL,
+  old_value TEXT,
+  new_value TEXT
+);
+INSERT INTO pr_changes_new SELECT id, scan_id, node_id, at, field, old_value, new_value FROM pr_changes;
+DROP TABLE pr_changes;
+ALTER TABLE pr_changes_new RENAME TO pr_changes;
+CREATE INDEX pr_changes_pr ON pr_changes(node_id, at);
 CREATE INDEX pr_changes_field ON pr_changes(field, node_id, at);
 
 CREATE TABLE verdicts (

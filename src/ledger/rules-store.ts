@@ -8,6 +8,7 @@ import {
 } from '../core/history.js';
 import type { Escalation, SuppressionReason, Verdict } from '../core/verdict.js';
 import type { CandidateOps } from '../rules/candidates.js';
+import type { Judged } from '../rules/judge.js';
 
 /** All SQL for verdicts, signal candidates, radar's own actions and a PR's typed history. */
 
@@ -26,6 +27,14 @@ export interface VerdictRecord {
 }
 
 type Row = Record<string, unknown>;
+
+/** What the ledger keeps of one judgement. */
+export const toVerdictRecord = (j: Judged): VerdictRecord => ({
+  nodeId: j.nodeId,
+  verdict: j.evaluation.verdict,
+  candidates: j.candidates,
+  stopNow: j.evaluation.stopNow,
+});
 
 const escalationFromRow = (r: Row): Escalation => ({
   id: r.id as number,
@@ -135,6 +144,25 @@ export class RulesStore {
       h.tokens += e.tokens ?? 0;
     }
     return map;
+  }
+
+  /** Candidates seen and escalations started since a time, for the funnel. */
+  funnelRows(since: number): {
+    candidates: (CandidateRecord & { nodeId: string })[];
+    escalations: Escalation[];
+  } {
+    return {
+      candidates: (
+        this.db
+          .prepare(`SELECT * FROM signal_candidates WHERE last_seen_at >= ?`)
+          .all(since) as Row[]
+      ).map((r) => ({ ...candidateFromRow(r), nodeId: r.node_id as string })),
+      escalations: (
+        this.db
+          .prepare(`SELECT * FROM escalations WHERE started_at >= ? ORDER BY started_at, id`)
+          .all(since) as Row[]
+      ).map(escalationFromRow),
+    };
   }
 
   permissions(): PermissionBoundary[] {

@@ -4,17 +4,14 @@ import type { GitHubPort, RateLimitInfo } from '../github/client.js';
 import { GitHubAuthError, RateLimitError } from '../github/errors.js';
 import { applyDetails, toSnapshot, type PrSnapshot } from '../github/normalize.js';
 import type { PrStore } from '../ledger/pr-store.js';
-import type { RulesStore, VerdictRecord } from '../ledger/rules-store.js';
+import { toVerdictRecord, type RulesStore } from '../ledger/rules-store.js';
 import type { AgentBudget } from '../budget/state.js';
 import type { Tier } from '../core/verdict.js';
-import { TIERS } from '../core/verdict.js';
-import { byUrgency, createEvaluator } from '../rules/evaluate.js';
-import { candidateOps } from '../rules/candidates.js';
+import { judgeAll } from '../rules/judge.js';
 import { mergeSnapshot, sameRow, type FieldChange, type StoredPr } from './diff.js';
 import { searchQueries, watchFilter } from './watch.js';
 import { errorMessage } from '../errors.js';
 import { redactSecrets } from '../redact.js';
-import { emptyHistory } from '../core/history.js';
 
 /** One scan: fetch the queue page by page, resolve PRs that left it, record what changed. */
 
@@ -368,60 +365,28 @@ function needsDetails(before: StoredPr, snap: PrSnapshot): boolean {
   );
 }
 
-/**
- * Verdicts for every watched open PR, and for PRs that left the queue since their last verdict:
- * time alone moves tiers (a PR ages into a zombie), so unchanged PRs are judged again too.
- */
+/** Judges the queue as this scan leaves it; the verdicts are recorded with the scan. */
 function judge(current: ReadonlyMap<string, StoredPr>, options: ScanOptions, now: number) {
-  const evaluate = createEvaluator(options.config.rules);
-  const histories = options.rules.histories();
-  const permissions = options.rules.permissions();
   const previous = options.rules.verdicts();
-  const budget = options.budget ?? new Map<'codex' | 'claude', AgentBudget>();
-  const records: VerdictRecord[] = [];
-  const tiers = Object.fromEntries(TIERS.map((t) => [t, 0])) as Record<Tier, number>;
-  const flagged: (ScanSummary['flagged'][number] & { createdAt: string; tier: Tier })[] = [];
-  for (const pr of current.values()) {
-    const open = pr.state === 'open' && pr.watched;
-    const before = previous.get(pr.nodeId);
-    if (!open && (!before || before.tier === 'closed')) continue;
-    const history = histories.get(pr.nodeId) ?? emptyHistory();
-    const e = evaluate({
-      pr,
-      history,
-      budget,
-      permissions: permissions.filter((p) => p.repo === pr.repo),
-      now,
-    });
-    records.push({
-      nodeId: pr.nodeId,
-      verdict: e.verdict,
-      candidates: candidateOps(history.candidates, e.verdict, e.undetermined),
-      stopNow: e.stopNow,
-    });
-    if (open) tiers[e.verdict.tier]++;
-    if (open && e.verdict.tier === 'escalate')
-      flagged.push({
-        repo: pr.repo,
-        number: pr.number,
-        score: e.verdict.score,
-        route: e.verdict.route,
-        signals: e.verdict.pending,
-        createdAt: pr.createdAt,
-        tier: e.verdict.tier,
-      });
-  }
-  flagged.sort(byUrgency);
+  const { judged, tiers, flagged } = judgeAll({
+    prs: current.values(),
+    histories: options.rules.histories(),
+    permissions: options.rules.permissions(),
+    previousTier: (id) => previous.get(id)?.tier,
+    budget: options.budget ?? new Map(),
+    rules: options.config.rules,
+    now,
+  });
   return {
     at: now,
-    records,
+    records: judged.map(toVerdictRecord),
     tiers,
-    flagged: flagged.map(({ repo, number, score, route, signals }) => ({
-      repo,
-      number,
-      score,
-      route,
-      signals,
+    flagged: flagged.map((j) => ({
+      repo: j.pr.repo,
+      number: j.pr.number,
+      score: j.evaluation.verdict.score,
+      route: j.evaluation.verdict.route,
+      signals: j.evaluation.verdict.pending,
     })),
   };
 }

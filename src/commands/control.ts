@@ -1,0 +1,77 @@
+import type { Context } from '../context.js';
+import { UsageError } from '../errors.js';
+import { RulesStore, toVerdictRecord } from '../ledger/rules-store.js';
+import { judgeAll } from '../rules/judge.js';
+import { agentBudgets, budgetStates } from '../budget/state.js';
+import { formatPrRef } from '../core/pr.js';
+import { resolvePr } from './pr-arg.js';
+
+/** `radar stop <pr>` and `radar resume <pr>`: manual control, recorded in the ledger. */
+
+interface ControlOptions {
+  reason?: string;
+  permissions?: string;
+}
+
+export async function stop(ctx: Context, pr: string, options: ControlOptions): Promise<number> {
+  return control(ctx, 'stop', pr, options);
+}
+
+export async function resume(
+  ctx: Context,
+  pr: string | undefined,
+  options: ControlOptions,
+): Promise<number> {
+  if (options.permissions) {
+    const cleared = new RulesStore(ctx.ledger()).clearPermissions(options.permissions);
+    const message = cleared
+      ? `${options.permissions}: forgot ${cleared} denied write${cleared === 1 ? '' : 's'}; radar may try again`
+      : `${options.permissions}: no denied writes were recorded`;
+    if (ctx.json) ctx.stdout.write(`${JSON.stringify({ repo: options.permissions, cleared })}\n`);
+    else ctx.stdout.write(`${message}\n`);
+    if (!pr) return 0;
+  }
+  if (!pr) throw new UsageError('say which PR to resume (or --permissions <owner/name>)');
+  return control(ctx, 'resume', pr, options);
+}
+
+async function control(
+  ctx: Context,
+  action: 'stop' | 'resume',
+  text: string,
+  options: ControlOptions,
+): Promise<number> {
+  const db = ctx.ledger();
+  const pr = resolvePr(db, text);
+  const rules = new RulesStore(db);
+  const now = ctx.now().getTime();
+  const budget = agentBudgets(await budgetStates(db, ctx.config(), ctx.env, now));
+  // The control and the verdict it leads to are written together.
+  const verdict = db.transaction(() => {
+    rules.addControl(pr.nodeId, { at: now, action, by: 'user', reason: options.reason ?? null });
+    const before = rules.verdict(pr.nodeId);
+    const { judged } = judgeAll({
+      prs: [pr],
+      histories: rules.histories(pr.nodeId),
+      permissions: rules.permissions(),
+      previousTier: () => before?.tier,
+      budget,
+      rules: ctx.config().rules,
+      now,
+    });
+    rules.recordVerdicts(null, now, judged.map(toVerdictRecord));
+    return judged[0]?.evaluation.verdict;
+  })();
+  if (ctx.json) {
+    ctx.stdout.write(
+      `${JSON.stringify({ pr: formatPrRef(pr), action, tier: verdict?.tier ?? null })}\n`,
+    );
+    return 0;
+  }
+  ctx.stdout.write(
+    `${formatPrRef(pr)}: ${action === 'stop' ? 'stopped' : 'resumed'}` +
+      (verdict ? ` (tier now ${verdict.tier})` : '') +
+      '\n',
+  );
+  return 0;
+}

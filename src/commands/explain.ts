@@ -1,0 +1,150 @@
+import type { Context } from '../context.js';
+import { RulesStore } from '../ledger/rules-store.js';
+import { agentBudgets, budgetStates } from '../budget/state.js';
+import { createEvaluator, routeOf } from '../rules/evaluate.js';
+import { emptyHistory } from '../core/history.js';
+import { formatPrRef } from '../core/pr.js';
+import { isDispatchable } from '../core/verdict.js';
+import { formatInt, truncate } from '../render/table.js';
+import { resolvePr } from './pr-arg.js';
+
+/**
+ * `radar explain <pr>`: the verdict taken apart — each signal with its evidence, the score's
+ * arithmetic, why this tier and route, what radar already acted on, and what the PR has cost.
+ * The PR is judged now, with the current config, beside what the last scan recorded.
+ */
+export async function run(ctx: Context, text: string): Promise<number> {
+  const db = ctx.ledger();
+  const config = ctx.config();
+  const pr = resolvePr(db, text);
+  const rules = new RulesStore(db);
+  const now = ctx.now().getTime();
+  const history = rules.histories(pr.nodeId).get(pr.nodeId) ?? emptyHistory();
+  const budget = agentBudgets(await budgetStates(db, config, ctx.env, now));
+  const evaluation = createEvaluator(config.rules)({
+    pr,
+    history,
+    budget,
+    permissions: rules.permissions().filter((p) => p.repo === pr.repo),
+    now,
+  });
+  const { verdict } = evaluation;
+  const recorded = rules.verdict(pr.nodeId);
+  const acted = history.candidates.filter((c) => c.actedAt !== null);
+  const sessions = history.escalations.filter(
+    (e) => e.outcome !== 'dry_run' && e.outcome !== 'refused',
+  );
+  const reported = sessions.filter((e) => e.tokens !== null);
+  const explanation = {
+    pr: formatPrRef(pr),
+    title: pr.title,
+    url: pr.url,
+    state: pr.state,
+    tier: verdict.tier,
+    score: verdict.score,
+    threshold: config.rules.threshold,
+    route: verdict.route,
+    suppressed: verdict.suppressed,
+    recommendation: verdict.recommendation,
+    terms: evaluation.terms,
+    signals: verdict.signals.map((s) => ({
+      kind: s.kind,
+      fingerprint: s.fingerprint,
+      detail: s.detail,
+      evidence: s.evidence,
+      dispatchable: isDispatchable(s.kind),
+      route: isDispatchable(s.kind) ? routeOf(s, config.rules) : null,
+      actedOn: acted.some((c) => c.fingerprint === s.fingerprint),
+    })),
+    reasons: verdict.reasons,
+    actedOn: acted.map((c) => ({
+      fingerprint: c.fingerprint,
+      at: new Date(c.actedAt!).toISOString(),
+      escalation: c.escalationId,
+    })),
+    candidates: history.candidates.map((c) => ({
+      fingerprint: c.fingerprint,
+      firstSeen: new Date(c.firstSeenAt).toISOString(),
+      lastSeen: new Date(c.lastSeenAt).toISOString(),
+      seen: c.seenCount,
+      cleared: c.clearedAt === null ? null : new Date(c.clearedAt).toISOString(),
+      suppressed: c.suppressed,
+    })),
+    escalations: history.escalations.length,
+    sessions: sessions.length,
+    sessionsWithUsage: reported.length,
+    tokens: reported.reduce((sum, e) => sum + (e.tokens ?? 0), 0),
+    lastScan: recorded
+      ? {
+          at: new Date(recorded.evaluatedAt).toISOString(),
+          tier: recorded.tier,
+          score: recorded.score,
+          route: recorded.route,
+        }
+      : null,
+  };
+  if (ctx.json) {
+    ctx.stdout.write(`${JSON.stringify(explanation)}\n`);
+    return 0;
+  }
+  const out: string[] = [];
+  out.push(`${explanation.pr}  ${pr.title}`);
+  out.push(`  ${pr.url}`);
+  out.push(
+    `tier ${verdict.tier} · score ${verdict.score} (threshold ${config.rules.threshold}) · route ${verdict.route}` +
+      (verdict.suppressed ? ` · held back: ${verdict.suppressed}` : ''),
+  );
+  if (verdict.recommendation)
+    out.push(`recommendation: ${verdict.recommendation.replaceAll('_', ' ')}`);
+  out.push('', 'signals:');
+  if (explanation.signals.length === 0) out.push('  none');
+  for (const s of explanation.signals) {
+    const state = s.actedOn ? 'acted on' : s.dispatchable ? `→ ${s.route}` : 'context';
+    out.push(`  ${s.kind.padEnd(19)} ${s.detail}  [${state}]`);
+    out.push(`  ${''.padEnd(19)} ${s.fingerprint}`);
+    const body = s.evidence.body;
+    if (typeof body === 'string' && body.trim())
+      out.push(`  ${''.padEnd(19)} “${truncate(oneLine(body), 100)}”`);
+  }
+  out.push('', 'score:');
+  out.push(
+    explanation.terms.length
+      ? `  ${explanation.terms.map((t) => `${t.kind} ${t.weight}`).join(' + ')} = ${verdict.score}` +
+          ' (each kind counts once; weights in rules.weights)'
+      : '  0 (no signals)',
+  );
+  out.push('', 'why:');
+  for (const r of verdict.reasons) out.push(`  - ${r}`);
+  out.push('', 'already acted on:');
+  if (acted.length === 0) out.push('  nothing');
+  for (const a of explanation.actedOn)
+    out.push(
+      `  ${a.fingerprint} at ${a.at}${a.escalation !== null ? ` (escalation ${a.escalation})` : ''}`,
+    );
+  out.push(
+    '',
+    `spent: ${explanation.escalations} escalation${explanation.escalations === 1 ? '' : 's'}, ` +
+      `${formatInt(explanation.tokens)} tokens` +
+      (sessions.length
+        ? ` (${reported.length} of ${sessions.length} sessions reported usage)`
+        : ''),
+  );
+  if (recorded && (recorded.tier !== verdict.tier || recorded.route !== verdict.route))
+    out.push(
+      `the last scan (${explanation.lastScan!.at}) said ${recorded.tier}, route ${recorded.route}; judged now: ${verdict.tier}`,
+    );
+  if (!recorded) out.push('no scan has judged this PR yet (radar scan)');
+  ctx.stdout.write(`${out.join('\n')}\n`);
+  return 0;
+}
+
+/** Untrusted text on one line: control, invisible and bidi characters dropped. */
+function oneLine(text: string): string {
+  return (
+    text
+      // eslint-disable-next-line no-control-regex -- control characters are what this removes
+      .replace(/[\u0000-\u001f\u007f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/g, ' ')
+      .replace(/\s+/g, ' ')
+      .trim()
+  );
+}

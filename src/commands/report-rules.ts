@@ -1,0 +1,124 @@
+import type { Context } from '../context.js';
+import { UsageError } from '../errors.js';
+import { PrStore } from '../ledger/pr-store.js';
+import { RulesStore } from '../ledger/rules-store.js';
+import { funnelReport, queueReport } from '../rules/reports.js';
+import { TIERS } from '../core/verdict.js';
+import { formatInt, renderTable } from '../render/table.js';
+import { machineZone, parseIsoInZone } from '../time/zone.js';
+
+/** `radar report queue` and `radar report funnel`: the queue's shape, and what the rules saved. */
+
+export function queue(ctx: Context): number {
+  const db = ctx.ledger();
+  const verdicts = new RulesStore(db).verdicts();
+  const r = queueReport(new PrStore(db).all(), (id) => verdicts.get(id)?.tier, ctx.now().getTime());
+  if (ctx.json) {
+    ctx.stdout.write(`${JSON.stringify(r)}\n`);
+    return 0;
+  }
+  if (r.openPrs === 0) {
+    ctx.stdout.write('no open PRs in the ledger (run `radar scan` first)\n');
+    return 0;
+  }
+  const out = [
+    `${r.openPrs} open PRs in ${r.repos} repositor${r.repos === 1 ? 'y' : 'ies'}, ` +
+      `${formatInt(r.changedFiles)} changed files total, about ${formatInt(r.additionsPerPr)} additions ` +
+      `and ${r.filesPerPr.toFixed(1)} files per PR`,
+    `by tier: ${[...TIERS, 'unjudged' as const]
+      .filter((t) => r.byTier[t] > 0)
+      .map((t) => `${r.byTier[t]} ${t}`)
+      .join(', ')}`,
+  ];
+  if (r.oldest) out.push(`oldest: ${r.oldest.pr}, ${r.oldest.days} days`);
+  if (r.zombies.length) {
+    out.push(`zombies (watch only until a maintainer speaks):`);
+    for (const z of r.zombies) out.push(`  ${z.pr}  ${z.days} days  ${z.title}`);
+  }
+  ctx.stdout.write(`${out.join('\n')}\n`);
+  return 0;
+}
+
+export function funnel(ctx: Context, options: { since?: string }): number {
+  const db = ctx.ledger();
+  const zone = ctx.config().timezone ?? machineZone();
+  let since = 0;
+  if (options.since !== undefined) {
+    const at = parseIsoInZone(options.since, zone);
+    if (at === undefined)
+      throw new UsageError(
+        `--since: "${options.since}" is not an ISO date or date-time (e.g. 2026-06-01)`,
+      );
+    since = at;
+  }
+  const rules = new RulesStore(db);
+  const prs = new Map(new PrStore(db).all().map((p) => [p.nodeId, p] as const));
+  const verdicts = rules.verdicts();
+  const rows = rules.funnelRows(since);
+  const r = funnelReport(
+    rows.candidates,
+    rows.escalations,
+    (id) => prs.get(id),
+    (id) => verdicts.get(id)?.tier,
+  );
+  if (ctx.json) {
+    ctx.stdout.write(`${JSON.stringify({ since: options.since ?? null, ...r })}\n`);
+    return 0;
+  }
+  const suppressed = Object.entries(r.suppressed).sort((a, b) => b[1] - a[1]);
+  const out = [
+    `signal observations   ${formatInt(r.observations)}`,
+    `distinct candidates   ${formatInt(r.candidates)}   (one per fingerprint, however many scans saw it)`,
+    `suppressed            ${formatInt(suppressed.reduce((s, [, n]) => s + n, 0))}` +
+      (suppressed.length
+        ? `   (${suppressed.map(([k, n]) => `${k.replaceAll('_', ' ')} ${n}`).join(', ')})`
+        : ''),
+    `waiting for dispatch  ${formatInt(r.waiting)}`,
+    `acted on              ${formatInt(r.actedOn)}`,
+    '',
+  ];
+  if (r.byKind.length)
+    out.push(
+      renderTable(
+        [
+          { header: 'signal' },
+          { header: 'observations', align: 'right' },
+          { header: 'candidates', align: 'right' },
+          { header: 'suppressed', align: 'right' },
+          { header: 'waiting', align: 'right' },
+          { header: 'acted on', align: 'right' },
+        ],
+        r.byKind.map((k) => [
+          k.kind,
+          formatInt(k.observations),
+          formatInt(k.candidates),
+          formatInt(k.suppressed),
+          formatInt(k.waiting),
+          formatInt(k.actedOn),
+        ]),
+      ).trimEnd(),
+      '',
+    );
+  const c = r.cost;
+  out.push(
+    `token cost: ${formatInt(c.tokens)} tokens in ${c.sessions} agent session${c.sessions === 1 ? '' : 's'}` +
+      (c.sessions ? ` (${c.sessionsWithUsage} of ${c.sessions} reported usage)` : ''),
+  );
+  out.push(
+    c.perMergedPr === null
+      ? `per merged PR: no PR merged yet`
+      : `per merged PR: ${formatInt(c.perMergedPr)} (all tokens over ${c.mergedPrs} merged PRs)`,
+  );
+  if (c.sessions)
+    out.push(
+      `  spent on merged PRs ${formatInt(c.tokensOnMerged)}, closed unmerged ${formatInt(c.tokensOnClosedUnmerged)}, still open ${formatInt(c.tokensOnOpen)}`,
+    );
+  for (const k of c.byKind)
+    out.push(
+      `  ${k.kind.padEnd(20)} ${formatInt(k.tokens).padStart(12)} in ${k.sessions} sessions`,
+    );
+  for (const t of c.byTier)
+    out.push(`  tier ${t.tier.padEnd(15)} ${formatInt(t.tokens).padStart(12)} on ${t.prs} PRs`);
+  ctx.stdout.write(`${out.join('\n')}\n`);
+  return 0;
+}

@@ -1,0 +1,72 @@
+import type { StoredPr } from '../core/pr.js';
+import { emptyHistory, type PermissionBoundary, type PrHistory } from '../core/history.js';
+import { TIERS, type Tier } from '../core/verdict.js';
+import type { RulesConfig } from '../config/schema.js';
+import type { AgentBudget } from '../budget/state.js';
+import { createEvaluator, byUrgency, type Evaluation } from './evaluate.js';
+import { candidateOps, type CandidateOps } from './candidates.js';
+
+/**
+ * Pure: judges a set of PRs with their histories — what a scan (and `radar stop`/`resume`) records.
+ * Watched open PRs are judged every time (time alone moves tiers: a PR ages into a zombie), and a
+ * PR that left the queue once more, to record it as closed.
+ */
+
+export interface Judged {
+  nodeId: string;
+  pr: StoredPr;
+  evaluation: Evaluation;
+  candidates: CandidateOps;
+}
+
+export interface JudgeInput {
+  prs: Iterable<StoredPr>;
+  histories: ReadonlyMap<string, PrHistory>;
+  permissions: readonly PermissionBoundary[];
+  /** The tier each PR had, to judge a closed PR only once. */
+  previousTier: (nodeId: string) => Tier | undefined;
+  budget: ReadonlyMap<'codex' | 'claude', AgentBudget>;
+  rules: RulesConfig;
+  now: number;
+}
+
+export function judgeAll(input: JudgeInput): {
+  judged: Judged[];
+  tiers: Record<Tier, number>;
+  flagged: Judged[];
+} {
+  const evaluate = createEvaluator(input.rules);
+  const judged: Judged[] = [];
+  const tiers = Object.fromEntries(TIERS.map((t) => [t, 0])) as Record<Tier, number>;
+  for (const pr of input.prs) {
+    const open = pr.state === 'open' && pr.watched;
+    const before = input.previousTier(pr.nodeId);
+    if (!open && (before === undefined || before === 'closed')) continue;
+    const history = input.histories.get(pr.nodeId) ?? emptyHistory();
+    const evaluation = evaluate({
+      pr,
+      history,
+      budget: input.budget,
+      permissions: input.permissions.filter((p) => p.repo === pr.repo),
+      now: input.now,
+    });
+    judged.push({
+      nodeId: pr.nodeId,
+      pr,
+      evaluation,
+      candidates: candidateOps(history.candidates, evaluation.verdict, evaluation.undetermined),
+    });
+    if (open) tiers[evaluation.verdict.tier]++;
+  }
+  const flagged = judged
+    .filter(
+      (j) => j.pr.state === 'open' && j.pr.watched && j.evaluation.verdict.tier === 'escalate',
+    )
+    .sort((a, b) =>
+      byUrgency(
+        { ...a.evaluation.verdict, createdAt: a.pr.createdAt },
+        { ...b.evaluation.verdict, createdAt: b.pr.createdAt },
+      ),
+    );
+  return { judged, tiers, flagged };
+}
