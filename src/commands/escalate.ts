@@ -1,10 +1,10 @@
 import { createInterface } from 'node:readline/promises';
 import type { Context } from '../context.js';
 import { RadarError, UsageError } from '../errors.js';
-import { formatPrRef, parsePrRef, type StoredPr } from '../core/pr.js';
+import { formatPrRef } from '../core/pr.js';
 import type { Verdict } from '../core/verdict.js';
-import { PrStore } from '../ledger/pr-store.js';
 import { RulesStore } from '../ledger/rules-store.js';
+import { resolvePr } from './pr-arg.js';
 import { isAgentName, type AgentName } from '../dispatch/agents.js';
 import { budgetGate } from '../dispatch/budget-gate.js';
 import { dispatchFlagged } from '../dispatch/dispatch.js';
@@ -15,22 +15,6 @@ interface EscalateOptions {
   dryRun?: boolean;
   yes?: boolean;
   force?: boolean;
-}
-
-/** A PR the ledger knows, from `owner/name#12`, a URL, or `#12` when only one repo has it. */
-export function resolvePr(prs: readonly StoredPr[], text: string): StoredPr {
-  const ref = parsePrRef(text);
-  if (!ref) throw new UsageError(`"${text}" is not a PR (owner/name#12, a PR URL, or #12)`);
-  const matches = prs.filter(
-    (p) =>
-      p.number === ref.number && (!ref.repo || p.repo.toLowerCase() === ref.repo.toLowerCase()),
-  );
-  if (matches.length === 1) return matches[0]!;
-  if (matches.length === 0)
-    throw new UsageError(`${text}: not in the ledger (run radar scan, or check the repository)`);
-  throw new UsageError(
-    `${text} is ambiguous: ${matches.map((p) => formatPrRef(p)).join(', ')}; name the repository`,
-  );
 }
 
 /** A PR never judged yet: no signals, so the session acts on a manual fingerprint only. */
@@ -52,7 +36,7 @@ export async function run(ctx: Context, prText: string, options: EscalateOptions
   const agent = options.agent as AgentName | undefined;
   const config = ctx.config();
   const db = ctx.ledger();
-  const pr = resolvePr(new PrStore(db).all(), prText);
+  const pr = resolvePr(db, prText);
   const verdict = new RulesStore(db).verdict(pr.nodeId) ?? NO_VERDICT;
   if (verdict.tier === 'stopped' && !options.force)
     throw new RadarError(

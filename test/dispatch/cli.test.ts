@@ -62,11 +62,11 @@ describe('radar escalate', () => {
   it('bad input is one clear line, never a stack trace', async () => {
     const unknown = await runCli(['escalate', 'nobody/none#1', '--yes'], { cwd: t.dir, env });
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toMatch(/^radar: nobody\/none#1: not in the ledger/);
+    expect(unknown.stderr).toMatch(/^radar: nobody\/none#1 is not in the ledger/);
     const agent = await runCli(['escalate', pr(), '--agent', 'gpt'], { cwd: t.dir, env });
     expect(agent.code).toBe(2);
     const garbage = await runCli(['escalate', 'what?'], { cwd: t.dir, env });
-    expect(garbage.stderr).toMatch(/is not a PR/);
+    expect(garbage.stderr).toMatch(/not a PR/);
     expect(garbage.stderr).not.toMatch(/\n\s+at /);
   });
 });
