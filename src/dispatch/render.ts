@@ -7,9 +7,11 @@ import type { DispatchResult } from './dispatch.js';
 const tokens = (n: number | null | undefined) =>
   n === null || n === undefined ? 'unknown' : formatInt(n);
 
-/** One line per dispatch result. */
+/** One line per dispatch result: sessions in the order they started, then the PRs held back. */
 export function renderResults(results: readonly DispatchResult[]): string {
-  return results
+  const order = (r: DispatchResult) => r.escalationId ?? Infinity;
+  return [...results]
+    .sort((a, b) => order(a) - order(b))
     .map((r) => {
       if (r.status === 'skipped') return `${r.pr}: not dispatched (${r.suppressed}): ${r.reason}\n`;
       if (r.status === 'dry_run') return `${r.pr}: dry run, ${r.agent} would start\n`;

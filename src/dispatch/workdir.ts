@@ -51,6 +51,30 @@ async function git(args: string[], env: NodeJS.ProcessEnv, cwd?: string): Promis
 
 const slug = (repo: string) => repo.replace(/[^\w.-]+/g, '_');
 
+/**
+ * Git operations on one clone, one at a time in this process: concurrent fetches and worktree
+ * additions in the same repository race for its lock files. Another process holding a lock is
+ * waited out with a few retries.
+ */
+const clones = new Map<string, Promise<unknown>>();
+function serialized<T>(clone: string, fn: () => Promise<T>): Promise<T> {
+  const turn = (clones.get(clone) ?? Promise.resolve()).then(async () => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await fn();
+      } catch (error) {
+        if (attempt >= 4 || !/\.lock\b|index\.lock|File exists/i.test(String(error))) throw error;
+        await new Promise((r) => setTimeout(r, 250 * (attempt + 1)));
+      }
+    }
+  });
+  clones.set(
+    clone,
+    turn.catch(() => undefined),
+  );
+  return turn;
+}
+
 export async function prepareWorkdir(req: WorkdirRequest): Promise<Workdir> {
   mkdirSync(req.root, { recursive: true });
   const name = `${slug(req.repo)}-${req.number}-${req.tag}`;
@@ -63,6 +87,10 @@ export async function prepareWorkdir(req: WorkdirRequest): Promise<Workdir> {
     };
   }
   const clone = req.clone;
+  return serialized(clone, () => addWorktree(req, clone, name));
+}
+
+async function addWorktree(req: WorkdirRequest, clone: string, name: string): Promise<Workdir> {
   const remote = req.remote ?? 'origin';
   const ref = `refs/radar/pull/${req.number}`;
   try {
@@ -87,11 +115,12 @@ export async function prepareWorkdir(req: WorkdirRequest): Promise<Workdir> {
     path,
     kind: 'worktree',
     branch,
-    remove: async () => {
-      await git(['worktree', 'remove', '--force', path], req.env, clone).catch(() =>
-        rmSync(path, { recursive: true, force: true }),
-      );
-      await git(['worktree', 'prune'], req.env, clone).catch(() => undefined);
-    },
+    remove: () =>
+      serialized(clone, async () => {
+        await git(['worktree', 'remove', '--force', path], req.env, clone).catch(() =>
+          rmSync(path, { recursive: true, force: true }),
+        );
+        await git(['worktree', 'prune'], req.env, clone).catch(() => undefined);
+      }),
   };
 }

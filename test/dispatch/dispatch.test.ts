@@ -232,7 +232,7 @@ describe('dispatchFlagged', () => {
     );
     const list = candidates(4);
     const s = await dispatchFlagged(
-      options(list, { dispatch: { idleTimeoutMs: 1000 } }, { env: { FAKE_AGENT_PLAN: plan } }),
+      options(list, { dispatch: { idleTimeoutMs: 2500 } }, { env: { FAKE_AGENT_PLAN: plan } }),
     );
     const byPr = Object.fromEntries(s.results.map((r) => [r.pr, r]));
     expect(byPr['acme/widget#1']).toMatchObject({ status: 'timed_out', tokens: null });

@@ -86,7 +86,7 @@ describe('agent session', () => {
   });
 
   it('an agent that keeps talking is stopped by the wall clock', async () => {
-    const r = await runSession(request('codex', 'slow', { timeoutMs: 1500, idleTimeoutMs: 1000 }));
+    const r = await runSession(request('codex', 'slow', { timeoutMs: 1500, idleTimeoutMs: 5000 }));
     expect(r).toMatchObject({ outcome: 'timed_out' });
     if (r.kind === 'ran') expect(r.reason).toContain('timed out after 1500 ms');
   });
