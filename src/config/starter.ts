@@ -57,6 +57,17 @@ export const STARTER_CONFIG = `{
     // PRs per GraphQL request, and the rate-limit points to keep in reserve.
     "pageSize": 50,
     "rateLimitReserve": 200
+  },
+
+  "rules": {
+    // A PR escalates when the weights of its signals reach this and one is not yet acted on.
+    "threshold": 3,
+    // Dirty PRs older than afterDays with no maintainer signal for quietDays stay watch-only.
+    "zombie": { "afterDays": 21, "quietDays": 14 },
+    // Repositories kept watch-only after the cheap check (globs allowed).
+    "lowSignalRepos": [],
+    // Stop a PR that burned this many tokens, or this many escalations without progress.
+    "stopLoss": { "maxTokensPerPr": 3000000, "maxEscalationsWithoutProgress": 3 }
   }
 }
 `;

@@ -12,7 +12,7 @@ import {
 } from '../core/verdict.js';
 import type { RulesConfig } from '../config/schema.js';
 import type { AgentBudget } from '../budget/state.js';
-import { detectSignals } from './signals.js';
+import { createDetector, isoMs } from './signals.js';
 import { stopState } from './stop-loss.js';
 
 /**
@@ -67,16 +67,16 @@ export function createEvaluator(rules: RulesConfig): (input: RulesInput) => Eval
     ? picomatch(rules.lowSignalRepos, { nocase: true })
     : () => false;
   const weightOf = (kind: SignalKind): number => rules.weights[kind];
+  const detectSignals = createDetector(rules);
 
   return ({ pr, history, budget, permissions, now }) => {
-    const { signals, undetermined, lastMaintainerAt } = detectSignals(pr, history, rules);
+    const { signals, undetermined, lastMaintainerAt } = detectSignals(pr, history);
     const reasons: string[] = [];
     const kinds = [...new Set(signals.map((s) => s.kind))];
     const terms = kinds.map((kind) => ({ kind, weight: weightOf(kind) }));
     const score = Math.round(terms.reduce((sum, t) => sum + t.weight, 0) * 100) / 100;
-    const acted = new Set(
-      history.candidates.filter((c) => c.actedAt !== null).map((c) => c.fingerprint),
-    );
+    const acted = new Set<string>();
+    for (const c of history.candidates) if (c.actedAt !== null) acted.add(c.fingerprint);
     const pending = signals.filter((s) => isDispatchable(s.kind) && !acted.has(s.fingerprint));
     const result = (
       tier: Tier,
@@ -139,7 +139,7 @@ export function createEvaluator(rules: RulesConfig): (input: RulesInput) => Eval
     const dirty =
       signals.some((s) => s.kind === 'ci_failing' || s.kind === 'conflict') ||
       (pr.mergeable === 'unknown' && pr.mergeableKnown === 'conflicting');
-    const ageDays = (now - Date.parse(pr.createdAt)) / DAY;
+    const ageDays = (now - isoMs(pr.createdAt)) / DAY;
     const quietDays = lastMaintainerAt === null ? Infinity : (now - lastMaintainerAt) / DAY;
     if (dirty && ageDays > rules.zombie.afterDays && quietDays > rules.zombie.quietDays) {
       reasons.push(

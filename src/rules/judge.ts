@@ -38,6 +38,8 @@ export function judgeAll(input: JudgeInput): {
   const evaluate = createEvaluator(input.rules);
   const judged: Judged[] = [];
   const tiers = Object.fromEntries(TIERS.map((t) => [t, 0])) as Record<Tier, number>;
+  const denied = new Map<string, PermissionBoundary[]>();
+  for (const p of input.permissions) denied.set(p.repo, [...(denied.get(p.repo) ?? []), p]);
   for (const pr of input.prs) {
     const open = pr.state === 'open' && pr.watched;
     const before = input.previousTier(pr.nodeId);
@@ -47,7 +49,7 @@ export function judgeAll(input: JudgeInput): {
       pr,
       history,
       budget: input.budget,
-      permissions: input.permissions.filter((p) => p.repo === pr.repo),
+      permissions: denied.get(pr.repo) ?? [],
       now: input.now,
     });
     judged.push({
@@ -62,11 +64,15 @@ export function judgeAll(input: JudgeInput): {
     .filter(
       (j) => j.pr.state === 'open' && j.pr.watched && j.evaluation.verdict.tier === 'escalate',
     )
-    .sort((a, b) =>
-      byUrgency(
-        { ...a.evaluation.verdict, createdAt: a.pr.createdAt },
-        { ...b.evaluation.verdict, createdAt: b.pr.createdAt },
-      ),
-    );
+    .map((j) => ({
+      j,
+      key: {
+        tier: j.evaluation.verdict.tier,
+        score: j.evaluation.verdict.score,
+        createdAt: j.pr.createdAt,
+      },
+    }))
+    .sort((a, b) => byUrgency(a.key, b.key))
+    .map(({ j }) => j);
   return { judged, tiers, flagged };
 }

@@ -22,9 +22,56 @@ export interface Detected {
   lastMaintainerAt: number | null;
 }
 
+/**
+ * GitHub's timestamps (`2026-06-15T12:00:00Z`, with or without milliseconds) read without the
+ * general date parser, which dominated judging a large queue; anything else goes through it.
+ */
+export function isoMs(iso: string): number {
+  const n = (from: number, to: number) => {
+    let v = 0;
+    for (let i = from; i < to; i++) {
+      const d = iso.charCodeAt(i) - 48;
+      if (d < 0 || d > 9) return NaN;
+      v = v * 10 + d;
+    }
+    return v;
+  };
+  const canonical =
+    (iso.length === 20 || (iso.length === 24 && iso[19] === '.')) &&
+    iso[4] === '-' &&
+    iso[7] === '-' &&
+    iso[10] === 'T' &&
+    iso[13] === ':' &&
+    iso[16] === ':' &&
+    iso[iso.length - 1] === 'Z';
+  if (!canonical) return Date.parse(iso);
+  const [month, day, hour, minute, second] = [n(5, 7), n(8, 10), n(11, 13), n(14, 16), n(17, 19)];
+  // Days past the 28th and out-of-range fields: the general parser knows each month's length.
+  if (!(
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= 28 &&
+    hour <= 23 &&
+    minute <= 59 &&
+    second <= 59
+  ))
+    return Date.parse(iso);
+  const t = Date.UTC(
+    n(0, 4),
+    month - 1,
+    day,
+    hour,
+    minute,
+    second,
+    iso.length === 24 ? n(20, 23) : 0,
+  );
+  return Number.isNaN(t) ? Date.parse(iso) : t;
+}
+
 const ms = (iso: string | null | undefined): number | null => {
   if (!iso) return null;
-  const t = Date.parse(iso);
+  const t = isoMs(iso);
   return Number.isNaN(t) ? null : t;
 };
 
@@ -44,12 +91,11 @@ export function digest(text: string): string {
 export function isMaintainer(
   item: Pick<CommentSnapshot, 'author' | 'association' | 'bot'>,
   pr: Pick<StoredPr, 'author'>,
-  rules: Pick<RulesConfig, 'botAllowlist'>,
+  allowedBots: ReadonlySet<string>,
 ): boolean {
-  if (item.author.toLowerCase() === pr.author.toLowerCase()) return false;
-  const allowedBot = rules.botAllowlist.some(
-    (b) => b.toLowerCase() === item.author.toLowerCase().replace(/\[bot\]$/, ''),
-  );
+  const login = item.author.toLowerCase();
+  if (login === pr.author.toLowerCase()) return false;
+  const allowedBot = allowedBots.size > 0 && allowedBots.has(login.replace(/\[bot\]$/, ''));
   if (item.bot) return allowedBot;
   return MAINTAINER_ASSOCIATIONS.has(item.association) || allowedBot;
 }
@@ -70,11 +116,30 @@ interface Feedback {
   id: string;
   author: string;
   at: number;
+  iso: string;
   body?: string;
   review: boolean;
 }
 
-export function detectSignals(pr: StoredPr, history: PrHistory, rules: RulesConfig): Detected {
+/** One detector per configuration: the sets it needs are built once, not once per PR. */
+export function createDetector(rules: RulesConfig): (pr: StoredPr, history: PrHistory) => Detected {
+  const allowedBots = new Set(
+    rules.botAllowlist.map((b) => b.toLowerCase().replace(/\[bot\]$/, '')),
+  );
+  const scopeLabels = new Set(rules.closedScopeLabels.map((l) => l.toLowerCase()));
+  return (pr, history) => detect(pr, history, rules, allowedBots, scopeLabels);
+}
+
+export const detectSignals = (pr: StoredPr, history: PrHistory, rules: RulesConfig): Detected =>
+  createDetector(rules)(pr, history);
+
+function detect(
+  pr: StoredPr,
+  history: PrHistory,
+  rules: RulesConfig,
+  allowedBots: ReadonlySet<string>,
+  scopeLabels: ReadonlySet<string>,
+): Detected {
   const signals: Signal[] = [];
   const undetermined: SignalKind[] = [];
   const add = (kind: SignalKind, key: string, detail: string, evidence: Record<string, unknown>) =>
@@ -99,7 +164,7 @@ export function detectSignals(pr: StoredPr, history: PrHistory, rules: RulesConf
   for (const r of pr.reviews) {
     if (r.state !== 'CHANGES_REQUESTED') continue;
     if (r.author.toLowerCase() === pr.author.toLowerCase()) continue;
-    if (r.bot && !isMaintainer(r, pr, rules)) continue;
+    if (r.bot && !isMaintainer(r, pr, allowedBots)) continue;
     add(
       'changes_requested',
       r.id || `${r.author}@${r.at ?? ''}`,
@@ -136,29 +201,27 @@ export function detectSignals(pr: StoredPr, history: PrHistory, rules: RulesConf
   let lastMaintainerAt: number | null = null;
   const consider = (item: CommentSnapshot | ReviewSnapshot, review: boolean) => {
     const at = ms(item.at);
-    if (at === null || !isMaintainer(item, pr, rules)) return;
+    if (at === null || !isMaintainer(item, pr, allowedBots)) return;
     lastMaintainerAt = Math.max(lastMaintainerAt ?? at, at);
     // A change request is its own signal; an empty approval is no feedback to answer.
     if (review && ((item as ReviewSnapshot).state === 'CHANGES_REQUESTED' || !item.body?.trim()))
       return;
-    feedback.push({ id: item.id, author: item.author, at, body: item.body, review });
+    feedback.push({ id: item.id, author: item.author, at, iso: item.at!, body: item.body, review });
   };
   for (const c of pr.comments) consider(c, false);
   for (const r of pr.reviews) consider(r, true);
-  const authorLast = Math.max(
-    -Infinity,
-    ...pr.comments
-      .filter((c) => c.author.toLowerCase() === pr.author.toLowerCase())
-      .map((c) => ms(c.at) ?? -Infinity),
-  );
+  // Loops rather than spreads: this runs for every PR of the queue on every scan.
+  const author = pr.author.toLowerCase();
+  let authorLast = -Infinity;
+  for (const c of pr.comments)
+    if (c.author.toLowerCase() === author) authorLast = Math.max(authorLast, ms(c.at) ?? -Infinity);
   const lastPush = Math.max(
     ms(pr.headCommittedAt) ?? -Infinity,
     history.pushes.length ? history.pushes[history.pushes.length - 1]!.at : -Infinity,
   );
-  const lastAction = Math.max(
-    -Infinity,
-    ...history.escalations.filter((e) => e.outcome !== 'dry_run').map((e) => e.startedAt),
-  );
+  let lastAction = -Infinity;
+  for (const e of history.escalations)
+    if (e.outcome !== 'dry_run') lastAction = Math.max(lastAction, e.startedAt);
   const answeredBefore = Math.max(authorLast, lastPush, lastAction);
   for (const f of feedback) {
     if (f.at <= answeredBefore) continue;
@@ -166,13 +229,12 @@ export function detectSignals(pr: StoredPr, history: PrHistory, rules: RulesConf
     add(
       'maintainer_comment',
       f.id || `${f.author}@${f.at}`,
-      `${f.author} ${f.review ? 'reviewed' : 'commented'} ${new Date(f.at).toISOString().slice(0, 10)}${question ? ' (a question)' : ''}`,
-      { id: f.id, author: f.author, at: new Date(f.at).toISOString(), body: f.body, question },
+      `${f.author} ${f.review ? 'reviewed' : 'commented'} ${f.iso.slice(0, 10)}${question ? ' (a question)' : ''}`,
+      { id: f.id, author: f.author, at: f.iso, body: f.body, question },
     );
   }
 
   // The issues the PR closes: gone out of scope, or already resolved (the body is stale).
-  const scopeLabels = new Set(rules.closedScopeLabels.map((l) => l.toLowerCase()));
   for (const issue of pr.closingIssues) {
     const ref = `${issue.repo}#${issue.number}`;
     const label = issue.labels?.find((l) => scopeLabels.has(l.toLowerCase()));

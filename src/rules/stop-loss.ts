@@ -17,6 +17,8 @@ export interface StopState {
   note?: string;
 }
 
+const NOT_STOPPED: StopState = Object.freeze({ stopped: false, reason: '', startsNow: false });
+
 const day = (t: number) => new Date(t).toISOString().slice(0, 10);
 
 export function stopState(
@@ -24,6 +26,8 @@ export function stopState(
   lastMaintainerAt: number | null,
   rules: RulesConfig,
 ): StopState {
+  // Most PRs were never stopped nor escalated: nothing to weigh.
+  if (history.controls.length === 0 && history.escalations.length === 0) return NOT_STOPPED;
   const controls = [...history.controls].sort((a, b) => a.at - b.at);
   const last = controls[controls.length - 1];
   let windowStart = -Infinity;

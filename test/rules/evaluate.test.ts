@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createEvaluator } from '../../src/rules/evaluate.js';
 import { candidateOps } from '../../src/rules/candidates.js';
-import { isQuestion } from '../../src/rules/signals.js';
+import { isQuestion, isoMs } from '../../src/rules/signals.js';
+import fc from 'fast-check';
 import type { AgentBudget } from '../../src/budget/state.js';
 import type { PermissionBoundary, PrHistory } from '../../src/core/history.js';
 import type { StoredPr } from '../../src/core/pr.js';
@@ -607,5 +608,41 @@ describe('rules: a maintainer question that requests no change', () => {
     ['> why?\nok', false],
   ])('%j → %s', (body, question) => {
     expect(isQuestion(body)).toBe(question);
+  });
+});
+
+describe("rules: GitHub's timestamps read without the general date parser", () => {
+  it('agrees with Date.parse on every canonical time, with and without milliseconds', () => {
+    fc.assert(
+      fc.property(
+        fc.date({
+          min: new Date('1970-01-01T00:00:00Z'),
+          max: new Date('9999-12-31T23:59:59Z'),
+          noInvalidDate: true,
+        }),
+        (d) => {
+          const withMs = d.toISOString();
+          const seconds = `${withMs.slice(0, 19)}Z`;
+          expect(isoMs(withMs)).toBe(Date.parse(withMs));
+          expect(isoMs(seconds)).toBe(Date.parse(seconds));
+        },
+      ),
+    );
+  });
+
+  it.each([
+    '2026-06-15T12:00:00+02:00',
+    '2026-06-15',
+    '2026-06-15T12:00:00.5Z',
+    '2026-13-45T99:00:00Z',
+    '2026-02-30T00:00:00Z',
+    '2026-06-31T00:00:00Z',
+    '2026-06-15T24:00:00Z',
+    '2026-06-15T12:60:00Z',
+    '2026-06-15T1a:00:00Z',
+    'not a time',
+    '',
+  ])('falls back to Date.parse for %j', (text) => {
+    expect(Object.is(isoMs(text), Date.parse(text))).toBe(true);
   });
 });

@@ -1,0 +1,174 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openLedger } from '../src/ledger/open.js';
+import { PrStore } from '../src/ledger/pr-store.js';
+import { RulesStore, toVerdictRecord } from '../src/ledger/rules-store.js';
+import { judgeAll } from '../src/rules/judge.js';
+import { defaultConfig } from '../src/config/defaults.js';
+import type { StoredPr } from '../src/core/pr.js';
+import type { FieldChange } from '../src/scan/diff.js';
+import { fmt, median, ratio } from './common.js';
+
+/**
+ * `node --expose-gc dist/bench/rules.js [PRS]` (default 10,000): judging a whole queue with its history — the
+ * rules engine alone — beside reading that queue and history from the ledger, each the median of
+ * several runs. The goal is under 100 ms for 10,000 PRs.
+ */
+
+const NOW = Date.parse('2026-06-15T12:00:00Z');
+const DAY = 86_400_000;
+
+export function syntheticPr(i: number): StoredPr {
+  const at = (days: number) => new Date(NOW - days * DAY).toISOString();
+  const roll = i % 10;
+  return {
+    nodeId: `PR_${i}`,
+    repo: `org${i % 13}/repo-${i % 97}`,
+    archived: false,
+    number: i,
+    title: `PR ${i}`,
+    url: `https://github.com/org/repo/pull/${i}`,
+    author: 'alice',
+    state: 'open',
+    draft: false,
+    headSha: `${i}`.padStart(40, 'a'),
+    headCommittedAt: at(3 + (i % 7)),
+    baseSha: 'b'.repeat(40),
+    mergeable: roll === 1 ? 'conflicting' : roll === 2 ? 'unknown' : 'mergeable',
+    mergeState: roll === 1 ? 'DIRTY' : 'CLEAN',
+    ci: roll === 3 ? 'failing' : roll === 4 ? 'pending' : 'passing',
+    failingChecks: roll === 3 ? ['build', 'lint'] : [],
+    review: roll === 5 ? 'changes_requested' : roll === 6 ? 'approved' : 'review_required',
+    reviews:
+      roll === 5
+        ? [
+            {
+              id: `R${i}`,
+              author: 'bob',
+              association: 'MEMBER',
+              bot: false,
+              state: 'CHANGES_REQUESTED',
+              at: at(1),
+              body: 'Split this.',
+            },
+          ]
+        : [],
+    comments: Array.from({ length: i % 4 }, (_, k) => ({
+      id: `C${i}_${k}`,
+      author: k % 2 ? 'alice' : 'maint',
+      association: k % 2 ? 'OWNER' : 'MEMBER',
+      bot: false,
+      at: at(2 - k * 0.3),
+      body: k % 3 ? 'Why is this needed?' : 'Please rename it.',
+    })),
+    commentCount: i % 4,
+    closingIssues:
+      roll === 7
+        ? [
+            {
+              repo: 'org/repo',
+              number: i,
+              state: 'closed',
+              stateReason: i % 2 ? 'NOT_PLANNED' : 'COMPLETED',
+            },
+          ]
+        : [],
+    additions: 80,
+    deletions: 10,
+    changedFiles: 3,
+    createdAt: at(5 + (i % 120)),
+    updatedAt: at(1),
+    lastEditedAt: null,
+    closedAt: null,
+    mergedAt: null,
+    watched: true,
+    mergeableKnown: roll === 2 ? 'conflicting' : null,
+    detailsAt: NOW,
+    firstSeenAt: NOW - 30 * DAY,
+    lastChangedAt: NOW - DAY,
+  };
+}
+
+function main(): void {
+  const count = Number(process.argv[2] ?? 10_000);
+  const dir = mkdtempSync(join(tmpdir(), 'radar-bench-rules-'));
+  try {
+    const db = openLedger(join(dir, 'radar.db'));
+    const prs = Array.from({ length: count }, (_, i) => syntheticPr(i + 1));
+    // History: a few pushes per PR, and the candidates a first judgement records.
+    const changes = new Map<string, FieldChange[]>(
+      prs.map((p, i) => [
+        p.nodeId,
+        Array.from({ length: 1 + (i % 5) }, (_, k) => ({
+          field: 'headSha',
+          from: `x${k}`,
+          to: `y${k}`,
+        })),
+      ]),
+    );
+    const store = new PrStore(db);
+    const rules = new RulesStore(db);
+    const config = defaultConfig();
+    store.recordScan(
+      {
+        startedAt: NOW,
+        finishedAt: NOW,
+        status: 'ok',
+        requests: 0,
+        points: 0,
+        remaining: null,
+        resetAt: null,
+        prsSeen: count,
+        changes: 0,
+        errors: [],
+      },
+      prs,
+      changes,
+    );
+    const judge = (histories: ReturnType<RulesStore['histories']>, list: StoredPr[]) =>
+      judgeAll({
+        prs: list,
+        histories,
+        permissions: [],
+        previousTier: () => undefined,
+        budget: new Map(),
+        rules: config.rules,
+        now: NOW,
+      });
+    rules.recordVerdicts(null, NOW, judge(rules.histories(), prs).judged.map(toVerdictRecord));
+
+    const reads: number[] = [];
+    const evaluations: number[] = [];
+    let tiers: Record<string, number> = {};
+    for (let run = 0; run < 7; run++) {
+      let t = performance.now();
+      const list = store.all();
+      const histories = rules.histories();
+      rules.verdicts();
+      rules.permissions();
+      reads.push(performance.now() - t);
+      // The reader's garbage is not the rules' cost: collect it first when allowed (--expose-gc).
+      (globalThis as { gc?: () => void }).gc?.();
+      t = performance.now();
+      const result = judge(histories, list);
+      evaluations.push(performance.now() - t);
+      tiers = result.tiers;
+    }
+    db.close();
+    const read = median(reads);
+    const evaluate = median(evaluations);
+    process.stdout.write(
+      `${count.toLocaleString('en-US')} PRs with history (tiers: ${Object.entries(tiers)
+        .map(([k, v]) => `${v} ${k}`)
+        .join(', ')})\n` +
+        `  read from the ledger  ${fmt(read).padStart(8)}\n` +
+        `  evaluate (rules)      ${fmt(evaluate).padStart(8)}   ${ratio(evaluate, read)} of the read; goal < 100 ms: ${evaluate < 100 ? 'met' : 'NOT met'}\n`,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/^.*\/dist\//, '/dist/')))
+  main();
