@@ -174,6 +174,34 @@ Examples:
     .action(lazy(() => import('./commands/scan.js')));
 
   program
+    .command('escalate')
+    .description(
+      'dispatch one PR to an agent now, whatever its tier (asks on a terminal unless --yes)',
+    )
+    .argument('<pr>', 'owner/name#12, a PR URL, or #12')
+    .addOption(new Option('--agent <agent>', 'agent to try first').choices(['codex', 'claude']))
+    .option('--dry-run', 'print the prompt, the command line and the budget check; spend nothing')
+    .option('-y, --yes', 'do not ask for confirmation')
+    .option('--force', 'dispatch a stopped or closed PR too')
+    .action(lazy(() => import('./commands/escalate.js')));
+
+  program
+    .command('approvals')
+    .description('actions waiting for a human: templated comments, closes stop-loss recommends')
+    .option('--all', 'also those already decided')
+    .action(lazy(() => import('./commands/approvals.js').then((m) => ({ run: m.list }))));
+  program
+    .command('approve')
+    .description('perform one queued action through the GitHub API')
+    .argument('<id>', 'approval id (radar approvals)')
+    .action(lazy(() => import('./commands/approvals.js').then((m) => ({ run: m.approve }))));
+  program
+    .command('reject')
+    .description('drop one queued action')
+    .argument('<id>', 'approval id (radar approvals)')
+    .action(lazy(() => import('./commands/approvals.js').then((m) => ({ run: m.reject }))));
+
+  program
     .command('queue')
     .description('the watched PRs as last scanned')
     .option('--repo <owner/name>', 'only this repository')

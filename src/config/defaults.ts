@@ -1,4 +1,5 @@
 import type { RadarConfig } from './schema.js';
+import { DEFAULT_AGENT_ARGS } from '../dispatch/agents.js';
 import { DEFAULT_WEIGHTS } from './weights.js';
 
 /**
@@ -64,6 +65,37 @@ export function defaultConfig(): RadarConfig {
       lowSignalRepos: [],
       stopLoss: { maxTokensPerPr: 3_000_000, maxEscalationsWithoutProgress: 3 },
     },
-    agents: { codex: { command: 'codex' }, claude: { command: 'claude' } },
+    agents: {
+      codex: {
+        command: 'codex',
+        args: [...DEFAULT_AGENT_ARGS.codex],
+        passGithubToken: false,
+        env: {},
+      },
+      claude: {
+        command: 'claude',
+        args: [...DEFAULT_AGENT_ARGS.claude],
+        passGithubToken: false,
+        env: {},
+      },
+    },
+    dispatch: {
+      concurrency: 3,
+      maxPerScan: 3,
+      maxTurns: 30,
+      timeoutMs: 3_600_000,
+      idleTimeoutMs: 900_000,
+      killGraceMs: 10_000,
+      secretEnv: [
+        'GITHUB_TOKEN',
+        'GH_TOKEN',
+        'GITHUB_PAT',
+        'GH_ENTERPRISE_TOKEN',
+        'GITHUB_ENTERPRISE_TOKEN',
+      ],
+      runLogMaxBytes: 64 * 1024 * 1024,
+      templates: {},
+    },
+    repos: {},
   };
 }

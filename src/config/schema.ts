@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { isTimeZone } from '../time/zone.js';
+import { DEFAULT_AGENT_ARGS, type AgentName } from '../dispatch/agents.js';
+import { SIGNAL_KINDS, type SignalKind } from '../core/verdict.js';
 import { DEFAULT_WEIGHTS } from './weights.js';
 
 export { isTimeZone };
@@ -79,6 +81,89 @@ const provider = z
       .describe('Use rate_limits windows from ingested Codex rollouts (codex providers only)'),
   })
   .strict();
+
+/** One agent CLI: an argument array run without a shell, the prompt on stdin. */
+function agentSchema(name: AgentName) {
+  return z
+    .object({
+      command: z.string().min(1).default(name).describe('Executable (looked up on PATH)'),
+      args: z
+        .array(z.string())
+        .default([...DEFAULT_AGENT_ARGS[name]])
+        .describe('Arguments; {workdir} and {maxTurns} are replaced, the prompt goes to stdin'),
+      passGithubToken: z
+        .boolean()
+        .default(false)
+        .describe('Keep GITHUB_TOKEN and GH_TOKEN in the agent environment (default: removed)'),
+      env: z
+        .record(z.string(), z.string())
+        .default({})
+        .describe('Extra environment variables for the agent'),
+    })
+    .strict()
+    .prefault({});
+}
+
+const dispatchSchema = z
+  .object({
+    concurrency: z
+      .number()
+      .int()
+      .min(1)
+      .default(3)
+      .describe('Agent sessions running at once, across every radar process'),
+    maxPerScan: z
+      .number()
+      .int()
+      .min(0)
+      .default(3)
+      .describe('Sessions one `radar scan --dispatch` starts at most (default for --max)'),
+    maxTurns: z.number().int().min(1).default(30).describe('{maxTurns} in agent arguments'),
+    timeoutMs: z
+      .number()
+      .int()
+      .min(1000)
+      .default(3_600_000)
+      .describe('Wall-clock limit of one session'),
+    idleTimeoutMs: z
+      .number()
+      .int()
+      .min(1000)
+      .default(900_000)
+      .describe('A session silent this long is stopped'),
+    killGraceMs: z
+      .number()
+      .int()
+      .min(0)
+      .default(10_000)
+      .describe('Between SIGTERM and SIGKILL to the agent process group'),
+    workdirs: z
+      .string()
+      .optional()
+      .describe('Folder for per-PR worktrees (default: <ledger folder>/worktrees)'),
+    secretEnv: z
+      .array(z.string().min(1))
+      .default([
+        'GITHUB_TOKEN',
+        'GH_TOKEN',
+        'GITHUB_PAT',
+        'GH_ENTERPRISE_TOKEN',
+        'GITHUB_ENTERPRISE_TOKEN',
+      ])
+      .describe('Variables removed from every agent environment'),
+    runLogMaxBytes: z
+      .number()
+      .int()
+      .min(65_536)
+      .default(64 * 1024 * 1024)
+      .describe('Beyond this, a run log keeps only lines that carry token markers'),
+    templates: z
+      .partialRecord(z.enum(SIGNAL_KINDS as [SignalKind, ...SignalKind[]]), z.string().min(1))
+      .default({})
+      .describe('Prompt task per signal kind; {repo} {number} {url} {head} {checks} are filled'),
+  })
+  .strict()
+  .prefault({});
 
 const agentRoute = z.enum(['codex', 'claude', 'template', 'none']);
 const weight = (value: number) => z.number().min(-100).max(100).default(value);
@@ -319,17 +404,27 @@ export const configSchema = z
     rules: rulesSchema,
     agents: z
       .object({
-        codex: z
-          .object({ command: z.string().default('codex') })
-          .strict()
-          .prefault({}),
-        claude: z
-          .object({ command: z.string().default('claude') })
-          .strict()
-          .prefault({}),
+        codex: agentSchema('codex'),
+        claude: agentSchema('claude'),
       })
       .strict()
       .prefault({}),
+    dispatch: dispatchSchema,
+    repos: z
+      .record(
+        z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'expected "owner/name"'),
+        z
+          .object({
+            clone: z
+              .string()
+              .min(1)
+              .optional()
+              .describe('Local clone agent worktrees are created from (~ allowed)'),
+          })
+          .strict(),
+      )
+      .default({})
+      .describe('Per-repository settings, keyed by "owner/name"'),
   })
   .strict();
 

@@ -24,6 +24,8 @@ export interface RunOptions {
   input?: string | Uint8Array;
   /** Wall-clock limit; 0 or absent: none. */
   timeoutMs?: number;
+  /** Limit on silence: no byte on stdout or stderr for this long ends the run; 0 or absent: none. */
+  idleTimeoutMs?: number;
   /** Between SIGTERM and SIGKILL to the group (default 2000). */
   killGraceMs?: number;
   /** Aborting ends the run like a time limit does. */
@@ -31,6 +33,8 @@ export interface RunOptions {
   /** Output as it arrives, decoded as UTF-8 (never split inside a character). */
   onStdout?: (text: string) => void;
   onStderr?: (text: string) => void;
+  /** Called once the child runs, with its pid (also its process group id). */
+  onSpawn?: (pid: number) => void;
   /** Bytes of each stream kept in memory: the first and last half of this (default 1 MiB). */
   maxOutputBytes?: number;
   /** After the child exits, how long its pipes may stay silent before they are cut (default 250). */
@@ -45,6 +49,8 @@ export interface Exited {
   signal: NodeJS.Signals | null;
   /** The time limit ran out (the group was then terminated). */
   timedOut: boolean;
+  /** The child stayed silent for the idle limit (the group was then terminated). */
+  idle: boolean;
   /** The abort signal fired (the group was then terminated). */
   aborted: boolean;
   durationMs: number;
@@ -129,12 +135,14 @@ function supervise(
   const drainMs = options.drainMs ?? DEFAULT_DRAIN_MS;
   const limit = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
   trackGroup(pid, graceMs);
+  options.onSpawn?.(pid);
   // Radar signals the group itself (never child.kill), so no 'error' is expected after the start.
   child.on('error', () => {});
 
   const stdout = new BoundedOutput(limit);
   const stderr = new BoundedOutput(limit);
   let lastData = 0;
+  let idleTimer: NodeJS.Timeout | undefined;
   const collect = (
     stream: Readable | null,
     into: BoundedOutput,
@@ -144,6 +152,7 @@ function supervise(
     const decoder = callback ? new StringDecoder('utf8') : undefined;
     stream.on('data', (chunk: Buffer) => {
       lastData = performance.now();
+      idleTimer?.refresh();
       into.push(chunk);
       if (decoder && callback) {
         const text = decoder.write(chunk);
@@ -166,6 +175,7 @@ function supervise(
   }
 
   let timedOut = false;
+  let idle = false;
   let aborted = false;
   let killTimer: NodeJS.Timeout | undefined;
   const terminate = () => {
@@ -183,6 +193,11 @@ function supervise(
           terminate();
         }, options.timeoutMs)
       : undefined;
+  if (options.idleTimeoutMs && options.idleTimeoutMs > 0)
+    idleTimer = setTimeout(() => {
+      idle = true;
+      terminate();
+    }, options.idleTimeoutMs);
   const onAbort = () => {
     aborted = true;
     terminate();
@@ -192,6 +207,8 @@ function supervise(
   return new Promise((resolve) => {
     child.once('exit', (code, signal) => {
       if (timer) clearTimeout(timer);
+      if (idleTimer) clearTimeout(idleTimer);
+      idleTimer = undefined;
       options.signal?.removeEventListener('abort', onAbort);
       // Whatever the child left behind in its group is ended too; radar leaves nothing running.
       if (signalGroup(pid, 0)) terminate();
@@ -211,6 +228,7 @@ function supervise(
             code,
             signal,
             timedOut,
+            idle,
             aborted,
             durationMs: elapsed(),
             stdout: stdout.result(),
@@ -262,6 +280,7 @@ export function describeFailure(result: RunResult, timeoutMs?: number): string |
   if (result.kind === 'spawn-error') return result.message;
   if (result.timedOut)
     return `timed out after ${timeoutMs ?? result.durationMs} ms${result.signal === 'SIGKILL' ? ' (killed)' : ''}`;
+  if (result.idle) return 'stopped: no output within the idle time limit';
   if (result.aborted) return 'aborted';
   if (result.signal) return `killed by ${result.signal}`;
   if (result.code !== 0) {

@@ -2,23 +2,45 @@ import { describe, expect, it } from 'vitest';
 import { runCli, tempTree } from '../helpers/cli.js';
 
 describe('radar demo (the Quick start)', () => {
-  it('runs the whole job offline: ingest, report, budget, two scans and the queue', async () => {
+  it('runs the whole loop offline: ingest, report, budget, scans that dispatch, escalations, approvals, funnel, tokens by PR', async () => {
     const t = tempTree();
     try {
-      // No token, no GitHub URL, no HOME config: the demo brings its own.
-      const r = await runCli(['demo'], { cwd: t.dir });
+      // No token, no GitHub URL, no HOME config, no agents: the demo brings its own.
+      const r = await runCli(['demo'], { cwd: t.dir, env: { PATH: process.env.PATH } });
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
       const out = r.stdout;
+      // The ledger half: a corpus of real-format logs.
       expect(out).toMatch(/63 new events, 4,840,346 new tokens/);
       expect(out).toMatch(
         /4,840,346 tokens across 63 marked events; largest bucket: daily-macro-doctor/,
       );
-      expect(out).toMatch(/codex\s+[\d.]+%\s+[\d.]+%\s+(under|on-pace|over|exhausted)/);
+      // The loop: 34 PRs, tiers, sessions within the cap and the budget.
       expect(out).toMatch(/scanned 34 PRs in [\d.]+ s: 2 requests, 6 points/);
+      expect(out).toMatch(/tiers: \d+ escalate, \d+ watch, 4 zombie/);
+      expect(out).toMatch(/: codex succeeded, tokens [\d,]+, escalation 1\n/);
+      expect(out).toMatch(/: codex failed \(exit 1: error: the model gave up\), tokens [\d,]+/);
+      expect(out).toMatch(
+        /: claude timed_out \(stopped: no output within the idle time limit\), tokens unknown/,
+      );
+      expect(out).toMatch(/not dispatched \(budget\): budget exhausted/);
       expect(out).toMatch(/ci passing→failing/);
-      expect(out).toMatch(/#\d+ merged/);
-      expect(out).toMatch(/GitHub saw 4 requests costing 10 rate-limit points/);
+      // Each PR dispatched at most once over three scans.
+      const sessions = [...out.matchAll(/^(\S+#\d+): (?:codex|claude) \w+.*escalation (\d+)$/gm)];
+      expect(sessions.length).toBeGreaterThanOrEqual(6);
+      expect(new Set(sessions.map((m) => m[1])).size).toBe(sessions.length);
+      // Tokens by PR are what the agents printed, and their session files add nothing.
+      const printed = sessions
+        .map((m) => /tokens ([\d,]+)/.exec(m[0])?.[1])
+        .filter((n): n is string => n !== undefined)
+        .reduce((sum, n) => sum + Number(n.replace(/,/g, '')), 0);
+      const report = /([\d,]+) tokens across \d+ marked events; largest pr:/.exec(out);
+      expect(Number(report![1]!.replace(/,/g, ''))).toBe(printed);
+      expect(out).toMatch(/\d+ new events, 0 new tokens/);
+      // The human gate, the funnel and the budget.
+      expect(out).toMatch(/approval 1: done: commented on \S+#\d+/);
+      expect(out).toMatch(/acted on\s+\d+/);
+      expect(out).toMatch(/codex\s+[\d.]+%\s+[\d.]+%\s+exhausted/);
     } finally {
       t.cleanup();
     }

@@ -110,6 +110,8 @@ export interface FakeScenario {
   pullRequests: FakePullRequest[];
   /** GraphQL primary rate limit state (points). */
   rateLimit?: { limit: number; remaining: number; resetAt: string };
+  /** REST writes GitHub refuses (a repo where the token may not comment or close): the status. */
+  denyWrites?: { repo: string; action: 'comment' | 'close'; status: 403 | 404 }[];
 }
 
 /**

@@ -807,6 +807,66 @@ export async function startFakeGitHub(
     return notFound;
   };
 
+  // -------------------------------------------------------------------------------------------
+  // REST writes radar's approvals make: comment on a PR, close a PR. `scenario.denyWrites` makes
+  // one answer 403 or 404 the way GitHub does for a token without the permission.
+  // -------------------------------------------------------------------------------------------
+  const handleRestWrite = (method: string, path: string, raw: string): Reply | undefined => {
+    const comment = /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)\/comments$/.exec(path);
+    const pull = /^\/repos\/([^/]+)\/([^/]+)\/pulls\/(\d+)$/.exec(path);
+    const m = method === 'POST' ? comment : method === 'PATCH' ? pull : null;
+    if (!m) return undefined;
+    const action = m === comment ? 'comment' : 'close';
+    core.used += 1;
+    const s = fake.scenario;
+    const repo = `${m[1]}/${m[2]}`.toLowerCase();
+    const pr = s.pullRequests.find(
+      (p) => p.repo.toLowerCase() === repo && p.number === Number(m[3]),
+    );
+    const denied = s.denyWrites?.find((d) => d.repo.toLowerCase() === repo && d.action === action);
+    if (!pr || denied?.status === 404)
+      return json(404, { message: 'Not Found', documentation_url: DOCS }, 'core');
+    if (denied)
+      return json(
+        403,
+        { message: 'Resource not accessible by personal access token', documentation_url: DOCS },
+        'core',
+      );
+    let body: Record<string, unknown>;
+    try {
+      body = JSON.parse(raw || '{}') as Record<string, unknown>;
+    } catch {
+      return json(400, { message: 'Problems parsing JSON', documentation_url: DOCS }, 'core');
+    }
+    const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    if (action === 'comment') {
+      if (typeof body.body !== 'string' || body.body === '')
+        return json(422, { message: 'Validation Failed', documentation_url: DOCS }, 'core');
+      pr.comments.push({
+        author: s.viewer,
+        authorAssociation: 'CONTRIBUTOR',
+        body: body.body,
+        createdAt: now,
+      });
+      return json(
+        201,
+        {
+          id: pr.comments.length,
+          body: body.body,
+          user: { login: s.viewer, type: 'User' },
+          html_url: `https://github.com/${pr.repo}/pull/${pr.number}#issuecomment-${pr.comments.length}`,
+          created_at: now,
+        },
+        'core',
+      );
+    }
+    if (body.state === 'closed' && pr.state === 'OPEN') {
+      pr.state = 'CLOSED';
+      pr.closedAt = now;
+    }
+    return json(200, restPull(pr), 'core');
+  };
+
   /** Turns a fault into its reply; undefined means "answer normally" (slow) or nothing (reset). */
   const faultReply = async (
     fault: FakeFault,
@@ -895,7 +955,7 @@ export async function startFakeGitHub(
             ? await handleGraphql(raw)
             : json(404, { message: 'Not Found', documentation_url: DOCS }, 'graphql');
       } else {
-        reply = handleRest(method, path);
+        reply = handleRestWrite(method, path, raw) ?? handleRest(method, path);
       }
     }
 

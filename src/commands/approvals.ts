@@ -1,0 +1,58 @@
+import type { Context } from '../context.js';
+import { RadarError, UsageError } from '../errors.js';
+import { requireToken, resolveEndpoint } from '../github/endpoint.js';
+import { DispatchStore, type Approval } from '../ledger/dispatch-store.js';
+import { PrStore } from '../ledger/pr-store.js';
+import { performApproval, restWriter } from '../dispatch/approvals.js';
+import { renderApprovals } from '../dispatch/render.js';
+
+/** `radar approvals|approve|reject`: the human gate for comments and closes. */
+
+function approvalById(store: DispatchStore, text: string): Approval {
+  const id = /^\d+$/.test(text.trim()) ? Number(text) : NaN;
+  const approval = Number.isSafeInteger(id) ? store.approval(id) : undefined;
+  if (!approval) throw new UsageError(`no approval ${text} (see radar approvals)`);
+  if (approval.status !== 'pending')
+    throw new RadarError(`approval ${approval.id} is already ${approval.status}`);
+  return approval;
+}
+
+/** `radar approvals [--all]`: what waits for a human. */
+export function list(ctx: Context, options: { all?: boolean }): number {
+  const store = new DispatchStore(ctx.ledger());
+  const rows = store.approvals(options.all ? undefined : 'pending');
+  if (ctx.json) ctx.stdout.write(`${JSON.stringify(rows)}\n`);
+  else if (rows.length === 0)
+    ctx.stdout.write(options.all ? 'no approvals yet\n' : 'nothing waits for approval\n');
+  else ctx.stdout.write(renderApprovals(rows, ctx.color));
+  return 0;
+}
+
+/** `radar approve <id>`: performs one action through the GitHub API. */
+export async function approve(ctx: Context, idText: string): Promise<number> {
+  const db = ctx.ledger();
+  const store = new DispatchStore(db);
+  const approval = approvalById(store, idText);
+  const endpoint = resolveEndpoint(ctx.env);
+  const token = await requireToken(ctx.env, endpoint);
+  const pr = new PrStore(db).all().find((p) => p.nodeId === approval.nodeId);
+  const outcome = await performApproval(approval, {
+    store,
+    github: restWriter(endpoint.apiUrl, token.value),
+    now: () => ctx.now().getTime(),
+    existingBodies: pr?.comments.map((c) => c.body ?? '') ?? [],
+  });
+  if (ctx.json) ctx.stdout.write(`${JSON.stringify({ id: approval.id, ...outcome })}\n`);
+  else ctx.stdout.write(`approval ${approval.id}: ${outcome.status}: ${outcome.message}\n`);
+  return outcome.status === 'done' || outcome.status === 'duplicate' ? 0 : 1;
+}
+
+/** `radar reject <id>`: drops one action. */
+export function reject(ctx: Context, idText: string): number {
+  const store = new DispatchStore(ctx.ledger());
+  const approval = approvalById(store, idText);
+  store.decide(approval.id, 'rejected', 'rejected by the user', ctx.now().getTime());
+  if (ctx.json) ctx.stdout.write(`${JSON.stringify({ id: approval.id, status: 'rejected' })}\n`);
+  else ctx.stdout.write(`approval ${approval.id} rejected\n`);
+  return 0;
+}

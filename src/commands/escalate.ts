@@ -1,0 +1,105 @@
+import { createInterface } from 'node:readline/promises';
+import type { Context } from '../context.js';
+import { RadarError, UsageError } from '../errors.js';
+import { formatPrRef } from '../core/pr.js';
+import type { Verdict } from '../core/verdict.js';
+import { RulesStore } from '../ledger/rules-store.js';
+import { resolvePr } from './pr-arg.js';
+import { isAgentName, type AgentName } from '../dispatch/agents.js';
+import { budgetGate } from '../dispatch/budget-gate.js';
+import { dispatchFlagged } from '../dispatch/dispatch.js';
+import { renderResults } from '../dispatch/render.js';
+
+interface EscalateOptions {
+  agent?: string;
+  dryRun?: boolean;
+  yes?: boolean;
+  force?: boolean;
+}
+
+/** A PR never judged yet: no signals, so the session acts on a manual fingerprint only. */
+const NO_VERDICT: Verdict = {
+  tier: 'watch',
+  score: 0,
+  route: 'none',
+  signals: [],
+  pending: [],
+  reasons: ['no verdict yet'],
+  suppressed: null,
+  recommendation: null,
+};
+
+/** `radar escalate <pr>`: one PR to an agent now, whatever its tier. */
+export async function run(ctx: Context, prText: string, options: EscalateOptions): Promise<number> {
+  if (options.agent !== undefined && !isAgentName(options.agent))
+    throw new UsageError(`--agent: "${options.agent}" is not codex or claude`);
+  const agent = options.agent as AgentName | undefined;
+  const config = ctx.config();
+  const db = ctx.ledger();
+  const pr = resolvePr(db, prText);
+  const verdict = new RulesStore(db).verdict(pr.nodeId) ?? NO_VERDICT;
+  if (verdict.tier === 'stopped' && !options.force)
+    throw new RadarError(
+      `${formatPrRef(pr)} is stopped (${verdict.reasons.at(-1) ?? 'stop-loss'}); --force dispatches it anyway`,
+    );
+  if (pr.state !== 'open' && !options.force)
+    throw new RadarError(`${formatPrRef(pr)} is ${pr.state}; --force dispatches it anyway`);
+  const now = () => ctx.now().getTime();
+  const gate = budgetGate(db, config, ctx.env, now);
+  const common = {
+    candidates: [{ pr, verdict }],
+    max: 1,
+    config,
+    db,
+    ledgerPath: ctx.ledgerPath(),
+    budgetGate: gate,
+    now,
+    env: ctx.env,
+    logger: ctx.logger(),
+    manual: { agent, force: options.force },
+  };
+  if (options.dryRun || (!options.yes && process.stdin.isTTY)) {
+    const rehearsal = await dispatchFlagged({ ...common, dryRun: true });
+    const r = rehearsal.results[0]!;
+    if (options.dryRun) {
+      if (ctx.json) ctx.stdout.write(`${JSON.stringify(r)}\n`);
+      else {
+        ctx.stdout.write(`${formatPrRef(pr)}: tier ${verdict.tier}, score ${verdict.score}\n`);
+        if (r.status === 'dry_run') {
+          ctx.stdout.write(`command: ${r.argv!.map(quoteArg).join(' ')}\n`);
+          for (const s of r.skipped ?? []) ctx.stdout.write(`skipped ${s.agent}: ${s.why}\n`);
+          ctx.stdout.write(`budget: ${r.agent} ok\n\n── prompt (stdin) ──\n${r.prompt}`);
+        } else ctx.stdout.write(renderResults([r]));
+      }
+      return r.status === 'dry_run' ? 0 : 1;
+    }
+    if (r.status !== 'dry_run') {
+      ctx.stdout.write(renderResults([r]));
+      return 1;
+    }
+    const rl = createInterface({ input: process.stdin, output: process.stderr });
+    const answer = await rl.question(
+      `Start ${r.agent} on ${formatPrRef(pr)} (${verdict.tier}, score ${verdict.score})? [y/N] `,
+    );
+    rl.close();
+    if (!/^y(es)?$/i.test(answer.trim())) {
+      ctx.stderr.write('radar: not started\n');
+      return 1;
+    }
+  }
+  const summary = await dispatchFlagged({
+    ...common,
+    onEvent: (e) => {
+      if (e.kind === 'started' && !ctx.json)
+        ctx.stderr.write(`radar: ${e.agent} working on ${e.pr} (run log ${e.runLog})\n`);
+      if (e.kind === 'fallback')
+        ctx.stderr.write(`radar: ${e.agent} could not start: ${e.reason}\n`);
+    },
+  });
+  const r = summary.results[0]!;
+  if (ctx.json) ctx.stdout.write(`${JSON.stringify(r)}\n`);
+  else ctx.stdout.write(renderResults([r]));
+  return r.status === 'succeeded' ? 0 : 1;
+}
+
+const quoteArg = (a: string) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);

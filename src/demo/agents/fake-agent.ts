@@ -1,0 +1,278 @@
+/**
+ * A stand-in for the Codex and Claude CLIs, for the demo and the tests: a real executable that
+ * reads its prompt on stdin and prints the real tools' token-marker formats, and writes the
+ * session file the real tool would (a Codex rollout under $CODEX_HOME/sessions, a Claude
+ * transcript under $CLAUDE_CONFIG_DIR/projects), so the same run can be ingested from both.
+ *
+ * Usage: fake-agent.js codex|claude [the tool's own arguments]
+ * Behaviour: FAKE_AGENT_MODE, or per PR from the JSON file FAKE_AGENT_PLAN ({"owner/repo#12":
+ * "fail"}), by RADAR_PR. Modes: ok (the default format: codex --json, claude JSON result),
+ * codex-text, fail, error-result, hang, slow, grandchild, flood, silent, ignore-term.
+ * FAKE_AGENT_TOKENS fixes the input tokens (output is a tenth); FAKE_AGENT_DUMP_DIR receives one
+ * JSON file per run (argv, cwd, env, prompt, start and end times).
+ */
+import { spawn } from 'node:child_process';
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+type Tool = 'codex' | 'claude';
+
+const tool = process.argv[2] as Tool;
+const args = process.argv.slice(3);
+const env = process.env;
+
+function mode(): string {
+  const pr = env.RADAR_PR ?? '';
+  if (env.FAKE_AGENT_PLAN) {
+    try {
+      const plan = JSON.parse(readFileSync(env.FAKE_AGENT_PLAN, 'utf8')) as Record<string, string>;
+      if (plan[pr]) return plan[pr];
+    } catch {
+      // no plan: the default mode
+    }
+  }
+  return env.FAKE_AGENT_MODE ?? 'ok';
+}
+
+/** Deterministic amounts per PR, so a demo prints the same numbers every time. */
+function amounts(): { input: number; cached: number; output: number } {
+  const fixed = Number(env.FAKE_AGENT_TOKENS);
+  if (Number.isSafeInteger(fixed) && fixed > 0)
+    return { input: fixed, cached: 0, output: Math.floor(fixed / 10) };
+  const h = createHash('sha256')
+    .update(env.RADAR_PR ?? 'x')
+    .digest();
+  return {
+    input: 15_000 + (h.readUInt16BE(0) % 20_000),
+    cached: 0,
+    output: 1_500 + (h.readUInt16BE(2) % 3_000),
+  };
+}
+
+const out = (line: string) => process.stdout.write(`${line}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function readPrompt(): Promise<string> {
+  if (process.stdin.isTTY) return '';
+  let text = '';
+  process.stdin.setEncoding('utf8');
+  for await (const chunk of process.stdin) text += chunk as string;
+  return text;
+}
+
+function dump(extra: Record<string, unknown>): void {
+  if (!env.FAKE_AGENT_DUMP_DIR) return;
+  mkdirSync(env.FAKE_AGENT_DUMP_DIR, { recursive: true });
+  const file = join(env.FAKE_AGENT_DUMP_DIR, `${tool}-${process.pid}.json`);
+  let before: Record<string, unknown> = {};
+  try {
+    before = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch {
+    // first write
+  }
+  writeFileSync(file, JSON.stringify({ ...before, ...extra }));
+}
+
+/** The rollout Codex writes for the same thread (what `radar ingest` reads later). */
+function writeRollout(thread: string, total: { input: number; cached: number; output: number }) {
+  const home = env.CODEX_HOME ?? join(homedir(), '.codex');
+  const now = new Date();
+  const dir = join(home, 'sessions', String(now.getUTCFullYear()), '01', '01');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `rollout-${now.toISOString().replace(/[:.]/g, '-')}-${thread}.jsonl`);
+  const ts = (ms: number) => new Date(now.getTime() + ms).toISOString();
+  const lines = [
+    { timestamp: ts(0), type: 'session_meta', payload: { id: thread, cwd: process.cwd() } },
+    { timestamp: ts(1), type: 'turn_context', payload: { model: 'gpt-5-codex' } },
+    {
+      timestamp: ts(2),
+      type: 'event_msg',
+      payload: {
+        type: 'token_count',
+        info: {
+          total_token_usage: {
+            input_tokens: total.input,
+            cached_input_tokens: total.cached,
+            output_tokens: total.output,
+            reasoning_output_tokens: 0,
+            total_tokens: total.input + total.output,
+          },
+        },
+      },
+    },
+  ];
+  writeFileSync(file, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+}
+
+/** The transcript Claude Code writes for the same session. */
+function writeTranscript(session: string, u: { input: number; cached: number; output: number }) {
+  const home = env.CLAUDE_CONFIG_DIR ?? join(homedir(), '.claude');
+  const dir = join(home, 'projects', process.cwd().replace(/[^\w]/g, '-'));
+  mkdirSync(dir, { recursive: true });
+  const line = {
+    type: 'assistant',
+    sessionId: session,
+    timestamp: new Date().toISOString(),
+    message: {
+      id: `msg_${session.slice(0, 8)}`,
+      model: 'claude-sonnet-4-5',
+      usage: {
+        input_tokens: u.input,
+        cache_creation_input_tokens: 0,
+        cache_read_input_tokens: u.cached,
+        output_tokens: u.output,
+      },
+    },
+  };
+  appendFileSync(join(dir, `${session}.jsonl`), JSON.stringify(line) + '\n');
+}
+
+/** What a successful run prints, in the tool's format; `split` halves the usage into two turns. */
+function printSuccess(format: 'json' | 'text', isError = false): void {
+  const u = amounts();
+  const id = randomUUID();
+  if (tool === 'codex' && format === 'json') {
+    out(JSON.stringify({ type: 'thread.started', thread_id: id }));
+    out(JSON.stringify({ type: 'turn.started' }));
+    out(
+      JSON.stringify({
+        type: 'item.completed',
+        item: { id: 'item_0', type: 'agent_message', text: 'Fixed the failing test.' },
+      }),
+    );
+    out(
+      JSON.stringify({
+        type: 'turn.completed',
+        usage: { input_tokens: u.input, cached_input_tokens: u.cached, output_tokens: u.output },
+      }),
+    );
+    writeRollout(id, u);
+  } else if (tool === 'codex') {
+    process.stderr.write(
+      [
+        'OpenAI Codex v0.46.0 (research preview)',
+        '--------',
+        `workdir: ${process.cwd()}`,
+        'model: gpt-5-codex',
+        `session id: ${id}`,
+        '--------',
+        'user',
+        'instructions…',
+        'codex',
+        'Fixed the failing test.',
+        'tokens used',
+        (u.input - u.cached + u.output).toLocaleString('en-US'),
+        '',
+      ].join('\n'),
+    );
+    writeRollout(id, u);
+  } else {
+    out(
+      JSON.stringify({
+        type: 'result',
+        subtype: 'success',
+        is_error: isError,
+        duration_ms: 4200,
+        num_turns: 3,
+        result: isError ? 'API Error: 500' : 'Addressed the review.',
+        session_id: id,
+        total_cost_usd: 0.05,
+        usage: {
+          input_tokens: u.input,
+          cache_creation_input_tokens: 0,
+          cache_read_input_tokens: u.cached,
+          output_tokens: u.output,
+        },
+        modelUsage: { 'claude-sonnet-4-5': { inputTokens: u.input, outputTokens: u.output } },
+      }),
+    );
+    writeTranscript(id, u);
+  }
+}
+
+async function main(): Promise<number> {
+  if (tool !== 'codex' && tool !== 'claude') {
+    process.stderr.write('usage: fake-agent codex|claude [args]\n');
+    return 2;
+  }
+  if (args.includes('--version')) {
+    out(tool === 'codex' ? 'codex-cli 0.46.0 (fake)' : '2.0.0 (Claude Code, fake)');
+    return 0;
+  }
+  const started = Date.now();
+  const prompt = await readPrompt();
+  const m = mode();
+  dump({ tool, mode: m, argv: args, cwd: process.cwd(), env, prompt, started, pid: process.pid });
+  const done = (code: number) => {
+    dump({ ended: Date.now() });
+    return code;
+  };
+  const format = m === 'codex-text' ? 'text' : 'json';
+  switch (m) {
+    case 'ok':
+    case 'codex-text':
+      await sleep(Number(env.FAKE_AGENT_DELAY_MS ?? 50));
+      printSuccess(format);
+      return done(0);
+    case 'error-result':
+      printSuccess('json', true);
+      return done(0);
+    case 'fail':
+      printSuccess('json');
+      process.stderr.write('error: the model gave up\n');
+      return done(1);
+    case 'silent':
+      out('nothing to report');
+      return done(0);
+    case 'hang':
+      out('thinking…');
+      await sleep(3_600_000);
+      return done(0);
+    case 'slow':
+      for (;;) {
+        out(`working… ${Date.now() - started} ms`);
+        await sleep(100);
+      }
+    case 'ignore-term':
+      process.on('SIGTERM', () => out('ignoring SIGTERM'));
+      printSuccess('json');
+      await sleep(3_600_000);
+      return done(0);
+    case 'grandchild': {
+      // A helper that outlives the agent and keeps its stdout open.
+      const child = spawn('sleep', ['300'], { stdio: ['ignore', 'inherit', 'inherit'] });
+      child.unref();
+      dump({ grandchild: child.pid });
+      printSuccess('json');
+      return done(0);
+    }
+    case 'flood': {
+      const mb = Number(env.FAKE_AGENT_FLOOD_MB ?? 200);
+      const line = `${'x'.repeat(1023)}\n`;
+      const chunk = line.repeat(1024); // 1 MiB
+      for (let i = 0; i < mb; i++) {
+        if (!process.stdout.write(chunk))
+          await new Promise<void>((r) => process.stdout.once('drain', () => r()));
+      }
+      printSuccess('json');
+      return done(0);
+    }
+    default:
+      process.stderr.write(`fake-agent: unknown mode ${m}\n`);
+      return done(2);
+  }
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+    // stdout must be flushed before exiting (a pipe is asynchronous).
+    process.stdout.write('', () => process.exit(code));
+  },
+  (error: unknown) => {
+    process.stderr.write(`fake-agent: ${String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,148 @@
+/**
+ * The loop half of the demo: a fake GitHub serving a queue like a real one, fake `codex` and
+ * `claude` executables on PATH that print the real tools' token markers, a demo budget, and two
+ * cron scans that each dispatch the flagged PRs; then what a user looks at afterwards.
+ */
+import { writeFileSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import type { Context } from '../context.js';
+import { configSchema } from '../config/schema.js';
+import { DispatchStore } from '../ledger/dispatch-store.js';
+import { installFakeAgents } from './agents/install.js';
+import { demoScenario } from './queue.js';
+
+export interface Printer {
+  section(title: string): void;
+  write(text: string): void;
+}
+
+const TOKEN = 'ghp_radar_demo_token_not_a_secret';
+
+export async function demoLoop(ctx: Context, dir: string, now: Date, out: Printer): Promise<void> {
+  const [
+    { startFakeGitHub },
+    { createContext },
+    { dispatchFlagged },
+    { storedCandidates },
+    { budgetGate },
+    { renderResults, renderEscalations },
+  ] = await Promise.all([
+    import('../testing/fake-github/server.js'),
+    import('../context.js'),
+    import('../dispatch/dispatch.js'),
+    import('../dispatch/candidates.js'),
+    import('../dispatch/budget-gate.js'),
+    import('../dispatch/render.js'),
+  ]);
+  const scenario = demoScenario({ author: 'demo-dev', token: TOKEN, now });
+  const ref = (i: number) =>
+    `${scenario.pullRequests[i]!.repo}#${scenario.pullRequests[i]!.number}`;
+  // One agent hangs (stopped by the idle limit), one crashes; the others fix their PR.
+  const plan = join(dir, 'agent-plan.json');
+  writeFileSync(plan, JSON.stringify({ [ref(1)]: 'hang', [ref(3)]: 'fail' }));
+  const bin = installFakeAgents(join(dir, 'bin'));
+  const fake = await startFakeGitHub(scenario);
+  const config = configSchema.parse({
+    watch: { authors: ['demo-dev'] },
+    budget: {
+      providers: [
+        { name: 'codex', agent: 'codex', weeklyTokens: 60_000 },
+        { name: 'claude', agent: 'claude', weeklyTokens: 45_000 },
+      ],
+    },
+    dispatch: {
+      concurrency: 3,
+      maxPerScan: 4,
+      idleTimeoutMs: 3000,
+      timeoutMs: 60_000,
+      killGraceMs: 500,
+    },
+  });
+  const env: NodeJS.ProcessEnv = {
+    ...ctx.env,
+    PATH: `${bin}${delimiter}${ctx.env.PATH ?? ''}`,
+    GITHUB_API_URL: fake.url,
+    GITHUB_TOKEN: TOKEN,
+    GH_TOKEN: undefined,
+    CODEX_HOME: join(dir, 'codex-home'),
+    CLAUDE_CONFIG_DIR: join(dir, 'claude-home'),
+    FAKE_AGENT_PLAN: plan,
+    FAKE_AGENT_MODE: undefined,
+    FAKE_AGENT_TOKENS: undefined,
+  };
+  const demo = await createContext(
+    { ...ctx.options, ledger: join(dir, 'loop', 'radar.db'), config: undefined, verbose: true },
+    { config, env },
+  );
+  const { section, write } = out;
+  try {
+    write(
+      `\nThe loop: a fake GitHub on ${fake.url} serves ${scenario.pullRequests.length} open PRs; ` +
+        `fake codex and claude CLIs in ${bin} print the real tools' token markers; ` +
+        `demo weekly budgets: codex 60,000 tokens, claude 45,000.\n`,
+    );
+    const scanAndDispatch = async (title: string) => {
+      section(title);
+      await (await import('../commands/scan.js')).run(demo);
+      // The scan lock is released here: agents run without holding it.
+      const db = demo.ledger();
+      const summary = await dispatchFlagged({
+        candidates: storedCandidates(db),
+        max: config.dispatch.maxPerScan,
+        config,
+        db,
+        ledgerPath: demo.ledgerPath(),
+        budgetGate: budgetGate(db, config, env, () => Date.now()),
+        now: () => Date.now(),
+        env,
+      });
+      write(renderResults(summary.results));
+      if (summary.approvalsQueued.length)
+        write(`${summary.approvalsQueued.length} action(s) queued for a human (radar approvals)\n`);
+    };
+    await scanAndDispatch('radar scan --dispatch');
+    // Five minutes later: CI breaks on a healthy PR, a reviewer asks for changes on another.
+    const healthy = scenario.pullRequests.slice(14);
+    healthy[0]!.checks = [
+      { kind: 'check_run', name: 'build', status: 'COMPLETED', conclusion: 'FAILURE' },
+    ];
+    healthy[1]!.reviewDecision = 'CHANGES_REQUESTED';
+    healthy[1]!.reviews.push({
+      author: 'reviewer-bo',
+      authorAssociation: 'MEMBER',
+      state: 'CHANGES_REQUESTED',
+      submittedAt: new Date(now.getTime() + 60_000).toISOString(),
+      body: 'Split this into two commits, please.',
+    });
+    await scanAndDispatch('radar scan --dispatch (five minutes later)');
+    // Both weekly budgets are spent now: what is still flagged waits, nothing runs.
+    await scanAndDispatch('radar scan --dispatch (an hour later)');
+
+    section('radar queue');
+    await (await import('../commands/queue.js')).run(demo, {});
+    section('escalations');
+    write(renderEscalations(new DispatchStore(demo.ledger()).escalations(), ctx.color));
+    section('radar approvals');
+    const approvals = await import('../commands/approvals.js');
+    approvals.list(demo, {});
+    const pending = new DispatchStore(demo.ledger()).approvals('pending')[0];
+    if (pending) {
+      section(`radar approve ${pending.id}`);
+      await approvals.approve(demo, String(pending.id));
+    }
+    section('radar report funnel');
+    (await import('../commands/report-rules.js')).funnel(demo, {});
+    section("radar ingest (the agents' own rollouts and transcripts)");
+    await (
+      await import('../commands/ingest.js')
+    ).run(demo, [join(dir, 'codex-home'), join(dir, 'claude-home')], {});
+    write('(the same runs as the escalations above: recognised, not counted again)\n');
+    section('radar report tokens --by pr');
+    await (await import('../commands/report-tokens.js')).run(demo, { by: 'pr' });
+    section('radar budget');
+    await (await import('../commands/budget.js')).run(demo);
+  } finally {
+    demo.close();
+    await fake.close();
+  }
+}

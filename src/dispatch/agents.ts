@@ -1,0 +1,117 @@
+/**
+ * Which agent runs a session and with which command line. Agents are argument arrays (never a
+ * shell line); the route the rules chose comes first, then the fallback chain, skipping an agent
+ * that is not installed or whose provider's budget is exhausted. Pure, apart from the PATH lookup
+ * the caller injects.
+ */
+import type { Route } from '../core/verdict.js';
+
+export type AgentName = 'codex' | 'claude';
+export const AGENT_NAMES: readonly AgentName[] = ['codex', 'claude'];
+
+export interface AgentConfig {
+  command: string;
+  /** `{workdir}` and `{maxTurns}` are replaced; the prompt goes to stdin. */
+  args: string[];
+  /** Keep GITHUB_TOKEN / GH_TOKEN in the agent's environment (default: removed). */
+  passGithubToken: boolean;
+  /** Extra variables for the agent's environment. */
+  env: Record<string, string>;
+}
+
+/** The tools' non-interactive modes: prompt on stdin, machine-readable output with token usage. */
+export const DEFAULT_AGENT_ARGS: Readonly<Record<AgentName, readonly string[]>> = {
+  codex: [
+    'exec',
+    '--json',
+    '--sandbox',
+    'workspace-write',
+    '--skip-git-repo-check',
+    '-C',
+    '{workdir}',
+    '-',
+  ],
+  claude: [
+    '-p',
+    '--output-format',
+    'json',
+    '--max-turns',
+    '{maxTurns}',
+    '--permission-mode',
+    'acceptEdits',
+  ],
+};
+
+/** Variables removed from every agent's environment (GitHub's unless passGithubToken). */
+export const GITHUB_TOKEN_VARS = ['GITHUB_TOKEN', 'GH_TOKEN'];
+
+export const isAgentName = (v: string): v is AgentName =>
+  (AGENT_NAMES as readonly string[]).includes(v);
+
+/** The argv of one session: the configured args with their placeholders filled. */
+export function agentArgv(
+  agent: AgentConfig,
+  vars: { workdir: string; maxTurns: number },
+): string[] {
+  return agent.args.map((a) =>
+    a.replace(/\{workdir\}/g, vars.workdir).replace(/\{maxTurns\}/g, String(vars.maxTurns)),
+  );
+}
+
+/**
+ * Agents to try, in order: the one asked for (`--agent`) or the verdict's route, then the
+ * fallback chain; each once.
+ */
+export function agentChain(
+  route: Route,
+  fallback: readonly AgentName[],
+  requested?: AgentName,
+): AgentName[] {
+  const first = requested ?? (route === 'codex' || route === 'claude' ? route : undefined);
+  return [...new Set([...(first ? [first] : []), ...fallback])];
+}
+
+export type Skip = { agent: AgentName; why: 'not-installed' | 'budget' | 'failed-to-start' };
+
+export interface Choice {
+  /** The agents still to try, best first (empty: nothing can run). */
+  candidates: AgentName[];
+  skipped: Skip[];
+}
+
+/** Drops agents that are not on PATH or whose provider's budget is exhausted. */
+export function usableAgents(
+  chain: readonly AgentName[],
+  checks: {
+    installed: (agent: AgentName) => boolean;
+    budget: (agent: AgentName) => 'ok' | 'exhausted';
+  },
+): Choice {
+  const skipped: Skip[] = [];
+  const candidates: AgentName[] = [];
+  for (const agent of chain) {
+    if (!checks.installed(agent)) skipped.push({ agent, why: 'not-installed' });
+    else if (checks.budget(agent) === 'exhausted') skipped.push({ agent, why: 'budget' });
+    else candidates.push(agent);
+  }
+  return { candidates, skipped };
+}
+
+/**
+ * The agent's environment: radar's own minus GitHub tokens (unless passGithubToken) and the
+ * configured secrets, plus the agent's configured variables.
+ */
+export function agentEnv(
+  base: NodeJS.ProcessEnv,
+  agent: Pick<AgentConfig, 'passGithubToken' | 'env'>,
+  secrets: readonly string[],
+): NodeJS.ProcessEnv {
+  const drop = new Set(secrets);
+  for (const v of GITHUB_TOKEN_VARS) {
+    if (agent.passGithubToken) drop.delete(v);
+    else drop.add(v);
+  }
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(base)) if (!drop.has(k) && v !== undefined) env[k] = v;
+  return { ...env, ...agent.env };
+}

@@ -1,0 +1,60 @@
+/**
+ * Migration 7: what dispatching agents needs beyond migration 6's escalations table.
+ * - escalations gain the radar process that runs the session (pid, and the agent's process
+ *   group), so a `running` row left by a killed radar can be told from a live one.
+ * - escalation_runs: the agent run keys (`codex:<thread>`, `claude:<session>`) each escalation
+ *   produced. A trigger ties every token event of such a run to its escalation and PR when it is
+ *   inserted, so the agent's own rollout or transcript, ingested later from the default folders,
+ *   is reported under the same PR as the launcher's markers it replaces.
+ * - approvals: risky actions (a templated comment, closing a PR) queued for a human.
+ * - posted_comments: normalised hashes of comment bodies radar posted, per PR (never twice).
+ */
+export const DISPATCH_MIGRATION = `
+ALTER TABLE escalations ADD COLUMN radar_pid INTEGER;
+ALTER TABLE escalations ADD COLUMN agent_pgid INTEGER;
+CREATE INDEX escalations_outcome ON escalations(outcome) WHERE outcome = 'running';
+
+CREATE TABLE escalation_runs (
+  run_key TEXT PRIMARY KEY,
+  escalation_id INTEGER NOT NULL,
+  repo TEXT NOT NULL,
+  number INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TRIGGER token_events_escalation AFTER INSERT ON token_events
+WHEN NEW.run_key IS NOT NULL AND NEW.escalation_id IS NULL
+  AND EXISTS (SELECT 1 FROM escalation_runs WHERE run_key = NEW.run_key)
+BEGIN
+  UPDATE token_events SET
+    escalation_id = (SELECT escalation_id FROM escalation_runs WHERE run_key = NEW.run_key),
+    repo = (SELECT repo FROM escalation_runs WHERE run_key = NEW.run_key),
+    pr = (SELECT number FROM escalation_runs WHERE run_key = NEW.run_key)
+  WHERE id = NEW.id;
+END;
+
+CREATE TABLE approvals (
+  id INTEGER PRIMARY KEY,
+  node_id TEXT NOT NULL,
+  repo TEXT NOT NULL,
+  number INTEGER NOT NULL,
+  action TEXT NOT NULL CHECK (action IN ('comment', 'close')),
+  body TEXT,
+  body_hash TEXT NOT NULL DEFAULT '',
+  reason TEXT,
+  fingerprint TEXT,
+  created_at INTEGER NOT NULL,
+  status TEXT NOT NULL DEFAULT 'pending'
+    CHECK (status IN ('pending', 'done', 'rejected', 'failed', 'denied', 'duplicate')),
+  decided_at INTEGER,
+  result TEXT
+);
+CREATE UNIQUE INDEX approvals_once ON approvals(node_id, action, body_hash) WHERE status = 'pending';
+
+CREATE TABLE posted_comments (
+  node_id TEXT NOT NULL,
+  body_hash TEXT NOT NULL,
+  posted_at INTEGER NOT NULL,
+  approval_id INTEGER,
+  PRIMARY KEY (node_id, body_hash)
+) WITHOUT ROWID;
+`;

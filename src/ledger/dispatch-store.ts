@@ -1,0 +1,438 @@
+import type { Db } from './open.js';
+import type { Escalation, EscalationOutcome } from '../core/verdict.js';
+import { RulesStore } from './rules-store.js';
+import type { PermissionBoundary } from '../core/history.js';
+
+/**
+ * All SQL for escalations, fingerprint claims, approvals and permission boundaries. A claim and
+ * the escalation row it creates are one transaction: however many radar processes dispatch at
+ * once, a fingerprint is acted on once and a PR has at most one running session.
+ */
+
+export interface ClaimRequest {
+  nodeId: string;
+  repo: string;
+  number: number;
+  headSha: string | null;
+  /** Fingerprint → signal kind; rows missing from signal_candidates are created (manual runs). */
+  fingerprints: ReadonlyMap<string, string>;
+  agent: string;
+  argv: readonly string[];
+  now: number;
+  /** Sessions allowed at once across every radar process using this ledger. */
+  concurrency: number;
+  radarPid: number;
+  reason: string | null;
+}
+
+export type ClaimResult =
+  | { kind: 'claimed'; escalationId: number; fingerprints: string[] }
+  /** Every fingerprint was already acted on. */
+  | { kind: 'acted' }
+  /** A session for this PR is running now. */
+  | { kind: 'busy'; escalationId: number }
+  /** `concurrency` sessions are running already. */
+  | { kind: 'full'; running: number };
+
+export interface Finish {
+  endedAt: number;
+  exitCode: number | null;
+  outcome: Exclude<EscalationOutcome, 'running'>;
+  sessionId: string | null;
+  tokens: number | null;
+  runLog: string | null;
+  reason: string | null;
+}
+
+export type ApprovalAction = 'comment' | 'close';
+export type ApprovalStatus = 'pending' | 'done' | 'rejected' | 'failed' | 'denied' | 'duplicate';
+
+export interface Approval {
+  id: number;
+  nodeId: string;
+  repo: string;
+  number: number;
+  action: ApprovalAction;
+  body: string | null;
+  bodyHash: string;
+  reason: string | null;
+  fingerprint: string | null;
+  createdAt: number;
+  status: ApprovalStatus;
+  decidedAt: number | null;
+  result: string | null;
+}
+
+/** Whether a process (or, negative, a process group) exists; EPERM means it does. */
+export function processAlive(pid: number | null): boolean {
+  if (pid === null || pid === 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export class DispatchStore {
+  constructor(
+    private readonly db: Db,
+    /** How liveness is checked (a test may pin it). */
+    private readonly alive: (pid: number | null) => boolean = processAlive,
+  ) {}
+
+  /**
+   * `running` rows whose radar process and agent group are both gone (radar was killed) become
+   * `failed`, so the PR is no longer taken for being worked on. Returns how many.
+   */
+  reapStale(now: number): number {
+    const rows = this.db
+      .prepare(`SELECT id, radar_pid, agent_pgid FROM escalations WHERE outcome = 'running'`)
+      .all() as { id: number; radar_pid: number | null; agent_pgid: number | null }[];
+    const stale = rows.filter(
+      (r) =>
+        r.radar_pid !== process.pid &&
+        !this.alive(r.radar_pid) &&
+        !this.alive(r.agent_pgid === null ? null : -r.agent_pgid),
+    );
+    const mark = this.db.prepare(
+      `UPDATE escalations SET outcome = 'failed', ended_at = ?, reason = ? WHERE id = ? AND outcome = 'running'`,
+    );
+    this.db.transaction(() => {
+      for (const r of stale) mark.run(now, 'radar stopped before the session ended', r.id);
+    })();
+    return stale.length;
+  }
+
+  private liveRunning(): { id: number; node_id: string }[] {
+    const rows = this.db
+      .prepare(
+        `SELECT id, node_id, radar_pid, agent_pgid FROM escalations WHERE outcome = 'running'`,
+      )
+      .all() as {
+      id: number;
+      node_id: string;
+      radar_pid: number | null;
+      agent_pgid: number | null;
+    }[];
+    return rows.filter(
+      (r) =>
+        r.radar_pid === process.pid ||
+        this.alive(r.radar_pid) ||
+        this.alive(r.agent_pgid === null ? null : -r.agent_pgid),
+    );
+  }
+
+  /** Sessions running now, in any radar process. */
+  runningCount(): number {
+    return this.liveRunning().length;
+  }
+
+  /**
+   * Claims the PR's unacted fingerprints for a new escalation, in one write transaction: the
+   * escalation row (`running`) and `acted_at` on each fingerprint claimed.
+   */
+  claim(req: ClaimRequest): ClaimResult {
+    const insertCandidate = this.db.prepare(
+      `INSERT OR IGNORE INTO signal_candidates (node_id, fingerprint, kind, first_seen_at, last_seen_at)
+       VALUES (?, ?, ?, ?, ?)`,
+    );
+    const act = this.db.prepare(
+      `UPDATE signal_candidates SET acted_at = ?, escalation_id = ?
+       WHERE node_id = ? AND fingerprint = ? AND acted_at IS NULL`,
+    );
+    const insert = this.db.prepare(
+      `INSERT INTO escalations (node_id, repo, number, fingerprints, agent, argv, started_at, outcome,
+         head_sha, reason, radar_pid)
+       VALUES (?, ?, ?, '[]', ?, ?, ?, 'running', ?, ?, ?)`,
+    );
+    const setFingerprints = this.db.prepare(`UPDATE escalations SET fingerprints = ? WHERE id = ?`);
+    const nothing = new Error('nothing to claim');
+    try {
+      return this.db
+        .transaction((): ClaimResult => {
+          const running = this.liveRunning();
+          const mine = running.find((r) => r.node_id === req.nodeId);
+          if (mine) return { kind: 'busy', escalationId: mine.id };
+          if (running.length >= req.concurrency) return { kind: 'full', running: running.length };
+          const id = Number(
+            insert.run(
+              req.nodeId,
+              req.repo,
+              req.number,
+              req.agent,
+              JSON.stringify(req.argv),
+              req.now,
+              req.headSha,
+              req.reason,
+              req.radarPid,
+            ).lastInsertRowid,
+          );
+          const claimed: string[] = [];
+          for (const [fingerprint, kind] of req.fingerprints) {
+            insertCandidate.run(req.nodeId, fingerprint, kind, req.now, req.now);
+            if (act.run(req.now, id, req.nodeId, fingerprint).changes === 1)
+              claimed.push(fingerprint);
+          }
+          // Roll the escalation row back: nothing new to act on.
+          if (claimed.length === 0) throw nothing;
+          setFingerprints.run(JSON.stringify(claimed), id);
+          return { kind: 'claimed', escalationId: id, fingerprints: claimed };
+        })
+        .immediate();
+    } catch (error) {
+      if (error === nothing) return { kind: 'acted' };
+      throw error;
+    }
+  }
+
+  /** The agent actually started (after a fallback, another one): its argv and process group. */
+  started(id: number, agent: string, argv: readonly string[], pgid: number | null): void {
+    this.db
+      .prepare(`UPDATE escalations SET agent = ?, argv = ?, agent_pgid = ? WHERE id = ?`)
+      .run(agent, JSON.stringify(argv), pgid, id);
+  }
+
+  finish(id: number, f: Finish): void {
+    this.db
+      .prepare(
+        `UPDATE escalations SET ended_at = ?, exit_code = ?, outcome = ?, session_id = ?, tokens = ?,
+           run_log = ?, reason = ? WHERE id = ?`,
+      )
+      .run(f.endedAt, f.exitCode, f.outcome, f.sessionId, f.tokens, f.runLog, f.reason, id);
+  }
+
+  /** An escalation that never claims anything: a rehearsal (`dry_run`) or a refusal. */
+  recordUnclaimed(
+    req: Pick<ClaimRequest, 'nodeId' | 'repo' | 'number' | 'headSha' | 'agent' | 'argv' | 'now'> & {
+      fingerprints: readonly string[];
+      outcome: 'dry_run' | 'refused';
+      reason: string | null;
+    },
+  ): number {
+    return Number(
+      this.db
+        .prepare(
+          `INSERT INTO escalations (node_id, repo, number, fingerprints, agent, argv, started_at, ended_at,
+             outcome, head_sha, reason)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          req.nodeId,
+          req.repo,
+          req.number,
+          JSON.stringify(req.fingerprints),
+          req.agent,
+          JSON.stringify(req.argv),
+          req.now,
+          req.now,
+          req.outcome,
+          req.headSha,
+          req.reason,
+        ).lastInsertRowid,
+    );
+  }
+
+  /** Marks unacted candidates as held back (e.g. by budget) so the funnel can count them. */
+  suppress(
+    nodeId: string,
+    fingerprints: ReadonlyMap<string, string>,
+    reason: string,
+    now: number,
+  ): void {
+    const insert = this.db.prepare(
+      `INSERT OR IGNORE INTO signal_candidates (node_id, fingerprint, kind, first_seen_at, last_seen_at)
+       VALUES (?, ?, ?, ?, ?)`,
+    );
+    const s = this.db.prepare(
+      `UPDATE signal_candidates SET suppressed = ? WHERE node_id = ? AND fingerprint = ? AND acted_at IS NULL`,
+    );
+    this.db.transaction(() => {
+      for (const [f, kind] of fingerprints) {
+        insert.run(nodeId, f, kind, now, now);
+        s.run(reason, nodeId, f);
+      }
+    })();
+  }
+
+  /**
+   * Ties the session's token events to the escalation and PR: the events read from its run log,
+   * and (through escalation_runs and its trigger) every event of its runs ingested later.
+   * Returns the tokens the session printed, or null when it printed no marker.
+   */
+  tieTokens(
+    id: number,
+    pr: { repo: string; number: number },
+    runLog: string,
+    runKeys: readonly string[],
+  ): number | null {
+    return this.db.transaction(() => {
+      const addRun = this.db.prepare(
+        `INSERT OR IGNORE INTO escalation_runs (run_key, escalation_id, repo, number) VALUES (?, ?, ?, ?)`,
+      );
+      const tie = this.db.prepare(
+        `UPDATE token_events SET escalation_id = ?, repo = ?, pr = ? WHERE run_key = ?`,
+      );
+      for (const key of runKeys) {
+        addRun.run(key, id, pr.repo, pr.number);
+        tie.run(id, pr.repo, pr.number, key);
+      }
+      this.db
+        .prepare(
+          `UPDATE token_events SET escalation_id = ?, repo = ?, pr = ? WHERE source_path = ?`,
+        )
+        .run(id, pr.repo, pr.number, runLog);
+      const row = this.db
+        .prepare(
+          `SELECT count(*) AS n, total(total) AS tokens FROM token_events WHERE source_path = ?`,
+        )
+        .get(runLog) as { n: number; tokens: number };
+      return row.n === 0 ? null : row.tokens;
+    })();
+  }
+
+  escalation(id: number): Escalation | undefined {
+    return this.escalations().find((e) => e.id === id);
+  }
+
+  /** Newest first (read through the rules' history reader: one row mapping). */
+  escalations(limit = 50): Escalation[] {
+    return [...new RulesStore(this.db).histories().values()]
+      .flatMap((h) => h.escalations)
+      .sort((a, b) => b.startedAt - a.startedAt || b.id - a.id)
+      .slice(0, limit);
+  }
+
+  // ---- approvals ------------------------------------------------------------------------------
+
+  /**
+   * Queues a risky action for a human. Returns its id, or undefined when the same action is
+   * already pending, or the same comment was posted on this PR before.
+   */
+  queueApproval(a: {
+    nodeId: string;
+    repo: string;
+    number: number;
+    action: ApprovalAction;
+    body: string | null;
+    bodyHash: string;
+    reason: string | null;
+    fingerprint: string | null;
+    now: number;
+  }): number | undefined {
+    return this.db.transaction(() => {
+      if (a.action === 'comment' && this.wasPosted(a.nodeId, a.bodyHash)) return undefined;
+      const r = this.db
+        .prepare(
+          `INSERT OR IGNORE INTO approvals (node_id, repo, number, action, body, body_hash, reason, fingerprint, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          a.nodeId,
+          a.repo,
+          a.number,
+          a.action,
+          a.body,
+          a.bodyHash,
+          a.reason,
+          a.fingerprint,
+          a.now,
+        );
+      return r.changes === 1 ? Number(r.lastInsertRowid) : undefined;
+    })();
+  }
+
+  approvals(status?: ApprovalStatus): Approval[] {
+    const rows = (
+      status
+        ? this.db.prepare(`SELECT * FROM approvals WHERE status = ? ORDER BY id`).all(status)
+        : this.db.prepare(`SELECT * FROM approvals ORDER BY id`).all()
+    ) as Record<string, unknown>[];
+    return rows.map(toApproval);
+  }
+
+  approval(id: number): Approval | undefined {
+    const row = this.db.prepare(`SELECT * FROM approvals WHERE id = ?`).get(id) as
+      Record<string, unknown> | undefined;
+    return row && toApproval(row);
+  }
+
+  /** Closes a pending approval; false when it was no longer pending (decided elsewhere). */
+  decide(
+    id: number,
+    status: Exclude<ApprovalStatus, 'pending'>,
+    result: string | null,
+    now: number,
+  ): boolean {
+    return (
+      this.db
+        .prepare(
+          `UPDATE approvals SET status = ?, result = ?, decided_at = ? WHERE id = ? AND status = 'pending'`,
+        )
+        .run(status, result, now, id).changes === 1
+    );
+  }
+
+  wasPosted(nodeId: string, bodyHash: string): boolean {
+    return (
+      this.db
+        .prepare(`SELECT 1 FROM posted_comments WHERE node_id = ? AND body_hash = ?`)
+        .get(nodeId, bodyHash) !== undefined
+    );
+  }
+
+  recordPosted(nodeId: string, bodyHash: string, now: number, approvalId: number | null): void {
+    this.db
+      .prepare(
+        `INSERT OR IGNORE INTO posted_comments (node_id, body_hash, posted_at, approval_id) VALUES (?, ?, ?, ?)`,
+      )
+      .run(nodeId, bodyHash, now, approvalId);
+  }
+
+  // ---- permission boundaries ------------------------------------------------------------------
+
+  recordBoundary(b: PermissionBoundary): void {
+    this.db
+      .prepare(
+        `INSERT INTO permission_boundaries (repo, action, denied_at, status, message) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (repo, action) DO UPDATE SET denied_at = excluded.denied_at,
+           status = excluded.status, message = excluded.message`,
+      )
+      .run(b.repo, b.action, b.deniedAt, b.status, b.message);
+  }
+
+  boundary(repo: string, action: string): PermissionBoundary | undefined {
+    const r = this.db
+      .prepare(`SELECT * FROM permission_boundaries WHERE repo = ? AND action = ?`)
+      .get(repo, action) as
+      | { repo: string; action: string; denied_at: number; status: number; message: string | null }
+      | undefined;
+    return (
+      r && {
+        repo: r.repo,
+        action: r.action,
+        deniedAt: r.denied_at,
+        status: r.status,
+        message: r.message,
+      }
+    );
+  }
+}
+
+function toApproval(r: Record<string, unknown>): Approval {
+  return {
+    id: r.id as number,
+    nodeId: r.node_id as string,
+    repo: r.repo as string,
+    number: r.number as number,
+    action: r.action as ApprovalAction,
+    body: r.body as string | null,
+    bodyHash: r.body_hash as string,
+    reason: r.reason as string | null,
+    fingerprint: r.fingerprint as string | null,
+    createdAt: r.created_at as number,
+    status: r.status as ApprovalStatus,
+    decidedAt: r.decided_at as number | null,
+    result: r.result as string | null,
+  };
+}

@@ -1,0 +1,130 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  PING_COMMENT,
+  bodyHash,
+  normalizeBody,
+  performApproval,
+  queueActions,
+  restWriter,
+} from '../../src/dispatch/approvals.js';
+import { DispatchStore } from '../../src/ledger/dispatch-store.js';
+import { startFakeGitHub, type FakeGitHub } from '../../src/testing/fake-github/server.js';
+import { generateQueue } from '../../src/testing/fake-github/generate.js';
+import { makePr, makeVerdict, signal, tempLedger, type TempLedger } from './helpers.js';
+
+const TOKEN = 'ghp_approvals_test';
+let t: TempLedger;
+let gh: FakeGitHub;
+beforeEach(async () => {
+  t = tempLedger();
+  gh = await startFakeGitHub(generateQueue({ author: 'me', prs: 3, repos: 1, token: TOKEN }));
+});
+afterEach(async () => {
+  t.cleanup();
+  await gh.close();
+});
+
+const fakePr = (i: number) => gh.scenario.pullRequests[i]!;
+const storedPr = (i: number) => makePr({ repo: fakePr(i).repo, number: fakePr(i).number });
+const writes = () => gh.stats.log.filter((l) => l.method !== 'GET' && l.path !== '/graphql');
+
+describe('human gate', () => {
+  it.each([
+    ['Hi!  Friendly ping', 'hi! friendly ping'],
+    ['Thanks.\n\nPlease   merge!!', 'thanks. please merge'],
+  ])('normalises %j', (body, normal) => {
+    expect(normalizeBody(body)).toBe(normal);
+  });
+
+  it('queues a templated comment and a recommended close, never twice', () => {
+    const store = new DispatchStore(t.db);
+    const verdict = makeVerdict({
+      route: 'template',
+      signals: [signal('stale_body')],
+      recommendation: 'close',
+      reasons: ['no progress after 3 escalations'],
+    });
+    expect(queueActions(store, storedPr(0), verdict, 1)).toHaveLength(2);
+    expect(queueActions(store, storedPr(0), verdict, 2)).toEqual([]);
+    expect(
+      store
+        .approvals('pending')
+        .map((a) => a.action)
+        .sort(),
+    ).toEqual(['close', 'comment']);
+    expect(writes()).toEqual([]);
+  });
+
+  it('approve posts the comment through the API; the same body is never posted twice', async () => {
+    const store = new DispatchStore(t.db);
+    const github = restWriter(gh.url, TOKEN);
+    const verdict = makeVerdict({ route: 'template', signals: [signal('stale_body')] });
+    const [id] = queueActions(store, storedPr(0), verdict, 1);
+    const r = await performApproval(store.approval(id!)!, { store, github, now: () => 2 });
+    expect(r.status).toBe('done');
+    expect(fakePr(0).comments.at(-1)).toMatchObject({ author: 'me', body: PING_COMMENT });
+    expect(store.approval(id!)).toMatchObject({ status: 'done', decidedAt: 2 });
+    // Posted once: the same comment is not even queued again.
+    expect(queueActions(store, storedPr(0), verdict, 3)).toEqual([]);
+    // A comment the user posted by hand (seen by the scan) is not posted again either.
+    const [other] = queueActions(store, storedPr(1), verdict, 4);
+    const dup = await performApproval(store.approval(other!)!, {
+      store,
+      github,
+      now: () => 5,
+      existingBodies: [`  ${PING_COMMENT.toUpperCase()}  `],
+    });
+    expect(dup.status).toBe('duplicate');
+    expect(writes()).toHaveLength(1);
+  });
+
+  it('approve closes a PR that stop-loss recommends closing', async () => {
+    const store = new DispatchStore(t.db);
+    const [id] = queueActions(store, storedPr(2), makeVerdict({ recommendation: 'close' }), 1);
+    const r = await performApproval(store.approval(id!)!, {
+      store,
+      github: restWriter(gh.url, TOKEN),
+      now: () => 2,
+    });
+    expect(r).toMatchObject({ status: 'done' });
+    expect(fakePr(2).state).toBe('CLOSED');
+  });
+
+  it('a denied write is recorded as a permission boundary and never retried', async () => {
+    const store = new DispatchStore(t.db);
+    const github = restWriter(gh.url, TOKEN);
+    gh.scenario.denyWrites = [{ repo: fakePr(0).repo, action: 'comment', status: 403 }];
+    const verdict = makeVerdict({ route: 'template', signals: [signal('stale_body')] });
+    const [a] = queueActions(store, storedPr(0), verdict, 1);
+    const first = await performApproval(store.approval(a!)!, { store, github, now: () => 2 });
+    expect(first.status).toBe('denied');
+    expect(store.boundary(fakePr(0).repo, 'comment')).toMatchObject({ status: 403 });
+    // Another PR of the same repo: refused without asking GitHub again.
+    const [b] = queueActions(store, storedPr(1), verdict, 3);
+    const second = await performApproval(store.approval(b!)!, { store, github, now: () => 4 });
+    expect(second.status).toBe('denied');
+    expect(second.message).toContain('not retried');
+    expect(writes()).toHaveLength(1);
+    // 404 (no access to the repo at all) counts as denied too.
+    gh.scenario.denyWrites = [{ repo: fakePr(2).repo, action: 'close', status: 404 }];
+    const [c] = queueActions(store, storedPr(2), makeVerdict({ recommendation: 'close' }), 5);
+    const third = await performApproval(store.approval(c!)!, { store, github, now: () => 6 });
+    expect(third.status).toBe('denied');
+    expect(store.boundary(fakePr(2).repo, 'close')).toMatchObject({ status: 404 });
+    expect(fakePr(2).state).toBe('OPEN');
+  });
+
+  it('reject drops an approval; a decided approval is not performed', async () => {
+    const store = new DispatchStore(t.db);
+    const [id] = queueActions(store, storedPr(0), makeVerdict({ recommendation: 'close' }), 1);
+    expect(store.decide(id!, 'rejected', null, 2)).toBe(true);
+    const r = await performApproval(store.approval(id!)!, {
+      store,
+      github: restWriter(gh.url, TOKEN),
+      now: () => 3,
+    });
+    expect(r.status).toBe('not-pending');
+    expect(writes()).toEqual([]);
+    expect(bodyHash('a')).toHaveLength(32);
+  });
+});

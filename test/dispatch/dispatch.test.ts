@@ -1,0 +1,378 @@
+import { execFileSync } from 'node:child_process';
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  writeFileSync,
+  chmodSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ConfigInput } from '../../src/config/schema.js';
+import {
+  dispatchFlagged,
+  type Candidate,
+  type DispatchOptions,
+} from '../../src/dispatch/dispatch.js';
+import { DispatchStore } from '../../src/ledger/dispatch-store.js';
+import { aggregateByColumn } from '../../src/ledger/token-report.js';
+import { TokenStore } from '../../src/ledger/token-store.js';
+import { bucketResolver } from '../../src/tokens/bucket.js';
+import { collectFiles, emptySummary, ingestFiles } from '../../src/tokens/ingest.js';
+import {
+  agentEnv,
+  config,
+  makePr,
+  makeVerdict,
+  signal,
+  tempLedger,
+  type TempLedger,
+} from './helpers.js';
+
+let t: TempLedger;
+beforeEach(() => {
+  t = tempLedger();
+});
+afterEach(() => t.cleanup());
+
+/** What a fake agent recorded about one run. */
+interface Dump {
+  started: number;
+  ended: number;
+  env: Record<string, string>;
+  cwd: string;
+  prompt: string;
+  [key: string]: unknown;
+}
+
+const dumpDir = () => join(t.dir, 'dump');
+const dumps = () =>
+  existsSync(dumpDir())
+    ? readdirSync(dumpDir()).map(
+        (f) => JSON.parse(readFileSync(join(dumpDir(), f), 'utf8')) as Dump,
+      )
+    : [];
+
+function candidates(n: number, overrides: Partial<Candidate['verdict']> = {}): Candidate[] {
+  return Array.from({ length: n }, (_, i) => ({
+    pr: makePr({ number: i + 1 }),
+    verdict: makeVerdict({
+      score: 10 + i,
+      signals: [signal('ci_failing', String(i))],
+      ...overrides,
+    }),
+  }));
+}
+
+function options(
+  list: Candidate[],
+  input: ConfigInput = {},
+  extra: Partial<DispatchOptions> & { env?: Record<string, string> } = {},
+): DispatchOptions {
+  return {
+    candidates: list,
+    max: 10,
+    config: config({ ...input, dispatch: { killGraceMs: 200, ...input.dispatch } }),
+    db: t.db,
+    ledgerPath: t.path,
+    budgetGate: () => 'ok',
+    now: () => Date.now(),
+    ...extra,
+    env: agentEnv(t.dir, {
+      FAKE_AGENT_DUMP_DIR: dumpDir(),
+      FAKE_AGENT_TOKENS: '1000',
+      ...extra.env,
+    }),
+  };
+}
+
+/** Most sessions alive at one instant, from the fake agents' start and end times. */
+function maxOverlap(runs: Dump[]): number {
+  const points = runs.flatMap((r) => [
+    [r.started, 1],
+    [r.ended, -1],
+  ]);
+  points.sort((a, b) => a[0]! - b[0]! || a[1]! - b[1]!);
+  let now = 0;
+  let max = 0;
+  for (const [, d] of points) max = Math.max(max, (now += d!));
+  return max;
+}
+
+const perPr = () =>
+  Object.fromEntries(aggregateByColumn(t.db, 'pr', {}).map((r) => [r.key, r.tokens]));
+
+describe('dispatchFlagged', () => {
+  it('runs the escalate tier highest score first, never more than dispatch.concurrency at once', async () => {
+    const list = candidates(5);
+    list.push({ pr: makePr({ number: 99 }), verdict: makeVerdict({ tier: 'watch', score: 999 }) });
+    const s = await dispatchFlagged(
+      options(list, { dispatch: { concurrency: 2 } }, { env: { FAKE_AGENT_DELAY_MS: '600' } }),
+    );
+    expect(s.results.map((r) => r.status)).toEqual(Array(5).fill('succeeded'));
+    const runs = dumps();
+    expect(runs).toHaveLength(5);
+    expect(maxOverlap(runs)).toBe(2);
+    // Highest score first: the first two started are PRs 5 and 4.
+    const order = runs.sort((a, b) => a.started - b.started).map((r) => r.env.RADAR_PR);
+    expect(order.slice(0, 2).sort()).toEqual(['acme/widget#4', 'acme/widget#5']);
+    expect(runs.some((r) => r.env.RADAR_PR === 'acme/widget#99')).toBe(false);
+  });
+
+  it('dispatches each flagged PR once across two scans, and respects max', async () => {
+    const list = candidates(4);
+    const first = await dispatchFlagged({ ...options(list), max: 3 });
+    expect(first.results.filter((r) => r.status === 'succeeded')).toHaveLength(3);
+    expect(first.results.filter((r) => r.suppressed === 'max')).toHaveLength(1);
+    // The next scan sees the same verdicts (pending not yet refreshed): only the fourth runs.
+    const second = await dispatchFlagged({ ...options(list), max: 3 });
+    expect(second.results.filter((r) => r.status === 'succeeded').map((r) => r.pr)).toEqual([
+      'acme/widget#1',
+    ]);
+    expect(second.results.filter((r) => r.suppressed === 'acted')).toHaveLength(3);
+    expect(dumps()).toHaveLength(4);
+    const third = await dispatchFlagged(options(list));
+    expect(third.results.every((r) => r.suppressed === 'acted')).toBe(true);
+    expect(dumps()).toHaveLength(4);
+  });
+
+  it('a PR with a running session is not dispatched again (another radar process)', async () => {
+    const [c] = candidates(1);
+    const store = new DispatchStore(t.db);
+    // A live running row of another process (this test's parent, alive).
+    t.db
+      .prepare(
+        `INSERT INTO escalations (node_id, repo, number, agent, started_at, outcome, radar_pid)
+         VALUES (?, 'acme/widget', 1, 'codex', 0, 'running', ?)`,
+      )
+      .run(c!.pr.nodeId, process.ppid);
+    const s = await dispatchFlagged(options([c!]));
+    expect(s.results[0]).toMatchObject({ status: 'skipped', suppressed: 'busy' });
+    // Once that process is gone, its row is reaped and the PR can be dispatched.
+    t.db.prepare(`UPDATE escalations SET radar_pid = 999999999 WHERE outcome = 'running'`).run();
+    const again = await dispatchFlagged(options([c!]));
+    expect(again.reaped).toBe(1);
+    expect(again.results[0]).toMatchObject({ status: 'succeeded' });
+    expect(store.escalations()[1]).toMatchObject({ outcome: 'failed' });
+  });
+
+  it('falls back along the chain: missing agent, agent that cannot start, exhausted budget', async () => {
+    const broken = join(t.dir, 'broken-codex');
+    writeFileSync(broken, '#!/nonexistent/interpreter\n');
+    chmodSync(broken, 0o755);
+    const [a, b, c] = candidates(3);
+    const missing = await dispatchFlagged(
+      options([a!], { agents: { codex: { command: 'codex-not-installed' } } }),
+    );
+    expect(missing.results[0]).toMatchObject({ status: 'succeeded', agent: 'claude' });
+    expect(missing.results[0]!.skipped).toEqual([{ agent: 'codex', why: 'not-installed' }]);
+    const cannotStart = await dispatchFlagged(
+      options([b!], { agents: { codex: { command: broken } } }),
+    );
+    expect(cannotStart.results[0]).toMatchObject({ status: 'succeeded', agent: 'claude' });
+    expect(cannotStart.results[0]!.skipped).toEqual([{ agent: 'codex', why: 'failed-to-start' }]);
+    const budget = await dispatchFlagged({
+      ...options([c!]),
+      budgetGate: (agent) => (agent === 'codex' ? 'exhausted' : 'ok'),
+    });
+    expect(budget.results[0]).toMatchObject({ status: 'succeeded', agent: 'claude' });
+    const escalations = new DispatchStore(t.db).escalations();
+    expect(escalations.map((e) => e.agent)).toEqual(['claude', 'claude', 'claude']);
+    expect(escalations.find((e) => e.number === 2)!.argv[0]).toBe('claude');
+  });
+
+  it('with every provider exhausted nothing runs: the PR stays flagged, suppressed by budget', async () => {
+    const [c] = candidates(1);
+    const s = await dispatchFlagged({ ...options([c!]), budgetGate: () => 'exhausted' });
+    expect(s.results[0]).toMatchObject({ status: 'skipped', suppressed: 'budget' });
+    expect(dumps()).toHaveLength(0);
+    expect(new DispatchStore(t.db).escalations()).toEqual([]);
+    const row = t.db.prepare(`SELECT acted_at, suppressed FROM signal_candidates`).get();
+    expect(row).toEqual({ acted_at: null, suppressed: 'budget' });
+    // Budget back: the same PR is dispatched.
+    const later = await dispatchFlagged(options([c!]));
+    expect(later.results[0]).toMatchObject({ status: 'succeeded' });
+  });
+
+  it('keeps GitHub tokens and configured secrets out of the agent environment', async () => {
+    const secrets = { GITHUB_TOKEN: 'ghp_x', GH_TOKEN: 'gho_y', MY_API_KEY: 'k', KEEP_ME: 'ok' };
+    await dispatchFlagged(
+      options(candidates(1), { dispatch: { secretEnv: ['MY_API_KEY'] } }, { env: secrets }),
+    );
+    const env = dumps()[0]!.env as Record<string, string>;
+    expect(env.GITHUB_TOKEN).toBeUndefined();
+    expect(env.GH_TOKEN).toBeUndefined();
+    expect(env.MY_API_KEY).toBeUndefined();
+    expect(env.KEEP_ME).toBe('ok');
+    expect(JSON.stringify(dumps()[0])).not.toMatch(/ghp_x|gho_y/);
+    // passGithubToken keeps GitHub's (only).
+    await dispatchFlagged(
+      options(
+        [{ pr: makePr({ number: 2 }), verdict: makeVerdict() }],
+        { agents: { codex: { passGithubToken: true } }, dispatch: { secretEnv: ['MY_API_KEY'] } },
+        { env: secrets },
+      ),
+    );
+    const second = dumps().find((d) => d.env.RADAR_PR === 'acme/widget#2')!.env;
+    expect(second.GITHUB_TOKEN).toBe('ghp_x');
+    expect(second.MY_API_KEY).toBeUndefined();
+  });
+
+  it('records every outcome with its tokens; hanging and crashing agents do not stop the rest', async () => {
+    const plan = join(t.dir, 'plan.json');
+    writeFileSync(
+      plan,
+      JSON.stringify({
+        'acme/widget#1': 'hang',
+        'acme/widget#2': 'fail',
+        'acme/widget#3': 'silent',
+        'acme/widget#4': 'ok',
+      }),
+    );
+    const list = candidates(4);
+    const s = await dispatchFlagged(
+      options(list, { dispatch: { idleTimeoutMs: 2500 } }, { env: { FAKE_AGENT_PLAN: plan } }),
+    );
+    const byPr = Object.fromEntries(s.results.map((r) => [r.pr, r]));
+    expect(byPr['acme/widget#1']).toMatchObject({ status: 'timed_out', tokens: null });
+    expect(byPr['acme/widget#2']).toMatchObject({ status: 'failed', tokens: 1100 });
+    expect(byPr['acme/widget#3']).toMatchObject({ status: 'succeeded', tokens: null });
+    expect(byPr['acme/widget#4']).toMatchObject({ status: 'succeeded', tokens: 1100 });
+    const rows = new DispatchStore(t.db).escalations();
+    for (const e of rows) {
+      expect(e.endedAt).not.toBeNull();
+      expect(e.runLog).toMatch(/ledgers\/runs\/.*\.log$/);
+      expect(e.fingerprints).toHaveLength(1);
+    }
+    expect(rows.find((e) => e.number === 2)).toMatchObject({ outcome: 'failed', exitCode: 1 });
+    expect(rows.find((e) => e.number === 4)!.sessionId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(perPr()).toEqual({ 'acme/widget#2': 1100, 'acme/widget#4': 1100 });
+  });
+
+  it("ties tokens to the PR, and counts a run once when the agent's rollout or transcript is ingested later", async () => {
+    const list = candidates(4).map((c, i) => ({
+      ...c,
+      verdict: { ...c.verdict, route: (i % 2 ? 'claude' : 'codex') as 'codex' | 'claude' },
+    }));
+    const plan = join(t.dir, 'plan.json');
+    writeFileSync(plan, JSON.stringify({ 'acme/widget#3': 'codex-text' }));
+    await dispatchFlagged(options(list, {}, { env: { FAKE_AGENT_PLAN: plan } }));
+    const expected = {
+      'acme/widget#1': 1100,
+      'acme/widget#2': 1100,
+      'acme/widget#3': 1100,
+      'acme/widget#4': 1100,
+    };
+    expect(perPr()).toEqual(expected);
+    const tokens = new DispatchStore(t.db).escalations().map((e) => e.tokens);
+    expect(tokens).toEqual([1100, 1100, 1100, 1100]);
+    // The agents' own session files, ingested from their default folders afterwards.
+    const summary = emptySummary();
+    const files = await collectFiles(
+      [join(t.dir, 'codex-home', 'sessions'), join(t.dir, 'claude-home', 'projects')],
+      summary.unreadable,
+    );
+    expect(files).toHaveLength(4);
+    await ingestFiles(
+      files,
+      {
+        store: new TokenStore(t.db),
+        bucketFor: bucketResolver([], t.dir),
+        zone: 'UTC',
+        now: () => Date.now(),
+        threads: 'never',
+      },
+      summary,
+    );
+    expect(summary.newEvents).toBe(4);
+    expect(summary.newTokens).toBe(0);
+    expect(perPr()).toEqual(expected);
+    const buckets = aggregateByColumn(t.db, 'bucket', {});
+    expect(new Set(buckets.map((r) => r.key))).toEqual(new Set(['escalation']));
+    expect(buckets.reduce((sum, r) => sum + r.tokens, 0)).toBe(4400);
+  });
+
+  it('a dry run prints the prompt and the command line, and spends nothing', async () => {
+    const [c] = candidates(1);
+    const s = await dispatchFlagged({ ...options([c!]), dryRun: true, manual: {} });
+    expect(s.results[0]).toMatchObject({ status: 'dry_run', agent: 'codex' });
+    expect(s.results[0]!.argv!.slice(0, 3)).toEqual(['codex', 'exec', '--json']);
+    expect(s.results[0]!.prompt).toContain('CI fails on this PR (build)');
+    expect(dumps()).toHaveLength(0);
+    expect(
+      t.db.prepare(`SELECT count(*) AS n FROM signal_candidates WHERE acted_at IS NOT NULL`).get(),
+    ).toEqual({ n: 0 });
+    expect(new DispatchStore(t.db).escalations()[0]).toMatchObject({ outcome: 'dry_run' });
+  });
+
+  it('refuses a stopped PR unless forced', async () => {
+    const [c] = candidates(1, { tier: 'stopped' });
+    const refused = await dispatchFlagged({ ...options([c!]), manual: {} });
+    expect(refused.results[0]).toMatchObject({ status: 'skipped', suppressed: 'stopped' });
+    const forced = await dispatchFlagged({ ...options([c!]), manual: { force: true } });
+    expect(forced.results[0]).toMatchObject({ status: 'succeeded' });
+  });
+
+  it('works in a git worktree of the local clone at the PR head, removed after success, kept after failure', async () => {
+    const git = (cwd: string, ...args: string[]) =>
+      execFileSync('git', args, {
+        cwd,
+        env: {
+          ...process.env,
+          GIT_AUTHOR_NAME: 't',
+          GIT_AUTHOR_EMAIL: 't@x',
+          GIT_COMMITTER_NAME: 't',
+          GIT_COMMITTER_EMAIL: 't@x',
+        },
+      })
+        .toString()
+        .trim();
+    const origin = join(t.dir, 'origin.git');
+    const work = join(t.dir, 'work');
+    const clone = join(t.dir, 'clone');
+    mkdirSync(work);
+    git(t.dir, 'init', '-q', '--bare', origin);
+    git(work, 'init', '-q');
+    writeFileSync(join(work, 'README'), 'base\n');
+    git(work, 'add', '.');
+    git(work, 'commit', '-qm', 'base');
+    git(work, 'push', '-q', origin, 'HEAD:refs/heads/main');
+    writeFileSync(join(work, 'fix.txt'), 'the PR\n');
+    git(work, 'add', '.');
+    git(work, 'commit', '-qm', 'pr');
+    const head = git(work, 'rev-parse', 'HEAD');
+    git(work, 'push', '-q', origin, 'HEAD:refs/pull/1/head', 'HEAD:refs/pull/2/head');
+    git(t.dir, 'clone', '-q', '-b', 'main', origin, clone);
+    const plan = join(t.dir, 'plan.json');
+    writeFileSync(plan, JSON.stringify({ 'acme/widget#2': 'fail' }));
+    const list = [1, 2].map((n) => ({
+      pr: makePr({ number: n, headSha: head }),
+      verdict: makeVerdict({ signals: [signal('ci_failing', String(n))] }),
+    }));
+    const s = await dispatchFlagged(
+      options(list, { repos: { 'acme/widget': { clone } } }, { env: { FAKE_AGENT_PLAN: plan } }),
+    );
+    const ok = s.results.find((r) => r.pr === 'acme/widget#1')!;
+    const failed = s.results.find((r) => r.pr === 'acme/widget#2')!;
+    const cwd = dumps().find((d) => d.env.RADAR_PR === 'acme/widget#1')!.cwd;
+    expect(cwd).toBe(ok.workdir);
+    expect(cwd.startsWith(join(t.dir, 'ledgers', 'worktrees'))).toBe(true);
+    expect(existsSync(ok.workdir!)).toBe(false);
+    expect(existsSync(failed.workdir!)).toBe(true);
+    expect(git(failed.workdir!, 'rev-parse', 'HEAD')).toBe(head);
+    expect(readFileSync(join(failed.workdir!, 'fix.txt'), 'utf8')).toBe('the PR\n');
+    // The user's own checkout was never touched.
+    expect(git(clone, 'status', '--porcelain')).toBe('');
+    expect(git(clone, 'rev-parse', '--abbrev-ref', 'HEAD')).toBe('main');
+    expect(dumps().find((d) => d.env.RADAR_PR === 'acme/widget#1')!.prompt).not.toContain(
+      'WARNING',
+    );
+  });
+
+  it('a repo without a clone gets a scratch folder and a warning in the prompt', async () => {
+    const s = await dispatchFlagged(options(candidates(1)));
+    expect(dumps()[0]!.prompt).toContain('WARNING: radar has no local clone of acme/widget');
+    expect(existsSync(s.results[0]!.workdir!)).toBe(false);
+  });
+});
