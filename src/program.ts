@@ -164,12 +164,21 @@ export function buildProgram(): Command {
       'poll the PR queue from GitHub into the ledger and judge every PR (run it from cron; GITHUB_API_URL, GITHUB_TOKEN/GH_TOKEN/gh auth token)',
     )
     .option('--fail-on-flag', 'exit 3 when a PR is in the escalate tier (for cron chains)')
+    .option(
+      '--dispatch',
+      'then send the escalate tier to agent sessions, highest score first, within budget and dispatch.concurrency',
+    )
+    .option(
+      '--max <n>',
+      'with --dispatch: start at most this many sessions (default dispatch.maxPerScan)',
+    )
     .addHelpText(
       'after',
       `
 Examples:
   */5 * * * *  radar scan                      # cron: silent unless something is wrong
-  radar scan --fail-on-flag || notify-me      # exit 3 when a PR needs an agent`,
+  radar scan --fail-on-flag || notify-me      # exit 3 when a PR needs an agent
+  radar scan --dispatch --max 2               # and start agents on the two most urgent PRs`,
     )
     .action(lazy(() => import('./commands/scan.js')));
 
