@@ -164,6 +164,14 @@ export function buildProgram(): Command {
       'poll the PR queue from GitHub into the ledger and judge every PR (run it from cron; GITHUB_API_URL, GITHUB_TOKEN/GH_TOKEN/gh auth token)',
     )
     .option('--fail-on-flag', 'exit 3 when a PR is in the escalate tier (for cron chains)')
+    .option(
+      '--dispatch',
+      'then dispatch the escalate tier to agents (highest score first, within budget)',
+    )
+    .option(
+      '--max <n>',
+      'with --dispatch: at most this many sessions (default dispatch.maxPerScan)',
+    )
     .addHelpText(
       'after',
       `

@@ -12,10 +12,26 @@ import { redactUrl } from '../redact.js';
 
 interface ScanCommandOptions {
   failOnFlag?: boolean;
+  /** Dispatch the escalate tier to agents once the scan lock is released. */
+  dispatch?: boolean;
+  max?: string;
 }
 
-/** `radar scan`: the cron job. Silent unless something is wrong, a TTY is watching, or --json. */
+/** `radar scan [--dispatch]`: the scan under its lock, then (the lock released) the agents. */
 export async function run(ctx: Context, options: ScanCommandOptions = {}): Promise<number> {
+  if (options.max !== undefined) {
+    if (!options.dispatch) throw new UsageError('--max goes with --dispatch');
+    (await import('../dispatch/after-scan.js')).parseMax(options.max, 0);
+  }
+  const code = await scan(ctx, options);
+  if (!options.dispatch || (code !== 0 && code !== ExitCode.flagged)) return code;
+  const { dispatchAfterScan } = await import('../dispatch/after-scan.js');
+  await dispatchAfterScan(ctx, { max: options.max });
+  return code;
+}
+
+/** The cron job. Silent unless something is wrong, a TTY is watching, or --json. */
+async function scan(ctx: Context, options: ScanCommandOptions): Promise<number> {
   const config = ctx.config();
   if (config.watch.authors.length === 0 && config.watch.repos.length === 0)
     throw new UsageError(

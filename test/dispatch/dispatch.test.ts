@@ -25,6 +25,7 @@ import {
   config,
   makePr,
   makeVerdict,
+  maxOverlap,
   signal,
   tempLedger,
   type TempLedger,
@@ -85,19 +86,6 @@ function options(
       ...extra.env,
     }),
   };
-}
-
-/** Most sessions alive at one instant, from the fake agents' start and end times. */
-function maxOverlap(runs: Dump[]): number {
-  const points = runs.flatMap((r) => [
-    [r.started, 1],
-    [r.ended, -1],
-  ]);
-  points.sort((a, b) => a[0]! - b[0]! || a[1]! - b[1]!);
-  let now = 0;
-  let max = 0;
-  for (const [, d] of points) max = Math.max(max, (now += d!));
-  return max;
 }
 
 const perPr = () =>

@@ -129,9 +129,10 @@ function writeTranscript(session: string, u: { input: number; cached: number; ou
   appendFileSync(join(dir, `${session}.jsonl`), JSON.stringify(line) + '\n');
 }
 
-/** What a successful run prints, in the tool's format; `split` halves the usage into two turns. */
+/** What a successful run prints, in the tool's format (and the tokens it printed, in the dump). */
 function printSuccess(format: 'json' | 'text', isError = false): void {
   const u = amounts();
+  dump({ printed: u.input - u.cached + u.output });
   const id = randomUUID();
   if (tool === 'codex' && format === 'json') {
     out(JSON.stringify({ type: 'thread.started', thread_id: id }));
