@@ -7,7 +7,7 @@ import {
   writeFileSync,
   chmodSync,
 } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ConfigInput } from '../../src/config/schema.js';
 import {
@@ -137,12 +137,29 @@ describe('dispatchFlagged', () => {
       .run(c!.pr.nodeId, process.ppid);
     const s = await dispatchFlagged(options([c!]));
     expect(s.results[0]).toMatchObject({ status: 'skipped', suppressed: 'busy' });
-    // Once that process is gone, its row is reaped and the PR can be dispatched.
-    t.db.prepare(`UPDATE escalations SET radar_pid = 999999999 WHERE outcome = 'running'`).run();
+    // Once that process is gone (killed mid-session, its run log half written), its row is
+    // reaped, the tokens its log holds are counted, and the PR can be dispatched.
+    const log = join(t.dir, 'ledgers', 'runs', 'killed.log');
+    mkdirSync(dirname(log), { recursive: true });
+    writeFileSync(
+      log,
+      '{"type":"thread.started","thread_id":"0199a213-81c0-7800-8aa1-bbab2a035a53"}\n' +
+        '{"type":"turn.completed","usage":{"input_tokens":700,"cached_input_tokens":0,"output_tokens":77}}\n',
+    );
+    t.db
+      .prepare(
+        `UPDATE escalations SET radar_pid = 999999999, run_log = ? WHERE outcome = 'running'`,
+      )
+      .run(log);
     const again = await dispatchFlagged(options([c!]));
     expect(again.reaped).toBe(1);
     expect(again.results[0]).toMatchObject({ status: 'succeeded' });
-    expect(store.escalations()[1]).toMatchObject({ outcome: 'failed' });
+    expect(store.escalations()[1]).toMatchObject({
+      outcome: 'failed',
+      tokens: 777,
+      reason: 'radar stopped before the session ended',
+    });
+    expect(perPr()).toEqual({ 'acme/widget#1': 777 + 1100 });
   });
 
   it('falls back along the chain: missing agent, agent that cannot start, exhausted budget', async () => {
@@ -298,6 +315,11 @@ describe('dispatchFlagged', () => {
     const [c] = candidates(1, { tier: 'stopped' });
     const refused = await dispatchFlagged({ ...options([c!]), manual: {} });
     expect(refused.results[0]).toMatchObject({ status: 'skipped', suppressed: 'stopped' });
+    // Asked for by hand and refused: on record.
+    expect(new DispatchStore(t.db).escalations()[0]).toMatchObject({
+      outcome: 'refused',
+      reason: expect.stringContaining('stopped'),
+    });
     const forced = await dispatchFlagged({ ...options([c!]), manual: { force: true } });
     expect(forced.results[0]).toMatchObject({ status: 'succeeded' });
   });
