@@ -397,6 +397,7 @@ export async function dispatchFlagged(options: DispatchOptions): Promise<Dispatc
         pr,
         runLog,
         runKeys: keys,
+        results: session.results,
         zone,
         now,
         maxEventTokens: config.tokens.maxEventTokens,

@@ -298,6 +298,21 @@ describe('dispatchFlagged', () => {
     expect(buckets.reduce((sum, r) => sum + r.tokens, 0)).toBe(4400);
   });
 
+  it.each(['codex', 'claude'] as const)(
+    'counts each session on its own PR when a %s wrapper prints the same session id (and output) every run',
+    async (agent) => {
+      const list = candidates(3).map((c) => ({ ...c, verdict: { ...c.verdict, route: agent } }));
+      const fixed = { FAKE_AGENT_SESSION_ID: '0199a213-81c0-7800-8aa1-000000000001' };
+      const s = await dispatchFlagged(options(list, {}, { env: fixed }));
+      expect(s.results.map((r) => [r.agent, r.tokens])).toEqual(Array(3).fill([agent, 1100]));
+      expect(perPr()).toEqual({
+        'acme/widget#1': 1100,
+        'acme/widget#2': 1100,
+        'acme/widget#3': 1100,
+      });
+    },
+  );
+
   it('a dry run prints the prompt and the command line, and spends nothing', async () => {
     const [c] = candidates(1);
     const s = await dispatchFlagged({ ...options([c!]), dryRun: true, manual: {} });

@@ -133,7 +133,8 @@ function writeTranscript(session: string, u: { input: number; cached: number; ou
 function printSuccess(format: 'json' | 'text', isError = false): void {
   const u = amounts();
   dump({ printed: u.input - u.cached + u.output });
-  const id = randomUUID();
+  // FAKE_AGENT_SESSION_ID: a wrapper that prints the same id every run.
+  const id = env.FAKE_AGENT_SESSION_ID ?? randomUUID();
   if (tool === 'codex' && format === 'json') {
     out(JSON.stringify({ type: 'thread.started', thread_id: id }));
     out(JSON.stringify({ type: 'turn.started' }));
