@@ -166,11 +166,11 @@ export function buildProgram(): Command {
     .option('--fail-on-flag', 'exit 3 when a PR is in the escalate tier (for cron chains)')
     .option(
       '--dispatch',
-      'then send the escalate tier to agent sessions, highest score first, within budget and dispatch.concurrency',
+      'then dispatch the escalate tier to agents (highest score first, within budget)',
     )
     .option(
       '--max <n>',
-      'with --dispatch: start at most this many sessions (default dispatch.maxPerScan)',
+      'with --dispatch: at most this many sessions (default dispatch.maxPerScan)',
     )
     .addHelpText(
       'after',
@@ -178,7 +178,7 @@ export function buildProgram(): Command {
 Examples:
   */5 * * * *  radar scan                      # cron: silent unless something is wrong
   radar scan --fail-on-flag || notify-me      # exit 3 when a PR needs an agent
-  radar scan --dispatch --max 2               # and start agents on the two most urgent PRs`,
+  radar scan --dispatch --max 2               # then start agents on the two most urgent PRs`,
     )
     .action(lazy(() => import('./commands/scan.js')));
 

@@ -38,10 +38,6 @@ export async function run(ctx: Context, prText: string, options: EscalateOptions
   const db = ctx.ledger();
   const pr = resolvePr(db, prText);
   const verdict = new RulesStore(db).verdict(pr.nodeId) ?? NO_VERDICT;
-  if (verdict.tier === 'stopped' && !options.force)
-    throw new RadarError(
-      `${formatPrRef(pr)} is stopped (${verdict.reasons.at(-1) ?? 'stop-loss'}); --force dispatches it anyway`,
-    );
   if (pr.state !== 'open' && !options.force)
     throw new RadarError(`${formatPrRef(pr)} is ${pr.state}; --force dispatches it anyway`);
   const now = () => ctx.now().getTime();

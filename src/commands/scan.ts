@@ -12,16 +12,27 @@ import { redactUrl } from '../redact.js';
 
 interface ScanCommandOptions {
   failOnFlag?: boolean;
+  /** Dispatch the escalate tier to agents once the scan lock is released. */
   dispatch?: boolean;
   max?: string;
 }
 
-/** `radar scan`: the cron job. Silent unless something is wrong, a TTY is watching, or --json. */
+/** `radar scan [--dispatch]`: the scan under its lock, then (the lock released) the agents. */
 export async function run(ctx: Context, options: ScanCommandOptions = {}): Promise<number> {
+  if (options.max !== undefined) {
+    if (!options.dispatch) throw new UsageError('--max goes with --dispatch');
+    (await import('../dispatch/after-scan.js')).parseMax(options.max, 0);
+  }
+  const code = await scan(ctx, options);
+  if (!options.dispatch || (code !== 0 && code !== ExitCode.flagged)) return code;
+  const { dispatchAfterScan } = await import('../dispatch/after-scan.js');
+  await dispatchAfterScan(ctx, { max: options.max });
+  return code;
+}
+
+/** The cron job. Silent unless something is wrong, a TTY is watching, or --json. */
+async function scan(ctx: Context, options: ScanCommandOptions): Promise<number> {
   const config = ctx.config();
-  const max = options.max === undefined ? config.dispatch.maxPerScan : Number(options.max);
-  if (!Number.isInteger(max) || max < 0)
-    throw new UsageError(`--max: "${options.max}" is not a whole number of sessions`);
   if (config.watch.authors.length === 0 && config.watch.repos.length === 0)
     throw new UsageError(
       'nothing to watch: set watch.authors or watch.repos in the config (see `radar init`)',
@@ -31,7 +42,6 @@ export async function run(ctx: Context, options: ScanCommandOptions = {}): Promi
   const ledgerPath = ctx.ledgerPath();
   const db = ctx.ledger();
   const release = acquireProcessLock(ledgerPath, 'scan', 'radar scan');
-  let scanned: ScanSummary;
   try {
     const port = createGitHubClient({ endpoint, token: token.value, logger: ctx.logger() });
     const tty = Boolean(ctx.stderr.isTTY) && !ctx.json;
@@ -60,66 +70,18 @@ export async function run(ctx: Context, options: ScanCommandOptions = {}): Promi
     } finally {
       if (tty) ctx.stderr.write('\r\x1b[K');
     }
-    scanned = summary;
+    if (ctx.json) ctx.stdout.write(`${JSON.stringify(summary)}\n`);
+    else if (ctx.stdout.isTTY || ctx.options.verbose) ctx.stdout.write(renderScan(summary));
+    for (const e of summary.errors) ctx.stderr.write(`radar: scan: ${e}\n`);
+    for (const w of summary.warnings) ctx.stderr.write(`radar: scan: warning: ${w}\n`);
+    // A rate-limit stop has already said so in its one line (and kept what it fetched).
+    if (summary.status === 'error' && !summary.stop)
+      throw new RadarError('scan failed: nothing was fetched');
+    if (summary.status !== 'ok') return 1;
+    return options.failOnFlag && summary.flagged.length > 0 ? ExitCode.flagged : 0;
   } finally {
     release();
   }
-  const summary = scanned;
-  // Agents may work for hours: they run after the scan lock is released, so the next cron scan
-  // still runs (a PR being worked on is recognised by its running escalation).
-  const dispatched = options.dispatch ? await dispatch(ctx, max) : undefined;
-  if (ctx.json)
-    ctx.stdout.write(
-      `${JSON.stringify(dispatched ? { ...summary, dispatch: dispatched } : summary)}\n`,
-    );
-  else {
-    if (ctx.stdout.isTTY || ctx.options.verbose || dispatched)
-      ctx.stdout.write(renderScan(summary));
-    if (dispatched) {
-      const { renderResults } = await import('../dispatch/render.js');
-      ctx.stdout.write(renderResults(dispatched.results));
-      if (dispatched.approvalsQueued.length)
-        ctx.stdout.write(
-          `${dispatched.approvalsQueued.length} action(s) wait for approval (radar approvals)\n`,
-        );
-    }
-  }
-  for (const e of summary.errors) ctx.stderr.write(`radar: scan: ${e}\n`);
-  for (const w of summary.warnings) ctx.stderr.write(`radar: scan: warning: ${w}\n`);
-  // A rate-limit stop has already said so in its one line (and kept what it fetched).
-  if (summary.status === 'error' && !summary.stop)
-    throw new RadarError('scan failed: nothing was fetched');
-  if (summary.status !== 'ok') return 1;
-  return options.failOnFlag && summary.flagged.length > 0 ? ExitCode.flagged : 0;
-}
-
-/** `--dispatch`: the escalate tier to agent sessions, within budget and concurrency. */
-async function dispatch(ctx: Context, max: number) {
-  const [{ dispatchFlagged }, { storedCandidates }, { budgetGate }] = await Promise.all([
-    import('../dispatch/dispatch.js'),
-    import('../dispatch/candidates.js'),
-    import('../dispatch/budget-gate.js'),
-  ]);
-  const db = ctx.ledger();
-  const config = ctx.config();
-  const now = () => ctx.now().getTime();
-  return dispatchFlagged({
-    candidates: storedCandidates(db),
-    max,
-    config,
-    db,
-    ledgerPath: ctx.ledgerPath(),
-    budgetGate: budgetGate(db, config, ctx.env, now),
-    now,
-    env: ctx.env,
-    logger: ctx.logger(),
-    onEvent: (e) => {
-      if (e.kind === 'started' && !ctx.json)
-        ctx.stderr.write(`radar: ${e.agent} working on ${e.pr} (run log ${e.runLog})\n`);
-      if (e.kind === 'fallback')
-        ctx.stderr.write(`radar: ${e.agent} could not start: ${e.reason}\n`);
-    },
-  });
 }
 
 export function renderScan(s: ScanSummary): string {

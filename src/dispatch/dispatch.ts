@@ -5,6 +5,7 @@
  * verdicts under the lock, releases it, then calls this (a PR already being worked on is
  * recognised by its `running` escalation, whoever started it).
  */
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { RadarConfig } from '../config/schema.js';
@@ -96,7 +97,7 @@ export interface DispatchSummary {
   results: DispatchResult[];
   /** Approvals newly queued (comments, closes) for the human gate. */
   approvalsQueued: number[];
-  /** Stale `running` rows of a killed radar marked failed. */
+  /** Stale `running` rows of a killed radar marked failed (their run logs counted). */
   reaped: number;
 }
 
@@ -121,14 +122,43 @@ export function dispatchOrder(candidates: readonly Candidate[], manual: boolean)
     );
 }
 
+/**
+ * Marks the sessions of a killed radar failed, and counts the tokens their run logs hold (a
+ * session that was killed still spent them).
+ */
+async function countReaped(
+  options: DispatchOptions,
+  store: DispatchStore,
+  zone: string,
+): Promise<number> {
+  const reaped = store.reapStale(options.now());
+  for (const r of reaped) {
+    if (!r.runLog || !existsSync(r.runLog)) continue;
+    const { tokens } = await recordSessionTokens({
+      db: options.db,
+      ledgerPath: options.ledgerPath,
+      store,
+      escalationId: r.id,
+      pr: r,
+      runLog: r.runLog,
+      runKeys: [],
+      zone,
+      now: options.now,
+      maxEventTokens: options.config.tokens.maxEventTokens,
+    });
+    store.setTokens(r.id, tokens);
+  }
+  return reaped.length;
+}
+
 const stamp = (ms: number) => new Date(ms).toISOString().replace(/[-:]/g, '').slice(0, 15);
 const slug = (repo: string) => repo.replace(/[^\w.-]+/g, '_');
 
 export async function dispatchFlagged(options: DispatchOptions): Promise<DispatchSummary> {
   const { config, db, now } = options;
   const store = new DispatchStore(db);
-  const reaped = store.reapStale(now());
   const zone = config.timezone ?? machineZone();
+  const reaped = await countReaped(options, store, zone);
   const ledgerDir = dirname(options.ledgerPath);
   const installed = options.installed ?? ((command: string) => !!findOnPath(command, options.env));
   const manual = options.manual !== undefined;
@@ -151,8 +181,32 @@ export async function dispatchFlagged(options: DispatchOptions): Promise<Dispatc
   const one = async (c: Candidate): Promise<void> => {
     const { pr, verdict } = c;
     const base = { nodeId: pr.nodeId, pr: prRef(pr), score: verdict.score };
-    const skip = (suppressed: Suppression, reason: string, skipped?: Skip[]) =>
-      emit({ ...base, status: 'skipped', suppressed, reason, skipped });
+    const skip = (suppressed: Suppression, reason: string, skipped?: Skip[]) => {
+      // A dispatch the user asked for by hand and radar refused is on record too.
+      const refusal =
+        manual && !options.dryRun && suppressed !== 'max'
+          ? store.recordUnclaimed({
+              nodeId: pr.nodeId,
+              repo: pr.repo,
+              number: pr.number,
+              headSha: pr.headSha,
+              agent: options.manual?.agent ?? (verdict.route === 'claude' ? 'claude' : 'codex'),
+              argv: [],
+              now: now(),
+              fingerprints: verdict.pending,
+              outcome: 'refused',
+              reason,
+            })
+          : undefined;
+      return emit({
+        ...base,
+        status: 'skipped',
+        suppressed,
+        reason,
+        skipped,
+        escalationId: refusal,
+      });
+    };
     if (verdict.tier === 'stopped' && !options.manual?.force)
       return void skip('stopped', 'the PR is stopped (stop-loss or radar stop); --force overrides');
     let signals = pendingSignals(verdict);
@@ -304,7 +358,7 @@ export async function dispatchFlagged(options: DispatchOptions): Promise<Dispatc
         workdir: workdir.path,
         maxTurns: config.dispatch.maxTurns,
       });
-      store.started(id, agent, [agentConfig.command, ...argv], null);
+      store.started(id, agent, [agentConfig.command, ...argv], null, runLog);
       options.onEvent?.({ kind: 'started', pr: base.pr, escalationId: id, agent, runLog });
       options.logger?.info({ pr: base.pr, escalation: id, agent }, 'agent session starting');
       const session = await runSession({
@@ -325,7 +379,7 @@ export async function dispatchFlagged(options: DispatchOptions): Promise<Dispatc
         runLogMaxBytes: config.dispatch.runLogMaxBytes,
         zone,
         signal: options.signal,
-        onSpawn: (pid) => store.started(id, agent, [agentConfig.command, ...argv], pid),
+        onSpawn: (pid) => store.started(id, agent, [agentConfig.command, ...argv], pid, runLog),
       });
       if (session.kind === 'spawn-failed') {
         reasons.push(session.reason);
@@ -343,6 +397,7 @@ export async function dispatchFlagged(options: DispatchOptions): Promise<Dispatc
         pr,
         runLog,
         runKeys: keys,
+        results: session.results,
         zone,
         now,
         maxEventTokens: config.tokens.maxEventTokens,

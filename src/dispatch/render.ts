@@ -9,7 +9,8 @@ const tokens = (n: number | null | undefined) =>
 
 /** One line per dispatch result: sessions in the order they started, then the PRs held back. */
 export function renderResults(results: readonly DispatchResult[]): string {
-  const order = (r: DispatchResult) => r.escalationId ?? Infinity;
+  const order = (r: DispatchResult) =>
+    r.status === 'skipped' ? Infinity : (r.escalationId ?? Infinity);
   return [...results]
     .sort((a, b) => order(a) - order(b))
     .map((r) => {

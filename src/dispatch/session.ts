@@ -9,6 +9,7 @@ import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { describeFailure, run, type RunResult } from '../process/run.js';
 import { JSON_NEEDLES, MarkerParser } from '../tokens/parse.js';
+import type { TokenEvent } from '../tokens/types.js';
 
 export interface SessionRequest {
   command: string;
@@ -38,6 +39,8 @@ export type SessionResult =
       runKeys: string[];
       /** Tokens the markers printed so far (live parse); null when none was seen. */
       liveTokens: number | null;
+      /** `claude -p` results seen live (identified by content, not by position in the log). */
+      results: TokenEvent[];
       bytes: number;
       durationMs: number;
     }
@@ -195,6 +198,7 @@ export async function runSession(req: SessionRequest): Promise<SessionResult> {
     sessionId,
     runKeys,
     liveTokens,
+    results: events.filter((e) => e.format === 'claude-result'),
     bytes,
     durationMs: result.durationMs,
   };

@@ -10,6 +10,7 @@ import { TokenStore } from '../ledger/token-store.js';
 import type { DispatchStore } from '../ledger/dispatch-store.js';
 import { bucketResolver } from '../tokens/bucket.js';
 import { emptySummary, ingestFiles } from '../tokens/ingest.js';
+import type { TokenEvent } from '../tokens/types.js';
 
 /** Bucket of every escalation's tokens (and, through run keys, of its session files'). */
 export const ESCALATION_BUCKET = 'escalation';
@@ -53,6 +54,8 @@ export async function recordSessionTokens(options: {
   runLog: string;
   /** Run keys seen live (a marker-less run may still have named its session). */
   runKeys: readonly string[];
+  /** `claude -p` results seen live, to recognise one the ingest took for another log's. */
+  results?: readonly TokenEvent[];
   zone: string;
   now: () => number;
   maxEventTokens?: number;
@@ -74,13 +77,77 @@ export async function recordSessionTokens(options: {
     ),
   );
   const keys = new Set(options.runKeys);
+  for (const key of copyTakenResults(options, tokenStore)) keys.add(key);
   for (const row of options.db
     .prepare(
       `SELECT DISTINCT run_key AS k FROM token_events WHERE source_path = ? AND run_key IS NOT NULL`,
     )
     .all(options.runLog) as { k: string }[])
     keys.add(row.k);
-  const runKeys = [...keys];
+  const runKeys = separateReusedRuns(options, tokenStore, [...keys]);
   const tokens = options.store.tieTokens(options.escalationId, options.pr, options.runLog, runKeys);
   return { tokens, runKeys };
+}
+
+/**
+ * A `claude -p` result is identified by its content (session id, duration, usage): printed into
+ * two logs, it is one run. A result this session printed that the ingest found already in the
+ * ledger from another log is therefore another session's output repeated byte for byte (a wrapper
+ * that prints a fixed result): radar started this session itself, so it is recorded for this run
+ * log too. Returns the run keys of the copies.
+ */
+function copyTakenResults(
+  options: { db: Db; escalationId: number; runLog: string; results?: readonly TokenEvent[] },
+  tokenStore: TokenStore,
+): string[] {
+  const results = options.results ?? [];
+  if (results.length === 0) return [];
+  const source = options.db
+    .prepare(`SELECT id FROM token_sources WHERE path = ? ORDER BY id DESC LIMIT 1`)
+    .get(options.runLog) as { id: number } | undefined;
+  if (!source) return [];
+  const here = options.db.prepare(
+    `SELECT 1 FROM token_events WHERE fingerprint = ? AND source_path = ?`,
+  );
+  const keys: string[] = [];
+  // The token store's own transaction: its events reach the roll-ups before it commits.
+  tokenStore.transaction(() => {
+    for (const e of results) {
+      if (here.get(e.fingerprint, options.runLog)) continue;
+      tokenStore.writeEvent(
+        { ...e, fingerprint: `${e.fingerprint}#e${options.escalationId}` },
+        { bucket: ESCALATION_BUCKET, sourceId: source.id, sourcePath: options.runLog },
+      );
+      if (e.runKey) keys.push(e.runKey);
+    }
+  });
+  return keys;
+}
+
+/**
+ * radar starts every session fresh, so a session id another escalation already printed is not a
+ * resumed thread but a reused id (an agent wrapper that prints a fixed id): this session's
+ * markers get a run key of their own, and both runs are counted again, each on its own PR.
+ */
+function separateReusedRuns(
+  options: { db: Db; store: DispatchStore; escalationId: number; runLog: string },
+  tokenStore: TokenStore,
+  keys: readonly string[],
+): string[] {
+  const owner = options.db.prepare(
+    `SELECT escalation_id AS id FROM escalation_runs WHERE run_key = ?`,
+  );
+  const rekey = options.db.prepare(
+    `UPDATE token_events SET run_key = ? WHERE source_path = ? AND run_key = ?`,
+  );
+  return options.db.transaction(() =>
+    keys.map((key) => {
+      const row = owner.get(key) as { id: number } | undefined;
+      if (!row || row.id === options.escalationId) return key;
+      const own = `${key}#e${options.escalationId}`;
+      rekey.run(own, options.runLog, key);
+      tokenStore.reconcileRuns([key, own]);
+      return own;
+    }),
+  )();
 }

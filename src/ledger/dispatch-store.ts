@@ -44,6 +44,14 @@ export interface Finish {
   reason: string | null;
 }
 
+/** A session whose radar died: marked failed, its run log still to be counted. */
+export interface Reaped {
+  id: number;
+  repo: string;
+  number: number;
+  runLog: string | null;
+}
+
 export type ApprovalAction = 'comment' | 'close';
 export type ApprovalStatus = 'pending' | 'done' | 'rejected' | 'failed' | 'denied' | 'duplicate';
 
@@ -83,12 +91,22 @@ export class DispatchStore {
 
   /**
    * `running` rows whose radar process and agent group are both gone (radar was killed) become
-   * `failed`, so the PR is no longer taken for being worked on. Returns how many.
+   * `failed`, so the PR is no longer taken for being worked on. Returns them, so the tokens their
+   * run logs hold can still be counted.
    */
-  reapStale(now: number): number {
+  reapStale(now: number): Reaped[] {
     const rows = this.db
-      .prepare(`SELECT id, radar_pid, agent_pgid FROM escalations WHERE outcome = 'running'`)
-      .all() as { id: number; radar_pid: number | null; agent_pgid: number | null }[];
+      .prepare(
+        `SELECT id, repo, number, run_log, radar_pid, agent_pgid FROM escalations WHERE outcome = 'running'`,
+      )
+      .all() as {
+      id: number;
+      repo: string;
+      number: number;
+      run_log: string | null;
+      radar_pid: number | null;
+      agent_pgid: number | null;
+    }[];
     const stale = rows.filter(
       (r) =>
         r.radar_pid !== process.pid &&
@@ -98,10 +116,16 @@ export class DispatchStore {
     const mark = this.db.prepare(
       `UPDATE escalations SET outcome = 'failed', ended_at = ?, reason = ? WHERE id = ? AND outcome = 'running'`,
     );
-    this.db.transaction(() => {
-      for (const r of stale) mark.run(now, 'radar stopped before the session ended', r.id);
-    })();
-    return stale.length;
+    return this.db.transaction(() =>
+      stale
+        .filter((r) => mark.run(now, 'radar stopped before the session ended', r.id).changes === 1)
+        .map((r) => ({ id: r.id, repo: r.repo, number: r.number, runLog: r.run_log })),
+    )();
+  }
+
+  /** Tokens of an escalation found after it ended (a reaped session's run log). */
+  setTokens(id: number, tokens: number | null): void {
+    this.db.prepare(`UPDATE escalations SET tokens = ? WHERE id = ?`).run(tokens, id);
   }
 
   private liveRunning(): { id: number; node_id: string }[] {
@@ -186,11 +210,22 @@ export class DispatchStore {
     }
   }
 
-  /** The agent actually started (after a fallback, another one): its argv and process group. */
-  started(id: number, agent: string, argv: readonly string[], pgid: number | null): void {
+  /**
+   * The agent actually started (after a fallback, another one): its argv, process group and run
+   * log (recorded now, so a session whose radar is killed still has its log found).
+   */
+  started(
+    id: number,
+    agent: string,
+    argv: readonly string[],
+    pgid: number | null,
+    runLog: string,
+  ): void {
     this.db
-      .prepare(`UPDATE escalations SET agent = ?, argv = ?, agent_pgid = ? WHERE id = ?`)
-      .run(agent, JSON.stringify(argv), pgid, id);
+      .prepare(
+        `UPDATE escalations SET agent = ?, argv = ?, agent_pgid = ?, run_log = ? WHERE id = ?`,
+      )
+      .run(agent, JSON.stringify(argv), pgid, runLog, id);
   }
 
   finish(id: number, f: Finish): void {

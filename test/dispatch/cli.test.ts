@@ -6,7 +6,7 @@ import { PrStore } from '../../src/ledger/pr-store.js';
 import { startFakeGitHub, type FakeGitHub } from '../../src/testing/fake-github/server.js';
 import { generateQueue } from '../../src/testing/fake-github/generate.js';
 import { runCli, tempTree } from '../helpers/cli.js';
-import { FAKE_BIN } from './helpers.js';
+import { cliEnv } from './helpers.js';
 
 const TOKEN = 'ghp_cli_dispatch_test';
 let gh: FakeGitHub;
@@ -16,15 +16,7 @@ let env: Record<string, string>;
 beforeAll(async () => {
   gh = await startFakeGitHub(generateQueue({ author: 'dev', prs: 6, repos: 2, token: TOKEN }));
   t = tempTree({ 'config/radar.json': JSON.stringify({ watch: { authors: ['dev'] } }) });
-  env = {
-    GITHUB_API_URL: gh.url,
-    GITHUB_TOKEN: TOKEN,
-    PATH: `${FAKE_BIN}:${process.env.PATH ?? ''}`,
-    CODEX_HOME: join(t.dir, 'codex'),
-    CLAUDE_CONFIG_DIR: join(t.dir, 'claude'),
-    FAKE_AGENT_TOKENS: '5000',
-    FAKE_AGENT_DUMP_DIR: join(t.dir, 'dump'),
-  };
+  env = cliEnv(t.dir, { url: gh.url, token: TOKEN }, { FAKE_AGENT_TOKENS: '5000' });
   const scan = await runCli(['scan'], { cwd: t.dir, env });
   expect(scan.code).toBe(0);
 });

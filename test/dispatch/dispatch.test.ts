@@ -7,7 +7,7 @@ import {
   writeFileSync,
   chmodSync,
 } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ConfigInput } from '../../src/config/schema.js';
 import {
@@ -25,6 +25,7 @@ import {
   config,
   makePr,
   makeVerdict,
+  maxOverlap,
   signal,
   tempLedger,
   type TempLedger,
@@ -87,19 +88,6 @@ function options(
   };
 }
 
-/** Most sessions alive at one instant, from the fake agents' start and end times. */
-function maxOverlap(runs: Dump[]): number {
-  const points = runs.flatMap((r) => [
-    [r.started, 1],
-    [r.ended, -1],
-  ]);
-  points.sort((a, b) => a[0]! - b[0]! || a[1]! - b[1]!);
-  let now = 0;
-  let max = 0;
-  for (const [, d] of points) max = Math.max(max, (now += d!));
-  return max;
-}
-
 const perPr = () =>
   Object.fromEntries(aggregateByColumn(t.db, 'pr', {}).map((r) => [r.key, r.tokens]));
 
@@ -149,12 +137,29 @@ describe('dispatchFlagged', () => {
       .run(c!.pr.nodeId, process.ppid);
     const s = await dispatchFlagged(options([c!]));
     expect(s.results[0]).toMatchObject({ status: 'skipped', suppressed: 'busy' });
-    // Once that process is gone, its row is reaped and the PR can be dispatched.
-    t.db.prepare(`UPDATE escalations SET radar_pid = 999999999 WHERE outcome = 'running'`).run();
+    // Once that process is gone (killed mid-session, its run log half written), its row is
+    // reaped, the tokens its log holds are counted, and the PR can be dispatched.
+    const log = join(t.dir, 'ledgers', 'runs', 'killed.log');
+    mkdirSync(dirname(log), { recursive: true });
+    writeFileSync(
+      log,
+      '{"type":"thread.started","thread_id":"0199a213-81c0-7800-8aa1-bbab2a035a53"}\n' +
+        '{"type":"turn.completed","usage":{"input_tokens":700,"cached_input_tokens":0,"output_tokens":77}}\n',
+    );
+    t.db
+      .prepare(
+        `UPDATE escalations SET radar_pid = 999999999, run_log = ? WHERE outcome = 'running'`,
+      )
+      .run(log);
     const again = await dispatchFlagged(options([c!]));
     expect(again.reaped).toBe(1);
     expect(again.results[0]).toMatchObject({ status: 'succeeded' });
-    expect(store.escalations()[1]).toMatchObject({ outcome: 'failed' });
+    expect(store.escalations()[1]).toMatchObject({
+      outcome: 'failed',
+      tokens: 777,
+      reason: 'radar stopped before the session ended',
+    });
+    expect(perPr()).toEqual({ 'acme/widget#1': 777 + 1100 });
   });
 
   it('falls back along the chain: missing agent, agent that cannot start, exhausted budget', async () => {
@@ -293,6 +298,21 @@ describe('dispatchFlagged', () => {
     expect(buckets.reduce((sum, r) => sum + r.tokens, 0)).toBe(4400);
   });
 
+  it.each(['codex', 'claude'] as const)(
+    'counts each session on its own PR when a %s wrapper prints the same session id (and output) every run',
+    async (agent) => {
+      const list = candidates(3).map((c) => ({ ...c, verdict: { ...c.verdict, route: agent } }));
+      const fixed = { FAKE_AGENT_SESSION_ID: '0199a213-81c0-7800-8aa1-000000000001' };
+      const s = await dispatchFlagged(options(list, {}, { env: fixed }));
+      expect(s.results.map((r) => [r.agent, r.tokens])).toEqual(Array(3).fill([agent, 1100]));
+      expect(perPr()).toEqual({
+        'acme/widget#1': 1100,
+        'acme/widget#2': 1100,
+        'acme/widget#3': 1100,
+      });
+    },
+  );
+
   it('a dry run prints the prompt and the command line, and spends nothing', async () => {
     const [c] = candidates(1);
     const s = await dispatchFlagged({ ...options([c!]), dryRun: true, manual: {} });
@@ -310,6 +330,11 @@ describe('dispatchFlagged', () => {
     const [c] = candidates(1, { tier: 'stopped' });
     const refused = await dispatchFlagged({ ...options([c!]), manual: {} });
     expect(refused.results[0]).toMatchObject({ status: 'skipped', suppressed: 'stopped' });
+    // Asked for by hand and refused: on record.
+    expect(new DispatchStore(t.db).escalations()[0]).toMatchObject({
+      outcome: 'refused',
+      reason: expect.stringContaining('stopped'),
+    });
     const forced = await dispatchFlagged({ ...options([c!]), manual: { force: true } });
     expect(forced.results[0]).toMatchObject({ status: 'succeeded' });
   });

@@ -107,3 +107,33 @@ export function agentEnv(dir: string, extra: Record<string, string> = {}): NodeJ
     ...extra,
   };
 }
+
+/** The environment of a CLI run against a fake GitHub with the fake agents on PATH. */
+export function cliEnv(
+  dir: string,
+  github: { url: string; token: string },
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    GITHUB_API_URL: github.url,
+    GITHUB_TOKEN: github.token,
+    PATH: `${FAKE_BIN}:${process.env.PATH ?? ''}`,
+    CODEX_HOME: join(dir, 'codex'),
+    CLAUDE_CONFIG_DIR: join(dir, 'claude'),
+    FAKE_AGENT_DUMP_DIR: join(dir, 'dump'),
+    ...extra,
+  };
+}
+
+/** Most sessions alive at one instant, from the fake agents' start and end times. */
+export function maxOverlap(runs: readonly { started: number; ended?: number }[]): number {
+  const points = runs.flatMap((r) => [
+    [r.started, 1],
+    [r.ended ?? Number.MAX_SAFE_INTEGER, -1],
+  ]);
+  points.sort((a, b) => a[0]! - b[0]! || a[1]! - b[1]!);
+  let now = 0;
+  let max = 0;
+  for (const [, d] of points) max = Math.max(max, (now += d!));
+  return max;
+}

@@ -92,10 +92,14 @@ describe('radar scan --dispatch', () => {
   it('dispatches each flagged PR once over two scans; a hanging agent is stopped; tokens per PR are what the agents printed', async () => {
     const first = await cli('scan', '--dispatch');
     expect(first.code).toBe(0);
-    const summary = JSON.parse(first.stdout);
+    // The scan's summary, then the dispatch's results: one JSON line each.
+    const [summary, { dispatch }] = first.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(summary.flagged.map((f: { number: number }) => f.number).sort()).toEqual([1, 2, 3, 4]);
     const outcomes = Object.fromEntries(
-      (summary.dispatch.results as { pr: string; status: string }[]).map((r) => [r.pr, r.status]),
+      (dispatch.results as { pr: string; status: string }[]).map((r) => [r.pr, r.status]),
     );
     expect(outcomes).toEqual({
       [`${REPO}#1`]: 'succeeded',
@@ -106,7 +110,9 @@ describe('radar scan --dispatch', () => {
 
     const second = await cli('scan', '--dispatch');
     expect(second.code).toBe(0);
-    const again = JSON.parse(second.stdout);
+    const again = JSON.parse(second.stdout.trim().split('\n')[1]!);
+    // Every flagged PR was acted on: nothing is left in the escalate tier.
+    expect(JSON.parse(second.stdout.trim().split('\n')[0]!).flagged).toEqual([]);
     expect(
       again.dispatch.results.filter((r: { status: string }) => r.status !== 'skipped'),
     ).toEqual([]);

@@ -129,10 +129,12 @@ function writeTranscript(session: string, u: { input: number; cached: number; ou
   appendFileSync(join(dir, `${session}.jsonl`), JSON.stringify(line) + '\n');
 }
 
-/** What a successful run prints, in the tool's format; `split` halves the usage into two turns. */
+/** What a successful run prints, in the tool's format (and the tokens it printed, in the dump). */
 function printSuccess(format: 'json' | 'text', isError = false): void {
   const u = amounts();
-  const id = randomUUID();
+  dump({ printed: u.input - u.cached + u.output });
+  // FAKE_AGENT_SESSION_ID: a wrapper that prints the same id every run.
+  const id = env.FAKE_AGENT_SESSION_ID ?? randomUUID();
   if (tool === 'codex' && format === 'json') {
     out(JSON.stringify({ type: 'thread.started', thread_id: id }));
     out(JSON.stringify({ type: 'turn.started' }));

@@ -1,0 +1,59 @@
+/**
+ * `radar scan --dispatch`: after the scan has recorded its verdicts and released the scan lock,
+ * the flagged PRs go to agents. Progress goes to stderr on a terminal or with --verbose; the
+ * results to stdout (with --json, one more JSON line after the scan's).
+ */
+import type { Context } from '../context.js';
+import { UsageError } from '../errors.js';
+import { budgetGate } from './budget-gate.js';
+import { storedCandidates } from './candidates.js';
+import { dispatchFlagged, type DispatchSummary } from './dispatch.js';
+import { renderResults } from './render.js';
+
+/** `--max N`: a non-negative integer, else the configured dispatch.maxPerScan. */
+export function parseMax(text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  if (!/^\d+$/.test(text.trim())) throw new UsageError(`--max: "${text}" is not a number of PRs`);
+  return Number(text);
+}
+
+export async function dispatchAfterScan(
+  ctx: Context,
+  options: { max?: string },
+): Promise<DispatchSummary> {
+  const config = ctx.config();
+  const db = ctx.ledger();
+  const now = () => ctx.now().getTime();
+  const chatty = !ctx.json && (Boolean(ctx.stderr.isTTY) || Boolean(ctx.options.verbose));
+  const summary = await dispatchFlagged({
+    candidates: storedCandidates(db),
+    max: parseMax(options.max, config.dispatch.maxPerScan),
+    config,
+    db,
+    ledgerPath: ctx.ledgerPath(),
+    budgetGate: budgetGate(db, config, ctx.env, now),
+    now,
+    env: ctx.env,
+    logger: ctx.logger(),
+    onEvent: (e) => {
+      if (!chatty) return;
+      if (e.kind === 'started')
+        ctx.stderr.write(`radar: ${e.agent} working on ${e.pr} (run log ${e.runLog})\n`);
+      if (e.kind === 'fallback')
+        ctx.stderr.write(`radar: ${e.agent} could not start for ${e.pr}: ${e.reason}\n`);
+    },
+  });
+  if (ctx.json) {
+    const { results, approvalsQueued, reaped } = summary;
+    ctx.stdout.write(
+      `${JSON.stringify({ dispatch: { results: results.map(({ prompt: _p, ...r }) => r), approvalsQueued, reaped } })}\n`,
+    );
+  } else if (summary.results.some((r) => r.escalationId !== undefined) || chatty) {
+    ctx.stdout.write(renderResults(summary.results));
+    if (summary.approvalsQueued.length)
+      ctx.stdout.write(
+        `${summary.approvalsQueued.length} action(s) queued for a human (radar approvals)\n`,
+      );
+  }
+  return summary;
+}
