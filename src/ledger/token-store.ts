@@ -1,6 +1,6 @@
 import type { Db } from './open.js';
 import type { RateLimitSample, ThreadTotal, TokenEvent } from '../tokens/types.js';
-import { reconcileRun, type RunEvent } from '../tokens/runs.js';
+import { SESSION_FORMATS, reconcileRun, type RunEvent } from '../tokens/runs.js';
 import { ROLLUP_LEVELS, rollupPending, type RollupTable } from './token-schema.js';
 import type { KnownSource } from '../tokens/identity.js';
 
@@ -80,6 +80,12 @@ export class TokenStore {
         `SELECT id, format, at, bucket, coalesce(own_bucket, bucket) AS ownBucket, counted,
            thread_total AS threadTotal, input, cached_input AS cachedInput, output, reasoning, total
          FROM token_events WHERE run_key = ?`,
+      ),
+      // A run of session events only, all counted under their own bucket, has nothing to decide.
+      runSettled: db.prepare(
+        `SELECT NOT EXISTS (SELECT 1 FROM token_events WHERE run_key = ?
+           AND (format NOT IN (${[...SESSION_FORMATS].map((f) => `'${f}'`).join(', ')}) OR counted <> 1
+             OR bucket IS NOT coalesce(own_bucket, bucket))) AS settled`,
       ),
       applyRun: db.prepare(
         `UPDATE token_events SET counted = @counted, bucket = @bucket,
@@ -258,6 +264,7 @@ export class TokenStore {
     this.settleRollups();
     let change = 0;
     for (const key of keys) {
+      if ((this.q.runSettled.get(key) as { settled: number }).settled === 1) continue;
       const rows = this.q.runEvents.all(key) as (Omit<RunEvent, 'counted' | 'threadTotal'> & {
         counted: number;
         threadTotal: string | null;

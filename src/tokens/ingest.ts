@@ -142,29 +142,15 @@ export async function ingestFiles(
   options: IngestOptions,
   summary: IngestSummary,
 ): Promise<void> {
-  // 1. Plan every file: which lineage, which bytes (cheap: stat, first KiB, a few rows).
+  // 1. Plan every file: which lineage, which bytes (cheap: stat, first KiB, a few rows). Once
+  // there is enough to read to pay for worker threads, they start, and parse the files planned
+  // so far while the rest is planned.
   const jobs: FileJob[] = [];
   const seen = new Set<string>();
   const claimed = new Set<number>();
-  let toRead = 0;
-  for (const path of files) {
-    summary.filesSeen++;
-    try {
-      const job = planFile(path, options, summary, seen, claimed);
-      if (job) {
-        jobs.push(job);
-        toRead += Math.max(0, job.source.size - job.job.from);
-      }
-    } catch (error) {
-      summary.unreadable.push({ path, error: readError(error) });
-    }
-  }
-  // 2. Parse, on worker threads when there is a lot to read; 3. commit in file order.
   const threads = options.threads ?? 'auto';
-  const useWorkers =
-    threads === 'always' ||
-    (threads === 'auto' && toRead >= WORKER_THRESHOLD_BYTES && jobs.length > 1);
-  const pool = useWorkers ? workerPool() : inlinePool();
+  let toRead = 0;
+  let pool: ParsePool | undefined;
   // Reads run ahead of the commits (parsers keep going while a batch is written), up to a bound
   // on the files and bytes in flight; each one settles into a value, so a file that fails while
   // waiting its turn is reported in its turn, never as an unhandled rejection.
@@ -172,38 +158,65 @@ export async function ingestFiles(
   const weight = (j: FileJob) => Math.max(0, j.source.size - j.job.from);
   let started = 0;
   let inFlight = 0;
-  const startMore = (done: number) => {
+  const startMore = (parser: ParsePool, done: number) => {
     for (; started < jobs.length; started++) {
       const j = jobs[started]!;
       const running = started - done;
       if (running >= 2 && (running >= AHEAD_FILES || inFlight + weight(j) > AHEAD_BYTES)) break;
       inFlight += weight(j);
-      results[started] = settledParse(pool, j.job, weight(j));
+      results[started] = settledParse(parser, j.job, weight(j));
     }
   };
-  let pending: ((touched: Set<string>) => void)[] = [];
-  let pendingEvents = 0;
-  const flush = () => {
-    if (pending.length === 0) return;
-    const batch = pending;
-    pending = [];
-    pendingEvents = 0;
-    options.store.transaction(() => {
-      // Runs whose markers changed are counted once again in the same transaction.
-      const touched = new Set<string>();
-      batch.forEach((commit) => commit(touched));
-      summary.newTokens += options.store.reconcileRuns(touched);
-    });
-  };
   try {
-    startMore(0);
+    for (const path of files) {
+      summary.filesSeen++;
+      try {
+        const job = planFile(path, options, summary, seen, claimed);
+        if (job) {
+          jobs.push(job);
+          toRead += weight(job);
+        }
+      } catch (error) {
+        summary.unreadable.push({ path, error: readError(error) });
+      }
+      if (
+        !pool &&
+        (threads === 'always' ||
+          (threads === 'auto' && toRead >= WORKER_THRESHOLD_BYTES && jobs.length > 1))
+      )
+        pool = workerPool();
+      if (pool) startMore(pool, 0);
+    }
+    // 2. Parse, on worker threads when there is a lot to read (else here); 3. commit in order.
+    pool ??= inlinePool();
+    await commitAll(pool);
+  } finally {
+    await pool?.close();
+  }
+
+  async function commitAll(parser: ParsePool): Promise<void> {
+    let pending: ((touched: Set<string>) => void)[] = [];
+    let pendingEvents = 0;
+    const flush = () => {
+      if (pending.length === 0) return;
+      const batch = pending;
+      pending = [];
+      pendingEvents = 0;
+      options.store.transaction(() => {
+        // Runs whose markers changed are counted once again in the same transaction.
+        const touched = new Set<string>();
+        batch.forEach((commit) => commit(touched));
+        summary.newTokens += options.store.reconcileRuns(touched);
+      });
+    };
+    startMore(parser, 0);
     for (let i = 0; i < jobs.length; i++) {
       let job = jobs[i]!;
       options.onFile?.(job.path, i, jobs.length);
       const settled = await results[i]!;
       delete results[i];
       inFlight -= weight(job);
-      startMore(i + 1);
+      startMore(parser, i + 1);
       if ('error' in settled) {
         summary.unreadable.push({ path: job.path, error: readError(settled.error) });
         continue;
@@ -218,7 +231,7 @@ export async function ingestFiles(
         job = { ...job, plan: { kind: 'new' } };
         job.job = { ...job.job, lineage: randomUUID(), probe: undefined };
         job.source = { ...job.source, lineage: job.job.lineage };
-        const again = await settledParse(pool, job.job);
+        const again = await settledParse(parser, job.job);
         if ('error' in again) {
           summary.unreadable.push({ path: job.path, error: readError(again.error) });
           continue;
@@ -230,8 +243,6 @@ export async function ingestFiles(
       if (pendingEvents >= BATCH_EVENTS || pending.length >= BATCH_FILES) flush();
     }
     flush();
-  } finally {
-    await pool.close();
   }
 }
 

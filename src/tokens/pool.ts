@@ -3,12 +3,16 @@ import { Worker } from 'node:worker_threads';
 import { parseFile, type ParseJob, type ParseResult } from './parse-file.js';
 
 /**
- * Runs parse jobs on worker threads (one per core) when there is enough to read to pay for
- * starting them, otherwise inline. The ledger is written by the main thread only.
+ * Runs parse jobs on worker threads when there is enough to read to pay for starting them,
+ * otherwise inline. The ledger is written by the main thread only.
  *
- * Each worker is handed its jobs as soon as they are known (to the one with the fewest bytes
- * queued) and parses them one after another: it never waits for the main thread, which may be
- * busy writing a batch, to give it its next file.
+ * The main thread is one of the parsers too: it writes the ledger, which takes less time than
+ * parsing, and parses a smaller share of the files in between. So a machine with two cores runs
+ * one worker beside the main thread, both busy, and each core parses and nothing waits.
+ *
+ * Jobs go to the parser with the least work assigned so far (in bytes, scaled by its share), as
+ * soon as they are known: a worker parses its jobs one after another and never waits for the
+ * main thread, which may be busy writing a batch, to hand it the next file.
  */
 
 export interface ParsePool {
@@ -29,39 +33,50 @@ interface Queued {
 }
 
 interface Lane {
-  worker: Worker;
+  /** undefined: the main thread. */
+  worker?: Worker;
   /** Jobs sent to this worker, in the order it answers them (the first is being parsed). */
   queue: Queued[];
-  queuedWeight: number;
+  /** Bytes assigned so far, divided by the lane's share. */
+  assigned: number;
+  share: number;
   alive: boolean;
 }
 
-export function workerPool(size = Math.max(1, Math.min(availableParallelism(), 8))): ParsePool {
+/** The main thread's share of parsing, relative to a worker's (it also writes the ledger). */
+const MAIN_SHARE = 0.5;
+
+export function workerPool(
+  size = Math.max(1, Math.min(availableParallelism() - 1, 8)),
+  mainShare = MAIN_SHARE,
+): ParsePool {
   const url = new URL('./parse-worker.js', import.meta.url);
   const lanes: Lane[] = Array.from({ length: size }, () => ({
     worker: new Worker(url),
     queue: [],
-    queuedWeight: 0,
+    assigned: 0,
+    share: 1,
     alive: true,
   }));
+  if (mainShare > 0) lanes.push({ queue: [], assigned: 0, share: mainShare, alive: true });
   const send = (item: Queued) => {
     let lane: Lane | undefined;
-    for (const l of lanes) if (l.alive && (!lane || l.queuedWeight < lane.queuedWeight)) lane = l;
-    if (!lane) {
-      // No parser thread left: parse here.
+    for (const l of lanes) if (l.alive && (!lane || l.assigned < lane.assigned)) lane = l;
+    lane ??= { queue: [], assigned: 0, share: 1, alive: true }; // no parser thread left
+    lane.assigned += item.weight / lane.share;
+    if (!lane.worker) {
       parseFile(item.job).then(item.resolve, item.reject);
       return;
     }
     lane.queue.push(item);
-    lane.queuedWeight += item.weight;
     lane.worker.postMessage({ job: item.job });
   };
   for (const lane of lanes) {
     const { worker } = lane;
+    if (!worker) continue;
     worker.on('message', (m: { result?: ParseResult; error?: string }) => {
       const item = lane.queue.shift();
       if (!item) return;
-      lane.queuedWeight -= item.weight;
       if (m.error !== undefined) item.reject(new Error(m.error));
       else item.resolve(m.result!);
     });
@@ -70,7 +85,6 @@ export function workerPool(size = Math.max(1, Math.min(availableParallelism(), 8
       if (!lane.alive) return;
       lane.alive = false;
       const [current, ...rest] = lane.queue.splice(0);
-      lane.queuedWeight = 0;
       current?.reject(new Error(`the parser thread stopped (${why})`));
       rest.forEach(send);
     };
@@ -88,7 +102,7 @@ export function workerPool(size = Math.max(1, Math.min(availableParallelism(), 8
     async close() {
       closed = true;
       for (const lane of lanes) lane.alive = false;
-      await Promise.all(lanes.map((l) => l.worker.terminate()));
+      await Promise.all(lanes.map((l) => l.worker?.terminate()));
     },
   };
 }
