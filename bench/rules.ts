@@ -139,31 +139,39 @@ function main(): void {
     rules.recordVerdicts(null, NOW, judge(rules.histories(), prs).judged.map(toVerdictRecord));
 
     const reads: number[] = [];
-    const evaluations: number[] = [];
-    let tiers: Record<string, number> = {};
-    for (let run = 0; run < 7; run++) {
-      let t = performance.now();
-      const list = store.all();
-      const histories = rules.histories();
+    let read = {
+      list: [] as StoredPr[],
+      histories: new Map() as ReturnType<RulesStore['histories']>,
+    };
+    for (let run = 0; run < 5; run++) {
+      const t = performance.now();
+      read = { list: store.all(), histories: rules.histories() };
       rules.verdicts();
       rules.permissions();
       reads.push(performance.now() - t);
+    }
+    // The same read judged again and again: the first run is a cold process's (a cron scan
+    // judges once), the median the engine's own speed.
+    const evaluations: number[] = [];
+    let tiers: Record<string, number> = {};
+    for (let run = 0; run < 9; run++) {
       // The reader's garbage is not the rules' cost: collect it first when allowed (--expose-gc).
       (globalThis as { gc?: () => void }).gc?.();
-      t = performance.now();
-      const result = judge(histories, list);
+      const t = performance.now();
+      tiers = judge(read.histories, read.list).tiers;
       evaluations.push(performance.now() - t);
-      tiers = result.tiers;
     }
     db.close();
-    const read = median(reads);
+    const readMs = median(reads);
     const evaluate = median(evaluations);
+    const cold = evaluations[0]!;
     process.stdout.write(
       `${count.toLocaleString('en-US')} PRs with history (tiers: ${Object.entries(tiers)
         .map(([k, v]) => `${v} ${k}`)
         .join(', ')})\n` +
-        `  read from the ledger  ${fmt(read).padStart(8)}\n` +
-        `  evaluate (rules)      ${fmt(evaluate).padStart(8)}   ${ratio(evaluate, read)} of the read; goal < 100 ms: ${evaluate < 100 ? 'met' : 'NOT met'}\n`,
+        `  read from the ledger  ${fmt(readMs).padStart(8)}\n` +
+        `  evaluate (rules)      ${fmt(evaluate).padStart(8)}   ${ratio(evaluate, readMs)} of the read; goal < 100 ms: ${evaluate < 100 ? 'met' : 'NOT met'}\n` +
+        `  first evaluation      ${fmt(cold).padStart(8)}   (a cold process, as one cron scan)\n`,
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -28,11 +28,11 @@ export function candidateOps(
   verdict: Verdict,
   undetermined: readonly SignalKind[],
 ): CandidateOps {
-  const current = new Set<string>();
+  const current: string[] = [];
   const seen: CandidateObservation[] = [];
   for (const s of verdict.signals) {
     if (!isDispatchable(s.kind)) continue;
-    current.add(s.fingerprint);
+    current.push(s.fingerprint);
     seen.push({
       fingerprint: s.fingerprint,
       kind: s.kind,
@@ -44,7 +44,7 @@ export function candidateOps(
     .filter(
       (c) =>
         c.clearedAt === null &&
-        !current.has(c.fingerprint) &&
+        !current.includes(c.fingerprint) &&
         !undetermined.includes(c.kind as SignalKind),
     )
     .map((c) => c.fingerprint);

@@ -72,12 +72,14 @@ export function createEvaluator(rules: RulesConfig): (input: RulesInput) => Eval
   return ({ pr, history, budget, permissions, now }) => {
     const { signals, undetermined, lastMaintainerAt } = detectSignals(pr, history);
     const reasons: string[] = [];
-    const kinds = [...new Set(signals.map((s) => s.kind))];
+    // Arrays, not sets: a PR has a handful of signals, and this runs for the whole queue.
+    const kinds: SignalKind[] = [];
+    for (const sig of signals) if (!kinds.includes(sig.kind)) kinds.push(sig.kind);
     const terms = kinds.map((kind) => ({ kind, weight: weightOf(kind) }));
     const score = Math.round(terms.reduce((sum, t) => sum + t.weight, 0) * 100) / 100;
-    const acted = new Set<string>();
-    for (const c of history.candidates) if (c.actedAt !== null) acted.add(c.fingerprint);
-    const pending = signals.filter((s) => isDispatchable(s.kind) && !acted.has(s.fingerprint));
+    const acted: string[] = [];
+    for (const c of history.candidates) if (c.actedAt !== null) acted.push(c.fingerprint);
+    const pending = signals.filter((s) => isDispatchable(s.kind) && !acted.includes(s.fingerprint));
     const result = (
       tier: Tier,
       route: Route,

@@ -45,7 +45,11 @@ export function isoMs(iso: string): number {
     iso[16] === ':' &&
     iso[iso.length - 1] === 'Z';
   if (!canonical) return Date.parse(iso);
-  const [month, day, hour, minute, second] = [n(5, 7), n(8, 10), n(11, 13), n(14, 16), n(17, 19)];
+  const month = n(5, 7);
+  const day = n(8, 10);
+  const hour = n(11, 13);
+  const minute = n(14, 16);
+  const second = n(17, 19);
   // Days past the 28th and out-of-range fields: the general parser knows each month's length.
   if (!(
     month >= 1 &&
