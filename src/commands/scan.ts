@@ -100,7 +100,9 @@ export function renderScan(s: ScanSummary): string {
   if (tiers.length) lines.push(`tiers: ${tiers.join(', ')}`);
   for (const f of s.flagged.slice(0, 10))
     lines.push(
-      `flagged ${f.repo}#${f.number} (score ${f.score}, route ${f.route}): ${f.signals.join(' ')}`,
+      `flagged ${f.repo}#${f.number} (score ${f.score}, route ${f.route}): ` +
+        // Kinds on the terminal; the fingerprints are in --json and `radar explain`.
+        [...new Set(f.signals.map((fp) => fp.slice(0, fp.indexOf(':'))))].join(', '),
     );
   if (s.flagged.length > 10)
     lines.push(`… and ${s.flagged.length - 10} more flagged (radar queue)`);
