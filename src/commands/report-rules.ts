@@ -118,7 +118,7 @@ export function funnel(ctx: Context, options: { since?: string }): number {
       `  ${k.kind.padEnd(20)} ${formatInt(k.tokens).padStart(12)} in ${k.sessions} sessions`,
     );
   for (const t of c.byTier)
-    out.push(`  tier ${t.tier.padEnd(15)} ${formatInt(t.tokens).padStart(12)} on ${t.prs} PRs`);
+    out.push(`  now ${t.tier.padEnd(16)} ${formatInt(t.tokens).padStart(12)} on ${t.prs} PRs`);
   ctx.stdout.write(`${out.join('\n')}\n`);
   return 0;
 }
