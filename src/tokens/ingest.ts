@@ -48,7 +48,12 @@ export interface IngestSummary {
 export interface IngestOptions {
   store: TokenStore;
   bucketFor: BucketResolver;
-  zone: string;
+  /**
+   * Zone of time stamps without a designator; a function is asked once, when the first file is
+   * to be read (naming the machine's zone costs the first use of Intl, which a re-ingest of
+   * unchanged files need not pay).
+   */
+  zone: string | (() => string);
   now: () => number;
   onFile?: (path: string, done: number, total: number) => void;
   /** Parse on worker threads: 'auto' (default) when there is a lot to read. */
@@ -260,6 +265,16 @@ function readError(error: unknown): string {
   return errorMessage(error);
 }
 
+const zones = new WeakMap<IngestOptions, string>();
+
+/** The options' zone, asked of its function once. */
+function zoneOf(options: IngestOptions): string {
+  if (typeof options.zone === 'string') return options.zone;
+  let zone = zones.get(options);
+  if (zone === undefined) zones.set(options, (zone = options.zone()));
+  return zone;
+}
+
 /** Decides what to read of one file; undefined when there is nothing to do. */
 function planFile(
   path: string,
@@ -315,7 +330,7 @@ function planFile(
       family: plan.kind === 'resume' ? plan.family : undefined,
       state: plan.kind === 'resume' ? plan.state : undefined,
       lineage,
-      zone: options.zone,
+      zone: zoneOf(options),
       mtimeMs: st.mtimeMs,
       maxEventTokens: options.maxEventTokens,
       probe: verify ? { start: Math.max(0, verify.offset - TAIL), end: verify.offset } : undefined,

@@ -65,7 +65,9 @@ export function workerPool(
     lane ??= { queue: [], assigned: 0, share: 1, alive: true }; // no parser thread left
     lane.assigned += item.weight / lane.share;
     if (!lane.worker) {
-      parseFile(item.job).then(item.resolve, item.reject);
+      // After the caller has handed out its other jobs: a worker never waits for its next file
+      // while the main thread parses.
+      setImmediate(() => parseFile(item.job).then(item.resolve, item.reject));
       return;
     }
     lane.queue.push(item);
