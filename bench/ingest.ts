@@ -1,25 +1,60 @@
+import { spawnSync } from 'node:child_process';
 import {
+  appendFileSync,
   createReadStream,
   existsSync,
   mkdtempSync,
   readFileSync,
+  readdirSync,
   rmSync,
+  statSync,
+  truncateSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateCorpus, type CorpusTruth } from '../src/demo/corpus.js';
-import { openLedger } from '../src/ledger/open.js';
-import { TokenStore } from '../src/ledger/token-store.js';
-import { bucketResolver } from '../src/tokens/bucket.js';
-import { collectFiles, emptySummary, ingestFiles } from '../src/tokens/ingest.js';
-import { ROOT, fmt, ratio } from './common.js';
+import { collectFiles, type IngestSummary } from '../src/tokens/ingest.js';
+import { ROOT, fmt, median, ratio, timeCommand } from './common.js';
 
 /**
- * `node dist/bench/ingest.js [MB]` (default 1000): first ingest of a generated corpus against a
- * plain stream read of the same bytes in the same run, then a re-ingest of the unchanged corpus.
- * The corpus is cached in bench/.corpus/<MB>; the totals are checked against its truth.
+ * `node dist/bench/ingest.js [MB] [rounds]` (default 1000 MB, 3 rounds): radar's ingest of a
+ * generated corpus beside ccusage 20.0.24 reading the same files, in the same run, round by
+ * round (ccusage, radar's first ingest into a new ledger, its re-ingest of the unchanged corpus,
+ * then 1 MB appended to one transcript and ingested), with a plain stream read of the bytes as
+ * the floor. Medians and the median of each round's ratio are printed, with the peak memory of
+ * the first ingest and the totals checked against the generator's truth.
+ *
+ * ccusage is no dependency of radar: it is installed in bench/peers on first use
+ * (`npm ci --prefix bench/peers`). The corpus (cached in bench/.corpus/<MB>) is laid out as
+ * CODEX_HOME (logs/codex) and CLAUDE_CONFIG_DIR (logs/claude), so both tools read the same files;
+ * the cron logs beside them (logs/cron) are ingested once more at the end for the full check.
  */
+
+const PEERS = join(ROOT, 'bench/peers');
+const CCUSAGE = join(PEERS, 'node_modules/ccusage/src/cli.js');
+const RUN = join(ROOT, 'dist/bench/ingest-run.js');
+const APPEND_BYTES = 1 << 20;
+
+interface RunOutcome {
+  /** Wall time of the whole process (node's start included). */
+  wallMs: number;
+  /** Time inside the process, from opening the ledger to closing it. */
+  ms: number;
+  maxRssKb: number;
+  summary: IngestSummary;
+}
+
+function ensurePeers(): void {
+  if (existsSync(CCUSAGE)) return;
+  process.stderr.write('installing the benchmark peers in bench/peers (once)…\n');
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  const r = spawnSync(npm, ['ci', '--prefix', PEERS, '--no-audit', '--no-fund'], {
+    stdio: 'inherit',
+  });
+  if (r.status !== 0 || !existsSync(CCUSAGE)) throw new Error('npm ci --prefix bench/peers failed');
+}
 
 async function plainRead(files: string[]): Promise<number> {
   let bytes = 0;
@@ -30,64 +65,141 @@ async function plainRead(files: string[]): Promise<number> {
   return bytes;
 }
 
-async function ingestOnce(files: string[], ledger: string) {
-  const db = openLedger(ledger);
-  const summary = emptySummary();
+function ingest(ledger: string, paths: string[]): RunOutcome {
   const started = performance.now();
-  await ingestFiles(
-    files,
-    {
-      store: new TokenStore(db),
-      bucketFor: bucketResolver([], ROOT),
-      zone: 'UTC',
-      now: () => Date.now(),
-    },
-    summary,
-  );
-  const ms = performance.now() - started;
-  db.close();
-  return { ms, summary };
+  const r = spawnSync(process.execPath, [RUN, ledger, ...paths], {
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
+  const wallMs = performance.now() - started;
+  if (r.status !== 0) throw new Error(`ingest failed: ${r.stderr}`);
+  return { wallMs, ...(JSON.parse(r.stdout) as Omit<RunOutcome, 'wallMs'>) };
+}
+
+/** The largest top-level transcript: the file the append round grows. */
+function appendTarget(claudeProjects: string): string {
+  let best = { path: '', size: -1 };
+  for (const project of readdirSync(claudeProjects)) {
+    const dir = join(claudeProjects, project);
+    for (const name of readdirSync(dir)) {
+      if (!name.endsWith('.jsonl')) continue;
+      const size = statSync(join(dir, name)).size;
+      if (size > best.size) best = { path: join(dir, name), size };
+    }
+  }
+  return best.path;
+}
+
+/** About 1 MB of the transcript's own first complete lines (repeated lines add no tokens). */
+function appendBytes(path: string): Buffer {
+  const head = readFileSync(path).subarray(0, APPEND_BYTES + (256 << 10));
+  const end = head.lastIndexOf(10, APPEND_BYTES) + 1;
+  return head.subarray(0, end > 0 ? end : head.length);
 }
 
 async function main(): Promise<void> {
   const mb = Number(process.argv[2] ?? 1000);
+  const rounds = Number(process.argv[3] ?? 3);
   const dir = join(ROOT, 'bench/.corpus', `${mb}`);
+  const logs = join(dir, 'logs');
   const truthFile = join(dir, 'truth.json');
   if (!existsSync(truthFile)) {
     process.stderr.write(`generating a ${mb} MB corpus in ${dir} (once)…\n`);
-    const corpus = join(dir, 'logs');
-    const truth = await generateCorpus(corpus, {
+    const truth = await generateCorpus(logs, {
       seed: 1,
       now: new Date('2026-06-15T12:00:00Z'),
       targetBytes: mb * 1e6,
     });
     writeFileSync(truthFile, JSON.stringify(truth));
   }
+  ensurePeers();
   const truth = JSON.parse(readFileSync(truthFile, 'utf8')) as CorpusTruth;
-  const unreadable: { path: string; error: string }[] = [];
-  const files = await collectFiles([join(dir, 'logs')], unreadable);
-  await plainRead(files); // warm the page cache for both contenders
-  const t0 = performance.now();
-  const bytes = await plainRead(files);
-  const floorMs = performance.now() - t0;
+  const codexHome = join(logs, 'codex');
+  const claudeDir = join(logs, 'claude');
+  const peerPaths = [codexHome, claudeDir];
+  const files = await collectFiles(peerPaths, []);
+  const sessionTruth = ['codex-session', 'claude-session'].reduce(
+    (t, b) => ({
+      events: t.events + (truth.byBucket[b]?.events ?? 0),
+      tokens: t.tokens + (truth.byBucket[b]?.tokens ?? 0),
+    }),
+    { events: 0, tokens: 0 },
+  );
+  const env = { ...process.env, CODEX_HOME: codexHome, CLAUDE_CONFIG_DIR: claudeDir };
+  const ccusage = () => timeCommand(process.execPath, [CCUSAGE, 'daily', '--json'], env);
+  const target = appendTarget(join(claudeDir, 'projects'));
+  const extra = appendBytes(target);
 
+  await plainRead(files); // warm the page cache for every contender
+  ccusage();
   const work = mkdtempSync(join(tmpdir(), 'radar-bench-'));
+  const seen = {
+    peer: [] as number[],
+    floor: [] as number[],
+    first: [] as RunOutcome[],
+    again: [] as RunOutcome[],
+    append: [] as RunOutcome[],
+  };
+  let bytes = 0;
   try {
-    const ledger = join(work, 'bench.db');
-    const first = await ingestOnce(files, ledger);
-    const again = await ingestOnce(files, ledger);
+    for (let round = 0; round < rounds; round++) {
+      const t0 = performance.now();
+      bytes = await plainRead(files);
+      seen.floor.push(performance.now() - t0);
+      seen.peer.push(ccusage());
+      const ledger = join(work, `round-${round}.db`);
+      seen.first.push(ingest(ledger, peerPaths));
+      seen.again.push(ingest(ledger, peerPaths));
+      const before = statSync(target);
+      appendFileSync(target, extra);
+      try {
+        seen.append.push(ingest(ledger, peerPaths));
+      } finally {
+        truncateSync(target, before.size);
+        utimesSync(target, before.atime, before.mtime);
+      }
+      rmSync(ledger, { force: true });
+    }
+    // The whole corpus, cron logs included, against the generator's full truth.
+    const full = ingest(join(work, 'full.db'), [logs]);
+
+    const peer = median(seen.peer);
+    const row = (name: string, runs: RunOutcome[], goal: string) => {
+      const inner = median(runs.map((r) => r.ms));
+      const wall = median(runs.map((r) => r.wallMs));
+      const pairs = (pick: (r: RunOutcome) => number) =>
+        ratio(median(runs.map((r, i) => pick(r) / seen.peer[i]!)), 1);
+      return `${name.padEnd(22)}${fmt(inner).padStart(9)} in process (${pairs((r) => r.ms)} ccusage), ${fmt(wall)} as a process (${pairs((r) => r.wallMs)}); goal ${goal}`;
+    };
+    const first = seen.first[0]!.summary;
     const exact =
-      first.summary.newTokens === truth.tokens && first.summary.newEvents === truth.events;
-    const mbs = (b: number, ms: number) => `${(b / 1e6 / (ms / 1000)).toFixed(0)} MB/s`;
+      seen.first.every(
+        (r) =>
+          r.summary.newTokens === sessionTruth.tokens &&
+          r.summary.newEvents === sessionTruth.events,
+      ) &&
+      seen.again.every((r) => r.summary.newEvents === 0 && r.summary.newTokens === 0) &&
+      seen.append.every((r) => r.summary.newEvents === 0 && r.summary.newTokens === 0);
+    const fullExact =
+      full.summary.newTokens === truth.tokens && full.summary.newEvents === truth.events;
+    const rss = Math.max(...seen.first.map((r) => r.maxRssKb)) / 1024;
+    const floor = median(seen.floor);
+    const cpu = cpus();
     const out = [
-      `corpus: ${files.length} files, ${(bytes / 1e6).toFixed(0)} MB; truth ${truth.tokens.toLocaleString('en-US')} tokens in ${truth.events} events`,
-      `plain stream read:  ${fmt(floorMs)} (${mbs(bytes, floorMs)})`,
-      `first ingest:       ${fmt(first.ms)} (${mbs(bytes, first.ms)}), ${ratio(first.ms, floorMs)} the plain read (goal ≤ 3×)`,
-      `re-ingest:          ${fmt(again.ms)}, ${((again.ms / first.ms) * 100).toFixed(2)}% of the first (goal < 2%); ${again.summary.newEvents} new events`,
-      `totals:             ${exact ? 'exact' : `MISMATCH: ${first.summary.newTokens} tokens / ${first.summary.newEvents} events`}`,
+      `machine: ${cpu[0]?.model ?? 'unknown cpu'}, ${cpu.length} cores, node ${process.version}; ${rounds} rounds, medians`,
+      `corpus: ${files.length} files, ${(bytes / 1e6).toFixed(0)} MB (CODEX_HOME and CLAUDE_CONFIG_DIR: what ccusage reads); truth ${sessionTruth.tokens.toLocaleString('en-US')} tokens in ${sessionTruth.events} events`,
+      `ccusage daily --json: ${fmt(peer).padStart(9)} as a process (ccusage 20.0.24)`,
+      `plain stream read:   ${fmt(floor).padStart(9)} in process (${ratio(floor, peer)} ccusage, ${(bytes / 1e6 / (floor / 1000)).toFixed(0)} MB/s)`,
+      row('first ingest:', seen.first, '≤ 2× ccusage'),
+      row('re-ingest:', seen.again, '≤ 0.1× ccusage'),
+      row(`append ${(extra.length / 1e6).toFixed(1)} MB:`, seen.append, '≤ 0.15× ccusage'),
+      `first ingest vs plain read: ${ratio(median(seen.first.map((r) => r.ms)), floor)}; ${first.filesRead} files, ${first.newEvents} events, ${first.duplicates} repeated markers`,
+      `peak RSS (first ingest): ${rss.toFixed(0)} MB (goal ≤ 256 MB)`,
+      `totals: ${exact ? 'exact' : `MISMATCH: ${first.newTokens} tokens / ${first.newEvents} events`}; re-ingest and append add nothing`,
+      `full corpus with cron logs (${full.summary.filesRead} files): ${fullExact ? 'exact' : `MISMATCH: ${full.summary.newTokens} tokens / ${full.summary.newEvents} events, truth ${truth.tokens} / ${truth.events}`} in ${fmt(full.ms)}`,
     ];
     process.stdout.write(`${out.join('\n')}\n`);
-    if (!exact || again.summary.newEvents !== 0) process.exitCode = 1;
+    if (!exact || !fullExact) process.exitCode = 1;
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

@@ -2,15 +2,26 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openLedger } from '../src/ledger/open.js';
+import { ROLLUP_LEVELS, rollupPending, type RollupTable } from '../src/ledger/token-schema.js';
 import { CLI, fmt, median, ratio, timeCommand } from './common.js';
 
 /**
- * `node dist/bench/report.js [events]` (default 1,000,000): fills a ledger with a year of token
- * events and times `radar report tokens --by day` (and --by bucket) as a user runs it, against
- * `node -e 0` in the same run.
+ * `node dist/bench/report.js [events] [runs]` (default 1,000,000 and 7): fills ledgers with a
+ * year of token events (one model an hour, and 12 models in every 15-minute slot) and times
+ * `radar report tokens --by day|bucket|month` as a user runs it, each run beside a `node -e 0`.
  */
 
-function fill(ledger: string, events: number): void {
+/**
+ * Model of event i: one per hour (each hour owned by one job), or with `models` > 1 spread over
+ * that many models within every 15-minute slot (many rows per slot in the roll-ups).
+ */
+function modelOf(models: number): string {
+  if (models > 1) return `'model-' || (i % ${models})`;
+  return `CASE (at / 3600000) % 4 WHEN 0 THEN 'gpt-5.2-codex' WHEN 1 THEN 'claude-opus-4-5-20251101'
+        WHEN 2 THEN 'gpt-5.1-codex-max' ELSE NULL END`;
+}
+
+function fill(ledger: string, events: number, models: number): void {
   const db = openLedger(ledger);
   db.prepare(
     `INSERT INTO token_sources (lineage, path, head_hash, head_len, size, offset, first_seen, last_ingested)
@@ -23,41 +34,55 @@ function fill(ledger: string, events: number): void {
     WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ${events - 1}),
     e(i, at, job) AS (SELECT i, 1767225600000 + i * (31536000000 / ${events}), 0 FROM n)
     INSERT INTO token_events (fingerprint, at, at_source, agent, model, bucket, format, input, cached_input,
-      output, reasoning, total, source_id, source_path, source_offset)
+      output, reasoning, total, source_id, source_path, source_offset, counted)
     SELECT 'bench:' || i, at, 'line',
       CASE (at / 3600000) % 4 WHEN 1 THEN 'claude' ELSE 'codex' END,
-      CASE (at / 3600000) % 4 WHEN 0 THEN 'gpt-5.2-codex' WHEN 1 THEN 'claude-opus-4-5-20251101'
-        WHEN 2 THEN 'gpt-5.1-codex-max' ELSE NULL END,
+      ${modelOf(models)},
       'job-' || ((at / 3600000) % 12), 'codex-rollout', 1000 + i % 5000, 500, 200 + i % 700, 50,
-      1200 + i % 5700, 1, '/bench.log', i
+      1200 + i % 5700, 1, '/bench.log', i, 2
     FROM e`);
+  // Inserted as an ingest inserts them (pending), then added to the roll-ups in one statement each.
+  for (const table of Object.keys(ROLLUP_LEVELS) as RollupTable[]) db.exec(rollupPending(table));
+  db.exec(`UPDATE token_events SET counted = 1 WHERE counted = 2`);
   db.close();
 }
 
+/** Ledgers of the benchmark: `models` per slot (1: one model an hour, as cron jobs run). */
+const SHAPES = [
+  { name: 'one model an hour', models: 1 },
+  { name: 'many models per slot', models: 12 },
+];
+
 function main(): void {
   const events = Number(process.argv[2] ?? 1_000_000);
+  const runs = Number(process.argv[3] ?? 7);
   const dir = mkdtempSync(join(tmpdir(), 'radar-report-bench-'));
   try {
-    const ledger = join(dir, 'ledger.db');
-    const t0 = performance.now();
-    fill(ledger, events);
-    process.stdout.write(
-      `ledger: ${events.toLocaleString('en-US')} events (filled in ${fmt(performance.now() - t0)})\n`,
-    );
-    const runs = 7;
-    const node = median(
-      Array.from({ length: runs }, () => timeCommand(process.execPath, ['-e', '0'])),
-    );
     const env = { ...process.env, TZ: 'Europe/Berlin' };
-    for (const by of ['day', 'bucket', 'month']) {
-      const args = [CLI, '--ledger', ledger, '--json', 'report', 'tokens', '--by', by];
-      timeCommand(process.execPath, args, env); // warm the page cache
-      const ms = median(
-        Array.from({ length: runs }, () => timeCommand(process.execPath, args, env)),
-      );
+    const nodeArgs = ['-e', '0'];
+    timeCommand(process.execPath, nodeArgs);
+    for (const shape of SHAPES) {
+      const ledger = join(dir, `ledger-${shape.models}.db`);
+      const t0 = performance.now();
+      fill(ledger, events, shape.models);
       process.stdout.write(
-        `radar report tokens --by ${by}: ${fmt(ms)} median of ${runs} (goal < 300 ms for day); node -e 0: ${fmt(node)} (${ratio(ms, node)})\n`,
+        `ledger: ${events.toLocaleString('en-US')} events, ${shape.name} (filled in ${fmt(performance.now() - t0)})\n`,
       );
+      for (const by of ['day', 'bucket', 'month']) {
+        const args = [CLI, '--ledger', ledger, '--json', 'report', 'tokens', '--by', by];
+        timeCommand(process.execPath, args, env); // warm the page cache
+        // radar and node -e 0 in turn, so each ratio compares two runs made side by side.
+        const pairs = Array.from({ length: runs }, () => {
+          const ms = timeCommand(process.execPath, args, env);
+          return { ms, node: timeCommand(process.execPath, nodeArgs) };
+        });
+        const ms = median(pairs.map((p) => p.ms));
+        const node = median(pairs.map((p) => p.node));
+        const r = median(pairs.map((p) => p.ms / p.node));
+        process.stdout.write(
+          `  radar report tokens --by ${by.padEnd(6)} ${fmt(ms).padStart(7)}; node -e 0 ${fmt(node)}; ${ratio(r, 1)} (median of ${runs} pairs; goal ≤ 2× for day)\n`,
+        );
+      }
     }
   } finally {
     if (!process.env.RADAR_BENCH_KEEP) rmSync(dir, { recursive: true, force: true });

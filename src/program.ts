@@ -177,7 +177,8 @@ export function buildProgram(): Command {
       `
 Examples:
   */5 * * * *  radar scan                      # cron: silent unless something is wrong
-  radar scan --fail-on-flag || notify-me      # exit 3 when a PR needs an agent`,
+  radar scan --fail-on-flag || notify-me      # exit 3 when a PR needs an agent
+  radar scan --dispatch --max 2               # then start agents on the two most urgent PRs`,
     )
     .action(lazy(() => import('./commands/scan.js')));
 

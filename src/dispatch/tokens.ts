@@ -110,19 +110,17 @@ function copyTakenResults(
     `SELECT 1 FROM token_events WHERE fingerprint = ? AND source_path = ?`,
   );
   const keys: string[] = [];
-  options.db.transaction(() => {
+  // The token store's own transaction: its events reach the roll-ups before it commits.
+  tokenStore.transaction(() => {
     for (const e of results) {
       if (here.get(e.fingerprint, options.runLog)) continue;
-      tokenStore.writeEvent({
-        ...e,
-        fingerprint: `${e.fingerprint}#e${options.escalationId}`,
-        bucket: ESCALATION_BUCKET,
-        sourceId: source.id,
-        sourcePath: options.runLog,
-      });
+      tokenStore.writeEvent(
+        { ...e, fingerprint: `${e.fingerprint}#e${options.escalationId}` },
+        { bucket: ESCALATION_BUCKET, sourceId: source.id, sourcePath: options.runLog },
+      );
       if (e.runKey) keys.push(e.runKey);
     }
-  })();
+  });
   return keys;
 }
 

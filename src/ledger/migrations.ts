@@ -1,4 +1,10 @@
-import { PRICE_CACHE, RUNS_MIGRATION, TOKEN_ROLLUPS, TOKEN_SCHEMA } from './token-schema.js';
+import {
+  PRICE_CACHE,
+  ROLLUP_BATCHES,
+  RUNS_MIGRATION,
+  TOKEN_ROLLUPS,
+  TOKEN_SCHEMA,
+} from './token-schema.js';
 import { GITHUB_SCHEMA } from './github-schema.js';
 import { RULES_MIGRATION } from './rules-schema.js';
 import { DISPATCH_MIGRATION } from './dispatch-schema.js';
@@ -24,5 +30,6 @@ export const MIGRATIONS: readonly string[] = [
   PRICE_CACHE,
   RUNS_MIGRATION,
   RULES_MIGRATION,
+  ROLLUP_BATCHES,
   DISPATCH_MIGRATION,
 ];

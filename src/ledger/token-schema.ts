@@ -194,3 +194,81 @@ CREATE TRIGGER token_events_rollup_readd AFTER UPDATE ON token_events WHEN NEW.c
 BEGIN ${add('NEW', '+')}
 END;`;
 }
+
+/**
+ * The roll-up tables after migration 6: events summed per 15-minute slot, per UTC hour and per
+ * UTC day (a report adds whole days and subtracts or adds the hours and slots between each local
+ * period boundary and its nearest UTC midnight), and per bucket. Each key is `at` divided by the
+ * level's length in ms (SQLite integer division, as the slot's always was).
+ */
+export const ROLLUP_LEVELS = {
+  token_rollup_time: { column: 'slot', of: 'at / 900000' },
+  token_rollup_hour: { column: 'hour', of: 'at / 3600000' },
+  token_rollup_day: { column: 'day', of: 'at / 86400000' },
+  token_rollup_bucket: { column: 'bucket', of: 'bucket' },
+} as const;
+
+export type RollupTable = keyof typeof ROLLUP_LEVELS;
+
+const ROLLUP_SUMS = `tokens = tokens + excluded.tokens, events = events + excluded.events,
+      input = input + excluded.input, cached = cached + excluded.cached,
+      cache_creation = cache_creation + excluded.cache_creation, output = output + excluded.output`;
+
+/** The upserts that add (or, with '-', remove) one event row in every roll-up table. */
+function rollupAddAll(row: 'NEW' | 'OLD', sign: '+' | '-'): string {
+  const values = `${sign}${row}.total, ${sign}1, ${sign}coalesce(${row}.input, 0), ${sign}coalesce(${row}.cached_input, 0),
+        ${sign}coalesce(${row}.cache_creation, 0), ${sign}coalesce(${row}.output, 0)`;
+  return Object.entries(ROLLUP_LEVELS)
+    .map(
+      ([table, { column, of }]) => `
+    INSERT INTO ${table} VALUES (${of.replace(/^at\b|^bucket\b/, `${row}.$&`)}, ${row}.agent, coalesce(${row}.model, ''), ${values})
+      ON CONFLICT (${column}, agent, model) DO UPDATE SET ${ROLLUP_SUMS};`,
+    )
+    .join('');
+}
+
+/**
+ * Roll-ups kept per batch instead of per row, and per hour and day (migration 6).
+ * - A trigger on INSERT costs a sub-program per row even when its WHEN clause is false, several
+ *   times the insert itself. Events are inserted with `counted = 2` ("counted, not yet in the
+ *   roll-ups"; radar inserts events only through TokenStore); before the inserting transaction
+ *   reads a run or commits, it adds them to every roll-up with one grouped statement per table
+ *   (rollupPending) and sets them to 1, a change the re-add trigger skips. Deletes and other
+ *   updates keep their triggers. Rows at 2 exist only inside an ingest's transaction; the partial
+ *   index finds them.
+ * - token_rollup_hour and token_rollup_day let a report by day, week or month read a few rows
+ *   per period and model instead of 96 slots a day; they are filled from the slots.
+ */
+export const ROLLUP_BATCHES = `
+${rollupTable('token_rollup_hour', 'hour INTEGER')}
+${rollupTable('token_rollup_day', 'day INTEGER')}
+INSERT INTO token_rollup_hour SELECT slot / 4, agent, model, sum(tokens), sum(events), sum(input),
+  sum(cached), sum(cache_creation), sum(output) FROM token_rollup_time GROUP BY 1, 2, 3;
+INSERT INTO token_rollup_day SELECT slot / 96, agent, model, sum(tokens), sum(events), sum(input),
+  sum(cached), sum(cache_creation), sum(output) FROM token_rollup_time GROUP BY 1, 2, 3;
+DROP TRIGGER token_events_rollup_insert;
+DROP TRIGGER token_events_rollup_delete;
+DROP TRIGGER token_events_rollup_unadd;
+DROP TRIGGER token_events_rollup_readd;
+CREATE TRIGGER token_events_rollup_delete AFTER DELETE ON token_events WHEN OLD.counted = 1
+BEGIN ${rollupAddAll('OLD', '-')}
+END;
+CREATE TRIGGER token_events_rollup_unadd AFTER UPDATE ON token_events WHEN OLD.counted = 1
+BEGIN ${rollupAddAll('OLD', '-')}
+END;
+CREATE TRIGGER token_events_rollup_readd AFTER UPDATE ON token_events
+  WHEN NEW.counted = 1 AND OLD.counted IS NOT 2
+BEGIN ${rollupAddAll('NEW', '+')}
+END;
+CREATE INDEX token_events_pending ON token_events(id) WHERE counted = 2;
+`;
+
+/** Adds the pending events (counted = 2) to one roll-up table, grouped (see ROLLUP_BATCHES). */
+export function rollupPending(table: RollupTable): string {
+  const { column, of } = ROLLUP_LEVELS[table];
+  return `INSERT INTO ${table} (${column}, agent, model, tokens, events, input, cached, cache_creation, output)
+    SELECT ${of}, agent, coalesce(model, ''), sum(total), count(*), sum(coalesce(input, 0)),
+      sum(coalesce(cached_input, 0)), sum(coalesce(cache_creation, 0)), sum(coalesce(output, 0))
+    FROM token_events INDEXED BY token_events_pending WHERE counted = 2 GROUP BY 1, 2, 3
+    ON CONFLICT (${column}, agent, model) DO UPDATE SET ${ROLLUP_SUMS}`;
+}

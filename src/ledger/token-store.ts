@@ -1,6 +1,7 @@
 import type { Db } from './open.js';
 import type { RateLimitSample, ThreadTotal, TokenEvent } from '../tokens/types.js';
-import { reconcileRun, type RunEvent } from '../tokens/runs.js';
+import { SESSION_FORMATS, reconcileRun, type RunEvent } from '../tokens/runs.js';
+import { ROLLUP_LEVELS, rollupPending, type RollupTable } from './token-schema.js';
 import type { KnownSource } from '../tokens/identity.js';
 
 /** All SQL for token sources and events. Every write runs inside the caller's transaction. */
@@ -22,7 +23,8 @@ export interface NewSource {
   now: number;
 }
 
-export interface StoredEvent extends TokenEvent {
+/** Where an event is recorded: its bucket and the source it was read from. */
+export interface EventPlace {
   bucket: string;
   sourceId: number;
   sourcePath: string;
@@ -36,6 +38,8 @@ const KNOWN_COLUMNS = `id, lineage, path, dev, ino, head_hash AS headHash, head_
 
 export class TokenStore {
   private readonly q;
+  /** Events were inserted that the roll-ups do not hold yet (counted = 2). */
+  private pending = false;
 
   constructor(private readonly db: Db) {
     this.q = {
@@ -62,21 +66,26 @@ export class TokenStore {
            last_ingested = @now
          WHERE id = @id`,
       ),
+      // Positional parameters (see eventValues): binding by name costs more than the insert.
       insertEvent: db.prepare(
         `INSERT OR IGNORE INTO token_events (fingerprint, at, at_source, agent, model, bucket, format,
            input, cached_input, cache_creation, output, reasoning, total, source_id, source_path,
-           source_offset, session_id, run_key, thread_total, own_bucket)
-         VALUES (@fingerprint, @at, @atSource, @agent, @model, @bucket, @format, @input, @cachedInput,
-           @cacheCreation, @output, @reasoning, @total, @sourceId, @sourcePath, @offset, @sessionId,
-           @runKey, @threadTotal, @bucket)`,
+           source_offset, session_id, run_key, thread_total, own_bucket, counted)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 2)`,
       ),
       deleteEvent: db.prepare(
-        `DELETE FROM token_events WHERE fingerprint = ? RETURNING total * counted AS total, run_key AS runKey`,
+        `DELETE FROM token_events WHERE fingerprint = ? RETURNING CASE counted WHEN 0 THEN 0 ELSE total END AS total, run_key AS runKey`,
       ),
       runEvents: db.prepare(
         `SELECT id, format, at, bucket, coalesce(own_bucket, bucket) AS ownBucket, counted,
            thread_total AS threadTotal, input, cached_input AS cachedInput, output, reasoning, total
          FROM token_events WHERE run_key = ?`,
+      ),
+      // A run of session events only, all counted under their own bucket, has nothing to decide.
+      runSettled: db.prepare(
+        `SELECT NOT EXISTS (SELECT 1 FROM token_events WHERE run_key = ?
+           AND (format NOT IN (${[...SESSION_FORMATS].map((f) => `'${f}'`).join(', ')}) OR counted <> 1
+             OR bucket IS NOT coalesce(own_bucket, bucket))) AS settled`,
       ),
       applyRun: db.prepare(
         `UPDATE token_events SET counted = @counted, bucket = @bucket,
@@ -85,16 +94,21 @@ export class TokenStore {
            total = coalesce(@total, total)
          WHERE id = @id`,
       ),
-      totalOf: db.prepare(`SELECT id, total FROM token_events WHERE fingerprint = ?`),
+      totalOf: db.prepare(`SELECT total, model FROM token_events WHERE fingerprint = ?`),
       growEvent: db.prepare(
-        `UPDATE token_events SET at = @at, model = coalesce(@model, model), input = @input,
-           cached_input = @cachedInput, cache_creation = @cacheCreation, output = @output,
-           reasoning = @reasoning, total = @total
-         WHERE fingerprint = @fingerprint AND total < @total`,
+        `UPDATE token_events SET at = ?, model = coalesce(?, model), input = ?, cached_input = ?,
+           cache_creation = ?, output = ?, reasoning = ?, total = ?
+         WHERE fingerprint = ? AND total < ?`,
+      ),
+      rollups: (Object.keys(ROLLUP_LEVELS) as RollupTable[]).map((t) =>
+        db.prepare(rollupPending(t)),
+      ),
+      settle: db.prepare(
+        `UPDATE token_events INDEXED BY token_events_pending SET counted = 1 WHERE counted = 2`,
       ),
       insertSample: db.prepare(
         `INSERT OR IGNORE INTO rate_limit_samples (provider, window_minutes, used_percent, resets_at, at, source_path)
-         VALUES (@provider, @windowMinutes, @usedPercent, @resetsAt, @at, @sourcePath)`,
+         VALUES (?, ?, ?, ?, ?, ?)`,
       ),
       insertRun: db.prepare(
         `INSERT INTO ingest_runs (started_at, finished_at, files_read, new_events, new_tokens, lines_skipped, summary)
@@ -103,8 +117,32 @@ export class TokenStore {
     };
   }
 
+  /**
+   * The source the planner would look at first for this file (same identity or path, newest
+   * first), without reading the file: enough to recognise an unchanged file from its stat.
+   */
+  firstCandidate(path: string, dev: number, ino: number): KnownSource | undefined {
+    return this.q.candidates.get(dev, ino, path, dev, ino) as KnownSource | undefined;
+  }
+
+  /**
+   * Runs `fn` in one transaction. Events it inserts reach the roll-ups in one grouped statement
+   * before the transaction commits (or before a run is reconciled), not one trigger per row.
+   */
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    return this.db.transaction(() => {
+      const result = fn();
+      this.settleRollups();
+      return result;
+    })();
+  }
+
+  /** Adds the events inserted so far in this transaction to the roll-ups (ROLLUP_BATCHES). */
+  private settleRollups(): void {
+    if (!this.pending) return;
+    for (const statement of this.q.rollups) statement.run();
+    this.q.settle.run();
+    this.pending = false;
   }
 
   /**
@@ -142,36 +180,60 @@ export class TokenStore {
 
   /**
    * Inserts an event unless its fingerprint is known. Transcript lines that share a fingerprint
-   * keep the largest usage: the growth is returned so totals stay exact.
+   * keep the largest usage: the growth is returned so totals stay exact. `later` are further
+   * lines of the same file with the same fingerprint, in file order: the outcome is that of
+   * writing each in turn, with one UPDATE at most (and the roll-up triggers fired once).
    */
-  writeEvent(e: StoredEvent): { write: EventWrite; tokens: number } {
-    const row = {
-      fingerprint: e.fingerprint,
-      at: e.at,
-      atSource: e.atSource,
-      agent: e.agent,
-      model: e.model ?? null,
-      bucket: e.bucket,
-      format: e.format,
-      input: e.input ?? null,
-      cachedInput: e.cachedInput ?? null,
-      cacheCreation: e.cacheCreation ?? null,
-      output: e.output ?? null,
-      reasoning: e.reasoning ?? null,
-      total: e.total,
-      sourceId: e.sourceId,
-      sourcePath: e.sourcePath,
-      offset: e.offset,
-      sessionId: e.sessionId ?? null,
-      runKey: e.runKey ?? null,
-      threadTotal: e.threadTotal ? JSON.stringify(e.threadTotal) : null,
-    };
-    if (this.q.insertEvent.run(row).changes === 1) return { write: 'inserted', tokens: e.total };
-    if (!e.keepLargest) return { write: 'duplicate', tokens: 0 };
-    const existing = this.q.totalOf.get(e.fingerprint) as { total: number } | undefined;
-    if (!existing || existing.total >= e.total) return { write: 'duplicate', tokens: 0 };
-    this.q.growEvent.run(row);
-    return { write: 'grew', tokens: e.total - existing.total };
+  writeEvent(
+    e: TokenEvent,
+    where: EventPlace,
+    later: readonly TokenEvent[] = [],
+  ): { write: EventWrite; tokens: number; duplicates: number } {
+    const inserted = this.q.insertEvent.run(eventValues(e, where)).changes === 1;
+    if (inserted) this.pending = true;
+    if (!e.keepLargest)
+      return {
+        write: inserted ? 'inserted' : 'duplicate',
+        tokens: inserted ? e.total : 0,
+        duplicates: inserted ? 0 : 1,
+      };
+    let current: Pick<TokenEvent, 'total' | 'model'>;
+    let before = 0;
+    if (inserted) current = e;
+    else {
+      const existing = this.q.totalOf.get(e.fingerprint) as
+        { total: number; model: string | null } | undefined;
+      if (!existing) return { write: 'duplicate', tokens: 0, duplicates: 1 + later.length };
+      current = { total: existing.total, model: existing.model ?? undefined };
+      before = existing.total;
+    }
+    let grown: TokenEvent | undefined;
+    let duplicates = 0;
+    for (const x of inserted ? later : [e, ...later]) {
+      if (x.total <= current.total) {
+        duplicates++;
+        continue;
+      }
+      grown = { ...x, model: x.model ?? current.model };
+      current = grown;
+    }
+    if (grown)
+      this.q.growEvent.run(
+        grown.at,
+        grown.model ?? null,
+        grown.input ?? null,
+        grown.cachedInput ?? null,
+        grown.cacheCreation ?? null,
+        grown.output ?? null,
+        grown.reasoning ?? null,
+        grown.total,
+        e.fingerprint,
+        grown.total,
+      );
+    if (inserted) return { write: 'inserted', tokens: current.total, duplicates };
+    return grown
+      ? { write: 'grew', tokens: current.total - before, duplicates }
+      : { write: 'duplicate', tokens: 0, duplicates };
   }
 
   /** Removes events by fingerprint; returns how many, their counted tokens and their runs. */
@@ -199,8 +261,10 @@ export class TokenStore {
    * Runs inside the caller's transaction, after the run's events are written.
    */
   reconcileRuns(keys: Iterable<string>): number {
+    this.settleRollups();
     let change = 0;
     for (const key of keys) {
+      if ((this.q.runSettled.get(key) as { settled: number }).settled === 1) continue;
       const rows = this.q.runEvents.all(key) as (Omit<RunEvent, 'counted' | 'threadTotal'> & {
         counted: number;
         threadTotal: string | null;
@@ -232,7 +296,14 @@ export class TokenStore {
 
   writeSample(s: RateLimitSample, sourcePath: string): boolean {
     return (
-      this.q.insertSample.run({ ...s, resetsAt: s.resetsAt ?? null, sourcePath }).changes === 1
+      this.q.insertSample.run(
+        s.provider,
+        s.windowMinutes,
+        s.usedPercent,
+        s.resetsAt ?? null,
+        s.at,
+        sourcePath,
+      ).changes === 1
     );
   }
 
@@ -256,4 +327,30 @@ export class TokenStore {
       JSON.stringify(summary),
     );
   }
+}
+
+/** An event's values in the order of the insert's parameters. */
+function eventValues(e: TokenEvent, where: EventPlace): unknown[] {
+  return [
+    e.fingerprint,
+    e.at,
+    e.atSource,
+    e.agent,
+    e.model ?? null,
+    where.bucket,
+    e.format,
+    e.input ?? null,
+    e.cachedInput ?? null,
+    e.cacheCreation ?? null,
+    e.output ?? null,
+    e.reasoning ?? null,
+    e.total,
+    where.sourceId,
+    where.sourcePath,
+    e.offset,
+    e.sessionId ?? null,
+    e.runKey ?? null,
+    e.threadTotal ? JSON.stringify(e.threadTotal) : null,
+    where.bucket, // own_bucket
+  ];
 }

@@ -43,6 +43,8 @@ export function judgeAll(input: JudgeInput): {
   for (const pr of input.prs) {
     const open = pr.state === 'open' && pr.watched;
     const before = input.previousTier(pr.nodeId);
+    // A PR no longer watched (its repository ignored since) is not judged at all.
+    if (pr.state === 'open' && !pr.watched) continue;
     if (!open && (before === undefined || before === 'closed')) continue;
     const history = input.histories.get(pr.nodeId) ?? emptyHistory();
     const evaluation = evaluate({

@@ -16,7 +16,7 @@ import {
   type ReadPlan,
 } from './identity.js';
 import type { BucketResolver } from './bucket.js';
-import type { SkipReason } from './types.js';
+import type { SkipReason, TokenEvent } from './types.js';
 import { errorMessage } from '../errors.js';
 
 /**
@@ -118,8 +118,11 @@ function readRangeSync(path: string, start: number, length: number): Buffer {
 }
 
 /** Files are committed in batches: one transaction per batch, never part of a file. */
-const BATCH_EVENTS = 20_000;
+const BATCH_EVENTS = 4_000;
 const BATCH_FILES = 200;
+/** Parses run ahead of the commits by at most this many files and bytes (results wait in memory). */
+const AHEAD_FILES = 32;
+const AHEAD_BYTES = 96 << 20;
 /** Below this much to read, worker threads cost more than they save. */
 const WORKER_THRESHOLD_BYTES = 64 << 20;
 /** Raw bytes decompressed to recognise a compressed file's first KiB. */
@@ -139,59 +142,81 @@ export async function ingestFiles(
   options: IngestOptions,
   summary: IngestSummary,
 ): Promise<void> {
-  // 1. Plan every file: which lineage, which bytes (cheap: stat, first KiB, a few rows).
+  // 1. Plan every file: which lineage, which bytes (cheap: stat, first KiB, a few rows). Once
+  // there is enough to read to pay for worker threads, they start, and parse the files planned
+  // so far while the rest is planned.
   const jobs: FileJob[] = [];
   const seen = new Set<string>();
   const claimed = new Set<number>();
-  let toRead = 0;
-  for (const path of files) {
-    summary.filesSeen++;
-    try {
-      const job = planFile(path, options, summary, seen, claimed);
-      if (job) {
-        jobs.push(job);
-        toRead += Math.max(0, job.source.size - job.job.from);
-      }
-    } catch (error) {
-      summary.unreadable.push({ path, error: readError(error) });
-    }
-  }
-  // 2. Parse, on worker threads when there is a lot to read; 3. commit in file order.
   const threads = options.threads ?? 'auto';
-  const useWorkers =
-    threads === 'always' ||
-    (threads === 'auto' && toRead >= WORKER_THRESHOLD_BYTES && jobs.length > 1);
-  const pool = useWorkers ? workerPool() : inlinePool();
-  const ahead = 8;
-  // Reads run ahead of the commits; each one settles into a value, so a file that fails while
+  let toRead = 0;
+  let pool: ParsePool | undefined;
+  // Reads run ahead of the commits (parsers keep going while a batch is written), up to a bound
+  // on the files and bytes in flight; each one settles into a value, so a file that fails while
   // waiting its turn is reported in its turn, never as an unhandled rejection.
   const results: Promise<Settled>[] = [];
-  const start = (i: number) => {
-    const j = jobs[i];
-    if (j) results[i] = settledParse(pool, j.job);
-  };
-  let pending: ((touched: Set<string>) => void)[] = [];
-  let pendingEvents = 0;
-  const flush = () => {
-    if (pending.length === 0) return;
-    const batch = pending;
-    pending = [];
-    pendingEvents = 0;
-    options.store.transaction(() => {
-      // Runs whose markers changed are counted once again in the same transaction.
-      const touched = new Set<string>();
-      batch.forEach((commit) => commit(touched));
-      summary.newTokens += options.store.reconcileRuns(touched);
-    });
+  const weight = (j: FileJob) => Math.max(0, j.source.size - j.job.from);
+  let started = 0;
+  let inFlight = 0;
+  const startMore = (parser: ParsePool, done: number) => {
+    for (; started < jobs.length; started++) {
+      const j = jobs[started]!;
+      const running = started - done;
+      if (running >= 2 && (running >= AHEAD_FILES || inFlight + weight(j) > AHEAD_BYTES)) break;
+      inFlight += weight(j);
+      results[started] = settledParse(parser, j.job, weight(j));
+    }
   };
   try {
-    for (let i = 0; i < Math.min(ahead, jobs.length); i++) start(i);
+    for (const path of files) {
+      summary.filesSeen++;
+      try {
+        const job = planFile(path, options, summary, seen, claimed);
+        if (job) {
+          jobs.push(job);
+          toRead += weight(job);
+        }
+      } catch (error) {
+        summary.unreadable.push({ path, error: readError(error) });
+      }
+      if (
+        !pool &&
+        (threads === 'always' ||
+          (threads === 'auto' && toRead >= WORKER_THRESHOLD_BYTES && jobs.length > 1))
+      )
+        pool = workerPool();
+      if (pool) startMore(pool, 0);
+    }
+    // 2. Parse, on worker threads when there is a lot to read (else here); 3. commit in order.
+    pool ??= inlinePool();
+    await commitAll(pool);
+  } finally {
+    await pool?.close();
+  }
+
+  async function commitAll(parser: ParsePool): Promise<void> {
+    let pending: ((touched: Set<string>) => void)[] = [];
+    let pendingEvents = 0;
+    const flush = () => {
+      if (pending.length === 0) return;
+      const batch = pending;
+      pending = [];
+      pendingEvents = 0;
+      options.store.transaction(() => {
+        // Runs whose markers changed are counted once again in the same transaction.
+        const touched = new Set<string>();
+        batch.forEach((commit) => commit(touched));
+        summary.newTokens += options.store.reconcileRuns(touched);
+      });
+    };
+    startMore(parser, 0);
     for (let i = 0; i < jobs.length; i++) {
       let job = jobs[i]!;
       options.onFile?.(job.path, i, jobs.length);
       const settled = await results[i]!;
       delete results[i];
-      start(i + ahead);
+      inFlight -= weight(job);
+      startMore(parser, i + 1);
       if ('error' in settled) {
         summary.unreadable.push({ path: job.path, error: readError(settled.error) });
         continue;
@@ -206,7 +231,7 @@ export async function ingestFiles(
         job = { ...job, plan: { kind: 'new' } };
         job.job = { ...job.job, lineage: randomUUID(), probe: undefined };
         job.source = { ...job.source, lineage: job.job.lineage };
-        const again = await settledParse(pool, job.job);
+        const again = await settledParse(parser, job.job);
         if ('error' in again) {
           summary.unreadable.push({ path: job.path, error: readError(again.error) });
           continue;
@@ -218,14 +243,12 @@ export async function ingestFiles(
       if (pendingEvents >= BATCH_EVENTS || pending.length >= BATCH_FILES) flush();
     }
     flush();
-  } finally {
-    await pool.close();
   }
 }
 
 /** A parse that settles into a value: its failure is reported in the file's turn. */
-const settledParse = (pool: ParsePool, job: ParseJob): Promise<Settled> =>
-  pool.parse(job).then(
+const settledParse = (pool: ParsePool, job: ParseJob, weight?: number): Promise<Settled> =>
+  pool.parse(job, weight).then(
     (result) => ({ result }),
     (error: unknown) => ({ error }),
   );
@@ -255,6 +278,10 @@ function planFile(
   seen.add(identity);
   const size = st.size;
   if (size === 0) return undefined;
+  if (unchangedByStat(path, st, options.store.firstCandidate(path, st.dev, st.ino), claimed)) {
+    summary.filesUnchanged++;
+    return undefined;
+  }
   const head = readRangeSync(path, 0, Math.min(HEAD, size));
   const encoding: Encoding = detectEncoding(head);
   if (encoding === 'plain' && looksBinary(head)) {
@@ -305,6 +332,29 @@ function planFile(
       mtimeMs: st.mtimeMs,
     },
   };
+}
+
+/**
+ * A file whose path, identity, size and modification time are those recorded when it was last
+ * read to its end costs a stat, not a read: the planner would find it unchanged (its first and
+ * last bytes are the ones hashed then, unless someone rewrote it and reset its mtime).
+ */
+export function unchangedByStat(
+  path: string,
+  st: Pick<Stats, 'dev' | 'ino' | 'size' | 'mtimeMs'>,
+  first: KnownSource | undefined,
+  claimed: ReadonlySet<number>,
+): boolean {
+  return (
+    first !== undefined &&
+    !claimed.has(first.id) &&
+    first.path === path &&
+    first.dev === st.dev &&
+    first.ino === st.ino &&
+    first.size === st.size &&
+    first.mtimeMs === st.mtimeMs &&
+    (first.encoding !== 'plain' || first.offset === st.size)
+  );
 }
 
 /** The file being planned, as the pure planner sees it (reads only what it asks for). */
@@ -391,16 +441,30 @@ function finishFile(
       summary.newTokens -= removed.tokens;
       removed.runKeys.forEach((k) => touched.add(k));
     }
+    // Lines of one response that share a fingerprint are written as one group.
+    const groups = new Map<string, TokenEvent[]>();
     for (const event of result.events) {
+      if (!event.keepLargest) continue;
+      const group = groups.get(event.fingerprint);
+      if (group) group.push(event);
+      else groups.set(event.fingerprint, [event]);
+    }
+    for (const event of result.events) {
+      let later: TokenEvent[] = [];
+      if (event.keepLargest) {
+        const group = groups.get(event.fingerprint);
+        if (!group || group[0] !== event) continue; // written with the first of its group
+        later = group.slice(1);
+        later.forEach((e) => e.runKey && touched.add(e.runKey));
+      }
       if (event.runKey) touched.add(event.runKey);
-      const written = store.writeEvent({
-        ...event,
-        bucket: options.bucketFor(path, event.format),
-        sourceId,
-        sourcePath: path,
-      });
+      const written = store.writeEvent(
+        event,
+        { bucket: options.bucketFor(path, event.format), sourceId, sourcePath: path },
+        later,
+      );
       if (written.write === 'inserted') summary.newEvents++;
-      else if (written.write === 'duplicate') summary.duplicates++;
+      summary.duplicates += written.duplicates;
       summary.newTokens += written.tokens;
     }
     for (const sample of result.samples)

@@ -2,10 +2,16 @@ import { parentPort } from 'node:worker_threads';
 import { parseFile, type ParseJob } from './parse-file.js';
 import { errorMessage } from '../errors.js';
 
-/** Worker thread: parses the files it is sent, one at a time, and posts the results back. */
+/**
+ * Worker thread: parses the files it is sent one after another, in the order they came, and
+ * posts each result back (the pool matches answers to jobs by that order).
+ */
+let chain: Promise<void> = Promise.resolve();
 parentPort?.on('message', (message: { job: ParseJob }) => {
-  parseFile(message.job).then(
-    (result) => parentPort?.postMessage({ result }),
-    (error: unknown) => parentPort?.postMessage({ error: errorMessage(error) }),
+  chain = chain.then(() =>
+    parseFile(message.job).then(
+      (result) => parentPort?.postMessage({ result }),
+      (error: unknown) => parentPort?.postMessage({ error: errorMessage(error) }),
+    ),
   );
 });

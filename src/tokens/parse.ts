@@ -181,12 +181,16 @@ export class MarkerParser {
     this.skipped.set(reason, (this.skipped.get(reason) ?? 0) + 1);
   }
 
-  /** A line of text (without its newline). `complete` is false for a file's unterminated tail. */
-  line(raw: string, offset: number, complete = true): void {
+  /**
+   * A line of text (without its newline). `complete` is false for a file's unterminated tail.
+   * `holdsNeedle`: the caller found one of JSON_NEEDLES in the line (the check is not repeated).
+   */
+  line(raw: string, offset: number, complete = true, holdsNeedle = false): void {
     const text = raw.includes('\x1b') ? raw.replace(ANSI_RE, '') : raw;
     const trimmed = text.trimStart();
     if (trimmed.startsWith('{')) {
-      if (JSON_NEEDLES.some((n) => trimmed.includes(n))) this.json(trimmed, offset, complete);
+      if ((holdsNeedle && text === raw) || JSON_NEEDLES.some((n) => trimmed.includes(n)))
+        this.json(trimmed, offset, complete);
       return;
     }
     // `claude -p --output-format json --verbose` prints the whole run as one JSON array.

@@ -3,68 +3,106 @@ import { Worker } from 'node:worker_threads';
 import { parseFile, type ParseJob, type ParseResult } from './parse-file.js';
 
 /**
- * Runs parse jobs on worker threads (one per core) when there is enough to read to pay for
- * starting them, otherwise inline. The ledger is written by the main thread only.
+ * Runs parse jobs on worker threads when there is enough to read to pay for starting them,
+ * otherwise inline. The ledger is written by the main thread only.
+ *
+ * The main thread is one of the parsers too: it writes the ledger, which takes less time than
+ * parsing, and parses a smaller share of the files in between. So a machine with two cores runs
+ * one worker beside the main thread, both busy, and each core parses and nothing waits.
+ *
+ * Jobs go to the parser with the least work assigned so far (in bytes, scaled by its share), as
+ * soon as they are known: a worker parses its jobs one after another and never waits for the
+ * main thread, which may be busy writing a batch, to hand it the next file.
  */
 
 export interface ParsePool {
-  parse(job: ParseJob): Promise<ParseResult>;
+  /** `weight`: about how many bytes the job reads, to spread the work evenly. */
+  parse(job: ParseJob, weight?: number): Promise<ParseResult>;
   close(): Promise<void>;
 }
 
 export function inlinePool(): ParsePool {
-  return { parse: parseFile, close: async () => undefined };
+  return { parse: (job) => parseFile(job), close: async () => undefined };
 }
 
-export function workerPool(size = Math.max(1, Math.min(availableParallelism(), 8))): ParsePool {
+interface Queued {
+  job: ParseJob;
+  weight: number;
+  resolve: (r: ParseResult) => void;
+  reject: (e: Error) => void;
+}
+
+interface Lane {
+  /** undefined: the main thread. */
+  worker?: Worker;
+  /** Jobs sent to this worker, in the order it answers them (the first is being parsed). */
+  queue: Queued[];
+  /** Bytes assigned so far, divided by the lane's share. */
+  assigned: number;
+  share: number;
+  alive: boolean;
+}
+
+/** The main thread's share of parsing, relative to a worker's (it also writes the ledger). */
+const MAIN_SHARE = 0.5;
+
+export function workerPool(
+  size = Math.max(1, Math.min(availableParallelism() - 1, 8)),
+  mainShare = MAIN_SHARE,
+): ParsePool {
   const url = new URL('./parse-worker.js', import.meta.url);
-  const workers = Array.from({ length: size }, () => new Worker(url));
-  const idle = [...workers];
-  let alive = workers.length;
-  const waiting: (() => void)[] = [];
-  /** The job each busy worker is on: a worker that dies fails its own job, nothing else. */
-  const busy = new Map<Worker, { resolve: (r: ParseResult) => void; reject: (e: Error) => void }>();
-  const settle = (worker: Worker) => {
-    const job = busy.get(worker);
-    busy.delete(worker);
-    return job;
+  const lanes: Lane[] = Array.from({ length: size }, () => ({
+    worker: new Worker(url),
+    queue: [],
+    assigned: 0,
+    share: 1,
+    alive: true,
+  }));
+  if (mainShare > 0) lanes.push({ queue: [], assigned: 0, share: mainShare, alive: true });
+  const send = (item: Queued) => {
+    let lane: Lane | undefined;
+    for (const l of lanes) if (l.alive && (!lane || l.assigned < lane.assigned)) lane = l;
+    lane ??= { queue: [], assigned: 0, share: 1, alive: true }; // no parser thread left
+    lane.assigned += item.weight / lane.share;
+    if (!lane.worker) {
+      parseFile(item.job).then(item.resolve, item.reject);
+      return;
+    }
+    lane.queue.push(item);
+    lane.worker.postMessage({ job: item.job });
   };
-  for (const worker of workers) {
+  for (const lane of lanes) {
+    const { worker } = lane;
+    if (!worker) continue;
     worker.on('message', (m: { result?: ParseResult; error?: string }) => {
-      const job = settle(worker);
-      idle.push(worker);
-      waiting.shift()?.();
-      if (!job) return;
-      if (m.error !== undefined) job.reject(new Error(m.error));
-      else job.resolve(m.result!);
+      const item = lane.queue.shift();
+      if (!item) return;
+      if (m.error !== undefined) item.reject(new Error(m.error));
+      else item.resolve(m.result!);
     });
+    /** A worker that dies fails the job it was on, nothing else: its other jobs go elsewhere. */
     const die = (why: string) => {
-      const job = settle(worker);
-      if (idle.includes(worker)) idle.splice(idle.indexOf(worker), 1);
-      alive--;
-      job?.reject(new Error(`the parser thread stopped (${why})`));
-      // Whoever waits for a worker is woken: with none left, it parses inline.
-      waiting.splice(0).forEach((wake) => wake());
+      if (!lane.alive) return;
+      lane.alive = false;
+      const [current, ...rest] = lane.queue.splice(0);
+      current?.reject(new Error(`the parser thread stopped (${why})`));
+      rest.forEach(send);
     };
     worker.on('error', (error) => die(error.message));
-    worker.on('exit', (code) => {
-      if (busy.has(worker) || idle.includes(worker)) die(`exit code ${code}`);
-    });
+    worker.on('exit', (code) => die(`exit code ${code}`));
   }
+  let closed = false;
   return {
-    async parse(job) {
-      while (idle.length === 0 && alive > 0)
-        await new Promise<void>((resolve) => waiting.push(resolve));
-      const worker = idle.pop();
-      if (!worker) return parseFile(job);
+    parse(job, weight = 1) {
       return new Promise<ParseResult>((resolve, reject) => {
-        busy.set(worker, { resolve, reject });
-        worker.postMessage({ job });
+        if (closed) reject(new Error('the parser pool is closed'));
+        else send({ job, weight, resolve, reject });
       });
     },
     async close() {
-      idle.length = 0;
-      await Promise.all(workers.map((w) => w.terminate()));
+      closed = true;
+      for (const lane of lanes) lane.alive = false;
+      await Promise.all(lanes.map((l) => l.worker?.terminate()));
     },
   };
 }

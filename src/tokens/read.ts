@@ -57,28 +57,48 @@ export interface ReadOutcome {
  */
 export type Family = 'text' | 'json' | 'rollout' | 'transcript';
 
-const NEEDLES: Record<Exclude<Family, 'text'>, Buffer[]> = {
-  json: JSON_NEEDLES.map((n) => Buffer.from(n)),
-  // `n_co` is in both toke(n_co)unt and tur(n_co)ntext: one pass over a rollout instead of two.
-  // A rare false hit is parsed and ignored.
-  rollout: ['n_co'].map((n) => Buffer.from(n)),
-  transcript: ['"usage"'].map((n) => Buffer.from(n)),
+/** Families read by a needle search: a file of one agent's own lines. */
+type NeedleFamily = 'rollout' | 'transcript';
+
+/**
+ * Byte strings searched for in rollouts and transcripts: each is (part of) a word the parser
+ * needs, so every line of such a file the parser could act on holds one. `_co` (of token_count
+ * and turn_context) starts with a byte that is rare in prose and base64, which makes the search
+ * several times faster than searching for the words; its hits are checked before decoding.
+ */
+const NEEDLES: Record<NeedleFamily, Buffer> = {
+  rollout: Buffer.from('_co'),
+  transcript: Buffer.from('"usage"'),
 };
 
 const TOKEN_COUNT = Buffer.from('token_count');
 const TURN_CONTEXT = Buffer.from('turn_context');
 
 /** Confirms a needle hit is one of the words it stands for (an O(1) check, no decoding). */
-const VERIFY: Record<
-  Exclude<Family, 'text'>,
-  ((buf: Buffer, hit: number) => boolean) | undefined
-> = {
-  json: undefined,
+const VERIFY: Record<NeedleFamily, ((buf: Buffer, hit: number) => boolean) | undefined> = {
   transcript: undefined,
   rollout: (buf, hit) =>
-    (hit >= 4 && buf.compare(TOKEN_COUNT, 0, 11, hit - 4, hit + 7) === 0) ||
-    (hit >= 3 && buf.compare(TURN_CONTEXT, 0, 12, hit - 3, hit + 9) === 0),
+    // n_co: most false hits (encrypted_content) fail on the byte before the needle.
+    buf[hit - 1] === 0x6e &&
+    ((hit >= 5 &&
+      hit + 6 <= buf.length &&
+      buf.compare(TOKEN_COUNT, 0, 11, hit - 5, hit + 6) === 0) ||
+      (hit >= 4 &&
+        hit + 8 <= buf.length &&
+        buf.compare(TURN_CONTEXT, 0, 12, hit - 4, hit + 8) === 0)),
 };
+
+/** The parser's JSON needles as bytes, for JSON lines of mixed files. */
+const JSON_NEEDLE_BYTES = JSON_NEEDLES.map((n) => Buffer.from(n));
+const OPEN_BRACE = 0x7b;
+const ESC = 0x1b;
+const NUL = 0;
+
+/** The first line of a Claude Code transcript: a message of a session, or the session's summary. */
+function transcriptStart(o: Record<string, unknown>): boolean {
+  if (typeof o.sessionId === 'string' && typeof o.type === 'string') return true;
+  return o.type === 'summary' && typeof o.leafUuid === 'string';
+}
 
 export function classify(firstLine: string): Family {
   const text = firstLine.trim();
@@ -86,7 +106,7 @@ export function classify(firstLine: string): Family {
   try {
     const o = JSON.parse(text) as Record<string, unknown>;
     if (o.type === 'session_meta') return 'rollout';
-    if (typeof o.sessionId === 'string' && typeof o.type === 'string') return 'transcript';
+    if (transcriptStart(o)) return 'transcript';
   } catch {
     // a broken first line says nothing about the rest
   }
@@ -137,7 +157,8 @@ class LineFeeder {
     const end = last < pos ? pos : last + 1;
     if (end > pos) {
       if (this.family === 'text') this.scanAll(buf, pos, end, base);
-      else this.scanNeedles(NEEDLES[this.family], VERIFY[this.family], buf, pos, end, base);
+      else if (this.family === 'json') this.scanJsonLines(buf, pos, end, base);
+      else this.scanNeedles(this.family, buf, pos, end, base);
       this.committed = base + end;
     }
     if (buf.length - end > MAX_LINE) {
@@ -165,9 +186,9 @@ class LineFeeder {
   }
 
   /** One line to the parser: a line it cannot process is skipped and counted, never fatal. */
-  private line(text: string, offset: number, complete = true): void {
+  private line(text: string, offset: number, complete = true, holdsNeedle = false): void {
     try {
-      this.parser.line(text, offset, complete);
+      this.parser.line(text, offset, complete, holdsNeedle);
     } catch {
       this.parser.countSkipped('unprocessable-line');
     }
@@ -183,16 +204,42 @@ class LineFeeder {
     }
   }
 
+  /**
+   * JSON-lines files of any kind (cron logs of `codex exec --json`, `claude -p` stream-json, which
+   * may mix in text lines): every line goes to the parser except JSON lines that hold none of its
+   * JSON_NEEDLES, which the parser would ignore unread. What a line holds is checked on its bytes;
+   * a line with ESC or NUL bytes (which the parser strips) always goes to the parser.
+   */
+  private scanJsonLines(buf: Buffer, from: number, end: number, base: number): void {
+    let start = from;
+    while (start < end) {
+      let stop = buf.indexOf(NEWLINE, start);
+      if (stop === -1 || stop >= end) stop = end;
+      let first = start;
+      while (first < stop && (buf[first] === 0x20 || buf[first] === 0x09)) first++;
+      const line = buf.subarray(start, stop);
+      if (
+        buf[first] !== OPEN_BRACE ||
+        line.includes(ESC) ||
+        line.includes(NUL) ||
+        JSON_NEEDLE_BYTES.some((n) => line.includes(n))
+      )
+        this.line(decodeLine(buf, start, stop), base + start);
+      start = stop + 1;
+    }
+  }
+
   private scanNeedles(
-    needles: Buffer[],
-    verify: ((buf: Buffer, hit: number) => boolean) | undefined,
+    family: NeedleFamily,
     buf: Buffer,
     from: number,
     end: number,
     base: number,
   ): void {
+    const needle = NEEDLES[family];
+    const verify = VERIFY[family];
     const region = buf.subarray(0, end);
-    const next = needles.map(() => -2);
+    let next = -2;
     let pos = from;
     while (pos < end) {
       // A `tokens used` line without its number: the number is on a following line.
@@ -203,24 +250,19 @@ class LineFeeder {
         pos = nl + 1;
       }
       if (pos >= end) return;
-      let hit = end;
-      for (let n = 0; n < needles.length; n++) {
-        let at = next[n]!;
-        if (at !== -1 && at < pos) {
-          at = region.indexOf(needles[n]!, pos);
-          next[n] = at;
-        }
-        if (at !== -1 && at < hit) hit = at;
-      }
+      if (next !== -1 && next < pos) next = region.indexOf(needle, pos);
+      const hit = next === -1 ? end : next;
       if (hit >= end) return;
       if (verify && !verify(region, hit)) {
         pos = hit + 1; // a false hit inside some other word: look further
         continue;
       }
-      const lineStart = Math.max(pos, region.lastIndexOf(NEWLINE, hit) + 1);
+      // The whole line, also when a false hit on it moved `pos` past its start.
+      const lineStart = Math.max(from, region.lastIndexOf(NEWLINE, hit) + 1);
       let lineEnd = region.indexOf(NEWLINE, hit);
       if (lineEnd === -1) lineEnd = end;
-      this.line(decodeLine(region, lineStart, lineEnd), base + lineStart);
+      // The hit is one of the parser's JSON needles: it need not look for them again.
+      this.line(decodeLine(region, lineStart, lineEnd), base + lineStart, true, true);
       pos = lineEnd + 1;
     }
   }

@@ -37,7 +37,10 @@ export interface RunDecision {
   amounts?: Pick<RunEvent, 'input' | 'cachedInput' | 'output' | 'reasoning' | 'total'>;
 }
 
-const SESSION_FORMATS: ReadonlySet<MarkerFormat> = new Set(['codex-rollout', 'claude-transcript']);
+export const SESSION_FORMATS: ReadonlySet<MarkerFormat> = new Set([
+  'codex-rollout',
+  'claude-transcript',
+]);
 
 export const isSessionFormat = (format: MarkerFormat) => SESSION_FORMATS.has(format);
 
