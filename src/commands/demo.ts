@@ -51,7 +51,11 @@ export async function run(ctx: Context, options: DemoOptions): Promise<number> {
       demo.close();
     }
     await (await import('../demo/loop.js')).demoLoop(ctx, dir, now, { section, write });
-    if (options.keep) write(`\nledger kept at ${ledger}\n`);
+    if (options.keep)
+      write(
+        `\nkept in ${dir}: radar.db (the log corpus), loop/radar.db (the PR loop: ` +
+          `escalations, approvals), loop/runs (the agents' run logs)\n`,
+      );
     return 0;
   } finally {
     if (!options.keep) rmSync(dir, { recursive: true, force: true });

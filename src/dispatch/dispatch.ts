@@ -134,19 +134,27 @@ async function countReaped(
   const reaped = store.reapStale(options.now());
   for (const r of reaped) {
     if (!r.runLog || !existsSync(r.runLog)) continue;
-    const { tokens } = await recordSessionTokens({
-      db: options.db,
-      ledgerPath: options.ledgerPath,
-      store,
-      escalationId: r.id,
-      pr: r,
-      runLog: r.runLog,
-      runKeys: [],
-      zone,
-      now: options.now,
-      maxEventTokens: options.config.tokens.maxEventTokens,
-    });
-    store.setTokens(r.id, tokens);
+    try {
+      const { tokens } = await recordSessionTokens({
+        db: options.db,
+        ledgerPath: options.ledgerPath,
+        store,
+        escalationId: r.id,
+        pr: r,
+        runLog: r.runLog,
+        runKeys: [],
+        zone,
+        now: options.now,
+        maxEventTokens: options.config.tokens.maxEventTokens,
+      });
+      store.setTokens(r.id, tokens);
+    } catch (error) {
+      // Usage stays unknown; `radar ingest` can still read the log.
+      options.logger?.warn(
+        { escalation: r.id, error: (error as Error).message },
+        'run log not ingested',
+      );
+    }
   }
   return reaped.length;
 }
@@ -389,19 +397,30 @@ export async function dispatchFlagged(options: DispatchOptions): Promise<Dispatc
       }
       const keys = [...session.runKeys];
       if (session.sessionId) keys.push(`${agent}:${session.sessionId}`);
-      const { tokens } = await recordSessionTokens({
-        db,
-        ledgerPath: options.ledgerPath,
-        store,
-        escalationId: id,
-        pr,
-        runLog,
-        runKeys: keys,
-        results: session.results,
-        zone,
-        now,
-        maxEventTokens: config.tokens.maxEventTokens,
-      });
+      let tokens: number | null;
+      let reason = session.reason;
+      try {
+        ({ tokens } = await recordSessionTokens({
+          db,
+          ledgerPath: options.ledgerPath,
+          store,
+          escalationId: id,
+          pr,
+          runLog,
+          runKeys: keys,
+          results: session.results,
+          zone,
+          now,
+          maxEventTokens: config.tokens.maxEventTokens,
+        }));
+      } catch (error) {
+        // One session's accounting must not stop the others: the live count is kept, and the
+        // run log stays for `radar ingest`.
+        tokens = session.liveTokens;
+        const note = `tokens from the live parse only (the run log was not ingested: ${(error as Error).message})`;
+        reason = reason ? `${reason}; ${note}` : note;
+        options.logger?.warn({ pr: base.pr, escalation: id }, note);
+      }
       store.finish(id, {
         endedAt: now(),
         exitCode: session.exitCode,
@@ -409,7 +428,7 @@ export async function dispatchFlagged(options: DispatchOptions): Promise<Dispatc
         sessionId: session.sessionId,
         tokens,
         runLog,
-        reason: session.reason,
+        reason,
       });
       const keep = session.outcome !== 'succeeded';
       if (!keep) await workdir.remove();
@@ -425,7 +444,7 @@ export async function dispatchFlagged(options: DispatchOptions): Promise<Dispatc
         workdir: workdir.path,
         workdirKept: keep,
         skipped,
-        reason: session.reason,
+        reason,
       });
     }
     const reason = `no agent could start: ${reasons.join('; ')}`;

@@ -26,7 +26,8 @@ let queue: Promise<unknown> = Promise.resolve();
 /** Runs fn under the ledger's ingest lock, one at a time in this process, waiting out others. */
 async function underIngestLock<T>(ledgerPath: string, fn: () => Promise<T>): Promise<T> {
   const turn = queue.then(async () => {
-    const deadline = Date.now() + 120_000;
+    // A cron ingest of a large backlog may take minutes; the session is over, waiting is cheap.
+    const deadline = Date.now() + 600_000;
     for (;;) {
       try {
         const release = acquireProcessLock(ledgerPath, 'ingest', 'radar ingest');

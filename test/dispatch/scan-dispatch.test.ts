@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { demoScenario } from '../../src/demo/queue.js';
@@ -123,6 +123,37 @@ describe('radar scan --dispatch', () => {
     const prs = dumps().map((r) => r.env.RADAR_PR);
     expect(new Set(prs).size).toBe(prs.length);
     expect(maxOverlap(dumps())).toBeLessThanOrEqual(2);
+  });
+
+  it('respects the weekly budget: falls back to claude when codex is spent, then stops', async () => {
+    writeFileSync(
+      join(t.dir, 'config/radar.json'),
+      JSON.stringify({
+        watch: { authors: ['dev'] },
+        budget: {
+          providers: [
+            { name: 'codex', agent: 'codex', weeklyTokens: 2000 },
+            { name: 'claude', agent: 'claude', weeklyTokens: 2000 },
+          ],
+        },
+        dispatch: { concurrency: 1, maxPerScan: 10, idleTimeoutMs: 4000, killGraceMs: 300 },
+      }),
+    );
+    const fixed = { ...env, FAKE_AGENT_TOKENS: '1000', FAKE_AGENT_PLAN: '' };
+    const first = await runCli(['scan', '--dispatch'], {
+      cwd: t.dir,
+      env: fixed,
+      timeoutMs: 120_000,
+    });
+    expect(first.code).toBe(0);
+    // 1,100 tokens a session against 2,000 a week: two sessions per provider, then nothing.
+    expect(dumps()).toHaveLength(4);
+    expect(first.stdout.match(/codex succeeded/g)).toHaveLength(2);
+    expect(first.stdout.match(/claude succeeded/g)).toHaveLength(2);
+    expect(first.stdout).toMatch(/not dispatched \(budget\): budget exhausted for codex, claude/);
+    const second = await runCli(['scan', '--dispatch'], { cwd: t.dir, env: fixed });
+    expect(second.code).toBe(0);
+    expect(dumps()).toHaveLength(4);
   });
 
   it('refuses a bad --max before scanning', async () => {
