@@ -38,7 +38,7 @@ export function acquireProcessLock(ledgerPath: string, name: string, what: strin
   }
   let db: BetterSqlite3.Database;
   try {
-    db = lockOnce(path);
+    db = lockContended(path);
   } catch (error) {
     const code = (error as { code?: string }).code;
     if (code !== 'SQLITE_NOTADB' && code !== 'SQLITE_CORRUPT') throw mapError(error, path, what);
@@ -62,6 +62,43 @@ export function acquireProcessLock(ledgerPath: string, name: string, what: strin
 }
 
 const CONTENTION_WAIT_MS = 300;
+/** How long processes that start together keep trying while none of them holds the lock yet. */
+const STARTUP_RACE_MS = 3000;
+
+const busy = (error: unknown) => {
+  const code = (error as { code?: string }).code;
+  return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED';
+};
+
+/** Whether the process named in the lock's header is alive (a live holder means: give up). */
+function liveHolder(path: string): boolean {
+  const holder = readHolder(path);
+  if (!holder) return false;
+  try {
+    process.kill(holder.pid, 0);
+    return holder.pid !== process.pid;
+  } catch (error) {
+    return (error as { code?: string }).code === 'EPERM';
+  }
+}
+
+/**
+ * Two processes starting at once can each hold the brief shared lock the other waits on; on a
+ * loaded machine one may be descheduled past the wait and both would give up. While no live
+ * process has recorded itself as the holder, try again for a while (with jitter); a live holder
+ * ends it at once.
+ */
+function lockContended(path: string): BetterSqlite3.Database {
+  const deadline = Date.now() + STARTUP_RACE_MS;
+  for (;;) {
+    try {
+      return lockOnce(path);
+    } catch (error) {
+      if (!busy(error) || Date.now() >= deadline || liveHolder(path)) throw error;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20 + Math.random() * 60);
+    }
+  }
+}
 
 /** Opens the lock database and takes its exclusive lock (waiting out only brief contention). */
 function lockOnce(path: string): BetterSqlite3.Database {
