@@ -1,7 +1,7 @@
 import type { Context } from '../context.js';
 import { RulesStore } from '../ledger/rules-store.js';
 import { agentBudgets, budgetStates } from '../budget/state.js';
-import { createEvaluator, routeOf } from '../rules/evaluate.js';
+import { createEvaluator, routeOf, scoreTerms } from '../rules/evaluate.js';
 import { emptyHistory } from '../core/history.js';
 import { formatPrRef } from '../core/pr.js';
 import { isDispatchable } from '../core/verdict.js';
@@ -46,7 +46,7 @@ export async function run(ctx: Context, text: string): Promise<number> {
     route: verdict.route,
     suppressed: verdict.suppressed,
     recommendation: verdict.recommendation,
-    terms: evaluation.terms,
+    terms: scoreTerms([...new Set(verdict.signals.map((s) => s.kind))], config.rules),
     signals: verdict.signals.map((s) => ({
       kind: s.kind,
       fingerprint: s.fingerprint,

@@ -7,7 +7,7 @@ import {
   type PrHistory,
 } from '../core/history.js';
 import type { Escalation, SuppressionReason, Verdict } from '../core/verdict.js';
-import type { CandidateOps } from '../rules/candidates.js';
+import { candidateOps, type CandidateOps } from '../rules/candidates.js';
 import type { Judged } from '../rules/judge.js';
 
 /** All SQL for verdicts, signal candidates, radar's own actions and a PR's typed history. */
@@ -32,7 +32,8 @@ type Row = Record<string, unknown>;
 export const toVerdictRecord = (j: Judged): VerdictRecord => ({
   nodeId: j.nodeId,
   verdict: j.evaluation.verdict,
-  candidates: j.candidates,
+  // The dedupe bookkeeping is worked out when the verdict is recorded, not while judging.
+  candidates: candidateOps(j.history.candidates, j.evaluation.verdict, j.evaluation.undetermined),
   stopNow: j.evaluation.stopNow,
 });
 

@@ -23,11 +23,18 @@ export interface CandidateOps {
   cleared: string[];
 }
 
+const NOTHING = Object.freeze({
+  seen: Object.freeze([]),
+  cleared: Object.freeze([]),
+}) as unknown as CandidateOps;
+
 export function candidateOps(
   existing: readonly CandidateRecord[],
   verdict: Verdict,
   undetermined: readonly SignalKind[],
 ): CandidateOps {
+  // Most PRs of a queue have nothing to record: no allocation for them.
+  if (existing.length === 0 && !verdict.signals.some((s) => isDispatchable(s.kind))) return NOTHING;
   const current: string[] = [];
   const seen: CandidateObservation[] = [];
   for (const s of verdict.signals) {

@@ -36,8 +36,6 @@ export interface Evaluation {
   undetermined: SignalKind[];
   /** Stop-loss decided to stop the PR now (the caller records it). */
   stopNow: string | null;
-  /** The score's terms, for explain. */
-  terms: { kind: SignalKind; weight: number }[];
 }
 
 const DAY = 86_400_000;
@@ -59,8 +57,18 @@ export function routeOf(signal: Signal, rules: RulesConfig): Route {
   }
 }
 
+/** The score's terms: each kind present, once, with its weight. */
+export function scoreTerms(
+  kinds: readonly SignalKind[],
+  rules: RulesConfig,
+): { kind: SignalKind; weight: number }[] {
+  return kinds.map((kind) => ({ kind, weight: rules.weights[kind] }));
+}
+
 /** Which GitHub write a route needs (a template posts a comment); agents push on their own. */
 const WRITE_OF_ROUTE: Partial<Record<Route, string>> = { template: 'comment' };
+
+const PLAIN = Object.freeze({ recommendation: null });
 
 export function createEvaluator(rules: RulesConfig): (input: RulesInput) => Evaluation {
   const lowSignal = rules.lowSignalRepos.length
@@ -75,18 +83,19 @@ export function createEvaluator(rules: RulesConfig): (input: RulesInput) => Eval
     // Arrays, not sets: a PR has a handful of signals, and this runs for the whole queue.
     const kinds: SignalKind[] = [];
     for (const sig of signals) if (!kinds.includes(sig.kind)) kinds.push(sig.kind);
-    const terms = kinds.map((kind) => ({ kind, weight: weightOf(kind) }));
-    const score = Math.round(terms.reduce((sum, t) => sum + t.weight, 0) * 100) / 100;
-    const acted: string[] = [];
-    for (const c of history.candidates) if (c.actedAt !== null) acted.push(c.fingerprint);
-    const pending = signals.filter((s) => isDispatchable(s.kind) && !acted.includes(s.fingerprint));
+    let sum = 0;
+    for (const kind of kinds) sum += weightOf(kind);
+    const score = Math.round(sum * 100) / 100;
+    let acted: string[] | undefined;
+    for (const c of history.candidates) if (c.actedAt !== null) (acted ??= []).push(c.fingerprint);
+    const pending = signals.filter(
+      (s) => isDispatchable(s.kind) && !(acted !== undefined && acted.includes(s.fingerprint)),
+    );
     const result = (
       tier: Tier,
       route: Route,
       suppressed: SuppressionReason | null,
-      extra: Partial<Pick<Evaluation, 'stopNow'>> & Pick<Verdict, 'recommendation'> = {
-        recommendation: null,
-      },
+      extra: Partial<Pick<Evaluation, 'stopNow'>> & Pick<Verdict, 'recommendation'> = PLAIN,
     ): Evaluation => ({
       verdict: {
         tier,
@@ -100,7 +109,6 @@ export function createEvaluator(rules: RulesConfig): (input: RulesInput) => Eval
       },
       undetermined,
       stopNow: extra.stopNow ?? null,
-      terms,
     });
 
     if (pr.state !== 'open') {
@@ -155,8 +163,10 @@ export function createEvaluator(rules: RulesConfig): (input: RulesInput) => Eval
     }
 
     reasons.push(
-      terms.length
-        ? `score ${score} = ${terms.map((t) => `${t.kind} ${t.weight}`).join(' + ')}`
+      kinds.length
+        ? `score ${score} = ${scoreTerms(kinds, rules)
+            .map((t) => `${t.kind} ${t.weight}`)
+            .join(' + ')}`
         : 'no signals',
     );
     if (pending.length === 0) {

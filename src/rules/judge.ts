@@ -4,7 +4,6 @@ import { TIERS, type Tier } from '../core/verdict.js';
 import type { RulesConfig } from '../config/schema.js';
 import type { AgentBudget } from '../budget/state.js';
 import { createEvaluator, byUrgency, type Evaluation } from './evaluate.js';
-import { candidateOps, type CandidateOps } from './candidates.js';
 
 /**
  * Pure: judges a set of PRs with their histories — what a scan (and `radar stop`/`resume`) records.
@@ -12,11 +11,14 @@ import { candidateOps, type CandidateOps } from './candidates.js';
  * PR that left the queue once more, to record it as closed.
  */
 
+/** Shared by every PR without a past (never written to). */
+const NO_HISTORY: PrHistory = Object.freeze(emptyHistory()) as PrHistory;
+
 export interface Judged {
   nodeId: string;
   pr: StoredPr;
   evaluation: Evaluation;
-  candidates: CandidateOps;
+  history: PrHistory;
 }
 
 export interface JudgeInput {
@@ -46,7 +48,7 @@ export function judgeAll(input: JudgeInput): {
     // A PR no longer watched (its repository ignored since) is not judged at all.
     if (pr.state === 'open' && !pr.watched) continue;
     if (!open && (before === undefined || before === 'closed')) continue;
-    const history = input.histories.get(pr.nodeId) ?? emptyHistory();
+    const history = input.histories.get(pr.nodeId) ?? NO_HISTORY;
     const evaluation = evaluate({
       pr,
       history,
@@ -58,7 +60,7 @@ export function judgeAll(input: JudgeInput): {
       nodeId: pr.nodeId,
       pr,
       evaluation,
-      candidates: candidateOps(history.candidates, evaluation.verdict, evaluation.undetermined),
+      history,
     });
     if (open) tiers[evaluation.verdict.tier]++;
   }

@@ -26,16 +26,28 @@ export interface Detected {
  * GitHub's timestamps (`2026-06-15T12:00:00Z`, with or without milliseconds) read without the
  * general date parser, which dominated judging a large queue; anything else goes through it.
  */
+/** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+}
+
+/** The decimal number in iso[from, to), or NaN. */
+function digits(iso: string, from: number, to: number): number {
+  let v = 0;
+  for (let i = from; i < to; i++) {
+    const d = iso.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return NaN;
+    v = v * 10 + d;
+  }
+  return v;
+}
+
 export function isoMs(iso: string): number {
-  const n = (from: number, to: number) => {
-    let v = 0;
-    for (let i = from; i < to; i++) {
-      const d = iso.charCodeAt(i) - 48;
-      if (d < 0 || d > 9) return NaN;
-      v = v * 10 + d;
-    }
-    return v;
-  };
   const canonical =
     (iso.length === 20 || (iso.length === 24 && iso[19] === '.')) &&
     iso[4] === '-' &&
@@ -45,11 +57,11 @@ export function isoMs(iso: string): number {
     iso[16] === ':' &&
     iso[iso.length - 1] === 'Z';
   if (!canonical) return Date.parse(iso);
-  const month = n(5, 7);
-  const day = n(8, 10);
-  const hour = n(11, 13);
-  const minute = n(14, 16);
-  const second = n(17, 19);
+  const month = digits(iso, 5, 7);
+  const day = digits(iso, 8, 10);
+  const hour = digits(iso, 11, 13);
+  const minute = digits(iso, 14, 16);
+  const second = digits(iso, 17, 19);
   // Days past the 28th and out-of-range fields: the general parser knows each month's length.
   if (!(
     month >= 1 &&
@@ -61,16 +73,12 @@ export function isoMs(iso: string): number {
     second <= 59
   ))
     return Date.parse(iso);
-  const t = Date.UTC(
-    n(0, 4),
-    month - 1,
-    day,
-    hour,
-    minute,
-    second,
-    iso.length === 24 ? n(20, 23) : 0,
+  const year = digits(iso, 0, 4);
+  const millis = iso.length === 24 ? digits(iso, 20, 23) : 0;
+  if (Number.isNaN(year) || Number.isNaN(millis)) return Date.parse(iso);
+  return (
+    ((daysFromCivil(year, month, day) * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + millis
   );
-  return Number.isNaN(t) ? Date.parse(iso) : t;
 }
 
 const ms = (iso: string | null | undefined): number | null => {
@@ -80,6 +88,18 @@ const ms = (iso: string | null | undefined): number | null => {
 };
 
 const short = (sha: string) => sha.slice(0, 12);
+
+const NONE: never[] = Object.freeze([]) as unknown as never[];
+
+function addSignal(
+  signals: Signal[],
+  kind: SignalKind,
+  key: string,
+  detail: string,
+  evidence: Record<string, unknown>,
+): void {
+  signals.push({ kind, fingerprint: `${kind}:${key}`, detail, evidence });
+}
 
 /** FNV-1a, 32 bits: a short, fast, stable digest for a list of names inside a fingerprint. */
 export function digest(text: string): string {
@@ -91,15 +111,19 @@ export function digest(text: string): string {
   return (h >>> 0).toString(16).padStart(8, '0');
 }
 
+/** GitHub logins are case-insensitive; most comparisons differ in length and cost nothing. */
+const sameLogin = (a: string, b: string): boolean =>
+  a.length === b.length && (a === b || a.toLowerCase() === b.toLowerCase());
+
 /** Maintainer feedback counts; anyone else's is context. Bots only when allow-listed. */
 export function isMaintainer(
   item: Pick<CommentSnapshot, 'author' | 'association' | 'bot'>,
   pr: Pick<StoredPr, 'author'>,
   allowedBots: ReadonlySet<string>,
 ): boolean {
-  const login = item.author.toLowerCase();
-  if (login === pr.author.toLowerCase()) return false;
-  const allowedBot = allowedBots.size > 0 && allowedBots.has(login.replace(/\[bot\]$/, ''));
+  if (sameLogin(item.author, pr.author)) return false;
+  const allowedBot =
+    allowedBots.size > 0 && allowedBots.has(item.author.toLowerCase().replace(/\[bot\]$/, ''));
   if (item.bot) return allowedBot;
   return MAINTAINER_ASSOCIATIONS.has(item.association) || allowedBot;
 }
@@ -144,32 +168,39 @@ function detect(
   allowedBots: ReadonlySet<string>,
   scopeLabels: ReadonlySet<string>,
 ): Detected {
+  // No closures and no arrays that may stay empty: this runs for every PR on every scan.
   const signals: Signal[] = [];
-  const undetermined: SignalKind[] = [];
-  const add = (kind: SignalKind, key: string, detail: string, evidence: Record<string, unknown>) =>
-    signals.push({ kind, fingerprint: `${kind}:${key}`, detail, evidence });
+  let undetermined: SignalKind[] = NONE;
 
   // CI on the head commit.
   if (pr.ci === 'failing') {
     const names = pr.failingChecks.length ? pr.failingChecks : ['(the combined status)'];
-    add(
+    addSignal(
+      signals,
       'ci_failing',
       `${short(pr.headSha)}:${digest(names.join('\n'))}`,
       `failing: ${names.join(', ')} on ${pr.headSha.slice(0, 7)}`,
       { headSha: pr.headSha, failingChecks: names },
     );
   } else if (pr.ci === 'pending') {
-    add('ci_pending', short(pr.headSha), `checks still running on ${pr.headSha.slice(0, 7)}`, {
-      headSha: pr.headSha,
-    });
+    addSignal(
+      signals,
+      'ci_pending',
+      short(pr.headSha),
+      `checks still running on ${pr.headSha.slice(0, 7)}`,
+      {
+        headSha: pr.headSha,
+      },
+    );
   }
 
   // Formal change requests still standing (the latest review of each reviewer).
   for (const r of pr.reviews) {
     if (r.state !== 'CHANGES_REQUESTED') continue;
-    if (r.author.toLowerCase() === pr.author.toLowerCase()) continue;
+    if (sameLogin(r.author, pr.author)) continue;
     if (r.bot && !isMaintainer(r, pr, allowedBots)) continue;
-    add(
+    addSignal(
+      signals,
       'changes_requested',
       r.id || `${r.author}@${r.at ?? ''}`,
       `${r.author} requested changes${r.at ? ` on ${r.at.slice(0, 10)}` : ''}`,
@@ -180,15 +211,17 @@ function detect(
   // Mergeability: GitHub's UNKNOWN (still computing) is never a conflict, and never clears one.
   if (pr.state === 'open') {
     if (pr.mergeable === 'conflicting')
-      add(
+      addSignal(
+        signals,
         'conflict',
         `${short(pr.headSha)}:${pr.mergeState ?? 'CONFLICTING'}`,
         `conflicts with its base${pr.baseSha ? ` (${pr.baseSha.slice(0, 7)})` : ''}`,
         { headSha: pr.headSha, baseSha: pr.baseSha, mergeState: pr.mergeState },
       );
-    else if (pr.mergeable === 'unknown') undetermined.push('conflict');
+    else if (pr.mergeable === 'unknown') undetermined = ['conflict'];
     if (pr.mergeState === 'BEHIND')
-      add(
+      addSignal(
+        signals,
         'behind',
         `${short(pr.headSha)}:${pr.baseSha ? short(pr.baseSha) : ''}`,
         'behind its base branch',
@@ -197,28 +230,34 @@ function detect(
         },
       );
   }
-  if (pr.review === 'approved') add('approved', short(pr.headSha), 'approved', {});
+  if (pr.review === 'approved') addSignal(signals, 'approved', short(pr.headSha), 'approved', {});
 
   // Maintainer feedback not yet answered: newer than the author's last comment, the last push
   // and radar's own last action on the PR.
-  const feedback: Feedback[] = [];
+  let feedback: Feedback[] | undefined;
   let lastMaintainerAt: number | null = null;
-  const consider = (item: CommentSnapshot | ReviewSnapshot, review: boolean) => {
+  for (let i = 0; i < pr.comments.length + pr.reviews.length; i++) {
+    const review = i >= pr.comments.length;
+    const item = review ? pr.reviews[i - pr.comments.length]! : pr.comments[i]!;
     const at = ms(item.at);
-    if (at === null || !isMaintainer(item, pr, allowedBots)) return;
+    if (at === null || !isMaintainer(item, pr, allowedBots)) continue;
     lastMaintainerAt = Math.max(lastMaintainerAt ?? at, at);
     // A change request is its own signal; an empty approval is no feedback to answer.
     if (review && ((item as ReviewSnapshot).state === 'CHANGES_REQUESTED' || !item.body?.trim()))
-      return;
-    feedback.push({ id: item.id, author: item.author, at, iso: item.at!, body: item.body, review });
-  };
-  for (const c of pr.comments) consider(c, false);
-  for (const r of pr.reviews) consider(r, true);
+      continue;
+    (feedback ??= []).push({
+      id: item.id,
+      author: item.author,
+      at,
+      iso: item.at!,
+      body: item.body,
+      review,
+    });
+  }
   // Loops rather than spreads: this runs for every PR of the queue on every scan.
-  const author = pr.author.toLowerCase();
   let authorLast = -Infinity;
   for (const c of pr.comments)
-    if (c.author.toLowerCase() === author) authorLast = Math.max(authorLast, ms(c.at) ?? -Infinity);
+    if (sameLogin(c.author, pr.author)) authorLast = Math.max(authorLast, ms(c.at) ?? -Infinity);
   const lastPush = Math.max(
     ms(pr.headCommittedAt) ?? -Infinity,
     history.pushes.length ? history.pushes[history.pushes.length - 1]!.at : -Infinity,
@@ -227,10 +266,11 @@ function detect(
   for (const e of history.escalations)
     if (e.outcome !== 'dry_run') lastAction = Math.max(lastAction, e.startedAt);
   const answeredBefore = Math.max(authorLast, lastPush, lastAction);
-  for (const f of feedback) {
+  for (const f of feedback ?? NONE) {
     if (f.at <= answeredBefore) continue;
     const question = isQuestion(f.body);
-    add(
+    addSignal(
+      signals,
       'maintainer_comment',
       f.id || `${f.author}@${f.at}`,
       `${f.author} ${f.review ? 'reviewed' : 'commented'} ${f.iso.slice(0, 10)}${question ? ' (a question)' : ''}`,
@@ -243,22 +283,27 @@ function detect(
     const ref = `${issue.repo}#${issue.number}`;
     const label = issue.labels?.find((l) => scopeLabels.has(l.toLowerCase()));
     if (issue.state === 'closed' && issue.stateReason === 'NOT_PLANNED')
-      add('closed_scope', ref, `${ref} was closed as not planned`, {
+      addSignal(signals, 'closed_scope', ref, `${ref} was closed as not planned`, {
         issue: ref,
         reason: 'not_planned',
       });
     else if (label)
-      add('closed_scope', ref, `${ref} is labelled "${label}"`, { issue: ref, label });
+      addSignal(signals, 'closed_scope', ref, `${ref} is labelled "${label}"`, {
+        issue: ref,
+        label,
+      });
     else if (issue.state === 'closed' && pr.state === 'open')
-      add('stale_body', `issue:${ref}`, `links ${ref}, which is already closed`, {
+      addSignal(signals, 'stale_body', `issue:${ref}`, `links ${ref}, which is already closed`, {
         issue: ref,
         stateReason: issue.stateReason,
       });
   }
   const since = ms(pr.lastEditedAt) ?? ms(pr.createdAt) ?? 0;
-  const pushesSince = history.pushes.filter((p) => p.at > since).length;
+  let pushesSince = 0;
+  for (const push of history.pushes) if (push.at > since) pushesSince++;
   if (pr.state === 'open' && pushesSince >= rules.staleBody.pushesSinceEdit)
-    add(
+    addSignal(
+      signals,
       'stale_body',
       `pushes:${pr.lastEditedAt ?? pr.createdAt}`,
       `${pushesSince} pushes since the description was last edited`,
