@@ -29,6 +29,7 @@ import { buildPrompt } from './prompt.js';
 import { runSession } from './session.js';
 import { recordSessionTokens } from './tokens.js';
 import { prepareWorkdir, type Workdir } from './workdir.js';
+import { byCodePoint } from '../render/order.js';
 
 export interface Candidate {
   pr: StoredPr;
@@ -117,7 +118,7 @@ export function dispatchOrder(candidates: readonly Candidate[], manual: boolean)
     .sort(
       (a, b) =>
         b.verdict.score - a.verdict.score ||
-        a.pr.repo.localeCompare(b.pr.repo) ||
+        byCodePoint(a.pr.repo, b.pr.repo) ||
         a.pr.number - b.pr.number,
     );
 }

@@ -1,4 +1,5 @@
 import type { AggregateRow, Dimension } from '../ledger/token-report.js';
+import { byCodePoint } from '../render/order.js';
 
 /** Pure grouping of ledger aggregates into report rows (time dimensions in the user's zone). */
 
@@ -86,7 +87,7 @@ export function buildReport(
     }
   }
   const sorted = [...groups.values()].sort(
-    (a, b) => b.tokens - a.tokens || a.key.localeCompare(b.key),
+    (a, b) => b.tokens - a.tokens || byCodePoint(a.key, b.key),
   );
   return { by, total, groups: sorted };
 }
