@@ -160,6 +160,25 @@ async function countReaped(
   return reaped.length;
 }
 
+/** An escalation that ended before any agent ran: failed, usage unknown. */
+function failedBeforeRun(
+  store: DispatchStore,
+  id: number,
+  at: number,
+  runLog: string | null,
+  reason: string,
+): void {
+  store.finish(id, {
+    endedAt: at,
+    exitCode: null,
+    outcome: 'failed',
+    sessionId: null,
+    tokens: null,
+    runLog,
+    reason,
+  });
+}
+
 const stamp = (ms: number) => new Date(ms).toISOString().replace(/[-:]/g, '').slice(0, 15);
 const slug = (repo: string) => repo.replace(/[^\w.-]+/g, '_');
 
@@ -343,15 +362,7 @@ export async function dispatchFlagged(options: DispatchOptions): Promise<Dispatc
       });
     } catch (error) {
       const reason = `workdir: ${(error as Error).message}`;
-      store.finish(id, {
-        endedAt: now(),
-        exitCode: null,
-        outcome: 'failed',
-        sessionId: null,
-        tokens: null,
-        runLog: null,
-        reason,
-      });
+      failedBeforeRun(store, id, now(), null, reason);
       return void emit({ ...base, status: 'failed', escalationId: id, reason, tokens: null });
     }
     const prompt = buildPrompt({
@@ -449,15 +460,7 @@ export async function dispatchFlagged(options: DispatchOptions): Promise<Dispatc
       });
     }
     const reason = `no agent could start: ${reasons.join('; ')}`;
-    store.finish(id, {
-      endedAt: now(),
-      exitCode: null,
-      outcome: 'failed',
-      sessionId: null,
-      tokens: null,
-      runLog,
-      reason,
-    });
+    failedBeforeRun(store, id, now(), runLog, reason);
     await workdir.remove();
     emit({ ...base, status: 'failed', escalationId: id, tokens: null, runLog, skipped, reason });
   };

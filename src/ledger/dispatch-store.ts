@@ -1,6 +1,6 @@
 import type { Db } from './open.js';
 import type { Escalation, EscalationOutcome } from '../core/verdict.js';
-import { RulesStore } from './rules-store.js';
+import { boundaryFromRow, RulesStore } from './rules-store.js';
 import type { PermissionBoundary } from '../core/history.js';
 
 /**
@@ -439,18 +439,8 @@ export class DispatchStore {
   boundary(repo: string, action: string): PermissionBoundary | undefined {
     const r = this.db
       .prepare(`SELECT * FROM permission_boundaries WHERE repo = ? AND action = ?`)
-      .get(repo, action) as
-      | { repo: string; action: string; denied_at: number; status: number; message: string | null }
-      | undefined;
-    return (
-      r && {
-        repo: r.repo,
-        action: r.action,
-        deniedAt: r.denied_at,
-        status: r.status,
-        message: r.message,
-      }
-    );
+      .get(repo, action) as Record<string, unknown> | undefined;
+    return r && boundaryFromRow(r);
   }
 }
 

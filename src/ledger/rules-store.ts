@@ -56,6 +56,14 @@ const escalationFromRow = (r: Row): Escalation => ({
   reason: r.reason as string | null,
 });
 
+export const boundaryFromRow = (r: Row): PermissionBoundary => ({
+  repo: r.repo as string,
+  action: r.action as string,
+  deniedAt: r.denied_at as number,
+  status: r.status as number,
+  message: r.message as string | null,
+});
+
 const candidateFromRow = (r: Row): CandidateRecord => ({
   fingerprint: r.fingerprint as string,
   kind: r.kind as string,
@@ -169,13 +177,7 @@ export class RulesStore {
   permissions(): PermissionBoundary[] {
     return (
       this.db.prepare(`SELECT * FROM permission_boundaries ORDER BY repo, action`).all() as Row[]
-    ).map((r) => ({
-      repo: r.repo as string,
-      action: r.action as string,
-      deniedAt: r.denied_at as number,
-      status: r.status as number,
-      message: r.message as string | null,
-    }));
+    ).map(boundaryFromRow);
   }
 
   /** Forgets the denied writes of a repository (`radar resume --permissions`); how many. */
