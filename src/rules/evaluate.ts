@@ -65,6 +65,13 @@ export function scoreTerms(
   return kinds.map((kind) => ({ kind, weight: rules.weights[kind] }));
 }
 
+/** `ci_failing 6 + conflict 4`, built without intermediate objects (every PR, every scan). */
+function termsText(kinds: readonly SignalKind[], weightOf: (kind: SignalKind) => number): string {
+  let text = '';
+  for (const kind of kinds) text += `${text ? ' + ' : ''}${kind} ${weightOf(kind)}`;
+  return text;
+}
+
 /** Which GitHub write a route needs (a template posts a comment); agents push on their own. */
 const WRITE_OF_ROUTE: Partial<Record<Route, string>> = { template: 'comment' };
 
@@ -162,13 +169,7 @@ export function createEvaluator(rules: RulesConfig): (input: RulesInput) => Eval
       return result('zombie', 'none', 'zombie');
     }
 
-    reasons.push(
-      kinds.length
-        ? `score ${score} = ${scoreTerms(kinds, rules)
-            .map((t) => `${t.kind} ${t.weight}`)
-            .join(' + ')}`
-        : 'no signals',
-    );
+    reasons.push(kinds.length ? `score ${score} = ${termsText(kinds, weightOf)}` : 'no signals');
     if (pending.length === 0) {
       if (signals.some((s) => isDispatchable(s.kind)))
         reasons.push('every signal was already acted on');
