@@ -136,7 +136,12 @@ function main(): void {
         rules: config.rules,
         now: NOW,
       });
-    rules.recordVerdicts(null, NOW, judge(rules.histories(), prs).judged.map(toVerdictRecord));
+    rules.recordVerdicts(
+      null,
+      NOW,
+      judge(rules.histories(), prs).judged.map(toVerdictRecord),
+      new Map(),
+    );
 
     const reads: number[] = [];
     let read = {

@@ -59,7 +59,8 @@ async function control(
       rules: ctx.config().rules,
       now,
     });
-    rules.recordVerdicts(null, now, judged.map(toVerdictRecord));
+    const previous = new Map(before ? [[pr.nodeId, before]] : []);
+    rules.recordVerdicts(null, now, judged.map(toVerdictRecord), previous);
     return judged[0]?.evaluation.verdict;
   })();
   if (ctx.json) {

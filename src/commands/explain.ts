@@ -7,6 +7,8 @@ import { formatPrRef } from '../core/pr.js';
 import { isDispatchable } from '../core/verdict.js';
 import { formatInt, truncate } from '../render/table.js';
 import { resolvePr } from './pr-arg.js';
+// The same cleaning prompts get: untrusted text without hidden or control characters.
+import { sanitize } from '../dispatch/prompt.js';
 
 /**
  * `radar explain <pr>`: the verdict taken apart — each signal with its evidence, the score's
@@ -104,7 +106,7 @@ export async function run(ctx: Context, text: string): Promise<number> {
     out.push(`  ${''.padEnd(19)} ${s.fingerprint}`);
     const body = s.evidence.body;
     if (typeof body === 'string' && body.trim())
-      out.push(`  ${''.padEnd(19)} “${truncate(oneLine(body), 100)}”`);
+      out.push(`  ${''.padEnd(19)} “${truncate(sanitize(body, 400).replace(/\s+/g, ' '), 100)}”`);
   }
   out.push('', 'score:');
   out.push(
@@ -136,15 +138,4 @@ export async function run(ctx: Context, text: string): Promise<number> {
   if (!recorded) out.push('no scan has judged this PR yet (radar scan)');
   ctx.stdout.write(`${out.join('\n')}\n`);
   return 0;
-}
-
-/** Untrusted text on one line: control, invisible and bidi characters dropped. */
-function oneLine(text: string): string {
-  return (
-    text
-      // eslint-disable-next-line no-control-regex -- control characters are what this removes
-      .replace(/[\u0000-\u001f\u007f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/g, ' ')
-      .replace(/\s+/g, ' ')
-      .trim()
-  );
 }

@@ -344,17 +344,12 @@ export class DispatchStore {
    * Queues a risky action for a human. Returns its id, or undefined when the same action is
    * already pending, or the same comment was posted on this PR before.
    */
-  queueApproval(a: {
-    nodeId: string;
-    repo: string;
-    number: number;
-    action: ApprovalAction;
-    body: string | null;
-    bodyHash: string;
-    reason: string | null;
-    fingerprint: string | null;
-    now: number;
-  }): number | undefined {
+  queueApproval(
+    a: Pick<
+      Approval,
+      'nodeId' | 'repo' | 'number' | 'action' | 'body' | 'bodyHash' | 'reason' | 'fingerprint'
+    > & { now: number },
+  ): number | undefined {
     return this.db.transaction(() => {
       if (a.action === 'comment' && this.wasPosted(a.nodeId, a.bodyHash)) return undefined;
       const r = this.db

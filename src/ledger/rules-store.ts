@@ -211,10 +211,14 @@ export class RulesStore {
   /**
    * Records verdicts with their scan (call inside its transaction): the verdict rows, a history
    * line when tier, route or the set of signals changes, the candidates seen and cleared, and
-   * stop-loss stops.
+   * stop-loss stops. `previous` is what the caller judged against (read once, not again here).
    */
-  recordVerdicts(scanId: number | null, now: number, records: readonly VerdictRecord[]): void {
-    const previous = this.verdicts();
+  recordVerdicts(
+    scanId: number | null,
+    now: number,
+    records: readonly VerdictRecord[],
+    previous: ReadonlyMap<string, Verdict>,
+  ): void {
     const upsertVerdict = this.db.prepare(
       `INSERT INTO verdicts (node_id, scan_id, evaluated_at, tier, score, route, signals, pending, reasons, suppressed, recommendation)
        VALUES (@nodeId, @scanId, @now, @tier, @score, @route, @signals, @pending, @reasons, @suppressed, @recommendation)

@@ -158,9 +158,6 @@ export function createDetector(rules: RulesConfig): (pr: StoredPr, history: PrHi
   return (pr, history) => detect(pr, history, rules, allowedBots, scopeLabels);
 }
 
-export const detectSignals = (pr: StoredPr, history: PrHistory, rules: RulesConfig): Detected =>
-  createDetector(rules)(pr, history);
-
 function detect(
   pr: StoredPr,
   history: PrHistory,

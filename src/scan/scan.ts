@@ -321,7 +321,7 @@ export async function runScan(options: ScanOptions): Promise<ScanSummary> {
     },
     toWrite,
     changes,
-    (id) => options.rules.recordVerdicts(id, judged.at, judged.records),
+    (id) => options.rules.recordVerdicts(id, judged.at, judged.records, judged.previous),
   );
   return {
     scanId,
@@ -379,6 +379,7 @@ function judge(current: ReadonlyMap<string, StoredPr>, options: ScanOptions, now
   });
   return {
     at: now,
+    previous,
     records: judged.map(toVerdictRecord),
     tiers,
     flagged: flagged.map((j) => ({
