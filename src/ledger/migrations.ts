@@ -7,7 +7,7 @@ import {
 } from './token-schema.js';
 import { GITHUB_SCHEMA } from './github-schema.js';
 import { RULES_MIGRATION } from './rules-schema.js';
-import { DISPATCH_MIGRATION } from './dispatch-schema.js';
+import { BATCH_ESCALATION_TIES, DISPATCH_MIGRATION } from './dispatch-schema.js';
 
 /**
  * `PRAGMA application_id` of every radar ledger ("RADA"), so radar never mistakes another
@@ -32,4 +32,5 @@ export const MIGRATIONS: readonly string[] = [
   RULES_MIGRATION,
   ROLLUP_BATCHES,
   DISPATCH_MIGRATION,
+  BATCH_ESCALATION_TIES,
 ];

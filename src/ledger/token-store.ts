@@ -3,6 +3,7 @@ import type { RateLimitSample, ThreadTotal, TokenEvent } from '../tokens/types.j
 import { SESSION_FORMATS, reconcileRun, type RunEvent } from '../tokens/runs.js';
 import { ROLLUP_LEVELS, rollupPending, type RollupTable } from './token-schema.js';
 import type { KnownSource } from '../tokens/identity.js';
+import { TIE_PENDING_EVENTS } from './dispatch-schema.js';
 
 /** All SQL for token sources and events. Every write runs inside the caller's transaction. */
 
@@ -103,6 +104,7 @@ export class TokenStore {
       rollups: (Object.keys(ROLLUP_LEVELS) as RollupTable[]).map((t) =>
         db.prepare(rollupPending(t)),
       ),
+      tiePending: db.prepare(TIE_PENDING_EVENTS),
       settle: db.prepare(
         `UPDATE token_events INDEXED BY token_events_pending SET counted = 1 WHERE counted = 2`,
       ),
@@ -137,9 +139,13 @@ export class TokenStore {
     })();
   }
 
-  /** Adds the events inserted so far in this transaction to the roll-ups (ROLLUP_BATCHES). */
+  /**
+   * Ties the events inserted so far in this transaction to their escalation, if an escalation
+   * produced their run, and adds them to the roll-ups (ROLLUP_BATCHES, BATCH_ESCALATION_TIES).
+   */
   private settleRollups(): void {
     if (!this.pending) return;
+    this.q.tiePending.run();
     for (const statement of this.q.rollups) statement.run();
     this.q.settle.run();
     this.pending = false;
