@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 /** Shared bits of the benchmarks: paths, timing, and a child-process timer. */
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-export const CLI = join(ROOT, 'dist/src/cli.js');
+export const CLI = join(ROOT, 'dist/bin/cli.js');
 
 export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);

@@ -6,6 +6,7 @@ import { TokenStore } from '../ledger/token-store.js';
 import { bucketResolver } from '../tokens/bucket.js';
 import { collectFiles, emptySummary, ingestFiles, type IngestSummary } from '../tokens/ingest.js';
 import { machineZone } from '../time/zone.js';
+import { formatInt } from '../render/table.js';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 
@@ -105,14 +106,6 @@ export function renderSummary(s: IngestSummary, roots: string[]): string {
   if (s.damaged.length > 0) lines.push(`${s.damaged.length} damaged files (listed on stderr)`);
   if (s.sameFile > 0) lines.push(`${s.sameFile} paths named a file already read (links)`);
   return `${lines.join('\n')}\n`;
-}
-
-/**
- * A count with comma groups, as formatInt prints it, without Intl: its first use costs more than
- * a re-ingest of unchanged files (the path cron takes every few minutes).
- */
-function formatInt(n: number): string {
-  return String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
 
 function formatBytes(bytes: number): string {

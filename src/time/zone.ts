@@ -1,6 +1,11 @@
+import { readlinkSync, statSync } from 'node:fs';
+
 /**
  * Wall-clock ⇄ instant conversion for an IANA zone with Intl only (no dependency): days and weeks
  * in reports and budgets are local to the user, and must stay right across DST changes.
+ *
+ * The machine's own zone is read from Date's local time instead: the first use of Intl loads
+ * ICU's locale and zone data, which costs more than a whole cron-path report.
  */
 
 export interface WallClock {
@@ -35,6 +40,7 @@ function formatter(zone: string): Intl.DateTimeFormat {
 }
 
 export function isTimeZone(zone: string): boolean {
+  if (zone === localZone()) return true;
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: zone });
     return true;
@@ -44,7 +50,43 @@ export function isTimeZone(zone: string): boolean {
 }
 
 export function machineZone(): string {
-  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+  return localZone() ?? (Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC');
+}
+
+const ZONE_NAME = /^[A-Za-z][A-Za-z0-9_+-]*(?:\/[A-Za-z0-9_+-]+)*$/;
+const ZONEINFO = '/usr/share/zoneinfo/';
+let local: { tz: string | undefined; zone: string | undefined } | undefined;
+
+/**
+ * The zone Date's local time follows, when the environment names it the way Intl does: `TZ`, else
+ * the target of /etc/localtime, and only when the system's tz database has that name (so a
+ * POSIX rule such as `CET-1CEST` or an unknown name falls back to Intl). Undefined otherwise.
+ * Rechecked when `TZ` changes (node applies a new `TZ` to Date at once).
+ */
+export function localZone(): string | undefined {
+  const tz = process.env.TZ;
+  const known = local;
+  if (known && known.tz === tz) return known.zone;
+  let name = tz?.replace(/^:/, '');
+  if (name === undefined || name === '') {
+    try {
+      const target = readlinkSync('/etc/localtime');
+      const at = target.indexOf('zoneinfo/');
+      name = at >= 0 ? target.slice(at + 'zoneinfo/'.length) : undefined;
+    } catch {
+      name = undefined;
+    }
+  }
+  let zone: string | undefined;
+  if (name && ZONE_NAME.test(name) && !/^(posix|right)\//.test(name)) {
+    try {
+      if (statSync(ZONEINFO + name).isFile()) zone = name;
+    } catch {
+      // not a zone this system knows: Intl decides
+    }
+  }
+  local = { tz, zone };
+  return zone;
 }
 
 const WEEKDAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
@@ -52,6 +94,24 @@ const SHORT_WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 
 /** The wall clock in `zone` at instant `ms`, plus the weekday (0 = Sunday). */
 export function wallClock(ms: number, zone: string): WallClock & { weekday: number } {
+  if (zone === localZone()) {
+    const d = new Date(ms);
+    return {
+      year: d.getFullYear(),
+      month: d.getMonth() + 1,
+      day: d.getDate(),
+      hour: d.getHours(),
+      minute: d.getMinutes(),
+      second: d.getSeconds(),
+      millisecond: d.getMilliseconds(),
+      weekday: d.getDay(),
+    };
+  }
+  return wallClockIntl(ms, zone);
+}
+
+/** wallClock as Intl computes it, for any zone (exported for the test that compares both). */
+export function wallClockIntl(ms: number, zone: string): WallClock & { weekday: number } {
   const parts: Record<string, string> = {};
   for (const p of formatter(zone).formatToParts(new Date(ms))) parts[p.type] = p.value;
   return {
