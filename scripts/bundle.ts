@@ -1,4 +1,4 @@
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
 import { rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,10 +12,31 @@ import { fileURLToPath } from 'node:url';
  *
  * Entry points that radar starts by path (the parse worker thread, the demo's fake agent) are
  * entries of their own, beside the chunks, so `new URL('./x.js', import.meta.url)` finds them.
- * Native and data-heavy packages stay in node_modules: better-sqlite3 (a compiled addon), pino
- * (its transports start workers by file path), the price table (versioned by its file) and
+ * better-sqlite3's JavaScript is bundled; its compiled addon is loaded from node_modules by path
+ * (src/ledger/sqlite.ts). Some packages stay in node_modules: pino (its transports start workers by file path), the price table (versioned by its file) and
  * GitHub's schema (read from its own folder).
  */
+
+/**
+ * commander requires node:child_process when it loads, for executable subcommands, which radar
+ * has none of; loading it (with net and dgram) costs several milliseconds at every start. In
+ * commander only, it becomes an object that loads the real module on first use.
+ */
+const deferChildProcess: Plugin = {
+  name: 'defer-child-process',
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?child_process$/ }, (args) =>
+      /[\\/]commander[\\/]/.test(args.importer)
+        ? { path: 'deferred-child-process', namespace: 'radar-defer' }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'radar-defer' }, () => ({
+      contents:
+        "module.exports = new Proxy({}, { get: (_, key) => require('node:child_process')[key] });",
+      loader: 'js',
+    }));
+  },
+};
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const OUT = join(ROOT, 'dist/bin');
@@ -38,10 +59,14 @@ await build({
   // ES module builds first: some packages' "main" is a UMD build that requires its own files at
   // run time (jsonc-parser), which a bundle cannot serve.
   mainFields: ['module', 'main'],
-  external: ['better-sqlite3', 'pino', '@pydantic/genai-prices', '@octokit/graphql-schema'],
+  external: ['pino', '@pydantic/genai-prices', '@octokit/graphql-schema'],
   // CommonJS packages inside the bundle (commander) require node's built-ins.
   banner: {
     js: "import { createRequire as radarCreateRequire } from 'node:module'; const require = radarCreateRequire(import.meta.url);",
   },
+  // Less for node to read and parse at every start; names stay, so stack traces still read.
+  minifyWhitespace: true,
+  minifySyntax: true,
   logLevel: 'warning',
+  plugins: [deferChildProcess],
 });

@@ -4,6 +4,10 @@ import type { Db } from './ledger/open.js';
 import type { LogLevel } from './logging.js';
 import { colorEnabled } from './render/color.js';
 import { UsageError } from './errors.js';
+import { resolveConfigPath } from './config/locate.js';
+import { loadConfig as loadDefaultConfig } from './config/load-defaults.js';
+import { openLedger, resolveLedgerPath } from './ledger/open.js';
+import { createLogger } from './logging.js';
 
 /** Options every command accepts (commander's optsWithGlobals()). */
 export interface GlobalOptions {
@@ -66,14 +70,11 @@ export async function createContext(
   const env = overrides.env ?? process.env;
   const cwd = process.cwd();
   // zod is loaded only when there is a config file to validate.
-  const { resolveConfigPath } = await import('./config/locate.js');
   const needsZod =
     !overrides.config && resolveConfigPath(options.config, env, cwd).path !== undefined;
-  const [{ loadConfig }, { openLedger, resolveLedgerPath }, { createLogger }] = await Promise.all([
-    needsZod ? import('./config/load.js') : import('./config/load-defaults.js'),
-    import('./ledger/open.js'),
-    import('./logging.js'),
-  ]);
+  const { loadConfig } = needsZod
+    ? await import('./config/load.js')
+    : { loadConfig: loadDefaultConfig };
   let loaded: ReturnType<typeof loadConfig> | undefined;
   let db: Db | undefined;
   let logger: Logger | undefined;

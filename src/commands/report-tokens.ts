@@ -2,12 +2,13 @@ import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
 import {
   aggregateByColumn,
-  aggregateByPeriod,
   eventSpan,
+  ledgerModels,
+  periodTotals,
   TIME_DIMENSIONS,
   type Dimension,
 } from '../ledger/token-report.js';
-import { buildReport, type TokenReport } from '../tokens/report.js';
+import { buildReport, reportFromTotals, type Rates, type TokenReport } from '../tokens/report.js';
 import { isTimeZone, machineZone, parseIsoInZone, periods, weekdayIndex } from '../time/zone.js';
 import { bar, formatInt, formatPercent, renderCsv, renderTable } from '../render/table.js';
 import { byCodePoint } from '../render/order.js';
@@ -38,26 +39,33 @@ export async function run(ctx: Context, options: ReportOptions): Promise<number>
   };
   const range = { since: parse('--since', options.since), until: parse('--until', options.until) };
   const db = ctx.ledger();
-  let rows;
+  const loadPrices = async (models: string[]) =>
+    (await import('../tokens/prices.js')).loadPrices(db, models);
+  let report: TokenReport;
   if (by === 'day' || by === 'week' || by === 'month') {
     const span = eventSpan(db);
     const first = Math.max(span?.first ?? 0, range.since ?? -Infinity);
     const last = Math.min(span?.last ?? -1, (range.until ?? Infinity) - 1);
-    rows =
-      span && first <= last
-        ? aggregateByPeriod(
-            db,
-            periods(first, last, by, zone, weekdayIndex(config.weekStart)),
-            range,
-          )
-        : [];
-  } else rows = aggregateByColumn(db, by, range);
-  const models = rows.flatMap((r) => (r.model ? [r.model] : []));
-  const prices =
-    rows.length > 0
-      ? await (await import('../tokens/prices.js')).loadPrices(db, models)
-      : undefined;
-  const report = buildReport(rows, by, { prices });
+    if (span && first <= last) {
+      // Priced in SQLite: prices first, for every model the ledger has.
+      const models = ledgerModels(db);
+      const prices = await loadPrices(models);
+      const rates = new Map<string, Rates>();
+      for (const model of models) {
+        const r = prices(model);
+        if (r) rates.set(model, r);
+      }
+      const list = periods(first, last, by, zone, weekdayIndex(config.weekStart));
+      report = reportFromTotals(periodTotals(db, list, range, rates), by);
+    } else report = buildReport([], by, {});
+  } else {
+    const rows = aggregateByColumn(db, by, range);
+    const prices =
+      rows.length > 0
+        ? await loadPrices(rows.flatMap((r) => (r.model ? [r.model] : [])))
+        : undefined;
+    report = buildReport(rows, by, { prices });
+  }
 
   if (ctx.json) {
     ctx.stdout.write(

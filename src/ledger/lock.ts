@@ -1,5 +1,5 @@
 import { closeSync, mkdirSync, openSync, readSync, truncateSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { openDatabase } from './sqlite.js';
 import { dirname } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { LockedError, RadarError } from '../errors.js';
@@ -102,9 +102,7 @@ function lockContended(path: string): BetterSqlite3.Database {
 
 /** Opens the lock database and takes its exclusive lock (waiting out only brief contention). */
 function lockOnce(path: string): BetterSqlite3.Database {
-  const require = createRequire(import.meta.url);
-  const Database = require('better-sqlite3') as typeof BetterSqlite3;
-  const db = new Database(path);
+  const db = openDatabase(path);
   try {
     // A short wait, not none: two processes starting at once each read the lock database's
     // schema (a brief shared lock) while the other asks for the exclusive lock; without a wait

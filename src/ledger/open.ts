@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { createRequire } from 'node:module';
 import type BetterSqlite3 from 'better-sqlite3';
+import { openDatabase } from './sqlite.js';
 import { FIRST_TABLE, MIGRATIONS, RADAR_APPLICATION_ID } from './migrations.js';
 import { RadarError, UsageError, diskFullMessage } from '../errors.js';
 
@@ -30,8 +30,6 @@ export function resolveLedgerPath(
  * application is refused before anything is written to it.
  */
 export function openLedger(path: string, options: OpenLedgerOptions = {}): Db {
-  const require = createRequire(import.meta.url);
-  const Database = require('better-sqlite3') as typeof BetterSqlite3;
   const readonly = options.readonly ?? false;
   const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
   if (!readonly) {
@@ -45,7 +43,7 @@ export function openLedger(path: string, options: OpenLedgerOptions = {}): Db {
   }
   let db: Db | undefined;
   try {
-    db = new Database(path, { readonly, fileMustExist: readonly });
+    db = openDatabase(path, { readonly, fileMustExist: readonly });
     db.pragma(`busy_timeout = ${busyTimeoutMs}`);
     const opened = db;
     const deadline = Date.now() + busyTimeoutMs;

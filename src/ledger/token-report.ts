@@ -1,4 +1,5 @@
 import type { Db } from './open.js';
+import { rowCostSql, type Rates } from '../tokens/report.js';
 
 /**
  * Aggregate queries for `radar report tokens`. Time periods arrive as explicit bounds (local
@@ -19,6 +20,8 @@ export interface AggregateRow {
   cached: number;
   cacheCreation: number;
   output: number;
+  /** Tokens of events whose split is unknown (text markers): never priced. */
+  unsplit: number;
 }
 
 /** One period of a time report: [start, end) in ms. */
@@ -43,9 +46,12 @@ const BASE_COLUMN: Record<Exclude<Dimension, 'day' | 'week' | 'month'>, string> 
 // total() sums in floating point: a ledger holding absurd counts (written before they were
 // refused) still reports instead of failing with "integer overflow".
 const SUMS_BASE = `total(total) AS tokens, count(*) AS events, total(input) AS input,
-  total(cached_input) AS cached, total(cache_creation) AS cacheCreation, total(output) AS output`;
+  total(cached_input) AS cached, total(cache_creation) AS cacheCreation, total(output) AS output,
+  total(CASE WHEN coalesce(input, 0) + coalesce(cached_input, 0) + coalesce(cache_creation, 0)
+    + coalesce(output, 0) = 0 THEN total END) AS unsplit`;
 const SUMS_ROLLUP = `total(tokens) AS tokens, total(events) AS events, total(input) AS input,
-  total(cached) AS cached, total(cache_creation) AS cacheCreation, total(output) AS output`;
+  total(cached) AS cached, total(cache_creation) AS cacheCreation, total(output) AS output,
+  total(unsplit) AS unsplit`;
 
 export interface Range {
   since?: number;
@@ -66,13 +72,28 @@ export function eventSpan(db: Db): { first: number; last: number } | undefined {
   return { first: row.first * SLOT_MS, last: row.last * SLOT_MS + SLOT_MS - 1 };
 }
 
-/** Sums per period: `periods` must be sorted and disjoint. */
-export function aggregateByPeriod(
-  db: Db,
+/** Every model the ledger has counted tokens for (from the bucket roll-up: a few rows). */
+export function ledgerModels(db: Db): string[] {
+  return (
+    db
+      .prepare(`SELECT DISTINCT model FROM token_rollup_bucket WHERE model <> '' AND events <> 0`)
+      .pluck()
+      .all() as string[]
+  ).sort();
+}
+
+/**
+ * The rows each period is made of, for one SQL query: (period index, sign, agent, model, tokens,
+ * events, input, cached, cache_creation, output, unsplit), a period's sums being the signed sums
+ * of its rows. From the roll-ups whenever the periods are whole 15-minute slots (each period as
+ * whole UTC days, plus or minus the hours and slots between each boundary and its nearest UTC
+ * midnight: a local day is 2 to 24 hour rows away from UTC days), else from the events. Periods
+ * go to SQLite as JSON, by their index in `clipped`.
+ */
+function periodRows(
   periods: readonly Period[],
   range: Range,
-): AggregateRow[] {
-  if (periods.length === 0) return [];
+): { clipped: Period[]; rows: string; params: Record<string, string> } {
   const clipped = periods
     .map((p) => ({
       key: p.key,
@@ -85,45 +106,132 @@ export function aggregateByPeriod(
     aligned(range.until) &&
     periods.every((p) => aligned(p.start) && aligned(p.end));
   if (!exact) {
-    const json = JSON.stringify(clipped.map((p) => [p.key, p.start, p.end]));
-    const bounds = `b(key, lo, hi) AS (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]') FROM json_each(?))`;
-    return db
-      .prepare(
-        `WITH ${bounds}
-         SELECT b.key AS key, e.agent AS agent, e.model AS model, ${SUMS_BASE}
-         FROM b CROSS JOIN token_events e ON e.at >= b.lo AND e.at < b.hi AND e.counted = 1
-         GROUP BY 1, 2, 3`,
-      )
-      .all(json) as AggregateRow[];
+    return {
+      clipped,
+      params: { bounds: JSON.stringify(clipped.map((p, i) => [i, p.start, p.end])) },
+      rows: `WITH b(i, lo, hi) AS MATERIALIZED (SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(@bounds))
+        SELECT b.i AS i, 1 AS sign, e.agent AS agent, coalesce(e.model, '') AS model, ${SUMS_BASE}
+        FROM b CROSS JOIN token_events e ON e.at >= b.lo AND e.at < b.hi AND e.counted = 1
+        GROUP BY 1, 3, 4`,
+    };
   }
-  // Each period from the roll-ups, as signed pieces: whole UTC days, plus or minus the hours and
-  // slots between each boundary and its nearest UTC midnight (a local day is 2 to 24 hour rows
-  // away from UTC days: at most 12 hours on each side).
-  const pieces: Record<Level, [string, number, number, number][]> = { slot: [], hour: [], day: [] };
-  for (const p of clipped) {
+  const pieces: Record<Level, [number, number, number, number][]> = { slot: [], hour: [], day: [] };
+  clipped.forEach((p, i) => {
     for (const [level, sign, lo, hi] of periodPieces(p.start / SLOT_MS, p.end / SLOT_MS))
-      pieces[level].push([p.key, sign, lo, hi]);
-  }
+      pieces[level].push([i, sign, lo, hi]);
+  });
+  const levels = (Object.keys(pieces) as Level[]).filter((l) => pieces[l].length > 0);
+  // Materialised once, so each roll-up row joined to a piece reads it from a table, not JSON.
+  const ctes = levels.map(
+    (level) =>
+      `${level}_pieces(i, sign, lo, hi) AS MATERIALIZED (SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM json_each(@${level}))`,
+  );
   const branch = (level: Level) => {
     const { table, column } = LEVELS[level];
-    return `SELECT p.key AS key, p.sign AS sign, r.agent AS agent, r.model AS model, r.tokens AS tokens,
-        r.events AS events, r.input AS input, r.cached AS cached, r.cache_creation AS cache_creation,
-        r.output AS output
-      FROM (SELECT json_extract(value, '$[0]') AS key, json_extract(value, '$[1]') AS sign,
-              json_extract(value, '$[2]') AS lo, json_extract(value, '$[3]') AS hi
-            FROM json_each(?)) p
-      CROSS JOIN ${table} r ON r.${column} >= p.lo AND r.${column} < p.hi`;
+    return `SELECT p.i AS i, p.sign AS sign, r.agent AS agent, r.model AS model, r.tokens AS tokens,
+        r.events AS events, r.input AS input, r.cached AS cached, r.cache_creation AS cacheCreation,
+        r.output AS output, r.unsplit AS unsplit
+      FROM ${level}_pieces p CROSS JOIN ${table} r ON r.${column} >= p.lo AND r.${column} < p.hi`;
   };
-  const levels = (Object.keys(pieces) as Level[]).filter((l) => pieces[l].length > 0);
-  return db
+  const params: Record<string, string> = {};
+  for (const level of levels) params[level] = JSON.stringify(pieces[level]);
+  return {
+    clipped,
+    params,
+    rows: `WITH ${ctes.join(', ')} ${levels.map(branch).join(' UNION ALL ')}`,
+  };
+}
+
+/** Sums per period, agent and model: `periods` must be sorted and disjoint. */
+export function aggregateByPeriod(
+  db: Db,
+  periods: readonly Period[],
+  range: Range,
+): AggregateRow[] {
+  if (periods.length === 0) return [];
+  const { clipped, rows, params } = periodRows(periods, range);
+  const sums = db
     .prepare(
-      `SELECT key, agent, nullif(model, '') AS model, total(sign * tokens) AS tokens,
-         total(sign * events) AS events, total(sign * input) AS input, total(sign * cached) AS cached,
-         total(sign * cache_creation) AS cacheCreation, total(sign * output) AS output
-       FROM (${levels.map(branch).join(' UNION ALL ')})
-       GROUP BY 1, 2, 3 HAVING total(sign * events) > 0`,
+      `SELECT i, agent, model, total(sign * tokens), total(sign * events), total(sign * input),
+         total(sign * cached), total(sign * cacheCreation), total(sign * output),
+         total(sign * unsplit)
+       FROM (${rows}) GROUP BY 1, 2, 3 HAVING total(sign * events) > 0`,
     )
-    .all(...levels.map((l) => JSON.stringify(pieces[l]))) as AggregateRow[];
+    .raw()
+    .all(params) as unknown[][];
+  return sums.map(
+    ([i, agent, model, tokens, events, input, cached, cacheCreation, output, unsplit]) => ({
+      key: clipped[i as number]!.key,
+      agent: agent as string,
+      model: (model as string) || null,
+      tokens: tokens as number,
+      events: events as number,
+      input: input as number,
+      cached: cached as number,
+      cacheCreation: cacheCreation as number,
+      output: output as number,
+      unsplit: unsplit as number,
+    }),
+  );
+}
+
+/** A period's sums with its cost, as a report shows it. */
+export interface PeriodTotal {
+  key: string;
+  tokens: number;
+  events: number;
+  /** API-equivalent cost of its priced tokens; undefined when it has none. */
+  costUsd?: number;
+  unpricedTokens: number;
+}
+
+/**
+ * Each period summed and priced inside SQLite, as buildReport prices the same events (rowCostSql;
+ * every sum is linear, so the signed rows of a period are priced one by one): a year by day
+ * returns a few hundred rows, however many models the ledger has.
+ */
+export function periodTotals(
+  db: Db,
+  periods: readonly Period[],
+  range: Range,
+  rates: ReadonlyMap<string, Rates>,
+): PeriodTotal[] {
+  if (periods.length === 0) return [];
+  const { clipped, rows, params } = periodRows(periods, range);
+  // The rates as a CASE over the row's model, bound as parameters: a join to a table of rates
+  // would scan it for every row (SQLite indexes no table this small).
+  const priced: Record<string, string | number> = {};
+  const cases = [...rates].map(([model, r], n) => {
+    priced[`m${n}`] = model;
+    Object.assign(priced, {
+      [`in${n}`]: r.input,
+      [`cr${n}`]: r.cacheRead,
+      [`cw${n}`]: r.cacheWrite,
+      [`out${n}`]: r.output,
+    });
+    return `WHEN @m${n} THEN ${rowCostSql('x', { input: `@in${n}`, cacheRead: `@cr${n}`, cacheWrite: `@cw${n}`, output: `@out${n}` })}`;
+  });
+  // Each row's cost once (null for a model without a price); its tokens are priced or not.
+  const cost = cases.length > 0 ? `CASE x.model ${cases.join(' ')} END` : 'NULL';
+  const sums = db
+    .prepare(
+      `SELECT i, total(sign * tokens), total(sign * events), total(sign * cost),
+         total(CASE WHEN cost IS NOT NULL THEN sign * (tokens - unsplit) END),
+         total(sign * CASE WHEN cost IS NOT NULL THEN unsplit ELSE tokens END)
+       FROM (SELECT x.i AS i, x.sign AS sign, x.tokens AS tokens, x.events AS events,
+               x.unsplit AS unsplit, ${cost} AS cost
+             FROM (${rows}) x LIMIT -1)
+       GROUP BY 1 HAVING total(sign * events) > 0`,
+    )
+    .raw()
+    .all({ ...params, ...priced }) as number[][];
+  return sums.map(([i, tokens, events, cost, pricedTokens, unpriced]) => ({
+    key: clipped[i!]!.key,
+    tokens: tokens!,
+    events: events!,
+    costUsd: pricedTokens! > 0 ? cost! : undefined,
+    unpricedTokens: unpriced!,
+  }));
 }
 
 type Level = 'slot' | 'hour' | 'day';

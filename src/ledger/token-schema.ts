@@ -263,12 +263,68 @@ END;
 CREATE INDEX token_events_pending ON token_events(id) WHERE counted = 2;
 `;
 
+/**
+ * The tokens of an event whose split is unknown (a text marker gives only a total): such an event
+ * cannot be priced. Every event has a total; one with any part of a split is priced from it.
+ */
+const unsplit = (row: string) =>
+  `CASE WHEN coalesce(${row}input, 0) + coalesce(${row}cached_input, 0) + coalesce(${row}cache_creation, 0) + coalesce(${row}output, 0) = 0 THEN ${row}total ELSE 0 END`;
+
+const ROLLUP_SUMS_UNSPLIT = `${ROLLUP_SUMS}, unsplit = unsplit + excluded.unsplit`;
+
+/** rollupAddAll with the unsplit column (migration 10 on). */
+function rollupAddAllUnsplit(row: 'NEW' | 'OLD', sign: '+' | '-'): string {
+  const values = `${sign}${row}.total, ${sign}1, ${sign}coalesce(${row}.input, 0), ${sign}coalesce(${row}.cached_input, 0),
+        ${sign}coalesce(${row}.cache_creation, 0), ${sign}coalesce(${row}.output, 0), ${sign}(${unsplit(`${row}.`)})`;
+  return Object.entries(ROLLUP_LEVELS)
+    .map(
+      ([table, { column, of }]) => `
+    INSERT INTO ${table} VALUES (${of.replace(/^at\b|^bucket\b/, `${row}.$&`)}, ${row}.agent, coalesce(${row}.model, ''), ${values})
+      ON CONFLICT (${column}, agent, model) DO UPDATE SET ${ROLLUP_SUMS_UNSPLIT};`,
+    )
+    .join('');
+}
+
+/**
+ * Migration 10: every roll-up also sums `unsplit`, the tokens of events whose split is unknown.
+ * A report then prices event by event (a priced model's split tokens have a cost, its unsplit
+ * tokens are unpriced) instead of group by group, and every sum it needs is linear: a report by
+ * day adds and subtracts roll-up rows per period and prices them inside SQLite, one row back per
+ * period. Existing roll-ups are filled from the counted events, and the triggers re-created.
+ */
+export const ROLLUP_UNSPLIT = `
+${Object.entries(ROLLUP_LEVELS)
+  .map(
+    ([table, { column, of }]) => `
+ALTER TABLE ${table} ADD COLUMN unsplit INTEGER NOT NULL DEFAULT 0;
+UPDATE ${table} SET unsplit = u.tokens
+FROM (SELECT ${of} AS k, agent, coalesce(model, '') AS model, sum(total) AS tokens FROM token_events
+      WHERE counted = 1 AND ${unsplit('')} > 0 GROUP BY 1, 2, 3) AS u
+WHERE ${table}.${column} = u.k AND ${table}.agent = u.agent AND ${table}.model = u.model;`,
+  )
+  .join('')}
+DROP TRIGGER token_events_rollup_delete;
+DROP TRIGGER token_events_rollup_unadd;
+DROP TRIGGER token_events_rollup_readd;
+CREATE TRIGGER token_events_rollup_delete AFTER DELETE ON token_events WHEN OLD.counted = 1
+BEGIN ${rollupAddAllUnsplit('OLD', '-')}
+END;
+CREATE TRIGGER token_events_rollup_unadd AFTER UPDATE ON token_events WHEN OLD.counted = 1
+BEGIN ${rollupAddAllUnsplit('OLD', '-')}
+END;
+CREATE TRIGGER token_events_rollup_readd AFTER UPDATE ON token_events
+  WHEN NEW.counted = 1 AND OLD.counted IS NOT 2
+BEGIN ${rollupAddAllUnsplit('NEW', '+')}
+END;
+`;
+
 /** Adds the pending events (counted = 2) to one roll-up table, grouped (see ROLLUP_BATCHES). */
 export function rollupPending(table: RollupTable): string {
   const { column, of } = ROLLUP_LEVELS[table];
-  return `INSERT INTO ${table} (${column}, agent, model, tokens, events, input, cached, cache_creation, output)
+  return `INSERT INTO ${table} (${column}, agent, model, tokens, events, input, cached, cache_creation, output, unsplit)
     SELECT ${of}, agent, coalesce(model, ''), sum(total), count(*), sum(coalesce(input, 0)),
-      sum(coalesce(cached_input, 0)), sum(coalesce(cache_creation, 0)), sum(coalesce(output, 0))
+      sum(coalesce(cached_input, 0)), sum(coalesce(cache_creation, 0)), sum(coalesce(output, 0)),
+      sum(${unsplit('')})
     FROM token_events INDEXED BY token_events_pending WHERE counted = 2 GROUP BY 1, 2, 3
-    ON CONFLICT (${column}, agent, model) DO UPDATE SET ${ROLLUP_SUMS}`;
+    ON CONFLICT (${column}, agent, model) DO UPDATE SET ${ROLLUP_SUMS_UNSPLIT}`;
 }

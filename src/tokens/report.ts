@@ -29,7 +29,7 @@ export interface Rates {
 
 export type PriceLookup = (model: string) => Rates | undefined;
 
-export function groupKey(row: AggregateRow): string {
+export function groupKey(row: Pick<AggregateRow, 'key'>): string {
   return row.key === null || row.key === '' ? '(none)' : String(row.key);
 }
 
@@ -50,9 +50,17 @@ export function rowCost(row: AggregateRow, rates: Rates): number {
   );
 }
 
-/** Rows whose token split is unknown (text markers give only a total) cannot be priced. */
-function priceable(row: AggregateRow): boolean {
-  return row.input + row.cached + row.cacheCreation + row.output > 0;
+/**
+ * rowCost as a SQL expression, over a row alias with the AggregateRow columns (agent, input,
+ * cached, cacheCreation, output) and SQL expressions for the rates: reports of many periods price
+ * inside SQLite. A test checks both give the same costs.
+ */
+export function rowCostSql(row: string, rates: Record<keyof Rates, string>): string {
+  return `CASE WHEN ${row}.agent = 'claude'
+    THEN ${row}.input * ${rates.input} + ${row}.cached * ${rates.cacheRead}
+      + ${row}.cacheCreation * ${rates.cacheWrite} + ${row}.output * ${rates.output}
+    ELSE (${row}.input - ${row}.cached) * ${rates.input} + ${row}.cached * ${rates.cacheRead}
+      + ${row}.output * ${rates.output} END`;
 }
 
 export function buildReport(
@@ -76,18 +84,39 @@ export function buildReport(
     total.tokens += row.tokens;
     total.events += row.events;
     if (!options.prices) continue;
-    const rates = row.model && priceable(row) ? options.prices(row.model) : undefined;
-    if (rates) {
+    // Event by event: a priced model's split tokens have a cost; tokens without a split
+    // (text markers) and every token of a model without a price are unpriced.
+    const rates = row.model ? options.prices(row.model) : undefined;
+    const unpriced = rates ? row.unsplit : row.tokens;
+    g.unpricedTokens += unpriced;
+    total.unpricedTokens += unpriced;
+    if (rates && row.tokens - row.unsplit > 0) {
       const cost = rowCost(row, rates);
       g.costUsd = (g.costUsd ?? 0) + cost;
       total.costUsd = (total.costUsd ?? 0) + cost;
-    } else {
-      g.unpricedTokens += row.tokens;
-      total.unpricedTokens += row.tokens;
     }
   }
-  const sorted = [...groups.values()].sort(
-    (a, b) => b.tokens - a.tokens || byCodePoint(a.key, b.key),
-  );
-  return { by, total, groups: sorted };
+  return { by, total, groups: sortGroups(groups.values()) };
+}
+
+/** The report of periods already summed and priced (periodTotals). */
+export function reportFromTotals(totals: readonly Group[], by: Dimension): TokenReport {
+  const total = {
+    tokens: 0,
+    events: 0,
+    costUsd: undefined as number | undefined,
+    unpricedTokens: 0,
+  };
+  for (const g of totals) {
+    total.tokens += g.tokens;
+    total.events += g.events;
+    total.unpricedTokens += g.unpricedTokens;
+    if (g.costUsd !== undefined) total.costUsd = (total.costUsd ?? 0) + g.costUsd;
+  }
+  return { by, total, groups: sortGroups(totals.map((g) => ({ ...g, key: groupKey(g) }))) };
+}
+
+/** Largest first; ties by key, in code point order. */
+function sortGroups(groups: Iterable<Group>): Group[] {
+  return [...groups].sort((a, b) => b.tokens - a.tokens || byCodePoint(a.key, b.key));
 }

@@ -178,3 +178,59 @@ function schemaOf(path: string): unknown {
     db.close();
   }
 }
+
+describe('migration 10: roll-ups sum the tokens of events without a split', () => {
+  it('fills them on an existing ledger, keeps every other sum, and keeps them from then on', () => {
+    const path = join(tempDir(), 'radar.db');
+    const old = new Database(path);
+    for (const sql of MIGRATIONS.slice(0, 9)) old.exec(sql);
+    old.pragma('user_version = 9');
+    old.pragma(`application_id = ${RADAR_APPLICATION_ID}`);
+    const insert = old.prepare(
+      `INSERT INTO token_events (fingerprint, at, at_source, agent, model, bucket, format, input, output, total, source_path, counted)
+       VALUES (?, ?, 'line', ?, ?, 'cron', ?, ?, ?, ?, '/x', 2)`,
+    );
+    // Two text markers (no split), a split event, and one not counted (a replaced launcher marker).
+    insert.run('a', 1_000, 'codex', 'gpt-5', 'codex-text', null, null, 700);
+    insert.run('b', 2_000, 'codex', 'gpt-5', 'codex-exec-json', 100, 20, 120);
+    insert.run('c', 3_700_000, 'codex', null, 'codex-text', null, null, 50);
+    insert.run('d', 4_000, 'codex', 'gpt-5', 'codex-text', null, null, 9_999);
+    // Added to the roll-ups as that ledger's ingest did it (no unsplit column yet).
+    for (const [table, key] of [
+      ['token_rollup_time', 'at / 900000'],
+      ['token_rollup_hour', 'at / 3600000'],
+      ['token_rollup_day', 'at / 86400000'],
+      ['token_rollup_bucket', 'bucket'],
+    ])
+      old.exec(
+        `INSERT INTO ${table} SELECT ${key}, agent, coalesce(model, ''), sum(total), count(*),
+           sum(coalesce(input, 0)), 0, 0, sum(coalesce(output, 0))
+         FROM token_events WHERE fingerprint <> 'd' GROUP BY 1, 2, 3`,
+      );
+    old.exec(`UPDATE token_events SET counted = CASE fingerprint WHEN 'd' THEN 0 ELSE 1 END`);
+    old.close();
+
+    const db = openLedger(path);
+    const day = () =>
+      db
+        .prepare(
+          `SELECT model, tokens, events, input, output, unsplit FROM token_rollup_day ORDER BY model`,
+        )
+        .all();
+    expect(day()).toEqual([
+      { model: '', tokens: 50, events: 1, input: 0, output: 0, unsplit: 50 },
+      { model: 'gpt-5', tokens: 820, events: 2, input: 100, output: 20, unsplit: 700 },
+    ]);
+    expect(db.prepare(`SELECT total(unsplit) AS u FROM token_rollup_time`).get()).toEqual({
+      u: 750,
+    });
+    // The re-created triggers keep the new column: counting the replaced marker adds it.
+    db.prepare(`UPDATE token_events SET counted = 1 WHERE fingerprint = 'd'`).run();
+    db.prepare(`DELETE FROM token_events WHERE fingerprint = 'a'`).run();
+    expect(day()).toEqual([
+      { model: '', tokens: 50, events: 1, input: 0, output: 0, unsplit: 50 },
+      { model: 'gpt-5', tokens: 10_119, events: 2, input: 100, output: 20, unsplit: 9_999 },
+    ]);
+    db.close();
+  });
+});

@@ -12,7 +12,13 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateCorpus, type CorpusTruth } from '../../src/demo/corpus.js';
-import { aggregateByPeriod } from '../../src/ledger/token-report.js';
+import { aggregateByPeriod, ledgerModels, periodTotals } from '../../src/ledger/token-report.js';
+import {
+  buildReport,
+  reportFromTotals,
+  type Rates,
+  type TokenReport,
+} from '../../src/tokens/report.js';
 import { periods } from '../../src/time/zone.js';
 import { runCli } from '../helpers/cli.js';
 
@@ -44,10 +50,13 @@ const ingest = async (paths: string[]) => {
   return JSON.parse(r.stdout) as { newEvents: number; newTokens: number };
 };
 
+// Tokens of events without a split (text markers give only a total) are summed apart: unpriced.
+const UNSPLIT = `CASE WHEN coalesce(input, 0) + coalesce(cached_input, 0) + coalesce(cache_creation, 0)
+  + coalesce(output, 0) = 0 THEN total ELSE 0 END`;
 const SUMS = `sum(total) AS tokens, count(*) AS events, sum(coalesce(input, 0)) AS input,
   sum(coalesce(cached_input, 0)) AS cached, sum(coalesce(cache_creation, 0)) AS cacheCreation,
-  sum(coalesce(output, 0)) AS output`;
-const ROLLED = `tokens, events, input, cached, cache_creation AS cacheCreation, output`;
+  sum(coalesce(output, 0)) AS output, sum(${UNSPLIT}) AS unsplit`;
+const ROLLED = `tokens, events, input, cached, cache_creation AS cacheCreation, output, unsplit`;
 
 function tables(): Record<string, unknown[]> {
   const db = new Database(ledger, { readonly: true });
@@ -148,7 +157,8 @@ describe('roll-ups kept per batch', () => {
         .get() as { first: number; last: number };
       const fromEvents = db.prepare(
         `SELECT agent, model, total(total) AS tokens, count(*) AS events, total(input) AS input,
-           total(cached_input) AS cached, total(cache_creation) AS cacheCreation, total(output) AS output
+           total(cached_input) AS cached, total(cache_creation) AS cacheCreation, total(output) AS output,
+           total(${UNSPLIT}) AS unsplit
          FROM token_events WHERE counted = 1 AND at >= ? AND at < ? GROUP BY 1, 2`,
       );
       for (const unit of ['day', 'week', 'month'] as const) {
@@ -164,4 +174,54 @@ describe('roll-ups kept per batch', () => {
       db.close();
     }
   });
+});
+
+describe('a report priced inside SQLite', () => {
+  it.each(['UTC', 'Europe/Berlin', 'Asia/Kathmandu'])(
+    'gives the tokens, costs and unpriced tokens per period that pricing each row in JavaScript gives (%s)',
+    (zone) => {
+      const db = new Database(ledger, { readonly: true });
+      try {
+        const models = ledgerModels(db);
+        expect(models.length).toBeGreaterThan(1);
+        // Some models priced (Claude and Codex rows price differently), the rest not.
+        const rates = new Map<string, Rates>(
+          models
+            .filter((_, i) => i % 2 === 0)
+            .map((m, i) => [
+              m,
+              { input: 1e-6 * (i + 1), cacheRead: 1e-7, cacheWrite: 2e-6 * (i + 1), output: 1e-5 },
+            ]),
+        );
+        const prices = (model: string) => rates.get(model);
+        const span = db
+          .prepare(`SELECT min(at) AS first, max(at) AS last FROM token_events WHERE counted = 1`)
+          .get() as { first: number; last: number };
+        let priced = 0;
+        for (const unit of ['day', 'week', 'month'] as const) {
+          const list = periods(span.first, span.last, unit, zone, 1);
+          // Whole periods from the roll-ups, and an unaligned range from the events.
+          for (const range of [{}, { since: span.first + 1234, until: span.last - 5678 }]) {
+            const expected = buildReport(aggregateByPeriod(db, list, range), unit, { prices });
+            const got = reportFromTotals(periodTotals(db, list, range, rates), unit);
+            const plain = (r: TokenReport) =>
+              r.groups.map((g) => [g.key, g.tokens, g.events, g.unpricedTokens]);
+            expect(plain(got)).toEqual(plain(expected));
+            got.groups.forEach((g, i) => {
+              const cost = expected.groups[i]!.costUsd;
+              if (cost === undefined) expect(g.costUsd).toBeUndefined();
+              else expect(g.costUsd).toBeCloseTo(cost, 9);
+              if (cost) priced++;
+            });
+            expect(got.total.tokens).toBe(expected.total.tokens);
+            expect(got.total.unpricedTokens).toBe(expected.total.unpricedTokens);
+            expect(got.total.costUsd).toBeCloseTo(expected.total.costUsd!, 6);
+          }
+        }
+        expect(priced).toBeGreaterThan(0);
+      } finally {
+        db.close();
+      }
+    },
+  );
 });
