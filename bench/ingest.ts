@@ -163,6 +163,7 @@ async function main(): Promise<void> {
   const seen = {
     peer: [] as number[],
     floor: [] as number[],
+    node: [] as number[],
     first: [] as RunOutcome[],
     again: [] as RunOutcome[],
     append: [] as RunOutcome[],
@@ -174,6 +175,7 @@ async function main(): Promise<void> {
       bytes = await plainRead(files);
       seen.floor.push(performance.now() - t0);
       seen.peer.push(ccusage());
+      seen.node.push(timeCommand(process.execPath, ['-e', '0']));
       const ledger = join(work, `round-${round}.db`);
       seen.first.push(cliIngest(ledger, peerPaths, work));
       seen.again.push(cliIngest(ledger, peerPaths, work));
@@ -218,6 +220,7 @@ async function main(): Promise<void> {
       `corpus: ${files.length} files, ${(bytes / 1e6).toFixed(0)} MB (CODEX_HOME and CLAUDE_CONFIG_DIR: what ccusage reads); truth ${sessionTruth.tokens.toLocaleString('en-US')} tokens in ${sessionTruth.events} events`,
       `ccusage daily --json: ${fmt(peer).padStart(9)} as a process (ccusage 20.0.24)`,
       `plain stream read:   ${fmt(floor).padStart(9)} in process (${ratio(floor, peer)} ccusage, ${(bytes / 1e6 / (floor / 1000)).toFixed(0)} MB/s)`,
+      `node -e 0:           ${fmt(median(seen.node)).padStart(9)} as a process (${ratio(median(seen.node.map((n, i) => n / seen.peer[i]!)), 1)} ccusage): where any node process starts`,
       row('first ingest:', seen.first, '≤ 2× ccusage'),
       row('re-ingest:', seen.again, '≤ 0.1× ccusage'),
       row(`append ${(extra.length / 1e6).toFixed(1)} MB:`, seen.append, '≤ 0.15× ccusage'),

@@ -7,21 +7,42 @@ import { CLI, fmt, median, ratio, timeCommand } from './common.js';
 
 /**
  * `node dist/bench/report.js [events] [runs]` (default 1,000,000 and 7): fills ledgers with a
- * year of token events (one model an hour, and 12 models in every 15-minute slot) and times
+ * year of token events (one model an hour; 12 models in every 15-minute slot, without and with
+ * prices, so every model is priced apart) and times
  * `radar report tokens --by day|bucket|month` as a user runs it, each run beside a `node -e 0`.
  */
+
+/** Models with a price: a report prices each of them apart. */
+const PRICED_MODELS = [
+  'gpt-5',
+  'gpt-5-codex',
+  'gpt-5-mini',
+  'gpt-4.1',
+  'gpt-4o',
+  'o3',
+  'claude-sonnet-4-5',
+  'claude-opus-4-1',
+  'claude-3-5-haiku-latest',
+  'gpt-5.1',
+  'o4-mini',
+  'gpt-4.1-mini',
+];
 
 /**
  * Model of event i: one per hour (each hour owned by one job), or with `models` > 1 spread over
  * that many models within every 15-minute slot (many rows per slot in the roll-ups).
  */
-function modelOf(models: number): string {
+function modelOf(models: number, priced: boolean): string {
+  if (models > 1 && priced)
+    return `CASE i % ${models} ${PRICED_MODELS.slice(0, models)
+      .map((m, n) => `WHEN ${n} THEN '${m}'`)
+      .join(' ')} END`;
   if (models > 1) return `'model-' || (i % ${models})`;
   return `CASE (at / 3600000) % 4 WHEN 0 THEN 'gpt-5.2-codex' WHEN 1 THEN 'claude-opus-4-5-20251101'
         WHEN 2 THEN 'gpt-5.1-codex-max' ELSE NULL END`;
 }
 
-function fill(ledger: string, events: number, models: number): void {
+function fill(ledger: string, events: number, models: number, priced: boolean): void {
   const db = openLedger(ledger);
   db.prepare(
     `INSERT INTO token_sources (lineage, path, head_hash, head_len, size, offset, first_seen, last_ingested)
@@ -37,7 +58,7 @@ function fill(ledger: string, events: number, models: number): void {
       output, reasoning, total, source_id, source_path, source_offset, counted)
     SELECT 'bench:' || i, at, 'line',
       CASE (at / 3600000) % 4 WHEN 1 THEN 'claude' ELSE 'codex' END,
-      ${modelOf(models)},
+      ${modelOf(models, priced)},
       'job-' || ((at / 3600000) % 12), 'codex-rollout', 1000 + i % 5000, 500, 200 + i % 700, 50,
       1200 + i % 5700, 1, '/bench.log', i, 2
     FROM e`);
@@ -49,8 +70,9 @@ function fill(ledger: string, events: number, models: number): void {
 
 /** Ledgers of the benchmark: `models` per slot (1: one model an hour, as cron jobs run). */
 const SHAPES = [
-  { name: 'one model an hour', models: 1 },
-  { name: 'many models per slot', models: 12 },
+  { name: 'one model an hour', models: 1, priced: true },
+  { name: 'many models per slot', models: 12, priced: false },
+  { name: 'many priced models per slot', models: 12, priced: true },
 ];
 
 function main(): void {
@@ -62,9 +84,9 @@ function main(): void {
     const nodeArgs = ['-e', '0'];
     timeCommand(process.execPath, nodeArgs);
     for (const shape of SHAPES) {
-      const ledger = join(dir, `ledger-${shape.models}.db`);
+      const ledger = join(dir, `ledger-${shape.models}${shape.priced ? '-priced' : ''}.db`);
       const t0 = performance.now();
-      fill(ledger, events, shape.models);
+      fill(ledger, events, shape.models, shape.priced);
       process.stdout.write(
         `ledger: ${events.toLocaleString('en-US')} events, ${shape.name} (filled in ${fmt(performance.now() - t0)})\n`,
       );
