@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openLedger } from '../src/ledger/open.js';
-import { ROLLUP_LEVELS, rollupPending, type RollupTable } from '../src/ledger/token-schema.js';
+import { PENDING_GROUPS, SETTLE_PENDING } from '../src/ledger/token-schema.js';
 import { CLI, fmt, median, ratio, timeCommand } from './common.js';
 
 /**
@@ -62,8 +62,9 @@ function fill(ledger: string, events: number, models: number, priced: boolean): 
       'job-' || ((at / 3600000) % 12), 'codex-rollout', 1000 + i % 5000, 500, 200 + i % 700, 50,
       1200 + i % 5700, 1, '/bench.log', i, 2
     FROM e`);
-  // Inserted as an ingest inserts them (pending), then added to the roll-ups in one statement each.
-  for (const table of Object.keys(ROLLUP_LEVELS) as RollupTable[]) db.exec(rollupPending(table));
+  // Inserted as an ingest inserts them (pending), then added to the roll-ups as a batch is.
+  db.exec(PENDING_GROUPS);
+  for (const sql of SETTLE_PENDING) db.exec(sql);
   db.exec(`UPDATE token_events SET counted = 1 WHERE counted = 2`);
   db.close();
 }

@@ -1,7 +1,7 @@
 import type { Db } from './open.js';
 import type { RateLimitSample, ThreadTotal, TokenEvent } from '../tokens/types.js';
 import { SESSION_FORMATS, reconcileRun, type RunEvent } from '../tokens/runs.js';
-import { ROLLUP_LEVELS, rollupPending, type RollupTable } from './token-schema.js';
+import { PENDING_GROUPS, SETTLE_PENDING } from './token-schema.js';
 import type { KnownSource } from '../tokens/identity.js';
 import { TIE_PENDING_EVENTS } from './dispatch-schema.js';
 
@@ -43,6 +43,7 @@ export class TokenStore {
   private pending = false;
 
   constructor(private readonly db: Db) {
+    db.exec(PENDING_GROUPS);
     this.q = {
       candidates: db.prepare(
         `SELECT ${KNOWN_COLUMNS} FROM token_sources WHERE (dev = ? AND ino = ?) OR path = ?
@@ -101,9 +102,7 @@ export class TokenStore {
            cache_creation = ?, output = ?, reasoning = ?, total = ?
          WHERE fingerprint = ? AND total < ?`,
       ),
-      rollups: (Object.keys(ROLLUP_LEVELS) as RollupTable[]).map((t) =>
-        db.prepare(rollupPending(t)),
-      ),
+      settlePending: SETTLE_PENDING.map((sql) => db.prepare(sql)),
       tiePending: db.prepare(TIE_PENDING_EVENTS),
       settle: db.prepare(
         `UPDATE token_events INDEXED BY token_events_pending SET counted = 1 WHERE counted = 2`,
@@ -146,7 +145,7 @@ export class TokenStore {
   private settleRollups(): void {
     if (!this.pending) return;
     this.q.tiePending.run();
-    for (const statement of this.q.rollups) statement.run();
+    for (const statement of this.q.settlePending) statement.run();
     this.q.settle.run();
     this.pending = false;
   }
