@@ -319,23 +319,17 @@ END;
 `;
 
 /**
- * The pending events (counted = 2) of a batch, grouped once per slot, bucket, agent and model:
- * each roll-up is then added from these few rows, instead of from every event once per table.
- * A connection's own temporary table: it never reaches the ledger file.
+ * The pending events (counted = 2) of a batch, grouped once by every roll-up's key (slot, hour,
+ * day, bucket) with agent and model: each roll-up is then added from these few rows, instead of
+ * from every event once per table. The keys are ROLLUP_LEVELS' own expressions, as the triggers
+ * compute them. A connection's own temporary table: it never reaches the ledger file.
  */
+const LEVEL_COLUMNS = Object.values(ROLLUP_LEVELS).map((l) => l.column);
 export const PENDING_GROUPS = `
 CREATE TEMP TABLE IF NOT EXISTS pending_groups (
-  slot INTEGER NOT NULL, bucket TEXT NOT NULL, agent TEXT NOT NULL, model TEXT NOT NULL,
+  ${LEVEL_COLUMNS.join(', ')}, agent TEXT NOT NULL, model TEXT NOT NULL,
   tokens INTEGER NOT NULL, events INTEGER NOT NULL, input INTEGER NOT NULL, cached INTEGER NOT NULL,
   cache_creation INTEGER NOT NULL, output INTEGER NOT NULL, unsplit INTEGER NOT NULL)`;
-
-/** Each roll-up's key from a pending group (the same as ROLLUP_LEVELS' from the event's `at`). */
-const FROM_GROUP: Record<RollupTable, string> = {
-  token_rollup_time: 'slot',
-  token_rollup_hour: 'slot / 4',
-  token_rollup_day: 'slot / 96',
-  token_rollup_bucket: 'bucket',
-};
 
 /**
  * Adds the pending events to every roll-up (see ROLLUP_BATCHES), in order: group them, add the
@@ -344,14 +338,17 @@ const FROM_GROUP: Record<RollupTable, string> = {
  */
 export const SETTLE_PENDING: readonly string[] = [
   `INSERT INTO temp.pending_groups
-    SELECT at / 900000, bucket, agent, coalesce(model, ''), sum(total), count(*),
+    SELECT ${Object.values(ROLLUP_LEVELS)
+      .map((l) => l.of)
+      .join(', ')}, agent, coalesce(model, ''), sum(total), count(*),
       sum(coalesce(input, 0)), sum(coalesce(cached_input, 0)), sum(coalesce(cache_creation, 0)),
       sum(coalesce(output, 0)), sum(${unsplit('')})
-    FROM token_events INDEXED BY token_events_pending WHERE counted = 2 GROUP BY 1, 2, 3, 4`,
+    FROM token_events INDEXED BY token_events_pending WHERE counted = 2
+    GROUP BY ${LEVEL_COLUMNS.map((_, i) => i + 1).join(', ')}, agent, coalesce(model, '')`,
   ...(Object.keys(ROLLUP_LEVELS) as RollupTable[]).map((table) => {
     const { column } = ROLLUP_LEVELS[table];
     return `INSERT INTO ${table} (${column}, agent, model, tokens, events, input, cached, cache_creation, output, unsplit)
-      SELECT ${FROM_GROUP[table]}, agent, model, sum(tokens), sum(events), sum(input), sum(cached),
+      SELECT ${column}, agent, model, sum(tokens), sum(events), sum(input), sum(cached),
         sum(cache_creation), sum(output), sum(unsplit)
       FROM temp.pending_groups GROUP BY 1, 2, 3
       ON CONFLICT (${column}, agent, model) DO UPDATE SET ${ROLLUP_SUMS_UNSPLIT}`;

@@ -1,28 +1,16 @@
-import { randomUUID } from 'node:crypto';
-import { closeSync, openSync, readSync, statSync, type Stats } from 'node:fs';
+import { statSync, type Stats } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { TokenStore, NewSource } from '../ledger/token-store.js';
-import { shortHash } from './parse.js';
-import type { ParseJob, ParseResult } from './parse-file.js';
-import { inlinePool, workerPool, type ParsePool } from './pool.js';
-import { decodedHead, detectEncoding, looksBinary, type Encoding } from './read.js';
-import {
-  HEAD,
-  TAIL,
-  planRead,
-  type FileView,
-  type KnownSource,
-  type ReadPlan,
-} from './identity.js';
+import type { TokenStore } from '../ledger/token-store.js';
+import type { KnownSource } from './identity.js';
 import type { BucketResolver } from './bucket.js';
-import type { SkipReason, TokenEvent } from './types.js';
+import type { SkipReason } from './types.js';
 import { errorMessage } from '../errors.js';
 
 /**
- * The ingest shell: find files, recognise each file's lineage (appended, renamed, rotated,
- * truncated), read only new bytes, and commit each file's events together with its new offset
- * (whole files per transaction), so a crash never half-records a file.
+ * The ingest shell: find files, and tell those that have not changed since they were read by
+ * their stat alone. What changed is read by ingest-read.ts: lineage, new bytes only, each file's
+ * events committed with its new offset (whole files per transaction).
  */
 
 export interface IngestSummary {
@@ -61,8 +49,6 @@ export interface IngestOptions {
   /** Ceiling for one event's tokens; larger counts are skipped as implausible. */
   maxEventTokens?: number;
 }
-
-const hash = shortHash;
 
 /**
  * Every regular file under the given paths, sorted, each once. A folder that cannot be read is
@@ -110,243 +96,60 @@ export async function collectFiles(
   return [...files].sort();
 }
 
-/** Small synchronous reads (head and tail checks): cheaper than a thread-pool round trip. */
-function readRangeSync(path: string, start: number, length: number): Buffer {
-  const fd = openSync(path, 'r');
-  try {
-    const buf = Buffer.alloc(length);
-    const n = readSync(fd, buf, 0, length, start);
-    return buf.subarray(0, n);
-  } finally {
-    closeSync(fd);
-  }
-}
+const NONE: ReadonlySet<number> = new Set();
 
-/** Files are committed in batches: one transaction per batch, never part of a file. */
-const BATCH_EVENTS = 4_000;
-const BATCH_FILES = 200;
-/** Parses run ahead of the commits by at most this many files and bytes (results wait in memory). */
-const AHEAD_FILES = 32;
-const AHEAD_BYTES = 96 << 20;
-/** Below this much to read, worker threads cost more than they save. */
-const WORKER_THRESHOLD_BYTES = 64 << 20;
-/** Raw bytes decompressed to recognise a compressed file's first KiB. */
-const DECODE_PROBE = 64 << 10;
-
-interface FileJob {
+/** A file found by its stat not to be unchanged: ingestFiles hands these to the reader. */
+export interface StatedFile {
   path: string;
-  plan: ReadPlan;
-  job: ParseJob;
-  source: Omit<NewSource, 'offset' | 'tailHash' | 'family' | 'state' | 'now'>;
+  st: Stats;
 }
 
-type Settled = { result: ParseResult } | { error: unknown };
-
+/**
+ * Ingests these files. A file whose stat says it is unchanged costs that stat and one row lookup,
+ * and when every file is unchanged (the cron path) nothing else loads: the reader, the parsers
+ * and the worker threads come in only for files that changed (ingest-read.ts).
+ */
 export async function ingestFiles(
   files: readonly string[],
   options: IngestOptions,
   summary: IngestSummary,
 ): Promise<void> {
-  // 1. Plan every file: which lineage, which bytes (cheap: stat, first KiB, a few rows). Once
-  // there is enough to read to pay for worker threads, they start, and parse the files planned
-  // so far while the rest is planned.
-  const jobs: FileJob[] = [];
+  const changed: StatedFile[] = [];
   const seen = new Set<string>();
-  const claimed = new Set<number>();
-  const threads = options.threads ?? 'auto';
-  let toRead = 0;
-  let pool: ParsePool | undefined;
-  // Reads run ahead of the commits (parsers keep going while a batch is written), up to a bound
-  // on the files and bytes in flight; each one settles into a value, so a file that fails while
-  // waiting its turn is reported in its turn, never as an unhandled rejection.
-  const results: Promise<Settled>[] = [];
-  const weight = (j: FileJob) => Math.max(0, j.source.size - j.job.from);
-  let started = 0;
-  let inFlight = 0;
-  const startMore = (parser: ParsePool, done: number) => {
-    for (; started < jobs.length; started++) {
-      const j = jobs[started]!;
-      const running = started - done;
-      if (running >= 2 && (running >= AHEAD_FILES || inFlight + weight(j) > AHEAD_BYTES)) break;
-      inFlight += weight(j);
-      results[started] = settledParse(parser, j.job, weight(j));
+  for (const path of files) {
+    summary.filesSeen++;
+    let st: Stats;
+    try {
+      st = statSync(path);
+    } catch (error) {
+      summary.unreadable.push({ path, error: readError(error) });
+      continue;
     }
-  };
-  try {
-    for (const path of files) {
-      summary.filesSeen++;
-      try {
-        const job = planFile(path, options, summary, seen, claimed);
-        if (job) {
-          jobs.push(job);
-          toRead += weight(job);
-        }
-      } catch (error) {
-        summary.unreadable.push({ path, error: readError(error) });
-      }
-      if (
-        !pool &&
-        (threads === 'always' ||
-          (threads === 'auto' && toRead >= WORKER_THRESHOLD_BYTES && jobs.length > 1))
-      )
-        pool = workerPool();
-      if (pool) startMore(pool, 0);
+    // Hard links (and a path given twice under two names) are one file, read once.
+    const identity = `${st.dev}:${st.ino}`;
+    if (seen.has(identity)) {
+      summary.sameFile++;
+      continue;
     }
-    // 2. Parse, on worker threads when there is a lot to read (else here); 3. commit in order.
-    pool ??= inlinePool();
-    await commitAll(pool);
-  } finally {
-    await pool?.close();
+    seen.add(identity);
+    if (st.size === 0) continue;
+    // No lineage is claimed yet: a file unchanged in place is its own source's only file.
+    if (unchangedByStat(path, st, options.store.firstCandidate(path, st.dev, st.ino), NONE)) {
+      summary.filesUnchanged++;
+      continue;
+    }
+    changed.push({ path, st });
   }
-
-  async function commitAll(parser: ParsePool): Promise<void> {
-    let pending: ((touched: Set<string>) => void)[] = [];
-    let pendingEvents = 0;
-    const flush = () => {
-      if (pending.length === 0) return;
-      const batch = pending;
-      pending = [];
-      pendingEvents = 0;
-      options.store.transaction(() => {
-        // Runs whose markers changed are counted once again in the same transaction.
-        const touched = new Set<string>();
-        batch.forEach((commit) => commit(touched));
-        summary.newTokens += options.store.reconcileRuns(touched);
-      });
-    };
-    startMore(parser, 0);
-    for (let i = 0; i < jobs.length; i++) {
-      let job = jobs[i]!;
-      options.onFile?.(job.path, i, jobs.length);
-      const settled = await results[i]!;
-      delete results[i];
-      inFlight -= weight(job);
-      startMore(parser, i + 1);
-      if ('error' in settled) {
-        summary.unreadable.push({ path: job.path, error: readError(settled.error) });
-        continue;
-      }
-      let result = settled.result;
-      if (
-        job.plan.kind === 'join' &&
-        job.plan.verify &&
-        result.probedHash !== job.plan.verify.tailHash
-      ) {
-        // It only started like that lineage: read it again as content of its own.
-        job = { ...job, plan: { kind: 'new' } };
-        job.job = { ...job.job, lineage: randomUUID(), probe: undefined };
-        job.source = { ...job.source, lineage: job.job.lineage };
-        const again = await settledParse(parser, job.job);
-        if ('error' in again) {
-          summary.unreadable.push({ path: job.path, error: readError(again.error) });
-          continue;
-        }
-        result = again.result;
-      }
-      pending.push(finishFile(job, result, options, summary));
-      pendingEvents += result.events.length + result.samples.length;
-      if (pendingEvents >= BATCH_EVENTS || pending.length >= BATCH_FILES) flush();
-    }
-    flush();
-  }
+  if (changed.length === 0) return;
+  const { readChangedFiles } = await import('./ingest-read.js');
+  await readChangedFiles(changed, options, summary);
 }
 
-/** A parse that settles into a value: its failure is reported in the file's turn. */
-const settledParse = (pool: ParsePool, job: ParseJob, weight?: number): Promise<Settled> =>
-  pool.parse(job, weight).then(
-    (result) => ({ result }),
-    (error: unknown) => ({ error }),
-  );
-
 /** A read error as a user reads it: a file that vanished says so. */
-function readError(error: unknown): string {
+export function readError(error: unknown): string {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   if (code === 'ENOENT') return 'the file disappeared before it could be read';
   return errorMessage(error);
-}
-
-const zones = new WeakMap<IngestOptions, string>();
-
-/** The options' zone, asked of its function once. */
-function zoneOf(options: IngestOptions): string {
-  if (typeof options.zone === 'string') return options.zone;
-  let zone = zones.get(options);
-  if (zone === undefined) zones.set(options, (zone = options.zone()));
-  return zone;
-}
-
-/** Decides what to read of one file; undefined when there is nothing to do. */
-function planFile(
-  path: string,
-  options: IngestOptions,
-  summary: IngestSummary,
-  seen: Set<string>,
-  claimed: Set<number>,
-): FileJob | undefined {
-  const st = statSync(path);
-  // Hard links (and a path given twice under two names) are one file, read once.
-  const identity = `${st.dev}:${st.ino}`;
-  if (seen.has(identity)) {
-    summary.sameFile++;
-    return undefined;
-  }
-  seen.add(identity);
-  const size = st.size;
-  if (size === 0) return undefined;
-  if (unchangedByStat(path, st, options.store.firstCandidate(path, st.dev, st.ino), claimed)) {
-    summary.filesUnchanged++;
-    return undefined;
-  }
-  const head = readRangeSync(path, 0, Math.min(HEAD, size));
-  const encoding: Encoding = detectEncoding(head);
-  if (encoding === 'plain' && looksBinary(head)) {
-    summary.filesSkipped.push({ path, reason: 'binary file' });
-    return undefined;
-  }
-  const decoded =
-    encoding === 'plain'
-      ? undefined
-      : decodedHead(readRangeSync(path, 0, Math.min(DECODE_PROBE, size)), encoding, HEAD);
-  const heads = decoded ? [head, decoded] : [head];
-  const known = options.store.knownSources(path, st.dev, st.ino, heads, hash);
-  const plan = planRead(fileView(path, st, encoding, head, decoded), known, claimed);
-  if (plan.kind === 'unchanged') {
-    summary.filesUnchanged++;
-    return undefined;
-  }
-  if (plan.kind === 'resume') claimed.add(plan.source.id);
-  // A new lineage gets a fresh key; a resumed file or a rotated copy keeps its original's.
-  const lineage =
-    plan.kind === 'join' ? plan.lineage : plan.kind === 'new' ? randomUUID() : plan.source.lineage;
-  const from = plan.kind === 'resume' ? plan.from : 0;
-  const verify = plan.kind === 'join' ? plan.verify : undefined;
-  return {
-    path,
-    plan,
-    job: {
-      path,
-      from,
-      encoding,
-      family: plan.kind === 'resume' ? plan.family : undefined,
-      state: plan.kind === 'resume' ? plan.state : undefined,
-      lineage,
-      zone: zoneOf(options),
-      mtimeMs: st.mtimeMs,
-      maxEventTokens: options.maxEventTokens,
-      probe: verify ? { start: Math.max(0, verify.offset - TAIL), end: verify.offset } : undefined,
-    },
-    source: {
-      lineage,
-      path,
-      dev: st.dev,
-      ino: st.ino,
-      headHash: hash(head),
-      headLen: head.length,
-      size,
-      encoding,
-      mtimeMs: st.mtimeMs,
-    },
-  };
 }
 
 /**
@@ -370,121 +173,6 @@ export function unchangedByStat(
     first.mtimeMs === st.mtimeMs &&
     (first.encoding !== 'plain' || first.offset === st.size)
   );
-}
-
-/** The file being planned, as the pure planner sees it (reads only what it asks for). */
-function fileView(
-  path: string,
-  st: Stats,
-  encoding: Encoding,
-  head: Buffer,
-  decoded: Buffer | undefined,
-): FileView {
-  return {
-    path,
-    dev: st.dev,
-    ino: st.ino,
-    size: st.size,
-    mtimeMs: st.mtimeMs,
-    encoding,
-    hashRaw: (start, length) => {
-      if (start + length > st.size) return undefined;
-      const bytes =
-        start + length <= head.length
-          ? head.subarray(start, start + length)
-          : readRangeSync(path, start, length);
-      return bytes.length === length ? hash(bytes) : undefined;
-    },
-    hashDecodedHead: (length) =>
-      decoded && decoded.length >= length ? hash(decoded.subarray(0, length)) : undefined,
-    stillThere: (source) => stillThere(source),
-  };
-}
-
-/** The file a source describes is at its path, same identity, same first bytes, as long. */
-function stillThere(source: KnownSource): boolean {
-  try {
-    const st = statSync(source.path);
-    if (st.ino !== source.ino || st.dev !== source.dev || st.size < source.offset) return false;
-    return hash(readRangeSync(source.path, 0, source.headLen)) === source.headHash;
-  } catch {
-    return false;
-  }
-}
-
-/** Counts a parsed file into the summary and returns its write for the batch transaction. */
-function finishFile(
-  file: FileJob,
-  result: ParseResult,
-  options: IngestOptions,
-  summary: IngestSummary,
-): (touched: Set<string>) => void {
-  const { store } = options;
-  const { path, plan } = file;
-  summary.filesRead++;
-  summary.bytesRead += result.bytesRead;
-  for (const [reason, n] of result.skipped) {
-    summary.skipped[reason] = (summary.skipped[reason] ?? 0) + n;
-    summary.linesSkipped += n;
-  }
-  if (result.damaged !== undefined)
-    summary.damaged.push({ path, error: result.damaged, keptEvents: result.events.length });
-  const tailStart = Math.max(0, result.committed - TAIL);
-  const tailHash =
-    file.source.encoding === 'plain' && result.committed > 0
-      ? hash(readRangeSync(path, tailStart, result.committed - tailStart))
-      : null;
-  const source: NewSource = {
-    ...file.source,
-    offset: result.committed,
-    tailHash,
-    family: result.family,
-    state: JSON.stringify(result.state),
-    now: options.now(),
-  };
-  const existing = plan.kind === 'resume' || plan.kind === 'reread' ? plan.source : undefined;
-  const provisional = plan.kind === 'resume' ? plan.state?.provisional : undefined;
-  return (touched) => {
-    const sourceId =
-      existing === undefined
-        ? store.insertSource(source)
-        : (store.updateSource(existing.id, source), existing.id);
-    // The last read ended on an unfinished line: what it counted is replaced by this read.
-    if (provisional?.length) {
-      const removed = store.deleteEvents(provisional);
-      summary.newEvents -= removed.events;
-      summary.newTokens -= removed.tokens;
-      removed.runKeys.forEach((k) => touched.add(k));
-    }
-    // Lines of one response that share a fingerprint are written as one group.
-    const groups = new Map<string, TokenEvent[]>();
-    for (const event of result.events) {
-      if (!event.keepLargest) continue;
-      const group = groups.get(event.fingerprint);
-      if (group) group.push(event);
-      else groups.set(event.fingerprint, [event]);
-    }
-    for (const event of result.events) {
-      let later: TokenEvent[] = [];
-      if (event.keepLargest) {
-        const group = groups.get(event.fingerprint);
-        if (!group || group[0] !== event) continue; // written with the first of its group
-        later = group.slice(1);
-        later.forEach((e) => e.runKey && touched.add(e.runKey));
-      }
-      if (event.runKey) touched.add(event.runKey);
-      const written = store.writeEvent(
-        event,
-        { bucket: options.bucketFor(path, event.format), sourceId, sourcePath: path },
-        later,
-      );
-      if (written.write === 'inserted') summary.newEvents++;
-      summary.duplicates += written.duplicates;
-      summary.newTokens += written.tokens;
-    }
-    for (const sample of result.samples)
-      if (store.writeSample(sample, path)) summary.rateLimitSamples++;
-  };
 }
 
 export function emptySummary(): IngestSummary {

@@ -332,7 +332,8 @@ export class MarkerParser {
   private time(lineTs?: number): { at: number; atSource: TimeSource } {
     if (lineTs !== undefined) return { at: lineTs, atSource: 'line' };
     if (this.state.lastTs !== undefined) return { at: this.state.lastTs, atSource: 'preceding' };
-    return { at: this.options.mtimeMs, atSource: 'mtime' };
+    // Whole milliseconds, as every other time is (a file's mtime has a fraction).
+    return { at: Math.floor(this.options.mtimeMs), atSource: 'mtime' };
   }
 
   private positional(format: MarkerFormat, offset: number): string {

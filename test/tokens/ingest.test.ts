@@ -7,6 +7,8 @@ import {
   writeFileSync,
   readFileSync,
   rmSync,
+  statSync,
+  utimesSync,
 } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -59,6 +61,34 @@ function workspace(files: Record<string, string | Buffer> = {}) {
 
 const run = (stamp: string, tokens: string) =>
   `=== ${stamp} nightly ===\nreviewing PRs\nDone.\ntokens used\n${tokens}\n=== exit 0 ===\n`;
+
+describe('radar ingest: a marker timed by its file', () => {
+  it('takes the whole milliseconds of the mtime, so its roll-ups have whole slots, hours and days', async () => {
+    const w = workspace({ 'logs/bare.log': 'tokens used: 4,321\n' });
+    // 2026-06-11T10:07:30.123456Z: Linux keeps the fraction of a millisecond.
+    const mtime = 1_781_172_450.123456;
+    utimesSync(w.path('logs/bare.log'), mtime, mtime);
+    expect((await w.ingest('logs')).json.newTokens).toBe(4321);
+    const db = openLedger(join(w.dir, 'ledger.db'));
+    try {
+      const at = Math.floor(statSync(w.path('logs/bare.log')).mtimeMs);
+      expect(db.prepare(`SELECT at, typeof(at) AS type FROM token_events`).get()).toEqual({
+        at,
+        type: 'integer',
+      });
+      for (const [table, column, ms] of [
+        ['token_rollup_time', 'slot', 900_000],
+        ['token_rollup_hour', 'hour', 3_600_000],
+        ['token_rollup_day', 'day', 86_400_000],
+      ] as const)
+        expect(db.prepare(`SELECT ${column} AS k FROM ${table}`).get()).toEqual({
+          k: Math.floor(at / ms),
+        });
+    } finally {
+      db.close();
+    }
+  });
+});
 
 describe('radar ingest: text markers', () => {
   it('counts every Codex human-output era and ignores prose', async () => {
