@@ -1,5 +1,6 @@
+import { createRequire } from 'node:module';
 import { basename, relative } from 'node:path';
-import picomatch from 'picomatch';
+import type Picomatch from 'picomatch';
 import type { MarkerFormat } from './types.js';
 
 /** Which bucket an event goes to: --bucket, then config rules, then a default from the file. */
@@ -40,9 +41,14 @@ export function bucketResolver(
   cwd: string,
   override?: string,
 ): BucketResolver {
+  // picomatch is loaded only for rules: most setups have none, and the cron path need not load it.
+  const picomatch =
+    rules.length > 0
+      ? (createRequire(import.meta.url)('picomatch') as typeof Picomatch)
+      : undefined;
   const matchers = rules.map((rule) => {
     // A pattern without "/" matches the file name; one with "/" the path (absolute or from cwd).
-    const isMatch = picomatch(rule.match, { dot: true, basename: !rule.match.includes('/') });
+    const isMatch = picomatch!(rule.match, { dot: true, basename: !rule.match.includes('/') });
     return { rule, isMatch };
   });
   const cache = new Map<string, string | null>();
