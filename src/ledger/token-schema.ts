@@ -355,3 +355,12 @@ export const SETTLE_PENDING: readonly string[] = [
   }),
   `DELETE FROM temp.pending_groups`,
 ];
+
+/**
+ * Migration 11: token_events_bucket goes. Reports by bucket read token_rollup_bucket, and with a
+ * time range the events by their time index; nothing looks events up by bucket, and every
+ * ingested event paid for keeping that index.
+ */
+export const DROP_EVENT_BUCKET_INDEX = `
+DROP INDEX token_events_bucket;
+`;
