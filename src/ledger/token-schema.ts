@@ -214,15 +214,28 @@ const ROLLUP_SUMS = `tokens = tokens + excluded.tokens, events = events + exclud
       input = input + excluded.input, cached = cached + excluded.cached,
       cache_creation = cache_creation + excluded.cache_creation, output = output + excluded.output`;
 
-/** The upserts that add (or, with '-', remove) one event row in every roll-up table. */
-function rollupAddAll(row: 'NEW' | 'OLD', sign: '+' | '-'): string {
+/**
+ * The tokens of an event whose split is unknown (a text marker gives only a total): such an event
+ * cannot be priced. Every event has a total; one with any part of a split is priced from it.
+ */
+const unsplit = (row: string) =>
+  `CASE WHEN coalesce(${row}input, 0) + coalesce(${row}cached_input, 0) + coalesce(${row}cache_creation, 0) + coalesce(${row}output, 0) = 0 THEN ${row}total ELSE 0 END`;
+
+const ROLLUP_SUMS_UNSPLIT = `${ROLLUP_SUMS}, unsplit = unsplit + excluded.unsplit`;
+
+/**
+ * The upserts that add (or, with '-', remove) one event row in every roll-up table; with
+ * `withUnsplit`, the unsplit column too (migration 10 on).
+ */
+function rollupAddAll(row: 'NEW' | 'OLD', sign: '+' | '-', withUnsplit = false): string {
   const values = `${sign}${row}.total, ${sign}1, ${sign}coalesce(${row}.input, 0), ${sign}coalesce(${row}.cached_input, 0),
-        ${sign}coalesce(${row}.cache_creation, 0), ${sign}coalesce(${row}.output, 0)`;
+        ${sign}coalesce(${row}.cache_creation, 0), ${sign}coalesce(${row}.output, 0)${withUnsplit ? `, ${sign}(${unsplit(`${row}.`)})` : ''}`;
+  const sums = withUnsplit ? ROLLUP_SUMS_UNSPLIT : ROLLUP_SUMS;
   return Object.entries(ROLLUP_LEVELS)
     .map(
       ([table, { column, of }]) => `
     INSERT INTO ${table} VALUES (${of.replace(/^at\b|^bucket\b/, `${row}.$&`)}, ${row}.agent, coalesce(${row}.model, ''), ${values})
-      ON CONFLICT (${column}, agent, model) DO UPDATE SET ${ROLLUP_SUMS};`,
+      ON CONFLICT (${column}, agent, model) DO UPDATE SET ${sums};`,
     )
     .join('');
 }
@@ -233,7 +246,7 @@ function rollupAddAll(row: 'NEW' | 'OLD', sign: '+' | '-'): string {
  *   times the insert itself. Events are inserted with `counted = 2` ("counted, not yet in the
  *   roll-ups"; radar inserts events only through TokenStore); before the inserting transaction
  *   reads a run or commits, it adds them to every roll-up with one grouped statement per table
- *   (rollupPending) and sets them to 1, a change the re-add trigger skips. Deletes and other
+ *   (now SETTLE_PENDING) and sets them to 1, a change the re-add trigger skips. Deletes and other
  *   updates keep their triggers. Rows at 2 exist only inside an ingest's transaction; the partial
  *   index finds them.
  * - token_rollup_hour and token_rollup_day let a report by day, week or month read a few rows
@@ -264,28 +277,6 @@ CREATE INDEX token_events_pending ON token_events(id) WHERE counted = 2;
 `;
 
 /**
- * The tokens of an event whose split is unknown (a text marker gives only a total): such an event
- * cannot be priced. Every event has a total; one with any part of a split is priced from it.
- */
-const unsplit = (row: string) =>
-  `CASE WHEN coalesce(${row}input, 0) + coalesce(${row}cached_input, 0) + coalesce(${row}cache_creation, 0) + coalesce(${row}output, 0) = 0 THEN ${row}total ELSE 0 END`;
-
-const ROLLUP_SUMS_UNSPLIT = `${ROLLUP_SUMS}, unsplit = unsplit + excluded.unsplit`;
-
-/** rollupAddAll with the unsplit column (migration 10 on). */
-function rollupAddAllUnsplit(row: 'NEW' | 'OLD', sign: '+' | '-'): string {
-  const values = `${sign}${row}.total, ${sign}1, ${sign}coalesce(${row}.input, 0), ${sign}coalesce(${row}.cached_input, 0),
-        ${sign}coalesce(${row}.cache_creation, 0), ${sign}coalesce(${row}.output, 0), ${sign}(${unsplit(`${row}.`)})`;
-  return Object.entries(ROLLUP_LEVELS)
-    .map(
-      ([table, { column, of }]) => `
-    INSERT INTO ${table} VALUES (${of.replace(/^at\b|^bucket\b/, `${row}.$&`)}, ${row}.agent, coalesce(${row}.model, ''), ${values})
-      ON CONFLICT (${column}, agent, model) DO UPDATE SET ${ROLLUP_SUMS_UNSPLIT};`,
-    )
-    .join('');
-}
-
-/**
  * Migration 10: every roll-up also sums `unsplit`, the tokens of events whose split is unknown.
  * A report then prices event by event (a priced model's split tokens have a cost, its unsplit
  * tokens are unpriced) instead of group by group, and every sum it needs is linear: a report by
@@ -307,14 +298,14 @@ DROP TRIGGER token_events_rollup_delete;
 DROP TRIGGER token_events_rollup_unadd;
 DROP TRIGGER token_events_rollup_readd;
 CREATE TRIGGER token_events_rollup_delete AFTER DELETE ON token_events WHEN OLD.counted = 1
-BEGIN ${rollupAddAllUnsplit('OLD', '-')}
+BEGIN ${rollupAddAll('OLD', '-', true)}
 END;
 CREATE TRIGGER token_events_rollup_unadd AFTER UPDATE ON token_events WHEN OLD.counted = 1
-BEGIN ${rollupAddAllUnsplit('OLD', '-')}
+BEGIN ${rollupAddAll('OLD', '-', true)}
 END;
 CREATE TRIGGER token_events_rollup_readd AFTER UPDATE ON token_events
   WHEN NEW.counted = 1 AND OLD.counted IS NOT 2
-BEGIN ${rollupAddAllUnsplit('NEW', '+')}
+BEGIN ${rollupAddAll('NEW', '+', true)}
 END;
 `;
 
