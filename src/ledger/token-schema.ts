@@ -241,6 +241,24 @@ function rollupAddAll(row: 'NEW' | 'OLD', sign: '+' | '-', withUnsplit = false):
 }
 
 /**
+ * The triggers that keep the roll-ups when events are deleted or change after their batch
+ * (ROLLUP_BATCHES; with `withUnsplit`, the unsplit column too, migration 10 on). Inserts have
+ * none: a batch adds its pending events itself (SETTLE_PENDING).
+ */
+function batchRollupTriggers(withUnsplit = false): string {
+  return `CREATE TRIGGER token_events_rollup_delete AFTER DELETE ON token_events WHEN OLD.counted = 1
+BEGIN ${rollupAddAll('OLD', '-', withUnsplit)}
+END;
+CREATE TRIGGER token_events_rollup_unadd AFTER UPDATE ON token_events WHEN OLD.counted = 1
+BEGIN ${rollupAddAll('OLD', '-', withUnsplit)}
+END;
+CREATE TRIGGER token_events_rollup_readd AFTER UPDATE ON token_events
+  WHEN NEW.counted = 1 AND OLD.counted IS NOT 2
+BEGIN ${rollupAddAll('NEW', '+', withUnsplit)}
+END;`;
+}
+
+/**
  * Roll-ups kept per batch instead of per row, and per hour and day (migration 6).
  * - A trigger on INSERT costs a sub-program per row even when its WHEN clause is false, several
  *   times the insert itself. Events are inserted with `counted = 2` ("counted, not yet in the
@@ -263,16 +281,7 @@ DROP TRIGGER token_events_rollup_insert;
 DROP TRIGGER token_events_rollup_delete;
 DROP TRIGGER token_events_rollup_unadd;
 DROP TRIGGER token_events_rollup_readd;
-CREATE TRIGGER token_events_rollup_delete AFTER DELETE ON token_events WHEN OLD.counted = 1
-BEGIN ${rollupAddAll('OLD', '-')}
-END;
-CREATE TRIGGER token_events_rollup_unadd AFTER UPDATE ON token_events WHEN OLD.counted = 1
-BEGIN ${rollupAddAll('OLD', '-')}
-END;
-CREATE TRIGGER token_events_rollup_readd AFTER UPDATE ON token_events
-  WHEN NEW.counted = 1 AND OLD.counted IS NOT 2
-BEGIN ${rollupAddAll('NEW', '+')}
-END;
+${batchRollupTriggers()}
 CREATE INDEX token_events_pending ON token_events(id) WHERE counted = 2;
 `;
 
@@ -297,16 +306,7 @@ WHERE ${table}.${column} = u.k AND ${table}.agent = u.agent AND ${table}.model =
 DROP TRIGGER token_events_rollup_delete;
 DROP TRIGGER token_events_rollup_unadd;
 DROP TRIGGER token_events_rollup_readd;
-CREATE TRIGGER token_events_rollup_delete AFTER DELETE ON token_events WHEN OLD.counted = 1
-BEGIN ${rollupAddAll('OLD', '-', true)}
-END;
-CREATE TRIGGER token_events_rollup_unadd AFTER UPDATE ON token_events WHEN OLD.counted = 1
-BEGIN ${rollupAddAll('OLD', '-', true)}
-END;
-CREATE TRIGGER token_events_rollup_readd AFTER UPDATE ON token_events
-  WHEN NEW.counted = 1 AND OLD.counted IS NOT 2
-BEGIN ${rollupAddAll('NEW', '+', true)}
-END;
+${batchRollupTriggers(true)}
 `;
 
 /**

@@ -96,8 +96,6 @@ export async function collectFiles(
   return [...files].sort();
 }
 
-const NONE: ReadonlySet<number> = new Set();
-
 /** A file found by its stat not to be unchanged: ingestFiles hands these to the reader. */
 export interface StatedFile {
   path: string;
@@ -133,8 +131,8 @@ export async function ingestFiles(
     }
     seen.add(identity);
     if (st.size === 0) continue;
-    // No lineage is claimed yet: a file unchanged in place is its own source's only file.
-    if (unchangedByStat(path, st, options.store.firstCandidate(path, st.dev, st.ino), NONE)) {
+    // Nothing is claimed before planning: a file unchanged in place is its source's only file.
+    if (unchangedByStat(path, st, options.store.firstCandidate(path, st.dev, st.ino))) {
       summary.filesUnchanged++;
       continue;
     }
@@ -155,13 +153,14 @@ export function readError(error: unknown): string {
 /**
  * A file whose path, identity, size and modification time are those recorded when it was last
  * read to its end costs a stat, not a read: the planner would find it unchanged (its first and
- * last bytes are the ones hashed then, unless someone rewrote it and reset its mtime).
+ * last bytes are the ones hashed then, unless someone rewrote it and reset its mtime). A source
+ * in `claimed` is one another file of the run already continues.
  */
 export function unchangedByStat(
   path: string,
   st: Pick<Stats, 'dev' | 'ino' | 'size' | 'mtimeMs'>,
   first: KnownSource | undefined,
-  claimed: ReadonlySet<number>,
+  claimed: ReadonlySet<number> = new Set(),
 ): boolean {
   return (
     first !== undefined &&

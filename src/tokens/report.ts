@@ -69,37 +69,23 @@ export function buildReport(
   options: { prices?: PriceLookup },
 ): TokenReport {
   const groups = new Map<string, Group>();
-  const total = {
-    tokens: 0,
-    events: 0,
-    costUsd: undefined as number | undefined,
-    unpricedTokens: 0,
-  };
   for (const row of rows) {
     const key = groupKey(row);
     let g = groups.get(key);
     if (!g) groups.set(key, (g = { key, tokens: 0, events: 0, unpricedTokens: 0 }));
     g.tokens += row.tokens;
     g.events += row.events;
-    total.tokens += row.tokens;
-    total.events += row.events;
     if (!options.prices) continue;
     // Event by event: a priced model's split tokens have a cost; tokens without a split
     // (text markers) and every token of a model without a price are unpriced.
     const rates = row.model ? options.prices(row.model) : undefined;
-    const unpriced = rates ? row.unsplit : row.tokens;
-    g.unpricedTokens += unpriced;
-    total.unpricedTokens += unpriced;
-    if (rates && row.tokens - row.unsplit > 0) {
-      const cost = rowCost(row, rates);
-      g.costUsd = (g.costUsd ?? 0) + cost;
-      total.costUsd = (total.costUsd ?? 0) + cost;
-    }
+    g.unpricedTokens += rates ? row.unsplit : row.tokens;
+    if (rates && row.tokens - row.unsplit > 0) g.costUsd = (g.costUsd ?? 0) + rowCost(row, rates);
   }
-  return { by, total, groups: sortGroups(groups.values()) };
+  return reportFromTotals([...groups.values()], by);
 }
 
-/** The report of periods already summed and priced (periodTotals). */
+/** The report of groups already summed and priced (buildReport's, or periodTotals'). */
 export function reportFromTotals(totals: readonly Group[], by: Dimension): TokenReport {
   const total = {
     tokens: 0,
