@@ -16,7 +16,7 @@ import {
 import { homedir, hostname, userInfo } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
 import { binPath, repoRoot } from './paths.js';
-import { startStandIn, type ServedResponse, type StandIn } from './stand-in.js';
+import { SHELL_CUE, startStandIn, type ServedResponse, type StandIn } from './stand-in.js';
 import type { Truth, TruthRun } from './truth.js';
 import { selectVersions, versionKey, type AgentVersion } from './versions.js';
 
@@ -104,7 +104,7 @@ async function codexScenarios(ctx: Ctx): Promise<Map<string, Scenario>> {
   await runCodex(ctx, exec, 'exec', 'logs/exec.log', 'text', [
     'exec',
     ...skip,
-    'List the files here.',
+    `${SHELL_CUE} to list the files here.`,
   ]);
   out.set('exec', exec);
 
@@ -113,7 +113,7 @@ async function codexScenarios(ctx: Ctx): Promise<Map<string, Scenario>> {
     'exec',
     '--json',
     ...skip,
-    'List the files here.',
+    `${SHELL_CUE} to list the files here.`,
   ]);
   out.set('json', json);
 
@@ -150,7 +150,7 @@ async function codexScenarios(ctx: Ctx): Promise<Map<string, Scenario>> {
     await runCodex(ctx, nightly, `nightly-${n}`, 'logs/nightly.log', 'text', [
       'exec',
       ...skip,
-      `Nightly check ${n}: anything to fix?`,
+      n === 1 ? 'Nightly check: anything to fix?' : `Nightly check: ${SHELL_CUE} to look.`,
     ]);
   }
   copyLog(nightly, 'logs/nightly.log', 'logs/nightly.log.1');
@@ -163,7 +163,10 @@ async function claudeScenarios(ctx: Ctx): Promise<Map<string, Scenario>> {
   const p = ['-p', '--output-format', 'json'];
 
   const json = scenario(ctx, 'json');
-  await runClaude(ctx, json, 'print', 'logs/print.json', [...p, 'List the files here.']);
+  await runClaude(ctx, json, 'print', 'logs/print.json', [
+    ...p,
+    `${SHELL_CUE} to list the files here.`,
+  ]);
   out.set('json', json);
 
   const resume = scenario(ctx, 'resume');
@@ -185,7 +188,7 @@ async function claudeScenarios(ctx: Ctx): Promise<Map<string, Scenario>> {
   for (const n of [1, 2]) {
     await runClaude(ctx, nightly, `nightly-${n}`, 'logs/nightly.log', [
       ...p,
-      `Nightly check ${n}: anything to fix?`,
+      n === 1 ? 'Nightly check: anything to fix?' : `Nightly check: ${SHELL_CUE} to look.`,
     ]);
   }
   copyLog(nightly, 'logs/nightly.log', 'logs/nightly.log.1');
@@ -464,6 +467,7 @@ function writeScenario(ctx: Ctx, name: string, s: Scenario, out: string): void {
   const clean = (text: string) =>
     text.split(ctx.tempRoot).join(STABLE_ROOT).split(slugRoot).join(stableSlug);
   const files: string[] = [];
+  const mtimes: Record<string, number> = {};
   for (const kept of KEPT) {
     for (const file of walk(join(s.dir, kept))) {
       if (kept === 'logs' && statSync(file).size === 0) continue;
@@ -474,6 +478,7 @@ function writeScenario(ctx: Ctx, name: string, s: Scenario, out: string): void {
       assertNothingPrivate(rel, text);
       writeFileSync(target, text);
       files.push(rel);
+      mtimes[rel] = Math.round(statSync(file).mtimeMs);
     }
   }
   const truth: Truth = {
@@ -488,6 +493,7 @@ function writeScenario(ctx: Ctx, name: string, s: Scenario, out: string): void {
     })),
     copies: s.copies,
     files: files.sort(),
+    mtimes: Object.fromEntries(Object.entries(mtimes).sort(([a], [b]) => a.localeCompare(b))),
   };
   writeFileSync(join(out, 'truth.json'), `${JSON.stringify(truth, null, 2)}\n`);
 }

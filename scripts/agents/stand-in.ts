@@ -18,8 +18,10 @@ export interface ServedResponse {
   path: string;
   model: string;
   stream: boolean;
-  /** The reply text. */
+  /** The reply text, or the command of the tool call the reply makes. */
   text: string;
+  /** The tool the reply calls (`shell`, `exec_command`, `Bash`, …), when it calls one. */
+  tool?: string;
   usage: ServedUsage;
 }
 
@@ -74,6 +76,59 @@ export function usageFor(api: ServedResponse['api'], seq: number): ServedUsage {
 
 export function replyText(seq: number): string {
   return `Stand-in reply ${seq}: nothing to change.`;
+}
+
+/** The word in a prompt that makes the stand-in call a shell tool once before it answers. */
+export const SHELL_CUE = 'Use the shell';
+
+/** The command the stand-in asks the agent to run. */
+const COMMAND = ['echo', 'stand-in'];
+
+export type Reply =
+  { kind: 'text' } | { kind: 'tool'; name: string; args: Record<string, unknown> };
+
+/**
+ * What to answer a model request with: a shell tool call when the request ends with the user's
+ * prompt and the prompt carries SHELL_CUE (so the agent runs a command and asks again: a run of
+ * two model responses), else text. The tool is whichever shell the request offers, with the
+ * arguments that version declares: `shell` {command: argv} (Codex up to 0.8x), `exec_command`
+ * {cmd} (later Codex), `shell_command` {command: string}, `Bash` {command} (Claude Code).
+ */
+export function planReply(api: ServedResponse['api'], body: Record<string, unknown>): Reply {
+  const tools = Array.isArray(body.tools) ? (body.tools as { name?: unknown }[]) : [];
+  const names = new Set(tools.map((t) => t.name).filter((n): n is string => typeof n === 'string'));
+  if (!endsWithCuedPrompt(api, body)) return { kind: 'text' };
+  if (api === 'messages') {
+    return names.has('Bash')
+      ? {
+          kind: 'tool',
+          name: 'Bash',
+          args: { command: COMMAND.join(' '), description: 'Print a word' },
+        }
+      : { kind: 'text' };
+  }
+  if (names.has('shell')) return { kind: 'tool', name: 'shell', args: { command: COMMAND } };
+  if (names.has('exec_command'))
+    return { kind: 'tool', name: 'exec_command', args: { cmd: COMMAND.join(' ') } };
+  if (names.has('shell_command')) {
+    return { kind: 'tool', name: 'shell_command', args: { command: COMMAND.join(' ') } };
+  }
+  return { kind: 'text' };
+}
+
+function endsWithCuedPrompt(api: ServedResponse['api'], body: Record<string, unknown>): boolean {
+  const items = api === 'responses' ? body.input : body.messages;
+  if (!Array.isArray(items)) return false;
+  // Claude Code 2.1 ends its messages with a `system` one (the environment): look past it.
+  const last = (items as { role?: unknown; content?: unknown }[])
+    .filter((item) => item.role !== 'system' && item.role !== 'developer')
+    .at(-1);
+  if (last?.role !== 'user') return false;
+  if (typeof last.content === 'string') return last.content.includes(SHELL_CUE);
+  if (!Array.isArray(last.content)) return false;
+  const blocks = last.content as { type?: unknown; text?: unknown }[];
+  if (blocks.some((b) => b.type === 'tool_result')) return false;
+  return blocks.some((b) => typeof b.text === 'string' && b.text.includes(SHELL_CUE));
 }
 
 export async function startStandIn(): Promise<StandIn> {
@@ -134,13 +189,16 @@ function serve(
   path: string,
   body: Record<string, unknown>,
 ): ServedResponse {
+  const reply = planReply(api, body);
   return {
     seq,
     api,
     path,
     model: typeof body.model === 'string' ? body.model : 'unknown',
     stream: body.stream === true,
-    text: replyText(seq),
+    ...(reply.kind === 'tool'
+      ? { text: JSON.stringify(reply.args), tool: reply.name }
+      : { text: replyText(seq) }),
     usage: usageFor(api, seq),
   };
 }
@@ -174,32 +232,52 @@ function sse(res: ServerResponse, event: string, data: unknown): void {
 
 function writeResponsesStream(res: ServerResponse, s: ServedResponse): void {
   const id = `resp_standin_${s.seq}`;
-  const itemId = `msg_standin_${s.seq}`;
   const u = s.usage;
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
   sse(res, 'response.created', { type: 'response.created', response: { id } });
-  sse(res, 'response.output_item.added', {
-    type: 'response.output_item.added',
-    output_index: 0,
-    item: { type: 'message', id: itemId, role: 'assistant', content: [] },
-  });
-  sse(res, 'response.output_text.delta', {
-    type: 'response.output_text.delta',
-    item_id: itemId,
-    output_index: 0,
-    content_index: 0,
-    delta: s.text,
-  });
-  sse(res, 'response.output_item.done', {
-    type: 'response.output_item.done',
-    output_index: 0,
-    item: {
-      type: 'message',
-      id: itemId,
-      role: 'assistant',
-      content: [{ type: 'output_text', text: s.text, annotations: [] }],
-    },
-  });
+  if (s.tool !== undefined) {
+    const item = {
+      type: 'function_call',
+      id: `fc_standin_${s.seq}`,
+      call_id: `call_standin_${s.seq}`,
+      name: s.tool,
+      arguments: s.text,
+    };
+    sse(res, 'response.output_item.added', {
+      type: 'response.output_item.added',
+      output_index: 0,
+      item,
+    });
+    sse(res, 'response.output_item.done', {
+      type: 'response.output_item.done',
+      output_index: 0,
+      item,
+    });
+  } else {
+    const itemId = `msg_standin_${s.seq}`;
+    sse(res, 'response.output_item.added', {
+      type: 'response.output_item.added',
+      output_index: 0,
+      item: { type: 'message', id: itemId, role: 'assistant', content: [] },
+    });
+    sse(res, 'response.output_text.delta', {
+      type: 'response.output_text.delta',
+      item_id: itemId,
+      output_index: 0,
+      content_index: 0,
+      delta: s.text,
+    });
+    sse(res, 'response.output_item.done', {
+      type: 'response.output_item.done',
+      output_index: 0,
+      item: {
+        type: 'message',
+        id: itemId,
+        role: 'assistant',
+        content: [{ type: 'output_text', text: s.text, annotations: [] }],
+      },
+    });
+  }
   sse(res, 'response.completed', {
     type: 'response.completed',
     response: {
@@ -214,6 +292,18 @@ function writeResponsesStream(res: ServerResponse, s: ServedResponse): void {
     },
   });
   res.end();
+}
+
+/** The reply's one content block: text, or a tool_use of the planned tool. */
+function contentBlock(s: ServedResponse): Record<string, unknown> {
+  return s.tool !== undefined
+    ? {
+        type: 'tool_use',
+        id: `toolu_standin_${s.seq}`,
+        name: s.tool,
+        input: JSON.parse(s.text) as unknown,
+      }
+    : { type: 'text', text: s.text };
 }
 
 function messageStart(s: ServedResponse): Record<string, unknown> {
@@ -237,20 +327,34 @@ function messageStart(s: ServedResponse): Record<string, unknown> {
 function writeMessagesStream(res: ServerResponse, s: ServedResponse): void {
   res.writeHead(200, { 'content-type': 'text/event-stream', 'request-id': `req_standin_${s.seq}` });
   sse(res, 'message_start', { type: 'message_start', message: messageStart(s) });
-  sse(res, 'content_block_start', {
-    type: 'content_block_start',
-    index: 0,
-    content_block: { type: 'text', text: '' },
-  });
-  sse(res, 'content_block_delta', {
-    type: 'content_block_delta',
-    index: 0,
-    delta: { type: 'text_delta', text: s.text },
-  });
+  const block = contentBlock(s);
+  if (s.tool !== undefined) {
+    sse(res, 'content_block_start', {
+      type: 'content_block_start',
+      index: 0,
+      content_block: { ...block, input: {} },
+    });
+    sse(res, 'content_block_delta', {
+      type: 'content_block_delta',
+      index: 0,
+      delta: { type: 'input_json_delta', partial_json: s.text },
+    });
+  } else {
+    sse(res, 'content_block_start', {
+      type: 'content_block_start',
+      index: 0,
+      content_block: { type: 'text', text: '' },
+    });
+    sse(res, 'content_block_delta', {
+      type: 'content_block_delta',
+      index: 0,
+      delta: { type: 'text_delta', text: s.text },
+    });
+  }
   sse(res, 'content_block_stop', { type: 'content_block_stop', index: 0 });
   sse(res, 'message_delta', {
     type: 'message_delta',
-    delta: { stop_reason: 'end_turn', stop_sequence: null },
+    delta: { stop_reason: s.tool !== undefined ? 'tool_use' : 'end_turn', stop_sequence: null },
     usage: { output_tokens: s.usage.output },
   });
   sse(res, 'message_stop', { type: 'message_stop' });
@@ -263,8 +367,8 @@ function writeMessagesJson(res: ServerResponse, s: ServedResponse): void {
   res.end(
     JSON.stringify({
       ...start,
-      content: [{ type: 'text', text: s.text }],
-      stop_reason: 'end_turn',
+      content: [contentBlock(s)],
+      stop_reason: s.tool !== undefined ? 'tool_use' : 'end_turn',
       usage: { ...(start.usage as object), output_tokens: s.usage.output },
     }),
   );

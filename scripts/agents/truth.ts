@@ -67,4 +67,9 @@ export interface Truth {
   copies: { copy: string; of: string }[];
   /** Every file of the scenario except truth.json, relative, sorted. */
   files: string[];
+  /**
+   * Each file's modification time when it was written (ms since the epoch): git does not keep
+   * them, and a reader that dates lines without a time stamp by their file's mtime needs them.
+   */
+  mtimes: Record<string, number>;
 }
