@@ -24,19 +24,25 @@ export function versionKey(v: AgentVersion): string {
   return `${v.agent}-${v.version}`;
 }
 
-/** Versions selected by `--only` (comma-separated keys or bare versions); all when empty. */
+const PACKAGES = { codex: '@openai/codex', claude: '@anthropic-ai/claude-code' } as const;
+
+/**
+ * Versions selected by `--only` (comma-separated): a listed key (`codex-0.80.0`) or bare
+ * version (`0.80.0`), or any published version as `<agent>-<version>` (`codex-0.77.0`) to try
+ * one that is not in the list. All listed versions when empty.
+ */
 export function selectVersions(only: readonly string[]): AgentVersion[] {
   if (only.length === 0) return [...AGENT_VERSIONS];
-  const picked = AGENT_VERSIONS.filter(
-    (v) => only.includes(versionKey(v)) || only.includes(v.version),
-  );
-  const unknown = only.filter(
-    (o) => !AGENT_VERSIONS.some((v) => versionKey(v) === o || v.version === o),
-  );
-  if (unknown.length > 0) {
-    throw new Error(
-      `unknown version ${unknown.join(', ')}; known: ${AGENT_VERSIONS.map(versionKey).join(', ')}`,
-    );
-  }
-  return picked;
+  return only.map((o) => {
+    const listed = AGENT_VERSIONS.find((v) => versionKey(v) === o || v.version === o);
+    if (listed) return listed;
+    const m = /^(codex|claude)-(\d+\.\d+\.\d+)$/.exec(o);
+    if (!m) {
+      throw new Error(
+        `unknown version ${o}: give <agent>-<version> (codex-0.77.0) or one of ${AGENT_VERSIONS.map(versionKey).join(', ')}`,
+      );
+    }
+    const agent = m[1] as AgentVersion['agent'];
+    return { agent, pkg: PACKAGES[agent], version: m[2]! };
+  });
 }
