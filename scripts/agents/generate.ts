@@ -16,7 +16,13 @@ import {
 import { homedir, hostname, userInfo } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
 import { binPath, repoRoot } from './paths.js';
-import { SHELL_CUE, startStandIn, type ServedResponse, type StandIn } from './stand-in.js';
+import {
+  SHELL_CUE,
+  startStandIn,
+  sumUsage,
+  type ServedResponse,
+  type StandIn,
+} from './stand-in.js';
 import type { Truth, TruthRun } from './truth.js';
 import { selectVersions, versionKey, type AgentVersion } from './versions.js';
 
@@ -302,13 +308,13 @@ function codexRun(
   exitCode: number,
 ): TruthRun {
   if (responses.length === 0) throw new Error(`${name}: the model was never asked`);
-  const usage = { input: 0, cachedInput: 0, output: 0, reasoning: 0 };
-  for (const r of responses) {
-    usage.input += r.usage.input;
-    usage.cachedInput += r.usage.cacheRead;
-    usage.output += r.usage.output;
-    usage.reasoning += r.usage.reasoning;
-  }
+  const sum = sumUsage(responses);
+  const usage = {
+    input: sum.input,
+    cachedInput: sum.cacheRead,
+    output: sum.output,
+    reasoning: sum.reasoning,
+  };
   return {
     name,
     argv,
@@ -370,13 +376,13 @@ async function runClaude(
   if (!result?.session_id) throw new Error(`${name}: no result with a session_id in ${log}`);
   const responses = ctx.standIn.responses.slice(served);
   if (responses.length === 0) throw new Error(`${name}: the model was never asked`);
-  const usage = { input: 0, cacheCreation: 0, cacheRead: 0, output: 0 };
-  for (const r of responses) {
-    usage.input += r.usage.input;
-    usage.cacheCreation += r.usage.cacheCreation;
-    usage.cacheRead += r.usage.cacheRead;
-    usage.output += r.usage.output;
-  }
+  const sum = sumUsage(responses);
+  const usage = {
+    input: sum.input,
+    cacheCreation: sum.cacheCreation,
+    cacheRead: sum.cacheRead,
+    output: sum.output,
+  };
   const touched = changedFiles(projects, before);
   if (touched.length !== 1)
     throw new Error(`${name}: expected one transcript written, found ${touched.length}`);

@@ -3,6 +3,7 @@ import {
   planReply,
   SHELL_CUE,
   startStandIn,
+  sumUsage,
   usageFor,
   type StandIn,
 } from '../../scripts/agents/stand-in.js';
@@ -105,6 +106,27 @@ describe('usageFor', () => {
     expect(codex.cacheRead).toBeLessThanOrEqual(codex.input);
     expect(codex.reasoning).toBeLessThanOrEqual(codex.output);
     expect(usageFor('responses', seq + 1).input).toBeGreaterThan(codex.input);
+  });
+});
+
+describe('sumUsage', () => {
+  it('adds up every count of the responses', () => {
+    const a = usageFor('messages', 1);
+    const b = usageFor('messages', 2);
+    expect(sumUsage([{ usage: a }, { usage: b }])).toEqual({
+      input: a.input + b.input,
+      cacheRead: a.cacheRead + b.cacheRead,
+      cacheCreation: a.cacheCreation + b.cacheCreation,
+      output: a.output + b.output,
+      reasoning: a.reasoning + b.reasoning,
+    });
+    expect(sumUsage([])).toEqual({
+      input: 0,
+      cacheRead: 0,
+      cacheCreation: 0,
+      output: 0,
+      reasoning: 0,
+    });
   });
 });
 
