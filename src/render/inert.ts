@@ -11,11 +11,13 @@
  * C0 controls, DEL, C1 controls, the bidirectional marks, embeddings, overrides and isolates,
  * and the Unicode line and paragraph separators.
  */
-// eslint-disable-next-line no-control-regex, no-misleading-character-class
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/g;
+/* eslint-disable no-control-regex -- these patterns exist to find control characters */
+const UNSAFE =
+  /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/g;
 /** The same, but newline and tab stay: a block of several lines. */
-// eslint-disable-next-line no-control-regex, no-misleading-character-class
-const UNSAFE_IN_BLOCK = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/g;
+const UNSAFE_IN_BLOCK =
+  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/g;
+/* eslint-enable no-control-regex */
 
 const NAMED: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
@@ -44,5 +46,8 @@ export function inertBlock(text: string): string {
  * same strings and do nothing on a screen.
  */
 export function inertJson(json: string): string {
-  return json.replace(UNSAFE_IN_BLOCK, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return json.replace(
+    UNSAFE_IN_BLOCK,
+    (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }

@@ -56,7 +56,9 @@ export function guardStream<S extends Writable>(stream: S, mode: OutputMode): S 
     get(target, prop) {
       if (prop === 'write') return write;
       const value: unknown = Reflect.get(target, prop, target);
-      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      return typeof value === 'function'
+        ? (value as (...a: unknown[]) => unknown).bind(target)
+        : value;
     },
   });
 }

@@ -1,3 +1,4 @@
+/* eslint-disable no-control-regex -- the tests look for control characters */
 import { describe, expect, it } from 'vitest';
 import { inert, inertBlock, inertJson } from '../../src/render/inert.js';
 import { paint } from '../../src/render/color.js';
@@ -6,8 +7,8 @@ import { renderTable } from '../../src/render/table.js';
 
 const ESC = '\x1b';
 /** Anything a terminal acts on: C0 but newline, DEL, C1, bidirectional controls, separators. */
-// eslint-disable-next-line no-control-regex, no-misleading-character-class
-const ACTIVE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/;
+const ACTIVE =
+  /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/;
 
 describe('inert: one line of text written by someone else', () => {
   it.each([
@@ -16,7 +17,11 @@ describe('inert: one line of text written by someone else', () => {
     ['clear screen', `${ESC}[2J${ESC}[H`, '\\x1b[2J\\x1b[H'],
     ['SGR colour', `${ESC}[31mred${ESC}[0m`, '\\x1b[31mred\\x1b[0m'],
     ['right-to-left override', 'exe.\u202etxt', 'exe.\\u202etxt'],
-    ['isolates and marks', '\u2066a\u2069\u200e\u200f\u061c', '\\u2066a\\u2069\\u200e\\u200f\\u061c'],
+    [
+      'isolates and marks',
+      '\u2066a\u2069\u200e\u200f\u061c',
+      '\\u2066a\\u2069\\u200e\\u200f\\u061c',
+    ],
     ['NUL and DEL', 'a\u0000b\u007f', 'a\\x00b\\x7f'],
     ['C1 CSI on its own', '\u009b2J', '\\x9b2J'],
     ['carriage return overwriting the line', 'ok\rFAIL', 'ok\\rFAIL'],
