@@ -286,14 +286,14 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       return 2; // commander already printed the message
     }
-    const { RadarError } = await import('./errors.js');
+    const { RadarError } = await import('./core/errors.js');
     const { redactSecrets } = await import('./logging.js');
     if (error instanceof RadarError) {
       process.stderr.write(`radar: ${redactSecrets(error.message)}\n`);
       for (const line of error.details) process.stderr.write(`  ${redactSecrets(line)}\n`);
       return error.exitCode;
     }
-    const { diskFullMessage } = await import('./errors.js');
+    const { diskFullMessage } = await import('./core/errors.js');
     const { resolveLedgerPath } = await import('./ledger/open.js');
     const ledger = resolveLedgerPath(
       program.opts().ledger as string | undefined,

@@ -1,6 +1,7 @@
+import type { PaceVerdict } from '../core/budget.js';
+
 /** Pure weekly-quota pacing: how much of the quota is used against how much of the week is gone. */
 
-export type PaceVerdict = 'under' | 'on-pace' | 'over' | 'exhausted' | 'unknown';
 
 export interface Checkpoint {
   /** Days after the week start from which the checkpoint applies (wednesday on a Monday week = 2). */

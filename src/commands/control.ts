@@ -1,5 +1,5 @@
 import type { Context } from '../context.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../core/errors.js';
 import { RulesStore, toVerdictRecord } from '../ledger/rules-store.js';
 import { judgeAll } from '../rules/judge.js';
 import { agentBudgets, budgetStates } from '../budget/state.js';

@@ -1,3 +1,5 @@
+import type { AgentName } from './agents.js';
+
 /** What the rules conclude about a PR, and the records of what radar did about it. */
 
 /** Signals that can justify spending tokens (each acted on at most once, by fingerprint). */
@@ -32,7 +34,7 @@ export type Tier = 'escalate' | 'watch' | 'zombie' | 'stopped' | 'closed';
 export const TIERS: readonly Tier[] = ['escalate', 'watch', 'zombie', 'stopped', 'closed'];
 
 /** Who should do the work: an agent, a templated comment, or nobody. */
-export type Route = 'codex' | 'claude' | 'template' | 'none';
+export type Route = AgentName | 'template' | 'none';
 
 /** Why a candidate signal was not acted on. */
 export type SuppressionReason =

@@ -1,7 +1,8 @@
 import type { RadarConfig } from '../config/schema.js';
 import type { Db } from '../ledger/open.js';
-import { agentBudgets, budgetStates, type AgentBudget } from '../budget/state.js';
-import type { AgentName } from './agents.js';
+import { agentBudgets, budgetStates } from '../budget/state.js';
+import type { AgentBudget } from '../core/budget.js';
+import type { AgentName } from '../core/agents.js';
 import type { BudgetGate } from './dispatch.js';
 
 /**

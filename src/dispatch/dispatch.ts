@@ -21,9 +21,9 @@ import {
   agentChain,
   agentEnv,
   usableAgents,
-  type AgentName,
   type Skip,
 } from './agents.js';
+import type { AgentName } from '../core/agents.js';
 import { queueActions } from './approvals.js';
 import { buildPrompt } from './prompt.js';
 import { runSession } from './session.js';

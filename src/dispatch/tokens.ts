@@ -3,7 +3,7 @@
  * agent's own rollout or transcript, ingested later, is recognised as the same run and counted
  * once), then its events are tied to the escalation and the PR.
  */
-import { LockedError } from '../errors.js';
+import { LockedError } from '../core/errors.js';
 import { acquireProcessLock } from '../ledger/lock.js';
 import type { Db } from '../ledger/open.js';
 import { TokenStore } from '../ledger/token-store.js';

@@ -5,12 +5,12 @@ import { GitHubAuthError, RateLimitError } from '../github/errors.js';
 import { applyDetails, toSnapshot, type PrSnapshot } from '../github/normalize.js';
 import type { PrStore } from '../ledger/pr-store.js';
 import { toVerdictRecord, type RulesStore } from '../ledger/rules-store.js';
-import type { AgentBudget } from '../budget/state.js';
+import type { AgentBudgets } from '../core/budget.js';
 import type { Tier } from '../core/verdict.js';
 import { judgeAll } from '../rules/judge.js';
 import { mergeSnapshot, sameRow, type FieldChange, type StoredPr } from './diff.js';
 import { searchQueries, watchFilter } from './watch.js';
-import { errorMessage } from '../errors.js';
+import { errorMessage } from '../core/errors.js';
 import { redactSecrets } from '../redact.js';
 
 /** One scan: fetch the queue page by page, resolve PRs that left it, record what changed. */
@@ -54,7 +54,7 @@ export interface ScanOptions {
   store: PrStore;
   rules: RulesStore;
   /** Per agent, whether the weekly budget still allows work (default: unknown). */
-  budget?: ReadonlyMap<'codex' | 'claude', AgentBudget>;
+  budget?: AgentBudgets;
   config: RadarConfig;
   logger: Logger;
   now: () => number;

@@ -5,7 +5,7 @@ import type { TokenStore } from '../ledger/token-store.js';
 import type { KnownSource } from './identity.js';
 import type { BucketResolver } from './bucket.js';
 import type { SkipReason } from './types.js';
-import { errorMessage } from '../errors.js';
+import { errorMessage } from '../core/errors.js';
 
 /**
  * The ingest shell: find files, and tell those that have not changed since they were read by

@@ -4,8 +4,8 @@ import {
   agentChain,
   agentEnv,
   usableAgents,
-  type AgentName,
 } from '../../src/dispatch/agents.js';
+import type { AgentName } from '../../src/core/agents.js';
 import { config } from './helpers.js';
 
 describe('agent chain', () => {
