@@ -1,6 +1,7 @@
 import type { Context } from '../context.js';
 import { UsageError } from '../core/errors.js';
-import { RulesStore, toVerdictRecord } from '../ledger/rules-store.js';
+import { RulesStore } from '../ledger/rules-store.js';
+import { toVerdictRecord } from '../rules/candidates.js';
 import { judgeAll } from '../rules/judge.js';
 import { agentBudgets, budgetStates } from '../budget/state.js';
 import { formatPrRef } from '../core/pr.js';

@@ -5,10 +5,14 @@ import {
   eventSpan,
   ledgerModels,
   periodTotals,
+} from '../ledger/token-report.js';
+import { buildReport, reportFromTotals } from '../tokens/report.js';
+import {
   TIME_DIMENSIONS,
   type Dimension,
-} from '../ledger/token-report.js';
-import { buildReport, reportFromTotals, type Rates, type TokenReport } from '../tokens/report.js';
+  type Rates,
+  type TokenReport,
+} from '../core/token-report.js';
 import { isTimeZone, machineZone, parseIsoInZone, periods, weekdayIndex } from '../time/zone.js';
 import { bar, formatInt, formatPercent, renderCsv, renderTable } from '../render/table.js';
 import { byCodePoint } from '../render/order.js';

@@ -88,3 +88,25 @@ export interface Escalation {
   headSha: string | null;
   reason: string | null;
 }
+
+/** One candidate a verdict saw: its fingerprint, kind, and what held it back (if anything). */
+export interface CandidateObservation {
+  fingerprint: string;
+  kind: SignalKind;
+  suppressed: SuppressionReason | null;
+}
+
+/** The dedupe bookkeeping of one verdict: candidates seen again, and those that cleared. */
+export interface CandidateOps {
+  seen: CandidateObservation[];
+  cleared: string[];
+}
+
+/** What the ledger keeps of one judgement. */
+export interface VerdictRecord {
+  nodeId: string;
+  verdict: Verdict;
+  candidates: CandidateOps;
+  /** Stop-loss stopped the PR in this evaluation: recorded as a control. */
+  stopNow: string | null;
+}

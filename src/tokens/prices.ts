@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Db } from '../ledger/open.js';
-import type { PriceLookup, Rates } from './report.js';
+import type { PriceLookup, Rates } from '../core/token-report.js';
 
 /**
  * API-equivalent prices from @pydantic/genai-prices' bundled (offline) table. Rates are taken

@@ -5,9 +5,9 @@ import {
   TAIL,
   planRead,
   type FileView,
-  type KnownSource,
   type ReadPlan,
 } from '../../src/tokens/identity.js';
+import type { KnownSource } from '../../src/core/tokens.js';
 import { shortHash } from '../../src/tokens/parse.js';
 import type { Encoding } from '../../src/tokens/read.js';
 
