@@ -1,5 +1,5 @@
 import type { RadarConfig } from '../config/schema.js';
-import type { Db } from '../ledger/open.js';
+import type { UsageLedger } from '../ledger/ports.js';
 import { fromCommand, fromLedger, fromRollouts, type Usage } from './sources.js';
 import { pace, type Checkpoint } from './pace.js';
 import type { AgentName } from '../core/agents.js';
@@ -9,7 +9,7 @@ import { machineZone, startOfNextWeek, startOfWeek, weekdayIndex } from '../time
 /** Each provider's weekly quota against its pace, from the best source available. */
 
 export async function budgetStates(
-  db: Db,
+  ledger: UsageLedger,
   config: RadarConfig,
   env: NodeJS.ProcessEnv,
   now: number,
@@ -22,13 +22,13 @@ export async function budgetStates(
   for (const provider of config.budget.providers) {
     const problems: string[] = [];
     let usage: Usage | undefined;
-    if (provider.agent === 'codex' && provider.rolloutRateLimits) usage = fromRollouts(db, now);
+    if (provider.agent === 'codex' && provider.rolloutRateLimits) usage = await fromRollouts(ledger, now);
     if (!usage) {
       const fromCmd = await fromCommand(provider, config.budget.commandTimeoutMs, env);
       if (fromCmd && 'error' in fromCmd) problems.push(fromCmd.error);
       else usage = fromCmd;
     }
-    usage ??= fromLedger(db, provider, calendarStart, calendarEnd);
+    usage ??= await fromLedger(ledger, provider, calendarStart, calendarEnd);
     if (!usage) {
       results.push({
         provider: provider.name,

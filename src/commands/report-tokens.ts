@@ -1,5 +1,6 @@
 import type { Context } from '../context.js';
 import { UsageError } from '../core/errors.js';
+import { PriceStore } from '../ledger/price-store.js';
 import {
   aggregateByColumn,
   eventSpan,
@@ -44,7 +45,7 @@ export async function run(ctx: Context, options: ReportOptions): Promise<number>
   const range = { since: parse('--since', options.since), until: parse('--until', options.until) };
   const db = ctx.ledger();
   const loadPrices = async (models: string[]) =>
-    (await import('../tokens/prices.js')).loadPrices(db, models);
+    (await import('../tokens/prices.js')).loadPrices(new PriceStore(db), models);
   let report: TokenReport;
   if (by === 'day' || by === 'week' || by === 'month') {
     const span = eventSpan(db);
