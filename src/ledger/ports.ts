@@ -138,6 +138,17 @@ export interface PriceCache {
   cacheRates(rates: ReadonlyMap<string, Rates | undefined>, tableVersion: string): Promise<void>;
 }
 
+/** An escalation recorded as `running`, with the processes that may still work on it. */
+export interface RunningSession {
+  id: number;
+  nodeId: string;
+  repo: string;
+  number: number;
+  runLog: string | null;
+  radarPid: number | null;
+  agentPgid: number | null;
+}
+
 /** One scan run as recorded for `radar doctor` and `radar queue`. */
 export interface ScanRunRecord {
   startedAt: number;
