@@ -2,7 +2,6 @@ import type { PaceVerdict } from '../core/budget.js';
 
 /** Pure weekly-quota pacing: how much of the quota is used against how much of the week is gone. */
 
-
 export interface Checkpoint {
   /** Days after the week start from which the checkpoint applies (wednesday on a Monday week = 2). */
   afterDays: number;

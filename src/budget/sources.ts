@@ -16,10 +16,7 @@ const WEEK_MINUTES = 10080;
 const WEEK_MS = WEEK_MINUTES * 60_000;
 
 /** The latest weekly window a Codex rollout reported, while its reset is still ahead. */
-export async function fromRollouts(
-  ledger: UsageLedger,
-  now: number,
-): Promise<Usage | undefined> {
+export async function fromRollouts(ledger: UsageLedger, now: number): Promise<Usage | undefined> {
   const row = await ledger.latestRateLimit('codex', WEEK_MINUTES);
   if (!row || row.resetsAt === null || row.resetsAt <= now) return undefined;
   return {

@@ -22,7 +22,8 @@ export async function budgetStates(
   for (const provider of config.budget.providers) {
     const problems: string[] = [];
     let usage: Usage | undefined;
-    if (provider.agent === 'codex' && provider.rolloutRateLimits) usage = await fromRollouts(ledger, now);
+    if (provider.agent === 'codex' && provider.rolloutRateLimits)
+      usage = await fromRollouts(ledger, now);
     if (!usage) {
       const fromCmd = await fromCommand(provider, config.budget.commandTimeoutMs, env);
       if (fromCmd && 'error' in fromCmd) problems.push(fromCmd.error);

@@ -48,7 +48,9 @@ async function scan(ctx: Context, options: ScanCommandOptions): Promise<number> 
     const tty = Boolean(ctx.stderr.isTTY) && !ctx.json;
     let summary: ScanSummary;
     // The rules route around an agent whose weekly quota is used up.
-    const budget = agentBudgets(await budgetStates(new UsageStore(db), config, ctx.env, ctx.now().getTime()));
+    const budget = agentBudgets(
+      await budgetStates(new UsageStore(db), config, ctx.env, ctx.now().getTime()),
+    );
     try {
       summary = await runScan({
         port,

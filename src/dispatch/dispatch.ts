@@ -16,13 +16,7 @@ import type { Db } from '../ledger/open.js';
 import { DispatchStore } from '../ledger/dispatch-store.js';
 import { findOnPath } from '../process/which.js';
 import { machineZone } from '../time/zone.js';
-import {
-  agentArgv,
-  agentChain,
-  agentEnv,
-  usableAgents,
-  type Skip,
-} from './agents.js';
+import { agentArgv, agentChain, agentEnv, usableAgents, type Skip } from './agents.js';
 import type { AgentName } from '../core/agents.js';
 import { queueActions } from './approvals.js';
 import { liveHere, reapStale } from './liveness.js';

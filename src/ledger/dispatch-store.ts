@@ -95,9 +95,7 @@ export class DispatchStore {
        WHERE id = ? AND outcome = 'running'
        RETURNING id, repo, number, run_log AS runLog`,
     );
-    return this.db.transaction(() =>
-      ids.flatMap((id) => (mark.all(now, reason, id) as Reaped[])),
-    )();
+    return this.db.transaction(() => ids.flatMap((id) => mark.all(now, reason, id) as Reaped[]))();
   }
 
   /** Tokens of an escalation found after it ended (a reaped session's run log). */

@@ -123,7 +123,10 @@ export interface RateLimitReading {
 /** What the budget asks of the ledger. */
 export interface UsageLedger {
   /** The latest sample of this provider's window of this many minutes. */
-  latestRateLimit(provider: AgentName, windowMinutes: number): Promise<RateLimitReading | undefined>;
+  latestRateLimit(
+    provider: AgentName,
+    windowMinutes: number,
+  ): Promise<RateLimitReading | undefined>;
   /** Counted tokens of one agent in [since, until). */
   countedTokens(agent: AgentName, since: number, until: number): Promise<number>;
 }

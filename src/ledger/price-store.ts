@@ -17,8 +17,7 @@ export class PriceStore implements PriceCache {
     const out = new Map<string, Rates | undefined>();
     for (const model of models) {
       const row = get.get(model, tableVersion) as
-        | { input: number | null; cacheRead: number; cacheWrite: number; output: number }
-        | undefined;
+        { input: number | null; cacheRead: number; cacheWrite: number; output: number } | undefined;
       if (row) out.set(model, row.input === null ? undefined : { ...row, input: row.input });
     }
     return Promise.resolve(out);

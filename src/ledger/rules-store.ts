@@ -6,12 +6,7 @@ import {
   type PermissionBoundary,
   type PrHistory,
 } from '../core/history.js';
-import type {
-  Escalation,
-  SuppressionReason,
-  Verdict,
-  VerdictRecord,
-} from '../core/verdict.js';
+import type { Escalation, SuppressionReason, Verdict, VerdictRecord } from '../core/verdict.js';
 import type { RulesLedger, StoredVerdict } from './ports.js';
 
 /** All SQL for verdicts, signal candidates, radar's own actions and a PR's typed history. */

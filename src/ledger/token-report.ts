@@ -1,11 +1,5 @@
 import type { Db } from './open.js';
-import type {
-  AggregateRow,
-  Dimension,
-  Period,
-  Range,
-  Rates,
-} from '../core/token-report.js';
+import type { AggregateRow, Dimension, Period, Range, Rates } from '../core/token-report.js';
 
 /**
  * Aggregate queries for `radar report tokens`. Time periods arrive as explicit bounds (local

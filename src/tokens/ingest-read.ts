@@ -5,13 +5,7 @@ import { shortHash } from './parse.js';
 import type { ParseJob, ParseResult } from './parse-file.js';
 import { inlinePool, workerPool, type ParsePool } from './pool.js';
 import { decodedHead, detectEncoding, looksBinary, type Encoding } from './read.js';
-import {
-  HEAD,
-  TAIL,
-  planRead,
-  type FileView,
-  type ReadPlan,
-} from './identity.js';
+import { HEAD, TAIL, planRead, type FileView, type ReadPlan } from './identity.js';
 import type { KnownSource, TokenEvent } from '../core/tokens.js';
 import {
   readError,

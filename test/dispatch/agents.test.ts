@@ -1,10 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  agentArgv,
-  agentChain,
-  agentEnv,
-  usableAgents,
-} from '../../src/dispatch/agents.js';
+import { agentArgv, agentChain, agentEnv, usableAgents } from '../../src/dispatch/agents.js';
 import type { AgentName } from '../../src/core/agents.js';
 import { config } from './helpers.js';
 
