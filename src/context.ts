@@ -4,7 +4,7 @@ import type { Db } from './ledger/open.js';
 import type { LogLevel } from './logging.js';
 import { colorEnabled } from './render/color.js';
 import { guardStream } from './render/terminal.js';
-import { UsageError } from './errors.js';
+import { UsageError } from './core/errors.js';
 import { resolveConfigPath } from './config/locate.js';
 import { loadConfig as loadDefaultConfig } from './config/load-defaults.js';
 import { openLedger, resolveLedgerPath } from './ledger/open.js';

@@ -311,7 +311,7 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       return 2; // commander already printed the message
     }
-    const { RadarError } = await import('./errors.js');
+    const { RadarError } = await import('./core/errors.js');
     const { redactSecrets } = await import('./logging.js');
     const { forTerminal } = await import('./render/terminal.js');
     // Messages may quote GitHub or a log: masked, then inert on the terminal.
@@ -321,7 +321,7 @@ export async function main(argv: string[]): Promise<number> {
       for (const line of error.details) say(`  ${line}`);
       return error.exitCode;
     }
-    const { diskFullMessage } = await import('./errors.js');
+    const { diskFullMessage } = await import('./core/errors.js');
     const { resolveLedgerPath } = await import('./ledger/open.js');
     const ledger = resolveLedgerPath(
       program.opts().ledger as string | undefined,

@@ -1,6 +1,7 @@
 import type { Context } from '../context.js';
 import { RulesStore } from '../ledger/rules-store.js';
 import { agentBudgets, budgetStates } from '../budget/state.js';
+import { UsageStore } from '../ledger/usage-store.js';
 import { createEvaluator, routeOf, scoreTerms } from '../rules/evaluate.js';
 import { emptyHistory } from '../core/history.js';
 import { formatPrRef } from '../core/pr.js';
@@ -23,7 +24,7 @@ export async function run(ctx: Context, text: string): Promise<number> {
   const rules = new RulesStore(db);
   const now = ctx.now().getTime();
   const history = rules.histories(pr.nodeId).get(pr.nodeId) ?? emptyHistory();
-  const budget = agentBudgets(await budgetStates(db, config, ctx.env, now));
+  const budget = agentBudgets(await budgetStates(new UsageStore(db), config, ctx.env, now));
   const evaluation = createEvaluator(config.rules)({
     pr,
     history,

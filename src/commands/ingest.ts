@@ -1,5 +1,5 @@
 import type { Context } from '../context.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../core/errors.js';
 import { acquireProcessLock } from '../ledger/lock.js';
 import { defaultLogFolders } from '../config/paths.js';
 import { TokenStore } from '../ledger/token-store.js';

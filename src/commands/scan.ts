@@ -1,10 +1,11 @@
 import type { Context } from '../context.js';
-import { ExitCode, RadarError, UsageError } from '../errors.js';
+import { ExitCode, RadarError, UsageError } from '../core/errors.js';
 import { requireToken, resolveEndpoint } from '../github/endpoint.js';
 import { createGitHubClient } from '../github/client.js';
 import { PrStore } from '../ledger/pr-store.js';
 import { RulesStore } from '../ledger/rules-store.js';
 import { agentBudgets, budgetStates } from '../budget/state.js';
+import { UsageStore } from '../ledger/usage-store.js';
 import { acquireProcessLock } from '../ledger/lock.js';
 import { isAuthError, runScan, type ScanSummary } from '../scan/scan.js';
 import { formatInt } from '../render/table.js';
@@ -48,7 +49,9 @@ async function scan(ctx: Context, options: ScanCommandOptions): Promise<number> 
     const tty = Boolean(ctx.stderr.isTTY) && !ctx.json;
     let summary: ScanSummary;
     // The rules route around an agent whose weekly quota is used up.
-    const budget = agentBudgets(await budgetStates(db, config, ctx.env, ctx.now().getTime()));
+    const budget = agentBudgets(
+      await budgetStates(new UsageStore(db), config, ctx.env, ctx.now().getTime()),
+    );
     try {
       summary = await runScan({
         port,
