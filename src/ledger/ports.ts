@@ -214,3 +214,12 @@ export interface RulesLedger {
     previous: ReadonlyMap<string, Verdict>,
   ): void;
 }
+
+/** Every family of the ledger, from one engine. */
+export interface Ledger {
+  tokens: TokenLedger;
+  usage: UsageLedger;
+  prices: PriceCache;
+  prs: PrLedger;
+  rules: RulesLedger;
+}
