@@ -10,6 +10,7 @@ import { acquireProcessLock } from '../ledger/lock.js';
 import { isAuthError, runScan, type ScanSummary } from '../scan/scan.js';
 import { formatInt } from '../render/table.js';
 import { redactUrl } from '../redact.js';
+import { CLEAR_LINE, LINE_START } from '../render/terminal.js';
 
 interface ScanCommandOptions {
   failOnFlag?: boolean;
@@ -61,7 +62,7 @@ async function scan(ctx: Context, options: ScanCommandOptions): Promise<number> 
         logger: ctx.logger(),
         now: () => ctx.now().getTime(),
         onProgress: tty
-          ? (seen, total) => ctx.stderr.write(`\rscanning: ${seen}/${total} PRs`)
+          ? (seen, total) => ctx.stderr.write(`${LINE_START}scanning: ${seen}/${total} PRs`)
           : undefined,
       });
     } catch (error) {
@@ -71,7 +72,7 @@ async function scan(ctx: Context, options: ScanCommandOptions): Promise<number> 
         );
       throw error;
     } finally {
-      if (tty) ctx.stderr.write('\r\x1b[K');
+      if (tty) ctx.stderr.write(CLEAR_LINE);
     }
     if (ctx.json) ctx.stdout.write(`${JSON.stringify(summary)}\n`);
     else if (ctx.stdout.isTTY || ctx.options.verbose) ctx.stdout.write(renderScan(summary));
