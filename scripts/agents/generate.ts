@@ -175,6 +175,16 @@ async function claudeScenarios(ctx: Ctx): Promise<Map<string, Scenario>> {
   ]);
   out.set('json', json);
 
+  const stream = scenario(ctx, 'stream');
+  await runClaude(ctx, stream, 'stream', 'logs/stream.jsonl', [
+    '-p',
+    '--output-format',
+    'stream-json',
+    '--verbose',
+    `${SHELL_CUE} to list the files here.`,
+  ]);
+  out.set('stream', stream);
+
   const resume = scenario(ctx, 'resume');
   const first = await runClaude(ctx, resume, 'first', 'logs/first.json', [
     ...p,
@@ -363,7 +373,7 @@ async function runClaude(
     env,
     s.work,
     log,
-    nightly ? log : `${log.replace(/\.json$/, '')}.err`,
+    nightly ? log : `${log.replace(/\.jsonl?$/, '')}.err`,
   );
   const printed = readFileSync(log, 'utf8').slice(start);
   if (nightly) appendFileSync(log, `=== exit ${code} ===\n`);
@@ -392,7 +402,7 @@ async function runClaude(
     name,
     argv,
     launcher,
-    launcherFormat: 'claude-result',
+    launcherFormat: argv.includes('stream-json') ? 'claude-stream-json' : 'claude-result',
     bucket: bucketOf(launcher),
     sessionId: result.session_id,
     sessionFile: relative(s.dir, transcript),
@@ -505,6 +515,8 @@ function writeScenario(ctx: Ctx, name: string, s: Scenario, out: string): void {
 }
 
 const ABOUT: Record<string, string> = {
+  stream:
+    'One `claude -p --output-format stream-json --verbose` run: NDJSON messages ending with the result, and its transcript.',
   exec: 'One `codex exec` run, its human output captured as a cron log would be (stdout and stderr to one file), and its rollout.',
   json: 'One run printing JSON events on stdout (`codex exec --json` or `claude -p --output-format json`), and its session file.',
   resume:
