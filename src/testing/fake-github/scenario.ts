@@ -140,6 +140,12 @@ export interface FakeStats {
   points: number;
   /** Requests answered with a fault. */
   faults: number;
+  /**
+   * Time spent answering (ms): from each request's arrival to the end of its answer, injected
+   * latency included. A client sends one request at a time, so its wall time minus this is its
+   * own cost.
+   */
+  answerMs: number;
   /** Per request: method, path, status, points. */
   log: { method: string; path: string; status: number; points: number }[];
 }

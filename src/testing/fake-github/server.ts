@@ -496,6 +496,7 @@ const emptyStats = (): FakeStats => ({
   restRequests: 0,
   points: 0,
   faults: 0,
+  answerMs: 0,
   log: [],
 });
 
@@ -917,6 +918,9 @@ export async function startFakeGitHub(
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    // From the request's arrival to the last byte of the answer, latency included.
+    const arrived = performance.now();
+    res.once('finish', () => (fake.stats.answerMs += performance.now() - arrived));
     const method = req.method ?? 'GET';
     const path = new URL(req.url ?? '/', 'http://localhost').pathname.replace(/\/+$/, '') || '/';
     const isGraphql = path === '/graphql' || path === '/api/graphql';
