@@ -110,6 +110,11 @@ export interface FakeScenario {
   pullRequests: FakePullRequest[];
   /** GraphQL primary rate limit state (points). */
   rateLimit?: { limit: number; remaining: number; resetAt: string };
+  /**
+   * A GraphQL answer larger than this many bytes is refused the way GitHub refuses a query that
+   * exceeds its time or resource limits (200, `data: null`, an error); unset: no limit.
+   */
+  maxResponseBytes?: number;
   /** REST writes GitHub refuses (a repo where the token may not comment or close): the status. */
   denyWrites?: { repo: string; action: 'comment' | 'close'; status: 403 | 404 }[];
 }
