@@ -186,6 +186,7 @@ export async function runScan(options: ScanOptions): Promise<ScanSummary> {
 
   // Details (comment and review text, closing issues' labels) only for PRs that changed.
   const detailed = new Set<string>();
+  const unreadable: { pr: PrSnapshot; reason: string }[] = [];
   let failures = 0;
   await phase(async () => {
     const queue = batches(wantDetails(previous, seen.values(), belongs), plan.detailsBatch);
@@ -205,24 +206,24 @@ export async function runScan(options: ScanOptions): Promise<ScanSummary> {
       }
       if (++failures > DETAIL_FAILURE_BUDGET) {
         // GitHub fails more than a PR or two: without details the PRs are still recorded, and
-        // the next scan asks again.
+        // the next scan asks again (for the ones narrowed down so far too).
         errors.push(`reading comment details: ${errorMessage(result)}`);
+        unreadable.length = 0;
         break;
       }
       const split = splitFailed(batch);
       if ('retry' in split) queue.unshift(...split.retry);
-      else {
-        const reason = errorMessage(result);
-        skipped.push({ repo: split.skip.repo, number: split.skip.number, reason });
-        // Given up on until the PR changes: every later scan would fail on it the same way.
-        detailed.add(split.skip.nodeId);
-      }
+      else unreadable.push({ pr: split.skip, reason: errorMessage(result) });
     }
   });
-  for (const s of skipped)
+  for (const { pr, reason } of unreadable) {
+    skipped.push({ repo: pr.repo, number: pr.number, reason });
     warnings.push(
-      `${s.repo}#${s.number}: skipped its comments (GitHub could not give them: ${s.reason})`,
+      `${pr.repo}#${pr.number}: skipped its comments (GitHub could not give them: ${reason})`,
     );
+    // Given up on until the PR changes: every later scan would fail on it the same way.
+    detailed.add(pr.nodeId);
+  }
 
   const now = options.now();
   const r = reconcile(previous, seen.values(), detailed, belongs, now);

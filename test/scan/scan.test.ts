@@ -110,8 +110,8 @@ describe('radar scan', () => {
     );
     expect(summary.prsSeen).toBe(expected.length);
     const pages = Math.ceil(expected.length / 50);
-    // New PRs: a search page and a details page (comment text, closing issues' labels) per 50.
-    expect(fake.stats.graphqlRequests).toBe(2 * pages);
+    // New PRs: a search page per 50, a details page (comment text, closing issues' labels) per 25.
+    expect(fake.stats.graphqlRequests).toBe(pages + Math.ceil(expected.length / 25));
     expect(summary).toMatchObject({
       requests: fake.stats.requests,
       points: fake.stats.points,
@@ -414,7 +414,7 @@ describe('radar scan: queues beyond the search limit', () => {
       ).toBe(1300);
       // Splitting costs a few probes, but stays far from one request per PR.
       // (and one details request per 50 new PRs).
-      expect(big.stats.graphqlRequests).toBeLessThan((2 * 1300) / 50 + 10);
+      expect(big.stats.graphqlRequests).toBeLessThan(1300 / 50 + 1300 / 25 + 10);
     } finally {
       await big.close();
       t.cleanup();
