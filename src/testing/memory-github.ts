@@ -1,5 +1,6 @@
 import type { PrDetails } from '../core/pr.js';
-import { GitHubError, RateLimitError } from '../github/errors.js';
+import type { GitHubError } from '../github/errors.js';
+import { RateLimitError } from '../github/errors.js';
 import { toDetails, toSnapshot } from '../github/normalize.js';
 import type {
   ConnectionSizes,
