@@ -119,6 +119,13 @@ export function parsePrRef(text: string): { repo?: string; number: number } | un
   return undefined;
 }
 
+/** One field of a PR that differs between the recorded row and a new snapshot. */
+export interface FieldChange {
+  field: string;
+  from: string | null;
+  to: string | null;
+}
+
 /**
  * The text of one PR that a scan reads only when the PR changed: comment and review bodies by
  * node id (each already cut to the configured size), and the labels of the issues it closes by

@@ -1,7 +1,8 @@
 import type { RadarConfig } from '../config/schema.js';
 import type { PrSnapshot, StoredPr } from '../core/pr.js';
 import type { ConnectionSizes, DetailSizes, RateLimitInfo } from '../github/port.js';
-import { mergeSnapshot, sameRow, type FieldChange } from './diff.js';
+import type { FieldChange } from '../core/pr.js';
+import { mergeSnapshot, sameRow } from './diff.js';
 import { searchQueries } from './watch.js';
 
 /**

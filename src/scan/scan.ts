@@ -1,15 +1,15 @@
 import type { Logger } from 'pino';
 import type { RadarConfig } from '../config/schema.js';
-import type { PrSnapshot, StoredPr } from '../core/pr.js';
+import type { FieldChange, PrSnapshot, StoredPr } from '../core/pr.js';
 import type { GitHubReads, RateLimitInfo } from '../github/port.js';
 import { GitHubAuthError, RateLimitError } from '../github/errors.js';
 import { applyDetails } from '../github/normalize.js';
 import type { PrStore } from '../ledger/pr-store.js';
-import { toVerdictRecord, type RulesStore } from '../ledger/rules-store.js';
-import type { AgentBudget } from '../budget/state.js';
+import type { RulesStore } from '../ledger/rules-store.js';
+import { toVerdictRecord } from '../rules/candidates.js';
+import type { AgentBudgets } from '../core/budget.js';
 import type { Tier } from '../core/verdict.js';
 import { judgeAll } from '../rules/judge.js';
-import type { FieldChange } from './diff.js';
 import { watchFilter } from './watch.js';
 import {
   DETAIL_FAILURE_BUDGET,
@@ -28,7 +28,7 @@ import {
   wantDetails,
   type ScanStop,
 } from './plan.js';
-import { errorMessage } from '../errors.js';
+import { errorMessage } from '../core/errors.js';
 import { redactSecrets } from '../redact.js';
 
 /**
@@ -76,7 +76,7 @@ export interface ScanOptions {
   store: PrStore;
   rules: RulesStore;
   /** Per agent, whether the weekly budget still allows work (default: unknown). */
-  budget?: ReadonlyMap<'codex' | 'claude', AgentBudget>;
+  budget?: AgentBudgets;
   config: RadarConfig;
   logger: Logger;
   now: () => number;
