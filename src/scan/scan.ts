@@ -6,7 +6,7 @@ import { applyDetails, toSnapshot, type PrSnapshot } from '../github/normalize.j
 import type { PrStore } from '../ledger/pr-store.js';
 import { toVerdictRecord, type RulesStore } from '../ledger/rules-store.js';
 import type { AgentBudget } from '../budget/state.js';
-import type { Tier } from '../core/verdict.js';
+import type { Tier, Verdict } from '../core/verdict.js';
 import { judgeAll } from '../rules/judge.js';
 import { mergeSnapshot, sameRow, type FieldChange, type StoredPr } from './diff.js';
 import { searchQueries, watchFilter } from './watch.js';
@@ -59,6 +59,8 @@ export interface ScanOptions {
   logger: Logger;
   now: () => number;
   onProgress?: (seen: number, total: number) => void;
+  /** The watched open PRs with the verdicts just recorded (what `--dispatch` chooses from). */
+  onJudged?: (candidates: readonly { pr: StoredPr; verdict: Verdict }[]) => void;
 }
 
 export async function runScan(options: ScanOptions): Promise<ScanSummary> {
@@ -323,6 +325,7 @@ export async function runScan(options: ScanOptions): Promise<ScanSummary> {
     changes,
     (id) => options.rules.recordVerdicts(id, judged.at, judged.records, judged.previous),
   );
+  options.onJudged?.(judged.candidates);
   return {
     scanId,
     status,
@@ -381,6 +384,9 @@ function judge(current: ReadonlyMap<string, StoredPr>, options: ScanOptions, now
     at: now,
     previous,
     records: judged.map(toVerdictRecord),
+    candidates: judged
+      .filter((j) => j.pr.state === 'open' && j.pr.watched)
+      .map((j) => ({ pr: j.pr, verdict: j.evaluation.verdict })),
     tiers,
     flagged: flagged.map((j) => ({
       repo: j.pr.repo,

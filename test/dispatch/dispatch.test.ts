@@ -22,6 +22,7 @@ import { bucketResolver } from '../../src/tokens/bucket.js';
 import { collectFiles, emptySummary, ingestFiles } from '../../src/tokens/ingest.js';
 import {
   agentEnv,
+  budgetState,
   config,
   makePr,
   makeVerdict,
@@ -77,7 +78,7 @@ function options(
     config: config({ ...input, dispatch: { killGraceMs: 200, ...input.dispatch } }),
     db: t.db,
     ledgerPath: t.path,
-    budgetGate: () => 'ok',
+    budget: [],
     now: () => Date.now(),
     ...extra,
     env: agentEnv(t.dir, {
@@ -179,7 +180,7 @@ describe('dispatchFlagged', () => {
     expect(cannotStart.results[0]!.skipped).toEqual([{ agent: 'codex', why: 'failed-to-start' }]);
     const budget = await dispatchFlagged({
       ...options([c!]),
-      budgetGate: (agent) => (agent === 'codex' ? 'exhausted' : 'ok'),
+      budget: [budgetState('codex', 100), budgetState('claude', 10)],
     });
     expect(budget.results[0]).toMatchObject({ status: 'succeeded', agent: 'claude' });
     const escalations = new DispatchStore(t.db).escalations();
@@ -189,7 +190,10 @@ describe('dispatchFlagged', () => {
 
   it('with every provider exhausted nothing runs: the PR stays flagged, suppressed by budget', async () => {
     const [c] = candidates(1);
-    const s = await dispatchFlagged({ ...options([c!]), budgetGate: () => 'exhausted' });
+    const s = await dispatchFlagged({
+      ...options([c!]),
+      budget: [budgetState('codex', 100), budgetState('claude', 100)],
+    });
     expect(s.results[0]).toMatchObject({ status: 'skipped', suppressed: 'budget' });
     expect(dumps()).toHaveLength(0);
     expect(new DispatchStore(t.db).escalations()).toEqual([]);
