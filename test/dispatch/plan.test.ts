@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { AgentBudget } from '../../src/budget/state.js';
 import type { Verdict } from '../../src/core/verdict.js';
 import type { AgentName } from '../../src/dispatch/agents.js';
+import { parseMax } from '../../src/dispatch/after-scan.js';
 import { budgetAfterSpend } from '../../src/dispatch/budget-gate.js';
 import {
   claimedSignals,
@@ -366,5 +367,19 @@ describe('budgetAfterSpend', () => {
       new Map(spent),
     );
     expect(Object.fromEntries([...budget].filter(([a]) => a in expected))).toEqual(expected);
+  });
+});
+
+describe('parseMax (--max)', () => {
+  it.each<[string | undefined, number]>([
+    [undefined, 4],
+    ['0', 0],
+    [' 12 ', 12],
+  ])('%s → %s', (text, expected) => {
+    expect(parseMax(text, 4)).toBe(expected);
+  });
+
+  it.each(['lots', '-1', '2.5', ''])('"%s" is refused with a usage error', (text) => {
+    expect(() => parseMax(text, 4)).toThrow(`--max: "${text}" is not a number of PRs`);
   });
 });
