@@ -1,12 +1,13 @@
 import { createInterface } from 'node:readline/promises';
 import type { Context } from '../context.js';
-import { RadarError, UsageError } from '../errors.js';
+import { RadarError, UsageError } from '../core/errors.js';
 import { formatPrRef } from '../core/pr.js';
 import type { Verdict } from '../core/verdict.js';
 import { RulesStore } from '../ledger/rules-store.js';
 import { resolvePr } from './pr-arg.js';
-import { isAgentName, type AgentName } from '../dispatch/agents.js';
+import { isAgentName, type AgentName } from '../core/agents.js';
 import { budgetStates } from '../budget/state.js';
+import { UsageStore } from '../ledger/usage-store.js';
 import { dispatchFlagged } from '../dispatch/dispatch.js';
 import { renderResults } from '../dispatch/render.js';
 
@@ -42,7 +43,7 @@ export async function run(ctx: Context, prText: string, options: EscalateOptions
     throw new RadarError(`${formatPrRef(pr)} is ${pr.state}; --force dispatches it anyway`);
   const now = () => ctx.now().getTime();
   // Read once: the rehearsal and the session are checked against the same reading.
-  const budget = await budgetStates(db, config, ctx.env, now());
+  const budget = await budgetStates(new UsageStore(db), config, ctx.env, now());
   const common = {
     candidates: [{ pr, verdict }],
     max: 1,

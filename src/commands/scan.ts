@@ -1,16 +1,19 @@
 import type { Context } from '../context.js';
-import { ExitCode, RadarError, UsageError } from '../errors.js';
+import { ExitCode, RadarError, UsageError } from '../core/errors.js';
 import { requireToken, resolveEndpoint } from '../github/endpoint.js';
 import { createGitHubClient } from '../github/client.js';
 import { PrStore } from '../ledger/pr-store.js';
 import { RulesStore } from '../ledger/rules-store.js';
-import { agentBudgets, budgetStates, type BudgetState } from '../budget/state.js';
+import { agentBudgets, budgetStates } from '../budget/state.js';
+import type { BudgetState } from '../core/budget.js';
 import type { StoredPr } from '../core/pr.js';
 import type { Verdict } from '../core/verdict.js';
+import { UsageStore } from '../ledger/usage-store.js';
 import { acquireProcessLock } from '../ledger/lock.js';
 import { isAuthError, runScan, type ScanSummary } from '../scan/scan.js';
 import { formatInt } from '../render/table.js';
 import { redactUrl } from '../redact.js';
+import { CLEAR_LINE, LINE_START } from '../render/terminal.js';
 
 interface ScanCommandOptions {
   failOnFlag?: boolean;
@@ -58,7 +61,7 @@ async function scan(ctx: Context, options: ScanCommandOptions): Promise<ScanOutc
     const tty = Boolean(ctx.stderr.isTTY) && !ctx.json;
     let summary: ScanSummary;
     // The rules route around an agent whose weekly quota is used up.
-    const states = await budgetStates(db, config, ctx.env, ctx.now().getTime());
+    const states = await budgetStates(new UsageStore(db), config, ctx.env, ctx.now().getTime());
     let candidates: ScanOutcome['candidates'] = [];
     try {
       summary = await runScan({
@@ -70,7 +73,7 @@ async function scan(ctx: Context, options: ScanCommandOptions): Promise<ScanOutc
         logger: ctx.logger(),
         now: () => ctx.now().getTime(),
         onProgress: tty
-          ? (seen, total) => ctx.stderr.write(`\rscanning: ${seen}/${total} PRs`)
+          ? (seen, total) => ctx.stderr.write(`${LINE_START}scanning: ${seen}/${total} PRs`)
           : undefined,
         onJudged: (judged) => (candidates = judged),
       });
@@ -81,7 +84,7 @@ async function scan(ctx: Context, options: ScanCommandOptions): Promise<ScanOutc
         );
       throw error;
     } finally {
-      if (tty) ctx.stderr.write('\r\x1b[K');
+      if (tty) ctx.stderr.write(CLEAR_LINE);
     }
     if (ctx.json) ctx.stdout.write(`${JSON.stringify(summary)}\n`);
     else if (ctx.stdout.isTTY || ctx.options.verbose) ctx.stdout.write(renderScan(summary));

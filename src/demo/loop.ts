@@ -25,6 +25,7 @@ export async function demoLoop(ctx: Context, dir: string, now: Date, out: Printe
     { dispatchFlagged },
     { storedCandidates },
     { budgetStates },
+    { UsageStore },
     { renderResults, renderEscalations },
   ] = await Promise.all([
     import('../testing/fake-github/server.js'),
@@ -32,6 +33,7 @@ export async function demoLoop(ctx: Context, dir: string, now: Date, out: Printe
     import('../dispatch/dispatch.js'),
     import('../dispatch/candidates.js'),
     import('../budget/state.js'),
+    import('../ledger/usage-store.js'),
     import('../dispatch/render.js'),
   ]);
   const scenario = demoScenario({ author: 'demo-dev', token: TOKEN, now });
@@ -92,7 +94,7 @@ export async function demoLoop(ctx: Context, dir: string, now: Date, out: Printe
         config,
         db,
         ledgerPath: demo.ledgerPath(),
-        budget: await budgetStates(db, config, env, Date.now()),
+        budget: await budgetStates(new UsageStore(db), config, env, Date.now()),
         now: () => Date.now(),
         env,
       });
@@ -119,7 +121,7 @@ export async function demoLoop(ctx: Context, dir: string, now: Date, out: Printe
     await scanAndDispatch('radar scan --dispatch (an hour later)');
 
     section('radar queue');
-    await (await import('../commands/queue.js')).run(demo, {});
+    (await import('../commands/queue.js')).run(demo, {});
     section('escalations');
     write(renderEscalations(new DispatchStore(demo.ledger()).escalations(), ctx.color));
     section('radar approvals');

@@ -4,8 +4,8 @@
  * results to stdout (with --json, one more JSON line after the scan's).
  */
 import type { Context } from '../context.js';
-import { UsageError } from '../errors.js';
-import type { BudgetState } from '../budget/state.js';
+import { UsageError } from '../core/errors.js';
+import type { BudgetState } from '../core/budget.js';
 import { dispatchFlagged, type Candidate, type DispatchSummary } from './dispatch.js';
 import { renderResults } from './render.js';
 

@@ -7,8 +7,9 @@
  * it is; an unknown budget does not block (radar cannot tell).
  */
 import type { ProviderConfig } from '../config/schema.js';
-import { agentBudgets, type AgentBudget, type BudgetState } from '../budget/state.js';
-import type { AgentName } from './agents.js';
+import { agentBudgets } from '../budget/state.js';
+import type { AgentName } from '../core/agents.js';
+import type { AgentBudget, BudgetState } from '../core/budget.js';
 
 export function budgetAfterSpend(
   states: readonly BudgetState[],

@@ -16,14 +16,16 @@ import type { RadarConfig } from '../config/schema.js';
 import { expandHome } from '../config/paths.js';
 import type { StoredPr } from '../core/pr.js';
 import type { Signal } from '../core/verdict.js';
-import type { BudgetState } from '../budget/state.js';
+import type { BudgetState } from '../core/budget.js';
 import type { Db } from '../ledger/open.js';
 import { DispatchStore } from '../ledger/dispatch-store.js';
 import { findOnPath } from '../process/which.js';
 import { machineZone } from '../time/zone.js';
-import { AGENT_NAMES, agentArgv, agentEnv, type AgentName, type Skip } from './agents.js';
+import { agentArgv, agentEnv, type Skip } from './agents.js';
+import { AGENT_NAMES, type AgentName } from '../core/agents.js';
 import { queueActions } from './approvals.js';
 import { budgetAfterSpend } from './budget-gate.js';
+import { liveHere, reapStale } from './liveness.js';
 import {
   claimedSignals,
   claimRefused,
@@ -115,7 +117,7 @@ async function countReaped(
   store: DispatchStore,
   zone: string,
 ): Promise<number> {
-  const reaped = store.reapStale(options.now());
+  const reaped = reapStale(store, options.now());
   for (const r of reaped) {
     if (!r.runLog || !existsSync(r.runLog)) continue;
     try {
@@ -286,6 +288,7 @@ export async function dispatchFlagged(options: DispatchOptions): Promise<Dispatc
       concurrency: config.dispatch.concurrency,
       radarPid: process.pid,
       reason: decision.reason,
+      live: liveHere(),
     });
     if (claim.kind !== 'claimed') return perform(c, claimRefused(c, policy, claim));
     started++;

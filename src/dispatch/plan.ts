@@ -7,9 +7,10 @@
  */
 import type { StoredPr } from '../core/pr.js';
 import { isDispatchable, type Signal, type Verdict } from '../core/verdict.js';
-import type { AgentBudget } from '../budget/state.js';
+import type { AgentName } from '../core/agents.js';
+import type { AgentBudget } from '../core/budget.js';
 import { byCodePoint } from '../render/order.js';
-import { agentChain, usableAgents, type AgentName, type Skip } from './agents.js';
+import { agentChain, usableAgents, type Skip } from './agents.js';
 
 export interface Candidate {
   pr: StoredPr;

@@ -3,7 +3,7 @@
  * agent's own rollout or transcript, ingested later, is recognised as the same run and counted
  * once), then its events are tied to the escalation and the PR.
  */
-import { LockedError } from '../errors.js';
+import { LockedError } from '../core/errors.js';
 import { acquireProcessLock } from '../ledger/lock.js';
 import type { Db } from '../ledger/open.js';
 import { TokenStore } from '../ledger/token-store.js';
@@ -11,7 +11,8 @@ import type { DispatchStore } from '../ledger/dispatch-store.js';
 import { SessionTokenStore } from '../ledger/session-tokens.js';
 import { bucketResolver } from '../tokens/bucket.js';
 import { emptySummary, ingestFiles } from '../tokens/ingest.js';
-import type { TokenEvent } from '../tokens/types.js';
+import { reconcileRuns, writeEvent } from '../tokens/record.js';
+import type { TokenEvent } from '../core/tokens.js';
 
 /** Bucket of every escalation's tokens (and, through run keys, of its session files'). */
 export const ESCALATION_BUCKET = 'escalation';
@@ -108,7 +109,8 @@ function copyTakenResults(
   tokenStore.transaction(() => {
     for (const e of results) {
       if (sessions.hasEvent(e.fingerprint, options.runLog)) continue;
-      tokenStore.writeEvent(
+      writeEvent(
+        tokenStore,
         { ...e, fingerprint: `${e.fingerprint}#e${options.escalationId}` },
         { bucket: ESCALATION_BUCKET, sourceId, sourcePath: options.runLog },
       );
@@ -135,7 +137,7 @@ function separateReusedRuns(
       if (owner === undefined || owner === options.escalationId) return key;
       const own = `${key}#e${options.escalationId}`;
       sessions.rekey(options.runLog, key, own);
-      tokenStore.reconcileRuns([key, own]);
+      reconcileRuns(tokenStore, [key, own]);
       return own;
     }),
   );

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { configSchema, type ConfigInput, type RadarConfig } from '../../src/config/schema.js';
-import type { BudgetState } from '../../src/budget/state.js';
+import type { BudgetState } from '../../src/core/budget.js';
 import type { StoredPr } from '../../src/core/pr.js';
 import type { Signal, Verdict } from '../../src/core/verdict.js';
 import { openLedger, type Db } from '../../src/ledger/open.js';

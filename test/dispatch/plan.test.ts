@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { AgentBudget } from '../../src/budget/state.js';
+import type { AgentBudget } from '../../src/core/budget.js';
 import type { Verdict } from '../../src/core/verdict.js';
-import type { AgentName } from '../../src/dispatch/agents.js';
+import type { AgentName } from '../../src/core/agents.js';
 import { parseMax } from '../../src/dispatch/after-scan.js';
 import { budgetAfterSpend } from '../../src/dispatch/budget-gate.js';
 import {
