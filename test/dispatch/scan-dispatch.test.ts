@@ -42,6 +42,16 @@ beforeEach(async () => {
   t = tempTree({
     'config/radar.json': JSON.stringify({
       watch: { authors: ['dev'] },
+      // A usage command that counts its runs (claude at 10% of its week).
+      budget: {
+        providers: [
+          {
+            name: 'claude',
+            agent: 'claude',
+            usageCommand: `echo run >> usage-runs.txt; echo '{"usage":{"secondary":{"usedPercent":10}}}'`,
+          },
+        ],
+      },
       dispatch: { concurrency: 2, maxPerScan: 10, idleTimeoutMs: 4000, killGraceMs: 300 },
     }),
     'plan.json': JSON.stringify({ [ref(1)]: 'hang', [ref(3)]: 'fail' }),
@@ -80,6 +90,12 @@ const sessions = () => {
   }
 };
 
+/** How many times the usage command ran. */
+const usageRuns = () => {
+  const file = join(t.dir, 'usage-runs.txt');
+  return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).length : 0;
+};
+
 const tokensByPr = async () => {
   const r = await runCli(['--json', 'report', 'tokens', '--by', 'pr'], { cwd: t.dir, env });
   const groups = (JSON.parse(r.stdout) as { groups: { key: string; tokens: number }[] }).groups;
@@ -96,9 +112,12 @@ describe('radar scan --dispatch', () => {
       expect(first.code).toBe(0);
       expect(first.stdout).toMatch(/timed_out \(stopped: no output within the idle time limit\)/);
       expect(first.stdout).toMatch(/failed \(exit 1: error: the model gave up\)/);
+      // The budget is read once per scan, whatever the sessions that follow.
+      expect(usageRuns()).toBe(1);
       const second = await runCli(['scan', '--dispatch'], { cwd: t.dir, env, timeoutMs: 120_000 });
       expect(second.code).toBe(0);
       expect(second.stdout).toBe('');
+      expect(usageRuns()).toBe(2);
       const runs = dumps();
       const prs = runs.map((r) => r.env.RADAR_PR);
       // 8 PRs go to agents (a ninth, the stale description, to the human gate).
