@@ -47,7 +47,11 @@ export class SessionTokenStore {
     this.q.rekey.run(to, sourcePath, from);
   }
 
+  /**
+   * Immediate: the callers read before they write, and a deferred transaction whose snapshot
+   * another process wrote past fails at once (SQLITE_BUSY_SNAPSHOT), whatever the busy timeout.
+   */
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    return this.db.transaction(fn).immediate();
   }
 }
