@@ -33,6 +33,21 @@ export function isShuttingDown(): boolean {
   return shuttingDown;
 }
 
+/**
+ * Called just before a child is started: the signal handlers must be in place before the child
+ * exists. Installed only once the child's pid is known, a signal arriving in between (the child
+ * already running, radar not yet scheduled again) killed radar by the default action and left the
+ * whole group running.
+ */
+export function armForSpawn(): void {
+  install();
+}
+
+/** After a start that failed: nothing to forward to unless other groups are still tracked. */
+export function disarmAfterFailedSpawn(): void {
+  if (groups.size === 0 && !shuttingDown) uninstall();
+}
+
 export function trackGroup(pgid: number, graceMs: number): void {
   groups.set(pgid, { graceMs });
   install();

@@ -10,7 +10,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { StringDecoder } from 'node:string_decoder';
 import type { Readable } from 'node:stream';
-import { isShuttingDown, signalGroup, trackGroup, untrackGroup } from './groups.js';
+import {
+  armForSpawn,
+  disarmAfterFailedSpawn,
+  isShuttingDown,
+  signalGroup,
+  trackGroup,
+  untrackGroup,
+} from './groups.js';
 import { BoundedOutput, type Output } from './output.js';
 
 export type { Output } from './output.js';
@@ -85,6 +92,7 @@ export function run(command: string, options: RunOptions = {}): Promise<RunResul
     });
   }
   let child: ChildProcess;
+  armForSpawn();
   try {
     child = spawn(command, options.args ?? [], {
       cwd: options.cwd,
@@ -93,10 +101,12 @@ export function run(command: string, options: RunOptions = {}): Promise<RunResul
       stdio: [options.input !== undefined ? 'pipe' : 'ignore', 'pipe', 'pipe'],
     });
   } catch (error) {
+    disarmAfterFailedSpawn();
     return Promise.resolve(spawnFailed(command, error, elapsed()));
   }
   const pid = child.pid;
   if (pid === undefined) {
+    disarmAfterFailedSpawn();
     // The 'error' event follows on the next tick (ENOENT, EACCES, a missing cwd).
     return new Promise((resolve) => {
       child.once('error', (error) => resolve(spawnFailed(command, error, elapsed())));
