@@ -1,3 +1,4 @@
+import type * as ChildProcess from 'node:child_process';
 import { describe, expect, it, vi } from 'vitest';
 import { run } from '../../src/process/run.js';
 
@@ -5,7 +6,7 @@ import { run } from '../../src/process/run.js';
 const atSpawn = vi.hoisted(() => [] as number[]);
 
 vi.mock('node:child_process', async (importOriginal) => {
-  const real = await importOriginal<typeof import('node:child_process')>();
+  const real = await importOriginal<typeof ChildProcess>();
   const spawn = ((...args: Parameters<typeof real.spawn>) => {
     atSpawn.push(process.listenerCount('SIGTERM'));
     return real.spawn(...args);
