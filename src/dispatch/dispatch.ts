@@ -26,6 +26,7 @@ import {
 } from './agents.js';
 import { queueActions } from './approvals.js';
 import { buildPrompt } from './prompt.js';
+import { reapOrphans, sessionTag } from './reap.js';
 import { runSession } from './session.js';
 import { recordSessionTokens } from './tokens.js';
 import { prepareWorkdir, type Workdir } from './workdir.js';
@@ -124,15 +125,20 @@ export function dispatchOrder(candidates: readonly Candidate[], manual: boolean)
 }
 
 /**
- * Marks the sessions of a killed radar failed, and counts the tokens their run logs hold (a
- * session that was killed still spent them).
+ * Stops what the sessions of a killed radar left running, marks them failed, and counts the
+ * tokens their run logs hold (a session that was killed still spent them).
  */
 async function countReaped(
   options: DispatchOptions,
   store: DispatchStore,
   zone: string,
 ): Promise<number> {
-  const reaped = store.reapStale(options.now());
+  const reaped = await reapOrphans({
+    store,
+    ledgerPath: options.ledgerPath,
+    graceMs: options.config.dispatch.killGraceMs,
+    now: options.now,
+  });
   for (const r of reaped) {
     if (!r.runLog || !existsSync(r.runLog)) continue;
     try {
@@ -398,6 +404,7 @@ export async function dispatchFlagged(options: DispatchOptions): Promise<Dispatc
         killGraceMs: config.dispatch.killGraceMs,
         runLogMaxBytes: config.dispatch.runLogMaxBytes,
         zone,
+        tag: sessionTag(options.ledgerPath, id),
         signal: options.signal,
         onSpawn: (pid) => store.started(id, agent, [agentConfig.command, ...argv], pid, runLog),
       });

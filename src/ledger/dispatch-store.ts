@@ -44,6 +44,12 @@ export interface Finish {
   reason: string | null;
 }
 
+export interface RunningSession {
+  id: number;
+  radarPid: number | null;
+  agentPgid: number | null;
+}
+
 /** A session whose radar died: marked failed, its run log still to be counted. */
 export interface Reaped {
   id: number;
@@ -89,37 +95,30 @@ export class DispatchStore {
     private readonly alive: (pid: number | null) => boolean = processAlive,
   ) {}
 
-  /**
-   * `running` rows whose radar process and agent group are both gone (radar was killed) become
-   * `failed`, so the PR is no longer taken for being worked on. Returns them, so the tokens their
-   * run logs hold can still be counted.
-   */
-  reapStale(now: number): Reaped[] {
+  /** `running` sessions: the radar process that runs each, and its agent's process group. */
+  runningSessions(): RunningSession[] {
     const rows = this.db
-      .prepare(
-        `SELECT id, repo, number, run_log, radar_pid, agent_pgid FROM escalations WHERE outcome = 'running'`,
-      )
-      .all() as {
-      id: number;
-      repo: string;
-      number: number;
-      run_log: string | null;
-      radar_pid: number | null;
-      agent_pgid: number | null;
-    }[];
-    const stale = rows.filter(
-      (r) =>
-        r.radar_pid !== process.pid &&
-        !this.alive(r.radar_pid) &&
-        !this.alive(r.agent_pgid === null ? null : -r.agent_pgid),
-    );
+      .prepare(`SELECT id, radar_pid, agent_pgid FROM escalations WHERE outcome = 'running'`)
+      .all() as { id: number; radar_pid: number | null; agent_pgid: number | null }[];
+    return rows.map((r) => ({ id: r.id, radarPid: r.radar_pid, agentPgid: r.agent_pgid }));
+  }
+
+  /**
+   * Marks these sessions `failed` (their radar was killed, what they started is stopped), so the
+   * PR is no longer taken for being worked on. Returns those still `running` until now (another
+   * radar may have closed some first), so the tokens their run logs hold are counted once.
+   */
+  closeStale(ids: readonly number[], now: number, reason: string): Reaped[] {
     const mark = this.db.prepare(
-      `UPDATE escalations SET outcome = 'failed', ended_at = ?, reason = ? WHERE id = ? AND outcome = 'running'`,
+      `UPDATE escalations SET outcome = 'failed', ended_at = ?, reason = ? WHERE id = ? AND outcome = 'running'
+       RETURNING id, repo, number, run_log`,
     );
     return this.db.transaction(() =>
-      stale
-        .filter((r) => mark.run(now, 'radar stopped before the session ended', r.id).changes === 1)
-        .map((r) => ({ id: r.id, repo: r.repo, number: r.number, runLog: r.run_log })),
+      ids.flatMap((id) => {
+        const r = mark.get(now, reason, id) as
+          { id: number; repo: string; number: number; run_log: string | null } | undefined;
+        return r ? [{ id: r.id, repo: r.repo, number: r.number, runLog: r.run_log }] : [];
+      }),
     )();
   }
 
