@@ -86,12 +86,14 @@ async function startSession(): Promise<Started> {
   const exited = new Promise((resolve) => child.once('exit', resolve));
   const dumpDir = join(t.dir, 'dump');
   const dump = await until('the agent', () => {
-    if (!existsSync(dumpDir)) return undefined;
-    const file = readdirSync(dumpDir)[0];
-    const d = file
-      ? (JSON.parse(readFileSync(join(dumpDir, file), 'utf8')) as Record<string, unknown>)
-      : {};
-    return d.printed === PRINTED ? (d as { pid: number; escaped: number[] }) : undefined;
+    const file = existsSync(dumpDir) ? readdirSync(dumpDir)[0] : undefined;
+    if (!file) return undefined;
+    try {
+      const d = JSON.parse(readFileSync(join(dumpDir, file), 'utf8')) as Record<string, unknown>;
+      return d.printed === PRINTED ? (d as { pid: number; escaped: number[] }) : undefined;
+    } catch {
+      return undefined; // being written
+    }
   });
   const runs = join(t.dir, 'ledgers', 'runs');
   await until('the run log', () =>
