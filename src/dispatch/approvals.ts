@@ -12,7 +12,8 @@
 import { createHash } from 'node:crypto';
 import type { StoredPr } from '../core/pr.js';
 import type { Verdict } from '../core/verdict.js';
-import { processAlive, type Approval, type DispatchStore } from '../ledger/dispatch-store.js';
+import type { Approval, DispatchStore } from '../ledger/dispatch-store.js';
+import { processAlive } from '../process/alive.js';
 
 /** A polite nudge, for a PR gone quiet or a maintainer who has not answered. */
 export const PING_COMMENT =

@@ -16,15 +16,10 @@ import type { Db } from '../ledger/open.js';
 import { DispatchStore } from '../ledger/dispatch-store.js';
 import { findOnPath } from '../process/which.js';
 import { machineZone } from '../time/zone.js';
-import {
-  agentArgv,
-  agentChain,
-  agentEnv,
-  usableAgents,
-  type AgentName,
-  type Skip,
-} from './agents.js';
+import { agentArgv, agentChain, agentEnv, usableAgents, type Skip } from './agents.js';
+import type { AgentName } from '../core/agents.js';
 import { queueActions } from './approvals.js';
+import { liveHere } from './liveness.js';
 import { buildPrompt } from './prompt.js';
 import { reapOrphans, sessionTag } from './reap.js';
 import { runSession } from './session.js';
@@ -316,6 +311,7 @@ export async function dispatchFlagged(options: DispatchOptions): Promise<Dispatc
       concurrency: config.dispatch.concurrency,
       radarPid: process.pid,
       reason: manual ? 'radar escalate' : 'radar scan --dispatch',
+      live: liveHere(),
     });
     if (claim.kind === 'acted') return void skip('acted', 'every signal was acted on already');
     if (claim.kind === 'busy')

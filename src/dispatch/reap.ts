@@ -7,13 +7,10 @@
  */
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
-import {
-  processAlive,
-  type DispatchStore,
-  type Reaped,
-  type RunningSession,
-} from '../ledger/dispatch-store.js';
+import type { DispatchStore, Reaped } from '../ledger/dispatch-store.js';
+import { processAlive } from '../process/alive.js';
 import { stopSession } from '../process/tree.js';
+import { reapStale } from './liveness.js';
 
 /** The environment variable that tags every process of an agent session. */
 export const SESSION_TAG_VAR = 'RADAR_SESSION';
@@ -24,32 +21,27 @@ export function sessionTag(ledgerPath: string, id: number): string {
   return `${SESSION_TAG_VAR}=${ledger}-e${id}`;
 }
 
-export const STALE_REASON = 'radar stopped before the session ended';
-
-/** The running sessions whose radar is gone (pure): not this process's, and not alive. */
-export function orphaned(
-  rows: readonly RunningSession[],
-  self: number,
-  alive: (pid: number) => boolean,
-): RunningSession[] {
-  return rows.filter((r) => r.radarPid !== self && (r.radarPid === null || !alive(r.radarPid)));
-}
-
 /**
- * Stops what every orphaned session left running and closes its row. Returns the sessions
- * closed (a session that will not die is left `running`, to be tried again).
+ * Stops what every session of a dead radar left running, then closes the rows of those with
+ * nothing left (a session that will not die stays `running`, to be tried again). Returns the
+ * sessions closed.
  */
 export async function reapOrphans(options: {
-  store: DispatchStore;
+  store: Pick<DispatchStore, 'runningSessions' | 'markFailed'>;
   ledgerPath: string;
   graceMs: number;
   now: () => number;
+  self?: number;
+  alive?: (pid: number | null) => boolean;
 }): Promise<Reaped[]> {
-  const { store } = options;
-  const stopped: number[] = [];
-  for (const r of orphaned(store.runningSessions(), process.pid, processAlive)) {
-    if (await stopSession(r.agentPgid, sessionTag(options.ledgerPath, r.id), options.graceMs))
-      stopped.push(r.id);
+  const self = options.self ?? process.pid;
+  const alive = options.alive ?? processAlive;
+  const radarLive = (s: { radarPid: number | null }) => s.radarPid === self || alive(s.radarPid);
+  const stuck = new Set<number>();
+  for (const s of options.store.runningSessions()) {
+    if (radarLive(s)) continue;
+    const tag = sessionTag(options.ledgerPath, s.id);
+    if (!(await stopSession(s.agentPgid, tag, options.graceMs))) stuck.add(s.id);
   }
-  return store.closeStale(stopped, options.now(), STALE_REASON);
+  return reapStale(options.store, options.now(), (s) => radarLive(s) || stuck.has(s.id));
 }

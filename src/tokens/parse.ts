@@ -1,5 +1,11 @@
 import { createHash } from 'node:crypto';
-import type { MarkerFormat, RateLimitSample, SkipReason, TimeSource, TokenEvent } from './types.js';
+import type {
+  MarkerFormat,
+  RateLimitSample,
+  SkipReason,
+  TimeSource,
+  TokenEvent,
+} from '../core/tokens.js';
 import { parseIsoInZone } from '../time/zone.js';
 
 /**
