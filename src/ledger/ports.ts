@@ -29,23 +29,17 @@ import type { Escalation, Verdict, VerdictRecord } from '../core/verdict.js';
  * every PR of the queue) stay synchronous inside a `transaction(fn)`: awaiting each statement
  * would cost more than the statement itself on SQLite. A networked engine implements them with
  * a synchronous client, or buffers the unit of work and writes it at commit
- * (docs/ledger-ports.md).
+ * (docs/one-way-house.md).
  */
 
-/** A token source as it is written: what identifies the file and where its reading stopped. */
-export interface NewSource {
-  lineage: string;
-  path: string;
+/**
+ * A token source as it is written: what identifies the file and where its reading stopped (a
+ * KnownSource read back), with the time it was read.
+ */
+export interface NewSource extends Omit<KnownSource, 'id' | 'dev' | 'ino' | 'family' | 'mtimeMs'> {
   dev: number;
   ino: number;
-  headHash: string;
-  headLen: number;
-  size: number;
-  offset: number;
-  tailHash: string | null;
-  encoding: string;
   family: string | undefined;
-  state: string | null;
   mtimeMs: number;
   now: number;
 }
@@ -213,4 +207,13 @@ export interface RulesLedger {
     records: readonly VerdictRecord[],
     previous: ReadonlyMap<string, Verdict>,
   ): void;
+}
+
+/** Every family of the ledger, from one engine. */
+export interface Ledger {
+  tokens: TokenLedger;
+  usage: UsageLedger;
+  prices: PriceCache;
+  prs: PrLedger;
+  rules: RulesLedger;
 }
