@@ -2,7 +2,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DispatchStore } from '../../src/ledger/dispatch-store.js';
 import { openLedger } from '../../src/ledger/open.js';
 import { aggregateByColumn } from '../../src/ledger/token-report.js';
 import { findSession, readProcs, signalProcs } from '../../src/process/tree.js';
@@ -10,7 +9,7 @@ import { startFakeGitHub, type FakeGitHub } from '../../src/testing/fake-github/
 import { generateQueue } from '../../src/testing/fake-github/generate.js';
 import { CLI, runCli, tempTree } from '../helpers/cli.js';
 import { alive, deadWithin } from '../process/alive.js';
-import { cliEnv } from './helpers.js';
+import { cliEnv, escalationFor } from './helpers.js';
 
 /**
  * radar killed with SIGKILL mid-session: no handler runs, so nothing radar does at exit can stop
@@ -112,9 +111,7 @@ async function expectClosedAndCountedOnce(): Promise<void> {
   expect((await runCli(['ingest', join(t.dir, 'codex')], { cwd: t.dir, env })).code).toBe(0);
   const db = openLedger(ledger());
   try {
-    const first = new DispatchStore(db)
-      .escalations()
-      .find((e) => `${e.repo}#${e.number}` === ref(0));
+    const first = escalationFor(db, ref(0));
     expect(first).toMatchObject({
       outcome: 'failed',
       reason: 'radar stopped before the session ended',
