@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import type { StoredPr } from '../core/pr.js';
 import type { Verdict } from '../core/verdict.js';
 import type { Approval, DispatchStore } from '../ledger/dispatch-store.js';
+import type { GitHubPort, WriteResult } from '../github/port.js';
 import { processAlive } from '../process/alive.js';
 
 /** A polite nudge, for a PR gone quiet or a maintainer who has not answered. */
@@ -91,85 +92,13 @@ export function queueActions(
   return ids;
 }
 
-/** The two GitHub writes radar makes, behind a port (tests and the demo use the fake GitHub). */
-export interface GitHubWriter {
-  comment(repo: string, number: number, body: string): Promise<WriteResult>;
-  close(repo: string, number: number): Promise<WriteResult>;
-  /** The bodies of the PR's comments created since `sinceMs` (a claimed write's own, after a crash). */
-  commentsSince(
-    repo: string,
-    number: number,
-    sinceMs: number,
-  ): Promise<{ ok: true; bodies: string[] } | Extract<WriteResult, { ok: false }>>;
-}
+/**
+ * What approvals ask of the GitHub port: the two writes, and the PR's recent comments (a claimed
+ * write's own, looked for after a crash).
+ */
+export type GitHubWriter = Pick<GitHubPort, 'comment' | 'close' | 'commentsSince'>;
 
-export type WriteResult = { ok: true } | { ok: false; status: number; message: string };
-
-/** The REST calls, with fetch (no retries: a write is never sent twice by radar). */
-export function restWriter(apiUrl: string, token: string): GitHubWriter {
-  const call = async (
-    method: string,
-    path: string,
-    body?: unknown,
-  ): Promise<{ ok: true; json: unknown } | Extract<WriteResult, { ok: false }>> => {
-    let response: Response;
-    try {
-      response = await fetch(`${apiUrl.replace(/\/+$/, '')}${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${token}`,
-          accept: 'application/vnd.github+json',
-          'content-type': 'application/json',
-          'x-github-api-version': '2022-11-28',
-          'user-agent': 'radar',
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(30_000),
-      });
-    } catch (error) {
-      return { ok: false, status: 0, message: (error as Error).message };
-    }
-    if (response.ok) {
-      try {
-        return { ok: true, json: await response.json() };
-      } catch {
-        return { ok: true, json: null };
-      }
-    }
-    let message = response.statusText;
-    try {
-      const json = (await response.json()) as { message?: unknown };
-      if (typeof json.message === 'string') message = json.message;
-    } catch {
-      // not JSON: keep the status text
-    }
-    return { ok: false, status: response.status, message };
-  };
-  const write = async (method: string, path: string, body: unknown): Promise<WriteResult> => {
-    const r = await call(method, path, body);
-    return r.ok ? { ok: true } : r;
-  };
-  return {
-    comment: (repo, number, body) =>
-      write('POST', `/repos/${repo}/issues/${number}/comments`, { body }),
-    close: (repo, number) => write('PATCH', `/repos/${repo}/pulls/${number}`, { state: 'closed' }),
-    commentsSince: async (repo, number, sinceMs) => {
-      const since = new Date(Math.max(0, sinceMs)).toISOString();
-      const r = await call(
-        'GET',
-        `/repos/${repo}/issues/${number}/comments?since=${encodeURIComponent(since)}&per_page=100`,
-      );
-      if (!r.ok) return r;
-      const rows = Array.isArray(r.json) ? (r.json as unknown[]) : [];
-      return {
-        ok: true,
-        bodies: rows
-          .map((c) => (c as { body?: unknown }).body)
-          .filter((b) => typeof b === 'string'),
-      };
-    },
-  };
-}
+export type { WriteResult };
 
 export type ApproveOutcome =
   | { status: 'done'; message: string }
@@ -282,9 +211,14 @@ export async function performApproval(
     if (claimed.recovered) {
       if ((deps.existingBodies ?? []).some((b) => b.includes(marker))) return posted();
       const since = (claimed.recovered.claimedAt ?? approval.createdAt) - CLOCK_SKEW_MS;
-      const found = await deps.github.commentsSince(approval.repo, approval.number, since);
-      if (!found.ok) return unknown(approval, found, store, self);
-      if (found.bodies.some((b) => b.includes(marker))) return posted();
+      let bodies: string[];
+      try {
+        bodies = await deps.github.commentsSince(approval.repo, approval.number, since);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        return unknown(approval, { ok: false, status: 0, message }, store, self);
+      }
+      if (bodies.some((b) => b.includes(marker))) return posted();
     }
     if (
       store.wasPosted(approval.nodeId, hash) ||
@@ -304,8 +238,10 @@ export async function performApproval(
 }
 
 /**
- * The write's outcome is unknown (a transient failure, or no way to look): the approval stays
- * `performing`, unclaimed, and the next `radar approve` looks for the comment before writing.
+ * A transient failure (5xx, network, rate limit). Nothing was written when GitHub refused for its
+ * rate limit, and closing twice changes nothing: the approval is pending again. A comment whose
+ * fate is unknown stays `performing`, unclaimed: the next `radar approve` looks for it on the PR
+ * before posting.
  */
 function unknown(
   approval: Approval,
@@ -313,10 +249,14 @@ function unknown(
   store: DispatchStore,
   self: number,
 ): ApproveOutcome {
-  store.releaseApproval(approval.id, self);
+  const nothing = approval.action === 'close' || r.status === 429;
+  store.releaseApproval(approval.id, self, nothing ? 'nothing' : 'unknown');
+  const next = nothing
+    ? 'still pending'
+    : `radar approve ${approval.id} looks for the comment on the PR before posting it again`;
   return {
     status: 'failed',
-    message: `GitHub answered ${r.status || 'nothing'}: ${r.message}; radar approve ${approval.id} tries again (a comment is looked for on the PR first, never posted twice)`,
+    message: `GitHub answered ${r.status || 'nothing'}: ${r.message}; ${next}`,
   };
 }
 
@@ -341,6 +281,5 @@ function failed(
       `GitHub denied ${approval.action} on ${approval.repo} (${r.status}: ${r.message}); recorded, never retried`,
     );
   }
-  // A transient failure (5xx, network): GitHub may have written it all the same.
   return unknown(approval, r, store, self);
 }

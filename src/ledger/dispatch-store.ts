@@ -317,7 +317,7 @@ export class DispatchStore {
       'nodeId' | 'repo' | 'number' | 'action' | 'body' | 'bodyHash' | 'reason' | 'fingerprint'
     > & { now: number },
   ): number | undefined {
-    return this.db.transaction(() => {
+    const queue = this.db.transaction(() => {
       if (a.action === 'comment' && this.wasPosted(a.nodeId, a.bodyHash)) return undefined;
       const r = this.db
         .prepare(
@@ -336,7 +336,10 @@ export class DispatchStore {
           a.now,
         );
       return r.changes === 1 ? Number(r.lastInsertRowid) : undefined;
-    })();
+    });
+    // Immediate: it reads before it writes, and a deferred transaction whose snapshot another
+    // process wrote past fails at once (SQLITE_BUSY_SNAPSHOT), whatever the busy timeout.
+    return queue.immediate();
   }
 
   approvals(status?: ApprovalStatus): Approval[] {
@@ -409,13 +412,19 @@ export class DispatchStore {
     );
   }
 
-  /** The claimant leaves a performing approval whose write may or may not have landed. */
-  releaseApproval(id: number, by: number): void {
+  /**
+   * The claimant leaves a performing approval: back to `pending` when nothing was written, or
+   * `performing` with no claimant when the write may or may not have landed.
+   */
+  releaseApproval(id: number, by: number, written: 'nothing' | 'unknown'): void {
     this.db
       .prepare(
-        `UPDATE approvals SET claimed_by = NULL WHERE id = ? AND status = 'performing' AND claimed_by = ?`,
+        `UPDATE approvals SET claimed_by = NULL,
+           status = CASE WHEN ? = 'nothing' THEN 'pending' ELSE status END,
+           claimed_at = CASE WHEN ? = 'nothing' THEN NULL ELSE claimed_at END
+         WHERE id = ? AND status = 'performing' AND claimed_by = ?`,
       )
-      .run(id, by);
+      .run(written, written, id, by);
   }
 
   wasPosted(nodeId: string, bodyHash: string): boolean {
