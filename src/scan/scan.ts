@@ -8,7 +8,7 @@ import type { PrStore } from '../ledger/pr-store.js';
 import type { RulesStore } from '../ledger/rules-store.js';
 import { toVerdictRecord } from '../rules/candidates.js';
 import type { AgentBudgets } from '../core/budget.js';
-import type { Tier } from '../core/verdict.js';
+import type { Tier, Verdict } from '../core/verdict.js';
 import { judgeAll } from '../rules/judge.js';
 import { watchFilter } from './watch.js';
 import {
@@ -81,6 +81,8 @@ export interface ScanOptions {
   logger: Logger;
   now: () => number;
   onProgress?: (seen: number, total: number) => void;
+  /** The watched open PRs with the verdicts just recorded (what `--dispatch` chooses from). */
+  onJudged?: (candidates: readonly { pr: StoredPr; verdict: Verdict }[]) => void;
 }
 
 /** Ends a phase of the scan: a rate limit or radar's reserve stops every later request. */
@@ -251,6 +253,7 @@ export async function runScan(options: ScanOptions): Promise<ScanSummary> {
     r.changes,
     (id) => options.rules.recordVerdicts(id, judged.at, judged.records, judged.previous),
   );
+  options.onJudged?.(judged.candidates);
   return {
     scanId,
     status,
@@ -293,6 +296,9 @@ function judge(current: ReadonlyMap<string, StoredPr>, options: ScanOptions, now
     at: now,
     previous,
     records: judged.map(toVerdictRecord),
+    candidates: judged
+      .filter((j) => j.pr.state === 'open' && j.pr.watched)
+      .map((j) => ({ pr: j.pr, verdict: j.evaluation.verdict })),
     tiers,
     flagged: flagged.map((j) => ({
       repo: j.pr.repo,
