@@ -25,6 +25,8 @@ export interface ParserState extends CodexTextState, CodexRolloutState, CodexExe
   lastTs?: number;
   /** Events from an unterminated last line, to be replaced when that line is read again. */
   provisional?: string[];
+  /** Hash of the lines that tell runs apart, read so far (launcher markers' fingerprints). */
+  context?: string;
 }
 
 export interface ParserOptions extends FormatOptions {
@@ -38,6 +40,7 @@ export const JSON_NEEDLES = [
   'turn_context',
   'session_meta',
   'thread.started',
+  'session_configured',
   'tokens used',
 ];
 
@@ -70,7 +73,7 @@ export class MarkerParser {
   constructor(options: ParserOptions) {
     this.state = structuredClone(options.state ?? {});
     delete this.state.provisional; // replaced by the ingest that reads this state
-    this.ctx = new ParseContext(options, this.state.lastTs);
+    this.ctx = new ParseContext(options, this.state.lastTs, this.state.context);
   }
 
   get events(): TokenEvent[] {
@@ -89,6 +92,7 @@ export class MarkerParser {
   snapshot(): ParserState {
     const state = structuredClone(this.state);
     if (this.ctx.lastTs !== undefined) state.lastTs = this.ctx.lastTs;
+    if (this.ctx.context !== '') state.context = this.ctx.context;
     return state;
   }
 

@@ -1,4 +1,5 @@
 import {
+  counterBase,
   finite,
   obj,
   readCodexUsage,
@@ -113,9 +114,10 @@ function tokenCount(
     if (rollout.replay) rollout.replay.lastAt = lineTs ?? rollout.replay.lastAt;
     return;
   }
-  // A smaller cumulative total means a new counter (a replaced session, or a forked thread
-  // whose own counter starts from zero): count it whole.
-  const base = now.total < before.total ? zeroUsage() : before;
+  // A new counter (a replaced session, a forked thread whose own counter starts from zero, a
+  // resumed run of Codex 0.72 or earlier appended to the rollout) counts whole.
+  const lastUsage = obj(info.last_token_usage);
+  const base = counterBase(now, lastUsage && readCodexUsage(lastUsage), before);
   const delta = now.total - base.total;
   if (delta <= 0) {
     rollout.total = now;

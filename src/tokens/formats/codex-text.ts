@@ -88,7 +88,8 @@ export const codexText: LineFormat<string, CodexTextState> = {
       state.pending = undefined;
       const m = NUMBER_LINE_RE.exec(text);
       if (m) {
-        countedMarker(m[3] ?? '', pending.offset, pending.at, 'split', state, ctx);
+        countedMarker(m[3] ?? '', text, pending.offset, pending.at, 'split', state, ctx);
+        ctx.note(text);
         return;
       }
     }
@@ -99,20 +100,44 @@ export const codexText: LineFormat<string, CodexTextState> = {
       const stamp = bracketed ?? bare;
       const at = stamp ? parseIsoInZone(stamp.replace(/\s+/, 'T'), ctx.options.zone) : undefined;
       if (count === undefined) state.pending = { offset, at };
-      else countedMarker(count, offset, at, 'inline', state, ctx);
+      else countedMarker(count, text, offset, at, 'inline', state, ctx);
       if (at !== undefined) ctx.lastTs = at;
+      ctx.note(text);
       return;
     }
     if (text.includes('OpenAI Codex v')) {
       const header = HEADER_RE.exec(text);
-      if (header) startCodexRun(header, state);
+      if (header) {
+        startCodexRun(header, state);
+        ctx.note(text);
+      }
     } else if (state.codexRun && /session id/i.test(text)) {
       const session = SESSION_LINE_RE.exec(text)?.[1];
-      if (session) state.codexRun.session = session.toLowerCase();
+      if (session) {
+        state.codexRun.session = session.toLowerCase();
+        ctx.note(text);
+      }
     }
-    noteTimestamp(text, ctx);
+    if (noteTimestamp(text, ctx)) ctx.note(text);
   },
 };
+
+/**
+ * Whether `tokens used` after `codex exec resume` is the thread's total (earlier runs included)
+ * or the resumed run's own usage. Codex 0.80 and later seed a resumed session's token usage from
+ * the last token_count of its rollout (codex-rs core, `last_token_info_from_rollout` on resume),
+ * so every total they print, `turn.completed` usage too, is the thread's; 0.72 and earlier start
+ * a resumed run's counter from zero (measured with the real CLIs: 0.50, 0.60 and 0.72 print the
+ * run's own usage, 0.80 the thread's). A run with no version keeps the thread-total reading.
+ */
+export const RESUME_PRINTS_THREAD_TOTAL_SINCE = [0, 80] as const;
+
+export function resumePrintsThreadTotal(version: string | undefined): boolean {
+  if (version === undefined) return true;
+  const [major = 0, minor = 0] = version.split('.').map(Number);
+  const [sinceMajor, sinceMinor] = RESUME_PRINTS_THREAD_TOTAL_SINCE;
+  return major > sinceMajor || (major === sinceMajor && minor >= sinceMinor);
+}
 
 /** A `codex exec` header starts a run; its version says what `tokens used` means. */
 function startCodexRun(header: RegExpExecArray, state: CodexTextState): void {
@@ -131,6 +156,7 @@ function startCodexRun(header: RegExpExecArray, state: CodexTextState): void {
  */
 function countedMarker(
   count: string,
+  line: string,
   offset: number,
   at: number | undefined,
   form: 'inline' | 'split',
@@ -146,7 +172,7 @@ function countedMarker(
   const run = state.codexRun;
   if (run && form === 'split') run.era = 'final-total';
   if (!run || run.era === 'per-response' || run.era === 'unknown') {
-    textMarker(offset, printed, at, state, ctx);
+    textMarker(line, offset, printed, at, state, ctx);
     return;
   }
   // A running or final total: the run adds its increase (a repeated line adds nothing).
@@ -154,10 +180,11 @@ function countedMarker(
   run.last = printed;
   const increase = printed >= before ? printed - before : printed;
   if (increase === 0) return;
-  textMarker(offset, increase, at, state, ctx, run.session, printed);
+  textMarker(line, offset, increase, at, state, ctx, run.session, printed);
 }
 
 function textMarker(
+  line: string,
   offset: number,
   total: number,
   at: number | undefined,
@@ -167,7 +194,7 @@ function textMarker(
   threadTotal?: number,
 ): void {
   ctx.emit({
-    fingerprint: ctx.positional('codex-text', offset),
+    fingerprint: ctx.contextual('codex-text', offset, line),
     keepLargest: false,
     ...ctx.time(at),
     agent: 'codex',
@@ -176,9 +203,12 @@ function textMarker(
     offset,
     sessionId: session,
     runKey: session ? `codex:${session}` : undefined,
-    // Only final totals are the thread's (a resumed thread's include its earlier runs).
+    // Only final totals are the thread's (a resumed thread's include its earlier runs), and
+    // only from the version on that restores a resumed thread's usage.
     threadTotal:
-      session && state.codexRun?.era === 'final-total'
+      session &&
+      state.codexRun?.era === 'final-total' &&
+      resumePrintsThreadTotal(state.codexRun.version)
         ? {
             input: 0,
             cached: 0,
@@ -191,18 +221,21 @@ function textMarker(
   });
 }
 
-/** A date in a line of text (a wrapper's `date`, a stamp) times the markers after it. */
-function noteTimestamp(text: string, ctx: ParseContext): void {
-  if (text.length < 10) return;
+/**
+ * A date in a line of text (a wrapper's `date`, a stamp) times the markers after it. Whether the
+ * line held one.
+ */
+function noteTimestamp(text: string, ctx: ParseContext): boolean {
+  if (text.length < 10) return false;
   if (/\d{4}-\d\d-\d\d/.test(text)) {
     const m = ISO_IN_TEXT_RE.exec(text);
     if (m) {
       const at = parseIsoInZone(`${m[1]}T${m[2]}${(m[3] ?? '').trim()}`, ctx.options.zone);
       if (at !== undefined) ctx.lastTs = at;
-      return;
+      return at !== undefined;
     }
   }
-  if (text.length < 24 || !text.includes(':')) return;
+  if (text.length < 24 || !text.includes(':')) return false;
   const d = DATE_CMD_RE.exec(text);
   if (d) {
     const [, mon, day, h, mi, s, zoneAbbr, year] = d;
@@ -210,5 +243,7 @@ function noteTimestamp(text: string, ctx: ParseContext): void {
     const utc = zoneAbbr === 'UTC' || zoneAbbr === 'GMT' ? 'Z' : '';
     const at = parseIsoInZone(iso + utc, ctx.options.zone);
     if (at !== undefined) ctx.lastTs = at;
+    return at !== undefined;
   }
+  return false;
 }

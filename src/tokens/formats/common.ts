@@ -79,6 +79,24 @@ export function usageIncrease(now: Usage, before: Usage) {
   };
 }
 
+/**
+ * What a cumulative usage counts from. Codex's counter is per process: a smaller total is a new
+ * counter, and so is a total equal to its own last response's usage after a non-zero one (a
+ * resumed run of a Codex that starts its counter again, whose first response may well exceed
+ * the earlier run's total). Either way the new total counts whole.
+ */
+export function counterBase(now: Usage, last: Usage | undefined, before: Usage): Usage {
+  if (now.total < before.total) return zeroUsage();
+  const restarted =
+    last !== undefined &&
+    before.total > 0 &&
+    now.total !== before.total &&
+    last.total === now.total &&
+    last.input === now.input &&
+    last.output === now.output;
+  return restarted ? zeroUsage() : before;
+}
+
 /** A short content hash (node:crypto is computation, not I/O). */
 export function shortHash(data: string | Buffer): string {
   return createHash('sha256').update(data).digest('hex').slice(0, 32);
@@ -110,7 +128,28 @@ export class ParseContext {
     readonly options: ParserOptions,
     /** Latest timestamp seen in the file's text (persisted with the parser's state). */
     public lastTs: number | undefined,
+    /** Hash of the lines that place the markers read so far (see `note`); persisted too. */
+    public context = '',
   ) {}
+
+  /**
+   * A line that tells runs apart (a header, a session id, a date, a marker) joins the file's
+   * context: markers known by their surroundings hash it with their own line and offset.
+   */
+  note(line: string): void {
+    this.context = shortHash(`${this.context}\n${line}`);
+  }
+
+  /**
+   * A fingerprint for a marker that carries no identity of its own (a launcher's `tokens used`,
+   * a `codex exec --json` turn): its line, its offset and the lines before it that tell runs
+   * apart. A byte-identical copy of a log (`nightly.log.1`, a compressed rotation) gives the
+   * same fingerprints, so it adds nothing; a real second run that printed the same line has
+   * other surroundings (times, session ids) and counts.
+   */
+  contextual(format: MarkerFormat, offset: number, line: string): string {
+    return `${format}:${shortHash(`${this.context}\n${offset}\n${line}`)}`;
+  }
 
   countSkipped(reason: SkipReason): void {
     this.skipped.set(reason, (this.skipped.get(reason) ?? 0) + 1);
