@@ -44,12 +44,16 @@ const ingestOrders = (files: readonly string[]) => [
   [[...files]],
 ];
 
+type Files = Record<string, { content: string; mtime?: string }>;
+/** A row's files, typed as one record whatever names each row uses. */
+const tree = (f: Files): Files => f;
+
 /**
  * Writes the files (with their mtimes), ingests them in `order`, and returns the counted
  * tokens per bucket.
  */
 async function ingestInOrder(
-  files: Record<string, { content: string; mtime?: string }>,
+  files: Files,
   order: string[][],
   prepare?: (path: (rel: string) => string) => void,
 ): Promise<Record<string, number>> {
@@ -134,33 +138,33 @@ describe('a resumed run, by Codex era (issue: 0.60 printed 9,497 then 9,630, tru
   it.each([
     {
       era: '0.60 text logs alone: each prints its run’s own usage',
-      files: {
+      files: tree({
         'cron/first.log': { content: textRun('0.60.0', '9,497'), mtime: '2026-06-10T09:00:30Z' },
         'cron/second.log': { content: textRun('0.60.0', '9,630'), mtime: '2026-06-10T10:00:30Z' },
-      },
+      }),
       buckets: { first: 9497, second: 9630 },
     },
     {
       era: '0.60 text logs and the rollout both runs wrote into',
-      files: {
+      files: tree({
         'cron/first.log': { content: textRun('0.60.0', '9,497'), mtime: '2026-06-10T09:00:30Z' },
         'cron/second.log': { content: textRun('0.60.0', '9,630'), mtime: '2026-06-10T10:00:30Z' },
         [rollout]: { content: rolloutOfTwoRuns('0.60.0', true), mtime: '2026-06-10T10:00:30Z' },
-      },
+      }),
       buckets: { first: 9497, second: 9630 },
     },
     {
       era: '0.80 text logs and the rollout: the resumed run prints the thread total',
-      files: {
+      files: tree({
         'cron/first.log': { content: textRun('0.80.0', '9,497'), mtime: '2026-06-10T09:00:30Z' },
         'cron/second.log': { content: textRun('0.80.0', '19,127'), mtime: '2026-06-10T10:00:30Z' },
         [rollout]: { content: rolloutOfTwoRuns('0.80.0', false), mtime: '2026-06-10T10:00:30Z' },
-      },
+      }),
       buckets: { first: 9497, second: 9630 },
     },
     {
       era: '0.80 --json logs and the rollout, the logs timed by their mtimes',
-      files: {
+      files: tree({
         'cron/first.jsonl': {
           content: jsonl([
             { type: 'thread.started', thread_id: S },
@@ -176,7 +180,7 @@ describe('a resumed run, by Codex era (issue: 0.60 printed 9,497 then 9,630, tru
           mtime: '2026-06-10T10:00:30Z',
         },
         [rollout]: { content: rolloutOfTwoRuns('0.80.0', false), mtime: '2026-06-10T10:00:30Z' },
-      },
+      }),
       buckets: { first: 9497, second: 9630 },
     },
   ])(
@@ -229,13 +233,13 @@ describe('codex exec --json of 0.29 and 0.36', () => {
     },
   ]);
   it.each([
-    { name: 'the log alone', files: { 'cron/nightly.jsonl': { content: log } } },
+    { name: 'the log alone', files: tree({ 'cron/nightly.jsonl': { content: log } }) },
     {
       name: 'the log and its rollout',
-      files: {
+      files: tree({
         'cron/nightly.jsonl': { content: log },
         'sessions/rollout-2026-06-10T09-00-00.jsonl': { content: rollout },
-      },
+      }),
     },
   ])('counts $name once, under the log’s bucket', async ({ files }) => {
     for (const order of ingestOrders(Object.keys(files)))
