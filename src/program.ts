@@ -286,14 +286,17 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       return 2; // commander already printed the message
     }
-    const { RadarError } = await import('./errors.js');
+    const { RadarError } = await import('./core/errors.js');
     const { redactSecrets } = await import('./logging.js');
+    const { forTerminal } = await import('./render/terminal.js');
+    // Messages may quote GitHub or a log: masked, then inert on the terminal.
+    const say = (line: string) => process.stderr.write(forTerminal(`${redactSecrets(line)}\n`));
     if (error instanceof RadarError) {
-      process.stderr.write(`radar: ${redactSecrets(error.message)}\n`);
-      for (const line of error.details) process.stderr.write(`  ${redactSecrets(line)}\n`);
+      say(`radar: ${error.message}`);
+      for (const line of error.details) say(`  ${line}`);
       return error.exitCode;
     }
-    const { diskFullMessage } = await import('./errors.js');
+    const { diskFullMessage } = await import('./core/errors.js');
     const { resolveLedgerPath } = await import('./ledger/open.js');
     const ledger = resolveLedgerPath(
       program.opts().ledger as string | undefined,
@@ -302,11 +305,11 @@ export async function main(argv: string[]): Promise<number> {
     );
     const full = diskFullMessage(error, ledger);
     if (full) {
-      process.stderr.write(`radar: ${redactSecrets(full)}\n`);
+      say(`radar: ${full}`);
       return 1;
     }
     const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`radar: unexpected error: ${redactSecrets(message)}\n`);
+    say(`radar: unexpected error: ${message}`);
     if (process.env.RADAR_DEBUG && error instanceof Error && error.stack)
       process.stderr.write(`${error.stack}\n`);
     return 1;

@@ -1,43 +1,28 @@
 import type { Db } from './open.js';
-import type { RateLimitSample, ThreadTotal, TokenEvent } from '../tokens/types.js';
-import { SESSION_FORMATS, reconcileRun, type RunEvent } from '../tokens/runs.js';
+import {
+  SESSION_FORMATS,
+  type KnownSource,
+  type RateLimitSample,
+  type RunDecision,
+  type RunEvent,
+  type ThreadTotal,
+  type TokenEvent,
+} from '../core/tokens.js';
 import { PENDING_GROUPS, SETTLE_PENDING } from './token-schema.js';
-import type { KnownSource } from '../tokens/identity.js';
 import { TIE_PENDING_EVENTS } from './dispatch-schema.js';
+import type { EventPlace, IngestRunRecord, NewSource, TokenLedger } from './ports.js';
 
-/** All SQL for token sources and events. Every write runs inside the caller's transaction. */
-
-export interface NewSource {
-  lineage: string;
-  path: string;
-  dev: number;
-  ino: number;
-  headHash: string;
-  headLen: number;
-  size: number;
-  offset: number;
-  tailHash: string | null;
-  encoding: string;
-  family: string | undefined;
-  state: string | null;
-  mtimeMs: number;
-  now: number;
-}
-
-/** Where an event is recorded: its bucket and the source it was read from. */
-export interface EventPlace {
-  bucket: string;
-  sourceId: number;
-  sourcePath: string;
-}
-
-export type EventWrite = 'inserted' | 'grew' | 'duplicate';
+/**
+ * The SQLite token ledger: all SQL for token sources and events. Every write runs inside the
+ * caller's transaction. It persists and queries; which line of a response counts and how a run
+ * is counted are decided by the caller (tokens/record.ts).
+ */
 
 /** token_sources columns as the file-identity planner reads them. */
 const KNOWN_COLUMNS = `id, lineage, path, dev, ino, head_hash AS headHash, head_len AS headLen, size,
   offset, tail_hash AS tailHash, encoding, family, state, mtime_ms AS mtimeMs`;
 
-export class TokenStore {
+export class TokenStore implements TokenLedger {
   private readonly q;
   /** Events were inserted that the roll-ups do not hold yet (counted = 2). */
   private pending = false;
@@ -96,11 +81,11 @@ export class TokenStore {
            total = coalesce(@total, total)
          WHERE id = @id`,
       ),
-      totalOf: db.prepare(`SELECT total, model FROM token_events WHERE fingerprint = ?`),
+      recorded: db.prepare(`SELECT total, model FROM token_events WHERE fingerprint = ?`),
       growEvent: db.prepare(
         `UPDATE token_events SET at = ?, model = coalesce(?, model), input = ?, cached_input = ?,
            cache_creation = ?, output = ?, reasoning = ?, total = ?
-         WHERE fingerprint = ? AND total < ?`,
+         WHERE fingerprint = ?`,
       ),
       settlePending: SETTLE_PENDING.map((sql) => db.prepare(sql)),
       tiePending: db.prepare(TIE_PENDING_EVENTS),
@@ -183,62 +168,30 @@ export class TokenStore {
     this.q.updateSource.run({ ...source, id, family: source.family ?? null });
   }
 
-  /**
-   * Inserts an event unless its fingerprint is known. Transcript lines that share a fingerprint
-   * keep the largest usage: the growth is returned so totals stay exact. `later` are further
-   * lines of the same file with the same fingerprint, in file order: the outcome is that of
-   * writing each in turn, with one UPDATE at most (and the roll-up triggers fired once).
-   */
-  writeEvent(
-    e: TokenEvent,
-    where: EventPlace,
-    later: readonly TokenEvent[] = [],
-  ): { write: EventWrite; tokens: number; duplicates: number } {
+  insertEvent(e: TokenEvent, where: EventPlace): boolean {
     const inserted = this.q.insertEvent.run(eventValues(e, where)).changes === 1;
     if (inserted) this.pending = true;
-    if (!e.keepLargest)
-      return {
-        write: inserted ? 'inserted' : 'duplicate',
-        tokens: inserted ? e.total : 0,
-        duplicates: inserted ? 0 : 1,
-      };
-    let current: Pick<TokenEvent, 'total' | 'model'>;
-    let before = 0;
-    if (inserted) current = e;
-    else {
-      const existing = this.q.totalOf.get(e.fingerprint) as
-        { total: number; model: string | null } | undefined;
-      if (!existing) return { write: 'duplicate', tokens: 0, duplicates: 1 + later.length };
-      current = { total: existing.total, model: existing.model ?? undefined };
-      before = existing.total;
-    }
-    let grown: TokenEvent | undefined;
-    let duplicates = 0;
-    for (const x of inserted ? later : [e, ...later]) {
-      if (x.total <= current.total) {
-        duplicates++;
-        continue;
-      }
-      grown = { ...x, model: x.model ?? current.model };
-      current = grown;
-    }
-    if (grown)
-      this.q.growEvent.run(
-        grown.at,
-        grown.model ?? null,
-        grown.input ?? null,
-        grown.cachedInput ?? null,
-        grown.cacheCreation ?? null,
-        grown.output ?? null,
-        grown.reasoning ?? null,
-        grown.total,
-        e.fingerprint,
-        grown.total,
-      );
-    if (inserted) return { write: 'inserted', tokens: current.total, duplicates };
-    return grown
-      ? { write: 'grew', tokens: current.total - before, duplicates }
-      : { write: 'duplicate', tokens: 0, duplicates };
+    return inserted;
+  }
+
+  recordedEvent(fingerprint: string): { total: number; model: string | undefined } | undefined {
+    const row = this.q.recorded.get(fingerprint) as
+      { total: number; model: string | null } | undefined;
+    return row && { total: row.total, model: row.model ?? undefined };
+  }
+
+  replaceAmounts(fingerprint: string, line: TokenEvent): void {
+    this.q.growEvent.run(
+      line.at,
+      line.model ?? null,
+      line.input ?? null,
+      line.cachedInput ?? null,
+      line.cacheCreation ?? null,
+      line.output ?? null,
+      line.reasoning ?? null,
+      line.total,
+      fingerprint,
+    );
   }
 
   /** Removes events by fingerprint; returns how many, their counted tokens and their runs. */
@@ -261,42 +214,36 @@ export class TokenStore {
     return { events, tokens, runKeys };
   }
 
-  /**
-   * Counts each of these runs once (see tokens/runs.ts): returns the change in counted tokens.
-   * Runs inside the caller's transaction, after the run's events are written.
-   */
-  reconcileRuns(keys: Iterable<string>): number {
+  onlyOwnSessionEvents(runKey: string): boolean {
     this.settleRollups();
-    let change = 0;
-    for (const key of keys) {
-      if ((this.q.runSettled.get(key) as { settled: number }).settled === 1) continue;
-      const rows = this.q.runEvents.all(key) as (Omit<RunEvent, 'counted' | 'threadTotal'> & {
-        counted: number;
-        threadTotal: string | null;
-      })[];
-      const events: RunEvent[] = rows.map((r) => ({
-        ...r,
-        counted: r.counted === 1,
-        threadTotal: r.threadTotal ? (JSON.parse(r.threadTotal) as ThreadTotal) : undefined,
-      }));
-      const byId = new Map(events.map((e) => [e.id, e]));
-      for (const d of reconcileRun(events)) {
-        const before = byId.get(d.id)!;
-        this.q.applyRun.run({
-          id: d.id,
-          counted: d.counted ? 1 : 0,
-          bucket: d.bucket,
-          input: d.amounts?.input ?? null,
-          cachedInput: d.amounts?.cachedInput ?? null,
-          output: d.amounts?.output ?? null,
-          reasoning: d.amounts?.reasoning ?? null,
-          total: d.amounts?.total ?? null,
-        });
-        const total = d.amounts?.total ?? before.total;
-        change += (d.counted ? total : 0) - (before.counted ? before.total : 0);
-      }
-    }
-    return change;
+    return (this.q.runSettled.get(runKey) as { settled: number }).settled === 1;
+  }
+
+  runEvents(runKey: string): RunEvent[] {
+    this.settleRollups();
+    const rows = this.q.runEvents.all(runKey) as (Omit<RunEvent, 'counted' | 'threadTotal'> & {
+      counted: number;
+      threadTotal: string | null;
+    })[];
+    return rows.map((r) => ({
+      ...r,
+      counted: r.counted === 1,
+      threadTotal: r.threadTotal ? (JSON.parse(r.threadTotal) as ThreadTotal) : undefined,
+    }));
+  }
+
+  applyRunDecision(d: RunDecision): void {
+    this.settleRollups();
+    this.q.applyRun.run({
+      id: d.id,
+      counted: d.counted ? 1 : 0,
+      bucket: d.bucket,
+      input: d.amounts?.input ?? null,
+      cachedInput: d.amounts?.cachedInput ?? null,
+      output: d.amounts?.output ?? null,
+      reasoning: d.amounts?.reasoning ?? null,
+      total: d.amounts?.total ?? null,
+    });
   }
 
   writeSample(s: RateLimitSample, sourcePath: string): boolean {
@@ -312,16 +259,7 @@ export class TokenStore {
     );
   }
 
-  recordRun(
-    startedAt: number,
-    finishedAt: number,
-    summary: {
-      filesRead: number;
-      newEvents: number;
-      newTokens: number;
-      linesSkipped: number;
-    },
-  ): void {
+  recordRun(startedAt: number, finishedAt: number, summary: IngestRunRecord): void {
     this.q.insertRun.run(
       startedAt,
       finishedAt,

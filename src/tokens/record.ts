@@ -1,0 +1,95 @@
+import type { RunDecision, RunEvent, TokenEvent } from '../core/tokens.js';
+import type { EventPlace, TokenLedger } from '../ledger/ports.js';
+import { reconcileRun } from './runs.js';
+
+/**
+ * Recording parsed events in the token ledger: the decisions (which line of a response counts,
+ * how a run's events are counted) are the pure functions here and in runs.ts; the ledger only
+ * inserts, looks up and updates.
+ */
+
+export type EventWrite = 'inserted' | 'grew' | 'duplicate';
+
+/**
+ * Transcript lines that share a fingerprint (one response, written again as it streams) keep the
+ * largest usage. Given what is recorded (or the first line) and the further lines in file order:
+ * the line to record instead, if one is larger (its model defaults to the recorded one), and how
+ * many lines add nothing.
+ */
+export function largestLine(
+  current: { total: number; model?: string },
+  lines: readonly TokenEvent[],
+): { grown: TokenEvent | undefined; duplicates: number } {
+  let best = current;
+  let grown: TokenEvent | undefined;
+  let duplicates = 0;
+  for (const line of lines) {
+    if (line.total <= best.total) {
+      duplicates++;
+      continue;
+    }
+    grown = { ...line, model: line.model ?? best.model };
+    best = grown;
+  }
+  return { grown, duplicates };
+}
+
+/**
+ * Writes an event unless its fingerprint is recorded. `later` are further lines of the same file
+ * with the same fingerprint (keepLargest events), in file order: the outcome is that of writing
+ * each in turn, with one update at most. Returns the tokens it added.
+ */
+export function writeEvent(
+  ledger: Pick<TokenLedger, 'insertEvent' | 'recordedEvent' | 'replaceAmounts'>,
+  e: TokenEvent,
+  where: EventPlace,
+  later: readonly TokenEvent[] = [],
+): { write: EventWrite; tokens: number; duplicates: number } {
+  const inserted = ledger.insertEvent(e, where);
+  if (!e.keepLargest)
+    return inserted
+      ? { write: 'inserted', tokens: e.total, duplicates: 0 }
+      : { write: 'duplicate', tokens: 0, duplicates: 1 };
+  const recorded = inserted ? e : ledger.recordedEvent(e.fingerprint);
+  if (!recorded) return { write: 'duplicate', tokens: 0, duplicates: 1 + later.length };
+  const { grown, duplicates } = largestLine(recorded, inserted ? later : [e, ...later]);
+  if (grown) ledger.replaceAmounts(e.fingerprint, grown);
+  const total = grown?.total ?? recorded.total;
+  if (inserted) return { write: 'inserted', tokens: total, duplicates };
+  return grown
+    ? { write: 'grew', tokens: total - recorded.total, duplicates }
+    : { write: 'duplicate', tokens: 0, duplicates };
+}
+
+/** The change in counted tokens when these decisions are applied to these events. */
+export function countedChange(events: readonly RunEvent[], decisions: readonly RunDecision[]) {
+  const byId = new Map(events.map((e) => [e.id, e]));
+  let change = 0;
+  for (const d of decisions) {
+    const before = byId.get(d.id);
+    if (!before) continue;
+    const total = d.amounts?.total ?? before.total;
+    change += (d.counted ? total : 0) - (before.counted ? before.total : 0);
+  }
+  return change;
+}
+
+/**
+ * Counts each of these runs once (runs.ts reconcileRun), inside the caller's transaction, after
+ * the runs' events are written: returns the change in counted tokens.
+ */
+export function reconcileRuns(
+  ledger: Pick<TokenLedger, 'onlyOwnSessionEvents' | 'runEvents' | 'applyRunDecision'>,
+  keys: Iterable<string>,
+): number {
+  let change = 0;
+  for (const key of keys) {
+    // Session events counted under their own file's bucket: nothing to decide.
+    if (ledger.onlyOwnSessionEvents(key)) continue;
+    const events = ledger.runEvents(key);
+    const decisions = reconcileRun(events);
+    for (const d of decisions) ledger.applyRunDecision(d);
+    change += countedChange(events, decisions);
+  }
+  return change;
+}
