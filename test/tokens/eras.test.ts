@@ -1,11 +1,8 @@
 import { copyFileSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openLedger } from '../../src/ledger/open.js';
-import { TokenStore } from '../../src/ledger/token-store.js';
-import { bucketResolver } from '../../src/tokens/bucket.js';
-import { emptySummary, ingestFiles } from '../../src/tokens/ingest.js';
 import { tempTree } from '../helpers/cli.js';
+import { ingestGroups, permutations } from '../helpers/ledger-ingest.js';
 
 /**
  * Real ledgers, in-process ingests: the Codex eras' resumed runs, 0.29/0.36 `exec --json`, a
@@ -29,14 +26,6 @@ const usage = (input: number, output: number) => ({
   total_tokens: input + output,
 });
 const at = (iso: string) => Date.parse(iso) / 1000;
-
-/** Every order of `items`. */
-function permutations<T>(items: readonly T[]): T[][] {
-  if (items.length <= 1) return [[...items]];
-  return items.flatMap((item, i) =>
-    permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [item, ...rest]),
-  );
-}
 
 /** One file per ingest in every order, then all files in one ingest. */
 const ingestOrders = (files: readonly string[]) => [
@@ -63,30 +52,7 @@ async function ingestInOrder(
   for (const [rel, { mtime }] of Object.entries(files))
     if (mtime) utimesSync(path(rel), at(mtime), at(mtime));
   prepare?.(path);
-  const db = openLedger(path('ledger.db'));
-  try {
-    const store = new TokenStore(db);
-    for (const group of order)
-      await ingestFiles(
-        group.map(path),
-        {
-          store,
-          bucketFor: bucketResolver([], t.dir),
-          zone: 'UTC',
-          now: () => 0,
-          threads: 'never',
-        },
-        emptySummary(),
-      );
-    const rows = db
-      .prepare(
-        `SELECT bucket, sum(total) AS tokens FROM token_events WHERE counted = 1 GROUP BY bucket`,
-      )
-      .all() as { bucket: string; tokens: number }[];
-    return Object.fromEntries(rows.map((r) => [r.bucket, r.tokens]));
-  } finally {
-    db.close();
-  }
+  return ingestGroups(t.dir, order);
 }
 
 const header = (version: string, session?: string) => [

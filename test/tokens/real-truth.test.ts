@@ -2,10 +2,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync, utimesSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openLedger } from '../../src/ledger/open.js';
-import { TokenStore } from '../../src/ledger/token-store.js';
-import { bucketResolver } from '../../src/tokens/bucket.js';
-import { emptySummary, ingestFiles } from '../../src/tokens/ingest.js';
+import { ingestGroups, permutations } from '../helpers/ledger-ingest.js';
 import { expectedByBucket, listRealFixtures, type RealFixture } from '../helpers/real-fixtures.js';
 
 /**
@@ -13,13 +10,6 @@ import { expectedByBucket, listRealFixtures, type RealFixture } from '../helpers
  * ledger, one file per ingest in every order (or, past four files, forwards, backwards and each
  * rotation) and all at once: the ledger's tokens per bucket are the truth's.
  */
-
-function permutations<T>(items: readonly T[]): T[][] {
-  if (items.length <= 1) return [[...items]];
-  return items.flatMap((item, i) =>
-    permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [item, ...rest]),
-  );
-}
 
 function orders(files: readonly string[]): string[][][] {
   const singles =
@@ -44,30 +34,7 @@ async function ingestInOrder(
       const mtime = mtimes[rel];
       if (mtime !== undefined) utimesSync(target, new Date(mtime), new Date(mtime));
     }
-    const db = openLedger(join(work, 'ledger.db'));
-    try {
-      const store = new TokenStore(db);
-      for (const group of order)
-        await ingestFiles(
-          group.map((rel) => join(work, rel)),
-          {
-            store,
-            bucketFor: bucketResolver([], work),
-            zone: 'UTC',
-            now: () => 0,
-            threads: 'never',
-          },
-          emptySummary(),
-        );
-      const rows = db
-        .prepare(
-          `SELECT bucket, sum(total) AS tokens FROM token_events WHERE counted = 1 GROUP BY bucket`,
-        )
-        .all() as { bucket: string; tokens: number }[];
-      return Object.fromEntries(rows.map((r) => [r.bucket, r.tokens]));
-    } finally {
-      db.close();
-    }
+    return await ingestGroups(work, order);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
