@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 /**
- * The house points one way (docs/architecture-boundaries.md): each entry forbids the imports a
+ * The house points one way (docs/one-way-house.md): each entry forbids the imports a
  * folder of src/ must not make. Paths are relative to files directly in the folder.
  */
 const boundary = (/** @type {string} */ message, /** @type {string[]} */ group) => ({

@@ -13,7 +13,7 @@ import type {
   RunEvent,
   TokenEvent,
 } from '../core/tokens.js';
-import type { Rates } from '../core/token-report.js';
+import type { AggregateRow, Dimension, Group, Period, Range, Rates } from '../core/token-report.js';
 import type { Escalation, Verdict, VerdictRecord } from '../core/verdict.js';
 
 /**
@@ -29,23 +29,17 @@ import type { Escalation, Verdict, VerdictRecord } from '../core/verdict.js';
  * every PR of the queue) stay synchronous inside a `transaction(fn)`: awaiting each statement
  * would cost more than the statement itself on SQLite. A networked engine implements them with
  * a synchronous client, or buffers the unit of work and writes it at commit
- * (docs/ledger-ports.md).
+ * (docs/one-way-house.md).
  */
 
-/** A token source as it is written: what identifies the file and where its reading stopped. */
-export interface NewSource {
-  lineage: string;
-  path: string;
+/**
+ * A token source as it is written: what identifies the file and where its reading stopped (a
+ * KnownSource read back), with the time it was read.
+ */
+export interface NewSource extends Omit<KnownSource, 'id' | 'dev' | 'ino' | 'family' | 'mtimeMs'> {
   dev: number;
   ino: number;
-  headHash: string;
-  headLen: number;
-  size: number;
-  offset: number;
-  tailHash: string | null;
-  encoding: string;
   family: string | undefined;
-  state: string | null;
   mtimeMs: number;
   now: number;
 }
@@ -152,6 +146,25 @@ export interface RunningSession {
   agentPgid: number | null;
 }
 
+/** What `radar report tokens` reads: counted tokens summed by period or by a column. */
+export interface ReportLedger {
+  /** The first and last instants that hold counted tokens, or undefined when none. */
+  eventSpan(): Promise<{ first: number; last: number } | undefined>;
+  /** Every model the ledger has counted tokens for. */
+  models(): Promise<string[]>;
+  /** Each period's sums, priced with these rates (models without rates are unpriced). */
+  periodTotals(
+    periods: readonly Period[],
+    range: Range,
+    rates: ReadonlyMap<string, Rates>,
+  ): Promise<Group[]>;
+  /** Sums per value of a non-time dimension, agent and model. */
+  aggregateByColumn(
+    by: Exclude<Dimension, 'day' | 'week' | 'month'>,
+    range: Range,
+  ): Promise<AggregateRow[]>;
+}
+
 /** One scan run as recorded for `radar doctor` and `radar queue`. */
 export interface ScanRunRecord {
   startedAt: number;
@@ -213,4 +226,14 @@ export interface RulesLedger {
     records: readonly VerdictRecord[],
     previous: ReadonlyMap<string, Verdict>,
   ): void;
+}
+
+/** Every family of the ledger, from one engine. */
+export interface Ledger {
+  tokens: TokenLedger;
+  usage: UsageLedger;
+  prices: PriceCache;
+  reports: ReportLedger;
+  prs: PrLedger;
+  rules: RulesLedger;
 }
