@@ -16,7 +16,13 @@ import {
 import { homedir, hostname, userInfo } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
 import { binPath, repoRoot } from './paths.js';
-import { SHELL_CUE, startStandIn, type ServedResponse, type StandIn } from './stand-in.js';
+import {
+  SHELL_CUE,
+  startStandIn,
+  sumUsage,
+  type ServedResponse,
+  type StandIn,
+} from './stand-in.js';
 import type { Truth, TruthRun } from './truth.js';
 import { selectVersions, versionKey, type AgentVersion } from './versions.js';
 
@@ -169,6 +175,16 @@ async function claudeScenarios(ctx: Ctx): Promise<Map<string, Scenario>> {
   ]);
   out.set('json', json);
 
+  const stream = scenario(ctx, 'stream');
+  await runClaude(ctx, stream, 'stream', 'logs/stream.jsonl', [
+    '-p',
+    '--output-format',
+    'stream-json',
+    '--verbose',
+    `${SHELL_CUE} to list the files here.`,
+  ]);
+  out.set('stream', stream);
+
   const resume = scenario(ctx, 'resume');
   const first = await runClaude(ctx, resume, 'first', 'logs/first.json', [
     ...p,
@@ -302,13 +318,13 @@ function codexRun(
   exitCode: number,
 ): TruthRun {
   if (responses.length === 0) throw new Error(`${name}: the model was never asked`);
-  const usage = { input: 0, cachedInput: 0, output: 0, reasoning: 0 };
-  for (const r of responses) {
-    usage.input += r.usage.input;
-    usage.cachedInput += r.usage.cacheRead;
-    usage.output += r.usage.output;
-    usage.reasoning += r.usage.reasoning;
-  }
+  const sum = sumUsage(responses);
+  const usage = {
+    input: sum.input,
+    cachedInput: sum.cacheRead,
+    output: sum.output,
+    reasoning: sum.reasoning,
+  };
   return {
     name,
     argv,
@@ -357,7 +373,7 @@ async function runClaude(
     env,
     s.work,
     log,
-    nightly ? log : `${log.replace(/\.json$/, '')}.err`,
+    nightly ? log : `${log.replace(/\.jsonl?$/, '')}.err`,
   );
   const printed = readFileSync(log, 'utf8').slice(start);
   if (nightly) appendFileSync(log, `=== exit ${code} ===\n`);
@@ -370,13 +386,13 @@ async function runClaude(
   if (!result?.session_id) throw new Error(`${name}: no result with a session_id in ${log}`);
   const responses = ctx.standIn.responses.slice(served);
   if (responses.length === 0) throw new Error(`${name}: the model was never asked`);
-  const usage = { input: 0, cacheCreation: 0, cacheRead: 0, output: 0 };
-  for (const r of responses) {
-    usage.input += r.usage.input;
-    usage.cacheCreation += r.usage.cacheCreation;
-    usage.cacheRead += r.usage.cacheRead;
-    usage.output += r.usage.output;
-  }
+  const sum = sumUsage(responses);
+  const usage = {
+    input: sum.input,
+    cacheCreation: sum.cacheCreation,
+    cacheRead: sum.cacheRead,
+    output: sum.output,
+  };
   const touched = changedFiles(projects, before);
   if (touched.length !== 1)
     throw new Error(`${name}: expected one transcript written, found ${touched.length}`);
@@ -386,7 +402,7 @@ async function runClaude(
     name,
     argv,
     launcher,
-    launcherFormat: 'claude-result',
+    launcherFormat: argv.includes('stream-json') ? 'claude-stream-json' : 'claude-result',
     bucket: bucketOf(launcher),
     sessionId: result.session_id,
     sessionFile: relative(s.dir, transcript),
@@ -499,6 +515,8 @@ function writeScenario(ctx: Ctx, name: string, s: Scenario, out: string): void {
 }
 
 const ABOUT: Record<string, string> = {
+  stream:
+    'One `claude -p --output-format stream-json --verbose` run: NDJSON messages ending with the result, and its transcript.',
   exec: 'One `codex exec` run, its human output captured as a cron log would be (stdout and stderr to one file), and its rollout.',
   json: 'One run printing JSON events on stdout (`codex exec --json` or `claude -p --output-format json`), and its session file.',
   resume:

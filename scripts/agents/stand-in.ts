@@ -1,5 +1,6 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { text } from 'node:stream/consumers';
 
 /**
  * A stand-in model server on 127.0.0.1 for the real agent CLIs: enough of the OpenAI Responses
@@ -74,6 +75,15 @@ export function usageFor(api: ServedResponse['api'], seq: number): ServedUsage {
   };
 }
 
+/** The usage of several responses added up. */
+export function sumUsage(responses: readonly Pick<ServedResponse, 'usage'>[]): ServedUsage {
+  const sum: ServedUsage = { input: 0, cacheRead: 0, cacheCreation: 0, output: 0, reasoning: 0 };
+  for (const { usage } of responses) {
+    for (const k of Object.keys(sum) as (keyof ServedUsage)[]) sum[k] += usage[k];
+  }
+  return sum;
+}
+
 export function replyText(seq: number): string {
   return `Stand-in reply ${seq}: nothing to change.`;
 }
@@ -136,7 +146,7 @@ export async function startStandIn(): Promise<StandIn> {
   const others: OtherRequest[] = [];
   let seq = 0;
   const server: Server = createServer((req, res) => {
-    void readBody(req).then((body) => {
+    void text(req).then((body) => {
       const path = (req.url ?? '/').split('?')[0] ?? '/';
       if (req.method === 'POST' && /\/responses$/.test(path)) {
         seq++;
@@ -201,15 +211,6 @@ function serve(
       : { text: replyText(seq) }),
     usage: usageFor(api, seq),
   };
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }
 
 function parseJson(body: string): Record<string, unknown> {

@@ -29,8 +29,11 @@ export interface TruthRun {
   argv: string[];
   /** The log the run's output went to (its launcher), relative to the scenario folder. */
   launcher: string;
-  /** `codex-text` (human output), `codex-exec-json` (`--json`), `claude-result` (`-p --output-format json`). */
-  launcherFormat: 'codex-text' | 'codex-exec-json' | 'claude-result';
+  /**
+   * `codex-text` (human output), `codex-exec-json` (`--json`), `claude-result`
+   * (`-p --output-format json`), `claude-stream-json` (`-p --output-format stream-json`).
+   */
+  launcherFormat: 'codex-text' | 'codex-exec-json' | 'claude-result' | 'claude-stream-json';
   /** The bucket radar's default rule gives the launcher (`logs/nightly.log` → `nightly`). */
   bucket: string;
   /** Codex thread id or Claude session id the run belongs to. */

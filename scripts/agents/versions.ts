@@ -13,9 +13,18 @@ export interface AgentVersion {
 }
 
 export const AGENT_VERSIONS: readonly AgentVersion[] = [
-  ...['0.29.0', '0.36.0', '0.50.0', '0.60.1', '0.72.0', '0.80.0', '0.128.0', '0.171.0'].map(
-    (version): AgentVersion => ({ agent: 'codex', pkg: '@openai/codex', version }),
-  ),
+  ...[
+    '0.29.0',
+    '0.36.0',
+    '0.50.0',
+    '0.60.1',
+    '0.72.0',
+    '0.77.0',
+    '0.79.0',
+    '0.80.0',
+    '0.128.0',
+    '0.171.0',
+  ].map((version): AgentVersion => ({ agent: 'codex', pkg: '@openai/codex', version })),
   { agent: 'claude', pkg: '@anthropic-ai/claude-code', version: '2.1.332' },
 ];
 

@@ -167,48 +167,67 @@ function failedBeforeRun(
 const stamp = (ms: number) => new Date(ms).toISOString().replace(/[-:]/g, '').slice(0, 15);
 const slug = (repo: string) => repo.replace(/[^\w.-]+/g, '_');
 
-export async function dispatchFlagged(options: DispatchOptions): Promise<DispatchSummary> {
-  const { config, db, now } = options;
-  const store = new DispatchStore(db);
-  const zone = config.timezone ?? machineZone();
-  const reaped = await countReaped(options, store, zone);
-  const ledgerDir = dirname(options.ledgerPath);
-  const lookup = options.installed ?? ((command: string) => !!findOnPath(command, options.env));
-  const installed = new Set(AGENT_NAMES.filter((a) => lookup(config.agents[a].command)));
-  const policy: Policy = {
-    max: options.max,
-    concurrency: config.dispatch.concurrency,
-    fallback: config.rules.fallback,
-    commands: { codex: config.agents.codex.command, claude: config.agents.claude.command },
-    manual: options.manual,
-    dryRun: options.dryRun === true,
-  };
-  // What the sessions of this call spent, against the budget read once before it.
-  const spent = new Map<AgentName, number>();
-  let started = 0;
-  const facts = (): Facts => ({
-    budget: budgetAfterSpend(options.budget, config.budget.providers, spent),
-    installed,
-    started,
-    now: now(),
-  });
+/** One dispatch call at work: what it has started, spent and reported. */
+class Execution {
+  /** What the sessions of this call spent, against the budget read once before it. */
+  readonly spent = new Map<AgentName, number>();
+  started = 0;
+  readonly results: DispatchResult[] = [];
+  private readonly store: DispatchStore;
+  private readonly zone: string;
+  private readonly ledgerDir: string;
+  private readonly installed: ReadonlySet<AgentName>;
+  readonly policy: Policy;
 
-  // The human gate first: these never start an agent.
-  const approvalsQueued: number[] = [];
-  if (!options.dryRun)
-    for (const c of options.candidates)
-      approvalsQueued.push(...queueActions(store, c.pr, c.verdict, now()));
+  constructor(private readonly options: DispatchOptions) {
+    const { config } = options;
+    this.store = new DispatchStore(options.db);
+    this.zone = config.timezone ?? machineZone();
+    this.ledgerDir = dirname(options.ledgerPath);
+    const lookup = options.installed ?? ((command: string) => !!findOnPath(command, options.env));
+    this.installed = new Set(AGENT_NAMES.filter((a) => lookup(config.agents[a].command)));
+    this.policy = {
+      max: options.max,
+      concurrency: config.dispatch.concurrency,
+      fallback: config.rules.fallback,
+      commands: { codex: config.agents.codex.command, claude: config.agents.claude.command },
+      manual: options.manual,
+      dryRun: options.dryRun === true,
+    };
+  }
 
-  const plan = planDispatch(options.candidates, policy, facts());
-  const results: DispatchResult[] = [];
-  const emit = (result: DispatchResult) => {
-    results.push(result);
-    options.onEvent?.({ kind: 'finished', result });
+  /** The facts a decision is taken on now. */
+  facts(): Facts {
+    const { options } = this;
+    return {
+      budget: budgetAfterSpend(options.budget, options.config.budget.providers, this.spent),
+      installed: this.installed,
+      started: this.started,
+      now: options.now(),
+    };
+  }
+
+  reap(): Promise<number> {
+    return countReaped(this.options, this.store, this.zone);
+  }
+
+  /** The human gate: actions queued for `radar approve`, never an agent. */
+  queueApprovals(): number[] {
+    const { options, store } = this;
+    if (options.dryRun) return [];
+    return options.candidates.flatMap((c) => queueActions(store, c.pr, c.verdict, options.now()));
+  }
+
+  private emit(result: DispatchResult): DispatchResult {
+    this.results.push(result);
+    this.options.onEvent?.({ kind: 'finished', result });
     return result;
-  };
+  }
 
   /** Performs one decision; a session's own course (fallback, tokens) is in runClaimed. */
-  const perform = async (c: Candidate, decision: Decision): Promise<void> => {
+  async perform(c: Candidate, decision: Decision): Promise<void> {
+    const { options, store } = this;
+    const { config, now } = options;
     const { pr, verdict } = c;
     const base = { nodeId: pr.nodeId, pr: prRef(pr), score: verdict.score };
     if (decision.kind === 'skip') {
@@ -227,7 +246,7 @@ export async function dispatchFlagged(options: DispatchOptions): Promise<Dispatc
           outcome: 'refused',
           reason: decision.reason,
         });
-      return void emit({
+      return void this.emit({
         ...base,
         status: 'skipped',
         suppressed: decision.suppressed,
@@ -264,7 +283,7 @@ export async function dispatchFlagged(options: DispatchOptions): Promise<Dispatc
         outcome: 'dry_run',
         reason: 'dry run: nothing started',
       });
-      return void emit({
+      return void this.emit({
         ...base,
         status: 'dry_run',
         escalationId: id,
@@ -290,9 +309,9 @@ export async function dispatchFlagged(options: DispatchOptions): Promise<Dispatc
       reason: decision.reason,
       live: liveHere(),
     });
-    if (claim.kind !== 'claimed') return perform(c, claimRefused(c, policy, claim));
-    started++;
-    await runClaimed(
+    if (claim.kind !== 'claimed') return this.perform(c, claimRefused(c, this.policy, claim));
+    this.started++;
+    await this.runClaimed(
       c,
       claim.escalationId,
       claimedSignals(decision.signals, claim.fingerprints),
@@ -301,9 +320,9 @@ export async function dispatchFlagged(options: DispatchOptions): Promise<Dispatc
       clone ? expandHome(clone, options.env, process.cwd()) : undefined,
       base,
     );
-  };
+  }
 
-  const runClaimed = async (
+  private async runClaimed(
     c: Candidate,
     id: number,
     signals: Signal[],
@@ -311,7 +330,9 @@ export async function dispatchFlagged(options: DispatchOptions): Promise<Dispatc
     skipped: Skip[],
     clone: string | undefined,
     base: Pick<DispatchResult, 'nodeId' | 'pr' | 'score'>,
-  ): Promise<void> => {
+  ): Promise<void> {
+    const { options, store, zone, ledgerDir } = this;
+    const { config, db, now } = options;
     const { pr } = c;
     const startedAt = now();
     const runLog = join(
@@ -335,7 +356,7 @@ export async function dispatchFlagged(options: DispatchOptions): Promise<Dispatc
     } catch (error) {
       const reason = `workdir: ${(error as Error).message}`;
       failedBeforeRun(store, id, now(), null, reason);
-      return void emit({ ...base, status: 'failed', escalationId: id, reason, tokens: null });
+      return void this.emit({ ...base, status: 'failed', escalationId: id, reason, tokens: null });
     }
     const prompt = buildPrompt({
       pr,
@@ -405,7 +426,7 @@ export async function dispatchFlagged(options: DispatchOptions): Promise<Dispatc
         reason = reason ? `${reason}; ${note}` : note;
         options.logger?.warn({ pr: base.pr, escalation: id }, note);
       }
-      if (tokens) spent.set(agent, (spent.get(agent) ?? 0) + tokens);
+      if (tokens) this.spent.set(agent, (this.spent.get(agent) ?? 0) + tokens);
       store.finish(id, {
         endedAt: now(),
         exitCode: session.exitCode,
@@ -417,7 +438,7 @@ export async function dispatchFlagged(options: DispatchOptions): Promise<Dispatc
       });
       const keep = session.outcome !== 'succeeded';
       if (!keep) await workdir.remove();
-      return void emit({
+      return void this.emit({
         ...base,
         status: session.outcome,
         escalationId: id,
@@ -435,9 +456,23 @@ export async function dispatchFlagged(options: DispatchOptions): Promise<Dispatc
     const reason = `no agent could start: ${reasons.join('; ')}`;
     failedBeforeRun(store, id, now(), runLog, reason);
     await workdir.remove();
-    emit({ ...base, status: 'failed', escalationId: id, tokens: null, runLog, skipped, reason });
-  };
+    this.emit({
+      ...base,
+      status: 'failed',
+      escalationId: id,
+      tokens: null,
+      runLog,
+      skipped,
+      reason,
+    });
+  }
+}
 
+export async function dispatchFlagged(options: DispatchOptions): Promise<DispatchSummary> {
+  const run = new Execution(options);
+  const reaped = await run.reap();
+  const approvalsQueued = run.queueApprovals();
+  const plan = planDispatch(options.candidates, run.policy, run.facts());
   // A pool of `width` workers over the queue, best first. A rehearsal changes nothing, so its
   // plan is final; a real run decides each PR again on the facts of its turn (tokens spent,
   // sessions started).
@@ -445,12 +480,12 @@ export async function dispatchFlagged(options: DispatchOptions): Promise<Dispatc
   const worker = async () => {
     while (next < plan.steps.length) {
       const step = plan.steps[next++]!;
-      await perform(
+      await run.perform(
         step.candidate,
-        options.dryRun ? step.decision : decide(step.candidate, policy, facts()),
+        options.dryRun ? step.decision : decide(step.candidate, run.policy, run.facts()),
       );
     }
   };
   await Promise.all(Array.from({ length: plan.width }, worker));
-  return { results, approvalsQueued, reaped };
+  return { results: run.results, approvalsQueued, reaped };
 }

@@ -28,7 +28,7 @@ const runSchema = z.strictObject({
   name: z.string().min(1),
   argv: z.array(z.string()).min(1),
   launcher: z.string().min(1),
-  launcherFormat: z.enum(['codex-text', 'codex-exec-json', 'claude-result']),
+  launcherFormat: z.enum(['codex-text', 'codex-exec-json', 'claude-result', 'claude-stream-json']),
   bucket: z.string().min(1),
   sessionId: z.string().min(1),
   resumes: z.string().min(1).optional(),

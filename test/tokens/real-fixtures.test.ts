@@ -51,7 +51,7 @@ describe('real agent fixtures', () => {
     ({ agent, version, key }) => {
       const expected =
         agent === 'claude'
-          ? ['json', 'nightly', 'resume']
+          ? ['json', 'nightly', 'resume', 'stream']
           : ['exec', 'json', 'nightly', ...(atLeast(version, 36) ? ['resume'] : [])].sort();
       expect(readdirSync(join(REAL_FIXTURES, key)).sort()).toEqual(expected);
     },
@@ -145,14 +145,17 @@ describe('real agent fixtures', () => {
     expect(lines.map((l) => typeof JSON.parse(l))).toEqual(lines.map(() => 'object'));
   });
 
-  it.each(byFormat('claude-result'))("$id: the result names the run's session", ({ dir, run }) => {
-    const results = readFileSync(join(dir, run.launcher), 'utf8')
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l) as { type?: string; session_id?: string })
-      .filter((o) => o.type === 'result');
-    expect(results.map((r) => r.session_id)).toContain(run.sessionId);
-  });
+  it.each([...byFormat('claude-result'), ...byFormat('claude-stream-json')])(
+    "$id: the result names the run's session",
+    ({ dir, run }) => {
+      const results = readFileSync(join(dir, run.launcher), 'utf8')
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as { type?: string; session_id?: string })
+        .filter((o) => o.type === 'result');
+      expect(results.map((r) => r.session_id)).toContain(run.sessionId);
+    },
+  );
 });
 
 /** A resumed Codex thread and a cron log copied byte for byte, in the shape the generator writes. */
