@@ -59,7 +59,8 @@ describe('which Codex versions print the thread total after a resume', () => {
     [undefined, true],
     ['0.50.0', false],
     ['0.72.0', false],
-    ['0.79.3', false],
+    ['0.77.0', false],
+    ['0.79.0', true],
     ['0.80.0', true],
     ['0.171.0', true],
     ['1.2.0', true],
@@ -162,7 +163,7 @@ describe('codex exec --json of 0.29 and 0.36 (protocol events)', () => {
   });
 });
 
-describe('a rollout of a resumed run whose Codex starts the counter again (0.72 and earlier)', () => {
+describe('a rollout of a resumed run whose Codex starts the counter again (0.77 and earlier)', () => {
   it.each([
     {
       name: 'resumed run larger than the first: its first total equals its last response',
@@ -174,7 +175,7 @@ describe('a rollout of a resumed run whose Codex starts the counter again (0.72 
       totals: [4497, 5000, 9630],
     },
     {
-      name: 'a thread that keeps its counter (0.80 and later) adds increases only',
+      name: 'a thread that keeps its counter (0.79 and later) adds increases only',
       counts: [
         [usage(4000, 0, 497), usage(4000, 0, 497)],
         [usage(9000, 0, 497), usage(5000, 0, 0)],

@@ -299,7 +299,7 @@ const rows: Row[] = [
   // Two runs of one thread.
   {
     name: 'a resumed thread launched from two logs, each timed by its mtime: each run’s events take its log’s bucket',
-    // Codex 0.72 and earlier: each launcher prints its own run's usage.
+    // Codex 0.77 and earlier: each launcher prints its own run's usage.
     events: [
       ev({ id: 1, format: 'codex-exec-json', at: 160, bucket: 'cron:morning', total: 600 }),
       ev({ id: 2, format: 'codex-exec-json', at: 260, bucket: 'cron:evening', total: 900 }),
@@ -322,7 +322,7 @@ const rows: Row[] = [
   },
   {
     name: 'a resumed thread whose launchers print thread totals and carry no useful time: ordered by the totals',
-    // Codex 0.80 and later `--json` logs with the same mtime, the later run read first.
+    // Codex 0.79 and later `--json` logs with the same mtime, the later run read first.
     events: [
       ev({
         id: 1,
@@ -368,7 +368,7 @@ const rows: Row[] = [
     runTotal: 1500,
   },
   {
-    name: 'blended thread totals (0.80 and later text logs, stamped at their run’s start) bound each run’s events',
+    name: 'blended thread totals (0.79 and later text logs, stamped at their run’s start) bound each run’s events',
     events: [
       ev({
         id: 1,

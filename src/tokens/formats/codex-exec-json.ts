@@ -54,7 +54,7 @@ export const codexExecJson: LineFormat<Json, CodexExecJsonState> = {
 /**
  * `turn.completed` reports the thread's total so far (Codex keeps the last total_token_usage),
  * so a turn adds its increase; a resumed thread's first turn includes its earlier runs, which
- * the ledger subtracts through the thread total (from 0.80 on; before, it is the run's own).
+ * the ledger subtracts through the thread total (from 0.79 on; before, it is the run's own).
  */
 function turnCompleted(o: Json, offset: number, state: CodexExecJsonState, ctx: ParseContext) {
   const usage = obj(o.usage);

@@ -115,7 +115,7 @@ function tokenCount(
     return;
   }
   // A new counter (a replaced session, a forked thread whose own counter starts from zero, a
-  // resumed run of Codex 0.72 or earlier appended to the rollout) counts whole.
+  // resumed run of Codex 0.77 or earlier appended to the rollout) counts whole.
   const lastUsage = obj(info.last_token_usage);
   const base = counterBase(now, lastUsage && readCodexUsage(lastUsage), before);
   const delta = now.total - base.total;

@@ -124,13 +124,14 @@ export const codexText: LineFormat<string, CodexTextState> = {
 
 /**
  * Whether `tokens used` after `codex exec resume` is the thread's total (earlier runs included)
- * or the resumed run's own usage. Codex 0.80 and later seed a resumed session's token usage from
+ * or the resumed run's own usage. Codex 0.79 and later seed a resumed session's token usage from
  * the last token_count of its rollout (codex-rs core, `last_token_info_from_rollout` on resume),
- * so every total they print, `turn.completed` usage too, is the thread's; 0.72 and earlier start
- * a resumed run's counter from zero (measured with the real CLIs: 0.50, 0.60 and 0.72 print the
- * run's own usage, 0.80 the thread's). A run with no version keeps the thread-total reading.
+ * so every total they print, `turn.completed` usage too, is the thread's; 0.77 and earlier start
+ * a resumed run's counter from zero (measured with every published release from 0.50 to 0.80:
+ * 0.77 prints the run's own usage, 0.79 the thread's; no 0.78 was published). A run with no
+ * version keeps the thread-total reading.
  */
-export const RESUME_PRINTS_THREAD_TOTAL_SINCE = [0, 80] as const;
+export const RESUME_PRINTS_THREAD_TOTAL_SINCE = [0, 79] as const;
 
 export function resumePrintsThreadTotal(version: string | undefined): boolean {
   if (version === undefined) return true;
