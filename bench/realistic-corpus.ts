@@ -14,7 +14,7 @@ import {
 
 /**
  * A deterministic corpus shaped like a heavy user's real agent logs, for the ingest benchmark:
- * hundreds of session files of about a megabyte each (sizes spread log-normally around 1.05 MB),
+ * hundreds of session files of about a megabyte each (sizes spread log-normally, median about 1.1 MB),
  * three Codex rollouts for every two Claude Code transcripts, spread over the last 60 days.
  *
  * Unlike the demo corpus (few, large files with one big tool output per model call), most bytes
@@ -40,7 +40,7 @@ export interface RealisticOptions {
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
 /** Median and spread of a session file's size. */
-const MEDIAN_BYTES = 1_050_000;
+const MEDIAN_BYTES = 1_000_000;
 const SIGMA = 0.4;
 const CODEX_SHARE = 0.6;
 
