@@ -127,19 +127,24 @@ class Lines {
 
 // ── Codex rollouts ────────────────────────────────────────────────────────────────────────
 
+/** The end of the quota window of `minutes` that holds `at` (windows laid end to end). */
+const resetOf = (at: number, minutes: number) =>
+  Math.floor((Math.floor(at / (minutes * MINUTE)) + 1) * minutes * 60);
+
+/** Both quota windows as Codex reports them: a window keeps its reset time until it ends. */
 function rateLimits(rng: Rng, at: number) {
   return {
     primary: {
       used_percent: Math.round(rng.range(1, 97) * 10) / 10,
       window_minutes: 300,
-      resets_at: Math.floor(at / 1000) + rng.int(60, 18_000),
+      resets_at: resetOf(at, 300),
     },
     secondary: rng.chance(0.05)
       ? null
       : {
           used_percent: Math.round(rng.range(2, 95) * 10) / 10,
           window_minutes: 10080,
-          resets_at: Math.floor(at / 1000) + rng.int(3600, 600_000),
+          resets_at: resetOf(at, 10080),
         },
   };
 }
