@@ -3,7 +3,7 @@ import { open } from 'node:fs/promises';
 import { constants as zlibConstants, createGunzip, gunzipSync } from 'node:zlib';
 import { errorMessage } from '../errors.js';
 import { Decompress } from 'fzstd';
-import { JSON_NEEDLES, type MarkerParser } from './parse.js';
+import { JSON_NEEDLES, MAX_LINE, type MarkerParser } from './parse.js';
 
 /**
  * Feeds a file's lines to a MarkerParser, reading only from `from` on. Most bytes of agent logs
@@ -11,8 +11,8 @@ import { JSON_NEEDLES, type MarkerParser } from './parse.js';
  */
 
 const CHUNK = 4 << 20;
-/** Lines longer than this are skipped (and counted), so one huge line cannot exhaust memory. */
-export const MAX_LINE = 16 << 20;
+/** Lines longer than MAX_LINE are skipped (and counted), so one huge line cannot exhaust memory. */
+export { MAX_LINE };
 const NEWLINE = 10;
 
 /**

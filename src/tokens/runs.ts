@@ -7,8 +7,10 @@ import type { MarkerFormat, ThreadTotal } from './types.js';
  * which bucket and which amounts, so the run is counted once whatever order the files came in.
  *
  * - The session file wins when there is one: it has the richest split (input, cached, output,
- *   reasoning, per model response). Its events take the bucket of the log that launched the run
- *   (that says why the tokens were spent); the launcher's markers stay in the ledger, uncounted.
+ *   reasoning, per model response). Each of its events takes the bucket of the log that launched
+ *   the run it belongs to (that says why the tokens were spent): a resumed run writes into the
+ *   first run's session file, and may have been launched from another log. The launcher's
+ *   markers stay in the ledger, uncounted.
  * - Otherwise the launcher's markers count. Markers that print the thread's total so far
  *   (`codex exec` after `resume`) count their increase over the thread's previous total.
  */
@@ -69,7 +71,8 @@ export function reconcileRun(events: readonly RunEvent[]): RunDecision[] {
     if (changed) decisions.push({ id: e.id, counted, bucket, amounts });
   };
   if (sessions.length > 0) {
-    for (const e of sessions) decide(e, true, launcherBucket(launchers, e.at) ?? e.ownBucket);
+    const buckets = sessionBuckets(sessions, launchers);
+    for (const e of sessions) decide(e, true, buckets.get(e.id) ?? e.ownBucket);
     for (const e of launchers) decide(e, false, e.ownBucket);
     return decisions;
   }
@@ -79,13 +82,75 @@ export function reconcileRun(events: readonly RunEvent[]): RunDecision[] {
 }
 
 /**
- * The launcher whose run a session event belongs to: the latest launched at or before it (a
- * launcher's marker is stamped at its run's start or end), else the first.
+ * Which launcher's run each session event belongs to. Launchers print how far the thread had
+ * got when their run ended: its total (a thread total), or their run's own usage, which summed
+ * in run order gives the same. Session events, summed in time order, reach those bounds one
+ * after the other: an event belongs to the first run whose bound lies beyond where the event
+ * starts. This holds whatever the launchers' times say (a log's mtime, a wrapper's date before
+ * the run, a line stamp after it). When the launchers measure different things (a blended
+ * `tokens used` beside a split `--json` total), the latest launcher at or before the event is
+ * taken, else the first.
  */
-function launcherBucket(launchers: readonly RunEvent[], at: number): string | undefined {
-  let chosen = launchers[0];
-  for (const l of launchers) if (l.at <= at) chosen = l;
-  return chosen?.ownBucket;
+export function sessionBuckets(
+  sessions: readonly RunEvent[],
+  launchers: readonly RunEvent[],
+): Map<number, string> {
+  const out = new Map<number, string>();
+  if (launchers.length === 0) return out;
+  const ordered = [...sessions].sort((a, b) => a.at - b.at || a.id - b.id);
+  const bounds = runBounds(launchers);
+  if (!bounds) {
+    for (const e of ordered) {
+      let chosen = launchers[0]!;
+      for (const l of launchers) if (l.at <= e.at) chosen = l;
+      out.set(e.id, chosen.ownBucket);
+    }
+    return out;
+  }
+  const blended = bounds.measure === 'blended';
+  let reached = 0;
+  let run = 0;
+  for (const e of ordered) {
+    while (run < bounds.runs.length - 1 && reached >= bounds.runs[run]!.bound) run++;
+    out.set(e.id, bounds.runs[run]!.launcher.ownBucket);
+    reached += blended ? blendedOf(e) : e.total;
+  }
+  return out;
+}
+
+/** Codex's blended measure of an event (input − cached + output), else its total. */
+function blendedOf(e: RunEvent): number {
+  if (e.input === null || e.output === null) return e.total;
+  return e.input - (e.cachedInput ?? 0) + e.output;
+}
+
+/**
+ * The launchers as runs in order, each with how far the thread had got at its end (in the
+ * launchers' one measure); undefined when they measure different things.
+ */
+function runBounds(launchers: readonly RunEvent[]):
+  | {
+      measure: 'blended' | 'total';
+      runs: { launcher: RunEvent; bound: number }[];
+    }
+  | undefined {
+  const measures = new Set(launchers.map((l) => (l.format === 'codex-text' ? 'blended' : 'total')));
+  const threadTotals = launchers.filter((l) => l.threadTotal).length;
+  if (measures.size !== 1 || (threadTotals > 0 && threadTotals < launchers.length))
+    return undefined;
+  const measure = [...measures][0]!;
+  if (threadTotals > 0) {
+    // A thread's total only grows: ordered by it, the runs are in order.
+    const runs = [...launchers]
+      .sort((a, b) => a.threadTotal!.total - b.threadTotal!.total || a.id - b.id)
+      .map((launcher) => ({ launcher, bound: launcher.threadTotal!.total }));
+    return { measure, runs };
+  }
+  let sum = 0;
+  const runs = [...launchers]
+    .sort((a, b) => a.at - b.at || a.id - b.id)
+    .map((launcher) => ({ launcher, bound: (sum += launcher.total) }));
+  return { measure, runs };
 }
 
 /**
