@@ -25,7 +25,8 @@ import {
  * - transcripts: one line per content block of a response (thinking, text, tool_use; earlier
  *   blocks carry a partial output count), tool results of up to 60 KB written twice (the
  *   message's tool_result and the `toolUseResult` beside it), file-history snapshots, sub-agent
- *   transcripts, and now and then an API error line.
+ *   transcripts, and now and then an API error line; most transcripts start with a file-history
+ *   snapshot, as Claude Code 2 writes them.
  *
  * The truth counts what a correct ingest finds: Codex input + output per model call, Claude
  * input + cache creation + cache read + output per response (the largest of its lines).
@@ -457,7 +458,8 @@ function transcript(rng: Rng, w: Writer, plan: TranscriptPlan): Promise<number> 
   let responses = 0;
   while (out.bytes < plan.bytes || responses < 2) {
     t += rng.int(10_000, 20 * MINUTE);
-    if (!sidechain && rng.chance(0.3))
+    // Claude Code 2 snapshots the tracked files before a prompt: most sessions start with one.
+    if (!sidechain && rng.chance(responses === 0 ? 0.9 : 0.3))
       out.push(
         jsonLine(
           {
