@@ -187,14 +187,17 @@ export class TokenStore {
    * Inserts an event unless its fingerprint is known. Transcript lines that share a fingerprint
    * keep the largest usage: the growth is returned so totals stay exact. `later` are further
    * lines of the same file with the same fingerprint, in file order: the outcome is that of
-   * writing each in turn, with one UPDATE at most (and the roll-up triggers fired once).
+   * writing each in turn. A new fingerprint is inserted with its lines' largest usage already
+   * (one INSERT); a known one is updated once at most (the roll-up triggers fired once).
    */
   writeEvent(
     e: TokenEvent,
     where: EventPlace,
     later: readonly TokenEvent[] = [],
   ): { write: EventWrite; tokens: number; duplicates: number } {
-    const inserted = this.q.insertEvent.run(eventValues(e, where)).changes === 1;
+    const own = e.keepLargest && later.length > 0 ? largest(e, later) : undefined;
+    const row = own?.grown ? { ...e, ...usageOf(own.grown) } : e;
+    const inserted = this.q.insertEvent.run(eventValues(row, where)).changes === 1;
     if (inserted) this.pending = true;
     if (!e.keepLargest)
       return {
@@ -202,43 +205,30 @@ export class TokenStore {
         tokens: inserted ? e.total : 0,
         duplicates: inserted ? 0 : 1,
       };
-    let current: Pick<TokenEvent, 'total' | 'model'>;
-    let before = 0;
-    if (inserted) current = e;
-    else {
-      const existing = this.q.totalOf.get(e.fingerprint) as
-        { total: number; model: string | null } | undefined;
-      if (!existing) return { write: 'duplicate', tokens: 0, duplicates: 1 + later.length };
-      current = { total: existing.total, model: existing.model ?? undefined };
-      before = existing.total;
-    }
-    let grown: TokenEvent | undefined;
-    let duplicates = 0;
-    for (const x of inserted ? later : [e, ...later]) {
-      if (x.total <= current.total) {
-        duplicates++;
-        continue;
-      }
-      grown = { ...x, model: x.model ?? current.model };
-      current = grown;
-    }
-    if (grown)
-      this.q.growEvent.run(
-        grown.at,
-        grown.model ?? null,
-        grown.input ?? null,
-        grown.cachedInput ?? null,
-        grown.cacheCreation ?? null,
-        grown.output ?? null,
-        grown.reasoning ?? null,
-        grown.total,
-        e.fingerprint,
-        grown.total,
-      );
-    if (inserted) return { write: 'inserted', tokens: current.total, duplicates };
-    return grown
-      ? { write: 'grew', tokens: current.total - before, duplicates }
-      : { write: 'duplicate', tokens: 0, duplicates };
+    if (inserted) return { write: 'inserted', tokens: row.total, duplicates: own?.duplicates ?? 0 };
+    const existing = this.q.totalOf.get(e.fingerprint) as
+      { total: number; model: string | null } | undefined;
+    if (!existing) return { write: 'duplicate', tokens: 0, duplicates: 1 + later.length };
+    const before = existing.total;
+    const { grown, duplicates } = largest({ total: before, model: existing.model ?? undefined }, [
+      e,
+      ...later,
+    ]);
+    if (!grown) return { write: 'duplicate', tokens: 0, duplicates };
+    const u = usageOf(grown);
+    this.q.growEvent.run(
+      u.at,
+      u.model ?? null,
+      u.input ?? null,
+      u.cachedInput ?? null,
+      u.cacheCreation ?? null,
+      u.output ?? null,
+      u.reasoning ?? null,
+      u.total,
+      e.fingerprint,
+      u.total,
+    );
+    return { write: 'grew', tokens: u.total - before, duplicates };
   }
 
   /** Removes events by fingerprint; returns how many, their counted tokens and their runs. */
@@ -332,6 +322,42 @@ export class TokenStore {
       JSON.stringify(summary),
     );
   }
+}
+
+/**
+ * Lines of one response written in turn after `start`: the last that grew the usage (its model,
+ * when it names none, that of the line it grew from) and how many did not grow it.
+ */
+function largest(
+  start: Pick<TokenEvent, 'total' | 'model'>,
+  lines: readonly TokenEvent[],
+): { grown: TokenEvent | undefined; duplicates: number } {
+  let current = start;
+  let grown: TokenEvent | undefined;
+  let duplicates = 0;
+  for (const x of lines) {
+    if (x.total <= current.total) {
+      duplicates++;
+      continue;
+    }
+    grown = { ...x, model: x.model ?? current.model };
+    current = grown;
+  }
+  return { grown, duplicates };
+}
+
+/** The columns a grown response takes from its largest line (the rest stay its first line's). */
+function usageOf(e: TokenEvent) {
+  return {
+    at: e.at,
+    model: e.model,
+    input: e.input,
+    cachedInput: e.cachedInput,
+    cacheCreation: e.cacheCreation,
+    output: e.output,
+    reasoning: e.reasoning,
+    total: e.total,
+  };
 }
 
 /** An event's values in the order of the insert's parameters. */
