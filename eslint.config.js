@@ -2,6 +2,15 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/**
+ * The house points one way (docs/one-way-house.md): each entry forbids the imports a
+ * folder of src/ must not make. Paths are relative to files directly in the folder.
+ */
+const boundary = (/** @type {string} */ message, /** @type {string[]} */ group) => ({
+  'no-restricted-imports': ['error', { patterns: [{ group, message }] }],
+});
+const outsideExceptCore = ['../*', '!../core', '!../core/*'];
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'ledgers/**', 'bench/.corpus/**'] },
   js.configs.recommended,
@@ -17,7 +26,46 @@ export default tseslint.config(
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
       ],
       '@typescript-eslint/consistent-type-imports': 'error',
+      // Typed rules: promises awaited and passed where they are expected, unions checked whole.
+      '@typescript-eslint/await-thenable': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/only-throw-error': 'error',
+      '@typescript-eslint/prefer-promise-reject-errors': 'error',
+      '@typescript-eslint/switch-exhaustiveness-check': [
+        'error',
+        { considerDefaultExhaustiveForUnions: true },
+      ],
+      '@typescript-eslint/no-duplicate-type-constituents': 'error',
+      '@typescript-eslint/no-redundant-type-constituents': 'error',
+      '@typescript-eslint/no-unnecessary-boolean-literal-compare': 'error',
+      '@typescript-eslint/no-for-in-array': 'error',
+      '@typescript-eslint/no-implied-eval': 'error',
     },
+  },
+  {
+    files: ['src/core/**/*.ts'],
+    rules: boundary('core/ imports nothing else in src/: move the type into core/', ['../*']),
+  },
+  {
+    files: ['src/ledger/**/*.ts'],
+    rules: boundary(
+      'ledger/ imports only core/: the decision belongs to the caller, the type to core/',
+      outsideExceptCore,
+    ),
+  },
+  {
+    files: ['src/process/**/*.ts', 'src/render/**/*.ts', 'src/time/**/*.ts'],
+    rules: boundary(
+      'process/, render/ and time/ are leaves: they import only core/',
+      outsideExceptCore,
+    ),
+  },
+  {
+    files: ['src/config/**/*.ts'],
+    rules: boundary('config/ must not import dispatch/ (agent defaults live in core/)', [
+      '../dispatch',
+      '../dispatch/*',
+    ]),
   },
   { files: ['eslint.config.js'], ...tseslint.configs.disableTypeChecked },
 );

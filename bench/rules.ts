@@ -3,11 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openLedger } from '../src/ledger/open.js';
 import { PrStore } from '../src/ledger/pr-store.js';
-import { RulesStore, toVerdictRecord } from '../src/ledger/rules-store.js';
+import { RulesStore } from '../src/ledger/rules-store.js';
+import { toVerdictRecord } from '../src/rules/candidates.js';
 import { judgeAll } from '../src/rules/judge.js';
 import { defaultConfig } from '../src/config/defaults.js';
 import type { StoredPr } from '../src/core/pr.js';
-import type { FieldChange } from '../src/scan/diff.js';
+import type { FieldChange } from '../src/core/pr.js';
 import { fmt, median, ratio } from './common.js';
 
 /**

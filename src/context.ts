@@ -3,7 +3,8 @@ import type { RadarConfig } from './config/schema.js';
 import type { Db } from './ledger/open.js';
 import type { LogLevel } from './logging.js';
 import { colorEnabled } from './render/color.js';
-import { UsageError } from './errors.js';
+import { guardStream } from './render/terminal.js';
+import { UsageError } from './core/errors.js';
 import { resolveConfigPath } from './config/locate.js';
 import { loadConfig as loadDefaultConfig } from './config/load-defaults.js';
 import { openLedger, resolveLedgerPath } from './ledger/open.js';
@@ -91,8 +92,9 @@ export async function createContext(
     env,
     cwd,
     now: overrides.now ?? clockFrom(env),
-    stdout: process.stdout,
-    stderr: process.stderr,
+    // Every byte radar prints passes the guard: no control character from GitHub or a log acts.
+    stdout: guardStream(process.stdout, options.json ? 'json' : 'text'),
+    stderr: guardStream(process.stderr, 'text'),
     color,
     json: Boolean(options.json),
     config,

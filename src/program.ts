@@ -91,6 +91,10 @@ export function buildProgram(): Command {
       'run radar on a built-in demo (no GitHub account, no network): ingest a sample log corpus into a temporary ledger, report tokens and budget, then scan a demo PR queue on a local fake GitHub',
     )
     .option('--keep', 'keep the temporary ledger and print its path')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  radar demo          # the whole loop on built-in data, nothing of yours touched\n  radar demo --keep   # keep the temporary ledgers and print their folder',
+    )
     .action(lazy(() => import('./commands/demo.js')));
 
   program
@@ -98,6 +102,10 @@ export function buildProgram(): Command {
     .description('write a commented starter config (default ./config/radar.json)')
     .argument('[path]', 'where to write it')
     .option('-f, --force', 'overwrite an existing file')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  radar init                    # writes a commented ./config/radar.json\n  radar init ~/radar.json -f    # somewhere else, overwriting',
+    )
     .action(lazy(() => import('./commands/init.js'), { needsConfig: false }));
 
   program
@@ -106,6 +114,7 @@ export function buildProgram(): Command {
       'cheap state checks that never start a model session: config, ledger, logs, agent CLIs, GitHub token',
     )
     .option('--offline', 'skip the GitHub network check')
+    .addHelpText('after', '\nExamples:\n  radar doctor\n  radar doctor --offline --json')
     .action(lazy(() => import('./commands/doctor.js'), { needsConfig: false }));
 
   program
@@ -115,6 +124,10 @@ export function buildProgram(): Command {
     )
     .argument('[paths...]', 'files or folders (recursive)')
     .option('-b, --bucket <name>', 'put every event of this run in this bucket')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  radar ingest                                   # the Codex and Claude log folders\n  radar ingest ~/.codex/bounty-radar/*.log       # cron logs\n  radar ingest ./probe.log --bucket quota-probe  # one bucket for this run',
+    )
     .action(lazy(() => import('./commands/ingest.js')));
 
   const report = program.command('report').description('reports from the ledger');
@@ -133,6 +146,10 @@ export function buildProgram(): Command {
       'IANA time zone for days and weeks (default: config timezone, else the machine zone)',
     )
     .option('--csv', 'print the rows as CSV')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  radar report tokens                      # by bucket\n  radar report tokens --by day --tz Europe/Berlin --since 2026-06-01 --until 2026-06-30\n  radar report tokens --by week --csv > weeks.csv',
+    )
     .action(lazy(() => import('./commands/report-tokens.js')));
   report
     .command('queue')
@@ -156,6 +173,7 @@ export function buildProgram(): Command {
   program
     .command('budget')
     .description('weekly quota pace per provider: used %, expected %, verdict, reset time, source')
+    .addHelpText('after', '\nExamples:\n  radar budget\n  radar budget --json')
     .action(lazy(() => import('./commands/budget.js')));
 
   program
@@ -192,21 +210,28 @@ Examples:
     .option('--dry-run', 'print the prompt, the command line and the budget check; spend nothing')
     .option('-y, --yes', 'do not ask for confirmation')
     .option('--force', 'dispatch a stopped or closed PR too')
+    .addHelpText(
+      'after',
+      "\nExamples:\n  radar escalate acme/app#205 --dry-run   # the prompt, the command line, the budget check\n  radar escalate '#205' --agent claude    # asks on a terminal; --yes for scripts",
+    )
     .action(lazy(() => import('./commands/escalate.js')));
 
   program
     .command('approvals')
     .description('actions waiting for a human: templated comments, closes stop-loss recommends')
     .option('--all', 'also those already decided')
+    .addHelpText('after', '\nExamples:\n  radar approvals\n  radar approvals --all --json')
     .action(lazy(() => import('./commands/approvals.js').then((m) => ({ run: m.list }))));
   program
     .command('approve')
     .description('perform one queued action through the GitHub API')
+    .addHelpText('after', '\nExamples:\n  radar approve 3')
     .argument('<id>', 'approval id (radar approvals)')
     .action(lazy(() => import('./commands/approvals.js').then((m) => ({ run: m.approve }))));
   program
     .command('reject')
     .description('drop one queued action')
+    .addHelpText('after', '\nExamples:\n  radar reject 4')
     .argument('<id>', 'approval id (radar approvals)')
     .action(lazy(() => import('./commands/approvals.js').then((m) => ({ run: m.reject }))));
 
@@ -286,14 +311,17 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       return 2; // commander already printed the message
     }
-    const { RadarError } = await import('./errors.js');
+    const { RadarError } = await import('./core/errors.js');
     const { redactSecrets } = await import('./logging.js');
+    const { forTerminal } = await import('./render/terminal.js');
+    // Messages may quote GitHub or a log: masked, then inert on the terminal.
+    const say = (line: string) => process.stderr.write(forTerminal(`${redactSecrets(line)}\n`));
     if (error instanceof RadarError) {
-      process.stderr.write(`radar: ${redactSecrets(error.message)}\n`);
-      for (const line of error.details) process.stderr.write(`  ${redactSecrets(line)}\n`);
+      say(`radar: ${error.message}`);
+      for (const line of error.details) say(`  ${line}`);
       return error.exitCode;
     }
-    const { diskFullMessage } = await import('./errors.js');
+    const { diskFullMessage } = await import('./core/errors.js');
     const { resolveLedgerPath } = await import('./ledger/open.js');
     const ledger = resolveLedgerPath(
       program.opts().ledger as string | undefined,
@@ -302,11 +330,11 @@ export async function main(argv: string[]): Promise<number> {
     );
     const full = diskFullMessage(error, ledger);
     if (full) {
-      process.stderr.write(`radar: ${redactSecrets(full)}\n`);
+      say(`radar: ${full}`);
       return 1;
     }
     const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`radar: unexpected error: ${redactSecrets(message)}\n`);
+    say(`radar: unexpected error: ${message}`);
     if (process.env.RADAR_DEBUG && error instanceof Error && error.stack)
       process.stderr.write(`${error.stack}\n`);
     return 1;

@@ -1,6 +1,6 @@
-/** Pure weekly-quota pacing: how much of the quota is used against how much of the week is gone. */
+import type { PaceVerdict } from '../core/budget.js';
 
-export type PaceVerdict = 'under' | 'on-pace' | 'over' | 'exhausted' | 'unknown';
+/** Pure weekly-quota pacing: how much of the quota is used against how much of the week is gone. */
 
 export interface Checkpoint {
   /** Days after the week start from which the checkpoint applies (wednesday on a Monday week = 2). */

@@ -1,4 +1,4 @@
-import type { Db } from '../ledger/open.js';
+import type { UsageLedger } from '../ledger/ports.js';
 import type { ProviderConfig } from '../config/schema.js';
 import { describeFailure, runShell } from '../process/run.js';
 
@@ -16,16 +16,11 @@ const WEEK_MINUTES = 10080;
 const WEEK_MS = WEEK_MINUTES * 60_000;
 
 /** The latest weekly window a Codex rollout reported, while its reset is still ahead. */
-export function fromRollouts(db: Db, now: number): Usage | undefined {
-  const row = db
-    .prepare(
-      `SELECT used_percent AS used, resets_at AS resetsAt, at FROM rate_limit_samples
-       WHERE provider = 'codex' AND window_minutes = ? ORDER BY at DESC, id DESC LIMIT 1`,
-    )
-    .get(WEEK_MINUTES) as { used: number; resetsAt: number | null; at: number } | undefined;
+export async function fromRollouts(ledger: UsageLedger, now: number): Promise<Usage | undefined> {
+  const row = await ledger.latestRateLimit('codex', WEEK_MINUTES);
   if (!row || row.resetsAt === null || row.resetsAt <= now) return undefined;
   return {
-    usedPercent: row.used,
+    usedPercent: row.usedPercent,
     resetsAt: row.resetsAt,
     windowStart: row.resetsAt - WEEK_MS,
     source: 'codex rollout rate_limits (10080-minute window)',
@@ -92,23 +87,19 @@ export async function fromCommand(
 }
 
 /** The ledger's own count for this week against a configured weekly token quota. */
-export function fromLedger(
-  db: Db,
+export async function fromLedger(
+  ledger: UsageLedger,
   provider: ProviderConfig,
   weekStart: number,
   weekEnd: number,
-): Usage | undefined {
+): Promise<Usage | undefined> {
   if (!provider.weeklyTokens) return undefined;
-  const row = db
-    .prepare(
-      `SELECT total(total) AS tokens FROM token_events WHERE agent = ? AND at >= ? AND at < ? AND counted = 1`,
-    )
-    .get(provider.agent, weekStart, weekEnd) as { tokens: number };
+  const tokens = await ledger.countedTokens(provider.agent, weekStart, weekEnd);
   return {
-    usedPercent: (row.tokens / provider.weeklyTokens) * 100,
+    usedPercent: (tokens / provider.weeklyTokens) * 100,
     resetsAt: weekEnd,
     windowStart: weekStart,
     source: 'ledger total vs budget.providers weeklyTokens',
-    detail: `${row.tokens} of ${provider.weeklyTokens} tokens`,
+    detail: `${tokens} of ${provider.weeklyTokens} tokens`,
   };
 }

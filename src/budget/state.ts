@@ -1,26 +1,15 @@
 import type { RadarConfig } from '../config/schema.js';
-import type { Db } from '../ledger/open.js';
+import type { UsageLedger } from '../ledger/ports.js';
 import { fromCommand, fromLedger, fromRollouts, type Usage } from './sources.js';
-import { pace, type Checkpoint, type PaceVerdict } from './pace.js';
+import { pace, type Checkpoint } from './pace.js';
+import type { AgentName } from '../core/agents.js';
+import type { AgentBudget, BudgetState } from '../core/budget.js';
 import { machineZone, startOfNextWeek, startOfWeek, weekdayIndex } from '../time/zone.js';
 
 /** Each provider's weekly quota against its pace, from the best source available. */
 
-export interface BudgetState {
-  provider: string;
-  agent: 'codex' | 'claude';
-  usedPercent: number | null;
-  expectedPercent: number | null;
-  verdict: PaceVerdict;
-  advice?: string;
-  resetsAt: string | null;
-  source: string | null;
-  detail?: string;
-  problems: string[];
-}
-
 export async function budgetStates(
-  db: Db,
+  ledger: UsageLedger,
   config: RadarConfig,
   env: NodeJS.ProcessEnv,
   now: number,
@@ -33,13 +22,14 @@ export async function budgetStates(
   for (const provider of config.budget.providers) {
     const problems: string[] = [];
     let usage: Usage | undefined;
-    if (provider.agent === 'codex' && provider.rolloutRateLimits) usage = fromRollouts(db, now);
+    if (provider.agent === 'codex' && provider.rolloutRateLimits)
+      usage = await fromRollouts(ledger, now);
     if (!usage) {
       const fromCmd = await fromCommand(provider, config.budget.commandTimeoutMs, env);
       if (fromCmd && 'error' in fromCmd) problems.push(fromCmd.error);
       else usage = fromCmd;
     }
-    usage ??= fromLedger(db, provider, calendarStart, calendarEnd);
+    usage ??= await fromLedger(ledger, provider, calendarStart, calendarEnd);
     if (!usage) {
       results.push({
         provider: provider.name,
@@ -94,12 +84,9 @@ export async function budgetStates(
 
 const round1 = (n: number) => Math.round(n * 10) / 10;
 
-/** What the rules and dispatch ask of the budget: may this agent still be given work? */
-export type AgentBudget = 'available' | 'exhausted' | 'unknown';
-
 /** An agent is exhausted when every provider of it is; unknown when none has a source. */
-export function agentBudgets(states: readonly BudgetState[]): Map<'codex' | 'claude', AgentBudget> {
-  const result = new Map<'codex' | 'claude', AgentBudget>();
+export function agentBudgets(states: readonly BudgetState[]): Map<AgentName, AgentBudget> {
+  const result = new Map<AgentName, AgentBudget>();
   for (const agent of ['codex', 'claude'] as const) {
     const mine = states.filter((s) => s.agent === agent);
     if (mine.length === 0 || mine.every((s) => s.verdict === 'unknown'))

@@ -1,5 +1,5 @@
 import type { Context } from '../context.js';
-import { RadarError, UsageError } from '../errors.js';
+import { RadarError, UsageError } from '../core/errors.js';
 import { requireToken, resolveEndpoint } from '../github/endpoint.js';
 import { DispatchStore, type Approval } from '../ledger/dispatch-store.js';
 import { PrStore } from '../ledger/pr-store.js';

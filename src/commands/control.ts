@@ -1,8 +1,10 @@
 import type { Context } from '../context.js';
-import { UsageError } from '../errors.js';
-import { RulesStore, toVerdictRecord } from '../ledger/rules-store.js';
+import { UsageError } from '../core/errors.js';
+import { RulesStore } from '../ledger/rules-store.js';
+import { toVerdictRecord } from '../rules/candidates.js';
 import { judgeAll } from '../rules/judge.js';
 import { agentBudgets, budgetStates } from '../budget/state.js';
+import { UsageStore } from '../ledger/usage-store.js';
 import { formatPrRef } from '../core/pr.js';
 import { resolvePr } from './pr-arg.js';
 
@@ -45,7 +47,7 @@ async function control(
   const pr = resolvePr(db, text);
   const rules = new RulesStore(db);
   const now = ctx.now().getTime();
-  const budget = agentBudgets(await budgetStates(db, ctx.config(), ctx.env, now));
+  const budget = agentBudgets(await budgetStates(new UsageStore(db), ctx.config(), ctx.env, now));
   // The control and the verdict it leads to are written together.
   const verdict = db.transaction(() => {
     rules.addControl(pr.nodeId, { at: now, action, by: 'user', reason: options.reason ?? null });

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Context } from '../context.js';
-import { RadarError, UsageError, errorMessage } from '../errors.js';
+import { RadarError, UsageError, errorMessage } from '../core/errors.js';
 import { defaultLogFolders } from '../config/paths.js';
 import { commandVersion, findOnPath, folderStatus, type CheckResult } from '../doctor/checks.js';
 import { renderTable } from '../render/table.js';

@@ -1,11 +1,11 @@
 import { createInterface } from 'node:readline/promises';
 import type { Context } from '../context.js';
-import { RadarError, UsageError } from '../errors.js';
+import { RadarError, UsageError } from '../core/errors.js';
 import { formatPrRef } from '../core/pr.js';
 import type { Verdict } from '../core/verdict.js';
 import { RulesStore } from '../ledger/rules-store.js';
 import { resolvePr } from './pr-arg.js';
-import { isAgentName, type AgentName } from '../dispatch/agents.js';
+import { isAgentName, type AgentName } from '../core/agents.js';
 import { budgetGate } from '../dispatch/budget-gate.js';
 import { dispatchFlagged } from '../dispatch/dispatch.js';
 import { renderResults } from '../dispatch/render.js';

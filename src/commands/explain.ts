@@ -1,11 +1,13 @@
 import type { Context } from '../context.js';
 import { RulesStore } from '../ledger/rules-store.js';
 import { agentBudgets, budgetStates } from '../budget/state.js';
+import { UsageStore } from '../ledger/usage-store.js';
 import { createEvaluator, routeOf, scoreTerms } from '../rules/evaluate.js';
 import { emptyHistory } from '../core/history.js';
 import { formatPrRef } from '../core/pr.js';
 import { isDispatchable } from '../core/verdict.js';
 import { formatInt, truncate } from '../render/table.js';
+import { inert } from '../render/inert.js';
 import { resolvePr } from './pr-arg.js';
 // The same cleaning prompts get: untrusted text without hidden or control characters.
 import { sanitize } from '../dispatch/prompt.js';
@@ -22,7 +24,7 @@ export async function run(ctx: Context, text: string): Promise<number> {
   const rules = new RulesStore(db);
   const now = ctx.now().getTime();
   const history = rules.histories(pr.nodeId).get(pr.nodeId) ?? emptyHistory();
-  const budget = agentBudgets(await budgetStates(db, config, ctx.env, now));
+  const budget = agentBudgets(await budgetStates(new UsageStore(db), config, ctx.env, now));
   const evaluation = createEvaluator(config.rules)({
     pr,
     history,
@@ -90,8 +92,9 @@ export async function run(ctx: Context, text: string): Promise<number> {
     return 0;
   }
   const out: string[] = [];
-  out.push(`${explanation.pr}  ${pr.title}`);
-  out.push(`  ${pr.url}`);
+  // Title, details, reasons and quotes hold GitHub's text: one line each, nothing in them acts.
+  out.push(`${explanation.pr}  ${inert(pr.title)}`);
+  out.push(`  ${inert(pr.url)}`);
   out.push(
     `tier ${verdict.tier} · score ${verdict.score} (threshold ${config.rules.threshold}) · route ${verdict.route}` +
       (verdict.suppressed ? ` · held back: ${verdict.suppressed}` : ''),
@@ -102,11 +105,13 @@ export async function run(ctx: Context, text: string): Promise<number> {
   if (explanation.signals.length === 0) out.push('  none');
   for (const s of explanation.signals) {
     const state = s.actedOn ? 'acted on' : s.dispatchable ? `→ ${s.route}` : 'context';
-    out.push(`  ${s.kind.padEnd(19)} ${s.detail}  [${state}]`);
-    out.push(`  ${''.padEnd(19)} ${s.fingerprint}`);
+    out.push(`  ${s.kind.padEnd(19)} ${inert(s.detail)}  [${state}]`);
+    out.push(`  ${''.padEnd(19)} ${inert(s.fingerprint)}`);
     const body = s.evidence.body;
     if (typeof body === 'string' && body.trim())
-      out.push(`  ${''.padEnd(19)} “${truncate(sanitize(body, 400).replace(/\s+/g, ' '), 100)}”`);
+      out.push(
+        `  ${''.padEnd(19)} “${truncate(inert(sanitize(body, 400).replace(/\s+/g, ' ')), 100)}”`,
+      );
   }
   out.push('', 'score:');
   out.push(
@@ -116,7 +121,7 @@ export async function run(ctx: Context, text: string): Promise<number> {
       : '  0 (no signals)',
   );
   out.push('', 'why:');
-  for (const r of verdict.reasons) out.push(`  - ${r}`);
+  for (const r of verdict.reasons) out.push(`  - ${inert(r)}`);
   out.push('', 'already acted on:');
   if (acted.length === 0) out.push('  nothing');
   for (const a of explanation.actedOn)

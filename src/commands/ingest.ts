@@ -1,5 +1,5 @@
 import type { Context } from '../context.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../core/errors.js';
 import { acquireProcessLock } from '../ledger/lock.js';
 import { defaultLogFolders } from '../config/paths.js';
 import { TokenStore } from '../ledger/token-store.js';
@@ -9,6 +9,7 @@ import { machineZone } from '../time/zone.js';
 import { formatInt } from '../render/table.js';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { CLEAR_LINE, LINE_START } from '../render/terminal.js';
 
 interface IngestOptions {
   bucket?: string;
@@ -64,13 +65,13 @@ async function ingest(
       maxEventTokens: config.tokens.maxEventTokens,
       onFile: progress
         ? (_path, done, total) => {
-            if (done % 50 === 0) ctx.stderr.write(`\ringesting ${done}/${total} files…`);
+            if (done % 50 === 0) ctx.stderr.write(`${LINE_START}ingesting ${done}/${total} files…`);
           }
         : undefined,
     },
     summary,
   );
-  if (progress) ctx.stderr.write('\r\x1b[K');
+  if (progress) ctx.stderr.write(CLEAR_LINE);
   store.recordRun(started, Date.now(), summary);
   if (ctx.json) ctx.stdout.write(`${JSON.stringify({ roots, ...summary })}\n`);
   else ctx.stdout.write(renderSummary(summary, roots));

@@ -1,5 +1,5 @@
 import { formatPrRef, parsePrRef, type StoredPr } from '../core/pr.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../core/errors.js';
 import { PrStore } from '../ledger/pr-store.js';
 import type { Db } from '../ledger/open.js';
 

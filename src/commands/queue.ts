@@ -1,6 +1,7 @@
 import type { Context } from '../context.js';
 import { PrStore } from '../ledger/pr-store.js';
-import { RulesStore, type StoredVerdict } from '../ledger/rules-store.js';
+import { RulesStore } from '../ledger/rules-store.js';
+import type { StoredVerdict } from '../ledger/ports.js';
 import type { StoredPr } from '../core/pr.js';
 import type { Route, Tier } from '../core/verdict.js';
 import { byUrgency } from '../rules/evaluate.js';

@@ -1,5 +1,5 @@
 import type { Context } from '../context.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../core/errors.js';
 import { PrStore } from '../ledger/pr-store.js';
 import { RulesStore } from '../ledger/rules-store.js';
 import { funnelReport, queueReport } from '../rules/reports.js';

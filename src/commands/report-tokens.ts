@@ -1,14 +1,19 @@
 import type { Context } from '../context.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../core/errors.js';
+import { PriceStore } from '../ledger/price-store.js';
 import {
   aggregateByColumn,
   eventSpan,
   ledgerModels,
   periodTotals,
+} from '../ledger/token-report.js';
+import { buildReport, reportFromTotals } from '../tokens/report.js';
+import {
   TIME_DIMENSIONS,
   type Dimension,
-} from '../ledger/token-report.js';
-import { buildReport, reportFromTotals, type Rates, type TokenReport } from '../tokens/report.js';
+  type Rates,
+  type TokenReport,
+} from '../core/token-report.js';
 import { isTimeZone, machineZone, parseIsoInZone, periods, weekdayIndex } from '../time/zone.js';
 import { bar, formatInt, formatPercent, renderCsv, renderTable } from '../render/table.js';
 import { byCodePoint } from '../render/order.js';
@@ -40,7 +45,7 @@ export async function run(ctx: Context, options: ReportOptions): Promise<number>
   const range = { since: parse('--since', options.since), until: parse('--until', options.until) };
   const db = ctx.ledger();
   const loadPrices = async (models: string[]) =>
-    (await import('../tokens/prices.js')).loadPrices(db, models);
+    (await import('../tokens/prices.js')).loadPrices(new PriceStore(db), models);
   let report: TokenReport;
   if (by === 'day' || by === 'week' || by === 'month') {
     const span = eventSpan(db);

@@ -1,14 +1,16 @@
 import type { Context } from '../context.js';
-import { ExitCode, RadarError, UsageError } from '../errors.js';
+import { ExitCode, RadarError, UsageError } from '../core/errors.js';
 import { requireToken, resolveEndpoint } from '../github/endpoint.js';
 import { createGitHubClient } from '../github/client.js';
 import { PrStore } from '../ledger/pr-store.js';
 import { RulesStore } from '../ledger/rules-store.js';
 import { agentBudgets, budgetStates } from '../budget/state.js';
+import { UsageStore } from '../ledger/usage-store.js';
 import { acquireProcessLock } from '../ledger/lock.js';
 import { isAuthError, runScan, type ScanSummary } from '../scan/scan.js';
 import { formatInt } from '../render/table.js';
 import { redactUrl } from '../redact.js';
+import { CLEAR_LINE, LINE_START } from '../render/terminal.js';
 
 interface ScanCommandOptions {
   failOnFlag?: boolean;
@@ -47,7 +49,9 @@ async function scan(ctx: Context, options: ScanCommandOptions): Promise<number> 
     const tty = Boolean(ctx.stderr.isTTY) && !ctx.json;
     let summary: ScanSummary;
     // The rules route around an agent whose weekly quota is used up.
-    const budget = agentBudgets(await budgetStates(db, config, ctx.env, ctx.now().getTime()));
+    const budget = agentBudgets(
+      await budgetStates(new UsageStore(db), config, ctx.env, ctx.now().getTime()),
+    );
     try {
       summary = await runScan({
         port,
@@ -58,7 +62,7 @@ async function scan(ctx: Context, options: ScanCommandOptions): Promise<number> 
         logger: ctx.logger(),
         now: () => ctx.now().getTime(),
         onProgress: tty
-          ? (seen, total) => ctx.stderr.write(`\rscanning: ${seen}/${total} PRs`)
+          ? (seen, total) => ctx.stderr.write(`${LINE_START}scanning: ${seen}/${total} PRs`)
           : undefined,
       });
     } catch (error) {
@@ -68,7 +72,7 @@ async function scan(ctx: Context, options: ScanCommandOptions): Promise<number> 
         );
       throw error;
     } finally {
-      if (tty) ctx.stderr.write('\r\x1b[K');
+      if (tty) ctx.stderr.write(CLEAR_LINE);
     }
     if (ctx.json) ctx.stdout.write(`${JSON.stringify(summary)}\n`);
     else if (ctx.stdout.isTTY || ctx.options.verbose) ctx.stdout.write(renderScan(summary));

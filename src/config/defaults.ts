@@ -1,5 +1,5 @@
 import type { RadarConfig } from './schema.js';
-import { DEFAULT_AGENT_ARGS } from '../dispatch/agents.js';
+import { DEFAULT_AGENT_ARGS } from '../core/agents.js';
 import { DEFAULT_WEIGHTS } from './weights.js';
 
 /**

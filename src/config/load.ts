@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
 import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { configSchema, type RadarConfig } from './schema.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../core/errors.js';
 import { resolveConfigPath } from './locate.js';
 import { defaultConfig } from './defaults.js';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isTimeZone } from '../time/zone.js';
-import { DEFAULT_AGENT_ARGS, type AgentName } from '../dispatch/agents.js';
+import { DEFAULT_AGENT_ARGS, type AgentName } from '../core/agents.js';
 import { SIGNAL_KINDS, type SignalKind } from '../core/verdict.js';
 import { DEFAULT_WEIGHTS } from './weights.js';
 

@@ -118,3 +118,10 @@ export function parsePrRef(text: string): { repo?: string; number: number } | un
   if (m) return { number: Number(m[1]) };
   return undefined;
 }
+
+/** One field of a PR that differs between the recorded row and a new snapshot. */
+export interface FieldChange {
+  field: string;
+  from: string | null;
+  to: string | null;
+}

@@ -1,3 +1,5 @@
+import type { AgentName } from './agents.js';
+
 /** What the rules conclude about a PR, and the records of what radar did about it. */
 
 /** Signals that can justify spending tokens (each acted on at most once, by fingerprint). */
@@ -32,7 +34,7 @@ export type Tier = 'escalate' | 'watch' | 'zombie' | 'stopped' | 'closed';
 export const TIERS: readonly Tier[] = ['escalate', 'watch', 'zombie', 'stopped', 'closed'];
 
 /** Who should do the work: an agent, a templated comment, or nobody. */
-export type Route = 'codex' | 'claude' | 'template' | 'none';
+export type Route = AgentName | 'template' | 'none';
 
 /** Why a candidate signal was not acted on. */
 export type SuppressionReason =
@@ -85,4 +87,26 @@ export interface Escalation {
   /** The PR's head when the session started: a later head is progress. */
   headSha: string | null;
   reason: string | null;
+}
+
+/** One candidate a verdict saw: its fingerprint, kind, and what held it back (if anything). */
+export interface CandidateObservation {
+  fingerprint: string;
+  kind: SignalKind;
+  suppressed: SuppressionReason | null;
+}
+
+/** The dedupe bookkeeping of one verdict: candidates seen again, and those that cleared. */
+export interface CandidateOps {
+  seen: CandidateObservation[];
+  cleared: string[];
+}
+
+/** What the ledger keeps of one judgement. */
+export interface VerdictRecord {
+  nodeId: string;
+  verdict: Verdict;
+  candidates: CandidateOps;
+  /** Stop-loss stopped the PR in this evaluation: recorded as a control. */
+  stopNow: string | null;
 }

@@ -4,7 +4,7 @@
  * results to stdout (with --json, one more JSON line after the scan's).
  */
 import type { Context } from '../context.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../core/errors.js';
 import { budgetGate } from './budget-gate.js';
 import { storedCandidates } from './candidates.js';
 import { dispatchFlagged, type DispatchSummary } from './dispatch.js';

@@ -4,10 +4,8 @@
  * that is not installed or whose provider's budget is exhausted. Pure, apart from the PATH lookup
  * the caller injects.
  */
+import type { AgentName } from '../core/agents.js';
 import type { Route } from '../core/verdict.js';
-
-export type AgentName = 'codex' | 'claude';
-export const AGENT_NAMES: readonly AgentName[] = ['codex', 'claude'];
 
 export interface AgentConfig {
   command: string;
@@ -19,34 +17,8 @@ export interface AgentConfig {
   env: Record<string, string>;
 }
 
-/** The tools' non-interactive modes: prompt on stdin, machine-readable output with token usage. */
-export const DEFAULT_AGENT_ARGS: Readonly<Record<AgentName, readonly string[]>> = {
-  codex: [
-    'exec',
-    '--json',
-    '--sandbox',
-    'workspace-write',
-    '--skip-git-repo-check',
-    '-C',
-    '{workdir}',
-    '-',
-  ],
-  claude: [
-    '-p',
-    '--output-format',
-    'json',
-    '--max-turns',
-    '{maxTurns}',
-    '--permission-mode',
-    'acceptEdits',
-  ],
-};
-
 /** Variables removed from every agent's environment (GitHub's unless passGithubToken). */
 export const GITHUB_TOKEN_VARS = ['GITHUB_TOKEN', 'GH_TOKEN'];
-
-export const isAgentName = (v: string): v is AgentName =>
-  (AGENT_NAMES as readonly string[]).includes(v);
 
 /** The argv of one session: the configured args with their placeholders filled. */
 export function agentArgv(

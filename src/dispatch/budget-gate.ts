@@ -1,7 +1,9 @@
 import type { RadarConfig } from '../config/schema.js';
 import type { Db } from '../ledger/open.js';
-import { agentBudgets, budgetStates, type AgentBudget } from '../budget/state.js';
-import type { AgentName } from './agents.js';
+import { agentBudgets, budgetStates } from '../budget/state.js';
+import { UsageStore } from '../ledger/usage-store.js';
+import type { AgentBudget } from '../core/budget.js';
+import type { AgentName } from '../core/agents.js';
 import type { BudgetGate } from './dispatch.js';
 
 /**
@@ -23,7 +25,7 @@ export function budgetGate(
     if (!cached || cached.mark !== current)
       cached = {
         mark: current,
-        budgets: budgetStates(db, config, env, now()).then(agentBudgets),
+        budgets: budgetStates(new UsageStore(db), config, env, now()).then(agentBudgets),
       };
     return (await cached.budgets).get(agent) === 'exhausted' ? 'exhausted' : 'ok';
   };

@@ -16,15 +16,10 @@ import type { Db } from '../ledger/open.js';
 import { DispatchStore } from '../ledger/dispatch-store.js';
 import { findOnPath } from '../process/which.js';
 import { machineZone } from '../time/zone.js';
-import {
-  agentArgv,
-  agentChain,
-  agentEnv,
-  usableAgents,
-  type AgentName,
-  type Skip,
-} from './agents.js';
+import { agentArgv, agentChain, agentEnv, usableAgents, type Skip } from './agents.js';
+import type { AgentName } from '../core/agents.js';
 import { queueActions } from './approvals.js';
+import { liveHere, reapStale } from './liveness.js';
 import { buildPrompt } from './prompt.js';
 import { runSession } from './session.js';
 import { recordSessionTokens } from './tokens.js';
@@ -132,7 +127,7 @@ async function countReaped(
   store: DispatchStore,
   zone: string,
 ): Promise<number> {
-  const reaped = store.reapStale(options.now());
+  const reaped = reapStale(store, options.now());
   for (const r of reaped) {
     if (!r.runLog || !existsSync(r.runLog)) continue;
     try {
@@ -310,6 +305,7 @@ export async function dispatchFlagged(options: DispatchOptions): Promise<Dispatc
       concurrency: config.dispatch.concurrency,
       radarPid: process.pid,
       reason: manual ? 'radar escalate' : 'radar scan --dispatch',
+      live: liveHere(),
     });
     if (claim.kind === 'acted') return void skip('acted', 'every signal was acted on already');
     if (claim.kind === 'busy')

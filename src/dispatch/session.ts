@@ -9,7 +9,7 @@ import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { describeFailure, run, type RunResult } from '../process/run.js';
 import { JSON_NEEDLES, MAX_LINE, MarkerParser, sessionIdIn } from '../tokens/parse.js';
-import type { TokenEvent } from '../tokens/types.js';
+import type { TokenEvent } from '../core/tokens.js';
 
 export interface SessionRequest {
   command: string;

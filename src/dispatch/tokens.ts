@@ -3,14 +3,15 @@
  * agent's own rollout or transcript, ingested later, is recognised as the same run and counted
  * once), then its events are tied to the escalation and the PR.
  */
-import { LockedError } from '../errors.js';
+import { LockedError } from '../core/errors.js';
 import { acquireProcessLock } from '../ledger/lock.js';
 import type { Db } from '../ledger/open.js';
 import { TokenStore } from '../ledger/token-store.js';
 import type { DispatchStore } from '../ledger/dispatch-store.js';
 import { bucketResolver } from '../tokens/bucket.js';
 import { emptySummary, ingestFiles } from '../tokens/ingest.js';
-import type { TokenEvent } from '../tokens/types.js';
+import { reconcileRuns, writeEvent } from '../tokens/record.js';
+import type { TokenEvent } from '../core/tokens.js';
 
 /** Bucket of every escalation's tokens (and, through run keys, of its session files'). */
 export const ESCALATION_BUCKET = 'escalation';
@@ -115,7 +116,8 @@ function copyTakenResults(
   tokenStore.transaction(() => {
     for (const e of results) {
       if (here.get(e.fingerprint, options.runLog)) continue;
-      tokenStore.writeEvent(
+      writeEvent(
+        tokenStore,
         { ...e, fingerprint: `${e.fingerprint}#e${options.escalationId}` },
         { bucket: ESCALATION_BUCKET, sourceId: source.id, sourcePath: options.runLog },
       );
@@ -147,7 +149,7 @@ function separateReusedRuns(
       if (!row || row.id === options.escalationId) return key;
       const own = `${key}#e${options.escalationId}`;
       rekey.run(own, options.runLog, key);
-      tokenStore.reconcileRuns([key, own]);
+      reconcileRuns(tokenStore, [key, own]);
       return own;
     }),
   )();

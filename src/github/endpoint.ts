@@ -1,4 +1,4 @@
-import { UsageError } from '../errors.js';
+import { UsageError } from '../core/errors.js';
 import { redactUrl } from '../redact.js';
 import { run } from '../process/run.js';
 import { findOnPath } from '../process/which.js';

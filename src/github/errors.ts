@@ -1,4 +1,4 @@
-import { RadarError } from '../errors.js';
+import { RadarError } from '../core/errors.js';
 import { redactSecrets } from '../redact.js';
 
 /**

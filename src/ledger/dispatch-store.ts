@@ -2,6 +2,7 @@ import type { Db } from './open.js';
 import type { Escalation, EscalationOutcome } from '../core/verdict.js';
 import { boundaryFromRow, RulesStore } from './rules-store.js';
 import type { PermissionBoundary } from '../core/history.js';
+import type { RunningSession } from './ports.js';
 
 /**
  * All SQL for escalations, fingerprint claims, approvals and permission boundaries. A claim and
@@ -23,6 +24,8 @@ export interface ClaimRequest {
   concurrency: number;
   radarPid: number;
   reason: string | null;
+  /** Which `running` sessions are still being worked on (dispatch/liveness.ts decides). */
+  live: (session: RunningSession) => boolean;
 }
 
 export type ClaimResult =
@@ -71,56 +74,28 @@ export interface Approval {
   result: string | null;
 }
 
-/** Whether a process (or, negative, a process group) exists; EPERM means it does. */
-export function processAlive(pid: number | null): boolean {
-  if (pid === null || pid === 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 export class DispatchStore {
-  constructor(
-    private readonly db: Db,
-    /** How liveness is checked (a test may pin it). */
-    private readonly alive: (pid: number | null) => boolean = processAlive,
-  ) {}
+  constructor(private readonly db: Db) {}
 
-  /**
-   * `running` rows whose radar process and agent group are both gone (radar was killed) become
-   * `failed`, so the PR is no longer taken for being worked on. Returns them, so the tokens their
-   * run logs hold can still be counted.
-   */
-  reapStale(now: number): Reaped[] {
-    const rows = this.db
+  /** Every `running` escalation, with the processes that may still be working on it. */
+  runningSessions(): RunningSession[] {
+    return this.db
       .prepare(
-        `SELECT id, repo, number, run_log, radar_pid, agent_pgid FROM escalations WHERE outcome = 'running'`,
+        `SELECT id, node_id AS nodeId, repo, number, run_log AS runLog, radar_pid AS radarPid,
+           agent_pgid AS agentPgid
+         FROM escalations WHERE outcome = 'running'`,
       )
-      .all() as {
-      id: number;
-      repo: string;
-      number: number;
-      run_log: string | null;
-      radar_pid: number | null;
-      agent_pgid: number | null;
-    }[];
-    const stale = rows.filter(
-      (r) =>
-        r.radar_pid !== process.pid &&
-        !this.alive(r.radar_pid) &&
-        !this.alive(r.agent_pgid === null ? null : -r.agent_pgid),
-    );
+      .all() as RunningSession[];
+  }
+
+  /** Marks these escalations failed, those still `running`: returns the ones it marked. */
+  markFailed(ids: readonly number[], now: number, reason: string): Reaped[] {
     const mark = this.db.prepare(
-      `UPDATE escalations SET outcome = 'failed', ended_at = ?, reason = ? WHERE id = ? AND outcome = 'running'`,
+      `UPDATE escalations SET outcome = 'failed', ended_at = ?, reason = ?
+       WHERE id = ? AND outcome = 'running'
+       RETURNING id, repo, number, run_log AS runLog`,
     );
-    return this.db.transaction(() =>
-      stale
-        .filter((r) => mark.run(now, 'radar stopped before the session ended', r.id).changes === 1)
-        .map((r) => ({ id: r.id, repo: r.repo, number: r.number, runLog: r.run_log })),
-    )();
+    return this.db.transaction(() => ids.flatMap((id) => mark.all(now, reason, id) as Reaped[]))();
   }
 
   /** Tokens of an escalation found after it ended (a reaped session's run log). */
@@ -128,28 +103,9 @@ export class DispatchStore {
     this.db.prepare(`UPDATE escalations SET tokens = ? WHERE id = ?`).run(tokens, id);
   }
 
-  private liveRunning(): { id: number; node_id: string }[] {
-    const rows = this.db
-      .prepare(
-        `SELECT id, node_id, radar_pid, agent_pgid FROM escalations WHERE outcome = 'running'`,
-      )
-      .all() as {
-      id: number;
-      node_id: string;
-      radar_pid: number | null;
-      agent_pgid: number | null;
-    }[];
-    return rows.filter(
-      (r) =>
-        r.radar_pid === process.pid ||
-        this.alive(r.radar_pid) ||
-        this.alive(r.agent_pgid === null ? null : -r.agent_pgid),
-    );
-  }
-
-  /** Sessions running now, in any radar process. */
-  runningCount(): number {
-    return this.liveRunning().length;
+  /** Sessions running now that `live` says are being worked on, in any radar process. */
+  runningCount(live: (session: RunningSession) => boolean): number {
+    return this.runningSessions().filter(live).length;
   }
 
   /**
@@ -175,8 +131,8 @@ export class DispatchStore {
     try {
       return this.db
         .transaction((): ClaimResult => {
-          const running = this.liveRunning();
-          const mine = running.find((r) => r.node_id === req.nodeId);
+          const running = this.runningSessions().filter(req.live);
+          const mine = running.find((r) => r.nodeId === req.nodeId);
           if (mine) return { kind: 'busy', escalationId: mine.id };
           if (running.length >= req.concurrency) return { kind: 'full', running: running.length };
           const id = Number(

@@ -2,7 +2,7 @@ import { closeSync, mkdirSync, openSync, readSync, truncateSync } from 'node:fs'
 import { openDatabase } from './sqlite.js';
 import { dirname } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
-import { LockedError, RadarError } from '../errors.js';
+import { LockedError, RadarError } from '../core/errors.js';
 
 /**
  * One process at a time per ledger and job (`scan`, `ingest`): an exclusive SQLite lock on a small

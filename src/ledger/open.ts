@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { openDatabase } from './sqlite.js';
 import { FIRST_TABLE, MIGRATIONS, RADAR_APPLICATION_ID } from './migrations.js';
-import { RadarError, UsageError, diskFullMessage } from '../errors.js';
+import { RadarError, UsageError, diskFullMessage } from '../core/errors.js';
 
 export type Db = BetterSqlite3.Database;
 

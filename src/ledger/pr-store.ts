@@ -1,7 +1,7 @@
 import type { Db } from './open.js';
-import type { StoredPr } from '../core/pr.js';
+import type { FieldChange, StoredPr } from '../core/pr.js';
+import type { PrLedger, ScanRunRecord } from './ports.js';
 import { PR_FIELDS } from '../core/pr-fields.js';
-import type { FieldChange } from '../scan/diff.js';
 
 /** All SQL for PRs, their change history and scan runs. Columns follow `PR_FIELDS`. */
 
@@ -53,20 +53,7 @@ const UPSERT = `INSERT INTO prs (${COLUMNS.join(', ')})
     .map((c) => `${c} = excluded.${c}`)
     .join(', ')}`;
 
-export interface ScanRunRecord {
-  startedAt: number;
-  finishedAt: number;
-  status: string;
-  requests: number;
-  points: number;
-  remaining: number | null;
-  resetAt: number | null;
-  prsSeen: number;
-  changes: number;
-  errors: string[];
-}
-
-export class PrStore {
+export class PrStore implements PrLedger {
   constructor(private readonly db: Db) {}
 
   all(): StoredPr[] {

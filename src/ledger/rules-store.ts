@@ -6,36 +6,12 @@ import {
   type PermissionBoundary,
   type PrHistory,
 } from '../core/history.js';
-import type { Escalation, SuppressionReason, Verdict } from '../core/verdict.js';
-import { candidateOps, type CandidateOps } from '../rules/candidates.js';
-import type { Judged } from '../rules/judge.js';
+import type { Escalation, SuppressionReason, Verdict, VerdictRecord } from '../core/verdict.js';
+import type { RulesLedger, StoredVerdict } from './ports.js';
 
 /** All SQL for verdicts, signal candidates, radar's own actions and a PR's typed history. */
 
-export interface StoredVerdict extends Verdict {
-  nodeId: string;
-  scanId: number | null;
-  evaluatedAt: number;
-}
-
-export interface VerdictRecord {
-  nodeId: string;
-  verdict: Verdict;
-  candidates: CandidateOps;
-  /** Stop-loss stopped the PR in this evaluation: recorded as a control. */
-  stopNow: string | null;
-}
-
 type Row = Record<string, unknown>;
-
-/** What the ledger keeps of one judgement. */
-export const toVerdictRecord = (j: Judged): VerdictRecord => ({
-  nodeId: j.nodeId,
-  verdict: j.evaluation.verdict,
-  // The dedupe bookkeeping is worked out when the verdict is recorded, not while judging.
-  candidates: candidateOps(j.history.candidates, j.evaluation.verdict, j.evaluation.undetermined),
-  stopNow: j.evaluation.stopNow,
-});
 
 const escalationFromRow = (r: Row): Escalation => ({
   id: r.id as number,
@@ -100,7 +76,7 @@ const VERDICT_HISTORY = (v: Verdict) => ({
     .join(' '),
 });
 
-export class RulesStore {
+export class RulesStore implements RulesLedger {
   constructor(private readonly db: Db) {}
 
   /**

@@ -1,5 +1,5 @@
 import type { Db } from './open.js';
-import { rowCostSql, type Rates } from '../tokens/report.js';
+import type { AggregateRow, Dimension, Period, Range, Rates } from '../core/token-report.js';
 
 /**
  * Aggregate queries for `radar report tokens`. Time periods arrive as explicit bounds (local
@@ -7,32 +7,7 @@ import { rowCostSql, type Rates } from '../tokens/report.js';
  * Reads come from the trigger-kept roll-ups whenever they answer the question exactly.
  */
 
-export type Dimension =
-  'bucket' | 'day' | 'week' | 'month' | 'agent' | 'model' | 'file' | 'repo' | 'pr';
-
-export interface AggregateRow {
-  key: string | null;
-  agent: string;
-  model: string | null;
-  tokens: number;
-  events: number;
-  input: number;
-  cached: number;
-  cacheCreation: number;
-  output: number;
-  /** Tokens of events whose split is unknown (text markers): never priced. */
-  unsplit: number;
-}
-
-/** One period of a time report: [start, end) in ms. */
-export interface Period {
-  key: string;
-  start: number;
-  end: number;
-}
-
 export const SLOT_MS = 900_000;
-export const TIME_DIMENSIONS: ReadonlySet<Dimension> = new Set(['day', 'week', 'month']);
 
 const BASE_COLUMN: Record<Exclude<Dimension, 'day' | 'week' | 'month'>, string> = {
   bucket: 'bucket',
@@ -53,9 +28,17 @@ const SUMS_ROLLUP = `total(tokens) AS tokens, total(events) AS events, total(inp
   total(cached) AS cached, total(cache_creation) AS cacheCreation, total(output) AS output,
   total(unsplit) AS unsplit`;
 
-export interface Range {
-  since?: number;
-  until?: number;
+/**
+ * The cost of a row (tokens/report.ts rowCost) as a SQL expression, over a row alias with the
+ * AggregateRow columns (agent, input, cached, cacheCreation, output) and SQL expressions for the
+ * rates: reports of many periods price inside SQLite. A test checks both give the same costs.
+ */
+export function rowCostSql(row: string, rates: Record<keyof Rates, string>): string {
+  return `CASE WHEN ${row}.agent = 'claude'
+    THEN ${row}.input * ${rates.input} + ${row}.cached * ${rates.cacheRead}
+      + ${row}.cacheCreation * ${rates.cacheWrite} + ${row}.output * ${rates.output}
+    ELSE (${row}.input - ${row}.cached) * ${rates.input} + ${row}.cached * ${rates.cacheRead}
+      + ${row}.output * ${rates.output} END`;
 }
 
 const aligned = (t: number | undefined) => t === undefined || t % SLOT_MS === 0;

@@ -1,37 +1,22 @@
 import type { Db } from './open.js';
-import type { RateLimitSample, ThreadTotal, TokenEvent } from '../tokens/types.js';
-import { SESSION_FORMATS, reconcileRun, type RunEvent } from '../tokens/runs.js';
+import {
+  SESSION_FORMATS,
+  type KnownSource,
+  type RateLimitSample,
+  type RunDecision,
+  type RunEvent,
+  type ThreadTotal,
+  type TokenEvent,
+} from '../core/tokens.js';
 import { PENDING_GROUPS, SETTLE_PENDING } from './token-schema.js';
-import type { KnownSource } from '../tokens/identity.js';
 import { TIE_PENDING_EVENTS } from './dispatch-schema.js';
+import type { EventPlace, IngestRunRecord, NewSource, TokenLedger } from './ports.js';
 
-/** All SQL for token sources and events. Every write runs inside the caller's transaction. */
-
-export interface NewSource {
-  lineage: string;
-  path: string;
-  dev: number;
-  ino: number;
-  headHash: string;
-  headLen: number;
-  size: number;
-  offset: number;
-  tailHash: string | null;
-  encoding: string;
-  family: string | undefined;
-  state: string | null;
-  mtimeMs: number;
-  now: number;
-}
-
-/** Where an event is recorded: its bucket and the source it was read from. */
-export interface EventPlace {
-  bucket: string;
-  sourceId: number;
-  sourcePath: string;
-}
-
-export type EventWrite = 'inserted' | 'grew' | 'duplicate';
+/**
+ * The SQLite token ledger: all SQL for token sources and events. Every write runs inside the
+ * caller's transaction. It persists and queries; which line of a response counts and how a run
+ * is counted are decided by the caller (tokens/record.ts).
+ */
 
 /** token_sources columns as the file-identity planner reads them. */
 const KNOWN_COLUMNS = `id, lineage, path, dev, ino, head_hash AS headHash, head_len AS headLen, size,
@@ -40,7 +25,7 @@ const KNOWN_COLUMNS = `id, lineage, path, dev, ino, head_hash AS headHash, head_
 /** From this many files on, firstCandidates may read every source at once. */
 const BULK_LOOKUP = 64;
 
-export class TokenStore {
+export class TokenStore implements TokenLedger {
   private readonly q;
   /** Events were inserted that the roll-ups do not hold yet (counted = 2). */
   private pending = false;
@@ -103,11 +88,11 @@ export class TokenStore {
            total = coalesce(@total, total)
          WHERE id = @id`,
       ),
-      totalOf: db.prepare(`SELECT total, model FROM token_events WHERE fingerprint = ?`),
+      recorded: db.prepare(`SELECT total, model FROM token_events WHERE fingerprint = ?`),
       growEvent: db.prepare(
         `UPDATE token_events SET at = ?, model = coalesce(?, model), input = ?, cached_input = ?,
            cache_creation = ?, output = ?, reasoning = ?, total = ?
-         WHERE fingerprint = ? AND total < ?`,
+         WHERE fingerprint = ?`,
       ),
       settlePending: SETTLE_PENDING.map((sql) => db.prepare(sql)),
       tiePending: db.prepare(TIE_PENDING_EVENTS),
@@ -212,52 +197,30 @@ export class TokenStore {
     this.q.updateSource.run({ ...source, id, family: source.family ?? null });
   }
 
-  /**
-   * Inserts an event unless its fingerprint is known. Transcript lines that share a fingerprint
-   * keep the largest usage: the growth is returned so totals stay exact. `later` are further
-   * lines of the same file with the same fingerprint, in file order: the outcome is that of
-   * writing each in turn. A new fingerprint is inserted with its lines' largest usage already
-   * (one INSERT); a known one is updated once at most (the roll-up triggers fired once).
-   */
-  writeEvent(
-    e: TokenEvent,
-    where: EventPlace,
-    later: readonly TokenEvent[] = [],
-  ): { write: EventWrite; tokens: number; duplicates: number } {
-    const own = e.keepLargest && later.length > 0 ? largest(e, later) : undefined;
-    const row = own?.grown ? { ...e, ...usageOf(own.grown) } : e;
-    const inserted = this.q.insertEvent.run(eventValues(row, where)).changes === 1;
+  insertEvent(e: TokenEvent, where: EventPlace): boolean {
+    const inserted = this.q.insertEvent.run(eventValues(e, where)).changes === 1;
     if (inserted) this.pending = true;
-    if (!e.keepLargest)
-      return {
-        write: inserted ? 'inserted' : 'duplicate',
-        tokens: inserted ? e.total : 0,
-        duplicates: inserted ? 0 : 1,
-      };
-    if (inserted) return { write: 'inserted', tokens: row.total, duplicates: own?.duplicates ?? 0 };
-    const existing = this.q.totalOf.get(e.fingerprint) as
+    return inserted;
+  }
+
+  recordedEvent(fingerprint: string): { total: number; model: string | undefined } | undefined {
+    const row = this.q.recorded.get(fingerprint) as
       { total: number; model: string | null } | undefined;
-    if (!existing) return { write: 'duplicate', tokens: 0, duplicates: 1 + later.length };
-    const before = existing.total;
-    const { grown, duplicates } = largest({ total: before, model: existing.model ?? undefined }, [
-      e,
-      ...later,
-    ]);
-    if (!grown) return { write: 'duplicate', tokens: 0, duplicates };
-    const u = usageOf(grown);
+    return row && { total: row.total, model: row.model ?? undefined };
+  }
+
+  replaceAmounts(fingerprint: string, line: TokenEvent): void {
     this.q.growEvent.run(
-      u.at,
-      u.model ?? null,
-      u.input ?? null,
-      u.cachedInput ?? null,
-      u.cacheCreation ?? null,
-      u.output ?? null,
-      u.reasoning ?? null,
-      u.total,
-      e.fingerprint,
-      u.total,
+      line.at,
+      line.model ?? null,
+      line.input ?? null,
+      line.cachedInput ?? null,
+      line.cacheCreation ?? null,
+      line.output ?? null,
+      line.reasoning ?? null,
+      line.total,
+      fingerprint,
     );
-    return { write: 'grew', tokens: u.total - before, duplicates };
   }
 
   /** Removes events by fingerprint; returns how many, their counted tokens and their runs. */
@@ -280,42 +243,36 @@ export class TokenStore {
     return { events, tokens, runKeys };
   }
 
-  /**
-   * Counts each of these runs once (see tokens/runs.ts): returns the change in counted tokens.
-   * Runs inside the caller's transaction, after the run's events are written.
-   */
-  reconcileRuns(keys: Iterable<string>): number {
+  onlyOwnSessionEvents(runKey: string): boolean {
     this.settleRollups();
-    let change = 0;
-    for (const key of keys) {
-      if ((this.q.runSettled.get(key) as { settled: number }).settled === 1) continue;
-      const rows = this.q.runEvents.all(key) as (Omit<RunEvent, 'counted' | 'threadTotal'> & {
-        counted: number;
-        threadTotal: string | null;
-      })[];
-      const events: RunEvent[] = rows.map((r) => ({
-        ...r,
-        counted: r.counted === 1,
-        threadTotal: r.threadTotal ? (JSON.parse(r.threadTotal) as ThreadTotal) : undefined,
-      }));
-      const byId = new Map(events.map((e) => [e.id, e]));
-      for (const d of reconcileRun(events)) {
-        const before = byId.get(d.id)!;
-        this.q.applyRun.run({
-          id: d.id,
-          counted: d.counted ? 1 : 0,
-          bucket: d.bucket,
-          input: d.amounts?.input ?? null,
-          cachedInput: d.amounts?.cachedInput ?? null,
-          output: d.amounts?.output ?? null,
-          reasoning: d.amounts?.reasoning ?? null,
-          total: d.amounts?.total ?? null,
-        });
-        const total = d.amounts?.total ?? before.total;
-        change += (d.counted ? total : 0) - (before.counted ? before.total : 0);
-      }
-    }
-    return change;
+    return (this.q.runSettled.get(runKey) as { settled: number }).settled === 1;
+  }
+
+  runEvents(runKey: string): RunEvent[] {
+    this.settleRollups();
+    const rows = this.q.runEvents.all(runKey) as (Omit<RunEvent, 'counted' | 'threadTotal'> & {
+      counted: number;
+      threadTotal: string | null;
+    })[];
+    return rows.map((r) => ({
+      ...r,
+      counted: r.counted === 1,
+      threadTotal: r.threadTotal ? (JSON.parse(r.threadTotal) as ThreadTotal) : undefined,
+    }));
+  }
+
+  applyRunDecision(d: RunDecision): void {
+    this.settleRollups();
+    this.q.applyRun.run({
+      id: d.id,
+      counted: d.counted ? 1 : 0,
+      bucket: d.bucket,
+      input: d.amounts?.input ?? null,
+      cachedInput: d.amounts?.cachedInput ?? null,
+      output: d.amounts?.output ?? null,
+      reasoning: d.amounts?.reasoning ?? null,
+      total: d.amounts?.total ?? null,
+    });
   }
 
   writeSample(s: RateLimitSample, sourcePath: string): boolean {
@@ -331,16 +288,7 @@ export class TokenStore {
     );
   }
 
-  recordRun(
-    startedAt: number,
-    finishedAt: number,
-    summary: {
-      filesRead: number;
-      newEvents: number;
-      newTokens: number;
-      linesSkipped: number;
-    },
-  ): void {
+  recordRun(startedAt: number, finishedAt: number, summary: IngestRunRecord): void {
     this.q.insertRun.run(
       startedAt,
       finishedAt,
@@ -351,42 +299,6 @@ export class TokenStore {
       JSON.stringify(summary),
     );
   }
-}
-
-/**
- * Lines of one response written in turn after `start`: the last that grew the usage (its model,
- * when it names none, that of the line it grew from) and how many did not grow it.
- */
-function largest(
-  start: Pick<TokenEvent, 'total' | 'model'>,
-  lines: readonly TokenEvent[],
-): { grown: TokenEvent | undefined; duplicates: number } {
-  let current = start;
-  let grown: TokenEvent | undefined;
-  let duplicates = 0;
-  for (const x of lines) {
-    if (x.total <= current.total) {
-      duplicates++;
-      continue;
-    }
-    grown = { ...x, model: x.model ?? current.model };
-    current = grown;
-  }
-  return { grown, duplicates };
-}
-
-/** The columns a grown response takes from its largest line (the rest stay its first line's). */
-function usageOf(e: TokenEvent) {
-  return {
-    at: e.at,
-    model: e.model,
-    input: e.input,
-    cachedInput: e.cachedInput,
-    cacheCreation: e.cacheCreation,
-    output: e.output,
-    reasoning: e.reasoning,
-    total: e.total,
-  };
 }
 
 /** An event's values in the order of the insert's parameters. */

@@ -1,4 +1,5 @@
 /** ANSI colour for terminal output, and the one rule that decides whether to use it. */
+import { sgr } from './terminal.js';
 
 export type Style = 'red' | 'green' | 'yellow' | 'dim' | 'bold';
 
@@ -10,11 +11,14 @@ const CODES: Record<Style, readonly [number, number]> = {
   bold: [1, 22],
 };
 
-/** `text` in `style` when colour is on; unchanged otherwise. */
+/**
+ * `text` in `style` when colour is on; unchanged otherwise. The escapes are radar's markers,
+ * made real when the text is written (render/terminal.ts), so an escape inside `text` never is.
+ */
 export function paint(text: string, style: Style | undefined, enabled: boolean): string {
   if (!enabled || !style || text === '') return text;
   const [open, close] = CODES[style];
-  return `\x1b[${open}m${text}\x1b[${close}m`;
+  return `${sgr(open)}${text}${sgr(close)}`;
 }
 
 /**

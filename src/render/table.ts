@@ -1,5 +1,6 @@
 /** Plain-text tables for terminals: right-aligned numbers, optional bars, width-aware. */
 import { paint, type Style } from './color.js';
+import { inert } from './inert.js';
 
 export interface Column {
   header: string;
@@ -45,7 +46,10 @@ export function bar(value: number, max: number, width: number): string {
   return '█'.repeat(full) + (rest ? ' ▏▎▍▌▋▊▉'[rest]! : '');
 }
 
-/** Widths are measured on the plain text; colour (headers bold, styled cells) goes on after. */
+/**
+ * Cells are one line each, their control characters escaped (a PR title is someone else's
+ * text); widths are measured on that plain text; colour (headers bold, styled cells) goes on after.
+ */
 export function renderTable(
   columns: readonly Column[],
   rows: readonly (readonly string[])[],
@@ -53,7 +57,7 @@ export function renderTable(
 ): string {
   const color = options.color === true;
   const cells = rows.map((row) =>
-    row.map((cell, i) => truncate(cell, columns[i]?.max ?? Infinity)),
+    row.map((cell, i) => truncate(inert(cell), columns[i]?.max ?? Infinity)),
   );
   const widths = columns.map((col, i) =>
     Math.max(col.header.length, ...cells.map((row) => (row[i] ?? '').length)),

@@ -1,27 +1,19 @@
 import type { CandidateRecord } from '../core/history.js';
 import {
   isDispatchable,
+  type CandidateObservation,
+  type CandidateOps,
   type SignalKind,
-  type SuppressionReason,
   type Verdict,
+  type VerdictRecord,
 } from '../core/verdict.js';
+import type { Judged } from './judge.js';
 
 /**
  * Pure dedupe bookkeeping: a candidate is recorded once per fingerprint, not once per scan. Each
  * scan either sees it again (count and last-seen move on), or it cleared (its evidence is gone);
  * what kept it from being acted on is its suppression reason.
  */
-
-export interface CandidateObservation {
-  fingerprint: string;
-  kind: SignalKind;
-  suppressed: SuppressionReason | null;
-}
-
-export interface CandidateOps {
-  seen: CandidateObservation[];
-  cleared: string[];
-}
 
 const NOTHING = Object.freeze({
   seen: Object.freeze([]),
@@ -57,3 +49,11 @@ export function candidateOps(
     .map((c) => c.fingerprint);
   return { seen, cleared };
 }
+
+/** What the ledger keeps of one judgement: the dedupe bookkeeping is worked out here, once. */
+export const toVerdictRecord = (j: Judged): VerdictRecord => ({
+  nodeId: j.nodeId,
+  verdict: j.evaluation.verdict,
+  candidates: candidateOps(j.history.candidates, j.evaluation.verdict, j.evaluation.undetermined),
+  stopNow: j.evaluation.stopNow,
+});

@@ -11,7 +11,7 @@ import {
   type Verdict,
 } from '../core/verdict.js';
 import type { RulesConfig } from '../config/schema.js';
-import type { AgentBudget } from '../budget/state.js';
+import type { AgentBudgets } from '../core/budget.js';
 import { createDetector, isoMs } from './signals.js';
 import { stopState } from './stop-loss.js';
 
@@ -24,7 +24,7 @@ export interface RulesInput {
   pr: StoredPr;
   history: PrHistory;
   /** Per agent: may it still be given work this week? */
-  budget: ReadonlyMap<'codex' | 'claude', AgentBudget>;
+  budget: AgentBudgets;
   /** Writes GitHub denied in this PR's repository. */
   permissions: readonly PermissionBoundary[];
   now: number;

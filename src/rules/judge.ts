@@ -2,7 +2,7 @@ import type { StoredPr } from '../core/pr.js';
 import { emptyHistory, type PermissionBoundary, type PrHistory } from '../core/history.js';
 import { TIERS, type Tier } from '../core/verdict.js';
 import type { RulesConfig } from '../config/schema.js';
-import type { AgentBudget } from '../budget/state.js';
+import type { AgentBudgets } from '../core/budget.js';
 import { createEvaluator, byUrgency, type Evaluation } from './evaluate.js';
 
 /**
@@ -27,7 +27,7 @@ export interface JudgeInput {
   permissions: readonly PermissionBoundary[];
   /** The tier each PR had, to judge a closed PR only once. */
   previousTier: (nodeId: string) => Tier | undefined;
-  budget: ReadonlyMap<'codex' | 'claude', AgentBudget>;
+  budget: AgentBudgets;
   rules: RulesConfig;
   now: number;
 }

@@ -7,6 +7,7 @@ import {
 import type { PrHistory } from '../core/history.js';
 import type { Signal, SignalKind } from '../core/verdict.js';
 import type { RulesConfig } from '../config/schema.js';
+import { commentIntent } from './comment-intent.js';
 
 /**
  * Pure: a PR's snapshot and history → the signals it shows now. Each signal carries a fingerprint
@@ -129,15 +130,11 @@ export function isMaintainer(
 }
 
 /**
- * A maintainer question that requests no change goes to a conversation, not to code work. Only
- * this classification is ever taken from a comment's text: whatever else it says is data.
+ * A maintainer question that requests no change (a why/what/how question, a request to explain)
+ * goes to a conversation, not to code work: see comment-intent.ts.
  */
-const CHANGE_WORDS =
-  /\b(please|pls|could you|can you|would you|should|must|needs? to|fix|change|update|rename|remove|add|rebase|revert|split|move|use)\b/i;
 export function isQuestion(body: string | undefined): boolean {
-  if (body === undefined) return false;
-  const text = body.replace(/```[\s\S]*?```/g, ' ').replace(/^>.*$/gm, ' ');
-  return text.includes('?') && !CHANGE_WORDS.test(text);
+  return commentIntent(body) === 'explain';
 }
 
 interface Feedback {

@@ -3,6 +3,7 @@ import type {
   CommentSnapshot,
   PrSnapshot,
   ReviewSnapshot,
+  FieldChange,
   StoredPr,
 } from '../core/pr.js';
 import { TRACKED_FIELDS } from '../core/pr-fields.js';
@@ -10,12 +11,6 @@ import { TRACKED_FIELDS } from '../core/pr-fields.js';
 /** Pure: what changed between the recorded state of a PR and a new snapshot. */
 
 export type { StoredPr };
-
-export interface FieldChange {
-  field: string;
-  from: string | null;
-  to: string | null;
-}
 
 const text = (v: unknown): string | null =>
   v === null || v === undefined ? null : typeof v === 'string' ? v : JSON.stringify(v);

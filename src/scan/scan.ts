@@ -4,13 +4,15 @@ import type { GitHubPort, RateLimitInfo } from '../github/client.js';
 import { GitHubAuthError, RateLimitError } from '../github/errors.js';
 import { applyDetails, toSnapshot, type PrSnapshot } from '../github/normalize.js';
 import type { PrStore } from '../ledger/pr-store.js';
-import { toVerdictRecord, type RulesStore } from '../ledger/rules-store.js';
-import type { AgentBudget } from '../budget/state.js';
+import type { RulesStore } from '../ledger/rules-store.js';
+import { toVerdictRecord } from '../rules/candidates.js';
+import type { AgentBudgets } from '../core/budget.js';
 import type { Tier } from '../core/verdict.js';
 import { judgeAll } from '../rules/judge.js';
-import { mergeSnapshot, sameRow, type FieldChange, type StoredPr } from './diff.js';
+import { mergeSnapshot, sameRow, type StoredPr } from './diff.js';
+import type { FieldChange } from '../core/pr.js';
 import { searchQueries, watchFilter } from './watch.js';
-import { errorMessage } from '../errors.js';
+import { errorMessage } from '../core/errors.js';
 import { redactSecrets } from '../redact.js';
 
 /** One scan: fetch the queue page by page, resolve PRs that left it, record what changed. */
@@ -54,7 +56,7 @@ export interface ScanOptions {
   store: PrStore;
   rules: RulesStore;
   /** Per agent, whether the weekly budget still allows work (default: unknown). */
-  budget?: ReadonlyMap<'codex' | 'claude', AgentBudget>;
+  budget?: AgentBudgets;
   config: RadarConfig;
   logger: Logger;
   now: () => number;

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { basename, relative } from 'node:path';
 import type Picomatch from 'picomatch';
-import type { MarkerFormat } from './types.js';
+import type { MarkerFormat } from '../core/tokens.js';
 
 /** Which bucket an event goes to: --bucket, then config rules, then a default from the file. */
 

@@ -1,3 +1,4 @@
+import type { KnownSource } from '../core/tokens.js';
 import type { ParserState } from './parse.js';
 import type { Encoding, Family } from './read.js';
 
@@ -7,24 +8,6 @@ import type { Encoding, Family } from './read.js';
  * file, asked through a small port, so every case (append, rename, logrotate with or without
  * compression, copytruncate, copy-and-delete, truncation, links) has a table test.
  */
-
-/** What the ledger knows of one source (a file, at the time it was last read). */
-export interface KnownSource {
-  id: number;
-  lineage: string;
-  path: string;
-  dev: number | null;
-  ino: number | null;
-  headHash: string;
-  headLen: number;
-  size: number;
-  offset: number;
-  tailHash: string | null;
-  encoding: string;
-  family: string | null;
-  state: string | null;
-  mtimeMs: number | null;
-}
 
 /** Bytes compared at the start and before the resume point of a file. */
 export const HEAD = 1024;

@@ -1,20 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { closeSync, openSync, readSync, statSync, type Stats } from 'node:fs';
-import type { NewSource } from '../ledger/token-store.js';
+import type { NewSource } from '../ledger/ports.js';
 import { shortHash } from './parse.js';
 import type { ParseJob, ParseResult } from './parse-file.js';
 import { inlinePool, workerPool, type ParsePool } from './pool.js';
 import { decodedHead, detectEncoding, looksBinary, type Encoding } from './read.js';
+import { HEAD, TAIL, planRead, type FileView, type ReadPlan } from './identity.js';
+import type { KnownSource, TokenEvent } from '../core/tokens.js';
 import {
-  HEAD,
-  TAIL,
-  planRead,
-  type FileView,
-  type KnownSource,
-  type ReadPlan,
-} from './identity.js';
-import type { TokenEvent } from './types.js';
-import { readError, type IngestOptions, type IngestSummary, type StatedFile } from './ingest.js';
+  readError,
+  type IngestOptions,
+  type IngestSummary,
+  type StatedFile,
+} from './ingest-summary.js';
+import { reconcileRuns, writeEvent } from './record.js';
 
 /**
  * The reading half of the ingest shell, loaded only when some file changed: recognise each
@@ -128,7 +127,7 @@ export async function readChangedFiles(
         // Runs whose markers changed are counted once again in the same transaction.
         const touched = new Set<string>();
         batch.forEach((commit) => commit(touched));
-        summary.newTokens += options.store.reconcileRuns(touched);
+        summary.newTokens += reconcileRuns(options.store, touched);
       });
     };
     startMore(parser, 0);
@@ -347,7 +346,8 @@ function finishFile(
         later.forEach((e) => e.runKey && touched.add(e.runKey));
       }
       if (event.runKey) touched.add(event.runKey);
-      const written = store.writeEvent(
+      const written = writeEvent(
+        store,
         event,
         { bucket: options.bucketFor(path, event.format), sourceId, sourcePath: path },
         later,

@@ -1,54 +1,28 @@
 import { statSync, type Stats } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { TokenStore } from '../ledger/token-store.js';
-import type { KnownSource } from './identity.js';
-import type { BucketResolver } from './bucket.js';
-import type { SkipReason } from './types.js';
-import { errorMessage } from '../errors.js';
+import { errorMessage } from '../core/errors.js';
+import type { KnownSource } from '../core/tokens.js';
+import {
+  readError,
+  type IngestOptions,
+  type IngestSummary,
+  type StatedFile,
+} from './ingest-summary.js';
+
+export {
+  emptySummary,
+  readError,
+  type IngestOptions,
+  type IngestSummary,
+  type StatedFile,
+} from './ingest-summary.js';
 
 /**
  * The ingest shell: find files, and tell those that have not changed since they were read by
  * their stat alone. What changed is read by ingest-read.ts: lineage, new bytes only, each file's
  * events committed with its new offset (whole files per transaction).
  */
-
-export interface IngestSummary {
-  filesSeen: number;
-  filesRead: number;
-  filesUnchanged: number;
-  bytesRead: number;
-  newEvents: number;
-  newTokens: number;
-  /** Markers already in the ledger (re-read bytes, copies, forked sessions). */
-  duplicates: number;
-  rateLimitSamples: number;
-  linesSkipped: number;
-  skipped: Partial<Record<SkipReason, number>>;
-  filesSkipped: { path: string; reason: string }[];
-  unreadable: { path: string; error: string }[];
-  /** Compressed files whose bytes stop making sense part-way: the lines before were counted. */
-  damaged: { path: string; error: string; keptEvents: number }[];
-  /** Paths that name a file already read under another name (hard links). */
-  sameFile: number;
-}
-
-export interface IngestOptions {
-  store: TokenStore;
-  bucketFor: BucketResolver;
-  /**
-   * Zone of time stamps without a designator; a function is asked once, when the first file is
-   * to be read (naming the machine's zone costs the first use of Intl, which a re-ingest of
-   * unchanged files need not pay).
-   */
-  zone: string | (() => string);
-  now: () => number;
-  onFile?: (path: string, done: number, total: number) => void;
-  /** Parse on worker threads: 'auto' (default) when there is a lot to read. */
-  threads?: 'auto' | 'never' | 'always';
-  /** Ceiling for one event's tokens; larger counts are skipped as implausible. */
-  maxEventTokens?: number;
-}
 
 /**
  * Every regular file under the given paths, sorted, each once. A folder that cannot be read is
@@ -96,12 +70,6 @@ export async function collectFiles(
   return [...files].sort();
 }
 
-/** A file found by its stat not to be unchanged: ingestFiles hands these to the reader. */
-export interface StatedFile {
-  path: string;
-  st: Stats;
-}
-
 /**
  * Ingests these files. A file whose stat says it is unchanged costs that stat and one row lookup,
  * and when every file is unchanged (the cron path) nothing else loads: the reader, the parsers
@@ -143,13 +111,6 @@ export async function ingestFiles(
   await readChangedFiles(changed, options, summary);
 }
 
-/** A read error as a user reads it: a file that vanished says so. */
-export function readError(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  if (code === 'ENOENT') return 'the file disappeared before it could be read';
-  return errorMessage(error);
-}
-
 /**
  * A file whose path, identity, size and modification time are those recorded when it was last
  * read to its end costs a stat, not a read: the planner would find it unchanged (its first and
@@ -172,23 +133,4 @@ export function unchangedByStat(
     first.mtimeMs === st.mtimeMs &&
     (first.encoding !== 'plain' || first.offset === st.size)
   );
-}
-
-export function emptySummary(): IngestSummary {
-  return {
-    filesSeen: 0,
-    filesRead: 0,
-    filesUnchanged: 0,
-    bytesRead: 0,
-    newEvents: 0,
-    newTokens: 0,
-    duplicates: 0,
-    rateLimitSamples: 0,
-    linesSkipped: 0,
-    skipped: {},
-    filesSkipped: [],
-    unreadable: [],
-    damaged: [],
-    sameFile: 0,
-  };
 }

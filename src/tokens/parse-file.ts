@@ -1,6 +1,6 @@
 import { MarkerParser, shortHash, type ParserState } from './parse.js';
 import { readMarkers, type Encoding, type Family } from './read.js';
-import type { RateLimitSample, SkipReason, TokenEvent } from './types.js';
+import type { RateLimitSample, SkipReason, TokenEvent } from '../core/tokens.js';
 
 /**
  * One file's parse: everything between "which bytes to read" and "what to write". Plain data in

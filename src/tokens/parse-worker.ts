@@ -1,6 +1,6 @@
 import { parentPort } from 'node:worker_threads';
 import { parseFile, type ParseJob } from './parse-file.js';
-import { errorMessage } from '../errors.js';
+import { errorMessage } from '../core/errors.js';
 
 /**
  * Worker thread: parses the files it is sent one after another, in the order they came, and

@@ -1,4 +1,4 @@
-import type { RateLimitSample, SkipReason, TokenEvent } from './types.js';
+import type { RateLimitSample, SkipReason, TokenEvent } from '../core/tokens.js';
 import {
   ParseContext,
   obj,

@@ -70,7 +70,7 @@ export function workerPool(
     if (!lane.worker) {
       // After the caller has handed out its other jobs: a worker never waits for its next file
       // while the main thread parses.
-      setImmediate(() => parseFile(item.job).then(item.resolve, item.reject));
+      setImmediate(() => void parseFile(item.job).then(item.resolve, item.reject));
       return;
     }
     lane.queue.push(item);
@@ -107,7 +107,7 @@ export function workerPool(
     async close() {
       closed = true;
       for (const lane of lanes) lane.alive = false;
-      await Promise.all(lanes.map((l) => l.worker?.terminate()));
+      await Promise.all(lanes.flatMap((l) => (l.worker ? [l.worker.terminate()] : [])));
     },
   };
 }

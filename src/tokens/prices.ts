@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Db } from '../ledger/open.js';
-import type { PriceLookup, Rates } from './report.js';
+import type { PriceCache } from '../ledger/ports.js';
+import type { PriceLookup, Rates } from '../core/token-report.js';
 
 /**
  * API-equivalent prices from @pydantic/genai-prices' bundled (offline) table. Rates are taken
@@ -52,47 +52,18 @@ async function computeRates(models: string[]): Promise<Map<string, Rates | undef
   return out;
 }
 
-export async function loadPrices(db: Db, models: Iterable<string>): Promise<PriceLookup> {
+export async function loadPrices(
+  cache: PriceCache,
+  models: Iterable<string>,
+): Promise<PriceLookup> {
   const version = tableVersion();
-  const rates = new Map<string, Rates | undefined>();
-  const get = db.prepare(`SELECT * FROM price_cache WHERE model = ? AND table_version = ?`);
-  const missing: string[] = [];
-  for (const model of new Set(models)) {
-    const row = get.get(model, version) as
-      { input: number | null; cache_read: number; cache_write: number; output: number } | undefined;
-    if (!row) missing.push(model);
-    else
-      rates.set(
-        model,
-        row.input === null
-          ? undefined
-          : {
-              input: row.input,
-              cacheRead: row.cache_read,
-              cacheWrite: row.cache_write,
-              output: row.output,
-            },
-      );
-  }
+  const wanted = [...new Set(models)];
+  const rates = await cache.cachedRates(wanted, version);
+  const missing = wanted.filter((model) => !rates.has(model));
   if (missing.length > 0) {
     const computed = await computeRates(missing);
-    const put = db.prepare(
-      `INSERT OR REPLACE INTO price_cache (model, table_version, input, cache_read, cache_write, output)
-       VALUES (?, ?, ?, ?, ?, ?)`,
-    );
-    db.transaction(() => {
-      for (const [model, r] of computed) {
-        rates.set(model, r);
-        put.run(
-          model,
-          version,
-          r?.input ?? null,
-          r?.cacheRead ?? null,
-          r?.cacheWrite ?? null,
-          r?.output ?? null,
-        );
-      }
-    })();
+    await cache.cacheRates(computed, version);
+    for (const [model, r] of computed) rates.set(model, r);
   }
   return (model) => rates.get(model);
 }

@@ -1,7 +1,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { constants as zlibConstants, createGunzip, gunzipSync } from 'node:zlib';
-import { errorMessage } from '../errors.js';
+import { errorMessage } from '../core/errors.js';
 import { Decompress } from 'fzstd';
 import { JSON_NEEDLES, MAX_LINE, type MarkerParser } from './parse.js';
 

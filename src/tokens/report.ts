@@ -1,39 +1,24 @@
-import type { AggregateRow, Dimension } from '../ledger/token-report.js';
+import type {
+  AggregateRow,
+  Dimension,
+  Group,
+  PriceLookup,
+  Rates,
+  TokenReport,
+} from '../core/token-report.js';
 import { byCodePoint } from '../render/order.js';
 
 /** Pure grouping of ledger aggregates into report rows (time dimensions in the user's zone). */
-
-export interface Group {
-  key: string;
-  tokens: number;
-  events: number;
-  /** Estimated API-equivalent cost in USD of the priced part; undefined when nothing is priced. */
-  costUsd?: number;
-  /** Tokens of models without a known price (not in costUsd). */
-  unpricedTokens: number;
-}
-
-export interface TokenReport {
-  by: Dimension;
-  total: { tokens: number; events: number; costUsd?: number; unpricedTokens: number };
-  groups: Group[];
-}
-
-/** USD per token, by kind, for one model; undefined when the model has no known price. */
-export interface Rates {
-  input: number;
-  cacheRead: number;
-  cacheWrite: number;
-  output: number;
-}
-
-export type PriceLookup = (model: string) => Rates | undefined;
 
 export function groupKey(row: Pick<AggregateRow, 'key'>): string {
   return row.key === null || row.key === '' ? '(none)' : String(row.key);
 }
 
-/** Cost of a row: Codex input includes cached input; Claude input excludes both cache kinds. */
+/**
+ * Cost of a row: Codex input includes cached input; Claude input excludes both cache kinds. The
+ * ledger prices reports of many periods with the same formula in SQL (`rowCostSql`); a test
+ * checks both give the same costs.
+ */
 export function rowCost(row: AggregateRow, rates: Rates): number {
   if (row.agent === 'claude') {
     return (
@@ -48,19 +33,6 @@ export function rowCost(row: AggregateRow, rates: Rates): number {
     row.cached * rates.cacheRead +
     row.output * rates.output
   );
-}
-
-/**
- * rowCost as a SQL expression, over a row alias with the AggregateRow columns (agent, input,
- * cached, cacheCreation, output) and SQL expressions for the rates: reports of many periods price
- * inside SQLite. A test checks both give the same costs.
- */
-export function rowCostSql(row: string, rates: Record<keyof Rates, string>): string {
-  return `CASE WHEN ${row}.agent = 'claude'
-    THEN ${row}.input * ${rates.input} + ${row}.cached * ${rates.cacheRead}
-      + ${row}.cacheCreation * ${rates.cacheWrite} + ${row}.output * ${rates.output}
-    ELSE (${row}.input - ${row}.cached) * ${rates.input} + ${row}.cached * ${rates.cacheRead}
-      + ${row}.output * ${rates.output} END`;
 }
 
 export function buildReport(

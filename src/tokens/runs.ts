@@ -1,4 +1,9 @@
-import type { MarkerFormat, ThreadTotal } from './types.js';
+import {
+  isSessionFormat,
+  type RunDecision,
+  type RunEvent,
+  type ThreadTotal,
+} from '../core/tokens.js';
 
 /**
  * One agent run is often visible in two sources: the log of the command that launched it (a cron
@@ -14,37 +19,6 @@ import type { MarkerFormat, ThreadTotal } from './types.js';
  * - Otherwise the launcher's markers count. Markers that print the thread's total so far
  *   (`codex exec` after `resume`) count their increase over the thread's previous total.
  */
-
-export interface RunEvent {
-  id: number;
-  format: MarkerFormat;
-  at: number;
-  bucket: string;
-  /** The bucket the event's own file gives it. */
-  ownBucket: string;
-  counted: boolean;
-  threadTotal?: ThreadTotal;
-  input: number | null;
-  cachedInput: number | null;
-  output: number | null;
-  reasoning: number | null;
-  total: number;
-}
-
-export interface RunDecision {
-  id: number;
-  counted: boolean;
-  bucket: string;
-  /** New amounts, for launcher markers that print a thread total. */
-  amounts?: Pick<RunEvent, 'input' | 'cachedInput' | 'output' | 'reasoning' | 'total'>;
-}
-
-export const SESSION_FORMATS: ReadonlySet<MarkerFormat> = new Set([
-  'codex-rollout',
-  'claude-transcript',
-]);
-
-export const isSessionFormat = (format: MarkerFormat) => SESSION_FORMATS.has(format);
 
 /** Decisions for the events whose state must change (unchanged events are left out). */
 export function reconcileRun(events: readonly RunEvent[]): RunDecision[] {

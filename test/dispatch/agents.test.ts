@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  agentArgv,
-  agentChain,
-  agentEnv,
-  usableAgents,
-  type AgentName,
-} from '../../src/dispatch/agents.js';
+import { agentArgv, agentChain, agentEnv, usableAgents } from '../../src/dispatch/agents.js';
+import type { AgentName } from '../../src/core/agents.js';
 import { config } from './helpers.js';
 
 describe('agent chain', () => {

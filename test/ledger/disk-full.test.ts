@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { diskFullMessage } from '../../src/errors.js';
+import { diskFullMessage } from '../../src/core/errors.js';
 import { runCli } from '../helpers/cli.js';
 
 /** A real SQLITE_FULL from SQLite: a database not allowed to grow past two pages. */

@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { acquireProcessLock, processLockPath } from '../../src/ledger/lock.js';
-import { LockedError } from '../../src/errors.js';
+import { LockedError } from '../../src/core/errors.js';
 import { tempTree } from '../helpers/cli.js';
 import { holderScript, killHard, tryLockInChild, type Attempt } from './hold-lock.js';
 

@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkIntegrity, openLedger } from '../../src/ledger/open.js';
 import { MIGRATIONS, RADAR_APPLICATION_ID } from '../../src/ledger/migrations.js';
-import { UsageError } from '../../src/errors.js';
+import { UsageError } from '../../src/core/errors.js';
 import { ROOT, runCli, tempTree } from '../helpers/cli.js';
 
 const cleanups: (() => void)[] = [];

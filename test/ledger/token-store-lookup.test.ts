@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openLedger } from '../../src/ledger/open.js';
-import { TokenStore, type NewSource } from '../../src/ledger/token-store.js';
+import type { NewSource } from '../../src/ledger/ports.js';
+import { TokenStore } from '../../src/ledger/token-store.js';
 
 /**
  * The re-ingest's lookup of many files at once (one read of every source) finds, for each file,

@@ -3,7 +3,7 @@ import { createEvaluator } from '../../src/rules/evaluate.js';
 import { candidateOps } from '../../src/rules/candidates.js';
 import { isQuestion, isoMs } from '../../src/rules/signals.js';
 import fc from 'fast-check';
-import type { AgentBudget } from '../../src/budget/state.js';
+import type { AgentBudget } from '../../src/core/budget.js';
 import type { PermissionBoundary, PrHistory } from '../../src/core/history.js';
 import type { StoredPr } from '../../src/core/pr.js';
 import type { RulesConfig } from '../../src/config/schema.js';

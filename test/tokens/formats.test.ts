@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MarkerParser } from '../../src/tokens/parse.js';
 import { resumePrintsThreadTotal } from '../../src/tokens/formats/codex-text.js';
-import type { TokenEvent } from '../../src/tokens/types.js';
+import type { TokenEvent } from '../../src/core/tokens.js';
 
 /**
  * The format modules through the parser that dispatches to them, line by line: each Codex era's

@@ -1,13 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import {
-  HEAD,
-  TAIL,
-  planRead,
-  type FileView,
-  type KnownSource,
-  type ReadPlan,
-} from '../../src/tokens/identity.js';
+import { HEAD, TAIL, planRead, type FileView, type ReadPlan } from '../../src/tokens/identity.js';
+import type { KnownSource } from '../../src/core/tokens.js';
 import { shortHash } from '../../src/tokens/parse.js';
 import type { Encoding } from '../../src/tokens/read.js';
 

@@ -13,12 +13,8 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateCorpus, type CorpusTruth } from '../../src/demo/corpus.js';
 import { aggregateByPeriod, ledgerModels, periodTotals } from '../../src/ledger/token-report.js';
-import {
-  buildReport,
-  reportFromTotals,
-  type Rates,
-  type TokenReport,
-} from '../../src/tokens/report.js';
+import { buildReport, reportFromTotals } from '../../src/tokens/report.js';
+import type { Rates, TokenReport } from '../../src/core/token-report.js';
 import { periods } from '../../src/time/zone.js';
 import { runCli } from '../helpers/cli.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { reconcileRun, type RunDecision, type RunEvent } from '../../src/tokens/runs.js';
-import type { MarkerFormat, ThreadTotal } from '../../src/tokens/types.js';
+import { reconcileRun } from '../../src/tokens/runs.js';
+import type { MarkerFormat, RunDecision, RunEvent, ThreadTotal } from '../../src/core/tokens.js';
 
 /**
  * reconcileRun over the events of one run key. Each row gives the events as the ledger holds

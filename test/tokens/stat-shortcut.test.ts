@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { unchangedByStat } from '../../src/tokens/ingest.js';
-import type { KnownSource } from '../../src/tokens/identity.js';
+import type { KnownSource } from '../../src/core/tokens.js';
 
 /**
  * The re-ingest shortcut: a file is taken as unchanged from its stat alone only when the source

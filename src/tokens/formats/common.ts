@@ -5,7 +5,7 @@ import type {
   SkipReason,
   TimeSource,
   TokenEvent,
-} from '../types.js';
+} from '../../core/tokens.js';
 import { parseIsoInZone } from '../../time/zone.js';
 
 /**

@@ -1,6 +1,6 @@
-/** What the token parsers produce: plain data, no I/O. */
+import type { AgentName } from './agents.js';
 
-export type Agent = 'codex' | 'claude';
+/** What the token parsers produce and the ledger keeps: plain data, no I/O. */
 
 /** The source format of a marker; each documents what its `total` means (README "Token markers"). */
 export type MarkerFormat =
@@ -19,7 +19,7 @@ export interface TokenEvent {
   keepLargest: boolean;
   at: number;
   atSource: TimeSource;
-  agent: Agent;
+  agent: AgentName;
   model?: string;
   format: MarkerFormat;
   input?: number;
@@ -58,7 +58,7 @@ export interface ThreadTotal {
 
 /** A quota window an agent reported about itself (Codex rollout rate_limits). */
 export interface RateLimitSample {
-  provider: Agent;
+  provider: AgentName;
   windowMinutes: number;
   usedPercent: number;
   resetsAt?: number;
@@ -73,3 +73,55 @@ export type SkipReason =
   /** A count that is not a safe non-negative integer, or above the per-event ceiling. */
   | 'implausible-number'
   | 'unprocessable-line';
+
+/** Formats read from the agent's own session file (the richest split of a run). */
+export const SESSION_FORMATS: ReadonlySet<MarkerFormat> = new Set([
+  'codex-rollout',
+  'claude-transcript',
+]);
+
+export const isSessionFormat = (format: MarkerFormat) => SESSION_FORMATS.has(format);
+
+/** One recorded event of an agent run, as run reconciliation (tokens/runs.ts) weighs it. */
+export interface RunEvent {
+  id: number;
+  format: MarkerFormat;
+  at: number;
+  bucket: string;
+  /** The bucket the event's own file gives it. */
+  ownBucket: string;
+  counted: boolean;
+  threadTotal?: ThreadTotal;
+  input: number | null;
+  cachedInput: number | null;
+  output: number | null;
+  reasoning: number | null;
+  total: number;
+}
+
+/** What changes for one event of a run. */
+export interface RunDecision {
+  id: number;
+  counted: boolean;
+  bucket: string;
+  /** New amounts, for launcher markers that print a thread total. */
+  amounts?: Pick<RunEvent, 'input' | 'cachedInput' | 'output' | 'reasoning' | 'total'>;
+}
+
+/** What the ledger knows of one source (a file, at the time it was last read). */
+export interface KnownSource {
+  id: number;
+  lineage: string;
+  path: string;
+  dev: number | null;
+  ino: number | null;
+  headHash: string;
+  headLen: number;
+  size: number;
+  offset: number;
+  tailHash: string | null;
+  encoding: string;
+  family: string | null;
+  state: string | null;
+  mtimeMs: number | null;
+}

@@ -1,0 +1,223 @@
+import type { AgentName } from '../core/agents.js';
+import type {
+  CandidateRecord,
+  ControlRecord,
+  PermissionBoundary,
+  PrHistory,
+} from '../core/history.js';
+import type { FieldChange, StoredPr } from '../core/pr.js';
+import type {
+  KnownSource,
+  RateLimitSample,
+  RunDecision,
+  RunEvent,
+  TokenEvent,
+} from '../core/tokens.js';
+import type { Rates } from '../core/token-report.js';
+import type { Escalation, Verdict, VerdictRecord } from '../core/verdict.js';
+
+/**
+ * The ledger as the rest of radar sees it: one small interface per family of tables. Stores
+ * persist and query; every decision (which line of a response wins, how a run is counted, which
+ * candidates cleared) is made by the caller, in its feature folder, with plain data in and out.
+ * SQLite implements them today (the stores beside this file); a second engine implements the
+ * same interfaces and passes the same contract suite (test/ledger/contract/).
+ *
+ * Synchronous or not: the families read once per command (budget usage, the price cache) return
+ * promises, which costs SQLite nothing and lets a networked engine answer in its own time. The
+ * families on the hot paths (ingest writes a million events in a few transactions, a scan writes
+ * every PR of the queue) stay synchronous inside a `transaction(fn)`: awaiting each statement
+ * would cost more than the statement itself on SQLite. A networked engine implements them with
+ * a synchronous client, or buffers the unit of work and writes it at commit
+ * (docs/one-way-house.md).
+ */
+
+/**
+ * A token source as it is written: what identifies the file and where its reading stopped (a
+ * KnownSource read back), with the time it was read.
+ */
+export interface NewSource extends Omit<KnownSource, 'id' | 'dev' | 'ino' | 'family' | 'mtimeMs'> {
+  dev: number;
+  ino: number;
+  family: string | undefined;
+  mtimeMs: number;
+  now: number;
+}
+
+/** Where an event is recorded: its bucket and the source it was read from. */
+export interface EventPlace {
+  bucket: string;
+  sourceId: number;
+  sourcePath: string;
+}
+
+/** What an ingest run did, kept for `radar doctor`. */
+export interface IngestRunRecord {
+  filesRead: number;
+  newEvents: number;
+  newTokens: number;
+  linesSkipped: number;
+}
+
+/** Token sources, events, runs and rate-limit samples: the ingest's side of the ledger. */
+export interface TokenLedger {
+  /**
+   * Runs `fn` as one unit of work: everything it writes commits together, with the roll-ups,
+   * or not at all.
+   */
+  transaction<T>(fn: () => T): T;
+  /** The source with this file's identity or path that was read last, if any. */
+  firstCandidate(path: string, dev: number, ino: number): KnownSource | undefined;
+  /** firstCandidate of each of these files (in one read of the sources, when there are many). */
+  firstCandidates(
+    files: readonly { path: string; dev: number; ino: number }[],
+  ): (KnownSource | undefined)[];
+  /**
+   * Every source that may be this file's lineage: same identity or path, newest first, then those
+   * whose recorded first bytes hash (with `hash`) like the start of one of `heads`.
+   */
+  knownSources(
+    path: string,
+    dev: number,
+    ino: number,
+    heads: readonly Buffer[],
+    hash: (b: Buffer) => string,
+  ): KnownSource[];
+  insertSource(source: NewSource): number;
+  updateSource(id: number, source: NewSource): void;
+  /** Inserts an event unless its fingerprint is recorded: whether it was inserted. */
+  insertEvent(event: TokenEvent, where: EventPlace): boolean;
+  /** The recorded total and model of the event with this fingerprint. */
+  recordedEvent(fingerprint: string): { total: number; model: string | undefined } | undefined;
+  /** Replaces the amounts of a recorded event (a larger line of the same response). */
+  replaceAmounts(fingerprint: string, line: TokenEvent): void;
+  /** Removes events by fingerprint; how many, their counted tokens and their runs. */
+  deleteEvents(fingerprints: readonly string[]): {
+    events: number;
+    tokens: number;
+    runKeys: string[];
+  };
+  /** Every event of one run (any source), as run reconciliation weighs them. */
+  runEvents(runKey: string): RunEvent[];
+  /**
+   * Whether every event of the run was read from a session file and is counted under the bucket
+   * of its own file (then reconciliation has nothing to change).
+   */
+  onlyOwnSessionEvents(runKey: string): boolean;
+  /** Applies one reconciliation decision to its event. */
+  applyRunDecision(decision: RunDecision): void;
+  /** Records a rate-limit sample unless the same one is recorded: whether it was new. */
+  writeSample(sample: RateLimitSample, sourcePath: string): boolean;
+  recordRun(startedAt: number, finishedAt: number, summary: IngestRunRecord): void;
+}
+
+/** A provider's latest reported weekly window. */
+export interface RateLimitReading {
+  usedPercent: number;
+  resetsAt: number | null;
+  at: number;
+}
+
+/** What the budget asks of the ledger. */
+export interface UsageLedger {
+  /** The latest sample of this provider's window of this many minutes. */
+  latestRateLimit(
+    provider: AgentName,
+    windowMinutes: number,
+  ): Promise<RateLimitReading | undefined>;
+  /** Counted tokens of one agent in [since, until). */
+  countedTokens(agent: AgentName, since: number, until: number): Promise<number>;
+}
+
+/** Per-model rates, cached per version of the price table (undefined: the model has no price). */
+export interface PriceCache {
+  /** The cached rates of these models for this table version; models not cached are absent. */
+  cachedRates(
+    models: readonly string[],
+    tableVersion: string,
+  ): Promise<Map<string, Rates | undefined>>;
+  cacheRates(rates: ReadonlyMap<string, Rates | undefined>, tableVersion: string): Promise<void>;
+}
+
+/** An escalation recorded as `running`, with the processes that may still work on it. */
+export interface RunningSession {
+  id: number;
+  nodeId: string;
+  repo: string;
+  number: number;
+  runLog: string | null;
+  radarPid: number | null;
+  agentPgid: number | null;
+}
+
+/** One scan run as recorded for `radar doctor` and `radar queue`. */
+export interface ScanRunRecord {
+  startedAt: number;
+  finishedAt: number;
+  status: string;
+  requests: number;
+  points: number;
+  remaining: number | null;
+  resetAt: number | null;
+  prsSeen: number;
+  changes: number;
+  errors: string[];
+}
+
+/** PRs, their field changes and the scan runs. */
+export interface PrLedger {
+  all(): StoredPr[];
+  byNodeId(nodeId: string): StoredPr | undefined;
+  /** PRs with this number (in any repo, or in `repo` when given; case-insensitive). */
+  byNumber(number: number, repo?: string): StoredPr[];
+  /**
+   * Writes a scan as one unit of work: the run, the PRs that differ, their changes, and
+   * whatever `alsoInTransaction` writes (verdicts).
+   */
+  recordScan(
+    run: ScanRunRecord,
+    prs: readonly StoredPr[],
+    changes: ReadonlyMap<string, FieldChange[]>,
+    alsoInTransaction?: (scanId: number) => void,
+  ): number;
+  lastScan(): { started_at: number; finished_at: number; status: string } | undefined;
+}
+
+/** A verdict as recorded, with the scan that produced it. */
+export interface StoredVerdict extends Verdict {
+  nodeId: string;
+  scanId: number | null;
+  evaluatedAt: number;
+}
+
+/** Verdicts, signal candidates, controls, escalations as history, permission boundaries. */
+export interface RulesLedger {
+  /** Every PR's history (or one PR's). */
+  histories(nodeId?: string): Map<string, PrHistory>;
+  funnelRows(since: number): {
+    candidates: (CandidateRecord & { nodeId: string })[];
+    escalations: Escalation[];
+  };
+  permissions(): PermissionBoundary[];
+  /** Forgets the denied writes of a repository; how many. */
+  clearPermissions(repo: string): number;
+  verdicts(): Map<string, StoredVerdict>;
+  verdict(nodeId: string): StoredVerdict | undefined;
+  addControl(nodeId: string, control: ControlRecord): void;
+  /** Records verdicts, their history lines, candidates and stops (inside a scan's unit of work). */
+  recordVerdicts(
+    scanId: number | null,
+    now: number,
+    records: readonly VerdictRecord[],
+    previous: ReadonlyMap<string, Verdict>,
+  ): void;
+}
+
+/** Every family of the ledger, from one engine. */
+export interface Ledger {
+  tokens: TokenLedger;
+  usage: UsageLedger;
+  prices: PriceCache;
+  prs: PrLedger;
+  rules: RulesLedger;
+}

@@ -1,0 +1,18 @@
+import type { Db } from './open.js';
+import type { Ledger } from './ports.js';
+import { PrStore } from './pr-store.js';
+import { PriceStore } from './price-store.js';
+import { RulesStore } from './rules-store.js';
+import { TokenStore } from './token-store.js';
+import { UsageStore } from './usage-store.js';
+
+/** The ledger's ports over one open SQLite ledger (openLedger). */
+export function sqliteLedger(db: Db): Ledger {
+  return {
+    tokens: new TokenStore(db),
+    usage: new UsageStore(db),
+    prices: new PriceStore(db),
+    prs: new PrStore(db),
+    rules: new RulesStore(db),
+  };
+}

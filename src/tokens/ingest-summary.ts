@@ -1,0 +1,76 @@
+import type { Stats } from 'node:fs';
+import { errorMessage } from '../core/errors.js';
+import type { SkipReason } from '../core/tokens.js';
+import type { TokenLedger } from '../ledger/ports.js';
+import type { BucketResolver } from './bucket.js';
+
+/** What both halves of the ingest (ingest.ts, ingest-read.ts) share: its options and summary. */
+
+export interface IngestSummary {
+  filesSeen: number;
+  filesRead: number;
+  filesUnchanged: number;
+  bytesRead: number;
+  newEvents: number;
+  newTokens: number;
+  /** Markers already in the ledger (re-read bytes, copies, forked sessions). */
+  duplicates: number;
+  rateLimitSamples: number;
+  linesSkipped: number;
+  skipped: Partial<Record<SkipReason, number>>;
+  filesSkipped: { path: string; reason: string }[];
+  unreadable: { path: string; error: string }[];
+  /** Compressed files whose bytes stop making sense part-way: the lines before were counted. */
+  damaged: { path: string; error: string; keptEvents: number }[];
+  /** Paths that name a file already read under another name (hard links). */
+  sameFile: number;
+}
+
+export interface IngestOptions {
+  store: TokenLedger;
+  bucketFor: BucketResolver;
+  /**
+   * Zone of time stamps without a designator; a function is asked once, when the first file is
+   * to be read (naming the machine's zone costs the first use of Intl, which a re-ingest of
+   * unchanged files need not pay).
+   */
+  zone: string | (() => string);
+  now: () => number;
+  onFile?: (path: string, done: number, total: number) => void;
+  /** Parse on worker threads: 'auto' (default) when there is a lot to read. */
+  threads?: 'auto' | 'never' | 'always';
+  /** Ceiling for one event's tokens; larger counts are skipped as implausible. */
+  maxEventTokens?: number;
+}
+
+/** A file found by its stat not to be unchanged: ingestFiles hands these to the reader. */
+export interface StatedFile {
+  path: string;
+  st: Stats;
+}
+
+/** A read error as a user reads it: a file that vanished says so. */
+export function readError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOENT') return 'the file disappeared before it could be read';
+  return errorMessage(error);
+}
+
+export function emptySummary(): IngestSummary {
+  return {
+    filesSeen: 0,
+    filesRead: 0,
+    filesUnchanged: 0,
+    bytesRead: 0,
+    newEvents: 0,
+    newTokens: 0,
+    duplicates: 0,
+    rateLimitSamples: 0,
+    linesSkipped: 0,
+    skipped: {},
+    filesSkipped: [],
+    unreadable: [],
+    damaged: [],
+    sameFile: 0,
+  };
+}

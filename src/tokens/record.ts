@@ -1,0 +1,111 @@
+import type { RunDecision, RunEvent, TokenEvent } from '../core/tokens.js';
+import type { EventPlace, TokenLedger } from '../ledger/ports.js';
+import { reconcileRun } from './runs.js';
+
+/**
+ * Recording parsed events in the token ledger: the decisions (which line of a response counts,
+ * how a run's events are counted) are the pure functions here and in runs.ts; the ledger only
+ * inserts, looks up and updates.
+ */
+
+export type EventWrite = 'inserted' | 'grew' | 'duplicate';
+
+/**
+ * Transcript lines that share a fingerprint (one response, written again as it streams) keep the
+ * largest usage. Given what is recorded (or the first line) and the further lines in file order:
+ * the line to record instead, if one is larger (its model defaults to the recorded one), and how
+ * many lines add nothing.
+ */
+export function largestLine(
+  current: { total: number; model?: string },
+  lines: readonly TokenEvent[],
+): { grown: TokenEvent | undefined; duplicates: number } {
+  let best = current;
+  let grown: TokenEvent | undefined;
+  let duplicates = 0;
+  for (const line of lines) {
+    if (line.total <= best.total) {
+      duplicates++;
+      continue;
+    }
+    grown = { ...line, model: line.model ?? best.model };
+    best = grown;
+  }
+  return { grown, duplicates };
+}
+
+/**
+ * Writes an event unless its fingerprint is recorded. `later` are further lines of the same file
+ * with the same fingerprint (keepLargest events), in file order: the outcome is that of writing
+ * each in turn. A new response is inserted with its largest line's usage already (one insert);
+ * a recorded one is updated once at most. Returns the tokens it added.
+ */
+export function writeEvent(
+  ledger: Pick<TokenLedger, 'insertEvent' | 'recordedEvent' | 'replaceAmounts'>,
+  e: TokenEvent,
+  where: EventPlace,
+  later: readonly TokenEvent[] = [],
+): { write: EventWrite; tokens: number; duplicates: number } {
+  const own = e.keepLargest && later.length > 0 ? largestLine(e, later) : undefined;
+  const row = own?.grown ? withAmountsOf(e, own.grown) : e;
+  const inserted = ledger.insertEvent(row, where);
+  if (!e.keepLargest)
+    return inserted
+      ? { write: 'inserted', tokens: e.total, duplicates: 0 }
+      : { write: 'duplicate', tokens: 0, duplicates: 1 };
+  if (inserted) return { write: 'inserted', tokens: row.total, duplicates: own?.duplicates ?? 0 };
+  const recorded = ledger.recordedEvent(e.fingerprint);
+  if (!recorded) return { write: 'duplicate', tokens: 0, duplicates: 1 + later.length };
+  const { grown, duplicates } = largestLine(recorded, [e, ...later]);
+  if (!grown) return { write: 'duplicate', tokens: 0, duplicates };
+  ledger.replaceAmounts(e.fingerprint, grown);
+  return { write: 'grew', tokens: grown.total - recorded.total, duplicates };
+}
+
+/** The first line of a response with the time, model and usage of a larger line (replaceAmounts' columns). */
+function withAmountsOf(first: TokenEvent, line: TokenEvent): TokenEvent {
+  return {
+    ...first,
+    at: line.at,
+    model: line.model ?? first.model,
+    input: line.input,
+    cachedInput: line.cachedInput,
+    cacheCreation: line.cacheCreation,
+    output: line.output,
+    reasoning: line.reasoning,
+    total: line.total,
+  };
+}
+
+/** The change in counted tokens when these decisions are applied to these events. */
+export function countedChange(events: readonly RunEvent[], decisions: readonly RunDecision[]) {
+  const byId = new Map(events.map((e) => [e.id, e]));
+  let change = 0;
+  for (const d of decisions) {
+    const before = byId.get(d.id);
+    if (!before) continue;
+    const total = d.amounts?.total ?? before.total;
+    change += (d.counted ? total : 0) - (before.counted ? before.total : 0);
+  }
+  return change;
+}
+
+/**
+ * Counts each of these runs once (runs.ts reconcileRun), inside the caller's transaction, after
+ * the runs' events are written: returns the change in counted tokens.
+ */
+export function reconcileRuns(
+  ledger: Pick<TokenLedger, 'onlyOwnSessionEvents' | 'runEvents' | 'applyRunDecision'>,
+  keys: Iterable<string>,
+): number {
+  let change = 0;
+  for (const key of keys) {
+    // Session events counted under their own file's bucket: nothing to decide.
+    if (ledger.onlyOwnSessionEvents(key)) continue;
+    const events = ledger.runEvents(key);
+    const decisions = reconcileRun(events);
+    for (const d of decisions) ledger.applyRunDecision(d);
+    change += countedChange(events, decisions);
+  }
+  return change;
+}

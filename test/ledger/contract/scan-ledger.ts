@@ -1,0 +1,154 @@
+import { describe, expect, it } from 'vitest';
+import type { Verdict } from '../../../src/core/verdict.js';
+import type { ScanRunRecord } from '../../../src/ledger/ports.js';
+import { pr } from '../../rules/fixtures.js';
+import { T0, withLedger, type LedgerFactory } from './factory.js';
+
+const run = (overrides: Partial<ScanRunRecord> = {}): ScanRunRecord => ({
+  startedAt: T0,
+  finishedAt: T0 + 1_000,
+  status: 'ok',
+  requests: 2,
+  points: 3,
+  remaining: 4_990,
+  resetAt: null,
+  prsSeen: 1,
+  changes: 0,
+  errors: [],
+  ...overrides,
+});
+
+const verdict = (overrides: Partial<Verdict> = {}): Verdict => ({
+  tier: 'escalate',
+  score: 7,
+  route: 'codex',
+  signals: [
+    { kind: 'ci_failing', fingerprint: 'ci_failing:abc', detail: 'failing: build', evidence: {} },
+  ],
+  pending: ['ci_failing:abc'],
+  reasons: ['CI fails'],
+  suppressed: null,
+  recommendation: null,
+  ...overrides,
+});
+
+/** The behaviour every PR and rules ledger keeps: scans, PRs, verdicts, candidates, controls. */
+export function scanLedgerContract(fresh: LedgerFactory): void {
+  describe('PR and rules ledger', () => {
+    it('records a scan: its PRs, their changes, and what else the scan wrote, together', async () => {
+      await withLedger(fresh, (ledger) => {
+        const one = pr({ nodeId: 'PR_1', repo: 'Acme/App', number: 7 });
+        const scanId = ledger.prs.recordScan(
+          run(),
+          [one],
+          new Map([['PR_1', [{ field: 'headSha', from: 'a', to: 'b' }]]]),
+          (id) =>
+            ledger.rules.addControl('PR_1', {
+              at: T0,
+              action: 'stop',
+              by: 'user',
+              reason: `scan ${id}`,
+            }),
+        );
+        expect(ledger.prs.all()).toEqual([one]);
+        expect(ledger.prs.byNodeId('PR_1')).toEqual(one);
+        expect(ledger.prs.byNumber(7, 'acme/app')).toEqual([one]);
+        expect(ledger.prs.byNumber(7, 'other/repo')).toEqual([]);
+        expect(ledger.prs.byNumber(7)).toEqual([one]);
+        expect(ledger.prs.lastScan()).toMatchObject({ started_at: T0, status: 'ok' });
+        const history = ledger.rules.histories('PR_1').get('PR_1');
+        expect(history?.pushes).toEqual([{ at: T0 + 1_000, field: 'headSha', from: 'a', to: 'b' }]);
+        expect(history?.controls).toEqual([
+          { at: T0, action: 'stop', by: 'user', reason: `scan ${scanId}` },
+        ]);
+      });
+    });
+
+    it('leaves nothing of a scan whose other writes fail', async () => {
+      await withLedger(fresh, (ledger) => {
+        expect(() =>
+          ledger.prs.recordScan(run(), [pr()], new Map(), () => {
+            throw new Error('verdicts failed');
+          }),
+        ).toThrow('verdicts failed');
+        expect(ledger.prs.all()).toEqual([]);
+        expect(ledger.prs.lastScan()).toBeUndefined();
+      });
+    });
+
+    it('keeps one row per PR slot: a PR moved to another node id replaces the stale one', async () => {
+      await withLedger(fresh, (ledger) => {
+        ledger.prs.recordScan(run(), [pr({ nodeId: 'OLD' })], new Map());
+        ledger.prs.recordScan(run(), [pr({ nodeId: 'NEW' })], new Map());
+        expect(ledger.prs.all().map((p) => p.nodeId)).toEqual(['NEW']);
+      });
+    });
+
+    it('records verdicts with their history, candidates seen and cleared, and stop-loss stops', async () => {
+      await withLedger(fresh, (ledger) => {
+        const first = verdict();
+        ledger.rules.recordVerdicts(
+          null,
+          T0,
+          [
+            {
+              nodeId: 'PR_1',
+              verdict: first,
+              candidates: {
+                seen: [{ fingerprint: 'ci_failing:abc', kind: 'ci_failing', suppressed: null }],
+                cleared: [],
+              },
+              stopNow: null,
+            },
+          ],
+          new Map(),
+        );
+        expect(ledger.rules.verdict('PR_1')).toEqual({
+          ...first,
+          nodeId: 'PR_1',
+          scanId: null,
+          evaluatedAt: T0,
+        });
+        const second = verdict({ tier: 'watch', signals: [], pending: [] });
+        ledger.rules.recordVerdicts(
+          null,
+          T0 + 1,
+          [
+            {
+              nodeId: 'PR_1',
+              verdict: second,
+              candidates: { seen: [], cleared: ['ci_failing:abc'] },
+              stopNow: 'three failed sessions',
+            },
+          ],
+          new Map([['PR_1', first]]),
+        );
+        expect([...ledger.rules.verdicts().keys()]).toEqual(['PR_1']);
+        expect(ledger.rules.verdict('PR_1')?.tier).toBe('watch');
+        const history = ledger.rules.histories().get('PR_1');
+        expect(history?.candidates).toEqual([
+          expect.objectContaining({
+            fingerprint: 'ci_failing:abc',
+            seenCount: 1,
+            clearedAt: T0 + 1,
+            actedAt: null,
+          }),
+        ]);
+        expect(history?.controls).toEqual([
+          { at: T0 + 1, action: 'stop', by: 'stop-loss', reason: 'three failed sessions' },
+        ]);
+        expect(ledger.rules.funnelRows(T0).candidates.map((c) => c.nodeId)).toEqual(['PR_1']);
+        expect(ledger.rules.funnelRows(T0 + 2).candidates).toEqual([]);
+      });
+    });
+
+    it('has no history, verdicts or permission boundaries when nothing was recorded', async () => {
+      await withLedger(fresh, (ledger) => {
+        expect(ledger.rules.histories().size).toBe(0);
+        expect(ledger.rules.verdict('PR_1')).toBeUndefined();
+        expect(ledger.rules.permissions()).toEqual([]);
+        expect(ledger.rules.clearPermissions('acme/app')).toBe(0);
+      });
+    });
+  });
+}
