@@ -1,7 +1,7 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { mkdir } from 'node:fs/promises';
 import {
   BASE62,
+  Corpus,
   HEX,
   HOLE,
   Rng,
@@ -87,35 +87,6 @@ function toolBytes(rng: Rng, max: number): number {
   return rng.int(Math.min(12_000, max), max);
 }
 
-class Writer {
-  readonly truth: CorpusTruth = { events: 0, tokens: 0, byBucket: {}, files: 0, bytes: 0 };
-  private readonly dirs = new Set<string>();
-
-  constructor(private readonly root: string) {}
-
-  count(bucket: string, tokens: number): void {
-    const b = (this.truth.byBucket[bucket] ??= { events: 0, tokens: 0 });
-    b.events++;
-    b.tokens += tokens;
-    this.truth.events++;
-    this.truth.tokens += tokens;
-  }
-
-  async write(rel: string, lines: readonly string[]): Promise<number> {
-    const path = join(this.root, rel);
-    const dir = dirname(path);
-    if (!this.dirs.has(dir)) {
-      await mkdir(dir, { recursive: true });
-      this.dirs.add(dir);
-    }
-    const buf = Buffer.from(`${lines.join('\n')}\n`, 'utf8');
-    await writeFile(path, buf);
-    this.truth.files++;
-    this.truth.bytes += buf.length;
-    return buf.length;
-  }
-}
-
 /** Lines of one file with their running size. */
 class Lines {
   readonly lines: string[] = [];
@@ -158,7 +129,7 @@ interface Usage {
   total_tokens: number;
 }
 
-function rollout(rng: Rng, w: Writer, startMs: number, bytes: number): Promise<number> {
+function rollout(rng: Rng, w: Corpus, startMs: number, bytes: number): Promise<number> {
   let t = startMs;
   const tick = (min: number, max: number) => iso((t += rng.int(min, max)));
   const id = rng.uuidv7(startMs);
@@ -418,7 +389,7 @@ interface TranscriptPlan {
   agentId?: string;
 }
 
-function transcript(rng: Rng, w: Writer, plan: TranscriptPlan): Promise<number> {
+function transcript(rng: Rng, w: Corpus, plan: TranscriptPlan): Promise<number> {
   let t = plan.startMs;
   const tick = (min: number, max: number) => iso((t += rng.int(min, max)));
   const out = new Lines();
@@ -654,7 +625,7 @@ export async function generateRealisticCorpus(
 ): Promise<CorpusTruth> {
   const rng = new Rng(options.seed ?? 7);
   const nowMs = options.now.getTime();
-  const w = new Writer(dir);
+  const w = new Corpus(dir, rng, nowMs);
   await mkdir(dir, { recursive: true });
   let written = 0;
   let last: { project: string; sessionId: string } | undefined;

@@ -209,7 +209,7 @@ const thousands = (n: number) => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',')
 
 // ── output ────────────────────────────────────────────────────────────────────────────────
 
-class Corpus {
+export class Corpus {
   readonly truth: CorpusTruth = { events: 0, tokens: 0, byBucket: {}, files: 0, bytes: 0 };
   private readonly dirs = new Set<string>();
 
