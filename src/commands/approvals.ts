@@ -3,7 +3,8 @@ import { RadarError, UsageError } from '../core/errors.js';
 import { requireToken, resolveEndpoint } from '../github/endpoint.js';
 import { DispatchStore, type Approval } from '../ledger/dispatch-store.js';
 import { PrStore } from '../ledger/pr-store.js';
-import { performApproval, restWriter } from '../dispatch/approvals.js';
+import { performApproval } from '../dispatch/approvals.js';
+import { createGitHubClient } from '../github/client.js';
 import { renderApprovals } from '../dispatch/render.js';
 
 /** `radar approvals|approve|reject`: the human gate for comments and closes. */
@@ -35,10 +36,10 @@ export async function approve(ctx: Context, idText: string): Promise<number> {
   const approval = approvalById(store, idText);
   const endpoint = resolveEndpoint(ctx.env);
   const token = await requireToken(ctx.env, endpoint);
-  const pr = new PrStore(db).all().find((p) => p.nodeId === approval.nodeId);
+  const pr = new PrStore(db).byNodeId(approval.nodeId);
   const outcome = await performApproval(approval, {
     store,
-    github: restWriter(endpoint.apiUrl, token.value),
+    github: createGitHubClient({ endpoint, token: token.value, logger: ctx.logger() }),
     now: () => ctx.now().getTime(),
     existingBodies: pr?.comments.map((c) => c.body ?? '') ?? [],
   });

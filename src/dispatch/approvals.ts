@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import type { StoredPr } from '../core/pr.js';
 import type { Verdict } from '../core/verdict.js';
 import type { Approval, DispatchStore } from '../ledger/dispatch-store.js';
+import type { GitHubWrites, WriteResult } from '../github/port.js';
 
 /** A polite nudge, for a PR gone quiet or a maintainer who has not answered. */
 export const PING_COMMENT =
@@ -77,50 +78,10 @@ export function queueActions(
   return ids;
 }
 
-/** The two GitHub writes radar makes, behind a port (tests and the demo use the fake GitHub). */
-export interface GitHubWriter {
-  comment(repo: string, number: number, body: string): Promise<WriteResult>;
-  close(repo: string, number: number): Promise<WriteResult>;
-}
+/** The two GitHub writes approvals make: methods of the GitHub port. */
+export type GitHubWriter = Pick<GitHubWrites, 'comment' | 'close'>;
 
-export type WriteResult = { ok: true } | { ok: false; status: number; message: string };
-
-/** The REST calls, with fetch (no retries: a write is never sent twice by radar). */
-export function restWriter(apiUrl: string, token: string): GitHubWriter {
-  const call = async (method: string, path: string, body: unknown): Promise<WriteResult> => {
-    let response: Response;
-    try {
-      response = await fetch(`${apiUrl.replace(/\/+$/, '')}${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${token}`,
-          accept: 'application/vnd.github+json',
-          'content-type': 'application/json',
-          'x-github-api-version': '2022-11-28',
-          'user-agent': 'radar',
-        },
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(30_000),
-      });
-    } catch (error) {
-      return { ok: false, status: 0, message: (error as Error).message };
-    }
-    if (response.ok) return { ok: true };
-    let message = response.statusText;
-    try {
-      const json = (await response.json()) as { message?: unknown };
-      if (typeof json.message === 'string') message = json.message;
-    } catch {
-      // not JSON: keep the status text
-    }
-    return { ok: false, status: response.status, message };
-  };
-  return {
-    comment: (repo, number, body) =>
-      call('POST', `/repos/${repo}/issues/${number}/comments`, { body }),
-    close: (repo, number) => call('PATCH', `/repos/${repo}/pulls/${number}`, { state: 'closed' }),
-  };
-}
+export type { WriteResult };
 
 export type ApproveOutcome =
   | { status: 'done'; message: string }

@@ -306,7 +306,7 @@ export class DispatchStore {
       'nodeId' | 'repo' | 'number' | 'action' | 'body' | 'bodyHash' | 'reason' | 'fingerprint'
     > & { now: number },
   ): number | undefined {
-    return this.db.transaction(() => {
+    const queue = this.db.transaction(() => {
       if (a.action === 'comment' && this.wasPosted(a.nodeId, a.bodyHash)) return undefined;
       const r = this.db
         .prepare(
@@ -325,7 +325,10 @@ export class DispatchStore {
           a.now,
         );
       return r.changes === 1 ? Number(r.lastInsertRowid) : undefined;
-    })();
+    });
+    // Immediate: it reads before it writes, and a deferred transaction whose snapshot another
+    // process wrote past fails at once (SQLITE_BUSY_SNAPSHOT), whatever the busy timeout.
+    return queue.immediate();
   }
 
   approvals(status?: ApprovalStatus): Approval[] {

@@ -5,28 +5,31 @@ import {
   normalizeBody,
   performApproval,
   queueActions,
-  restWriter,
 } from '../../src/dispatch/approvals.js';
 import { DispatchStore } from '../../src/ledger/dispatch-store.js';
-import { startFakeGitHub, type FakeGitHub } from '../../src/testing/fake-github/server.js';
+import { startFakeGitHub } from '../../src/testing/fake-github/server.js';
 import { generateQueue } from '../../src/testing/fake-github/generate.js';
+import { createMemoryGitHub, type MemoryGitHub } from '../../src/testing/memory-github.js';
+import { createGitHubClient } from '../../src/github/client.js';
+import { RateLimitError } from '../../src/github/errors.js';
+import pino from 'pino';
 import { makePr, makeVerdict, signal, tempLedger, type TempLedger } from './helpers.js';
 
 const TOKEN = 'ghp_approvals_test';
 let t: TempLedger;
-let gh: FakeGitHub;
-beforeEach(async () => {
+/** The GitHub port in memory: approvals' writes without HTTP. */
+let gh: MemoryGitHub;
+beforeEach(() => {
   t = tempLedger();
-  gh = await startFakeGitHub(generateQueue({ author: 'me', prs: 3, repos: 1, token: TOKEN }));
+  gh = createMemoryGitHub(generateQueue({ author: 'me', prs: 3, repos: 1, token: TOKEN }));
 });
-afterEach(async () => {
+afterEach(() => {
   t.cleanup();
-  await gh.close();
 });
 
 const fakePr = (i: number) => gh.scenario.pullRequests[i]!;
 const storedPr = (i: number) => makePr({ repo: fakePr(i).repo, number: fakePr(i).number });
-const writes = () => gh.stats.log.filter((l) => l.method !== 'GET' && l.path !== '/graphql');
+const writes = () => gh.calls.filter((c) => 'repo' in c);
 
 describe('human gate', () => {
   it.each([
@@ -57,7 +60,7 @@ describe('human gate', () => {
 
   it('approve posts the comment through the API; the same body is never posted twice', async () => {
     const store = new DispatchStore(t.db);
-    const github = restWriter(gh.url, TOKEN);
+    const github = gh;
     const verdict = makeVerdict({ route: 'template', signals: [signal('stale_body')] });
     const [id] = queueActions(store, storedPr(0), verdict, 1);
     const r = await performApproval(store.approval(id!)!, { store, github, now: () => 2 });
@@ -83,7 +86,7 @@ describe('human gate', () => {
     const [id] = queueActions(store, storedPr(2), makeVerdict({ recommendation: 'close' }), 1);
     const r = await performApproval(store.approval(id!)!, {
       store,
-      github: restWriter(gh.url, TOKEN),
+      github: gh,
       now: () => 2,
     });
     expect(r).toMatchObject({ status: 'done' });
@@ -92,7 +95,7 @@ describe('human gate', () => {
 
   it('a denied write is recorded as a permission boundary and never retried', async () => {
     const store = new DispatchStore(t.db);
-    const github = restWriter(gh.url, TOKEN);
+    const github = gh;
     gh.scenario.denyWrites = [{ repo: fakePr(0).repo, action: 'comment', status: 403 }];
     const verdict = makeVerdict({ route: 'template', signals: [signal('stale_body')] });
     const [a] = queueActions(store, storedPr(0), verdict, 1);
@@ -120,11 +123,55 @@ describe('human gate', () => {
     expect(store.decide(id!, 'rejected', null, 2)).toBe(true);
     const r = await performApproval(store.approval(id!)!, {
       store,
-      github: restWriter(gh.url, TOKEN),
+      github: gh,
       now: () => 3,
     });
     expect(r.status).toBe('not-pending');
     expect(writes()).toEqual([]);
     expect(bodyHash('a')).toHaveLength(32);
+  });
+
+  it('a rate-limited write stays pending: it is not a denial', async () => {
+    const store = new DispatchStore(t.db);
+    gh.fail = () => new RateLimitError('secondary', 60, undefined, 403);
+    const [id] = queueActions(store, storedPr(0), makeVerdict({ recommendation: 'close' }), 1);
+    const r = await performApproval(store.approval(id!)!, { store, github: gh, now: () => 2 });
+    expect(r.status).toBe('failed');
+    expect(store.approval(id!)).toMatchObject({ status: 'pending' });
+    expect(store.boundary(fakePr(0).repo, 'close')).toBeUndefined();
+  });
+
+  it('over HTTP, the Octokit port posts, closes and edits, and reports a denial by its status', async () => {
+    const http = await startFakeGitHub(gh.scenario);
+    try {
+      const port = createGitHubClient({
+        endpoint: { apiUrl: http.url, graphqlUrl: `${http.url}/graphql` },
+        token: TOKEN,
+        logger: pino({ level: 'silent' }),
+      });
+      const pr = fakePr(0);
+      expect(await port.comment(pr.repo, pr.number, 'hello')).toEqual({ ok: true });
+      expect(pr.comments.at(-1)).toMatchObject({ body: 'hello', author: gh.scenario.viewer });
+      expect(await port.editBody(pr.repo, pr.number, 'new text')).toEqual({ ok: true });
+      expect(pr.body).toBe('new text');
+      expect(await port.close(pr.repo, pr.number)).toEqual({ ok: true });
+      expect(pr.state).toBe('CLOSED');
+      gh.scenario.denyWrites = [{ repo: pr.repo, action: 'comment', status: 403 }];
+      expect(await port.comment(pr.repo, pr.number, 'again')).toEqual({
+        ok: false,
+        status: 403,
+        message: 'Resource not accessible by personal access token',
+      });
+      // A 5xx is not resent: the comment may have been posted already.
+      http.inject({ kind: 'status', status: 502, on: 'rest' });
+      gh.scenario.denyWrites = [];
+      expect(await port.comment(pr.repo, pr.number, 'once')).toMatchObject({
+        ok: false,
+        status: 502,
+      });
+      expect(http.stats.log.filter((l) => l.method === 'POST')).toHaveLength(3);
+    } finally {
+      await http.close();
+    }
   });
 });

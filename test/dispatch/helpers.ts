@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { configSchema, type ConfigInput, type RadarConfig } from '../../src/config/schema.js';
+import type { BudgetState } from '../../src/core/budget.js';
 import type { StoredPr } from '../../src/core/pr.js';
 import type { Signal, Verdict } from '../../src/core/verdict.js';
 import { openLedger, type Db } from '../../src/ledger/open.js';
@@ -68,6 +69,24 @@ export function makeVerdict(overrides: Partial<Verdict> = {}): Verdict {
     suppressed: null,
     recommendation: null,
     ...overrides,
+  };
+}
+
+/** A provider's budget as `radar budget` reads it: `used` percent of its week. */
+export function budgetState(
+  agent: 'codex' | 'claude',
+  used: number | null,
+  provider: string = agent,
+): BudgetState {
+  return {
+    provider,
+    agent,
+    usedPercent: used,
+    expectedPercent: used === null ? null : 50,
+    verdict: used === null ? 'unknown' : used >= 100 ? 'exhausted' : 'on-pace',
+    resetsAt: null,
+    source: used === null ? null : 'test',
+    problems: [],
   };
 }
 

@@ -192,7 +192,7 @@ function defaultMergeStateStatus(pr: FakePullRequest): string {
  * A PR as a plain object whose keys are schema field names. Connection fields are functions of
  * their arguments (graphql-js calls them with the field's args), everything else is a value.
  */
-function prObject(scenario: FakeScenario, pr: FakePullRequest): Obj {
+export function prObject(scenario: FakeScenario, pr: FakePullRequest): Obj {
   const url = `https://github.com/${pr.repo}/pull/${pr.number}`;
   const checks = pr.checks.map((c): Obj =>
     c.kind === 'check_run'
@@ -496,6 +496,7 @@ const emptyStats = (): FakeStats => ({
   restRequests: 0,
   points: 0,
   faults: 0,
+  answerMs: 0,
   log: [],
 });
 
@@ -690,7 +691,26 @@ export async function startFakeGitHub(
       fieldResolver,
       typeResolver,
     });
-    return json(200, result, 'graphql', { points: cost });
+    const reply = json(200, result, 'graphql', { points: cost });
+    // GitHub gives up on a query that takes too long or uses too much (a huge answer does both):
+    // 200, no data, and this error. The points are spent all the same.
+    const max = s.maxResponseBytes;
+    if (max !== undefined && Buffer.byteLength(reply.body) > max)
+      return json(
+        200,
+        {
+          data: null,
+          errors: [
+            {
+              message:
+                'Something went wrong while executing your query. This may be the result of a timeout, or it could be a GitHub bug. Please include `FAKE:0000` when reporting this issue.',
+            },
+          ],
+        },
+        'graphql',
+        { points: cost },
+      );
+    return reply;
   };
 
   const restUser = (login: string): Obj => {
@@ -860,6 +880,10 @@ export async function startFakeGitHub(
         'core',
       );
     }
+    if (typeof body.body === 'string') {
+      pr.body = body.body;
+      pr.lastEditedAt = now;
+    }
     if (body.state === 'closed' && pr.state === 'OPEN') {
       pr.state = 'CLOSED';
       pr.closedAt = now;
@@ -917,6 +941,9 @@ export async function startFakeGitHub(
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    // From the request's arrival to the last byte of the answer, latency included.
+    const arrived = performance.now();
+    res.once('finish', () => (fake.stats.answerMs += performance.now() - arrived));
     const method = req.method ?? 'GET';
     const path = new URL(req.url ?? '/', 'http://localhost').pathname.replace(/\/+$/, '') || '/';
     const isGraphql = path === '/graphql' || path === '/api/graphql';
