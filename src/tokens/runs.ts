@@ -57,13 +57,13 @@ export function reconcileRun(events: readonly RunEvent[]): RunDecision[] {
 
 /**
  * Which launcher's run each session event belongs to. Launchers print how far the thread had
- * got when their run ended: its total (a thread total), or their run's own usage, which summed
- * in run order gives the same. Session events, summed in time order, reach those bounds one
- * after the other: an event belongs to the first run whose bound lies beyond where the event
- * starts. This holds whatever the launchers' times say (a log's mtime, a wrapper's date before
- * the run, a line stamp after it). When the launchers measure different things (a blended
- * `tokens used` beside a split `--json` total), the latest launcher at or before the event is
- * taken, else the first.
+ * got when their run ended: its total (a thread total), or their run's own usage. Session events
+ * in time order reach those points one after the other, so each launcher ends at a place in the
+ * sequence of events: a thread total where the events' running sum (in the launcher's measure:
+ * Codex's blended `tokens used`, or the total) reaches it; a run's own usage, the launchers taken
+ * in time order, where the events after the previous run add up to it. An event belongs to the
+ * first run that ends after it (past the last, to the last). This holds whatever the launchers'
+ * times say (a log's mtime, a wrapper's date before the run, a line stamp after it).
  */
 export function sessionBuckets(
   sessions: readonly RunEvent[],
@@ -72,59 +72,48 @@ export function sessionBuckets(
   const out = new Map<number, string>();
   if (launchers.length === 0) return out;
   const ordered = [...sessions].sort((a, b) => a.at - b.at || a.id - b.id);
-  const bounds = runBounds(launchers);
-  if (!bounds) {
-    for (const e of ordered) {
-      let chosen = launchers[0]!;
-      for (const l of launchers) if (l.at <= e.at) chosen = l;
-      out.set(e.id, chosen.ownBucket);
-    }
-    return out;
-  }
-  const blended = bounds.measure === 'blended';
-  let reached = 0;
+  const ends = runEnds(ordered, launchers);
   let run = 0;
-  for (const e of ordered) {
-    while (run < bounds.runs.length - 1 && reached >= bounds.runs[run]!.bound) run++;
-    out.set(e.id, bounds.runs[run]!.launcher.ownBucket);
-    reached += blended ? blendedOf(e) : e.total;
-  }
+  ordered.forEach((e, i) => {
+    while (run < ends.length - 1 && ends[run]!.end <= i) run++;
+    out.set(e.id, ends[run]!.launcher.ownBucket);
+  });
   return out;
 }
 
-/** Codex's blended measure of an event (input − cached + output), else its total. */
-function blendedOf(e: RunEvent): number {
-  if (e.input === null || e.output === null) return e.total;
+/** Codex's blended measure of an event (input − cached + output) for text launchers. */
+function measureOf(launcher: RunEvent, e: RunEvent): number {
+  if (launcher.format !== 'codex-text' || e.input === null || e.output === null) return e.total;
   return e.input - (e.cachedInput ?? 0) + e.output;
 }
 
-/**
- * The launchers as runs in order, each with how far the thread had got at its end (in the
- * launchers' one measure); undefined when they measure different things.
- */
-function runBounds(launchers: readonly RunEvent[]):
-  | {
-      measure: 'blended' | 'total';
-      runs: { launcher: RunEvent; bound: number }[];
-    }
-  | undefined {
-  const measures = new Set(launchers.map((l) => (l.format === 'codex-text' ? 'blended' : 'total')));
-  const threadTotals = launchers.filter((l) => l.threadTotal).length;
-  if (measures.size !== 1 || (threadTotals > 0 && threadTotals < launchers.length))
-    return undefined;
-  const measure = [...measures][0]!;
-  if (threadTotals > 0) {
-    // A thread's total only grows: ordered by it, the runs are in order.
-    const runs = [...launchers]
-      .sort((a, b) => a.threadTotal!.total - b.threadTotal!.total || a.id - b.id)
-      .map((launcher) => ({ launcher, bound: launcher.threadTotal!.total }));
-    return { measure, runs };
+/** Where each launcher's run ends in the session events (how many of them it covers), in order. */
+function runEnds(
+  events: readonly RunEvent[],
+  launchers: readonly RunEvent[],
+): { launcher: RunEvent; end: number }[] {
+  if (launchers.every((l) => l.threadTotal)) {
+    return launchers
+      .map((launcher) => {
+        let reached = 0;
+        let end = 0;
+        while (end < events.length && reached < launcher.threadTotal!.total)
+          reached += measureOf(launcher, events[end++]!);
+        return { launcher, end };
+      })
+      .sort(
+        (a, b) => a.end - b.end || a.launcher.threadTotal!.total - b.launcher.threadTotal!.total,
+      );
   }
-  let sum = 0;
-  const runs = [...launchers]
+  let end = 0;
+  return [...launchers]
     .sort((a, b) => a.at - b.at || a.id - b.id)
-    .map((launcher) => ({ launcher, bound: (sum += launcher.total) }));
-  return { measure, runs };
+    .map((launcher) => {
+      let used = 0;
+      while (end < events.length && used < launcher.total)
+        used += measureOf(launcher, events[end++]!);
+      return { launcher, end };
+    });
 }
 
 /**

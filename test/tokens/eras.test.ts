@@ -1,11 +1,8 @@
 import { copyFileSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openLedger } from '../../src/ledger/open.js';
-import { TokenStore } from '../../src/ledger/token-store.js';
-import { bucketResolver } from '../../src/tokens/bucket.js';
-import { emptySummary, ingestFiles } from '../../src/tokens/ingest.js';
 import { tempTree } from '../helpers/cli.js';
+import { ingestGroups, permutations } from '../helpers/ledger-ingest.js';
 
 /**
  * Real ledgers, in-process ingests: the Codex eras' resumed runs, 0.29/0.36 `exec --json`, a
@@ -30,26 +27,22 @@ const usage = (input: number, output: number) => ({
 });
 const at = (iso: string) => Date.parse(iso) / 1000;
 
-/** Every order of `items`. */
-function permutations<T>(items: readonly T[]): T[][] {
-  if (items.length <= 1) return [[...items]];
-  return items.flatMap((item, i) =>
-    permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [item, ...rest]),
-  );
-}
-
 /** One file per ingest in every order, then all files in one ingest. */
 const ingestOrders = (files: readonly string[]) => [
   ...permutations(files).map((order) => order.map((f) => [f])),
   [[...files]],
 ];
 
+type Files = Record<string, { content: string; mtime?: string }>;
+/** A row's files, typed as one record whatever names each row uses. */
+const tree = (f: Files): Files => f;
+
 /**
  * Writes the files (with their mtimes), ingests them in `order`, and returns the counted
  * tokens per bucket.
  */
 async function ingestInOrder(
-  files: Record<string, { content: string; mtime?: string }>,
+  files: Files,
   order: string[][],
   prepare?: (path: (rel: string) => string) => void,
 ): Promise<Record<string, number>> {
@@ -59,30 +52,7 @@ async function ingestInOrder(
   for (const [rel, { mtime }] of Object.entries(files))
     if (mtime) utimesSync(path(rel), at(mtime), at(mtime));
   prepare?.(path);
-  const db = openLedger(path('ledger.db'));
-  try {
-    const store = new TokenStore(db);
-    for (const group of order)
-      await ingestFiles(
-        group.map(path),
-        {
-          store,
-          bucketFor: bucketResolver([], t.dir),
-          zone: 'UTC',
-          now: () => 0,
-          threads: 'never',
-        },
-        emptySummary(),
-      );
-    const rows = db
-      .prepare(
-        `SELECT bucket, sum(total) AS tokens FROM token_events WHERE counted = 1 GROUP BY bucket`,
-      )
-      .all() as { bucket: string; tokens: number }[];
-    return Object.fromEntries(rows.map((r) => [r.bucket, r.tokens]));
-  } finally {
-    db.close();
-  }
+  return ingestGroups(t.dir, order);
 }
 
 const header = (version: string, session?: string) => [
@@ -134,33 +104,33 @@ describe('a resumed run, by Codex era (issue: 0.60 printed 9,497 then 9,630, tru
   it.each([
     {
       era: '0.60 text logs alone: each prints its run’s own usage',
-      files: {
+      files: tree({
         'cron/first.log': { content: textRun('0.60.0', '9,497'), mtime: '2026-06-10T09:00:30Z' },
         'cron/second.log': { content: textRun('0.60.0', '9,630'), mtime: '2026-06-10T10:00:30Z' },
-      },
+      }),
       buckets: { first: 9497, second: 9630 },
     },
     {
       era: '0.60 text logs and the rollout both runs wrote into',
-      files: {
+      files: tree({
         'cron/first.log': { content: textRun('0.60.0', '9,497'), mtime: '2026-06-10T09:00:30Z' },
         'cron/second.log': { content: textRun('0.60.0', '9,630'), mtime: '2026-06-10T10:00:30Z' },
         [rollout]: { content: rolloutOfTwoRuns('0.60.0', true), mtime: '2026-06-10T10:00:30Z' },
-      },
+      }),
       buckets: { first: 9497, second: 9630 },
     },
     {
       era: '0.80 text logs and the rollout: the resumed run prints the thread total',
-      files: {
+      files: tree({
         'cron/first.log': { content: textRun('0.80.0', '9,497'), mtime: '2026-06-10T09:00:30Z' },
         'cron/second.log': { content: textRun('0.80.0', '19,127'), mtime: '2026-06-10T10:00:30Z' },
         [rollout]: { content: rolloutOfTwoRuns('0.80.0', false), mtime: '2026-06-10T10:00:30Z' },
-      },
+      }),
       buckets: { first: 9497, second: 9630 },
     },
     {
       era: '0.80 --json logs and the rollout, the logs timed by their mtimes',
-      files: {
+      files: tree({
         'cron/first.jsonl': {
           content: jsonl([
             { type: 'thread.started', thread_id: S },
@@ -176,7 +146,7 @@ describe('a resumed run, by Codex era (issue: 0.60 printed 9,497 then 9,630, tru
           mtime: '2026-06-10T10:00:30Z',
         },
         [rollout]: { content: rolloutOfTwoRuns('0.80.0', false), mtime: '2026-06-10T10:00:30Z' },
-      },
+      }),
       buckets: { first: 9497, second: 9630 },
     },
   ])(
@@ -229,13 +199,13 @@ describe('codex exec --json of 0.29 and 0.36', () => {
     },
   ]);
   it.each([
-    { name: 'the log alone', files: { 'cron/nightly.jsonl': { content: log } } },
+    { name: 'the log alone', files: tree({ 'cron/nightly.jsonl': { content: log } }) },
     {
       name: 'the log and its rollout',
-      files: {
+      files: tree({
         'cron/nightly.jsonl': { content: log },
         'sessions/rollout-2026-06-10T09-00-00.jsonl': { content: rollout },
-      },
+      }),
     },
   ])('counts $name once, under the log’s bucket', async ({ files }) => {
     for (const order of ingestOrders(Object.keys(files)))

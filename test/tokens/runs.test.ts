@@ -428,10 +428,10 @@ const rows: Row[] = [
     runTotal: 1100,
   },
   {
-    name: 'launchers that measure different things: the latest launcher at or before each event, else the first',
+    name: 'a text log and a --json log of one thread (measures differ): each covers its own run’s events',
     events: [
-      ev({ id: 1, format: 'codex-text', at: 100, bucket: 'cron:morning', total: 900 }),
-      ev({ id: 2, format: 'codex-exec-json', at: 200, bucket: 'cron:evening', total: 800 }),
+      ev({ id: 1, format: 'codex-text', at: 100, bucket: 'cron:morning', total: 400 }),
+      ev({ id: 2, format: 'codex-exec-json', at: 200, bucket: 'cron:evening', total: 500 }),
       ev({ id: 3, format: 'codex-rollout', at: 50, bucket: 'sessions', total: 100 }),
       ev({ id: 4, format: 'codex-rollout', at: 150, bucket: 'sessions', total: 300 }),
       ev({ id: 5, format: 'codex-rollout', at: 250, bucket: 'sessions', total: 500 }),
