@@ -94,9 +94,15 @@ const OPEN_BRACE = 0x7b;
 const ESC = 0x1b;
 const NUL = 0;
 
-/** The first line of a Claude Code transcript: a message of a session, or the session's summary. */
+/**
+ * The first line of a Claude Code transcript: a message of a session, the session's summary, or
+ * the snapshot of tracked files that Claude Code 2 writes before a prompt (most transcripts
+ * start with one).
+ */
 function transcriptStart(o: Record<string, unknown>): boolean {
   if (typeof o.sessionId === 'string' && typeof o.type === 'string') return true;
+  if (o.type === 'file-history-snapshot')
+    return typeof o.messageId === 'string' && typeof o.snapshot === 'object';
   return o.type === 'summary' && typeof o.leafUuid === 'string';
 }
 
