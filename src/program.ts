@@ -64,9 +64,12 @@ export function buildProgram(): Command {
     .version(radarVersion(), '-V, --version')
     .option(
       '-c, --config <path>',
-      'config file (env RADAR_CONFIG; default ./config/radar.json if present)',
+      'config file (env RADAR_CONFIG; default $XDG_CONFIG_HOME/radar/radar.json, ~/.config/radar/radar.json)',
     )
-    .option('-l, --ledger <path>', 'SQLite ledger (env RADAR_LEDGER; default ./ledgers/radar.db)')
+    .option(
+      '-l, --ledger <path>',
+      'SQLite ledger (env RADAR_LEDGER; default $XDG_STATE_HOME/radar/radar.db, ~/.local/state/radar/radar.db)',
+    )
     .option('--json', 'machine-readable JSON on stdout')
     .option('-v, --verbose', 'log progress to stderr (same as --log-level info)')
     .addOption(
@@ -95,16 +98,16 @@ export function buildProgram(): Command {
       'after',
       '\nExamples:\n  radar demo          # the whole loop on built-in data, nothing of yours touched\n  radar demo --keep   # keep the temporary ledgers and print their folder',
     )
-    .action(lazy(() => import('./commands/demo.js')));
+    .action(lazy(() => import('./commands/demo.js'), { needsConfig: false }));
 
   program
     .command('init')
-    .description('write a commented starter config (default ./config/radar.json)')
+    .description('write a commented starter config (default ~/.config/radar/radar.json)')
     .argument('[path]', 'where to write it')
     .option('-f, --force', 'overwrite an existing file')
     .addHelpText(
       'after',
-      '\nExamples:\n  radar init                    # writes a commented ./config/radar.json\n  radar init ~/radar.json -f    # somewhere else, overwriting',
+      '\nExamples:\n  radar init                    # writes a commented ~/.config/radar/radar.json\n  radar init ~/radar.json -f    # somewhere else, overwriting',
     )
     .action(lazy(() => import('./commands/init.js'), { needsConfig: false }));
 
@@ -322,12 +325,12 @@ export async function main(argv: string[]): Promise<number> {
       return error.exitCode;
     }
     const { diskFullMessage } = await import('./core/errors.js');
-    const { resolveLedgerPath } = await import('./ledger/open.js');
-    const ledger = resolveLedgerPath(
+    const { resolveLedger } = await import('./config/locate.js');
+    const ledger = resolveLedger(
       program.opts().ledger as string | undefined,
       process.env,
       process.cwd(),
-    );
+    ).path;
     const full = diskFullMessage(error, ledger);
     if (full) {
       say(`radar: ${full}`);

@@ -61,8 +61,8 @@ function compare(verdicts: ReadonlyMap<string, StoredVerdict>) {
 
 export function run(ctx: Context, options: QueueOptions): number {
   const state = options.state ?? 'open';
-  const verdicts = new RulesStore(ctx.ledger()).verdicts();
-  const prs = new PrStore(ctx.ledger())
+  const verdicts = new RulesStore(ctx.existingLedger()).verdicts();
+  const prs = new PrStore(ctx.existingLedger())
     .all()
     .filter((p) => (state === 'all' ? true : p.state === state && (state !== 'open' || p.watched)))
     .filter((p) => !options.repo || p.repo.toLowerCase() === options.repo.toLowerCase())

@@ -10,7 +10,7 @@ import { machineZone, parseIsoInZone } from '../time/zone.js';
 /** `radar report queue` and `radar report funnel`: the queue's shape, and what the rules saved. */
 
 export function queue(ctx: Context): number {
-  const db = ctx.ledger();
+  const db = ctx.existingLedger();
   const verdicts = new RulesStore(db).verdicts();
   const r = queueReport(new PrStore(db).all(), (id) => verdicts.get(id)?.tier, ctx.now().getTime());
   if (ctx.json) {
@@ -40,7 +40,7 @@ export function queue(ctx: Context): number {
 }
 
 export function funnel(ctx: Context, options: { since?: string }): number {
-  const db = ctx.ledger();
+  const db = ctx.existingLedger();
   const zone = ctx.config().timezone ?? machineZone();
   let since = 0;
   if (options.since !== undefined) {

@@ -43,7 +43,7 @@ export async function run(ctx: Context, options: ReportOptions): Promise<number>
     return at;
   };
   const range = { since: parse('--since', options.since), until: parse('--until', options.until) };
-  const db = ctx.ledger();
+  const db = ctx.existingLedger();
   const loadPrices = async (models: string[]) =>
     (await import('../tokens/prices.js')).loadPrices(new PriceStore(db), models);
   let report: TokenReport;
