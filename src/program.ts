@@ -3,7 +3,7 @@
  * Nothing heavy is imported at start-up so `radar --help` stays as fast as node itself.
  */
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { Context, GlobalOptions } from './context.js';
 
 // Each command module exports run(ctx, ...commander action arguments).
@@ -54,6 +54,14 @@ export function radarVersion(): string {
     }
   }
   return 'unknown';
+}
+
+/** commander argument parser for counts: a bad value is a usage error (exit 2) naming the option. */
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1)
+    throw new InvalidArgumentError('expected a whole number of at least 1');
+  return n;
 }
 
 export function buildProgram(): Command {
@@ -142,8 +150,11 @@ export function buildProgram(): Command {
         .choices(['bucket', 'day', 'week', 'month', 'agent', 'model', 'file', 'repo', 'pr'])
         .default('bucket'),
     )
-    .option('--since <date>', 'only events at or after this date/time (ISO, in --tz)')
-    .option('--until <date>', 'only events before this date/time (ISO, in --tz)')
+    .option(
+      '--since <date>',
+      'only events at or after this date/time (ISO in --tz, or 7d, 2w, 12h, today, yesterday)',
+    )
+    .option('--until <date>', 'only events before this date/time (same forms as --since)')
     .option(
       '--tz <zone>',
       'IANA time zone for days and weeks (default: config timezone, else the machine zone)',
@@ -151,7 +162,7 @@ export function buildProgram(): Command {
     .option('--csv', 'print the rows as CSV')
     .addHelpText(
       'after',
-      '\nExamples:\n  radar report tokens                      # by bucket\n  radar report tokens --by day --tz Europe/Berlin --since 2026-06-01 --until 2026-06-30\n  radar report tokens --by week --csv > weeks.csv',
+      '\nExamples:\n  radar report tokens                      # by bucket\n  radar report tokens --by day --since 7d  # the last seven days\n  radar report tokens --by day --tz Europe/Berlin --since 2026-06-01 --until 2026-06-30\n  radar report tokens --by week --csv > weeks.csv',
     )
     .action(lazy(() => import('./commands/report-tokens.js')));
   report
@@ -166,7 +177,10 @@ export function buildProgram(): Command {
     .description(
       'signal observations → distinct candidates → suppressed by reason → acted on, and the token cost per merged PR, signal kind and tier',
     )
-    .option('--since <date>', 'only candidates seen and sessions started at or after this date')
+    .option(
+      '--since <date>',
+      'only candidates seen and sessions started at or after this date (ISO, 7d, 2w, yesterday)',
+    )
     .addHelpText(
       'after',
       '\nExamples:\n  radar report funnel\n  radar report funnel --since 2026-06-01 --json',
@@ -248,9 +262,19 @@ Examples:
         .choices(['open', 'closed', 'merged', 'all'])
         .default('open'),
     )
+    .addOption(
+      new Option('--tier <tier>', 'only PRs in this tier (as last judged)').choices([
+        'escalate',
+        'watch',
+        'zombie',
+        'stopped',
+        'closed',
+      ]),
+    )
+    .option('-n, --limit <n>', 'at most this many PRs, the most urgent first', positiveInt)
     .addHelpText(
       'after',
-      '\nExamples:\n  radar queue                      # escalate tier first, then by score\n  radar queue --repo acme/app --json',
+      '\nExamples:\n  radar queue                      # escalate tier first, then by score\n  radar queue --tier escalate -n 5 # the five most urgent flagged PRs\n  radar queue --repo acme/app --json',
     )
     .action(lazy(() => import('./commands/queue.js')));
 

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { openLedger } from '../../src/ledger/open.js';
 import { CLI, pinnedPaths, runCli, tempTree } from '../helpers/cli.js';
 import { deadWithin, pidFromFile } from '../process/alive.js';
 
@@ -21,6 +22,7 @@ function withUsageCommand(usageCommand: string, commandTimeoutMs: number): strin
     }),
   });
   cleanups.push(t.cleanup);
+  openLedger(join(t.dir, 'ledgers/radar.db')).close();
   return t.dir;
 }
 

@@ -108,7 +108,9 @@ describe('radar init', () => {
     const again = await runCli(['init'], { cwd: dir });
     expect(again.code).toBe(2);
     expect(again.stderr).toContain('--force');
-    expect(readFileSync(join(dir, '.config/radar/radar.json'), 'utf8')).toBe('{"weekStart":"sunday"}');
+    expect(readFileSync(join(dir, '.config/radar/radar.json'), 'utf8')).toBe(
+      '{"weekStart":"sunday"}',
+    );
     expect((await runCli(['init', '--force'], { cwd: dir })).code).toBe(0);
     expect(readFileSync(join(dir, '.config/radar/radar.json'), 'utf8')).toBe(text);
   });
