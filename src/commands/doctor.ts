@@ -218,10 +218,7 @@ async function checkGitHubToken(
   });
   try {
     const [viewer, limits] = await Promise.all([port.viewer(), port.rateLimits()]);
-    const graphql = limits.graphql ?? {
-      remaining: viewer.rateLimit.remaining,
-      limit: viewer.rateLimit.limit,
-    };
+    const graphql = limits.graphql ?? viewer.rateLimit ?? { remaining: 0, limit: 0 };
     return [
       {
         name: 'github token',

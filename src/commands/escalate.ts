@@ -6,7 +6,8 @@ import type { Verdict } from '../core/verdict.js';
 import { RulesStore } from '../ledger/rules-store.js';
 import { resolvePr } from './pr-arg.js';
 import { isAgentName, type AgentName } from '../core/agents.js';
-import { budgetGate } from '../dispatch/budget-gate.js';
+import { budgetStates } from '../budget/state.js';
+import { UsageStore } from '../ledger/usage-store.js';
 import { dispatchFlagged } from '../dispatch/dispatch.js';
 import { renderResults } from '../dispatch/render.js';
 
@@ -41,14 +42,15 @@ export async function run(ctx: Context, prText: string, options: EscalateOptions
   if (pr.state !== 'open' && !options.force)
     throw new RadarError(`${formatPrRef(pr)} is ${pr.state}; --force dispatches it anyway`);
   const now = () => ctx.now().getTime();
-  const gate = budgetGate(db, config, ctx.env, now);
+  // Read once: the rehearsal and the session are checked against the same reading.
+  const budget = await budgetStates(new UsageStore(db), config, ctx.env, now());
   const common = {
     candidates: [{ pr, verdict }],
     max: 1,
     config,
     db,
     ledgerPath: ctx.ledgerPath(),
-    budgetGate: gate,
+    budget,
     now,
     env: ctx.env,
     logger: ctx.logger(),

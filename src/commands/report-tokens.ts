@@ -1,12 +1,7 @@
 import type { Context } from '../context.js';
 import { UsageError } from '../core/errors.js';
 import { PriceStore } from '../ledger/price-store.js';
-import {
-  aggregateByColumn,
-  eventSpan,
-  ledgerModels,
-  periodTotals,
-} from '../ledger/token-report.js';
+import { ReportStore } from '../ledger/token-report.js';
 import { buildReport, reportFromTotals } from '../tokens/report.js';
 import {
   TIME_DIMENSIONS,
@@ -42,16 +37,17 @@ export async function run(ctx: Context, options: ReportOptions): Promise<number>
   };
   const range = { since: parse('--since', options.since), until: parse('--until', options.until) };
   const db = ctx.existingLedger();
+  const ledger = new ReportStore(db);
   const loadPrices = async (models: string[]) =>
     (await import('../tokens/prices.js')).loadPrices(new PriceStore(db), models);
   let report: TokenReport;
   if (by === 'day' || by === 'week' || by === 'month') {
-    const span = eventSpan(db);
+    const span = await ledger.eventSpan();
     const first = Math.max(span?.first ?? 0, range.since ?? -Infinity);
     const last = Math.min(span?.last ?? -1, (range.until ?? Infinity) - 1);
     if (span && first <= last) {
       // Priced in SQLite: prices first, for every model the ledger has.
-      const models = ledgerModels(db);
+      const models = await ledger.models();
       const prices = await loadPrices(models);
       const rates = new Map<string, Rates>();
       for (const model of models) {
@@ -59,10 +55,10 @@ export async function run(ctx: Context, options: ReportOptions): Promise<number>
         if (r) rates.set(model, r);
       }
       const list = periods(first, last, by, zone, weekdayIndex(config.weekStart));
-      report = reportFromTotals(periodTotals(db, list, range, rates), by);
+      report = reportFromTotals(await ledger.periodTotals(list, range, rates), by);
     } else report = buildReport([], by, {});
   } else {
-    const rows = aggregateByColumn(db, by, range);
+    const rows = await ledger.aggregateByColumn(by, range);
     const prices =
       rows.length > 0
         ? await loadPrices(rows.flatMap((r) => (r.model ? [r.model] : [])))

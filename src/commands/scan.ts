@@ -5,6 +5,9 @@ import { createGitHubClient } from '../github/client.js';
 import { PrStore } from '../ledger/pr-store.js';
 import { RulesStore } from '../ledger/rules-store.js';
 import { agentBudgets, budgetStates } from '../budget/state.js';
+import type { BudgetState } from '../core/budget.js';
+import type { StoredPr } from '../core/pr.js';
+import type { Verdict } from '../core/verdict.js';
 import { UsageStore } from '../ledger/usage-store.js';
 import { acquireProcessLock } from '../ledger/lock.js';
 import { isAuthError, runScan, type ScanSummary } from '../scan/scan.js';
@@ -25,15 +28,24 @@ export async function run(ctx: Context, options: ScanCommandOptions = {}): Promi
     if (!options.dispatch) throw new UsageError('--max goes with --dispatch');
     (await import('../dispatch/after-scan.js')).parseMax(options.max, 0);
   }
-  const code = await scan(ctx, options);
+  const { code, candidates, budget } = await scan(ctx, options);
   if (!options.dispatch || (code !== 0 && code !== ExitCode.flagged)) return code;
   const { dispatchAfterScan } = await import('../dispatch/after-scan.js');
-  await dispatchAfterScan(ctx, { max: options.max });
+  // The verdicts and budget this scan judged with: neither is read again.
+  await dispatchAfterScan(ctx, { max: options.max, candidates, budget });
   return code;
 }
 
+interface ScanOutcome {
+  code: number;
+  /** Watched open PRs with their new verdicts. */
+  candidates: readonly { pr: StoredPr; verdict: Verdict }[];
+  /** The providers' budget states the rules routed with. */
+  budget: readonly BudgetState[];
+}
+
 /** The cron job. Silent unless something is wrong, a TTY is watching, or --json. */
-async function scan(ctx: Context, options: ScanCommandOptions): Promise<number> {
+async function scan(ctx: Context, options: ScanCommandOptions): Promise<ScanOutcome> {
   const config = ctx.config();
   if (config.watch.authors.length === 0 && config.watch.repos.length === 0)
     throw new UsageError(
@@ -49,21 +61,21 @@ async function scan(ctx: Context, options: ScanCommandOptions): Promise<number> 
     const tty = Boolean(ctx.stderr.isTTY) && !ctx.json;
     let summary: ScanSummary;
     // The rules route around an agent whose weekly quota is used up.
-    const budget = agentBudgets(
-      await budgetStates(new UsageStore(db), config, ctx.env, ctx.now().getTime()),
-    );
+    const states = await budgetStates(new UsageStore(db), config, ctx.env, ctx.now().getTime());
+    let candidates: ScanOutcome['candidates'] = [];
     try {
       summary = await runScan({
         port,
         store: new PrStore(db),
         rules: new RulesStore(db),
-        budget,
+        budget: agentBudgets(states),
         config,
         logger: ctx.logger(),
         now: () => ctx.now().getTime(),
         onProgress: tty
           ? (seen, total) => ctx.stderr.write(`${LINE_START}scanning: ${seen}/${total} PRs`)
           : undefined,
+        onJudged: (judged) => (candidates = judged),
       });
     } catch (error) {
       if (isAuthError(error))
@@ -81,8 +93,13 @@ async function scan(ctx: Context, options: ScanCommandOptions): Promise<number> 
     // A rate-limit stop has already said so in its one line (and kept what it fetched).
     if (summary.status === 'error' && !summary.stop)
       throw new RadarError('scan failed: nothing was fetched');
-    if (summary.status !== 'ok') return 1;
-    return options.failOnFlag && summary.flagged.length > 0 ? ExitCode.flagged : 0;
+    const code =
+      summary.status !== 'ok'
+        ? 1
+        : options.failOnFlag && summary.flagged.length > 0
+          ? ExitCode.flagged
+          : 0;
+    return { code, candidates, budget: states };
   } finally {
     release();
   }

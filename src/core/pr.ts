@@ -125,3 +125,14 @@ export interface FieldChange {
   from: string | null;
   to: string | null;
 }
+
+/**
+ * The text of one PR that a scan reads only when the PR changed: comment and review bodies by
+ * node id (each already cut to the configured size), and the labels of the issues it closes by
+ * `owner/name#123`.
+ */
+export interface PrDetails {
+  nodeId: string;
+  bodies: ReadonlyMap<string, string>;
+  labels: ReadonlyMap<string, string[]>;
+}

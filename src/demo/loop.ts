@@ -24,14 +24,16 @@ export async function demoLoop(ctx: Context, dir: string, now: Date, out: Printe
     { createContext },
     { dispatchFlagged },
     { storedCandidates },
-    { budgetGate },
+    { budgetStates },
+    { UsageStore },
     { renderResults, renderEscalations },
   ] = await Promise.all([
     import('../testing/fake-github/server.js'),
     import('../context.js'),
     import('../dispatch/dispatch.js'),
     import('../dispatch/candidates.js'),
-    import('../dispatch/budget-gate.js'),
+    import('../budget/state.js'),
+    import('../ledger/usage-store.js'),
     import('../dispatch/render.js'),
   ]);
   const scenario = demoScenario({ author: 'demo-dev', token: TOKEN, now });
@@ -92,7 +94,7 @@ export async function demoLoop(ctx: Context, dir: string, now: Date, out: Printe
         config,
         db,
         ledgerPath: demo.ledgerPath(),
-        budgetGate: budgetGate(db, config, env, () => Date.now()),
+        budget: await budgetStates(new UsageStore(db), config, env, Date.now()),
         now: () => Date.now(),
         env,
       });

@@ -5,9 +5,8 @@
  */
 import type { Context } from '../context.js';
 import { UsageError } from '../core/errors.js';
-import { budgetGate } from './budget-gate.js';
-import { storedCandidates } from './candidates.js';
-import { dispatchFlagged, type DispatchSummary } from './dispatch.js';
+import type { BudgetState } from '../core/budget.js';
+import { dispatchFlagged, type Candidate, type DispatchSummary } from './dispatch.js';
 import { renderResults } from './render.js';
 
 /** `--max N`: a non-negative integer, else the configured dispatch.maxPerScan. */
@@ -19,19 +18,25 @@ export function parseMax(text: string | undefined, fallback: number): number {
 
 export async function dispatchAfterScan(
   ctx: Context,
-  options: { max?: string },
+  options: {
+    max?: string;
+    /** The PRs the scan judged, with their verdicts. */
+    candidates: readonly Candidate[];
+    /** The budget states the scan read. */
+    budget: readonly BudgetState[];
+  },
 ): Promise<DispatchSummary> {
   const config = ctx.config();
   const db = ctx.ledger();
   const now = () => ctx.now().getTime();
   const chatty = !ctx.json && (Boolean(ctx.stderr.isTTY) || Boolean(ctx.options.verbose));
   const summary = await dispatchFlagged({
-    candidates: storedCandidates(db),
+    candidates: options.candidates,
     max: parseMax(options.max, config.dispatch.maxPerScan),
     config,
     db,
     ledgerPath: ctx.ledgerPath(),
-    budgetGate: budgetGate(db, config, ctx.env, now),
+    budget: options.budget,
     now,
     env: ctx.env,
     logger: ctx.logger(),

@@ -1,32 +1,29 @@
-import type { RadarConfig } from '../config/schema.js';
-import type { Db } from '../ledger/open.js';
-import { agentBudgets, budgetStates } from '../budget/state.js';
-import { UsageStore } from '../ledger/usage-store.js';
-import type { AgentBudget } from '../core/budget.js';
-import type { AgentName } from '../core/agents.js';
-import type { BudgetGate } from './dispatch.js';
-
 /**
- * The budget gate from `radar budget`'s own states: an agent whose every provider is exhausted is
- * skipped; an unknown budget does not block (radar cannot tell). The states are read again
- * whenever the ledger has gained token events since the last reading (a session finished), so a
- * usage command runs once per finished session, not once per PR considered.
+ * The budget a dispatch checks each session against (pure): the providers' states read once
+ * (by the scan, or by `radar escalate`), plus what the sessions of this dispatch have spent since.
+ * A provider with a weekly token quota (`weeklyTokens`) gains the tokens its agent spent as a
+ * share of that quota; one known only as a percentage (a usage command, Codex rollouts) keeps
+ * its reading until the next scan reads it again. An agent is exhausted when every provider of
+ * it is; an unknown budget does not block (radar cannot tell).
  */
-export function budgetGate(
-  db: Db,
-  config: RadarConfig,
-  env: NodeJS.ProcessEnv,
-  now: () => number,
-): BudgetGate {
-  const mark = db.prepare(`SELECT coalesce(max(id), 0) AS id FROM token_events`);
-  let cached: { mark: number; budgets: Promise<Map<AgentName, AgentBudget>> } | undefined;
-  return async (agent: AgentName) => {
-    const current = (mark.get() as { id: number }).id;
-    if (!cached || cached.mark !== current)
-      cached = {
-        mark: current,
-        budgets: budgetStates(new UsageStore(db), config, env, now()).then(agentBudgets),
-      };
-    return (await cached.budgets).get(agent) === 'exhausted' ? 'exhausted' : 'ok';
-  };
+import type { ProviderConfig } from '../config/schema.js';
+import { agentBudgets } from '../budget/state.js';
+import type { AgentName } from '../core/agents.js';
+import type { AgentBudget, BudgetState } from '../core/budget.js';
+
+export function budgetAfterSpend(
+  states: readonly BudgetState[],
+  providers: readonly Pick<ProviderConfig, 'name' | 'agent' | 'weeklyTokens'>[],
+  spent: ReadonlyMap<AgentName, number>,
+): Map<AgentName, AgentBudget> {
+  const quota = new Map(providers.map((p) => [`${p.agent}\0${p.name}`, p.weeklyTokens]));
+  return agentBudgets(
+    states.map((s) => {
+      const tokens = spent.get(s.agent) ?? 0;
+      const weekly = quota.get(`${s.agent}\0${s.provider}`);
+      if (tokens <= 0 || !weekly || s.usedPercent === null) return s;
+      const usedPercent = s.usedPercent + (tokens / weekly) * 100;
+      return usedPercent >= 100 ? { ...s, usedPercent, verdict: 'exhausted' as const } : s;
+    }),
+  );
 }

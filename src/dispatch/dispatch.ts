@@ -1,9 +1,13 @@
 /**
- * The dispatcher: flagged PRs to agent sessions, highest score first, at most `max` per call and
- * `dispatch.concurrency` at once (across radar processes), each provider's budget checked before
- * each session, each fingerprint acted on once. It holds no scan lock: the caller computes
- * verdicts under the lock, releases it, then calls this (a PR already being worked on is
- * recognised by its `running` escalation, whoever started it).
+ * The dispatch executor: performs what the planner (plan.ts) decides. It reaps sessions a killed
+ * radar left, queues the human-gate actions, then runs a pool of `width` workers over the
+ * planner's queue; before each session it asks the planner again with the facts of that moment
+ * (the budget read once by the caller plus what this call spent, the sessions started), claims
+ * the PR's fingerprints in the ledger (at most `dispatch.concurrency` sessions across radar
+ * processes, each fingerprint once), prepares the worktree, runs the agents down the chain and
+ * records the session's tokens. It holds no scan lock: the caller computes verdicts under the
+ * lock, releases it, then calls this (a PR already being worked on is recognised by its
+ * `running` escalation, whoever started it).
  */
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -11,31 +15,36 @@ import type { Logger } from 'pino';
 import type { RadarConfig } from '../config/schema.js';
 import { expandHome } from '../config/paths.js';
 import type { StoredPr } from '../core/pr.js';
-import { isDispatchable, type Signal, type Verdict } from '../core/verdict.js';
+import type { Signal } from '../core/verdict.js';
+import type { BudgetState } from '../core/budget.js';
 import type { Db } from '../ledger/open.js';
 import { DispatchStore } from '../ledger/dispatch-store.js';
 import { findOnPath } from '../process/which.js';
 import { machineZone } from '../time/zone.js';
-import { agentArgv, agentChain, agentEnv, usableAgents, type Skip } from './agents.js';
-import type { AgentName } from '../core/agents.js';
+import { agentArgv, agentEnv, type Skip } from './agents.js';
+import { AGENT_NAMES, type AgentName } from '../core/agents.js';
 import { queueActions } from './approvals.js';
-import { liveHere, reapStale } from './liveness.js';
+import { budgetAfterSpend } from './budget-gate.js';
+import { liveHere } from './liveness.js';
+import {
+  claimedSignals,
+  claimRefused,
+  decide,
+  planDispatch,
+  type Candidate,
+  type Decision,
+  type Facts,
+  type Manual,
+  type Policy,
+  type Suppression,
+} from './plan.js';
 import { buildPrompt } from './prompt.js';
+import { reapOrphans, sessionTag } from './reap.js';
 import { runSession } from './session.js';
 import { recordSessionTokens } from './tokens.js';
 import { prepareWorkdir, type Workdir } from './workdir.js';
-import { byCodePoint } from '../render/order.js';
 
-export interface Candidate {
-  pr: StoredPr;
-  verdict: Verdict;
-}
-
-/**
- * The budget state of an agent's providers now, asked before each session: `exhausted` sends
- * the PR down the chain.
- */
-export type BudgetGate = (agent: AgentName) => 'ok' | 'exhausted' | Promise<'ok' | 'exhausted'>;
+export type { Candidate, Suppression } from './plan.js';
 
 export interface DispatchOptions {
   candidates: readonly Candidate[];
@@ -44,14 +53,18 @@ export interface DispatchOptions {
   config: RadarConfig;
   db: Db;
   ledgerPath: string;
-  budgetGate: BudgetGate;
+  /**
+   * The providers' budget states, read once by the caller (the scan that judged the candidates,
+   * or `radar escalate`); each session is checked against them plus what this call has spent.
+   */
+  budget: readonly BudgetState[];
   now: () => number;
   env: NodeJS.ProcessEnv;
   logger?: Logger;
   /** Aborting stops every running session (SIGTERM, then SIGKILL, to each group). */
   signal?: AbortSignal;
   /** `radar escalate`: any tier, this agent first, a stopped PR only with force. */
-  manual?: { agent?: AgentName; force?: boolean };
+  manual?: Manual;
   /** Print-only rehearsal: nothing claimed, started or spent. */
   dryRun?: boolean;
   /** Progress, for a command to print. */
@@ -64,9 +77,6 @@ export type DispatchEvent =
   | { kind: 'started'; pr: string; escalationId: number; agent: AgentName; runLog: string }
   | { kind: 'fallback'; pr: string; agent: AgentName; reason: string }
   | { kind: 'finished'; result: DispatchResult };
-
-export type Suppression =
-  'budget' | 'busy' | 'acted' | 'concurrency' | 'max' | 'no-agent' | 'stopped' | 'not-flagged';
 
 export interface DispatchResult {
   nodeId: string;
@@ -99,35 +109,21 @@ export interface DispatchSummary {
 
 const prRef = (pr: StoredPr) => `${pr.repo}#${pr.number}`;
 
-/** Dispatchable signals not yet acted on, in the verdict's order. */
-export function pendingSignals(verdict: Verdict): Signal[] {
-  const pending = new Set(verdict.pending);
-  return verdict.signals.filter((s) => pending.has(s.fingerprint) && isDispatchable(s.kind));
-}
-
-/** Which candidates get a session, best first (pure): flagged to an agent, highest score first. */
-export function dispatchOrder(candidates: readonly Candidate[], manual: boolean): Candidate[] {
-  return candidates
-    .filter((c) => manual || (c.verdict.tier === 'escalate' && c.verdict.route !== 'template'))
-    .slice()
-    .sort(
-      (a, b) =>
-        b.verdict.score - a.verdict.score ||
-        byCodePoint(a.pr.repo, b.pr.repo) ||
-        a.pr.number - b.pr.number,
-    );
-}
-
 /**
- * Marks the sessions of a killed radar failed, and counts the tokens their run logs hold (a
- * session that was killed still spent them).
+ * Stops what the sessions of a killed radar left running, marks them failed, and counts the
+ * tokens their run logs hold (a session that was killed still spent them).
  */
 async function countReaped(
   options: DispatchOptions,
   store: DispatchStore,
   zone: string,
 ): Promise<number> {
-  const reaped = reapStale(store, options.now());
+  const reaped = await reapOrphans({
+    store,
+    ledgerPath: options.ledgerPath,
+    graceMs: options.config.dispatch.killGraceMs,
+    now: options.now,
+  });
   for (const r of reaped) {
     if (!r.runLog || !existsSync(r.runLog)) continue;
     try {
@@ -177,95 +173,107 @@ function failedBeforeRun(
 const stamp = (ms: number) => new Date(ms).toISOString().replace(/[-:]/g, '').slice(0, 15);
 const slug = (repo: string) => repo.replace(/[^\w.-]+/g, '_');
 
-export async function dispatchFlagged(options: DispatchOptions): Promise<DispatchSummary> {
-  const { config, db, now } = options;
-  const store = new DispatchStore(db);
-  const zone = config.timezone ?? machineZone();
-  const reaped = await countReaped(options, store, zone);
-  const ledgerDir = dirname(options.ledgerPath);
-  const installed = options.installed ?? ((command: string) => !!findOnPath(command, options.env));
-  const manual = options.manual !== undefined;
+/** One dispatch call at work: what it has started, spent and reported. */
+class Execution {
+  /** What the sessions of this call spent, against the budget read once before it. */
+  readonly spent = new Map<AgentName, number>();
+  started = 0;
+  readonly results: DispatchResult[] = [];
+  private readonly store: DispatchStore;
+  private readonly zone: string;
+  private readonly ledgerDir: string;
+  private readonly installed: ReadonlySet<AgentName>;
+  readonly policy: Policy;
 
-  // The human gate first: these never start an agent.
-  const approvalsQueued: number[] = [];
-  if (!options.dryRun)
-    for (const c of options.candidates)
-      approvalsQueued.push(...queueActions(store, c.pr, c.verdict, now()));
+  constructor(private readonly options: DispatchOptions) {
+    const { config } = options;
+    this.store = new DispatchStore(options.db);
+    this.zone = config.timezone ?? machineZone();
+    this.ledgerDir = dirname(options.ledgerPath);
+    const lookup = options.installed ?? ((command: string) => !!findOnPath(command, options.env));
+    this.installed = new Set(AGENT_NAMES.filter((a) => lookup(config.agents[a].command)));
+    this.policy = {
+      max: options.max,
+      concurrency: config.dispatch.concurrency,
+      fallback: config.rules.fallback,
+      commands: { codex: config.agents.codex.command, claude: config.agents.claude.command },
+      manual: options.manual,
+      dryRun: options.dryRun === true,
+    };
+  }
 
-  const queue = dispatchOrder(options.candidates, manual);
-  const results: DispatchResult[] = [];
-  let started = 0;
-  const emit = (result: DispatchResult) => {
-    results.push(result);
-    options.onEvent?.({ kind: 'finished', result });
+  /** The facts a decision is taken on now. */
+  facts(): Facts {
+    const { options } = this;
+    return {
+      budget: budgetAfterSpend(options.budget, options.config.budget.providers, this.spent),
+      installed: this.installed,
+      started: this.started,
+      now: options.now(),
+    };
+  }
+
+  reap(): Promise<number> {
+    return countReaped(this.options, this.store, this.zone);
+  }
+
+  /** The human gate: actions queued for `radar approve`, never an agent. */
+  queueApprovals(): number[] {
+    const { options, store } = this;
+    if (options.dryRun) return [];
+    return options.candidates.flatMap((c) => queueActions(store, c.pr, c.verdict, options.now()));
+  }
+
+  private emit(result: DispatchResult): DispatchResult {
+    this.results.push(result);
+    this.options.onEvent?.({ kind: 'finished', result });
     return result;
-  };
+  }
 
-  const one = async (c: Candidate): Promise<void> => {
+  /** Performs one decision; a session's own course (fallback, tokens) is in runClaimed. */
+  async perform(c: Candidate, decision: Decision): Promise<void> {
+    const { options, store } = this;
+    const { config, now } = options;
     const { pr, verdict } = c;
     const base = { nodeId: pr.nodeId, pr: prRef(pr), score: verdict.score };
-    const skip = (suppressed: Suppression, reason: string, skipped?: Skip[]) => {
-      // A dispatch the user asked for by hand and radar refused is on record too.
+    if (decision.kind === 'skip') {
+      if (decision.holdBack) store.suppress(pr.nodeId, decision.holdBack, 'budget', now());
       const refusal =
-        manual && !options.dryRun && suppressed !== 'max'
-          ? store.recordUnclaimed({
-              nodeId: pr.nodeId,
-              repo: pr.repo,
-              number: pr.number,
-              headSha: pr.headSha,
-              agent: options.manual?.agent ?? (verdict.route === 'claude' ? 'claude' : 'codex'),
-              argv: [],
-              now: now(),
-              fingerprints: verdict.pending,
-              outcome: 'refused',
-              reason,
-            })
-          : undefined;
-      return emit({
+        decision.refusal &&
+        store.recordUnclaimed({
+          nodeId: pr.nodeId,
+          repo: pr.repo,
+          number: pr.number,
+          headSha: pr.headSha,
+          agent: decision.refusal.agent,
+          argv: [],
+          now: now(),
+          fingerprints: decision.refusal.fingerprints,
+          outcome: 'refused',
+          reason: decision.reason,
+        });
+      return void this.emit({
         ...base,
         status: 'skipped',
-        suppressed,
-        reason,
-        skipped,
+        suppressed: decision.suppressed,
+        reason: decision.reason,
+        skipped: decision.skipped,
         escalationId: refusal,
       });
-    };
-    if (verdict.tier === 'stopped' && !options.manual?.force)
-      return void skip('stopped', 'the PR is stopped (stop-loss or radar stop); --force overrides');
-    let signals = pendingSignals(verdict);
-    if (signals.length === 0 && !manual)
-      return void skip('acted', 'every signal was acted on already');
-    if (signals.length === 0) signals = verdict.signals.filter((s) => isDispatchable(s.kind));
-    const fingerprints = new Map(signals.map((s) => [s.fingerprint, s.kind as string]));
-    if (manual) fingerprints.set(`manual:${now()}`, 'manual');
-    const chain = agentChain(verdict.route, config.rules.fallback, options.manual?.agent);
-    const budgets = new Map<AgentName, 'ok' | 'exhausted'>();
-    for (const a of chain) budgets.set(a, await options.budgetGate(a));
-    // From here to the claim nothing awaits, so `max` and the claim cannot race.
-    const choice = usableAgents(chain, {
-      installed: (a) => installed(config.agents[a].command),
-      budget: (a) => budgets.get(a) ?? 'ok',
-    });
-    if (choice.candidates.length === 0) {
-      const budget = choice.skipped.some((s) => s.why === 'budget');
-      if (budget && !options.dryRun) store.suppress(pr.nodeId, fingerprints, 'budget', now());
-      return void skip(
-        budget ? 'budget' : 'no-agent',
-        budget
-          ? `budget exhausted for ${choice.skipped.map((s) => s.agent).join(', ')}`
-          : `no agent installed (${chain.map((a) => config.agents[a].command).join(', ')})`,
-        choice.skipped,
-      );
     }
-    const first = choice.candidates[0]!;
+    const first = decision.agents[0]!;
     const clone = config.repos[pr.repo]?.clone;
-    const maxTurns = config.dispatch.maxTurns;
-    if (options.dryRun) {
-      const workdir = '<worktree>';
-      const argv = agentArgv(config.agents[first], { workdir, maxTurns });
+    if (decision.kind === 'rehearse') {
+      const argv = [
+        config.agents[first].command,
+        ...agentArgv(config.agents[first], {
+          workdir: '<worktree>',
+          maxTurns: config.dispatch.maxTurns,
+        }),
+      ];
       const prompt = buildPrompt({
         pr,
-        signals,
+        signals: decision.signals,
         templates: config.dispatch.templates,
         hasCheckout: !!clone,
       });
@@ -275,59 +283,52 @@ export async function dispatchFlagged(options: DispatchOptions): Promise<Dispatc
         number: pr.number,
         headSha: pr.headSha,
         agent: first,
-        argv: [config.agents[first].command, ...argv],
+        argv,
         now: now(),
-        fingerprints: [...fingerprints.keys()],
+        fingerprints: [...decision.fingerprints.keys()],
         outcome: 'dry_run',
         reason: 'dry run: nothing started',
       });
-      return void emit({
+      return void this.emit({
         ...base,
         status: 'dry_run',
         escalationId: id,
         agent: first,
-        argv: [config.agents[first].command, ...argv],
-        skipped: choice.skipped,
+        argv,
+        skipped: decision.skipped,
         reason: null,
         prompt,
       });
     }
-    if (started >= options.max) return void skip('max', `at most ${options.max} sessions per run`);
+    // From the decision to the claim nothing awaits, so `max` and the claim cannot race.
     const claim = store.claim({
       nodeId: pr.nodeId,
       repo: pr.repo,
       number: pr.number,
       headSha: pr.headSha,
-      fingerprints,
+      fingerprints: decision.fingerprints,
       agent: first,
       argv: [],
       now: now(),
       concurrency: config.dispatch.concurrency,
       radarPid: process.pid,
-      reason: manual ? 'radar escalate' : 'radar scan --dispatch',
+      reason: decision.reason,
       live: liveHere(),
     });
-    if (claim.kind === 'acted') return void skip('acted', 'every signal was acted on already');
-    if (claim.kind === 'busy')
-      return void skip('busy', `escalation ${claim.escalationId} is working on it`);
-    if (claim.kind === 'full')
-      return void skip('concurrency', `${claim.running} sessions running (dispatch.concurrency)`);
-    started++;
-    const id = claim.escalationId;
-    const claimed = new Set(claim.fingerprints);
-    const acted = signals.filter((s) => claimed.has(s.fingerprint));
-    await runClaimed(
+    if (claim.kind !== 'claimed') return this.perform(c, claimRefused(c, this.policy, claim));
+    this.started++;
+    await this.runClaimed(
       c,
-      id,
-      acted.length ? acted : signals,
-      choice.candidates,
-      choice.skipped,
+      claim.escalationId,
+      claimedSignals(decision.signals, claim.fingerprints),
+      decision.agents,
+      [...decision.skipped],
       clone ? expandHome(clone, options.env, process.cwd()) : undefined,
       base,
     );
-  };
+  }
 
-  const runClaimed = async (
+  private async runClaimed(
     c: Candidate,
     id: number,
     signals: Signal[],
@@ -335,7 +336,9 @@ export async function dispatchFlagged(options: DispatchOptions): Promise<Dispatc
     skipped: Skip[],
     clone: string | undefined,
     base: Pick<DispatchResult, 'nodeId' | 'pr' | 'score'>,
-  ): Promise<void> => {
+  ): Promise<void> {
+    const { options, store, zone, ledgerDir } = this;
+    const { config, db, now } = options;
     const { pr } = c;
     const startedAt = now();
     const runLog = join(
@@ -359,7 +362,7 @@ export async function dispatchFlagged(options: DispatchOptions): Promise<Dispatc
     } catch (error) {
       const reason = `workdir: ${(error as Error).message}`;
       failedBeforeRun(store, id, now(), null, reason);
-      return void emit({ ...base, status: 'failed', escalationId: id, reason, tokens: null });
+      return void this.emit({ ...base, status: 'failed', escalationId: id, reason, tokens: null });
     }
     const prompt = buildPrompt({
       pr,
@@ -394,6 +397,7 @@ export async function dispatchFlagged(options: DispatchOptions): Promise<Dispatc
         killGraceMs: config.dispatch.killGraceMs,
         runLogMaxBytes: config.dispatch.runLogMaxBytes,
         zone,
+        tag: sessionTag(options.ledgerPath, id),
         signal: options.signal,
         onSpawn: (pid) => store.started(id, agent, [agentConfig.command, ...argv], pid, runLog),
       });
@@ -429,6 +433,7 @@ export async function dispatchFlagged(options: DispatchOptions): Promise<Dispatc
         reason = reason ? `${reason}; ${note}` : note;
         options.logger?.warn({ pr: base.pr, escalation: id }, note);
       }
+      if (tokens) this.spent.set(agent, (this.spent.get(agent) ?? 0) + tokens);
       store.finish(id, {
         endedAt: now(),
         exitCode: session.exitCode,
@@ -440,7 +445,7 @@ export async function dispatchFlagged(options: DispatchOptions): Promise<Dispatc
       });
       const keep = session.outcome !== 'succeeded';
       if (!keep) await workdir.remove();
-      return void emit({
+      return void this.emit({
         ...base,
         status: session.outcome,
         escalationId: id,
@@ -458,15 +463,36 @@ export async function dispatchFlagged(options: DispatchOptions): Promise<Dispatc
     const reason = `no agent could start: ${reasons.join('; ')}`;
     failedBeforeRun(store, id, now(), runLog, reason);
     await workdir.remove();
-    emit({ ...base, status: 'failed', escalationId: id, tokens: null, runLog, skipped, reason });
-  };
+    this.emit({
+      ...base,
+      status: 'failed',
+      escalationId: id,
+      tokens: null,
+      runLog,
+      skipped,
+      reason,
+    });
+  }
+}
 
-  // A pool of `concurrency` workers over the queue, best first.
+export async function dispatchFlagged(options: DispatchOptions): Promise<DispatchSummary> {
+  const run = new Execution(options);
+  const reaped = await run.reap();
+  const approvalsQueued = run.queueApprovals();
+  const plan = planDispatch(options.candidates, run.policy, run.facts());
+  // A pool of `width` workers over the queue, best first. A rehearsal changes nothing, so its
+  // plan is final; a real run decides each PR again on the facts of its turn (tokens spent,
+  // sessions started).
   let next = 0;
   const worker = async () => {
-    while (next < queue.length) await one(queue[next++]!);
+    while (next < plan.steps.length) {
+      const step = plan.steps[next++]!;
+      await run.perform(
+        step.candidate,
+        options.dryRun ? step.decision : decide(step.candidate, run.policy, run.facts()),
+      );
+    }
   };
-  const width = Math.max(1, Math.min(config.dispatch.concurrency, queue.length));
-  await Promise.all(Array.from({ length: width }, worker));
-  return { results, approvalsQueued, reaped };
+  await Promise.all(Array.from({ length: plan.width }, worker));
+  return { results: run.results, approvalsQueued, reaped };
 }

@@ -25,6 +25,12 @@ export interface SessionRequest {
   killGraceMs: number;
   runLogMaxBytes: number;
   zone: string;
+  /**
+   * `NAME=value` in the agent's environment, unique to the session: with it, stopping the
+   * session stops whatever the agent started (process/tree.ts), and a watchdog stops it should
+   * radar die first (process/watchdog.ts).
+   */
+  tag: string;
   signal?: AbortSignal;
   onSpawn?: (pid: number) => void;
 }
@@ -160,6 +166,7 @@ export async function runSession(req: SessionRequest): Promise<SessionResult> {
       idleTimeoutMs: req.idleTimeoutMs,
       killGraceMs: req.killGraceMs,
       signal: req.signal,
+      contain: { tag: req.tag },
       maxOutputBytes: 64 * 1024,
       onSpawn: req.onSpawn,
       onStdout: (t) => {

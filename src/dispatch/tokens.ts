@@ -8,6 +8,7 @@ import { acquireProcessLock } from '../ledger/lock.js';
 import type { Db } from '../ledger/open.js';
 import { TokenStore } from '../ledger/token-store.js';
 import type { DispatchStore } from '../ledger/dispatch-store.js';
+import { SessionTokenStore } from '../ledger/session-tokens.js';
 import { bucketResolver } from '../tokens/bucket.js';
 import { emptySummary, ingestFiles } from '../tokens/ingest.js';
 import { reconcileRuns, writeEvent } from '../tokens/record.js';
@@ -78,15 +79,11 @@ export async function recordSessionTokens(options: {
       summary,
     ),
   );
+  const sessions = new SessionTokenStore(options.db);
   const keys = new Set(options.runKeys);
-  for (const key of copyTakenResults(options, tokenStore)) keys.add(key);
-  for (const row of options.db
-    .prepare(
-      `SELECT DISTINCT run_key AS k FROM token_events WHERE source_path = ? AND run_key IS NOT NULL`,
-    )
-    .all(options.runLog) as { k: string }[])
-    keys.add(row.k);
-  const runKeys = separateReusedRuns(options, tokenStore, [...keys]);
+  for (const key of copyTakenResults(options, tokenStore, sessions)) keys.add(key);
+  for (const key of sessions.runKeysOf(options.runLog)) keys.add(key);
+  const runKeys = separateReusedRuns(options, tokenStore, sessions, [...keys]);
   const tokens = options.store.tieTokens(options.escalationId, options.pr, options.runLog, runKeys);
   return { tokens, runKeys };
 }
@@ -99,27 +96,23 @@ export async function recordSessionTokens(options: {
  * log too. Returns the run keys of the copies.
  */
 function copyTakenResults(
-  options: { db: Db; escalationId: number; runLog: string; results?: readonly TokenEvent[] },
+  options: { escalationId: number; runLog: string; results?: readonly TokenEvent[] },
   tokenStore: TokenStore,
+  sessions: SessionTokenStore,
 ): string[] {
   const results = options.results ?? [];
   if (results.length === 0) return [];
-  const source = options.db
-    .prepare(`SELECT id FROM token_sources WHERE path = ? ORDER BY id DESC LIMIT 1`)
-    .get(options.runLog) as { id: number } | undefined;
-  if (!source) return [];
-  const here = options.db.prepare(
-    `SELECT 1 FROM token_events WHERE fingerprint = ? AND source_path = ?`,
-  );
+  const sourceId = sessions.sourceId(options.runLog);
+  if (sourceId === undefined) return [];
   const keys: string[] = [];
   // The token store's own transaction: its events reach the roll-ups before it commits.
   tokenStore.transaction(() => {
     for (const e of results) {
-      if (here.get(e.fingerprint, options.runLog)) continue;
+      if (sessions.hasEvent(e.fingerprint, options.runLog)) continue;
       writeEvent(
         tokenStore,
         { ...e, fingerprint: `${e.fingerprint}#e${options.escalationId}` },
-        { bucket: ESCALATION_BUCKET, sourceId: source.id, sourcePath: options.runLog },
+        { bucket: ESCALATION_BUCKET, sourceId, sourcePath: options.runLog },
       );
       if (e.runKey) keys.push(e.runKey);
     }
@@ -133,24 +126,19 @@ function copyTakenResults(
  * markers get a run key of their own, and both runs are counted again, each on its own PR.
  */
 function separateReusedRuns(
-  options: { db: Db; store: DispatchStore; escalationId: number; runLog: string },
+  options: { escalationId: number; runLog: string },
   tokenStore: TokenStore,
+  sessions: SessionTokenStore,
   keys: readonly string[],
 ): string[] {
-  const owner = options.db.prepare(
-    `SELECT escalation_id AS id FROM escalation_runs WHERE run_key = ?`,
-  );
-  const rekey = options.db.prepare(
-    `UPDATE token_events SET run_key = ? WHERE source_path = ? AND run_key = ?`,
-  );
-  return options.db.transaction(() =>
+  return sessions.transaction(() =>
     keys.map((key) => {
-      const row = owner.get(key) as { id: number } | undefined;
-      if (!row || row.id === options.escalationId) return key;
+      const owner = sessions.ownerOf(key);
+      if (owner === undefined || owner === options.escalationId) return key;
       const own = `${key}#e${options.escalationId}`;
-      rekey.run(own, options.runLog, key);
+      sessions.rekey(options.runLog, key, own);
       reconcileRuns(tokenStore, [key, own]);
       return own;
     }),
-  )();
+  );
 }

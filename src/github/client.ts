@@ -6,68 +6,24 @@ import type { Endpoint } from './endpoint.js';
 import { GitHubError, RateLimitError, translateGitHubError } from './errors.js';
 import { redactSecrets } from '../redact.js';
 import { DETAILS_QUERY, NODES_QUERY, SEARCH_QUERY, VIEWER_QUERY } from './queries.js';
-import type { RawPullRequest, RawPullRequestDetails } from './normalize.js';
+import { toDetails, toSnapshot } from './normalize.js';
+import type { ConnectionSizes, GitHubPort, RateLimitInfo, WriteResult } from './port.js';
+import {
+  checkNodes as checkEach,
+  isDetailsNode,
+  isPullRequestNode,
+  pullRequestDetailsNode,
+  pullRequestNode,
+  rateLimitNode,
+} from './schema.js';
 
 /**
- * The GitHub port: the few calls radar makes, behind an interface so the scan never sees HTTP.
- * The Octokit implementation brings GitHub's own throttling and retry behaviour; every error it
- * throws is one of radar's GitHub errors (errors.ts), its message masked.
+ * The Octokit implementation of the GitHub port (port.ts): GitHub's own throttling and retry
+ * behaviour, every error one of radar's GitHub errors (errors.ts) with its message masked, and
+ * every GraphQL node checked against schema.ts before it becomes a snapshot.
  */
 
-export interface RateLimitInfo {
-  cost: number;
-  remaining: number;
-  limit: number;
-  resetAt: string;
-}
-
-export interface SearchPage {
-  /** GitHub answered with errors beside the data (some PRs withheld): the message. */
-  partial?: string;
-  prs: RawPullRequest[];
-  issueCount: number;
-  hasNextPage: boolean;
-  endCursor: string | null;
-  rateLimit: RateLimitInfo;
-}
-
-export interface ConnectionSizes {
-  reviews: number;
-  comments: number;
-  checks: number;
-  /** Issues a PR closes. */
-  issues: number;
-}
-
-export interface GitHubPort {
-  searchPullRequests(
-    query: string,
-    first: number,
-    after: string | null,
-    sizes: ConnectionSizes,
-  ): Promise<SearchPage>;
-  pullRequestsById(
-    ids: string[],
-    sizes: ConnectionSizes,
-  ): Promise<{ prs: (RawPullRequest | null)[]; rateLimit: RateLimitInfo; partial?: string }>;
-  /** Comment and review bodies and closing issues' labels of these PRs (null: not visible). */
-  pullRequestDetails(
-    ids: string[],
-    sizes: ConnectionSizes & { labels: number },
-  ): Promise<{
-    details: (RawPullRequestDetails | null)[];
-    rateLimit: RateLimitInfo;
-    partial?: string;
-  }>;
-  viewer(): Promise<{ login: string; rateLimit: RateLimitInfo; scopes: string[] }>;
-  /** GET /rate_limit: free of charge. */
-  rateLimits(): Promise<{
-    core: { remaining: number; limit: number; reset: number };
-    graphql?: { remaining: number; limit: number; reset: number };
-  }>;
-  /** HTTP requests sent so far (retries included). */
-  readonly requests: number;
-}
+export type { ConnectionSizes, GitHubPort, RateLimitInfo, SearchPage } from './port.js';
 
 const RadarOctokit = Octokit.plugin(throttling, retry);
 
@@ -165,39 +121,94 @@ export function createGitHubClient(options: ClientOptions): GitHubPort {
     }
   };
 
-  // A body that is not the JSON GitHub promised (truncated by a proxy, say) is not an HTTP error,
-  // so the retry plugin never sees it: retry it here, like a 5xx.
-  const graphql = async <T>(
+  /**
+   * One GraphQL document; answers `data` when it holds `key`. The body is parsed here, with
+   * JSON.parse: Octokit's own parser (big-integer aware, which radar does not need) costs several
+   * times as much and overflows the stack on a multi-megabyte string, which left one PR with a
+   * huge comment unreadable. A body that is not the JSON GitHub promised (truncated by a proxy,
+   * say) is not an HTTP error, so the retry plugin never sees it: it is retried here, like a 5xx.
+   */
+  const graphql = async (
     query: string,
     variables: Record<string, unknown>,
     key: string,
-  ): Promise<T & { partial?: string }> => {
+  ): Promise<{ data: Record<string, unknown>; partial?: string }> => {
     for (let attempt = 0; ; attempt++) {
-      let data: unknown;
+      let body: { data?: unknown; errors?: unknown } | undefined;
       try {
-        data = await octokit.graphql<T>(query, variables);
+        const response = await octokit.request(`POST ${options.endpoint.graphqlUrl}`, {
+          query,
+          variables,
+          request: { parseSuccessResponseBody: false },
+        });
+        const text = await new Response(response.data as ReadableStream | null).text();
+        body = parseObject(text);
       } catch (error) {
-        const translated = translateGitHubError(error, secrets);
-        if (translated instanceof RateLimitError) throw translated;
-        // Partial success (a PR in an org that blocks this token, say): keep the data GitHub sent.
-        const partial = (error as { data?: unknown }).data;
-        if (
-          partial !== null &&
-          typeof partial === 'object' &&
-          key in partial &&
-          (partial as Record<string, unknown>)[key]
-        ) {
-          return { ...(partial as T), partial: translated.message };
-        }
-        throw translated;
+        throw translateGitHubError(error, secrets);
       }
-      if (data !== null && typeof data === 'object' && key in data)
-        return data as T & { partial?: string };
+      const data = body?.data;
+      const errors = Array.isArray(body?.errors) ? (body.errors as unknown[]) : [];
+      const holds = isObject(data) && key in data && Boolean(data[key]);
+      if (errors.length > 0) {
+        const message = errors
+          .map((e) => String((e as { message?: unknown } | null)?.message ?? 'unknown error'))
+          .join('; ');
+        const failure = translateGitHubError({ message, errors }, secrets);
+        if (failure instanceof RateLimitError || !holds) throw failure;
+        // Partial success (a PR in an org that blocks this token, say): keep the data GitHub sent.
+        return { data, partial: failure.message };
+      }
+      if (isObject(data) && key in data) return { data };
       if (attempt >= malformedRetries)
         throw new GitHubError('GitHub sent a malformed GraphQL response');
       logger.warn({ attempt }, 'malformed GraphQL response; retrying');
       await new Promise((resolve) => setTimeout(resolve, malformedDelayMs * (attempt + 1)));
     }
+  };
+
+  /** Checks nodes (schema.ts); a dropped one is logged, masked. */
+  const checkNodes: typeof checkEach = (nodes, schema, keep, dropped) => {
+    const before = dropped.length;
+    const out = checkEach(nodes, schema, keep, dropped);
+    for (let i = before; i < dropped.length; i++) {
+      dropped[i] = mask(dropped[i]);
+      logger.warn({ problem: dropped[i] }, 'GitHub sent a malformed node; dropped');
+    }
+    return out;
+  };
+  const rateLimitOf = (data: Record<string, unknown>): RateLimitInfo | null => {
+    const parsed = rateLimitNode.safeParse(data.rateLimit);
+    return parsed.success ? parsed.data : null;
+  };
+  const sizeVariables = (sizes: ConnectionSizes) => ({
+    reviews: sizes.reviews,
+    comments: sizes.comments,
+    checks: sizes.checks,
+    issues: sizes.issues,
+  });
+
+  /**
+   * A REST write, with the same throttling and error translation as the reads but never resent
+   * after a 5xx or a lost connection: GitHub may have done it already, and a comment posted twice
+   * cannot be taken back. (A rate-limited write was not done, so the throttling may retry it.)
+   */
+  const write = async (route: string, params: Record<string, unknown>): Promise<WriteResult> => {
+    try {
+      await octokit.request(route, { ...params, request: { retries: 0 } });
+      return { ok: true };
+    } catch (error) {
+      const failure = translateGitHubError(error, secrets);
+      const status = failure instanceof RateLimitError ? 429 : (failure.status ?? 0);
+      // GitHub's own words when it sent some (Octokit adds the documentation URL to its message).
+      const said = (error as { response?: { data?: { message?: unknown } } }).response?.data
+        ?.message;
+      const message = typeof said === 'string' ? mask(said) : failure.message;
+      return { ok: false, status, message };
+    }
+  };
+  const ownerAndName = (repo: string) => {
+    const [owner = '', name = ''] = repo.split('/');
+    return { owner, repo: name };
   };
 
   return {
@@ -206,63 +217,53 @@ export function createGitHubClient(options: ClientOptions): GitHubPort {
     },
     searchPullRequests: (query, first, after, sizes) =>
       call(async () => {
-        const data = await graphql<{
-          rateLimit: RateLimitInfo;
-          search: {
-            issueCount: number;
-            pageInfo: { hasNextPage: boolean; endCursor: string | null };
-            nodes: (RawPullRequest | Record<string, never>)[];
-          };
-        }>(
+        const { data, partial } = await graphql(
           SEARCH_QUERY,
-          {
-            q: query,
-            first,
-            after,
-            reviews: sizes.reviews,
-            comments: sizes.comments,
-            checks: sizes.checks,
-            issues: sizes.issues,
-          },
+          { q: query, first, after, ...sizeVariables(sizes) },
           'search',
         );
+        const search = (isObject(data.search) ? data.search : {}) as {
+          issueCount?: unknown;
+          pageInfo?: { hasNextPage?: unknown; endCursor?: unknown };
+          nodes?: unknown;
+        };
+        const dropped: string[] = [];
+        const prs = checkNodes(search.nodes, pullRequestNode, isPullRequestNode, dropped)
+          .filter((n) => n !== null)
+          .map(toSnapshot);
         return {
-          // Search can return non-PR nodes as empty objects: keep PRs only.
-          prs: (data.search.nodes ?? []).filter((n): n is RawPullRequest =>
-            Boolean(n && 'number' in n),
-          ),
-          issueCount: data.search.issueCount,
-          hasNextPage: data.search.pageInfo.hasNextPage,
-          endCursor: data.search.pageInfo.endCursor,
-          rateLimit: data.rateLimit,
-          partial: data.partial,
+          prs,
+          dropped,
+          issueCount: typeof search.issueCount === 'number' ? search.issueCount : prs.length,
+          hasNextPage: search.pageInfo?.hasNextPage === true,
+          endCursor:
+            typeof search.pageInfo?.endCursor === 'string' ? search.pageInfo.endCursor : null,
+          rateLimit: rateLimitOf(data),
+          partial,
         };
       }),
     pullRequestsById: (ids, sizes) =>
       call(async () => {
-        const data = await graphql<{ rateLimit: RateLimitInfo; nodes: (RawPullRequest | null)[] }>(
+        const { data, partial } = await graphql(
           NODES_QUERY,
-          {
-            ids,
-            reviews: sizes.reviews,
-            comments: sizes.comments,
-            checks: sizes.checks,
-            issues: sizes.issues,
-          },
+          { ids, ...sizeVariables(sizes) },
           'nodes',
         );
+        const dropped: string[] = [];
+        const prs = checkNodes(data.nodes, pullRequestNode, isPullRequestNode, dropped).map((n) =>
+          n ? toSnapshot(n) : null,
+        );
         return {
-          prs: (data.nodes ?? []).map((n) => (n && 'number' in n ? n : null)),
-          rateLimit: data.rateLimit,
-          partial: data.partial,
+          prs,
+          dropped,
+          rateLimit: rateLimitOf(data),
+          // A dropped node is not a deleted PR: the scan must not record it closed.
+          partial: partial ?? (dropped.length > 0 ? 'some PRs were malformed' : undefined),
         };
       }),
     pullRequestDetails: (ids, sizes) =>
       call(async () => {
-        const data = await graphql<{
-          rateLimit: RateLimitInfo;
-          nodes: (RawPullRequestDetails | null)[];
-        }>(
+        const { data, partial } = await graphql(
           DETAILS_QUERY,
           {
             ids,
@@ -273,30 +274,78 @@ export function createGitHubClient(options: ClientOptions): GitHubPort {
           },
           'nodes',
         );
-        return {
-          details: (data.nodes ?? []).map((n) => (n && 'id' in n ? n : null)),
-          rateLimit: data.rateLimit,
-          partial: data.partial,
-        };
+        const dropped: string[] = [];
+        const details = checkNodes(data.nodes, pullRequestDetailsNode, isDetailsNode, dropped).map(
+          (n) => (n ? toDetails(n, sizes.maxBodyChars) : null),
+        );
+        return { details, dropped, rateLimit: rateLimitOf(data), partial };
       }),
     viewer: () =>
       call(async () => {
-        const response = await octokit.request('POST /graphql', { query: VIEWER_QUERY });
+        const response = await octokit.request(`POST ${options.endpoint.graphqlUrl}`, {
+          query: VIEWER_QUERY,
+        });
         const body = response.data as {
-          data?: { viewer: { login: string }; rateLimit: RateLimitInfo };
+          data?: { viewer?: { login?: unknown }; rateLimit?: unknown };
           errors?: unknown[];
         };
-        if (!body.data) throw new GitHubError('GitHub answered the viewer query without data');
+        const login = body.data?.viewer?.login;
+        if (typeof login !== 'string')
+          throw new GitHubError('GitHub answered the viewer query without data');
         const scopes = String(response.headers['x-oauth-scopes'] ?? '')
           .split(',')
           .map((s) => s.trim())
           .filter(Boolean);
-        return { login: body.data.viewer.login, rateLimit: body.data.rateLimit, scopes };
+        return { login, rateLimit: rateLimitOf(body.data ?? {}), scopes };
+      }),
+    commentsSince: (repo, number, sinceMs) =>
+      call(async () => {
+        const { data } = await octokit.request(
+          'GET /repos/{owner}/{repo}/issues/{issue_number}/comments',
+          {
+            ...ownerAndName(repo),
+            issue_number: number,
+            since: new Date(Math.max(0, sinceMs)).toISOString(),
+            per_page: 100,
+          },
+        );
+        return data.map((c) => c.body ?? '');
       }),
     rateLimits: () =>
       call(async () => {
         const { data } = await octokit.request('GET /rate_limit');
         return { core: data.resources.core, graphql: data.resources.graphql };
       }),
+    comment: (repo, number, body) =>
+      write('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', {
+        ...ownerAndName(repo),
+        issue_number: number,
+        body,
+      }),
+    editBody: (repo, number, body) =>
+      write('PATCH /repos/{owner}/{repo}/pulls/{pull_number}', {
+        ...ownerAndName(repo),
+        pull_number: number,
+        body,
+      }),
+    close: (repo, number) =>
+      write('PATCH /repos/{owner}/{repo}/pulls/{pull_number}', {
+        ...ownerAndName(repo),
+        pull_number: number,
+        state: 'closed',
+      }),
   };
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** The body as a JSON object, or undefined when it is not one. */
+function parseObject(text: string): { data?: unknown; errors?: unknown } | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return isObject(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -4,10 +4,12 @@ import type {
   CiState,
   ClosingIssue,
   CommentSnapshot,
+  PrDetails,
   PrSnapshot,
   Review,
   ReviewSnapshot,
 } from '../core/pr.js';
+import type { RawPullRequest, RawPullRequestDetails } from './schema.js';
 
 type Maybe<T> = T | null | undefined;
 
@@ -17,105 +19,7 @@ interface RawActor {
   __typename?: string;
 }
 
-/** What the details query brings for one PR. */
-export interface RawPullRequestDetails {
-  id: string;
-  latestReviews: Maybe<{ nodes: Maybe<Maybe<{ id: string; body: string }>[]> }>;
-  comments: Maybe<{ nodes: Maybe<Maybe<{ id: string; body: string }>[]> }>;
-  closingIssuesReferences: Maybe<{
-    nodes: Maybe<
-      Maybe<{
-        number: number;
-        repository: { nameWithOwner: string };
-        labels: Maybe<{ nodes: Maybe<Maybe<{ name: string }>[]> }>;
-      }>[]
-    >;
-  }>;
-}
-
-export interface RawPullRequest {
-  id: string;
-  number: number;
-  title: string;
-  url: string;
-  state: 'OPEN' | 'CLOSED' | 'MERGED';
-  isDraft: boolean;
-  headRefOid: string;
-  baseRefOid?: Maybe<string>;
-  mergeable: 'MERGEABLE' | 'CONFLICTING' | 'UNKNOWN';
-  mergeStateStatus: Maybe<string>;
-  reviewDecision: Maybe<'APPROVED' | 'CHANGES_REQUESTED' | 'REVIEW_REQUIRED'>;
-  additions: number;
-  deletions: number;
-  changedFiles: number;
-  createdAt: string;
-  updatedAt: string;
-  lastEditedAt: Maybe<string>;
-  closedAt: Maybe<string>;
-  mergedAt: Maybe<string>;
-  author: Maybe<{ login: string }>;
-  repository: { nameWithOwner: string; isArchived?: boolean };
-  latestReviews: Maybe<{
-    nodes: Maybe<
-      Maybe<{
-        id?: string;
-        author: Maybe<RawActor>;
-        authorAssociation: string;
-        state: string;
-        submittedAt: Maybe<string>;
-      }>[]
-    >;
-  }>;
-  comments: Maybe<{
-    totalCount: number;
-    nodes: Maybe<
-      Maybe<{
-        id?: string;
-        author: Maybe<RawActor>;
-        authorAssociation: string;
-        createdAt: string;
-      }>[]
-    >;
-  }>;
-  closingIssuesReferences?: Maybe<{
-    nodes: Maybe<
-      Maybe<{
-        number: number;
-        state: 'OPEN' | 'CLOSED';
-        stateReason: Maybe<string>;
-        repository: { nameWithOwner: string };
-      }>[]
-    >;
-  }>;
-  commits: Maybe<{
-    nodes: Maybe<
-      Maybe<{
-        commit: {
-          oid: string;
-          committedDate?: Maybe<string>;
-          statusCheckRollup: Maybe<{
-            state: string;
-            contexts: {
-              totalCount: number;
-              nodes: Maybe<
-                Maybe<
-                  | {
-                      __typename: 'CheckRun';
-                      name: string;
-                      status: string;
-                      conclusion: Maybe<string>;
-                    }
-                  | { __typename: 'StatusContext'; context: string; state: string }
-                >[]
-              >;
-            };
-          }>;
-        };
-      }>[]
-    >;
-  }>;
-}
-
+export type { RawPullRequest, RawPullRequestDetails };
 export type { CiState, PrSnapshot } from '../core/pr.js';
 
 const FAILING = new Set([
@@ -250,21 +154,23 @@ export function boundText(text: string, max: number): string {
   return `${text.slice(0, max)}\n[… ${text.length - max} more characters not kept]`;
 }
 
-/** Adds the bodies and labels of the details query to a snapshot (pure). */
-export function applyDetails(
-  snap: PrSnapshot,
-  details: RawPullRequestDetails,
-  maxBodyChars: number,
-): PrSnapshot {
+/** The details query's answer for one PR, its bodies cut to `maxBodyChars` (pure). */
+export function toDetails(raw: RawPullRequestDetails, maxBodyChars: number): PrDetails {
   const bodies = new Map<string, string>();
-  for (const n of [...compact(details.comments?.nodes), ...compact(details.latestReviews?.nodes)])
+  for (const n of [...compact(raw.comments?.nodes), ...compact(raw.latestReviews?.nodes)])
     bodies.set(n.id, boundText(n.body ?? '', maxBodyChars));
   const labels = new Map<string, string[]>();
-  for (const i of compact(details.closingIssuesReferences?.nodes))
+  for (const i of compact(raw.closingIssuesReferences?.nodes))
     labels.set(
       `${i.repository.nameWithOwner}#${i.number}`,
       compact(i.labels?.nodes).map((l) => l.name),
     );
+  return { nodeId: raw.id, bodies, labels };
+}
+
+/** Adds a PR's bodies and labels to its snapshot (pure). */
+export function applyDetails(snap: PrSnapshot, details: PrDetails): PrSnapshot {
+  const { bodies, labels } = details;
   const withBody = <T extends { id: string; body?: string }>(c: T): T =>
     bodies.has(c.id) ? { ...c, body: bodies.get(c.id) } : c;
   return {

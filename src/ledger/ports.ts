@@ -13,7 +13,7 @@ import type {
   RunEvent,
   TokenEvent,
 } from '../core/tokens.js';
-import type { Rates } from '../core/token-report.js';
+import type { AggregateRow, Dimension, Group, Period, Range, Rates } from '../core/token-report.js';
 import type { Escalation, Verdict, VerdictRecord } from '../core/verdict.js';
 
 /**
@@ -146,6 +146,25 @@ export interface RunningSession {
   agentPgid: number | null;
 }
 
+/** What `radar report tokens` reads: counted tokens summed by period or by a column. */
+export interface ReportLedger {
+  /** The first and last instants that hold counted tokens, or undefined when none. */
+  eventSpan(): Promise<{ first: number; last: number } | undefined>;
+  /** Every model the ledger has counted tokens for. */
+  models(): Promise<string[]>;
+  /** Each period's sums, priced with these rates (models without rates are unpriced). */
+  periodTotals(
+    periods: readonly Period[],
+    range: Range,
+    rates: ReadonlyMap<string, Rates>,
+  ): Promise<Group[]>;
+  /** Sums per value of a non-time dimension, agent and model. */
+  aggregateByColumn(
+    by: Exclude<Dimension, 'day' | 'week' | 'month'>,
+    range: Range,
+  ): Promise<AggregateRow[]>;
+}
+
 /** One scan run as recorded for `radar doctor` and `radar queue`. */
 export interface ScanRunRecord {
   startedAt: number;
@@ -214,6 +233,7 @@ export interface Ledger {
   tokens: TokenLedger;
   usage: UsageLedger;
   prices: PriceCache;
+  reports: ReportLedger;
   prs: PrLedger;
   rules: RulesLedger;
 }

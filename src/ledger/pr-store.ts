@@ -1,3 +1,4 @@
+import type { Statement } from 'better-sqlite3';
 import type { Db } from './open.js';
 import type { FieldChange, StoredPr } from '../core/pr.js';
 import type { PrLedger, ScanRunRecord } from './ports.js';
@@ -7,22 +8,35 @@ import { PR_FIELDS } from '../core/pr-fields.js';
 
 type Row = Record<string, unknown>;
 
+/** A JSON column: most hold an empty list, which needs no parser. */
+const json = (v: string): unknown => (v === '[]' ? [] : JSON.parse(v));
+
+function decode(f: (typeof PR_FIELDS)[number], v: unknown): unknown {
+  if (v === null || v === undefined) return f.codec === 'json' ? [] : null;
+  return f.codec === 'bool' ? v === 1 : f.codec === 'json' ? json(v as string) : v;
+}
+
 function fromRow(row: Row): StoredPr {
   const pr: Record<string, unknown> = { archived: false };
-  for (const f of PR_FIELDS) {
-    const v = row[f.column];
-    pr[f.key] =
-      v === null || v === undefined
-        ? f.codec === 'json'
-          ? []
-          : null
-        : f.codec === 'bool'
-          ? v === 1
-          : f.codec === 'json'
-            ? JSON.parse(v as string)
-            : v;
-  }
+  for (const f of PR_FIELDS) pr[f.key] = decode(f, row[f.column]);
   return pr as unknown as StoredPr;
+}
+
+/**
+ * Every row of a `SELECT * FROM prs …` statement, read as arrays (no object per row from the
+ * driver) and decoded by column position: the scan and the rules read the whole queue.
+ */
+function readAll(statement: Statement, ...params: unknown[]): StoredPr[] {
+  const names = statement.columns().map((c) => c.name);
+  const at = PR_FIELDS.map((f) => names.indexOf(f.column));
+  return (statement.raw(true).all(...params) as unknown[][]).map((row) => {
+    const pr: Record<string, unknown> = { archived: false };
+    for (let i = 0; i < PR_FIELDS.length; i++) {
+      const f = PR_FIELDS[i]!;
+      pr[f.key] = decode(f, at[i]! < 0 ? undefined : row[at[i]!]);
+    }
+    return pr as unknown as StoredPr;
+  });
 }
 
 function toParams(pr: StoredPr): Row {
@@ -57,7 +71,7 @@ export class PrStore implements PrLedger {
   constructor(private readonly db: Db) {}
 
   all(): StoredPr[] {
-    return (this.db.prepare(`SELECT * FROM prs`).all() as Row[]).map(fromRow);
+    return readAll(this.db.prepare(`SELECT * FROM prs`));
   }
 
   byNodeId(nodeId: string): StoredPr | undefined {
@@ -68,14 +82,13 @@ export class PrStore implements PrLedger {
 
   /** PRs with this number (in any repo, or in `repo` when given; case-insensitive). */
   byNumber(number: number, repo?: string): StoredPr[] {
-    const rows = (
-      repo === undefined
-        ? this.db.prepare(`SELECT * FROM prs WHERE number = ?`).all(number)
-        : this.db
-            .prepare(`SELECT * FROM prs WHERE number = ? AND lower(repo) = lower(?)`)
-            .all(number, repo)
-    ) as Row[];
-    return rows.map(fromRow);
+    return repo === undefined
+      ? readAll(this.db.prepare(`SELECT * FROM prs WHERE number = ?`), number)
+      : readAll(
+          this.db.prepare(`SELECT * FROM prs WHERE number = ? AND lower(repo) = lower(?)`),
+          number,
+          repo,
+        );
   }
 
   /**

@@ -92,25 +92,48 @@ export class RulesStore implements RulesLedger {
       if (!h) map.set(id, (h = emptyHistory()));
       return h;
     };
-    for (const r of this.db
+    // The two biggest reads come as arrays (no object per row from the driver).
+    const changes = this.db
       .prepare(
         `SELECT node_id, at, field, old_value, new_value FROM pr_changes
          WHERE field IN ('headSha', 'review')${where} ORDER BY at, id`,
       )
-      .all(params) as Row[]) {
-      const change = {
-        at: r.at as number,
-        field: r.field as string,
-        from: r.old_value as string | null,
-        to: r.new_value as string | null,
-      };
-      if (change.field === 'headSha') of(r.node_id as string).pushes.push(change);
-      else of(r.node_id as string).reviewChanges.push(change);
+      .raw(true)
+      .all(params) as [string, number, string, string | null, string | null][];
+    for (const [id, at, field, from, to] of changes) {
+      const h = of(id);
+      (field === 'headSha' ? h.pushes : h.reviewChanges).push({ at, field, from, to });
     }
-    for (const r of this.db
-      .prepare(`SELECT * FROM signal_candidates WHERE 1 = 1${where}`)
-      .all(params) as Row[])
-      of(r.node_id as string).candidates.push(candidateFromRow(r));
+    const candidates = this.db
+      .prepare(
+        `SELECT node_id, fingerprint, kind, first_seen_at, last_seen_at, seen_count, cleared_at,
+           acted_at, escalation_id, suppressed FROM signal_candidates WHERE 1 = 1${where}`,
+      )
+      .raw(true)
+      .all(params) as [
+      string,
+      string,
+      string,
+      number,
+      number,
+      number,
+      number | null,
+      number | null,
+      number | null,
+      SuppressionReason | null,
+    ][];
+    for (const [id, fingerprint, kind, firstSeenAt, lastSeenAt, seenCount, ...rest] of candidates)
+      of(id).candidates.push({
+        fingerprint,
+        kind,
+        firstSeenAt,
+        lastSeenAt,
+        seenCount,
+        clearedAt: rest[0],
+        actedAt: rest[1],
+        escalationId: rest[2],
+        suppressed: rest[3],
+      });
     for (const r of this.db
       .prepare(`SELECT * FROM pr_controls WHERE 1 = 1${where} ORDER BY at, id`)
       .all(params) as Row[])

@@ -3,6 +3,7 @@ import type { Ledger } from './ports.js';
 import { PrStore } from './pr-store.js';
 import { PriceStore } from './price-store.js';
 import { RulesStore } from './rules-store.js';
+import { ReportStore } from './token-report.js';
 import { TokenStore } from './token-store.js';
 import { UsageStore } from './usage-store.js';
 
@@ -12,6 +13,7 @@ export function sqliteLedger(db: Db): Ledger {
     tokens: new TokenStore(db),
     usage: new UsageStore(db),
     prices: new PriceStore(db),
+    reports: new ReportStore(db),
     prs: new PrStore(db),
     rules: new RulesStore(db),
   };

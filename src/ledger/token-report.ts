@@ -1,5 +1,6 @@
 import type { Db } from './open.js';
-import type { AggregateRow, Dimension, Period, Range, Rates } from '../core/token-report.js';
+import type { AggregateRow, Dimension, Group, Period, Range, Rates } from '../core/token-report.js';
+import type { ReportLedger } from './ports.js';
 
 /**
  * Aggregate queries for `radar report tokens`. Time periods arrive as explicit bounds (local
@@ -159,14 +160,7 @@ export function aggregateByPeriod(
 }
 
 /** A period's sums with its cost, as a report shows it. */
-export interface PeriodTotal {
-  key: string;
-  tokens: number;
-  events: number;
-  /** API-equivalent cost of its priced tokens; undefined when it has none. */
-  costUsd?: number;
-  unpricedTokens: number;
-}
+export type PeriodTotal = Group;
 
 /**
  * Each period summed and priced inside SQLite, as buildReport prices the same events (rowCostSql;
@@ -305,4 +299,32 @@ export function aggregateByColumn(
        GROUP BY 1, 2, 3`,
     )
     .all(...params) as AggregateRow[];
+}
+
+/** The report queries as a port: each answered from the roll-ups where they are exact. */
+export class ReportStore implements ReportLedger {
+  constructor(private readonly db: Db) {}
+
+  eventSpan(): Promise<{ first: number; last: number } | undefined> {
+    return Promise.resolve(eventSpan(this.db));
+  }
+
+  models(): Promise<string[]> {
+    return Promise.resolve(ledgerModels(this.db));
+  }
+
+  periodTotals(
+    periods: readonly Period[],
+    range: Range,
+    rates: ReadonlyMap<string, Rates>,
+  ): Promise<Group[]> {
+    return Promise.resolve(periodTotals(this.db, periods, range, rates));
+  }
+
+  aggregateByColumn(
+    by: Exclude<Dimension, 'day' | 'week' | 'month'>,
+    range: Range,
+  ): Promise<AggregateRow[]> {
+    return Promise.resolve(aggregateByColumn(this.db, by, range));
+  }
 }

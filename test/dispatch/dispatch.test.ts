@@ -22,6 +22,7 @@ import { bucketResolver } from '../../src/tokens/bucket.js';
 import { collectFiles, emptySummary, ingestFiles } from '../../src/tokens/ingest.js';
 import {
   agentEnv,
+  budgetState,
   config,
   makePr,
   makeVerdict,
@@ -77,7 +78,7 @@ function options(
     config: config({ ...input, dispatch: { killGraceMs: 200, ...input.dispatch } }),
     db: t.db,
     ledgerPath: t.path,
-    budgetGate: () => 'ok',
+    budget: [],
     now: () => Date.now(),
     ...extra,
     env: agentEnv(t.dir, {
@@ -162,34 +163,49 @@ describe('dispatchFlagged', () => {
     expect(perPr()).toEqual({ 'acme/widget#1': 777 + 1100 });
   });
 
-  it('falls back along the chain: missing agent, agent that cannot start, exhausted budget', async () => {
+  it('falls back to the next agent when one cannot start', async () => {
     const broken = join(t.dir, 'broken-codex');
     writeFileSync(broken, '#!/nonexistent/interpreter\n');
     chmodSync(broken, 0o755);
-    const [a, b, c] = candidates(3);
-    const missing = await dispatchFlagged(
-      options([a!], { agents: { codex: { command: 'codex-not-installed' } } }),
+    const s = await dispatchFlagged(
+      options(candidates(1), { agents: { codex: { command: broken } } }),
     );
-    expect(missing.results[0]).toMatchObject({ status: 'succeeded', agent: 'claude' });
-    expect(missing.results[0]!.skipped).toEqual([{ agent: 'codex', why: 'not-installed' }]);
-    const cannotStart = await dispatchFlagged(
-      options([b!], { agents: { codex: { command: broken } } }),
-    );
-    expect(cannotStart.results[0]).toMatchObject({ status: 'succeeded', agent: 'claude' });
-    expect(cannotStart.results[0]!.skipped).toEqual([{ agent: 'codex', why: 'failed-to-start' }]);
-    const budget = await dispatchFlagged({
-      ...options([c!]),
-      budgetGate: (agent) => (agent === 'codex' ? 'exhausted' : 'ok'),
+    expect(s.results[0]).toMatchObject({ status: 'succeeded', agent: 'claude' });
+    expect(s.results[0]!.skipped).toEqual([{ agent: 'codex', why: 'failed-to-start' }]);
+    expect(new DispatchStore(t.db).escalations()[0]!.argv[0]).toBe('claude');
+  });
+
+  it('checks each session against the budget read once plus what this dispatch spent', async () => {
+    // 1,100 tokens a session against 2,000 a week: two sessions per agent, then nothing.
+    const s = await dispatchFlagged({
+      ...options(candidates(6), {
+        budget: {
+          providers: [
+            { name: 'codex', agent: 'codex', weeklyTokens: 2000 },
+            { name: 'claude', agent: 'claude', weeklyTokens: 2000 },
+          ],
+        },
+        dispatch: { concurrency: 1 },
+      }),
+      budget: [budgetState('codex', 0), budgetState('claude', 0)],
     });
-    expect(budget.results[0]).toMatchObject({ status: 'succeeded', agent: 'claude' });
-    const escalations = new DispatchStore(t.db).escalations();
-    expect(escalations.map((e) => e.agent)).toEqual(['claude', 'claude', 'claude']);
-    expect(escalations.find((e) => e.number === 2)!.argv[0]).toBe('claude');
+    expect(s.results.map((r) => r.agent ?? r.suppressed)).toEqual([
+      'codex',
+      'codex',
+      'claude',
+      'claude',
+      'budget',
+      'budget',
+    ]);
+    expect(dumps()).toHaveLength(4);
   });
 
   it('with every provider exhausted nothing runs: the PR stays flagged, suppressed by budget', async () => {
     const [c] = candidates(1);
-    const s = await dispatchFlagged({ ...options([c!]), budgetGate: () => 'exhausted' });
+    const s = await dispatchFlagged({
+      ...options([c!]),
+      budget: [budgetState('codex', 100), budgetState('claude', 100)],
+    });
     expect(s.results[0]).toMatchObject({ status: 'skipped', suppressed: 'budget' });
     expect(dumps()).toHaveLength(0);
     expect(new DispatchStore(t.db).escalations()).toEqual([]);
@@ -318,7 +334,7 @@ describe('dispatchFlagged', () => {
     const s = await dispatchFlagged({ ...options([c!]), dryRun: true, manual: {} });
     expect(s.results[0]).toMatchObject({ status: 'dry_run', agent: 'codex' });
     expect(s.results[0]!.argv!.slice(0, 3)).toEqual(['codex', 'exec', '--json']);
-    expect(s.results[0]!.prompt).toContain('CI fails on this PR (build)');
+    expect(s.results[0]!.prompt).toContain('CI fails on this PR (the failing checks are listed');
     expect(dumps()).toHaveLength(0);
     expect(
       t.db.prepare(`SELECT count(*) AS n FROM signal_candidates WHERE acted_at IS NOT NULL`).get(),
@@ -326,17 +342,16 @@ describe('dispatchFlagged', () => {
     expect(new DispatchStore(t.db).escalations()[0]).toMatchObject({ outcome: 'dry_run' });
   });
 
-  it('refuses a stopped PR unless forced', async () => {
+  it('records a dispatch asked for by hand and refused', async () => {
     const [c] = candidates(1, { tier: 'stopped' });
     const refused = await dispatchFlagged({ ...options([c!]), manual: {} });
     expect(refused.results[0]).toMatchObject({ status: 'skipped', suppressed: 'stopped' });
-    // Asked for by hand and refused: on record.
     expect(new DispatchStore(t.db).escalations()[0]).toMatchObject({
+      id: refused.results[0]!.escalationId,
       outcome: 'refused',
       reason: expect.stringContaining('stopped'),
     });
-    const forced = await dispatchFlagged({ ...options([c!]), manual: { force: true } });
-    expect(forced.results[0]).toMatchObject({ status: 'succeeded' });
+    expect(dumps()).toHaveLength(0);
   });
 
   it('works in a git worktree of the local clone at the PR head, removed after success, kept after failure', async () => {

@@ -2,8 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { configSchema, type ConfigInput, type RadarConfig } from '../../src/config/schema.js';
+import type { BudgetState } from '../../src/core/budget.js';
 import type { StoredPr } from '../../src/core/pr.js';
 import type { Signal, Verdict } from '../../src/core/verdict.js';
+import { DispatchStore } from '../../src/ledger/dispatch-store.js';
 import { openLedger, type Db } from '../../src/ledger/open.js';
 import { ROOT } from '../helpers/cli.js';
 
@@ -68,6 +70,24 @@ export function makeVerdict(overrides: Partial<Verdict> = {}): Verdict {
     suppressed: null,
     recommendation: null,
     ...overrides,
+  };
+}
+
+/** A provider's budget as `radar budget` reads it: `used` percent of its week. */
+export function budgetState(
+  agent: 'codex' | 'claude',
+  used: number | null,
+  provider: string = agent,
+): BudgetState {
+  return {
+    provider,
+    agent,
+    usedPercent: used,
+    expectedPercent: used === null ? null : 50,
+    verdict: used === null ? 'unknown' : used >= 100 ? 'exhausted' : 'on-pace',
+    resetsAt: null,
+    source: used === null ? null : 'test',
+    problems: [],
   };
 }
 
@@ -137,3 +157,7 @@ export function maxOverlap(runs: readonly { started: number; ended?: number }[])
   for (const [, d] of points) max = Math.max(max, (now += d!));
   return max;
 }
+
+/** The newest escalation recorded for `owner/name#number`. */
+export const escalationFor = (db: Db, ref: string) =>
+  new DispatchStore(db).escalations().find((e) => `${e.repo}#${e.number}` === ref);

@@ -5,6 +5,7 @@ import { openLedger } from '../../src/ledger/open.js';
 import { sqliteLedger } from '../../src/ledger/sqlite-ledger.js';
 import type { LedgerFactory } from './contract/factory.js';
 import { priceCacheContract } from './contract/price-cache.js';
+import { reportLedgerContract } from './contract/reports.js';
 import { scanLedgerContract } from './contract/scan-ledger.js';
 import { tokenLedgerContract } from './contract/token-ledger.js';
 
@@ -23,4 +24,5 @@ const fresh: LedgerFactory = () => {
 
 tokenLedgerContract(fresh);
 priceCacheContract(fresh);
+reportLedgerContract(fresh);
 scanLedgerContract(fresh);

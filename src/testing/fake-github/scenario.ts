@@ -110,6 +110,11 @@ export interface FakeScenario {
   pullRequests: FakePullRequest[];
   /** GraphQL primary rate limit state (points). */
   rateLimit?: { limit: number; remaining: number; resetAt: string };
+  /**
+   * A GraphQL answer larger than this many bytes is refused the way GitHub refuses a query that
+   * exceeds its time or resource limits (200, `data: null`, an error); unset: no limit.
+   */
+  maxResponseBytes?: number;
   /** REST writes GitHub refuses (a repo where the token may not comment or close): the status. */
   denyWrites?: { repo: string; action: 'comment' | 'close'; status: 403 | 404 }[];
 }
@@ -140,6 +145,12 @@ export interface FakeStats {
   points: number;
   /** Requests answered with a fault. */
   faults: number;
+  /**
+   * Time spent answering (ms): from each request's arrival to the end of its answer, injected
+   * latency included. A client sends one request at a time, so its wall time minus this is its
+   * own cost.
+   */
+  answerMs: number;
   /** Per request: method, path, status, points. */
   log: { method: string; path: string; status: number; points: number }[];
 }

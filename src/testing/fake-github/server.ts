@@ -192,7 +192,7 @@ function defaultMergeStateStatus(pr: FakePullRequest): string {
  * A PR as a plain object whose keys are schema field names. Connection fields are functions of
  * their arguments (graphql-js calls them with the field's args), everything else is a value.
  */
-function prObject(scenario: FakeScenario, pr: FakePullRequest): Obj {
+export function prObject(scenario: FakeScenario, pr: FakePullRequest): Obj {
   const url = `https://github.com/${pr.repo}/pull/${pr.number}`;
   const checks = pr.checks.map((c): Obj =>
     c.kind === 'check_run'
@@ -496,6 +496,7 @@ const emptyStats = (): FakeStats => ({
   restRequests: 0,
   points: 0,
   faults: 0,
+  answerMs: 0,
   log: [],
 });
 
@@ -690,7 +691,26 @@ export async function startFakeGitHub(
       fieldResolver,
       typeResolver,
     });
-    return json(200, result, 'graphql', { points: cost });
+    const reply = json(200, result, 'graphql', { points: cost });
+    // GitHub gives up on a query that takes too long or uses too much (a huge answer does both):
+    // 200, no data, and this error. The points are spent all the same.
+    const max = s.maxResponseBytes;
+    if (max !== undefined && Buffer.byteLength(reply.body) > max)
+      return json(
+        200,
+        {
+          data: null,
+          errors: [
+            {
+              message:
+                'Something went wrong while executing your query. This may be the result of a timeout, or it could be a GitHub bug. Please include `FAKE:0000` when reporting this issue.',
+            },
+          ],
+        },
+        'graphql',
+        { points: cost },
+      );
+    return reply;
   };
 
   const restUser = (login: string): Obj => {
@@ -767,7 +787,7 @@ export async function startFakeGitHub(
     };
   };
 
-  const handleRest = (method: string, path: string): Reply => {
+  const handleRest = (method: string, path: string, query: URLSearchParams): Reply => {
     const notFound = json(404, { message: 'Not Found', documentation_url: DOCS }, 'core');
     if (method !== 'GET') return notFound;
     const s = fake.scenario;
@@ -796,6 +816,29 @@ export async function startFakeGitHub(
     }
     core.used += 1;
     if (path === '/user') return json(200, restUser(s.viewer), 'core');
+    // A PR's comments, oldest first, from `since` on (radar looks for its own after a crash).
+    const listed = /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)\/comments$/.exec(path);
+    if (listed) {
+      const repo = `${listed[1]}/${listed[2]}`.toLowerCase();
+      const pr = s.pullRequests.find(
+        (p) => p.repo.toLowerCase() === repo && p.number === Number(listed[3]),
+      );
+      if (!pr) return notFound;
+      const since = Date.parse(query.get('since') ?? '') || 0;
+      const perPage = Math.min(100, Number(query.get('per_page')) || 30);
+      const rows = pr.comments
+        .map((c, i) => ({ c, i }))
+        .filter(({ c }) => Date.parse(c.createdAt) >= since)
+        .slice(0, perPage)
+        .map(({ c, i }) => ({
+          id: i + 1,
+          body: c.body,
+          user: { login: c.author, type: c.bot ? 'Bot' : 'User' },
+          created_at: c.createdAt,
+          updated_at: c.createdAt,
+        }));
+      return json(200, rows, 'core');
+    }
     const m = /^\/repos\/([^/]+)\/([^/]+)\/pulls\/(\d+)$/.exec(path);
     if (m) {
       const repo = `${m[1]}/${m[2]}`.toLowerCase();
@@ -860,6 +903,10 @@ export async function startFakeGitHub(
         'core',
       );
     }
+    if (typeof body.body === 'string') {
+      pr.body = body.body;
+      pr.lastEditedAt = now;
+    }
     if (body.state === 'closed' && pr.state === 'OPEN') {
       pr.state = 'CLOSED';
       pr.closedAt = now;
@@ -917,8 +964,12 @@ export async function startFakeGitHub(
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    // From the request's arrival to the last byte of the answer, latency included.
+    const arrived = performance.now();
+    res.once('finish', () => (fake.stats.answerMs += performance.now() - arrived));
     const method = req.method ?? 'GET';
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname.replace(/\/+$/, '') || '/';
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const path = url.pathname.replace(/\/+$/, '') || '/';
     const isGraphql = path === '/graphql' || path === '/api/graphql';
     const raw = await readBody(req);
     const { stats } = fake;
@@ -955,7 +1006,7 @@ export async function startFakeGitHub(
             ? await handleGraphql(raw)
             : json(404, { message: 'Not Found', documentation_url: DOCS }, 'graphql');
       } else {
-        reply = handleRestWrite(method, path, raw) ?? handleRest(method, path);
+        reply = handleRestWrite(method, path, raw) ?? handleRest(method, path, url.searchParams);
       }
     }
 

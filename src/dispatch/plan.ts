@@ -1,0 +1,222 @@
+/**
+ * The dispatch planner (pure): which flagged PRs get a session, in what order, which agent first
+ * and which after it, what each is checked against (the agents' budgets, `max`, the stop-loss,
+ * the signals already acted on), what is held back and why, and how many sessions run at once.
+ * It takes data and returns decisions; `dispatch.ts` performs them (claims, worktrees, agents,
+ * the ledger) and asks again, with the facts of that moment, before each session.
+ */
+import type { StoredPr } from '../core/pr.js';
+import { isDispatchable, type Signal, type Verdict } from '../core/verdict.js';
+import type { AgentName } from '../core/agents.js';
+import type { AgentBudget } from '../core/budget.js';
+import { byCodePoint } from '../render/order.js';
+import { agentChain, usableAgents, type Skip } from './agents.js';
+
+export interface Candidate {
+  pr: StoredPr;
+  verdict: Verdict;
+}
+
+export type Suppression =
+  'budget' | 'busy' | 'acted' | 'concurrency' | 'max' | 'no-agent' | 'stopped' | 'not-flagged';
+
+/** `radar escalate`: any tier, this agent first, a stopped PR only with force. */
+export interface Manual {
+  agent?: AgentName;
+  force?: boolean;
+}
+
+/** What is true when a candidate's turn comes. */
+export interface Facts {
+  /** Each agent's budget now (a missing agent is unknown: radar cannot tell, so it may work). */
+  budget: ReadonlyMap<AgentName, AgentBudget>;
+  /** Agents whose command is installed. */
+  installed: ReadonlySet<AgentName>;
+  /** Sessions this call has started so far. */
+  started: number;
+  now: number;
+}
+
+export interface Policy {
+  /** Sessions started at most by this call. */
+  max: number;
+  /** Sessions at once, across radar processes (the claim enforces it; here: the pool width). */
+  concurrency: number;
+  /** Agents tried after the routed one. */
+  fallback: readonly AgentName[];
+  /** Each agent's command (named when none is installed). */
+  commands: Readonly<Record<AgentName, string>>;
+  manual?: Manual;
+  /** Print-only rehearsal: nothing claimed, started or spent. */
+  dryRun: boolean;
+}
+
+/** Fingerprint → signal kind: what a session claims (or what is held back). */
+export type Fingerprints = ReadonlyMap<string, string>;
+
+export type Decision =
+  | {
+      kind: 'skip';
+      suppressed: Suppression;
+      reason: string;
+      skipped?: Skip[];
+      /** A dispatch asked for by hand and refused is recorded, with this agent. */
+      refusal?: { agent: AgentName; fingerprints: readonly string[] };
+      /** Unacted signals marked held back (by budget), so the funnel counts them. */
+      holdBack?: Fingerprints;
+    }
+  | {
+      kind: 'rehearse' | 'run';
+      /** Agents to try in order (the first that starts runs the session). */
+      agents: AgentName[];
+      skipped: Skip[];
+      signals: Signal[];
+      fingerprints: Fingerprints;
+      /** `radar escalate` or `radar scan --dispatch`, recorded with the claim. */
+      reason: string;
+    };
+
+type Skip0 = Extract<Decision, { kind: 'skip' }>;
+
+export interface PlannedStep {
+  candidate: Candidate;
+  decision: Decision;
+}
+
+export interface DispatchPlan {
+  /** Flagged candidates, best first (what a pool of `width` workers takes in turn). */
+  queue: Candidate[];
+  /** Workers: `concurrency`, never more than the queue. */
+  width: number;
+  /** Each queued candidate decided on the facts given, as if every claim succeeds. */
+  steps: PlannedStep[];
+}
+
+/** Dispatchable signals not yet acted on, in the verdict's order. */
+export function pendingSignals(verdict: Verdict): Signal[] {
+  const pending = new Set(verdict.pending);
+  return verdict.signals.filter((s) => pending.has(s.fingerprint) && isDispatchable(s.kind));
+}
+
+/** Flagged to an agent (any tier by hand), highest score first, then by repository and number. */
+export function dispatchOrder(candidates: readonly Candidate[], manual: boolean): Candidate[] {
+  return candidates
+    .filter((c) => manual || (c.verdict.tier === 'escalate' && c.verdict.route !== 'template'))
+    .slice()
+    .sort(
+      (a, b) =>
+        b.verdict.score - a.verdict.score ||
+        byCodePoint(a.pr.repo, b.pr.repo) ||
+        a.pr.number - b.pr.number,
+    );
+}
+
+/** A dispatch asked for by hand and refused is on record (not one cut by `max`, nor a rehearsal). */
+function refusal(c: Candidate, policy: Policy, suppressed: Suppression): Pick<Skip0, 'refusal'> {
+  const manual = policy.manual;
+  if (!manual || policy.dryRun || suppressed === 'max') return {};
+  return {
+    refusal: {
+      agent: manual.agent ?? (c.verdict.route === 'claude' ? 'claude' : 'codex'),
+      fingerprints: c.verdict.pending,
+    },
+  };
+}
+
+/** One candidate's decision on the facts of its turn. */
+export function decide(c: Candidate, policy: Policy, facts: Facts): Decision {
+  const { verdict } = c;
+  const manual = policy.manual;
+  const skip = (
+    suppressed: Suppression,
+    reason: string,
+    extra: { skipped?: Skip[]; holdBack?: Fingerprints } = {},
+  ): Decision => ({
+    kind: 'skip',
+    suppressed,
+    reason,
+    ...extra,
+    ...refusal(c, policy, suppressed),
+  });
+  if (verdict.tier === 'stopped' && !manual?.force)
+    return skip('stopped', 'the PR is stopped (stop-loss or radar stop); --force overrides');
+  let signals = pendingSignals(verdict);
+  if (signals.length === 0 && !manual) return skip('acted', 'every signal was acted on already');
+  // By hand with nothing pending: the session acts on every dispatchable signal again.
+  if (signals.length === 0) signals = verdict.signals.filter((s) => isDispatchable(s.kind));
+  const fingerprints = new Map(signals.map((s) => [s.fingerprint, s.kind as string]));
+  if (manual) fingerprints.set(`manual:${facts.now}`, 'manual');
+  const chain = agentChain(verdict.route, policy.fallback, manual?.agent);
+  const choice = usableAgents(chain, {
+    installed: (a) => facts.installed.has(a),
+    budget: (a) => (facts.budget.get(a) === 'exhausted' ? 'exhausted' : 'ok'),
+  });
+  if (choice.candidates.length === 0) {
+    const budget = choice.skipped.some((s) => s.why === 'budget');
+    if (budget)
+      return skip(
+        'budget',
+        `budget exhausted for ${choice.skipped.map((s) => s.agent).join(', ')}`,
+        { skipped: choice.skipped, ...(policy.dryRun ? {} : { holdBack: fingerprints }) },
+      );
+    return skip(
+      'no-agent',
+      `no agent installed (${chain.map((a) => policy.commands[a]).join(', ')})`,
+      {
+        skipped: choice.skipped,
+      },
+    );
+  }
+  const planned = {
+    agents: choice.candidates,
+    skipped: choice.skipped,
+    signals,
+    fingerprints,
+    reason: manual ? 'radar escalate' : 'radar scan --dispatch',
+  };
+  if (policy.dryRun) return { kind: 'rehearse', ...planned };
+  if (facts.started >= policy.max) return skip('max', `at most ${policy.max} sessions per run`);
+  return { kind: 'run', ...planned };
+}
+
+/** Why a claim the planner wanted was not granted (the ledger's answer, as a decision). */
+export function claimRefused(
+  c: Candidate,
+  policy: Policy,
+  claim:
+    { kind: 'acted' } | { kind: 'busy'; escalationId: number } | { kind: 'full'; running: number },
+): Decision {
+  const [suppressed, reason]: [Suppression, string] =
+    claim.kind === 'acted'
+      ? ['acted', 'every signal was acted on already']
+      : claim.kind === 'busy'
+        ? ['busy', `escalation ${claim.escalationId} is working on it`]
+        : ['concurrency', `${claim.running} sessions running (dispatch.concurrency)`];
+  return { kind: 'skip', suppressed, reason, ...refusal(c, policy, suppressed) };
+}
+
+/** The signals a session acts on: those its claim got (all of them when it got none listed). */
+export function claimedSignals(signals: readonly Signal[], claimed: readonly string[]): Signal[] {
+  const got = new Set(claimed);
+  const acted = signals.filter((s) => got.has(s.fingerprint));
+  return acted.length ? acted : [...signals];
+}
+
+/**
+ * The whole plan on one set of facts: the queue, the pool width, and each candidate's decision
+ * as if every claim it makes succeeds (so `max` counts the sessions planned before it).
+ */
+export function planDispatch(
+  candidates: readonly Candidate[],
+  policy: Policy,
+  facts: Omit<Facts, 'started'>,
+): DispatchPlan {
+  const queue = dispatchOrder(candidates, policy.manual !== undefined);
+  let started = 0;
+  const steps = queue.map((candidate) => {
+    const decision = decide(candidate, policy, { ...facts, started });
+    if (decision.kind === 'run') started++;
+    return { candidate, decision };
+  });
+  return { queue, width: Math.max(1, Math.min(policy.concurrency, queue.length)), steps };
+}

@@ -1,0 +1,90 @@
+import type { PrDetails, PrSnapshot } from '../core/pr.js';
+
+/**
+ * The GitHub port: the calls radar makes, in radar's own types. Reads return snapshots checked
+ * at the edge (a malformed node is dropped and named in `dropped`, never fatal to the page);
+ * writes answer with a result instead of throwing. Two implementations: Octokit over HTTP
+ * (client.ts) and an in-memory GitHub for tests (src/testing/memory-github.ts).
+ */
+
+export interface RateLimitInfo {
+  cost: number;
+  remaining: number;
+  limit: number;
+  resetAt: string;
+}
+
+export interface ConnectionSizes {
+  reviews: number;
+  comments: number;
+  checks: number;
+  /** Issues a PR closes. */
+  issues: number;
+}
+
+export interface DetailSizes extends ConnectionSizes {
+  labels: number;
+  /** A body longer than this many characters is cut where it enters radar. */
+  maxBodyChars: number;
+}
+
+/** What every read answers beside its data. */
+interface ReadMeta {
+  /** GitHub answered with errors beside the data (some nodes withheld): the message. */
+  partial?: string;
+  /** Nodes that failed the edge's check, one line each (`<node id>: <field>: <problem>`). */
+  dropped: string[];
+  /** Null when GitHub (or a proxy) left it out. */
+  rateLimit: RateLimitInfo | null;
+}
+
+export interface SearchPage extends ReadMeta {
+  prs: PrSnapshot[];
+  issueCount: number;
+  hasNextPage: boolean;
+  endCursor: string | null;
+}
+
+export interface GitHubReads {
+  searchPullRequests(
+    query: string,
+    first: number,
+    after: string | null,
+    sizes: ConnectionSizes,
+  ): Promise<SearchPage>;
+  /** The PRs with these node ids, in order; null for a node that is gone or not a PR. */
+  pullRequestsById(
+    ids: readonly string[],
+    sizes: ConnectionSizes,
+  ): Promise<ReadMeta & { prs: (PrSnapshot | null)[] }>;
+  /** Comment and review bodies and closing issues' labels of these PRs (null: not visible). */
+  pullRequestDetails(
+    ids: readonly string[],
+    sizes: DetailSizes,
+  ): Promise<ReadMeta & { details: (PrDetails | null)[] }>;
+  viewer(): Promise<{ login: string; rateLimit: RateLimitInfo | null; scopes: string[] }>;
+  /** Bodies of a PR's comments created since `sinceMs`, oldest first, at most 100 (REST). */
+  commentsSince(repo: string, number: number, sinceMs: number): Promise<string[]>;
+  /** GET /rate_limit: free of charge. */
+  rateLimits(): Promise<{
+    core: { remaining: number; limit: number; reset: number };
+    graphql?: { remaining: number; limit: number; reset: number };
+  }>;
+  /** HTTP requests sent so far (retries included). */
+  readonly requests: number;
+}
+
+/**
+ * A write's outcome. `status` is GitHub's HTTP status (0: no answer at all); a rate limit is
+ * reported as 429 whatever status GitHub used, so that it is never taken for a denial.
+ */
+export type WriteResult = { ok: true } | { ok: false; status: number; message: string };
+
+export interface GitHubWrites {
+  comment(repo: string, number: number, body: string): Promise<WriteResult>;
+  /** Replaces a PR's description. */
+  editBody(repo: string, number: number, body: string): Promise<WriteResult>;
+  close(repo: string, number: number): Promise<WriteResult>;
+}
+
+export type GitHubPort = GitHubReads & GitHubWrites;

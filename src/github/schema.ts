@@ -1,0 +1,161 @@
+import { z } from 'zod';
+
+/**
+ * What GitHub's GraphQL answers must look like, checked where they enter radar. Every node is
+ * checked on its own: one malformed PR is dropped (and named) while the rest of the page is kept.
+ * The shapes follow the documents in queries.ts; fields radar does not ask for are not listed.
+ */
+
+/** A connection's `nodes`, where GitHub may put null for an element it could not resolve. */
+const nodesOf = <T extends z.ZodType>(node: T) =>
+  z.object({ nodes: z.array(node.nullable()).nullish() }).nullish();
+
+const actor = z.object({ login: z.string(), __typename: z.string().optional() });
+const time = z.iso.datetime({ offset: true });
+
+const checkContext = z.discriminatedUnion('__typename', [
+  z.object({
+    __typename: z.literal('CheckRun'),
+    name: z.string(),
+    status: z.string(),
+    conclusion: z.string().nullish(),
+  }),
+  z.object({ __typename: z.literal('StatusContext'), context: z.string(), state: z.string() }),
+]);
+
+export const pullRequestNode = z.object({
+  id: z.string().min(1),
+  number: z.number().int().positive(),
+  title: z.string(),
+  url: z.string(),
+  state: z.enum(['OPEN', 'CLOSED', 'MERGED']),
+  isDraft: z.boolean(),
+  headRefOid: z.string(),
+  baseRefOid: z.string().nullish(),
+  mergeable: z.enum(['MERGEABLE', 'CONFLICTING', 'UNKNOWN']),
+  mergeStateStatus: z.string().nullish(),
+  reviewDecision: z.enum(['APPROVED', 'CHANGES_REQUESTED', 'REVIEW_REQUIRED']).nullish(),
+  additions: z.number().int(),
+  deletions: z.number().int(),
+  changedFiles: z.number().int(),
+  createdAt: time,
+  updatedAt: time,
+  lastEditedAt: time.nullish(),
+  closedAt: time.nullish(),
+  mergedAt: time.nullish(),
+  author: actor.nullish(),
+  repository: z.object({ nameWithOwner: z.string().min(3), isArchived: z.boolean().optional() }),
+  latestReviews: nodesOf(
+    z.object({
+      id: z.string().optional(),
+      author: actor.nullish(),
+      authorAssociation: z.string(),
+      state: z.string(),
+      submittedAt: time.nullish(),
+    }),
+  ),
+  comments: z
+    .object({
+      totalCount: z.number().int(),
+      nodes: z
+        .array(
+          z
+            .object({
+              id: z.string().optional(),
+              author: actor.nullish(),
+              authorAssociation: z.string(),
+              createdAt: time,
+            })
+            .nullable(),
+        )
+        .nullish(),
+    })
+    .nullish(),
+  closingIssuesReferences: nodesOf(
+    z.object({
+      number: z.number().int(),
+      state: z.enum(['OPEN', 'CLOSED']),
+      stateReason: z.string().nullish(),
+      repository: z.object({ nameWithOwner: z.string() }),
+    }),
+  ).optional(),
+  commits: nodesOf(
+    z.object({
+      commit: z.object({
+        oid: z.string(),
+        committedDate: time.nullish(),
+        statusCheckRollup: z
+          .object({
+            state: z.string(),
+            contexts: z.object({
+              totalCount: z.number().int(),
+              nodes: z.array(checkContext.nullable()).nullish(),
+            }),
+          })
+          .nullish(),
+      }),
+    }),
+  ),
+});
+
+/** One PR as the search and nodes queries bring it. */
+export type RawPullRequest = z.input<typeof pullRequestNode>;
+
+export const pullRequestDetailsNode = z.object({
+  id: z.string().min(1),
+  latestReviews: nodesOf(z.object({ id: z.string(), body: z.string().nullish() })),
+  comments: nodesOf(z.object({ id: z.string(), body: z.string().nullish() })),
+  closingIssuesReferences: nodesOf(
+    z.object({
+      number: z.number().int(),
+      repository: z.object({ nameWithOwner: z.string() }),
+      labels: nodesOf(z.object({ name: z.string() })),
+    }),
+  ),
+});
+
+/** What the details query brings for one PR. */
+export type RawPullRequestDetails = z.input<typeof pullRequestDetailsNode>;
+
+export const rateLimitNode = z.object({
+  cost: z.number(),
+  remaining: z.number(),
+  limit: z.number(),
+  resetAt: z.string(),
+});
+
+/** Where a node failed its check, in a few words (the first problem, with its path). */
+export function describeIssue(error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return 'malformed';
+  const path = issue.path.map(String).join('.');
+  return path ? `${path}: ${issue.message}` : issue.message;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * A list of nodes, each checked on its own: a node `keep` refuses (not a PR, null) becomes null;
+ * one that fails the check becomes null too, and is named in `dropped`.
+ */
+export function checkNodes<S extends z.ZodType>(
+  nodes: unknown,
+  schema: S,
+  keep: (node: unknown) => boolean,
+  dropped: string[],
+): (z.output<S> | null)[] {
+  return (Array.isArray(nodes) ? nodes : []).map((node: unknown) => {
+    if (!keep(node)) return null;
+    const parsed = schema.safeParse(node);
+    if (parsed.success) return parsed.data as z.output<S>;
+    const id = isObject(node) && typeof node.id === 'string' ? node.id : 'a node';
+    dropped.push(`${id}: ${describeIssue(parsed.error)}`);
+    return null;
+  });
+}
+
+/** A pull request node (search answers non-PR nodes as empty objects). */
+export const isPullRequestNode = (n: unknown): boolean => isObject(n) && 'number' in n;
+/** A details node (null or empty for an id that is not a PR). */
+export const isDetailsNode = (n: unknown): boolean => isObject(n) && 'id' in n;

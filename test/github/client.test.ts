@@ -1,0 +1,74 @@
+import pino from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createGitHubClient } from '../../src/github/client.js';
+import { GitHubError } from '../../src/github/errors.js';
+import { generateQueue } from '../../src/testing/fake-github/generate.js';
+import {
+  pullRequestNodeId,
+  startFakeGitHub,
+  type FakeGitHub,
+} from '../../src/testing/fake-github/server.js';
+
+/** The Octokit port over HTTP, against the fake GitHub: what crosses the edge. */
+
+const TOKEN = 'ghp_client_test_token';
+const MIB = 1024 * 1024;
+const sizes = { reviews: 10, comments: 10, checks: 10, issues: 5, labels: 10, maxBodyChars: 1000 };
+let gh: FakeGitHub;
+beforeEach(async () => {
+  gh = await startFakeGitHub(generateQueue({ author: 'alice', prs: 3, repos: 1, token: TOKEN }));
+});
+afterEach(async () => {
+  await gh.close();
+});
+
+const port = () =>
+  createGitHubClient({
+    endpoint: { apiUrl: gh.url, graphqlUrl: `${gh.url}/graphql` },
+    token: TOKEN,
+    logger: pino({ level: 'silent' }),
+  });
+const ids = () => gh.scenario.pullRequests.map((p) => pullRequestNodeId(p.repo, p.number));
+const hostile = () => {
+  const pr = gh.scenario.pullRequests[1]!;
+  pr.body = 'B'.repeat(8 * MIB);
+  pr.comments.push({
+    id: 'IC_huge',
+    author: 'mallory',
+    authorAssociation: 'NONE',
+    body: 'A'.repeat(8 * MIB),
+    createdAt: '2026-06-14T00:00:00Z',
+  });
+};
+
+describe('the Octokit GitHub port', () => {
+  it('reads a PR whose comment is 8 MiB, and keeps only the configured size of it', async () => {
+    hostile();
+    const r = await port().pullRequestDetails(ids(), sizes);
+    expect(r.details.map((d) => d?.nodeId)).toEqual(ids());
+    const body = r.details[1]!.bodies.get('IC_huge')!;
+    expect(body.length).toBeLessThan(1100);
+    expect(body).toMatch(/^A{1000}\n\[… \d+ more characters not kept\]$/);
+    expect(r.dropped).toEqual([]);
+  });
+
+  it('returns snapshots in radar’s types, its rate limit beside them', async () => {
+    const page = await port().searchPullRequests('is:pr is:open author:alice', 50, null, sizes);
+    const open = gh.scenario.pullRequests.filter((p) => p.state === 'OPEN');
+    expect(page.prs.map((p) => p.number).sort()).toEqual(open.map((p) => p.number).sort());
+    expect(page.prs[0]).toMatchObject({ repo: open[0]!.repo, author: 'alice' });
+    expect(page.rateLimit).toMatchObject({ limit: 5000 });
+  });
+
+  it('a query GitHub gives up on (too large an answer) fails as a GitHubError, not retried', async () => {
+    hostile();
+    gh.scenario.maxResponseBytes = 4 * MIB;
+    const p = port();
+    await expect(p.pullRequestDetails(ids(), sizes)).rejects.toThrow(GitHubError);
+    await expect(p.pullRequestDetails(ids(), sizes)).rejects.toThrow(/Something went wrong/);
+    expect(gh.stats.graphqlRequests).toBe(2);
+    // Without the hostile PR, the same batch reads.
+    const fine = await p.pullRequestDetails([ids()[0]!, ids()[2]!], sizes);
+    expect(fine.details.every((d) => d !== null)).toBe(true);
+  });
+});

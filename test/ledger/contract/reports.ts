@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import type { Ledger } from '../../../src/ledger/ports.js';
+import { T0, source, tokenEvent, withLedger, type LedgerFactory } from './factory.js';
+
+const HOUR = 3_600_000;
+const RATES = { input: 1e-6, cacheRead: 1e-7, cacheWrite: 1.25e-6, output: 8e-6 };
+
+/** A Codex event at T0 (120 tokens, split) and a Claude event an hour later (50, text only). */
+function twoEvents(ledger: Ledger): void {
+  ledger.tokens.transaction(() => {
+    const sourceId = ledger.tokens.insertSource(source());
+    const where = { bucket: 'nightly', sourceId, sourcePath: '/logs/a.log' };
+    ledger.tokens.insertEvent(tokenEvent(), where);
+    ledger.tokens.insertEvent(
+      tokenEvent({
+        fingerprint: 'fp-2',
+        at: T0 + HOUR,
+        agent: 'claude',
+        model: 'opus',
+        format: 'claude-result',
+        input: undefined,
+        cachedInput: undefined,
+        output: undefined,
+        reasoning: undefined,
+        total: 50,
+      }),
+      where,
+    );
+  });
+}
+
+/** The behaviour every report ledger keeps: counted tokens by column and by period. */
+export function reportLedgerContract(fresh: LedgerFactory): void {
+  describe('report ledger', () => {
+    it('answers nothing for an empty ledger', async () => {
+      await withLedger(fresh, async (ledger) => {
+        expect(await ledger.reports.eventSpan()).toBeUndefined();
+        expect(await ledger.reports.models()).toEqual([]);
+        expect(await ledger.reports.aggregateByColumn('agent', {})).toEqual([]);
+      });
+    });
+
+    it('sums by a column, with or without bounds', async () => {
+      await withLedger(fresh, async (ledger) => {
+        twoEvents(ledger);
+        const span = await ledger.reports.eventSpan();
+        expect(span!.first).toBeLessThanOrEqual(T0);
+        expect(span!.last).toBeGreaterThanOrEqual(T0 + HOUR);
+        expect((await ledger.reports.models()).sort()).toEqual(['gpt-5', 'opus']);
+        const byAgent = await ledger.reports.aggregateByColumn('agent', {});
+        expect(byAgent.map((r) => [r.key, r.model, r.tokens, r.events]).sort()).toEqual([
+          ['claude', 'opus', 50, 1],
+          ['codex', 'gpt-5', 120, 1],
+        ]);
+        for (const since of [T0 + 1, T0 + HOUR]) {
+          const later = await ledger.reports.aggregateByColumn('bucket', { since });
+          expect(later.map((r) => [r.key, r.tokens, r.unsplit])).toEqual([['nightly', 50, 50]]);
+        }
+      });
+    });
+
+    it('sums and prices each period, leaving models without rates and unsplit tokens unpriced', async () => {
+      await withLedger(fresh, async (ledger) => {
+        twoEvents(ledger);
+        const totals = await ledger.reports.periodTotals(
+          [
+            { key: 'first', start: T0, end: T0 + HOUR / 2 },
+            { key: 'second', start: T0 + HOUR / 2, end: T0 + 2 * HOUR },
+          ],
+          {},
+          new Map([['gpt-5', RATES]]),
+        );
+        const byKey = new Map(totals.map((t) => [t.key, t]));
+        expect(byKey.get('first')).toMatchObject({ tokens: 120, events: 1, unpricedTokens: 0 });
+        expect(byKey.get('first')!.costUsd).toBeCloseTo(
+          60 * RATES.input + 40 * RATES.cacheRead + 20 * RATES.output,
+          12,
+        );
+        expect(byKey.get('second')).toMatchObject({ tokens: 50, events: 1, unpricedTokens: 50 });
+        expect(byKey.get('second')!.costUsd).toBeUndefined();
+      });
+    });
+  });
+}
