@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { RadarConfig } from './config/schema.js';
 import type { Db } from './ledger/open.js';
 import type { LogLevel } from './logging.js';
+import type { LogFormat } from './log-format.js';
 import { colorEnabled } from './render/color.js';
 import { guardStream } from './render/terminal.js';
 import { UsageError } from './core/errors.js';
@@ -20,6 +21,7 @@ export interface GlobalOptions {
   json?: boolean;
   verbose?: boolean;
   logLevel?: LogLevel;
+  logFormat?: LogFormat;
   color?: boolean;
 }
 
@@ -116,6 +118,7 @@ export async function createContext(
     logger: () =>
       (logger ??= createLogger({
         level: options.logLevel ?? (options.verbose ? 'info' : config().logging.level),
+        format: options.logFormat ?? 'text',
         file: config().logging.file,
       })),
     close: () => {

@@ -91,6 +91,11 @@ export function buildProgram(): Command {
         'silent',
       ]),
     )
+    .addOption(
+      new Option('--log-format <format>', 'logs on stderr as readable lines or JSON records')
+        .choices(['text', 'json'])
+        .default('text'),
+    )
     .option('--no-color', 'plain output without colour (also honours NO_COLOR)')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
