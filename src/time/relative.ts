@@ -59,11 +59,7 @@ export function parseWhen(text: string, now: number, zone: string): number | und
   return calendarShift(wallClock(now, zone), -(unit === 'week' ? 7 * n : n), zone);
 }
 
-function calendarShift(
-  w: WallClock,
-  days: number,
-  zone: string,
-): number {
+function calendarShift(w: WallClock, days: number, zone: string): number {
   const d = new Date(Date.UTC(w.year, w.month - 1, w.day + days));
   return instantOf(
     { ...w, year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() },
