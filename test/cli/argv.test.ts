@@ -10,8 +10,8 @@ async function invocation(argv: readonly string[]): Promise<Invocation[]> {
   return calls;
 }
 
-/** Every command sees the colour switch on unless --no-color is given. */
-const on = { color: true };
+/** Every command sees the global defaults: colour on unless --no-color, logs as text. */
+const on = { color: true, logFormat: 'text' } as const;
 
 describe('argv → the options each command receives', () => {
   it.each<{ argv: string[]; expected: Invocation }>([
@@ -27,7 +27,7 @@ describe('argv → the options each command receives', () => {
     },
     {
       argv: ['doctor', '--offline', '--no-color'],
-      expected: { command: 'doctor', options: { color: false, offline: true }, args: [] },
+      expected: { command: 'doctor', options: { ...on, color: false, offline: true }, args: [] },
     },
     { argv: ['ingest'], expected: { command: 'ingest', options: on, args: [[]] } },
     {
@@ -127,6 +127,14 @@ describe('argv → the options each command receives', () => {
       },
     },
     {
+      argv: ['--log-format', 'json', 'queue', '--tier', 'escalate', '-n', '5'],
+      expected: {
+        command: 'queue',
+        options: { ...on, logFormat: 'json', state: 'open', tier: 'escalate', limit: 5 },
+        args: [],
+      },
+    },
+    {
       argv: ['explain', 'https://github.com/acme/app/pull/42'],
       expected: { command: 'explain', options: on, args: ['https://github.com/acme/app/pull/42'] },
     },
@@ -157,6 +165,9 @@ describe('argv → the options each command receives', () => {
     { argv: ['approve'], code: 'commander.missingArgument' },
     { argv: ['scan', '--max'], code: 'commander.optionMissingArgument' },
     { argv: ['scan', '--fast'], code: 'commander.unknownOption' },
+    { argv: ['queue', '-n', '0'], code: 'commander.invalidArgument' },
+    { argv: ['queue', '--tier', 'urgent'], code: 'commander.invalidArgument' },
+    { argv: ['--log-format', 'xml', 'queue'], code: 'commander.invalidArgument' },
     { argv: ['--log-level', 'loud', 'budget'], code: 'commander.invalidArgument' },
   ])('radar $argv is refused before any command runs ($code)', async ({ argv, code }) => {
     const calls: Invocation[] = [];
