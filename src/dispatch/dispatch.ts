@@ -24,7 +24,7 @@ import { machineZone } from '../time/zone.js';
 import { agentArgv, agentEnv, type Skip } from './agents.js';
 import { AGENT_NAMES, type AgentName } from '../core/agents.js';
 import { queueActions } from './approvals.js';
-import { budgetAfterSpend } from './budget-gate.js';
+import { budgetAfterSpend, reservationFor } from './budget-gate.js';
 import { liveHere, reapStale } from './liveness.js';
 import {
   claimedSignals,
@@ -42,6 +42,7 @@ import { buildPrompt } from './prompt.js';
 import { runSession } from './session.js';
 import { recordSessionTokens } from './tokens.js';
 import { prepareWorkdir, type Workdir } from './workdir.js';
+import { settle } from './reservation.js';
 
 export type { Candidate, Suppression } from './plan.js';
 
@@ -164,6 +165,9 @@ function failedBeforeRun(
   });
 }
 
+/** Past sessions read for a session's expected cost. */
+const HISTORY = 50;
+
 const stamp = (ms: number) => new Date(ms).toISOString().replace(/[-:]/g, '').slice(0, 15);
 const slug = (repo: string) => repo.replace(/[^\w.-]+/g, '_');
 
@@ -193,6 +197,7 @@ class Execution {
       commands: { codex: config.agents.codex.command, claude: config.agents.claude.command },
       manual: options.manual,
       dryRun: options.dryRun === true,
+      allowUnknown: config.budget.allowUnknown,
     };
   }
 
@@ -295,6 +300,14 @@ class Execution {
       });
     }
     // From the decision to the claim nothing awaits, so `max` and the claim cannot race.
+    const reservation = reservationFor({
+      agent: first,
+      kind: decision.signals[0]?.kind ?? 'manual',
+      states: options.budget,
+      budget: config.budget,
+      history: (agent, kind) => store.sessionTokens(agent, kind, HISTORY),
+      now: now(),
+    });
     const claim = store.claim({
       nodeId: pr.nodeId,
       repo: pr.repo,
@@ -308,7 +321,18 @@ class Execution {
       radarPid: process.pid,
       reason: decision.reason,
       live: liveHere(),
+      reservation: reservation?.claim,
     });
+    if (claim.kind === 'budget')
+      return this.perform(
+        c,
+        claimRefused(c, this.policy, {
+          kind: 'budget',
+          agent: first,
+          tokens: claim.tokens,
+          left: reservation!.left(claim.committed),
+        }),
+      );
     if (claim.kind !== 'claimed') return this.perform(c, claimRefused(c, this.policy, claim));
     this.started++;
     await this.runClaimed(
@@ -426,6 +450,12 @@ class Execution {
         reason = reason ? `${reason}; ${note}` : note;
         options.logger?.warn({ pr: base.pr, escalation: id }, note);
       }
+      const settled = settle(store.reservedFor(id), tokens);
+      if (settled.estimated) {
+        tokens = settled.tokens;
+        const note = `no usage reported: counted at its reservation (${tokens} tokens, an estimate)`;
+        reason = reason ? `${reason}; ${note}` : note;
+      }
       if (tokens) this.spent.set(agent, (this.spent.get(agent) ?? 0) + tokens);
       store.finish(id, {
         endedAt: now(),
@@ -435,6 +465,7 @@ class Execution {
         tokens,
         runLog,
         reason,
+        estimated: settled.estimated,
       });
       const keep = session.outcome !== 'succeeded';
       if (!keep) await workdir.remove();

@@ -80,3 +80,15 @@ UPDATE token_events INDEXED BY token_events_pending SET escalation_id = r.escala
 FROM escalation_runs AS r
 WHERE token_events.run_key = r.run_key AND token_events.run_key IS NOT NULL
   AND token_events.counted = 2 AND token_events.escalation_id IS NULL`;
+
+/**
+ * Migration 12: session reservations. Before a session starts, its expected cost is reserved
+ * against its agent's weekly quota in the transaction that claims it (`reserved`); a `running`
+ * row's reservation counts until the session ends and its measured tokens replace it. A session
+ * that reported no usage keeps its reservation as its tokens, flagged `tokens_estimated`.
+ */
+export const SESSION_RESERVATIONS = `
+ALTER TABLE escalations ADD COLUMN reserved INTEGER;
+ALTER TABLE escalations ADD COLUMN tokens_estimated INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX escalations_agent_started ON escalations(agent, started_at);
+`;

@@ -9,7 +9,11 @@ import {
 } from './token-schema.js';
 import { GITHUB_SCHEMA } from './github-schema.js';
 import { RULES_MIGRATION } from './rules-schema.js';
-import { BATCH_ESCALATION_TIES, DISPATCH_MIGRATION } from './dispatch-schema.js';
+import {
+  BATCH_ESCALATION_TIES,
+  DISPATCH_MIGRATION,
+  SESSION_RESERVATIONS,
+} from './dispatch-schema.js';
 
 /**
  * `PRAGMA application_id` of every radar ledger ("RADA"), so radar never mistakes another
@@ -37,4 +41,5 @@ export const MIGRATIONS: readonly string[] = [
   BATCH_ESCALATION_TIES,
   ROLLUP_UNSPLIT,
   DROP_EVENT_BUCKET_INDEX,
+  SESSION_RESERVATIONS,
 ];
