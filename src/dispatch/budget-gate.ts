@@ -57,7 +57,10 @@ export function reservationFor(input: {
   const weeklyTokens = provider?.weeklyTokens;
   if (!provider || !weeklyTokens) return undefined;
   const state = input.states.find((s) => s.agent === input.agent && s.provider === provider.name);
-  const until = state?.resetsAt ? Date.parse(state.resetsAt) : input.now + WEEK_MS;
+  // The quota's week ends at its reset; with no reset known, the last seven days count.
+  const reset = state?.resetsAt ? Date.parse(state.resetsAt) : undefined;
+  const since = reset !== undefined ? reset - WEEK_MS : input.now - WEEK_MS;
+  const until = reset ?? input.now + WEEK_MS;
   const read = state?.usedPercent != null ? (state.usedPercent / 100) * weeklyTokens : 0;
   const tokens = expectedCost(input.history(input.agent, input.kind), input.budget.sessionTokens);
   const room = (c: Committed): Room => ({
@@ -67,7 +70,7 @@ export function reservationFor(input: {
     reserved: c.reserved,
   });
   return {
-    claim: { tokens, since: until - WEEK_MS, until, fits: (c) => fits(room(c), tokens) },
+    claim: { tokens, since, until, fits: (c) => fits(room(c), tokens) },
     left: (c) => tokensLeft(room(c)),
   };
 }

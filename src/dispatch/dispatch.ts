@@ -299,51 +299,57 @@ class Execution {
         prompt,
       });
     }
-    // From the decision to the claim nothing awaits, so `max` and the claim cannot race.
-    const reservation = reservationFor({
-      agent: first,
-      kind: decision.signals[0]?.kind ?? 'manual',
-      states: options.budget,
-      budget: config.budget,
-      history: (agent, kind) => store.sessionTokens(agent, kind, HISTORY),
-      now: now(),
-    });
-    const claim = store.claim({
-      nodeId: pr.nodeId,
-      repo: pr.repo,
-      number: pr.number,
-      headSha: pr.headSha,
-      fingerprints: decision.fingerprints,
-      agent: first,
-      argv: [],
-      now: now(),
-      concurrency: config.dispatch.concurrency,
-      radarPid: process.pid,
-      reason: decision.reason,
-      live: liveHere(),
-      reservation: reservation?.claim,
-    });
-    if (claim.kind === 'budget')
-      return this.perform(
-        c,
-        claimRefused(c, this.policy, {
+    // From the decision to the claim nothing awaits, so `max` and the claim cannot race. Each
+    // agent of the chain in turn: the first whose reservation fits in its week is claimed for.
+    const skipped = [...decision.skipped];
+    let refused: Extract<Parameters<typeof claimRefused>[2], { kind: 'budget' }> | undefined;
+    for (const [i, agent] of decision.agents.entries()) {
+      const reservation = reservationFor({
+        agent,
+        kind: decision.signals[0]?.kind ?? 'manual',
+        states: options.budget,
+        budget: config.budget,
+        history: (a, kind) => store.sessionTokens(a, kind, HISTORY),
+        now: now(),
+      });
+      const claim = store.claim({
+        nodeId: pr.nodeId,
+        repo: pr.repo,
+        number: pr.number,
+        headSha: pr.headSha,
+        fingerprints: decision.fingerprints,
+        agent,
+        argv: [],
+        now: now(),
+        concurrency: config.dispatch.concurrency,
+        radarPid: process.pid,
+        reason: decision.reason,
+        live: liveHere(),
+        reservation: reservation?.claim,
+      });
+      if (claim.kind === 'budget') {
+        refused ??= {
           kind: 'budget',
-          agent: first,
+          agent,
           tokens: claim.tokens,
           left: reservation!.left(claim.committed),
-        }),
+        };
+        skipped.push({ agent, why: 'budget' });
+        continue;
+      }
+      if (claim.kind !== 'claimed') return this.perform(c, claimRefused(c, this.policy, claim));
+      this.started++;
+      return this.runClaimed(
+        c,
+        claim.escalationId,
+        claimedSignals(decision.signals, claim.fingerprints),
+        decision.agents.slice(i),
+        skipped,
+        clone ? expandHome(clone, options.env, process.cwd()) : undefined,
+        base,
       );
-    if (claim.kind !== 'claimed') return this.perform(c, claimRefused(c, this.policy, claim));
-    this.started++;
-    await this.runClaimed(
-      c,
-      claim.escalationId,
-      claimedSignals(decision.signals, claim.fingerprints),
-      decision.agents,
-      [...decision.skipped],
-      clone ? expandHome(clone, options.env, process.cwd()) : undefined,
-      base,
-    );
+    }
+    return this.perform(c, claimRefused(c, this.policy, refused!));
   }
 
   private async runClaimed(

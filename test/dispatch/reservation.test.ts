@@ -141,6 +141,18 @@ describe('reservationFor', () => {
     expect(r.claim.tokens).toBe(history.length ? 7_000 : 20_000);
   });
 
+  it('with no reset known, spans the last seven days', () => {
+    const r = reservationFor({
+      agent: 'codex',
+      kind: 'ci_failing',
+      states: [state(null)],
+      budget: budget(100_000),
+      history: () => [],
+      now: NOW,
+    })!;
+    expect([r.claim.since, r.claim.until]).toEqual([NOW - 7 * 86_400_000, NOW + 7 * 86_400_000]);
+  });
+
   it('spans the provider’s quota week', () => {
     const r = reservationFor({
       agent: 'codex',
