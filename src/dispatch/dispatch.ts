@@ -456,13 +456,13 @@ class Execution {
         reason = reason ? `${reason}; ${note}` : note;
         options.logger?.warn({ pr: base.pr, escalation: id }, note);
       }
+      // No usage reported: the reservation stays, as the week's estimate of this session.
       const settled = settle(store.reservedFor(id), tokens);
       if (settled.estimated) {
-        tokens = settled.tokens;
-        const note = `no usage reported: counted at its reservation (${tokens} tokens, an estimate)`;
+        const note = `no usage reported: its reservation of ${settled.tokens} tokens stays, an estimate`;
         reason = reason ? `${reason}; ${note}` : note;
       }
-      if (tokens) this.spent.set(agent, (this.spent.get(agent) ?? 0) + tokens);
+      if (settled.tokens) this.spent.set(agent, (this.spent.get(agent) ?? 0) + settled.tokens);
       store.finish(id, {
         endedAt: now(),
         exitCode: session.exitCode,

@@ -85,7 +85,8 @@ WHERE token_events.run_key = r.run_key AND token_events.run_key IS NOT NULL
  * Migration 12: session reservations. Before a session starts, its expected cost is reserved
  * against its agent's weekly quota in the transaction that claims it (`reserved`); a `running`
  * row's reservation counts until the session ends and its measured tokens replace it. A session
- * that reported no usage keeps its reservation as its tokens, flagged `tokens_estimated`.
+ * that reported no usage keeps its reservation as an estimate (`tokens_estimated`; tokens stay
+ * unknown, so reports never mix an estimate into measured tokens).
  */
 export const SESSION_RESERVATIONS = `
 ALTER TABLE escalations ADD COLUMN reserved INTEGER;

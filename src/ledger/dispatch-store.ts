@@ -200,7 +200,7 @@ export class DispatchStore implements DispatchLedger {
     // ended sessions that reported no usage count their estimate in the week they started.
     const reserved = this.db
       .prepare(
-        `SELECT total(CASE WHEN outcome = 'running' THEN reserved ELSE tokens END) AS n
+        `SELECT total(reserved) AS n
          FROM escalations
          WHERE agent = ? AND ((outcome = 'running' AND reserved IS NOT NULL)
            OR (tokens_estimated = 1 AND started_at >= ? AND started_at < ?))`,

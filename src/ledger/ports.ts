@@ -202,7 +202,7 @@ export interface Finish {
   tokens: number | null;
   runLog: string | null;
   reason: string | null;
-  /** The tokens are the session's reservation (it reported no usage). */
+  /** The session reported no usage: its reservation stays as the week's estimate of it. */
   estimated?: boolean;
 }
 
