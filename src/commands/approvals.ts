@@ -1,5 +1,5 @@
 import type { Context } from '../context.js';
-import { RadarError, UsageError } from '../core/errors.js';
+import { ExitCode, RadarError, UsageError } from '../core/errors.js';
 import { requireToken, resolveEndpoint } from '../github/endpoint.js';
 import { DispatchStore, type Approval } from '../ledger/dispatch-store.js';
 import { PrStore } from '../ledger/pr-store.js';
@@ -9,19 +9,26 @@ import { renderApprovals } from '../dispatch/render.js';
 
 /** `radar approvals|approve|reject`: the human gate for comments and closes. */
 
-function approvalById(store: DispatchStore, text: string): Approval {
+/** Waiting for a human: pending, or performing (a write whose outcome radar has yet to learn). */
+const waiting = (a: Approval) => a.status === 'pending' || a.status === 'performing';
+
+function approvalById(
+  store: DispatchStore,
+  text: string,
+  open: (a: Approval) => boolean = waiting,
+): Approval {
   const id = /^\d+$/.test(text.trim()) ? Number(text) : NaN;
   const approval = Number.isSafeInteger(id) ? store.approval(id) : undefined;
   if (!approval) throw new UsageError(`no approval ${text} (see radar approvals)`);
-  if (approval.status !== 'pending')
+  if (!open(approval))
     throw new RadarError(`approval ${approval.id} is already ${approval.status}`);
   return approval;
 }
 
 /** `radar approvals [--all]`: what waits for a human. */
 export function list(ctx: Context, options: { all?: boolean }): number {
-  const store = new DispatchStore(ctx.ledger());
-  const rows = store.approvals(options.all ? undefined : 'pending');
+  const store = new DispatchStore(ctx.existingLedger());
+  const rows = options.all ? store.approvals() : store.approvals().filter(waiting);
   if (ctx.json) ctx.stdout.write(`${JSON.stringify(rows)}\n`);
   else if (rows.length === 0)
     ctx.stdout.write(options.all ? 'no approvals yet\n' : 'nothing waits for approval\n');
@@ -31,7 +38,7 @@ export function list(ctx: Context, options: { all?: boolean }): number {
 
 /** `radar approve <id>`: performs one action through the GitHub API. */
 export async function approve(ctx: Context, idText: string): Promise<number> {
-  const db = ctx.ledger();
+  const db = ctx.existingLedger();
   const store = new DispatchStore(db);
   const approval = approvalById(store, idText);
   const endpoint = resolveEndpoint(ctx.env);
@@ -45,13 +52,15 @@ export async function approve(ctx: Context, idText: string): Promise<number> {
   });
   if (ctx.json) ctx.stdout.write(`${JSON.stringify({ id: approval.id, ...outcome })}\n`);
   else ctx.stdout.write(`approval ${approval.id}: ${outcome.status}: ${outcome.message}\n`);
+  // Another radar performs it now: try again later, as for a lock.
+  if (outcome.status === 'busy') return ExitCode.locked;
   return outcome.status === 'done' || outcome.status === 'duplicate' ? 0 : 1;
 }
 
 /** `radar reject <id>`: drops one action. */
 export function reject(ctx: Context, idText: string): number {
-  const store = new DispatchStore(ctx.ledger());
-  const approval = approvalById(store, idText);
+  const store = new DispatchStore(ctx.existingLedger());
+  const approval = approvalById(store, idText, (a) => a.status === 'pending');
   store.decide(approval.id, 'rejected', 'rejected by the user', ctx.now().getTime());
   if (ctx.json) ctx.stdout.write(`${JSON.stringify({ id: approval.id, status: 'rejected' })}\n`);
   else ctx.stdout.write(`approval ${approval.id} rejected\n`);

@@ -2,20 +2,34 @@
  * The human gate: risky actions (a templated comment, closing a PR) are queued, and done only
  * when the user approves them. Comments are deduplicated by their normalised body (never posted
  * twice on a PR); a write GitHub denies is recorded as a permission boundary and never retried.
+ *
+ * An approval is claimed (`performing`) in the statement that checks it is pending, so two
+ * `radar approve` of one id never both write. A comment carries a hidden marker naming its
+ * approval: should radar die between the claim and the outcome (or the answer be lost), the next
+ * `radar approve` looks for the marker on the PR, and records the comment found instead of
+ * posting it again. Closing a PR twice changes nothing, so a close is simply sent again.
  */
 import { createHash } from 'node:crypto';
 import type { StoredPr } from '../core/pr.js';
 import type { Verdict } from '../core/verdict.js';
 import type { Approval, DispatchStore } from '../ledger/dispatch-store.js';
-import type { GitHubWrites, WriteResult } from '../github/port.js';
+import type { GitHubPort, WriteResult } from '../github/port.js';
+import { processAlive } from '../process/alive.js';
 
 /** A polite nudge, for a PR gone quiet or a maintainer who has not answered. */
 export const PING_COMMENT =
   'Hi! Friendly ping on this PR: it is still current on my side. Is anything else needed from me to move it forward? Happy to rebase or adjust.';
 
-/** Case, spacing and trailing punctuation do not make a comment new. */
+/** The hidden line that names the approval a comment was posted for. */
+export const approvalMarker = (a: Pick<Approval, 'id' | 'createdAt'>): string =>
+  `<!-- radar approval ${a.id}-${a.createdAt} -->`;
+
+const MARKER_RE = /<!-- radar approval \d+-\d+ -->/g;
+
+/** Case, spacing, trailing punctuation and radar's marker do not make a comment new. */
 export function normalizeBody(body: string): string {
   return body
+    .replace(MARKER_RE, '')
     .toLowerCase()
     .replace(/\s+/g, ' ')
     .replace(/[\s.!]+$/, '')
@@ -78,17 +92,84 @@ export function queueActions(
   return ids;
 }
 
-/** The two GitHub writes approvals make: methods of the GitHub port. */
-export type GitHubWriter = Pick<GitHubWrites, 'comment' | 'close'>;
+/**
+ * What approvals ask of the GitHub port: the two writes, and the PR's recent comments (a claimed
+ * write's own, looked for after a crash).
+ */
+export type GitHubWriter = Pick<GitHubPort, 'comment' | 'close' | 'commentsSince'>;
 
 export type { WriteResult };
 
 export type ApproveOutcome =
   | { status: 'done'; message: string }
-  | { status: 'duplicate' | 'denied' | 'failed' | 'not-pending'; message: string };
+  | { status: 'duplicate' | 'denied' | 'failed' | 'not-pending' | 'busy'; message: string };
 
 /** GitHub answered: you may not (403), or this does not exist for you (404). */
 const isDenial = (status: number) => status === 401 || status === 403 || status === 404;
+
+/** A claim older than this is abandoned, whoever holds its pid now (a write times out in 30 s). */
+export const CLAIM_TTL_MS = 10 * 60_000;
+/** How far before its claim radar looks for a comment it may have posted (clocks differ). */
+const CLOCK_SKEW_MS = 10 * 60_000;
+
+/**
+ * What `radar approve` may do with an approval as read (pure): claim it (pending), leave it to
+ * the live process performing it (busy), recover it (its claimant died, or left it after a write
+ * whose outcome is unknown), or nothing (decided).
+ */
+export function claimDecision(
+  a: Pick<Approval, 'status' | 'claimedBy' | 'claimedAt'>,
+  now: number,
+  alive: (pid: number) => boolean,
+): 'claim' | 'busy' | 'recover' | 'decided' {
+  if (a.status === 'pending') return 'claim';
+  if (a.status !== 'performing') return 'decided';
+  if (a.claimedBy !== null && alive(a.claimedBy) && now - (a.claimedAt ?? 0) < CLAIM_TTL_MS)
+    return 'busy';
+  return 'recover';
+}
+
+interface ApproveDeps {
+  store: DispatchStore;
+  github: GitHubWriter;
+  now: () => number;
+  existingBodies?: readonly string[];
+  /** The claiming process (default: this one), and how a claimant's liveness is checked. */
+  pid?: number;
+  alive?: (pid: number) => boolean;
+}
+
+/**
+ * Claims the approval for this process. Returns the claim it took over when recovering one, null
+ * for a fresh claim, or the outcome when it cannot be claimed.
+ */
+function claim(
+  approval: Approval,
+  deps: ApproveDeps,
+  self: number,
+): { recovered: Approval | null } | ApproveOutcome {
+  const alive = deps.alive ?? ((pid: number) => processAlive(pid));
+  // A second look when the row changed between the read and the claim.
+  for (let a: Approval | undefined = approval, look = 0; a && look < 2; look++) {
+    const decision = claimDecision(a, deps.now(), alive);
+    if (decision === 'decided')
+      return { status: 'not-pending', message: `approval ${a.id} is ${a.status}` };
+    if (decision === 'busy')
+      return {
+        status: 'busy',
+        message: `approval ${a.id} is being performed by another radar (pid ${a.claimedBy}, since ${new Date(a.claimedAt ?? 0).toISOString()}); not performed twice`,
+      };
+    if (decision === 'claim' && deps.store.claimApproval(a.id, self, deps.now()))
+      return { recovered: null };
+    if (decision === 'recover' && deps.store.takeOverApproval(a.id, a, self, deps.now()))
+      return { recovered: a };
+    a = deps.store.approval(a.id);
+  }
+  return {
+    status: 'busy',
+    message: `approval ${approval.id} was claimed by another radar meanwhile; not performed twice`,
+  };
+}
 
 /**
  * Performs one approved action. `existingBodies`: the PR's comment bodies as last scanned (so a
@@ -96,20 +177,20 @@ const isDenial = (status: number) => status === 401 || status === 403 || status 
  */
 export async function performApproval(
   approval: Approval,
-  deps: {
-    store: DispatchStore;
-    github: GitHubWriter;
-    now: () => number;
-    existingBodies?: readonly string[];
-  },
+  deps: ApproveDeps,
 ): Promise<ApproveOutcome> {
   const { store } = deps;
-  if (approval.status !== 'pending')
-    return { status: 'not-pending', message: `approval ${approval.id} is ${approval.status}` };
-  const finish = (status: Exclude<ApproveOutcome['status'], 'not-pending'>, message: string) => {
-    store.decide(approval.id, status, message, deps.now());
+  const self = deps.pid ?? process.pid;
+  const claimed = claim(approval, deps, self);
+  if ('status' in claimed) return claimed;
+  const finish = (
+    status: Exclude<ApproveOutcome['status'], 'not-pending' | 'busy'>,
+    message: string,
+  ) => {
+    store.decide(approval.id, status, message, deps.now(), 'performing');
     return { status, message } as ApproveOutcome;
   };
+  const ref = `${approval.repo}#${approval.number}`;
   const boundary = store.boundary(approval.repo, approval.action);
   if (boundary)
     return finish(
@@ -119,21 +200,64 @@ export async function performApproval(
   if (approval.action === 'comment') {
     const body = approval.body ?? '';
     const hash = bodyHash(body);
+    const marker = approvalMarker(approval);
+    const posted = () => {
+      store.recordPosted(approval.nodeId, hash, deps.now(), approval.id);
+      return finish(
+        'done',
+        `the comment was posted on ${ref} before radar stopped; not posted again`,
+      );
+    };
+    if (claimed.recovered) {
+      if ((deps.existingBodies ?? []).some((b) => b.includes(marker))) return posted();
+      const since = (claimed.recovered.claimedAt ?? approval.createdAt) - CLOCK_SKEW_MS;
+      let bodies: string[];
+      try {
+        bodies = await deps.github.commentsSince(approval.repo, approval.number, since);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        return unknown(approval, { ok: false, status: 0, message }, store, self);
+      }
+      if (bodies.some((b) => b.includes(marker))) return posted();
+    }
     if (
       store.wasPosted(approval.nodeId, hash) ||
       (deps.existingBodies ?? []).some((b) => bodyHash(b) === hash)
     )
       return finish('duplicate', 'the same comment is already on the PR; not posted again');
-    const r = await deps.github.comment(approval.repo, approval.number, body);
+    const r = await deps.github.comment(approval.repo, approval.number, `${body}\n\n${marker}`);
     if (r.ok) {
       store.recordPosted(approval.nodeId, hash, deps.now(), approval.id);
-      return finish('done', `commented on ${approval.repo}#${approval.number}`);
+      return finish('done', `commented on ${ref}`);
     }
-    return failed(approval, r, store, deps.now, finish);
+    return failed(approval, r, store, deps.now, finish, self);
   }
   const r = await deps.github.close(approval.repo, approval.number);
-  if (r.ok) return finish('done', `closed ${approval.repo}#${approval.number}`);
-  return failed(approval, r, store, deps.now, finish);
+  if (r.ok) return finish('done', `closed ${ref}`);
+  return failed(approval, r, store, deps.now, finish, self);
+}
+
+/**
+ * A transient failure (5xx, network, rate limit). Nothing was written when GitHub refused for its
+ * rate limit, and closing twice changes nothing: the approval is pending again. A comment whose
+ * fate is unknown stays `performing`, unclaimed: the next `radar approve` looks for it on the PR
+ * before posting.
+ */
+function unknown(
+  approval: Approval,
+  r: Extract<WriteResult, { ok: false }>,
+  store: DispatchStore,
+  self: number,
+): ApproveOutcome {
+  const nothing = approval.action === 'close' || r.status === 429;
+  store.releaseApproval(approval.id, self, nothing ? 'nothing' : 'unknown');
+  const next = nothing
+    ? 'still pending'
+    : `radar approve ${approval.id} looks for the comment on the PR before posting it again`;
+  return {
+    status: 'failed',
+    message: `GitHub answered ${r.status || 'nothing'}: ${r.message}; ${next}`,
+  };
 }
 
 function failed(
@@ -142,6 +266,7 @@ function failed(
   store: DispatchStore,
   now: () => number,
   finish: (status: 'denied' | 'failed', message: string) => ApproveOutcome,
+  self: number,
 ): ApproveOutcome {
   if (isDenial(r.status)) {
     store.recordBoundary({
@@ -156,9 +281,5 @@ function failed(
       `GitHub denied ${approval.action} on ${approval.repo} (${r.status}: ${r.message}); recorded, never retried`,
     );
   }
-  // A transient failure (5xx, network): the approval stays pending, to be approved again.
-  return {
-    status: 'failed',
-    message: `GitHub answered ${r.status || 'nothing'}: ${r.message}; still pending`,
-  };
+  return unknown(approval, r, store, self);
 }

@@ -25,7 +25,7 @@ import { agentArgv, agentEnv, type Skip } from './agents.js';
 import { AGENT_NAMES, type AgentName } from '../core/agents.js';
 import { queueActions } from './approvals.js';
 import { budgetAfterSpend, reservationFor } from './budget-gate.js';
-import { liveHere, reapStale } from './liveness.js';
+import { liveHere } from './liveness.js';
 import {
   claimedSignals,
   claimRefused,
@@ -39,6 +39,7 @@ import {
   type Suppression,
 } from './plan.js';
 import { buildPrompt } from './prompt.js';
+import { reapOrphans, sessionTag } from './reap.js';
 import { runSession } from './session.js';
 import { recordSessionTokens } from './tokens.js';
 import { prepareWorkdir, type Workdir } from './workdir.js';
@@ -110,15 +111,20 @@ export interface DispatchSummary {
 const prRef = (pr: StoredPr) => `${pr.repo}#${pr.number}`;
 
 /**
- * Marks the sessions of a killed radar failed, and counts the tokens their run logs hold (a
- * session that was killed still spent them).
+ * Stops what the sessions of a killed radar left running, marks them failed, and counts the
+ * tokens their run logs hold (a session that was killed still spent them).
  */
 async function countReaped(
   options: DispatchOptions,
   store: DispatchStore,
   zone: string,
 ): Promise<number> {
-  const reaped = reapStale(store, options.now());
+  const reaped = await reapOrphans({
+    store,
+    ledgerPath: options.ledgerPath,
+    graceMs: options.config.dispatch.killGraceMs,
+    now: options.now,
+  });
   for (const r of reaped) {
     if (!r.runLog || !existsSync(r.runLog)) continue;
     try {
@@ -421,6 +427,7 @@ class Execution {
         killGraceMs: config.dispatch.killGraceMs,
         runLogMaxBytes: config.dispatch.runLogMaxBytes,
         zone,
+        tag: sessionTag(options.ledgerPath, id),
         signal: options.signal,
         onSpawn: (pid) => store.started(id, agent, [agentConfig.command, ...argv], pid, runLog),
       });

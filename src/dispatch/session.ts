@@ -8,7 +8,7 @@
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { describeFailure, run, type RunResult } from '../process/run.js';
-import { JSON_NEEDLES, MarkerParser } from '../tokens/parse.js';
+import { JSON_NEEDLES, MAX_LINE, MarkerParser, sessionIdIn } from '../tokens/parse.js';
 import type { TokenEvent } from '../core/tokens.js';
 
 export interface SessionRequest {
@@ -25,6 +25,12 @@ export interface SessionRequest {
   killGraceMs: number;
   runLogMaxBytes: number;
   zone: string;
+  /**
+   * `NAME=value` in the agent's environment, unique to the session: with it, stopping the
+   * session stops whatever the agent started (process/tree.ts), and a watchdog stops it should
+   * radar die first (process/watchdog.ts).
+   */
+  tag: string;
   signal?: AbortSignal;
   onSpawn?: (pid: number) => void;
 }
@@ -46,14 +52,6 @@ export type SessionResult =
     }
   /** The agent could not be started (missing, not executable): the next agent may be tried. */
   | { kind: 'spawn-failed'; reason: string };
-
-/** Longest line parsed for markers (the ingest reads lines up to the same size). */
-const MAX_PARSED_LINE = 16 << 20;
-const SESSION_RE = [
-  /"thread_id"\s*:\s*"([^"]+)"/,
-  /"session_id"\s*:\s*"([^"]+)"/,
-  /^\s*(?:\[[^\]]*\]\s*)?session id:\s*([0-9a-f][0-9a-f-]{7,63})\s*$/i,
-];
 
 /** A line worth keeping in a run log past its size cap: it may carry a token marker or an id. */
 export function markerLike(line: string): boolean {
@@ -116,7 +114,7 @@ class LineSplitter {
       start = i + 1;
     }
     this.partial += text.slice(start);
-    if (this.partial.length > MAX_PARSED_LINE) {
+    if (this.partial.length > MAX_LINE) {
       this.emit(this.partial, false);
       this.partial = '';
       this.overlong = true;
@@ -136,14 +134,7 @@ export async function runSession(req: SessionRequest): Promise<SessionResult> {
   const onLine = (line: string, parse: boolean) => {
     const offset = log.line(line);
     if (!parse) return;
-    if (sessionId === null)
-      for (const re of SESSION_RE) {
-        const m = re.exec(line);
-        if (m?.[1]) {
-          sessionId = m[1].toLowerCase();
-          break;
-        }
-      }
+    sessionId ??= sessionIdIn(line) ?? null;
     parser.line(line, offset < 0 ? log.offset : offset);
   };
   const out = new LineSplitter(onLine);
@@ -160,6 +151,7 @@ export async function runSession(req: SessionRequest): Promise<SessionResult> {
       idleTimeoutMs: req.idleTimeoutMs,
       killGraceMs: req.killGraceMs,
       signal: req.signal,
+      contain: { tag: req.tag },
       maxOutputBytes: 64 * 1024,
       onSpawn: req.onSpawn,
       onStdout: (t) => {

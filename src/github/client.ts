@@ -134,18 +134,19 @@ export function createGitHubClient(options: ClientOptions): GitHubPort {
     key: string,
   ): Promise<{ data: Record<string, unknown>; partial?: string }> => {
     for (let attempt = 0; ; attempt++) {
-      let body: { data?: unknown; errors?: unknown } | undefined;
+      let stream: ReadableStream | null;
       try {
         const response = await octokit.request(`POST ${options.endpoint.graphqlUrl}`, {
           query,
           variables,
           request: { parseSuccessResponseBody: false },
         });
-        const text = await new Response(response.data as ReadableStream | null).text();
-        body = parseObject(text);
+        stream = response.data as ReadableStream | null;
       } catch (error) {
         throw translateGitHubError(error, secrets);
       }
+      // A body cut off on the way (the connection lost mid-answer) is retried like a malformed one.
+      const body = parseObject(await new Response(stream).text().catch(() => ''));
       const data = body?.data;
       const errors = Array.isArray(body?.errors) ? (body.errors as unknown[]) : [];
       const holds = isObject(data) && key in data && Boolean(data[key]);
@@ -297,6 +298,19 @@ export function createGitHubClient(options: ClientOptions): GitHubPort {
           .map((s) => s.trim())
           .filter(Boolean);
         return { login, rateLimit: rateLimitOf(body.data ?? {}), scopes };
+      }),
+    commentsSince: (repo, number, sinceMs) =>
+      call(async () => {
+        const { data } = await octokit.request(
+          'GET /repos/{owner}/{repo}/issues/{issue_number}/comments',
+          {
+            ...ownerAndName(repo),
+            issue_number: number,
+            since: new Date(Math.max(0, sinceMs)).toISOString(),
+            per_page: 100,
+          },
+        );
+        return data.map((c) => c.body ?? '');
       }),
     rateLimits: () =>
       call(async () => {

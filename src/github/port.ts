@@ -63,6 +63,8 @@ export interface GitHubReads {
     sizes: DetailSizes,
   ): Promise<ReadMeta & { details: (PrDetails | null)[] }>;
   viewer(): Promise<{ login: string; rateLimit: RateLimitInfo | null; scopes: string[] }>;
+  /** Bodies of a PR's comments created since `sinceMs`, oldest first, at most 100 (REST). */
+  commentsSince(repo: string, number: number, sinceMs: number): Promise<string[]>;
   /** GET /rate_limit: free of charge. */
   rateLimits(): Promise<{
     core: { remaining: number; limit: number; reset: number };

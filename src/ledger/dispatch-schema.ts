@@ -9,6 +9,26 @@
  * - approvals: risky actions (a templated comment, closing a PR) queued for a human.
  * - posted_comments: normalised hashes of comment bodies radar posted, per PR (never twice).
  */
+/** The approvals table as migration 7 created it, and as migration 12 rebuilds it (the claim). */
+function approvalsTable(name: string, statuses: string, claim = ''): string {
+  return `CREATE TABLE ${name} (
+  id INTEGER PRIMARY KEY,
+  node_id TEXT NOT NULL,
+  repo TEXT NOT NULL,
+  number INTEGER NOT NULL,
+  action TEXT NOT NULL CHECK (action IN ('comment', 'close')),
+  body TEXT,
+  body_hash TEXT NOT NULL DEFAULT '',
+  reason TEXT,
+  fingerprint TEXT,
+  created_at INTEGER NOT NULL,
+  status TEXT NOT NULL DEFAULT 'pending'
+    CHECK (status IN (${statuses})),
+  decided_at INTEGER,
+  result TEXT${claim}
+);`;
+}
+
 export const DISPATCH_MIGRATION = `
 ALTER TABLE escalations ADD COLUMN radar_pid INTEGER;
 ALTER TABLE escalations ADD COLUMN agent_pgid INTEGER;
@@ -32,22 +52,7 @@ BEGIN
   WHERE id = NEW.id;
 END;
 
-CREATE TABLE approvals (
-  id INTEGER PRIMARY KEY,
-  node_id TEXT NOT NULL,
-  repo TEXT NOT NULL,
-  number INTEGER NOT NULL,
-  action TEXT NOT NULL CHECK (action IN ('comment', 'close')),
-  body TEXT,
-  body_hash TEXT NOT NULL DEFAULT '',
-  reason TEXT,
-  fingerprint TEXT,
-  created_at INTEGER NOT NULL,
-  status TEXT NOT NULL DEFAULT 'pending'
-    CHECK (status IN ('pending', 'done', 'rejected', 'failed', 'denied', 'duplicate')),
-  decided_at INTEGER,
-  result TEXT
-);
+${approvalsTable('approvals', `'pending', 'done', 'rejected', 'failed', 'denied', 'duplicate'`)}
 CREATE UNIQUE INDEX approvals_once ON approvals(node_id, action, body_hash) WHERE status = 'pending';
 
 CREATE TABLE posted_comments (
@@ -82,7 +87,31 @@ WHERE token_events.run_key = r.run_key AND token_events.run_key IS NOT NULL
   AND token_events.counted = 2 AND token_events.escalation_id IS NULL`;
 
 /**
- * Migration 12: session reservations. Before a session starts, its expected cost is reserved
+ * Migration 12: an approval is claimed before its write (`performing`, with the claiming process
+ * and time), in the same statement that checks it is pending, so two `radar approve` of one id
+ * never both write. SQLite cannot alter a CHECK constraint: the table is rebuilt, its rows kept.
+ * A performing approval holds its place in the queue like a pending one.
+ */
+export const APPROVAL_CLAIMS = `
+${approvalsTable(
+  'approvals_claimed',
+  `'pending', 'performing', 'done', 'rejected', 'failed', 'denied', 'duplicate'`,
+  `,
+  claimed_by INTEGER,
+  claimed_at INTEGER`,
+)}
+INSERT INTO approvals_claimed (id, node_id, repo, number, action, body, body_hash, reason, fingerprint,
+  created_at, status, decided_at, result)
+SELECT id, node_id, repo, number, action, body, body_hash, reason, fingerprint, created_at, status,
+  decided_at, result FROM approvals;
+DROP TABLE approvals;
+ALTER TABLE approvals_claimed RENAME TO approvals;
+CREATE UNIQUE INDEX approvals_once ON approvals(node_id, action, body_hash)
+  WHERE status IN ('pending', 'performing');
+`;
+
+/**
+ * Migration 13: session reservations. Before a session starts, its expected cost is reserved
  * against its agent's weekly quota in the transaction that claims it (`reserved`); a `running`
  * row's reservation counts until the session ends and its measured tokens replace it. A session
  * that reported no usage keeps its reservation as an estimate (`tokens_estimated`; tokens stay

@@ -29,7 +29,15 @@ export interface Reaped {
 }
 
 export type ApprovalAction = 'comment' | 'close';
-export type ApprovalStatus = 'pending' | 'done' | 'rejected' | 'failed' | 'denied' | 'duplicate';
+export type ApprovalStatus =
+  | 'pending'
+  /** Claimed by a `radar approve` for its write; `claimedBy` null: its write failed or was cut. */
+  | 'performing'
+  | 'done'
+  | 'rejected'
+  | 'failed'
+  | 'denied'
+  | 'duplicate';
 
 export interface Approval {
   id: number;
@@ -45,6 +53,9 @@ export interface Approval {
   status: ApprovalStatus;
   decidedAt: number | null;
   result: string | null;
+  /** The process performing it, and since when (status `performing`). */
+  claimedBy: number | null;
+  claimedAt: number | null;
 }
 
 export class DispatchStore implements DispatchLedger {
@@ -375,20 +386,74 @@ export class DispatchStore implements DispatchLedger {
     return row && toApproval(row);
   }
 
-  /** Closes a pending approval; false when it was no longer pending (decided elsewhere). */
+  /**
+   * Closes an approval that is still `from` (pending, or performing for the write's outcome);
+   * false when it was not (decided elsewhere).
+   */
   decide(
     id: number,
-    status: Exclude<ApprovalStatus, 'pending'>,
+    status: Exclude<ApprovalStatus, 'pending' | 'performing'>,
     result: string | null,
+    now: number,
+    from: 'pending' | 'performing' = 'pending',
+  ): boolean {
+    return (
+      this.db
+        .prepare(
+          `UPDATE approvals SET status = ?, result = ?, decided_at = ? WHERE id = ? AND status = ?`,
+        )
+        .run(status, result, now, id, from).changes === 1
+    );
+  }
+
+  /**
+   * Claims a pending approval for its write, in the statement that checks it is pending: of two
+   * processes claiming at once, one gets it. False when it was not pending.
+   */
+  claimApproval(id: number, by: number, now: number): boolean {
+    return (
+      this.db
+        .prepare(
+          `UPDATE approvals SET status = 'performing', claimed_by = ?, claimed_at = ?
+           WHERE id = ? AND status = 'pending'`,
+        )
+        .run(by, now, id).changes === 1
+    );
+  }
+
+  /**
+   * Takes over a performing approval from the claim it had when read (`claimedBy`, `claimedAt`):
+   * false when that claim changed meanwhile (someone else took it over, or finished).
+   */
+  takeOverApproval(
+    id: number,
+    seen: Pick<Approval, 'claimedBy' | 'claimedAt'>,
+    by: number,
     now: number,
   ): boolean {
     return (
       this.db
         .prepare(
-          `UPDATE approvals SET status = ?, result = ?, decided_at = ? WHERE id = ? AND status = 'pending'`,
+          `UPDATE approvals SET claimed_by = ?, claimed_at = ?
+           WHERE id = ? AND status = 'performing' AND claimed_by IS ? AND claimed_at IS ?`,
         )
-        .run(status, result, now, id).changes === 1
+        .run(by, now, id, seen.claimedBy, seen.claimedAt).changes === 1
     );
+  }
+
+  /**
+   * The claimant leaves a performing approval: back to `pending` when nothing was written, or
+   * `performing` with no claimant when the write may or may not have landed.
+   */
+  releaseApproval(id: number, by: number, written: 'nothing' | 'unknown'): void {
+    this.db
+      .prepare(
+        `UPDATE approvals SET claimed_by = NULL,
+           status = CASE WHEN ? = 'nothing' THEN 'pending' ELSE status END,
+           claimed_at = CASE WHEN ? = 'nothing' THEN NULL ELSE claimed_at END
+         WHERE id = ? AND status = 'performing' AND claimed_by = ?`,
+      )
+      .run(written, written, id, by);
   }
 
   wasPosted(nodeId: string, bodyHash: string): boolean {
@@ -442,5 +507,7 @@ function toApproval(r: Record<string, unknown>): Approval {
     status: r.status as ApprovalStatus,
     decidedAt: r.decided_at as number | null,
     result: r.result as string | null,
+    claimedBy: r.claimed_by as number | null,
+    claimedAt: r.claimed_at as number | null,
   };
 }

@@ -10,6 +10,7 @@ import {
 import { GITHUB_SCHEMA } from './github-schema.js';
 import { RULES_MIGRATION } from './rules-schema.js';
 import {
+  APPROVAL_CLAIMS,
   BATCH_ESCALATION_TIES,
   DISPATCH_MIGRATION,
   SESSION_RESERVATIONS,
@@ -41,5 +42,6 @@ export const MIGRATIONS: readonly string[] = [
   BATCH_ESCALATION_TIES,
   ROLLUP_UNSPLIT,
   DROP_EVENT_BUCKET_INDEX,
+  APPROVAL_CLAIMS,
   SESSION_RESERVATIONS,
 ];

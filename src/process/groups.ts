@@ -11,6 +11,8 @@ type Forwarded = (typeof FORWARDED)[number];
 interface Group {
   /** Grace between SIGTERM and SIGKILL for this group. */
   graceMs: number;
+  /** Signals everything the group stands for; with 0, whether any of it is left. */
+  signal: (signal: NodeJS.Signals | 0) => boolean;
 }
 
 const groups = new Map<number, Group>();
@@ -33,8 +35,16 @@ export function isShuttingDown(): boolean {
   return shuttingDown;
 }
 
-export function trackGroup(pgid: number, graceMs: number): void {
-  groups.set(pgid, { graceMs });
+/**
+ * Watches a group until it is gone; `signal` reaches more than the group when the child's whole
+ * session is contained (run.ts).
+ */
+export function trackGroup(
+  pgid: number,
+  graceMs: number,
+  signal: Group['signal'] = (s) => signalGroup(pgid, s),
+): void {
+  groups.set(pgid, { graceMs, signal });
   install();
 }
 
@@ -59,7 +69,7 @@ function uninstall(): void {
 }
 
 function killAll(signal: NodeJS.Signals): void {
-  for (const pgid of groups.keys()) signalGroup(pgid, signal);
+  for (const group of groups.values()) group.signal(signal);
 }
 
 function onExit(): void {
@@ -80,7 +90,7 @@ function onSignal(signal: Forwarded): void {
   const deadline = Date.now() + graceMs;
   // A referenced timer keeps radar alive until its children are gone.
   const poll = setInterval(() => {
-    for (const pgid of [...groups.keys()]) if (!signalGroup(pgid, 0)) groups.delete(pgid);
+    for (const [pgid, group] of [...groups]) if (!group.signal(0)) groups.delete(pgid);
     if (groups.size > 0 && Date.now() < deadline) return;
     clearInterval(poll);
     killAll('SIGKILL');

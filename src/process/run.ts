@@ -10,8 +10,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { StringDecoder } from 'node:string_decoder';
 import type { Readable } from 'node:stream';
+import { startWatchdog, type Watchdog } from './contain.js';
 import { isShuttingDown, signalGroup, trackGroup, untrackGroup } from './groups.js';
 import { BoundedOutput, type Output } from './output.js';
+import { findSession, mergeProcs, signalProcs, type Proc } from './tree.js';
 
 export type { Output } from './output.js';
 
@@ -39,6 +41,15 @@ export interface RunOptions {
   maxOutputBytes?: number;
   /** After the child exits, how long its pipes may stay silent before they are cut (default 250). */
   drainMs?: number;
+  /**
+   * Contains the child's whole session, not only its group: the child's environment carries
+   * `tag` (`NAME=value`, unique to this run), and a stop reaches the group, every descendant of
+   * its members and every process carrying the tag (tree.ts), so a grandchild that called
+   * `setsid` or was re-parented is stopped too. A watchdog process (watchdog.ts) stops the
+   * session should radar die before it ends (SIGKILL included), or should the time limit and
+   * grace pass without radar acting.
+   */
+  contain?: { tag: string };
 }
 
 export interface Exited {
@@ -71,6 +82,8 @@ export type RunResult = Exited | SpawnFailed;
 export const DEFAULT_KILL_GRACE_MS = 2000;
 export const DEFAULT_MAX_OUTPUT_BYTES = 1024 * 1024;
 const DEFAULT_DRAIN_MS = 250;
+/** The watchdog acts this long after radar's own kill would have (radar reports it first). */
+const WATCHDOG_SLACK_MS = 2000;
 
 /** Runs `command` with `args` directly (no shell). Never rejects. */
 export function run(command: string, options: RunOptions = {}): Promise<RunResult> {
@@ -84,25 +97,43 @@ export function run(command: string, options: RunOptions = {}): Promise<RunResul
       durationMs: 0,
     });
   }
+  let env = options.env ?? process.env;
+  let watchdog: Watchdog | undefined;
+  if (options.contain) {
+    const { tag } = options.contain;
+    const eq = tag.indexOf('=');
+    env = { ...env, [tag.slice(0, eq)]: tag.slice(eq + 1) };
+    const graceMs = options.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
+    const deadline = options.timeoutMs ? options.timeoutMs + graceMs + WATCHDOG_SLACK_MS : 0;
+    try {
+      // Before the child: from its first instant, radar dying stops it.
+      watchdog = startWatchdog(tag, deadline, graceMs);
+    } catch (error) {
+      return Promise.resolve(spawnFailed(command, error, elapsed()));
+    }
+  }
   let child: ChildProcess;
   try {
     child = spawn(command, options.args ?? [], {
       cwd: options.cwd,
-      env: options.env ?? process.env,
+      env,
       detached: true,
       stdio: [options.input !== undefined ? 'pipe' : 'ignore', 'pipe', 'pipe'],
     });
   } catch (error) {
+    watchdog?.done();
     return Promise.resolve(spawnFailed(command, error, elapsed()));
   }
   const pid = child.pid;
   if (pid === undefined) {
+    watchdog?.done();
     // The 'error' event follows on the next tick (ENOENT, EACCES, a missing cwd).
     return new Promise((resolve) => {
       child.once('error', (error) => resolve(spawnFailed(command, error, elapsed())));
     });
   }
-  return supervise(child, pid, options, elapsed);
+  watchdog?.watch(pid);
+  return supervise(child, pid, options, elapsed, watchdog);
 }
 
 /** Runs a shell command line the user wrote (e.g. a config's usageCommand) as `/bin/sh -c`. */
@@ -130,11 +161,26 @@ function supervise(
   pid: number,
   options: RunOptions,
   elapsed: () => number,
+  watchdog: Watchdog | undefined,
 ): Promise<RunResult> {
   const graceMs = options.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
   const drainMs = options.drainMs ?? DEFAULT_DRAIN_MS;
   const limit = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
-  trackGroup(pid, graceMs);
+  const tag = options.contain?.tag;
+  // Every process of a contained session signalled so far (a re-parented one, found once, is
+  // still killed after the grace).
+  let seen: Proc[] = [];
+  /** Signals the group, or the whole contained session; with 0, whether any of it is left. */
+  const signalAll = (signal: NodeJS.Signals | 0): boolean => {
+    if (tag === undefined) return signalGroup(pid, signal);
+    const found = findSession(pid, tag);
+    if (signal !== 0) {
+      seen = mergeProcs(seen, found);
+      signalProcs(seen, signal);
+    }
+    return found.length > 0;
+  };
+  trackGroup(pid, graceMs, signalAll);
   options.onSpawn?.(pid);
   // Radar signals the group itself (never child.kill), so no 'error' is expected after the start.
   child.on('error', () => {});
@@ -180,10 +226,11 @@ function supervise(
   let killTimer: NodeJS.Timeout | undefined;
   const terminate = () => {
     if (killTimer) return;
-    signalGroup(pid, 'SIGTERM');
+    signalAll('SIGTERM');
     killTimer = setTimeout(() => {
-      signalGroup(pid, 'SIGKILL');
+      signalAll('SIGKILL');
       untrackGroup(pid);
+      watchdog?.done();
     }, graceMs);
   };
   const timer =
@@ -211,14 +258,16 @@ function supervise(
       idleTimer = undefined;
       options.signal?.removeEventListener('abort', onAbort);
       // Whatever the child left behind in its group is ended too; radar leaves nothing running.
-      if (signalGroup(pid, 0)) terminate();
-      // The SIGKILL still due must not hold radar open once the child itself is gone.
+      if (signalAll(0)) terminate();
+      // The SIGKILL still due must not hold radar open once the child itself is gone (should
+      // radar exit first, its watchdog finishes the job).
       killTimer?.unref();
       drain(child, drainMs, () => lastData).then(
         () => {
-          if (!signalGroup(pid, 0)) {
+          if (!signalAll(0)) {
             if (killTimer) clearTimeout(killTimer);
             untrackGroup(pid);
+            watchdog?.done();
           }
           // On the way out after a signal, the command must not carry on with a half result.
           if (isShuttingDown()) return;

@@ -228,6 +228,14 @@ export function createMemoryGitHub(scenario: FakeScenario): MemoryGitHub {
         scopes: scenario.scopes,
       });
     },
+    commentsSince(repo, number, sinceMs) {
+      const pr = scenario.pullRequests.find(
+        (p) => p.repo.toLowerCase() === repo.toLowerCase() && p.number === number,
+      );
+      return Promise.resolve(
+        (pr?.comments ?? []).filter((c) => Date.parse(c.createdAt) >= sinceMs).map((c) => c.body),
+      );
+    },
     rateLimits() {
       const rl = rateLimit();
       const reset = Math.floor(Date.parse(rl.resetAt) / 1000);

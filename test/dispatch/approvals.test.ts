@@ -1,12 +1,17 @@
+import { spawnSync } from 'node:child_process';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
+  CLAIM_TTL_MS,
   PING_COMMENT,
+  approvalMarker,
   bodyHash,
+  claimDecision,
   normalizeBody,
   performApproval,
   queueActions,
 } from '../../src/dispatch/approvals.js';
-import { DispatchStore } from '../../src/ledger/dispatch-store.js';
+import { DispatchStore, type Approval } from '../../src/ledger/dispatch-store.js';
+import { openLedger } from '../../src/ledger/open.js';
 import { startFakeGitHub } from '../../src/testing/fake-github/server.js';
 import { generateQueue } from '../../src/testing/fake-github/generate.js';
 import { createMemoryGitHub, type MemoryGitHub } from '../../src/testing/memory-github.js';
@@ -35,6 +40,7 @@ describe('human gate', () => {
   it.each([
     ['Hi!  Friendly ping', 'hi! friendly ping'],
     ['Thanks.\n\nPlease   merge!!', 'thanks. please merge'],
+    ['Friendly ping\n\n<!-- radar approval 12-1767225600000 -->', 'friendly ping'],
   ])('normalises %j', (body, normal) => {
     expect(normalizeBody(body)).toBe(normal);
   });
@@ -65,7 +71,11 @@ describe('human gate', () => {
     const [id] = queueActions(store, storedPr(0), verdict, 1);
     const r = await performApproval(store.approval(id!)!, { store, github, now: () => 2 });
     expect(r.status).toBe('done');
-    expect(fakePr(0).comments.at(-1)).toMatchObject({ author: 'me', body: PING_COMMENT });
+    const approval = store.approval(id!)!;
+    expect(fakePr(0).comments.at(-1)).toMatchObject({
+      author: 'me',
+      body: `${PING_COMMENT}\n\n${approvalMarker(approval)}`,
+    });
     expect(store.approval(id!)).toMatchObject({ status: 'done', decidedAt: 2 });
     // Posted once: the same comment is not even queued again.
     expect(queueActions(store, storedPr(0), verdict, 3)).toEqual([]);
@@ -173,5 +183,108 @@ describe('human gate', () => {
     } finally {
       await http.close();
     }
+  });
+});
+
+/** A pid that no process has: one that has just exited (and was reaped). */
+const deadPid = () => spawnSync('true').pid!;
+
+describe('claiming an approval', () => {
+  const ALIVE = 100;
+  const alive = (pid: number) => pid === ALIVE;
+  const row = (a: Partial<Approval>) => ({
+    status: 'performing' as const,
+    claimedBy: ALIVE,
+    claimedAt: 1_000,
+    ...a,
+  });
+  it.each([
+    ['pending: claim it', row({ status: 'pending', claimedBy: null, claimedAt: null }), 'claim'],
+    ['performing by a live radar: busy', row({}), 'busy'],
+    ['performing by a dead radar: recover', row({ claimedBy: 200 }), 'recover'],
+    ['performing, left after an unknown outcome: recover', row({ claimedBy: null }), 'recover'],
+    [
+      'performing for too long (its pid reused): recover',
+      row({ claimedAt: -CLAIM_TTL_MS }),
+      'recover',
+    ],
+    ['done: nothing to do', row({ status: 'done' }), 'decided'],
+    ['rejected: nothing to do', row({ status: 'rejected' }), 'decided'],
+  ] as const)('%s', (_name, a, expected) => {
+    expect(claimDecision(a, 1_000, alive)).toBe(expected);
+  });
+});
+
+describe('approve under concurrency and crashes', () => {
+  const pingOn = (i: number) =>
+    fakePr(i).comments.filter((c) => normalizeBody(c.body) === normalizeBody(PING_COMMENT));
+  const queuePing = (store: DispatchStore, i: number) =>
+    queueActions(
+      store,
+      storedPr(i),
+      makeVerdict({ route: 'template', signals: [signal('stale_body')] }),
+      1,
+    )[0]!;
+
+  it('two approve of the same id at once post one comment', async () => {
+    // Two processes' worth: each its own connection to the ledger file.
+    const other = openLedger(t.path);
+    try {
+      const a = new DispatchStore(t.db);
+      const b = new DispatchStore(other);
+      const id = queuePing(a, 0);
+      const github = gh;
+      const outcomes = await Promise.all([
+        performApproval(a.approval(id)!, { store: a, github, now: () => 2 }),
+        performApproval(b.approval(id)!, { store: b, github, now: () => 2 }),
+      ]);
+      expect(outcomes.map((o) => o.status).sort()).toEqual(['busy', 'done']);
+      expect(pingOn(0)).toHaveLength(1);
+      expect(a.approval(id)).toMatchObject({ status: 'done' });
+    } finally {
+      other.close();
+    }
+  });
+
+  it.each([
+    ['after its comment was posted: found on the PR, not posted again', true],
+    ['before its comment was posted: posted once', false],
+  ])('a radar that died %s', async (_when, landed) => {
+    const store = new DispatchStore(t.db);
+    const github = gh;
+    const id = queuePing(store, 1);
+    const now = Date.now();
+    expect(store.claimApproval(id, deadPid(), now)).toBe(true);
+    if (landed) {
+      const approval = store.approval(id)!;
+      const body = `${PING_COMMENT}\n\n${approvalMarker(approval)}`;
+      expect((await github.comment(fakePr(1).repo, fakePr(1).number, body)).ok).toBe(true);
+    }
+    const r = await performApproval(store.approval(id)!, { store, github, now: () => now + 5 });
+    expect(r.status).toBe('done');
+    expect(pingOn(1)).toHaveLength(1);
+    expect(store.approval(id)).toMatchObject({ status: 'done' });
+    // Recorded as posted: never queued again.
+    expect(queuePing(store, 1)).toBeUndefined();
+  });
+
+  it('a write whose answer is lost stays performing, and the next approve finds it', async () => {
+    const store = new DispatchStore(t.db);
+    const id = queuePing(store, 2);
+    // GitHub takes the comment, the answer never comes back.
+    const real = gh;
+    const lost = {
+      ...real,
+      comment: async (repo: string, number: number, body: string) => {
+        await real.comment(repo, number, body);
+        return { ok: false as const, status: 0, message: 'socket hang up' };
+      },
+    };
+    const first = await performApproval(store.approval(id)!, { store, github: lost, now: () => 2 });
+    expect(first.status).toBe('failed');
+    expect(store.approval(id)).toMatchObject({ status: 'performing', claimedBy: null });
+    const again = await performApproval(store.approval(id)!, { store, github: real, now: () => 3 });
+    expect(again.status).toBe('done');
+    expect(pingOn(2)).toHaveLength(1);
   });
 });

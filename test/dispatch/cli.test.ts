@@ -103,7 +103,7 @@ describe('radar approvals / approve / reject', () => {
     expect(approved.code).toBe(0);
     expect(
       gh.scenario.pullRequests.find((p) => p.number === prs[1]!.number)!.comments.at(-1)!.body,
-    ).toBe('A friendly ping');
+    ).toMatch(new RegExp(`^A friendly ping\\n\\n<!-- radar approval ${a}-\\d+ -->$`));
     const rejected = await runCli(['reject', String(b)], { cwd: t.dir, env });
     expect(rejected.stdout).toBe(`approval ${b} rejected\n`);
     const again = await runCli(['approve', String(b)], { cwd: t.dir, env });

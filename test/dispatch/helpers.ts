@@ -5,6 +5,7 @@ import { configSchema, type ConfigInput, type RadarConfig } from '../../src/conf
 import type { BudgetState } from '../../src/core/budget.js';
 import type { StoredPr } from '../../src/core/pr.js';
 import type { Signal, Verdict } from '../../src/core/verdict.js';
+import { DispatchStore } from '../../src/ledger/dispatch-store.js';
 import { openLedger, type Db } from '../../src/ledger/open.js';
 import { ROOT } from '../helpers/cli.js';
 
@@ -156,3 +157,7 @@ export function maxOverlap(runs: readonly { started: number; ended?: number }[])
   for (const [, d] of points) max = Math.max(max, (now += d!));
   return max;
 }
+
+/** The newest escalation recorded for `owner/name#number`. */
+export const escalationFor = (db: Db, ref: string) =>
+  new DispatchStore(db).escalations().find((e) => `${e.repo}#${e.number}` === ref);

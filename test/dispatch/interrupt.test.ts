@@ -2,13 +2,12 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DispatchStore } from '../../src/ledger/dispatch-store.js';
 import { openLedger } from '../../src/ledger/open.js';
 import { startFakeGitHub, type FakeGitHub } from '../../src/testing/fake-github/server.js';
 import { generateQueue } from '../../src/testing/fake-github/generate.js';
-import { CLI, runCli, tempTree } from '../helpers/cli.js';
+import { CLI, pinnedPaths, runCli, tempTree } from '../helpers/cli.js';
 import { deadWithin } from '../process/alive.js';
-import { cliEnv } from './helpers.js';
+import { cliEnv, escalationFor } from './helpers.js';
 
 const TOKEN = 'ghp_interrupt_test';
 let gh: FakeGitHub;
@@ -40,7 +39,7 @@ describe('Ctrl-C on radar', () => {
   it('stops its agent (the whole group), and the next dispatch records the session as failed', async () => {
     const radar = spawn(process.execPath, [CLI, 'escalate', ref(0), '--yes'], {
       cwd: t.dir,
-      env: { ...env, FAKE_AGENT_MODE: 'hang' },
+      env: { ...env, ...pinnedPaths(t.dir), FAKE_AGENT_MODE: 'hang' },
       stdio: 'ignore',
     });
     const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
@@ -62,9 +61,7 @@ describe('Ctrl-C on radar', () => {
     expect(next.code).toBe(0);
     const db = openLedger(join(t.dir, 'ledgers', 'radar.db'));
     try {
-      const first = new DispatchStore(db)
-        .escalations()
-        .find((e) => `${e.repo}#${e.number}` === ref(0));
+      const first = escalationFor(db, ref(0));
       expect(first).toMatchObject({
         outcome: 'failed',
         reason: 'radar stopped before the session ended',

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -30,6 +31,7 @@ function request(tool: 'codex' | 'claude', mode: string, extra: Partial<SessionR
     killGraceMs: 500,
     runLogMaxBytes: 1024 * 1024,
     zone: 'UTC',
+    tag: `RADAR_SESSION=test-${randomUUID()}`,
     ...extra,
   } satisfies SessionRequest;
 }
@@ -106,6 +108,14 @@ describe('agent session', () => {
     const grandchild = dumps()[0]!.grandchild as number;
     expect(await deadWithin(grandchild, 5000)).toBe(true);
     expect(alive(grandchild)).toBe(false);
+  });
+
+  it('stops what the agent started outside its group: a setsid child and a double-forked one', async () => {
+    const r = await runSession(request('codex', 'escape', { timeoutMs: 1500 }));
+    expect(r).toMatchObject({ outcome: 'timed_out', liveTokens: 1100 });
+    const d = dumps()[0] as { pid: number; escaped: number[] };
+    expect(d.escaped).toHaveLength(2);
+    for (const pid of [d.pid, ...d.escaped]) expect(await deadWithin(pid, 5000)).toBe(true);
   });
 
   it('200 MB of output: streamed, the run log capped, the marker after it still counted', async () => {

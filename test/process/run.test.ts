@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -112,6 +113,25 @@ describe('process runner', () => {
     expect(r.durationMs).toBeLessThan(10_000);
     expect(await deadWithin(firstPid(r.stdout.text), 5000)).toBe(true);
   });
+
+  it.each([
+    ['when it exits', 'echo started', {}],
+    ['at its time limit', 'echo started; sleep 30', { timeoutMs: 400 }],
+  ])(
+    'contained: stops what the child started outside its group (setsid, double fork) %s',
+    async (_when, rest, limits) => {
+      const quiet = '</dev/null >/dev/null 2>&1';
+      const r = exited(
+        await runShell(
+          `setsid sleep 30 ${quiet} & echo $!; (setsid sleep 30 ${quiet} & echo $!); ${rest}`,
+          { contain: { tag: `RADAR_RUN_TEST=${randomUUID()}` }, killGraceMs: 500, ...limits },
+        ),
+      );
+      const pids = r.stdout.text.trim().split('\n').slice(0, 2).map(Number);
+      expect(pids.every((pid) => pid > 1)).toBe(true);
+      for (const pid of pids) expect(await deadWithin(pid, 5000)).toBe(true);
+    },
+  );
 
   it('keeps the first and last part of a large output and counts every byte', async () => {
     const seen: string[] = [];

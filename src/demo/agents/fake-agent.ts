@@ -7,7 +7,7 @@
  * Usage: fake-agent.js codex|claude [the tool's own arguments]
  * Behaviour: FAKE_AGENT_MODE, or per PR from the JSON file FAKE_AGENT_PLAN ({"owner/repo#12":
  * "fail"}), by RADAR_PR. Modes: ok (the default format: codex --json, claude JSON result),
- * codex-text, fail, error-result, hang, slow, grandchild, flood, silent, ignore-term.
+ * codex-text, fail, error-result, hang, slow, grandchild, escape, flood, silent, ignore-term.
  * FAKE_AGENT_TOKENS fixes the input tokens (output is a tenth); FAKE_AGENT_DUMP_DIR receives one
  * JSON file per run (argv, cwd, env, prompt, start and end times).
  */
@@ -248,6 +248,27 @@ async function main(): Promise<number> {
       child.unref();
       dump({ grandchild: child.pid });
       printSuccess('json');
+      return done(0);
+    }
+    case 'escape': {
+      // Helpers that leave the agent's process group: one calls setsid (still the agent's
+      // child), one is double-forked into its own session (re-parented to init at once). Then
+      // the agent prints its tokens and hangs, deaf to SIGTERM.
+      const setsid = spawn('sleep', ['300'], { detached: true, stdio: 'ignore' });
+      setsid.unref();
+      const forked = spawn(
+        '/bin/sh',
+        ['-c', '(setsid sleep 300 </dev/null >/dev/null 2>&1 & echo $!)'],
+        {
+          stdio: ['ignore', 'pipe', 'ignore'],
+        },
+      );
+      let text = '';
+      for await (const chunk of forked.stdout) text += String(chunk);
+      dump({ escaped: [setsid.pid, Number(text.trim())] });
+      process.on('SIGTERM', () => out('ignoring SIGTERM'));
+      printSuccess('json');
+      await sleep(3_600_000);
       return done(0);
     }
     case 'flood': {

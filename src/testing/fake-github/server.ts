@@ -787,7 +787,7 @@ export async function startFakeGitHub(
     };
   };
 
-  const handleRest = (method: string, path: string): Reply => {
+  const handleRest = (method: string, path: string, query: URLSearchParams): Reply => {
     const notFound = json(404, { message: 'Not Found', documentation_url: DOCS }, 'core');
     if (method !== 'GET') return notFound;
     const s = fake.scenario;
@@ -816,6 +816,29 @@ export async function startFakeGitHub(
     }
     core.used += 1;
     if (path === '/user') return json(200, restUser(s.viewer), 'core');
+    // A PR's comments, oldest first, from `since` on (radar looks for its own after a crash).
+    const listed = /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)\/comments$/.exec(path);
+    if (listed) {
+      const repo = `${listed[1]}/${listed[2]}`.toLowerCase();
+      const pr = s.pullRequests.find(
+        (p) => p.repo.toLowerCase() === repo && p.number === Number(listed[3]),
+      );
+      if (!pr) return notFound;
+      const since = Date.parse(query.get('since') ?? '') || 0;
+      const perPage = Math.min(100, Number(query.get('per_page')) || 30);
+      const rows = pr.comments
+        .map((c, i) => ({ c, i }))
+        .filter(({ c }) => Date.parse(c.createdAt) >= since)
+        .slice(0, perPage)
+        .map(({ c, i }) => ({
+          id: i + 1,
+          body: c.body,
+          user: { login: c.author, type: c.bot ? 'Bot' : 'User' },
+          created_at: c.createdAt,
+          updated_at: c.createdAt,
+        }));
+      return json(200, rows, 'core');
+    }
     const m = /^\/repos\/([^/]+)\/([^/]+)\/pulls\/(\d+)$/.exec(path);
     if (m) {
       const repo = `${m[1]}/${m[2]}`.toLowerCase();
@@ -945,7 +968,8 @@ export async function startFakeGitHub(
     const arrived = performance.now();
     res.once('finish', () => (fake.stats.answerMs += performance.now() - arrived));
     const method = req.method ?? 'GET';
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname.replace(/\/+$/, '') || '/';
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const path = url.pathname.replace(/\/+$/, '') || '/';
     const isGraphql = path === '/graphql' || path === '/api/graphql';
     const raw = await readBody(req);
     const { stats } = fake;
@@ -982,7 +1006,7 @@ export async function startFakeGitHub(
             ? await handleGraphql(raw)
             : json(404, { message: 'Not Found', documentation_url: DOCS }, 'graphql');
       } else {
-        reply = handleRestWrite(method, path, raw) ?? handleRest(method, path);
+        reply = handleRestWrite(method, path, raw) ?? handleRest(method, path, url.searchParams);
       }
     }
 

@@ -1,0 +1,47 @@
+/**
+ * Sessions whose radar died. Every agent session is contained (process/run.ts): its environment
+ * carries a tag unique to the escalation, and a watchdog process stops it the moment its radar
+ * dies. Should the watchdog have died too (killed with radar's whole process tree, say), the next
+ * dispatch finds the session by its recorded process group and its tag, stops what is left of it
+ * (SIGTERM, SIGKILL after the grace), closes its row and counts its run log.
+ */
+import { createHash } from 'node:crypto';
+import { resolve } from 'node:path';
+import type { DispatchStore, Reaped } from '../ledger/dispatch-store.js';
+import { processAlive } from '../process/alive.js';
+import { stopSession } from '../process/tree.js';
+import { reapStale } from './liveness.js';
+
+/** The environment variable that tags every process of an agent session. */
+export const SESSION_TAG_VAR = 'RADAR_SESSION';
+
+/** `NAME=value` for escalation `id` of the ledger at `ledgerPath` (unique across ledgers). */
+export function sessionTag(ledgerPath: string, id: number): string {
+  const ledger = createHash('sha256').update(resolve(ledgerPath)).digest('hex').slice(0, 12);
+  return `${SESSION_TAG_VAR}=${ledger}-e${id}`;
+}
+
+/**
+ * Stops what every session of a dead radar left running, then closes the rows of those with
+ * nothing left (a session that will not die stays `running`, to be tried again). Returns the
+ * sessions closed.
+ */
+export async function reapOrphans(options: {
+  store: Pick<DispatchStore, 'runningSessions' | 'markFailed'>;
+  ledgerPath: string;
+  graceMs: number;
+  now: () => number;
+  self?: number;
+  alive?: (pid: number | null) => boolean;
+}): Promise<Reaped[]> {
+  const self = options.self ?? process.pid;
+  const alive = options.alive ?? processAlive;
+  const radarLive = (s: { radarPid: number | null }) => s.radarPid === self || alive(s.radarPid);
+  const stuck = new Set<number>();
+  for (const s of options.store.runningSessions()) {
+    if (radarLive(s)) continue;
+    const tag = sessionTag(options.ledgerPath, s.id);
+    if (!(await stopSession(s.agentPgid, tag, options.graceMs))) stuck.add(s.id);
+  }
+  return reapStale(options.store, options.now(), (s) => radarLive(s) || stuck.has(s.id));
+}
