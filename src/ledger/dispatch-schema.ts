@@ -111,7 +111,7 @@ CREATE UNIQUE INDEX approvals_once ON approvals(node_id, action, body_hash)
 `;
 
 /**
- * Migration 13: session reservations. Before a session starts, its expected cost is reserved
+ * Migration 14: session reservations. Before a session starts, its expected cost is reserved
  * against its agent's weekly quota in the transaction that claims it (`reserved`); a `running`
  * row's reservation counts until the session ends and its measured tokens replace it. A session
  * that reported no usage keeps its reservation as an estimate (`tokens_estimated`; tokens stay

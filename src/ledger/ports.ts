@@ -104,6 +104,12 @@ export interface TokenLedger {
    * of its own file (then reconciliation has nothing to change).
    */
   onlyOwnSessionEvents(runKey: string): boolean;
+  /** The run headers (JSON) of logged Codex runs that name no session and are tied to none. */
+  untiedLogRuns(): string[];
+  /** Every rollout's run key and run header (JSON), from its first event. */
+  rolloutStarts(): { runKey: string; header: string }[];
+  /** Puts a logged run's markers (by their run header) in a rollout's run. */
+  tieLogRun(header: string, runKey: string, sessionId: string): void;
   /** Applies one reconciliation decision to its event. */
   applyRunDecision(decision: RunDecision): void;
   /** Records a rate-limit sample unless the same one is recorded: whether it was new. */
