@@ -10,7 +10,12 @@ import {
 } from './token-schema.js';
 import { GITHUB_SCHEMA } from './github-schema.js';
 import { RULES_MIGRATION } from './rules-schema.js';
-import { APPROVAL_CLAIMS, BATCH_ESCALATION_TIES, DISPATCH_MIGRATION } from './dispatch-schema.js';
+import {
+  APPROVAL_CLAIMS,
+  BATCH_ESCALATION_TIES,
+  DISPATCH_MIGRATION,
+  SESSION_RESERVATIONS,
+} from './dispatch-schema.js';
 
 /**
  * `PRAGMA application_id` of every radar ledger ("RADA"), so radar never mistakes another
@@ -40,4 +45,5 @@ export const MIGRATIONS: readonly string[] = [
   DROP_EVENT_BUCKET_INDEX,
   APPROVAL_CLAIMS,
   RUN_HEADERS,
+  SESSION_RESERVATIONS,
 ];
