@@ -12,27 +12,39 @@ import {
   utimesSync,
   writeFileSync,
 } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus as osCpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateCorpus, type CorpusTruth } from '../src/demo/corpus.js';
+import type { CorpusTruth } from '../src/demo/corpus.js';
 import { collectFiles, type IngestSummary } from '../src/tokens/ingest.js';
 import { openLedger } from '../src/ledger/open.js';
-import { CLI, ROOT, fmt, median, ratio, timeCommand } from './common.js';
+import {
+  CLI,
+  ROOT,
+  childrenCpuMs,
+  fmt,
+  median,
+  ratio,
+  timeProcess,
+  type ProcessTime,
+} from './common.js';
+import { corpusKind, makeCorpus, splitArgs } from './corpora.js';
 
 /**
- * `node dist/bench/ingest.js [MB] [rounds]` (default 1000 MB, 3 rounds): radar's ingest of a
- * generated corpus beside ccusage 20.0.24 reading the same files, in the same run, round by
- * round (ccusage, `radar ingest` into a new ledger, its re-ingest of the unchanged corpus, then
- * 1 MB appended to one transcript and ingested), with a plain stream read of the bytes as the
- * floor. Each radar time is given twice: inside the command (as it records it in the ledger:
- * from listing the files to the last commit) and for the whole process. Medians and the median of
- * each round's ratio are printed, with the peak memory of a first ingest of the whole corpus
- * (cron logs included) and the totals checked against the generator's truth.
+ * `node dist/bench/ingest.js [MB] [rounds] [--corpus realistic|demo]` (default 1000 MB, 3 rounds,
+ * the realistic corpus of bench/realistic-corpus.ts): radar's ingest of a generated corpus beside
+ * ccusage 20.0.24 reading the same files, in the same run, round by round (ccusage, `node -e 0`,
+ * `radar ingest` into a new ledger, its re-ingest of the unchanged corpus, then 1 MB appended to
+ * one transcript and ingested), with a plain stream read of the bytes as the floor. Each radar
+ * time is given twice: inside the command (as it records it in the ledger: from listing the files
+ * to the last commit) and for the whole process. Medians and the median of each round's ratio are
+ * printed (a re-ingest also as a multiple of `node -e 0`), with the peak memory of a first ingest
+ * of the whole corpus (cron logs included) and the totals checked against the generator's truth.
  *
  * ccusage is no dependency of radar: it is installed in bench/peers on first use
- * (`npm ci --prefix bench/peers`). The corpus (cached in bench/.corpus/<MB>) is laid out as
+ * (`npm ci --prefix bench/peers`). The corpus (cached in bench/.corpus/<kind>-<MB>) is laid out as
  * CODEX_HOME (logs/codex) and CLAUDE_CONFIG_DIR (logs/claude), so both tools read the same files;
- * the cron logs beside them (logs/cron) are ingested once more at the end for the full check.
+ * the demo corpus's cron logs beside them (logs/cron) are ingested once more at the end for the
+ * full check.
  */
 
 const PEERS = join(ROOT, 'bench/peers');
@@ -43,6 +55,8 @@ const APPEND_BYTES = 1 << 20;
 interface RunOutcome {
   /** Wall time of the whole process (node's start included). */
   wallMs: number;
+  /** CPU time of the whole process (its threads included), when the platform tells. */
+  cpuMs?: number;
   /** Time inside the process, from opening the ledger to closing it. */
   ms: number;
   maxRssKb: number;
@@ -74,6 +88,7 @@ async function plainRead(files: string[]): Promise<number> {
 function cliIngest(ledger: string, paths: string[], cwd: string): RunOutcome {
   const env = { ...process.env };
   delete env.RADAR_CONFIG;
+  const cpuBefore = childrenCpuMs();
   const started = performance.now();
   const r = spawnSync(process.execPath, [CLI, '--ledger', ledger, '--json', 'ingest', ...paths], {
     cwd,
@@ -82,13 +97,22 @@ function cliIngest(ledger: string, paths: string[], cwd: string): RunOutcome {
     maxBuffer: 64 << 20,
   });
   const wallMs = performance.now() - started;
+  const cpuAfter = childrenCpuMs();
+  const cpuMs =
+    cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore;
   if (r.status !== 0) throw new Error(`radar ingest failed: ${r.stderr}`);
   const db = openLedger(ledger);
   const run = db
     .prepare(`SELECT finished_at - started_at AS ms FROM ingest_runs ORDER BY id DESC LIMIT 1`)
     .get() as { ms: number };
   db.close();
-  return { wallMs, ms: run.ms, maxRssKb: 0, summary: JSON.parse(r.stdout) as IngestSummary };
+  return {
+    wallMs,
+    cpuMs,
+    ms: run.ms,
+    maxRssKb: 0,
+    summary: JSON.parse(r.stdout) as IngestSummary,
+  };
 }
 
 /** One ingest in a minimal process of its own, which reports its peak memory. */
@@ -125,18 +149,16 @@ function appendBytes(path: string): Buffer {
 }
 
 async function main(): Promise<void> {
-  const mb = Number(process.argv[2] ?? 1000);
-  const rounds = Number(process.argv[3] ?? 3);
-  const dir = join(ROOT, 'bench/.corpus', `${mb}`);
+  const { positional, flags } = splitArgs(process.argv.slice(2));
+  const mb = Number(positional[0] ?? 1000);
+  const rounds = Number(positional[1] ?? 3);
+  const kind = corpusKind(flags.get('corpus'));
+  const dir = join(ROOT, 'bench/.corpus', `${kind}-${mb}`);
   const logs = join(dir, 'logs');
   const truthFile = join(dir, 'truth.json');
   if (!existsSync(truthFile)) {
-    process.stderr.write(`generating a ${mb} MB corpus in ${dir} (once)…\n`);
-    const truth = await generateCorpus(logs, {
-      seed: 1,
-      now: new Date('2026-06-15T12:00:00Z'),
-      targetBytes: mb * 1e6,
-    });
+    process.stderr.write(`generating a ${mb} MB ${kind} corpus in ${dir} (once)…\n`);
+    const truth = await makeCorpus(kind, logs, mb);
     writeFileSync(truthFile, JSON.stringify(truth));
   }
   ensurePeers();
@@ -153,7 +175,7 @@ async function main(): Promise<void> {
     { events: 0, tokens: 0 },
   );
   const env = { ...process.env, CODEX_HOME: codexHome, CLAUDE_CONFIG_DIR: claudeDir };
-  const ccusage = () => timeCommand(process.execPath, [CCUSAGE, 'daily', '--json'], env);
+  const ccusage = () => timeProcess(process.execPath, [CCUSAGE, 'daily', '--json'], env);
   const target = appendTarget(join(claudeDir, 'projects'));
   const extra = appendBytes(target);
 
@@ -161,9 +183,9 @@ async function main(): Promise<void> {
   ccusage();
   const work = mkdtempSync(join(tmpdir(), 'radar-bench-'));
   const seen = {
-    peer: [] as number[],
+    peer: [] as ProcessTime[],
     floor: [] as number[],
-    node: [] as number[],
+    node: [] as ProcessTime[],
     first: [] as RunOutcome[],
     again: [] as RunOutcome[],
     append: [] as RunOutcome[],
@@ -175,7 +197,7 @@ async function main(): Promise<void> {
       bytes = await plainRead(files);
       seen.floor.push(performance.now() - t0);
       seen.peer.push(ccusage());
-      seen.node.push(timeCommand(process.execPath, ['-e', '0']));
+      seen.node.push(timeProcess(process.execPath, ['-e', '0']));
       const ledger = join(work, `round-${round}.db`);
       seen.first.push(cliIngest(ledger, peerPaths, work));
       seen.again.push(cliIngest(ledger, peerPaths, work));
@@ -193,13 +215,17 @@ async function main(): Promise<void> {
     // that reports its peak memory.
     const full = measuredIngest(join(work, 'full.db'), [logs]);
 
-    const peer = median(seen.peer);
+    const peer = median(seen.peer.map((p) => p.wallMs));
+    /** The median of each round's ratio of `a` to `b`. */
+    const paired = (a: number[], b: number[]) => ratio(median(a.map((x, i) => x / b[i]!)), 1);
+    const walls = (runs: { wallMs: number }[]) => runs.map((r) => r.wallMs);
+    const cpus = (runs: { cpuMs?: number }[]) => runs.map((r) => r.cpuMs ?? NaN);
+    const cpuOf = (runs: { cpuMs?: number }[]) => fmt(median(cpus(runs)));
     const row = (name: string, runs: RunOutcome[], goal: string) => {
       const inner = median(runs.map((r) => r.ms));
-      const wall = median(runs.map((r) => r.wallMs));
-      const pairs = (pick: (r: RunOutcome) => number) =>
-        ratio(median(runs.map((r, i) => pick(r) / seen.peer[i]!)), 1);
-      return `${name.padEnd(22)}${fmt(inner).padStart(9)} inside radar ingest (${pairs((r) => r.ms)} ccusage), ${fmt(wall)} the whole process (${pairs((r) => r.wallMs)}); goal ${goal}`;
+      const wall = median(walls(runs));
+      const vsPeer = (values: number[]) => paired(values, walls(seen.peer));
+      return `${name.padEnd(22)}${fmt(inner).padStart(9)} inside radar ingest (${vsPeer(runs.map((r) => r.ms))} ccusage), ${fmt(wall)} the whole process (${vsPeer(walls(runs))}), ${cpuOf(runs)} CPU (${paired(cpus(runs), cpus(seen.peer))} ccusage's); goal ${goal}`;
     };
     const first = seen.first[0]!.summary;
     const exact =
@@ -214,15 +240,16 @@ async function main(): Promise<void> {
       full.summary.newTokens === truth.tokens && full.summary.newEvents === truth.events;
     const rss = full.maxRssKb / 1024;
     const floor = median(seen.floor);
-    const cpu = cpus();
+    const cpu = osCpus();
     const out = [
       `machine: ${cpu[0]?.model ?? 'unknown cpu'}, ${cpu.length} cores, node ${process.version}; ${rounds} rounds, medians`,
-      `corpus: ${files.length} files, ${(bytes / 1e6).toFixed(0)} MB (CODEX_HOME and CLAUDE_CONFIG_DIR: what ccusage reads); truth ${sessionTruth.tokens.toLocaleString('en-US')} tokens in ${sessionTruth.events} events`,
-      `ccusage daily --json: ${fmt(peer).padStart(9)} as a process (ccusage 20.0.24)`,
+      `corpus: ${kind}, ${files.length} files, ${(bytes / 1e6).toFixed(0)} MB (CODEX_HOME and CLAUDE_CONFIG_DIR: what ccusage reads); truth ${sessionTruth.tokens.toLocaleString('en-US')} tokens in ${sessionTruth.events} events`,
+      `ccusage daily --json: ${fmt(peer).padStart(9)} as a process (ccusage 20.0.24), ${cpuOf(seen.peer)} CPU`,
       `plain stream read:   ${fmt(floor).padStart(9)} in process (${ratio(floor, peer)} ccusage, ${(bytes / 1e6 / (floor / 1000)).toFixed(0)} MB/s)`,
-      `node -e 0:           ${fmt(median(seen.node)).padStart(9)} as a process (${ratio(median(seen.node.map((n, i) => n / seen.peer[i]!)), 1)} ccusage): where any node process starts`,
+      `node -e 0:           ${fmt(median(walls(seen.node))).padStart(9)} as a process (${paired(walls(seen.node), walls(seen.peer))} ccusage), ${cpuOf(seen.node)} CPU: where any node process starts`,
       row('first ingest:', seen.first, '≤ 2× ccusage'),
       row('re-ingest:', seen.again, '≤ 0.1× ccusage'),
+      `re-ingest vs node -e 0: ${paired(walls(seen.again), walls(seen.node))} as whole processes, ${paired(cpus(seen.again), cpus(seen.node))} in CPU time (goal ≤ 2×)`,
       row(`append ${(extra.length / 1e6).toFixed(1)} MB:`, seen.append, '≤ 0.15× ccusage'),
       `first ingest vs plain read: ${ratio(median(seen.first.map((r) => r.ms)), floor)}; ${first.filesRead} files, ${first.newEvents} events, ${first.duplicates} repeated markers`,
       `peak RSS of a first ingest of the full corpus: ${rss.toFixed(0)} MB (goal ≤ 256 MB)`,

@@ -1,13 +1,24 @@
-import { generateCorpus } from '../src/demo/corpus.js';
+import { corpusKind, makeCorpus, splitArgs } from './corpora.js';
 
 /**
- * `node dist/bench/make-corpus.js <dir> [targetMB]`: writes a deterministic agent log corpus
- * (seed 1, now = 2026-06-15T12:00:00Z) and prints what a correct ingest must count.
+ * `node dist/bench/make-corpus.js <dir> [targetMB] [--corpus realistic|demo]`: writes a
+ * deterministic agent log corpus (default: realistic, 0.3 MB) and prints what a correct ingest
+ * must count.
  */
-async function main(): Promise<number> {
-  const [dir, mb] = process.argv.slice(2);
+function main(): Promise<number> | number {
+  const { positional, flags } = splitArgs(process.argv.slice(2));
+  const [dir, mb] = positional;
+  let kind;
+  try {
+    kind = corpusKind(flags.get('corpus'));
+  } catch (error) {
+    process.stderr.write(`make-corpus: ${(error as Error).message}\n`);
+    return 2;
+  }
   if (!dir) {
-    process.stderr.write('usage: node dist/bench/make-corpus.js <dir> [targetMB]\n');
+    process.stderr.write(
+      'usage: node dist/bench/make-corpus.js <dir> [targetMB] [--corpus realistic|demo]\n',
+    );
     return 2;
   }
   const targetMB = mb === undefined ? 0.3 : Number(mb);
@@ -16,17 +27,14 @@ async function main(): Promise<number> {
     return 2;
   }
   const started = performance.now();
-  const truth = await generateCorpus(dir, {
-    seed: 1,
-    now: new Date('2026-06-15T12:00:00Z'),
-    targetBytes: Math.round(targetMB * 1e6),
+  return makeCorpus(kind, dir, targetMB).then((truth) => {
+    const seconds = (performance.now() - started) / 1000;
+    process.stderr.write(
+      `make-corpus: ${kind}, ${truth.files} files, ${(truth.bytes / 1e6).toFixed(1)} MB in ${seconds.toFixed(1)} s\n`,
+    );
+    process.stdout.write(`${JSON.stringify(truth, null, 2)}\n`);
+    return 0;
   });
-  const seconds = (performance.now() - started) / 1000;
-  process.stderr.write(
-    `make-corpus: ${truth.files} files, ${(truth.bytes / 1e6).toFixed(1)} MB in ${seconds.toFixed(1)} s\n`,
-  );
-  process.stdout.write(`${JSON.stringify(truth, null, 2)}\n`);
-  return 0;
 }
 
 process.exitCode = await main();

@@ -2,12 +2,16 @@ import type { Logger } from 'pino';
 import type { RadarConfig } from './config/schema.js';
 import type { Db } from './ledger/open.js';
 import type { LogLevel } from './logging.js';
+import type { LogFormat } from './log-format.js';
 import { colorEnabled } from './render/color.js';
 import { guardStream } from './render/terminal.js';
 import { UsageError } from './core/errors.js';
-import { resolveConfigPath } from './config/locate.js';
+import { existsSync } from 'node:fs';
+import { resolveConfigPath, resolveLedger } from './config/locate.js';
+import { legacyLedgerMessage, noLedgerMessage } from './config/locations.js';
+import type { LedgerLocation } from './config/locations.js';
 import { loadConfig as loadDefaultConfig } from './config/load-defaults.js';
-import { openLedger, resolveLedgerPath } from './ledger/open.js';
+import { openLedger } from './ledger/open.js';
 import { createLogger } from './logging.js';
 
 /** Options every command accepts (commander's optsWithGlobals()). */
@@ -17,6 +21,7 @@ export interface GlobalOptions {
   json?: boolean;
   verbose?: boolean;
   logLevel?: LogLevel;
+  logFormat?: LogFormat;
   color?: boolean;
 }
 
@@ -36,8 +41,15 @@ export interface Context {
   config(): RadarConfig;
   configPath(): string | undefined;
   ledgerPath(): string;
-  /** Opens the ledger once, creating it and its folder when missing. */
+  /** The ledger's path, how it was chosen, and an older radar's ledger found in the working folder. */
+  ledgerLocation(): LedgerLocation;
+  /** Opens the ledger once, creating it and its folder when missing (scan, ingest). */
   ledger(): Db;
+  /**
+   * Opens the ledger once for a command that only reads it (or changes what is already in it):
+   * a missing ledger is an error saying where radar looked and how to start; nothing is created.
+   */
+  existingLedger(): Db;
   logger(): Logger;
   /** Close what was opened. */
   close(): void;
@@ -70,9 +82,9 @@ export async function createContext(
 ): Promise<Context> {
   const env = overrides.env ?? process.env;
   const cwd = process.cwd();
-  // zod is loaded only when there is a config file to validate.
-  const needsZod =
-    !overrides.config && resolveConfigPath(options.config, env, cwd).path !== undefined;
+  // zod is loaded only when there is a config file to validate (or an old one to report).
+  const located = overrides.config ? undefined : resolveConfigPath(options.config, env, cwd);
+  const needsZod = located !== undefined && (located.path !== undefined || !!located.legacy);
   const { loadConfig } = needsZod
     ? await import('./config/load.js')
     : { loadConfig: loadDefaultConfig };
@@ -99,11 +111,14 @@ export async function createContext(
     json: Boolean(options.json),
     config,
     configPath: () => load().path,
-    ledgerPath: () => resolveLedgerPath(options.ledger, env, cwd),
-    ledger: () => (db ??= openLedger(resolveLedgerPath(options.ledger, env, cwd))),
+    ledgerPath: () => resolveLedger(options.ledger, env, cwd).path,
+    ledgerLocation: () => resolveLedger(options.ledger, env, cwd),
+    ledger: () => (db ??= openLedger(ledgerToOpen(options.ledger, env, cwd, true))),
+    existingLedger: () => (db ??= openLedger(ledgerToOpen(options.ledger, env, cwd, false))),
     logger: () =>
       (logger ??= createLogger({
         level: options.logLevel ?? (options.verbose ? 'info' : config().logging.level),
+        format: options.logFormat ?? 'text',
         file: config().logging.file,
       })),
     close: () => {
@@ -111,4 +126,26 @@ export async function createContext(
       db = undefined;
     },
   };
+}
+
+/**
+ * The ledger's path, refusing to start a second, empty ledger beside an older radar's
+ * `./ledgers/radar.db`, and (unless `create`) refusing to create one at all.
+ */
+function ledgerToOpen(
+  explicit: string | undefined,
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+  create: boolean,
+): string {
+  const location = resolveLedger(explicit, env, cwd);
+  if (location.legacy) {
+    const { message, details } = legacyLedgerMessage(location);
+    throw new UsageError(message, details);
+  }
+  if (!create && !existsSync(location.path)) {
+    const { message, details } = noLedgerMessage(location);
+    throw new UsageError(message, details);
+  }
+  return location.path;
 }

@@ -2,6 +2,8 @@ import { createRequire } from 'node:module';
 import type { Logger, LevelWithSilent, StreamEntry } from 'pino';
 import type pinoModule from 'pino';
 import { redactDeep, redactSecrets } from './redact.js';
+import { formatLogLine, type LogFormat } from './log-format.js';
+import { forTerminal } from './render/terminal.js';
 
 // pino is required on first use: most commands never log, and loading it costs start-up time.
 const requirePino = () => createRequire(import.meta.url)('pino') as typeof pinoModule;
@@ -32,19 +34,30 @@ export type LogLevel = LevelWithSilent;
 
 export interface LoggerOptions {
   level: LogLevel;
+  /** stderr as readable lines (default) or pino's JSON records. */
+  format?: LogFormat;
   /** Optional JSON log file, written in addition to stderr. */
   file?: string | undefined;
 }
 
 /**
- * pino to stderr (quiet by default: warnings and errors only), plus an optional JSON file.
+ * pino to stderr (quiet by default: warnings and errors only; readable lines unless the format is
+ * json), plus an optional JSON file.
  * This module is imported lazily (by context.ts) so `radar --help` does not pay for pino.
  */
 export function createLogger(options: LoggerOptions): Logger {
   const pino = requirePino();
   const streams: StreamEntry[] = [];
   if (options.level !== 'silent') {
-    streams.push({ level: options.level, stream: pino.destination({ fd: 2, sync: true }) });
+    const stderr = pino.destination({ fd: 2, sync: true });
+    streams.push({
+      level: options.level,
+      stream:
+        options.format === 'json'
+          ? stderr
+          : // Log text may quote GitHub or a log: inert on the terminal.
+            { write: (line: string) => stderr.write(forTerminal(formatLogLine(line))) },
+    });
   }
   // The log file records at least `info`, whatever stderr shows.
   const fileLevel =

@@ -3,7 +3,7 @@
  * Nothing heavy is imported at start-up so `radar --help` stays as fast as node itself.
  */
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { Context, GlobalOptions } from './context.js';
 
 // Each command module exports run(ctx, ...commander action arguments).
@@ -56,6 +56,14 @@ export function radarVersion(): string {
   return 'unknown';
 }
 
+/** commander argument parser for counts: a bad value is a usage error (exit 2) naming the option. */
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1)
+    throw new InvalidArgumentError('expected a whole number of at least 1');
+  return n;
+}
+
 export function buildProgram(): Command {
   const program = new Command('radar')
     .description(
@@ -64,9 +72,12 @@ export function buildProgram(): Command {
     .version(radarVersion(), '-V, --version')
     .option(
       '-c, --config <path>',
-      'config file (env RADAR_CONFIG; default ./config/radar.json if present)',
+      'config file (env RADAR_CONFIG; default $XDG_CONFIG_HOME/radar/radar.json, ~/.config/radar/radar.json)',
     )
-    .option('-l, --ledger <path>', 'SQLite ledger (env RADAR_LEDGER; default ./ledgers/radar.db)')
+    .option(
+      '-l, --ledger <path>',
+      'SQLite ledger (env RADAR_LEDGER; default $XDG_STATE_HOME/radar/radar.db, ~/.local/state/radar/radar.db)',
+    )
     .option('--json', 'machine-readable JSON on stdout')
     .option('-v, --verbose', 'log progress to stderr (same as --log-level info)')
     .addOption(
@@ -79,6 +90,11 @@ export function buildProgram(): Command {
         'trace',
         'silent',
       ]),
+    )
+    .addOption(
+      new Option('--log-format <format>', 'logs on stderr as readable lines or JSON records')
+        .choices(['text', 'json'])
+        .default('text'),
     )
     .option('--no-color', 'plain output without colour (also honours NO_COLOR)')
     .showHelpAfterError('(run with --help for usage)')
@@ -95,16 +111,16 @@ export function buildProgram(): Command {
       'after',
       '\nExamples:\n  radar demo          # the whole loop on built-in data, nothing of yours touched\n  radar demo --keep   # keep the temporary ledgers and print their folder',
     )
-    .action(lazy(() => import('./commands/demo.js')));
+    .action(lazy(() => import('./commands/demo.js'), { needsConfig: false }));
 
   program
     .command('init')
-    .description('write a commented starter config (default ./config/radar.json)')
+    .description('write a commented starter config (default ~/.config/radar/radar.json)')
     .argument('[path]', 'where to write it')
     .option('-f, --force', 'overwrite an existing file')
     .addHelpText(
       'after',
-      '\nExamples:\n  radar init                    # writes a commented ./config/radar.json\n  radar init ~/radar.json -f    # somewhere else, overwriting',
+      '\nExamples:\n  radar init                    # writes a commented ~/.config/radar/radar.json\n  radar init ~/radar.json -f    # somewhere else, overwriting',
     )
     .action(lazy(() => import('./commands/init.js'), { needsConfig: false }));
 
@@ -139,8 +155,11 @@ export function buildProgram(): Command {
         .choices(['bucket', 'day', 'week', 'month', 'agent', 'model', 'file', 'repo', 'pr'])
         .default('bucket'),
     )
-    .option('--since <date>', 'only events at or after this date/time (ISO, in --tz)')
-    .option('--until <date>', 'only events before this date/time (ISO, in --tz)')
+    .option(
+      '--since <date>',
+      'only events at or after this date/time (ISO in --tz, or 7d, 2w, 12h, today, yesterday)',
+    )
+    .option('--until <date>', 'only events before this date/time (same forms as --since)')
     .option(
       '--tz <zone>',
       'IANA time zone for days and weeks (default: config timezone, else the machine zone)',
@@ -148,7 +167,7 @@ export function buildProgram(): Command {
     .option('--csv', 'print the rows as CSV')
     .addHelpText(
       'after',
-      '\nExamples:\n  radar report tokens                      # by bucket\n  radar report tokens --by day --tz Europe/Berlin --since 2026-06-01 --until 2026-06-30\n  radar report tokens --by week --csv > weeks.csv',
+      '\nExamples:\n  radar report tokens                      # by bucket\n  radar report tokens --by day --since 7d  # the last seven days\n  radar report tokens --by day --tz Europe/Berlin --since 2026-06-01 --until 2026-06-30\n  radar report tokens --by week --csv > weeks.csv',
     )
     .action(lazy(() => import('./commands/report-tokens.js')));
   report
@@ -163,7 +182,10 @@ export function buildProgram(): Command {
     .description(
       'signal observations → distinct candidates → suppressed by reason → acted on, and the token cost per merged PR, signal kind and tier',
     )
-    .option('--since <date>', 'only candidates seen and sessions started at or after this date')
+    .option(
+      '--since <date>',
+      'only candidates seen and sessions started at or after this date (ISO, 7d, 2w, yesterday)',
+    )
     .addHelpText(
       'after',
       '\nExamples:\n  radar report funnel\n  radar report funnel --since 2026-06-01 --json',
@@ -245,9 +267,19 @@ Examples:
         .choices(['open', 'closed', 'merged', 'all'])
         .default('open'),
     )
+    .addOption(
+      new Option('--tier <tier>', 'only PRs in this tier (as last judged)').choices([
+        'escalate',
+        'watch',
+        'zombie',
+        'stopped',
+        'closed',
+      ]),
+    )
+    .option('-n, --limit <n>', 'at most this many PRs, the most urgent first', positiveInt)
     .addHelpText(
       'after',
-      '\nExamples:\n  radar queue                      # escalate tier first, then by score\n  radar queue --repo acme/app --json',
+      '\nExamples:\n  radar queue                      # escalate tier first, then by score\n  radar queue --tier escalate -n 5 # the five most urgent flagged PRs\n  radar queue --repo acme/app --json',
     )
     .action(lazy(() => import('./commands/queue.js')));
 
@@ -322,12 +354,12 @@ export async function main(argv: string[]): Promise<number> {
       return error.exitCode;
     }
     const { diskFullMessage } = await import('./core/errors.js');
-    const { resolveLedgerPath } = await import('./ledger/open.js');
-    const ledger = resolveLedgerPath(
+    const { resolveLedger } = await import('./config/locate.js');
+    const ledger = resolveLedger(
       program.opts().ledger as string | undefined,
       process.env,
       process.cwd(),
-    );
+    ).path;
     const full = diskFullMessage(error, ledger);
     if (full) {
       say(`radar: ${full}`);

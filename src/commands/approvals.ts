@@ -27,7 +27,7 @@ function approvalById(
 
 /** `radar approvals [--all]`: what waits for a human. */
 export function list(ctx: Context, options: { all?: boolean }): number {
-  const store = new DispatchStore(ctx.ledger());
+  const store = new DispatchStore(ctx.existingLedger());
   const rows = options.all ? store.approvals() : store.approvals().filter(waiting);
   if (ctx.json) ctx.stdout.write(`${JSON.stringify(rows)}\n`);
   else if (rows.length === 0)
@@ -38,7 +38,7 @@ export function list(ctx: Context, options: { all?: boolean }): number {
 
 /** `radar approve <id>`: performs one action through the GitHub API. */
 export async function approve(ctx: Context, idText: string): Promise<number> {
-  const db = ctx.ledger();
+  const db = ctx.existingLedger();
   const store = new DispatchStore(db);
   const approval = approvalById(store, idText);
   const endpoint = resolveEndpoint(ctx.env);
@@ -59,7 +59,7 @@ export async function approve(ctx: Context, idText: string): Promise<number> {
 
 /** `radar reject <id>`: drops one action. */
 export function reject(ctx: Context, idText: string): number {
-  const store = new DispatchStore(ctx.ledger());
+  const store = new DispatchStore(ctx.existingLedger());
   const approval = approvalById(store, idText, (a) => a.status === 'pending');
   store.decide(approval.id, 'rejected', 'rejected by the user', ctx.now().getTime());
   if (ctx.json) ctx.stdout.write(`${JSON.stringify({ id: approval.id, status: 'rejected' })}\n`);

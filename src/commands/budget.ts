@@ -10,7 +10,7 @@ export async function run(ctx: Context): Promise<number> {
   const config = ctx.config();
   const zone = config.timezone ?? machineZone();
   const now = ctx.now().getTime();
-  const results = await budgetStates(new UsageStore(ctx.ledger()), config, ctx.env, now);
+  const results = await budgetStates(new UsageStore(ctx.existingLedger()), config, ctx.env, now);
   if (ctx.json) {
     ctx.stdout.write(
       `${JSON.stringify({ now: new Date(now).toISOString(), providers: results })}\n`,

@@ -25,7 +25,7 @@ export async function resume(
   options: ControlOptions,
 ): Promise<number> {
   if (options.permissions) {
-    const cleared = new RulesStore(ctx.ledger()).clearPermissions(options.permissions);
+    const cleared = new RulesStore(ctx.existingLedger()).clearPermissions(options.permissions);
     const message = cleared
       ? `${options.permissions}: forgot ${cleared} denied write${cleared === 1 ? '' : 's'}; radar may try again`
       : `${options.permissions}: no denied writes were recorded`;
@@ -43,7 +43,7 @@ async function control(
   text: string,
   options: ControlOptions,
 ): Promise<number> {
-  const db = ctx.ledger();
+  const db = ctx.existingLedger();
   const pr = resolvePr(db, text);
   const rules = new RulesStore(db);
   const now = ctx.now().getTime();

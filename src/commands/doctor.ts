@@ -1,7 +1,11 @@
+import { existsSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { Context } from '../context.js';
 import { RadarError, UsageError, errorMessage } from '../core/errors.js';
-import { defaultLogFolders } from '../config/paths.js';
+import { join } from 'node:path';
+import { defaultLogFolders, expandHome } from '../config/paths.js';
+import { configChecks } from '../doctor/config-checks.js';
+import { legacyLedgerMessage } from '../config/locations.js';
 import { commandVersion, findOnPath, folderStatus, type CheckResult } from '../doctor/checks.js';
 import { renderTable } from '../render/table.js';
 import { checkIntegrity } from '../ledger/open.js';
@@ -44,6 +48,20 @@ export async function run(ctx: Context, options: DoctorOptions): Promise<number>
 
   if (configOk) {
     const config = ctx.config();
+    results.push(
+      ...configChecks(config, {
+        which: (command, path) => findOnPath(command, { PATH: path }),
+        clone: (path) =>
+          folderStatus(path) !== 'found'
+            ? 'missing'
+            : existsSync(join(path, '.git'))
+              ? 'git'
+              : 'not-git',
+        expand: (path) => expandHome(path, ctx.env, ctx.cwd),
+        path: ctx.env.PATH ?? '',
+        node: process.execPath,
+      }),
+    );
     for (const folder of defaultLogFolders(config, ctx.env, ctx.cwd)) {
       const status = folderStatus(folder.path);
       results.push({
@@ -55,14 +73,7 @@ export async function run(ctx: Context, options: DoctorOptions): Promise<number>
     }
     for (const [agent, settings] of Object.entries(config.agents)) {
       const path = findOnPath(settings.command, ctx.env);
-      if (!path) {
-        results.push({
-          name: `agent ${agent}`,
-          status: 'warn',
-          detail: `"${settings.command}" not found on PATH`,
-        });
-        continue;
-      }
+      if (!path) continue; // configChecks said so, with the fix
       const { version, error } = await commandVersion(path, ctx.env);
       results.push({
         name: `agent ${agent}`,
@@ -110,6 +121,25 @@ export async function run(ctx: Context, options: DoctorOptions): Promise<number>
 
 function checkLedger(ctx: Context): CheckResult {
   const path = ctx.ledgerPath();
+  const location = ctx.ledgerLocation();
+  if (location.legacy) {
+    const { message, details } = legacyLedgerMessage(location);
+    return {
+      name: 'ledger',
+      status: 'fail',
+      detail: [message, ...details.map((d) => `  ${d}`)].join('\n'),
+      data: { path, legacy: location.legacy },
+    };
+  }
+  // doctor only looks: a missing ledger is a fresh start, not something to create here.
+  if (!existsSync(path)) {
+    return {
+      name: 'ledger',
+      status: 'warn',
+      detail: `none yet at ${path}: radar scan or radar ingest creates it`,
+      data: { path },
+    };
+  }
   try {
     const db = ctx.ledger();
     const problems = checkIntegrity(db);

@@ -36,7 +36,7 @@ export async function run(ctx: Context, prText: string, options: EscalateOptions
     throw new UsageError(`--agent: "${options.agent}" is not codex or claude`);
   const agent = options.agent as AgentName | undefined;
   const config = ctx.config();
-  const db = ctx.ledger();
+  const db = ctx.existingLedger();
   const pr = resolvePr(db, prText);
   const verdict = new RulesStore(db).verdict(pr.nodeId) ?? NO_VERDICT;
   if (pr.state !== 'open' && !options.force)

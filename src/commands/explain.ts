@@ -18,7 +18,7 @@ import { sanitize } from '../dispatch/prompt.js';
  * The PR is judged now, with the current config, beside what the last scan recorded.
  */
 export async function run(ctx: Context, text: string): Promise<number> {
-  const db = ctx.ledger();
+  const db = ctx.existingLedger();
   const config = ctx.config();
   const pr = resolvePr(db, text);
   const rules = new RulesStore(db);

@@ -3,13 +3,17 @@ import { dirname, resolve } from 'node:path';
 import type { Context } from '../context.js';
 import { UsageError } from '../core/errors.js';
 import { STARTER_CONFIG } from '../config/starter.js';
+import { resolveConfigPath } from '../config/locate.js';
 
 interface InitOptions {
   force?: boolean;
 }
 
 export function run(ctx: Context, path: string | undefined, options: InitOptions): number {
-  const target = resolve(ctx.cwd, path ?? ctx.options.config ?? 'config/radar.json');
+  // Default: where radar reads it from any folder (--config / RADAR_CONFIG, else the config folder).
+  const target = path
+    ? resolve(ctx.cwd, path)
+    : resolveConfigPath(ctx.options.config, ctx.env, ctx.cwd).looked;
   if (existsSync(target) && !options.force) {
     throw new UsageError(`${target} already exists; use --force to overwrite it`);
   }
@@ -18,7 +22,7 @@ export function run(ctx: Context, path: string | undefined, options: InitOptions
   if (ctx.json) ctx.stdout.write(`${JSON.stringify({ written: target })}\n`);
   else
     ctx.stdout.write(
-      `wrote ${target}\nedit it, then check it with: radar doctor --config ${target}\n`,
+      `wrote ${target}\nedit it, then check it with: radar doctor${path ? ` --config ${target}` : ''}\n`,
     );
   return 0;
 }

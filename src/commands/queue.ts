@@ -13,6 +13,10 @@ interface QueueOptions {
   repo?: string;
   author?: string;
   state?: 'open' | 'closed' | 'merged' | 'all';
+  /** Only PRs whose last verdict has this tier. */
+  tier?: Tier;
+  /** At most this many PRs, the most urgent first. */
+  limit?: number;
 }
 
 export interface QueueEntry {
@@ -61,13 +65,15 @@ function compare(verdicts: ReadonlyMap<string, StoredVerdict>) {
 
 export function run(ctx: Context, options: QueueOptions): number {
   const state = options.state ?? 'open';
-  const verdicts = new RulesStore(ctx.ledger()).verdicts();
-  const prs = new PrStore(ctx.ledger())
+  const verdicts = new RulesStore(ctx.existingLedger()).verdicts();
+  const prs = new PrStore(ctx.existingLedger())
     .all()
     .filter((p) => (state === 'all' ? true : p.state === state && (state !== 'open' || p.watched)))
     .filter((p) => !options.repo || p.repo.toLowerCase() === options.repo.toLowerCase())
     .filter((p) => !options.author || p.author.toLowerCase() === options.author.toLowerCase())
-    .sort(compare(verdicts));
+    .filter((p) => !options.tier || verdicts.get(p.nodeId)?.tier === options.tier)
+    .sort(compare(verdicts))
+    .slice(0, options.limit);
   if (ctx.json) {
     const entries: QueueEntry[] = prs.map((p) => {
       const v = verdicts.get(p.nodeId);

@@ -5,12 +5,13 @@ import { RulesStore } from '../ledger/rules-store.js';
 import { funnelReport, queueReport } from '../rules/reports.js';
 import { TIERS } from '../core/verdict.js';
 import { formatInt, renderTable } from '../render/table.js';
-import { machineZone, parseIsoInZone } from '../time/zone.js';
+import { machineZone } from '../time/zone.js';
+import { DATE_FORMS, parseWhen } from '../time/relative.js';
 
 /** `radar report queue` and `radar report funnel`: the queue's shape, and what the rules saved. */
 
 export function queue(ctx: Context): number {
-  const db = ctx.ledger();
+  const db = ctx.existingLedger();
   const verdicts = new RulesStore(db).verdicts();
   const r = queueReport(new PrStore(db).all(), (id) => verdicts.get(id)?.tier, ctx.now().getTime());
   if (ctx.json) {
@@ -40,17 +41,14 @@ export function queue(ctx: Context): number {
 }
 
 export function funnel(ctx: Context, options: { since?: string }): number {
-  const db = ctx.ledger();
   const zone = ctx.config().timezone ?? machineZone();
   let since = 0;
   if (options.since !== undefined) {
-    const at = parseIsoInZone(options.since, zone);
-    if (at === undefined)
-      throw new UsageError(
-        `--since: "${options.since}" is not an ISO date or date-time (e.g. 2026-06-01)`,
-      );
+    const at = parseWhen(options.since, ctx.now().getTime(), zone);
+    if (at === undefined) throw new UsageError(`--since: "${options.since}" is not ${DATE_FORMS}`);
     since = at;
   }
+  const db = ctx.existingLedger();
   const rules = new RulesStore(db);
   const prs = new Map(new PrStore(db).all().map((p) => [p.nodeId, p] as const));
   const verdicts = rules.verdicts();

@@ -9,7 +9,8 @@ import {
   type Rates,
   type TokenReport,
 } from '../core/token-report.js';
-import { isTimeZone, machineZone, parseIsoInZone, periods, weekdayIndex } from '../time/zone.js';
+import { isTimeZone, machineZone, periods, weekdayIndex } from '../time/zone.js';
+import { DATE_FORMS, parseWhen } from '../time/relative.js';
 import { bar, formatInt, formatPercent, renderCsv, renderTable } from '../render/table.js';
 import { byCodePoint } from '../render/order.js';
 
@@ -30,15 +31,12 @@ export async function run(ctx: Context, options: ReportOptions): Promise<number>
     throw new UsageError(`--tz: "${zone}" is not a known IANA time zone (e.g. "Europe/Berlin")`);
   const parse = (flag: string, text: string | undefined) => {
     if (text === undefined) return undefined;
-    const at = parseIsoInZone(text, zone);
-    if (at === undefined)
-      throw new UsageError(
-        `${flag}: "${text}" is not an ISO date or date-time (e.g. 2026-06-01 or 2026-06-01T09:00)`,
-      );
+    const at = parseWhen(text, ctx.now().getTime(), zone);
+    if (at === undefined) throw new UsageError(`${flag}: "${text}" is not ${DATE_FORMS}`);
     return at;
   };
   const range = { since: parse('--since', options.since), until: parse('--until', options.until) };
-  const db = ctx.ledger();
+  const db = ctx.existingLedger();
   const ledger = new ReportStore(db);
   const loadPrices = async (models: string[]) =>
     (await import('../tokens/prices.js')).loadPrices(new PriceStore(db), models);

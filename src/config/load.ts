@@ -4,6 +4,7 @@ import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc
 import { configSchema, type RadarConfig } from './schema.js';
 import { UsageError } from '../core/errors.js';
 import { resolveConfigPath } from './locate.js';
+import { legacyConfigMessage } from './locations.js';
 import { defaultConfig } from './defaults.js';
 
 export interface ConfigValidation {
@@ -49,7 +50,12 @@ export function loadConfig(
   env: NodeJS.ProcessEnv,
   cwd: string,
 ): LoadedConfig {
-  const { path } = resolveConfigPath(explicit, env, cwd);
+  const location = resolveConfigPath(explicit, env, cwd);
+  if (location.legacy) {
+    const { message, details } = legacyConfigMessage(location);
+    throw new UsageError(message, details);
+  }
+  const { path } = location;
   if (!path) return { config: defaultConfig(), path: undefined };
   let text: string;
   try {

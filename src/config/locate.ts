@@ -1,17 +1,26 @@
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { locateConfig, locateLedger, surroundings } from './locations.js';
+import type { ConfigLocation, LedgerLocation } from './locations.js';
 
 /**
- * Which config file to read: --config, then RADAR_CONFIG, then ./config/radar.json when
- * present, else built-in defaults. An explicitly named file that is missing is an error.
+ * Which config file to read: --config, then RADAR_CONFIG, then the user's config folder
+ * (`$XDG_CONFIG_HOME/radar/radar.json`, see locations.ts) when present, else built-in defaults.
+ * An explicitly named file that is missing is an error; `./config/radar.json` of an older radar
+ * is reported (legacy), not read.
  */
 export function resolveConfigPath(
   explicit: string | undefined,
   env: NodeJS.ProcessEnv,
   cwd: string,
-): { path: string | undefined; explicit: boolean } {
-  const named = explicit ?? env.RADAR_CONFIG;
-  if (named) return { path: resolve(cwd, named), explicit: true };
-  const fallback = resolve(cwd, 'config/radar.json');
-  return { path: existsSync(fallback) ? fallback : undefined, explicit: false };
+): ConfigLocation {
+  return locateConfig(explicit, surroundings(env, cwd, existsSync));
+}
+
+/** The ledger: --ledger, then RADAR_LEDGER, then `$XDG_STATE_HOME/radar/radar.db`. */
+export function resolveLedger(
+  explicit: string | undefined,
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+): LedgerLocation {
+  return locateLedger(explicit, surroundings(env, cwd, existsSync));
 }

@@ -35,11 +35,11 @@ const WEEK = 7 * DAY;
 
 // ── randomness ────────────────────────────────────────────────────────────────────────────
 
-const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
-const HEX = '0123456789abcdef';
+export const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+export const HEX = '0123456789abcdef';
 const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
-class Rng {
+export class Rng {
   private a: number;
   constructor(seed: number) {
     this.a = seed >>> 0;
@@ -170,7 +170,7 @@ function getPools(): Pools {
 }
 
 /** A slice of the JSON pool, safe to put between the quotes of a JSON string. */
-function jsonFiller(rng: Rng, length: number): string {
+export function jsonFiller(rng: Rng, length: number): string {
   const pool = getPools().json;
   const len = Math.max(1, Math.min(Math.floor(length), pool.length - 2));
   const start = rng.int(0, pool.length - len - 1);
@@ -179,23 +179,23 @@ function jsonFiller(rng: Rng, length: number): string {
   return pool.slice(start, end);
 }
 
-function textFiller(rng: Rng, length: number): string {
+export function textFiller(rng: Rng, length: number): string {
   const pool = getPools().text;
   const start = rng.int(0, pool.length - length - 1);
   return pool.slice(start, start + length).trim();
 }
 
-function b64Filler(rng: Rng, length: number): string {
+export function b64Filler(rng: Rng, length: number): string {
   const pool = getPools().b64;
   const len = Math.min(length, pool.length);
   const start = rng.int(0, pool.length - len);
   return pool.slice(start, start + len);
 }
 
-const HOLE = '@@FILL@@';
+export const HOLE = '@@FILL@@';
 
 /** JSON.stringify(value) with each `HOLE` string value replaced by a pre-escaped filler. */
-function jsonLine(value: unknown, ...fills: string[]): string {
+export function jsonLine(value: unknown, ...fills: string[]): string {
   const parts = JSON.stringify(value).split(`"${HOLE}"`);
   let out = parts[0] ?? '';
   for (let i = 1; i < parts.length; i++) out += `"${fills[i - 1] ?? ''}"${parts[i] ?? ''}`;
@@ -209,7 +209,7 @@ const thousands = (n: number) => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',')
 
 // ── output ────────────────────────────────────────────────────────────────────────────────
 
-class Corpus {
+export class Corpus {
   readonly truth: CorpusTruth = { events: 0, tokens: 0, byBucket: {}, files: 0, bytes: 0 };
   private readonly dirs = new Set<string>();
 

@@ -8,7 +8,7 @@
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { describeFailure, run, type RunResult } from '../process/run.js';
-import { JSON_NEEDLES, MarkerParser } from '../tokens/parse.js';
+import { JSON_NEEDLES, MAX_LINE, MarkerParser, sessionIdIn } from '../tokens/parse.js';
 import type { TokenEvent } from '../core/tokens.js';
 
 export interface SessionRequest {
@@ -52,14 +52,6 @@ export type SessionResult =
     }
   /** The agent could not be started (missing, not executable): the next agent may be tried. */
   | { kind: 'spawn-failed'; reason: string };
-
-/** Longest line parsed for markers (the ingest reads lines up to the same size). */
-const MAX_PARSED_LINE = 16 << 20;
-const SESSION_RE = [
-  /"thread_id"\s*:\s*"([^"]+)"/,
-  /"session_id"\s*:\s*"([^"]+)"/,
-  /^\s*(?:\[[^\]]*\]\s*)?session id:\s*([0-9a-f][0-9a-f-]{7,63})\s*$/i,
-];
 
 /** A line worth keeping in a run log past its size cap: it may carry a token marker or an id. */
 export function markerLike(line: string): boolean {
@@ -122,7 +114,7 @@ class LineSplitter {
       start = i + 1;
     }
     this.partial += text.slice(start);
-    if (this.partial.length > MAX_PARSED_LINE) {
+    if (this.partial.length > MAX_LINE) {
       this.emit(this.partial, false);
       this.partial = '';
       this.overlong = true;
@@ -142,14 +134,7 @@ export async function runSession(req: SessionRequest): Promise<SessionResult> {
   const onLine = (line: string, parse: boolean) => {
     const offset = log.line(line);
     if (!parse) return;
-    if (sessionId === null)
-      for (const re of SESSION_RE) {
-        const m = re.exec(line);
-        if (m?.[1]) {
-          sessionId = m[1].toLowerCase();
-          break;
-        }
-      }
+    sessionId ??= sessionIdIn(line) ?? null;
     parser.line(line, offset < 0 ? log.offset : offset);
   };
   const out = new LineSplitter(onLine);

@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { openDatabase } from './sqlite.js';
 import { FIRST_TABLE, MIGRATIONS, RADAR_APPLICATION_ID } from './migrations.js';
@@ -11,16 +11,6 @@ export interface OpenLedgerOptions {
   readonly?: boolean;
   /** Milliseconds to wait for another writer before SQLITE_BUSY. */
   busyTimeoutMs?: number;
-}
-
-export const DEFAULT_LEDGER = 'ledgers/radar.db';
-
-export function resolveLedgerPath(
-  explicit: string | undefined,
-  env: NodeJS.ProcessEnv,
-  cwd: string,
-): string {
-  return resolve(cwd, explicit ?? env.RADAR_LEDGER ?? DEFAULT_LEDGER);
 }
 
 /**

@@ -22,6 +22,9 @@ import type { EventPlace, IngestRunRecord, NewSource, TokenLedger } from './port
 const KNOWN_COLUMNS = `id, lineage, path, dev, ino, head_hash AS headHash, head_len AS headLen, size,
   offset, tail_hash AS tailHash, encoding, family, state, mtime_ms AS mtimeMs`;
 
+/** From this many files on, firstCandidates may read every source at once. */
+const BULK_LOOKUP = 64;
+
 export class TokenStore implements TokenLedger {
   private readonly q;
   /** Events were inserted that the roll-ups do not hold yet (counted = 2). */
@@ -33,6 +36,10 @@ export class TokenStore implements TokenLedger {
       candidates: db.prepare(
         `SELECT ${KNOWN_COLUMNS} FROM token_sources WHERE (dev = ? AND ino = ?) OR path = ?
          ORDER BY (dev = ? AND ino = ?) DESC, last_ingested DESC, id DESC`,
+      ),
+      countSources: db.prepare(`SELECT count(*) AS n FROM token_sources`),
+      allSources: db.prepare(
+        `SELECT ${KNOWN_COLUMNS} FROM token_sources ORDER BY last_ingested DESC, id DESC`,
       ),
       headLengths: db.prepare(
         `SELECT DISTINCT head_len AS len FROM token_sources WHERE head_len <= ?`,
@@ -109,6 +116,28 @@ export class TokenStore implements TokenLedger {
    */
   firstCandidate(path: string, dev: number, ino: number): KnownSource | undefined {
     return this.q.candidates.get(dev, ino, path, dev, ino) as KnownSource | undefined;
+  }
+
+  /**
+   * firstCandidate of each file. Many files against a ledger of about as many sources (a cron
+   * re-ingest of whole folders) are looked up in one read of every source, not a query each.
+   */
+  firstCandidates(
+    files: readonly { path: string; dev: number; ino: number }[],
+  ): (KnownSource | undefined)[] {
+    const sources =
+      files.length < BULK_LOOKUP ? Infinity : (this.q.countSources.get() as { n: number }).n;
+    if (sources > files.length * 4)
+      return files.map((f) => this.firstCandidate(f.path, f.dev, f.ino));
+    // The candidates query's order: same identity first, then the latest ingested, the last id.
+    const byIdentity = new Map<string, KnownSource>();
+    const byPath = new Map<string, KnownSource>();
+    for (const row of this.q.allSources.all() as KnownSource[]) {
+      const key = `${row.dev}:${row.ino}`;
+      if (!byIdentity.has(key)) byIdentity.set(key, row);
+      if (!byPath.has(row.path)) byPath.set(row.path, row);
+    }
+    return files.map((f) => byIdentity.get(`${f.dev}:${f.ino}`) ?? byPath.get(f.path));
   }
 
   /**

@@ -80,7 +80,7 @@ export async function ingestFiles(
   options: IngestOptions,
   summary: IngestSummary,
 ): Promise<void> {
-  const changed: StatedFile[] = [];
+  const stated: StatedFile[] = [];
   const seen = new Set<string>();
   for (const path of files) {
     summary.filesSeen++;
@@ -98,14 +98,14 @@ export async function ingestFiles(
       continue;
     }
     seen.add(identity);
-    if (st.size === 0) continue;
-    // Nothing is claimed before planning: a file unchanged in place is its source's only file.
-    if (unchangedByStat(path, st, options.store.firstCandidate(path, st.dev, st.ino))) {
-      summary.filesUnchanged++;
-      continue;
-    }
-    changed.push({ path, st });
+    if (st.size !== 0) stated.push({ path, st });
   }
+  // Nothing is claimed before planning: a file unchanged in place is its source's only file.
+  const first = options.store.firstCandidates(
+    stated.map(({ path, st }) => ({ path, dev: st.dev, ino: st.ino })),
+  );
+  const changed = stated.filter(({ path, st }, i) => !unchangedByStat(path, st, first[i]));
+  summary.filesUnchanged += stated.length - changed.length;
   if (changed.length === 0) return;
   const { readChangedFiles } = await import('./ingest-read.js');
   await readChangedFiles(changed, options, summary);

@@ -3,7 +3,7 @@ import { open } from 'node:fs/promises';
 import { constants as zlibConstants, createGunzip, gunzipSync } from 'node:zlib';
 import { errorMessage } from '../core/errors.js';
 import { Decompress } from 'fzstd';
-import { JSON_NEEDLES, type MarkerParser } from './parse.js';
+import { JSON_NEEDLES, MAX_LINE, type MarkerParser } from './parse.js';
 
 /**
  * Feeds a file's lines to a MarkerParser, reading only from `from` on. Most bytes of agent logs
@@ -11,8 +11,8 @@ import { JSON_NEEDLES, type MarkerParser } from './parse.js';
  */
 
 const CHUNK = 4 << 20;
-/** Lines longer than this are skipped (and counted), so one huge line cannot exhaust memory. */
-export const MAX_LINE = 16 << 20;
+/** Lines longer than MAX_LINE are skipped (and counted), so one huge line cannot exhaust memory. */
+export { MAX_LINE };
 const NEWLINE = 10;
 
 /**
@@ -94,9 +94,15 @@ const OPEN_BRACE = 0x7b;
 const ESC = 0x1b;
 const NUL = 0;
 
-/** The first line of a Claude Code transcript: a message of a session, or the session's summary. */
+/**
+ * The first line of a Claude Code transcript: a message of a session, the session's summary, or
+ * the snapshot of tracked files that Claude Code 2 writes before a prompt (most transcripts
+ * start with one).
+ */
 function transcriptStart(o: Record<string, unknown>): boolean {
   if (typeof o.sessionId === 'string' && typeof o.type === 'string') return true;
+  if (o.type === 'file-history-snapshot')
+    return typeof o.messageId === 'string' && typeof o.snapshot === 'object';
   return o.type === 'summary' && typeof o.leafUuid === 'string';
 }
 

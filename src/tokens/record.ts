@@ -37,7 +37,8 @@ export function largestLine(
 /**
  * Writes an event unless its fingerprint is recorded. `later` are further lines of the same file
  * with the same fingerprint (keepLargest events), in file order: the outcome is that of writing
- * each in turn, with one update at most. Returns the tokens it added.
+ * each in turn. A new response is inserted with its largest line's usage already (one insert);
+ * a recorded one is updated once at most. Returns the tokens it added.
  */
 export function writeEvent(
   ledger: Pick<TokenLedger, 'insertEvent' | 'recordedEvent' | 'replaceAmounts'>,
@@ -45,20 +46,35 @@ export function writeEvent(
   where: EventPlace,
   later: readonly TokenEvent[] = [],
 ): { write: EventWrite; tokens: number; duplicates: number } {
-  const inserted = ledger.insertEvent(e, where);
+  const own = e.keepLargest && later.length > 0 ? largestLine(e, later) : undefined;
+  const row = own?.grown ? withAmountsOf(e, own.grown) : e;
+  const inserted = ledger.insertEvent(row, where);
   if (!e.keepLargest)
     return inserted
       ? { write: 'inserted', tokens: e.total, duplicates: 0 }
       : { write: 'duplicate', tokens: 0, duplicates: 1 };
-  const recorded = inserted ? e : ledger.recordedEvent(e.fingerprint);
+  if (inserted) return { write: 'inserted', tokens: row.total, duplicates: own?.duplicates ?? 0 };
+  const recorded = ledger.recordedEvent(e.fingerprint);
   if (!recorded) return { write: 'duplicate', tokens: 0, duplicates: 1 + later.length };
-  const { grown, duplicates } = largestLine(recorded, inserted ? later : [e, ...later]);
-  if (grown) ledger.replaceAmounts(e.fingerprint, grown);
-  const total = grown?.total ?? recorded.total;
-  if (inserted) return { write: 'inserted', tokens: total, duplicates };
-  return grown
-    ? { write: 'grew', tokens: total - recorded.total, duplicates }
-    : { write: 'duplicate', tokens: 0, duplicates };
+  const { grown, duplicates } = largestLine(recorded, [e, ...later]);
+  if (!grown) return { write: 'duplicate', tokens: 0, duplicates };
+  ledger.replaceAmounts(e.fingerprint, grown);
+  return { write: 'grew', tokens: grown.total - recorded.total, duplicates };
+}
+
+/** The first line of a response with the time, model and usage of a larger line (replaceAmounts' columns). */
+function withAmountsOf(first: TokenEvent, line: TokenEvent): TokenEvent {
+  return {
+    ...first,
+    at: line.at,
+    model: line.model ?? first.model,
+    input: line.input,
+    cachedInput: line.cachedInput,
+    cacheCreation: line.cacheCreation,
+    output: line.output,
+    reasoning: line.reasoning,
+    total: line.total,
+  };
 }
 
 /** The change in counted tokens when these decisions are applied to these events. */

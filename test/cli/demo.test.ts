@@ -16,7 +16,7 @@ describe('radar demo (the Quick start)', () => {
         /4,840,346 tokens across 63 marked events; largest bucket: daily-macro-doctor/,
       );
       // The loop: 34 PRs, tiers, sessions within the cap and the budget.
-      expect(out).toMatch(/scanned 34 PRs in [\d.]+ s: 2 requests, 6 points/);
+      expect(out).toMatch(/scanned 34 PRs in [\d.]+ s: 3 requests, 6 points/);
       expect(out).toMatch(/tiers: \d+ escalate, \d+ watch, 4 zombie/);
       expect(out).toMatch(/: codex succeeded, tokens [\d,]+, escalation 1\n/);
       expect(out).toMatch(/: codex failed \(exit 1: error: the model gave up\), tokens [\d,]+/);

@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CLI, ROOT, runCli, tempTree } from '../helpers/cli.js';
+import { openLedger } from '../../src/ledger/open.js';
+import { CLI, ROOT, pinnedPaths, runCli, tempTree } from '../helpers/cli.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => cleanups.splice(0).forEach((c) => c()));
@@ -36,11 +37,15 @@ describe('radar output into a pipe that closes early', () => {
       weeklyTokens: 1000,
     }));
     const dir = temp({ 'config/radar.json': JSON.stringify({ budget: { providers } }) });
+    openLedger(join(dir, 'ledgers/radar.db')).close();
     const result = await new Promise<{ stdout: string; stderr: string }>((resolve, reject) => {
       const sh = spawn(
         '/bin/sh',
         ['-c', `{ "${process.execPath}" "${CLI}" budget; echo "radar exit $?" >&2; } | head -1`],
-        { cwd: dir, env: { PATH: process.env.PATH, HOME: dir, NO_COLOR: '1', TZ: 'UTC' } },
+        {
+          cwd: dir,
+          env: { PATH: process.env.PATH, HOME: dir, NO_COLOR: '1', TZ: 'UTC', ...pinnedPaths(dir) },
+        },
       );
       let stdout = '';
       let stderr = '';
@@ -59,6 +64,7 @@ describe('colour', () => {
 
   it('colours the doctor and budget tables when forced, and never with --no-color or NO_COLOR', async () => {
     const dir = temp();
+    openLedger(join(dir, 'ledgers/radar.db')).close();
     const doctor = await runCli(['doctor', '--offline'], { cwd: dir, env: colourEnv });
     expect(doctor.code).toBe(0);
     expect(doctor.stdout).toMatch(ANSI);

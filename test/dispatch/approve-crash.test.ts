@@ -6,7 +6,7 @@ import { DispatchStore } from '../../src/ledger/dispatch-store.js';
 import { openLedger } from '../../src/ledger/open.js';
 import { startFakeGitHub, type FakeGitHub } from '../../src/testing/fake-github/server.js';
 import { generateQueue } from '../../src/testing/fake-github/generate.js';
-import { CLI, runCli, tempTree } from '../helpers/cli.js';
+import { CLI, pinnedPaths, runCli, tempTree } from '../helpers/cli.js';
 import { makePr, makeVerdict, signal } from './helpers.js';
 
 const TOKEN = 'ghp_approve_crash_test';
@@ -45,7 +45,7 @@ describe('radar approve killed with SIGKILL while GitHub writes its comment', ()
       gh.setLatency(2000);
       const radar = spawn(process.execPath, [CLI, 'approve', String(id)], {
         cwd: t.dir,
-        env: { PATH: process.env.PATH, TZ: 'UTC', NO_COLOR: '1', ...env },
+        env: { PATH: process.env.PATH, TZ: 'UTC', NO_COLOR: '1', ...pinnedPaths(t.dir), ...env },
         stdio: 'ignore',
       });
       const exited = new Promise((resolve) => radar.once('exit', resolve));

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openLedger } from '../../src/ledger/open.js';
 import { startFakeGitHub, type FakeGitHub } from '../../src/testing/fake-github/server.js';
 import { generateQueue } from '../../src/testing/fake-github/generate.js';
-import { CLI, runCli, tempTree } from '../helpers/cli.js';
+import { CLI, pinnedPaths, runCli, tempTree } from '../helpers/cli.js';
 import { deadWithin } from '../process/alive.js';
 import { cliEnv, escalationFor } from './helpers.js';
 
@@ -34,7 +34,7 @@ describe('Ctrl-C on radar', () => {
   it('stops its agent (the whole group), and the next dispatch records the session as failed', async () => {
     const radar = spawn(process.execPath, [CLI, 'escalate', ref(0), '--yes'], {
       cwd: t.dir,
-      env: { ...env, FAKE_AGENT_MODE: 'hang' },
+      env: { ...env, ...pinnedPaths(t.dir), FAKE_AGENT_MODE: 'hang' },
       stdio: 'ignore',
     });
     const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>

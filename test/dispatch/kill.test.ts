@@ -7,7 +7,7 @@ import { aggregateByColumn } from '../../src/ledger/token-report.js';
 import { findSession, readProcs, signalProcs } from '../../src/process/tree.js';
 import { startFakeGitHub, type FakeGitHub } from '../../src/testing/fake-github/server.js';
 import { generateQueue } from '../../src/testing/fake-github/generate.js';
-import { CLI, runCli, tempTree } from '../helpers/cli.js';
+import { CLI, pinnedPaths, runCli, tempTree } from '../helpers/cli.js';
 import { alive, deadWithin } from '../process/alive.js';
 import { cliEnv, escalationFor } from './helpers.js';
 
@@ -78,7 +78,7 @@ interface Started {
 async function startSession(): Promise<Started> {
   const child = spawn(process.execPath, [CLI, 'escalate', ref(0), '--yes'], {
     cwd: t.dir,
-    env: { ...env, FAKE_AGENT_MODE: 'escape' },
+    env: { ...env, ...pinnedPaths(t.dir), FAKE_AGENT_MODE: 'escape' },
     stdio: 'ignore',
   });
   radar = child;

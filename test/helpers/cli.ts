@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,8 +14,22 @@ export interface CliResult {
 }
 
 /**
+ * A test folder keeps its config at config/radar.json and its ledger at ledgers/radar.db, named
+ * through RADAR_CONFIG / RADAR_LEDGER as a user names them (radar itself reads neither from the
+ * working folder). The config is named only when the file exists: without one, defaults apply.
+ */
+export function pinnedPaths(dir: string): Record<string, string> {
+  const config = join(dir, 'config/radar.json');
+  return {
+    RADAR_LEDGER: join(dir, 'ledgers/radar.db'),
+    ...(existsSync(config) ? { RADAR_CONFIG: config } : {}),
+  };
+}
+
+/**
  * Spawns the real built CLI (`npm test` builds first) with a fixed, minimal environment so a
- * developer's own config, tokens and log folders never leak into a test.
+ * developer's own config, tokens and log folders never leak into a test. With a `cwd`, its
+ * config and ledger are pinned (pinnedPaths); a test of the default places unsets them.
  */
 export function runCli(
   args: readonly string[],
@@ -32,6 +46,7 @@ export function runCli(
     TZ: 'UTC',
     NO_COLOR: '1',
     COLUMNS: '120',
+    ...(options.cwd ? pinnedPaths(options.cwd) : {}),
   };
   for (const [k, v] of Object.entries(options.env ?? {})) {
     if (v === undefined) delete env[k];

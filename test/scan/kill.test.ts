@@ -6,7 +6,8 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateQueue } from '../../src/testing/fake-github/generate.js';
 import { startFakeGitHub, type FakeGitHub } from '../../src/testing/fake-github/server.js';
-import { CLI, runCli, tempTree } from '../helpers/cli.js';
+import { CLI, pinnedPaths, runCli, tempTree } from '../helpers/cli.js';
+import { openLedger } from '../../src/ledger/open.js';
 
 const TOKEN = 'ghp_kill_test_token';
 /** Large enough that recording the scan appends over a megabyte to the WAL. */
@@ -35,7 +36,7 @@ async function freshLedger(): Promise<string> {
     }),
   });
   cleanups.push(t.cleanup);
-  expect((await runCli(['queue'], { cwd: t.dir, env: env() })).code).toBe(0);
+  openLedger(join(t.dir, 'ledgers/radar.db')).close();
   return t.dir;
 }
 
@@ -74,7 +75,7 @@ async function trial(dir: string, threshold: number, requests = Infinity): Promi
   const requestsBefore = fake.stats.requests;
   const child = spawn(process.execPath, [CLI, 'scan'], {
     cwd: dir,
-    env: { PATH: process.env.PATH ?? '', HOME: dir, TZ: 'UTC', ...env() },
+    env: { PATH: process.env.PATH ?? '', HOME: dir, TZ: 'UTC', ...pinnedPaths(dir), ...env() },
     stdio: 'ignore',
   });
   const closed = new Promise((resolve) => child.on('close', resolve));

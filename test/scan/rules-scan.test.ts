@@ -260,6 +260,24 @@ describe('rules over several scans of a queue like the user’s', () => {
     firstFingerprints = new Map([...got].map(([n, e]) => [n, e.signals.map((s) => s.fingerprint)]));
   });
 
+  it('queue --tier escalate --limit 2: the two most urgent flagged PRs, in the queue order', async () => {
+    const all = (await cli(['queue'])).json as unknown as Entry[];
+    const top = (await cli(['queue', '--tier', 'escalate', '--limit', '2']))
+      .json as unknown as Entry[];
+    expect(top.map((e) => e.number)).toEqual(
+      all
+        .filter((e) => e.tier === 'escalate')
+        .slice(0, 2)
+        .map((e) => e.number),
+    );
+    expect(top.map((e) => e.tier)).toEqual(['escalate', 'escalate']);
+    const zombies = (await cli(['queue', '--tier', 'zombie'])).json as unknown as Entry[];
+    expect(zombies.map((e) => e.tier)).toEqual(['zombie', 'zombie']);
+    const bad = await runCli(['queue', '--limit', '0'], { cwd: dir, env: env() });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('expected a whole number of at least 1');
+  });
+
   it('an unchanged scan: same fingerprints, no new candidate, one request, at most 3 points', async () => {
     fake.resetStats();
     const r = await cli(['scan']);

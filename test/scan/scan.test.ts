@@ -6,6 +6,7 @@ import { startFakeGitHub, type FakeGitHub } from '../../src/testing/fake-github/
 import { generateQueue } from '../../src/testing/fake-github/generate.js';
 import type { FakePullRequest } from '../../src/testing/fake-github/scenario.js';
 import { resolveEndpoint } from '../../src/github/endpoint.js';
+import { openLedger } from '../../src/ledger/open.js';
 import { runCli, tempTree } from '../helpers/cli.js';
 import { killHard, tryLockInChild } from '../ledger/hold-lock.js';
 
@@ -258,7 +259,7 @@ describe('radar scan: faults and limits', () => {
   });
 
   it('exits 75 while another scan holds the lock, and runs right after its holder is killed', async () => {
-    await runCli(['queue'], { cwd: dir }); // creates the ledger
+    openLedger(join(dir, 'ledgers/radar.db')).close();
     const ledger = join(dir, 'ledgers/radar.db');
     const holder = tryLockInChild(ledger, 'scan');
     expect(await holder.outcome).toBe(true);
@@ -274,7 +275,7 @@ describe('radar scan: faults and limits', () => {
   });
 
   it('is not kept out by an old pid lock file, even of a live pid on another host', async () => {
-    await runCli(['queue'], { cwd: dir });
+    openLedger(join(dir, 'ledgers/radar.db')).close();
     writeFileSync(
       join(dir, 'ledgers/radar.db.scan.lock'),
       JSON.stringify({ pid: process.pid, host: 'container-3f2a9c', startedAt: Date.now() }),
@@ -283,7 +284,7 @@ describe('radar scan: faults and limits', () => {
   });
 
   it('runs exactly one of two scans started at once; the other exits 75', async () => {
-    await runCli(['queue'], { cwd: dir });
+    openLedger(join(dir, 'ledgers/radar.db')).close();
     fake.setLatency(500);
     const results = await Promise.all([scan(), scan()]);
     expect(results.map((r) => r.code).sort()).toEqual([0, 75]);

@@ -129,9 +129,23 @@ const transcriptLine = fc.oneof(
   fc.record({ kind: fc.constant('synthetic'), text: prose }),
 );
 
-function transcript(summary: boolean, lines: Shape[]): string[] {
+/** What a transcript starts with, before its messages. */
+const FIRST_LINES = {
+  none: [],
+  summary: [JSON.stringify({ type: 'summary', summary: 'x', leafUuid: 'u0' })],
+  snapshot: [
+    JSON.stringify({
+      type: 'file-history-snapshot',
+      messageId: 'm0',
+      snapshot: { messageId: 'm0', trackedFileBackups: {}, timestamp: stamp(0) },
+      isSnapshotUpdate: false,
+    }),
+  ],
+};
+
+function transcript(first: keyof typeof FIRST_LINES, lines: Shape[]): string[] {
   const sessionId = '5f0c2a3e-1111-4222-8333-444455556666';
-  const out = summary ? [JSON.stringify({ type: 'summary', summary: 'x', leafUuid: 'u0' })] : [];
+  const out = [...FIRST_LINES[first]];
   lines.forEach((l, i) => {
     const head = { sessionId, uuid: `u${i}`, timestamp: stamp(i) };
     if (l.kind === 'user')
@@ -239,9 +253,10 @@ describe('the fast path agrees with the full parse', () => {
     );
   });
 
-  it('on transcripts, with or without a summary line first', async () => {
+  it('on transcripts, with a summary, a file-history snapshot or a message first', async () => {
+    const first = fc.constantFrom<keyof typeof FIRST_LINES>('none', 'summary', 'snapshot');
     await fc.assert(
-      fc.asyncProperty(fc.boolean(), fc.array(transcriptLine, { maxLength: 40 }), async (s, l) =>
+      fc.asyncProperty(first, fc.array(transcriptLine, { maxLength: 40 }), async (s, l) =>
         agree(transcript(s, l)),
       ),
       { numRuns: 300 },

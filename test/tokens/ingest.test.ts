@@ -167,9 +167,12 @@ describe('radar ingest: text markers', () => {
       Buffer.concat([moved, Buffer.from(run('2026-06-11T11:00:00Z', '40'))]),
     );
     expect((await w.ingest('new-cron.log')).json).toMatchObject({ newTokens: 40, newEvents: 1 });
-    // A copy beside its original is another file, counted on its own.
+    // A byte-identical copy beside its original is not new usage.
     copyFileSync(w.path('new-cron.log'), w.path('copy.log'));
-    expect((await w.ingest('copy.log')).json.newTokens).toBe(340);
+    expect((await w.ingest('copy.log')).json.newTokens).toBe(0);
+    // It grows on its own: a later run appended to it counts.
+    appendFileSync(w.path('copy.log'), run('2026-06-11T12:00:00Z', '5'));
+    expect((await w.ingest('copy.log')).json.newTokens).toBe(5);
   });
 
   it('treats a file truncated and rewritten as new content', async () => {

@@ -1,0 +1,177 @@
+import { homedir } from 'node:os';
+import { isAbsolute, posix, resolve, win32 } from 'node:path';
+
+/**
+ * Where radar keeps its files when nothing names them. Pure: the environment, the platform, the
+ * home folder and a file-existence probe are parameters, so every case is a table row.
+ *
+ * - config: `$XDG_CONFIG_HOME/radar/radar.json`, else `~/.config/radar/radar.json` (on macOS too,
+ *   as gh does: dotfiles stay in one place), `%APPDATA%\radar\radar.json` on Windows.
+ * - state (the ledger, agents' run logs, worktrees): `$XDG_STATE_HOME/radar/`, else
+ *   `~/.local/state/radar/`, `~/Library/Application Support/radar/` on macOS,
+ *   `%LOCALAPPDATA%\radar\` on Windows.
+ *
+ * Nothing depends on the working folder: cron without `cd` finds the same ledger as a shell.
+ * The working folder is only looked at to notice files an older radar kept there
+ * (`./config/radar.json`, `./ledgers/radar.db`), which are reported with the command that moves
+ * them, never read silently.
+ */
+export interface Surroundings {
+  env: NodeJS.ProcessEnv;
+  platform: NodeJS.Platform;
+  home: string;
+  cwd: string;
+  exists: (path: string) => boolean;
+}
+
+export interface RadarDirs {
+  config: string;
+  state: string;
+}
+
+function pathsFor(platform: NodeJS.Platform) {
+  return platform === 'win32' ? win32 : posix;
+}
+
+/** An XDG variable counts only when it holds an absolute path (the specification's rule). */
+function xdg(value: string | undefined, platform: NodeJS.Platform): string | undefined {
+  return value && pathsFor(platform).isAbsolute(value) ? value : undefined;
+}
+
+export function radarDirs(s: Pick<Surroundings, 'env' | 'platform' | 'home'>): RadarDirs {
+  const p = pathsFor(s.platform);
+  const { env, home, platform } = s;
+  const configHome =
+    xdg(env.XDG_CONFIG_HOME, platform) ??
+    (platform === 'win32'
+      ? (env.APPDATA ?? p.join(home, 'AppData', 'Roaming'))
+      : p.join(home, '.config'));
+  const stateHome =
+    xdg(env.XDG_STATE_HOME, platform) ??
+    (platform === 'win32'
+      ? (env.LOCALAPPDATA ?? p.join(home, 'AppData', 'Local'))
+      : platform === 'darwin'
+        ? p.join(home, 'Library', 'Application Support')
+        : p.join(home, '.local', 'state'));
+  return { config: p.join(configHome, 'radar'), state: p.join(stateHome, 'radar') };
+}
+
+/** A path given by flag or environment: `~/` from home, relative from the working folder. */
+export function namedPath(path: string, s: Pick<Surroundings, 'platform' | 'home' | 'cwd'>) {
+  const p = pathsFor(s.platform);
+  if (path === '~') return s.home;
+  if (path.startsWith('~/')) return p.join(s.home, path.slice(2));
+  return p.resolve(s.cwd, path);
+}
+
+export interface ConfigLocation {
+  /** The file to read; undefined: none exists, built-in defaults apply. */
+  path: string | undefined;
+  /** Named by --config or RADAR_CONFIG: a missing file is then an error. */
+  explicit: boolean;
+  /** Where radar looked (the named file, or the default place). */
+  looked: string;
+  /** `./config/radar.json` of an older radar, found while the default place is empty. */
+  legacy?: string;
+}
+
+export function locateConfig(explicit: string | undefined, s: Surroundings): ConfigLocation {
+  const named = explicit ?? s.env.RADAR_CONFIG;
+  if (named) {
+    const path = namedPath(named, s);
+    return { path, explicit: true, looked: path };
+  }
+  const p = pathsFor(s.platform);
+  const path = p.join(radarDirs(s).config, 'radar.json');
+  if (s.exists(path)) return { path, explicit: false, looked: path };
+  const legacy = p.join(s.cwd, 'config', 'radar.json');
+  return s.exists(legacy)
+    ? { path: undefined, explicit: false, looked: path, legacy }
+    : { path: undefined, explicit: false, looked: path };
+}
+
+export interface LedgerLocation {
+  path: string;
+  /** How the path was chosen, for messages: `--ledger`, `RADAR_LEDGER` or `default`. */
+  origin: '--ledger' | 'RADAR_LEDGER' | 'default';
+  /** `./ledgers/radar.db` of an older radar (and its -wal/-shm files), found while the default place is empty. */
+  legacy?: string[];
+}
+
+export function locateLedger(explicit: string | undefined, s: Surroundings): LedgerLocation {
+  if (explicit) return { path: namedPath(explicit, s), origin: '--ledger' };
+  if (s.env.RADAR_LEDGER) return { path: namedPath(s.env.RADAR_LEDGER, s), origin: 'RADAR_LEDGER' };
+  const p = pathsFor(s.platform);
+  const path = p.join(radarDirs(s).state, 'radar.db');
+  const old = p.join(s.cwd, 'ledgers', 'radar.db');
+  if (old === path || s.exists(path) || !s.exists(old)) return { path, origin: 'default' };
+  return {
+    path,
+    origin: 'default',
+    legacy: [old, `${old}-wal`, `${old}-shm`].filter((f) => f === old || s.exists(f)),
+  };
+}
+
+/** A word the shell passes through unchanged. */
+export function shellQuote(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
+}
+
+/** The message for an older radar's ledger in the working folder: how to move it, or keep it. */
+export function legacyLedgerMessage(location: LedgerLocation): {
+  message: string;
+  details: string[];
+} {
+  const files = location.legacy ?? [];
+  const dir = posix.dirname(location.path.replaceAll('\\', '/'));
+  return {
+    message: `found a ledger at ${files[0]}, where older radar versions kept it; radar now keeps its ledger at ${location.path}, wherever it runs`,
+    details: [
+      'move it there (with no radar running), then run radar as before:',
+      `  mkdir -p ${shellQuote(dir)} && mv ${files.map(shellQuote).join(' ')} ${shellQuote(dir)}/`,
+      `or keep it where it is: --ledger ${shellQuote(files[0] ?? '')} (or RADAR_LEDGER) on every command`,
+      'run logs and worktrees already under ./ledgers stay where they are; new ones go beside the ledger',
+    ],
+  };
+}
+
+export function legacyConfigMessage(location: ConfigLocation): {
+  message: string;
+  details: string[];
+} {
+  const dir = posix.dirname(location.looked.replaceAll('\\', '/'));
+  return {
+    message: `found ${location.legacy}, where older radar versions looked; radar now reads ${location.looked}, wherever it runs`,
+    details: [
+      'move it there:',
+      `  mkdir -p ${shellQuote(dir)} && mv ${shellQuote(location.legacy ?? '')} ${shellQuote(location.looked)}`,
+      `or name it: --config ${shellQuote(location.legacy ?? '')} (or RADAR_CONFIG) on every command`,
+    ],
+  };
+}
+
+/** What radar says when a command that only reads finds no ledger. */
+export function noLedgerMessage(location: LedgerLocation): { message: string; details: string[] } {
+  const why =
+    location.origin === 'default'
+      ? "radar's default place; --ledger or RADAR_LEDGER names another"
+      : `named by ${location.origin}`;
+  return {
+    message: `no ledger at ${location.path} (${why}); nothing was created`,
+    details: [
+      'start one: radar init (writes a starter config), then radar scan (reads your PR queue)',
+      'or radar ingest (reads your Codex and Claude logs); radar demo shows the whole loop',
+    ],
+  };
+}
+
+/** The real surroundings of this process. */
+export function surroundings(env: NodeJS.ProcessEnv, cwd: string, exists: (p: string) => boolean) {
+  return {
+    env,
+    platform: process.platform,
+    home: env.HOME && isAbsolute(env.HOME) ? env.HOME : homedir(),
+    cwd: resolve(cwd),
+    exists,
+  } satisfies Surroundings;
+}

@@ -1,0 +1,174 @@
+import { describe, expect, it } from 'vitest';
+import {
+  legacyLedgerMessage,
+  locateConfig,
+  locateLedger,
+  radarDirs,
+  shellQuote,
+  type Surroundings,
+} from '../../src/config/locations.js';
+
+const at = (
+  platform: NodeJS.Platform,
+  env: NodeJS.ProcessEnv = {},
+  files: string[] = [],
+  home = platform === 'win32'
+    ? 'C:\\Users\\ann'
+    : platform === 'darwin'
+      ? '/Users/ann'
+      : '/home/ann',
+  cwd = platform === 'win32' ? 'C:\\work' : '/work',
+): Surroundings => ({ env, platform, home, cwd, exists: (p) => files.includes(p) });
+
+describe('radarDirs', () => {
+  it.each([
+    ['linux', {}, '/home/ann/.config/radar', '/home/ann/.local/state/radar'],
+    ['linux', { XDG_CONFIG_HOME: '/cfg', XDG_STATE_HOME: '/st' }, '/cfg/radar', '/st/radar'],
+    [
+      'linux',
+      { XDG_CONFIG_HOME: 'rel/cfg', XDG_STATE_HOME: '' },
+      '/home/ann/.config/radar',
+      '/home/ann/.local/state/radar',
+    ],
+    ['freebsd', {}, '/home/ann/.config/radar', '/home/ann/.local/state/radar'],
+    ['darwin', {}, '/Users/ann/.config/radar', '/Users/ann/Library/Application Support/radar'],
+    ['darwin', { XDG_STATE_HOME: '/xs' }, '/Users/ann/.config/radar', '/xs/radar'],
+    [
+      'win32',
+      {},
+      'C:\\Users\\ann\\AppData\\Roaming\\radar',
+      'C:\\Users\\ann\\AppData\\Local\\radar',
+    ],
+    [
+      'win32',
+      { APPDATA: 'D:\\roam', LOCALAPPDATA: 'D:\\local' },
+      'D:\\roam\\radar',
+      'D:\\local\\radar',
+    ],
+  ] as const)('%s %j → config %s, state %s', (platform, env, config, state) => {
+    expect(radarDirs(at(platform, env))).toEqual({ config, state });
+  });
+});
+
+describe('locateLedger', () => {
+  it.each([
+    ['default', undefined, {}, [], '/home/ann/.local/state/radar/radar.db', 'default', undefined],
+    ['flag wins', 'x.db', { RADAR_LEDGER: '/e.db' }, [], '/work/x.db', '--ledger', undefined],
+    [
+      'env',
+      undefined,
+      { RADAR_LEDGER: '~/l/r.db' },
+      [],
+      '/home/ann/l/r.db',
+      'RADAR_LEDGER',
+      undefined,
+    ],
+    [
+      'XDG state',
+      undefined,
+      { XDG_STATE_HOME: '/s' },
+      [],
+      '/s/radar/radar.db',
+      'default',
+      undefined,
+    ],
+    [
+      'old ledger in the working folder, none at the default',
+      undefined,
+      {},
+      ['/work/ledgers/radar.db', '/work/ledgers/radar.db-wal'],
+      '/home/ann/.local/state/radar/radar.db',
+      'default',
+      ['/work/ledgers/radar.db', '/work/ledgers/radar.db-wal'],
+    ],
+    [
+      'old ledger, but the default one exists: the default is used',
+      undefined,
+      {},
+      ['/work/ledgers/radar.db', '/home/ann/.local/state/radar/radar.db'],
+      '/home/ann/.local/state/radar/radar.db',
+      'default',
+      undefined,
+    ],
+    [
+      'old ledger, named ledger',
+      undefined,
+      { RADAR_LEDGER: '/r.db' },
+      ['/work/ledgers/radar.db'],
+      '/r.db',
+      'RADAR_LEDGER',
+      undefined,
+    ],
+  ] as const)('%s', (_case, explicit, env, files, path, origin, legacy) => {
+    const found = locateLedger(explicit, at('linux', env, [...files]));
+    expect(found).toEqual({ path, origin, ...(legacy ? { legacy } : {}) });
+  });
+});
+
+describe('locateConfig', () => {
+  const home = '/home/ann/.config/radar/radar.json';
+  it.each([
+    [
+      'nothing anywhere: defaults',
+      undefined,
+      {},
+      [],
+      { path: undefined, explicit: false, looked: home },
+    ],
+    ['the config folder', undefined, {}, [home], { path: home, explicit: false, looked: home }],
+    [
+      '--config, even missing',
+      'c.json',
+      {},
+      [],
+      { path: '/work/c.json', explicit: true, looked: '/work/c.json' },
+    ],
+    [
+      'RADAR_CONFIG',
+      undefined,
+      { RADAR_CONFIG: '/etc/r.json' },
+      [],
+      { path: '/etc/r.json', explicit: true, looked: '/etc/r.json' },
+    ],
+    [
+      'an old ./config/radar.json is reported, not read',
+      undefined,
+      {},
+      ['/work/config/radar.json'],
+      { path: undefined, explicit: false, looked: home, legacy: '/work/config/radar.json' },
+    ],
+    [
+      'an old ./config/radar.json beside the real one is ignored',
+      undefined,
+      {},
+      ['/work/config/radar.json', home],
+      { path: home, explicit: false, looked: home },
+    ],
+  ] as const)('%s', (_case, explicit, env, files, expected) => {
+    expect(locateConfig(explicit, at('linux', env, [...files]))).toEqual(expected);
+  });
+});
+
+describe('the move command for an old ledger', () => {
+  it.each([
+    ['/work/ledgers/radar.db', 'plain'],
+    ["/it's here/radar.db", "'/it'\\''s here/radar.db'"],
+    [
+      '/Users/ann/Library/Application Support/radar',
+      "'/Users/ann/Library/Application Support/radar'",
+    ],
+  ])('quotes %s for the shell', (word, quoted) => {
+    expect(shellQuote(word)).toBe(quoted === 'plain' ? word : quoted);
+  });
+
+  it('moves the database with its -wal file to the new folder', () => {
+    const { details } = legacyLedgerMessage({
+      path: '/Users/ann/Library/Application Support/radar/radar.db',
+      origin: 'default',
+      legacy: ['/w/ledgers/radar.db', '/w/ledgers/radar.db-wal'],
+    });
+    expect(details).toContain(
+      "  mkdir -p '/Users/ann/Library/Application Support/radar' && mv /w/ledgers/radar.db /w/ledgers/radar.db-wal '/Users/ann/Library/Application Support/radar'/",
+    );
+  });
+});
