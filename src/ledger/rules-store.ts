@@ -2,7 +2,6 @@ import type { Db } from './open.js';
 import {
   emptyHistory,
   type CandidateRecord,
-  type FieldChangeRecord,
   type ControlRecord,
   type PermissionBoundary,
   type PrHistory,
@@ -99,32 +98,17 @@ export class RulesStore implements RulesLedger {
       if (!h) map.set(id, (h = emptyHistory()));
       return h;
     };
-    // The two biggest reads come as arrays (no object per row from the driver). Changes are read
-    // one field at a time in the order of the index on (field, node_id, at): no sort, and each
-    // PR's rows come together and in time order.
+    // The two biggest reads come as arrays (no object per row from the driver).
     const changes = this.db
       .prepare(
         `SELECT node_id, at, field, old_value, new_value FROM pr_changes
-         WHERE field = @field${where} ORDER BY node_id, at, id`,
+         WHERE field IN ('headSha', 'review')${where} ORDER BY at, id`,
       )
-      .raw(true);
-    for (const field of ['headSha', 'review'] as const) {
-      let last: string | undefined;
-      let list: FieldChangeRecord[] = [];
-      for (const [id, at, , from, to] of changes.all({ ...params, field }) as [
-        string,
-        number,
-        string,
-        string | null,
-        string | null,
-      ][]) {
-        if (id !== last) {
-          const h = of(id);
-          list = field === 'headSha' ? h.pushes : h.reviewChanges;
-          last = id;
-        }
-        list.push({ at, field, from, to });
-      }
+      .raw(true)
+      .all(params) as [string, number, string, string | null, string | null][];
+    for (const [id, at, field, from, to] of changes) {
+      const h = of(id);
+      (field === 'headSha' ? h.pushes : h.reviewChanges).push({ at, field, from, to });
     }
     const candidates = this.db
       .prepare(
