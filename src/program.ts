@@ -18,23 +18,43 @@ Exit codes:
   3   radar scan --fail-on-flag: the scan ran fine and PRs are in the escalate tier
   75  another radar scan holds the lock (try again later)`;
 
+/**
+ * What a command is called with: its name as typed ("report tokens"), the options it sees
+ * (commander's optsWithGlobals: the global options and its own), and its positional arguments.
+ */
+export interface Invocation {
+  command: string;
+  options: GlobalOptions & Record<string, unknown>;
+  args: unknown[];
+}
+
+/** Instead of running a command, hands its invocation to a test (argv → options tables). */
+export type Capture = (invocation: Invocation) => void;
+
 /** Runs a lazily imported command with a context and the top-level error mapping. */
-function lazy(load: () => Promise<{ run: Action }>, { needsConfig = true } = {}) {
-  return async (...args: unknown[]) => {
-    const command = args[args.length - 1] as Command;
-    const options = command.optsWithGlobals<GlobalOptions>();
-    const { createContext } = await import('./context.js');
-    const ctx = await createContext(options);
-    try {
-      // Validate the config before doing anything, so a bad config never half-runs a command.
-      if (needsConfig) ctx.config();
-      const mod = await load();
-      const code = await mod.run(ctx, ...args.slice(0, -1));
-      process.exitCode = typeof code === 'number' ? code : 0;
-    } finally {
-      ctx.close();
-    }
-  };
+function lazyWith(capture: Capture | undefined) {
+  return (load: () => Promise<{ run: Action }>, { needsConfig = true } = {}) =>
+    async (...args: unknown[]) => {
+      const command = args[args.length - 1] as Command;
+      const options = command.optsWithGlobals<GlobalOptions & Record<string, unknown>>();
+      if (capture) {
+        const names: string[] = [];
+        for (let c: Command | null = command; c?.parent; c = c.parent) names.unshift(c.name());
+        capture({ command: names.join(' '), options, args: args.slice(0, -2) });
+        return;
+      }
+      const { createContext } = await import('./context.js');
+      const ctx = await createContext(options);
+      try {
+        // Validate the config before doing anything, so a bad config never half-runs a command.
+        if (needsConfig) ctx.config();
+        const mod = await load();
+        const code = await mod.run(ctx, ...args.slice(0, -1));
+        process.exitCode = typeof code === 'number' ? code : 0;
+      } finally {
+        ctx.close();
+      }
+    };
 }
 
 /**
@@ -64,7 +84,8 @@ function positiveInt(value: string): number {
   return n;
 }
 
-export function buildProgram(): Command {
+export function buildProgram(capture?: Capture): Command {
+  const lazy = lazyWith(capture);
   const program = new Command('radar')
     .description(
       'Watch your open PR queue cheaply, escalate only flagged PRs to agents, and audit every token.',

@@ -103,3 +103,14 @@ export async function fromLedger(
     detail: `${tokens} of ${provider.weeklyTokens} tokens`,
   };
 }
+
+/** The budget sources a provider's config names, best first (empty: its budget is unknown). */
+export function configuredSources(
+  provider: Pick<ProviderConfig, 'agent' | 'rolloutRateLimits' | 'usageCommand' | 'weeklyTokens'>,
+): string[] {
+  return [
+    provider.agent === 'codex' && provider.rolloutRateLimits ? 'codex rollout rate_limits' : '',
+    provider.usageCommand ? 'usage command' : '',
+    provider.weeklyTokens ? `weeklyTokens ${provider.weeklyTokens}` : '',
+  ].filter(Boolean);
+}

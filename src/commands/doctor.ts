@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { defaultLogFolders, expandHome } from '../config/paths.js';
 import { configChecks } from '../doctor/config-checks.js';
 import { legacyLedgerMessage } from '../config/locations.js';
+import type { RadarConfig } from '../config/schema.js';
+import { configuredSources } from '../budget/sources.js';
 import { commandVersion, findOnPath, folderStatus, type CheckResult } from '../doctor/checks.js';
 import { renderTable } from '../render/table.js';
 import { checkIntegrity } from '../ledger/open.js';
@@ -84,6 +86,8 @@ export async function run(ctx: Context, options: DoctorOptions): Promise<number>
     }
   }
 
+  if (configOk) results.push(...checkBudgetSources(ctx.config()));
+
   const github = await checkGitHub(ctx, options);
   results.push(...github.results);
 
@@ -117,6 +121,29 @@ export async function run(ctx: Context, options: DoctorOptions): Promise<number>
   // A GITHUB_API_URL radar refuses (credentials in it, say) is bad configuration too.
   if (!configOk || github.badConfig) return 2;
   return failed.length === 0 ? 0 : 1;
+}
+
+/** A provider with no budget source: its agent is not dispatched unless budget.allowUnknown. */
+export function checkBudgetSources(config: RadarConfig): CheckResult[] {
+  return config.budget.providers.map((p) => {
+    const sources = configuredSources(p);
+    if (sources.length)
+      return {
+        name: `budget ${p.name}`,
+        status: 'ok',
+        detail: sources.join(', '),
+        data: { sources },
+      };
+    const effect = config.budget.allowUnknown
+      ? 'dispatched anyway (budget.allowUnknown)'
+      : 'not dispatched (budget.allowUnknown is off)';
+    return {
+      name: `budget ${p.name}`,
+      status: 'warn',
+      detail: `no budget source: set weeklyTokens or usageCommand; ${p.agent} is ${effect}`,
+      data: { sources },
+    };
+  });
 }
 
 function checkLedger(ctx: Context): CheckResult {

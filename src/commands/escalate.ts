@@ -6,7 +6,8 @@ import type { Verdict } from '../core/verdict.js';
 import { RulesStore } from '../ledger/rules-store.js';
 import { resolvePr } from './pr-arg.js';
 import { isAgentName, type AgentName } from '../core/agents.js';
-import { budgetStates } from '../budget/state.js';
+import { agentBudgets, budgetStates } from '../budget/state.js';
+import type { AgentBudget } from '../core/budget.js';
 import { UsageStore } from '../ledger/usage-store.js';
 import { dispatchFlagged } from '../dispatch/dispatch.js';
 import { renderResults } from '../dispatch/render.js';
@@ -66,7 +67,9 @@ export async function run(ctx: Context, prText: string, options: EscalateOptions
         if (r.status === 'dry_run') {
           ctx.stdout.write(`command: ${r.argv!.map(quoteArg).join(' ')}\n`);
           for (const s of r.skipped ?? []) ctx.stdout.write(`skipped ${s.agent}: ${s.why}\n`);
-          ctx.stdout.write(`budget: ${r.agent} ok\n\n── prompt (stdin) ──\n${r.prompt}`);
+          ctx.stdout.write(
+            `budget: ${r.agent} ${budgetWord(agentBudgets(budget).get(r.agent!))}\n\n── prompt (stdin) ──\n${r.prompt}`,
+          );
         } else ctx.stdout.write(renderResults([r]));
       }
       return r.status === 'dry_run' ? 0 : 1;
@@ -101,3 +104,8 @@ export async function run(ctx: Context, prText: string, options: EscalateOptions
 }
 
 const quoteArg = (a: string) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
+
+/** What a rehearsal says of the agent's budget (unknown runs only with budget.allowUnknown). */
+function budgetWord(budget: AgentBudget | undefined): string {
+  return budget === 'available' ? 'ok' : 'unknown (dispatched by budget.allowUnknown)';
+}

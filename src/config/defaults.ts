@@ -34,6 +34,9 @@ export function defaultConfig(): RadarConfig {
         { day: 'friday', above: 90 },
       ],
       commandTimeoutMs: 10000,
+      reserve: 0,
+      sessionTokens: 100_000,
+      allowUnknown: false,
     },
     watch: { authors: [], repos: [], ignore: [], includeDrafts: false },
     scan: {

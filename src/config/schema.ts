@@ -345,6 +345,29 @@ export const configSchema = z
           .positive()
           .default(10_000)
           .describe('Time limit for an external usage command'),
+        reserve: z
+          .number()
+          .min(0)
+          .max(100)
+          .default(0)
+          .describe(
+            'Share of each weekly quota (percent) kept back: a session starts only when its reservation fits in the rest',
+          ),
+        sessionTokens: z
+          .number()
+          .int()
+          .positive()
+          .max(Number.MAX_SAFE_INTEGER)
+          .default(100_000)
+          .describe(
+            'Tokens reserved for a session until the ledger holds 3 past sessions of its agent and signal kind (then their p90)',
+          ),
+        allowUnknown: z
+          .boolean()
+          .default(false)
+          .describe(
+            'Dispatch to an agent whose budget is unknown (no weeklyTokens, usage command or rollouts)',
+          ),
       })
       .strict()
       .prefault({}),

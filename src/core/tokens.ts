@@ -44,6 +44,19 @@ export interface TokenEvent {
    * thread's previous run, whatever order the logs are read in.
    */
   threadTotal?: ThreadTotal;
+  /**
+   * How the run started, to tie a log that names no session (Codex 0.36) to its rollout: on a
+   * logged run's markers, and on a rollout's first event.
+   */
+  runHeader?: RunHeader;
+}
+
+/** A Codex run's start: the log's header, or the rollout's session_meta and model. */
+export interface RunHeader {
+  version: string;
+  cwd: string;
+  model?: string;
+  at: number;
 }
 
 export interface ThreadTotal {

@@ -48,9 +48,11 @@ export async function demoLoop(ctx: Context, dir: string, now: Date, out: Printe
     watch: { authors: ['demo-dev'] },
     budget: {
       providers: [
-        { name: 'codex', agent: 'codex', weeklyTokens: 60_000 },
-        { name: 'claude', agent: 'claude', weeklyTokens: 45_000 },
+        { name: 'codex', agent: 'codex', weeklyTokens: 160_000 },
+        { name: 'claude', agent: 'claude', weeklyTokens: 120_000 },
       ],
+      // The fake agents spend at most 39,500 tokens a session: a reservation that covers it.
+      sessionTokens: 40_000,
     },
     dispatch: {
       concurrency: 3,
@@ -81,7 +83,8 @@ export async function demoLoop(ctx: Context, dir: string, now: Date, out: Printe
     write(
       `\nThe loop: a fake GitHub on ${fake.url} serves ${scenario.pullRequests.length} open PRs; ` +
         `fake codex and claude CLIs in ${bin} print the real tools' token markers; ` +
-        `demo weekly budgets: codex 60,000 tokens, claude 45,000.\n`,
+        `demo weekly budgets: codex 160,000 tokens, claude 120,000; each session reserves 40,000 ` +
+        `before it starts and runs only if that fits in what is left of the week.\n`,
     );
     const scanAndDispatch = async (title: string) => {
       section(title);

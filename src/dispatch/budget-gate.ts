@@ -6,7 +6,9 @@
  * its reading until the next scan reads it again. An agent is exhausted when every provider of
  * it is; an unknown budget does not block (radar cannot tell).
  */
-import type { ProviderConfig } from '../config/schema.js';
+import type { ProviderConfig, RadarConfig } from '../config/schema.js';
+import type { Committed, Reservation } from '../ledger/dispatch-store.js';
+import { expectedCost, fits, tokensLeft, type Room } from './reservation.js';
 import { agentBudgets } from '../budget/state.js';
 import type { AgentName } from '../core/agents.js';
 import type { AgentBudget, BudgetState } from '../core/budget.js';
@@ -26,4 +28,49 @@ export function budgetAfterSpend(
       return usedPercent >= 100 ? { ...s, usedPercent, verdict: 'exhausted' as const } : s;
     }),
   );
+}
+
+const WEEK_MS = 7 * 86_400_000;
+
+/** A session's reservation, ready for the claim, and what is left on the claim's reading. */
+export interface SessionReservation {
+  claim: Reservation;
+  left: (committed: Committed) => number;
+}
+
+/**
+ * The reservation a session of `agent` asks for with its claim, against the first provider of
+ * the agent with a weekly token quota (undefined when none has one: nothing to reserve against).
+ * Its size is the p90 of past sessions of the agent and signal kind, or `budget.sessionTokens`
+ * until there are enough; its week is the provider's quota window. At the claim, what the week
+ * has spent is the larger of the provider's reading (a share of the quota) and the ledger's count.
+ */
+export function reservationFor(input: {
+  agent: AgentName;
+  kind: string;
+  states: readonly BudgetState[];
+  budget: Pick<RadarConfig['budget'], 'providers' | 'reserve' | 'sessionTokens'>;
+  history: (agent: AgentName, kind: string) => number[];
+  now: number;
+}): SessionReservation | undefined {
+  const provider = input.budget.providers.find((p) => p.agent === input.agent && p.weeklyTokens);
+  const weeklyTokens = provider?.weeklyTokens;
+  if (!provider || !weeklyTokens) return undefined;
+  const state = input.states.find((s) => s.agent === input.agent && s.provider === provider.name);
+  // The quota's week ends at its reset; with no reset known, the last seven days count.
+  const reset = state?.resetsAt ? Date.parse(state.resetsAt) : undefined;
+  const since = reset !== undefined ? reset - WEEK_MS : input.now - WEEK_MS;
+  const until = reset ?? input.now + WEEK_MS;
+  const read = state?.usedPercent != null ? (state.usedPercent / 100) * weeklyTokens : 0;
+  const tokens = expectedCost(input.history(input.agent, input.kind), input.budget.sessionTokens);
+  const room = (c: Committed): Room => ({
+    weeklyTokens,
+    reservePercent: input.budget.reserve,
+    spent: Math.max(read, c.counted),
+    reserved: c.reserved,
+  });
+  return {
+    claim: { tokens, since, until, fits: (c) => fits(room(c), tokens) },
+    left: (c) => tokensLeft(room(c)),
+  };
 }

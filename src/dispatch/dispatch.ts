@@ -24,7 +24,7 @@ import { machineZone } from '../time/zone.js';
 import { agentArgv, agentEnv, type Skip } from './agents.js';
 import { AGENT_NAMES, type AgentName } from '../core/agents.js';
 import { queueActions } from './approvals.js';
-import { budgetAfterSpend } from './budget-gate.js';
+import { budgetAfterSpend, reservationFor } from './budget-gate.js';
 import { liveHere } from './liveness.js';
 import {
   claimedSignals,
@@ -43,6 +43,7 @@ import { reapOrphans, sessionTag } from './reap.js';
 import { runSession } from './session.js';
 import { recordSessionTokens } from './tokens.js';
 import { prepareWorkdir, type Workdir } from './workdir.js';
+import { settle } from './reservation.js';
 
 export type { Candidate, Suppression } from './plan.js';
 
@@ -170,6 +171,9 @@ function failedBeforeRun(
   });
 }
 
+/** Past sessions read for a session's expected cost. */
+const HISTORY = 50;
+
 const stamp = (ms: number) => new Date(ms).toISOString().replace(/[-:]/g, '').slice(0, 15);
 const slug = (repo: string) => repo.replace(/[^\w.-]+/g, '_');
 
@@ -199,6 +203,7 @@ class Execution {
       commands: { codex: config.agents.codex.command, claude: config.agents.claude.command },
       manual: options.manual,
       dryRun: options.dryRun === true,
+      allowUnknown: config.budget.allowUnknown,
     };
   }
 
@@ -300,32 +305,57 @@ class Execution {
         prompt,
       });
     }
-    // From the decision to the claim nothing awaits, so `max` and the claim cannot race.
-    const claim = store.claim({
-      nodeId: pr.nodeId,
-      repo: pr.repo,
-      number: pr.number,
-      headSha: pr.headSha,
-      fingerprints: decision.fingerprints,
-      agent: first,
-      argv: [],
-      now: now(),
-      concurrency: config.dispatch.concurrency,
-      radarPid: process.pid,
-      reason: decision.reason,
-      live: liveHere(),
-    });
-    if (claim.kind !== 'claimed') return this.perform(c, claimRefused(c, this.policy, claim));
-    this.started++;
-    await this.runClaimed(
-      c,
-      claim.escalationId,
-      claimedSignals(decision.signals, claim.fingerprints),
-      decision.agents,
-      [...decision.skipped],
-      clone ? expandHome(clone, options.env, process.cwd()) : undefined,
-      base,
-    );
+    // From the decision to the claim nothing awaits, so `max` and the claim cannot race. Each
+    // agent of the chain in turn: the first whose reservation fits in its week is claimed for.
+    const skipped = [...decision.skipped];
+    let refused: Extract<Parameters<typeof claimRefused>[2], { kind: 'budget' }> | undefined;
+    for (const [i, agent] of decision.agents.entries()) {
+      const reservation = reservationFor({
+        agent,
+        kind: decision.signals[0]?.kind ?? 'manual',
+        states: options.budget,
+        budget: config.budget,
+        history: (a, kind) => store.sessionTokens(a, kind, HISTORY),
+        now: now(),
+      });
+      const claim = store.claim({
+        nodeId: pr.nodeId,
+        repo: pr.repo,
+        number: pr.number,
+        headSha: pr.headSha,
+        fingerprints: decision.fingerprints,
+        agent,
+        argv: [],
+        now: now(),
+        concurrency: config.dispatch.concurrency,
+        radarPid: process.pid,
+        reason: decision.reason,
+        live: liveHere(),
+        reservation: reservation?.claim,
+      });
+      if (claim.kind === 'budget') {
+        refused ??= {
+          kind: 'budget',
+          agent,
+          tokens: claim.tokens,
+          left: reservation!.left(claim.committed),
+        };
+        skipped.push({ agent, why: 'budget' });
+        continue;
+      }
+      if (claim.kind !== 'claimed') return this.perform(c, claimRefused(c, this.policy, claim));
+      this.started++;
+      return this.runClaimed(
+        c,
+        claim.escalationId,
+        claimedSignals(decision.signals, claim.fingerprints),
+        decision.agents.slice(i),
+        skipped,
+        clone ? expandHome(clone, options.env, process.cwd()) : undefined,
+        base,
+      );
+    }
+    return this.perform(c, claimRefused(c, this.policy, refused!));
   }
 
   private async runClaimed(
@@ -433,7 +463,13 @@ class Execution {
         reason = reason ? `${reason}; ${note}` : note;
         options.logger?.warn({ pr: base.pr, escalation: id }, note);
       }
-      if (tokens) this.spent.set(agent, (this.spent.get(agent) ?? 0) + tokens);
+      // No usage reported: the reservation stays, as the week's estimate of this session.
+      const settled = settle(store.reservedFor(id), tokens);
+      if (settled.estimated) {
+        const note = `no usage reported: its reservation of ${settled.tokens} tokens stays, an estimate`;
+        reason = reason ? `${reason}; ${note}` : note;
+      }
+      if (settled.tokens) this.spent.set(agent, (this.spent.get(agent) ?? 0) + settled.tokens);
       store.finish(id, {
         endedAt: now(),
         exitCode: session.exitCode,
@@ -442,6 +478,7 @@ class Execution {
         tokens,
         runLog,
         reason,
+        estimated: settled.estimated,
       });
       const keep = session.outcome !== 'succeeded';
       if (!keep) await workdir.remove();

@@ -49,6 +49,8 @@ export interface Policy {
   manual?: Manual;
   /** Print-only rehearsal: nothing claimed, started or spent. */
   dryRun: boolean;
+  /** An agent whose budget is unknown (no source) may work (budget.allowUnknown). */
+  allowUnknown: boolean;
 }
 
 /** Fingerprint → signal kind: what a session claims (or what is held back). */
@@ -123,6 +125,29 @@ function refusal(c: Candidate, policy: Policy, suppressed: Suppression): Pick<Sk
   };
 }
 
+/** Whether an agent's budget lets it work: not exhausted, and known unless the user opts in. */
+export function budgetAllows(budget: AgentBudget | undefined, allowUnknown: boolean): boolean {
+  if (budget === 'exhausted') return false;
+  return budget === 'available' || allowUnknown;
+}
+
+/** Why no agent of the chain may work on budget grounds: exhausted ones, then unknown ones. */
+export function budgetRefusal(
+  agents: readonly AgentName[],
+  budget: ReadonlyMap<AgentName, AgentBudget>,
+): string {
+  const exhausted = agents.filter((a) => budget.get(a) === 'exhausted');
+  const unknown = agents.filter((a) => budget.get(a) !== 'exhausted');
+  return [
+    exhausted.length ? `budget exhausted for ${exhausted.join(', ')}` : '',
+    unknown.length
+      ? `budget unknown for ${unknown.join(', ')} (no source: set weeklyTokens or usageCommand in budget.providers, or budget.allowUnknown)`
+      : '',
+  ]
+    .filter(Boolean)
+    .join('; ');
+}
+
 /** One candidate's decision on the facts of its turn. */
 export function decide(c: Candidate, policy: Policy, facts: Facts): Decision {
   const { verdict } = c;
@@ -149,14 +174,17 @@ export function decide(c: Candidate, policy: Policy, facts: Facts): Decision {
   const chain = agentChain(verdict.route, policy.fallback, manual?.agent);
   const choice = usableAgents(chain, {
     installed: (a) => facts.installed.has(a),
-    budget: (a) => (facts.budget.get(a) === 'exhausted' ? 'exhausted' : 'ok'),
+    budget: (a) => (budgetAllows(facts.budget.get(a), policy.allowUnknown) ? 'ok' : 'exhausted'),
   });
   if (choice.candidates.length === 0) {
     const budget = choice.skipped.some((s) => s.why === 'budget');
     if (budget)
       return skip(
         'budget',
-        `budget exhausted for ${choice.skipped.map((s) => s.agent).join(', ')}`,
+        budgetRefusal(
+          choice.skipped.filter((s) => s.why === 'budget').map((s) => s.agent),
+          facts.budget,
+        ),
         { skipped: choice.skipped, ...(policy.dryRun ? {} : { holdBack: fingerprints }) },
       );
     return skip(
@@ -184,8 +212,24 @@ export function claimRefused(
   c: Candidate,
   policy: Policy,
   claim:
-    { kind: 'acted' } | { kind: 'busy'; escalationId: number } | { kind: 'full'; running: number },
+    | { kind: 'acted' }
+    | { kind: 'busy'; escalationId: number }
+    | { kind: 'full'; running: number }
+    | { kind: 'budget'; agent: AgentName; tokens: number; left: number },
 ): Decision {
+  if (claim.kind === 'budget') {
+    const reason = `a session of ${claim.agent} reserves ${claim.tokens} tokens; ${claim.left} left this week (budget.reserve kept back)`;
+    const holdBack = new Map(
+      pendingSignals(c.verdict).map((s) => [s.fingerprint, s.kind as string]),
+    );
+    return {
+      kind: 'skip',
+      suppressed: 'budget',
+      reason,
+      ...(holdBack.size ? { holdBack } : {}),
+      ...refusal(c, policy, 'budget'),
+    };
+  }
   const [suppressed, reason]: [Suppression, string] =
     claim.kind === 'acted'
       ? ['acted', 'every signal was acted on already']

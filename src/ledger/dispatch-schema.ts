@@ -109,3 +109,16 @@ ALTER TABLE approvals_claimed RENAME TO approvals;
 CREATE UNIQUE INDEX approvals_once ON approvals(node_id, action, body_hash)
   WHERE status IN ('pending', 'performing');
 `;
+
+/**
+ * Migration 14: session reservations. Before a session starts, its expected cost is reserved
+ * against its agent's weekly quota in the transaction that claims it (`reserved`); a `running`
+ * row's reservation counts until the session ends and its measured tokens replace it. A session
+ * that reported no usage keeps its reservation as an estimate (`tokens_estimated`; tokens stay
+ * unknown, so reports never mix an estimate into measured tokens).
+ */
+export const SESSION_RESERVATIONS = `
+ALTER TABLE escalations ADD COLUMN reserved INTEGER;
+ALTER TABLE escalations ADD COLUMN tokens_estimated INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX escalations_agent_started ON escalations(agent, started_at);
+`;

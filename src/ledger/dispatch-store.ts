@@ -1,51 +1,24 @@
 import type { Db } from './open.js';
-import type { Escalation, EscalationOutcome } from '../core/verdict.js';
+import type { Escalation } from '../core/verdict.js';
+import type { AgentName } from '../core/agents.js';
 import { boundaryFromRow, RulesStore } from './rules-store.js';
 import type { PermissionBoundary } from '../core/history.js';
-import type { RunningSession } from './ports.js';
+import type {
+  ClaimRequest,
+  ClaimResult,
+  Committed,
+  DispatchLedger,
+  Finish,
+  RunningSession,
+} from './ports.js';
+
+export type { ClaimRequest, ClaimResult, Committed, Finish, Reservation } from './ports.js';
 
 /**
  * All SQL for escalations, fingerprint claims, approvals and permission boundaries. A claim and
  * the escalation row it creates are one transaction: however many radar processes dispatch at
  * once, a fingerprint is acted on once and a PR has at most one running session.
  */
-
-export interface ClaimRequest {
-  nodeId: string;
-  repo: string;
-  number: number;
-  headSha: string | null;
-  /** Fingerprint → signal kind; rows missing from signal_candidates are created (manual runs). */
-  fingerprints: ReadonlyMap<string, string>;
-  agent: string;
-  argv: readonly string[];
-  now: number;
-  /** Sessions allowed at once across every radar process using this ledger. */
-  concurrency: number;
-  radarPid: number;
-  reason: string | null;
-  /** Which `running` sessions are still being worked on (dispatch/liveness.ts decides). */
-  live: (session: RunningSession) => boolean;
-}
-
-export type ClaimResult =
-  | { kind: 'claimed'; escalationId: number; fingerprints: string[] }
-  /** Every fingerprint was already acted on. */
-  | { kind: 'acted' }
-  /** A session for this PR is running now. */
-  | { kind: 'busy'; escalationId: number }
-  /** `concurrency` sessions are running already. */
-  | { kind: 'full'; running: number };
-
-export interface Finish {
-  endedAt: number;
-  exitCode: number | null;
-  outcome: Exclude<EscalationOutcome, 'running'>;
-  sessionId: string | null;
-  tokens: number | null;
-  runLog: string | null;
-  reason: string | null;
-}
 
 /** A session whose radar died: marked failed, its run log still to be counted. */
 export interface Reaped {
@@ -85,7 +58,7 @@ export interface Approval {
   claimedAt: number | null;
 }
 
-export class DispatchStore {
+export class DispatchStore implements DispatchLedger {
   constructor(private readonly db: Db) {}
 
   /** Every `running` escalation, with the processes that may still be working on it. */
@@ -134,8 +107,8 @@ export class DispatchStore {
     );
     const insert = this.db.prepare(
       `INSERT INTO escalations (node_id, repo, number, fingerprints, agent, argv, started_at, outcome,
-         head_sha, reason, radar_pid)
-       VALUES (?, ?, ?, '[]', ?, ?, ?, 'running', ?, ?, ?)`,
+         head_sha, reason, radar_pid, reserved)
+       VALUES (?, ?, ?, '[]', ?, ?, ?, 'running', ?, ?, ?, ?)`,
     );
     const setFingerprints = this.db.prepare(`UPDATE escalations SET fingerprints = ? WHERE id = ?`);
     const nothing = new Error('nothing to claim');
@@ -146,6 +119,11 @@ export class DispatchStore {
           const mine = running.find((r) => r.nodeId === req.nodeId);
           if (mine) return { kind: 'busy', escalationId: mine.id };
           if (running.length >= req.concurrency) return { kind: 'full', running: running.length };
+          const r = req.reservation;
+          if (r) {
+            const committed = this.committed(req.agent as AgentName, r.since, r.until);
+            if (!r.fits(committed)) return { kind: 'budget', committed, tokens: r.tokens };
+          }
           const id = Number(
             insert.run(
               req.nodeId,
@@ -157,6 +135,7 @@ export class DispatchStore {
               req.headSha,
               req.reason,
               req.radarPid,
+              r?.tokens ?? null,
             ).lastInsertRowid,
           );
           const claimed: string[] = [];
@@ -199,9 +178,59 @@ export class DispatchStore {
     this.db
       .prepare(
         `UPDATE escalations SET ended_at = ?, exit_code = ?, outcome = ?, session_id = ?, tokens = ?,
-           run_log = ?, reason = ? WHERE id = ?`,
+           run_log = ?, reason = ?, tokens_estimated = ? WHERE id = ?`,
       )
-      .run(f.endedAt, f.exitCode, f.outcome, f.sessionId, f.tokens, f.runLog, f.reason, id);
+      .run(
+        f.endedAt,
+        f.exitCode,
+        f.outcome,
+        f.sessionId,
+        f.tokens,
+        f.runLog,
+        f.reason,
+        f.estimated ? 1 : 0,
+        id,
+      );
+  }
+
+  /** The reservation an escalation was started with (null: none). */
+  reservedFor(id: number): number | null {
+    const row = this.db.prepare(`SELECT reserved FROM escalations WHERE id = ?`).get(id) as
+      { reserved: number | null } | undefined;
+    return row?.reserved ?? null;
+  }
+
+  committed(agent: AgentName, since: number, until: number): Committed {
+    const counted = this.db
+      .prepare(
+        `SELECT total(total) AS n FROM token_events
+         WHERE agent = ? AND at >= ? AND at < ? AND counted = 1`,
+      )
+      .get(agent, since, until) as { n: number };
+    // Running sessions reserve whenever they started (a session may straddle the reset);
+    // ended sessions that reported no usage count their estimate in the week they started.
+    const reserved = this.db
+      .prepare(
+        `SELECT total(reserved) AS n
+         FROM escalations
+         WHERE agent = ? AND ((outcome = 'running' AND reserved IS NOT NULL)
+           OR (tokens_estimated = 1 AND started_at >= ? AND started_at < ?))`,
+      )
+      .get(agent, since, until) as { n: number };
+    return { counted: counted.n, reserved: reserved.n };
+  }
+
+  sessionTokens(agent: AgentName, kind: string, limit: number): number[] {
+    const rows = this.db
+      .prepare(
+        `SELECT e.tokens AS tokens FROM escalations e
+         WHERE e.agent = ? AND e.tokens IS NOT NULL AND e.tokens_estimated = 0
+           AND e.outcome IN ('succeeded', 'failed', 'timed_out')
+           AND EXISTS (SELECT 1 FROM signal_candidates s WHERE s.escalation_id = e.id AND s.kind = ?)
+         ORDER BY e.id DESC LIMIT ?`,
+      )
+      .all(agent, kind, limit) as { tokens: number }[];
+    return rows.map((r) => r.tokens);
   }
 
   /** An escalation that never claims anything: a rehearsal (`dry_run`) or a refusal. */

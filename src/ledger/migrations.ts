@@ -3,13 +3,19 @@ import {
   PRICE_CACHE,
   ROLLUP_BATCHES,
   ROLLUP_UNSPLIT,
+  RUN_HEADERS,
   RUNS_MIGRATION,
   TOKEN_ROLLUPS,
   TOKEN_SCHEMA,
 } from './token-schema.js';
 import { GITHUB_SCHEMA } from './github-schema.js';
 import { RULES_MIGRATION } from './rules-schema.js';
-import { APPROVAL_CLAIMS, BATCH_ESCALATION_TIES, DISPATCH_MIGRATION } from './dispatch-schema.js';
+import {
+  APPROVAL_CLAIMS,
+  BATCH_ESCALATION_TIES,
+  DISPATCH_MIGRATION,
+  SESSION_RESERVATIONS,
+} from './dispatch-schema.js';
 
 /**
  * `PRAGMA application_id` of every radar ledger ("RADA"), so radar never mistakes another
@@ -38,4 +44,6 @@ export const MIGRATIONS: readonly string[] = [
   ROLLUP_UNSPLIT,
   DROP_EVENT_BUCKET_INDEX,
   APPROVAL_CLAIMS,
+  RUN_HEADERS,
+  SESSION_RESERVATIONS,
 ];

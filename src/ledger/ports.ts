@@ -14,7 +14,13 @@ import type {
   TokenEvent,
 } from '../core/tokens.js';
 import type { AggregateRow, Dimension, Group, Period, Range, Rates } from '../core/token-report.js';
-import type { Escalation, Verdict, VerdictRecord, VerdictTrail } from '../core/verdict.js';
+import type {
+  Escalation,
+  EscalationOutcome,
+  Verdict,
+  VerdictRecord,
+  VerdictTrail,
+} from '../core/verdict.js';
 
 /**
  * The ledger as the rest of radar sees it: one small interface per family of tables. Stores
@@ -104,6 +110,12 @@ export interface TokenLedger {
    * of its own file (then reconciliation has nothing to change).
    */
   onlyOwnSessionEvents(runKey: string): boolean;
+  /** The run headers (JSON) of logged Codex runs that name no session and are tied to none. */
+  untiedLogRuns(): string[];
+  /** Every rollout's run key and run header (JSON), from its first event. */
+  rolloutStarts(): { runKey: string; header: string }[];
+  /** Puts a logged run's markers (by their run header) in a rollout's run. */
+  tieLogRun(header: string, runKey: string, sessionId: string): void;
   /** Applies one reconciliation decision to its event. */
   applyRunDecision(decision: RunDecision): void;
   /** Records a rate-limit sample unless the same one is recorded: whether it was new. */
@@ -148,6 +160,80 @@ export interface RunningSession {
   runLog: string | null;
   radarPid: number | null;
   agentPgid: number | null;
+}
+
+export interface ClaimRequest {
+  nodeId: string;
+  repo: string;
+  number: number;
+  headSha: string | null;
+  /** Fingerprint → signal kind; rows missing from signal_candidates are created (manual runs). */
+  fingerprints: ReadonlyMap<string, string>;
+  agent: string;
+  argv: readonly string[];
+  now: number;
+  /** Sessions allowed at once across every radar process using this ledger. */
+  concurrency: number;
+  radarPid: number;
+  reason: string | null;
+  /** Which `running` sessions are still being worked on (dispatch/liveness.ts decides). */
+  live: (session: RunningSession) => boolean;
+  /** The session's expected cost, reserved against its agent's week when it fits. */
+  reservation?: Reservation;
+}
+
+/** A reservation asked for with a claim: `fits` decides on what the week has committed. */
+export interface Reservation {
+  tokens: number;
+  /** The quota week: [since, until). */
+  since: number;
+  until: number;
+  fits: (committed: Committed) => boolean;
+}
+
+/** What an agent's week has committed, read in the claiming transaction. */
+export interface Committed {
+  /** Counted token events of the agent in the week. */
+  counted: number;
+  /** Reservations of running sessions, and estimates of ended sessions that reported no usage. */
+  reserved: number;
+}
+
+export type ClaimResult =
+  | { kind: 'claimed'; escalationId: number; fingerprints: string[] }
+  /** Every fingerprint was already acted on. */
+  | { kind: 'acted' }
+  /** A session for this PR is running now. */
+  | { kind: 'busy'; escalationId: number }
+  /** `concurrency` sessions are running already. */
+  | { kind: 'full'; running: number }
+  /** The reservation does not fit in what is left of the agent's week. */
+  | { kind: 'budget'; committed: Committed; tokens: number };
+
+export interface Finish {
+  endedAt: number;
+  exitCode: number | null;
+  outcome: Exclude<EscalationOutcome, 'running'>;
+  sessionId: string | null;
+  tokens: number | null;
+  runLog: string | null;
+  reason: string | null;
+  /** The session reported no usage: its reservation stays as the week's estimate of it. */
+  estimated?: boolean;
+}
+
+/** What dispatch asks of the ledger to claim, reserve and settle sessions. */
+export interface DispatchLedger {
+  /**
+   * Claims the PR's unacted fingerprints for a new `running` escalation and reserves its expected
+   * cost, in one write transaction (immediate), so concurrent claims see each other.
+   */
+  claim(req: ClaimRequest): ClaimResult;
+  finish(id: number, f: Finish): void;
+  /** What the agent's week [since, until) has committed: counted tokens, reservations, estimates. */
+  committed(agent: AgentName, since: number, until: number): Committed;
+  /** Measured tokens of this agent's ended sessions that acted on this signal kind, newest first. */
+  sessionTokens(agent: AgentName, kind: string, limit: number): number[];
 }
 
 /** What `radar report tokens` reads: counted tokens summed by period or by a column. */
@@ -242,4 +328,5 @@ export interface Ledger {
   reports: ReportLedger;
   prs: PrLedger;
   rules: RulesLedger;
+  dispatch: DispatchLedger;
 }

@@ -1,4 +1,5 @@
 import type { Db } from './open.js';
+import { DispatchStore } from './dispatch-store.js';
 import type { Ledger } from './ports.js';
 import { PrStore } from './pr-store.js';
 import { PriceStore } from './price-store.js';
@@ -16,5 +17,6 @@ export function sqliteLedger(db: Db): Ledger {
     reports: new ReportStore(db),
     prs: new PrStore(db),
     rules: new RulesStore(db),
+    dispatch: new DispatchStore(db),
   };
 }

@@ -355,3 +355,13 @@ export const SETTLE_PENDING: readonly string[] = [
 export const DROP_EVENT_BUCKET_INDEX = `
 DROP INDEX token_events_bucket;
 `;
+
+/**
+ * Migration 13: run_header keeps how a Codex run started (version, cwd, model, time; JSON) on the
+ * markers of a log that names no session (Codex 0.36) and on a rollout's first event, so the
+ * ingest can tie such a log to its rollout and count the run once.
+ */
+export const RUN_HEADERS = `
+ALTER TABLE token_events ADD COLUMN run_header TEXT;
+CREATE INDEX token_events_run_header ON token_events(format, run_header) WHERE run_header IS NOT NULL;
+`;

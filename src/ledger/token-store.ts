@@ -64,8 +64,8 @@ export class TokenStore implements TokenLedger {
       insertEvent: db.prepare(
         `INSERT OR IGNORE INTO token_events (fingerprint, at, at_source, agent, model, bucket, format,
            input, cached_input, cache_creation, output, reasoning, total, source_id, source_path,
-           source_offset, session_id, run_key, thread_total, own_bucket, counted)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 2)`,
+           source_offset, session_id, run_key, thread_total, own_bucket, run_header, counted)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 2)`,
       ),
       deleteEvent: db.prepare(
         `DELETE FROM token_events WHERE fingerprint = ? RETURNING CASE counted WHEN 0 THEN 0 ELSE total END AS total, run_key AS runKey`,
@@ -89,6 +89,18 @@ export class TokenStore implements TokenLedger {
          WHERE id = @id`,
       ),
       recorded: db.prepare(`SELECT total, model FROM token_events WHERE fingerprint = ?`),
+      untiedLogRuns: db.prepare(
+        `SELECT DISTINCT run_header AS header FROM token_events
+         WHERE format = 'codex-text' AND run_header IS NOT NULL AND run_key IS NULL`,
+      ),
+      rolloutStarts: db.prepare(
+        `SELECT run_key AS runKey, run_header AS header FROM token_events
+         WHERE format = 'codex-rollout' AND run_header IS NOT NULL AND run_key IS NOT NULL`,
+      ),
+      tieLogRun: db.prepare(
+        `UPDATE token_events SET run_key = ?, session_id = ?
+         WHERE format = 'codex-text' AND run_header = ? AND run_key IS NULL`,
+      ),
       growEvent: db.prepare(
         `UPDATE token_events SET at = ?, model = coalesce(?, model), input = ?, cached_input = ?,
            cache_creation = ?, output = ?, reasoning = ?, total = ?
@@ -261,6 +273,18 @@ export class TokenStore implements TokenLedger {
     }));
   }
 
+  untiedLogRuns(): string[] {
+    return (this.q.untiedLogRuns.all() as { header: string }[]).map((r) => r.header);
+  }
+
+  rolloutStarts(): { runKey: string; header: string }[] {
+    return this.q.rolloutStarts.all() as { runKey: string; header: string }[];
+  }
+
+  tieLogRun(header: string, runKey: string, sessionId: string): void {
+    this.q.tieLogRun.run(runKey, sessionId, header);
+  }
+
   applyRunDecision(d: RunDecision): void {
     this.settleRollups();
     this.q.applyRun.run({
@@ -324,5 +348,6 @@ function eventValues(e: TokenEvent, where: EventPlace): unknown[] {
     e.runKey ?? null,
     e.threadTotal ? JSON.stringify(e.threadTotal) : null,
     where.bucket, // own_bucket
+    e.runHeader ? JSON.stringify(e.runHeader) : null,
   ];
 }

@@ -36,6 +36,21 @@ export function isShuttingDown(): boolean {
 }
 
 /**
+ * Called just before a child is started: the signal handlers must be in place before the child
+ * exists. Installed only once the child's pid is known, a signal arriving in between (the child
+ * already running, radar not yet scheduled again) killed radar by the default action and left the
+ * whole group running.
+ */
+export function armForSpawn(): void {
+  install();
+}
+
+/** After a start that failed: nothing to forward to unless other groups are still tracked. */
+export function disarmAfterFailedSpawn(): void {
+  if (groups.size === 0 && !shuttingDown) uninstall();
+}
+
+/**
  * Watches a group until it is gone; `signal` reaches more than the group when the child's whole
  * session is contained (run.ts).
  */

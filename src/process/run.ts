@@ -11,7 +11,14 @@ import { performance } from 'node:perf_hooks';
 import { StringDecoder } from 'node:string_decoder';
 import type { Readable } from 'node:stream';
 import { startWatchdog, type Watchdog } from './contain.js';
-import { isShuttingDown, signalGroup, trackGroup, untrackGroup } from './groups.js';
+import {
+  armForSpawn,
+  disarmAfterFailedSpawn,
+  isShuttingDown,
+  signalGroup,
+  trackGroup,
+  untrackGroup,
+} from './groups.js';
 import { BoundedOutput, type Output } from './output.js';
 import { findSession, mergeProcs, signalProcs, type Proc } from './tree.js';
 
@@ -113,6 +120,7 @@ export function run(command: string, options: RunOptions = {}): Promise<RunResul
     }
   }
   let child: ChildProcess;
+  armForSpawn();
   try {
     child = spawn(command, options.args ?? [], {
       cwd: options.cwd,
@@ -121,11 +129,13 @@ export function run(command: string, options: RunOptions = {}): Promise<RunResul
       stdio: [options.input !== undefined ? 'pipe' : 'ignore', 'pipe', 'pipe'],
     });
   } catch (error) {
+    disarmAfterFailedSpawn();
     watchdog?.done();
     return Promise.resolve(spawnFailed(command, error, elapsed()));
   }
   const pid = child.pid;
   if (pid === undefined) {
+    disarmAfterFailedSpawn();
     watchdog?.done();
     // The 'error' event follows on the next tick (ENOENT, EACCES, a missing cwd).
     return new Promise((resolve) => {

@@ -12,8 +12,9 @@ import {
   type IngestOptions,
   type IngestSummary,
   type StatedFile,
+  noteAmbiguousTies,
 } from './ingest-summary.js';
-import { reconcileRuns, writeEvent } from './record.js';
+import { reconcileRuns, tieLoggedRuns, writeEvent } from './record.js';
 
 /**
  * The reading half of the ingest shell, loaded only when some file changed: recognise each
@@ -127,6 +128,9 @@ export async function readChangedFiles(
         // Runs whose markers changed are counted once again in the same transaction.
         const touched = new Set<string>();
         batch.forEach((commit) => commit(touched));
+        const ties = tieLoggedRuns(options.store);
+        ties.runKeys.forEach((k) => touched.add(k));
+        noteAmbiguousTies(summary, ties.ambiguous);
         summary.newTokens += reconcileRuns(options.store, touched);
       });
     };

@@ -1,6 +1,6 @@
 import type { Stats } from 'node:fs';
 import { errorMessage } from '../core/errors.js';
-import type { SkipReason } from '../core/tokens.js';
+import type { RunHeader, SkipReason } from '../core/tokens.js';
 import type { TokenLedger } from '../ledger/ports.js';
 import type { BucketResolver } from './bucket.js';
 
@@ -24,6 +24,11 @@ export interface IngestSummary {
   damaged: { path: string; error: string; keptEvents: number }[];
   /** Paths that name a file already read under another name (hard links). */
   sameFile: number;
+  /**
+   * Logged Codex runs that name no session (0.36) and fit several rollouts: counted from their
+   * logs as before, not tied (a rollout of theirs may then count them again).
+   */
+  ambiguousTies: RunHeader[];
 }
 
 export interface IngestOptions {
@@ -72,5 +77,12 @@ export function emptySummary(): IngestSummary {
     unreadable: [],
     damaged: [],
     sameFile: 0,
+    ambiguousTies: [],
   };
+}
+
+/** Adds the logged runs a tie found ambiguous, each once. */
+export function noteAmbiguousTies(summary: IngestSummary, headers: readonly RunHeader[]): void {
+  const seen = new Set(summary.ambiguousTies.map((h) => JSON.stringify(h)));
+  for (const h of headers) if (!seen.has(JSON.stringify(h))) summary.ambiguousTies.push(h);
 }

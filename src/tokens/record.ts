@@ -1,6 +1,7 @@
-import type { RunDecision, RunEvent, TokenEvent } from '../core/tokens.js';
+import type { RunDecision, RunEvent, RunHeader, TokenEvent } from '../core/tokens.js';
 import type { EventPlace, TokenLedger } from '../ledger/ports.js';
 import { reconcileRun } from './runs.js';
+import { tieRuns, type LoggedRun, type RolloutStart } from './tie.js';
 
 /**
  * Recording parsed events in the token ledger: the decisions (which line of a response counts,
@@ -108,4 +109,28 @@ export function reconcileRuns(
     change += countedChange(events, decisions);
   }
   return change;
+}
+
+/**
+ * Ties the logged Codex runs that name no session (0.36) to their rollouts where exactly one fits
+ * (tie.ts), inside the caller's transaction: returns the run keys to reconcile and the logged
+ * runs that fit several rollouts (left counted on their own).
+ */
+export function tieLoggedRuns(
+  ledger: Pick<TokenLedger, 'untiedLogRuns' | 'rolloutStarts' | 'tieLogRun'>,
+): { runKeys: string[]; ambiguous: RunHeader[] } {
+  const logged = ledger.untiedLogRuns();
+  if (logged.length === 0) return { runKeys: [], ambiguous: [] };
+  const runs: LoggedRun[] = logged.map((key) => ({ key, ...(JSON.parse(key) as RunHeader) }));
+  const rollouts: RolloutStart[] = ledger.rolloutStarts().map(({ runKey, header }) => {
+    const h = JSON.parse(header) as RunHeader;
+    return { session: runKey, version: h.version, cwd: h.cwd, model: h.model, startedAt: h.at };
+  });
+  const { tied, ambiguous } = tieRuns(runs, rollouts);
+  for (const [header, runKey] of tied)
+    ledger.tieLogRun(header, runKey, runKey.slice(runKey.indexOf(':') + 1));
+  return {
+    runKeys: [...new Set(tied.values())],
+    ambiguous: ambiguous.map((key) => JSON.parse(key) as RunHeader),
+  };
 }

@@ -15,7 +15,17 @@ let env: Record<string, string>;
 
 beforeAll(async () => {
   gh = await startFakeGitHub(generateQueue({ author: 'dev', prs: 6, repos: 2, token: TOKEN }));
-  t = tempTree({ 'config/radar.json': JSON.stringify({ watch: { authors: ['dev'] } }) });
+  t = tempTree({
+    'config/radar.json': JSON.stringify({
+      watch: { authors: ['dev'] },
+      budget: {
+        providers: [
+          { name: 'codex', agent: 'codex', weeklyTokens: 10_000_000 },
+          { name: 'claude', agent: 'claude', weeklyTokens: 10_000_000 },
+        ],
+      },
+    }),
+  });
   env = cliEnv(t.dir, { url: gh.url, token: TOKEN }, { FAKE_AGENT_TOKENS: '5000' });
   const scan = await runCli(['scan'], { cwd: t.dir, env });
   expect(scan.code).toBe(0);

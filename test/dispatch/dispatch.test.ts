@@ -75,7 +75,12 @@ function options(
   return {
     candidates: list,
     max: 10,
-    config: config({ ...input, dispatch: { killGraceMs: 200, ...input.dispatch } }),
+    // Cases not about the budget run with no budget source, opted in.
+    config: config({
+      ...input,
+      budget: { allowUnknown: true, ...input.budget },
+      dispatch: { killGraceMs: 200, ...input.dispatch },
+    }),
     db: t.db,
     ledgerPath: t.path,
     budget: [],
@@ -175,15 +180,18 @@ describe('dispatchFlagged', () => {
     expect(new DispatchStore(t.db).escalations()[0]!.argv[0]).toBe('claude');
   });
 
-  it('checks each session against the budget read once plus what this dispatch spent', async () => {
-    // 1,100 tokens a session against 2,000 a week: two sessions per agent, then nothing.
+  it('reserves each session against the week: one that does not fit goes down the chain, then is held back', async () => {
+    // 1,000 reserved, 1,100 spent a session, against 2,000 a week: after one session an agent
+    // has 900 left, less than a reservation, so one session per agent, then nothing.
     const s = await dispatchFlagged({
-      ...options(candidates(6), {
+      ...options(candidates(4), {
         budget: {
           providers: [
             { name: 'codex', agent: 'codex', weeklyTokens: 2000 },
             { name: 'claude', agent: 'claude', weeklyTokens: 2000 },
           ],
+          sessionTokens: 1000,
+          allowUnknown: false,
         },
         dispatch: { concurrency: 1 },
       }),
@@ -191,13 +199,29 @@ describe('dispatchFlagged', () => {
     });
     expect(s.results.map((r) => r.agent ?? r.suppressed)).toEqual([
       'codex',
-      'codex',
-      'claude',
       'claude',
       'budget',
       'budget',
     ]);
-    expect(dumps()).toHaveLength(4);
+    expect(s.results[2]!.reason).toMatch(/^a session of codex reserves 1000 tokens; 900 left/);
+    expect(s.results[1]!.skipped).toEqual([{ agent: 'codex', why: 'budget' }]);
+    expect(dumps()).toHaveLength(2);
+    const rows = t.db
+      .prepare(
+        `SELECT agent, reserved, tokens, tokens_estimated AS estimated FROM escalations ORDER BY id`,
+      )
+      .all();
+    expect(rows).toEqual([
+      { agent: 'codex', reserved: 1000, tokens: 1100, estimated: 0 },
+      { agent: 'claude', reserved: 1000, tokens: 1100, estimated: 0 },
+    ]);
+  });
+
+  it('an unknown budget holds the PR back unless budget.allowUnknown', async () => {
+    const s = await dispatchFlagged(options(candidates(1), { budget: { allowUnknown: false } }));
+    expect(s.results[0]).toMatchObject({ status: 'skipped', suppressed: 'budget' });
+    expect(s.results[0]!.reason).toMatch(/^budget unknown for codex, claude/);
+    expect(dumps()).toHaveLength(0);
   });
 
   it('with every provider exhausted nothing runs: the PR stays flagged, suppressed by budget', async () => {

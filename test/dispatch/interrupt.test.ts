@@ -16,7 +16,12 @@ let env: Record<string, string>;
 
 beforeAll(async () => {
   gh = await startFakeGitHub(generateQueue({ author: 'dev', prs: 3, repos: 1, token: TOKEN }));
-  t = tempTree({ 'config/radar.json': JSON.stringify({ watch: { authors: ['dev'] } }) });
+  t = tempTree({
+    'config/radar.json': JSON.stringify({
+      watch: { authors: ['dev'] },
+      budget: { allowUnknown: true },
+    }),
+  });
   env = cliEnv(t.dir, { url: gh.url, token: TOKEN }, { TZ: 'UTC', HOME: t.dir, NO_COLOR: '1' });
   expect((await runCli(['scan'], { cwd: t.dir, env })).code).toBe(0);
 });

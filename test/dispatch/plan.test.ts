@@ -25,6 +25,7 @@ const policy = (over: Partial<Policy> = {}): Policy => ({
   fallback: ['codex', 'claude'],
   commands: { codex: 'codex', claude: 'claude' },
   dryRun: false,
+  allowUnknown: true,
   ...over,
 });
 
@@ -150,6 +151,47 @@ describe('decide', () => {
       {},
       { budget: { codex: 'unknown', claude: 'unknown' } },
       run(['codex', 'claude']),
+    ],
+    [
+      'an unknown budget blocks unless budget.allowUnknown',
+      {},
+      { allowUnknown: false },
+      { budget: { codex: 'unknown' } },
+      skip(
+        'budget',
+        'budget unknown for codex, claude (no source: set weeklyTokens or usageCommand in budget.providers, or budget.allowUnknown)',
+        {
+          skipped: [
+            { agent: 'codex', why: 'budget' },
+            { agent: 'claude', why: 'budget' },
+          ],
+          holdBack: ['ci_failing:1'],
+        },
+      ),
+    ],
+    [
+      'an unknown budget, the fallback known: the fallback runs',
+      {},
+      { allowUnknown: false },
+      { budget: { codex: 'unknown', claude: 'available' } },
+      run(['claude'], { skipped: [{ agent: 'codex', why: 'budget' }] }),
+    ],
+    [
+      'one exhausted, one unknown: both said',
+      {},
+      { allowUnknown: false },
+      { budget: { codex: 'exhausted', claude: 'unknown' } },
+      skip(
+        'budget',
+        'budget exhausted for codex; budget unknown for claude (no source: set weeklyTokens or usageCommand in budget.providers, or budget.allowUnknown)',
+        {
+          skipped: [
+            { agent: 'codex', why: 'budget' },
+            { agent: 'claude', why: 'budget' },
+          ],
+          holdBack: ['ci_failing:1'],
+        },
+      ),
     ],
     [
       'every budget exhausted: held back, the signals marked so',
@@ -296,6 +338,23 @@ describe('claimRefused', () => {
       { kind: 'full', running: 3 },
       false,
       { suppressed: 'concurrency', reason: '3 sessions running (dispatch.concurrency)' },
+    ],
+    [
+      'a reservation that does not fit: held back by budget, said with the numbers',
+      { kind: 'budget', agent: 'codex', tokens: 30000, left: 12000 },
+      false,
+      {
+        suppressed: 'budget',
+        reason:
+          'a session of codex reserves 30000 tokens; 12000 left this week (budget.reserve kept back)',
+        holdBack: new Map([['ci_failing:1', 'ci_failing']]),
+      },
+    ],
+    [
+      'a reservation that does not fit, by hand: on record',
+      { kind: 'budget', agent: 'claude', tokens: 5, left: 0 },
+      true,
+      { suppressed: 'budget', refusal: { agent: 'codex', fingerprints: ['ci_failing:1'] } },
     ],
     [
       'busy, by hand: on record',

@@ -51,6 +51,8 @@ beforeEach(async () => {
             usageCommand: `echo run >> usage-runs.txt; echo '{"usage":{"secondary":{"usedPercent":10}}}'`,
           },
         ],
+        // codex has no budget source here: dispatched by the opt-in.
+        allowUnknown: true,
       },
       dispatch: { concurrency: 2, maxPerScan: 10, idleTimeoutMs: 4000, killGraceMs: 300 },
     }),
@@ -169,6 +171,7 @@ describe('radar scan --dispatch', () => {
         join(t.dir, 'config/radar.json'),
         JSON.stringify({
           watch: { authors: ['dev'] },
+          budget: { allowUnknown: true },
           dispatch: { concurrency: 2, maxPerScan: 10, idleTimeoutMs: 60_000, killGraceMs: 300 },
         }),
       );

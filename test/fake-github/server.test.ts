@@ -365,17 +365,31 @@ describe('fake GitHub faults', () => {
     expect(body).toBeUndefined();
   });
 
-  it('slow and latency', async () => {
-    gh.inject({ kind: 'slow', delayMs: 150 });
-    let t = Date.now();
-    expect((await gql(VIEWER_QUERY)).res.status).toBe(200);
-    expect(Date.now() - t).toBeGreaterThanOrEqual(140);
-
-    gh.setLatency(100);
-    t = Date.now();
-    await rest('/rate_limit');
-    expect(Date.now() - t).toBeGreaterThanOrEqual(90);
-    gh.setLatency(0);
+  /**
+   * A request held back (a slow fault, or latency in force when it arrived) is still unanswered
+   * once a later, plain request has had its answer: an order, not a stopwatch.
+   */
+  it.each([
+    { held: 'slow', hold: () => gh.inject({ kind: 'slow', delayMs: 600_000 }), release: () => {} },
+    { held: 'latency', hold: () => gh.setLatency(600_000), release: () => gh.setLatency(0) },
+  ])('$held holds an answer back while later requests are answered', async ({ hold, release }) => {
+    hold();
+    const arrivedBefore = gh.stats.requests;
+    const abort = new AbortController();
+    let answered = false;
+    const held = fetch(`${gh.url}/rate_limit`, {
+      headers: { authorization: `token ${TOKEN}` },
+      signal: abort.signal,
+    }).then(
+      () => (answered = true),
+      () => 'aborted',
+    );
+    while (gh.stats.requests === arrivedBefore) await new Promise((r) => setTimeout(r, 10));
+    release();
+    expect((await rest('/rate_limit')).status).toBe(200);
+    expect(answered).toBe(false);
+    abort.abort();
+    expect(await held).toBe('aborted');
   });
 
   it('connection-reset', async () => {

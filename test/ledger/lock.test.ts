@@ -108,8 +108,7 @@ describe('acquireProcessLock', () => {
       const outcomes = await Promise.all(attempts.map((a) => a.outcome));
       expect(outcomes.filter(Boolean)).toHaveLength(1);
       const winner = attempts[outcomes.indexOf(true)]!;
-      for (const a of attempts) {
-        if (a === winner) continue;
+      for (const a of attempts.filter((x) => x !== winner)) {
         const { code, stderr } = await a.exit;
         expect(code).toBe(75);
         expect(stderr.trim()).toMatch(LOCKED);

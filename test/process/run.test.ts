@@ -74,11 +74,10 @@ describe('process runner', () => {
 
   it('ends at its time limit even when a grandchild holds the pipes, and kills the grandchild', async () => {
     const r = exited(
-      await runShell('sleep 30 & echo $!; sleep 30', { timeoutMs: 400, killGraceMs: 1000 }),
+      await runShell('sleep 1000 & echo $!; sleep 1000', { timeoutMs: 400, killGraceMs: 1000 }),
     );
     expect(r.timedOut).toBe(true);
     expect(r.signal).toBe('SIGTERM');
-    expect(r.durationMs).toBeLessThan(10_000);
     expect(describeFailure(r, 400)).toBe('timed out after 400 ms');
     const grandchild = firstPid(r.stdout.text);
     expect(grandchild).toBeGreaterThan(1);
@@ -87,30 +86,32 @@ describe('process runner', () => {
 
   it('sends SIGKILL to a group that ignores SIGTERM, after the grace period', async () => {
     const r = exited(
-      await runShell("trap '' TERM; sleep 30 & echo $!; sleep 30", {
-        timeoutMs: 300,
-        killGraceMs: 700,
-      }),
+      // The leader notes SIGTERM and carries on; its background child ignores SIGTERM.
+      await runShell(
+        "trap '' TERM; sleep 1000 & echo $!; trap 'echo term' TERM; while :; do sleep 1; done",
+        {
+          timeoutMs: 300,
+          killGraceMs: 700,
+        },
+      ),
     );
     expect(r).toMatchObject({ timedOut: true, signal: 'SIGKILL', code: null });
-    expect(r.durationMs).toBeGreaterThanOrEqual(700);
-    expect(r.durationMs).toBeLessThan(10_000);
+    // SIGTERM came first and was survived; SIGKILL ended it.
+    expect(r.stdout.text).toMatch(/^\d+\nterm\n$/);
     expect(await deadWithin(firstPid(r.stdout.text))).toBe(true);
   });
 
   it('completes promptly when the child exits while a grandchild still holds its pipes', async () => {
-    const r = exited(await runShell('sleep 30 & echo $!; echo done', { killGraceMs: 500 }));
+    const r = exited(await runShell('sleep 1000 & echo $!; echo done', { killGraceMs: 500 }));
     expect(r).toMatchObject({ code: 0, timedOut: false });
-    expect(r.durationMs).toBeLessThan(10_000);
     expect(r.stdout.text).toMatch(/^\d+\ndone\n$/);
     // Nothing it started is left behind.
     expect(await deadWithin(firstPid(r.stdout.text))).toBe(true);
   });
 
   it('cuts the pipes of a grandchild that ignores SIGTERM, and kills it after the grace period', async () => {
-    const r = exited(await runShell("trap '' TERM; sleep 30 & echo $!", { killGraceMs: 500 }));
+    const r = exited(await runShell("trap '' TERM; sleep 1000 & echo $!", { killGraceMs: 500 }));
     expect(r).toMatchObject({ code: 0, timedOut: false });
-    expect(r.durationMs).toBeLessThan(10_000);
     expect(await deadWithin(firstPid(r.stdout.text), 5000)).toBe(true);
   });
 
@@ -155,7 +156,7 @@ describe('process runner', () => {
     const controller = new AbortController();
     let streamed = '';
     const r = exited(
-      await runShell('echo first; sleep 30', {
+      await runShell('echo first; sleep 1000', {
         signal: controller.signal,
         onStdout: (text) => {
           streamed += text;
@@ -165,7 +166,6 @@ describe('process runner', () => {
     );
     expect(streamed).toBe('first\n');
     expect(r).toMatchObject({ aborted: true, timedOut: false, signal: 'SIGTERM' });
-    expect(r.durationMs).toBeLessThan(10_000);
     expect(describeFailure(r)).toBe('aborted');
   });
 

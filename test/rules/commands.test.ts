@@ -4,6 +4,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openLedger } from '../../src/ledger/open.js';
 import { MIGRATIONS } from '../../src/ledger/migrations.js';
 import { PrStore } from '../../src/ledger/pr-store.js';
+import { resolvePr } from '../../src/commands/pr-arg.js';
+import { UsageError } from '../../src/core/errors.js';
 import { runCli, tempTree } from '../helpers/cli.js';
 import { pr } from './fixtures.js';
 
@@ -45,10 +47,34 @@ const two = () =>
   ]);
 const NOW = { RADAR_NOW: '2026-06-15T12:00:00Z' };
 
+describe('the PR a command argument names', () => {
+  it.each([
+    { text: 'acme/app#7', expected: /^A$/ },
+    { text: 'https://github.com/acme/lib/pull/7', expected: /^B$/ },
+    { text: '#8', expected: /^C$/ },
+    { text: 'acme/app', expected: /^not a PR: "acme\/app"/ },
+    { text: 'acme/app#99', expected: /^acme\/app#99 is not in the ledger/ },
+    { text: '#99', expected: /^#99 is not in the ledger/ },
+    { text: '#7', expected: /^#7 is ambiguous: say which one$/ },
+  ])('$text', ({ text, expected }) => {
+    const db = openLedger(two(), { readonly: true });
+    try {
+      const outcome = (() => {
+        try {
+          return resolvePr(db, text).nodeId;
+        } catch (e) {
+          return e instanceof UsageError ? e.message : e;
+        }
+      })();
+      expect(outcome).toMatch(expected);
+    } finally {
+      db.close();
+    }
+  });
+});
+
 describe('radar explain, stop and resume: arguments', () => {
   it.each([
-    [['explain', 'acme/app'], /not a PR: "acme\/app"/],
-    [['explain', 'acme/app#99'], /acme\/app#99 is not in the ledger/],
     [['stop', '#7'], /#7 is ambiguous: say which one/],
     [['resume'], /say which PR to resume/],
   ])('%j exits 2 with one clear message', async (args, message) => {

@@ -41,12 +41,16 @@ async function ingestInOrder(
 }
 
 /**
- * The sets of a scenario's files ingested together: all of them, except for Codex 0.36, whose
- * logs name no session (no `session id:` line, no session_configured event), so nothing ties a
- * log to its rollout yet: its logs and its rollouts are each checked on their own.
+ * The sets of a scenario's files ingested together: all of them. Codex 0.36 logs name no session
+ * (no `session id:` line); a human log is tied to its rollout by its header (version, workdir,
+ * model, time), so those scenarios are ingested whole too. Its `exec --json` prints no version and
+ * no time, so nothing ties it to its rollout yet: a scenario with such a launcher has its logs and
+ * its rollouts checked on their own.
  */
 function fileSets(f: RealFixture): string[][] {
-  if (f.truth.version !== '0.36.0') return [f.truth.files];
+  const untied =
+    f.truth.version === '0.36.0' && f.truth.runs.some((r) => r.launcherFormat !== 'codex-text');
+  if (!untied) return [f.truth.files];
   const sessions = new Set(f.truth.runs.flatMap((r) => (r.sessionFile ? [r.sessionFile] : [])));
   return [
     f.truth.files.filter((rel) => !sessions.has(rel)),

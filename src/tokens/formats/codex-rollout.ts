@@ -23,6 +23,8 @@ export interface RolloutState {
   total: Usage;
   model?: string;
   session?: string;
+  /** The session_meta's version, cwd and time, until the rollout's first event carries them. */
+  start?: { version: string; cwd: string; at: number };
   /**
    * A forked or sub-agent thread starts by replaying its parent's history, token counts
    * included: those set the baseline and are never usage.
@@ -137,7 +139,9 @@ function tokenCount(
     offset,
     sessionId: rollout.session,
     runKey: rollout.session ? `codex:${rollout.session}` : undefined,
+    runHeader: rollout.start && { ...rollout.start, model: rollout.model },
   });
+  rollout.start = undefined;
 }
 
 /**
@@ -150,6 +154,10 @@ function sessionMeta(o: Json, payload: Json, state: CodexRolloutState, ctx: Pars
   if (rollout.session !== undefined) return;
   const id = typeof payload.id === 'string' ? payload.id.toLowerCase() : undefined;
   rollout.session = id ?? '';
+  const at =
+    typeof payload.timestamp === 'string' ? parseIsoInZone(payload.timestamp, 'UTC') : undefined;
+  if (typeof payload.cli_version === 'string' && typeof payload.cwd === 'string')
+    rollout.start = { version: payload.cli_version, cwd: payload.cwd, at: at ?? ctx.time().at };
   const source = obj(payload.source);
   const spawn = obj(obj(source?.subagent)?.thread_spawn);
   const parent = [payload.forked_from_id, spawn?.parent_thread_id, payload.parent_thread_id].find(

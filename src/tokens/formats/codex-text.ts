@@ -1,3 +1,4 @@
+import type { RunHeader } from '../../core/tokens.js';
 import type { LineFormat, ParseContext } from './common.js';
 import { parseIsoInZone } from '../../time/zone.js';
 
@@ -21,6 +22,10 @@ export interface CodexRun {
   session?: string;
   /** Last number printed in this run (running and final totals count their increase). */
   last?: number;
+  /** The header's `workdir:` and `model:`, and its time: they tie a run with no session id. */
+  cwd?: string;
+  model?: string;
+  at?: number;
 }
 
 export interface CodexTextState {
@@ -44,6 +49,8 @@ const NUMBER_LINE_RE = new RegExp(String.raw`^\s*(?:${STAMP}\s+)?${COUNT}\s*$`, 
 export const HEADER_RE = /OpenAI Codex v(\d+)\.(\d+)\.(\d+)/;
 /** The header's `session id:` line (Codex 0.5x and later). */
 export const SESSION_LINE_RE = /^\s*(?:\[[^\]]*\]\s*)?session id:\s*([0-9a-f][0-9a-f-]{7,63})\s*$/i;
+/** The header's `workdir: …` and `model: …` lines (between its `--------` rules). */
+const HEADER_FIELD_RE = /^\s*(workdir|model):\s*(\S.*?)\s*$/;
 const ISO_IN_TEXT_RE =
   /(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?)(\s?(?:Z|[+-]\d{2}:?\d{2})(?![\d]))?/i;
 const DATE_CMD_RE =
@@ -110,7 +117,17 @@ export const codexText: LineFormat<string, CodexTextState> = {
       if (header) {
         startCodexRun(header, state);
         ctx.note(text);
+        // Noted again with its time, as every dated line is (the fingerprints' context).
+        if (noteTimestamp(text, ctx)) {
+          ctx.note(text);
+          state.codexRun!.at = ctx.lastTs;
+        }
+        return;
       }
+    } else if (state.codexRun && state.codexRun.last === undefined && HEADER_FIELD_RE.test(text)) {
+      const [, field, value] = HEADER_FIELD_RE.exec(text)!;
+      if (field === 'workdir') state.codexRun.cwd ??= value;
+      else state.codexRun.model ??= value;
     } else if (state.codexRun && /session id/i.test(text)) {
       const session = SESSION_LINE_RE.exec(text)?.[1];
       if (session) {
@@ -204,6 +221,7 @@ function textMarker(
     offset,
     sessionId: session,
     runKey: session ? `codex:${session}` : undefined,
+    runHeader: session ? undefined : runHeaderOf(state.codexRun, ctx),
     // Only final totals are the thread's (a resumed thread's include its earlier runs), and
     // only from the version on that restores a resumed thread's usage.
     threadTotal:
@@ -220,6 +238,12 @@ function textMarker(
           }
         : undefined,
   });
+}
+
+/** A run's header as a tie to its rollout needs it (a version and a workdir at least). */
+function runHeaderOf(run: CodexRun | undefined, ctx: ParseContext): RunHeader | undefined {
+  if (!run?.version || run.cwd === undefined) return undefined;
+  return { version: run.version, cwd: run.cwd, model: run.model, at: run.at ?? ctx.time().at };
 }
 
 /**
