@@ -157,7 +157,7 @@ function main(): void {
       const t1 = performance.now();
       const histories = rules.histories();
       const t2 = performance.now();
-      rules.verdicts();
+      rules.trails();
       rules.permissions();
       const t3 = performance.now();
       read = { list, histories };

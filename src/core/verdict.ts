@@ -64,6 +64,16 @@ export interface Verdict {
   recommendation: Recommendation | null;
 }
 
+/**
+ * What a later judgement needs of the verdict before it: the tier (for transitions) and the fields
+ * whose changes are history (tier, route, the set of signal fingerprints). A `Verdict` is one.
+ */
+export interface VerdictTrail {
+  tier: Tier;
+  route: Route;
+  signals: readonly { fingerprint: string }[];
+}
+
 export type EscalationOutcome =
   'running' | 'succeeded' | 'failed' | 'timed_out' | 'refused' | 'dry_run';
 

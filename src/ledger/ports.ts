@@ -14,7 +14,13 @@ import type {
   TokenEvent,
 } from '../core/tokens.js';
 import type { AggregateRow, Dimension, Group, Period, Range, Rates } from '../core/token-report.js';
-import type { Escalation, EscalationOutcome, Verdict, VerdictRecord } from '../core/verdict.js';
+import type {
+  Escalation,
+  EscalationOutcome,
+  Verdict,
+  VerdictRecord,
+  VerdictTrail,
+} from '../core/verdict.js';
 
 /**
  * The ledger as the rest of radar sees it: one small interface per family of tables. Stores
@@ -301,6 +307,8 @@ export interface RulesLedger {
   /** Forgets the denied writes of a repository; how many. */
   clearPermissions(repo: string): number;
   verdicts(): Map<string, StoredVerdict>;
+  /** Every PR's verdict as far as the next judgement needs it (tier, route, fingerprints). */
+  trails(): Map<string, VerdictTrail>;
   verdict(nodeId: string): StoredVerdict | undefined;
   addControl(nodeId: string, control: ControlRecord): void;
   /** Records verdicts, their history lines, candidates and stops (inside a scan's unit of work). */
@@ -308,7 +316,7 @@ export interface RulesLedger {
     scanId: number | null,
     now: number,
     records: readonly VerdictRecord[],
-    previous: ReadonlyMap<string, Verdict>,
+    previous: ReadonlyMap<string, VerdictTrail>,
   ): void;
 }
 

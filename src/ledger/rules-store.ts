@@ -6,7 +6,13 @@ import {
   type PermissionBoundary,
   type PrHistory,
 } from '../core/history.js';
-import type { Escalation, SuppressionReason, Verdict, VerdictRecord } from '../core/verdict.js';
+import type {
+  Escalation,
+  SuppressionReason,
+  Verdict,
+  VerdictRecord,
+  VerdictTrail,
+} from '../core/verdict.js';
 import type { RulesLedger, StoredVerdict } from './ports.js';
 
 /** All SQL for verdicts, signal candidates, radar's own actions and a PR's typed history. */
@@ -67,7 +73,7 @@ const verdictFromRow = (r: Row): StoredVerdict => ({
 });
 
 /** The verdict fields whose changes are history. */
-const VERDICT_HISTORY = (v: Verdict) => ({
+const VERDICT_HISTORY = (v: VerdictTrail) => ({
   tier: v.tier,
   route: v.route,
   signals: v.signals
@@ -195,6 +201,22 @@ export class RulesStore implements RulesLedger {
     );
   }
 
+  /** Tier, route and signal fingerprints only: no reasons, pending list or signal details. */
+  trails(): Map<string, VerdictTrail> {
+    const map = new Map<string, VerdictTrail>();
+    const rows = this.db
+      .prepare(`SELECT node_id, tier, route, signals FROM verdicts`)
+      .raw(true)
+      .all() as [string, Verdict['tier'], Verdict['route'], string][];
+    for (const [id, tier, route, signals] of rows)
+      map.set(id, {
+        tier,
+        route,
+        signals: signals === '[]' ? [] : (JSON.parse(signals) as { fingerprint: string }[]),
+      });
+    return map;
+  }
+
   verdict(nodeId: string): StoredVerdict | undefined {
     const r = this.db.prepare(`SELECT * FROM verdicts WHERE node_id = ?`).get(nodeId) as
       Row | undefined;
@@ -216,7 +238,7 @@ export class RulesStore implements RulesLedger {
     scanId: number | null,
     now: number,
     records: readonly VerdictRecord[],
-    previous: ReadonlyMap<string, Verdict>,
+    previous: ReadonlyMap<string, VerdictTrail>,
   ): void {
     const upsertVerdict = this.db.prepare(
       `INSERT INTO verdicts (node_id, scan_id, evaluated_at, tier, score, route, signals, pending, reasons, suppressed, recommendation)

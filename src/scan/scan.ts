@@ -282,7 +282,7 @@ export async function runScan(options: ScanOptions): Promise<ScanSummary> {
 
 /** Judges the queue as this scan leaves it; the verdicts are recorded with the scan. */
 function judge(current: ReadonlyMap<string, StoredPr>, options: ScanOptions, now: number) {
-  const previous = options.rules.verdicts();
+  const previous = options.rules.trails();
   const { judged, tiers, flagged } = judgeAll({
     prs: current.values(),
     histories: options.rules.histories(),

@@ -109,6 +109,14 @@ export function scanLedgerContract(fresh: LedgerFactory): void {
           scanId: null,
           evaluatedAt: T0,
         });
+        expect(ledger.rules.trails().get('PR_1')).toEqual({
+          tier: first.tier,
+          route: first.route,
+          signals: first.signals.map((s) =>
+            expect.objectContaining({ fingerprint: s.fingerprint }),
+          ),
+        });
+        expect(first.signals.length).toBeGreaterThan(0);
         const second = verdict({ tier: 'watch', signals: [], pending: [] });
         ledger.rules.recordVerdicts(
           null,
