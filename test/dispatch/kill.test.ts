@@ -35,6 +35,8 @@ beforeEach(async () => {
     'config/radar.json': JSON.stringify({
       watch: { authors: ['dev'] },
       dispatch: { timeoutMs: 120_000, killGraceMs: 500 },
+      // The fake agents' provider has no budget source: dispatch only with the opt-in.
+      budget: { allowUnknown: true },
     }),
   });
   env = cliEnv(

@@ -68,7 +68,7 @@ describe('radar report tokens', () => {
     const csv = await report('--csv', '--by', 'day', '--tz', 'UTC');
     expect(csv.stdout.split('\n')[0]).toBe('day,tokens,share,events,est_cost_usd');
     expect(csv.stdout).toContain('2026-06-01,6160000,');
-    const bad = await report('--since', 'yesterday');
+    const bad = await report('--since', 'the day before');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--since');
     expect((await report('--tz', 'Mars/Olympus')).code).toBe(2);
