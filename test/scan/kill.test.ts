@@ -51,6 +51,8 @@ interface Trial {
   scanRuns: number;
   changes: number;
   integrity: unknown;
+  /** What the scan printed on stderr (why a scan left to finish did not, when it did not). */
+  stderr: string;
 }
 
 /**
@@ -76,8 +78,10 @@ async function trial(dir: string, threshold: number, requests = Infinity): Promi
   const child = spawn(process.execPath, [CLI, 'scan'], {
     cwd: dir,
     env: { PATH: process.env.PATH ?? '', HOME: dir, TZ: 'UTC', ...pinnedPaths(dir), ...env() },
-    stdio: 'ignore',
+    stdio: ['ignore', 'ignore', 'pipe'],
   });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   const closed = new Promise((resolve) => child.on('close', resolve));
   let exited = false;
   child.on('exit', () => (exited = true));
@@ -112,6 +116,7 @@ async function trial(dir: string, threshold: number, requests = Infinity): Promi
       scanRuns: count('scan_runs'),
       changes: count('pr_changes'),
       integrity: db.pragma('integrity_check', { simple: true }),
+      stderr,
     };
   } finally {
     db.close();
@@ -122,7 +127,12 @@ describe('radar scan killed with SIGKILL', () => {
   it('leaves the ledger as it was before the scan or after it, never half-written', async () => {
     // A scan left to finish: what "after" looks like, and how large its write grows.
     const full = await trial(await freshLedger(), Infinity);
-    expect(full).toMatchObject({ killedAtWal: null, prs: PRS, scanRuns: 1, integrity: 'ok' });
+    expect(full, full.stderr).toMatchObject({
+      killedAtWal: null,
+      prs: PRS,
+      scanRuns: 1,
+      integrity: 'ok',
+    });
     expect(full.maxWal).toBeGreaterThan(500_000);
 
     // Kills at different points: while fetching (WAL open, still empty), at the first byte of
