@@ -44,13 +44,15 @@ import { runSession } from './session.js';
 import { recordSessionTokens } from './tokens.js';
 import { prepareWorkdir, type Workdir } from './workdir.js';
 import { settle } from './reservation.js';
+import { burnCandidates, pacePlan, paceSettings, type PacePlan } from './pace-policy.js';
+import { checkpointsOf } from '../budget/state.js';
 
 export type { Candidate, Suppression } from './plan.js';
 
 export interface DispatchOptions {
   candidates: readonly Candidate[];
-  /** Sessions started at most by this call. */
-  max: number;
+  /** Sessions started at most by this call (default: what the agents' pace allows). */
+  max?: number;
   config: RadarConfig;
   db: Db;
   ledgerPath: string;
@@ -106,6 +108,8 @@ export interface DispatchSummary {
   approvalsQueued: number[];
   /** Stale `running` rows of a killed radar marked failed (their run logs counted). */
   reaped: number;
+  /** The pace policy this call followed (a dispatch by hand is not capped by it). */
+  pace: PacePlan;
 }
 
 const prRef = (pr: StoredPr) => `${pr.repo}#${pr.number}`;
@@ -182,6 +186,8 @@ class Execution {
   /** What the sessions of this call spent, against the budget read once before it. */
   readonly spent = new Map<AgentName, number>();
   started = 0;
+  readonly startedBy = new Map<AgentName, number>();
+  readonly pace: PacePlan;
   readonly results: DispatchResult[] = [];
   private readonly store: DispatchStore;
   private readonly zone: string;
@@ -196,15 +202,32 @@ class Execution {
     this.ledgerDir = dirname(options.ledgerPath);
     const lookup = options.installed ?? ((command: string) => !!findOnPath(command, options.env));
     this.installed = new Set(AGENT_NAMES.filter((a) => lookup(config.agents[a].command)));
+    this.pace = pacePlan(
+      options.budget,
+      checkpointsOf(config),
+      paceSettings(config.dispatch),
+      options.max,
+    );
     this.policy = {
-      max: options.max,
-      concurrency: config.dispatch.concurrency,
+      max: this.pace.max,
+      concurrency: options.manual ? config.dispatch.concurrency : this.pace.concurrency,
       fallback: config.rules.fallback,
       commands: { codex: config.agents.codex.command, claude: config.agents.claude.command },
       manual: options.manual,
       dryRun: options.dryRun === true,
       allowUnknown: config.budget.allowUnknown,
+      pace: this.pace.agents,
     };
+  }
+
+  /** The candidates: the scan's, and under pace the watch-tier PRs it makes eligible. */
+  candidates(): Candidate[] {
+    const { options } = this;
+    if (options.manual) return [...options.candidates];
+    return [
+      ...options.candidates,
+      ...burnCandidates(options.candidates, options.config.rules, this.pace.watch),
+    ];
   }
 
   /** The facts a decision is taken on now. */
@@ -214,6 +237,7 @@ class Execution {
       budget: budgetAfterSpend(options.budget, options.config.budget.providers, this.spent),
       installed: this.installed,
       started: this.started,
+      startedBy: this.startedBy,
       now: options.now(),
     };
   }
@@ -327,7 +351,7 @@ class Execution {
         agent,
         argv: [],
         now: now(),
-        concurrency: config.dispatch.concurrency,
+        concurrency: this.policy.concurrency,
         radarPid: process.pid,
         reason: decision.reason,
         live: liveHere(),
@@ -345,6 +369,7 @@ class Execution {
       }
       if (claim.kind !== 'claimed') return this.perform(c, claimRefused(c, this.policy, claim));
       this.started++;
+      this.startedBy.set(agent, (this.startedBy.get(agent) ?? 0) + 1);
       return this.runClaimed(
         c,
         claim.escalationId,
@@ -516,7 +541,7 @@ export async function dispatchFlagged(options: DispatchOptions): Promise<Dispatc
   const run = new Execution(options);
   const reaped = await run.reap();
   const approvalsQueued = run.queueApprovals();
-  const plan = planDispatch(options.candidates, run.policy, run.facts());
+  const plan = planDispatch(run.candidates(), run.policy, run.facts());
   // A pool of `width` workers over the queue, best first. A rehearsal changes nothing, so its
   // plan is final; a real run decides each PR again on the facts of its turn (tokens spent,
   // sessions started).
@@ -531,5 +556,5 @@ export async function dispatchFlagged(options: DispatchOptions): Promise<Dispatc
     }
   };
   await Promise.all(Array.from({ length: plan.width }, worker));
-  return { results: run.results, approvalsQueued, reaped };
+  return { results: run.results, approvalsQueued, reaped, pace: run.pace };
 }
