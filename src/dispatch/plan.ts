@@ -214,6 +214,8 @@ export function decide(c: Candidate, policy: Policy, facts: Facts): Decision {
       },
     );
   }
+  if (!policy.dryRun && facts.started >= policy.max)
+    return skip('max', `at most ${policy.max} sessions per run`);
   // The pace caps each agent's sessions per scan; a capped agent passes the PR down the chain.
   const paced = manual
     ? choice.candidates
@@ -236,7 +238,6 @@ export function decide(c: Candidate, policy: Policy, facts: Facts): Decision {
     reason: manual ? 'radar escalate' : 'radar scan --dispatch',
   };
   if (policy.dryRun) return { kind: 'rehearse', ...planned };
-  if (facts.started >= policy.max) return skip('max', `at most ${policy.max} sessions per run`);
   return { kind: 'run', ...planned };
 }
 
