@@ -139,6 +139,17 @@ export interface UsageLedger {
   ): Promise<RateLimitReading | undefined>;
   /** Counted tokens of one agent in [since, until). */
   countedTokens(agent: AgentName, since: number, until: number): Promise<number>;
+  /**
+   * Sessions of one agent started in [since, until) that reported no usage, and the tokens
+   * their reservations stand for (estimates, never in the counted tokens).
+   */
+  estimatedTokens(agent: AgentName, since: number, until: number): Promise<Estimated>;
+}
+
+/** Sessions that reported no usage: how many, and their reservations' total. */
+export interface Estimated {
+  tokens: number;
+  sessions: number;
 }
 
 /** Per-model rates, cached per version of the price table (undefined: the model has no price). */
@@ -253,6 +264,11 @@ export interface ReportLedger {
     by: Exclude<Dimension, 'day' | 'week' | 'month'>,
     range: Range,
   ): Promise<AggregateRow[]>;
+  /**
+   * Agent sessions started in the range that reported no usage, per agent: their reservations
+   * stand as estimates, never in the counted tokens.
+   */
+  estimated(range: Range): Promise<(Estimated & { agent: string })[]>;
 }
 
 /** One scan run as recorded for `radar doctor` and `radar queue`. */
