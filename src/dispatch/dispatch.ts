@@ -24,9 +24,11 @@ import { machineZone } from '../time/zone.js';
 import { agentArgv, agentEnv, type Skip } from './agents.js';
 import { AGENT_NAMES, type AgentName } from '../core/agents.js';
 import { queueActions } from './approvals.js';
-import { budgetAfterSpend, reservationFor } from './budget-gate.js';
+import { budgetAfterSpend, reservationFor, type SessionReservation } from './budget-gate.js';
 import { liveHere } from './liveness.js';
 import {
+  budgetAllows,
+  budgetRefusal,
   claimedSignals,
   claimRefused,
   decide,
@@ -242,6 +244,33 @@ class Execution {
     };
   }
 
+  /** The reservation a session of `agent` acting on `signals` asks for (none: no quota). */
+  reservation(agent: AgentName, signals: readonly Signal[]): SessionReservation | undefined {
+    const { options, store } = this;
+    return reservationFor({
+      agent,
+      kind: signals[0]?.kind ?? 'manual',
+      states: options.budget,
+      budget: options.config.budget,
+      history: (a, kind) => store.sessionTokens(a, kind, HISTORY),
+      now: options.now(),
+    });
+  }
+
+  /**
+   * The escalation falls back to `agent` (the one before could not start): the agent's budget
+   * and its reservation are checked again, in one ledger transaction with the move. Why not,
+   * or undefined when it may run.
+   */
+  private fallBackTo(id: number, agent: AgentName, signals: readonly Signal[]): string | undefined {
+    if (!budgetAllows(this.facts().budget.get(agent), this.policy.allowUnknown))
+      return `${agent}: ${budgetRefusal([agent], this.facts().budget)}`;
+    const reservation = this.reservation(agent, signals);
+    const again = this.store.reserveAgain(id, agent, reservation?.claim);
+    if (again.kind === 'reserved') return undefined;
+    return `${agent}: a session reserves ${again.tokens} tokens; ${reservation!.left(again.committed)} left this week`;
+  }
+
   reap(): Promise<number> {
     return countReaped(this.options, this.store, this.zone);
   }
@@ -334,14 +363,7 @@ class Execution {
     const skipped = [...decision.skipped];
     let refused: Extract<Parameters<typeof claimRefused>[2], { kind: 'budget' }> | undefined;
     for (const [i, agent] of decision.agents.entries()) {
-      const reservation = reservationFor({
-        agent,
-        kind: decision.signals[0]?.kind ?? 'manual',
-        states: options.budget,
-        budget: config.budget,
-        history: (a, kind) => store.sessionTokens(a, kind, HISTORY),
-        now: now(),
-      });
+      const reservation = this.reservation(agent, decision.signals);
       const claim = store.claim({
         nodeId: pr.nodeId,
         repo: pr.repo,
@@ -426,7 +448,16 @@ class Execution {
       hasCheckout: workdir.kind === 'worktree',
     });
     const reasons: string[] = [];
-    for (const agent of agents) {
+    for (const [i, agent] of agents.entries()) {
+      // The claim reserved for the first agent; a fallback is checked again before it runs.
+      const refused = i > 0 ? this.fallBackTo(id, agent, signals) : undefined;
+      if (refused) {
+        reasons.push(refused);
+        skipped.push({ agent, why: 'budget' });
+        options.onEvent?.({ kind: 'fallback', pr: base.pr, agent, reason: refused });
+        continue;
+      }
+      const reserved = store.reservedFor(id);
       const agentConfig = config.agents[agent];
       const argv = agentArgv(agentConfig, {
         workdir: workdir.path,
@@ -455,6 +486,10 @@ class Execution {
         tag: sessionTag(options.ledgerPath, id),
         signal: options.signal,
         onSpawn: (pid) => store.started(id, agent, [agentConfig.command, ...argv], pid, runLog),
+        // Past its reservation, the session's tokens so far count for its week instead.
+        onTokens: (soFar) => {
+          if (reserved !== null && soFar > reserved) store.liveTokens(id, soFar);
+        },
       });
       if (session.kind === 'spawn-failed') {
         reasons.push(session.reason);

@@ -122,3 +122,13 @@ ALTER TABLE escalations ADD COLUMN reserved INTEGER;
 ALTER TABLE escalations ADD COLUMN tokens_estimated INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX escalations_agent_started ON escalations(agent, started_at);
 `;
+
+/**
+ * Migration 15: a running session's tokens so far (`live_tokens`), from the markers its output
+ * printed, recorded once they pass its reservation. Until the session ends, the week counts the
+ * larger of the two for it, so a session already spending beyond its reservation narrows what
+ * later claims find left.
+ */
+export const LIVE_SESSION_TOKENS = `
+ALTER TABLE escalations ADD COLUMN live_tokens INTEGER;
+`;

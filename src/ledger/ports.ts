@@ -210,6 +210,10 @@ export interface Committed {
   reserved: number;
 }
 
+/** A reservation asked for again, for the agent a running escalation falls back to. */
+export type Rereserved =
+  { kind: 'reserved' } | { kind: 'budget'; committed: Committed; tokens: number };
+
 export type ClaimResult =
   | { kind: 'claimed'; escalationId: number; fingerprints: string[] }
   /** Every fingerprint was already acted on. */
@@ -241,6 +245,10 @@ export interface DispatchLedger {
    */
   claim(req: ClaimRequest): ClaimResult;
   finish(id: number, f: Finish): void;
+  /** A running session's tokens so far: the week counts them once they pass its reservation. */
+  liveTokens(id: number, tokens: number): void;
+  /** Moves a running escalation to another agent when that agent's reservation fits. */
+  reserveAgain(id: number, agent: AgentName, reservation: Reservation | undefined): Rereserved;
   /** What the agent's week [since, until) has committed: counted tokens, reservations, estimates. */
   committed(agent: AgentName, since: number, until: number): Committed;
   /** Measured tokens of this agent's ended sessions that acted on this signal kind, newest first. */
