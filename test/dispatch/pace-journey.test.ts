@@ -36,7 +36,7 @@ interface PaceOut {
 }
 
 /** One `radar scan --dispatch --json` on a fresh ledger with codex at `used` percent. */
-async function scanAt(used: number) {
+async function scanAt(used: number, threshold?: number) {
   const usage = JSON.stringify({ usage: { secondary: { usedPercent: used, resetsAt: RESET } } });
   const t = tempTree({
     'config/radar.json': JSON.stringify({
@@ -54,7 +54,7 @@ async function scanAt(used: number) {
         ],
         sessionTokens: 1000,
       },
-      rules: { fallback: [] },
+      rules: { fallback: [], ...(threshold !== undefined ? { threshold } : {}) },
       dispatch: {
         maxPerScan: 2,
         concurrency: 2,
@@ -126,6 +126,24 @@ describe('dispatch follows the pace', () => {
       expect(waiting.length).toBeGreaterThan(0);
       expect(waiting[0]!.reason).toMatch(/^codex: ahead of pace .*\(at most 1 this scan\)$/);
       expect(over.started[0]!.score).toBe(Math.max(...over.results.map((r) => r.score)));
+    },
+  );
+
+  it(
+    'under pace, watch-tier PRs below the threshold with a dispatchable signal become eligible',
+    { timeout: JOURNEY_MS },
+    async () => {
+      // A high threshold: most flagged PRs of the demo queue are in the watch tier now.
+      const under = await scanAt(12, 7);
+      const onPace = await scanAt(45, 7);
+      const escalated = onPace.started.length;
+      // On pace every escalated PR got its session (none cut by the max or the pace): what more
+      // starts under pace is watch-tier work.
+      expect(
+        onPace.results.filter((r) => r.suppressed === 'max' || r.suppressed === 'pace'),
+      ).toEqual([]);
+      expect(under.started.length).toBeGreaterThan(escalated);
+      expect(under.started.every((x) => x.agent === 'codex')).toBe(true);
     },
   );
 });
