@@ -128,6 +128,9 @@ export function renderScan(s: ScanSummary): string {
   if (s.flagged.length > 10)
     lines.push(`… and ${s.flagged.length - 10} more flagged (radar queue)`);
   if (s.newPrs) lines.push(`${s.newPrs} new PRs`);
+  // Named here too, not only on stderr: a PR GitHub could not read is one the user must look at.
+  for (const k of s.skipped)
+    lines.push(`skipped ${k.repo}#${k.number}: GitHub could not give its details (${k.reason})`);
   for (const r of s.resolved) lines.push(`${r.repo}#${r.number} ${r.state}`);
   for (const c of s.changed.slice(0, 20)) {
     const fields = c.fields
