@@ -222,7 +222,7 @@ export function buildProgram(capture?: Capture): Command {
   program
     .command('scan')
     .description(
-      'poll the PR queue from GitHub into the ledger and judge every PR (run it from cron; GITHUB_API_URL, GITHUB_TOKEN/GH_TOKEN/gh auth token)',
+      'poll the PR queue from GitHub into the ledger and judge every PR (run it from cron; GH_TOKEN/GITHUB_TOKEN or gh auth token; GH_HOST or GITHUB_API_URL for GitHub Enterprise)',
     )
     .option('--fail-on-flag', 'exit 3 when a PR is in the escalate tier (for cron chains)')
     .option(

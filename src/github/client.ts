@@ -39,7 +39,7 @@ const sequentialReads = {
 };
 
 export interface ClientOptions {
-  endpoint: Endpoint;
+  endpoint: Pick<Endpoint, 'apiUrl' | 'graphqlUrl'>;
   token: string;
   logger: Logger;
   /** A request that has not answered after this long is aborted (and retried). */
