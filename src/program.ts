@@ -68,7 +68,7 @@ export function radarVersion(): string {
         name?: unknown;
         version?: unknown;
       };
-      if (pkg.name === 'radar' && typeof pkg.version === 'string') return pkg.version;
+      if (pkg.name === 'pr-radar' && typeof pkg.version === 'string') return pkg.version;
     } catch {
       // not there: try the next place
     }
