@@ -16,6 +16,7 @@ Exit codes:
   1   failure
   2   bad usage or configuration
   3   radar scan --fail-on-flag: the scan ran fine and PRs are in the escalate tier
+  4   radar scan --dispatch: flagged PRs got no agent because none is on PATH
   75  another radar scan holds the lock (try again later)`;
 
 /**
@@ -239,7 +240,8 @@ export function buildProgram(capture?: Capture): Command {
 Examples:
   */5 * * * *  radar scan                      # cron: silent unless something is wrong
   radar scan --fail-on-flag || notify-me      # exit 3 when a PR needs an agent
-  radar scan --dispatch --max 2               # then start agents on the two most urgent PRs`,
+  radar scan --dispatch --max 2               # then start agents on the two most urgent PRs
+  GH_HOST=ghe.example.com radar scan          # GitHub Enterprise Server (GH_ENTERPRISE_TOKEN)`,
     )
     .action(lazy(() => import('./commands/scan.js')));
 
