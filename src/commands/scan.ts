@@ -31,9 +31,12 @@ export async function run(ctx: Context, options: ScanCommandOptions = {}): Promi
   const { code, candidates, budget } = await scan(ctx, options);
   if (!options.dispatch || (code !== 0 && code !== ExitCode.flagged)) return code;
   const { dispatchAfterScan } = await import('../dispatch/after-scan.js');
+  const { heldBackReport } = await import('../dispatch/held-back.js');
   // The verdicts and budget this scan judged with: neither is read again.
-  await dispatchAfterScan(ctx, { max: options.max, candidates, budget });
-  return code;
+  const { results } = await dispatchAfterScan(ctx, { max: options.max, candidates, budget });
+  const report = heldBackReport(results, code, ctx.env.PATH);
+  for (const line of report.lines) ctx.stderr.write(`radar: ${line}\n`);
+  return report.code;
 }
 
 interface ScanOutcome {
