@@ -38,10 +38,12 @@ export function heldBackReport(
   const groups = new Map<string, { suppressed: string; prs: string[] }>();
   for (const r of results) {
     if (r.status !== 'skipped') continue;
-    const spending = r.suppressed === 'budget' || r.suppressed === 'pace';
-    if (r.suppressed !== 'no-agent' && (!spending || started)) continue;
-    const key = `${r.suppressed}\n${r.reason ?? ''}`;
-    const group = groups.get(key) ?? { suppressed: r.suppressed, prs: [] };
+    const { suppressed } = r;
+    if (!suppressed) continue;
+    const spending = suppressed === 'budget' || suppressed === 'pace';
+    if (suppressed !== 'no-agent' && (!spending || started)) continue;
+    const key = `${suppressed}\n${r.reason ?? ''}`;
+    const group = groups.get(key) ?? { suppressed, prs: [] };
     group.prs.push(r.pr);
     groups.set(key, group);
   }
