@@ -15,6 +15,11 @@ export type TimeSource = 'line' | 'preceding' | 'mtime';
 export interface TokenEvent {
   /** Identifies the marker across files and runs: the ledger keeps one row per fingerprint. */
   fingerprint: string;
+  /**
+   * A launcher's marker known by its content (`contextual`): the fingerprint radar gave it before
+   * (its format, lineage and offset). A marker recorded under it by an older radar is not new.
+   */
+  legacyFingerprint?: string;
   /** For transcripts: several lines share a fingerprint; the largest one is the truth. */
   keepLargest: boolean;
   at: number;

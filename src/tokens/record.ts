@@ -47,6 +47,10 @@ export function writeEvent(
   where: EventPlace,
   later: readonly TokenEvent[] = [],
 ): { write: EventWrite; tokens: number; duplicates: number } {
+  // Recorded by an older radar under the fingerprint it gave such markers: a compressed rotation
+  // of a log it read is read whole again, and its markers are not new.
+  if (e.legacyFingerprint !== undefined && ledger.recordedEvent(e.legacyFingerprint))
+    return { write: 'duplicate', tokens: 0, duplicates: 1 + later.length };
   const own = e.keepLargest && later.length > 0 ? largestLine(e, later) : undefined;
   const row = own?.grown ? withAmountsOf(e, own.grown) : e;
   const inserted = ledger.insertEvent(row, where);

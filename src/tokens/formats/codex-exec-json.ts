@@ -110,6 +110,7 @@ function emitIncrease(
   const id = thread.id;
   ctx.emit({
     fingerprint: ctx.contextual('codex-exec-json', offset, JSON.stringify(line)),
+    legacyFingerprint: ctx.positional('codex-exec-json', offset),
     keepLargest: false,
     ...ctx.time(),
     agent: 'codex',

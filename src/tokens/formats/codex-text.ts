@@ -213,6 +213,7 @@ function textMarker(
 ): void {
   ctx.emit({
     fingerprint: ctx.contextual('codex-text', offset, line),
+    legacyFingerprint: ctx.positional('codex-text', offset),
     keepLargest: false,
     ...ctx.time(at),
     agent: 'codex',
