@@ -56,12 +56,21 @@ export interface TokenEvent {
   runHeader?: RunHeader;
 }
 
-/** A Codex run's start: the log's header, or the rollout's session_meta and model. */
+/**
+ * A Codex run's start: the log's header, or the rollout's session_meta and model. Codex 0.29 and
+ * 0.36 name no session in their logs; their markers (and their rollouts' token counts) also carry
+ * the run's cumulative usage at that marker, which the rollout records too.
+ */
 export interface RunHeader {
-  version: string;
-  cwd: string;
+  /** Absent from `codex exec --json` of 0.36 (no header). */
+  version?: string;
+  cwd?: string;
   model?: string;
   at: number;
+  /** The run's cumulative usage at this marker (only Codex's blended number from a human log). */
+  usage?: ThreadTotal;
+  /** When the marker was printed or recorded, if its line says. */
+  markedAt?: number;
 }
 
 export interface ThreadTotal {

@@ -94,7 +94,8 @@ export class TokenStore implements TokenLedger {
       recorded: db.prepare(`SELECT total, model FROM token_events WHERE fingerprint = ?`),
       untiedLogRuns: db.prepare(
         `SELECT DISTINCT run_header AS header FROM token_events
-         WHERE format = 'codex-text' AND run_header IS NOT NULL AND run_key IS NULL`,
+         WHERE format IN ('codex-text', 'codex-exec-json') AND run_header IS NOT NULL
+           AND run_key IS NULL`,
       ),
       rolloutStarts: db.prepare(
         `SELECT run_key AS runKey, run_header AS header FROM token_events
@@ -102,7 +103,7 @@ export class TokenStore implements TokenLedger {
       ),
       tieLogRun: db.prepare(
         `UPDATE token_events SET run_key = ?, session_id = ?
-         WHERE format = 'codex-text' AND run_header = ? AND run_key IS NULL`,
+         WHERE format IN ('codex-text', 'codex-exec-json') AND run_header = ? AND run_key IS NULL`,
       ),
       growEvent: db.prepare(
         `UPDATE token_events SET at = ?, model = coalesce(?, model), input = ?, cached_input = ?,
