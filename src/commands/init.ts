@@ -1,13 +1,12 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Context } from '../context.js';
+import type { CommandOptions } from './types.js';
 import { UsageError } from '../core/errors.js';
 import { STARTER_CONFIG } from '../config/starter.js';
 import { resolveConfigPath } from '../config/locate.js';
 
-interface InitOptions {
-  force?: boolean;
-}
+type InitOptions = CommandOptions<'init'>;
 
 export function run(ctx: Context, path: string | undefined, options: InitOptions): number {
   // Default: where radar reads it from any folder (--config / RADAR_CONFIG, else the config folder).
