@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import type { ContextOverrides } from './context.js';
 import {
   AGENT_CHOICES,
   LOG_FORMATS,
@@ -31,11 +32,20 @@ Exit codes:
 export type Capture = (invocation: Invocation) => void;
 
 /**
+ * Where a run of radar reads and writes: the process's environment, working folder, stdout and
+ * stderr unless a caller running radar in-process (a test) names its own.
+ */
+export type Host = Pick<ContextOverrides, 'env' | 'cwd' | 'stdout' | 'stderr'>;
+
+/** How a command's run ends: its exit code, for main to return. */
+type Finish = (code: number) => void;
+
+/**
  * Runs a lazily imported command with a context and the top-level error mapping. commander calls
  * an action with the arguments, the options and the command; `name` says which entry of
  * CommandLine (src/commands/types.ts) types them, and the module's run must take exactly those.
  */
-function lazyWith(capture: Capture | undefined) {
+function lazyWith(capture: Capture | undefined, host: Host, finish: Finish) {
   return <K extends CommandName>(
       name: K,
       load: () => Promise<{ run: CommandRun<K> }>,
@@ -57,13 +67,13 @@ function lazyWith(capture: Capture | undefined) {
         return;
       }
       const { createContext } = await import('./context.js');
-      const ctx = await createContext(options);
+      const ctx = await createContext(options, host);
       try {
         // Validate the config before doing anything, so a bad config never half-runs a command.
         if (needsConfig) ctx.config();
         const mod = await load();
         const code = await mod.run(ctx, ...args, options);
-        process.exitCode = typeof code === 'number' ? code : 0;
+        finish(typeof code === 'number' ? code : 0);
       } finally {
         ctx.close();
       }
@@ -97,8 +107,11 @@ function positiveInt(value: string): number {
   return n;
 }
 
-export function buildProgram(capture?: Capture): Command {
-  const lazy = lazyWith(capture);
+export function buildProgram(
+  capture?: Capture,
+  { host = {}, finish = () => {} }: { host?: Host; finish?: Finish } = {},
+): Command {
+  const lazy = lazyWith(capture, host, finish);
   const program = new Command('radar')
     .description(
       'Watch your open PR queue cheaply, escalate only flagged PRs to agents, and audit every token.',
@@ -124,6 +137,10 @@ export function buildProgram(capture?: Capture): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .addHelpText('after', EXIT_CODES_HELP);
+  // Subcommands take these settings when they are added, so before any is.
+  const { stdout, stderr } = host;
+  if (stdout) program.configureOutput({ writeOut: (text) => stdout.write(text) });
+  if (stderr) program.configureOutput({ writeErr: (text) => stderr.write(text) });
 
   program
     .command('demo')
@@ -356,11 +373,15 @@ Examples:
   return program;
 }
 
-export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+/** Runs radar on argv and returns its exit code; a host runs it somewhere else than the process. */
+export async function main(argv: string[], host: Host = {}): Promise<number> {
+  let exitCode = 0;
+  const program = buildProgram(undefined, { host, finish: (code) => (exitCode = code) });
+  const stderr = host.stderr ?? process.stderr;
+  const env = host.env ?? process.env;
   try {
     await program.parseAsync(argv);
-    return Number(process.exitCode ?? 0);
+    return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {
       if (
@@ -375,7 +396,7 @@ export async function main(argv: string[]): Promise<number> {
     const { redactSecrets } = await import('./logging.js');
     const { forTerminal } = await import('./render/terminal.js');
     // Messages may quote GitHub or a log: masked, then inert on the terminal.
-    const say = (line: string) => process.stderr.write(forTerminal(`${redactSecrets(line)}\n`));
+    const say = (line: string) => stderr.write(forTerminal(`${redactSecrets(line)}\n`));
     if (error instanceof RadarError) {
       say(`radar: ${error.message}`);
       for (const line of error.details) say(`  ${line}`);
@@ -385,8 +406,8 @@ export async function main(argv: string[]): Promise<number> {
     const { resolveLedger } = await import('./config/locate.js');
     const ledger = resolveLedger(
       program.opts().ledger as string | undefined,
-      process.env,
-      process.cwd(),
+      env,
+      host.cwd ?? process.cwd(),
     ).path;
     const full = diskFullMessage(error, ledger);
     if (full) {
@@ -395,8 +416,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     const message = error instanceof Error ? error.message : String(error);
     say(`radar: unexpected error: ${message}`);
-    if (process.env.RADAR_DEBUG && error instanceof Error && error.stack)
-      process.stderr.write(`${error.stack}\n`);
+    if (env.RADAR_DEBUG && error instanceof Error && error.stack) stderr.write(`${error.stack}\n`);
     return 1;
   }
 }

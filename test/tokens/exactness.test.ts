@@ -10,7 +10,7 @@ import {
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runCli, tempTree, type CliResult } from '../helpers/cli.js';
+import { runRadar, tempTree, type CliResult } from '../helpers/cli.js';
 
 /**
  * Every token counted exactly once on real-shaped logs: the cases found when radar was tried on
@@ -41,7 +41,7 @@ function workspace(files: Record<string, string | Buffer> = {}) {
   const t = tempTree(files);
   cleanups.push(t.cleanup);
   const ledger = join(t.dir, 'ledger.db');
-  const cli = (args: string[]) => runCli(['--ledger', ledger, '--json', ...args], { cwd: t.dir });
+  const cli = (args: string[]) => runRadar(['--ledger', ledger, '--json', ...args], { cwd: t.dir });
   const ingest = async (...paths: string[]) => {
     const r = await cli(['ingest', ...paths]);
     // One clear line per problem, never a stack trace.
