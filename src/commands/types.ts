@@ -33,14 +33,9 @@ export const REPORT_DIMENSIONS = [
   'pr',
 ] as const satisfies readonly Dimension[];
 export const QUEUE_STATES = ['open', 'closed', 'merged', 'all'] as const;
-export const TIER_CHOICES = [
-  'escalate',
-  'watch',
-  'zombie',
-  'stopped',
-  'closed',
-] as const satisfies readonly Tier[];
-export const AGENT_CHOICES = ['codex', 'claude'] as const satisfies readonly AgentName[];
+/** `queue --tier` and `escalate --agent` offer core's own lists (two small modules, no imports). */
+export { TIERS as TIER_CHOICES } from '../core/verdict.js';
+export { AGENT_NAMES as AGENT_CHOICES } from '../core/agents.js';
 
 /** A command without options of its own (it still sees the global ones). */
 type None = Record<never, never>;
@@ -72,7 +67,7 @@ export interface CommandLine {
   escalate: {
     args: [pr: string];
     options: {
-      agent?: (typeof AGENT_CHOICES)[number];
+      agent?: AgentName;
       dryRun?: boolean;
       yes?: boolean;
       force?: boolean;
@@ -88,7 +83,7 @@ export interface CommandLine {
       author?: string;
       state: (typeof QUEUE_STATES)[number];
       /** Only PRs whose last verdict has this tier. */
-      tier?: (typeof TIER_CHOICES)[number];
+      tier?: Tier;
       /** At most this many PRs, the most urgent first. */
       limit?: number;
     };
