@@ -259,7 +259,9 @@ describe('radar scan: faults and limits', () => {
   });
 
   it('says GitHub could not be reached, which host and what to check, not the request', async () => {
-    const gone = await startFakeGitHub(generateQueue({ author: 'alice', prs: 1, repos: 1, token: TOKEN }));
+    const gone = await startFakeGitHub(
+      generateQueue({ author: 'alice', prs: 1, repos: 1, token: TOKEN }),
+    );
     const url = new URL(gone.url);
     await gone.close();
     const r = await scan({ GITHUB_API_URL: gone.url });

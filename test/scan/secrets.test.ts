@@ -66,7 +66,7 @@ describe('credentials in GITHUB_API_URL', () => {
       expect(r.stdout).toBe('');
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
       expect(r.stderr).toMatch(
-        /^radar: GITHUB_API_URL must not contain credentials \("http:\/\/\[REDACTED\]@127\.0\.0\.1:\d+(\/api\/v3)?"\): put the token in GITHUB_TOKEN or GH_TOKEN\n$/,
+        /^radar: GITHUB_API_URL must not contain credentials \("http:\/\/\[REDACTED\]@127\.0\.0\.1:\d+(\/api\/v3)?"\): put the token in GH_TOKEN or GITHUB_TOKEN\n$/,
       );
     }
     expect(fake.stats.requests).toBe(0);
