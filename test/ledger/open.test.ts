@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { checkIntegrity, openLedger } from '../../src/ledger/open.js';
 import { MIGRATIONS, RADAR_APPLICATION_ID } from '../../src/ledger/migrations.js';
 import { UsageError } from '../../src/core/errors.js';
-import { ROOT, runCli, tempTree } from '../helpers/cli.js';
+import { ROOT, runCli, runRadar, tempTree } from '../helpers/cli.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => cleanups.splice(0).forEach((c) => c()));
@@ -118,7 +118,7 @@ describe('openLedger', () => {
       ['ingest', '--ledger', path, join(dir, 'agent.log')],
       ['queue', '--ledger', 'notes.db'],
     ]) {
-      const r = await runCli(args, { cwd: dir });
+      const r = await runRadar(args, { cwd: dir });
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr.trim().split('\n'), args.join(' ')).toEqual([
         `radar: ${path} is not a radar ledger but another application's SQLite database (tables: notes); radar left it unchanged`,
