@@ -3,6 +3,7 @@ import {
   emptyHistory,
   type CandidateRecord,
   type ControlRecord,
+  type FieldChangeRecord,
   type PermissionBoundary,
   type PrHistory,
 } from '../core/history.js';
@@ -98,17 +99,27 @@ export class RulesStore implements RulesLedger {
       if (!h) map.set(id, (h = emptyHistory()));
       return h;
     };
-    // The two biggest reads come as arrays (no object per row from the driver).
+    // The two biggest reads come as arrays (no object per row from the driver), in the order of
+    // their index: one PR's rows come together (no sort, and a history is looked up once per PR,
+    // not once per row), each PR's changes of a field in time order.
     const changes = this.db
       .prepare(
         `SELECT node_id, at, field, old_value, new_value FROM pr_changes
-         WHERE field IN ('headSha', 'review')${where} ORDER BY at, id`,
+         WHERE field IN ('headSha', 'review')${where} ORDER BY field, node_id, at, id`,
       )
       .raw(true)
       .all(params) as [string, number, string, string | null, string | null][];
+    let list: FieldChangeRecord[] = [];
+    let listOf = '';
+    let listField = '';
     for (const [id, at, field, from, to] of changes) {
-      const h = of(id);
-      (field === 'headSha' ? h.pushes : h.reviewChanges).push({ at, field, from, to });
+      if (id !== listOf || field !== listField) {
+        const h = of(id);
+        list = field === 'headSha' ? h.pushes : h.reviewChanges;
+        listOf = id;
+        listField = field;
+      }
+      list.push({ at, field: listField, from, to });
     }
     const candidates = this.db
       .prepare(
@@ -128,18 +139,25 @@ export class RulesStore implements RulesLedger {
       number | null,
       SuppressionReason | null,
     ][];
-    for (const [id, fingerprint, kind, firstSeenAt, lastSeenAt, seenCount, ...rest] of candidates)
-      of(id).candidates.push({
-        fingerprint,
-        kind,
-        firstSeenAt,
-        lastSeenAt,
-        seenCount,
-        clearedAt: rest[0],
-        actedAt: rest[1],
-        escalationId: rest[2],
-        suppressed: rest[3],
+    let seenOf = '';
+    let seen: CandidateRecord[] = [];
+    for (const row of candidates) {
+      if (row[0] !== seenOf) {
+        seenOf = row[0];
+        seen = of(seenOf).candidates;
+      }
+      seen.push({
+        fingerprint: row[1],
+        kind: row[2],
+        firstSeenAt: row[3],
+        lastSeenAt: row[4],
+        seenCount: row[5],
+        clearedAt: row[6],
+        actedAt: row[7],
+        escalationId: row[8],
+        suppressed: row[9],
       });
+    }
     for (const r of this.db
       .prepare(`SELECT * FROM pr_controls WHERE 1 = 1${where} ORDER BY at, id`)
       .all(params) as Row[])
