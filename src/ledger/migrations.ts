@@ -9,7 +9,7 @@ import {
   TOKEN_SCHEMA,
 } from './token-schema.js';
 import { GITHUB_SCHEMA } from './github-schema.js';
-import { RULES_MIGRATION } from './rules-schema.js';
+import { RULES_MIGRATION, VERDICT_FINGERPRINTS } from './rules-schema.js';
 import {
   APPROVAL_CLAIMS,
   BATCH_ESCALATION_TIES,
@@ -46,4 +46,5 @@ export const MIGRATIONS: readonly string[] = [
   APPROVAL_CLAIMS,
   RUN_HEADERS,
   SESSION_RESERVATIONS,
+  VERDICT_FINGERPRINTS,
 ];

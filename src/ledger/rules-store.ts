@@ -223,14 +223,17 @@ export class RulesStore implements RulesLedger {
   trails(): Map<string, VerdictTrail> {
     const map = new Map<string, VerdictTrail>();
     const rows = this.db
-      .prepare(`SELECT node_id, tier, route, signals FROM verdicts`)
+      .prepare(`SELECT node_id, tier, route, fingerprints FROM verdicts`)
       .raw(true)
       .all() as [string, Verdict['tier'], Verdict['route'], string][];
-    for (const [id, tier, route, signals] of rows)
+    for (const [id, tier, route, fingerprints] of rows)
       map.set(id, {
         tier,
         route,
-        signals: signals === '[]' ? [] : (JSON.parse(signals) as { fingerprint: string }[]),
+        signals:
+          fingerprints === '[]'
+            ? []
+            : (JSON.parse(fingerprints) as string[]).map((fingerprint) => ({ fingerprint })),
       });
     return map;
   }
@@ -259,10 +262,11 @@ export class RulesStore implements RulesLedger {
     previous: ReadonlyMap<string, VerdictTrail>,
   ): void {
     const upsertVerdict = this.db.prepare(
-      `INSERT INTO verdicts (node_id, scan_id, evaluated_at, tier, score, route, signals, pending, reasons, suppressed, recommendation)
-       VALUES (@nodeId, @scanId, @now, @tier, @score, @route, @signals, @pending, @reasons, @suppressed, @recommendation)
+      `INSERT INTO verdicts (node_id, scan_id, evaluated_at, tier, score, route, signals, fingerprints, pending, reasons, suppressed, recommendation)
+       VALUES (@nodeId, @scanId, @now, @tier, @score, @route, @signals, @fingerprints, @pending, @reasons, @suppressed, @recommendation)
        ON CONFLICT(node_id) DO UPDATE SET scan_id = excluded.scan_id, evaluated_at = excluded.evaluated_at,
          tier = excluded.tier, score = excluded.score, route = excluded.route, signals = excluded.signals,
+         fingerprints = excluded.fingerprints,
          pending = excluded.pending, reasons = excluded.reasons, suppressed = excluded.suppressed,
          recommendation = excluded.recommendation`,
     );
@@ -289,6 +293,7 @@ export class RulesStore implements RulesLedger {
           score: v.score,
           route: v.route,
           signals: JSON.stringify(v.signals),
+          fingerprints: JSON.stringify(v.signals.map((s) => s.fingerprint)),
           pending: JSON.stringify(v.pending),
           reasons: JSON.stringify(v.reasons),
           suppressed: v.suppressed,
