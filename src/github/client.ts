@@ -40,7 +40,7 @@ const sequentialReads = {
 };
 
 export interface ClientOptions {
-  endpoint: Endpoint;
+  endpoint: Pick<Endpoint, 'apiUrl' | 'graphqlUrl'>;
   token: string;
   logger: Logger;
   /** A request that has not answered after this long is aborted (and retried). */
@@ -58,6 +58,7 @@ export function createGitHubClient(options: ClientOptions): GitHubPort {
   const timeoutMs = options.requestTimeoutMs ?? 30_000;
   let requests = 0;
   const secrets = [options.token];
+  const host = new URL(options.endpoint.apiUrl).host;
   const mask = (m: unknown) => redactSecrets(String(m), secrets);
   const octokit = new RadarOctokit({
     auth: options.token,
@@ -109,12 +110,19 @@ export function createGitHubClient(options: ClientOptions): GitHubPort {
       // A hung connection must not hold the cron lock forever: abort each request after a while.
       // node-fetch speaks HTTP through node:http: node's built-in fetch loads and compiles its
       // own HTTP stack (undici) at the first request, which cost a scan about 0.3 s of CPU.
-      fetch: (url: string | URL, init?: RequestInit) => {
+      fetch: async (url: string | URL, init?: RequestInit) => {
         requests++;
-        return nodeFetch(String(url), {
-          ...(init as Parameters<typeof nodeFetch>[1]),
-          signal: AbortSignal.timeout(timeoutMs),
-        }) as unknown as Promise<Response>;
+        const signal = AbortSignal.timeout(timeoutMs);
+        try {
+          return (await nodeFetch(String(url), {
+            ...(init as Parameters<typeof nodeFetch>[1]),
+            signal,
+          })) as unknown as Response;
+        } catch (error) {
+          // node-fetch rejects an aborted request with an AbortError of its own; the timeout
+          // itself (a TimeoutError, as node's fetch rejects with) is what errors.ts recognises.
+          throw signal.aborted ? signal.reason : error;
+        }
       },
     },
   });
@@ -123,7 +131,7 @@ export function createGitHubClient(options: ClientOptions): GitHubPort {
     try {
       return await work();
     } catch (error) {
-      throw translateGitHubError(error, secrets);
+      throw translateGitHubError(error, secrets, host);
     }
   };
 
@@ -149,7 +157,7 @@ export function createGitHubClient(options: ClientOptions): GitHubPort {
         });
         stream = response.data as AsyncIterable<Uint8Array> | null;
       } catch (error) {
-        throw translateGitHubError(error, secrets);
+        throw translateGitHubError(error, secrets, host);
       }
       // A body cut off on the way (the connection lost mid-answer) is retried like a malformed one.
       const body = parseObject(await readText(stream).catch(() => ''));
@@ -204,7 +212,7 @@ export function createGitHubClient(options: ClientOptions): GitHubPort {
       await octokit.request(route, { ...params, request: { retries: 0 } });
       return { ok: true };
     } catch (error) {
-      const failure = translateGitHubError(error, secrets);
+      const failure = translateGitHubError(error, secrets, host);
       const status = failure instanceof RateLimitError ? 429 : (failure.status ?? 0);
       // GitHub's own words when it sent some (Octokit adds the documentation URL to its message).
       const said = (error as { response?: { data?: { message?: unknown } } }).response?.data
