@@ -76,15 +76,15 @@ DROP TRIGGER token_events_escalation;
 `;
 
 /**
- * Ties the events inserted in this transaction (counted = 2) whose run an escalation produced:
- * each pending event probes escalation_runs by its key, so the cost follows the batch, not the
- * ledger.
+ * Ties the events inserted in this transaction (rowids from the parameter on, not yet in the
+ * roll-ups) whose run an escalation produced: each new event probes escalation_runs by its key,
+ * so the cost follows the batch, not the ledger.
  */
 export const TIE_PENDING_EVENTS = `
-UPDATE token_events INDEXED BY token_events_pending SET escalation_id = r.escalation_id, repo = r.repo, pr = r.number
+UPDATE token_events SET escalation_id = r.escalation_id, repo = r.repo, pr = r.number
 FROM escalation_runs AS r
-WHERE token_events.run_key = r.run_key AND token_events.run_key IS NOT NULL
-  AND token_events.counted = 2 AND token_events.escalation_id IS NULL`;
+WHERE token_events.id >= ? AND token_events.run_key = r.run_key
+  AND token_events.run_key IS NOT NULL AND token_events.escalation_id IS NULL`;
 
 /**
  * Migration 12: an approval is claimed before its write (`performing`, with the claiming process
