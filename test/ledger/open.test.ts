@@ -9,6 +9,7 @@ import { checkIntegrity, openLedger } from '../../src/ledger/open.js';
 import { MIGRATIONS, RADAR_APPLICATION_ID } from '../../src/ledger/migrations.js';
 import { UsageError } from '../../src/core/errors.js';
 import { RulesStore } from '../../src/ledger/rules-store.js';
+import { VERDICT_FINGERPRINTS } from '../../src/ledger/rules-schema.js';
 import { ROOT, runCli, tempTree } from '../helpers/cli.js';
 
 const cleanups: (() => void)[] = [];
@@ -247,8 +248,10 @@ describe('the verdict fingerprints migration on a ledger written by the previous
   it('fills in each recorded verdict its signals’ fingerprints, which its trail is read from', () => {
     const path = join(tempDir(), 'old.db');
     const old = new Database(path);
-    for (const sql of MIGRATIONS.slice(0, -1)) old.exec(sql);
-    old.pragma(`user_version = ${MIGRATIONS.length - 1}`);
+    const at = MIGRATIONS.indexOf(VERDICT_FINGERPRINTS);
+    expect(at).toBeGreaterThan(0);
+    for (const sql of MIGRATIONS.slice(0, at)) old.exec(sql);
+    old.pragma(`user_version = ${at}`);
     const insert = old.prepare(
       `INSERT INTO verdicts (node_id, evaluated_at, tier, score, route, signals, pending, reasons)
        VALUES (?, 1, ?, 0, ?, ?, '[]', '[]')`,
