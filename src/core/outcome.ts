@@ -20,23 +20,6 @@ export const JUDGED_OUTCOMES: readonly Outcome[] = ['resolved', 'unresolved', 'n
 /** Every outcome but `pending` is final: a later scan never judges the escalation again. */
 export const isSettled = (outcome: Outcome): boolean => outcome !== 'pending';
 
-/** The actions a session's result becomes: a push of its commits, a reply, a new description. */
-export type OutcomeActionKind = 'push' | 'comment' | 'edit_body';
-
-/**
- * Where one action stands, as the outcome needs it: `waiting` for approval (or being performed),
- * `done` (it reached the PR, or the same text was already there), `dropped` (rejected, refused
- * by a guard at approval time, denied or failed).
- */
-export type OutcomeActionState = 'waiting' | 'done' | 'dropped';
-
-export interface OutcomeAction {
-  kind: OutcomeActionKind;
-  state: OutcomeActionState;
-  /** When it was queued (the approval window starts here). */
-  queuedAt: number;
-}
-
 /** The outcome the ledger keeps for one escalation, with when and why. */
 export interface OutcomeRecord {
   escalationId: number;

@@ -1,7 +1,8 @@
 import type { PrHistory } from '../core/history.js';
 import type { StoredPr } from '../core/pr.js';
 import type { Escalation, Signal } from '../core/verdict.js';
-import type { Outcome, OutcomeAction, OutcomeActionKind } from '../core/outcome.js';
+import type { Outcome } from '../core/outcome.js';
+import { isWaiting, type ActionKind, type ActionRecord } from '../core/actions.js';
 
 /**
  * Pure: what an escalation bought, judged from the escalation, the actions its result became,
@@ -26,10 +27,8 @@ import type { Outcome, OutcomeAction, OutcomeActionKind } from '../core/outcome.
 
 export interface OutcomeInput {
   escalation: Escalation;
-  /** The actions its result became, from the approvals queue. */
-  actions: readonly OutcomeAction[];
-  /** Why nothing was queued (a guard's reason, "no commits"), if so. */
-  guard: string | null;
+  /** The actions its session's result became (the approvals queue), in any state. */
+  actions: readonly Pick<ActionRecord, 'kind' | 'state' | 'createdAt'>[];
   pr: Pick<
     StoredPr,
     'state' | 'author' | 'headSha' | 'ci' | 'mergeable' | 'lastEditedAt' | 'comments'
@@ -54,13 +53,24 @@ type SignalResult = {
 };
 
 /** Which actions answer which signal kind. */
-const ANSWERS: Record<string, readonly OutcomeActionKind[]> = {
+const ANSWERS: Record<string, readonly ActionKind[]> = {
   ci_failing: ['push'],
   conflict: ['push'],
   changes_requested: ['push', 'comment'],
   maintainer_comment: ['comment', 'push'],
   stale_body: ['edit_body'],
 };
+
+/**
+ * Where an action stands for the outcome: waiting for a human (or its write), done (the same
+ * comment already posted counts), or dropped (rejected, refused, denied, failed).
+ */
+const stateOf = (state: ActionRecord['state']): 'waiting' | 'done' | 'dropped' =>
+  isWaiting(state) ? 'waiting' : state === 'done' || state === 'duplicate' ? 'done' : 'dropped';
+
+/** Why nothing was queued: the guards the session's result met, if any. */
+const guardOf = (e: Escalation): string | null =>
+  e.work?.guards.length ? e.work.guards.map((g) => g.reason).join('; ') : null;
 
 const kindOf = (fingerprint: string) => fingerprint.slice(0, fingerprint.indexOf(':'));
 const short = (sha: string) => sha.slice(0, 7);
@@ -90,8 +100,8 @@ export function judgeOutcome(input: OutcomeInput): OutcomeJudgement {
     if (having('resolved').length) return judged('resolved', having('resolved'));
     return judged('not_applied', having('not_applied'));
   }
-  if (results.length === 0 && !input.actions.some((a) => a.state !== 'dropped'))
-    return { outcome: 'not_applied', reason: input.guard ?? 'nothing to apply' };
+  if (results.length === 0 && !input.actions.some((a) => stateOf(a.state) !== 'dropped'))
+    return { outcome: 'not_applied', reason: guardOf(e) ?? 'nothing to apply' };
   const gone = left();
   if (gone) return gone;
   const newer = input.history.escalations.find(
@@ -112,7 +122,9 @@ function applied(
 ): { state: 'applied' | 'waiting' | 'none'; why: string } {
   const { escalation: e, pr } = input;
   const answers = ANSWERS[kind]!;
-  const mine = input.actions.filter((a) => answers.includes(a.kind));
+  const mine = input.actions
+    .filter((a) => answers.includes(a.kind))
+    .map((a) => ({ kind: a.kind, state: stateOf(a.state), queuedAt: a.createdAt }));
   const pushed =
     (e.headSha !== null && pr.headSha !== e.headSha) ||
     input.history.pushes.some((p) => p.at > e.startedAt);
@@ -134,7 +146,7 @@ function applied(
   if (mine.length)
     return { state: 'none', why: `${mine[0]!.kind.replace('_', ' ')} rejected or refused` };
   const ended = e.outcome === 'succeeded' ? '' : `the session ${e.outcome.replace('_', ' ')}: `;
-  return { state: 'none', why: input.guard ?? `${ended}nothing to apply` };
+  return { state: 'none', why: guardOf(e) ?? `${ended}nothing to apply` };
 }
 
 function judgeSignal(kind: string, input: OutcomeInput): SignalResult {

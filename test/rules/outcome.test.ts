@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { judgeOutcome, type OutcomeInput } from '../../src/rules/outcome.js';
-import type { OutcomeAction } from '../../src/core/outcome.js';
+import type { ActionRecord, Guard } from '../../src/core/actions.js';
 import type { StoredPr } from '../../src/core/pr.js';
 import type { Escalation, Signal } from '../../src/core/verdict.js';
 import { DAY, HEAD, NOW, comment, escalation, iso, pr } from './fixtures.js';
@@ -17,10 +17,31 @@ const ASK = 'maintainer_comment:IC_maint';
 const STALE = 'stale_body:issue:acme/app#7';
 
 const action = (
-  kind: OutcomeAction['kind'],
-  state: OutcomeAction['state'],
+  kind: ActionRecord['kind'],
+  state: ActionRecord['state'],
   queuedAgo = STARTED - HOUR,
-): OutcomeAction => ({ kind, state, queuedAt: NOW - queuedAgo });
+): ActionRecord => ({
+  id: 1,
+  kind,
+  state,
+  escalationId: 1,
+  createdAt: NOW - queuedAgo,
+  decidedAt: null,
+});
+const guarded = (kind: Guard['kind'], reason: string): Partial<Escalation> => ({
+  work: {
+    branch: 'radar/pr-1-e1',
+    baseSha: HEAD,
+    tipSha: null,
+    commits: 0,
+    files: 0,
+    additions: 0,
+    deletions: 0,
+    paths: [],
+    message: null,
+    guards: [{ kind, reason }],
+  },
+});
 const signal = (fingerprint: string, evidence: Record<string, unknown> = {}): Signal => ({
   kind: fingerprint.slice(0, fingerprint.indexOf(':')) as Signal['kind'],
   fingerprint,
@@ -35,8 +56,7 @@ interface Case {
   name: string;
   fingerprints: string[];
   escalation?: Partial<Escalation>;
-  actions?: OutcomeAction[];
-  guard?: string;
+  actions?: ActionRecord[];
   pr?: Partial<StoredPr>;
   signals?: Signal[];
   pushes?: OutcomeInput['history']['pushes'];
@@ -115,7 +135,7 @@ const cases: Case[] = [
   {
     name: 'CI failing: push waiting for approval, within the window',
     fingerprints: [CI],
-    actions: [action('push', 'waiting')],
+    actions: [action('push', 'pending')],
     pr: { ci: 'failing' },
     outcome: 'pending',
     reason: /^push waiting$/,
@@ -123,7 +143,7 @@ const cases: Case[] = [
   {
     name: 'CI failing: push never approved within the window',
     fingerprints: [CI],
-    actions: [action('push', 'waiting', WINDOW + HOUR)],
+    actions: [action('push', 'pending', WINDOW + HOUR)],
     escalation: { startedAt: NOW - WINDOW - 2 * HOUR },
     pr: { ci: 'failing' },
     outcome: 'not_applied',
@@ -132,15 +152,31 @@ const cases: Case[] = [
   {
     name: 'CI failing: push rejected',
     fingerprints: [CI],
-    actions: [action('push', 'dropped')],
+    actions: [action('push', 'rejected')],
     pr: { ci: 'failing' },
     outcome: 'not_applied',
     reason: /push rejected or refused/,
   },
   {
+    name: 'CI failing: push refused at approval (the branch moved), remote unchanged',
+    fingerprints: [CI],
+    actions: [action('push', 'refused')],
+    pr: { ci: 'failing' },
+    outcome: 'not_applied',
+    reason: /push rejected or refused/,
+  },
+  {
+    name: 'CI failing: push being performed is still waiting',
+    fingerprints: [CI],
+    actions: [action('push', 'performing')],
+    pr: { ci: 'failing' },
+    outcome: 'pending',
+    reason: /^push waiting$/,
+  },
+  {
     name: 'CI failing: a guard refused (workflow file touched)',
     fingerprints: [CI],
-    guard: 'touches .github/workflows/ci.yml',
+    escalation: guarded('workflow_files', 'touches .github/workflows/ci.yml'),
     pr: { ci: 'failing' },
     outcome: 'not_applied',
     reason: /touches \.github\/workflows\/ci\.yml/,
@@ -163,7 +199,7 @@ const cases: Case[] = [
   {
     name: 'CI failing: nothing queued, but the user pushed a fix by hand (counts)',
     fingerprints: [CI],
-    guard: 'no commits',
+    escalation: guarded('no_commits', 'no commits'),
     pr: { ...pushed, ci: 'passing' },
     pushes: pushHistory,
     outcome: 'resolved',
@@ -172,7 +208,7 @@ const cases: Case[] = [
   {
     name: 'CI failing: push waiting, the user pushed by hand meanwhile and CI fails',
     fingerprints: [CI],
-    actions: [action('push', 'waiting')],
+    actions: [action('push', 'pending')],
     pr: { ...pushed, ci: 'failing' },
     pushes: pushHistory,
     outcome: 'unresolved',
@@ -260,16 +296,23 @@ const cases: Case[] = [
     reason: /maintainer was answered/,
   },
   {
+    name: 'maintainer comment: the same reply was already on the PR (duplicate)',
+    fingerprints: [ASK],
+    actions: [action('comment', 'duplicate')],
+    outcome: 'resolved',
+    reason: /maintainer was answered/,
+  },
+  {
     name: 'maintainer comment: the reply waits for approval',
     fingerprints: [ASK],
-    actions: [action('comment', 'waiting')],
+    actions: [action('comment', 'pending')],
     outcome: 'pending',
     reason: /^comment waiting$/,
   },
   {
     name: 'maintainer comment: reply rejected, but the author answered by hand',
     fingerprints: [ASK],
-    actions: [action('comment', 'dropped')],
+    actions: [action('comment', 'rejected')],
     pr: { comments: [comment('alice', 'CONTRIBUTOR', HOUR, 'Because the server is slow.')] },
     outcome: 'resolved',
     reason: /maintainer was answered/,
@@ -285,7 +328,7 @@ const cases: Case[] = [
   {
     name: 'maintainer comment: reply rejected and nobody answered',
     fingerprints: [ASK],
-    actions: [action('comment', 'dropped')],
+    actions: [action('comment', 'rejected')],
     pr: { comments: [comment('alice', 'CONTRIBUTOR', STARTED + HOUR, 'Earlier words.')] },
     outcome: 'not_applied',
     reason: /comment rejected or refused/,
@@ -327,7 +370,7 @@ const cases: Case[] = [
   {
     name: 'two signals: CI fixed, the reply rejected: resolved',
     fingerprints: [CI, ASK],
-    actions: [action('push', 'done'), action('comment', 'dropped')],
+    actions: [action('push', 'done'), action('comment', 'rejected')],
     pr: { ...pushed, ci: 'passing' },
     pushes: pushHistory,
     outcome: 'resolved',
@@ -336,7 +379,7 @@ const cases: Case[] = [
   {
     name: 'two signals: CI fixed, the new description still waits: pending',
     fingerprints: [CI, STALE],
-    actions: [action('push', 'done'), action('edit_body', 'waiting')],
+    actions: [action('push', 'done'), action('edit_body', 'pending')],
     pr: { ...pushed, ci: 'passing' },
     pushes: pushHistory,
     outcome: 'pending',
@@ -345,7 +388,7 @@ const cases: Case[] = [
   {
     name: 'a newer escalation for the same signal kind supersedes a pending one',
     fingerprints: [CI],
-    actions: [action('push', 'waiting')],
+    actions: [action('push', 'pending')],
     others: [escalation(HOUR, { id: 2, fingerprints: ['ci_failing:dddddddddddd:1'] })],
     outcome: 'superseded',
     reason: /escalation 2 took over/,
@@ -353,7 +396,7 @@ const cases: Case[] = [
   {
     name: 'a newer escalation for another signal kind does not',
     fingerprints: [CI],
-    actions: [action('push', 'waiting')],
+    actions: [action('push', 'pending')],
     others: [escalation(HOUR, { id: 2, fingerprints: [ASK] })],
     outcome: 'pending',
     reason: /push waiting/,
@@ -361,7 +404,7 @@ const cases: Case[] = [
   {
     name: 'a newer dry run does not supersede',
     fingerprints: [CI],
-    actions: [action('push', 'waiting')],
+    actions: [action('push', 'pending')],
     others: [escalation(HOUR, { id: 2, fingerprints: [CI], outcome: 'dry_run' })],
     outcome: 'pending',
     reason: /push waiting/,
@@ -369,7 +412,7 @@ const cases: Case[] = [
   {
     name: 'the PR merged while the push waited',
     fingerprints: [CI],
-    actions: [action('push', 'waiting')],
+    actions: [action('push', 'pending')],
     pr: { state: 'merged' },
     outcome: 'merged',
     reason: /merged/,
@@ -399,7 +442,6 @@ describe('judgeOutcome', () => {
     const judgement = judgeOutcome({
       escalation: e,
       actions: c.actions ?? [],
-      guard: c.guard ?? null,
       pr: pr(c.pr),
       signals: c.signals ?? [],
       history: { pushes: c.pushes ?? [], escalations: [e, ...(c.others ?? [])] },
