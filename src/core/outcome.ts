@@ -20,6 +20,13 @@ export const JUDGED_OUTCOMES: readonly Outcome[] = ['resolved', 'unresolved', 'n
 /** Every outcome but `pending` is final: a later scan never judges the escalation again. */
 export const isSettled = (outcome: Outcome): boolean => outcome !== 'pending';
 
+/** One judgement of an escalation's outcome, as a scan records it. */
+export interface OutcomeWrite {
+  escalationId: number;
+  outcome: Outcome;
+  reason: string;
+}
+
 /** The outcome the ledger keeps for one escalation, with when and why. */
 export interface OutcomeRecord {
   escalationId: number;
@@ -29,5 +36,25 @@ export interface OutcomeRecord {
   /** The scan that first judged it. */
   firstJudgedAt: number;
   /** When it settled (null while pending). */
+  settledAt: number | null;
+}
+
+/** One escalation as the outcome report reads it: who, what for, what it cost, what it bought. */
+export interface OutcomeRow {
+  id: number;
+  nodeId: string;
+  repo: string;
+  number: number;
+  agent: string;
+  /** The model that counted the most of its tokens (null: none reported). */
+  model: string | null;
+  fingerprints: string[];
+  startedAt: number;
+  /** How the session itself ended (`succeeded`, `timed_out`, `dry_run`…). */
+  session: string;
+  tokens: number | null;
+  /** `pending` while no scan has judged it yet. */
+  outcome: Outcome;
+  reason: string | null;
   settledAt: number | null;
 }

@@ -16,6 +16,7 @@ import {
   DISPATCH_MIGRATION,
   SESSION_RESERVATIONS,
 } from './dispatch-schema.js';
+import { ESCALATION_OUTCOMES } from './outcome-schema.js';
 
 /**
  * `PRAGMA application_id` of every radar ledger ("RADA"), so radar never mistakes another
@@ -46,4 +47,5 @@ export const MIGRATIONS: readonly string[] = [
   APPROVAL_CLAIMS,
   RUN_HEADERS,
   SESSION_RESERVATIONS,
+  ESCALATION_OUTCOMES,
 ];

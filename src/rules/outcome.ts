@@ -1,7 +1,9 @@
 import type { PrHistory } from '../core/history.js';
 import type { StoredPr } from '../core/pr.js';
 import type { Escalation, Signal } from '../core/verdict.js';
-import type { Outcome } from '../core/outcome.js';
+import type { Outcome, OutcomeWrite } from '../core/outcome.js';
+import type { RulesConfig } from '../config/schema.js';
+import type { Judged } from './judge.js';
 import { isWaiting, type ActionKind, type ActionRecord } from '../core/actions.js';
 
 /**
@@ -192,4 +194,37 @@ function judgeSignal(kind: string, input: OutcomeInput): SignalResult {
         : { outcome: 'resolved', reason: 'description brought up to date' };
     }
   }
+}
+
+/**
+ * The judgements a scan records: every escalation of a judged PR whose outcome is not settled
+ * yet, judged against the PR and the signals of this scan's verdict.
+ */
+export function settleOutcomes(
+  judged: readonly Judged[],
+  actions: ReadonlyMap<number, readonly ActionRecord[]>,
+  rules: Pick<RulesConfig, 'approvalWindowHours'>,
+  now: number,
+): OutcomeWrite[] {
+  const writes: OutcomeWrite[] = [];
+  for (const j of judged) {
+    if (j.history.escalations.length === 0) continue;
+    const settled = new Set(
+      j.history.outcomes.filter((o) => o.settledAt !== null).map((o) => o.escalationId),
+    );
+    for (const e of j.history.escalations) {
+      if (settled.has(e.id)) continue;
+      const { outcome, reason } = judgeOutcome({
+        escalation: e,
+        actions: actions.get(e.id) ?? [],
+        pr: j.pr,
+        signals: j.evaluation.verdict.signals,
+        history: j.history,
+        now,
+        approvalWindowMs: rules.approvalWindowHours * 3_600_000,
+      });
+      writes.push({ escalationId: e.id, outcome, reason });
+    }
+  }
+  return writes;
 }
