@@ -15,6 +15,7 @@ import {
   BATCH_ESCALATION_TIES,
   DISPATCH_MIGRATION,
   SESSION_RESERVATIONS,
+  SESSION_WORK,
 } from './dispatch-schema.js';
 
 /**
@@ -46,4 +47,5 @@ export const MIGRATIONS: readonly string[] = [
   APPROVAL_CLAIMS,
   RUN_HEADERS,
   SESSION_RESERVATIONS,
+  SESSION_WORK,
 ];

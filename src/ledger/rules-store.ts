@@ -14,6 +14,7 @@ import type {
   VerdictTrail,
 } from '../core/verdict.js';
 import type { RulesLedger, StoredVerdict } from './ports.js';
+import type { SessionWork } from '../core/actions.js';
 
 /** All SQL for verdicts, signal candidates, radar's own actions and a PR's typed history. */
 
@@ -36,6 +37,7 @@ const escalationFromRow = (r: Row): Escalation => ({
   runLog: r.run_log as string | null,
   headSha: r.head_sha as string | null,
   reason: r.reason as string | null,
+  work: typeof r.work === 'string' ? (JSON.parse(r.work) as SessionWork) : null,
 });
 
 export const boundaryFromRow = (r: Row): PermissionBoundary => ({
