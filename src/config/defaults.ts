@@ -99,6 +99,11 @@ export function defaultConfig(): RadarConfig {
       ],
       runLogMaxBytes: 64 * 1024 * 1024,
       templates: {},
+      maxPatch: { files: 20, lines: 800 },
+      guardedPaths: ['.github/workflows/**', '.github/actions/**'],
+      allowWorkflowChanges: false,
+      pushOthersPrs: false,
+      autoApply: false,
     },
     repos: {},
   };

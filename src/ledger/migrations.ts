@@ -15,6 +15,7 @@ import {
   BATCH_ESCALATION_TIES,
   DISPATCH_MIGRATION,
   SESSION_RESERVATIONS,
+  SESSION_WORK,
 } from './dispatch-schema.js';
 import { ESCALATION_OUTCOMES } from './outcome-schema.js';
 
@@ -47,5 +48,6 @@ export const MIGRATIONS: readonly string[] = [
   APPROVAL_CLAIMS,
   RUN_HEADERS,
   SESSION_RESERVATIONS,
+  SESSION_WORK,
   ESCALATION_OUTCOMES,
 ];

@@ -15,6 +15,7 @@ import type {
 } from '../core/verdict.js';
 import type { RulesLedger, StoredVerdict } from './ports.js';
 import type { Outcome } from '../core/outcome.js';
+import type { SessionWork } from '../core/actions.js';
 
 /** All SQL for verdicts, signal candidates, radar's own actions and a PR's typed history. */
 
@@ -37,6 +38,7 @@ const escalationFromRow = (r: Row): Escalation => ({
   runLog: r.run_log as string | null,
   headSha: r.head_sha as string | null,
   reason: r.reason as string | null,
+  work: typeof r.work === 'string' ? (JSON.parse(r.work) as SessionWork) : null,
 });
 
 export const boundaryFromRow = (r: Row): PermissionBoundary => ({
