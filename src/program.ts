@@ -213,6 +213,24 @@ export function buildProgram(capture?: Capture): Command {
     )
     .action(lazy(async () => ({ run: (await import('./commands/report-rules.js')).funnel })));
 
+  report
+    .command('outcomes')
+    .description(
+      'what agent sessions bought: escalations by outcome, resolution rate, tokens per resolved signal',
+    )
+    .option(
+      '--since <date>',
+      'only sessions started at or after this date (ISO, 7d, 2w, yesterday)',
+    )
+    .addOption(
+      new Option('--by <dimension>', 'group by').choices(['agent', 'signal', 'repo', 'model']),
+    )
+    .addHelpText(
+      'after',
+      '\nExamples:\n  radar report outcomes\n  radar report outcomes --by signal --since 30d\n  radar report outcomes --json',
+    )
+    .action(lazy(() => import('./commands/report-outcomes.js')));
+
   program
     .command('budget')
     .description('weekly quota pace per provider: used %, expected %, verdict, reset time, source')

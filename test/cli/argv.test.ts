@@ -84,6 +84,14 @@ describe('argv → the options each command receives', () => {
       expected: { command: 'report funnel', options: { ...on, since: '2026-06-01' }, args: [] },
     },
     {
+      argv: ['report', 'outcomes', '--by', 'signal', '--since', '30d', '--json'],
+      expected: {
+        command: 'report outcomes',
+        options: { ...on, by: 'signal', since: '30d', json: true },
+        args: [],
+      },
+    },
+    {
       argv: ['budget', '-v', '--log-level', 'debug'],
       expected: {
         command: 'budget',
