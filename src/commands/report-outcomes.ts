@@ -65,21 +65,45 @@ export function outcomeCounts(f: Pick<OutcomeFigures, 'byOutcome'>): string {
   return parts.length ? parts.join(', ') : 'none yet';
 }
 
+/** Words in lines of at most `width` characters. */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  for (const word of text.split(' ')) {
+    const last = lines[lines.length - 1];
+    if (last !== undefined && last.length + 1 + word.length <= width)
+      lines[lines.length - 1] = `${last} ${word}`;
+    else lines.push(word);
+  }
+  return lines;
+}
+
 /** The report as text, 80 columns wide. */
 export function renderOutcomes(r: OutcomeReport, color = false): string {
   if (r.sessions === 0)
     return 'no agent sessions yet (radar scan --dispatch, or radar escalate, starts them)\n';
+  const line = (label: string, value: string) => `${label.padEnd(21)}${value}`;
   const out = [
-    `sessions          ${formatInt(r.sessions)}: ${outcomeCounts(r)}`,
-    `resolution rate   ${rate(r.resolutionRate)}` +
-      (r.judged ? ` (${r.byOutcome.resolved} of ${r.judged} judged)` : ' (none judged yet)'),
-    `first try         ${rate(r.firstTryRate)}` +
-      (r.firstTries ? ` (${r.firstTryResolved} of ${r.firstTries} first attempts)` : ''),
-    `tokens            ${formatInt(r.tokens)}`,
-    `per resolved signal  ${r.tokensPerResolvedSignal === null ? '–' : formatInt(r.tokensPerResolvedSignal)}` +
-      (r.resolvedSignals ? ` (all tokens over ${r.resolvedSignals} resolved)` : ''),
-    `resolved nothing  ${formatInt(r.tokensResolvingNothing)} tokens`,
-    `dispatch → resolved  ${span(r.medianToResolutionMs)} (median)`,
+    line('sessions', formatInt(r.sessions)),
+    ...wrap(outcomeCounts(r), 76).map((l) => `  ${l}`),
+    line(
+      'resolution rate',
+      `${rate(r.resolutionRate)} ` +
+        (r.judged ? `(${r.byOutcome.resolved} of ${r.judged} judged)` : '(none judged yet)'),
+    ),
+    line(
+      'first try',
+      rate(r.firstTryRate) +
+        (r.firstTries ? ` (${r.firstTryResolved} of ${r.firstTries} first attempts)` : ''),
+    ),
+    line('tokens', formatInt(r.tokens)),
+    line(
+      'per resolved signal',
+      r.tokensPerResolvedSignal === null
+        ? '–'
+        : `${formatInt(r.tokensPerResolvedSignal)} (all tokens over ${r.resolvedSignals} resolved)`,
+    ),
+    line('resolved nothing', `${formatInt(r.tokensResolvingNothing)} tokens`),
+    line('dispatch → resolved', `${span(r.medianToResolutionMs)} (median)`),
     '',
   ];
   if (r.by)
