@@ -78,6 +78,18 @@ export async function run(ctx: Context, text: string): Promise<number> {
     sessions: sessions.length,
     sessionsWithUsage: reported.length,
     tokens: reported.reduce((sum, e) => sum + (e.tokens ?? 0), 0),
+    // What each session bought, as the scans judged it (`radar report outcomes`).
+    outcomes: sessions.map((e) => {
+      const o = history.outcomes.find((r) => r.escalationId === e.id);
+      return {
+        escalation: e.id,
+        agent: e.agent,
+        tokens: e.tokens,
+        outcome: o?.outcome ?? 'pending',
+        reason: o?.reason ?? 'not judged by a scan yet',
+        settledAt: o?.settledAt ? new Date(o.settledAt).toISOString() : null,
+      };
+    }),
     lastScan: recorded
       ? {
           at: new Date(recorded.evaluatedAt).toISOString(),
@@ -136,6 +148,11 @@ export async function run(ctx: Context, text: string): Promise<number> {
         ? ` (${reported.length} of ${sessions.length} sessions reported usage)`
         : ''),
   );
+  for (const o of explanation.outcomes)
+    out.push(
+      `  escalation ${o.escalation} (${o.agent}, ${o.tokens === null ? '?' : formatInt(o.tokens)} tokens): ` +
+        `${o.outcome.replace('_', ' ')} — ${inert(o.reason)}`,
+    );
   if (recorded && (recorded.tier !== verdict.tier || recorded.route !== verdict.route))
     out.push(
       `the last scan (${explanation.lastScan!.at}) said ${recorded.tier}, route ${recorded.route}; judged now: ${verdict.tier}`,

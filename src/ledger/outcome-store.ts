@@ -92,4 +92,23 @@ export class OutcomeStore implements OutcomeLedger {
       settledAt: r.settled_at as number | null,
     }));
   }
+
+  /**
+   * Per PR, its newest session whose outcome is not settled: how the session stands and what the
+   * last scan said it waits for (null: no scan judged it yet).
+   */
+  openEscalations(): Map<string, { id: number; session: string; reason: string | null }> {
+    const map = new Map<string, { id: number; session: string; reason: string | null }>();
+    const rows = this.db
+      .prepare(
+        `SELECT e.node_id, e.id, e.outcome AS session, o.reason
+         FROM escalations AS e LEFT JOIN escalation_outcomes AS o ON o.escalation_id = e.id
+         WHERE e.outcome NOT IN ('dry_run', 'refused') AND o.settled_at IS NULL
+         ORDER BY e.started_at, e.id`,
+      )
+      .raw(true)
+      .all() as [string, number, string, string | null][];
+    for (const [nodeId, id, session, reason] of rows) map.set(nodeId, { id, session, reason });
+    return map;
+  }
 }

@@ -330,6 +330,8 @@ export interface OutcomeLedger {
   recordOutcomes(now: number, judgements: readonly OutcomeWrite[]): void;
   /** Escalations started at or after `since`, with their outcome (`pending` until judged). */
   outcomeRows(since: number): OutcomeRow[];
+  /** Per PR, its newest session not settled: the session's state and the last scan's reason. */
+  openEscalations(): Map<string, { id: number; session: string; reason: string | null }>;
 }
 
 /** Every family of the ledger, from one engine. */

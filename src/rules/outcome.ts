@@ -228,3 +228,19 @@ export function settleOutcomes(
   }
   return writes;
 }
+
+/**
+ * Pure: where an open escalation stands now, in a few words for `radar queue`: its session
+ * running, an action waiting for `radar approve` (read now, not at the last scan), or what the
+ * last scan said it waits for.
+ */
+export function openState(
+  session: string,
+  actions: readonly Pick<ActionRecord, 'kind' | 'state'>[],
+  lastReason: string | null,
+): string {
+  if (session === 'running') return 'session running';
+  const waiting = actions.find((a) => isWaiting(a.state));
+  if (waiting) return `${waiting.kind.replace('_', ' ')} waiting`;
+  return lastReason ?? 'judged at the next scan';
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { judgeOutcome, type OutcomeInput } from '../../src/rules/outcome.js';
+import { judgeOutcome, openState, type OutcomeInput } from '../../src/rules/outcome.js';
 import type { ActionRecord, Guard } from '../../src/core/actions.js';
 import type { StoredPr } from '../../src/core/pr.js';
 import type { Escalation, Signal } from '../../src/core/verdict.js';
@@ -450,5 +450,32 @@ describe('judgeOutcome', () => {
     });
     expect(judgement.outcome).toBe(c.outcome);
     expect(judgement.reason).toMatch(c.reason);
+  });
+});
+
+describe('openState: where an open escalation stands, for radar queue', () => {
+  it.each([
+    { session: 'running', actions: [], last: null, state: 'session running' },
+    {
+      session: 'succeeded',
+      actions: [action('push', 'pending')],
+      last: null,
+      state: 'push waiting',
+    },
+    {
+      session: 'succeeded',
+      actions: [action('push', 'done'), action('edit_body', 'performing')],
+      last: 'CI running on pushed head',
+      state: 'edit body waiting',
+    },
+    {
+      session: 'succeeded',
+      actions: [action('push', 'done')],
+      last: 'CI running on pushed head',
+      state: 'CI running on pushed head',
+    },
+    { session: 'failed', actions: [], last: null, state: 'judged at the next scan' },
+  ])('$state', (c) => {
+    expect(openState(c.session, c.actions, c.last)).toBe(c.state);
   });
 });
