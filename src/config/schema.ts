@@ -191,7 +191,7 @@ const dispatchSchema = z
     autoApply: z
       .boolean()
       .default(false)
-      .describe('Push a session\'s commits without `radar approve` (comments always wait)'),
+      .describe("Push a session's commits without `radar approve` (comments always wait)"),
   })
   .strict()
   .prefault({});

@@ -241,3 +241,47 @@ export function planResults(
   }
   return { guards, actions };
 }
+
+/** One remote of a clone, as `git remote -v` lists it. */
+export interface Remote {
+  name: string;
+  url: string;
+}
+
+/** `git remote -v` output: each remote's push URL. */
+export function parseRemotes(text: string): Remote[] {
+  const out: Remote[] = [];
+  for (const line of text.split('\n')) {
+    const m = /^(\S+)\s+(\S+)\s+\(push\)$/.exec(line.trim());
+    if (m) out.push({ name: m[1]!, url: m[2]! });
+  }
+  return out;
+}
+
+/**
+ * The remote a push to the PR's head goes through: the configured one when the head is in the
+ * PR's own repository; for a fork, the remote whose URL names the fork (`…/owner/name(.git)`),
+ * whatever its host or scheme. Undefined when no remote names it.
+ */
+export function pushRemote(
+  remotes: readonly Remote[],
+  pr: { repo: string; headRepo: string },
+  configured: string | undefined,
+): string | undefined {
+  if (pr.headRepo.toLowerCase() === pr.repo.toLowerCase()) return configured ?? 'origin';
+  const want = pr.headRepo.toLowerCase();
+  const named = (url: string) => {
+    const path = url
+      .replace(/\.git\/?$/, '')
+      .replace(/\/+$/, '')
+      .toLowerCase();
+    return path.endsWith(`/${want}`) || path.endsWith(`:${want}`);
+  };
+  return remotes.find((r) => named(r.url))?.name;
+}
+
+/** git's words for a remote that refuses this user (HTTP 403, SSH keys, a read-only token). */
+export const isPermissionRefusal = (stderr: string): boolean =>
+  /permission to \S+ denied|permission denied|\b403\b|authentication failed|could not read username|access denied|not allowed to push|write access to repository not granted|protected branch/i.test(
+    stderr,
+  );

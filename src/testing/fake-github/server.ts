@@ -793,8 +793,16 @@ export async function startFakeGitHub(
       merged: pr.state === 'MERGED',
       mergeable: pr.mergeable === 'UNKNOWN' ? null : pr.mergeable === 'MERGEABLE',
       mergeable_state: (pr.mergeStateStatus ?? defaultMergeStateStatus(pr)).toLowerCase(),
-      head: { sha: pr.headSha },
-      base: { repo: { full_name: pr.repo, archived: isArchived(fake.scenario, pr.repo) } },
+      head: {
+        sha: pr.headSha,
+        ref: pr.headRef ?? `pr-${pr.number}`,
+        repo: pr.headRepo === null ? null : { full_name: pr.headRepo ?? pr.repo },
+      },
+      base: {
+        ref: pr.baseRef ?? 'main',
+        repo: { full_name: pr.repo, archived: isArchived(fake.scenario, pr.repo) },
+      },
+      maintainer_can_modify: pr.maintainerCanModify ?? false,
       additions: pr.additions,
       deletions: pr.deletions,
       changed_files: pr.changedFiles,
