@@ -7,11 +7,11 @@
  * Usage: fake-agent.js codex|claude [the tool's own arguments]
  * Behaviour: FAKE_AGENT_MODE, or per PR from the JSON file FAKE_AGENT_PLAN ({"owner/repo#12":
  * "fail"}), by RADAR_PR. Modes: ok (the default format: codex --json, claude JSON result),
- * codex-text, fail, error-result, hang, slow, grandchild, escape, flood, silent, ignore-term.
+ * codex-text, commit (commits a fix in its working directory first), fail, error-result, hang, slow, grandchild, escape, flood, silent, ignore-term.
  * FAKE_AGENT_TOKENS fixes the input tokens (output is a tenth); FAKE_AGENT_DUMP_DIR receives one
  * JSON file per run (argv, cwd, env, prompt, start and end times).
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -129,6 +129,27 @@ function writeTranscript(session: string, u: { input: number; cached: number; ou
   appendFileSync(join(dir, `${session}.jsonl`), JSON.stringify(line) + '\n');
 }
 
+/** Writes a file in the working directory (radar's worktree) and commits it. */
+function commitFix(): void {
+  writeFileSync(
+    join(process.cwd(), 'FIX.md'),
+    `fixed by the fake ${tool} for ${env.RADAR_PR ?? '?'}\n`,
+  );
+  const git = (...argv: string[]) => {
+    const r = spawnSync(
+      'git',
+      ['-c', 'user.name=Fake Agent', '-c', 'user.email=agent@example.invalid', ...argv],
+      {
+        cwd: process.cwd(),
+        encoding: 'utf8',
+      },
+    );
+    if (r.status !== 0) throw new Error(`git ${argv[0]}: ${r.stderr}`);
+  };
+  git('add', 'FIX.md');
+  git('commit', '--quiet', '-m', 'Fix the failing build');
+}
+
 /** What a successful run prints, in the tool's format (and the tokens it printed, in the dump). */
 function printSuccess(format: 'json' | 'text', isError = false): void {
   const u = amounts();
@@ -217,6 +238,11 @@ async function main(): Promise<number> {
     case 'codex-text':
       await sleep(Number(env.FAKE_AGENT_DELAY_MS ?? 50));
       printSuccess(format);
+      return done(0);
+    case 'commit':
+      // A fix in the worktree radar prepared: one commit on the session branch.
+      commitFix();
+      printSuccess('json');
       return done(0);
     case 'error-result':
       printSuccess('json', true);
