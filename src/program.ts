@@ -278,15 +278,34 @@ Examples:
     .action(lazy(() => import('./commands/escalate.js')));
 
   program
+    .command('escalations')
+    .description(
+      'agent sessions, newest first: outcome, tokens, and what each left (commits, guards, final message)',
+    )
+    .option('-n, --limit <n>', 'at most this many (default 20)', positiveInt)
+    .addHelpText('after', '\nExamples:\n  radar escalations\n  radar escalations -n 5 --json')
+    .action(lazy(() => import('./commands/escalations.js')));
+
+  program
     .command('approvals')
-    .description('actions waiting for a human: templated comments, closes stop-loss recommends')
+    .description(
+      "actions waiting for a human: a session's push, reply or description, templated comments, closes",
+    )
     .option('--all', 'also those already decided')
-    .addHelpText('after', '\nExamples:\n  radar approvals\n  radar approvals --all --json')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  radar approvals              # what waits, with drafted descriptions as diffs\n  radar approvals --all --json # id, kind, repo, number, what, status of each',
+    )
     .action(lazy(() => import('./commands/approvals.js').then((m) => ({ run: m.list }))));
   program
     .command('approve')
-    .description('perform one queued action through the GitHub API')
-    .addHelpText('after', '\nExamples:\n  radar approve 3')
+    .description(
+      "perform one queued action: a fast-forward push through the clone's remote, or a GitHub write",
+    )
+    .addHelpText(
+      'after',
+      '\nExamples:\n  radar approve 3   # a push is refused, nothing written, if the branch moved since the session',
+    )
     .argument('<id>', 'approval id (radar approvals)')
     .action(lazy(() => import('./commands/approvals.js').then((m) => ({ run: m.approve }))));
   program
