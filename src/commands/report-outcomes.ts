@@ -51,6 +51,7 @@ const rate = (r: number | null) => (r === null ? '–' : formatPercent(r, 0));
 export function span(ms: number | null): string {
   if (ms === null) return '–';
   const minutes = Math.round(ms / 60_000);
+  if (minutes < 1) return 'under a minute';
   if (minutes < 60) return `${minutes} min`;
   const hours = Math.floor(minutes / 60);
   if (hours < 48) return `${hours} h${minutes % 60 ? ` ${minutes % 60} min` : ''}`;

@@ -41,8 +41,8 @@ export async function demoLoop(ctx: Context, dir: string, now: Date, out: Printe
   const ref = (i: number) =>
     `${scenario.pullRequests[i]!.repo}#${scenario.pullRequests[i]!.number}`;
   // The first PR's repository has a real git side: a bare repository standing in for GitHub's,
-  // and the user's clone of it. Its agent commits a fix; one hangs (stopped by the idle limit),
-  // one crashes; the others answer without a commit.
+  // and the user's clone of it. Two of its agents commit a fix; one hangs (stopped by the idle
+  // limit), one crashes; the others answer without a commit.
   const first = scenario.pullRequests[0]!;
   const origin = await createOrigin(
     dir,
@@ -51,7 +51,15 @@ export async function demoLoop(ctx: Context, dir: string, now: Date, out: Printe
     { PATH: ctx.env.PATH },
   );
   const plan = join(dir, 'agent-plan.json');
-  writeFileSync(plan, JSON.stringify({ [ref(0)]: 'commit', [ref(1)]: 'hang', [ref(3)]: 'fail' }));
+  writeFileSync(
+    plan,
+    JSON.stringify({
+      [ref(0)]: 'commit',
+      [ref(1)]: 'hang',
+      [ref(3)]: 'fail',
+      [ref(5)]: 'commit',
+    }),
+  );
   const bin = installFakeAgents(join(dir, 'bin'));
   const fake = await startFakeGitHub(scenario);
   const config = configSchema.parse({
@@ -146,23 +154,30 @@ export async function demoLoop(ctx: Context, dir: string, now: Date, out: Printe
       section(`radar approve ${pending.id}`);
       await approvals.approve(demo, String(pending.id));
     }
-    // The session's commit, pushed to the PR's branch; GitHub's CI then passes on the new head.
-    const push = new DispatchStore(demo.ledger())
+    // The sessions' commits, pushed to their PR's branch. GitHub then runs CI on the new head:
+    // the build passes; the other push did not resolve its conflict.
+    const pushes = new DispatchStore(demo.ledger())
       .approvals('pending')
-      .find((a) => a.action === 'push');
-    const pushed = scenario.pullRequests.find(
-      (p) => p.repo === push?.repo && p.number === push?.number,
-    );
-    if (push && pushed) {
+      .filter((a) => a.action === 'push');
+    for (const push of pushes) {
+      const pushed = scenario.pullRequests.find(
+        (p) => p.repo === push.repo && p.number === push.number,
+      );
       section(`radar approve ${push.id}`);
-      if ((await approvals.approve(demo, String(push.id))) === 0) {
-        pushed.headSha = await origin.follow(pushed);
-        pushed.checks = pushed.checks.map((c) =>
-          c.kind === 'check_run' ? { ...c, status: 'COMPLETED', conclusion: 'SUCCESS' } : c,
-        );
-        pushed.mergeStateStatus = 'CLEAN';
-        write(`GitHub runs CI on ${pushed.headSha.slice(0, 7)}: passing\n`);
+      if (!pushed || (await approvals.approve(demo, String(push.id))) !== 0) continue;
+      pushed.headSha = await origin.follow(pushed);
+      const sha = pushed.headSha.slice(0, 7);
+      if (pushed.mergeable === 'CONFLICTING') {
+        write(`GitHub on ${sha}: still conflicting with its base\n`);
+        continue;
       }
+      pushed.checks = pushed.checks.map((c) =>
+        c.kind === 'check_run' ? { ...c, status: 'COMPLETED', conclusion: 'SUCCESS' } : c,
+      );
+      pushed.mergeStateStatus = 'CLEAN';
+      write(`GitHub runs CI on ${sha}: passing\n`);
+    }
+    if (pushes.length) {
       section('radar scan (the next cron run judges what each session bought)');
       await (await import('../commands/scan.js')).run(demo);
     }
