@@ -4,9 +4,10 @@
  * that `repos` points radar at. Agents work in worktrees of that clone; an approved push lands
  * in the bare repository, and the demo tells the fake GitHub about the new head.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { git } from '../dispatch/git.js';
+import { describeFailure, run } from '../process/run.js';
 import type { FakePullRequest } from '../testing/fake-github/scenario.js';
 
 export interface DemoOrigin {
@@ -19,7 +20,25 @@ export interface DemoOrigin {
   follow(pr: FakePullRequest): Promise<string>;
 }
 
-const IDENTITY = ['-c', 'user.name=Demo Dev', '-c', 'user.email=demo-dev@example.invalid'];
+/** A fixed author and time: the demo's commits, and so its SHAs, are the same every run. */
+const COMMITTER = 'Demo Dev <demo-dev@example.invalid> 1780000000 +0000';
+
+/** One `git fast-import` command: a commit with one file, on `ref`, after `from`. */
+function commit(ref: string, mark: number, from: number | null, file: string, text: string) {
+  const message = `${file === 'README.md' ? 'Initial commit' : text.trim()}\n`;
+  const bytes = (t: string) => Buffer.byteLength(t);
+  return [
+    `commit ${ref}`,
+    `mark :${mark}`,
+    `committer ${COMMITTER}`,
+    `data ${bytes(message)}`,
+    message,
+    ...(from === null ? [] : [`from :${from}`]),
+    `M 644 inline ${file}`,
+    `data ${bytes(text)}`,
+    text,
+  ].join('\n');
+}
 
 /** Creates the bare repository and the clone; every PR of `repo` gets a real head commit. */
 export async function createOrigin(
@@ -29,34 +48,34 @@ export async function createOrigin(
   env: NodeJS.ProcessEnv,
 ): Promise<DemoOrigin> {
   const bare = join(dir, 'github', `${repo}.git`);
-  const work = join(dir, 'github', 'seed');
   const clone = join(dir, 'clones', repo.replace('/', '-'));
   mkdirSync(bare, { recursive: true });
-  mkdirSync(work, { recursive: true });
   await git(['init', '--quiet', '--bare', bare], env);
-  await git(['init', '--quiet', '-b', 'main', work], env);
-  writeFileSync(join(work, 'README.md'), `# ${repo}\n`);
-  await git(['add', 'README.md'], env, work);
-  await git([...IDENTITY, 'commit', '--quiet', '-m', 'Initial commit'], env, work);
-  await git(['push', '--quiet', bare, 'main'], env, work);
-  for (const pr of prs) {
-    await git(['checkout', '--quiet', '-b', `pr-${pr.number}`, 'main'], env, work);
-    writeFileSync(join(work, `change-${pr.number}.md`), `${pr.title}\n`);
-    await git(['add', '.'], env, work);
-    await git([...IDENTITY, 'commit', '--quiet', '-m', pr.title], env, work);
-    pr.headSha = await git(['rev-parse', 'HEAD'], env, work);
-    pr.headRef = `pr-${pr.number}`;
-    await git(
-      [
-        'push',
-        '--quiet',
-        bare,
-        `HEAD:refs/heads/pr-${pr.number}`,
-        `HEAD:refs/pull/${pr.number}/head`,
-      ],
-      env,
-      work,
+  // Every commit and ref in one process (a git per commit costs seconds on a loaded machine).
+  const stream = [commit('refs/heads/main', 1, null, 'README.md', `# ${repo}\n`)];
+  prs.forEach((pr, i) => {
+    stream.push(
+      commit(`refs/heads/pr-${pr.number}`, i + 2, 1, `change-${pr.number}.md`, `${pr.title}\n`),
     );
+    stream.push(`reset refs/pull/${pr.number}/head\nfrom :${i + 2}\n`);
+  });
+  const imported = await run('git', {
+    args: ['--git-dir', bare, 'fast-import', '--quiet'],
+    input: `${stream.join('\n')}\n`,
+    env: { ...env, GIT_TERMINAL_PROMPT: '0' },
+    timeoutMs: 60_000,
+    killGraceMs: 1000,
+  });
+  const failure = describeFailure(imported, 60_000);
+  if (failure) throw new Error(`git fast-import: ${failure}`);
+  const heads = new Map(
+    (await git(['--git-dir', bare, 'for-each-ref', '--format=%(refname) %(objectname)'], env))
+      .split('\n')
+      .map((line) => line.split(' ') as [string, string]),
+  );
+  for (const pr of prs) {
+    pr.headSha = heads.get(`refs/heads/pr-${pr.number}`)!;
+    pr.headRef = `pr-${pr.number}`;
   }
   await git(['clone', '--quiet', bare, clone], env);
   const head = (pr: FakePullRequest) =>
