@@ -216,7 +216,9 @@ export function buildProgram(capture?: Capture): Command {
 
   program
     .command('budget')
-    .description('weekly quota pace per provider: used %, expected %, verdict, reset time, source')
+    .description(
+      'weekly quota pace per provider: used %, expected %, verdict, burn rate, use at the reset, when it runs out, source',
+    )
     .addHelpText('after', '\nExamples:\n  radar budget\n  radar budget --json')
     .action(lazy(() => import('./commands/budget.js')));
 
@@ -228,11 +230,11 @@ export function buildProgram(capture?: Capture): Command {
     .option('--fail-on-flag', 'exit 3 when a PR is in the escalate tier (for cron chains)')
     .option(
       '--dispatch',
-      'then dispatch the escalate tier to agents (highest score first, within budget)',
+      'then dispatch the escalate tier to agents (highest score first, within budget, as the pace allows)',
     )
     .option(
       '--max <n>',
-      'with --dispatch: at most this many sessions (default dispatch.maxPerScan)',
+      'with --dispatch: at most this many sessions (default: the pace: dispatch.burn.maxPerScan under pace, dispatch.maxPerScan on pace, dispatch.overPace.maxPerScan over)',
     )
     .addHelpText(
       'after',
@@ -240,7 +242,8 @@ export function buildProgram(capture?: Capture): Command {
 Examples:
   */5 * * * *  radar scan                      # cron: silent unless something is wrong
   radar scan --fail-on-flag || notify-me      # exit 3 when a PR needs an agent
-  radar scan --dispatch --max 2               # then start agents on the two most urgent PRs
+  radar scan --dispatch                       # then agents, as many as each agent's pace allows
+  radar scan --dispatch --max 2               # at most the two most urgent PRs
   GH_HOST=ghe.example.com radar scan          # GitHub Enterprise Server (GH_ENTERPRISE_TOKEN)`,
     )
     .action(lazy(() => import('./commands/scan.js')));

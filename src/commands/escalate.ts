@@ -11,6 +11,7 @@ import type { AgentBudget } from '../core/budget.js';
 import { UsageStore } from '../ledger/usage-store.js';
 import { dispatchFlagged } from '../dispatch/dispatch.js';
 import { renderResults } from '../dispatch/render.js';
+import { describePace } from '../dispatch/pace-policy.js';
 
 interface EscalateOptions {
   agent?: string;
@@ -67,8 +68,11 @@ export async function run(ctx: Context, prText: string, options: EscalateOptions
         if (r.status === 'dry_run') {
           ctx.stdout.write(`command: ${r.argv!.map(quoteArg).join(' ')}\n`);
           for (const s of r.skipped ?? []) ctx.stdout.write(`skipped ${s.agent}: ${s.why}\n`);
+          const pace = describePace(rehearsal.pace).find((l) => l.startsWith(`pace: ${r.agent}`));
           ctx.stdout.write(
-            `budget: ${r.agent} ${budgetWord(agentBudgets(budget).get(r.agent!))}\n\n── prompt (stdin) ──\n${r.prompt}`,
+            `budget: ${r.agent} ${budgetWord(agentBudgets(budget).get(r.agent!))}\n` +
+              `${pace} (a scan follows it; a dispatch by hand is not capped)\n` +
+              `\n── prompt (stdin) ──\n${r.prompt}`,
           );
         } else ctx.stdout.write(renderResults([r]));
       }

@@ -27,6 +27,7 @@ export async function demoLoop(ctx: Context, dir: string, now: Date, out: Printe
     { budgetStates },
     { UsageStore },
     { renderResults, renderEscalations },
+    { describePace },
   ] = await Promise.all([
     import('../testing/fake-github/server.js'),
     import('../context.js'),
@@ -35,6 +36,7 @@ export async function demoLoop(ctx: Context, dir: string, now: Date, out: Printe
     import('../budget/state.js'),
     import('../ledger/usage-store.js'),
     import('../dispatch/render.js'),
+    import('../dispatch/pace-policy.js'),
   ]);
   const scenario = demoScenario({ author: 'demo-dev', token: TOKEN, now });
   const ref = (i: number) =>
@@ -105,6 +107,7 @@ export async function demoLoop(ctx: Context, dir: string, now: Date, out: Printe
         now: () => Date.now(),
         env,
       });
+      for (const line of describePace(summary.pace)) write(`${line}\n`);
       write(renderResults(summary.results));
       if (summary.approvalsQueued.length)
         write(`${summary.approvalsQueued.length} action(s) queued for a human (radar approvals)\n`);

@@ -84,15 +84,15 @@ DROP TRIGGER token_events_escalation;
 `;
 
 /**
- * Ties the events inserted in this transaction (counted = 2) whose run an escalation produced:
- * each pending event probes escalation_runs by its key, so the cost follows the batch, not the
- * ledger.
+ * Ties the events inserted in this transaction (rowids from the parameter on, not yet in the
+ * roll-ups) whose run an escalation produced: each new event probes escalation_runs by its key,
+ * so the cost follows the batch, not the ledger.
  */
 export const TIE_PENDING_EVENTS = `
-UPDATE token_events INDEXED BY token_events_pending SET escalation_id = r.escalation_id, repo = r.repo, pr = r.number
+UPDATE token_events SET escalation_id = r.escalation_id, repo = r.repo, pr = r.number
 FROM escalation_runs AS r
-WHERE token_events.run_key = r.run_key AND token_events.run_key IS NOT NULL
-  AND token_events.counted = 2 AND token_events.escalation_id IS NULL`;
+WHERE token_events.id >= ? AND token_events.run_key = r.run_key
+  AND token_events.run_key IS NOT NULL AND token_events.escalation_id IS NULL`;
 
 /**
  * Migration 12: an approval is claimed before its write (`performing`, with the claiming process
@@ -132,7 +132,17 @@ CREATE INDEX escalations_agent_started ON escalations(agent, started_at);
 `;
 
 /**
- * Migration 15: a session's work reaches the PR.
+ * Migration 16: a running session's tokens so far (`live_tokens`), from the markers its output
+ * printed, recorded once they pass its reservation. Until the session ends, the week counts the
+ * larger of the two for it, so a session already spending beyond its reservation narrows what
+ * later claims find left.
+ */
+export const LIVE_SESSION_TOKENS = `
+ALTER TABLE escalations ADD COLUMN live_tokens INTEGER;
+`;
+
+/**
+ * Migration 17: a session's work reaches the PR.
  * - prs gain where a fix goes: the head branch, the head repository (owner/name; null when the
  *   fork is gone), whether it is a fork, whether maintainers may push to it, and the base branch.
  * - escalations gain `work`: what the session left behind (commits ahead of the head it started

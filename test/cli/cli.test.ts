@@ -102,8 +102,13 @@ describe('radar init', () => {
     expect(first.code).toBe(0);
     const text = readFileSync(join(dir, '.config/radar/radar.json'), 'utf8');
     expect(text).toContain('//');
-    expect((await runCli(['doctor', '--offline'], { cwd: dir })).code).toBe(0);
-
+    // A starter budget, and how to set it from the plan.
+    expect(first.stdout).toContain('budget: a starter weekly quota of 20,000,000 tokens');
+    expect(first.stdout).toContain('radar report tokens --by agent --since 7d');
+    const doctor = await runCli(['doctor', '--offline'], { cwd: dir });
+    expect(doctor.code).toBe(0);
+    expect(doctor.stdout + doctor.stderr).not.toMatch(/no budget source/);
+    expect(doctor.stdout).toMatch(/budget claude.*weeklyTokens 20000000/);
     writeFileSync(join(dir, '.config/radar/radar.json'), '{"weekStart":"sunday"}');
     const again = await runCli(['init'], { cwd: dir });
     expect(again.code).toBe(2);
