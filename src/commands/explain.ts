@@ -184,7 +184,7 @@ export async function run(ctx: Context, text: string): Promise<number> {
     }
     for (const a of explanation.actions)
       out.push(
-        `  approval ${a.id} ${a.status}: ${truncate(inert(a.what), 100)}${a.result ? ` (${inert(a.result)})` : ''}`,
+        `  approval ${a.id} ${a.kind} ${a.status}: ${truncate(inert(a.what), 100)}${a.result ? ` (${inert(a.result)})` : ''}`,
       );
   }
   if (recorded && (recorded.tier !== verdict.tier || recorded.route !== verdict.route))

@@ -47,12 +47,12 @@ import { runSession } from './session.js';
 import { recordSessionTokens } from './tokens.js';
 import { prepareWorkdir, type Workdir } from './workdir.js';
 import { settle } from './reservation.js';
+import { burnCandidates, pacePlan, paceSettings, type PacePlan } from './pace-policy.js';
+import { checkpointsOf } from '../budget/state.js';
 import { inspectWork } from './inspect.js';
 import { MAX_PATHS, planResults, type PlannedAction, type ResultPolicy } from './results.js';
 import { bodyHash, performApproval } from './approvals.js';
 import { pusher } from './push.js';
-import { burnCandidates, pacePlan, paceSettings, type PacePlan } from './pace-policy.js';
-import { checkpointsOf } from '../budget/state.js';
 
 export type { Candidate, Suppression } from './plan.js';
 

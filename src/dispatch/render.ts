@@ -69,22 +69,24 @@ export function renderEscalations(rows: readonly Escalation[], color: boolean): 
   );
 }
 
-/** What an approval would do, in one line. */
+/** What an approval would do, in one line (its kind is said beside it). */
 export function describeApproval(a: Approval): string {
-  const p = a.payload ?? {};
   switch (a.action) {
     case 'push':
-      return `push ${a.reason ?? `${String(p.to)} to ${String(p.headRepo)}:${String(p.branch)}`}`;
+      return (
+        a.reason ??
+        `${String(a.payload?.to)} to ${String(a.payload?.headRepo)}:${String(a.payload?.branch)}`
+      );
     case 'comment':
-      return `comment "${(a.body ?? '').replace(/\s+/g, ' ')}"`;
+      return `"${(a.body ?? '').replace(/\s+/g, ' ')}"`;
     case 'edit_body': {
-      const before = typeof p.before === 'string' ? p.before : null;
+      const before = typeof a.payload?.before === 'string' ? a.payload.before : null;
       return before === null
         ? 'replace the description (its current text was not read)'
         : `replace the description (${diffSize(before, a.body ?? '')})`;
     }
     case 'close':
-      return `close the PR: ${a.reason ?? ''}`;
+      return a.reason ?? '';
   }
 }
 
