@@ -17,7 +17,9 @@ import {
   DISPATCH_MIGRATION,
   SESSION_RESERVATIONS,
   LIVE_SESSION_TOKENS,
+  SESSION_WORK,
 } from './dispatch-schema.js';
+import { ESCALATION_OUTCOMES } from './outcome-schema.js';
 
 /**
  * `PRAGMA application_id` of every radar ledger ("RADA"), so radar never mistakes another
@@ -51,4 +53,6 @@ export const MIGRATIONS: readonly string[] = [
   EVENTS_COUNTED_ON_INSERT,
   LIVE_SESSION_TOKENS,
   VERDICT_FINGERPRINTS,
+  SESSION_WORK,
+  ESCALATION_OUTCOMES,
 ];
