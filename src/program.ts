@@ -257,6 +257,21 @@ export function buildProgram(
       '\nExamples:\n  radar report outcomes\n  radar report outcomes --by signal --since 30d\n  radar report outcomes --json',
     )
     .action(lazy('report outcomes', () => import('./commands/report-outcomes.js')));
+  report
+    .command('html')
+    .description(
+      'one self-contained HTML page: pace per subscription, tokens per day, what they bought, the funnel, the top spenders',
+    )
+    .option('--out <file>', 'where to write the page (default: report.html next to the ledger)')
+    .option(
+      '--since <date>',
+      'only tokens, candidates and sessions at or after this date (ISO, 7d, 2w, yesterday)',
+    )
+    .addHelpText(
+      'after',
+      '\nExamples:\n  radar report html                          # prints the path of the page\n  radar report html --since 30d --out ~/radar.html',
+    )
+    .action(lazy('report html', () => import('./commands/report-html.js')));
 
   program
     .command('budget')

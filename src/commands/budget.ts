@@ -7,14 +7,33 @@ import { BURN_WINDOW_MS, burn, type Burn } from '../budget/burn.js';
 
 const WEEK_MS = 7 * 86_400_000;
 import type { Style } from '../render/color.js';
+import type { BudgetState } from '../core/budget.js';
 
 /**
  * `radar budget`: is each weekly subscription quota on pace, how fast is it burning (tokens per
  * hour over the last day), where does that rate end the week, and when does the quota run out.
  */
 export async function run(ctx: Context): Promise<number> {
+  const zone = ctx.config().timezone ?? machineZone();
+  const { now, results } = await budgetData(ctx);
+  if (ctx.json) {
+    ctx.stdout.write(
+      `${JSON.stringify({ now: new Date(now).toISOString(), providers: results })}\n`,
+    );
+    return 0;
+  }
+  render(ctx, zone, results);
+  return 0;
+}
+
+export type BudgetRow = BudgetState & {
+  burn: Burn;
+  estimated: { tokens: number; sessions: number };
+};
+
+/** The figures of `radar budget` (its --json, and the HTML page's). */
+export async function budgetData(ctx: Context): Promise<{ now: number; results: BudgetRow[] }> {
   const config = ctx.config();
-  const zone = config.timezone ?? machineZone();
   const now = ctx.now().getTime();
   const usage = new UsageStore(ctx.existingLedger());
   const states = await budgetStates(usage, config, ctx.env, now);
@@ -39,12 +58,10 @@ export async function run(ctx: Context): Promise<number> {
       };
     }),
   );
-  if (ctx.json) {
-    ctx.stdout.write(
-      `${JSON.stringify({ now: new Date(now).toISOString(), providers: results })}\n`,
-    );
-    return 0;
-  }
+  return { now, results };
+}
+
+function render(ctx: Context, zone: string, results: BudgetRow[]): void {
   const pct = (v: number | null) => (v === null ? '?' : `${v.toFixed(1)}%`);
   const runsOut = (b: Burn) =>
     b.lastsToReset === null
@@ -90,7 +107,6 @@ export async function run(ctx: Context): Promise<number> {
       );
     for (const p of r.problems) ctx.stderr.write(`radar: ${r.provider}: ${p}\n`);
   }
-  return 0;
 }
 
 /** Over pace or exhausted is the alarm, under pace the nudge to spend. */

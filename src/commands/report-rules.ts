@@ -52,25 +52,7 @@ export function funnel(ctx: Context, options: CommandOptions<'report funnel'>): 
     if (at === undefined) throw new UsageError(`--since: "${options.since}" is not ${DATE_FORMS}`);
     since = at;
   }
-  const db = ctx.existingLedger();
-  const rules = new RulesStore(db);
-  const prs = new Map(new PrStore(db).all().map((p) => [p.nodeId, p] as const));
-  const verdicts = rules.verdicts();
-  const rows = rules.funnelRows(since);
-  const r = funnelReport(
-    rows.candidates,
-    rows.escalations,
-    (id) => prs.get(id),
-    (id) => verdicts.get(id)?.tier,
-  );
-  // The funnel's last stage: what the sessions bought, the same figures as `report outcomes`.
-  const bought = outcomeReport(new OutcomeStore(db).outcomeRows(since));
-  const outcomes = {
-    byOutcome: bought.byOutcome,
-    judged: bought.judged,
-    resolutionRate: bought.resolutionRate,
-    tokensPerResolvedSignal: bought.tokensPerResolvedSignal,
-  };
+  const { r, bought, outcomes } = funnelData(ctx, since);
   if (ctx.json) {
     ctx.stdout.write(`${JSON.stringify({ since: options.since ?? null, ...r, outcomes })}\n`);
     return 0;
@@ -135,4 +117,28 @@ export function funnel(ctx: Context, options: CommandOptions<'report funnel'>): 
     out.push(`  now ${t.tier.padEnd(16)} ${formatInt(t.tokens).padStart(12)} on ${t.prs} PRs`);
   ctx.stdout.write(`${out.join('\n')}\n`);
   return 0;
+}
+
+/** The figures of `radar report funnel` (its --json, and the HTML page's). */
+export function funnelData(ctx: Context, since: number) {
+  const db = ctx.existingLedger();
+  const rules = new RulesStore(db);
+  const prs = new Map(new PrStore(db).all().map((p) => [p.nodeId, p] as const));
+  const verdicts = rules.verdicts();
+  const rows = rules.funnelRows(since);
+  const r = funnelReport(
+    rows.candidates,
+    rows.escalations,
+    (id) => prs.get(id),
+    (id) => verdicts.get(id)?.tier,
+  );
+  // The funnel's last stage: what the sessions bought, the same figures as `report outcomes`.
+  const bought = outcomeReport(new OutcomeStore(db).outcomeRows(since));
+  const outcomes = {
+    byOutcome: bought.byOutcome,
+    judged: bought.judged,
+    resolutionRate: bought.resolutionRate,
+    tokensPerResolvedSignal: bought.tokensPerResolvedSignal,
+  };
+  return { r, bought, outcomes };
 }

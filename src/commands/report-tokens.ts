@@ -15,6 +15,46 @@ type ReportOptions = CommandOptions<'report tokens'>;
 
 /** `radar report tokens`: where the tokens went, grouped by one dimension. */
 export async function run(ctx: Context, options: ReportOptions): Promise<number> {
+  const data = await tokenReportData(ctx, options);
+  const { report, estimated } = data;
+  if (ctx.json) {
+    const { tz, since, until } = data;
+    ctx.stdout.write(`${JSON.stringify({ ...report, estimated, tz, since, until })}\n`);
+    return 0;
+  }
+  if (options.csv) {
+    ctx.stdout.write(
+      renderCsv(
+        [report.by, 'tokens', 'share', 'events', 'est_cost_usd'],
+        report.groups.map((g) => [
+          g.key,
+          g.tokens,
+          (report.total.tokens ? g.tokens / report.total.tokens : 0).toFixed(4),
+          g.events,
+          g.costUsd === undefined ? '' : g.costUsd.toFixed(2),
+        ]),
+      ),
+    );
+    return 0;
+  }
+  ctx.stdout.write(renderReport(report, ctx.stdout.columns ?? 100));
+  ctx.stdout.write(renderEstimated(estimated));
+  return 0;
+}
+
+export interface TokenReportData {
+  report: TokenReport;
+  estimated: (Estimated & { agent: string })[];
+  tz: string;
+  since: string | undefined;
+  until: string | undefined;
+}
+
+/** The figures of `radar report tokens` (its --json, and the HTML page's). */
+export async function tokenReportData(
+  ctx: Context,
+  options: Pick<ReportOptions, 'by' | 'since' | 'until' | 'tz'>,
+): Promise<TokenReportData> {
   const config = ctx.config();
   const by = options.by ?? 'bucket';
   const zone = options.tz ?? config.timezone ?? machineZone();
@@ -59,30 +99,7 @@ export async function run(ctx: Context, options: ReportOptions): Promise<number>
 
   // Sessions that reported no usage: their reservations, shown apart as estimates.
   const estimated = await ledger.estimated(range);
-  if (ctx.json) {
-    ctx.stdout.write(
-      `${JSON.stringify({ ...report, estimated, tz: zone, since: options.since, until: options.until })}\n`,
-    );
-    return 0;
-  }
-  if (options.csv) {
-    ctx.stdout.write(
-      renderCsv(
-        [by, 'tokens', 'share', 'events', 'est_cost_usd'],
-        report.groups.map((g) => [
-          g.key,
-          g.tokens,
-          (report.total.tokens ? g.tokens / report.total.tokens : 0).toFixed(4),
-          g.events,
-          g.costUsd === undefined ? '' : g.costUsd.toFixed(2),
-        ]),
-      ),
-    );
-    return 0;
-  }
-  ctx.stdout.write(renderReport(report, ctx.stdout.columns ?? 100));
-  ctx.stdout.write(renderEstimated(estimated));
-  return 0;
+  return { report, estimated, tz: zone, since: options.since, until: options.until };
 }
 
 /** The estimates, apart from the measured totals (never added to them). */

@@ -62,6 +62,7 @@ export interface CommandLine {
     args: [];
     options: { since?: string; by?: 'agent' | 'signal' | 'repo' | 'model' };
   };
+  'report html': { args: []; options: { out?: string; since?: string } };
   budget: { args: []; options: None };
   scan: {
     args: [];

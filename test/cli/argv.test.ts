@@ -118,6 +118,14 @@ const rows: { argv: string[]; expected: Invocation }[] = [
     },
   },
   {
+    argv: ['report', 'html', '--out', 'page.html', '--since', '7d'],
+    expected: {
+      command: 'report html',
+      options: { ...on, out: 'page.html', since: '7d' },
+      args: [],
+    },
+  },
+  {
     argv: ['escalations', '-n', '5', '--json'],
     expected: { command: 'escalations', options: { ...on, limit: 5, json: true }, args: [] },
   },
