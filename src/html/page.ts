@@ -146,7 +146,8 @@ export function renderPage(input: PageInput): string {
     { label: 'closed unmerged', value: cost.tokensOnClosedUnmerged, series: 3 },
   ];
   const stages = funnelStages(funnel, outcomes.byOutcome.resolved);
-  const topPrs = byPr.groups.slice(0, 10);
+  // Tokens tied to no PR are a group of their own in the report (`(none)`): not a spender.
+  const topPrs = byPr.groups.filter((g) => /#\d+$/.test(g.key)).slice(0, 10);
   const topBuckets = byBucket.groups.slice(0, 10);
   const prLink = (key: string) => {
     const url = input.prInfo(key)?.url;
