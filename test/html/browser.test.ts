@@ -107,9 +107,9 @@ describe('radar report html in chromium', () => {
       for (const g of buckets)
         expect(figures[`bucket:${g.key}`]).toEqual([g.tokens, shown(g.tokens)]);
       // No page wider than the screen: readable on a phone.
-      expect(await tab.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
-        width,
-      );
+      expect(
+        await tab.evaluate<number>('document.documentElement.scrollWidth'),
+      ).toBeLessThanOrEqual(width);
 
       mkdirSync(ARTIFACTS, { recursive: true });
       const shot = join(ARTIFACTS, `report-html-${width}x${height}.png`);
