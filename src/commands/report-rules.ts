@@ -1,4 +1,5 @@
 import type { Context } from '../context.js';
+import type { CommandOptions } from './types.js';
 import { UsageError } from '../core/errors.js';
 import { PrStore } from '../ledger/pr-store.js';
 import { RulesStore } from '../ledger/rules-store.js';
@@ -40,7 +41,7 @@ export function queue(ctx: Context): number {
   return 0;
 }
 
-export function funnel(ctx: Context, options: { since?: string }): number {
+export function funnel(ctx: Context, options: CommandOptions<'report funnel'>): number {
   const zone = ctx.config().timezone ?? machineZone();
   let since = 0;
   if (options.since !== undefined) {

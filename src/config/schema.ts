@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { isTimeZone } from '../time/zone.js';
 import { DEFAULT_AGENT_ARGS, type AgentName } from '../core/agents.js';
 import { SIGNAL_KINDS, type SignalKind } from '../core/verdict.js';

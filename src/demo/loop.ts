@@ -131,7 +131,7 @@ export async function demoLoop(ctx: Context, dir: string, now: Date, out: Printe
     await scanAndDispatch('radar scan --dispatch (an hour later)');
 
     section('radar queue');
-    (await import('../commands/queue.js')).run(demo, {});
+    (await import('../commands/queue.js')).run(demo, { state: 'open' });
     section('escalations');
     write(renderEscalations(new DispatchStore(demo.ledger()).escalations(), ctx.color));
     section('radar approvals');

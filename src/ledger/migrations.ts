@@ -10,7 +10,7 @@ import {
   TOKEN_SCHEMA,
 } from './token-schema.js';
 import { GITHUB_SCHEMA } from './github-schema.js';
-import { RULES_MIGRATION } from './rules-schema.js';
+import { RULES_MIGRATION, VERDICT_FINGERPRINTS } from './rules-schema.js';
 import {
   APPROVAL_CLAIMS,
   BATCH_ESCALATION_TIES,
@@ -51,5 +51,6 @@ export const MIGRATIONS: readonly string[] = [
   SESSION_RESERVATIONS,
   EVENTS_COUNTED_ON_INSERT,
   LIVE_SESSION_TOKENS,
+  VERDICT_FINGERPRINTS,
   SESSION_WORK,
 ];
