@@ -240,6 +240,24 @@ export function buildProgram(
       })),
     );
 
+  report
+    .command('outcomes')
+    .description(
+      'what agent sessions bought: escalations by outcome, resolution rate, tokens per resolved signal',
+    )
+    .option(
+      '--since <date>',
+      'only sessions started at or after this date (ISO, 7d, 2w, yesterday)',
+    )
+    .addOption(
+      new Option('--by <dimension>', 'group by').choices(['agent', 'signal', 'repo', 'model']),
+    )
+    .addHelpText(
+      'after',
+      '\nExamples:\n  radar report outcomes\n  radar report outcomes --by signal --since 30d\n  radar report outcomes --json',
+    )
+    .action(lazy('report outcomes', () => import('./commands/report-outcomes.js')));
+
   program
     .command('budget')
     .description(

@@ -81,6 +81,18 @@ export async function run(ctx: Context, text: string): Promise<number> {
     sessions: sessions.length,
     sessionsWithUsage: reported.length,
     tokens: reported.reduce((sum, e) => sum + (e.tokens ?? 0), 0),
+    // What each session bought, as the scans judged it (`radar report outcomes`).
+    outcomes: sessions.map((e) => {
+      const o = history.outcomes.find((r) => r.escalationId === e.id);
+      return {
+        escalation: e.id,
+        agent: e.agent,
+        tokens: e.tokens,
+        outcome: o?.outcome ?? 'pending',
+        reason: o?.reason ?? 'not judged by a scan yet',
+        settledAt: o?.settledAt ? new Date(o.settledAt).toISOString() : null,
+      };
+    }),
     head: {
       branch: pr.headRef ?? null,
       repo: pr.headRepo ?? null,
@@ -157,6 +169,11 @@ export async function run(ctx: Context, text: string): Promise<number> {
         ? ` (${reported.length} of ${sessions.length} sessions reported usage)`
         : ''),
   );
+  for (const o of explanation.outcomes)
+    out.push(
+      `  escalation ${o.escalation} (${o.agent}, ${o.tokens === null ? '?' : formatInt(o.tokens)} tokens): ` +
+        `${o.outcome.replace('_', ' ')} — ${inert(o.reason)}`,
+    );
   if (explanation.work.length || explanation.actions.length) {
     out.push('', 'what the sessions left:');
     for (const w of explanation.work) {

@@ -5,6 +5,7 @@ import { requireToken, resolveEndpoint } from '../github/endpoint.js';
 import { createGitHubClient } from '../github/client.js';
 import { PrStore } from '../ledger/pr-store.js';
 import { RulesStore } from '../ledger/rules-store.js';
+import { OutcomeStore } from '../ledger/outcome-store.js';
 import { agentBudgets, budgetStates } from '../budget/state.js';
 import type { BudgetState } from '../core/budget.js';
 import type { StoredPr } from '../core/pr.js';
@@ -67,6 +68,7 @@ async function scan(ctx: Context, options: ScanCommandOptions): Promise<ScanOutc
         port,
         store: new PrStore(db),
         rules: new RulesStore(db),
+        outcomes: new OutcomeStore(db),
         budget: agentBudgets(states),
         config,
         logger: ctx.logger(),

@@ -58,6 +58,10 @@ export interface CommandLine {
   };
   'report queue': { args: []; options: None };
   'report funnel': { args: []; options: { since?: string } };
+  'report outcomes': {
+    args: [];
+    options: { since?: string; by?: 'agent' | 'signal' | 'repo' | 'model' };
+  };
   budget: { args: []; options: None };
   scan: {
     args: [];

@@ -66,6 +66,7 @@ export function defaultConfig(): RadarConfig {
       closedScopeLabels: ['wontfix', "won't fix", 'not planned', 'out of scope', 'invalid'],
       botAllowlist: [],
       lowSignalRepos: [],
+      approvalWindowHours: 72,
       stopLoss: { maxTokensPerPr: 3_000_000, maxEscalationsWithoutProgress: 3 },
     },
     agents: {

@@ -320,6 +320,13 @@ const rulesSchema = z
       .array(z.string().min(1))
       .default([])
       .describe('Repositories kept watch-only (globs allowed, "some-org/*")'),
+    approvalWindowHours: z
+      .number()
+      .positive()
+      .default(72)
+      .describe(
+        "A session's push, reply or new description not approved within this many hours counts as not applied",
+      ),
     stopLoss: z
       .object({
         maxTokensPerPr: z

@@ -19,6 +19,7 @@ import {
   LIVE_SESSION_TOKENS,
   SESSION_WORK,
 } from './dispatch-schema.js';
+import { ESCALATION_OUTCOMES } from './outcome-schema.js';
 
 /**
  * `PRAGMA application_id` of every radar ledger ("RADA"), so radar never mistakes another
@@ -53,4 +54,5 @@ export const MIGRATIONS: readonly string[] = [
   LIVE_SESSION_TOKENS,
   VERDICT_FINGERPRINTS,
   SESSION_WORK,
+  ESCALATION_OUTCOMES,
 ];
