@@ -14,6 +14,8 @@ type DemoOptions = CommandOptions<'demo'>;
  */
 export async function run(ctx: Context, options: DemoOptions): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'radar-demo-'));
+  // The pages outlive the demo's folder: they are what it leaves to look at.
+  const pages = mkdtempSync(join(tmpdir(), 'radar-demo-pages-'));
   const ledger = join(dir, 'radar.db');
   const logs = join(dir, 'logs');
   const write = (text: string) => ctx.stdout.write(text);
@@ -55,10 +57,17 @@ export async function run(ctx: Context, options: DemoOptions): Promise<number> {
       await (await import('./report-tokens.js')).run(demo, { by: 'bucket' });
       section('radar budget');
       await (await import('./budget.js')).run(demo);
+      section('radar report html');
+      const page = await (
+        await import('./report-html.js')
+      ).writeHtmlReport(demo, { out: join(pages, 'tokens.html') });
+      write(`the log corpus as a page (pace, tokens per day, top buckets): ${page}\n`);
     } finally {
       demo.close();
     }
-    await (await import('../demo/loop.js')).demoLoop(ctx, dir, now, { section, write });
+    await (
+      await import('../demo/loop.js')
+    ).demoLoop(ctx, dir, now, { section, write }, join(pages, 'loop.html'));
     if (options.keep)
       write(
         `\nkept in ${dir}: radar.db (the log corpus), loop/radar.db (the PR loop: ` +

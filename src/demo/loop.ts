@@ -19,7 +19,14 @@ export interface Printer {
 
 const TOKEN = 'ghp_radar_demo_token_not_a_secret';
 
-export async function demoLoop(ctx: Context, dir: string, now: Date, out: Printer): Promise<void> {
+export async function demoLoop(
+  ctx: Context,
+  dir: string,
+  now: Date,
+  out: Printer,
+  /** Where to write the loop's HTML page. */
+  page: string,
+): Promise<void> {
   const [
     { startFakeGitHub },
     { createContext },
@@ -201,6 +208,11 @@ export async function demoLoop(ctx: Context, dir: string, now: Date, out: Printe
     await (await import('../commands/report-tokens.js')).run(demo, { by: 'pr' });
     section('radar budget');
     await (await import('../commands/budget.js')).run(demo);
+    section('radar report html');
+    const written = await (
+      await import('../commands/report-html.js')
+    ).writeHtmlReport(demo, { out: page });
+    write(`the PR loop as a page (what the sessions bought, funnel, top PRs): ${written}\n`);
   } finally {
     demo.close();
     await fake.close();

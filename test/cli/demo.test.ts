@@ -1,3 +1,5 @@
+import { readFileSync, rmSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, tempTree } from '../helpers/cli.js';
 
@@ -62,6 +64,11 @@ describe('radar demo (the Quick start)', () => {
       const used = [...out.matchAll(/^(codex|claude)\s+([\d.]+)%\s+[\d.]+%\s+\S+/gm)].slice(-2);
       expect(used.map((m) => m[1])).toEqual(['codex', 'claude']);
       for (const m of used) expect(Number(m[2])).toBeLessThanOrEqual(100);
+      // It leaves two pages to look at, and prints where.
+      const pages = [...out.matchAll(/as a page \([^)]*\): (\S+\.html)$/gm)].map((m) => m[1]!);
+      expect(pages.map((p) => basename(p))).toEqual(['tokens.html', 'loop.html']);
+      for (const page of pages) expect(readFileSync(page, 'utf8')).toMatch(/<svg class="chart"/);
+      rmSync(dirname(pages[0]!), { recursive: true, force: true });
     } finally {
       t.cleanup();
     }
