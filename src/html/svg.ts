@@ -44,15 +44,16 @@ export interface Bar {
 /** Horizontal bars, one labelled row each, longest to scale. */
 export function barChart(title: string, bars: readonly Bar[]): string {
   const row = 26;
-  const labelW = 210;
-  const width = 640;
-  const barW = width - labelW - 150;
+  // Narrow enough that the text stays legible when a phone scales the chart down.
+  const labelW = 170;
+  const width = 480;
+  const barW = width - labelW - 120;
   const max = Math.max(1, ...bars.map((b) => b.value));
   const body = bars
     .map((b, i) => {
       const y = i * row + 4;
       const w = b.value > 0 ? Math.max(1, r1((b.value / max) * barW)) : 0;
-      const label = b.label.length > 30 ? `${b.label.slice(0, 29)}…` : b.label;
+      const label = b.label.length > 25 ? `${b.label.slice(0, 24)}…` : b.label;
       return (
         `<text class="label" x="${labelW - 8}" y="${y + 15}" text-anchor="end">${esc(label)}</text>` +
         `<rect class="s${(b.series ?? 0) % 8}" x="${labelW}" y="${y}" width="${w}" height="${row - 8}" rx="2"/>` +
