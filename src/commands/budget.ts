@@ -1,5 +1,6 @@
 import type { Context } from '../context.js';
 import { budgetStates } from '../budget/state.js';
+import { accountScope } from '../budget/sources.js';
 import { UsageStore } from '../ledger/usage-store.js';
 import { localDateTime, machineZone } from '../time/zone.js';
 import { formatInt, renderTable } from '../render/table.js';
@@ -20,6 +21,8 @@ export async function run(ctx: Context): Promise<number> {
   const states = await budgetStates(usage, config, ctx.env, now);
   const results = await Promise.all(
     states.map(async (state) => {
+      const provider = { name: state.provider, agent: state.agent };
+      const account = accountScope(config.budget.providers, provider);
       const weeklyTokens = config.budget.providers.find(
         (p) => p.name === state.provider && p.agent === state.agent,
       )?.weeklyTokens;
@@ -29,13 +32,13 @@ export async function run(ctx: Context): Promise<number> {
         ...state,
         burn: burn({
           now,
-          lastDayTokens: await usage.countedTokens(state.agent, now - BURN_WINDOW_MS, now),
+          lastDayTokens: await usage.countedTokens(state.agent, now - BURN_WINDOW_MS, now, account),
           usedPercent: state.usedPercent,
           weeklyTokens,
           resetsAt,
         }),
         // Sessions of this week that reported no usage: their reservations, as estimates.
-        estimated: await usage.estimatedTokens(state.agent, weekEnd - WEEK_MS, weekEnd),
+        estimated: await usage.estimatedTokens(state.agent, weekEnd - WEEK_MS, weekEnd, account),
       };
     }),
   );

@@ -92,3 +92,16 @@ export function agentEnv(
   for (const [k, v] of Object.entries(base)) if (!drop.has(k) && v !== undefined) env[k] = v;
   return { ...env, ...agent.env };
 }
+
+/** An account's variables for its agent, `~` and `~/` at the start of a value expanded. */
+export function accountEnv(
+  env: Readonly<Record<string, string>>,
+  home: string,
+): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(env).map(([k, v]) => [
+      k,
+      v === '~' ? home : v.startsWith('~/') ? `${home.replace(/\/+$/, '')}/${v.slice(2)}` : v,
+    ]),
+  );
+}

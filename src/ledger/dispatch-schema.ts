@@ -132,3 +132,17 @@ CREATE INDEX escalations_agent_started ON escalations(agent, started_at);
 export const LIVE_SESSION_TOKENS = `
 ALTER TABLE escalations ADD COLUMN live_tokens INTEGER;
 `;
+
+/**
+ * Migration 17: the account (an entry of `budget.providers`) a session ran under, so its tokens
+ * land in that account's week (null: before accounts, or an agent with none configured).
+ */
+export const ESCALATION_ACCOUNT = `
+ALTER TABLE escalations ADD COLUMN account TEXT;
+`;
+
+/**
+ * Rows of one account (parameters: is-first, name) over `escalations e`: its sessions', and for
+ * the first account of its agent those of no recorded account.
+ */
+export const OF_ACCOUNT = `(CASE WHEN e.account IS NULL THEN ? = 1 ELSE e.account = ? END)`;
