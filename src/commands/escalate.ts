@@ -1,11 +1,11 @@
 import { createInterface } from 'node:readline/promises';
 import type { Context } from '../context.js';
-import { RadarError, UsageError } from '../core/errors.js';
+import type { CommandOptions } from './types.js';
+import { RadarError } from '../core/errors.js';
 import { formatPrRef } from '../core/pr.js';
 import type { Verdict } from '../core/verdict.js';
 import { RulesStore } from '../ledger/rules-store.js';
 import { resolvePr } from './pr-arg.js';
-import { isAgentName, type AgentName } from '../core/agents.js';
 import { agentBudgets, budgetStates } from '../budget/state.js';
 import type { AgentBudget } from '../core/budget.js';
 import { UsageStore } from '../ledger/usage-store.js';
@@ -13,12 +13,7 @@ import { dispatchFlagged } from '../dispatch/dispatch.js';
 import { renderResults } from '../dispatch/render.js';
 import { describePace } from '../dispatch/pace-policy.js';
 
-interface EscalateOptions {
-  agent?: string;
-  dryRun?: boolean;
-  yes?: boolean;
-  force?: boolean;
-}
+type EscalateOptions = CommandOptions<'escalate'>;
 
 /** A PR never judged yet: no signals, so the session acts on a manual fingerprint only. */
 const NO_VERDICT: Verdict = {
@@ -34,9 +29,8 @@ const NO_VERDICT: Verdict = {
 
 /** `radar escalate <pr>`: one PR to an agent now, whatever its tier. */
 export async function run(ctx: Context, prText: string, options: EscalateOptions): Promise<number> {
-  if (options.agent !== undefined && !isAgentName(options.agent))
-    throw new UsageError(`--agent: "${options.agent}" is not codex or claude`);
-  const agent = options.agent as AgentName | undefined;
+  // commander offers only the agents' names (AGENT_CHOICES).
+  const agent = options.agent;
   const config = ctx.config();
   const db = ctx.existingLedger();
   const pr = resolvePr(db, prText);

@@ -1,14 +1,13 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Context } from '../context.js';
+import type { CommandOptions } from './types.js';
 import { UsageError } from '../core/errors.js';
 import { STARTER_CONFIG, STARTER_WEEKLY_TOKENS } from '../config/starter.js';
 import { formatInt } from '../render/table.js';
 import { resolveConfigPath } from '../config/locate.js';
 
-interface InitOptions {
-  force?: boolean;
-}
+type InitOptions = CommandOptions<'init'>;
 
 export function run(ctx: Context, path: string | undefined, options: InitOptions): number {
   // Default: where radar reads it from any folder (--config / RADAR_CONFIG, else the config folder).

@@ -1,27 +1,17 @@
 import type { Context } from '../context.js';
+import type { CommandOptions } from './types.js';
 import { UsageError } from '../core/errors.js';
 import { PriceStore } from '../ledger/price-store.js';
 import { ReportStore } from '../ledger/token-report.js';
 import type { Estimated } from '../ledger/ports.js';
 import { buildReport, reportFromTotals } from '../tokens/report.js';
-import {
-  TIME_DIMENSIONS,
-  type Dimension,
-  type Rates,
-  type TokenReport,
-} from '../core/token-report.js';
+import { TIME_DIMENSIONS, type Rates, type TokenReport } from '../core/token-report.js';
 import { isTimeZone, machineZone, periods, weekdayIndex } from '../time/zone.js';
 import { DATE_FORMS, parseWhen } from '../time/relative.js';
 import { bar, formatInt, formatPercent, renderCsv, renderTable } from '../render/table.js';
 import { byCodePoint } from '../render/order.js';
 
-interface ReportOptions {
-  by?: Dimension;
-  since?: string;
-  until?: string;
-  tz?: string;
-  csv?: boolean;
-}
+type ReportOptions = CommandOptions<'report tokens'>;
 
 /** `radar report tokens`: where the tokens went, grouped by one dimension. */
 export async function run(ctx: Context, options: ReportOptions): Promise<number> {

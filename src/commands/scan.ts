@@ -1,9 +1,11 @@
 import type { Context } from '../context.js';
+import type { CommandOptions } from './types.js';
 import { ExitCode, RadarError, UsageError } from '../core/errors.js';
 import { requireToken, resolveEndpoint } from '../github/endpoint.js';
 import { createGitHubClient } from '../github/client.js';
 import { PrStore } from '../ledger/pr-store.js';
 import { RulesStore } from '../ledger/rules-store.js';
+import { OutcomeStore } from '../ledger/outcome-store.js';
 import { agentBudgets, budgetStates } from '../budget/state.js';
 import type { BudgetState } from '../core/budget.js';
 import type { StoredPr } from '../core/pr.js';
@@ -15,12 +17,7 @@ import { formatInt } from '../render/table.js';
 import { redactUrl } from '../redact.js';
 import { CLEAR_LINE, LINE_START } from '../render/terminal.js';
 
-interface ScanCommandOptions {
-  failOnFlag?: boolean;
-  /** Dispatch the escalate tier to agents once the scan lock is released. */
-  dispatch?: boolean;
-  max?: string;
-}
+type ScanCommandOptions = CommandOptions<'scan'>;
 
 /** `radar scan [--dispatch]`: the scan under its lock, then (the lock released) the agents. */
 export async function run(ctx: Context, options: ScanCommandOptions = {}): Promise<number> {
@@ -71,6 +68,7 @@ async function scan(ctx: Context, options: ScanCommandOptions): Promise<ScanOutc
         port,
         store: new PrStore(db),
         rules: new RulesStore(db),
+        outcomes: new OutcomeStore(db),
         budget: agentBudgets(states),
         config,
         logger: ctx.logger(),

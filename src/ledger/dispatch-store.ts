@@ -4,6 +4,7 @@ import type { AgentName } from '../core/agents.js';
 import { boundaryFromRow, RulesStore } from './rules-store.js';
 import type { PermissionBoundary } from '../core/history.js';
 import { OF_ACCOUNT } from './dispatch-schema.js';
+import type { ActionKind, ActionRecord, ActionState, SessionWork } from '../core/actions.js';
 import type {
   AccountScope,
   ClaimRequest,
@@ -39,16 +40,8 @@ export interface Reaped {
   runLog: string | null;
 }
 
-export type ApprovalAction = 'comment' | 'close';
-export type ApprovalStatus =
-  | 'pending'
-  /** Claimed by a `radar approve` for its write; `claimedBy` null: its write failed or was cut. */
-  | 'performing'
-  | 'done'
-  | 'rejected'
-  | 'failed'
-  | 'denied'
-  | 'duplicate';
+export type ApprovalAction = ActionKind;
+export type ApprovalStatus = ActionState;
 
 export interface Approval {
   id: number;
@@ -67,6 +60,10 @@ export interface Approval {
   /** The process performing it, and since when (status `performing`). */
   claimedBy: number | null;
   claimedAt: number | null;
+  /** The escalation whose session produced it (null: queued from a verdict). */
+  escalationId: number | null;
+  /** What a push sends where, the body an edit replaces (JSON as queued); null for the others. */
+  payload: Record<string, unknown> | null;
 }
 
 export class DispatchStore implements DispatchLedger {
@@ -404,14 +401,16 @@ export class DispatchStore implements DispatchLedger {
     a: Pick<
       Approval,
       'nodeId' | 'repo' | 'number' | 'action' | 'body' | 'bodyHash' | 'reason' | 'fingerprint'
-    > & { now: number },
+    > &
+      Partial<Pick<Approval, 'escalationId' | 'payload'>> & { now: number },
   ): number | undefined {
     const queue = this.db.transaction(() => {
       if (a.action === 'comment' && this.wasPosted(a.nodeId, a.bodyHash)) return undefined;
       const r = this.db
         .prepare(
-          `INSERT OR IGNORE INTO approvals (node_id, repo, number, action, body, body_hash, reason, fingerprint, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT OR IGNORE INTO approvals (node_id, repo, number, action, body, body_hash, reason, fingerprint,
+             created_at, escalation_id, payload)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           a.nodeId,
@@ -423,6 +422,8 @@ export class DispatchStore implements DispatchLedger {
           a.reason,
           a.fingerprint,
           a.now,
+          a.escalationId ?? null,
+          a.payload ? JSON.stringify(a.payload) : null,
         );
       return r.changes === 1 ? Number(r.lastInsertRowid) : undefined;
     });
@@ -438,6 +439,21 @@ export class DispatchStore implements DispatchLedger {
         : this.db.prepare(`SELECT * FROM approvals ORDER BY id`).all()
     ) as Record<string, unknown>[];
     return rows.map(toApproval);
+  }
+
+  /** Every queued action, as the reports read them (oldest first). */
+  actions(): ActionRecord[] {
+    return this.db
+      .prepare(
+        `SELECT id, action AS kind, status AS state, escalation_id AS escalationId,
+           created_at AS createdAt, decided_at AS decidedAt FROM approvals ORDER BY id`,
+      )
+      .all() as ActionRecord[];
+  }
+
+  /** What a session left behind, recorded when it ended. */
+  recordWork(id: number, work: SessionWork): void {
+    this.db.prepare(`UPDATE escalations SET work = ? WHERE id = ?`).run(JSON.stringify(work), id);
   }
 
   approval(id: number): Approval | undefined {
@@ -569,5 +585,8 @@ function toApproval(r: Record<string, unknown>): Approval {
     result: r.result as string | null,
     claimedBy: r.claimed_by as number | null,
     claimedAt: r.claimed_at as number | null,
+    escalationId: (r.escalation_id as number | null | undefined) ?? null,
+    payload:
+      typeof r.payload === 'string' ? (JSON.parse(r.payload) as Record<string, unknown>) : null,
   };
 }

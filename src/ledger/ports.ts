@@ -6,6 +6,8 @@ import type {
   PrHistory,
 } from '../core/history.js';
 import type { FieldChange, StoredPr } from '../core/pr.js';
+import type { ActionRecord } from '../core/actions.js';
+import type { OutcomeRow, OutcomeWrite } from '../core/outcome.js';
 import type {
   KnownSource,
   RateLimitSample,
@@ -365,6 +367,18 @@ export interface RulesLedger {
   ): void;
 }
 
+/** What escalations bought: the actions they wait on, the judgements, the report's rows. */
+export interface OutcomeLedger {
+  /** The queued actions of every escalation whose outcome is not settled, by escalation. */
+  unsettledActions(): Map<number, ActionRecord[]>;
+  /** Records judgements; a settled outcome is final and never rewritten. */
+  recordOutcomes(now: number, judgements: readonly OutcomeWrite[]): void;
+  /** Escalations started at or after `since`, with their outcome (`pending` until judged). */
+  outcomeRows(since: number): OutcomeRow[];
+  /** Per PR, its newest session not settled: the session's state and the last scan's reason. */
+  openEscalations(): Map<string, { id: number; session: string; reason: string | null }>;
+}
+
 /** Every family of the ledger, from one engine. */
 export interface Ledger {
   tokens: TokenLedger;
@@ -374,4 +388,5 @@ export interface Ledger {
   prs: PrLedger;
   rules: RulesLedger;
   dispatch: DispatchLedger;
+  outcomes: OutcomeLedger;
 }
