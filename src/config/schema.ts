@@ -105,6 +105,11 @@ function agentSchema(name: AgentName) {
         .record(z.string(), z.string())
         .default({})
         .describe('Extra environment variables for the agent'),
+      model: z
+        .string()
+        .min(1)
+        .optional()
+        .describe('Model every session runs on, passed as --model (e.g. "gpt-5-codex", "opus")'),
     })
     .strict()
     .prefault({});
