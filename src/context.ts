@@ -6,6 +6,7 @@ import type { LogFormat } from './log-format.js';
 import { colorEnabled } from './render/color.js';
 import { guardStream } from './render/terminal.js';
 import { UsageError } from './core/errors.js';
+import { parseJsonFields } from './commands/json-output.js';
 import { existsSync } from 'node:fs';
 import { resolveConfigPath, resolveLedger } from './config/locate.js';
 import { legacyLedgerMessage, noLedgerMessage } from './config/locations.js';
@@ -18,7 +19,8 @@ import { createLogger } from './logging.js';
 export interface GlobalOptions {
   config?: string;
   ledger?: string;
-  json?: boolean;
+  /** `--json` (true) or `--json a,b` (the fields). */
+  json?: boolean | string;
   verbose?: boolean;
   logLevel?: LogLevel;
   logFormat?: LogFormat;
@@ -38,6 +40,8 @@ export interface Context {
   readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
   readonly color: boolean;
   readonly json: boolean;
+  /** `--json a,b`: the fields to print (undefined: the whole document). */
+  readonly jsonFields: string[] | undefined;
   config(): RadarConfig;
   configPath(): string | undefined;
   ledgerPath(): string;
@@ -97,7 +101,7 @@ export async function createContext(
       : loadConfig(options.config, env, cwd));
   const config = () => load().config;
   const color =
-    !options.json &&
+    options.json === undefined &&
     colorEnabled({ flag: options.color, env, isTTY: Boolean(process.stdout.isTTY) });
   return {
     options,
@@ -105,10 +109,11 @@ export async function createContext(
     cwd,
     now: overrides.now ?? clockFrom(env),
     // Every byte radar prints passes the guard: no control character from GitHub or a log acts.
-    stdout: guardStream(process.stdout, options.json ? 'json' : 'text'),
+    stdout: guardStream(process.stdout, options.json !== undefined ? 'json' : 'text'),
     stderr: guardStream(process.stderr, 'text'),
     color,
-    json: Boolean(options.json),
+    json: options.json !== undefined && options.json !== false,
+    jsonFields: parseJsonFields(options.json),
     config,
     configPath: () => load().path,
     ledgerPath: () => resolveLedger(options.ledger, env, cwd).path,

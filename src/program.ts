@@ -100,7 +100,10 @@ export function buildProgram(capture?: Capture): Command {
       '-l, --ledger <path>',
       'SQLite ledger (env RADAR_LEDGER; default $XDG_STATE_HOME/radar/radar.db, ~/.local/state/radar/radar.db)',
     )
-    .option('--json', 'machine-readable JSON on stdout')
+    .option(
+      '--json [fields]',
+      'machine-readable JSON on stdout: one document; with fields (a,b,c) only those (README: JSON output)',
+    )
     .option('-v, --verbose', 'log progress to stderr (same as --log-level info)')
     .addOption(
       new Option('--log-level <level>', 'log level on stderr').choices([
@@ -351,10 +354,44 @@ Examples:
   return program;
 }
 
+/**
+ * `--json` takes the next word as its field list only when it reads as one (`repo,number`) and
+ * is no command's name: `radar --json scan` and `radar explain --json acme/app#42` keep theirs.
+ */
+export function normalizeJsonArgv(argv: readonly string[], program: Command): string[] {
+  const commands = commandNames(program);
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') return [...out, ...argv.slice(i)];
+    const next = argv[i + 1];
+    out.push(
+      arg === '--json' &&
+        next !== undefined &&
+        (commands.has(next) || !/^[A-Za-z]\w*(,[A-Za-z]\w*)*$/.test(next))
+        ? '--json='
+        : arg,
+    );
+  }
+  return out;
+}
+
+/** Every command's name, at any depth (`report`, `tokens`, …). */
+function commandNames(program: Command): Set<string> {
+  const names = new Set<string>();
+  const walk = (c: Command) =>
+    c.commands.forEach((sub) => {
+      names.add(sub.name());
+      walk(sub);
+    });
+  walk(program);
+  return names;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   try {
-    await program.parseAsync(argv);
+    await program.parseAsync(normalizeJsonArgv(argv, program));
     return Number(process.exitCode ?? 0);
   } catch (error) {
     if (error instanceof CommanderError) {

@@ -1,4 +1,5 @@
 import type { Context } from '../context.js';
+import { writeJson } from './json-output.js';
 import { ExitCode, RadarError, UsageError } from '../core/errors.js';
 import { requireToken, resolveEndpoint } from '../github/endpoint.js';
 import { DispatchStore, type Approval } from '../ledger/dispatch-store.js';
@@ -29,7 +30,7 @@ function approvalById(
 export function list(ctx: Context, options: { all?: boolean }): number {
   const store = new DispatchStore(ctx.existingLedger());
   const rows = options.all ? store.approvals() : store.approvals().filter(waiting);
-  if (ctx.json) ctx.stdout.write(`${JSON.stringify(rows)}\n`);
+  if (ctx.json) writeJson(ctx, 'approvals', rows);
   else if (rows.length === 0)
     ctx.stdout.write(options.all ? 'no approvals yet\n' : 'nothing waits for approval\n');
   else ctx.stdout.write(renderApprovals(rows, ctx.color));
@@ -50,7 +51,7 @@ export async function approve(ctx: Context, idText: string): Promise<number> {
     now: () => ctx.now().getTime(),
     existingBodies: pr?.comments.map((c) => c.body ?? '') ?? [],
   });
-  if (ctx.json) ctx.stdout.write(`${JSON.stringify({ id: approval.id, ...outcome })}\n`);
+  if (ctx.json) writeJson(ctx, 'approve', { id: approval.id, ...outcome });
   else ctx.stdout.write(`approval ${approval.id}: ${outcome.status}: ${outcome.message}\n`);
   // Another radar performs it now: try again later, as for a lock.
   if (outcome.status === 'busy') return ExitCode.locked;
@@ -62,7 +63,7 @@ export function reject(ctx: Context, idText: string): number {
   const store = new DispatchStore(ctx.existingLedger());
   const approval = approvalById(store, idText, (a) => a.status === 'pending');
   store.decide(approval.id, 'rejected', 'rejected by the user', ctx.now().getTime());
-  if (ctx.json) ctx.stdout.write(`${JSON.stringify({ id: approval.id, status: 'rejected' })}\n`);
+  if (ctx.json) writeJson(ctx, 'reject', { id: approval.id, status: 'rejected' });
   else ctx.stdout.write(`approval ${approval.id} rejected\n`);
   return 0;
 }

@@ -1,4 +1,5 @@
 import type { Context } from '../context.js';
+import { writeJson } from './json-output.js';
 import { budgetStates } from '../budget/state.js';
 import { UsageStore } from '../ledger/usage-store.js';
 import { localDateTime, machineZone } from '../time/zone.js';
@@ -12,9 +13,7 @@ export async function run(ctx: Context): Promise<number> {
   const now = ctx.now().getTime();
   const results = await budgetStates(new UsageStore(ctx.existingLedger()), config, ctx.env, now);
   if (ctx.json) {
-    ctx.stdout.write(
-      `${JSON.stringify({ now: new Date(now).toISOString(), providers: results })}\n`,
-    );
+    writeJson(ctx, 'budget', { now: new Date(now).toISOString(), providers: results });
     return 0;
   }
   const pct = (v: number | null) => (v === null ? '?' : `${v.toFixed(1)}%`);

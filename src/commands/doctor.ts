@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { Context } from '../context.js';
+import { writeJson } from './json-output.js';
 import { RadarError, UsageError, errorMessage } from '../core/errors.js';
 import { join } from 'node:path';
 import { defaultLogFolders, expandHome } from '../config/paths.js';
@@ -93,7 +94,7 @@ export async function run(ctx: Context, options: DoctorOptions): Promise<number>
 
   const failed = results.filter((r) => r.status === 'fail');
   if (ctx.json) {
-    ctx.stdout.write(`${JSON.stringify({ ok: failed.length === 0, checks: results }, null, 2)}\n`);
+    writeJson(ctx, 'doctor', { ok: failed.length === 0, checks: results }, { indent: 2 });
   } else {
     const mark = { ok: 'ok', warn: 'warn', fail: 'FAIL' } as const;
     const style = { ok: 'green', warn: 'yellow', FAIL: 'red' } as const;

@@ -1,5 +1,6 @@
 import { createInterface } from 'node:readline/promises';
 import type { Context } from '../context.js';
+import { writeJson } from './json-output.js';
 import { RadarError, UsageError } from '../core/errors.js';
 import { formatPrRef } from '../core/pr.js';
 import type { Verdict } from '../core/verdict.js';
@@ -61,7 +62,7 @@ export async function run(ctx: Context, prText: string, options: EscalateOptions
     const rehearsal = await dispatchFlagged({ ...common, dryRun: true });
     const r = rehearsal.results[0]!;
     if (options.dryRun) {
-      if (ctx.json) ctx.stdout.write(`${JSON.stringify(r)}\n`);
+      if (ctx.json) writeJson(ctx, 'escalate', r);
       else {
         ctx.stdout.write(`${formatPrRef(pr)}: tier ${verdict.tier}, score ${verdict.score}\n`);
         if (r.status === 'dry_run') {
@@ -98,7 +99,7 @@ export async function run(ctx: Context, prText: string, options: EscalateOptions
     },
   });
   const r = summary.results[0]!;
-  if (ctx.json) ctx.stdout.write(`${JSON.stringify(r)}\n`);
+  if (ctx.json) writeJson(ctx, 'escalate', r);
   else ctx.stdout.write(renderResults([r]));
   return r.status === 'succeeded' ? 0 : 1;
 }

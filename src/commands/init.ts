@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Context } from '../context.js';
+import { writeJson } from './json-output.js';
 import { UsageError } from '../core/errors.js';
 import { STARTER_CONFIG } from '../config/starter.js';
 import { resolveConfigPath } from '../config/locate.js';
@@ -19,7 +20,7 @@ export function run(ctx: Context, path: string | undefined, options: InitOptions
   }
   mkdirSync(dirname(target), { recursive: true });
   writeFileSync(target, STARTER_CONFIG);
-  if (ctx.json) ctx.stdout.write(`${JSON.stringify({ written: target })}\n`);
+  if (ctx.json) writeJson(ctx, 'init', { written: target });
   else
     ctx.stdout.write(
       `wrote ${target}\nedit it, then check it with: radar doctor${path ? ` --config ${target}` : ''}\n`,

@@ -8,6 +8,7 @@ import { byUrgency } from '../rules/evaluate.js';
 import { renderTable, truncate } from '../render/table.js';
 import { byCodePoint } from '../render/order.js';
 import type { Style } from '../render/color.js';
+import { writeJson } from './json-output.js';
 
 interface QueueOptions {
   repo?: string;
@@ -114,7 +115,7 @@ export function run(ctx: Context, options: QueueOptions): number {
         recommendation: v?.recommendation ?? null,
       };
     });
-    ctx.stdout.write(`${JSON.stringify(entries)}\n`);
+    writeJson(ctx, 'queue', entries);
     return 0;
   }
   if (prs.length === 0) {

@@ -1,4 +1,5 @@
 import type { Context } from '../context.js';
+import { writeJson } from './json-output.js';
 import { UsageError } from '../core/errors.js';
 import { PrStore } from '../ledger/pr-store.js';
 import { RulesStore } from '../ledger/rules-store.js';
@@ -15,7 +16,7 @@ export function queue(ctx: Context): number {
   const verdicts = new RulesStore(db).verdicts();
   const r = queueReport(new PrStore(db).all(), (id) => verdicts.get(id)?.tier, ctx.now().getTime());
   if (ctx.json) {
-    ctx.stdout.write(`${JSON.stringify(r)}\n`);
+    writeJson(ctx, 'report queue', r);
     return 0;
   }
   if (r.openPrs === 0) {
@@ -60,7 +61,7 @@ export function funnel(ctx: Context, options: { since?: string }): number {
     (id) => verdicts.get(id)?.tier,
   );
   if (ctx.json) {
-    ctx.stdout.write(`${JSON.stringify({ since: options.since ?? null, ...r })}\n`);
+    writeJson(ctx, 'report funnel', { since: options.since ?? null, ...r });
     return 0;
   }
   const suppressed = Object.entries(r.suppressed).sort((a, b) => b[1] - a[1]);

@@ -1,4 +1,5 @@
 import type { Context } from '../context.js';
+import { writeJson } from './json-output.js';
 import { UsageError } from '../core/errors.js';
 import { PriceStore } from '../ledger/price-store.js';
 import { ReportStore } from '../ledger/token-report.js';
@@ -67,9 +68,12 @@ export async function run(ctx: Context, options: ReportOptions): Promise<number>
   }
 
   if (ctx.json) {
-    ctx.stdout.write(
-      `${JSON.stringify({ ...report, tz: zone, since: options.since, until: options.until })}\n`,
-    );
+    writeJson(ctx, 'report tokens', {
+      ...report,
+      tz: zone,
+      since: options.since,
+      until: options.until,
+    });
     return 0;
   }
   if (options.csv) {

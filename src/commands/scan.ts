@@ -14,6 +14,7 @@ import { isAuthError, runScan, type ScanSummary } from '../scan/scan.js';
 import { formatInt } from '../render/table.js';
 import { redactUrl } from '../redact.js';
 import { CLEAR_LINE, LINE_START } from '../render/terminal.js';
+import { writeJson, type ScanJson } from './json-output.js';
 
 interface ScanCommandOptions {
   failOnFlag?: boolean;
@@ -28,12 +29,23 @@ export async function run(ctx: Context, options: ScanCommandOptions = {}): Promi
     if (!options.dispatch) throw new UsageError('--max goes with --dispatch');
     (await import('../dispatch/after-scan.js')).parseMax(options.max, 0);
   }
-  const { code, candidates, budget } = await scan(ctx, options);
+  const { code, candidates, budget, summary } = await scan(ctx, options);
   if (!options.dispatch || (code !== 0 && code !== ExitCode.flagged)) return code;
   const { dispatchAfterScan } = await import('../dispatch/after-scan.js');
   const { heldBackReport } = await import('../dispatch/held-back.js');
   // The verdicts and budget this scan judged with: neither is read again.
-  const { results } = await dispatchAfterScan(ctx, { max: options.max, candidates, budget });
+  const dispatched = await dispatchAfterScan(ctx, { max: options.max, candidates, budget });
+  const { results } = dispatched;
+  // One document: the scan, with what the dispatch did inside it.
+  if (ctx.json)
+    writeJson(ctx, 'scan', {
+      ...summary,
+      dispatch: {
+        results: results.map(({ prompt: _prompt, ...r }) => r),
+        approvalsQueued: dispatched.approvalsQueued,
+        reaped: dispatched.reaped,
+      },
+    } satisfies ScanJson);
   const report = heldBackReport(results, code, ctx.env.PATH);
   for (const line of report.lines) ctx.stderr.write(`radar: ${line}\n`);
   return report.code;
@@ -45,6 +57,7 @@ interface ScanOutcome {
   candidates: readonly { pr: StoredPr; verdict: Verdict }[];
   /** The providers' budget states the rules routed with. */
   budget: readonly BudgetState[];
+  summary: ScanSummary;
 }
 
 /** The cron job. Silent unless something is wrong, a TTY is watching, or --json. */
@@ -89,20 +102,24 @@ async function scan(ctx: Context, options: ScanCommandOptions): Promise<ScanOutc
     } finally {
       if (tty) ctx.stderr.write(CLEAR_LINE);
     }
-    if (ctx.json) ctx.stdout.write(`${JSON.stringify(summary)}\n`);
-    else if (ctx.stdout.isTTY || ctx.options.verbose) ctx.stdout.write(renderScan(summary));
-    for (const e of summary.errors) ctx.stderr.write(`radar: scan: ${e}\n`);
-    for (const w of summary.warnings) ctx.stderr.write(`radar: scan: warning: ${w}\n`);
-    // A rate-limit stop has already said so in its one line (and kept what it fetched).
-    if (summary.status === 'error' && !summary.stop)
-      throw new RadarError('scan failed: nothing was fetched');
-    const code =
-      summary.status !== 'ok'
+    const fatal = summary.status === 'error' && !summary.stop;
+    const code = fatal
+      ? 1
+      : summary.status !== 'ok'
         ? 1
         : options.failOnFlag && summary.flagged.length > 0
           ? ExitCode.flagged
           : 0;
-    return { code, candidates, budget: states };
+    // With --dispatch the document waits for the dispatch, which goes inside it.
+    const dispatching = options.dispatch && (code === 0 || code === ExitCode.flagged);
+    if (ctx.json) {
+      if (!dispatching) writeJson(ctx, 'scan', { ...summary, dispatch: null } satisfies ScanJson);
+    } else if (ctx.stdout.isTTY || ctx.options.verbose) ctx.stdout.write(renderScan(summary));
+    for (const e of summary.errors) ctx.stderr.write(`radar: scan: ${e}\n`);
+    for (const w of summary.warnings) ctx.stderr.write(`radar: scan: warning: ${w}\n`);
+    // A rate-limit stop has already said so in its one line (and kept what it fetched).
+    if (fatal) throw new RadarError('scan failed: nothing was fetched');
+    return { code, candidates, budget: states, summary };
   } finally {
     release();
   }

@@ -1,7 +1,7 @@
 /**
  * `radar scan --dispatch`: after the scan has recorded its verdicts and released the scan lock,
  * the flagged PRs go to agents. Progress goes to stderr on a terminal or with --verbose; the
- * results to stdout (with --json, one more JSON line after the scan's).
+ * results to stdout (with --json, inside the scan's one document: the caller writes it).
  */
 import type { Context } from '../context.js';
 import { UsageError } from '../core/errors.js';
@@ -48,12 +48,8 @@ export async function dispatchAfterScan(
         ctx.stderr.write(`radar: ${e.agent} could not start for ${e.pr}: ${e.reason}\n`);
     },
   });
-  if (ctx.json) {
-    const { results, approvalsQueued, reaped } = summary;
-    ctx.stdout.write(
-      `${JSON.stringify({ dispatch: { results: results.map(({ prompt: _p, ...r }) => r), approvalsQueued, reaped } })}\n`,
-    );
-  } else if (summary.results.some((r) => r.escalationId !== undefined) || chatty) {
+  if (ctx.json) return summary;
+  if (summary.results.some((r) => r.escalationId !== undefined) || chatty) {
     ctx.stdout.write(renderResults(summary.results));
     if (summary.approvalsQueued.length)
       ctx.stdout.write(

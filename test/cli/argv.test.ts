@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { buildProgram, type Invocation } from '../../src/program.js';
+import { buildProgram, normalizeJsonArgv, type Invocation } from '../../src/program.js';
 
 /** Parses argv as radar would, without running anything: what the command would be called with. */
 async function invocation(argv: readonly string[]): Promise<Invocation[]> {
   const calls: Invocation[] = [];
   const program = buildProgram((call) => calls.push(call));
   program.configureOutput({ writeErr: () => {}, writeOut: () => {} });
-  await program.parseAsync(['node', 'radar', ...argv]);
+  await program.parseAsync(normalizeJsonArgv(['node', 'radar', ...argv], program));
   return calls;
 }
 
@@ -74,6 +74,22 @@ describe('argv → the options each command receives', () => {
         },
         args: [],
       },
+    },
+    {
+      argv: ['--json', 'scan', '--dispatch'],
+      expected: { command: 'scan', options: { ...on, json: '', dispatch: true }, args: [] },
+    },
+    {
+      argv: ['queue', '--json', 'repo,number,tier'],
+      expected: {
+        command: 'queue',
+        options: { ...on, json: 'repo,number,tier', state: 'open' },
+        args: [],
+      },
+    },
+    {
+      argv: ['explain', '--json', 'acme/app#42'],
+      expected: { command: 'explain', options: { ...on, json: '' }, args: ['acme/app#42'] },
     },
     {
       argv: ['report', 'queue', '--json'],
