@@ -303,9 +303,10 @@ Examples:
       ]),
     )
     .option('-n, --limit <n>', 'at most this many PRs, the most urgent first', positiveInt)
+    .option('--wide', 'every column at full width (not fitted to the terminal), with node ids')
     .addHelpText(
       'after',
-      '\nExamples:\n  radar queue                      # escalate tier first, then by score\n  radar queue --tier escalate -n 5 # the five most urgent flagged PRs\n  radar queue --repo acme/app --json',
+      '\nExamples:\n  radar queue                      # escalate tier first, then by score\n  radar queue --tier escalate -n 5 # the five most urgent flagged PRs\n  radar queue --wide | less -S     # every column, uncut\n  radar queue --json repo,number,tier',
     )
     .action(lazy(() => import('./commands/queue.js')));
 
