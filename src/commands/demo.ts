@@ -2,11 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Context } from '../context.js';
+import type { CommandOptions } from './types.js';
 import { configSchema } from '../config/schema.js';
 
-interface DemoOptions {
-  keep?: boolean;
-}
+type DemoOptions = CommandOptions<'demo'>;
 
 /**
  * radar's main job on a built-in demo: a generated log corpus and a fake GitHub queue, a

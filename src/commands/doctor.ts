@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { Context } from '../context.js';
+import type { CommandOptions } from './types.js';
 import { writeJson } from './json-output.js';
 import { RadarError, UsageError, errorMessage } from '../core/errors.js';
 import { join } from 'node:path';
@@ -15,9 +16,7 @@ import { checkIntegrity } from '../ledger/open.js';
 import { ledgerStats } from '../ledger/stats.js';
 import type { Endpoint } from '../github/endpoint.js';
 
-interface DoctorOptions {
-  offline?: boolean;
-}
+type DoctorOptions = CommandOptions<'doctor'>;
 
 /**
  * Cheap state checks that never start a model session: the replacement for quota probes that

@@ -10,9 +10,12 @@ import type { TokenReport } from '../core/token-report.js';
 import type { QueueReport, FunnelReport } from '../rules/reports.js';
 import type { IngestSummary } from '../tokens/ingest-summary.js';
 import type { QueueEntry } from './queue.js';
+import type { paceJson } from '../dispatch/pace-policy.js';
 
 /** The dispatch part of `radar scan --dispatch --json` (prompts are left out). */
 export interface DispatchJson {
+  /** How the budget paced this dispatch. */
+  pace: ReturnType<typeof paceJson>;
   results: Omit<DispatchResult, 'prompt'>[];
   approvalsQueued: DispatchSummary['approvalsQueued'];
   reaped: number;
@@ -48,6 +51,10 @@ export const EXPLAIN_FIELDS = [
   'sessions',
   'sessionsWithUsage',
   'tokens',
+  'outcomes',
+  'head',
+  'work',
+  'actions',
   'lastScan',
 ] as const;
 
@@ -116,14 +123,16 @@ export const JSON_DOCUMENTS: Readonly<Record<string, JsonDocument>> = {
       route: true,
       signals: true,
       recommendation: true,
+      escalation: true,
     }),
   },
   'report tokens': {
     shape: 'object',
-    fields: keysOf<TokenReport & { tz: string; since: string; until: string }>({
+    fields: keysOf<TokenReport & { estimated: unknown; tz: string; since: string; until: string }>({
       by: true,
       total: true,
       groups: true,
+      estimated: true,
       tz: true,
       since: true,
       until: true,
@@ -146,7 +155,7 @@ export const JSON_DOCUMENTS: Readonly<Record<string, JsonDocument>> = {
   },
   'report funnel': {
     shape: 'object',
-    fields: keysOf<FunnelReport & { since: string | null }>({
+    fields: keysOf<FunnelReport & { since: string | null; outcomes: unknown }>({
       since: true,
       observations: true,
       candidates: true,
@@ -155,6 +164,7 @@ export const JSON_DOCUMENTS: Readonly<Record<string, JsonDocument>> = {
       actedOn: true,
       byKind: true,
       cost: true,
+      outcomes: true,
     }),
   },
   explain: { shape: 'object', fields: EXPLAIN_FIELDS },

@@ -1,6 +1,9 @@
 import type { Context } from '../context.js';
+import type { CommandOptions } from './types.js';
 import { PrStore } from '../ledger/pr-store.js';
 import { RulesStore } from '../ledger/rules-store.js';
+import { OutcomeStore } from '../ledger/outcome-store.js';
+import { openState } from '../rules/outcome.js';
 import type { StoredVerdict } from '../ledger/ports.js';
 import type { StoredPr } from '../core/pr.js';
 import type { Route, Tier } from '../core/verdict.js';
@@ -10,17 +13,7 @@ import { byCodePoint } from '../render/order.js';
 import type { Style } from '../render/color.js';
 import { writeJson } from './json-output.js';
 
-interface QueueOptions {
-  repo?: string;
-  author?: string;
-  state?: 'open' | 'closed' | 'merged' | 'all';
-  /** Only PRs whose last verdict has this tier. */
-  tier?: Tier;
-  /** At most this many PRs, the most urgent first. */
-  limit?: number;
-  /** Every column at full width, with the PRs' node ids. */
-  wide?: boolean;
-}
+type QueueOptions = CommandOptions<'queue'>;
 
 export interface QueueEntry {
   repo: string;
@@ -54,6 +47,8 @@ export interface QueueEntry {
   route: Route | null;
   signals: { kind: string; fingerprint: string; detail: string }[];
   recommendation: string | null;
+  /** The newest escalation not settled yet, and where it stands (`push waiting`…), or null. */
+  escalation: { id: number; state: string } | null;
 }
 
 /** The rules' order: escalate first, then by score, then the oldest. Unjudged PRs sort as watch. */
@@ -77,6 +72,13 @@ export function run(ctx: Context, options: QueueOptions): number {
     .filter((p) => !options.tier || verdicts.get(p.nodeId)?.tier === options.tier)
     .sort(compare(verdicts))
     .slice(0, options.limit);
+  const open = new OutcomeStore(ctx.existingLedger());
+  const escalations = open.openEscalations();
+  const actions = escalations.size ? open.unsettledActions() : new Map();
+  const loop = (p: StoredPr) => {
+    const e = escalations.get(p.nodeId);
+    return e ? { id: e.id, state: openState(e.session, actions.get(e.id) ?? [], e.reason) } : null;
+  };
   if (ctx.json) {
     const entries: QueueEntry[] = prs.map((p) => {
       const v = verdicts.get(p.nodeId);
@@ -115,6 +117,7 @@ export function run(ctx: Context, options: QueueOptions): number {
           detail: sig.detail,
         })),
         recommendation: v?.recommendation ?? null,
+        escalation: loop(p),
       };
     });
     writeJson(ctx, 'queue', entries);
@@ -140,6 +143,7 @@ export function run(ctx: Context, options: QueueOptions): number {
       p.mergeable === 'unknown' && p.mergeableKnown ? `${p.mergeableKnown}?` : p.mergeable,
       `+${p.additions}/-${p.deletions}`,
       age(now - p.lastChangedAt),
+      ((e) => (e ? `#${e.id} ${e.state}` : '-'))(loop(p)),
       p.nodeId,
     ];
   });
@@ -163,6 +167,7 @@ const QUEUE_COLUMNS: readonly (Column & { compact?: true; wideOnly?: true })[] =
   { header: 'merge', priority: 1 },
   { header: 'size', align: 'right', priority: 0 },
   { header: 'changed', align: 'right', priority: 0 },
+  { header: 'escalation', max: 32, min: 6, priority: 3 },
   { header: 'node id', wideOnly: true },
 ];
 

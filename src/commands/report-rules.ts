@@ -1,11 +1,15 @@
 import type { Context } from '../context.js';
+import type { CommandOptions } from './types.js';
 import { writeJson } from './json-output.js';
 import { UsageError } from '../core/errors.js';
 import { PrStore } from '../ledger/pr-store.js';
 import { RulesStore } from '../ledger/rules-store.js';
 import { funnelReport, queueReport } from '../rules/reports.js';
 import { TIERS } from '../core/verdict.js';
-import { formatInt, renderTable } from '../render/table.js';
+import { formatInt, formatPercent, renderTable } from '../render/table.js';
+import { OutcomeStore } from '../ledger/outcome-store.js';
+import { outcomeReport } from '../rules/outcome-report.js';
+import { outcomeCounts } from './report-outcomes.js';
 import { machineZone } from '../time/zone.js';
 import { DATE_FORMS, parseWhen } from '../time/relative.js';
 
@@ -41,7 +45,7 @@ export function queue(ctx: Context): number {
   return 0;
 }
 
-export function funnel(ctx: Context, options: { since?: string }): number {
+export function funnel(ctx: Context, options: CommandOptions<'report funnel'>): number {
   const zone = ctx.config().timezone ?? machineZone();
   let since = 0;
   if (options.since !== undefined) {
@@ -60,8 +64,16 @@ export function funnel(ctx: Context, options: { since?: string }): number {
     (id) => prs.get(id),
     (id) => verdicts.get(id)?.tier,
   );
+  // The funnel's last stage: what the sessions bought, the same figures as `report outcomes`.
+  const bought = outcomeReport(new OutcomeStore(db).outcomeRows(since));
+  const outcomes = {
+    byOutcome: bought.byOutcome,
+    judged: bought.judged,
+    resolutionRate: bought.resolutionRate,
+    tokensPerResolvedSignal: bought.tokensPerResolvedSignal,
+  };
   if (ctx.json) {
-    writeJson(ctx, 'report funnel', { since: options.since ?? null, ...r });
+    writeJson(ctx, 'report funnel', { since: options.since ?? null, ...r, outcomes });
     return 0;
   }
   const suppressed = Object.entries(r.suppressed).sort((a, b) => b[1] - a[1]);
@@ -74,6 +86,10 @@ export function funnel(ctx: Context, options: { since?: string }): number {
         : ''),
     `waiting for dispatch  ${formatInt(r.waiting)}`,
     `acted on              ${formatInt(r.actedOn)}`,
+    `outcomes              ${outcomeCounts(bought)}` +
+      (bought.judged
+        ? `   (resolution rate ${formatPercent(bought.resolutionRate!, 0)} of ${bought.judged} judged)`
+        : ''),
     '',
   ];
   if (r.byKind.length)

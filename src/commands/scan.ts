@@ -1,9 +1,11 @@
 import type { Context } from '../context.js';
+import type { CommandOptions } from './types.js';
 import { ExitCode, RadarError, UsageError } from '../core/errors.js';
 import { requireToken, resolveEndpoint } from '../github/endpoint.js';
 import { createGitHubClient } from '../github/client.js';
 import { PrStore } from '../ledger/pr-store.js';
 import { RulesStore } from '../ledger/rules-store.js';
+import { OutcomeStore } from '../ledger/outcome-store.js';
 import { agentBudgets, budgetStates } from '../budget/state.js';
 import type { BudgetState } from '../core/budget.js';
 import type { StoredPr } from '../core/pr.js';
@@ -16,12 +18,7 @@ import { redactUrl } from '../redact.js';
 import { CLEAR_LINE, LINE_START } from '../render/terminal.js';
 import { writeJson, type ScanJson } from './json-output.js';
 
-interface ScanCommandOptions {
-  failOnFlag?: boolean;
-  /** Dispatch the escalate tier to agents once the scan lock is released. */
-  dispatch?: boolean;
-  max?: string;
-}
+type ScanCommandOptions = CommandOptions<'scan'>;
 
 /** `radar scan [--dispatch]`: the scan under its lock, then (the lock released) the agents. */
 export async function run(ctx: Context, options: ScanCommandOptions = {}): Promise<number> {
@@ -33,6 +30,7 @@ export async function run(ctx: Context, options: ScanCommandOptions = {}): Promi
   if (!options.dispatch || (code !== 0 && code !== ExitCode.flagged)) return code;
   const { dispatchAfterScan } = await import('../dispatch/after-scan.js');
   const { heldBackReport } = await import('../dispatch/held-back.js');
+  const { paceJson } = await import('../dispatch/pace-policy.js');
   // The verdicts and budget this scan judged with: neither is read again.
   const dispatched = await dispatchAfterScan(ctx, { max: options.max, candidates, budget });
   const { results } = dispatched;
@@ -41,6 +39,7 @@ export async function run(ctx: Context, options: ScanCommandOptions = {}): Promi
     writeJson(ctx, 'scan', {
       ...summary,
       dispatch: {
+        pace: paceJson(dispatched.pace),
         results: results.map(({ prompt: _prompt, ...r }) => r),
         approvalsQueued: dispatched.approvalsQueued,
         reaped: dispatched.reaped,
@@ -84,6 +83,7 @@ async function scan(ctx: Context, options: ScanCommandOptions): Promise<ScanOutc
         port,
         store: new PrStore(db),
         rules: new RulesStore(db),
+        outcomes: new OutcomeStore(db),
         budget: agentBudgets(states),
         config,
         logger: ctx.logger(),

@@ -66,6 +66,7 @@ export function defaultConfig(): RadarConfig {
       closedScopeLabels: ['wontfix', "won't fix", 'not planned', 'out of scope', 'invalid'],
       botAllowlist: [],
       lowSignalRepos: [],
+      approvalWindowHours: 72,
       stopLoss: { maxTokensPerPr: 3_000_000, maxEscalationsWithoutProgress: 3 },
     },
     agents: {
@@ -85,6 +86,8 @@ export function defaultConfig(): RadarConfig {
     dispatch: {
       concurrency: 3,
       maxPerScan: 3,
+      burn: { maxPerScan: 6, concurrency: 4, watch: true },
+      overPace: { maxPerScan: 1, holdAfterCheckpoint: true },
       maxTurns: 30,
       timeoutMs: 3_600_000,
       idleTimeoutMs: 900_000,
@@ -98,6 +101,11 @@ export function defaultConfig(): RadarConfig {
       ],
       runLogMaxBytes: 64 * 1024 * 1024,
       templates: {},
+      maxPatch: { files: 20, lines: 800 },
+      guardedPaths: ['.github/workflows/**', '.github/actions/**'],
+      allowWorkflowChanges: false,
+      pushOthersPrs: false,
+      autoApply: false,
     },
     repos: {},
   };

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { isTimeZone } from '../time/zone.js';
 import { DEFAULT_AGENT_ARGS, type AgentName } from '../core/agents.js';
 import { SIGNAL_KINDS, type SignalKind } from '../core/verdict.js';
@@ -118,6 +118,48 @@ const dispatchSchema = z
       .min(0)
       .default(3)
       .describe('Sessions one `radar scan --dispatch` starts at most (default for --max)'),
+    burn: z
+      .object({
+        maxPerScan: z
+          .number()
+          .int()
+          .min(0)
+          .default(6)
+          .describe('Sessions one scan starts at most while an agent is under pace'),
+        concurrency: z
+          .number()
+          .int()
+          .min(1)
+          .default(4)
+          .describe('Sessions at once while an agent is under pace'),
+        watch: z
+          .boolean()
+          .default(true)
+          .describe(
+            'Under pace, watch-tier PRs below the threshold with a dispatchable signal become eligible',
+          ),
+      })
+      .strict()
+      .prefault({})
+      .describe('Under pace ("burn harder"): more sessions per scan and at once'),
+    overPace: z
+      .object({
+        maxPerScan: z
+          .number()
+          .int()
+          .min(0)
+          .default(1)
+          .describe('Sessions per scan for an agent over pace (the highest-scoring PRs)'),
+        holdAfterCheckpoint: z
+          .boolean()
+          .default(true)
+          .describe(
+            'Over pace once a checkpoint with "above" has come (e.g. Friday): no session until the reset',
+          ),
+      })
+      .strict()
+      .prefault({})
+      .describe('Over pace ("slow down"): fewer sessions, none after the slow-down checkpoint'),
     maxTurns: z.number().int().min(1).default(30).describe('{maxTurns} in agent arguments'),
     timeoutMs: z
       .number()
@@ -161,6 +203,37 @@ const dispatchSchema = z
       .partialRecord(z.enum(SIGNAL_KINDS as [SignalKind, ...SignalKind[]]), z.string().min(1))
       .default({})
       .describe('Prompt task per signal kind; {repo} {number} {url} {head} {checks} are filled'),
+    maxPatch: z
+      .object({
+        files: z.number().int().min(1).default(20).describe('Files a session may change'),
+        lines: z
+          .number()
+          .int()
+          .min(1)
+          .default(800)
+          .describe('Changed lines (additions + deletions) a session may push'),
+      })
+      .strict()
+      .prefault({})
+      .describe('A session whose commits are larger is not queued as a push'),
+    guardedPaths: z
+      .array(z.string().min(1))
+      .default(['.github/workflows/**', '.github/actions/**'])
+      .describe(
+        'Globs of CI and automation files: a session that changes one is not queued as a push',
+      ),
+    allowWorkflowChanges: z
+      .boolean()
+      .default(false)
+      .describe('Queue pushes that change files matching guardedPaths'),
+    pushOthersPrs: z
+      .boolean()
+      .default(false)
+      .describe('Queue pushes to PRs whose author is not one of watch.authors'),
+    autoApply: z
+      .boolean()
+      .default(false)
+      .describe("Push a session's commits without `radar approve` (comments always wait)"),
   })
   .strict()
   .prefault({});
@@ -247,6 +320,13 @@ const rulesSchema = z
       .array(z.string().min(1))
       .default([])
       .describe('Repositories kept watch-only (globs allowed, "some-org/*")'),
+    approvalWindowHours: z
+      .number()
+      .positive()
+      .default(72)
+      .describe(
+        "A session's push, reply or new description not approved within this many hours counts as not applied",
+      ),
     stopLoss: z
       .object({
         maxTokensPerPr: z
@@ -443,6 +523,13 @@ export const configSchema = z
               .min(1)
               .optional()
               .describe('Local clone agent worktrees are created from (~ allowed)'),
+            remote: z
+              .string()
+              .min(1)
+              .optional()
+              .describe(
+                'Remote of the clone that PR heads are fetched from and pushed to (default origin; a fork head: the remote whose URL names it)',
+              ),
           })
           .strict(),
       )

@@ -10,6 +10,7 @@ import { configSchema } from '../config/schema.js';
 import { DispatchStore } from '../ledger/dispatch-store.js';
 import { installFakeAgents } from './agents/install.js';
 import { demoScenario } from './queue.js';
+import { createOrigin } from './origin.js';
 
 export interface Printer {
   section(title: string): void;
@@ -27,6 +28,7 @@ export async function demoLoop(ctx: Context, dir: string, now: Date, out: Printe
     { budgetStates },
     { UsageStore },
     { renderResults, renderEscalations },
+    { describePace },
   ] = await Promise.all([
     import('../testing/fake-github/server.js'),
     import('../context.js'),
@@ -35,17 +37,36 @@ export async function demoLoop(ctx: Context, dir: string, now: Date, out: Printe
     import('../budget/state.js'),
     import('../ledger/usage-store.js'),
     import('../dispatch/render.js'),
+    import('../dispatch/pace-policy.js'),
   ]);
   const scenario = demoScenario({ author: 'demo-dev', token: TOKEN, now });
   const ref = (i: number) =>
     `${scenario.pullRequests[i]!.repo}#${scenario.pullRequests[i]!.number}`;
-  // One agent hangs (stopped by the idle limit), one crashes; the others fix their PR.
+  // The first PR's repository has a real git side: a bare repository standing in for GitHub's,
+  // and the user's clone of it. Two of its agents commit a fix; one hangs (stopped by the idle
+  // limit), one crashes; the others answer without a commit.
+  const first = scenario.pullRequests[0]!;
+  const origin = await createOrigin(
+    dir,
+    first.repo,
+    scenario.pullRequests.filter((p) => p.repo === first.repo && p.state === 'OPEN'),
+    { PATH: ctx.env.PATH },
+  );
   const plan = join(dir, 'agent-plan.json');
-  writeFileSync(plan, JSON.stringify({ [ref(1)]: 'hang', [ref(3)]: 'fail' }));
+  writeFileSync(
+    plan,
+    JSON.stringify({
+      [ref(0)]: 'commit',
+      [ref(1)]: 'hang',
+      [ref(3)]: 'fail',
+      [ref(5)]: 'commit',
+    }),
+  );
   const bin = installFakeAgents(join(dir, 'bin'));
   const fake = await startFakeGitHub(scenario);
   const config = configSchema.parse({
     watch: { authors: ['demo-dev'] },
+    repos: { [origin.repo]: { clone: origin.clone } },
     budget: {
       providers: [
         { name: 'codex', agent: 'codex', weeklyTokens: 160_000 },
@@ -105,6 +126,7 @@ export async function demoLoop(ctx: Context, dir: string, now: Date, out: Printe
         now: () => Date.now(),
         env,
       });
+      for (const line of describePace(summary.pace)) write(`${line}\n`);
       write(renderResults(summary.results));
       if (summary.approvalsQueued.length)
         write(`${summary.approvalsQueued.length} action(s) queued for a human (radar approvals)\n`);
@@ -128,7 +150,7 @@ export async function demoLoop(ctx: Context, dir: string, now: Date, out: Printe
     await scanAndDispatch('radar scan --dispatch (an hour later)');
 
     section('radar queue');
-    (await import('../commands/queue.js')).run(demo, {});
+    (await import('../commands/queue.js')).run(demo, { state: 'open' });
     section('escalations');
     write(renderEscalations(new DispatchStore(demo.ledger()).escalations(), ctx.color));
     section('radar approvals');
@@ -139,6 +161,35 @@ export async function demoLoop(ctx: Context, dir: string, now: Date, out: Printe
       section(`radar approve ${pending.id}`);
       await approvals.approve(demo, String(pending.id));
     }
+    // The sessions' commits, pushed to their PR's branch. GitHub then runs CI on the new head:
+    // the build passes; the other push did not resolve its conflict.
+    const pushes = new DispatchStore(demo.ledger())
+      .approvals('pending')
+      .filter((a) => a.action === 'push');
+    for (const push of pushes) {
+      const pushed = scenario.pullRequests.find(
+        (p) => p.repo === push.repo && p.number === push.number,
+      );
+      section(`radar approve ${push.id}`);
+      if (!pushed || (await approvals.approve(demo, String(push.id))) !== 0) continue;
+      pushed.headSha = await origin.follow(pushed);
+      const sha = pushed.headSha.slice(0, 7);
+      if (pushed.mergeable === 'CONFLICTING') {
+        write(`GitHub on ${sha}: still conflicting with its base\n`);
+        continue;
+      }
+      pushed.checks = pushed.checks.map((c) =>
+        c.kind === 'check_run' ? { ...c, status: 'COMPLETED', conclusion: 'SUCCESS' } : c,
+      );
+      pushed.mergeStateStatus = 'CLEAN';
+      write(`GitHub runs CI on ${sha}: passing\n`);
+    }
+    if (pushes.length) {
+      section('radar scan (the next cron run judges what each session bought)');
+      await (await import('../commands/scan.js')).run(demo);
+    }
+    section('radar report outcomes');
+    (await import('../commands/report-outcomes.js')).run(demo, {});
     section('radar report funnel');
     (await import('../commands/report-rules.js')).funnel(demo, {});
     section("radar ingest (the agents' own rollouts and transcripts)");

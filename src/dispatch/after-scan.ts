@@ -8,6 +8,7 @@ import { UsageError } from '../core/errors.js';
 import type { BudgetState } from '../core/budget.js';
 import { dispatchFlagged, type Candidate, type DispatchSummary } from './dispatch.js';
 import { renderResults } from './render.js';
+import { describePace } from './pace-policy.js';
 
 /** `--max N`: a non-negative integer, else the configured dispatch.maxPerScan. */
 export function parseMax(text: string | undefined, fallback: number): number {
@@ -32,7 +33,8 @@ export async function dispatchAfterScan(
   const chatty = !ctx.json && (Boolean(ctx.stderr.isTTY) || Boolean(ctx.options.verbose));
   const summary = await dispatchFlagged({
     candidates: options.candidates,
-    max: parseMax(options.max, config.dispatch.maxPerScan),
+    // Without --max, the agents' pace decides (dispatch.maxPerScan on pace).
+    max: options.max === undefined ? undefined : parseMax(options.max, 0),
     config,
     db,
     ledgerPath: ctx.ledgerPath(),
@@ -40,6 +42,17 @@ export async function dispatchAfterScan(
     now,
     env: ctx.env,
     logger: ctx.logger(),
+    readBody: async (repo, number) => {
+      const { resolveEndpoint, requireToken } = await import('../github/endpoint.js');
+      const { createGitHubClient } = await import('../github/client.js');
+      const endpoint = resolveEndpoint(ctx.env);
+      const token = await requireToken(ctx.env, endpoint);
+      return createGitHubClient({
+        endpoint,
+        token: token.value,
+        logger: ctx.logger(),
+      }).pullRequestBody(repo, number);
+    },
     onEvent: (e) => {
       if (!chatty) return;
       if (e.kind === 'started')
@@ -48,8 +61,10 @@ export async function dispatchAfterScan(
         ctx.stderr.write(`radar: ${e.agent} could not start for ${e.pr}: ${e.reason}\n`);
     },
   });
+  // With --json the caller puts the dispatch inside the scan's one document.
   if (ctx.json) return summary;
   if (summary.results.some((r) => r.escalationId !== undefined) || chatty) {
+    for (const line of describePace(summary.pace)) ctx.stdout.write(`${line}\n`);
     ctx.stdout.write(renderResults(summary.results));
     if (summary.approvalsQueued.length)
       ctx.stdout.write(

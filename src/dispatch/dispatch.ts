@@ -24,9 +24,12 @@ import { machineZone } from '../time/zone.js';
 import { agentArgv, agentEnv, type Skip } from './agents.js';
 import { AGENT_NAMES, type AgentName } from '../core/agents.js';
 import { queueActions } from './approvals.js';
-import { budgetAfterSpend, reservationFor } from './budget-gate.js';
+import type { SessionWork } from '../core/actions.js';
+import { budgetAfterSpend, reservationFor, type SessionReservation } from './budget-gate.js';
 import { liveHere } from './liveness.js';
 import {
+  budgetAllows,
+  budgetRefusal,
   claimedSignals,
   claimRefused,
   decide,
@@ -44,13 +47,19 @@ import { runSession } from './session.js';
 import { recordSessionTokens } from './tokens.js';
 import { prepareWorkdir, type Workdir } from './workdir.js';
 import { settle } from './reservation.js';
+import { burnCandidates, pacePlan, paceSettings, type PacePlan } from './pace-policy.js';
+import { checkpointsOf } from '../budget/state.js';
+import { inspectWork } from './inspect.js';
+import { MAX_PATHS, planResults, type PlannedAction, type ResultPolicy } from './results.js';
+import { bodyHash, performApproval } from './approvals.js';
+import { pusher } from './push.js';
 
 export type { Candidate, Suppression } from './plan.js';
 
 export interface DispatchOptions {
   candidates: readonly Candidate[];
-  /** Sessions started at most by this call. */
-  max: number;
+  /** Sessions started at most by this call (default: what the agents' pace allows). */
+  max?: number;
   config: RadarConfig;
   db: Db;
   ledgerPath: string;
@@ -72,6 +81,12 @@ export interface DispatchOptions {
   onEvent?: (event: DispatchEvent) => void;
   /** Where an agent command is found (default: PATH of `env`). */
   installed?: (command: string) => boolean;
+  /**
+   * A PR's description as it is now, read when a session drafts a new one (the approval shows
+   * the diff, and is refused if the description changes before it is approved). Absent: the
+   * draft is queued without it.
+   */
+  readBody?: (repo: string, number: number) => Promise<string>;
 }
 
 export type DispatchEvent =
@@ -98,14 +113,18 @@ export interface DispatchResult {
   reason: string | null;
   /** A dry run's prompt. */
   prompt?: string;
+  /** What the session left behind (commits, diffstat, final message, guards). */
+  work?: SessionWork;
 }
 
 export interface DispatchSummary {
   results: DispatchResult[];
-  /** Approvals newly queued (comments, closes) for the human gate. */
+  /** Approvals newly queued (comments, closes, sessions' pushes, replies, descriptions). */
   approvalsQueued: number[];
   /** Stale `running` rows of a killed radar marked failed (their run logs counted). */
   reaped: number;
+  /** The pace policy this call followed (a dispatch by hand is not capped by it). */
+  pace: PacePlan;
 }
 
 const prRef = (pr: StoredPr) => `${pr.repo}#${pr.number}`;
@@ -182,7 +201,11 @@ class Execution {
   /** What the sessions of this call spent, against the budget read once before it. */
   readonly spent = new Map<AgentName, number>();
   started = 0;
+  readonly startedBy = new Map<AgentName, number>();
+  readonly pace: PacePlan;
   readonly results: DispatchResult[] = [];
+  /** Approvals the sessions of this call queued. */
+  readonly queued: number[] = [];
   private readonly store: DispatchStore;
   private readonly zone: string;
   private readonly ledgerDir: string;
@@ -196,15 +219,32 @@ class Execution {
     this.ledgerDir = dirname(options.ledgerPath);
     const lookup = options.installed ?? ((command: string) => !!findOnPath(command, options.env));
     this.installed = new Set(AGENT_NAMES.filter((a) => lookup(config.agents[a].command)));
+    this.pace = pacePlan(
+      options.budget,
+      checkpointsOf(config),
+      paceSettings(config.dispatch),
+      options.max,
+    );
     this.policy = {
-      max: options.max,
-      concurrency: config.dispatch.concurrency,
+      max: this.pace.max,
+      concurrency: options.manual ? config.dispatch.concurrency : this.pace.concurrency,
       fallback: config.rules.fallback,
       commands: { codex: config.agents.codex.command, claude: config.agents.claude.command },
       manual: options.manual,
       dryRun: options.dryRun === true,
       allowUnknown: config.budget.allowUnknown,
+      pace: this.pace.agents,
     };
+  }
+
+  /** The candidates: the scan's, and under pace the watch-tier PRs it makes eligible. */
+  candidates(): Candidate[] {
+    const { options } = this;
+    if (options.manual) return [...options.candidates];
+    return [
+      ...options.candidates,
+      ...burnCandidates(options.candidates, options.config.rules, this.pace.watch),
+    ];
   }
 
   /** The facts a decision is taken on now. */
@@ -214,8 +254,36 @@ class Execution {
       budget: budgetAfterSpend(options.budget, options.config.budget.providers, this.spent),
       installed: this.installed,
       started: this.started,
+      startedBy: this.startedBy,
       now: options.now(),
     };
+  }
+
+  /** The reservation a session of `agent` acting on `signals` asks for (none: no quota). */
+  reservation(agent: AgentName, signals: readonly Signal[]): SessionReservation | undefined {
+    const { options, store } = this;
+    return reservationFor({
+      agent,
+      kind: signals[0]?.kind ?? 'manual',
+      states: options.budget,
+      budget: options.config.budget,
+      history: (a, kind) => store.sessionTokens(a, kind, HISTORY),
+      now: options.now(),
+    });
+  }
+
+  /**
+   * The escalation falls back to `agent` (the one before could not start): the agent's budget
+   * and its reservation are checked again, in one ledger transaction with the move. Why not,
+   * or undefined when it may run.
+   */
+  private fallBackTo(id: number, agent: AgentName, signals: readonly Signal[]): string | undefined {
+    if (!budgetAllows(this.facts().budget.get(agent), this.policy.allowUnknown))
+      return `${agent}: ${budgetRefusal([agent], this.facts().budget)}`;
+    const reservation = this.reservation(agent, signals);
+    const again = this.store.reserveAgain(id, agent, reservation?.claim);
+    if (again.kind === 'reserved') return undefined;
+    return `${agent}: a session reserves ${again.tokens} tokens; ${reservation!.left(again.committed)} left this week`;
   }
 
   reap(): Promise<number> {
@@ -310,14 +378,7 @@ class Execution {
     const skipped = [...decision.skipped];
     let refused: Extract<Parameters<typeof claimRefused>[2], { kind: 'budget' }> | undefined;
     for (const [i, agent] of decision.agents.entries()) {
-      const reservation = reservationFor({
-        agent,
-        kind: decision.signals[0]?.kind ?? 'manual',
-        states: options.budget,
-        budget: config.budget,
-        history: (a, kind) => store.sessionTokens(a, kind, HISTORY),
-        now: now(),
-      });
+      const reservation = this.reservation(agent, decision.signals);
       const claim = store.claim({
         nodeId: pr.nodeId,
         repo: pr.repo,
@@ -327,7 +388,7 @@ class Execution {
         agent,
         argv: [],
         now: now(),
-        concurrency: config.dispatch.concurrency,
+        concurrency: this.policy.concurrency,
         radarPid: process.pid,
         reason: decision.reason,
         live: liveHere(),
@@ -345,6 +406,7 @@ class Execution {
       }
       if (claim.kind !== 'claimed') return this.perform(c, claimRefused(c, this.policy, claim));
       this.started++;
+      this.startedBy.set(agent, (this.startedBy.get(agent) ?? 0) + 1);
       return this.runClaimed(
         c,
         claim.escalationId,
@@ -356,6 +418,86 @@ class Execution {
       );
     }
     return this.perform(c, claimRefused(c, this.policy, refused!));
+  }
+
+  /**
+   * What the session left behind, recorded on its escalation with the guards that applied, and
+   * the actions it queues behind the human gate (a push performed at once with
+   * dispatch.autoApply). A failure to inspect is logged: the session and its tokens stand.
+   */
+  private async settleWork(
+    c: Candidate,
+    id: number,
+    signals: readonly Signal[],
+    outcome: 'succeeded' | 'failed' | 'timed_out',
+    workdir: Workdir,
+    clone: string | undefined,
+    runLog: string,
+  ): Promise<SessionWork | undefined> {
+    const { options, store } = this;
+    const { config, now } = options;
+    const { pr } = c;
+    let found: Omit<SessionWork, 'guards'>;
+    try {
+      found = await inspectWork({
+        clone: workdir.kind === 'worktree' ? clone : undefined,
+        branch: workdir.branch,
+        baseSha: workdir.startSha ?? pr.headSha,
+        runLog,
+        env: options.env,
+      });
+    } catch (error) {
+      options.logger?.warn(
+        { escalation: id, error: (error as Error).message },
+        'session work not inspected',
+      );
+      return undefined;
+    }
+    const plan = planResults(
+      { pr, signals: signals.map((s) => s.kind), succeeded: outcome === 'succeeded', work: found },
+      resultPolicy(config),
+    );
+    const work: SessionWork = {
+      ...found,
+      paths: found.paths.slice(0, MAX_PATHS),
+      guards: plan.guards,
+    };
+    store.recordWork(id, work);
+    const fingerprint = signals[0]?.fingerprint ?? null;
+    for (const action of plan.actions) {
+      const before =
+        action.kind === 'edit_body' && options.readBody
+          ? await options.readBody(pr.repo, pr.number).catch(() => null)
+          : null;
+      const approvalId = store.queueApproval({
+        nodeId: pr.nodeId,
+        repo: pr.repo,
+        number: pr.number,
+        action: action.kind,
+        body: action.kind === 'push' ? null : action.body,
+        bodyHash: action.kind === 'push' ? `push:${action.to}` : bodyHash(action.body),
+        reason: action.summary,
+        fingerprint,
+        escalationId: id,
+        payload: payloadOf(action, work, before),
+        now: now(),
+      });
+      if (approvalId === undefined) continue;
+      this.queued.push(approvalId);
+      if (action.kind === 'push' && action.auto) {
+        const approval = store.approval(approvalId)!;
+        const done = await performApproval(approval, {
+          store,
+          now,
+          push: pusher(config, options.env, process.cwd()),
+        });
+        options.logger?.info(
+          { escalation: id, approval: approvalId, status: done.status },
+          `dispatch.autoApply: ${done.message}`,
+        );
+      }
+    }
+    return work;
   }
 
   private async runClaimed(
@@ -387,6 +529,7 @@ class Execution {
         headSha: pr.headSha,
         tag: `e${id}`,
         clone,
+        remote: config.repos[pr.repo]?.remote,
         env: options.env,
       });
     } catch (error) {
@@ -401,7 +544,16 @@ class Execution {
       hasCheckout: workdir.kind === 'worktree',
     });
     const reasons: string[] = [];
-    for (const agent of agents) {
+    for (const [i, agent] of agents.entries()) {
+      // The claim reserved for the first agent; a fallback is checked again before it runs.
+      const refused = i > 0 ? this.fallBackTo(id, agent, signals) : undefined;
+      if (refused) {
+        reasons.push(refused);
+        skipped.push({ agent, why: 'budget' });
+        options.onEvent?.({ kind: 'fallback', pr: base.pr, agent, reason: refused });
+        continue;
+      }
+      const reserved = store.reservedFor(id);
       const agentConfig = config.agents[agent];
       const argv = agentArgv(agentConfig, {
         workdir: workdir.path,
@@ -430,6 +582,10 @@ class Execution {
         tag: sessionTag(options.ledgerPath, id),
         signal: options.signal,
         onSpawn: (pid) => store.started(id, agent, [agentConfig.command, ...argv], pid, runLog),
+        // Past its reservation, the session's tokens so far count for its week instead.
+        onTokens: (soFar) => {
+          if (reserved !== null && soFar > reserved) store.liveTokens(id, soFar);
+        },
       });
       if (session.kind === 'spawn-failed') {
         reasons.push(session.reason);
@@ -480,6 +636,7 @@ class Execution {
         reason,
         estimated: settled.estimated,
       });
+      const work = await this.settleWork(c, id, signals, session.outcome, workdir, clone, runLog);
       const keep = session.outcome !== 'succeeded';
       if (!keep) await workdir.remove();
       return void this.emit({
@@ -495,6 +652,7 @@ class Execution {
         workdirKept: keep,
         skipped,
         reason,
+        work,
       });
     }
     const reason = `no agent could start: ${reasons.join('; ')}`;
@@ -512,11 +670,43 @@ class Execution {
   }
 }
 
+/** What the user allows a session's result to become. */
+export const resultPolicy = (config: RadarConfig): ResultPolicy => ({
+  authors: config.watch.authors,
+  pushOthersPrs: config.dispatch.pushOthersPrs,
+  maxPatch: config.dispatch.maxPatch,
+  guardedPaths: config.dispatch.guardedPaths,
+  allowWorkflowChanges: config.dispatch.allowWorkflowChanges,
+  autoApply: config.dispatch.autoApply,
+});
+
+/** What an approval keeps besides its body: where a push goes, the description an edit replaces. */
+function payloadOf(
+  action: PlannedAction,
+  work: SessionWork,
+  before: string | null,
+): Record<string, unknown> | null {
+  if (action.kind === 'push')
+    return {
+      headRepo: action.headRepo,
+      branch: action.branch,
+      from: action.from,
+      to: action.to,
+      sessionBranch: work.branch,
+      commits: work.commits,
+      files: work.files,
+      additions: work.additions,
+      deletions: work.deletions,
+    };
+  if (action.kind === 'edit_body') return { before };
+  return null;
+}
+
 export async function dispatchFlagged(options: DispatchOptions): Promise<DispatchSummary> {
   const run = new Execution(options);
   const reaped = await run.reap();
   const approvalsQueued = run.queueApprovals();
-  const plan = planDispatch(options.candidates, run.policy, run.facts());
+  const plan = planDispatch(run.candidates(), run.policy, run.facts());
   // A pool of `width` workers over the queue, best first. A rehearsal changes nothing, so its
   // plan is final; a real run decides each PR again on the facts of its turn (tokens spent,
   // sessions started).
@@ -531,5 +721,10 @@ export async function dispatchFlagged(options: DispatchOptions): Promise<Dispatc
     }
   };
   await Promise.all(Array.from({ length: plan.width }, worker));
-  return { results: run.results, approvalsQueued, reaped };
+  return {
+    results: run.results,
+    approvalsQueued: [...approvalsQueued, ...run.queued],
+    reaped,
+    pace: run.pace,
+  };
 }

@@ -33,6 +33,8 @@ export interface SessionRequest {
   tag: string;
   signal?: AbortSignal;
   onSpawn?: (pid: number) => void;
+  /** Each time the markers printed so far add up to more tokens: the total so far. */
+  onTokens?: (tokensSoFar: number) => void;
 }
 
 export type SessionResult =
@@ -131,11 +133,17 @@ export async function runSession(req: SessionRequest): Promise<SessionResult> {
   const parser = new MarkerParser({ zone: req.zone, mtimeMs: Date.now(), lineage: 'live' });
   let sessionId: string | null = null;
   let bytes = 0;
+  let seen = 0;
+  let soFar = 0;
   const onLine = (line: string, parse: boolean) => {
     const offset = log.line(line);
     if (!parse) return;
     sessionId ??= sessionIdIn(line) ?? null;
     parser.line(line, offset < 0 ? log.offset : offset);
+    const events = parser.events;
+    if (events.length === seen) return;
+    for (; seen < events.length; seen++) soFar += events[seen]!.total;
+    req.onTokens?.(soFar);
   };
   const out = new LineSplitter(onLine);
   const err = new LineSplitter(onLine);

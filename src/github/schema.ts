@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * What GitHub's GraphQL answers must look like, checked where they enter radar. Every node is
@@ -31,7 +31,12 @@ export const pullRequestNode = z.object({
   state: z.enum(['OPEN', 'CLOSED', 'MERGED']),
   isDraft: z.boolean(),
   headRefOid: z.string(),
+  headRefName: z.string().nullish(),
+  headRepository: z.object({ nameWithOwner: z.string().min(3) }).nullish(),
+  isCrossRepository: z.boolean().nullish(),
+  maintainerCanModify: z.boolean().nullish(),
   baseRefOid: z.string().nullish(),
+  baseRefName: z.string().nullish(),
   mergeable: z.enum(['MERGEABLE', 'CONFLICTING', 'UNKNOWN']),
   mergeStateStatus: z.string().nullish(),
   reviewDecision: z.enum(['APPROVED', 'CHANGES_REQUESTED', 'REVIEW_REQUIRED']).nullish(),

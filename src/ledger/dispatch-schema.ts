@@ -9,14 +9,22 @@
  * - approvals: risky actions (a templated comment, closing a PR) queued for a human.
  * - posted_comments: normalised hashes of comment bodies radar posted, per PR (never twice).
  */
-/** The approvals table as migration 7 created it, and as migration 12 rebuilds it (the claim). */
-function approvalsTable(name: string, statuses: string, claim = ''): string {
+/**
+ * The approvals table as migration 7 created it, as migration 12 rebuilds it (the claim), and as
+ * migration 15 rebuilds it (pushes and description edits).
+ */
+function approvalsTable(
+  name: string,
+  statuses: string,
+  claim = '',
+  actions = `'comment', 'close'`,
+): string {
   return `CREATE TABLE ${name} (
   id INTEGER PRIMARY KEY,
   node_id TEXT NOT NULL,
   repo TEXT NOT NULL,
   number INTEGER NOT NULL,
-  action TEXT NOT NULL CHECK (action IN ('comment', 'close')),
+  action TEXT NOT NULL CHECK (action IN (${actions})),
   body TEXT,
   body_hash TEXT NOT NULL DEFAULT '',
   reason TEXT,
@@ -121,4 +129,53 @@ export const SESSION_RESERVATIONS = `
 ALTER TABLE escalations ADD COLUMN reserved INTEGER;
 ALTER TABLE escalations ADD COLUMN tokens_estimated INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX escalations_agent_started ON escalations(agent, started_at);
+`;
+
+/**
+ * Migration 16: a running session's tokens so far (`live_tokens`), from the markers its output
+ * printed, recorded once they pass its reservation. Until the session ends, the week counts the
+ * larger of the two for it, so a session already spending beyond its reservation narrows what
+ * later claims find left.
+ */
+export const LIVE_SESSION_TOKENS = `
+ALTER TABLE escalations ADD COLUMN live_tokens INTEGER;
+`;
+
+/**
+ * Migration 17: a session's work reaches the PR.
+ * - prs gain where a fix goes: the head branch, the head repository (owner/name; null when the
+ *   fork is gone), whether it is a fork, whether maintainers may push to it, and the base branch.
+ * - escalations gain `work`: what the session left behind (commits ahead of the head it started
+ *   from, diffstat, the agent's final message, the guards that applied), as JSON.
+ * - approvals are rebuilt (SQLite cannot alter a CHECK): two more actions, `push` and
+ *   `edit_body`; one more status, `refused` (nothing written: a push whose branch moved); the
+ *   escalation an action came from; and its payload (JSON: what a push sends where, the body an
+ *   edit replaces).
+ */
+export const SESSION_WORK = `
+ALTER TABLE prs ADD COLUMN head_ref TEXT;
+ALTER TABLE prs ADD COLUMN head_repo TEXT;
+ALTER TABLE prs ADD COLUMN head_fork INTEGER;
+ALTER TABLE prs ADD COLUMN maintainer_can_modify INTEGER;
+ALTER TABLE prs ADD COLUMN base_ref TEXT;
+ALTER TABLE escalations ADD COLUMN work TEXT;
+${approvalsTable(
+  'approvals_work',
+  `'pending', 'performing', 'done', 'rejected', 'failed', 'denied', 'duplicate', 'refused'`,
+  `,
+  claimed_by INTEGER,
+  claimed_at INTEGER,
+  escalation_id INTEGER,
+  payload TEXT`,
+  `'comment', 'close', 'push', 'edit_body'`,
+)}
+INSERT INTO approvals_work (id, node_id, repo, number, action, body, body_hash, reason, fingerprint,
+  created_at, status, decided_at, result, claimed_by, claimed_at)
+SELECT id, node_id, repo, number, action, body, body_hash, reason, fingerprint, created_at, status,
+  decided_at, result, claimed_by, claimed_at FROM approvals;
+DROP TABLE approvals;
+ALTER TABLE approvals_work RENAME TO approvals;
+CREATE UNIQUE INDEX approvals_once ON approvals(node_id, action, body_hash)
+  WHERE status IN ('pending', 'performing');
+CREATE INDEX approvals_escalation ON approvals(escalation_id) WHERE escalation_id IS NOT NULL;
 `;

@@ -3,16 +3,26 @@ import type { Escalation } from '../core/verdict.js';
 import type { AgentName } from '../core/agents.js';
 import { boundaryFromRow, RulesStore } from './rules-store.js';
 import type { PermissionBoundary } from '../core/history.js';
+import type { ActionKind, ActionRecord, ActionState, SessionWork } from '../core/actions.js';
 import type {
   ClaimRequest,
   ClaimResult,
   Committed,
   DispatchLedger,
   Finish,
+  Rereserved,
+  Reservation,
   RunningSession,
 } from './ports.js';
 
-export type { ClaimRequest, ClaimResult, Committed, Finish, Reservation } from './ports.js';
+export type {
+  ClaimRequest,
+  ClaimResult,
+  Committed,
+  Finish,
+  Rereserved,
+  Reservation,
+} from './ports.js';
 
 /**
  * All SQL for escalations, fingerprint claims, approvals and permission boundaries. A claim and
@@ -28,16 +38,8 @@ export interface Reaped {
   runLog: string | null;
 }
 
-export type ApprovalAction = 'comment' | 'close';
-export type ApprovalStatus =
-  | 'pending'
-  /** Claimed by a `radar approve` for its write; `claimedBy` null: its write failed or was cut. */
-  | 'performing'
-  | 'done'
-  | 'rejected'
-  | 'failed'
-  | 'denied'
-  | 'duplicate';
+export type ApprovalAction = ActionKind;
+export type ApprovalStatus = ActionState;
 
 export interface Approval {
   id: number;
@@ -56,6 +58,10 @@ export interface Approval {
   /** The process performing it, and since when (status `performing`). */
   claimedBy: number | null;
   claimedAt: number | null;
+  /** The escalation whose session produced it (null: queued from a verdict). */
+  escalationId: number | null;
+  /** What a push sends where, the body an edit replaces (JSON as queued); null for the others. */
+  payload: Record<string, unknown> | null;
 }
 
 export class DispatchStore implements DispatchLedger {
@@ -193,6 +199,36 @@ export class DispatchStore implements DispatchLedger {
       );
   }
 
+  /** A running session's tokens so far (from its live output). */
+  liveTokens(id: number, tokens: number): void {
+    this.db
+      .prepare(`UPDATE escalations SET live_tokens = ? WHERE id = ? AND outcome = 'running'`)
+      .run(tokens, id);
+  }
+
+  /**
+   * A running escalation moves to another agent (its first could not start): in one write
+   * transaction, the new agent's reservation is checked against that agent's week and, when it
+   * fits, replaces the old one (none: not reserved against).
+   */
+  reserveAgain(id: number, agent: AgentName, reservation: Reservation | undefined): Rereserved {
+    return this.db
+      .transaction((): Rereserved => {
+        if (reservation) {
+          const committed = this.committed(agent, reservation.since, reservation.until);
+          if (!reservation.fits(committed))
+            return { kind: 'budget', committed, tokens: reservation.tokens };
+        }
+        this.db
+          .prepare(
+            `UPDATE escalations SET agent = ?, reserved = ?, live_tokens = NULL WHERE id = ?`,
+          )
+          .run(agent, reservation?.tokens ?? null, id);
+        return { kind: 'reserved' };
+      })
+      .immediate();
+  }
+
   /** The reservation an escalation was started with (null: none). */
   reservedFor(id: number): number | null {
     const row = this.db.prepare(`SELECT reserved FROM escalations WHERE id = ?`).get(id) as
@@ -207,13 +243,16 @@ export class DispatchStore implements DispatchLedger {
          WHERE agent = ? AND at >= ? AND at < ? AND counted = 1`,
       )
       .get(agent, since, until) as { n: number };
-    // Running sessions reserve whenever they started (a session may straddle the reset);
-    // ended sessions that reported no usage count their estimate in the week they started.
+    // Running sessions reserve whenever they started (a session may straddle the reset), each
+    // the larger of its reservation and its tokens so far; ended sessions that reported no usage
+    // count their estimate in the week they started.
     const reserved = this.db
       .prepare(
-        `SELECT total(reserved) AS n
+        `SELECT total(CASE WHEN outcome = 'running'
+                      THEN max(coalesce(reserved, 0), coalesce(live_tokens, 0))
+                      ELSE reserved END) AS n
          FROM escalations
-         WHERE agent = ? AND ((outcome = 'running' AND reserved IS NOT NULL)
+         WHERE agent = ? AND ((outcome = 'running' AND (reserved IS NOT NULL OR live_tokens IS NOT NULL))
            OR (tokens_estimated = 1 AND started_at >= ? AND started_at < ?))`,
       )
       .get(agent, since, until) as { n: number };
@@ -344,14 +383,16 @@ export class DispatchStore implements DispatchLedger {
     a: Pick<
       Approval,
       'nodeId' | 'repo' | 'number' | 'action' | 'body' | 'bodyHash' | 'reason' | 'fingerprint'
-    > & { now: number },
+    > &
+      Partial<Pick<Approval, 'escalationId' | 'payload'>> & { now: number },
   ): number | undefined {
     const queue = this.db.transaction(() => {
       if (a.action === 'comment' && this.wasPosted(a.nodeId, a.bodyHash)) return undefined;
       const r = this.db
         .prepare(
-          `INSERT OR IGNORE INTO approvals (node_id, repo, number, action, body, body_hash, reason, fingerprint, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT OR IGNORE INTO approvals (node_id, repo, number, action, body, body_hash, reason, fingerprint,
+             created_at, escalation_id, payload)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           a.nodeId,
@@ -363,6 +404,8 @@ export class DispatchStore implements DispatchLedger {
           a.reason,
           a.fingerprint,
           a.now,
+          a.escalationId ?? null,
+          a.payload ? JSON.stringify(a.payload) : null,
         );
       return r.changes === 1 ? Number(r.lastInsertRowid) : undefined;
     });
@@ -378,6 +421,21 @@ export class DispatchStore implements DispatchLedger {
         : this.db.prepare(`SELECT * FROM approvals ORDER BY id`).all()
     ) as Record<string, unknown>[];
     return rows.map(toApproval);
+  }
+
+  /** Every queued action, as the reports read them (oldest first). */
+  actions(): ActionRecord[] {
+    return this.db
+      .prepare(
+        `SELECT id, action AS kind, status AS state, escalation_id AS escalationId,
+           created_at AS createdAt, decided_at AS decidedAt FROM approvals ORDER BY id`,
+      )
+      .all() as ActionRecord[];
+  }
+
+  /** What a session left behind, recorded when it ended. */
+  recordWork(id: number, work: SessionWork): void {
+    this.db.prepare(`UPDATE escalations SET work = ? WHERE id = ?`).run(JSON.stringify(work), id);
   }
 
   approval(id: number): Approval | undefined {
@@ -509,5 +567,8 @@ function toApproval(r: Record<string, unknown>): Approval {
     result: r.result as string | null,
     claimedBy: r.claimed_by as number | null,
     claimedAt: r.claimed_at as number | null,
+    escalationId: (r.escalation_id as number | null | undefined) ?? null,
+    payload:
+      typeof r.payload === 'string' ? (JSON.parse(r.payload) as Record<string, unknown>) : null,
   };
 }

@@ -10,13 +10,16 @@ import {
   TOKEN_SCHEMA,
 } from './token-schema.js';
 import { GITHUB_SCHEMA } from './github-schema.js';
-import { RULES_MIGRATION } from './rules-schema.js';
+import { RULES_MIGRATION, VERDICT_FINGERPRINTS } from './rules-schema.js';
 import {
   APPROVAL_CLAIMS,
   BATCH_ESCALATION_TIES,
   DISPATCH_MIGRATION,
   SESSION_RESERVATIONS,
+  LIVE_SESSION_TOKENS,
+  SESSION_WORK,
 } from './dispatch-schema.js';
+import { ESCALATION_OUTCOMES } from './outcome-schema.js';
 
 /**
  * `PRAGMA application_id` of every radar ledger ("RADA"), so radar never mistakes another
@@ -48,4 +51,8 @@ export const MIGRATIONS: readonly string[] = [
   RUN_HEADERS,
   SESSION_RESERVATIONS,
   EVENTS_COUNTED_ON_INSERT,
+  LIVE_SESSION_TOKENS,
+  VERDICT_FINGERPRINTS,
+  SESSION_WORK,
+  ESCALATION_OUTCOMES,
 ];

@@ -6,6 +6,8 @@ import type {
   PrHistory,
 } from '../core/history.js';
 import type { FieldChange, StoredPr } from '../core/pr.js';
+import type { ActionRecord } from '../core/actions.js';
+import type { OutcomeRow, OutcomeWrite } from '../core/outcome.js';
 import type {
   KnownSource,
   RateLimitSample,
@@ -139,6 +141,17 @@ export interface UsageLedger {
   ): Promise<RateLimitReading | undefined>;
   /** Counted tokens of one agent in [since, until). */
   countedTokens(agent: AgentName, since: number, until: number): Promise<number>;
+  /**
+   * Sessions of one agent started in [since, until) that reported no usage, and the tokens
+   * their reservations stand for (estimates, never in the counted tokens).
+   */
+  estimatedTokens(agent: AgentName, since: number, until: number): Promise<Estimated>;
+}
+
+/** Sessions that reported no usage: how many, and their reservations' total. */
+export interface Estimated {
+  tokens: number;
+  sessions: number;
 }
 
 /** Per-model rates, cached per version of the price table (undefined: the model has no price). */
@@ -199,6 +212,10 @@ export interface Committed {
   reserved: number;
 }
 
+/** A reservation asked for again, for the agent a running escalation falls back to. */
+export type Rereserved =
+  { kind: 'reserved' } | { kind: 'budget'; committed: Committed; tokens: number };
+
 export type ClaimResult =
   | { kind: 'claimed'; escalationId: number; fingerprints: string[] }
   /** Every fingerprint was already acted on. */
@@ -230,6 +247,10 @@ export interface DispatchLedger {
    */
   claim(req: ClaimRequest): ClaimResult;
   finish(id: number, f: Finish): void;
+  /** A running session's tokens so far: the week counts them once they pass its reservation. */
+  liveTokens(id: number, tokens: number): void;
+  /** Moves a running escalation to another agent when that agent's reservation fits. */
+  reserveAgain(id: number, agent: AgentName, reservation: Reservation | undefined): Rereserved;
   /** What the agent's week [since, until) has committed: counted tokens, reservations, estimates. */
   committed(agent: AgentName, since: number, until: number): Committed;
   /** Measured tokens of this agent's ended sessions that acted on this signal kind, newest first. */
@@ -253,6 +274,11 @@ export interface ReportLedger {
     by: Exclude<Dimension, 'day' | 'week' | 'month'>,
     range: Range,
   ): Promise<AggregateRow[]>;
+  /**
+   * Agent sessions started in the range that reported no usage, per agent: their reservations
+   * stand as estimates, never in the counted tokens.
+   */
+  estimated(range: Range): Promise<(Estimated & { agent: string })[]>;
 }
 
 /** One scan run as recorded for `radar doctor` and `radar queue`. */
@@ -320,6 +346,18 @@ export interface RulesLedger {
   ): void;
 }
 
+/** What escalations bought: the actions they wait on, the judgements, the report's rows. */
+export interface OutcomeLedger {
+  /** The queued actions of every escalation whose outcome is not settled, by escalation. */
+  unsettledActions(): Map<number, ActionRecord[]>;
+  /** Records judgements; a settled outcome is final and never rewritten. */
+  recordOutcomes(now: number, judgements: readonly OutcomeWrite[]): void;
+  /** Escalations started at or after `since`, with their outcome (`pending` until judged). */
+  outcomeRows(since: number): OutcomeRow[];
+  /** Per PR, its newest session not settled: the session's state and the last scan's reason. */
+  openEscalations(): Map<string, { id: number; session: string; reason: string | null }>;
+}
+
 /** Every family of the ledger, from one engine. */
 export interface Ledger {
   tokens: TokenLedger;
@@ -329,4 +367,5 @@ export interface Ledger {
   prs: PrLedger;
   rules: RulesLedger;
   dispatch: DispatchLedger;
+  outcomes: OutcomeLedger;
 }

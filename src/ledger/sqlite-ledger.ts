@@ -1,6 +1,7 @@
 import type { Db } from './open.js';
 import { DispatchStore } from './dispatch-store.js';
 import type { Ledger } from './ports.js';
+import { OutcomeStore } from './outcome-store.js';
 import { PrStore } from './pr-store.js';
 import { PriceStore } from './price-store.js';
 import { RulesStore } from './rules-store.js';
@@ -18,5 +19,6 @@ export function sqliteLedger(db: Db): Ledger {
     prs: new PrStore(db),
     rules: new RulesStore(db),
     dispatch: new DispatchStore(db),
+    outcomes: new OutcomeStore(db),
   };
 }

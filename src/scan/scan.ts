@@ -6,6 +6,8 @@ import { GitHubAuthError, GitHubUnreachableError, RateLimitError } from '../gith
 import { applyDetails } from '../github/normalize.js';
 import type { PrStore } from '../ledger/pr-store.js';
 import type { RulesStore } from '../ledger/rules-store.js';
+import type { OutcomeStore } from '../ledger/outcome-store.js';
+import { settleOutcomes } from '../rules/outcome.js';
 import { toVerdictRecord } from '../rules/candidates.js';
 import type { AgentBudgets } from '../core/budget.js';
 import type { Tier, Verdict } from '../core/verdict.js';
@@ -75,6 +77,8 @@ export interface ScanOptions {
   port: GitHubReads;
   store: PrStore;
   rules: RulesStore;
+  /** Where the outcomes of escalations are judged and kept. */
+  outcomes: OutcomeStore;
   /** Per agent, whether the weekly budget still allows work (default: unknown). */
   budget?: AgentBudgets;
   config: RadarConfig;
@@ -258,7 +262,10 @@ export async function runScan(options: ScanOptions): Promise<ScanSummary> {
     },
     r.toWrite,
     r.changes,
-    (id) => options.rules.recordVerdicts(id, judged.at, judged.records, judged.previous),
+    (id) => {
+      options.rules.recordVerdicts(id, judged.at, judged.records, judged.previous);
+      options.outcomes.recordOutcomes(judged.at, judged.outcomes);
+    },
   );
   options.onJudged?.(judged.candidates);
   return {
@@ -303,6 +310,14 @@ function judge(current: ReadonlyMap<string, StoredPr>, options: ScanOptions, now
     at: now,
     previous,
     records: judged.map(toVerdictRecord),
+    // Outcomes are settled before `--dispatch` starts new sessions: a newer escalation never
+    // hides what an older one bought.
+    outcomes: settleOutcomes(
+      judged,
+      options.outcomes.unsettledActions(),
+      options.config.rules,
+      now,
+    ),
     candidates: judged
       .filter((j) => j.pr.state === 'open' && j.pr.watched)
       .map((j) => ({ pr: j.pr, verdict: j.evaluation.verdict })),

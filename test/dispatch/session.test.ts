@@ -55,18 +55,22 @@ describe('agent session', () => {
         outcome: 'succeeded',
         exitCode: 0,
         liveTokens: tokens,
+        runKeys: [expect.stringMatching(key)],
+        sessionId: expect.stringMatching(/^[0-9a-f-]{36}$/),
       });
-      if (r.kind !== 'ran') throw new Error();
-      expect(r.runKeys[0]).toMatch(key);
-      expect(r.sessionId).toMatch(/^[0-9a-f-]{36}$/);
       expect(dumps()[0]!.prompt).toBe('fix it');
     },
   );
 
   it('a failing agent is failed, its tokens still counted', async () => {
     const r = await runSession(request('codex', 'fail'));
-    expect(r).toMatchObject({ outcome: 'failed', exitCode: 1, liveTokens: 1100 });
-    if (r.kind === 'ran') expect(r.reason).toContain('the model gave up');
+    expect(r).toMatchObject({
+      kind: 'ran',
+      outcome: 'failed',
+      exitCode: 1,
+      liveTokens: 1100,
+      reason: expect.stringContaining('the model gave up'),
+    });
   });
 
   it('claude subtype success with is_error true is a failure', async () => {
@@ -80,17 +84,22 @@ describe('agent session', () => {
   });
 
   it('a hanging agent is stopped by the idle limit', async () => {
-    const started = Date.now();
+    // The wall clock (20 s) would stop it too, with another reason: only the idle limit says idle.
     const r = await runSession(request('codex', 'hang', { idleTimeoutMs: 1000 }));
-    expect(r).toMatchObject({ outcome: 'timed_out' });
-    if (r.kind === 'ran') expect(r.reason).toContain('idle');
-    expect(Date.now() - started).toBeLessThan(8000);
+    expect(r).toMatchObject({
+      kind: 'ran',
+      outcome: 'timed_out',
+      reason: 'stopped: no output within the idle time limit',
+    });
   });
 
   it('an agent that keeps talking is stopped by the wall clock', async () => {
     const r = await runSession(request('codex', 'slow', { timeoutMs: 1500, idleTimeoutMs: 5000 }));
-    expect(r).toMatchObject({ outcome: 'timed_out' });
-    if (r.kind === 'ran') expect(r.reason).toContain('timed out after 1500 ms');
+    expect(r).toMatchObject({
+      kind: 'ran',
+      outcome: 'timed_out',
+      reason: expect.stringContaining('timed out after 1500 ms'),
+    });
   });
 
   it('an agent that ignores SIGTERM is killed after the grace period', async () => {
@@ -101,10 +110,10 @@ describe('agent session', () => {
   });
 
   it('is over when the agent exits, even if a grandchild holds stdout; the grandchild is ended', async () => {
-    const started = Date.now();
+    // The grandchild sleeps 300 s: a session waiting for its stdout would hit the 20 s limit and
+    // be timed out, not succeeded.
     const r = await runSession(request('codex', 'grandchild'));
-    expect(r).toMatchObject({ outcome: 'succeeded', liveTokens: 1100 });
-    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(r).toMatchObject({ kind: 'ran', outcome: 'succeeded', liveTokens: 1100, reason: null });
     const grandchild = dumps()[0]!.grandchild as number;
     expect(await deadWithin(grandchild, 5000)).toBe(true);
     expect(alive(grandchild)).toBe(false);
