@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Context } from '../context.js';
 import type { CommandOptions } from './types.js';
 import { writeJson } from './json-output.js';
+import { plural } from '../render/plural.js';
 import { RadarError, UsageError, errorMessage } from '../core/errors.js';
 import { join } from 'node:path';
 import { defaultLogFolders, expandHome } from '../config/paths.js';
@@ -115,7 +116,7 @@ export async function run(ctx: Context, options: DoctorOptions): Promise<number>
     ctx.stdout.write(
       failed.length === 0
         ? `\nno failures${warned ? ` (${warned} warning${warned > 1 ? 's' : ''})` : ''}\n`
-        : `\n${failed.length} check(s) failed\n`,
+        : `\n${plural(failed.length, 'check')} failed\n`,
     );
   }
   // A GITHUB_API_URL radar refuses (credentials in it, say) is bad configuration too.

@@ -14,6 +14,7 @@ import { UsageStore } from '../ledger/usage-store.js';
 import { acquireProcessLock } from '../ledger/lock.js';
 import { isAuthError, runScan, type ScanSummary } from '../scan/scan.js';
 import { formatInt } from '../render/table.js';
+import { plural } from '../render/plural.js';
 import { redactUrl } from '../redact.js';
 import { CLEAR_LINE, LINE_START } from '../render/terminal.js';
 import { writeJson, type ScanJson } from './json-output.js';
@@ -127,8 +128,8 @@ async function scan(ctx: Context, options: ScanCommandOptions): Promise<ScanOutc
 
 export function renderScan(s: ScanSummary): string {
   const lines = [
-    `scanned ${formatInt(s.prsSeen)} PRs in ${(s.durationMs / 1000).toFixed(1)} s: ${s.requests} requests, ` +
-      `${s.points} points${s.remaining !== null ? `, ${formatInt(s.remaining)} remaining` : ''}`,
+    `scanned ${plural(s.prsSeen, 'PR')} in ${(s.durationMs / 1000).toFixed(1)} s: ` +
+      `${plural(s.requests, 'request')}, ${plural(s.points, 'point')}${s.remaining !== null ? `, ${formatInt(s.remaining)} remaining` : ''}`,
   ];
   if (s.stoppedEarly)
     lines.push(
@@ -147,7 +148,7 @@ export function renderScan(s: ScanSummary): string {
     );
   if (s.flagged.length > 10)
     lines.push(`… and ${s.flagged.length - 10} more flagged (radar queue)`);
-  if (s.newPrs) lines.push(`${s.newPrs} new PRs`);
+  if (s.newPrs) lines.push(plural(s.newPrs, 'new PR'));
   // Named here too, not only on stderr: a PR GitHub could not read is one the user must look at.
   for (const k of s.skipped)
     lines.push(`skipped ${k.repo}#${k.number}: GitHub could not give its details (${k.reason})`);

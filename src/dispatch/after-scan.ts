@@ -8,6 +8,7 @@ import { UsageError } from '../core/errors.js';
 import type { BudgetState } from '../core/budget.js';
 import { dispatchFlagged, type Candidate, type DispatchSummary } from './dispatch.js';
 import { renderResults } from './render.js';
+import { plural } from '../render/plural.js';
 import { describePace } from './pace-policy.js';
 
 /** `--max N`: a non-negative integer, else the configured dispatch.maxPerScan. */
@@ -68,7 +69,7 @@ export async function dispatchAfterScan(
     ctx.stdout.write(renderResults(summary.results));
     if (summary.approvalsQueued.length)
       ctx.stdout.write(
-        `${summary.approvalsQueued.length} action(s) queued for a human (radar approvals)\n`,
+        `${plural(summary.approvalsQueued.length, 'action')} queued for a human (radar approvals)\n`,
       );
   }
   return summary;
