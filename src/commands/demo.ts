@@ -49,8 +49,8 @@ export async function run(ctx: Context, options: DemoOptions): Promise<number> {
     );
     try {
       write(
-        'radar demo: ingest sample agent logs, report their tokens and budget, then watch a\n' +
-          'demo PR queue: flag PRs, send them to stand-in agents, judge what they bought.\n' +
+        'radar demo: ingest sample agent logs, report their tokens and budget, then watch\n' +
+          'a demo PR queue: flag PRs, send them to stand-in agents, judge what they bought.\n' +
           `(sample logs in ${logs}; nothing of yours is touched)\n`,
       );
       section('radar ingest');
