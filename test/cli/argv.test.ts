@@ -244,3 +244,21 @@ describe('argv → the options each command receives', () => {
     expect(calls).toEqual([]);
   });
 });
+
+describe('--help', () => {
+  /** Every leaf command with the text its --help prints after the options. */
+  function helps(command: Command, path: string[] = []): [string, string][] {
+    return command.commands.flatMap((c) => {
+      const name = [...path, c.name()];
+      if (c.commands.length > 0) return helps(c, name);
+      let text = '';
+      c.configureOutput({ writeOut: (s) => (text += s), writeErr: () => {} });
+      c.outputHelp();
+      return [[name.join(' '), text] as [string, string]];
+    });
+  }
+
+  it.each(helps(buildProgram()))('radar %s --help shows an example', (_name, text) => {
+    expect(text).toMatch(/\nExamples?:\n {2}[^\n]*\bradar \S/);
+  });
+});
