@@ -142,7 +142,7 @@ ALTER TABLE escalations ADD COLUMN live_tokens INTEGER;
 `;
 
 /**
- * Migration 17: a session's work reaches the PR.
+ * Migration 18: a session's work reaches the PR.
  * - prs gain where a fix goes: the head branch, the head repository (owner/name; null when the
  *   fork is gone), whether it is a fork, whether maintainers may push to it, and the base branch.
  * - escalations gain `work`: what the session left behind (commits ahead of the head it started
