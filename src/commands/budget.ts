@@ -1,4 +1,6 @@
 import type { Context } from '../context.js';
+import { writeJson } from './json-output.js';
+import { plural } from '../render/plural.js';
 import { budgetStates } from '../budget/state.js';
 import { accountScope } from '../budget/sources.js';
 import { UsageStore } from '../ledger/usage-store.js';
@@ -43,9 +45,7 @@ export async function run(ctx: Context): Promise<number> {
     }),
   );
   if (ctx.json) {
-    ctx.stdout.write(
-      `${JSON.stringify({ now: new Date(now).toISOString(), providers: results })}\n`,
-    );
+    writeJson(ctx, 'budget', { now: new Date(now).toISOString(), providers: results });
     return 0;
   }
   const pct = (v: number | null) => (v === null ? '?' : `${v.toFixed(1)}%`);
@@ -89,7 +89,7 @@ export async function run(ctx: Context): Promise<number> {
     if (r.estimated.sessions > 0)
       ctx.stdout.write(
         `${r.provider}: ~${formatInt(r.estimated.tokens)} tokens estimated this week ` +
-          `(${r.estimated.sessions} session${r.estimated.sessions === 1 ? '' : 's'} reported no usage; each counts its reservation)\n`,
+          `(${plural(r.estimated.sessions, 'session')} reported no usage; each counts its reservation)\n`,
       );
     for (const p of r.problems) ctx.stderr.write(`radar: ${r.provider}: ${p}\n`);
   }

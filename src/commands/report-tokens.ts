@@ -1,5 +1,6 @@
 import type { Context } from '../context.js';
 import type { CommandOptions } from './types.js';
+import { writeJson } from './json-output.js';
 import { UsageError } from '../core/errors.js';
 import { PriceStore } from '../ledger/price-store.js';
 import { ReportStore } from '../ledger/token-report.js';
@@ -60,9 +61,13 @@ export async function run(ctx: Context, options: ReportOptions): Promise<number>
   // Sessions that reported no usage: their reservations, shown apart as estimates.
   const estimated = await ledger.estimated(range);
   if (ctx.json) {
-    ctx.stdout.write(
-      `${JSON.stringify({ ...report, estimated, tz: zone, since: options.since, until: options.until })}\n`,
-    );
+    writeJson(ctx, 'report tokens', {
+      ...report,
+      estimated,
+      tz: zone,
+      since: options.since,
+      until: options.until,
+    });
     return 0;
   }
   if (options.csv) {
