@@ -6,6 +6,7 @@ import type { LogFormat } from './log-format.js';
 import { colorEnabled } from './render/color.js';
 import { guardStream } from './render/terminal.js';
 import { UsageError } from './core/errors.js';
+import { parseJsonFields } from './commands/json-output.js';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { resolveConfigPath, resolveLedger } from './config/locate.js';
@@ -19,7 +20,8 @@ import { createLogger } from './logging.js';
 export interface GlobalOptions {
   config?: string;
   ledger?: string;
-  json?: boolean;
+  /** `--json` (true) or `--json a,b` (the fields). */
+  json?: boolean | string;
   verbose?: boolean;
   logLevel?: LogLevel;
   logFormat?: LogFormat;
@@ -39,6 +41,8 @@ export interface Context {
   readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
   readonly color: boolean;
   readonly json: boolean;
+  /** `--json a,b`: the fields to print (undefined: the whole document). */
+  readonly jsonFields: string[] | undefined;
   config(): RadarConfig;
   configPath(): string | undefined;
   ledgerPath(): string;
@@ -104,17 +108,19 @@ export async function createContext(
       : loadConfig(options.config, env, cwd));
   const config = () => load().config;
   const color =
-    !options.json && colorEnabled({ flag: options.color, env, isTTY: Boolean(out.isTTY) });
+    options.json === undefined &&
+    colorEnabled({ flag: options.color, env, isTTY: Boolean(out.isTTY) });
   return {
     options,
     env,
     cwd,
     now: overrides.now ?? clockFrom(env),
     // Every byte radar prints passes the guard: no control character from GitHub or a log acts.
-    stdout: guardStream(out, options.json ? 'json' : 'text'),
+    stdout: guardStream(out, options.json !== undefined ? 'json' : 'text'),
     stderr: guardStream(overrides.stderr ?? process.stderr, 'text'),
     color,
-    json: Boolean(options.json),
+    json: options.json !== undefined && options.json !== false,
+    jsonFields: parseJsonFields(options.json),
     config,
     configPath: () => load().path,
     ledgerPath: () => resolveLedger(options.ledger, env, cwd).path,

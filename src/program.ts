@@ -126,7 +126,10 @@ export function buildProgram(
       '-l, --ledger <path>',
       'SQLite ledger (env RADAR_LEDGER; default $XDG_STATE_HOME/radar/radar.db, ~/.local/state/radar/radar.db)',
     )
-    .option('--json', 'machine-readable JSON on stdout')
+    .option(
+      '--json [fields]',
+      'machine-readable JSON on stdout: one document; with fields (a,b,c) only those (README: JSON output)',
+    )
     .option('-v, --verbose', 'log progress to stderr (same as --log-level info)')
     .addOption(new Option('--log-level <level>', 'log level on stderr').choices(LOG_LEVELS))
     .addOption(
@@ -379,9 +382,10 @@ Examples:
       new Option('--tier <tier>', 'only PRs in this tier (as last judged)').choices(TIER_CHOICES),
     )
     .option('-n, --limit <n>', 'at most this many PRs, the most urgent first', positiveInt)
+    .option('--wide', 'every column at full width (not fitted to the terminal), with node ids')
     .addHelpText(
       'after',
-      '\nExamples:\n  radar queue                      # escalate tier first, then by score\n  radar queue --tier escalate -n 5 # the five most urgent flagged PRs\n  radar queue --repo acme/app --json',
+      '\nExamples:\n  radar queue                      # escalate tier first, then by score\n  radar queue --tier escalate -n 5 # the five most urgent flagged PRs\n  radar queue --wide | less -S     # every column, uncut\n  radar queue --json repo,number,tier',
     )
     .action(lazy('queue', () => import('./commands/queue.js')));
 
@@ -430,6 +434,40 @@ Examples:
   return program;
 }
 
+/**
+ * `--json` takes the next word as its field list only when it reads as one (`repo,number`) and
+ * is no command's name: `radar --json scan` and `radar explain --json acme/app#42` keep theirs.
+ */
+export function normalizeJsonArgv(argv: readonly string[], program: Command): string[] {
+  const commands = commandNames(program);
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') return [...out, ...argv.slice(i)];
+    const next = argv[i + 1];
+    out.push(
+      arg === '--json' &&
+        next !== undefined &&
+        (commands.has(next) || !/^[A-Za-z]\w*(,[A-Za-z]\w*)*$/.test(next))
+        ? '--json='
+        : arg,
+    );
+  }
+  return out;
+}
+
+/** Every command's name, at any depth (`report`, `tokens`, …). */
+function commandNames(program: Command): Set<string> {
+  const names = new Set<string>();
+  const walk = (c: Command) =>
+    c.commands.forEach((sub) => {
+      names.add(sub.name());
+      walk(sub);
+    });
+  walk(program);
+  return names;
+}
+
 /** Runs radar on argv and returns its exit code; a host runs it somewhere else than the process. */
 export async function main(argv: string[], host: Host = {}): Promise<number> {
   let exitCode = 0;
@@ -437,7 +475,7 @@ export async function main(argv: string[], host: Host = {}): Promise<number> {
   const stderr = host.stderr ?? process.stderr;
   const env = host.env ?? process.env;
   try {
-    await program.parseAsync(argv);
+    await program.parseAsync(normalizeJsonArgv(argv, program));
     return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {

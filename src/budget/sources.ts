@@ -1,4 +1,4 @@
-import type { UsageLedger } from '../ledger/ports.js';
+import type { AccountScope, UsageLedger } from '../ledger/ports.js';
 import type { ProviderConfig } from '../config/schema.js';
 import { describeFailure, runShell } from '../process/run.js';
 
@@ -92,9 +92,10 @@ export async function fromLedger(
   provider: ProviderConfig,
   weekStart: number,
   weekEnd: number,
+  account?: AccountScope,
 ): Promise<Usage | undefined> {
   if (!provider.weeklyTokens) return undefined;
-  const tokens = await ledger.countedTokens(provider.agent, weekStart, weekEnd);
+  const tokens = await ledger.countedTokens(provider.agent, weekStart, weekEnd, account);
   return {
     usedPercent: (tokens / provider.weeklyTokens) * 100,
     resetsAt: weekEnd,
@@ -102,6 +103,19 @@ export async function fromLedger(
     source: 'ledger total vs budget.providers weeklyTokens',
     detail: `${tokens} of ${provider.weeklyTokens} tokens`,
   };
+}
+
+/**
+ * A provider as one of several accounts of its agent (undefined: the agent's only one, whose
+ * count is the agent's whole).
+ */
+export function accountScope(
+  providers: readonly Pick<ProviderConfig, 'name' | 'agent'>[],
+  provider: Pick<ProviderConfig, 'name' | 'agent'>,
+): AccountScope | undefined {
+  const mine = providers.filter((p) => p.agent === provider.agent);
+  if (mine.length < 2) return undefined;
+  return { name: provider.name, first: mine[0]!.name === provider.name };
 }
 
 /** The budget sources a provider's config names, best first (empty: its budget is unknown). */

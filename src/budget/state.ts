@@ -1,6 +1,6 @@
 import type { RadarConfig } from '../config/schema.js';
 import type { UsageLedger } from '../ledger/ports.js';
-import { fromCommand, fromLedger, fromRollouts, type Usage } from './sources.js';
+import { accountScope, fromCommand, fromLedger, fromRollouts, type Usage } from './sources.js';
 import { pace, type Checkpoint } from './pace.js';
 import type { AgentName } from '../core/agents.js';
 import type { AgentBudget, BudgetState } from '../core/budget.js';
@@ -29,7 +29,13 @@ export async function budgetStates(
       if (fromCmd && 'error' in fromCmd) problems.push(fromCmd.error);
       else usage = fromCmd;
     }
-    usage ??= await fromLedger(ledger, provider, calendarStart, calendarEnd);
+    usage ??= await fromLedger(
+      ledger,
+      provider,
+      calendarStart,
+      calendarEnd,
+      accountScope(config.budget.providers, provider),
+    );
     if (!usage) {
       results.push({
         provider: provider.name,

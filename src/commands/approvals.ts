@@ -1,5 +1,6 @@
 import type { Context } from '../context.js';
 import type { CommandOptions } from './types.js';
+import { writeJson } from './json-output.js';
 import { ExitCode, RadarError, UsageError } from '../core/errors.js';
 import { requireToken, resolveEndpoint } from '../github/endpoint.js';
 import { DispatchStore, type Approval } from '../ledger/dispatch-store.js';
@@ -35,22 +36,22 @@ export function list(ctx: Context, options: CommandOptions<'approvals'>): number
   const store = new DispatchStore(ctx.existingLedger());
   const rows = options.all ? store.approvals() : store.approvals().filter(waiting);
   if (ctx.json)
-    ctx.stdout.write(
-      `${JSON.stringify(
-        rows.map((a) => ({
-          ...a,
-          kind: a.action,
-          what: describeApproval(a),
-          ...(a.action === 'edit_body'
-            ? {
-                diff: bodyDiff(
-                  typeof a.payload?.before === 'string' ? a.payload.before : null,
-                  a.body ?? '',
-                ),
-              }
-            : {}),
-        })),
-      )}\n`,
+    writeJson(
+      ctx,
+      'approvals',
+      rows.map((a) => ({
+        ...a,
+        kind: a.action,
+        what: describeApproval(a),
+        ...(a.action === 'edit_body'
+          ? {
+              diff: bodyDiff(
+                typeof a.payload?.before === 'string' ? a.payload.before : null,
+                a.body ?? '',
+              ),
+            }
+          : {}),
+      })),
     );
   else if (rows.length === 0)
     ctx.stdout.write(options.all ? 'no approvals yet\n' : 'nothing waits for approval\n');
@@ -91,7 +92,7 @@ function reportOutcome(
   approval: Approval,
   outcome: Awaited<ReturnType<typeof performApproval>>,
 ): number {
-  if (ctx.json) ctx.stdout.write(`${JSON.stringify({ id: approval.id, ...outcome })}\n`);
+  if (ctx.json) writeJson(ctx, 'approve', { id: approval.id, ...outcome });
   else ctx.stdout.write(`approval ${approval.id}: ${outcome.status}: ${outcome.message}\n`);
   // Another radar performs it now: try again later, as for a lock.
   if (outcome.status === 'busy') return ExitCode.locked;
@@ -103,7 +104,7 @@ export function reject(ctx: Context, idText: string): number {
   const store = new DispatchStore(ctx.existingLedger());
   const approval = approvalById(store, idText, (a) => a.status === 'pending');
   store.decide(approval.id, 'rejected', 'rejected by the user', ctx.now().getTime());
-  if (ctx.json) ctx.stdout.write(`${JSON.stringify({ id: approval.id, status: 'rejected' })}\n`);
+  if (ctx.json) writeJson(ctx, 'reject', { id: approval.id, status: 'rejected' });
   else ctx.stdout.write(`approval ${approval.id} rejected\n`);
   return 0;
 }

@@ -1,5 +1,8 @@
 import type { Context } from '../context.js';
+import { writeJson } from './json-output.js';
+import { plural } from '../render/plural.js';
 import { budgetStates } from '../budget/state.js';
+import { accountScope } from '../budget/sources.js';
 import { UsageStore } from '../ledger/usage-store.js';
 import { localDateTime, machineZone } from '../time/zone.js';
 import { formatInt, renderTable } from '../render/table.js';
@@ -17,9 +20,7 @@ export async function run(ctx: Context): Promise<number> {
   const zone = ctx.config().timezone ?? machineZone();
   const { now, results } = await budgetData(ctx);
   if (ctx.json) {
-    ctx.stdout.write(
-      `${JSON.stringify({ now: new Date(now).toISOString(), providers: results })}\n`,
-    );
+    writeJson(ctx, 'budget', { now: new Date(now).toISOString(), providers: results });
     return 0;
   }
   render(ctx, zone, results);
@@ -39,6 +40,8 @@ export async function budgetData(ctx: Context): Promise<{ now: number; results: 
   const states = await budgetStates(usage, config, ctx.env, now);
   const results = await Promise.all(
     states.map(async (state) => {
+      const provider = { name: state.provider, agent: state.agent };
+      const account = accountScope(config.budget.providers, provider);
       const weeklyTokens = config.budget.providers.find(
         (p) => p.name === state.provider && p.agent === state.agent,
       )?.weeklyTokens;
@@ -48,13 +51,13 @@ export async function budgetData(ctx: Context): Promise<{ now: number; results: 
         ...state,
         burn: burn({
           now,
-          lastDayTokens: await usage.countedTokens(state.agent, now - BURN_WINDOW_MS, now),
+          lastDayTokens: await usage.countedTokens(state.agent, now - BURN_WINDOW_MS, now, account),
           usedPercent: state.usedPercent,
           weeklyTokens,
           resetsAt,
         }),
         // Sessions of this week that reported no usage: their reservations, as estimates.
-        estimated: await usage.estimatedTokens(state.agent, weekEnd - WEEK_MS, weekEnd),
+        estimated: await usage.estimatedTokens(state.agent, weekEnd - WEEK_MS, weekEnd, account),
       };
     }),
   );
@@ -103,7 +106,7 @@ function render(ctx: Context, zone: string, results: BudgetRow[]): void {
     if (r.estimated.sessions > 0)
       ctx.stdout.write(
         `${r.provider}: ~${formatInt(r.estimated.tokens)} tokens estimated this week ` +
-          `(${r.estimated.sessions} session${r.estimated.sessions === 1 ? '' : 's'} reported no usage; each counts its reservation)\n`,
+          `(${plural(r.estimated.sessions, 'session')} reported no usage; each counts its reservation)\n`,
       );
     for (const p of r.problems) ctx.stderr.write(`radar: ${r.provider}: ${p}\n`);
   }

@@ -1,5 +1,6 @@
 import type { Context } from '../context.js';
 import type { CommandOptions } from './types.js';
+import { writeJson } from './json-output.js';
 import { UsageError } from '../core/errors.js';
 import { RulesStore } from '../ledger/rules-store.js';
 import { toVerdictRecord } from '../rules/candidates.js';
@@ -31,7 +32,7 @@ export async function resume(
     const message = cleared
       ? `${options.permissions}: forgot ${cleared} denied write${cleared === 1 ? '' : 's'}; radar may try again`
       : `${options.permissions}: no denied writes were recorded`;
-    if (ctx.json) ctx.stdout.write(`${JSON.stringify({ repo: options.permissions, cleared })}\n`);
+    if (ctx.json) writeJson(ctx, 'resume', { repo: options.permissions, cleared });
     else ctx.stdout.write(`${message}\n`);
     if (!pr) return 0;
   }
@@ -68,9 +69,7 @@ async function control(
     return judged[0]?.evaluation.verdict;
   })();
   if (ctx.json) {
-    ctx.stdout.write(
-      `${JSON.stringify({ pr: formatPrRef(pr), action, tier: verdict?.tier ?? null })}\n`,
-    );
+    writeJson(ctx, action, { pr: formatPrRef(pr), action, tier: verdict?.tier ?? null });
     return 0;
   }
   ctx.stdout.write(

@@ -50,7 +50,11 @@ export async function run(ctx: Context, options: DemoOptions): Promise<number> {
       },
     );
     try {
-      write(`radar demo: a sample corpus of agent logs in ${logs}\n`);
+      write(
+        'radar demo: ingest sample agent logs, report their tokens and budget, then watch\n' +
+          'a demo PR queue: flag PRs, send them to stand-in agents, judge what they bought.\n' +
+          `(sample logs in ${logs}; nothing of yours is touched)\n`,
+      );
       section('radar ingest');
       await (await import('./ingest.js')).run(demo, [logs], {});
       section('radar report tokens --by bucket');

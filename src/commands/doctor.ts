@@ -2,6 +2,8 @@ import { existsSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { Context } from '../context.js';
 import type { CommandOptions } from './types.js';
+import { writeJson } from './json-output.js';
+import { plural } from '../render/plural.js';
 import { RadarError, UsageError, errorMessage } from '../core/errors.js';
 import { join } from 'node:path';
 import { defaultLogFolders, expandHome } from '../config/paths.js';
@@ -92,7 +94,7 @@ export async function run(ctx: Context, options: DoctorOptions): Promise<number>
 
   const failed = results.filter((r) => r.status === 'fail');
   if (ctx.json) {
-    ctx.stdout.write(`${JSON.stringify({ ok: failed.length === 0, checks: results }, null, 2)}\n`);
+    writeJson(ctx, 'doctor', { ok: failed.length === 0, checks: results }, { indent: 2 });
   } else {
     const mark = { ok: 'ok', warn: 'warn', fail: 'FAIL' } as const;
     const style = { ok: 'green', warn: 'yellow', FAIL: 'red' } as const;
@@ -114,7 +116,7 @@ export async function run(ctx: Context, options: DoctorOptions): Promise<number>
     ctx.stdout.write(
       failed.length === 0
         ? `\nno failures${warned ? ` (${warned} warning${warned > 1 ? 's' : ''})` : ''}\n`
-        : `\n${failed.length} check(s) failed\n`,
+        : `\n${plural(failed.length, 'check')} failed\n`,
     );
   }
   // A GITHUB_API_URL radar refuses (credentials in it, say) is bad configuration too.

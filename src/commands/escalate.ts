@@ -2,6 +2,7 @@ import { createInterface } from 'node:readline/promises';
 import type { Context } from '../context.js';
 import type { CommandOptions } from './types.js';
 import { RadarError } from '../core/errors.js';
+import { writeJson } from './json-output.js';
 import { formatPrRef } from '../core/pr.js';
 import type { Verdict } from '../core/verdict.js';
 import { RulesStore } from '../ledger/rules-store.js';
@@ -56,7 +57,7 @@ export async function run(ctx: Context, prText: string, options: EscalateOptions
     const rehearsal = await dispatchFlagged({ ...common, dryRun: true });
     const r = rehearsal.results[0]!;
     if (options.dryRun) {
-      if (ctx.json) ctx.stdout.write(`${JSON.stringify(r)}\n`);
+      if (ctx.json) writeJson(ctx, 'escalate', r);
       else {
         ctx.stdout.write(`${formatPrRef(pr)}: tier ${verdict.tier}, score ${verdict.score}\n`);
         if (r.status === 'dry_run') {
@@ -96,7 +97,7 @@ export async function run(ctx: Context, prText: string, options: EscalateOptions
     },
   });
   const r = summary.results[0]!;
-  if (ctx.json) ctx.stdout.write(`${JSON.stringify(r)}\n`);
+  if (ctx.json) writeJson(ctx, 'escalate', r);
   else ctx.stdout.write(renderResults([r]));
   return r.status === 'succeeded' ? 0 : 1;
 }

@@ -1,4 +1,5 @@
 import type { Context } from '../context.js';
+import { writeJson, type EXPLAIN_FIELDS } from './json-output.js';
 import { RulesStore } from '../ledger/rules-store.js';
 import { agentBudgets, budgetStates } from '../budget/state.js';
 import { UsageStore } from '../ledger/usage-store.js';
@@ -119,9 +120,9 @@ export async function run(ctx: Context, text: string): Promise<number> {
           route: recorded.route,
         }
       : null,
-  };
+  } satisfies Record<(typeof EXPLAIN_FIELDS)[number], unknown>;
   if (ctx.json) {
-    ctx.stdout.write(`${JSON.stringify(explanation)}\n`);
+    writeJson(ctx, 'explain', explanation);
     return 0;
   }
   const out: string[] = [];

@@ -1,5 +1,6 @@
 import type { Context } from '../context.js';
 import type { CommandOptions } from './types.js';
+import { writeJson } from './json-output.js';
 import { UsageError } from '../core/errors.js';
 import { acquireProcessLock } from '../ledger/lock.js';
 import { defaultLogFolders } from '../config/paths.js';
@@ -72,7 +73,7 @@ async function ingest(
   );
   if (progress) ctx.stderr.write(CLEAR_LINE);
   store.recordRun(started, Date.now(), summary);
-  if (ctx.json) ctx.stdout.write(`${JSON.stringify({ roots, ...summary })}\n`);
+  if (ctx.json) writeJson(ctx, 'ingest', { roots, ...summary });
   else ctx.stdout.write(renderSummary(summary, roots));
   for (const u of summary.unreadable)
     ctx.stderr.write(`radar: cannot read ${u.path}: ${u.error}\n`);

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Context } from '../context.js';
 import type { CommandOptions } from './types.js';
+import { writeJson } from './json-output.js';
 import { UsageError } from '../core/errors.js';
 import { STARTER_CONFIG, STARTER_WEEKLY_TOKENS } from '../config/starter.js';
 import { formatInt } from '../render/table.js';
@@ -20,9 +21,7 @@ export function run(ctx: Context, path: string | undefined, options: InitOptions
   mkdirSync(dirname(target), { recursive: true });
   writeFileSync(target, STARTER_CONFIG);
   if (ctx.json)
-    ctx.stdout.write(
-      `${JSON.stringify({ written: target, starterWeeklyTokens: STARTER_WEEKLY_TOKENS })}\n`,
-    );
+    writeJson(ctx, 'init', { written: target, starterWeeklyTokens: STARTER_WEEKLY_TOKENS });
   else
     ctx.stdout.write(
       `wrote ${target}\n` +

@@ -8,9 +8,10 @@ import type { StoredVerdict } from '../ledger/ports.js';
 import type { StoredPr } from '../core/pr.js';
 import type { Route, Tier } from '../core/verdict.js';
 import { byUrgency } from '../rules/evaluate.js';
-import { renderTable, truncate } from '../render/table.js';
+import { renderTable, terminalWidth, truncate, type Column } from '../render/table.js';
 import { byCodePoint } from '../render/order.js';
 import type { Style } from '../render/color.js';
+import { writeJson } from './json-output.js';
 
 type QueueOptions = CommandOptions<'queue'>;
 
@@ -119,7 +120,7 @@ export function run(ctx: Context, options: QueueOptions): number {
         escalation: loop(p),
       };
     });
-    ctx.stdout.write(`${JSON.stringify(entries)}\n`);
+    writeJson(ctx, 'queue', entries);
     return 0;
   }
   if (prs.length === 0) {
@@ -127,45 +128,67 @@ export function run(ctx: Context, options: QueueOptions): number {
     return 0;
   }
   const now = ctx.now().getTime();
-  const width = ctx.stdout.columns ?? 120;
-  const titleWidth = Math.max(20, width - 120);
-  ctx.stdout.write(
-    renderTable(
-      [
-        { header: 'PR' },
-        { header: 'tier', style: tierStyle },
-        { header: 'route' },
-        { header: 'signals', max: 28 },
-        { header: 'title', max: titleWidth },
-        { header: 'age', align: 'right' },
-        { header: 'CI' },
-        { header: 'review' },
-        { header: 'merge' },
-        { header: 'size', align: 'right' },
-        { header: 'changed', align: 'right' },
-        { header: 'escalation', max: 32 },
-      ],
-      prs.map((p) => {
-        const v = verdicts.get(p.nodeId);
-        return [
-          `${p.repo}#${p.number}`,
-          v ? `${v.tier} ${v.score}` : '-',
-          v && v.route !== 'none' ? v.route : '-',
-          truncate([...new Set((v?.signals ?? []).map((sig) => sig.kind))].join(' ') || '-', 28),
-          truncate((p.draft ? '[draft] ' : '') + p.title, titleWidth),
-          age(now - Date.parse(p.createdAt)),
-          p.ci + (p.failingChecks.length ? ` (${truncate(p.failingChecks.join(', '), 24)})` : ''),
-          p.review.replace('_', ' '),
-          p.mergeable === 'unknown' && p.mergeableKnown ? `${p.mergeableKnown}?` : p.mergeable,
-          `+${p.additions}/-${p.deletions}`,
-          age(now - p.lastChangedAt),
-          ((e) => (e ? `#${e.id} ${e.state}` : '-'))(loop(p)),
-        ];
-      }),
-      { color: ctx.color },
-    ),
-  );
+  const width = options.wide ? undefined : terminalWidth(ctx.env.COLUMNS, ctx.stdout.columns);
+  const rows = prs.map((p) => {
+    const v = verdicts.get(p.nodeId);
+    return [
+      `${p.repo}#${p.number}`,
+      v ? `${v.tier} ${v.score}` : '-',
+      v && v.route !== 'none' ? v.route : '-',
+      [...new Set((v?.signals ?? []).map((sig) => sig.kind))].join(' ') || '-',
+      (p.draft ? '[draft] ' : '') + p.title,
+      age(now - Date.parse(p.createdAt)),
+      p.ci + (p.failingChecks.length ? ` (${truncate(p.failingChecks.join(', '), 24)})` : ''),
+      p.review.replace('_', ' '),
+      p.mergeable === 'unknown' && p.mergeableKnown ? `${p.mergeableKnown}?` : p.mergeable,
+      `+${p.additions}/-${p.deletions}`,
+      age(now - p.lastChangedAt),
+      ((e) => (e ? `#${e.id} ${e.state}` : '-'))(loop(p)),
+      p.nodeId,
+    ];
+  });
+  const { columns, cells } = queueLayout(rows, { width, wide: options.wide === true });
+  ctx.stdout.write(renderTable(columns, cells, { color: ctx.color, width }));
   return 0;
+}
+
+/** Under 80 columns: the PR, its tier, title, CI and age, as a narrow terminal can show. */
+export const COMPACT_BELOW = 80;
+
+const QUEUE_COLUMNS: readonly (Column & { compact?: true; wideOnly?: true })[] = [
+  { header: 'PR', compact: true },
+  { header: 'tier', style: tierStyle, compact: true },
+  { header: 'route', priority: 2 },
+  { header: 'signals', max: 28, min: 8, priority: 3 },
+  { header: 'title', max: 60, min: 10, compact: true },
+  { header: 'age', align: 'right', priority: 5, compact: true },
+  { header: 'CI', min: 4, priority: 4, compact: true },
+  { header: 'review', priority: 1 },
+  { header: 'merge', priority: 1 },
+  { header: 'size', align: 'right', priority: 0 },
+  { header: 'changed', align: 'right', priority: 0 },
+  { header: 'escalation', max: 32, min: 6, priority: 3 },
+  { header: 'node id', wideOnly: true },
+];
+
+/**
+ * The queue table's columns for a terminal `width` cells wide (undefined: a pipe): the compact
+ * set under 80 columns; with `wide`, every column uncut, node ids included.
+ */
+export function queueLayout(
+  rows: readonly (readonly string[])[],
+  { width, wide }: { width: number | undefined; wide: boolean },
+): { columns: Column[]; cells: string[][] } {
+  const keep = QUEUE_COLUMNS.map(
+    (c) =>
+      wide ||
+      (!c.wideOnly && (width === undefined || width >= COMPACT_BELOW || c.compact === true)),
+  );
+  const columns = QUEUE_COLUMNS.filter((_, i) => keep[i]).map(
+    ({ compact: _c, wideOnly: _w, ...c }) => (wide ? { ...c, max: undefined } : c),
+  );
+  const cells = rows.map((row) => row.filter((_, i) => keep[i]));
+  return { columns, cells };
 }
 
 function tierStyle(cell: string): Style | undefined {

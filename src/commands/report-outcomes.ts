@@ -1,4 +1,5 @@
 import type { Context } from '../context.js';
+import { writeJson } from './json-output.js';
 import { UsageError } from '../core/errors.js';
 import { OUTCOMES } from '../core/outcome.js';
 import { OutcomeStore } from '../ledger/outcome-store.js';
@@ -38,7 +39,7 @@ export function run(ctx: Context, options: Options): number {
     options.by ?? null,
   );
   if (ctx.json) {
-    ctx.stdout.write(`${JSON.stringify({ since: options.since ?? null, ...report })}\n`);
+    writeJson(ctx, 'report outcomes', { since: options.since ?? null, ...report });
     return 0;
   }
   ctx.stdout.write(renderOutcomes(report, ctx.color));

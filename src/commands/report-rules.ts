@@ -1,5 +1,7 @@
 import type { Context } from '../context.js';
 import type { CommandOptions } from './types.js';
+import { writeJson } from './json-output.js';
+import { plural } from '../render/plural.js';
 import { UsageError } from '../core/errors.js';
 import { PrStore } from '../ledger/pr-store.js';
 import { RulesStore } from '../ledger/rules-store.js';
@@ -19,7 +21,7 @@ export function queue(ctx: Context): number {
   const verdicts = new RulesStore(db).verdicts();
   const r = queueReport(new PrStore(db).all(), (id) => verdicts.get(id)?.tier, ctx.now().getTime());
   if (ctx.json) {
-    ctx.stdout.write(`${JSON.stringify(r)}\n`);
+    writeJson(ctx, 'report queue', r);
     return 0;
   }
   if (r.openPrs === 0) {
@@ -54,7 +56,7 @@ export function funnel(ctx: Context, options: CommandOptions<'report funnel'>): 
   }
   const { r, bought, outcomes } = funnelData(ctx, since);
   if (ctx.json) {
-    ctx.stdout.write(`${JSON.stringify({ since: options.since ?? null, ...r, outcomes })}\n`);
+    writeJson(ctx, 'report funnel', { since: options.since ?? null, ...r, outcomes });
     return 0;
   }
   const suppressed = Object.entries(r.suppressed).sort((a, b) => b[1] - a[1]);
@@ -111,10 +113,12 @@ export function funnel(ctx: Context, options: CommandOptions<'report funnel'>): 
     );
   for (const k of c.byKind)
     out.push(
-      `  ${k.kind.padEnd(20)} ${formatInt(k.tokens).padStart(12)} in ${k.sessions} sessions`,
+      `  ${k.kind.padEnd(20)} ${formatInt(k.tokens).padStart(12)} in ${plural(k.sessions, 'session')}`,
     );
   for (const t of c.byTier)
-    out.push(`  now ${t.tier.padEnd(16)} ${formatInt(t.tokens).padStart(12)} on ${t.prs} PRs`);
+    out.push(
+      `  now ${t.tier.padEnd(16)} ${formatInt(t.tokens).padStart(12)} on ${plural(t.prs, 'PR')}`,
+    );
   ctx.stdout.write(`${out.join('\n')}\n`);
   return 0;
 }

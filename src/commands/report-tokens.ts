@@ -1,5 +1,6 @@
 import type { Context } from '../context.js';
 import type { CommandOptions } from './types.js';
+import { writeJson } from './json-output.js';
 import { UsageError } from '../core/errors.js';
 import { PriceStore } from '../ledger/price-store.js';
 import { ReportStore } from '../ledger/token-report.js';
@@ -19,7 +20,7 @@ export async function run(ctx: Context, options: ReportOptions): Promise<number>
   const { report, estimated } = data;
   if (ctx.json) {
     const { tz, since, until } = data;
-    ctx.stdout.write(`${JSON.stringify({ ...report, estimated, tz, since, until })}\n`);
+    writeJson(ctx, 'report tokens', { ...report, estimated, tz, since, until });
     return 0;
   }
   if (options.csv) {

@@ -14,8 +14,10 @@ import { UsageStore } from '../ledger/usage-store.js';
 import { acquireProcessLock } from '../ledger/lock.js';
 import { isAuthError, runScan, type ScanSummary } from '../scan/scan.js';
 import { formatInt } from '../render/table.js';
+import { plural } from '../render/plural.js';
 import { redactUrl } from '../redact.js';
 import { CLEAR_LINE, LINE_START } from '../render/terminal.js';
+import { writeJson, type ScanJson } from './json-output.js';
 
 type ScanCommandOptions = CommandOptions<'scan'>;
 
@@ -25,12 +27,25 @@ export async function run(ctx: Context, options: ScanCommandOptions = {}): Promi
     if (!options.dispatch) throw new UsageError('--max goes with --dispatch');
     (await import('../dispatch/after-scan.js')).parseMax(options.max, 0);
   }
-  const { code, candidates, budget } = await scan(ctx, options);
+  const { code, candidates, budget, summary } = await scan(ctx, options);
   if (!options.dispatch || (code !== 0 && code !== ExitCode.flagged)) return code;
   const { dispatchAfterScan } = await import('../dispatch/after-scan.js');
   const { heldBackReport } = await import('../dispatch/held-back.js');
+  const { paceJson } = await import('../dispatch/pace-policy.js');
   // The verdicts and budget this scan judged with: neither is read again.
-  const { results } = await dispatchAfterScan(ctx, { max: options.max, candidates, budget });
+  const dispatched = await dispatchAfterScan(ctx, { max: options.max, candidates, budget });
+  const { results } = dispatched;
+  // One document: the scan, with what the dispatch did inside it.
+  if (ctx.json)
+    writeJson(ctx, 'scan', {
+      ...summary,
+      dispatch: {
+        pace: paceJson(dispatched.pace),
+        results: results.map(({ prompt: _prompt, ...r }) => r),
+        approvalsQueued: dispatched.approvalsQueued,
+        reaped: dispatched.reaped,
+      },
+    } satisfies ScanJson);
   const report = heldBackReport(results, code, ctx.env.PATH);
   for (const line of report.lines) ctx.stderr.write(`radar: ${line}\n`);
   return report.code;
@@ -42,6 +57,7 @@ interface ScanOutcome {
   candidates: readonly { pr: StoredPr; verdict: Verdict }[];
   /** The providers' budget states the rules routed with. */
   budget: readonly BudgetState[];
+  summary: ScanSummary;
 }
 
 /** The cron job. Silent unless something is wrong, a TTY is watching, or --json. */
@@ -87,20 +103,24 @@ async function scan(ctx: Context, options: ScanCommandOptions): Promise<ScanOutc
     } finally {
       if (tty) ctx.stderr.write(CLEAR_LINE);
     }
-    if (ctx.json) ctx.stdout.write(`${JSON.stringify(summary)}\n`);
-    else if (ctx.stdout.isTTY || ctx.options.verbose) ctx.stdout.write(renderScan(summary));
-    for (const e of summary.errors) ctx.stderr.write(`radar: scan: ${e}\n`);
-    for (const w of summary.warnings) ctx.stderr.write(`radar: scan: warning: ${w}\n`);
-    // A rate-limit stop has already said so in its one line (and kept what it fetched).
-    if (summary.status === 'error' && !summary.stop)
-      throw new RadarError('scan failed: nothing was fetched');
-    const code =
-      summary.status !== 'ok'
+    const fatal = summary.status === 'error' && !summary.stop;
+    const code = fatal
+      ? 1
+      : summary.status !== 'ok'
         ? 1
         : options.failOnFlag && summary.flagged.length > 0
           ? ExitCode.flagged
           : 0;
-    return { code, candidates, budget: states };
+    // With --dispatch the document waits for the dispatch, which goes inside it.
+    const dispatching = options.dispatch && (code === 0 || code === ExitCode.flagged);
+    if (ctx.json) {
+      if (!dispatching) writeJson(ctx, 'scan', { ...summary, dispatch: null } satisfies ScanJson);
+    } else if (ctx.stdout.isTTY || ctx.options.verbose) ctx.stdout.write(renderScan(summary));
+    for (const e of summary.errors) ctx.stderr.write(`radar: scan: ${e}\n`);
+    for (const w of summary.warnings) ctx.stderr.write(`radar: scan: warning: ${w}\n`);
+    // A rate-limit stop has already said so in its one line (and kept what it fetched).
+    if (fatal) throw new RadarError('scan failed: nothing was fetched');
+    return { code, candidates, budget: states, summary };
   } finally {
     release();
   }
@@ -108,8 +128,8 @@ async function scan(ctx: Context, options: ScanCommandOptions): Promise<ScanOutc
 
 export function renderScan(s: ScanSummary): string {
   const lines = [
-    `scanned ${formatInt(s.prsSeen)} PRs in ${(s.durationMs / 1000).toFixed(1)} s: ${s.requests} requests, ` +
-      `${s.points} points${s.remaining !== null ? `, ${formatInt(s.remaining)} remaining` : ''}`,
+    `scanned ${plural(s.prsSeen, 'PR')} in ${(s.durationMs / 1000).toFixed(1)} s: ` +
+      `${plural(s.requests, 'request')}, ${plural(s.points, 'point')}${s.remaining !== null ? `, ${formatInt(s.remaining)} remaining` : ''}`,
   ];
   if (s.stoppedEarly)
     lines.push(
@@ -128,7 +148,7 @@ export function renderScan(s: ScanSummary): string {
     );
   if (s.flagged.length > 10)
     lines.push(`… and ${s.flagged.length - 10} more flagged (radar queue)`);
-  if (s.newPrs) lines.push(`${s.newPrs} new PRs`);
+  if (s.newPrs) lines.push(plural(s.newPrs, 'new PR'));
   // Named here too, not only on stderr: a PR GitHub could not read is one the user must look at.
   for (const k of s.skipped)
     lines.push(`skipped ${k.repo}#${k.number}: GitHub could not give its details (${k.reason})`);

@@ -92,6 +92,8 @@ export interface CommandLine {
       tier?: Tier;
       /** At most this many PRs, the most urgent first. */
       limit?: number;
+      /** Every column at full width, with the PRs' node ids. */
+      wide?: boolean;
     };
   };
   explain: { args: [pr: string]; options: None };

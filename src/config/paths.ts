@@ -19,7 +19,7 @@ export interface LogFolder {
 /**
  * Where agent logs live when `radar ingest` gets no path: config `tokens.paths`, else Codex's
  * sessions and archived_sessions under $CODEX_HOME (~/.codex) and Claude Code's projects under
- * $CLAUDE_CONFIG_DIR (~/.claude).
+ * $CLAUDE_CONFIG_DIR (~/.claude), and those of every account's own home (budget.providers env).
  */
 export function defaultLogFolders(
   config: RadarConfig,
@@ -34,7 +34,7 @@ export function defaultLogFolders(
   }
   const codexHome = expandHome(env.CODEX_HOME || '~/.codex', env, cwd);
   const claudeHome = expandHome(env.CLAUDE_CONFIG_DIR || '~/.claude', env, cwd);
-  return [
+  const folders: LogFolder[] = [
     {
       path: join(codexHome, 'sessions'),
       origin: env.CODEX_HOME ? '$CODEX_HOME/sessions' : '~/.codex/sessions',
@@ -48,4 +48,17 @@ export function defaultLogFolders(
       origin: env.CLAUDE_CONFIG_DIR ? '$CLAUDE_CONFIG_DIR/projects' : '~/.claude/projects',
     },
   ];
+  // Every account's own agent home (budget.providers env), each folder once.
+  for (const p of config.budget.providers) {
+    const home = p.agent === 'codex' ? p.env?.CODEX_HOME : p.env?.CLAUDE_CONFIG_DIR;
+    if (!home) continue;
+    const dir = expandHome(home, env, cwd);
+    const subs = p.agent === 'codex' ? ['sessions', 'archived_sessions'] : ['projects'];
+    for (const sub of subs) {
+      const path = join(dir, sub);
+      if (!folders.some((f) => f.path === path))
+        folders.push({ path, origin: `budget.providers ${p.name}: ${home}/${sub}` });
+    }
+  }
+  return folders;
 }

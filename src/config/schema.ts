@@ -79,6 +79,12 @@ const provider = z
       .boolean()
       .default(true)
       .describe('Use rate_limits windows from ingested Codex rollouts (codex providers only)'),
+    env: z
+      .record(z.string(), z.string())
+      .optional()
+      .describe(
+        'Variables this account\'s agent runs with (~ expanded), e.g. {"CLAUDE_CONFIG_DIR": "~/.claude-backup"}; entries naming the same agent are its accounts, tried in order',
+      ),
   })
   .strict();
 
@@ -99,6 +105,11 @@ function agentSchema(name: AgentName) {
         .record(z.string(), z.string())
         .default({})
         .describe('Extra environment variables for the agent'),
+      model: z
+        .string()
+        .min(1)
+        .optional()
+        .describe('Model every session runs on, passed as --model (e.g. "gpt-5-codex", "opus")'),
     })
     .strict()
     .prefault({});

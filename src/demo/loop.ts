@@ -10,6 +10,7 @@ import { configSchema } from '../config/schema.js';
 import { DispatchStore } from '../ledger/dispatch-store.js';
 import { installFakeAgents } from './agents/install.js';
 import { demoScenario } from './queue.js';
+import { plural } from '../render/plural.js';
 import { createOrigin } from './origin.js';
 
 export interface Printer {
@@ -136,7 +137,9 @@ export async function demoLoop(
       for (const line of describePace(summary.pace)) write(`${line}\n`);
       write(renderResults(summary.results));
       if (summary.approvalsQueued.length)
-        write(`${summary.approvalsQueued.length} action(s) queued for a human (radar approvals)\n`);
+        write(
+          `${plural(summary.approvalsQueued.length, 'action')} queued for a human (radar approvals)\n`,
+        );
     };
     await scanAndDispatch('radar scan --dispatch');
     // Five minutes later: CI breaks on a healthy PR, a reviewer asks for changes on another.

@@ -1,14 +1,15 @@
 /**
  * `radar scan --dispatch`: after the scan has recorded its verdicts and released the scan lock,
  * the flagged PRs go to agents. Progress goes to stderr on a terminal or with --verbose; the
- * results to stdout (with --json, one more JSON line after the scan's).
+ * results to stdout (with --json, inside the scan's one document: the caller writes it).
  */
 import type { Context } from '../context.js';
 import { UsageError } from '../core/errors.js';
 import type { BudgetState } from '../core/budget.js';
 import { dispatchFlagged, type Candidate, type DispatchSummary } from './dispatch.js';
 import { renderResults } from './render.js';
-import { describePace, paceJson } from './pace-policy.js';
+import { plural } from '../render/plural.js';
+import { describePace } from './pace-policy.js';
 
 /** `--max N`: a non-negative integer, else the configured dispatch.maxPerScan. */
 export function parseMax(text: string | undefined, fallback: number): number {
@@ -61,17 +62,14 @@ export async function dispatchAfterScan(
         ctx.stderr.write(`radar: ${e.agent} could not start for ${e.pr}: ${e.reason}\n`);
     },
   });
-  if (ctx.json) {
-    const { results, approvalsQueued, reaped } = summary;
-    ctx.stdout.write(
-      `${JSON.stringify({ dispatch: { pace: paceJson(summary.pace), results: results.map(({ prompt: _p, ...r }) => r), approvalsQueued, reaped } })}\n`,
-    );
-  } else if (summary.results.some((r) => r.escalationId !== undefined) || chatty) {
+  // With --json the caller puts the dispatch inside the scan's one document.
+  if (ctx.json) return summary;
+  if (summary.results.some((r) => r.escalationId !== undefined) || chatty) {
     for (const line of describePace(summary.pace)) ctx.stdout.write(`${line}\n`);
     ctx.stdout.write(renderResults(summary.results));
     if (summary.approvalsQueued.length)
       ctx.stdout.write(
-        `${summary.approvalsQueued.length} action(s) queued for a human (radar approvals)\n`,
+        `${plural(summary.approvalsQueued.length, 'action')} queued for a human (radar approvals)\n`,
       );
   }
   return summary;

@@ -15,6 +15,8 @@ export interface AgentConfig {
   passGithubToken: boolean;
   /** Extra variables for the agent's environment. */
   env: Record<string, string>;
+  /** The model every session runs on (`--model`). */
+  model?: string;
 }
 
 /** Variables removed from every agent's environment (GitHub's unless passGithubToken). */
@@ -25,14 +27,20 @@ export const GITHUB_TOKEN_VARS = [
   'GITHUB_ENTERPRISE_TOKEN',
 ];
 
-/** The argv of one session: the configured args with their placeholders filled. */
+/**
+ * The argv of one session: the configured args with their placeholders filled, and the pinned
+ * model as `--model` (both CLIs take it; after codex's `exec` subcommand, before the rest).
+ */
 export function agentArgv(
   agent: AgentConfig,
   vars: { workdir: string; maxTurns: number },
 ): string[] {
-  return agent.args.map((a) =>
+  const args = agent.args.map((a) =>
     a.replace(/\{workdir\}/g, vars.workdir).replace(/\{maxTurns\}/g, String(vars.maxTurns)),
   );
+  if (!agent.model) return args;
+  const at = args[0] === 'exec' ? 1 : 0;
+  return [...args.slice(0, at), '--model', agent.model, ...args.slice(at)];
 }
 
 /**
@@ -91,4 +99,17 @@ export function agentEnv(
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(base)) if (!drop.has(k) && v !== undefined) env[k] = v;
   return { ...env, ...agent.env };
+}
+
+/** An account's variables for its agent, `~` and `~/` at the start of a value expanded. */
+export function accountEnv(
+  env: Readonly<Record<string, string>>,
+  home: string,
+): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(env).map(([k, v]) => [
+      k,
+      v === '~' ? home : v.startsWith('~/') ? `${home.replace(/\/+$/, '')}/${v.slice(2)}` : v,
+    ]),
+  );
 }

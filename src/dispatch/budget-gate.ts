@@ -10,24 +10,62 @@ import type { ProviderConfig, RadarConfig } from '../config/schema.js';
 import type { Committed, Reservation } from '../ledger/dispatch-store.js';
 import { expectedCost, fits, tokensLeft, type Room } from './reservation.js';
 import { agentBudgets } from '../budget/state.js';
+import { accountScope } from '../budget/sources.js';
 import type { AgentName } from '../core/agents.js';
 import type { AgentBudget, BudgetState } from '../core/budget.js';
 
 export function budgetAfterSpend(
   states: readonly BudgetState[],
   providers: readonly Pick<ProviderConfig, 'name' | 'agent' | 'weeklyTokens'>[],
-  spent: ReadonlyMap<AgentName, number>,
+  spent: ReadonlyMap<string, number>,
 ): Map<AgentName, AgentBudget> {
+  return agentBudgets(statesAfterSpend(states, providers, spent));
+}
+
+/** The providers' states plus what each account (provider name) spent since they were read. */
+function statesAfterSpend(
+  states: readonly BudgetState[],
+  providers: readonly Pick<ProviderConfig, 'name' | 'agent' | 'weeklyTokens'>[],
+  spent: ReadonlyMap<string, number>,
+): BudgetState[] {
   const quota = new Map(providers.map((p) => [`${p.agent}\0${p.name}`, p.weeklyTokens]));
-  return agentBudgets(
-    states.map((s) => {
-      const tokens = spent.get(s.agent) ?? 0;
-      const weekly = quota.get(`${s.agent}\0${s.provider}`);
-      if (tokens <= 0 || !weekly || s.usedPercent === null) return s;
-      const usedPercent = s.usedPercent + (tokens / weekly) * 100;
-      return usedPercent >= 100 ? { ...s, usedPercent, verdict: 'exhausted' as const } : s;
-    }),
-  );
+  return states.map((s) => {
+    const tokens = spent.get(s.provider) ?? 0;
+    const weekly = quota.get(`${s.agent}\0${s.provider}`);
+    if (tokens <= 0 || !weekly || s.usedPercent === null) return s;
+    const usedPercent = s.usedPercent + (tokens / weekly) * 100;
+    return usedPercent >= 100 ? { ...s, usedPercent, verdict: 'exhausted' as const } : s;
+  });
+}
+
+/** One account of an agent (an entry of `budget.providers`) and its budget now. */
+export interface AccountBudget {
+  name: string;
+  budget: AgentBudget;
+}
+
+/**
+ * Each agent's accounts in the configured order, each with its budget after what this dispatch
+ * spent (an account with no state read is unknown).
+ */
+export function accountBudgets(
+  states: readonly BudgetState[],
+  providers: readonly Pick<ProviderConfig, 'name' | 'agent' | 'weeklyTokens'>[],
+  spent: ReadonlyMap<string, number>,
+): Map<AgentName, AccountBudget[]> {
+  const now = statesAfterSpend(states, providers, spent);
+  const result = new Map<AgentName, AccountBudget[]>();
+  for (const p of providers) {
+    const state = now.find((s) => s.agent === p.agent && s.provider === p.name);
+    const budget: AgentBudget =
+      !state || state.verdict === 'unknown'
+        ? 'unknown'
+        : state.verdict === 'exhausted'
+          ? 'exhausted'
+          : 'available';
+    result.set(p.agent, [...(result.get(p.agent) ?? []), { name: p.name, budget }]);
+  }
+  return result;
 }
 
 const WEEK_MS = 7 * 86_400_000;
@@ -39,21 +77,28 @@ export interface SessionReservation {
 }
 
 /**
- * The reservation a session of `agent` asks for with its claim, against the first provider of
- * the agent with a weekly token quota (undefined when none has one: nothing to reserve against).
+ * The reservation a session of `agent` asks for with its claim, against its account's weekly
+ * token quota (with no account named, the first provider of the agent with one) (undefined when none has one: nothing to reserve against).
  * Its size is the p90 of past sessions of the agent and signal kind, or `budget.sessionTokens`
  * until there are enough; its week is the provider's quota window. At the claim, what the week
  * has spent is the larger of the provider's reading (a share of the quota) and the ledger's count.
  */
 export function reservationFor(input: {
   agent: AgentName;
+  /** The account the session runs under (default: the agent's first with a weekly quota). */
+  account?: string;
   kind: string;
   states: readonly BudgetState[];
   budget: Pick<RadarConfig['budget'], 'providers' | 'reserve' | 'sessionTokens'>;
   history: (agent: AgentName, kind: string) => number[];
   now: number;
 }): SessionReservation | undefined {
-  const provider = input.budget.providers.find((p) => p.agent === input.agent && p.weeklyTokens);
+  const provider = input.budget.providers.find(
+    (p) =>
+      p.agent === input.agent &&
+      p.weeklyTokens &&
+      (input.account === undefined || p.name === input.account),
+  );
   const weeklyTokens = provider?.weeklyTokens;
   if (!provider || !weeklyTokens) return undefined;
   const state = input.states.find((s) => s.agent === input.agent && s.provider === provider.name);
@@ -69,8 +114,15 @@ export function reservationFor(input: {
     spent: Math.max(read, c.counted),
     reserved: c.reserved,
   });
+  const account = accountScope(input.budget.providers, provider);
   return {
-    claim: { tokens, since, until, fits: (c) => fits(room(c), tokens) },
+    claim: {
+      tokens,
+      since,
+      until,
+      ...(account ? { account } : {}),
+      fits: (c) => fits(room(c), tokens),
+    },
     left: (c) => tokensLeft(room(c)),
   };
 }

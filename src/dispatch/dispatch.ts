@@ -10,6 +10,7 @@
  * `running` escalation, whoever started it).
  */
 import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { RadarConfig } from '../config/schema.js';
@@ -21,14 +22,20 @@ import type { Db } from '../ledger/open.js';
 import { DispatchStore } from '../ledger/dispatch-store.js';
 import { findOnPath } from '../process/which.js';
 import { machineZone } from '../time/zone.js';
-import { agentArgv, agentEnv, type Skip } from './agents.js';
+import { accountEnv, agentArgv, agentEnv, type Skip } from './agents.js';
 import { AGENT_NAMES, type AgentName } from '../core/agents.js';
 import { queueActions } from './approvals.js';
 import type { SessionWork } from '../core/actions.js';
-import { budgetAfterSpend, reservationFor, type SessionReservation } from './budget-gate.js';
+import {
+  accountBudgets,
+  budgetAfterSpend,
+  reservationFor,
+  type SessionReservation,
+} from './budget-gate.js';
 import { liveHere } from './liveness.js';
 import {
   budgetAllows,
+  pickAccount,
   budgetRefusal,
   claimedSignals,
   claimRefused,
@@ -199,7 +206,8 @@ const slug = (repo: string) => repo.replace(/[^\w.-]+/g, '_');
 /** One dispatch call at work: what it has started, spent and reported. */
 class Execution {
   /** What the sessions of this call spent, against the budget read once before it. */
-  readonly spent = new Map<AgentName, number>();
+  /** Keyed by account (provider name). */
+  readonly spent = new Map<string, number>();
   started = 0;
   readonly startedBy = new Map<AgentName, number>();
   readonly pace: PacePlan;
@@ -252,6 +260,7 @@ class Execution {
     const { options } = this;
     return {
       budget: budgetAfterSpend(options.budget, options.config.budget.providers, this.spent),
+      accounts: accountBudgets(options.budget, options.config.budget.providers, this.spent),
       installed: this.installed,
       started: this.started,
       startedBy: this.startedBy,
@@ -260,10 +269,15 @@ class Execution {
   }
 
   /** The reservation a session of `agent` acting on `signals` asks for (none: no quota). */
-  reservation(agent: AgentName, signals: readonly Signal[]): SessionReservation | undefined {
+  reservation(
+    agent: AgentName,
+    account: string | undefined,
+    signals: readonly Signal[],
+  ): SessionReservation | undefined {
     const { options, store } = this;
     return reservationFor({
       agent,
+      account,
       kind: signals[0]?.kind ?? 'manual',
       states: options.budget,
       budget: options.config.budget,
@@ -277,13 +291,24 @@ class Execution {
    * and its reservation are checked again, in one ledger transaction with the move. Why not,
    * or undefined when it may run.
    */
-  private fallBackTo(id: number, agent: AgentName, signals: readonly Signal[]): string | undefined {
-    if (!budgetAllows(this.facts().budget.get(agent), this.policy.allowUnknown))
-      return `${agent}: ${budgetRefusal([agent], this.facts().budget)}`;
-    const reservation = this.reservation(agent, signals);
+  private fallBackTo(
+    id: number,
+    agent: AgentName,
+    signals: readonly Signal[],
+  ): { refused: string } | { account: string | undefined } {
+    const facts = this.facts();
+    const accounts = facts.accounts?.get(agent);
+    const account = pickAccount(accounts, this.policy.allowUnknown);
+    const allowed = accounts?.length
+      ? account !== undefined
+      : budgetAllows(facts.budget.get(agent), this.policy.allowUnknown);
+    if (!allowed) return { refused: `${agent}: ${budgetRefusal([agent], facts.budget)}` };
+    const reservation = this.reservation(agent, account, signals);
     const again = this.store.reserveAgain(id, agent, reservation?.claim);
-    if (again.kind === 'reserved') return undefined;
-    return `${agent}: a session reserves ${again.tokens} tokens; ${reservation!.left(again.committed)} left this week`;
+    if (again.kind === 'reserved') return { account };
+    return {
+      refused: `${agent}: a session reserves ${again.tokens} tokens; ${reservation!.left(again.committed)} left this week`,
+    };
   }
 
   reap(): Promise<number> {
@@ -378,7 +403,8 @@ class Execution {
     const skipped = [...decision.skipped];
     let refused: Extract<Parameters<typeof claimRefused>[2], { kind: 'budget' }> | undefined;
     for (const [i, agent] of decision.agents.entries()) {
-      const reservation = this.reservation(agent, decision.signals);
+      const account = decision.accounts[agent];
+      const reservation = this.reservation(agent, account, decision.signals);
       const claim = store.claim({
         nodeId: pr.nodeId,
         repo: pr.repo,
@@ -412,6 +438,7 @@ class Execution {
         claim.escalationId,
         claimedSignals(decision.signals, claim.fingerprints),
         decision.agents.slice(i),
+        account,
         skipped,
         clone ? expandHome(clone, options.env, process.cwd()) : undefined,
         base,
@@ -505,6 +532,7 @@ class Execution {
     id: number,
     signals: Signal[],
     agents: AgentName[],
+    firstAccount: string | undefined,
     skipped: Skip[],
     clone: string | undefined,
     base: Pick<DispatchResult, 'nodeId' | 'pr' | 'score'>,
@@ -546,13 +574,19 @@ class Execution {
     const reasons: string[] = [];
     for (const [i, agent] of agents.entries()) {
       // The claim reserved for the first agent; a fallback is checked again before it runs.
-      const refused = i > 0 ? this.fallBackTo(id, agent, signals) : undefined;
-      if (refused) {
-        reasons.push(refused);
+      const fallback = i > 0 ? this.fallBackTo(id, agent, signals) : { account: firstAccount };
+      if ('refused' in fallback) {
+        reasons.push(fallback.refused);
         skipped.push({ agent, why: 'budget' });
-        options.onEvent?.({ kind: 'fallback', pr: base.pr, agent, reason: refused });
+        options.onEvent?.({ kind: 'fallback', pr: base.pr, agent, reason: fallback.refused });
         continue;
       }
+      const { account } = fallback;
+      const accountVars = accountEnv(
+        config.budget.providers.find((p) => p.agent === agent && p.name === account)?.env ?? {},
+        options.env.HOME ?? homedir(),
+      );
+      store.account(id, account ?? null);
       const reserved = store.reservedFor(id);
       const agentConfig = config.agents[agent];
       const argv = agentArgv(agentConfig, {
@@ -568,6 +602,7 @@ class Execution {
         cwd: workdir.path,
         env: {
           ...agentEnv(options.env, agentConfig, config.dispatch.secretEnv),
+          ...accountVars,
           RADAR_PR: base.pr,
           RADAR_ESCALATION_ID: String(id),
         },
@@ -625,7 +660,8 @@ class Execution {
         const note = `no usage reported: its reservation of ${settled.tokens} tokens stays, an estimate`;
         reason = reason ? `${reason}; ${note}` : note;
       }
-      if (settled.tokens) this.spent.set(agent, (this.spent.get(agent) ?? 0) + settled.tokens);
+      const spentBy = account ?? agent;
+      if (settled.tokens) this.spent.set(spentBy, (this.spent.get(spentBy) ?? 0) + settled.tokens);
       store.finish(id, {
         endedAt: now(),
         exitCode: session.exitCode,

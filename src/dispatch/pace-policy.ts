@@ -17,6 +17,7 @@ import type { RadarConfig, RulesConfig } from '../config/schema.js';
 
 type DispatchConfig = RadarConfig['dispatch'];
 import { routeOf } from '../rules/evaluate.js';
+import { plural } from '../render/plural.js';
 import { pendingSignals, type Candidate } from './plan.js';
 
 export type PaceMode = 'burn' | 'steady' | 'slow' | 'hold';
@@ -190,7 +191,7 @@ export function describePace(plan: PacePlan): string[] {
     const what =
       a.mode === 'hold'
         ? 'no session this scan'
-        : `up to ${a.max} session${a.max === 1 ? '' : 's'} this scan` +
+        : `up to ${plural(a.max, 'session')} this scan` +
           (a.mode === 'burn'
             ? `, ${plan.concurrency} at once${plan.watch.has(a.agent) ? ', watch-tier PRs eligible' : ''}`
             : a.mode === 'slow'

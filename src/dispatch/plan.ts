@@ -11,6 +11,7 @@ import type { AgentName } from '../core/agents.js';
 import type { AgentBudget } from '../core/budget.js';
 import { byCodePoint } from '../render/order.js';
 import { agentChain, usableAgents, type Skip } from './agents.js';
+import type { AccountBudget } from './budget-gate.js';
 
 export interface Candidate {
   pr: StoredPr;
@@ -42,6 +43,8 @@ export interface Facts {
   budget: ReadonlyMap<AgentName, AgentBudget>;
   /** Agents whose command is installed. */
   installed: ReadonlySet<AgentName>;
+  /** Each agent's accounts in the configured order, with their budgets (none: no accounts). */
+  accounts?: ReadonlyMap<AgentName, readonly AccountBudget[]>;
   /** Sessions this call has started so far. */
   started: number;
   /** Of them, each agent's (the pace caps each agent's sessions per scan). */
@@ -85,6 +88,8 @@ export type Decision =
       kind: 'rehearse' | 'run';
       /** Agents to try in order (the first that starts runs the session). */
       agents: AgentName[];
+      /** The account each agent runs under: its first with room (absent: the agent has none). */
+      accounts: Partial<Record<AgentName, string>>;
       skipped: Skip[];
       signals: Signal[];
       fingerprints: Fingerprints;
@@ -150,6 +155,17 @@ export function budgetAllows(budget: AgentBudget | undefined, allowUnknown: bool
   return budget === 'available' || allowUnknown;
 }
 
+/**
+ * The account an agent's session runs under: the first, in the configured order, whose budget
+ * lets it work (undefined: none may, or the agent has no accounts).
+ */
+export function pickAccount(
+  accounts: readonly AccountBudget[] | undefined,
+  allowUnknown: boolean,
+): string | undefined {
+  return accounts?.find((a) => budgetAllows(a.budget, allowUnknown))?.name;
+}
+
 /** Why no agent of the chain may work on budget grounds: exhausted ones, then unknown ones. */
 export function budgetRefusal(
   agents: readonly AgentName[],
@@ -165,6 +181,16 @@ export function budgetRefusal(
   ]
     .filter(Boolean)
     .join('; ');
+}
+
+/**
+ * Whether an agent may be given work: with accounts listed, when one of them has room; otherwise
+ * on its budget as a whole.
+ */
+function agentAllowed(agent: AgentName, policy: Policy, facts: Facts): boolean {
+  const accounts = facts.accounts?.get(agent);
+  if (accounts?.length) return pickAccount(accounts, policy.allowUnknown) !== undefined;
+  return budgetAllows(facts.budget.get(agent), policy.allowUnknown);
 }
 
 /** One candidate's decision on the facts of its turn. */
@@ -193,7 +219,7 @@ export function decide(c: Candidate, policy: Policy, facts: Facts): Decision {
   const chain = agentChain(verdict.route, policy.fallback, manual?.agent);
   const choice = usableAgents(chain, {
     installed: (a) => facts.installed.has(a),
-    budget: (a) => (budgetAllows(facts.budget.get(a), policy.allowUnknown) ? 'ok' : 'exhausted'),
+    budget: (a) => (agentAllowed(a, policy, facts) ? 'ok' : 'exhausted'),
   });
   if (choice.candidates.length === 0) {
     const budget = choice.skipped.some((s) => s.why === 'budget');
@@ -230,8 +256,14 @@ export function decide(c: Candidate, policy: Policy, facts: Facts): Decision {
       skipped: choice.skipped,
     });
   }
+  const accounts: Partial<Record<AgentName, string>> = {};
+  for (const a of paced) {
+    const account = pickAccount(facts.accounts?.get(a), policy.allowUnknown);
+    if (account !== undefined) accounts[a] = account;
+  }
   const planned = {
     agents: paced,
+    accounts,
     skipped: choice.skipped,
     signals,
     fingerprints,

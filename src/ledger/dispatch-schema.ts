@@ -179,3 +179,17 @@ CREATE UNIQUE INDEX approvals_once ON approvals(node_id, action, body_hash)
   WHERE status IN ('pending', 'performing');
 CREATE INDEX approvals_escalation ON approvals(escalation_id) WHERE escalation_id IS NOT NULL;
 `;
+
+/**
+ * Migration 20: the account (an entry of `budget.providers`) a session ran under, so its tokens
+ * land in that account's week (null: before accounts, or an agent with none configured).
+ */
+export const ESCALATION_ACCOUNT = `
+ALTER TABLE escalations ADD COLUMN account TEXT;
+`;
+
+/**
+ * Rows of one account (parameters: is-first, name) over `escalations e`: its sessions', and for
+ * the first account of its agent those of no recorded account.
+ */
+export const OF_ACCOUNT = `(CASE WHEN e.account IS NULL THEN ? = 1 ELSE e.account = ? END)`;

@@ -3,8 +3,10 @@ import type { Escalation } from '../core/verdict.js';
 import type { AgentName } from '../core/agents.js';
 import { boundaryFromRow, RulesStore } from './rules-store.js';
 import type { PermissionBoundary } from '../core/history.js';
+import { OF_ACCOUNT } from './dispatch-schema.js';
 import type { ActionKind, ActionRecord, ActionState, SessionWork } from '../core/actions.js';
 import type {
+  AccountScope,
   ClaimRequest,
   ClaimResult,
   Committed,
@@ -113,8 +115,8 @@ export class DispatchStore implements DispatchLedger {
     );
     const insert = this.db.prepare(
       `INSERT INTO escalations (node_id, repo, number, fingerprints, agent, argv, started_at, outcome,
-         head_sha, reason, radar_pid, reserved)
-       VALUES (?, ?, ?, '[]', ?, ?, ?, 'running', ?, ?, ?, ?)`,
+         head_sha, reason, radar_pid, reserved, account)
+       VALUES (?, ?, ?, '[]', ?, ?, ?, 'running', ?, ?, ?, ?, ?)`,
     );
     const setFingerprints = this.db.prepare(`UPDATE escalations SET fingerprints = ? WHERE id = ?`);
     const nothing = new Error('nothing to claim');
@@ -127,7 +129,7 @@ export class DispatchStore implements DispatchLedger {
           if (running.length >= req.concurrency) return { kind: 'full', running: running.length };
           const r = req.reservation;
           if (r) {
-            const committed = this.committed(req.agent as AgentName, r.since, r.until);
+            const committed = this.committed(req.agent as AgentName, r.since, r.until, r.account);
             if (!r.fits(committed)) return { kind: 'budget', committed, tokens: r.tokens };
           }
           const id = Number(
@@ -142,6 +144,7 @@ export class DispatchStore implements DispatchLedger {
               req.reason,
               req.radarPid,
               r?.tokens ?? null,
+              r?.account?.name ?? null,
             ).lastInsertRowid,
           );
           const claimed: string[] = [];
@@ -180,6 +183,11 @@ export class DispatchStore implements DispatchLedger {
       .run(agent, JSON.stringify(argv), pgid, runLog, id);
   }
 
+  /** The account the session runs under (null: the agent has none configured). */
+  account(id: number, account: string | null): void {
+    this.db.prepare(`UPDATE escalations SET account = ? WHERE id = ?`).run(account, id);
+  }
+
   finish(id: number, f: Finish): void {
     this.db
       .prepare(
@@ -215,15 +223,20 @@ export class DispatchStore implements DispatchLedger {
     return this.db
       .transaction((): Rereserved => {
         if (reservation) {
-          const committed = this.committed(agent, reservation.since, reservation.until);
+          const committed = this.committed(
+            agent,
+            reservation.since,
+            reservation.until,
+            reservation.account,
+          );
           if (!reservation.fits(committed))
             return { kind: 'budget', committed, tokens: reservation.tokens };
         }
         this.db
           .prepare(
-            `UPDATE escalations SET agent = ?, reserved = ?, live_tokens = NULL WHERE id = ?`,
+            `UPDATE escalations SET agent = ?, reserved = ?, live_tokens = NULL, account = ? WHERE id = ?`,
           )
-          .run(agent, reservation?.tokens ?? null, id);
+          .run(agent, reservation?.tokens ?? null, reservation?.account?.name ?? null, id);
         return { kind: 'reserved' };
       })
       .immediate();
@@ -236,13 +249,17 @@ export class DispatchStore implements DispatchLedger {
     return row?.reserved ?? null;
   }
 
-  committed(agent: AgentName, since: number, until: number): Committed {
+  /** What the week of an agent (of one of its accounts, when given) has committed. */
+  committed(agent: AgentName, since: number, until: number, account?: AccountScope): Committed {
+    const scope = [account ? 1 : 0, account?.first ? 1 : 0, account?.name ?? null];
     const counted = this.db
       .prepare(
-        `SELECT total(total) AS n FROM token_events
-         WHERE agent = ? AND at >= ? AND at < ? AND counted = 1`,
+        `SELECT total(t.total) AS n FROM token_events t
+         LEFT JOIN escalations e ON e.id = t.escalation_id
+         WHERE t.agent = ? AND t.at >= ? AND t.at < ? AND t.counted = 1
+           AND (? = 0 OR ${OF_ACCOUNT})`,
       )
-      .get(agent, since, until) as { n: number };
+      .get(agent, since, until, ...scope) as { n: number };
     // Running sessions reserve whenever they started (a session may straddle the reset), each
     // the larger of its reservation and its tokens so far; ended sessions that reported no usage
     // count their estimate in the week they started.
@@ -251,11 +268,12 @@ export class DispatchStore implements DispatchLedger {
         `SELECT total(CASE WHEN outcome = 'running'
                       THEN max(coalesce(reserved, 0), coalesce(live_tokens, 0))
                       ELSE reserved END) AS n
-         FROM escalations
+         FROM escalations e
          WHERE agent = ? AND ((outcome = 'running' AND (reserved IS NOT NULL OR live_tokens IS NOT NULL))
-           OR (tokens_estimated = 1 AND started_at >= ? AND started_at < ?))`,
+           OR (tokens_estimated = 1 AND started_at >= ? AND started_at < ?))
+           AND (? = 0 OR ${OF_ACCOUNT})`,
       )
-      .get(agent, since, until) as { n: number };
+      .get(agent, since, until, ...scope) as { n: number };
     return { counted: counted.n, reserved: reserved.n };
   }
 

@@ -18,6 +18,7 @@ import {
   SESSION_RESERVATIONS,
   LIVE_SESSION_TOKENS,
   SESSION_WORK,
+  ESCALATION_ACCOUNT,
 } from './dispatch-schema.js';
 import { ESCALATION_OUTCOMES } from './outcome-schema.js';
 
@@ -55,4 +56,5 @@ export const MIGRATIONS: readonly string[] = [
   VERDICT_FINGERPRINTS,
   SESSION_WORK,
   ESCALATION_OUTCOMES,
+  ESCALATION_ACCOUNT,
 ];

@@ -139,13 +139,32 @@ export interface UsageLedger {
     provider: AgentName,
     windowMinutes: number,
   ): Promise<RateLimitReading | undefined>;
-  /** Counted tokens of one agent in [since, until). */
-  countedTokens(agent: AgentName, since: number, until: number): Promise<number>;
+  /** Counted tokens of one agent (of one of its accounts, when given) in [since, until). */
+  countedTokens(
+    agent: AgentName,
+    since: number,
+    until: number,
+    account?: AccountScope,
+  ): Promise<number>;
   /**
-   * Sessions of one agent started in [since, until) that reported no usage, and the tokens
-   * their reservations stand for (estimates, never in the counted tokens).
+   * Sessions of one agent (account) started in [since, until) that reported no usage, and the
+   * tokens their reservations stand for (estimates, never in the counted tokens).
    */
-  estimatedTokens(agent: AgentName, since: number, until: number): Promise<Estimated>;
+  estimatedTokens(
+    agent: AgentName,
+    since: number,
+    until: number,
+    account?: AccountScope,
+  ): Promise<Estimated>;
+}
+
+/**
+ * One account of an agent that has several: a session's tokens are its recorded account's;
+ * tokens of no session radar recorded an account for are the first account's.
+ */
+export interface AccountScope {
+  name: string;
+  first: boolean;
 }
 
 /** Sessions that reported no usage: how many, and their reservations' total. */
@@ -201,6 +220,8 @@ export interface Reservation {
   /** The quota week: [since, until). */
   since: number;
   until: number;
+  /** The account reserved against (undefined: the agent's only one, its whole week). */
+  account?: AccountScope;
   fits: (committed: Committed) => boolean;
 }
 

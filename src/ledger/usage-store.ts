@@ -1,6 +1,7 @@
 import type { AgentName } from '../core/agents.js';
 import type { Db } from './open.js';
-import type { Estimated, RateLimitReading, UsageLedger } from './ports.js';
+import { OF_ACCOUNT } from './dispatch-schema.js';
+import type { AccountScope, Estimated, RateLimitReading, UsageLedger } from './ports.js';
 
 /** The SQLite side of the budget: rate-limit samples and counted tokens. */
 export class UsageStore implements UsageLedger {
@@ -19,23 +20,50 @@ export class UsageStore implements UsageLedger {
     return Promise.resolve(row);
   }
 
-  countedTokens(agent: AgentName, since: number, until: number): Promise<number> {
-    const row = this.db
-      .prepare(
-        `SELECT total(total) AS tokens FROM token_events
-         WHERE agent = ? AND at >= ? AND at < ? AND counted = 1`,
-      )
-      .get(agent, since, until) as { tokens: number };
+  countedTokens(
+    agent: AgentName,
+    since: number,
+    until: number,
+    account?: AccountScope,
+  ): Promise<number> {
+    const row = account
+      ? (this.db
+          .prepare(
+            `SELECT total(t.total) AS tokens FROM token_events t
+             LEFT JOIN escalations e ON e.id = t.escalation_id
+             WHERE t.agent = ? AND t.at >= ? AND t.at < ? AND t.counted = 1
+               AND ${OF_ACCOUNT}`,
+          )
+          .get(agent, since, until, account.first ? 1 : 0, account.name) as { tokens: number })
+      : (this.db
+          .prepare(
+            `SELECT total(total) AS tokens FROM token_events
+             WHERE agent = ? AND at >= ? AND at < ? AND counted = 1`,
+          )
+          .get(agent, since, until) as { tokens: number });
     return Promise.resolve(row.tokens);
   }
 
-  estimatedTokens(agent: AgentName, since: number, until: number): Promise<Estimated> {
+  estimatedTokens(
+    agent: AgentName,
+    since: number,
+    until: number,
+    account?: AccountScope,
+  ): Promise<Estimated> {
     const row = this.db
       .prepare(
-        `SELECT total(reserved) AS tokens, count(*) AS sessions FROM escalations
-         WHERE agent = ? AND tokens_estimated = 1 AND started_at >= ? AND started_at < ?`,
+        `SELECT total(reserved) AS tokens, count(*) AS sessions FROM escalations e
+         WHERE agent = ? AND tokens_estimated = 1 AND started_at >= ? AND started_at < ?
+           AND (? = 0 OR ${OF_ACCOUNT})`,
       )
-      .get(agent, since, until) as Estimated;
+      .get(
+        agent,
+        since,
+        until,
+        account ? 1 : 0,
+        account?.first ? 1 : 0,
+        account?.name ?? null,
+      ) as Estimated;
     return Promise.resolve(row);
   }
 }

@@ -1,6 +1,13 @@
 /** Plain-text tables for terminals: right-aligned numbers, optional bars, width-aware. */
+import stringWidth from 'string-width';
 import { paint, type Style } from './color.js';
 import { inert } from './inert.js';
+
+/**
+ * Terminal cells a string takes: CJK and most emoji take two, combining marks none
+ * (string-width: the Unicode East Asian Width and emoji tables, kept up to date upstream).
+ */
+export const displayWidth = (text: string): number => stringWidth(text);
 
 export interface Column {
   header: string;
@@ -9,6 +16,13 @@ export interface Column {
   max?: number;
   /** The colour of a cell, from its text (used only when colour is on). */
   style?: (cell: string) => Style | undefined;
+  /** When the table is wider than the terminal, the column may be cut down to this many cells. */
+  min?: number;
+  /**
+   * When cutting is not enough, columns are dropped lowest priority first; a column without a
+   * priority is never dropped.
+   */
+  priority?: number;
 }
 
 /**
@@ -32,9 +46,68 @@ export function formatPercent(fraction: number, digits = 1): string {
   return `${(fraction * 100).toFixed(digits)}%`;
 }
 
+/** `text` cut to at most `max` display cells, an ellipsis marking the cut. */
 export function truncate(text: string, max: number): string {
   if (max <= 0) return '';
-  return text.length <= max ? text : `${text.slice(0, Math.max(0, max - 1))}…`;
+  if (displayWidth(text) <= max) return text;
+  let out = '';
+  let used = 0;
+  for (const ch of text) {
+    const w = displayWidth(ch);
+    if (used + w > max - 1) break;
+    out += ch;
+    used += w;
+  }
+  return `${out}…`;
+}
+
+/** The terminal's width: `COLUMNS` when set, else the TTY's; undefined (no limit) in a pipe. */
+export function terminalWidth(
+  columnsEnv: string | undefined,
+  ttyColumns: number | undefined,
+): number | undefined {
+  const fromEnv = Number(columnsEnv);
+  if (columnsEnv && Number.isInteger(fromEnv) && fromEnv > 0) return fromEnv;
+  return ttyColumns && ttyColumns > 0 ? ttyColumns : undefined;
+}
+
+const GAP = 2;
+
+/**
+ * Which columns to show and how wide, to fit `width` cells: each at its natural width if that
+ * fits; else the shrinkable ones cut towards their `min`; else the lowest-priority column
+ * dropped and the rest tried again. Columns that may neither shrink nor go are kept (the line
+ * is then wider than asked).
+ */
+export function fitColumns(
+  columns: readonly Pick<Column, 'min' | 'priority'>[],
+  natural: readonly number[],
+  width: number | undefined,
+): { shown: number[]; widths: number[] } {
+  let shown = columns.map((_, i) => i);
+  const span = (ws: readonly number[]) =>
+    shown.reduce((sum, i) => sum + ws[i]!, 0) + GAP * Math.max(0, shown.length - 1);
+  const floor = natural.map((w, i) => Math.min(w, columns[i]!.min ?? w));
+  if (width === undefined) return { shown, widths: [...natural] };
+  while (span(floor) > width) {
+    const droppable = shown.filter((i) => columns[i]!.priority !== undefined);
+    if (droppable.length === 0) break;
+    const victim = droppable.reduce((a, b) =>
+      columns[b]!.priority! < columns[a]!.priority! ? b : a,
+    );
+    shown = shown.filter((i) => i !== victim);
+  }
+  const widths = [...natural];
+  let excess = span(widths) - width;
+  // Cut the widest shrinkable column first, a cell at a time, so long columns give the most.
+  while (excess > 0) {
+    const cuttable = shown.filter((i) => widths[i]! > floor[i]!);
+    if (cuttable.length === 0) break;
+    const widest = cuttable.reduce((a, b) => (widths[b]! > widths[a]! ? b : a));
+    widths[widest]!--;
+    excess--;
+  }
+  return { shown, widths };
 }
 
 /** A bar of `width` cells for value/max, in eighths of a block. */
@@ -51,17 +124,22 @@ export function bar(value: number, max: number, width: number): string {
  * text); widths are measured on that plain text; colour (headers bold, styled cells) goes on after.
  */
 export function renderTable(
-  columns: readonly Column[],
-  rows: readonly (readonly string[])[],
-  options: { color?: boolean } = {},
+  allColumns: readonly Column[],
+  allRows: readonly (readonly string[])[],
+  options: { color?: boolean; width?: number } = {},
 ): string {
   const color = options.color === true;
-  const cells = rows.map((row) =>
-    row.map((cell, i) => truncate(inert(cell), columns[i]?.max ?? Infinity)),
+  const measured = allRows.map((row) =>
+    row.map((cell, i) => truncate(inert(cell), allColumns[i]?.max ?? Infinity)),
   );
-  const widths = columns.map((col, i) =>
-    Math.max(col.header.length, ...cells.map((row) => (row[i] ?? '').length)),
+  const natural = allColumns.map((col, i) =>
+    Math.max(displayWidth(col.header), ...measured.map((row) => displayWidth(row[i] ?? ''))),
   );
+  const fit = fitColumns(allColumns, natural, options.width);
+  const columns = fit.shown.map((i) => allColumns[i]!);
+  const widths = fit.shown.map((i) => fit.widths[i]!);
+  const cells = measured.map((row) => fit.shown.map((i) => truncate(row[i] ?? '', fit.widths[i]!)));
+  const headers = columns.map((c, i) => truncate(c.header, widths[i]!));
   const line = (
     row: readonly string[],
     styleOf: (col: Column, cell: string) => Style | undefined,
@@ -69,7 +147,7 @@ export function renderTable(
     columns
       .map((col, i) => {
         const cell = row[i] ?? '';
-        const pad = ' '.repeat(Math.max(0, widths[i]! - cell.length));
+        const pad = ' '.repeat(Math.max(0, widths[i]! - displayWidth(cell)));
         const text = paint(cell, styleOf(col, cell), color);
         return col.align === 'right' ? pad + text : text + pad;
       })
@@ -77,10 +155,7 @@ export function renderTable(
       .trimEnd();
   return (
     [
-      line(
-        columns.map((c) => c.header),
-        () => 'bold',
-      ),
+      line(headers, () => 'bold'),
       ...cells.map((row) => line(row, (col, cell) => col.style?.(cell))),
     ].join('\n') + '\n'
   );

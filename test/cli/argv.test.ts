@@ -1,13 +1,13 @@
 import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { buildProgram, type Invocation } from '../../src/program.js';
+import { buildProgram, normalizeJsonArgv, type Invocation } from '../../src/program.js';
 
 /** Parses argv as radar would, without running anything: what the command would be called with. */
 async function invocation(argv: readonly string[]): Promise<Invocation[]> {
   const calls: Invocation[] = [];
   const program = buildProgram((call) => calls.push(call));
   program.configureOutput({ writeErr: () => {}, writeOut: () => {} });
-  await program.parseAsync(['node', 'radar', ...argv]);
+  await program.parseAsync(normalizeJsonArgv(['node', 'radar', ...argv], program));
   return calls;
 }
 
@@ -75,6 +75,22 @@ const rows: { argv: string[]; expected: Invocation }[] = [
       },
       args: [],
     },
+  },
+  {
+    argv: ['--json', 'scan', '--dispatch'],
+    expected: { command: 'scan', options: { ...on, json: '', dispatch: true }, args: [] },
+  },
+  {
+    argv: ['queue', '--json', 'repo,number,tier', '--wide'],
+    expected: {
+      command: 'queue',
+      options: { ...on, json: 'repo,number,tier', state: 'open', wide: true },
+      args: [],
+    },
+  },
+  {
+    argv: ['explain', '--json', 'acme/app#42'],
+    expected: { command: 'explain', options: { ...on, json: '' }, args: ['acme/app#42'] },
   },
   {
     argv: ['report', 'queue', '--json'],
@@ -234,5 +250,23 @@ describe('argv → the options each command receives', () => {
     program.configureOutput({ writeErr: () => {}, writeOut: () => {} });
     await expect(program.parseAsync(['node', 'radar', ...argv])).rejects.toMatchObject({ code });
     expect(calls).toEqual([]);
+  });
+});
+
+describe('--help', () => {
+  /** Every leaf command with the text its --help prints after the options. */
+  function helps(command: Command, path: string[] = []): [string, string][] {
+    return command.commands.flatMap((c) => {
+      const name = [...path, c.name()];
+      if (c.commands.length > 0) return helps(c, name);
+      let text = '';
+      c.configureOutput({ writeOut: (s) => (text += s), writeErr: () => {} });
+      c.outputHelp();
+      return [[name.join(' '), text] as [string, string]];
+    });
+  }
+
+  it.each(helps(buildProgram()))('radar %s --help shows an example', (_name, text) => {
+    expect(text).toMatch(/\nExamples?:\n {2}[^\n]*\bradar \S/);
   });
 });

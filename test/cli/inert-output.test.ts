@@ -77,9 +77,9 @@ describe('terminal escapes in GitHub text', () => {
     const scan = await radar(['scan', '--verbose']);
     expect(scan.code).toBe(0);
 
-    const queue = await radar(['queue']);
+    // Uncut (--wide), so the whole escaped title and check name show.
+    const queue = await radar(['queue', '--wide']);
     expect(queue.code).toBe(0);
-    // The title column is 20 characters wide here: the start of the escaped OSC shows.
     expect(queue.stdout).toContain('fix: upload\\x1b]0;p');
     expect(queue.stdout).toContain('failing (build\\x1b[2J\\u202e)');
     expect(queue.stdout).not.toMatch(ACTIVE);
@@ -113,7 +113,7 @@ describe('terminal escapes in GitHub text', () => {
 
   it("keep radar's own colour when colour is forced, and only its own", async () => {
     expect((await radar(['scan'])).code).toBe(0);
-    const queue = await radar(['queue'], { NO_COLOR: undefined, FORCE_COLOR: '1' });
+    const queue = await radar(['queue', '--wide'], { NO_COLOR: undefined, FORCE_COLOR: '1' });
     expect(queue.stdout).toContain(`${ESC}[31mescalate`);
     const withoutOwn = queue.stdout.replace(/\x1b\[(1|2|22|31|32|33|39)m/g, '');
     expect(withoutOwn).not.toContain(ESC);

@@ -7,6 +7,10 @@ import {
   shellQuote,
   type Surroundings,
 } from '../../src/config/locations.js';
+import { defaultLogFolders } from '../../src/config/paths.js';
+import { configSchema, type ConfigInput } from '../../src/config/schema.js';
+
+const parseConfig = (input: ConfigInput) => configSchema.parse(input);
 
 const at = (
   platform: NodeJS.Platform,
@@ -170,5 +174,41 @@ describe('the move command for an old ledger', () => {
     expect(details).toContain(
       "  mkdir -p '/Users/ann/Library/Application Support/radar' && mv /w/ledgers/radar.db /w/ledgers/radar.db-wal '/Users/ann/Library/Application Support/radar'/",
     );
+  });
+});
+
+describe('defaultLogFolders with several accounts', () => {
+  const env = { HOME: '/h' };
+  const paths = (providers: ConfigInput['budget']) =>
+    defaultLogFolders(parseConfig({ budget: providers }), env, '/w').map((f) => f.path);
+  it.each<[string, ConfigInput['budget'], string[]]>([
+    ['no accounts: the agents’ homes', {}, []],
+    [
+      'a second claude account adds its projects',
+      {
+        providers: [
+          { name: 'claude', agent: 'claude' },
+          { name: 'b', agent: 'claude', env: { CLAUDE_CONFIG_DIR: '~/.claude-b' } },
+        ],
+      },
+      ['/h/.claude-b/projects'],
+    ],
+    [
+      'a codex account adds its sessions; a folder already listed comes once',
+      {
+        providers: [
+          { name: 'c2', agent: 'codex', env: { CODEX_HOME: '/x/codex2' } },
+          { name: 'c1', agent: 'claude', env: { CLAUDE_CONFIG_DIR: '~/.claude' } },
+        ],
+      },
+      ['/x/codex2/sessions', '/x/codex2/archived_sessions'],
+    ],
+  ])('%s', (_case, budget, extra) => {
+    expect(paths(budget)).toEqual([
+      '/h/.codex/sessions',
+      '/h/.codex/archived_sessions',
+      '/h/.claude/projects',
+      ...extra,
+    ]);
   });
 });

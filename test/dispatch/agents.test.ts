@@ -77,6 +77,22 @@ describe('agent command line and environment', () => {
     );
   });
 
+  it.each<[string, 'codex' | 'claude', string]>([
+    [
+      'codex: after the exec subcommand',
+      'codex',
+      'exec --model gpt-5-codex --json --sandbox workspace-write --skip-git-repo-check -C /w -',
+    ],
+    [
+      'claude: first',
+      'claude',
+      '--model gpt-5-codex -p --output-format json --max-turns 12 --permission-mode acceptEdits',
+    ],
+  ])('a pinned model goes on the command line (%s)', (_name, agent, argv) => {
+    const c = config({ agents: { [agent]: { model: 'gpt-5-codex' } } });
+    expect(agentArgv(c.agents[agent], { workdir: '/w', maxTurns: 12 }).join(' ')).toBe(argv);
+  });
+
   it('drops GitHub tokens and configured secrets unless passGithubToken', () => {
     const base = { PATH: '/bin', GITHUB_TOKEN: 'a', GH_TOKEN: 'b', MY_SECRET: 'c', HOME: '/h' };
     const secrets = ['GITHUB_TOKEN', 'GH_TOKEN', 'MY_SECRET'];

@@ -3,7 +3,7 @@ import type { AgentBudget } from '../../src/core/budget.js';
 import type { Verdict } from '../../src/core/verdict.js';
 import type { AgentName } from '../../src/core/agents.js';
 import { parseMax } from '../../src/dispatch/after-scan.js';
-import { budgetAfterSpend } from '../../src/dispatch/budget-gate.js';
+import { accountBudgets, budgetAfterSpend } from '../../src/dispatch/budget-gate.js';
 import {
   claimedSignals,
   claimRefused,
@@ -441,5 +441,117 @@ describe('parseMax (--max)', () => {
 
   it.each(['lots', '-1', '2.5', ''])('"%s" is refused with a usage error', (text) => {
     expect(() => parseMax(text, 4)).toThrow(`--max: "${text}" is not a number of PRs`);
+  });
+});
+
+describe('account choice', () => {
+  type Accounts = Partial<Record<AgentName, [string, AgentBudget][]>>;
+  const withAccounts = (accounts: Accounts, allowUnknown = false) =>
+    decide(candidate(1, { route: 'claude' }), policy({ allowUnknown }), {
+      ...facts(),
+      accounts: new Map(
+        Object.entries(accounts).map(([agent, list]) => [
+          agent as AgentName,
+          list.map(([name, budget]) => ({ name, budget })),
+        ]),
+      ),
+    });
+  it.each<[string, Accounts, boolean, object]>([
+    [
+      'the first account with room',
+      {
+        claude: [
+          ['main', 'available'],
+          ['backup', 'available'],
+        ],
+      },
+      false,
+      { agents: ['claude'], accounts: { claude: 'main' } },
+    ],
+    [
+      'the first exhausted: the next',
+      {
+        claude: [
+          ['main', 'exhausted'],
+          ['backup', 'available'],
+        ],
+      },
+      false,
+      { agents: ['claude'], accounts: { claude: 'backup' } },
+    ],
+    [
+      'an unknown account is passed over unless allowed',
+      {
+        claude: [
+          ['main', 'unknown'],
+          ['backup', 'available'],
+        ],
+      },
+      false,
+      { agents: ['claude'], accounts: { claude: 'backup' } },
+    ],
+    [
+      'an unknown account may work when allowed',
+      {
+        claude: [
+          ['main', 'unknown'],
+          ['backup', 'available'],
+        ],
+      },
+      true,
+      // codex has no accounts listed: its unknown budget is allowed too.
+      { agents: ['claude', 'codex'], accounts: { claude: 'main' } },
+    ],
+    [
+      'every account of the routed agent exhausted: the fallback agent',
+      {
+        claude: [
+          ['main', 'exhausted'],
+          ['backup', 'exhausted'],
+        ],
+        codex: [['codex', 'available']],
+      },
+      false,
+      { agents: ['codex'], accounts: { codex: 'codex' } },
+    ],
+    [
+      'an exhausted and an unknown account, unknown not allowed: no room',
+      {
+        claude: [
+          ['main', 'exhausted'],
+          ['backup', 'unknown'],
+        ],
+        codex: [['codex', 'exhausted']],
+      },
+      false,
+      { kind: 'skip', suppressed: 'budget' },
+    ],
+  ])('%s', (_name, accounts, allowUnknown, expected) => {
+    const d = withAccounts(accounts, allowUnknown);
+    expect(
+      d.kind === 'skip'
+        ? { kind: d.kind, suppressed: d.suppressed }
+        : { agents: d.agents, accounts: d.accounts },
+    ).toEqual(expected);
+  });
+});
+
+describe('accountBudgets', () => {
+  const providers = [
+    { name: 'main', agent: 'claude' as const, weeklyTokens: 1000 },
+    { name: 'backup', agent: 'claude' as const, weeklyTokens: 1000 },
+  ];
+  it.each<[string, [string, number][], object]>([
+    ['nothing spent', [], { main: 'available', backup: 'available' }],
+    ['the first spent out', [['main', 600]], { main: 'exhausted', backup: 'available' }],
+    [
+      'spending of one account is not the other’s',
+      [['backup', 600]],
+      { main: 'available', backup: 'exhausted' },
+    ],
+  ])('%s', (_name, spent, expected) => {
+    const states = providers.map((p) => budgetState(p.agent, 50, p.name));
+    const got = accountBudgets(states, providers, new Map(spent)).get('claude') ?? [];
+    expect(Object.fromEntries(got.map((a) => [a.name, a.budget]))).toEqual(expected);
   });
 });

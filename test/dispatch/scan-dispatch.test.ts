@@ -158,10 +158,14 @@ describe('radar scan --dispatch', () => {
         { kind: 'check_run', name: 'build', status: 'COMPLETED', conclusion: 'FAILURE' },
       ];
       const third = await runCli(['--json', 'scan', '--dispatch'], { cwd: t.dir, env });
-      const lines = third.stdout.trim().split('\n');
-      const dispatched = (
-        JSON.parse(lines.at(-1)!) as { dispatch: { results: { pr: string; status: string }[] } }
-      ).dispatch.results.filter((r) => r.status !== 'skipped');
+      // One document: the scan, with the dispatch inside it.
+      expect(third.stdout.trim().split('\n')).toHaveLength(1);
+      const doc = JSON.parse(third.stdout) as {
+        prsSeen: number;
+        dispatch: { results: { pr: string; status: string }[] };
+      };
+      expect(doc.prsSeen).toBeGreaterThan(0);
+      const dispatched = doc.dispatch.results.filter((r) => r.status !== 'skipped');
       const p = gh.scenario.pullRequests[20]!;
       expect(dispatched).toEqual([
         expect.objectContaining({ pr: `${p.repo}#${p.number}`, status: 'succeeded' }),

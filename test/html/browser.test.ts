@@ -41,9 +41,9 @@ beforeAll(async () => {
   page = join(tree.dir, 'page.html');
   const html = await runRadar([...global, 'report', 'html', '--out', page]);
   expect(html.stdout.trim()).toBe(page);
-  const json = await runRadar([...global, '--json', 'report', 'tokens']);
+  const json = await runRadar([...global, 'report', 'tokens', '--json']);
   tokens = JSON.parse(json.stdout) as typeof tokens;
-  outcomes = JSON.parse((await runRadar([...global, '--json', 'report', 'outcomes'])).stdout) as {
+  outcomes = JSON.parse((await runRadar([...global, 'report', 'outcomes', '--json'])).stdout) as {
     sessions: number;
   };
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });

@@ -6,8 +6,9 @@ import { MIGRATIONS } from '../../src/ledger/migrations.js';
 import { PrStore } from '../../src/ledger/pr-store.js';
 import { resolvePr } from '../../src/commands/pr-arg.js';
 import { UsageError } from '../../src/core/errors.js';
-import { runRadar, tempTree } from '../helpers/cli.js';
+import { runCli, runRadar, tempTree } from '../helpers/cli.js';
 import { pr } from './fixtures.js';
+import { displayWidth } from '../../src/render/table.js';
 
 /** The rules' commands on a ledger without GitHub: bad arguments, ambiguity, the pinned clock. */
 
@@ -103,6 +104,26 @@ describe('radar explain, stop and resume: arguments', () => {
     });
     const byNumber = await runRadar(['--ledger', ledger, '--json', 'explain', '#8'], { env: NOW });
     expect(JSON.parse(byNumber.stdout)).toMatchObject({ pr: 'acme/lib#8', tier: 'watch' });
+  });
+
+  it('fits `radar queue` to a 60-column terminal, CJK titles measured in cells', async () => {
+    const ledger = ledgerWith([
+      pr({
+        nodeId: 'J',
+        number: 3,
+        title: '修正：日本語のタイトルが長すぎて端末の幅を超える問題 🚀',
+      }),
+      pr({ nodeId: 'K', repo: 'acme/lib', number: 4, title: '中文标题也应该按显示宽度截断' }),
+    ]);
+    const r = await runCli(['--ledger', ledger, 'queue'], { env: { ...NOW, COLUMNS: '60' } });
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(3);
+    for (const line of lines) expect(displayWidth(line)).toBeLessThanOrEqual(60);
+    expect(lines[0]).toMatch(/^PR +tier +title +age +CI$/);
+    expect(r.stdout).toContain('acme/app#3');
+    expect(r.stdout).toContain('修正：日本語');
+    expect(r.stdout).not.toContain('J');
   });
 
   it('refuses a RADAR_NOW that is not a time', async () => {
