@@ -1,7 +1,8 @@
 import type { Context } from '../context.js';
 import { ExitCode, RadarError, UsageError } from '../core/errors.js';
 import { requireToken, resolveEndpoint } from '../github/endpoint.js';
-import { DispatchStore, type Approval } from '../ledger/dispatch-store.js';
+import { DispatchStore } from '../ledger/dispatch-store.js';
+import type { Approval } from '../core/dispatch.js';
 import { PrStore } from '../ledger/pr-store.js';
 import { performApproval } from '../dispatch/approvals.js';
 import { createGitHubClient } from '../github/client.js';

@@ -12,7 +12,8 @@
 import { createHash } from 'node:crypto';
 import type { StoredPr } from '../core/pr.js';
 import type { Verdict } from '../core/verdict.js';
-import type { Approval, DispatchStore } from '../ledger/dispatch-store.js';
+import type { DispatchStore } from '../ledger/dispatch-store.js';
+import type { Approval } from '../core/dispatch.js';
 import type { GitHubPort, WriteResult } from '../github/port.js';
 import { processAlive } from '../process/alive.js';
 

@@ -1,5 +1,5 @@
-import type { DispatchStore, Reaped } from '../ledger/dispatch-store.js';
-import type { RunningSession } from '../ledger/ports.js';
+import type { DispatchStore } from '../ledger/dispatch-store.js';
+import type { Reaped, RunningSession } from '../core/dispatch.js';
 import { processAlive } from '../process/alive.js';
 
 /**

@@ -7,7 +7,8 @@
  */
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
-import type { DispatchStore, Reaped } from '../ledger/dispatch-store.js';
+import type { DispatchStore } from '../ledger/dispatch-store.js';
+import type { Reaped } from '../core/dispatch.js';
 import { processAlive } from '../process/alive.js';
 import { stopSession } from '../process/tree.js';
 import { reapStale } from './liveness.js';

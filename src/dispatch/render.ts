@@ -1,6 +1,6 @@
 /** Text for the dispatch commands and the demo: escalation rows and dispatch results. */
 import type { Escalation } from '../core/verdict.js';
-import type { Approval } from '../ledger/dispatch-store.js';
+import type { Approval } from '../core/dispatch.js';
 import { formatInt, renderTable, truncate } from '../render/table.js';
 import type { DispatchResult } from './dispatch.js';
 

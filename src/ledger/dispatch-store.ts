@@ -3,60 +3,23 @@ import type { Escalation } from '../core/verdict.js';
 import type { AgentName } from '../core/agents.js';
 import { boundaryFromRow, RulesStore } from './rules-store.js';
 import type { PermissionBoundary } from '../core/history.js';
+import type { DispatchLedger } from './ports.js';
 import type {
+  Approval,
+  ApprovalStatus,
   ClaimRequest,
   ClaimResult,
   Committed,
-  DispatchLedger,
   Finish,
+  Reaped,
   RunningSession,
-} from './ports.js';
-
-export type { ClaimRequest, ClaimResult, Committed, Finish, Reservation } from './ports.js';
+} from '../core/dispatch.js';
 
 /**
  * All SQL for escalations, fingerprint claims, approvals and permission boundaries. A claim and
  * the escalation row it creates are one transaction: however many radar processes dispatch at
  * once, a fingerprint is acted on once and a PR has at most one running session.
  */
-
-/** A session whose radar died: marked failed, its run log still to be counted. */
-export interface Reaped {
-  id: number;
-  repo: string;
-  number: number;
-  runLog: string | null;
-}
-
-export type ApprovalAction = 'comment' | 'close';
-export type ApprovalStatus =
-  | 'pending'
-  /** Claimed by a `radar approve` for its write; `claimedBy` null: its write failed or was cut. */
-  | 'performing'
-  | 'done'
-  | 'rejected'
-  | 'failed'
-  | 'denied'
-  | 'duplicate';
-
-export interface Approval {
-  id: number;
-  nodeId: string;
-  repo: string;
-  number: number;
-  action: ApprovalAction;
-  body: string | null;
-  bodyHash: string;
-  reason: string | null;
-  fingerprint: string | null;
-  createdAt: number;
-  status: ApprovalStatus;
-  decidedAt: number | null;
-  result: string | null;
-  /** The process performing it, and since when (status `performing`). */
-  claimedBy: number | null;
-  claimedAt: number | null;
-}
 
 export class DispatchStore implements DispatchLedger {
   constructor(private readonly db: Db) {}
@@ -498,7 +461,7 @@ function toApproval(r: Record<string, unknown>): Approval {
     nodeId: r.node_id as string,
     repo: r.repo as string,
     number: r.number as number,
-    action: r.action as ApprovalAction,
+    action: r.action as Approval['action'],
     body: r.body as string | null,
     bodyHash: r.body_hash as string,
     reason: r.reason as string | null,

@@ -13,14 +13,9 @@ import type {
   RunEvent,
   TokenEvent,
 } from '../core/tokens.js';
+import type { ClaimRequest, ClaimResult, Committed, Finish } from '../core/dispatch.js';
 import type { AggregateRow, Dimension, Group, Period, Range, Rates } from '../core/token-report.js';
-import type {
-  Escalation,
-  EscalationOutcome,
-  Verdict,
-  VerdictRecord,
-  VerdictTrail,
-} from '../core/verdict.js';
+import type { Escalation, Verdict, VerdictRecord, VerdictTrail } from '../core/verdict.js';
 
 /**
  * The ledger as the rest of radar sees it: one small interface per family of tables. Stores
@@ -149,77 +144,6 @@ export interface PriceCache {
     tableVersion: string,
   ): Promise<Map<string, Rates | undefined>>;
   cacheRates(rates: ReadonlyMap<string, Rates | undefined>, tableVersion: string): Promise<void>;
-}
-
-/** An escalation recorded as `running`, with the processes that may still work on it. */
-export interface RunningSession {
-  id: number;
-  nodeId: string;
-  repo: string;
-  number: number;
-  runLog: string | null;
-  radarPid: number | null;
-  agentPgid: number | null;
-}
-
-export interface ClaimRequest {
-  nodeId: string;
-  repo: string;
-  number: number;
-  headSha: string | null;
-  /** Fingerprint → signal kind; rows missing from signal_candidates are created (manual runs). */
-  fingerprints: ReadonlyMap<string, string>;
-  agent: string;
-  argv: readonly string[];
-  now: number;
-  /** Sessions allowed at once across every radar process using this ledger. */
-  concurrency: number;
-  radarPid: number;
-  reason: string | null;
-  /** Which `running` sessions are still being worked on (dispatch/liveness.ts decides). */
-  live: (session: RunningSession) => boolean;
-  /** The session's expected cost, reserved against its agent's week when it fits. */
-  reservation?: Reservation;
-}
-
-/** A reservation asked for with a claim: `fits` decides on what the week has committed. */
-export interface Reservation {
-  tokens: number;
-  /** The quota week: [since, until). */
-  since: number;
-  until: number;
-  fits: (committed: Committed) => boolean;
-}
-
-/** What an agent's week has committed, read in the claiming transaction. */
-export interface Committed {
-  /** Counted token events of the agent in the week. */
-  counted: number;
-  /** Reservations of running sessions, and estimates of ended sessions that reported no usage. */
-  reserved: number;
-}
-
-export type ClaimResult =
-  | { kind: 'claimed'; escalationId: number; fingerprints: string[] }
-  /** Every fingerprint was already acted on. */
-  | { kind: 'acted' }
-  /** A session for this PR is running now. */
-  | { kind: 'busy'; escalationId: number }
-  /** `concurrency` sessions are running already. */
-  | { kind: 'full'; running: number }
-  /** The reservation does not fit in what is left of the agent's week. */
-  | { kind: 'budget'; committed: Committed; tokens: number };
-
-export interface Finish {
-  endedAt: number;
-  exitCode: number | null;
-  outcome: Exclude<EscalationOutcome, 'running'>;
-  sessionId: string | null;
-  tokens: number | null;
-  runLog: string | null;
-  reason: string | null;
-  /** The session reported no usage: its reservation stays as the week's estimate of it. */
-  estimated?: boolean;
 }
 
 /** What dispatch asks of the ledger to claim, reserve and settle sessions. */
