@@ -140,8 +140,7 @@ function main(): void {
     rules.recordVerdicts(
       null,
       NOW,
-      judge(rules.histories(), prs).judged.map(toVerdictRecord),
-      new Map(),
+      judge(rules.histories(), prs).judged.map((j) => toVerdictRecord(j, undefined)),
     );
 
     const reads: number[] = [];

@@ -61,8 +61,11 @@ async function control(
       rules: ctx.config().rules,
       now,
     });
-    const previous = new Map(before ? [[pr.nodeId, before]] : []);
-    rules.recordVerdicts(null, now, judged.map(toVerdictRecord), previous);
+    rules.recordVerdicts(
+      null,
+      now,
+      judged.map((j) => toVerdictRecord(j, before)),
+    );
     return judged[0]?.evaluation.verdict;
   })();
   if (ctx.json) {

@@ -235,13 +235,11 @@ export interface RulesLedger {
   trails(): Map<string, VerdictTrail>;
   verdict(nodeId: string): StoredVerdict | undefined;
   addControl(nodeId: string, control: ControlRecord): void;
-  /** Records verdicts, their history lines, candidates and stops (inside a scan's unit of work). */
-  recordVerdicts(
-    scanId: number | null,
-    now: number,
-    records: readonly VerdictRecord[],
-    previous: ReadonlyMap<string, VerdictTrail>,
-  ): void;
+  /**
+   * Records verdicts, the history lines each record carries, candidates and stops (inside a
+   * scan's unit of work).
+   */
+  recordVerdicts(scanId: number | null, now: number, records: readonly VerdictRecord[]): void;
 }
 
 /** Every family of the ledger, from one engine. */

@@ -251,7 +251,7 @@ export async function runScan(options: ScanOptions): Promise<ScanSummary> {
     },
     r.toWrite,
     r.changes,
-    (id) => options.rules.recordVerdicts(id, judged.at, judged.records, judged.previous),
+    (id) => options.rules.recordVerdicts(id, judged.at, judged.records),
   );
   options.onJudged?.(judged.candidates);
   return {
@@ -294,8 +294,7 @@ function judge(current: ReadonlyMap<string, StoredPr>, options: ScanOptions, now
   });
   return {
     at: now,
-    previous,
-    records: judged.map(toVerdictRecord),
+    records: judged.map((j) => toVerdictRecord(j, previous.get(j.nodeId))),
     candidates: judged
       .filter((j) => j.pr.state === 'open' && j.pr.watched)
       .map((j) => ({ pr: j.pr, verdict: j.evaluation.verdict })),
