@@ -67,5 +67,12 @@ export default tseslint.config(
       '../dispatch/*',
     ]),
   },
+  {
+    files: ['src/commands/**/*.ts'],
+    rules: boundary('commands/ never import demo/: the demo runs the commands (demo/command.ts)', [
+      '../demo',
+      '../demo/*',
+    ]),
+  },
   { files: ['eslint.config.js'], ...tseslint.configs.disableTypeChecked },
 );

@@ -132,7 +132,7 @@ export function buildProgram(capture?: Capture): Command {
       'after',
       '\nExamples:\n  radar demo          # the whole loop on built-in data, nothing of yours touched\n  radar demo --keep   # keep the temporary ledgers and print their folder',
     )
-    .action(lazy(() => import('./commands/demo.js'), { needsConfig: false }));
+    .action(lazy(() => import('./demo/command.js'), { needsConfig: false }));
 
   program
     .command('init')

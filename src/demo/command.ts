@@ -9,6 +9,10 @@ interface DemoOptions {
 }
 
 /**
+ * The `radar demo` command. It lives in demo/, not commands/: the demo runs the other commands,
+ * so it sits above them and commands/ never imports demo/ (program.ts loads it lazily like any
+ * command).
+ *
  * radar's main job on a built-in demo: a generated log corpus and a fake GitHub queue, a
  * temporary ledger, and the same commands a user runs. Nothing touches the network or the
  * user's own ledger, config or logs.
@@ -22,7 +26,7 @@ export async function run(ctx: Context, options: DemoOptions): Promise<number> {
     write(`\n── ${title} ${'─'.repeat(Math.max(0, 70 - title.length))}\n`);
   try {
     const [{ generateDemoCorpus }, { createContext }] = await Promise.all([
-      import('../demo/corpus.js'),
+      import('./corpus.js'),
       import('../context.js'),
     ]);
     const now = ctx.now();
@@ -42,15 +46,15 @@ export async function run(ctx: Context, options: DemoOptions): Promise<number> {
     try {
       write(`radar demo: a sample corpus of agent logs in ${logs}\n`);
       section('radar ingest');
-      await (await import('./ingest.js')).run(demo, [logs], {});
+      await (await import('../commands/ingest.js')).run(demo, [logs], {});
       section('radar report tokens --by bucket');
-      await (await import('./report-tokens.js')).run(demo, { by: 'bucket' });
+      await (await import('../commands/report-tokens.js')).run(demo, { by: 'bucket' });
       section('radar budget');
-      await (await import('./budget.js')).run(demo);
+      await (await import('../commands/budget.js')).run(demo);
     } finally {
       demo.close();
     }
-    await (await import('../demo/loop.js')).demoLoop(ctx, dir, now, { section, write });
+    await (await import('./loop.js')).demoLoop(ctx, dir, now, { section, write });
     if (options.keep)
       write(
         `\nkept in ${dir}: radar.db (the log corpus), loop/radar.db (the PR loop: ` +
