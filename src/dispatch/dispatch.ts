@@ -40,7 +40,7 @@ import {
 } from './plan.js';
 import { buildPrompt } from './prompt.js';
 import { reapOrphans, sessionTag } from './reap.js';
-import { runSession } from './session.js';
+import { finalOutcome, runSession } from './session.js';
 import { recordSessionTokens } from './tokens.js';
 import { prepareWorkdir, type Workdir } from './workdir.js';
 import { settle } from './reservation.js';
@@ -131,11 +131,9 @@ async function countReaped(
       const { tokens } = await recordSessionTokens({
         db: options.db,
         ledgerPath: options.ledgerPath,
-        store,
         escalationId: r.id,
         pr: r,
         runLog: r.runLog,
-        runKeys: [],
         zone,
         now: options.now,
         maxEventTokens: options.config.tokens.maxEventTokens,
@@ -426,7 +424,6 @@ class Execution {
         idleTimeoutMs: config.dispatch.idleTimeoutMs,
         killGraceMs: config.dispatch.killGraceMs,
         runLogMaxBytes: config.dispatch.runLogMaxBytes,
-        zone,
         tag: sessionTag(options.ledgerPath, id),
         signal: options.signal,
         onSpawn: (pid) => store.started(id, agent, [agentConfig.command, ...argv], pid, runLog),
@@ -437,29 +434,27 @@ class Execution {
         options.onEvent?.({ kind: 'fallback', pr: base.pr, agent, reason: session.reason });
         continue;
       }
-      const keys = [...session.runKeys];
-      if (session.sessionId) keys.push(`${agent}:${session.sessionId}`);
-      let tokens: number | null;
-      let reason = session.reason;
+      let tokens: number | null = null;
+      let sessionId: string | null = null;
+      let { outcome, reason } = session;
       try {
-        ({ tokens } = await recordSessionTokens({
+        const recorded = await recordSessionTokens({
           db,
           ledgerPath: options.ledgerPath,
-          store,
           escalationId: id,
           pr,
           runLog,
-          runKeys: keys,
-          results: session.results,
+          agent,
           zone,
           now,
           maxEventTokens: config.tokens.maxEventTokens,
-        }));
+        });
+        ({ tokens, sessionId } = recorded);
+        ({ outcome, reason } = finalOutcome(session, recorded.reportedError));
       } catch (error) {
-        // One session's accounting must not stop the others: the live count is kept, and the
-        // run log stays for `radar ingest`.
-        tokens = session.liveTokens;
-        const note = `tokens from the live parse only (the run log was not ingested: ${(error as Error).message})`;
+        // One session's accounting must not stop the others: its usage stays unknown (its
+        // reservation is the estimate), and the run log stays for `radar ingest`.
+        const note = `usage unknown: the run log was not ingested (${(error as Error).message})`;
         reason = reason ? `${reason}; ${note}` : note;
         options.logger?.warn({ pr: base.pr, escalation: id }, note);
       }
@@ -473,23 +468,23 @@ class Execution {
       store.finish(id, {
         endedAt: now(),
         exitCode: session.exitCode,
-        outcome: session.outcome,
-        sessionId: session.sessionId,
+        outcome,
+        sessionId,
         tokens,
         runLog,
         reason,
         estimated: settled.estimated,
       });
-      const keep = session.outcome !== 'succeeded';
+      const keep = outcome !== 'succeeded';
       if (!keep) await workdir.remove();
       return void this.emit({
         ...base,
-        status: session.outcome,
+        status: outcome,
         escalationId: id,
         agent,
         argv: [agentConfig.command, ...argv],
         tokens,
-        sessionId: session.sessionId,
+        sessionId,
         runLog,
         workdir: workdir.path,
         workdirKept: keep,

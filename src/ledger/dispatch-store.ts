@@ -249,42 +249,6 @@ export class DispatchStore implements DispatchLedger {
     })();
   }
 
-  /**
-   * Ties the session's token events to the escalation and PR: the events read from its run log,
-   * and (through escalation_runs and its trigger) every event of its runs ingested later.
-   * Returns the tokens the session printed, or null when it printed no marker.
-   */
-  tieTokens(
-    id: number,
-    pr: { repo: string; number: number },
-    runLog: string,
-    runKeys: readonly string[],
-  ): number | null {
-    return this.db.transaction(() => {
-      const addRun = this.db.prepare(
-        `INSERT OR IGNORE INTO escalation_runs (run_key, escalation_id, repo, number) VALUES (?, ?, ?, ?)`,
-      );
-      const tie = this.db.prepare(
-        `UPDATE token_events SET escalation_id = ?, repo = ?, pr = ? WHERE run_key = ?`,
-      );
-      for (const key of runKeys) {
-        addRun.run(key, id, pr.repo, pr.number);
-        tie.run(id, pr.repo, pr.number, key);
-      }
-      this.db
-        .prepare(
-          `UPDATE token_events SET escalation_id = ?, repo = ?, pr = ? WHERE source_path = ?`,
-        )
-        .run(id, pr.repo, pr.number, runLog);
-      const row = this.db
-        .prepare(
-          `SELECT count(*) AS n, total(total) AS tokens FROM token_events WHERE source_path = ?`,
-        )
-        .get(runLog) as { n: number; tokens: number };
-      return row.n === 0 ? null : row.tokens;
-    })();
-  }
-
   escalation(id: number): Escalation | undefined {
     return this.escalations().find((e) => e.id === id);
   }

@@ -9,7 +9,7 @@ import {
   type TokenEvent,
 } from '../core/tokens.js';
 import { PENDING_GROUPS, SETTLE_PENDING } from './token-schema.js';
-import { TIE_PENDING_EVENTS } from './dispatch-schema.js';
+import { TIE_PENDING_EVENTS, TIE_PENDING_LOG_EVENTS } from './dispatch-schema.js';
 import type { EventPlace, IngestRunRecord, NewSource, TokenLedger } from './ports.js';
 
 /**
@@ -107,6 +107,7 @@ export class TokenStore implements TokenLedger {
          WHERE fingerprint = ?`,
       ),
       settlePending: SETTLE_PENDING.map((sql) => db.prepare(sql)),
+      tiePendingLogs: db.prepare(TIE_PENDING_LOG_EVENTS),
       tiePending: db.prepare(TIE_PENDING_EVENTS),
       settle: db.prepare(
         `UPDATE token_events INDEXED BY token_events_pending SET counted = 1 WHERE counted = 2`,
@@ -165,11 +166,13 @@ export class TokenStore implements TokenLedger {
   }
 
   /**
-   * Ties the events inserted so far in this transaction to their escalation, if an escalation
-   * produced their run, and adds them to the roll-ups (ROLLUP_BATCHES, BATCH_ESCALATION_TIES).
+   * Ties the events inserted so far in this transaction to their escalation, if they were read
+   * from its run log or an escalation produced their run, and adds them to the roll-ups
+   * (ROLLUP_BATCHES, BATCH_ESCALATION_TIES, ESCALATION_RUN_LOGS).
    */
   private settleRollups(): void {
     if (!this.pending) return;
+    this.q.tiePendingLogs.run();
     this.q.tiePending.run();
     for (const statement of this.q.settlePending) statement.run();
     this.q.settle.run();
