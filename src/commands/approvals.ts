@@ -1,9 +1,8 @@
 import type { Context } from '../context.js';
 import { ExitCode, RadarError, UsageError } from '../core/errors.js';
 import { requireToken, resolveEndpoint } from '../github/endpoint.js';
-import { DispatchStore } from '../ledger/dispatch-store.js';
+import type { DispatchLedger } from '../ledger/ports.js';
 import type { Approval } from '../core/dispatch.js';
-import { PrStore } from '../ledger/pr-store.js';
 import { performApproval } from '../dispatch/approvals.js';
 import { createGitHubClient } from '../github/client.js';
 import { renderApprovals } from '../dispatch/render.js';
@@ -14,7 +13,7 @@ import { renderApprovals } from '../dispatch/render.js';
 const waiting = (a: Approval) => a.status === 'pending' || a.status === 'performing';
 
 function approvalById(
-  store: DispatchStore,
+  store: DispatchLedger,
   text: string,
   open: (a: Approval) => boolean = waiting,
 ): Approval {
@@ -28,7 +27,7 @@ function approvalById(
 
 /** `radar approvals [--all]`: what waits for a human. */
 export function list(ctx: Context, options: { all?: boolean }): number {
-  const store = new DispatchStore(ctx.existingLedger());
+  const store = ctx.existingLedger().dispatch;
   const rows = options.all ? store.approvals() : store.approvals().filter(waiting);
   if (ctx.json) ctx.stdout.write(`${JSON.stringify(rows)}\n`);
   else if (rows.length === 0)
@@ -40,11 +39,11 @@ export function list(ctx: Context, options: { all?: boolean }): number {
 /** `radar approve <id>`: performs one action through the GitHub API. */
 export async function approve(ctx: Context, idText: string): Promise<number> {
   const db = ctx.existingLedger();
-  const store = new DispatchStore(db);
+  const store = db.dispatch;
   const approval = approvalById(store, idText);
   const endpoint = resolveEndpoint(ctx.env);
   const token = await requireToken(ctx.env, endpoint);
-  const pr = new PrStore(db).byNodeId(approval.nodeId);
+  const pr = db.prs.byNodeId(approval.nodeId);
   const outcome = await performApproval(approval, {
     store,
     github: createGitHubClient({ endpoint, token: token.value, logger: ctx.logger() }),
@@ -60,7 +59,7 @@ export async function approve(ctx: Context, idText: string): Promise<number> {
 
 /** `radar reject <id>`: drops one action. */
 export function reject(ctx: Context, idText: string): number {
-  const store = new DispatchStore(ctx.existingLedger());
+  const store = ctx.existingLedger().dispatch;
   const approval = approvalById(store, idText, (a) => a.status === 'pending');
   store.decide(approval.id, 'rejected', 'rejected by the user', ctx.now().getTime());
   if (ctx.json) ctx.stdout.write(`${JSON.stringify({ id: approval.id, status: 'rejected' })}\n`);

@@ -1,6 +1,5 @@
 import type { Context } from '../context.js';
 import { budgetStates } from '../budget/state.js';
-import { UsageStore } from '../ledger/usage-store.js';
 import { localDateTime, machineZone } from '../time/zone.js';
 import { renderTable } from '../render/table.js';
 import type { Style } from '../render/color.js';
@@ -10,7 +9,7 @@ export async function run(ctx: Context): Promise<number> {
   const config = ctx.config();
   const zone = config.timezone ?? machineZone();
   const now = ctx.now().getTime();
-  const results = await budgetStates(new UsageStore(ctx.existingLedger()), config, ctx.env, now);
+  const results = await budgetStates(ctx.existingLedger().usage, config, ctx.env, now);
   if (ctx.json) {
     ctx.stdout.write(
       `${JSON.stringify({ now: new Date(now).toISOString(), providers: results })}\n`,

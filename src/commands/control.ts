@@ -1,10 +1,8 @@
 import type { Context } from '../context.js';
 import { UsageError } from '../core/errors.js';
-import { RulesStore } from '../ledger/rules-store.js';
 import { toVerdictRecord } from '../rules/candidates.js';
 import { judgeAll } from '../rules/judge.js';
 import { agentBudgets, budgetStates } from '../budget/state.js';
-import { UsageStore } from '../ledger/usage-store.js';
 import { formatPrRef } from '../core/pr.js';
 import { resolvePr } from './pr-arg.js';
 
@@ -25,7 +23,7 @@ export async function resume(
   options: ControlOptions,
 ): Promise<number> {
   if (options.permissions) {
-    const cleared = new RulesStore(ctx.existingLedger()).clearPermissions(options.permissions);
+    const cleared = ctx.existingLedger().rules.clearPermissions(options.permissions);
     const message = cleared
       ? `${options.permissions}: forgot ${cleared} denied write${cleared === 1 ? '' : 's'}; radar may try again`
       : `${options.permissions}: no denied writes were recorded`;
@@ -44,10 +42,10 @@ async function control(
   options: ControlOptions,
 ): Promise<number> {
   const db = ctx.existingLedger();
-  const pr = resolvePr(db, text);
-  const rules = new RulesStore(db);
+  const pr = resolvePr(db.prs, text);
+  const rules = db.rules;
   const now = ctx.now().getTime();
-  const budget = agentBudgets(await budgetStates(new UsageStore(db), ctx.config(), ctx.env, now));
+  const budget = agentBudgets(await budgetStates(db.usage, ctx.config(), ctx.env, now));
   // The control and the verdict it leads to are written together.
   const verdict = db.transaction(() => {
     rules.addControl(pr.nodeId, { at: now, action, by: 'user', reason: options.reason ?? null });
@@ -67,7 +65,7 @@ async function control(
       judged.map((j) => toVerdictRecord(j, before)),
     );
     return judged[0]?.evaluation.verdict;
-  })();
+  });
   if (ctx.json) {
     ctx.stdout.write(
       `${JSON.stringify({ pr: formatPrRef(pr), action, tier: verdict?.tier ?? null })}\n`,

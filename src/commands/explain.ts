@@ -1,7 +1,5 @@
 import type { Context } from '../context.js';
-import { RulesStore } from '../ledger/rules-store.js';
 import { agentBudgets, budgetStates } from '../budget/state.js';
-import { UsageStore } from '../ledger/usage-store.js';
 import { createEvaluator, routeOf, scoreTerms } from '../rules/evaluate.js';
 import { emptyHistory } from '../core/history.js';
 import { formatPrRef } from '../core/pr.js';
@@ -20,11 +18,11 @@ import { sanitize } from '../dispatch/prompt.js';
 export async function run(ctx: Context, text: string): Promise<number> {
   const db = ctx.existingLedger();
   const config = ctx.config();
-  const pr = resolvePr(db, text);
-  const rules = new RulesStore(db);
+  const pr = resolvePr(db.prs, text);
+  const rules = db.rules;
   const now = ctx.now().getTime();
   const history = rules.histories(pr.nodeId).get(pr.nodeId) ?? emptyHistory();
-  const budget = agentBudgets(await budgetStates(new UsageStore(db), config, ctx.env, now));
+  const budget = agentBudgets(await budgetStates(db.usage, config, ctx.env, now));
   const evaluation = createEvaluator(config.rules)({
     pr,
     history,

@@ -1,6 +1,4 @@
 import type { Context } from '../context.js';
-import { PrStore } from '../ledger/pr-store.js';
-import { RulesStore } from '../ledger/rules-store.js';
 import type { StoredVerdict } from '../ledger/ports.js';
 import type { StoredPr } from '../core/pr.js';
 import type { Route, Tier } from '../core/verdict.js';
@@ -65,9 +63,10 @@ function compare(verdicts: ReadonlyMap<string, StoredVerdict>) {
 
 export function run(ctx: Context, options: QueueOptions): number {
   const state = options.state ?? 'open';
-  const verdicts = new RulesStore(ctx.existingLedger()).verdicts();
-  const prs = new PrStore(ctx.existingLedger())
-    .all()
+  const verdicts = ctx.existingLedger().rules.verdicts();
+  const prs = ctx
+    .existingLedger()
+    .prs.all()
     .filter((p) => (state === 'all' ? true : p.state === state && (state !== 'open' || p.watched)))
     .filter((p) => !options.repo || p.repo.toLowerCase() === options.repo.toLowerCase())
     .filter((p) => !options.author || p.author.toLowerCase() === options.author.toLowerCase())

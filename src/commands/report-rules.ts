@@ -1,7 +1,5 @@
 import type { Context } from '../context.js';
 import { UsageError } from '../core/errors.js';
-import { PrStore } from '../ledger/pr-store.js';
-import { RulesStore } from '../ledger/rules-store.js';
 import { funnelReport, queueReport } from '../rules/reports.js';
 import { TIERS } from '../core/verdict.js';
 import { formatInt, renderTable } from '../render/table.js';
@@ -12,8 +10,8 @@ import { DATE_FORMS, parseWhen } from '../time/relative.js';
 
 export function queue(ctx: Context): number {
   const db = ctx.existingLedger();
-  const verdicts = new RulesStore(db).verdicts();
-  const r = queueReport(new PrStore(db).all(), (id) => verdicts.get(id)?.tier, ctx.now().getTime());
+  const verdicts = db.rules.verdicts();
+  const r = queueReport(db.prs.all(), (id) => verdicts.get(id)?.tier, ctx.now().getTime());
   if (ctx.json) {
     ctx.stdout.write(`${JSON.stringify(r)}\n`);
     return 0;
@@ -49,8 +47,8 @@ export function funnel(ctx: Context, options: { since?: string }): number {
     since = at;
   }
   const db = ctx.existingLedger();
-  const rules = new RulesStore(db);
-  const prs = new Map(new PrStore(db).all().map((p) => [p.nodeId, p] as const));
+  const rules = db.rules;
+  const prs = new Map(db.prs.all().map((p) => [p.nodeId, p] as const));
   const verdicts = rules.verdicts();
   const rows = rules.funnelRows(since);
   const r = funnelReport(

@@ -1,7 +1,5 @@
 import type { Context } from '../context.js';
 import { UsageError } from '../core/errors.js';
-import { PriceStore } from '../ledger/price-store.js';
-import { ReportStore } from '../ledger/token-report.js';
 import { buildReport, reportFromTotals } from '../tokens/report.js';
 import {
   TIME_DIMENSIONS,
@@ -37,9 +35,9 @@ export async function run(ctx: Context, options: ReportOptions): Promise<number>
   };
   const range = { since: parse('--since', options.since), until: parse('--until', options.until) };
   const db = ctx.existingLedger();
-  const ledger = new ReportStore(db);
+  const ledger = db.reports;
   const loadPrices = async (models: string[]) =>
-    (await import('../tokens/prices.js')).loadPrices(new PriceStore(db), models);
+    (await import('../tokens/prices.js')).loadPrices(db.prices, models);
   let report: TokenReport;
   if (by === 'day' || by === 'week' || by === 'month') {
     const span = await ledger.eventSpan();

@@ -2,13 +2,10 @@ import type { Context } from '../context.js';
 import { ExitCode, RadarError, UsageError } from '../core/errors.js';
 import { requireToken, resolveEndpoint } from '../github/endpoint.js';
 import { createGitHubClient } from '../github/client.js';
-import { PrStore } from '../ledger/pr-store.js';
-import { RulesStore } from '../ledger/rules-store.js';
 import { agentBudgets, budgetStates } from '../budget/state.js';
 import type { BudgetState } from '../core/budget.js';
 import type { StoredPr } from '../core/pr.js';
 import type { Verdict } from '../core/verdict.js';
-import { UsageStore } from '../ledger/usage-store.js';
 import { acquireProcessLock } from '../ledger/lock.js';
 import { isAuthError, runScan, type ScanSummary } from '../scan/scan.js';
 import { formatInt } from '../render/table.js';
@@ -61,13 +58,13 @@ async function scan(ctx: Context, options: ScanCommandOptions): Promise<ScanOutc
     const tty = Boolean(ctx.stderr.isTTY) && !ctx.json;
     let summary: ScanSummary;
     // The rules route around an agent whose weekly quota is used up.
-    const states = await budgetStates(new UsageStore(db), config, ctx.env, ctx.now().getTime());
+    const states = await budgetStates(db.usage, config, ctx.env, ctx.now().getTime());
     let candidates: ScanOutcome['candidates'] = [];
     try {
       summary = await runScan({
         port,
-        store: new PrStore(db),
-        rules: new RulesStore(db),
+        store: db.prs,
+        rules: db.rules,
         budget: agentBudgets(states),
         config,
         logger: ctx.logger(),

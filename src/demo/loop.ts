@@ -7,7 +7,6 @@ import { writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import type { Context } from '../context.js';
 import { configSchema } from '../config/schema.js';
-import { DispatchStore } from '../ledger/dispatch-store.js';
 import { installFakeAgents } from './agents/install.js';
 import { demoScenario } from './queue.js';
 
@@ -25,7 +24,6 @@ export async function demoLoop(ctx: Context, dir: string, now: Date, out: Printe
     { dispatchFlagged },
     { storedCandidates },
     { budgetStates },
-    { UsageStore },
     { renderResults, renderEscalations },
   ] = await Promise.all([
     import('../testing/fake-github/server.js'),
@@ -33,7 +31,6 @@ export async function demoLoop(ctx: Context, dir: string, now: Date, out: Printe
     import('../dispatch/dispatch.js'),
     import('../dispatch/candidates.js'),
     import('../budget/state.js'),
-    import('../ledger/usage-store.js'),
     import('../dispatch/render.js'),
   ]);
   const scenario = demoScenario({ author: 'demo-dev', token: TOKEN, now });
@@ -95,9 +92,9 @@ export async function demoLoop(ctx: Context, dir: string, now: Date, out: Printe
         candidates: storedCandidates(db),
         max: config.dispatch.maxPerScan,
         config,
-        db,
+        ledger: db,
         ledgerPath: demo.ledgerPath(),
-        budget: await budgetStates(new UsageStore(db), config, env, Date.now()),
+        budget: await budgetStates(db.usage, config, env, Date.now()),
         now: () => Date.now(),
         env,
       });
@@ -126,11 +123,11 @@ export async function demoLoop(ctx: Context, dir: string, now: Date, out: Printe
     section('radar queue');
     (await import('../commands/queue.js')).run(demo, {});
     section('escalations');
-    write(renderEscalations(new DispatchStore(demo.ledger()).escalations(), ctx.color));
+    write(renderEscalations(demo.ledger().dispatch.escalations(), ctx.color));
     section('radar approvals');
     const approvals = await import('../commands/approvals.js');
     approvals.list(demo, {});
-    const pending = new DispatchStore(demo.ledger()).approvals('pending')[0];
+    const pending = demo.ledger().dispatch.approvals('pending')[0];
     if (pending) {
       section(`radar approve ${pending.id}`);
       await approvals.approve(demo, String(pending.id));

@@ -27,14 +27,14 @@ export async function dispatchAfterScan(
   },
 ): Promise<DispatchSummary> {
   const config = ctx.config();
-  const db = ctx.ledger();
+  const ledger = ctx.ledger();
   const now = () => ctx.now().getTime();
   const chatty = !ctx.json && (Boolean(ctx.stderr.isTTY) || Boolean(ctx.options.verbose));
   const summary = await dispatchFlagged({
     candidates: options.candidates,
     max: parseMax(options.max, config.dispatch.maxPerScan),
     config,
-    db,
+    ledger,
     ledgerPath: ctx.ledgerPath(),
     budget: options.budget,
     now,

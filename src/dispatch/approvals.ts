@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import type { StoredPr } from '../core/pr.js';
 import type { Verdict } from '../core/verdict.js';
-import type { DispatchStore } from '../ledger/dispatch-store.js';
+import type { DispatchLedger } from '../ledger/ports.js';
 import type { Approval } from '../core/dispatch.js';
 import type { GitHubPort, WriteResult } from '../github/port.js';
 import { processAlive } from '../process/alive.js';
@@ -70,7 +70,7 @@ export function proposedActions(verdict: Verdict): {
 
 /** Queues a verdict's actions; returns the ids of those newly queued. */
 export function queueActions(
-  store: DispatchStore,
+  store: DispatchLedger,
   pr: StoredPr,
   verdict: Verdict,
   now: number,
@@ -131,7 +131,7 @@ export function claimDecision(
 }
 
 interface ApproveDeps {
-  store: DispatchStore;
+  store: DispatchLedger;
   github: GitHubWriter;
   now: () => number;
   existingBodies?: readonly string[];
@@ -247,7 +247,7 @@ export async function performApproval(
 function unknown(
   approval: Approval,
   r: Extract<WriteResult, { ok: false }>,
-  store: DispatchStore,
+  store: DispatchLedger,
   self: number,
 ): ApproveOutcome {
   const nothing = approval.action === 'close' || r.status === 429;
@@ -264,7 +264,7 @@ function unknown(
 function failed(
   approval: Approval,
   r: Extract<WriteResult, { ok: false }>,
-  store: DispatchStore,
+  store: DispatchLedger,
   now: () => number,
   finish: (status: 'denied' | 'failed', message: string) => ApproveOutcome,
   self: number,

@@ -17,8 +17,7 @@ import { expandHome } from '../config/paths.js';
 import type { StoredPr } from '../core/pr.js';
 import type { Signal } from '../core/verdict.js';
 import type { BudgetState } from '../core/budget.js';
-import type { Db } from '../ledger/open.js';
-import { DispatchStore } from '../ledger/dispatch-store.js';
+import type { DispatchLedger, Ledger } from '../ledger/ports.js';
 import { findOnPath } from '../process/which.js';
 import { machineZone } from '../time/zone.js';
 import { agentArgv, agentEnv, type Skip } from './agents.js';
@@ -52,7 +51,7 @@ export interface DispatchOptions {
   /** Sessions started at most by this call. */
   max: number;
   config: RadarConfig;
-  db: Db;
+  ledger: Ledger;
   ledgerPath: string;
   /**
    * The providers' budget states, read once by the caller (the scan that judged the candidates,
@@ -116,7 +115,7 @@ const prRef = (pr: StoredPr) => `${pr.repo}#${pr.number}`;
  */
 async function countReaped(
   options: DispatchOptions,
-  store: DispatchStore,
+  store: DispatchLedger,
   zone: string,
 ): Promise<number> {
   const reaped = await reapOrphans({
@@ -129,7 +128,7 @@ async function countReaped(
     if (!r.runLog || !existsSync(r.runLog)) continue;
     try {
       const { tokens } = await recordSessionTokens({
-        db: options.db,
+        ledger: options.ledger,
         ledgerPath: options.ledgerPath,
         escalationId: r.id,
         pr: r,
@@ -152,7 +151,7 @@ async function countReaped(
 
 /** An escalation that ended before any agent ran: failed, usage unknown. */
 function failedBeforeRun(
-  store: DispatchStore,
+  store: DispatchLedger,
   id: number,
   at: number,
   runLog: string | null,
@@ -181,7 +180,7 @@ class Execution {
   readonly spent = new Map<AgentName, number>();
   started = 0;
   readonly results: DispatchResult[] = [];
-  private readonly store: DispatchStore;
+  private readonly store: DispatchLedger;
   private readonly zone: string;
   private readonly ledgerDir: string;
   private readonly installed: ReadonlySet<AgentName>;
@@ -189,7 +188,7 @@ class Execution {
 
   constructor(private readonly options: DispatchOptions) {
     const { config } = options;
-    this.store = new DispatchStore(options.db);
+    this.store = options.ledger.dispatch;
     this.zone = config.timezone ?? machineZone();
     this.ledgerDir = dirname(options.ledgerPath);
     const lookup = options.installed ?? ((command: string) => !!findOnPath(command, options.env));
@@ -366,7 +365,7 @@ class Execution {
     base: Pick<DispatchResult, 'nodeId' | 'pr' | 'score'>,
   ): Promise<void> {
     const { options, store, zone, ledgerDir } = this;
-    const { config, db, now } = options;
+    const { config, ledger, now } = options;
     const { pr } = c;
     const startedAt = now();
     const runLog = join(
@@ -439,7 +438,7 @@ class Execution {
       let { outcome, reason } = session;
       try {
         const recorded = await recordSessionTokens({
-          db,
+          ledger,
           ledgerPath: options.ledgerPath,
           escalationId: id,
           pr,

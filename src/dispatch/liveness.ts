@@ -1,4 +1,4 @@
-import type { DispatchStore } from '../ledger/dispatch-store.js';
+import type { DispatchLedger } from '../ledger/ports.js';
 import type { Reaped, RunningSession } from '../core/dispatch.js';
 import { processAlive } from '../process/alive.js';
 
@@ -30,7 +30,7 @@ export const liveHere =
  * run logs hold can still be counted.
  */
 export function reapStale(
-  store: Pick<DispatchStore, 'runningSessions' | 'markFailed'>,
+  store: Pick<DispatchLedger, 'runningSessions' | 'markFailed'>,
   now: number,
   live: (session: RunningSession) => boolean = liveHere(),
 ): Reaped[] {

@@ -9,9 +9,7 @@
 import type { AgentName } from '../core/agents.js';
 import { LockedError } from '../core/errors.js';
 import { acquireProcessLock } from '../ledger/lock.js';
-import type { Db } from '../ledger/open.js';
-import { TokenStore } from '../ledger/token-store.js';
-import { SessionTokenStore } from '../ledger/session-tokens.js';
+import type { Ledger, SessionLedger, TokenLedger } from '../ledger/ports.js';
 import { bucketResolver } from '../tokens/bucket.js';
 import { emptySummary, ingestFiles } from '../tokens/ingest.js';
 import { sessionNamed } from '../tokens/parse.js';
@@ -79,7 +77,7 @@ async function underIngestLock<T>(ledgerPath: string, fn: () => Promise<T>): Pro
 }
 
 export async function recordSessionTokens(options: {
-  db: Db;
+  ledger: Pick<Ledger, 'tokens' | 'sessions'>;
   ledgerPath: string;
   escalationId: number;
   pr: { repo: string; number: number };
@@ -90,7 +88,7 @@ export async function recordSessionTokens(options: {
   now: () => number;
   maxEventTokens?: number;
 }): Promise<SessionTokens> {
-  const tokenStore = new TokenStore(options.db);
+  const tokenStore = options.ledger.tokens;
   const summary = emptySummary();
   let parsed: ParsedLog | undefined;
   await underIngestLock(options.ledgerPath, () =>
@@ -111,7 +109,7 @@ export async function recordSessionTokens(options: {
       summary,
     ),
   );
-  const sessions = new SessionTokenStore(options.db);
+  const sessions = options.ledger.sessions;
   const results = (parsed?.events ?? []).filter((e) => e.format === 'claude-result');
   const keys = sessionRunKeys(parsed, sessions.runKeysOf(options.runLog), options.agent);
   keys.push(...copyTakenResults(options, results, tokenStore, sessions));
@@ -135,8 +133,8 @@ export async function recordSessionTokens(options: {
 function copyTakenResults(
   options: { escalationId: number; runLog: string },
   results: readonly TokenEvent[],
-  tokenStore: TokenStore,
-  sessions: SessionTokenStore,
+  tokenStore: TokenLedger,
+  sessions: SessionLedger,
 ): string[] {
   if (results.length === 0) return [];
   const sourceId = sessions.sourceId(options.runLog);
@@ -164,8 +162,8 @@ function copyTakenResults(
  */
 function separateReusedRuns(
   options: { escalationId: number; runLog: string },
-  tokenStore: TokenStore,
-  sessions: SessionTokenStore,
+  tokenStore: TokenLedger,
+  sessions: SessionLedger,
   keys: readonly string[],
 ): string[] {
   return sessions.transaction(() =>

@@ -13,7 +13,16 @@ import type {
   RunEvent,
   TokenEvent,
 } from '../core/tokens.js';
-import type { ClaimRequest, ClaimResult, Committed, Finish } from '../core/dispatch.js';
+import type {
+  Approval,
+  ApprovalStatus,
+  ClaimRequest,
+  ClaimResult,
+  Committed,
+  Finish,
+  Reaped,
+  RunningSession,
+} from '../core/dispatch.js';
 import type { AggregateRow, Dimension, Group, Period, Range, Rates } from '../core/token-report.js';
 import type { Escalation, Verdict, VerdictRecord, VerdictTrail } from '../core/verdict.js';
 
@@ -158,6 +167,120 @@ export interface DispatchLedger {
   committed(agent: AgentName, since: number, until: number): Committed;
   /** Measured tokens of this agent's ended sessions that acted on this signal kind, newest first. */
   sessionTokens(agent: AgentName, kind: string, limit: number): number[];
+  /** Every `running` escalation, with the processes that may still be working on it. */
+  runningSessions(): RunningSession[];
+  /** Sessions running now that `live` says are being worked on, in any radar process. */
+  runningCount(live: (session: RunningSession) => boolean): number;
+  /** Marks these escalations failed, those still `running`: returns the ones it marked. */
+  markFailed(ids: readonly number[], now: number, reason: string): Reaped[];
+  /** Tokens of an escalation found after it ended (a reaped session's run log). */
+  setTokens(id: number, tokens: number | null): void;
+  /** The agent that actually started: its argv, process group and run log. */
+  started(
+    id: number,
+    agent: string,
+    argv: readonly string[],
+    pgid: number | null,
+    runLog: string,
+  ): void;
+  /** The reservation an escalation was started with (null: none). */
+  reservedFor(id: number): number | null;
+  /** An escalation that never claims anything: a rehearsal (`dry_run`) or a refusal. */
+  recordUnclaimed(
+    req: Pick<ClaimRequest, 'nodeId' | 'repo' | 'number' | 'headSha' | 'agent' | 'argv' | 'now'> & {
+      fingerprints: readonly string[];
+      outcome: 'dry_run' | 'refused';
+      reason: string | null;
+    },
+  ): number;
+  /** Marks unacted candidates as held back (e.g. by budget) so the funnel can count them. */
+  suppress(
+    nodeId: string,
+    fingerprints: ReadonlyMap<string, string>,
+    reason: string,
+    now: number,
+  ): void;
+  escalation(id: number): Escalation | undefined;
+  /** Newest first. */
+  escalations(limit?: number): Escalation[];
+  /**
+   * Queues a risky action for a human. Returns its id, or undefined when the same action is
+   * already pending, or the same comment was posted on this PR before.
+   */
+  queueApproval(
+    a: Pick<
+      Approval,
+      'nodeId' | 'repo' | 'number' | 'action' | 'body' | 'bodyHash' | 'reason' | 'fingerprint'
+    > & { now: number },
+  ): number | undefined;
+  approvals(status?: ApprovalStatus): Approval[];
+  approval(id: number): Approval | undefined;
+  /** Closes an approval that is still `from`; false when it was not (decided elsewhere). */
+  decide(
+    id: number,
+    status: Exclude<ApprovalStatus, 'pending' | 'performing'>,
+    result: string | null,
+    now: number,
+    from?: 'pending' | 'performing',
+  ): boolean;
+  /** Claims a pending approval for its write; false when it was not pending. */
+  claimApproval(id: number, by: number, now: number): boolean;
+  /** Takes over a performing approval from the claim it had when read; false if that changed. */
+  takeOverApproval(
+    id: number,
+    seen: Pick<Approval, 'claimedBy' | 'claimedAt'>,
+    by: number,
+    now: number,
+  ): boolean;
+  /** The claimant leaves a performing approval (back to pending when nothing was written). */
+  releaseApproval(id: number, by: number, written: 'nothing' | 'unknown'): void;
+  wasPosted(nodeId: string, bodyHash: string): boolean;
+  recordPosted(nodeId: string, bodyHash: string, now: number, approvalId: number | null): void;
+  recordBoundary(b: PermissionBoundary): void;
+  boundary(repo: string, action: string): PermissionBoundary | undefined;
+}
+
+/**
+ * What a dispatched session's accounting asks beyond the ingest (dispatch/tokens.ts decides):
+ * its run log's events, which escalation owns a run, re-keying one log's events of a run, and
+ * recording the runs an escalation produced.
+ */
+export interface SessionLedger {
+  /** Run keys of the events read from this path. */
+  runKeysOf(sourcePath: string): string[];
+  /** The newest token source recorded for this path. */
+  sourceId(path: string): number | undefined;
+  /** Whether an event with this fingerprint was read from this path. */
+  hasEvent(fingerprint: string, sourcePath: string): boolean;
+  /** The escalation a run key is tied to, if any. */
+  ownerOf(runKey: string): number | undefined;
+  /** This path's events of run `from` move to run `to`. */
+  rekey(sourcePath: string, from: string, to: string): void;
+  /** Records an escalation's runs and ties their events recorded so far. */
+  ownRuns(
+    escalationId: number,
+    pr: { repo: string; number: number },
+    runKeys: readonly string[],
+  ): void;
+  /** The tokens of the events read from this path; null when there are none. */
+  tokensOf(sourcePath: string): number | null;
+  /** A write transaction that reads before it writes. */
+  transaction<T>(fn: () => T): T;
+}
+
+/** Row counts for `radar doctor`. */
+export interface LedgerStats {
+  schema: number;
+  tokenEvents: number;
+  tokenSources: number;
+  scanRuns: number;
+}
+
+/** What `radar doctor` asks of the ledger's storage. */
+export interface MaintenanceLedger {
+  /** The engine's own consistency check: `['ok']` when sound, else what it found. */
+  integrity(): string[];
+  stats(): LedgerStats;
 }
 
 /** What `radar report tokens` reads: counted tokens summed by period or by a column. */
@@ -251,4 +374,13 @@ export interface Ledger {
   prs: PrLedger;
   rules: RulesLedger;
   dispatch: DispatchLedger;
+  sessions: SessionLedger;
+  maintenance: MaintenanceLedger;
+  /** One unit of work across families (a control and the verdict it leads to). */
+  transaction<T>(fn: () => T): T;
+}
+
+/** A ledger opened by radar: its ports, and closing it. */
+export interface OpenLedger extends Ledger {
+  close(): void;
 }

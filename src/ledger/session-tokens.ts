@@ -1,4 +1,5 @@
 import type { Db } from './open.js';
+import type { SessionLedger } from './ports.js';
 
 /**
  * The SQL a dispatched session's accounting needs beyond the ingest and the escalation rows:
@@ -12,7 +13,7 @@ import type { Db } from './open.js';
  * a run learned after some of its events were recorded (a rollout ingested while the agent
  * still worked) ties those when it is recorded (`ownRuns`).
  */
-export class SessionTokenStore {
+export class SessionTokenStore implements SessionLedger {
   private readonly q;
 
   constructor(private readonly db: Db) {

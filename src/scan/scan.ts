@@ -4,8 +4,7 @@ import type { FieldChange, PrSnapshot, StoredPr } from '../core/pr.js';
 import type { GitHubReads, RateLimitInfo } from '../github/port.js';
 import { GitHubAuthError, RateLimitError } from '../github/errors.js';
 import { applyDetails } from '../github/normalize.js';
-import type { PrStore } from '../ledger/pr-store.js';
-import type { RulesStore } from '../ledger/rules-store.js';
+import type { PrLedger, RulesLedger } from '../ledger/ports.js';
 import { toVerdictRecord } from '../rules/candidates.js';
 import type { AgentBudgets } from '../core/budget.js';
 import type { Tier, Verdict } from '../core/verdict.js';
@@ -73,8 +72,8 @@ export interface ScanSummary {
 
 export interface ScanOptions {
   port: GitHubReads;
-  store: PrStore;
-  rules: RulesStore;
+  store: PrLedger;
+  rules: RulesLedger;
   /** Per agent, whether the weekly budget still allows work (default: unknown). */
   budget?: AgentBudgets;
   config: RadarConfig;

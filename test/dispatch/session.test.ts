@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { finalOutcome, runSession, type SessionRequest } from '../../src/dispatch/session.js';
 import { recordSessionTokens } from '../../src/dispatch/tokens.js';
+import { sqliteLedger } from '../../src/ledger/sqlite-ledger.js';
 import { deadWithin, alive } from '../process/alive.js';
 import { FAKE_BIN, agentEnv, tempLedger, type TempLedger } from './helpers.js';
 
@@ -39,7 +40,7 @@ function request(tool: 'codex' | 'claude', mode: string, extra: Partial<SessionR
 /** What the ingest (the one parser of agent output) reads of a session's run log. */
 const counted = (req: SessionRequest, agent: 'codex' | 'claude') =>
   recordSessionTokens({
-    db: t.db,
+    ledger: sqliteLedger(t.db),
     ledgerPath: t.path,
     escalationId: 1,
     pr: { repo: 'acme/widget', number: 1 },
