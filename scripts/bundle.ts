@@ -16,6 +16,11 @@ import { fileURLToPath } from 'node:url';
  * better-sqlite3's JavaScript is bundled; its compiled addon is loaded from node_modules by path
  * (src/ledger/sqlite.ts). Some packages stay in node_modules: pino (its transports start workers by file path), the price table (versioned by its file) and
  * GitHub's schema (read from its own folder).
+ *
+ * The published package holds only dist/bin/: its "dependencies" are what the bundle loads from
+ * node_modules (the externals below, better-sqlite3, and picomatch, which src/tokens/bucket.ts
+ * requires at run time); every package bundled in is a devDependency, so `npm install -g` fetches
+ * only those few (test/package/install.test.ts installs the packed tarball and runs the demo).
  */
 
 /**

@@ -23,6 +23,8 @@ export const REDACT_PATHS = [
   '*.apiKey',
   'env.GITHUB_TOKEN',
   'env.GH_TOKEN',
+  'env.GH_ENTERPRISE_TOKEN',
+  'env.GITHUB_ENTERPRISE_TOKEN',
   'env.OPENAI_API_KEY',
   'env.ANTHROPIC_API_KEY',
 ];

@@ -16,6 +16,7 @@ Exit codes:
   1   failure
   2   bad usage or configuration
   3   radar scan --fail-on-flag: the scan ran fine and PRs are in the escalate tier
+  4   radar scan --dispatch: flagged PRs got no agent because none is on PATH
   75  another radar scan holds the lock (try again later)`;
 
 /**
@@ -68,7 +69,7 @@ export function radarVersion(): string {
         name?: unknown;
         version?: unknown;
       };
-      if (pkg.name === 'radar' && typeof pkg.version === 'string') return pkg.version;
+      if (pkg.name === 'pr-radar' && typeof pkg.version === 'string') return pkg.version;
     } catch {
       // not there: try the next place
     }
@@ -222,7 +223,7 @@ export function buildProgram(capture?: Capture): Command {
   program
     .command('scan')
     .description(
-      'poll the PR queue from GitHub into the ledger and judge every PR (run it from cron; GITHUB_API_URL, GITHUB_TOKEN/GH_TOKEN/gh auth token)',
+      'poll the PR queue from GitHub into the ledger and judge every PR (run it from cron; GH_TOKEN/GITHUB_TOKEN or gh auth token; GH_HOST or GITHUB_API_URL for GitHub Enterprise)',
     )
     .option('--fail-on-flag', 'exit 3 when a PR is in the escalate tier (for cron chains)')
     .option(
@@ -239,7 +240,8 @@ export function buildProgram(capture?: Capture): Command {
 Examples:
   */5 * * * *  radar scan                      # cron: silent unless something is wrong
   radar scan --fail-on-flag || notify-me      # exit 3 when a PR needs an agent
-  radar scan --dispatch --max 2               # then start agents on the two most urgent PRs`,
+  radar scan --dispatch --max 2               # then start agents on the two most urgent PRs
+  GH_HOST=ghe.example.com radar scan          # GitHub Enterprise Server (GH_ENTERPRISE_TOKEN)`,
     )
     .action(lazy(() => import('./commands/scan.js')));
 

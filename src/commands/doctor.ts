@@ -213,7 +213,7 @@ async function checkGitHubToken(
   options: DoctorOptions,
   endpoint: Endpoint,
 ): Promise<CheckResult[]> {
-  const { findToken } = await import('../github/endpoint.js');
+  const { findToken, tokenHint } = await import('../github/endpoint.js');
   const { redactUrl } = await import('../redact.js');
   const apiUrl = redactUrl(endpoint.apiUrl);
   const token = await findToken(ctx.env, endpoint);
@@ -222,8 +222,7 @@ async function checkGitHubToken(
       {
         name: 'github token',
         status: 'warn',
-        detail:
-          'no GITHUB_TOKEN or GH_TOKEN, and no token from `gh auth token`: radar scan needs one',
+        detail: `no token for ${endpoint.host} (radar scan needs one): ${tokenHint(endpoint)}`,
       },
     ];
   }

@@ -28,9 +28,12 @@ export async function run(ctx: Context, options: ScanCommandOptions = {}): Promi
   const { code, candidates, budget } = await scan(ctx, options);
   if (!options.dispatch || (code !== 0 && code !== ExitCode.flagged)) return code;
   const { dispatchAfterScan } = await import('../dispatch/after-scan.js');
+  const { heldBackReport } = await import('../dispatch/held-back.js');
   // The verdicts and budget this scan judged with: neither is read again.
-  await dispatchAfterScan(ctx, { max: options.max, candidates, budget });
-  return code;
+  const { results } = await dispatchAfterScan(ctx, { max: options.max, candidates, budget });
+  const report = heldBackReport(results, code, ctx.env.PATH);
+  for (const line of report.lines) ctx.stderr.write(`radar: ${line}\n`);
+  return report.code;
 }
 
 interface ScanOutcome {
@@ -125,6 +128,9 @@ export function renderScan(s: ScanSummary): string {
   if (s.flagged.length > 10)
     lines.push(`… and ${s.flagged.length - 10} more flagged (radar queue)`);
   if (s.newPrs) lines.push(`${s.newPrs} new PRs`);
+  // Named here too, not only on stderr: a PR GitHub could not read is one the user must look at.
+  for (const k of s.skipped)
+    lines.push(`skipped ${k.repo}#${k.number}: GitHub could not give its details (${k.reason})`);
   for (const r of s.resolved) lines.push(`${r.repo}#${r.number} ${r.state}`);
   for (const c of s.changed.slice(0, 20)) {
     const fields = c.fields

@@ -7,6 +7,8 @@ export const ExitCode = {
   failure: 1,
   usage: 2,
   flagged: 3,
+  /** `radar scan --dispatch`: flagged PRs got no agent for want of one (not budget or policy). */
+  notDispatched: 4,
   locked: 75,
 } as const;
 

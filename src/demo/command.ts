@@ -41,7 +41,16 @@ export async function run(ctx: Context, options: DemoOptions): Promise<number> {
     });
     const demo = await createContext(
       { ...ctx.options, ledger, config: undefined },
-      { config, env: { ...ctx.env, GITHUB_TOKEN: undefined, GH_TOKEN: undefined } },
+      {
+        config,
+        env: {
+          ...ctx.env,
+          GITHUB_TOKEN: undefined,
+          GH_TOKEN: undefined,
+          GH_ENTERPRISE_TOKEN: undefined,
+          GITHUB_ENTERPRISE_TOKEN: undefined,
+        },
+      },
     );
     try {
       write(`radar demo: a sample corpus of agent logs in ${logs}\n`);

@@ -64,7 +64,11 @@ export async function demoLoop(ctx: Context, dir: string, now: Date, out: Printe
     PATH: `${bin}${delimiter}${ctx.env.PATH ?? ''}`,
     GITHUB_API_URL: fake.url,
     GITHUB_TOKEN: TOKEN,
+    // Nothing of the user's GitHub setup reaches the fake (their tokens, another host).
     GH_TOKEN: undefined,
+    GH_HOST: undefined,
+    GH_ENTERPRISE_TOKEN: undefined,
+    GITHUB_ENTERPRISE_TOKEN: undefined,
     CODEX_HOME: join(dir, 'codex-home'),
     CLAUDE_CONFIG_DIR: join(dir, 'claude-home'),
     FAKE_AGENT_PLAN: plan,

@@ -18,7 +18,12 @@ export interface AgentConfig {
 }
 
 /** Variables removed from every agent's environment (GitHub's unless passGithubToken). */
-export const GITHUB_TOKEN_VARS = ['GITHUB_TOKEN', 'GH_TOKEN'];
+export const GITHUB_TOKEN_VARS = [
+  'GITHUB_TOKEN',
+  'GH_TOKEN',
+  'GH_ENTERPRISE_TOKEN',
+  'GITHUB_ENTERPRISE_TOKEN',
+];
 
 /** The argv of one session: the configured args with their placeholders filled. */
 export function agentArgv(

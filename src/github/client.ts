@@ -39,7 +39,7 @@ const sequentialReads = {
 };
 
 export interface ClientOptions {
-  endpoint: Endpoint;
+  endpoint: Pick<Endpoint, 'apiUrl' | 'graphqlUrl'>;
   token: string;
   logger: Logger;
   /** A request that has not answered after this long is aborted (and retried). */
@@ -57,6 +57,7 @@ export function createGitHubClient(options: ClientOptions): GitHubPort {
   const timeoutMs = options.requestTimeoutMs ?? 30_000;
   let requests = 0;
   const secrets = [options.token];
+  const host = new URL(options.endpoint.apiUrl).host;
   const mask = (m: unknown) => redactSecrets(String(m), secrets);
   const octokit = new RadarOctokit({
     auth: options.token,
@@ -117,7 +118,7 @@ export function createGitHubClient(options: ClientOptions): GitHubPort {
     try {
       return await work();
     } catch (error) {
-      throw translateGitHubError(error, secrets);
+      throw translateGitHubError(error, secrets, host);
     }
   };
 
@@ -143,7 +144,7 @@ export function createGitHubClient(options: ClientOptions): GitHubPort {
         });
         stream = response.data as ReadableStream | null;
       } catch (error) {
-        throw translateGitHubError(error, secrets);
+        throw translateGitHubError(error, secrets, host);
       }
       // A body cut off on the way (the connection lost mid-answer) is retried like a malformed one.
       const body = parseObject(await new Response(stream).text().catch(() => ''));
@@ -198,7 +199,7 @@ export function createGitHubClient(options: ClientOptions): GitHubPort {
       await octokit.request(route, { ...params, request: { retries: 0 } });
       return { ok: true };
     } catch (error) {
-      const failure = translateGitHubError(error, secrets);
+      const failure = translateGitHubError(error, secrets, host);
       const status = failure instanceof RateLimitError ? 429 : (failure.status ?? 0);
       // GitHub's own words when it sent some (Octokit adds the documentation URL to its message).
       const said = (error as { response?: { data?: { message?: unknown } } }).response?.data

@@ -50,6 +50,74 @@ export class RateLimitError extends GitHubError {
   }
 }
 
+/**
+ * GitHub could not be reached at all: no DNS answer, the connection refused, reset or timed out,
+ * a certificate not trusted. Said once, with the host and what to check, never the request.
+ */
+export class GitHubUnreachableError extends GitHubError {
+  constructor(
+    readonly host: string,
+    /** What went wrong, in a few words (with the system's error code). */
+    readonly why: string,
+    readonly check: string,
+  ) {
+    super(`GitHub could not be reached at ${host}: ${why}; ${check}`);
+    this.name = 'GitHubUnreachableError';
+  }
+}
+
+/** A network failure's system code → what happened, and what the user should check. */
+const NETWORK_CODES: readonly [RegExp, string, string][] = [
+  [
+    /^(ENOTFOUND|EAI_AGAIN|EAI_FAIL|EAI_NONAME)$/,
+    'the host name did not resolve',
+    'check the network connection and DNS, and the host in GITHUB_API_URL or GH_HOST',
+  ],
+  [
+    /^ECONNREFUSED$/,
+    'the connection was refused',
+    'check the host and port in GITHUB_API_URL or GH_HOST, and any firewall or proxy',
+  ],
+  [
+    /^(ECONNRESET|EPIPE|UND_ERR_SOCKET|ECONNABORTED)$/,
+    'the connection was closed before GitHub answered',
+    'check the network connection and any proxy or firewall, then try again',
+  ],
+  [
+    /^(ETIMEDOUT|UND_ERR_CONNECT_TIMEOUT|UND_ERR_HEADERS_TIMEOUT|UND_ERR_BODY_TIMEOUT|TimeoutError)$/,
+    'no answer in time',
+    'check the network connection and any proxy or firewall, then try again',
+  ],
+  [
+    /^(ENETUNREACH|EHOSTUNREACH|ENETDOWN|EHOSTDOWN)$/,
+    'the network is unreachable',
+    'check the network connection',
+  ],
+  [
+    /^(CERT_|UNABLE_TO_|SELF_SIGNED_|DEPTH_ZERO_SELF_SIGNED_CERT|ERR_TLS_CERT_ALTNAME_INVALID)/,
+    'its TLS certificate is not trusted',
+    "for a GitHub Enterprise Server with its own certificate authority, name the CA's file in NODE_EXTRA_CA_CERTS",
+  ],
+];
+
+/**
+ * Pure: the network failure somewhere in an error's cause chain (fetch wraps the system error
+ * in a TypeError, Octokit wraps that in a RequestError), or undefined when GitHub did answer.
+ */
+export function networkFailure(
+  error: unknown,
+): { code: string; why: string; check: string } | undefined {
+  for (let e = error, depth = 0; e && typeof e === 'object' && depth < 6; depth++) {
+    const { code, name, cause } = e as { code?: unknown; name?: unknown; cause?: unknown };
+    for (const key of [code, name])
+      if (typeof key === 'string')
+        for (const [pattern, why, check] of NETWORK_CODES)
+          if (pattern.test(key)) return { code: key, why, check };
+    e = cause;
+  }
+  return undefined;
+}
+
 interface ErrorShape {
   name?: unknown;
   message?: unknown;
@@ -72,11 +140,20 @@ function graphqlErrorTypes(e: ErrorShape): string[] {
 
 /**
  * Octokit's error (RequestError, GraphqlResponseError, the throttling plugin's GraphQL rate-limit
- * error, a fetch failure) → a GitHubError with a masked message. `secrets` are the values that
+ * error, a fetch failure) → a GitHubError with a masked message; a failure to reach `host` at
+ * all → a GitHubUnreachableError that names it. `secrets` are the values that
  * must never appear (the token).
  */
-export function translateGitHubError(error: unknown, secrets: readonly string[]): GitHubError {
+export function translateGitHubError(
+  error: unknown,
+  secrets: readonly string[],
+  /** The host the request went to, for a failure to reach it. */
+  host?: string,
+): GitHubError {
   if (error instanceof GitHubError) return error;
+  const network = networkFailure(error);
+  if (network && host)
+    return new GitHubUnreachableError(host, `${network.why} (${network.code})`, network.check);
   const e = (error ?? {}) as ErrorShape;
   const status = typeof e.status === 'number' ? e.status : undefined;
   const message = redactSecrets(

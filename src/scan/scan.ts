@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { RadarConfig } from '../config/schema.js';
 import type { FieldChange, PrSnapshot, StoredPr } from '../core/pr.js';
 import type { GitHubReads, RateLimitInfo } from '../github/port.js';
-import { GitHubAuthError, RateLimitError } from '../github/errors.js';
+import { GitHubAuthError, GitHubUnreachableError, RateLimitError } from '../github/errors.js';
 import { applyDetails } from '../github/normalize.js';
 import type { PrLedger, RulesLedger } from '../ledger/ports.js';
 import { toVerdictRecord } from '../rules/candidates.js';
@@ -99,6 +99,8 @@ export async function runScan(options: ScanOptions): Promise<ScanSummary> {
   let points = 0;
   let last = null as RateLimitInfo | null;
   let stop = null as ScanStop | null;
+  /** GitHub could not be reached: no later request is sent, the reason is said once. */
+  let unreachable = null as GitHubUnreachableError | null;
   let complete = true;
 
   /** Runs one request: accounts its cost, turns a rate limit into a stop, lets auth through. */
@@ -106,7 +108,7 @@ export async function runScan(options: ScanOptions): Promise<ScanSummary> {
     what: string,
     request: () => Promise<T>,
   ): Promise<T | Error> => {
-    if (stop) throw new Stopped();
+    if (stop || unreachable) throw new Stopped();
     if (underReserve(last, plan.reserve)) {
       stop = reserveStop(last);
       throw new Stopped();
@@ -126,6 +128,10 @@ export async function runScan(options: ScanOptions): Promise<ScanSummary> {
         throw new Stopped();
       }
       if (error instanceof GitHubAuthError) throw error;
+      if (error instanceof GitHubUnreachableError) {
+        unreachable = error;
+        throw new Stopped();
+      }
       // Reported once, on stderr by the command; the log keeps the request beside it.
       logger.info({ err: errorMessage(error), request: what }, 'GitHub request failed');
       return error instanceof Error ? error : new Error(String(error));
@@ -228,6 +234,7 @@ export async function runScan(options: ScanOptions): Promise<ScanSummary> {
 
   const now = options.now();
   const r = reconcile(previous, seen.values(), detailed, belongs, now);
+  if (unreachable) errors.push(unreachable.message);
   if (stop) errors.push(describeStop(stop, port.requests, r.queueSize, last?.remaining));
   // Whatever a message quotes (a request URL, say), no credential reaches the ledger or stderr.
   const safeErrors = errors.map((e) => redactSecrets(e));

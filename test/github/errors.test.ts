@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import {
   GitHubAuthError,
   GitHubError,
+  GitHubUnreachableError,
+  networkFailure,
   RateLimitError,
   translateGitHubError,
 } from '../../src/github/errors.js';
@@ -79,6 +81,61 @@ describe('translateGitHubError', () => {
       expect(translated.message).not.toContain(secret);
     });
   }
+
+  /** A fetch failure as Octokit throws it: RequestError(500) ← TypeError('fetch failed') ← cause. */
+  const fetchFailure = (cause: object) =>
+    Object.assign(new Error('fetch failed'), {
+      status: 500,
+      cause: Object.assign(new TypeError('fetch failed'), { cause }),
+    });
+  it.each([
+    [
+      { code: 'ENOTFOUND', hostname: 'api.github.com' },
+      'the host name did not resolve (ENOTFOUND)',
+      'DNS',
+    ],
+    [{ code: 'EAI_AGAIN' }, 'the host name did not resolve (EAI_AGAIN)', 'DNS'],
+    [{ code: 'ECONNREFUSED' }, 'the connection was refused (ECONNREFUSED)', 'port'],
+    [
+      { code: 'ECONNRESET' },
+      'the connection was closed before GitHub answered (ECONNRESET)',
+      'proxy',
+    ],
+    [{ code: 'UND_ERR_SOCKET' }, 'closed before GitHub answered (UND_ERR_SOCKET)', 'try again'],
+    [
+      { code: 'UND_ERR_CONNECT_TIMEOUT' },
+      'no answer in time (UND_ERR_CONNECT_TIMEOUT)',
+      'try again',
+    ],
+    [{ name: 'TimeoutError' }, 'no answer in time (TimeoutError)', 'try again'],
+    [{ code: 'EHOSTUNREACH' }, 'the network is unreachable (EHOSTUNREACH)', 'network'],
+    [
+      { code: 'SELF_SIGNED_CERT_IN_CHAIN' },
+      'not trusted (SELF_SIGNED_CERT_IN_CHAIN)',
+      'NODE_EXTRA_CA_CERTS',
+    ],
+    [{ code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' }, 'not trusted', 'NODE_EXTRA_CA_CERTS'],
+  ])('a network failure %o: GitHub could not be reached, %s', (cause, why, check) => {
+    const translated = translateGitHubError(fetchFailure(cause), [], 'api.github.com');
+    expect(translated).toBeInstanceOf(GitHubUnreachableError);
+    expect(translated.message).toMatch(/^GitHub could not be reached at api\.github\.com: /);
+    expect(translated.message).toContain(why);
+    expect(translated.message).toContain(check);
+    expect(translated.message).not.toContain('HTTP 500');
+  });
+
+  it.each([
+    ['an answer with a status', requestError(502, 'Bad Gateway')],
+    [
+      'a failure without a network cause',
+      fetchFailure({ message: 'Request cannot be constructed' }),
+    ],
+  ])('%s is not a network failure', (_name, error) => {
+    expect(networkFailure(error)).toBeUndefined();
+    expect(translateGitHubError(error, [], 'api.github.com')).not.toBeInstanceOf(
+      GitHubUnreachableError,
+    );
+  });
 
   it('gives one error kind for every rate limit, and leaves radar errors as they are', () => {
     const limit = translateGitHubError(requestError(429, 'slow down'), []);

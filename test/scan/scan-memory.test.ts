@@ -1,5 +1,6 @@
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { renderScan } from '../../src/commands/scan.js';
 import { configSchema } from '../../src/config/schema.js';
 import { GitHubError } from '../../src/github/errors.js';
 import { PrStore } from '../../src/ledger/pr-store.js';
@@ -87,6 +88,8 @@ describe('scan against the GitHub port in memory', () => {
       },
     ]);
     expect(first.warnings.join('\n')).toContain(`${badPr.repo}#${badPr.number}: skipped`);
+    // The terminal summary names it too, not only stderr.
+    expect(renderScan(first)).toContain(`skipped ${badPr.repo}#${badPr.number}: GitHub could not`);
     const prs = stored();
     const others = prs.filter((p) => p.nodeId !== bad);
     expect(others.every((p) => p.comments.every((c) => c.body !== undefined))).toBe(true);

@@ -258,6 +258,21 @@ describe('radar scan: faults and limits', () => {
     expect(bad.stderr).not.toMatch(/\bat .*\.js:\d+/);
   });
 
+  it('says GitHub could not be reached, which host and what to check, not the request', async () => {
+    const gone = await startFakeGitHub(generateQueue({ author: 'alice', prs: 1, repos: 1, token: TOKEN }));
+    const url = new URL(gone.url);
+    await gone.close();
+    const r = await scan({ GITHUB_API_URL: gone.url });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      `radar: scan: GitHub could not be reached at ${url.host}: the connection was refused (ECONNREFUSED); check the host and port`,
+    );
+    expect(r.stderr).not.toContain('is:pr');
+    expect(r.stderr).not.toContain('HTTP 500');
+    // Said once: the queries after the first are not sent to a host that is not there.
+    expect(r.stderr.match(/could not be reached/g)).toHaveLength(1);
+  });
+
   it('exits 75 while another scan holds the lock, and runs right after its holder is killed', async () => {
     openLedger(join(dir, 'ledgers/radar.db')).close();
     const ledger = join(dir, 'ledgers/radar.db');
