@@ -60,12 +60,11 @@ function fill(ledger: string, events: number, models: number, priced: boolean): 
       CASE (at / 3600000) % 4 WHEN 1 THEN 'claude' ELSE 'codex' END,
       ${modelOf(models, priced)},
       'job-' || ((at / 3600000) % 12), 'codex-rollout', 1000 + i % 5000, 500, 200 + i % 700, 50,
-      1200 + i % 5700, 1, '/bench.log', i, 2
+      1200 + i % 5700, 1, '/bench.log', i, 1
     FROM e`);
-  // Inserted as an ingest inserts them (pending), then added to the roll-ups as a batch is.
+  // Inserted as an ingest inserts them, then added to the roll-ups as a batch is.
   db.exec(PENDING_GROUPS);
-  for (const sql of SETTLE_PENDING) db.exec(sql);
-  db.exec(`UPDATE token_events SET counted = 1 WHERE counted = 2`);
+  SETTLE_PENDING.forEach((sql, i) => (i === 0 ? db.prepare(sql).run(0) : db.exec(sql)));
   db.close();
 }
 

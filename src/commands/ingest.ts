@@ -107,7 +107,7 @@ export function renderSummary(s: IngestSummary, roots: string[]): string {
   if (s.sameFile > 0) lines.push(`${s.sameFile} paths named a file already read (links)`);
   if (s.ambiguousTies.length > 0)
     lines.push(
-      `${s.ambiguousTies.length} Codex runs in logs without a session id fit several rollouts: counted from the log, not tied to a rollout (may be counted twice)`,
+      `${s.ambiguousTies.length} markers of Codex runs in logs without a session id fit several rollouts: counted from the log, not tied to a rollout (may be counted twice)`,
     );
   return `${lines.join('\n')}\n`;
 }

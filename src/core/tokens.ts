@@ -15,6 +15,11 @@ export type TimeSource = 'line' | 'preceding' | 'mtime';
 export interface TokenEvent {
   /** Identifies the marker across files and runs: the ledger keeps one row per fingerprint. */
   fingerprint: string;
+  /**
+   * A launcher's marker known by its content (`contextual`): the fingerprint radar gave it before
+   * (its format, lineage and offset). A marker recorded under it by an older radar is not new.
+   */
+  legacyFingerprint?: string;
   /** For transcripts: several lines share a fingerprint; the largest one is the truth. */
   keepLargest: boolean;
   at: number;
@@ -51,12 +56,21 @@ export interface TokenEvent {
   runHeader?: RunHeader;
 }
 
-/** A Codex run's start: the log's header, or the rollout's session_meta and model. */
+/**
+ * A Codex run's start: the log's header, or the rollout's session_meta and model. Codex 0.29 and
+ * 0.36 name no session in their logs; their markers (and their rollouts' token counts) also carry
+ * the run's cumulative usage at that marker, which the rollout records too.
+ */
 export interface RunHeader {
-  version: string;
-  cwd: string;
+  /** Absent from `codex exec --json` of 0.36 (no header). */
+  version?: string;
+  cwd?: string;
   model?: string;
   at: number;
+  /** The run's cumulative usage at this marker (only Codex's blended number from a human log). */
+  usage?: ThreadTotal;
+  /** When the marker was printed or recorded, if its line says. */
+  markedAt?: number;
 }
 
 export interface ThreadTotal {

@@ -323,9 +323,10 @@ CREATE TEMP TABLE IF NOT EXISTS pending_groups (
   cache_creation INTEGER NOT NULL, output INTEGER NOT NULL, unsplit INTEGER NOT NULL)`;
 
 /**
- * Adds the pending events to every roll-up (see ROLLUP_BATCHES), in order: group them, add the
- * groups to each table, clear the groups. Run inside the inserting transaction, then set the
- * events to counted = 1.
+ * Adds the pending events to every roll-up (see EVENTS_COUNTED_ON_INSERT), in order: group them,
+ * add the groups to each table, clear the groups. Run inside the inserting transaction; the first
+ * statement's parameter is the rowid of the first event not in the roll-ups yet (rowids only
+ * grow, so every event from it on is new).
  */
 export const SETTLE_PENDING: readonly string[] = [
   `INSERT INTO temp.pending_groups
@@ -334,7 +335,7 @@ export const SETTLE_PENDING: readonly string[] = [
       .join(', ')}, agent, coalesce(model, ''), sum(total), count(*),
       sum(coalesce(input, 0)), sum(coalesce(cached_input, 0)), sum(coalesce(cache_creation, 0)),
       sum(coalesce(output, 0)), sum(${unsplit('')})
-    FROM token_events INDEXED BY token_events_pending WHERE counted = 2
+    FROM token_events WHERE id >= ? AND counted = 1
     GROUP BY ${LEVEL_COLUMNS.map((_, i) => i + 1).join(', ')}, agent, coalesce(model, '')`,
   ...(Object.keys(ROLLUP_LEVELS) as RollupTable[]).map((table) => {
     const { column } = ROLLUP_LEVELS[table];
@@ -364,4 +365,16 @@ DROP INDEX token_events_bucket;
 export const RUN_HEADERS = `
 ALTER TABLE token_events ADD COLUMN run_header TEXT;
 CREATE INDEX token_events_run_header ON token_events(format, run_header) WHERE run_header IS NOT NULL;
+`;
+
+/**
+ * Migration 15: events are inserted counted (1), not pending (2) and then updated to 1 once the
+ * batch's roll-ups hold them: that UPDATE rewrote every new row, and the partial index of pending
+ * rows was written twice per row. A batch now remembers the rowid of its first new event (rowids
+ * only grow) and adds every event from it on to the roll-ups (SETTLE_PENDING) before it reads a
+ * run, changes or deletes an event, or commits. The triggers are unchanged: an update of an event
+ * not yet in the roll-ups never happens, because every update and delete settles first.
+ */
+export const EVENTS_COUNTED_ON_INSERT = `
+DROP INDEX token_events_pending;
 `;

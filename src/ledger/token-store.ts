@@ -27,8 +27,11 @@ const BULK_LOOKUP = 64;
 
 export class TokenStore implements TokenLedger {
   private readonly q;
-  /** Events were inserted that the roll-ups do not hold yet (counted = 2). */
-  private pending = false;
+  /**
+   * The rowid of the first event inserted since the roll-ups were last settled: that event and
+   * every later one (rowids only grow) are counted but not in the roll-ups yet.
+   */
+  private pendingFrom: number | undefined;
 
   constructor(private readonly db: Db) {
     db.exec(PENDING_GROUPS);
@@ -65,7 +68,7 @@ export class TokenStore implements TokenLedger {
         `INSERT OR IGNORE INTO token_events (fingerprint, at, at_source, agent, model, bucket, format,
            input, cached_input, cache_creation, output, reasoning, total, source_id, source_path,
            source_offset, session_id, run_key, thread_total, own_bucket, run_header, counted)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 2)`,
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
       ),
       deleteEvent: db.prepare(
         `DELETE FROM token_events WHERE fingerprint = ? RETURNING CASE counted WHEN 0 THEN 0 ELSE total END AS total, run_key AS runKey`,
@@ -91,7 +94,8 @@ export class TokenStore implements TokenLedger {
       recorded: db.prepare(`SELECT total, model FROM token_events WHERE fingerprint = ?`),
       untiedLogRuns: db.prepare(
         `SELECT DISTINCT run_header AS header FROM token_events
-         WHERE format = 'codex-text' AND run_header IS NOT NULL AND run_key IS NULL`,
+         WHERE format IN ('codex-text', 'codex-exec-json') AND run_header IS NOT NULL
+           AND run_key IS NULL`,
       ),
       rolloutStarts: db.prepare(
         `SELECT run_key AS runKey, run_header AS header FROM token_events
@@ -99,7 +103,7 @@ export class TokenStore implements TokenLedger {
       ),
       tieLogRun: db.prepare(
         `UPDATE token_events SET run_key = ?, session_id = ?
-         WHERE format = 'codex-text' AND run_header = ? AND run_key IS NULL`,
+         WHERE format IN ('codex-text', 'codex-exec-json') AND run_header = ? AND run_key IS NULL`,
       ),
       growEvent: db.prepare(
         `UPDATE token_events SET at = ?, model = coalesce(?, model), input = ?, cached_input = ?,
@@ -109,9 +113,6 @@ export class TokenStore implements TokenLedger {
       settlePending: SETTLE_PENDING.map((sql) => db.prepare(sql)),
       tiePendingLogs: db.prepare(TIE_PENDING_LOG_EVENTS),
       tiePending: db.prepare(TIE_PENDING_EVENTS),
-      settle: db.prepare(
-        `UPDATE token_events INDEXED BY token_events_pending SET counted = 1 WHERE counted = 2`,
-      ),
       insertSample: db.prepare(
         `INSERT OR IGNORE INTO rate_limit_samples (provider, window_minutes, used_percent, resets_at, at, source_path)
          VALUES (?, ?, ?, ?, ?, ?)`,
@@ -158,11 +159,16 @@ export class TokenStore implements TokenLedger {
    * before the transaction commits (or before a run is reconciled), not one trigger per row.
    */
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(() => {
-      const result = fn();
-      this.settleRollups();
-      return result;
-    })();
+    try {
+      return this.db.transaction(() => {
+        const result = fn();
+        this.settleRollups();
+        return result;
+      })();
+    } finally {
+      // Committed (and settled) or rolled back: nothing of it is pending.
+      this.pendingFrom = undefined;
+    }
   }
 
   /**
@@ -171,12 +177,14 @@ export class TokenStore implements TokenLedger {
    * (ROLLUP_BATCHES, BATCH_ESCALATION_TIES, ESCALATION_RUN_LOGS).
    */
   private settleRollups(): void {
-    if (!this.pending) return;
-    this.q.tiePendingLogs.run();
-    this.q.tiePending.run();
-    for (const statement of this.q.settlePending) statement.run();
-    this.q.settle.run();
-    this.pending = false;
+    const from = this.pendingFrom;
+    if (from === undefined) return;
+    this.q.tiePendingLogs.run(from);
+    this.q.tiePending.run(from);
+    this.q.settlePending.forEach((statement, i) =>
+      i === 0 ? statement.run(from) : statement.run(),
+    );
+    this.pendingFrom = undefined;
   }
 
   /**
@@ -213,9 +221,10 @@ export class TokenStore implements TokenLedger {
   }
 
   insertEvent(e: TokenEvent, where: EventPlace): boolean {
-    const inserted = this.q.insertEvent.run(eventValues(e, where)).changes === 1;
-    if (inserted) this.pending = true;
-    return inserted;
+    const { changes, lastInsertRowid } = this.q.insertEvent.run(eventValues(e, where));
+    if (changes !== 1) return false;
+    this.pendingFrom ??= Number(lastInsertRowid);
+    return true;
   }
 
   recordedEvent(fingerprint: string): { total: number; model: string | undefined } | undefined {
@@ -225,6 +234,7 @@ export class TokenStore implements TokenLedger {
   }
 
   replaceAmounts(fingerprint: string, line: TokenEvent): void {
+    this.settleRollups();
     this.q.growEvent.run(
       line.at,
       line.model ?? null,
@@ -247,6 +257,7 @@ export class TokenStore implements TokenLedger {
     let events = 0;
     let tokens = 0;
     const runKeys: string[] = [];
+    this.settleRollups();
     for (const f of fingerprints) {
       const row = this.q.deleteEvent.get(f) as { total: number; runKey: string | null } | undefined;
       if (row) {
@@ -259,7 +270,6 @@ export class TokenStore implements TokenLedger {
   }
 
   onlyOwnSessionEvents(runKey: string): boolean {
-    this.settleRollups();
     return (this.q.runSettled.get(runKey) as { settled: number }).settled === 1;
   }
 
@@ -285,6 +295,7 @@ export class TokenStore implements TokenLedger {
   }
 
   tieLogRun(header: string, runKey: string, sessionId: string): void {
+    this.settleRollups();
     this.q.tieLogRun.run(runKey, sessionId, header);
   }
 

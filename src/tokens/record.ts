@@ -1,7 +1,7 @@
 import type { RunDecision, RunEvent, RunHeader, TokenEvent } from '../core/tokens.js';
 import type { EventPlace, TokenLedger } from '../ledger/ports.js';
 import { reconcileRun } from './runs.js';
-import { tieRuns, type LoggedRun, type RolloutStart } from './tie.js';
+import { tieRuns, type LoggedRun, type RolloutCount, type RolloutStart } from './tie.js';
 
 /**
  * Recording parsed events in the token ledger: the decisions (which line of a response counts,
@@ -47,6 +47,10 @@ export function writeEvent(
   where: EventPlace,
   later: readonly TokenEvent[] = [],
 ): { write: EventWrite; tokens: number; duplicates: number } {
+  // Recorded by an older radar under the fingerprint it gave such markers: a compressed rotation
+  // of a log it read is read whole again, and its markers are not new.
+  if (e.legacyFingerprint !== undefined && ledger.recordedEvent(e.legacyFingerprint))
+    return { write: 'duplicate', tokens: 0, duplicates: 1 + later.length };
   const own = e.keepLargest && later.length > 0 ? largestLine(e, later) : undefined;
   const row = own?.grown ? withAmountsOf(e, own.grown) : e;
   const inserted = ledger.insertEvent(row, where);
@@ -122,11 +126,18 @@ export function tieLoggedRuns(
   const logged = ledger.untiedLogRuns();
   if (logged.length === 0) return { runKeys: [], ambiguous: [] };
   const runs: LoggedRun[] = logged.map((key) => ({ key, ...(JSON.parse(key) as RunHeader) }));
-  const rollouts: RolloutStart[] = ledger.rolloutStarts().map(({ runKey, header }) => {
+  // Every event of a rollout that carries a header has the same start: one start per rollout.
+  const starts = new Map<string, RolloutStart>();
+  const counts: RolloutCount[] = [];
+  for (const { runKey, header } of ledger.rolloutStarts()) {
     const h = JSON.parse(header) as RunHeader;
-    return { session: runKey, version: h.version, cwd: h.cwd, model: h.model, startedAt: h.at };
-  });
-  const { tied, ambiguous } = tieRuns(runs, rollouts);
+    const { version, cwd, model } = h;
+    if (!starts.has(runKey))
+      starts.set(runKey, { session: runKey, version, cwd, model, startedAt: h.at });
+    if (h.usage)
+      counts.push({ session: runKey, version, cwd, model, usage: h.usage, at: h.markedAt });
+  }
+  const { tied, ambiguous } = tieRuns(runs, [...starts.values()], counts);
   for (const [header, runKey] of tied)
     ledger.tieLogRun(header, runKey, runKey.slice(runKey.indexOf(':') + 1));
   return {

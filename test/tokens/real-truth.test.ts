@@ -43,19 +43,11 @@ async function ingestInOrder(
 /**
  * The sets of a scenario's files ingested together: all of them. Codex 0.36 logs name no session
  * (no `session id:` line); a human log is tied to its rollout by its header (version, workdir,
- * model, time), so those scenarios are ingested whole too. Its `exec --json` prints no version and
- * no time, so nothing ties it to its rollout yet: a scenario with such a launcher has its logs and
- * its rollouts checked on their own.
+ * model, time) or, for a resumed run, by the running total it prints, which its rollout records
+ * too; its `exec --json` (no version, no time) by the cumulative usage it prints.
  */
 function fileSets(f: RealFixture): string[][] {
-  const untied =
-    f.truth.version === '0.36.0' && f.truth.runs.some((r) => r.launcherFormat !== 'codex-text');
-  if (!untied) return [f.truth.files];
-  const sessions = new Set(f.truth.runs.flatMap((r) => (r.sessionFile ? [r.sessionFile] : [])));
-  return [
-    f.truth.files.filter((rel) => !sessions.has(rel)),
-    f.truth.files.filter((rel) => sessions.has(rel)),
-  ];
+  return [f.truth.files];
 }
 
 describe('real agent fixtures against their truth', () => {

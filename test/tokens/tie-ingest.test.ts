@@ -66,13 +66,15 @@ describe('tying a Codex 0.36 log to its rollout in the ledger', () => {
     const { summary, counted } = await ingest(['logs/exec.log', ROLLOUT, twin]);
     // The log's 3,680 and each rollout's 6,752: nothing tied, as before ties existed.
     expect(counted).toBe(3680 + 2 * 6752);
-    expect(summary.ambiguousTies).toEqual([
-      {
-        version: '0.36.0',
-        cwd: '/tmp/radar-agents/exec/work',
-        model: 'gpt-5',
-        at: Date.parse('2026-12-06T19:14:06Z'),
-      },
-    ]);
+    // Each of the log's markers (running totals 2,240 and 3,680) fits a count of both rollouts.
+    const marker = (total: number) => ({
+      version: '0.36.0',
+      cwd: '/tmp/radar-agents/exec/work',
+      model: 'gpt-5',
+      at: Date.parse('2026-12-06T19:14:06Z'),
+      usage: { input: 0, cached: 0, output: 0, reasoning: 0, total, blendedOnly: true },
+      markedAt: Date.parse('2026-12-06T19:14:07Z'),
+    });
+    expect(summary.ambiguousTies).toEqual([marker(2240), marker(3680)]);
   });
 });

@@ -91,7 +91,7 @@ function tokenCountMsg(msg: Json, offset: number, state: CodexExecJsonState, ctx
     lastUsage && readCodexUsage(lastUsage),
     thread.last ?? zeroUsage(),
   );
-  emitIncrease(msg, offset, now, before, thread, ctx, false);
+  emitIncrease(msg, offset, now, before, thread, ctx, false, true);
 }
 
 function emitIncrease(
@@ -102,6 +102,7 @@ function emitIncrease(
   thread: NonNullable<CodexExecJsonState['execThread']>,
   ctx: ParseContext,
   threadTotal: boolean,
+  cumulative = false,
 ): void {
   const delta = now.total - before.total;
   thread.last = now;
@@ -110,6 +111,7 @@ function emitIncrease(
   const id = thread.id;
   ctx.emit({
     fingerprint: ctx.contextual('codex-exec-json', offset, JSON.stringify(line)),
+    legacyFingerprint: ctx.positional('codex-exec-json', offset),
     keepLargest: false,
     ...ctx.time(),
     agent: 'codex',
@@ -119,5 +121,7 @@ function emitIncrease(
     sessionId: id,
     runKey: id ? `codex:${id}` : undefined,
     threadTotal: id && threadTotal ? { ...now } : undefined,
+    // 0.36 names no session: its cumulative usage is the one its rollout records.
+    runHeader: !id && cumulative ? { at: ctx.time().at, usage: { ...now } } : undefined,
   });
 }

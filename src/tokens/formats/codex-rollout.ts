@@ -26,6 +26,11 @@ export interface RolloutState {
   /** The session_meta's version, cwd and time, until the rollout's first event carries them. */
   start?: { version: string; cwd: string; at: number };
   /**
+   * The same, kept for every token count of a Codex whose logs name no session (before 0.50):
+   * each count carries it with its cumulative usage, which such a log prints too.
+   */
+  unnamed?: { version: string; cwd: string; at: number };
+  /**
    * A forked or sub-agent thread starts by replaying its parent's history, token counts
    * included: those set the baseline and are never usage.
    */
@@ -139,9 +144,17 @@ function tokenCount(
     offset,
     sessionId: rollout.session,
     runKey: rollout.session ? `codex:${rollout.session}` : undefined,
-    runHeader: rollout.start && { ...rollout.start, model: rollout.model },
+    runHeader: rollout.unnamed
+      ? { ...rollout.unnamed, model: rollout.model, usage: now, markedAt: lineTs }
+      : rollout.start && { ...rollout.start, model: rollout.model },
   });
   rollout.start = undefined;
+}
+
+/** Codex prints `session id:` in its human log from 0.50 on (0.29 and 0.36 do not). */
+function logsNameSession(version: string): boolean {
+  const [major = 0, minor = 0] = version.split('.').map(Number);
+  return major > 0 || minor >= 50;
 }
 
 /**
@@ -156,8 +169,10 @@ function sessionMeta(o: Json, payload: Json, state: CodexRolloutState, ctx: Pars
   rollout.session = id ?? '';
   const at =
     typeof payload.timestamp === 'string' ? parseIsoInZone(payload.timestamp, 'UTC') : undefined;
-  if (typeof payload.cli_version === 'string' && typeof payload.cwd === 'string')
+  if (typeof payload.cli_version === 'string' && typeof payload.cwd === 'string') {
     rollout.start = { version: payload.cli_version, cwd: payload.cwd, at: at ?? ctx.time().at };
+    if (!logsNameSession(payload.cli_version)) rollout.unnamed = rollout.start;
+  }
   const source = obj(payload.source);
   const spawn = obj(obj(source?.subagent)?.thread_spawn);
   const parent = [payload.forked_from_id, spawn?.parent_thread_id, payload.parent_thread_id].find(

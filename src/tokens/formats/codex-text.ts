@@ -213,6 +213,7 @@ function textMarker(
 ): void {
   ctx.emit({
     fingerprint: ctx.contextual('codex-text', offset, line),
+    legacyFingerprint: ctx.positional('codex-text', offset),
     keepLargest: false,
     ...ctx.time(at),
     agent: 'codex',
@@ -221,7 +222,7 @@ function textMarker(
     offset,
     sessionId: session,
     runKey: session ? `codex:${session}` : undefined,
-    runHeader: session ? undefined : runHeaderOf(state.codexRun, ctx),
+    runHeader: session ? undefined : runHeaderOf(state.codexRun, ctx, threadTotal ?? total, at),
     // Only final totals are the thread's (a resumed thread's include its earlier runs), and
     // only from the version on that restores a resumed thread's usage.
     threadTotal:
@@ -241,9 +242,24 @@ function textMarker(
 }
 
 /** A run's header as a tie to its rollout needs it (a version and a workdir at least). */
-function runHeaderOf(run: CodexRun | undefined, ctx: ParseContext): RunHeader | undefined {
+function runHeaderOf(
+  run: CodexRun | undefined,
+  ctx: ParseContext,
+  printed: number,
+  markedAt: number | undefined,
+): RunHeader | undefined {
   if (!run?.version || run.cwd === undefined) return undefined;
-  return { version: run.version, cwd: run.cwd, model: run.model, at: run.at ?? ctx.time().at };
+  return {
+    version: run.version,
+    cwd: run.cwd,
+    model: run.model,
+    at: run.at ?? ctx.time().at,
+    // The running total a 0.36 run prints is its rollout's cumulative usage, blended.
+    ...(run.era === 'running-total' && {
+      usage: { input: 0, cached: 0, output: 0, reasoning: 0, total: printed, blendedOnly: true },
+      markedAt,
+    }),
+  };
 }
 
 /**
