@@ -11,7 +11,7 @@ import { openLedger } from '../src/ledger/open.js';
 import { PrStore } from '../src/ledger/pr-store.js';
 import { RulesStore } from '../src/ledger/rules-store.js';
 import { runScan } from '../src/scan/scan.js';
-import { CLI, fmt, median, ratio } from './common.js';
+import { CLI, childrenCpuMs, fmt, median, ratio } from './common.js';
 
 /**
  * `node dist/bench/scan.js [SCANS]`: `radar scan` against the fake GitHub with 50 ms per request,
@@ -50,44 +50,56 @@ const CLIS: { label: string; cli: string }[] = [
 ];
 
 /**
- * One CLI's first scan and the median of three unchanged scans. radar's own cost is the process's
- * wall time minus the time the fake GitHub spent answering (its latency included): GitHub's share
- * is the same for every client that sends the same requests.
+ * Each CLI's first scan and the median of three unchanged scans, the CLIs in turns (each with its
+ * own fake GitHub and ledger), so a change in the machine's load touches them alike. radar's own
+ * cost is the process's wall time minus the time the fake GitHub spent answering (its latency
+ * included): GitHub's share is the same for every client that sends the same requests. The
+ * process's CPU time is printed beside it: on a shared machine it varies less than wall time.
  */
 async function cliScan(prs: number, repos: number): Promise<void> {
-  const own = new Map<string, number>();
-  for (const { label, cli } of CLIS) {
-    const fake = await startFakeGitHub(
-      generateQueue({ author: 'bench', prs, repos, token: TOKEN }),
-      { latencyMs: LATENCY },
-    );
-    const dir = mkdtempSync(join(tmpdir(), 'radar-scan-bench-'));
-    try {
+  const runs = await Promise.all(
+    CLIS.map(async ({ label, cli }) => {
+      const fake = await startFakeGitHub(
+        generateQueue({ author: 'bench', prs, repos, token: TOKEN }),
+        { latencyMs: LATENCY },
+      );
+      const dir = mkdtempSync(join(tmpdir(), 'radar-scan-bench-'));
       writeFileSync(
         join(dir, 'radar.json'),
         JSON.stringify({ watch: { authors: ['bench'], includeDrafts: true } }),
       );
-      const args = [
-        cli,
-        '--config',
-        join(dir, 'radar.json'),
-        '--ledger',
-        join(dir, 'l.db'),
-        '--json',
-        'scan',
-      ];
-      const env = { ...process.env, GITHUB_API_URL: fake.url, GITHUB_TOKEN: TOKEN };
-      const next: number[] = [];
-      for (const round of [0, 1, 2, 3]) {
+      return { label, cli, fake, dir, own: [] as number[], cpu: [] as number[] };
+    }),
+  );
+  try {
+    for (const round of [0, 1, 2, 3])
+      for (const r of round % 2 ? [...runs].reverse() : runs) {
+        const { label, cli, fake, dir } = r;
+        const args = [
+          cli,
+          '--config',
+          join(dir, 'radar.json'),
+          '--ledger',
+          join(dir, 'l.db'),
+          '--json',
+          'scan',
+        ];
+        const env = { ...process.env, GITHUB_API_URL: fake.url, GITHUB_TOKEN: TOKEN };
         fake.resetStats();
+        const cpuBefore = childrenCpuMs();
         const started = performance.now();
         // Async: the fake GitHub answers from this very process.
-        const r = await run(args, env);
+        const result = await run(args, env);
         const ms = performance.now() - started;
-        if (r.status !== 0) throw new Error(r.stderr);
-        const summary = JSON.parse(r.stdout) as { prsSeen: number; durationMs: number };
+        const cpuAfter = childrenCpuMs();
+        const cpu = cpuBefore === undefined || cpuAfter === undefined ? NaN : cpuAfter - cpuBefore;
+        if (result.status !== 0) throw new Error(result.stderr);
+        const summary = JSON.parse(result.stdout) as { prsSeen: number; durationMs: number };
         const mine = ms - fake.stats.answerMs;
-        if (round > 0) next.push(mine);
+        if (round > 0) {
+          r.own.push(mine);
+          r.cpu.push(cpu);
+        }
         if (round > 1) continue;
         const naive = prs * NAIVE_PER_PR;
         process.stdout.write(
@@ -96,22 +108,23 @@ async function cliScan(prs: number, repos: number): Promise<void> {
             `(goal ≤ 1 request and 3 points per 50 PRs = ${Math.ceil(prs / 50)}/${3 * Math.ceil(prs / 50)}); ` +
             `naive REST ≈ ${naive} requests (${fmt(naive * LATENCY)} of latency alone); ` +
             `wall ${fmt(ms)} (scan ${fmt(summary.durationMs)}, ${summary.prsSeen} PRs), ` +
-            `GitHub answering ${fmt(fake.stats.answerMs)}, radar's own ${fmt(mine)}\n`,
+            `GitHub answering ${fmt(fake.stats.answerMs)}, radar's own ${fmt(mine)} (CPU ${fmt(cpu)})\n`,
         );
       }
-      own.set(label, median(next));
-      process.stdout.write(
-        `${label.padEnd(8)} ${String(prs).padStart(5)} PRs, unchanged scan, radar's own (median of 3): ${fmt(median(next))}\n`,
-      );
-    } finally {
-      await fake.close();
-      rmSync(dir, { recursive: true, force: true });
+  } finally {
+    for (const r of runs) {
+      await r.fake.close();
+      rmSync(r.dir, { recursive: true, force: true });
     }
   }
-  const base = own.get('baseline');
-  if (base !== undefined)
+  for (const r of runs)
     process.stdout.write(
-      `${String(prs).padStart(5)} PRs: radar's own cost is ${ratio(own.get('radar')!, base)} the baseline's\n`,
+      `${r.label.padEnd(8)} ${String(prs).padStart(5)} PRs, unchanged scan, radar's own (median of 3): ${fmt(median(r.own))} (CPU ${fmt(median(r.cpu))})\n`,
+    );
+  const [mine, base] = runs;
+  if (mine && base)
+    process.stdout.write(
+      `${String(prs).padStart(5)} PRs: radar's own cost is ${ratio(median(mine.own), median(base.own))} the baseline's (CPU ${ratio(median(mine.cpu), median(base.cpu))})\n`,
     );
 }
 

@@ -7,6 +7,7 @@ import { colorEnabled } from './render/color.js';
 import { guardStream } from './render/terminal.js';
 import { UsageError } from './core/errors.js';
 import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { resolveConfigPath, resolveLedger } from './config/locate.js';
 import { legacyLedgerMessage, noLedgerMessage } from './config/locations.js';
 import type { LedgerLocation } from './config/locations.js';
@@ -60,6 +61,11 @@ export interface ContextOverrides {
   config?: RadarConfig;
   env?: NodeJS.ProcessEnv;
   now?: () => Date;
+  /** The working folder relative paths start from (default: the process's). */
+  cwd?: string;
+  /** Where output goes (default: the process's stdout and stderr). */
+  stdout?: Context['stdout'];
+  stderr?: Context['stderr'];
 }
 
 /**
@@ -81,7 +87,8 @@ export async function createContext(
   overrides: ContextOverrides = {},
 ): Promise<Context> {
   const env = overrides.env ?? process.env;
-  const cwd = process.cwd();
+  const cwd = overrides.cwd ?? process.cwd();
+  const out = overrides.stdout ?? process.stdout;
   // zod is loaded only when there is a config file to validate (or an old one to report).
   const located = overrides.config ? undefined : resolveConfigPath(options.config, env, cwd);
   const needsZod = located !== undefined && (located.path !== undefined || !!located.legacy);
@@ -97,16 +104,15 @@ export async function createContext(
       : loadConfig(options.config, env, cwd));
   const config = () => load().config;
   const color =
-    !options.json &&
-    colorEnabled({ flag: options.color, env, isTTY: Boolean(process.stdout.isTTY) });
+    !options.json && colorEnabled({ flag: options.color, env, isTTY: Boolean(out.isTTY) });
   return {
     options,
     env,
     cwd,
     now: overrides.now ?? clockFrom(env),
     // Every byte radar prints passes the guard: no control character from GitHub or a log acts.
-    stdout: guardStream(process.stdout, options.json ? 'json' : 'text'),
-    stderr: guardStream(process.stderr, 'text'),
+    stdout: guardStream(out, options.json ? 'json' : 'text'),
+    stderr: guardStream(overrides.stderr ?? process.stderr, 'text'),
     color,
     json: Boolean(options.json),
     config,
@@ -119,7 +125,9 @@ export async function createContext(
       (logger ??= createLogger({
         level: options.logLevel ?? (options.verbose ? 'info' : config().logging.level),
         format: options.logFormat ?? 'text',
-        file: config().logging.file,
+        // A relative log file is in the working folder radar runs in.
+        file: ((file) => file && resolve(cwd, file))(config().logging.file),
+        ...(overrides.stderr ? { stderr: overrides.stderr } : {}),
       })),
     close: () => {
       db?.close();

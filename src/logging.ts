@@ -40,6 +40,8 @@ export interface LoggerOptions {
   format?: LogFormat;
   /** Optional JSON log file, written in addition to stderr. */
   file?: string | undefined;
+  /** Where stderr's lines go instead of file descriptor 2 (radar run in-process by a test). */
+  stderr?: { write: (text: string) => unknown };
 }
 
 /**
@@ -51,7 +53,7 @@ export function createLogger(options: LoggerOptions): Logger {
   const pino = requirePino();
   const streams: StreamEntry[] = [];
   if (options.level !== 'silent') {
-    const stderr = pino.destination({ fd: 2, sync: true });
+    const stderr = options.stderr ?? pino.destination({ fd: 2, sync: true });
     streams.push({
       level: options.level,
       stream:

@@ -4,11 +4,21 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import type { Context, GlobalOptions } from './context.js';
+import type { ContextOverrides } from './context.js';
+import {
+  AGENT_CHOICES,
+  LOG_FORMATS,
+  LOG_LEVELS,
+  QUEUE_STATES,
+  REPORT_DIMENSIONS,
+  TIER_CHOICES,
+  type CommandName,
+  type CommandRun,
+  type Invocation,
+  type InvocationOf,
+} from './commands/types.js';
 
-// Each command module exports run(ctx, ...commander action arguments).
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Action = (ctx: Context, ...args: any[]) => Promise<number | void> | number | void;
+export type { Invocation } from './commands/types.js';
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -19,39 +29,52 @@ Exit codes:
   4   radar scan --dispatch: flagged PRs got no agent because none is on PATH
   75  another radar scan holds the lock (try again later)`;
 
-/**
- * What a command is called with: its name as typed ("report tokens"), the options it sees
- * (commander's optsWithGlobals: the global options and its own), and its positional arguments.
- */
-export interface Invocation {
-  command: string;
-  options: GlobalOptions & Record<string, unknown>;
-  args: unknown[];
-}
-
 /** Instead of running a command, hands its invocation to a test (argv → options tables). */
 export type Capture = (invocation: Invocation) => void;
 
-/** Runs a lazily imported command with a context and the top-level error mapping. */
-function lazyWith(capture: Capture | undefined) {
-  return (load: () => Promise<{ run: Action }>, { needsConfig = true } = {}) =>
-    async (...args: unknown[]) => {
-      const command = args[args.length - 1] as Command;
-      const options = command.optsWithGlobals<GlobalOptions & Record<string, unknown>>();
+/**
+ * Where a run of radar reads and writes: the process's environment, working folder, stdout and
+ * stderr unless a caller running radar in-process (a test) names its own.
+ */
+export type Host = Pick<ContextOverrides, 'env' | 'cwd' | 'stdout' | 'stderr'>;
+
+/** How a command's run ends: its exit code, for main to return. */
+type Finish = (code: number) => void;
+
+/**
+ * Runs a lazily imported command with a context and the top-level error mapping. commander calls
+ * an action with the arguments, the options and the command; `name` says which entry of
+ * CommandLine (src/commands/types.ts) types them, and the module's run must take exactly those.
+ */
+function lazyWith(capture: Capture | undefined, host: Host, finish: Finish) {
+  return <K extends CommandName>(
+      name: K,
+      load: () => Promise<{ run: CommandRun<K> }>,
+      { needsConfig = true } = {},
+    ) =>
+    async (...received: unknown[]) => {
+      const command = received[received.length - 1] as Command;
+      const path: string[] = [];
+      for (let c: Command | null = command; c?.parent; c = c.parent) path.unshift(c.name());
+      if (path.join(' ') !== name)
+        throw new Error(`radar ${path.join(' ')} is wired as the command "${name}"`);
+      const { options, args } = {
+        command: name,
+        options: command.optsWithGlobals(),
+        args: received.slice(0, -2),
+      } as InvocationOf<K>;
       if (capture) {
-        const names: string[] = [];
-        for (let c: Command | null = command; c?.parent; c = c.parent) names.unshift(c.name());
-        capture({ command: names.join(' '), options, args: args.slice(0, -2) });
+        capture({ command: name, options, args } as Invocation);
         return;
       }
       const { createContext } = await import('./context.js');
-      const ctx = await createContext(options);
+      const ctx = await createContext(options, host);
       try {
         // Validate the config before doing anything, so a bad config never half-runs a command.
         if (needsConfig) ctx.config();
         const mod = await load();
-        const code = await mod.run(ctx, ...args.slice(0, -1));
-        process.exitCode = typeof code === 'number' ? code : 0;
+        const code = await mod.run(ctx, ...args, options);
+        finish(typeof code === 'number' ? code : 0);
       } finally {
         ctx.close();
       }
@@ -85,8 +108,11 @@ function positiveInt(value: string): number {
   return n;
 }
 
-export function buildProgram(capture?: Capture): Command {
-  const lazy = lazyWith(capture);
+export function buildProgram(
+  capture?: Capture,
+  { host = {}, finish = () => {} }: { host?: Host; finish?: Finish } = {},
+): Command {
+  const lazy = lazyWith(capture, host, finish);
   const program = new Command('radar')
     .description(
       'Watch your open PR queue cheaply, escalate only flagged PRs to agents, and audit every token.',
@@ -102,26 +128,20 @@ export function buildProgram(capture?: Capture): Command {
     )
     .option('--json', 'machine-readable JSON on stdout')
     .option('-v, --verbose', 'log progress to stderr (same as --log-level info)')
-    .addOption(
-      new Option('--log-level <level>', 'log level on stderr').choices([
-        'fatal',
-        'error',
-        'warn',
-        'info',
-        'debug',
-        'trace',
-        'silent',
-      ]),
-    )
+    .addOption(new Option('--log-level <level>', 'log level on stderr').choices(LOG_LEVELS))
     .addOption(
       new Option('--log-format <format>', 'logs on stderr as readable lines or JSON records')
-        .choices(['text', 'json'])
+        .choices(LOG_FORMATS)
         .default('text'),
     )
     .option('--no-color', 'plain output without colour (also honours NO_COLOR)')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .addHelpText('after', EXIT_CODES_HELP);
+  // Subcommands take these settings when they are added, so before any is.
+  const { stdout, stderr } = host;
+  if (stdout) program.configureOutput({ writeOut: (text) => stdout.write(text) });
+  if (stderr) program.configureOutput({ writeErr: (text) => stderr.write(text) });
 
   program
     .command('demo')
@@ -133,7 +153,7 @@ export function buildProgram(capture?: Capture): Command {
       'after',
       '\nExamples:\n  radar demo          # the whole loop on built-in data, nothing of yours touched\n  radar demo --keep   # keep the temporary ledgers and print their folder',
     )
-    .action(lazy(() => import('./demo/command.js'), { needsConfig: false }));
+    .action(lazy('demo', () => import('./demo/command.js'), { needsConfig: false }));
 
   program
     .command('init')
@@ -144,7 +164,7 @@ export function buildProgram(capture?: Capture): Command {
       'after',
       '\nExamples:\n  radar init                    # writes a commented ~/.config/radar/radar.json\n  radar init ~/radar.json -f    # somewhere else, overwriting',
     )
-    .action(lazy(() => import('./commands/init.js'), { needsConfig: false }));
+    .action(lazy('init', () => import('./commands/init.js'), { needsConfig: false }));
 
   program
     .command('doctor')
@@ -153,7 +173,7 @@ export function buildProgram(capture?: Capture): Command {
     )
     .option('--offline', 'skip the GitHub network check')
     .addHelpText('after', '\nExamples:\n  radar doctor\n  radar doctor --offline --json')
-    .action(lazy(() => import('./commands/doctor.js'), { needsConfig: false }));
+    .action(lazy('doctor', () => import('./commands/doctor.js'), { needsConfig: false }));
 
   program
     .command('ingest')
@@ -166,16 +186,14 @@ export function buildProgram(capture?: Capture): Command {
       'after',
       '\nExamples:\n  radar ingest                                   # the Codex and Claude log folders\n  radar ingest ~/.codex/bounty-radar/*.log       # cron logs\n  radar ingest ./probe.log --bucket quota-probe  # one bucket for this run',
     )
-    .action(lazy(() => import('./commands/ingest.js')));
+    .action(lazy('ingest', () => import('./commands/ingest.js')));
 
   const report = program.command('report').description('reports from the ledger');
   report
     .command('tokens')
     .description('where the tokens went')
     .addOption(
-      new Option('--by <dimension>', 'group rows by')
-        .choices(['bucket', 'day', 'week', 'month', 'agent', 'model', 'file', 'repo', 'pr'])
-        .default('bucket'),
+      new Option('--by <dimension>', 'group rows by').choices(REPORT_DIMENSIONS).default('bucket'),
     )
     .option(
       '--since <date>',
@@ -191,14 +209,18 @@ export function buildProgram(capture?: Capture): Command {
       'after',
       '\nExamples:\n  radar report tokens                      # by bucket\n  radar report tokens --by day --since 7d  # the last seven days\n  radar report tokens --by day --tz Europe/Berlin --since 2026-06-01 --until 2026-06-30\n  radar report tokens --by week --csv > weeks.csv',
     )
-    .action(lazy(() => import('./commands/report-tokens.js')));
+    .action(lazy('report tokens', () => import('./commands/report-tokens.js')));
   report
     .command('queue')
     .description(
       'the open queue in numbers: PRs by tier, changed files, additions and files per PR, the oldest, the zombies',
     )
     .addHelpText('after', '\nExamples:\n  radar report queue\n  radar report queue --json')
-    .action(lazy(async () => ({ run: (await import('./commands/report-rules.js')).queue })));
+    .action(
+      lazy('report queue', async () => ({
+        run: (await import('./commands/report-rules.js')).queue,
+      })),
+    );
   report
     .command('funnel')
     .description(
@@ -212,13 +234,19 @@ export function buildProgram(capture?: Capture): Command {
       'after',
       '\nExamples:\n  radar report funnel\n  radar report funnel --since 2026-06-01 --json',
     )
-    .action(lazy(async () => ({ run: (await import('./commands/report-rules.js')).funnel })));
+    .action(
+      lazy('report funnel', async () => ({
+        run: (await import('./commands/report-rules.js')).funnel,
+      })),
+    );
 
   program
     .command('budget')
-    .description('weekly quota pace per provider: used %, expected %, verdict, reset time, source')
+    .description(
+      'weekly quota pace per provider: used %, expected %, verdict, burn rate, use at the reset, when it runs out, source',
+    )
     .addHelpText('after', '\nExamples:\n  radar budget\n  radar budget --json')
-    .action(lazy(() => import('./commands/budget.js')));
+    .action(lazy('budget', () => import('./commands/budget.js')));
 
   program
     .command('scan')
@@ -228,11 +256,11 @@ export function buildProgram(capture?: Capture): Command {
     .option('--fail-on-flag', 'exit 3 when a PR is in the escalate tier (for cron chains)')
     .option(
       '--dispatch',
-      'then dispatch the escalate tier to agents (highest score first, within budget)',
+      'then dispatch the escalate tier to agents (highest score first, within budget, as the pace allows)',
     )
     .option(
       '--max <n>',
-      'with --dispatch: at most this many sessions (default dispatch.maxPerScan)',
+      'with --dispatch: at most this many sessions (default: the pace: dispatch.burn.maxPerScan under pace, dispatch.maxPerScan on pace, dispatch.overPace.maxPerScan over)',
     )
     .addHelpText(
       'after',
@@ -240,10 +268,11 @@ export function buildProgram(capture?: Capture): Command {
 Examples:
   */5 * * * *  radar scan                      # cron: silent unless something is wrong
   radar scan --fail-on-flag || notify-me      # exit 3 when a PR needs an agent
-  radar scan --dispatch --max 2               # then start agents on the two most urgent PRs
+  radar scan --dispatch                       # then agents, as many as each agent's pace allows
+  radar scan --dispatch --max 2               # at most the two most urgent PRs
   GH_HOST=ghe.example.com radar scan          # GitHub Enterprise Server (GH_ENTERPRISE_TOKEN)`,
     )
-    .action(lazy(() => import('./commands/scan.js')));
+    .action(lazy('scan', () => import('./commands/scan.js')));
 
   program
     .command('escalate')
@@ -251,7 +280,7 @@ Examples:
       'dispatch one PR to an agent now, whatever its tier (asks on a terminal unless --yes)',
     )
     .argument('<pr>', 'owner/name#12, a PR URL, or #12')
-    .addOption(new Option('--agent <agent>', 'agent to try first').choices(['codex', 'claude']))
+    .addOption(new Option('--agent <agent>', 'agent to try first').choices(AGENT_CHOICES))
     .option('--dry-run', 'print the prompt, the command line and the budget check; spend nothing')
     .option('-y, --yes', 'do not ask for confirmation')
     .option('--force', 'dispatch a stopped or closed PR too')
@@ -259,26 +288,32 @@ Examples:
       'after',
       "\nExamples:\n  radar escalate acme/app#205 --dry-run   # the prompt, the command line, the budget check\n  radar escalate '#205' --agent claude    # asks on a terminal; --yes for scripts",
     )
-    .action(lazy(() => import('./commands/escalate.js')));
+    .action(lazy('escalate', () => import('./commands/escalate.js')));
 
   program
     .command('approvals')
     .description('actions waiting for a human: templated comments, closes stop-loss recommends')
     .option('--all', 'also those already decided')
     .addHelpText('after', '\nExamples:\n  radar approvals\n  radar approvals --all --json')
-    .action(lazy(() => import('./commands/approvals.js').then((m) => ({ run: m.list }))));
+    .action(
+      lazy('approvals', () => import('./commands/approvals.js').then((m) => ({ run: m.list }))),
+    );
   program
     .command('approve')
     .description('perform one queued action through the GitHub API')
     .addHelpText('after', '\nExamples:\n  radar approve 3')
     .argument('<id>', 'approval id (radar approvals)')
-    .action(lazy(() => import('./commands/approvals.js').then((m) => ({ run: m.approve }))));
+    .action(
+      lazy('approve', () => import('./commands/approvals.js').then((m) => ({ run: m.approve }))),
+    );
   program
     .command('reject')
     .description('drop one queued action')
     .addHelpText('after', '\nExamples:\n  radar reject 4')
     .argument('<id>', 'approval id (radar approvals)')
-    .action(lazy(() => import('./commands/approvals.js').then((m) => ({ run: m.reject }))));
+    .action(
+      lazy('reject', () => import('./commands/approvals.js').then((m) => ({ run: m.reject }))),
+    );
 
   program
     .command('queue')
@@ -286,25 +321,17 @@ Examples:
     .option('--repo <owner/name>', 'only this repository')
     .option('--author <login>', 'only PRs by this author')
     .addOption(
-      new Option('--state <state>', 'only PRs in this state')
-        .choices(['open', 'closed', 'merged', 'all'])
-        .default('open'),
+      new Option('--state <state>', 'only PRs in this state').choices(QUEUE_STATES).default('open'),
     )
     .addOption(
-      new Option('--tier <tier>', 'only PRs in this tier (as last judged)').choices([
-        'escalate',
-        'watch',
-        'zombie',
-        'stopped',
-        'closed',
-      ]),
+      new Option('--tier <tier>', 'only PRs in this tier (as last judged)').choices(TIER_CHOICES),
     )
     .option('-n, --limit <n>', 'at most this many PRs, the most urgent first', positiveInt)
     .addHelpText(
       'after',
       '\nExamples:\n  radar queue                      # escalate tier first, then by score\n  radar queue --tier escalate -n 5 # the five most urgent flagged PRs\n  radar queue --repo acme/app --json',
     )
-    .action(lazy(() => import('./commands/queue.js')));
+    .action(lazy('queue', () => import('./commands/queue.js')));
 
   program
     .command('explain')
@@ -316,7 +343,7 @@ Examples:
       'after',
       '\nExamples:\n  radar explain acme/app#42\n  radar explain https://github.com/acme/app/pull/42 --json',
     )
-    .action(lazy(() => import('./commands/explain.js')));
+    .action(lazy('explain', () => import('./commands/explain.js')));
 
   program
     .command('stop')
@@ -329,7 +356,7 @@ Examples:
       'after',
       '\nExamples:\n  radar stop acme/app#42 --reason "scaffolding only, not worth more tokens"',
     )
-    .action(lazy(async () => ({ run: (await import('./commands/control.js')).stop })));
+    .action(lazy('stop', async () => ({ run: (await import('./commands/control.js')).stop })));
 
   program
     .command('resume')
@@ -346,16 +373,20 @@ Examples:
       'after',
       '\nExamples:\n  radar resume acme/app#42\n  radar resume --permissions acme/app',
     )
-    .action(lazy(async () => ({ run: (await import('./commands/control.js')).resume })));
+    .action(lazy('resume', async () => ({ run: (await import('./commands/control.js')).resume })));
 
   return program;
 }
 
-export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+/** Runs radar on argv and returns its exit code; a host runs it somewhere else than the process. */
+export async function main(argv: string[], host: Host = {}): Promise<number> {
+  let exitCode = 0;
+  const program = buildProgram(undefined, { host, finish: (code) => (exitCode = code) });
+  const stderr = host.stderr ?? process.stderr;
+  const env = host.env ?? process.env;
   try {
     await program.parseAsync(argv);
-    return Number(process.exitCode ?? 0);
+    return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {
       if (
@@ -370,7 +401,7 @@ export async function main(argv: string[]): Promise<number> {
     const { redactSecrets } = await import('./logging.js');
     const { forTerminal } = await import('./render/terminal.js');
     // Messages may quote GitHub or a log: masked, then inert on the terminal.
-    const say = (line: string) => process.stderr.write(forTerminal(`${redactSecrets(line)}\n`));
+    const say = (line: string) => stderr.write(forTerminal(`${redactSecrets(line)}\n`));
     if (error instanceof RadarError) {
       say(`radar: ${error.message}`);
       for (const line of error.details) say(`  ${line}`);
@@ -380,8 +411,8 @@ export async function main(argv: string[]): Promise<number> {
     const { resolveLedger } = await import('./config/locate.js');
     const ledger = resolveLedger(
       program.opts().ledger as string | undefined,
-      process.env,
-      process.cwd(),
+      env,
+      host.cwd ?? process.cwd(),
     ).path;
     const full = diskFullMessage(error, ledger);
     if (full) {
@@ -390,8 +421,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     const message = error instanceof Error ? error.message : String(error);
     say(`radar: unexpected error: ${message}`);
-    if (process.env.RADAR_DEBUG && error instanceof Error && error.stack)
-      process.stderr.write(`${error.stack}\n`);
+    if (env.RADAR_DEBUG && error instanceof Error && error.stack) stderr.write(`${error.stack}\n`);
     return 1;
   }
 }

@@ -47,24 +47,17 @@ export async function budgetStates(
     const windowEnd = usage.resetsAt ?? calendarEnd;
     const windowStart = usage.windowStart ?? windowEnd - 7 * 86_400_000;
     // Checkpoint days count from the start of the quota's own week.
-    const daysIntoWeek = Math.floor((now - windowStart) / 86_400_000);
-    const checkpoints: Checkpoint[] = config.budget.checkpoints.map((cp) => ({
-      afterDays: (weekdayIndex(cp.day) - weekdayIndex(config.weekStart) + 7) % 7,
-      dayName: cp.day,
-      below: cp.below,
-      above: cp.above,
-    }));
+    const daysIntoWeek = Math.floor(
+      (now - (usage.windowStart !== undefined ? windowStart : calendarStart)) / 86_400_000,
+    );
     const p = pace({
       usedPercent: usage.usedPercent,
       now,
       windowStart,
       windowEnd,
       band: config.budget.targetBand,
-      checkpoints,
-      daysIntoWeek:
-        usage.windowStart !== undefined
-          ? daysIntoWeek
-          : Math.floor((now - calendarStart) / 86_400_000),
+      checkpoints: checkpointsOf(config),
+      daysIntoWeek,
     });
     results.push({
       provider: provider.name,
@@ -74,6 +67,7 @@ export async function budgetStates(
       verdict: p.verdict,
       advice: p.advice,
       resetsAt: new Date(windowEnd).toISOString(),
+      daysIntoWeek,
       source: usage.source,
       detail: usage.detail,
       problems,
@@ -83,6 +77,16 @@ export async function budgetStates(
 }
 
 const round1 = (n: number) => Math.round(n * 10) / 10;
+
+/** The configured checkpoints, each with its day counted from the start of the week. */
+export function checkpointsOf(config: Pick<RadarConfig, 'budget' | 'weekStart'>): Checkpoint[] {
+  return config.budget.checkpoints.map((cp) => ({
+    afterDays: (weekdayIndex(cp.day) - weekdayIndex(config.weekStart) + 7) % 7,
+    dayName: cp.day,
+    below: cp.below,
+    above: cp.above,
+  }));
+}
 
 /** An agent is exhausted when every provider of it is; unknown when none has a source. */
 export function agentBudgets(states: readonly BudgetState[]): Map<AgentName, AgentBudget> {

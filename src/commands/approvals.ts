@@ -1,4 +1,5 @@
 import type { Context } from '../context.js';
+import type { CommandOptions } from './types.js';
 import { ExitCode, RadarError, UsageError } from '../core/errors.js';
 import { requireToken, resolveEndpoint } from '../github/endpoint.js';
 import type { DispatchLedger } from '../ledger/ports.js';
@@ -26,7 +27,7 @@ function approvalById(
 }
 
 /** `radar approvals [--all]`: what waits for a human. */
-export function list(ctx: Context, options: { all?: boolean }): number {
+export function list(ctx: Context, options: CommandOptions<'approvals'>): number {
   const store = ctx.existingLedger().dispatch;
   const rows = options.all ? store.approvals() : store.approvals().filter(waiting);
   if (ctx.json) ctx.stdout.write(`${JSON.stringify(rows)}\n`);

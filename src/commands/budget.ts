@@ -1,15 +1,43 @@
 import type { Context } from '../context.js';
 import { budgetStates } from '../budget/state.js';
 import { localDateTime, machineZone } from '../time/zone.js';
-import { renderTable } from '../render/table.js';
+import { formatInt, renderTable } from '../render/table.js';
+import { BURN_WINDOW_MS, burn, type Burn } from '../budget/burn.js';
+
+const WEEK_MS = 7 * 86_400_000;
 import type { Style } from '../render/color.js';
 
-/** `radar budget`: is each weekly subscription quota on pace? */
+/**
+ * `radar budget`: is each weekly subscription quota on pace, how fast is it burning (tokens per
+ * hour over the last day), where does that rate end the week, and when does the quota run out.
+ */
 export async function run(ctx: Context): Promise<number> {
   const config = ctx.config();
   const zone = config.timezone ?? machineZone();
   const now = ctx.now().getTime();
-  const results = await budgetStates(ctx.existingLedger().usage, config, ctx.env, now);
+  const usage = ctx.existingLedger().usage;
+  const states = await budgetStates(usage, config, ctx.env, now);
+  const results = await Promise.all(
+    states.map(async (state) => {
+      const weeklyTokens = config.budget.providers.find(
+        (p) => p.name === state.provider && p.agent === state.agent,
+      )?.weeklyTokens;
+      const resetsAt = state.resetsAt ? Date.parse(state.resetsAt) : null;
+      const weekEnd = resetsAt ?? now;
+      return {
+        ...state,
+        burn: burn({
+          now,
+          lastDayTokens: await usage.countedTokens(state.agent, now - BURN_WINDOW_MS, now),
+          usedPercent: state.usedPercent,
+          weeklyTokens,
+          resetsAt,
+        }),
+        // Sessions of this week that reported no usage: their reservations, as estimates.
+        estimated: await usage.estimatedTokens(state.agent, weekEnd - WEEK_MS, weekEnd),
+      };
+    }),
+  );
   if (ctx.json) {
     ctx.stdout.write(
       `${JSON.stringify({ now: new Date(now).toISOString(), providers: results })}\n`,
@@ -17,6 +45,12 @@ export async function run(ctx: Context): Promise<number> {
     return 0;
   }
   const pct = (v: number | null) => (v === null ? '?' : `${v.toFixed(1)}%`);
+  const runsOut = (b: Burn) =>
+    b.lastsToReset === null
+      ? '?'
+      : b.lastsToReset
+        ? 'after reset'
+        : localDateTime(Date.parse(b.runsOutAt!), zone);
   ctx.stdout.write(
     renderTable(
       [
@@ -24,6 +58,9 @@ export async function run(ctx: Context): Promise<number> {
         { header: 'used', align: 'right' },
         { header: 'expected', align: 'right' },
         { header: 'verdict', style: verdictStyle },
+        { header: 'tokens/h', align: 'right' },
+        { header: 'at reset', align: 'right' },
+        { header: 'runs out' },
         { header: 'resets' },
         { header: 'source', max: 48 },
       ],
@@ -32,6 +69,11 @@ export async function run(ctx: Context): Promise<number> {
         pct(r.usedPercent),
         pct(r.expectedPercent),
         r.verdict,
+        formatInt(Math.round(r.burn.tokensPerHour)),
+        pct(
+          r.burn.projectedPercent === null ? null : Math.round(r.burn.projectedPercent * 10) / 10,
+        ),
+        runsOut(r.burn),
         r.resetsAt ? localDateTime(Date.parse(r.resetsAt), zone) : '?',
         r.source ?? '-',
       ]),
@@ -40,6 +82,11 @@ export async function run(ctx: Context): Promise<number> {
   );
   for (const r of results) {
     if (r.advice) ctx.stdout.write(`${r.provider}: ${r.advice}\n`);
+    if (r.estimated.sessions > 0)
+      ctx.stdout.write(
+        `${r.provider}: ~${formatInt(r.estimated.tokens)} tokens estimated this week ` +
+          `(${r.estimated.sessions} session${r.estimated.sessions === 1 ? '' : 's'} reported no usage; each counts its reservation)\n`,
+      );
     for (const p of r.problems) ctx.stderr.write(`radar: ${r.provider}: ${p}\n`);
   }
   return 0;

@@ -1,4 +1,5 @@
 import type { Context } from '../context.js';
+import type { CommandOptions } from './types.js';
 import { UsageError } from '../core/errors.js';
 import { toVerdictRecord } from '../rules/candidates.js';
 import { judgeAll } from '../rules/judge.js';
@@ -8,19 +9,20 @@ import { resolvePr } from './pr-arg.js';
 
 /** `radar stop <pr>` and `radar resume <pr>`: manual control, recorded in the ledger. */
 
-interface ControlOptions {
-  reason?: string;
-  permissions?: string;
-}
+type ControlOptions = CommandOptions<'stop'> | CommandOptions<'resume'>;
 
-export async function stop(ctx: Context, pr: string, options: ControlOptions): Promise<number> {
+export async function stop(
+  ctx: Context,
+  pr: string,
+  options: CommandOptions<'stop'>,
+): Promise<number> {
   return control(ctx, 'stop', pr, options);
 }
 
 export async function resume(
   ctx: Context,
   pr: string | undefined,
-  options: ControlOptions,
+  options: CommandOptions<'resume'>,
 ): Promise<number> {
   if (options.permissions) {
     const cleared = ctx.existingLedger().rules.clearPermissions(options.permissions);

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { Context } from '../context.js';
+import type { CommandOptions } from './types.js';
 import { RadarError, UsageError, errorMessage } from '../core/errors.js';
 import { join } from 'node:path';
 import { defaultLogFolders, expandHome } from '../config/paths.js';
@@ -12,9 +13,7 @@ import { commandVersion, findOnPath, folderStatus, type CheckResult } from '../d
 import { renderTable } from '../render/table.js';
 import type { Endpoint } from '../github/endpoint.js';
 
-interface DoctorOptions {
-  offline?: boolean;
-}
+type DoctorOptions = CommandOptions<'doctor'>;
 
 /**
  * Cheap state checks that never start a model session: the replacement for quota probes that

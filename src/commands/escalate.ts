@@ -1,21 +1,17 @@
 import { createInterface } from 'node:readline/promises';
 import type { Context } from '../context.js';
-import { RadarError, UsageError } from '../core/errors.js';
+import type { CommandOptions } from './types.js';
+import { RadarError } from '../core/errors.js';
 import { formatPrRef } from '../core/pr.js';
 import type { Verdict } from '../core/verdict.js';
 import { resolvePr } from './pr-arg.js';
-import { isAgentName, type AgentName } from '../core/agents.js';
 import { agentBudgets, budgetStates } from '../budget/state.js';
 import type { AgentBudget } from '../core/budget.js';
 import { dispatchFlagged } from '../dispatch/dispatch.js';
 import { renderResults } from '../dispatch/render.js';
+import { describePace } from '../dispatch/pace-policy.js';
 
-interface EscalateOptions {
-  agent?: string;
-  dryRun?: boolean;
-  yes?: boolean;
-  force?: boolean;
-}
+type EscalateOptions = CommandOptions<'escalate'>;
 
 /** A PR never judged yet: no signals, so the session acts on a manual fingerprint only. */
 const NO_VERDICT: Verdict = {
@@ -31,9 +27,8 @@ const NO_VERDICT: Verdict = {
 
 /** `radar escalate <pr>`: one PR to an agent now, whatever its tier. */
 export async function run(ctx: Context, prText: string, options: EscalateOptions): Promise<number> {
-  if (options.agent !== undefined && !isAgentName(options.agent))
-    throw new UsageError(`--agent: "${options.agent}" is not codex or claude`);
-  const agent = options.agent as AgentName | undefined;
+  // commander offers only the agents' names (AGENT_CHOICES).
+  const agent = options.agent;
   const config = ctx.config();
   const db = ctx.existingLedger();
   const pr = resolvePr(db.prs, prText);
@@ -65,8 +60,11 @@ export async function run(ctx: Context, prText: string, options: EscalateOptions
         if (r.status === 'dry_run') {
           ctx.stdout.write(`command: ${r.argv!.map(quoteArg).join(' ')}\n`);
           for (const s of r.skipped ?? []) ctx.stdout.write(`skipped ${s.agent}: ${s.why}\n`);
+          const pace = describePace(rehearsal.pace).find((l) => l.startsWith(`pace: ${r.agent}`));
           ctx.stdout.write(
-            `budget: ${r.agent} ${budgetWord(agentBudgets(budget).get(r.agent!))}\n\n── prompt (stdin) ──\n${r.prompt}`,
+            `budget: ${r.agent} ${budgetWord(agentBudgets(budget).get(r.agent!))}\n` +
+              `${pace} (a scan follows it; a dispatch by hand is not capped)\n` +
+              `\n── prompt (stdin) ──\n${r.prompt}`,
           );
         } else ctx.stdout.write(renderResults([r]));
       }

@@ -1,4 +1,5 @@
 import type { Context } from '../context.js';
+import type { CommandOptions } from './types.js';
 import { UsageError } from '../core/errors.js';
 import { acquireProcessLock } from '../ledger/lock.js';
 import { defaultLogFolders } from '../config/paths.js';
@@ -10,9 +11,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { CLEAR_LINE, LINE_START } from '../render/terminal.js';
 
-interface IngestOptions {
-  bucket?: string;
-}
+type IngestOptions = CommandOptions<'ingest'>;
 
 /** `radar ingest [paths...]`: token markers from agent logs into the ledger, exactly once. */
 export async function run(ctx: Context, paths: string[], options: IngestOptions): Promise<number> {

@@ -1,13 +1,13 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Context } from '../context.js';
+import type { CommandOptions } from './types.js';
 import { UsageError } from '../core/errors.js';
-import { STARTER_CONFIG } from '../config/starter.js';
+import { STARTER_CONFIG, STARTER_WEEKLY_TOKENS } from '../config/starter.js';
+import { formatInt } from '../render/table.js';
 import { resolveConfigPath } from '../config/locate.js';
 
-interface InitOptions {
-  force?: boolean;
-}
+type InitOptions = CommandOptions<'init'>;
 
 export function run(ctx: Context, path: string | undefined, options: InitOptions): number {
   // Default: where radar reads it from any folder (--config / RADAR_CONFIG, else the config folder).
@@ -19,10 +19,19 @@ export function run(ctx: Context, path: string | undefined, options: InitOptions
   }
   mkdirSync(dirname(target), { recursive: true });
   writeFileSync(target, STARTER_CONFIG);
-  if (ctx.json) ctx.stdout.write(`${JSON.stringify({ written: target })}\n`);
+  if (ctx.json)
+    ctx.stdout.write(
+      `${JSON.stringify({ written: target, starterWeeklyTokens: STARTER_WEEKLY_TOKENS })}\n`,
+    );
   else
     ctx.stdout.write(
-      `wrote ${target}\nedit it, then check it with: radar doctor${path ? ` --config ${target}` : ''}\n`,
+      `wrote ${target}\n` +
+        `budget: a starter weekly quota of ${formatInt(STARTER_WEEKLY_TOKENS)} tokens for codex and for claude ` +
+        `(budget.providers[].weeklyTokens); agents are dispatched only within it. Set it from your plan:\n` +
+        `  after some use, \`radar report tokens --by agent --since 7d\` gives the week's tokens; divide by the\n` +
+        `  share of the weekly limit your plan's usage page shows (8,000,000 at 40% → 20,000,000),\n` +
+        `  or set a usageCommand that prints the used % (see \`radar budget\`).\n` +
+        `edit it, then check it with: radar doctor${path ? ` --config ${target}` : ''}\n`,
     );
   return 0;
 }

@@ -1,4 +1,5 @@
 import type { Context } from '../context.js';
+import type { CommandOptions } from './types.js';
 import type { StoredVerdict } from '../ledger/ports.js';
 import type { StoredPr } from '../core/pr.js';
 import type { Route, Tier } from '../core/verdict.js';
@@ -7,15 +8,7 @@ import { renderTable, truncate } from '../render/table.js';
 import { byCodePoint } from '../render/order.js';
 import type { Style } from '../render/color.js';
 
-interface QueueOptions {
-  repo?: string;
-  author?: string;
-  state?: 'open' | 'closed' | 'merged' | 'all';
-  /** Only PRs whose last verdict has this tier. */
-  tier?: Tier;
-  /** At most this many PRs, the most urgent first. */
-  limit?: number;
-}
+type QueueOptions = CommandOptions<'queue'>;
 
 export interface QueueEntry {
   repo: string;

@@ -1,4 +1,5 @@
 import type { Context } from '../context.js';
+import type { CommandOptions } from './types.js';
 import { UsageError } from '../core/errors.js';
 import { funnelReport, queueReport } from '../rules/reports.js';
 import { TIERS } from '../core/verdict.js';
@@ -38,7 +39,7 @@ export function queue(ctx: Context): number {
   return 0;
 }
 
-export function funnel(ctx: Context, options: { since?: string }): number {
+export function funnel(ctx: Context, options: CommandOptions<'report funnel'>): number {
   const zone = ctx.config().timezone ?? machineZone();
   let since = 0;
   if (options.since !== undefined) {

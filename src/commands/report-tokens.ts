@@ -1,24 +1,15 @@
 import type { Context } from '../context.js';
+import type { CommandOptions } from './types.js';
 import { UsageError } from '../core/errors.js';
+import type { Estimated } from '../ledger/ports.js';
 import { buildReport, reportFromTotals } from '../tokens/report.js';
-import {
-  TIME_DIMENSIONS,
-  type Dimension,
-  type Rates,
-  type TokenReport,
-} from '../core/token-report.js';
+import { TIME_DIMENSIONS, type Rates, type TokenReport } from '../core/token-report.js';
 import { isTimeZone, machineZone, periods, weekdayIndex } from '../time/zone.js';
 import { DATE_FORMS, parseWhen } from '../time/relative.js';
 import { bar, formatInt, formatPercent, renderCsv, renderTable } from '../render/table.js';
 import { byCodePoint } from '../render/order.js';
 
-interface ReportOptions {
-  by?: Dimension;
-  since?: string;
-  until?: string;
-  tz?: string;
-  csv?: boolean;
-}
+type ReportOptions = CommandOptions<'report tokens'>;
 
 /** `radar report tokens`: where the tokens went, grouped by one dimension. */
 export async function run(ctx: Context, options: ReportOptions): Promise<number> {
@@ -64,9 +55,11 @@ export async function run(ctx: Context, options: ReportOptions): Promise<number>
     report = buildReport(rows, by, { prices });
   }
 
+  // Sessions that reported no usage: their reservations, shown apart as estimates.
+  const estimated = await ledger.estimated(range);
   if (ctx.json) {
     ctx.stdout.write(
-      `${JSON.stringify({ ...report, tz: zone, since: options.since, until: options.until })}\n`,
+      `${JSON.stringify({ ...report, estimated, tz: zone, since: options.since, until: options.until })}\n`,
     );
     return 0;
   }
@@ -86,7 +79,19 @@ export async function run(ctx: Context, options: ReportOptions): Promise<number>
     return 0;
   }
   ctx.stdout.write(renderReport(report, ctx.stdout.columns ?? 100));
+  ctx.stdout.write(renderEstimated(estimated));
   return 0;
+}
+
+/** The estimates, apart from the measured totals (never added to them). */
+export function renderEstimated(rows: readonly (Estimated & { agent: string })[]): string {
+  return rows
+    .map(
+      (e) =>
+        `estimated: ~${formatInt(e.tokens)} tokens of ${e.agent} in ${formatInt(e.sessions)} ` +
+        `session${e.sessions === 1 ? '' : 's'} that reported no usage (their reservations; not in the totals)\n`,
+    )
+    .join('');
 }
 
 export function renderReport(report: TokenReport, columns: number): string {

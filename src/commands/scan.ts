@@ -1,4 +1,5 @@
 import type { Context } from '../context.js';
+import type { CommandOptions } from './types.js';
 import { ExitCode, RadarError, UsageError } from '../core/errors.js';
 import { requireToken, resolveEndpoint } from '../github/endpoint.js';
 import { createGitHubClient } from '../github/client.js';
@@ -12,12 +13,7 @@ import { formatInt } from '../render/table.js';
 import { redactUrl } from '../redact.js';
 import { CLEAR_LINE, LINE_START } from '../render/terminal.js';
 
-interface ScanCommandOptions {
-  failOnFlag?: boolean;
-  /** Dispatch the escalate tier to agents once the scan lock is released. */
-  dispatch?: boolean;
-  max?: string;
-}
+type ScanCommandOptions = CommandOptions<'scan'>;
 
 /** `radar scan [--dispatch]`: the scan under its lock, then (the lock released) the agents. */
 export async function run(ctx: Context, options: ScanCommandOptions = {}): Promise<number> {

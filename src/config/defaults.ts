@@ -85,6 +85,8 @@ export function defaultConfig(): RadarConfig {
     dispatch: {
       concurrency: 3,
       maxPerScan: 3,
+      burn: { maxPerScan: 6, concurrency: 4, watch: true },
+      overPace: { maxPerScan: 1, holdAfterCheckpoint: true },
       maxTurns: 30,
       timeoutMs: 3_600_000,
       idleTimeoutMs: 900_000,

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { isTimeZone } from '../time/zone.js';
 import { DEFAULT_AGENT_ARGS, type AgentName } from '../core/agents.js';
 import { SIGNAL_KINDS, type SignalKind } from '../core/verdict.js';
@@ -118,6 +118,48 @@ const dispatchSchema = z
       .min(0)
       .default(3)
       .describe('Sessions one `radar scan --dispatch` starts at most (default for --max)'),
+    burn: z
+      .object({
+        maxPerScan: z
+          .number()
+          .int()
+          .min(0)
+          .default(6)
+          .describe('Sessions one scan starts at most while an agent is under pace'),
+        concurrency: z
+          .number()
+          .int()
+          .min(1)
+          .default(4)
+          .describe('Sessions at once while an agent is under pace'),
+        watch: z
+          .boolean()
+          .default(true)
+          .describe(
+            'Under pace, watch-tier PRs below the threshold with a dispatchable signal become eligible',
+          ),
+      })
+      .strict()
+      .prefault({})
+      .describe('Under pace ("burn harder"): more sessions per scan and at once'),
+    overPace: z
+      .object({
+        maxPerScan: z
+          .number()
+          .int()
+          .min(0)
+          .default(1)
+          .describe('Sessions per scan for an agent over pace (the highest-scoring PRs)'),
+        holdAfterCheckpoint: z
+          .boolean()
+          .default(true)
+          .describe(
+            'Over pace once a checkpoint with "above" has come (e.g. Friday): no session until the reset',
+          ),
+      })
+      .strict()
+      .prefault({})
+      .describe('Over pace ("slow down"): fewer sessions, none after the slow-down checkpoint'),
     maxTurns: z.number().int().min(1).default(30).describe('{maxTurns} in agent arguments'),
     timeoutMs: z
       .number()

@@ -1,3 +1,6 @@
+/** The starter weekly quota per provider, in tokens (the user sets it from their plan). */
+export const STARTER_WEEKLY_TOKENS = 20_000_000;
+
 /** The commented starter config written by `radar init` (JSON with comments). */
 export const STARTER_CONFIG = `{
   // JSON Schema for editor completion and checks.
@@ -28,15 +31,21 @@ export const STARTER_CONFIG = `{
   "budget": {
     // Weekly quotas to pace. Sources of "used %", best first: Codex rollout rate_limits,
     // usageCommand, then the ledger's weekly total against weeklyTokens.
+    // A starter budget: replace each weeklyTokens with your plan's weekly quota in tokens. From
+    // your plan: after some use, \`radar report tokens --by agent --since 7d\` gives the tokens
+    // since the week's start; divide by the share of the weekly limit your plan's usage page
+    // shows (8,000,000 at 40% → 20,000,000). Or add a usageCommand that prints the used %.
     "providers": [
-      { "name": "codex", "agent": "codex" },
-      { "name": "claude", "agent": "claude" }
+      { "name": "codex", "agent": "codex", "weeklyTokens": ${STARTER_WEEKLY_TOKENS} },
+      { "name": "claude", "agent": "claude", "weeklyTokens": ${STARTER_WEEKLY_TOKENS} }
       // { "name": "codex", "agent": "codex", "usageCommand": "codexbar usage --provider codex --format json" }
-      // { "name": "claude", "agent": "claude", "weeklyTokens": 50000000 }
     ],
+    // Share of each weekly quota kept back: a session starts only when its reservation fits in the rest.
+    "reserve": 5,
     // Share of the weekly quota to have used by the reset.
     "targetBand": { "min": 80, "max": 100 },
-    // Under 30% by Wednesday: burn harder. Over 90% by Friday: slow down.
+    // Under 30% by Wednesday: burn harder (dispatch.burn). Over 90% by Friday: slow down
+    // (dispatch.overPace: no session until the reset).
     "checkpoints": [
       { "day": "wednesday", "below": 30 },
       { "day": "friday", "above": 90 }

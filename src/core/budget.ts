@@ -13,6 +13,8 @@ export interface BudgetState {
   verdict: PaceVerdict;
   advice?: string;
   resetsAt: string | null;
+  /** Whole days since the start of the quota's week (checkpoints count from it). */
+  daysIntoWeek?: number;
   source: string | null;
   detail?: string;
   problems: string[];

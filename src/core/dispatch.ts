@@ -54,6 +54,10 @@ export interface Committed {
   reserved: number;
 }
 
+/** A reservation asked for again, for the agent a running escalation falls back to. */
+export type Rereserved =
+  { kind: 'reserved' } | { kind: 'budget'; committed: Committed; tokens: number };
+
 export type ClaimResult =
   | { kind: 'claimed'; escalationId: number; fingerprints: string[] }
   /** Every fingerprint was already acted on. */

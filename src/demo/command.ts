@@ -2,11 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Context } from '../context.js';
+import type { CommandOptions } from '../commands/types.js';
 import { configSchema } from '../config/schema.js';
 
-interface DemoOptions {
-  keep?: boolean;
-}
+type DemoOptions = CommandOptions<'demo'>;
 
 /**
  * The `radar demo` command. It lives in demo/, not commands/: the demo runs the other commands,

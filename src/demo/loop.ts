@@ -25,6 +25,7 @@ export async function demoLoop(ctx: Context, dir: string, now: Date, out: Printe
     { storedCandidates },
     { budgetStates },
     { renderResults, renderEscalations },
+    { describePace },
   ] = await Promise.all([
     import('../testing/fake-github/server.js'),
     import('../context.js'),
@@ -32,6 +33,7 @@ export async function demoLoop(ctx: Context, dir: string, now: Date, out: Printe
     import('../dispatch/candidates.js'),
     import('../budget/state.js'),
     import('../dispatch/render.js'),
+    import('../dispatch/pace-policy.js'),
   ]);
   const scenario = demoScenario({ author: 'demo-dev', token: TOKEN, now });
   const ref = (i: number) =>
@@ -102,6 +104,7 @@ export async function demoLoop(ctx: Context, dir: string, now: Date, out: Printe
         now: () => Date.now(),
         env,
       });
+      for (const line of describePace(summary.pace)) write(`${line}\n`);
       write(renderResults(summary.results));
       if (summary.approvalsQueued.length)
         write(`${summary.approvalsQueued.length} action(s) queued for a human (radar approvals)\n`);
@@ -125,7 +128,7 @@ export async function demoLoop(ctx: Context, dir: string, now: Date, out: Printe
     await scanAndDispatch('radar scan --dispatch (an hour later)');
 
     section('radar queue');
-    (await import('../commands/queue.js')).run(demo, {});
+    (await import('../commands/queue.js')).run(demo, { state: 'open' });
     section('escalations');
     write(renderEscalations(demo.ledger().dispatch.escalations(), ctx.color));
     section('radar approvals');

@@ -8,6 +8,7 @@ import { UsageError } from '../core/errors.js';
 import type { BudgetState } from '../core/budget.js';
 import { dispatchFlagged, type Candidate, type DispatchSummary } from './dispatch.js';
 import { renderResults } from './render.js';
+import { describePace, paceJson } from './pace-policy.js';
 
 /** `--max N`: a non-negative integer, else the configured dispatch.maxPerScan. */
 export function parseMax(text: string | undefined, fallback: number): number {
@@ -32,7 +33,8 @@ export async function dispatchAfterScan(
   const chatty = !ctx.json && (Boolean(ctx.stderr.isTTY) || Boolean(ctx.options.verbose));
   const summary = await dispatchFlagged({
     candidates: options.candidates,
-    max: parseMax(options.max, config.dispatch.maxPerScan),
+    // Without --max, the agents' pace decides (dispatch.maxPerScan on pace).
+    max: options.max === undefined ? undefined : parseMax(options.max, 0),
     config,
     ledger,
     ledgerPath: ctx.ledgerPath(),
@@ -51,9 +53,10 @@ export async function dispatchAfterScan(
   if (ctx.json) {
     const { results, approvalsQueued, reaped } = summary;
     ctx.stdout.write(
-      `${JSON.stringify({ dispatch: { results: results.map(({ prompt: _p, ...r }) => r), approvalsQueued, reaped } })}\n`,
+      `${JSON.stringify({ dispatch: { pace: paceJson(summary.pace), results: results.map(({ prompt: _p, ...r }) => r), approvalsQueued, reaped } })}\n`,
     );
   } else if (summary.results.some((r) => r.escalationId !== undefined) || chatty) {
+    for (const line of describePace(summary.pace)) ctx.stdout.write(`${line}\n`);
     ctx.stdout.write(renderResults(summary.results));
     if (summary.approvalsQueued.length)
       ctx.stdout.write(

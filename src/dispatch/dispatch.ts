@@ -23,9 +23,11 @@ import { machineZone } from '../time/zone.js';
 import { agentArgv, agentEnv, type Skip } from './agents.js';
 import { AGENT_NAMES, type AgentName } from '../core/agents.js';
 import { queueActions } from './approvals.js';
-import { budgetAfterSpend, reservationFor } from './budget-gate.js';
+import { budgetAfterSpend, reservationFor, type SessionReservation } from './budget-gate.js';
 import { liveHere } from './liveness.js';
 import {
+  budgetAllows,
+  budgetRefusal,
   claimedSignals,
   claimRefused,
   decide,
@@ -43,13 +45,15 @@ import { finalOutcome, runSession } from './session.js';
 import { recordSessionTokens } from './tokens.js';
 import { prepareWorkdir, type Workdir } from './workdir.js';
 import { settle } from './reservation.js';
+import { burnCandidates, pacePlan, paceSettings, type PacePlan } from './pace-policy.js';
+import { checkpointsOf } from '../budget/state.js';
 
 export type { Candidate, Suppression } from './plan.js';
 
 export interface DispatchOptions {
   candidates: readonly Candidate[];
-  /** Sessions started at most by this call. */
-  max: number;
+  /** Sessions started at most by this call (default: what the agents' pace allows). */
+  max?: number;
   config: RadarConfig;
   ledger: Ledger;
   ledgerPath: string;
@@ -105,6 +109,8 @@ export interface DispatchSummary {
   approvalsQueued: number[];
   /** Stale `running` rows of a killed radar marked failed (their run logs counted). */
   reaped: number;
+  /** The pace policy this call followed (a dispatch by hand is not capped by it). */
+  pace: PacePlan;
 }
 
 const prRef = (pr: StoredPr) => `${pr.repo}#${pr.number}`;
@@ -179,6 +185,8 @@ class Execution {
   /** What the sessions of this call spent, against the budget read once before it. */
   readonly spent = new Map<AgentName, number>();
   started = 0;
+  readonly startedBy = new Map<AgentName, number>();
+  readonly pace: PacePlan;
   readonly results: DispatchResult[] = [];
   private readonly store: DispatchLedger;
   private readonly zone: string;
@@ -193,15 +201,32 @@ class Execution {
     this.ledgerDir = dirname(options.ledgerPath);
     const lookup = options.installed ?? ((command: string) => !!findOnPath(command, options.env));
     this.installed = new Set(AGENT_NAMES.filter((a) => lookup(config.agents[a].command)));
+    this.pace = pacePlan(
+      options.budget,
+      checkpointsOf(config),
+      paceSettings(config.dispatch),
+      options.max,
+    );
     this.policy = {
-      max: options.max,
-      concurrency: config.dispatch.concurrency,
+      max: this.pace.max,
+      concurrency: options.manual ? config.dispatch.concurrency : this.pace.concurrency,
       fallback: config.rules.fallback,
       commands: { codex: config.agents.codex.command, claude: config.agents.claude.command },
       manual: options.manual,
       dryRun: options.dryRun === true,
       allowUnknown: config.budget.allowUnknown,
+      pace: this.pace.agents,
     };
+  }
+
+  /** The candidates: the scan's, and under pace the watch-tier PRs it makes eligible. */
+  candidates(): Candidate[] {
+    const { options } = this;
+    if (options.manual) return [...options.candidates];
+    return [
+      ...options.candidates,
+      ...burnCandidates(options.candidates, options.config.rules, this.pace.watch),
+    ];
   }
 
   /** The facts a decision is taken on now. */
@@ -211,8 +236,36 @@ class Execution {
       budget: budgetAfterSpend(options.budget, options.config.budget.providers, this.spent),
       installed: this.installed,
       started: this.started,
+      startedBy: this.startedBy,
       now: options.now(),
     };
+  }
+
+  /** The reservation a session of `agent` acting on `signals` asks for (none: no quota). */
+  reservation(agent: AgentName, signals: readonly Signal[]): SessionReservation | undefined {
+    const { options, store } = this;
+    return reservationFor({
+      agent,
+      kind: signals[0]?.kind ?? 'manual',
+      states: options.budget,
+      budget: options.config.budget,
+      history: (a, kind) => store.sessionTokens(a, kind, HISTORY),
+      now: options.now(),
+    });
+  }
+
+  /**
+   * The escalation falls back to `agent` (the one before could not start): the agent's budget
+   * and its reservation are checked again, in one ledger transaction with the move. Why not,
+   * or undefined when it may run.
+   */
+  private fallBackTo(id: number, agent: AgentName, signals: readonly Signal[]): string | undefined {
+    if (!budgetAllows(this.facts().budget.get(agent), this.policy.allowUnknown))
+      return `${agent}: ${budgetRefusal([agent], this.facts().budget)}`;
+    const reservation = this.reservation(agent, signals);
+    const again = this.store.reserveAgain(id, agent, reservation?.claim);
+    if (again.kind === 'reserved') return undefined;
+    return `${agent}: a session reserves ${again.tokens} tokens; ${reservation!.left(again.committed)} left this week`;
   }
 
   reap(): Promise<number> {
@@ -307,14 +360,7 @@ class Execution {
     const skipped = [...decision.skipped];
     let refused: Extract<Parameters<typeof claimRefused>[2], { kind: 'budget' }> | undefined;
     for (const [i, agent] of decision.agents.entries()) {
-      const reservation = reservationFor({
-        agent,
-        kind: decision.signals[0]?.kind ?? 'manual',
-        states: options.budget,
-        budget: config.budget,
-        history: (a, kind) => store.sessionTokens(a, kind, HISTORY),
-        now: now(),
-      });
+      const reservation = this.reservation(agent, decision.signals);
       const claim = store.claim({
         nodeId: pr.nodeId,
         repo: pr.repo,
@@ -324,7 +370,7 @@ class Execution {
         agent,
         argv: [],
         now: now(),
-        concurrency: config.dispatch.concurrency,
+        concurrency: this.policy.concurrency,
         radarPid: process.pid,
         reason: decision.reason,
         live: liveHere(),
@@ -342,6 +388,7 @@ class Execution {
       }
       if (claim.kind !== 'claimed') return this.perform(c, claimRefused(c, this.policy, claim));
       this.started++;
+      this.startedBy.set(agent, (this.startedBy.get(agent) ?? 0) + 1);
       return this.runClaimed(
         c,
         claim.escalationId,
@@ -398,7 +445,16 @@ class Execution {
       hasCheckout: workdir.kind === 'worktree',
     });
     const reasons: string[] = [];
-    for (const agent of agents) {
+    for (const [i, agent] of agents.entries()) {
+      // The claim reserved for the first agent; a fallback is checked again before it runs.
+      const refused = i > 0 ? this.fallBackTo(id, agent, signals) : undefined;
+      if (refused) {
+        reasons.push(refused);
+        skipped.push({ agent, why: 'budget' });
+        options.onEvent?.({ kind: 'fallback', pr: base.pr, agent, reason: refused });
+        continue;
+      }
+      const reserved = store.reservedFor(id);
       const agentConfig = config.agents[agent];
       const argv = agentArgv(agentConfig, {
         workdir: workdir.path,
@@ -426,6 +482,10 @@ class Execution {
         tag: sessionTag(options.ledgerPath, id),
         signal: options.signal,
         onSpawn: (pid) => store.started(id, agent, [agentConfig.command, ...argv], pid, runLog),
+        // Past its reservation, the session's tokens so far count for its week instead.
+        onTokens: (soFar) => {
+          if (reserved !== null && soFar > reserved) store.liveTokens(id, soFar);
+        },
       });
       if (session.kind === 'spawn-failed') {
         reasons.push(session.reason);
@@ -510,7 +570,7 @@ export async function dispatchFlagged(options: DispatchOptions): Promise<Dispatc
   const run = new Execution(options);
   const reaped = await run.reap();
   const approvalsQueued = run.queueApprovals();
-  const plan = planDispatch(options.candidates, run.policy, run.facts());
+  const plan = planDispatch(run.candidates(), run.policy, run.facts());
   // A pool of `width` workers over the queue, best first. A rehearsal changes nothing, so its
   // plan is final; a real run decides each PR again on the facts of its turn (tokens spent,
   // sessions started).
@@ -525,5 +585,5 @@ export async function dispatchFlagged(options: DispatchOptions): Promise<Dispatc
     }
   };
   await Promise.all(Array.from({ length: plan.width }, worker));
-  return { results: run.results, approvalsQueued, reaped };
+  return { results: run.results, approvalsQueued, reaped, pace: run.pace };
 }

@@ -25,9 +25,9 @@ const flaggedPrs = (n: number) => `${n} flagged PR${n === 1 ? '' : 's'}`;
  * - A flagged PR left without an agent because no agent command is on PATH is a setup problem
  *   (cron's short PATH, most often): always said, with the PATH radar looked in, and the exit
  *   code is ExitCode.notDispatched unless the scan itself failed.
- * - PRs held back by the budget are said when nothing at all was dispatched (a cron job that
- *   quietly does nothing all week is the failure to avoid); budget and policy (max, concurrency,
- *   a stopped PR, signals already acted on) never change the exit code.
+ * - PRs held back by the budget or the pace are said when nothing at all was dispatched (a cron
+ *   job that quietly does nothing all week is the failure to avoid); budget, pace and policy
+ *   (max, concurrency, a stopped PR, signals already acted on) never change the exit code.
  */
 export function heldBackReport(
   results: readonly DispatchResult[],
@@ -38,9 +38,12 @@ export function heldBackReport(
   const groups = new Map<string, { suppressed: string; prs: string[] }>();
   for (const r of results) {
     if (r.status !== 'skipped') continue;
-    if (r.suppressed !== 'no-agent' && (r.suppressed !== 'budget' || started)) continue;
-    const key = `${r.suppressed}\n${r.reason ?? ''}`;
-    const group = groups.get(key) ?? { suppressed: r.suppressed, prs: [] };
+    const { suppressed } = r;
+    if (!suppressed) continue;
+    const spending = suppressed === 'budget' || suppressed === 'pace';
+    if (suppressed !== 'no-agent' && (!spending || started)) continue;
+    const key = `${suppressed}\n${r.reason ?? ''}`;
+    const group = groups.get(key) ?? { suppressed, prs: [] };
     group.prs.push(r.pr);
     groups.set(key, group);
   }

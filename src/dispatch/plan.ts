@@ -15,10 +15,20 @@ import { agentChain, usableAgents, type Skip } from './agents.js';
 export interface Candidate {
   pr: StoredPr;
   verdict: Verdict;
+  /** A watch-tier PR made eligible because its agent is under pace (routed by its lead signal). */
+  burn?: boolean;
 }
 
 export type Suppression =
-  'budget' | 'busy' | 'acted' | 'concurrency' | 'max' | 'no-agent' | 'stopped' | 'not-flagged';
+  | 'budget'
+  | 'busy'
+  | 'acted'
+  | 'concurrency'
+  | 'max'
+  | 'no-agent'
+  | 'stopped'
+  | 'not-flagged'
+  | 'pace';
 
 /** `radar escalate`: any tier, this agent first, a stopped PR only with force. */
 export interface Manual {
@@ -34,6 +44,8 @@ export interface Facts {
   installed: ReadonlySet<AgentName>;
   /** Sessions this call has started so far. */
   started: number;
+  /** Of them, each agent's (the pace caps each agent's sessions per scan). */
+  startedBy: ReadonlyMap<AgentName, number>;
   now: number;
 }
 
@@ -51,6 +63,8 @@ export interface Policy {
   dryRun: boolean;
   /** An agent whose budget is unknown (no source) may work (budget.allowUnknown). */
   allowUnknown: boolean;
+  /** Sessions per scan each agent's pace allows, and why (not applied to a dispatch by hand). */
+  pace?: ReadonlyMap<AgentName, { max: number; reason: string }>;
 }
 
 /** Fingerprint → signal kind: what a session claims (or what is held back). */
@@ -100,10 +114,15 @@ export function pendingSignals(verdict: Verdict): Signal[] {
   return verdict.signals.filter((s) => pending.has(s.fingerprint) && isDispatchable(s.kind));
 }
 
-/** Flagged to an agent (any tier by hand), highest score first, then by repository and number. */
+/**
+ * Flagged to an agent (any tier by hand, a watch-tier PR made eligible by the pace), highest score
+ * first, then by repository and number.
+ */
 export function dispatchOrder(candidates: readonly Candidate[], manual: boolean): Candidate[] {
   return candidates
-    .filter((c) => manual || (c.verdict.tier === 'escalate' && c.verdict.route !== 'template'))
+    .filter(
+      (c) => manual || c.burn || (c.verdict.tier === 'escalate' && c.verdict.route !== 'template'),
+    )
     .slice()
     .sort(
       (a, b) =>
@@ -195,15 +214,30 @@ export function decide(c: Candidate, policy: Policy, facts: Facts): Decision {
       },
     );
   }
+  if (!policy.dryRun && facts.started >= policy.max)
+    return skip('max', `at most ${policy.max} sessions per run`);
+  // The pace caps each agent's sessions per scan; a capped agent passes the PR down the chain.
+  const paced = manual
+    ? choice.candidates
+    : choice.candidates.filter(
+        (a) => (facts.startedBy.get(a) ?? 0) < (policy.pace?.get(a)?.max ?? Infinity),
+      );
+  if (paced.length === 0) {
+    const first = choice.candidates[0]!;
+    const cap = policy.pace?.get(first);
+    const reason = `${first}: ${cap?.reason ?? 'pace'} (at most ${cap?.max ?? 0} this scan)`;
+    return skip('pace', reason, {
+      skipped: choice.skipped,
+    });
+  }
   const planned = {
-    agents: choice.candidates,
+    agents: paced,
     skipped: choice.skipped,
     signals,
     fingerprints,
     reason: manual ? 'radar escalate' : 'radar scan --dispatch',
   };
   if (policy.dryRun) return { kind: 'rehearse', ...planned };
-  if (facts.started >= policy.max) return skip('max', `at most ${policy.max} sessions per run`);
   return { kind: 'run', ...planned };
 }
 
@@ -257,9 +291,14 @@ export function planDispatch(
 ): DispatchPlan {
   const queue = dispatchOrder(candidates, policy.manual !== undefined);
   let started = 0;
+  const startedBy = new Map(facts.startedBy);
   const steps = queue.map((candidate) => {
-    const decision = decide(candidate, policy, { ...facts, started });
-    if (decision.kind === 'run') started++;
+    const decision = decide(candidate, policy, { ...facts, started, startedBy });
+    if (decision.kind !== 'skip') {
+      started++;
+      const agent = decision.agents[0]!;
+      startedBy.set(agent, (startedBy.get(agent) ?? 0) + 1);
+    }
     return { candidate, decision };
   });
   return { queue, width: Math.max(1, Math.min(policy.concurrency, queue.length)), steps };

@@ -4,12 +4,14 @@
  * grandchild keeps its pipes. Output is streamed line by line into a run log (never held whole;
  * past a size cap only lines that can carry token markers are kept). The session only captures:
  * the run log is the record of what the agent printed, and the ingest is the one parser that
- * reads it (dispatch/tokens.ts), here as for a session whose radar was killed.
+ * reads it (dispatch/tokens.ts), here as for a session whose radar was killed. While it runs, a
+ * tally of the markers printed so far (tokens/parse.ts `LiveTally`) goes to `onTokens`, an
+ * estimate for the budget gate only.
  */
 import { closeSync, fstatSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { describeFailure, run, type RunResult } from '../process/run.js';
-import { JSON_NEEDLES, MAX_LINE } from '../tokens/parse.js';
+import { JSON_NEEDLES, LiveTally, MAX_LINE } from '../tokens/parse.js';
 
 export interface SessionRequest {
   command: string;
@@ -32,6 +34,11 @@ export interface SessionRequest {
   tag: string;
   signal?: AbortSignal;
   onSpawn?: (pid: number) => void;
+  /**
+   * Each time the markers printed so far add up to more tokens: the total so far, an estimate
+   * for the budget gate while the session runs (never recorded as its tokens).
+   */
+  onTokens?: (tokensSoFar: number) => void;
 }
 
 export type SessionOutcome = 'succeeded' | 'failed' | 'timed_out';
@@ -111,23 +118,27 @@ class RunLog {
  */
 class LineSplitter {
   private partial = '';
-  constructor(private readonly emit: (line: string) => void) {}
+  private overlong = false;
+  /** `whole`: false for the pieces of an overlong line, which no marker is. */
+  constructor(private readonly emit: (line: string, whole: boolean) => void) {}
   push(text: string): void {
     let start = 0;
     for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', start)) {
       const piece = this.partial + text.slice(start, i);
-      this.emit(piece.endsWith('\r') ? piece.slice(0, -1) : piece);
+      this.emit(piece.endsWith('\r') ? piece.slice(0, -1) : piece, !this.overlong);
       this.partial = '';
+      this.overlong = false;
       start = i + 1;
     }
     this.partial += text.slice(start);
     if (this.partial.length > MAX_LINE) {
-      this.emit(this.partial);
+      this.emit(this.partial, false);
       this.partial = '';
+      this.overlong = true;
     }
   }
   end(): void {
-    if (this.partial) this.emit(this.partial);
+    if (this.partial) this.emit(this.partial, !this.overlong);
     this.partial = '';
   }
 }
@@ -135,7 +146,12 @@ class LineSplitter {
 export async function runSession(req: SessionRequest): Promise<SessionResult> {
   const log = new RunLog(req.runLog, req.runLogMaxBytes);
   let bytes = 0;
-  const onLine = (line: string) => log.line(line);
+  // An estimate for the gate only: what the session spent is what the ingest reads from its log.
+  const tally = new LiveTally();
+  const onLine = (line: string, whole: boolean) => {
+    log.line(line);
+    if (whole && req.onTokens && tally.line(line)) req.onTokens(tally.total);
+  };
   const out = new LineSplitter(onLine);
   const err = new LineSplitter(onLine);
   let result: RunResult;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * What GitHub's GraphQL answers must look like, checked where they enter radar. Every node is

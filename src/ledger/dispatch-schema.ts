@@ -125,7 +125,17 @@ CREATE INDEX escalations_agent_started ON escalations(agent, started_at);
 `;
 
 /**
- * Migration 16: a session's run log is tied to its escalation by the ingest that reads it. The
+ * Migration 16: a running session's tokens so far (`live_tokens`), from the markers its output
+ * printed, recorded once they pass its reservation. Until the session ends, the week counts the
+ * larger of the two for it, so a session already spending beyond its reservation narrows what
+ * later claims find left.
+ */
+export const LIVE_SESSION_TOKENS = `
+ALTER TABLE escalations ADD COLUMN live_tokens INTEGER;
+`;
+
+/**
+ * Migration 18: a session's run log is tied to its escalation by the ingest that reads it. The
  * escalation row names its run log before the agent starts (`started`); the inserting
  * transaction ties the batch's new events read from that path (TIE_PENDING_LOG_EVENTS), as it
  * ties events of an escalation's runs (TIE_PENDING_EVENTS). The index finds the escalation of a

@@ -12,6 +12,8 @@ import type {
   Committed,
   Finish,
   Reaped,
+  Rereserved,
+  Reservation,
   RunningSession,
 } from '../core/dispatch.js';
 
@@ -156,6 +158,36 @@ export class DispatchStore implements DispatchLedger {
       );
   }
 
+  /** A running session's tokens so far (from its live output). */
+  liveTokens(id: number, tokens: number): void {
+    this.db
+      .prepare(`UPDATE escalations SET live_tokens = ? WHERE id = ? AND outcome = 'running'`)
+      .run(tokens, id);
+  }
+
+  /**
+   * A running escalation moves to another agent (its first could not start): in one write
+   * transaction, the new agent's reservation is checked against that agent's week and, when it
+   * fits, replaces the old one (none: not reserved against).
+   */
+  reserveAgain(id: number, agent: AgentName, reservation: Reservation | undefined): Rereserved {
+    return this.db
+      .transaction((): Rereserved => {
+        if (reservation) {
+          const committed = this.committed(agent, reservation.since, reservation.until);
+          if (!reservation.fits(committed))
+            return { kind: 'budget', committed, tokens: reservation.tokens };
+        }
+        this.db
+          .prepare(
+            `UPDATE escalations SET agent = ?, reserved = ?, live_tokens = NULL WHERE id = ?`,
+          )
+          .run(agent, reservation?.tokens ?? null, id);
+        return { kind: 'reserved' };
+      })
+      .immediate();
+  }
+
   /** The reservation an escalation was started with (null: none). */
   reservedFor(id: number): number | null {
     const row = this.db.prepare(`SELECT reserved FROM escalations WHERE id = ?`).get(id) as
@@ -170,13 +202,16 @@ export class DispatchStore implements DispatchLedger {
          WHERE agent = ? AND at >= ? AND at < ? AND counted = 1`,
       )
       .get(agent, since, until) as { n: number };
-    // Running sessions reserve whenever they started (a session may straddle the reset);
-    // ended sessions that reported no usage count their estimate in the week they started.
+    // Running sessions reserve whenever they started (a session may straddle the reset), each
+    // the larger of its reservation and its tokens so far; ended sessions that reported no usage
+    // count their estimate in the week they started.
     const reserved = this.db
       .prepare(
-        `SELECT total(reserved) AS n
+        `SELECT total(CASE WHEN outcome = 'running'
+                      THEN max(coalesce(reserved, 0), coalesce(live_tokens, 0))
+                      ELSE reserved END) AS n
          FROM escalations
-         WHERE agent = ? AND ((outcome = 'running' AND reserved IS NOT NULL)
+         WHERE agent = ? AND ((outcome = 'running' AND (reserved IS NOT NULL OR live_tokens IS NOT NULL))
            OR (tokens_estimated = 1 AND started_at >= ? AND started_at < ?))`,
       )
       .get(agent, since, until) as { n: number };

@@ -10,12 +10,13 @@ import {
   TOKEN_SCHEMA,
 } from './token-schema.js';
 import { GITHUB_SCHEMA } from './github-schema.js';
-import { RULES_MIGRATION } from './rules-schema.js';
+import { RULES_MIGRATION, VERDICT_FINGERPRINTS } from './rules-schema.js';
 import {
   APPROVAL_CLAIMS,
   BATCH_ESCALATION_TIES,
   DISPATCH_MIGRATION,
   ESCALATION_RUN_LOGS,
+  LIVE_SESSION_TOKENS,
   SESSION_RESERVATIONS,
 } from './dispatch-schema.js';
 
@@ -49,5 +50,7 @@ export const MIGRATIONS: readonly string[] = [
   RUN_HEADERS,
   SESSION_RESERVATIONS,
   EVENTS_COUNTED_ON_INSERT,
+  LIVE_SESSION_TOKENS,
+  VERDICT_FINGERPRINTS,
   ESCALATION_RUN_LOGS,
 ];

@@ -21,6 +21,8 @@ import type {
   Committed,
   Finish,
   Reaped,
+  Rereserved,
+  Reservation,
   RunningSession,
 } from '../core/dispatch.js';
 import type { AggregateRow, Dimension, Group, Period, Range, Rates } from '../core/token-report.js';
@@ -143,6 +145,17 @@ export interface UsageLedger {
   ): Promise<RateLimitReading | undefined>;
   /** Counted tokens of one agent in [since, until). */
   countedTokens(agent: AgentName, since: number, until: number): Promise<number>;
+  /**
+   * Sessions of one agent started in [since, until) that reported no usage, and the tokens
+   * their reservations stand for (estimates, never in the counted tokens).
+   */
+  estimatedTokens(agent: AgentName, since: number, until: number): Promise<Estimated>;
+}
+
+/** Sessions that reported no usage: how many, and their reservations' total. */
+export interface Estimated {
+  tokens: number;
+  sessions: number;
 }
 
 /** Per-model rates, cached per version of the price table (undefined: the model has no price). */
@@ -163,6 +176,10 @@ export interface DispatchLedger {
    */
   claim(req: ClaimRequest): ClaimResult;
   finish(id: number, f: Finish): void;
+  /** A running session's tokens so far: the week counts them once they pass its reservation. */
+  liveTokens(id: number, tokens: number): void;
+  /** Moves a running escalation to another agent when that agent's reservation fits. */
+  reserveAgain(id: number, agent: AgentName, reservation: Reservation | undefined): Rereserved;
   /** What the agent's week [since, until) has committed: counted tokens, reservations, estimates. */
   committed(agent: AgentName, since: number, until: number): Committed;
   /** Measured tokens of this agent's ended sessions that acted on this signal kind, newest first. */
@@ -300,6 +317,11 @@ export interface ReportLedger {
     by: Exclude<Dimension, 'day' | 'week' | 'month'>,
     range: Range,
   ): Promise<AggregateRow[]>;
+  /**
+   * Agent sessions started in the range that reported no usage, per agent: their reservations
+   * stand as estimates, never in the counted tokens.
+   */
+  estimated(range: Range): Promise<(Estimated & { agent: string })[]>;
 }
 
 /** One scan run as recorded for `radar doctor` and `radar queue`. */

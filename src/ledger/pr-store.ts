@@ -11,29 +11,40 @@ type Row = Record<string, unknown>;
 /** A JSON column: most hold an empty list, which needs no parser. */
 const json = (v: string): unknown => (v === '[]' ? [] : JSON.parse(v));
 
-function decode(f: (typeof PR_FIELDS)[number], v: unknown): unknown {
-  if (v === null || v === undefined) return f.codec === 'json' ? [] : null;
-  return f.codec === 'bool' ? v === 1 : f.codec === 'json' ? json(v as string) : v;
-}
-
-function fromRow(row: Row): StoredPr {
-  const pr: Record<string, unknown> = { archived: false };
-  for (const f of PR_FIELDS) pr[f.key] = decode(f, row[f.column]);
-  return pr as unknown as StoredPr;
-}
+const KEYS = PR_FIELDS.map((f) => f.key);
+const CODECS = PR_FIELDS.map((f) => f.codec);
+const COLUMNS = PR_FIELDS.map((f) => f.column);
+/** Every PR column, in `PR_FIELDS` order: a row read as an array is decoded by position. */
+const SELECT_PRS = `SELECT ${COLUMNS.join(', ')} FROM prs`;
 
 /**
- * Every row of a `SELECT * FROM prs …` statement, read as arrays (no object per row from the
- * driver) and decoded by column position: the scan and the rules read the whole queue.
+ * One object holding every key of a `StoredPr`: each decoded PR starts as a copy of it. Adding three dozen
+ * properties one by one under computed names turns an object into a slow dictionary (V8 gives up
+ * on a fixed shape); a copy of one object already holding every key keeps the shape, which makes
+ * reading 10,000 PRs several times cheaper, and the rules' reads of them too.
  */
+const BLANK: Readonly<Record<string, unknown>> = Object.fromEntries([
+  ['archived', false],
+  ...KEYS.map((k) => [k, null]),
+]);
+
+/** Rows of a `SELECT_PRS …` statement, read as arrays (no object per row from the driver). */
 function readAll(statement: Statement, ...params: unknown[]): StoredPr[] {
-  const names = statement.columns().map((c) => c.name);
-  const at = PR_FIELDS.map((f) => names.indexOf(f.column));
   return (statement.raw(true).all(...params) as unknown[][]).map((row) => {
-    const pr: Record<string, unknown> = { archived: false };
-    for (let i = 0; i < PR_FIELDS.length; i++) {
-      const f = PR_FIELDS[i]!;
-      pr[f.key] = decode(f, at[i]! < 0 ? undefined : row[at[i]!]);
+    const pr: Record<string, unknown> = { ...BLANK };
+    for (let i = 0; i < KEYS.length; i++) {
+      const v = row[i];
+      const codec = CODECS[i];
+      pr[KEYS[i]!] =
+        v === null || v === undefined
+          ? codec === 'json'
+            ? []
+            : null
+          : codec === 'bool'
+            ? v === 1
+            : codec === 'json'
+              ? json(v as string)
+              : v;
     }
     return pr as unknown as StoredPr;
   });
@@ -57,7 +68,6 @@ function toParams(pr: StoredPr): Row {
   return row;
 }
 
-const COLUMNS = PR_FIELDS.map((f) => f.column);
 /** first_seen_at is written once; everything else follows the latest snapshot. */
 const UPSERT = `INSERT INTO prs (${COLUMNS.join(', ')})
   VALUES (${COLUMNS.map((c) => `@${c}`).join(', ')})
@@ -71,21 +81,19 @@ export class PrStore implements PrLedger {
   constructor(private readonly db: Db) {}
 
   all(): StoredPr[] {
-    return readAll(this.db.prepare(`SELECT * FROM prs`));
+    return readAll(this.db.prepare(SELECT_PRS));
   }
 
   byNodeId(nodeId: string): StoredPr | undefined {
-    const row = this.db.prepare(`SELECT * FROM prs WHERE node_id = ?`).get(nodeId) as
-      Row | undefined;
-    return row ? fromRow(row) : undefined;
+    return readAll(this.db.prepare(`${SELECT_PRS} WHERE node_id = ?`), nodeId)[0];
   }
 
   /** PRs with this number (in any repo, or in `repo` when given; case-insensitive). */
   byNumber(number: number, repo?: string): StoredPr[] {
     return repo === undefined
-      ? readAll(this.db.prepare(`SELECT * FROM prs WHERE number = ?`), number)
+      ? readAll(this.db.prepare(`${SELECT_PRS} WHERE number = ?`), number)
       : readAll(
-          this.db.prepare(`SELECT * FROM prs WHERE number = ? AND lower(repo) = lower(?)`),
+          this.db.prepare(`${SELECT_PRS} WHERE number = ? AND lower(repo) = lower(?)`),
           number,
           repo,
         );

@@ -100,3 +100,15 @@ CREATE TABLE permission_boundaries (
   PRIMARY KEY (repo, action)
 ) WITHOUT ROWID;
 `;
+
+/**
+ * The fingerprints of a verdict's signals beside the signals themselves (a JSON list of strings),
+ * filled in for the verdicts already recorded: what the next judgement compares (its trail) is
+ * read without parsing every signal's evidence.
+ */
+export const VERDICT_FINGERPRINTS = `
+ALTER TABLE verdicts ADD COLUMN fingerprints TEXT NOT NULL DEFAULT '[]';
+UPDATE verdicts SET fingerprints = (
+  SELECT json_group_array(json_extract(value, '$.fingerprint')) FROM json_each(verdicts.signals)
+);
+`;

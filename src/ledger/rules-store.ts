@@ -3,6 +3,7 @@ import {
   emptyHistory,
   type CandidateRecord,
   type ControlRecord,
+  type FieldChangeRecord,
   type PermissionBoundary,
   type PrHistory,
 } from '../core/history.js';
@@ -88,17 +89,27 @@ export class RulesStore implements RulesLedger {
       if (!h) map.set(id, (h = emptyHistory()));
       return h;
     };
-    // The two biggest reads come as arrays (no object per row from the driver).
+    // The two biggest reads come as arrays (no object per row from the driver), in the order of
+    // their index: one PR's rows come together (no sort, and a history is looked up once per PR,
+    // not once per row), each PR's changes of a field in time order.
     const changes = this.db
       .prepare(
         `SELECT node_id, at, field, old_value, new_value FROM pr_changes
-         WHERE field IN ('headSha', 'review')${where} ORDER BY at, id`,
+         WHERE field IN ('headSha', 'review')${where} ORDER BY field, node_id, at, id`,
       )
       .raw(true)
       .all(params) as [string, number, string, string | null, string | null][];
+    let list: FieldChangeRecord[] = [];
+    let listOf = '';
+    let listField = '';
     for (const [id, at, field, from, to] of changes) {
-      const h = of(id);
-      (field === 'headSha' ? h.pushes : h.reviewChanges).push({ at, field, from, to });
+      if (id !== listOf || field !== listField) {
+        const h = of(id);
+        list = field === 'headSha' ? h.pushes : h.reviewChanges;
+        listOf = id;
+        listField = field;
+      }
+      list.push({ at, field: listField, from, to });
     }
     const candidates = this.db
       .prepare(
@@ -118,18 +129,25 @@ export class RulesStore implements RulesLedger {
       number | null,
       SuppressionReason | null,
     ][];
-    for (const [id, fingerprint, kind, firstSeenAt, lastSeenAt, seenCount, ...rest] of candidates)
-      of(id).candidates.push({
-        fingerprint,
-        kind,
-        firstSeenAt,
-        lastSeenAt,
-        seenCount,
-        clearedAt: rest[0],
-        actedAt: rest[1],
-        escalationId: rest[2],
-        suppressed: rest[3],
+    let seenOf = '';
+    let seen: CandidateRecord[] = [];
+    for (const row of candidates) {
+      if (row[0] !== seenOf) {
+        seenOf = row[0];
+        seen = of(seenOf).candidates;
+      }
+      seen.push({
+        fingerprint: row[1],
+        kind: row[2],
+        firstSeenAt: row[3],
+        lastSeenAt: row[4],
+        seenCount: row[5],
+        clearedAt: row[6],
+        actedAt: row[7],
+        escalationId: row[8],
+        suppressed: row[9],
       });
+    }
     for (const r of this.db
       .prepare(`SELECT * FROM pr_controls WHERE 1 = 1${where} ORDER BY at, id`)
       .all(params) as Row[])
@@ -195,14 +213,17 @@ export class RulesStore implements RulesLedger {
   trails(): Map<string, VerdictTrail> {
     const map = new Map<string, VerdictTrail>();
     const rows = this.db
-      .prepare(`SELECT node_id, tier, route, signals FROM verdicts`)
+      .prepare(`SELECT node_id, tier, route, fingerprints FROM verdicts`)
       .raw(true)
       .all() as [string, Verdict['tier'], Verdict['route'], string][];
-    for (const [id, tier, route, signals] of rows)
+    for (const [id, tier, route, fingerprints] of rows)
       map.set(id, {
         tier,
         route,
-        signals: signals === '[]' ? [] : (JSON.parse(signals) as { fingerprint: string }[]),
+        signals:
+          fingerprints === '[]'
+            ? []
+            : (JSON.parse(fingerprints) as string[]).map((fingerprint) => ({ fingerprint })),
       });
     return map;
   }
@@ -226,10 +247,11 @@ export class RulesStore implements RulesLedger {
    */
   recordVerdicts(scanId: number | null, now: number, records: readonly VerdictRecord[]): void {
     const upsertVerdict = this.db.prepare(
-      `INSERT INTO verdicts (node_id, scan_id, evaluated_at, tier, score, route, signals, pending, reasons, suppressed, recommendation)
-       VALUES (@nodeId, @scanId, @now, @tier, @score, @route, @signals, @pending, @reasons, @suppressed, @recommendation)
+      `INSERT INTO verdicts (node_id, scan_id, evaluated_at, tier, score, route, signals, fingerprints, pending, reasons, suppressed, recommendation)
+       VALUES (@nodeId, @scanId, @now, @tier, @score, @route, @signals, @fingerprints, @pending, @reasons, @suppressed, @recommendation)
        ON CONFLICT(node_id) DO UPDATE SET scan_id = excluded.scan_id, evaluated_at = excluded.evaluated_at,
          tier = excluded.tier, score = excluded.score, route = excluded.route, signals = excluded.signals,
+         fingerprints = excluded.fingerprints,
          pending = excluded.pending, reasons = excluded.reasons, suppressed = excluded.suppressed,
          recommendation = excluded.recommendation`,
     );
@@ -256,6 +278,7 @@ export class RulesStore implements RulesLedger {
           score: v.score,
           route: v.route,
           signals: JSON.stringify(v.signals),
+          fingerprints: JSON.stringify(v.signals.map((s) => s.fingerprint)),
           pending: JSON.stringify(v.pending),
           reasons: JSON.stringify(v.reasons),
           suppressed: v.suppressed,

@@ -1,6 +1,6 @@
 import type { Db } from './open.js';
 import type { AggregateRow, Dimension, Group, Period, Range, Rates } from '../core/token-report.js';
-import type { ReportLedger } from './ports.js';
+import type { Estimated, ReportLedger } from './ports.js';
 
 /**
  * Aggregate queries for `radar report tokens`. Time periods arrive as explicit bounds (local
@@ -326,5 +326,19 @@ export class ReportStore implements ReportLedger {
     range: Range,
   ): Promise<AggregateRow[]> {
     return Promise.resolve(aggregateByColumn(this.db, by, range));
+  }
+
+  estimated(range: Range): Promise<(Estimated & { agent: string })[]> {
+    const rows = this.db
+      .prepare(
+        `SELECT agent, total(reserved) AS tokens, count(*) AS sessions FROM escalations
+         WHERE tokens_estimated = 1 AND started_at >= ? AND started_at < ?
+         GROUP BY agent ORDER BY agent`,
+      )
+      .all(
+        range.since ?? Number.MIN_SAFE_INTEGER,
+        range.until ?? Number.MAX_SAFE_INTEGER,
+      ) as (Estimated & { agent: string })[];
+    return Promise.resolve(rows);
   }
 }

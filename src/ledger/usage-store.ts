@@ -1,6 +1,6 @@
 import type { AgentName } from '../core/agents.js';
 import type { Db } from './open.js';
-import type { RateLimitReading, UsageLedger } from './ports.js';
+import type { Estimated, RateLimitReading, UsageLedger } from './ports.js';
 
 /** The SQLite side of the budget: rate-limit samples and counted tokens. */
 export class UsageStore implements UsageLedger {
@@ -27,5 +27,15 @@ export class UsageStore implements UsageLedger {
       )
       .get(agent, since, until) as { tokens: number };
     return Promise.resolve(row.tokens);
+  }
+
+  estimatedTokens(agent: AgentName, since: number, until: number): Promise<Estimated> {
+    const row = this.db
+      .prepare(
+        `SELECT total(reserved) AS tokens, count(*) AS sessions FROM escalations
+         WHERE agent = ? AND tokens_estimated = 1 AND started_at >= ? AND started_at < ?`,
+      )
+      .get(agent, since, until) as Estimated;
+    return Promise.resolve(row);
   }
 }

@@ -133,3 +133,29 @@ export class MarkerParser {
     }
   }
 }
+
+/**
+ * The tokens a running agent's output has reported so far, line by line as it prints them: an
+ * estimate for the budget gate while the session runs (a session past its reservation narrows
+ * what later claims find left), never recorded as tokens. The ingest parses the run log once the
+ * session ends and is the one record of what it spent.
+ */
+export class LiveTally {
+  // Timestamps do not change a total: the zone and mtime only place markers in time.
+  private readonly parser = new MarkerParser({ zone: 'UTC', mtimeMs: 0, lineage: 'live' });
+  private offset = 0;
+  private seen = 0;
+  /** Tokens reported so far. */
+  total = 0;
+
+  /** One line of output (without its newline); true when the total grew. */
+  line(text: string): boolean {
+    this.parser.line(text, this.offset);
+    this.offset += Buffer.byteLength(text) + 1;
+    const events = this.parser.events;
+    if (events.length === this.seen) return false;
+    const before = this.total;
+    for (; this.seen < events.length; this.seen++) this.total += events[this.seen]!.total;
+    return this.total > before;
+  }
+}

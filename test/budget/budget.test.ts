@@ -2,7 +2,7 @@ import { copyFileSync, chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { pace } from '../../src/budget/pace.js';
-import { ROOT, runCli, tempTree } from '../helpers/cli.js';
+import { ROOT, runRadar, tempTree } from '../helpers/cli.js';
 
 const DAY = 86_400_000;
 const start = Date.UTC(2026, 5, 8); // a Monday
@@ -76,8 +76,8 @@ describe('radar budget', () => {
     );
     writeFileSync(join(t.dir, 'claude.log'), '');
     const env = { PATH: `${join(t.dir, 'bin')}:${process.env.PATH}` };
-    expect((await runCli(['ingest', 'rollout-z.jsonl.zst'], { cwd: t.dir, env })).code).toBe(0);
-    const r = await runCli(['--json', 'budget'], { cwd: t.dir, env });
+    expect((await runRadar(['ingest', 'rollout-z.jsonl.zst'], { cwd: t.dir, env })).code).toBe(0);
+    const r = await runRadar(['--json', 'budget'], { cwd: t.dir, env });
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout) as { providers: Record<string, unknown>[] };
     const [codex, claude, work, nothing] = out.providers;
@@ -93,7 +93,7 @@ describe('radar budget', () => {
       problems: ['usage command did not print JSON'],
     });
     expect(nothing).toMatchObject({ verdict: 'unknown', usedPercent: null });
-    const table = await runCli(['budget'], { cwd: t.dir, env });
+    const table = await runRadar(['budget'], { cwd: t.dir, env });
     expect(table.stdout).toMatch(/codex\s+41\.5%/);
     expect(table.stderr).toContain('claude-work: usage command did not print JSON');
   });

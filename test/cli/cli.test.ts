@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runCli, tempTree } from '../helpers/cli.js';
+import { runCli, runRadar, tempTree } from '../helpers/cli.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => cleanups.splice(0).forEach((c) => c()));
@@ -12,6 +12,7 @@ function temp(files: Record<string, string> = {}) {
 }
 
 describe('radar CLI', () => {
+  // The two journeys of the built executable itself; the rest runs the same commands in-process.
   it('prints help with every command and the exit codes', async () => {
     const r = await runCli(['--help']);
     expect(r.code).toBe(0);
@@ -34,7 +35,7 @@ describe('radar CLI', () => {
         budget: { targetBand: { min: 'x' } },
       }),
     });
-    const r = await runCli(
+    const r = await runRadar(
       ['doctor', '--config', join(dir, 'bad.json'), '--ledger', join(dir, 'l.db')],
       { cwd: dir },
     );
@@ -47,7 +48,7 @@ describe('radar CLI', () => {
 
   it('reports a config that is not JSON with its line and column', async () => {
     const dir = temp({ 'radar.json': '{\n  "weekStart": "monday",,\n}' });
-    const r = await runCli(['budget', '--config', 'radar.json'], { cwd: dir });
+    const r = await runRadar(['budget', '--config', 'radar.json'], { cwd: dir });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/not valid JSON/);
     expect(r.stderr).toMatch(/line 2/);
@@ -55,10 +56,10 @@ describe('radar CLI', () => {
 
   it('reads the config named by RADAR_CONFIG, and says when a named config is missing', async () => {
     const dir = temp({ 'config/radar.json': '{"timezone": "Nowhere/Land"}' });
-    const fromDefault = await runCli(['doctor', '--offline', '--json'], { cwd: dir });
+    const fromDefault = await runRadar(['doctor', '--offline', '--json'], { cwd: dir });
     expect(fromDefault.code).toBe(2);
     expect(fromDefault.stdout).toContain('timezone: not a known IANA time zone');
-    const fromEnv = await runCli(['doctor', '--offline'], {
+    const fromEnv = await runRadar(['doctor', '--offline'], {
       cwd: dir,
       env: { RADAR_CONFIG: 'missing.json' },
     });
@@ -69,11 +70,11 @@ describe('radar CLI', () => {
   it('creates the ledger and its parent folders at --ledger or RADAR_LEDGER', async () => {
     const dir = temp({ 'logs/empty.log': '' });
     const viaFlag = join(dir, 'a/b/c/ledger.db');
-    expect((await runCli(['ingest', 'logs', '--ledger', viaFlag], { cwd: dir })).code).toBe(0);
+    expect((await runRadar(['ingest', 'logs', '--ledger', viaFlag], { cwd: dir })).code).toBe(0);
     expect(existsSync(viaFlag)).toBe(true);
     const viaEnv = join(dir, 'x/y.db');
     expect(
-      (await runCli(['ingest', 'logs'], { cwd: dir, env: { RADAR_LEDGER: viaEnv } })).code,
+      (await runRadar(['ingest', 'logs'], { cwd: dir, env: { RADAR_LEDGER: viaEnv } })).code,
     ).toBe(0);
     expect(existsSync(viaEnv)).toBe(true);
   });
@@ -83,7 +84,7 @@ describe('radar CLI', () => {
       'not-a-db.db': 'hello, I am a text file, not a database at all. '.repeat(100),
     });
     const before = readFileSync(join(dir, 'not-a-db.db'));
-    const r = await runCli(['doctor', '--offline', '--ledger', 'not-a-db.db', '--json'], {
+    const r = await runRadar(['doctor', '--offline', '--ledger', 'not-a-db.db', '--json'], {
       cwd: dir,
     });
     expect(r.code).toBe(1);
@@ -98,20 +99,26 @@ describe('radar CLI', () => {
 describe('radar init', () => {
   it('writes a commented starter config that radar accepts, and refuses to overwrite without --force', async () => {
     const dir = temp();
-    const first = await runCli(['init'], { cwd: dir });
+    const first = await runRadar(['init'], { cwd: dir });
     expect(first.code).toBe(0);
     const text = readFileSync(join(dir, '.config/radar/radar.json'), 'utf8');
     expect(text).toContain('//');
-    expect((await runCli(['doctor', '--offline'], { cwd: dir })).code).toBe(0);
+    // A starter budget, and how to set it from the plan.
+    expect(first.stdout).toContain('budget: a starter weekly quota of 20,000,000 tokens');
+    expect(first.stdout).toContain('radar report tokens --by agent --since 7d');
+    const doctor = await runRadar(['doctor', '--offline'], { cwd: dir });
+    expect(doctor.code).toBe(0);
+    expect(doctor.stdout + doctor.stderr).not.toMatch(/no budget source/);
+    expect(doctor.stdout).toMatch(/budget claude.*weeklyTokens 20000000/);
 
     writeFileSync(join(dir, '.config/radar/radar.json'), '{"weekStart":"sunday"}');
-    const again = await runCli(['init'], { cwd: dir });
+    const again = await runRadar(['init'], { cwd: dir });
     expect(again.code).toBe(2);
     expect(again.stderr).toContain('--force');
     expect(readFileSync(join(dir, '.config/radar/radar.json'), 'utf8')).toBe(
       '{"weekStart":"sunday"}',
     );
-    expect((await runCli(['init', '--force'], { cwd: dir })).code).toBe(0);
+    expect((await runRadar(['init', '--force'], { cwd: dir })).code).toBe(0);
     expect(readFileSync(join(dir, '.config/radar/radar.json'), 'utf8')).toBe(text);
   });
 });
@@ -125,7 +132,7 @@ describe('radar doctor', () => {
     });
     const { chmodSync } = await import('node:fs');
     chmodSync(join(dir, 'bin/codex'), 0o755);
-    const r = await runCli(['doctor', '--offline', '--json'], {
+    const r = await runRadar(['doctor', '--offline', '--json'], {
       cwd: dir,
       env: {
         PATH: `${join(dir, 'bin')}:/usr/bin:/bin`,

@@ -19,6 +19,10 @@ describe('radar demo (the Quick start)', () => {
       expect(out).toMatch(/scanned 34 PRs in [\d.]+ s: 3 requests, 6 points/);
       expect(out).toMatch(/tiers: \d+ escalate, \d+ watch, 4 zombie/);
       expect(out).toMatch(/: codex succeeded, tokens [\d,]+, escalation 1\n/);
+      // Each scan says which pace policy applied to each agent, and why.
+      expect(out).toMatch(
+        /^pace: codex (burn|steady|slow|hold): .+; (up to \d+ sessions?|no session) this scan/m,
+      );
       expect(out).toMatch(/: codex failed \(exit 1: error: the model gave up\), tokens [\d,]+/);
       expect(out).toMatch(
         /: claude timed_out \(stopped: no output within the idle time limit; no usage reported[^)]*\), tokens unknown/,

@@ -2,7 +2,7 @@ import { chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeGitHub } from '../../src/testing/fake-github/server.js';
-import { runCli, tempTree } from '../helpers/cli.js';
+import { runRadar, tempTree } from '../helpers/cli.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -28,7 +28,7 @@ describe('radar doctor', () => {
     const dir = temp({
       'config/radar.json': JSON.stringify({ tokens: { buckets: [{ bucket: 3 }] } }),
     });
-    const r = await runCli(['doctor'], {
+    const r = await runRadar(['doctor'], {
       cwd: dir,
       env: { GITHUB_TOKEN: TOKEN, GITHUB_API_URL: fake.url },
     });
@@ -46,7 +46,7 @@ describe('radar doctor', () => {
         '#!/bin/sh\nif [ "$1 $2" = "auth token" ]; then echo gho_from_the_gh_cli_0123456789; else exit 1; fi\n',
     });
     chmodSync(join(dir, 'bin/gh'), 0o755);
-    const r = await runCli(['--json', 'doctor', '--offline'], {
+    const r = await runRadar(['--json', 'doctor', '--offline'], {
       cwd: dir,
       env: { PATH: `${join(dir, 'bin')}:${process.env.PATH}` },
     });

@@ -2,7 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FakePullRequest } from '../../src/testing/fake-github/scenario.js';
 import { startFakeGitHub, type FakeGitHub } from '../../src/testing/fake-github/server.js';
-import { runCli, tempTree } from '../helpers/cli.js';
+import { runRadar, tempTree } from '../helpers/cli.js';
 
 /**
  * A PR whose title, failing check and maintainer comment carry terminal escapes: an OSC that
@@ -67,7 +67,7 @@ afterEach(async () => {
 });
 
 const radar = (args: string[], env: Record<string, string | undefined> = {}) =>
-  runCli(args, {
+  runRadar(args, {
     cwd: dir,
     env: { GITHUB_API_URL: fake.url, GITHUB_TOKEN: 't0ken', RADAR_NOW: NOW, ...env },
   });

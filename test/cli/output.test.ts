@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openLedger } from '../../src/ledger/open.js';
-import { CLI, ROOT, pinnedPaths, runCli, tempTree } from '../helpers/cli.js';
+import { CLI, ROOT, pinnedPaths, runCli, runRadar, tempTree } from '../helpers/cli.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => cleanups.splice(0).forEach((c) => c()));
@@ -65,11 +65,11 @@ describe('colour', () => {
   it('colours the doctor and budget tables when forced, and never with --no-color or NO_COLOR', async () => {
     const dir = temp();
     openLedger(join(dir, 'ledgers/radar.db')).close();
-    const doctor = await runCli(['doctor', '--offline'], { cwd: dir, env: colourEnv });
+    const doctor = await runRadar(['doctor', '--offline'], { cwd: dir, env: colourEnv });
     expect(doctor.code).toBe(0);
     expect(doctor.stdout).toMatch(ANSI);
     expect(doctor.stdout).toContain('\x1b[32mok\x1b[39m');
-    const budget = await runCli(['budget'], { cwd: dir, env: colourEnv });
+    const budget = await runRadar(['budget'], { cwd: dir, env: colourEnv });
     expect(budget.stdout).toMatch(ANSI);
 
     for (const [args, env] of [
@@ -79,7 +79,7 @@ describe('colour', () => {
       [['--no-color', 'budget'], colourEnv],
       [['budget'], { ...colourEnv, NO_COLOR: '1' }],
     ] as const) {
-      const r = await runCli(args, { cwd: dir, env });
+      const r = await runRadar(args, { cwd: dir, env });
       expect(r.stdout).not.toMatch(ANSI);
       expect(r.stdout).toMatch(/status|verdict|"checks"/);
     }
@@ -87,8 +87,8 @@ describe('colour', () => {
 
   it('keeps columns aligned with colour on', async () => {
     const dir = temp();
-    const plain = await runCli(['doctor', '--offline'], { cwd: dir });
-    const coloured = await runCli(['doctor', '--offline'], { cwd: dir, env: colourEnv });
+    const plain = await runRadar(['doctor', '--offline'], { cwd: dir });
+    const coloured = await runRadar(['doctor', '--offline'], { cwd: dir, env: colourEnv });
     expect(coloured.stdout.replace(ANSI_ALL, '')).toBe(plain.stdout);
   });
 });

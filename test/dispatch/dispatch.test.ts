@@ -8,7 +8,7 @@ import {
   chmodSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ConfigInput } from '../../src/config/schema.js';
 import {
   dispatchFlagged,
@@ -179,6 +179,78 @@ describe('dispatchFlagged', () => {
     expect(s.results[0]).toMatchObject({ status: 'succeeded', agent: 'claude' });
     expect(s.results[0]!.skipped).toEqual([{ agent: 'codex', why: 'failed-to-start' }]);
     expect(new DispatchStore(t.db).escalations()[0]!.argv[0]).toBe('claude');
+  });
+
+  it.each<[string, number, object, object[]]>([
+    [
+      'room in claude’s week: the escalation and its reservation move to claude',
+      5000,
+      { status: 'succeeded', agent: 'claude' },
+      [{ agent: 'claude', reserved: 1000 }],
+    ],
+    [
+      'no room: claude is not started; the escalation stays codex’s and fails',
+      500,
+      {
+        status: 'failed',
+        reason: expect.stringMatching(/claude: a session reserves 1000 tokens; 500 left/),
+      },
+      [{ agent: 'codex', reserved: 1000 }],
+    ],
+  ])(
+    'a fallback after a failed start is checked against its own week: %s',
+    async (_name, claudeWeek, result, rows) => {
+      const broken = join(t.dir, 'broken-codex');
+      writeFileSync(broken, '#!/nonexistent/interpreter\n');
+      chmodSync(broken, 0o755);
+      const s = await dispatchFlagged({
+        ...options(candidates(1), {
+          agents: { codex: { command: broken } },
+          budget: {
+            providers: [
+              { name: 'codex', agent: 'codex', weeklyTokens: 10_000 },
+              { name: 'claude', agent: 'claude', weeklyTokens: claudeWeek },
+            ],
+            sessionTokens: 1000,
+            allowUnknown: false,
+          },
+        }),
+        budget: [budgetState('codex', 0), budgetState('claude', 0)],
+      });
+      expect(s.results[0]).toMatchObject(result);
+      expect(t.db.prepare(`SELECT agent, reserved FROM escalations`).all()).toEqual(rows);
+      expect(dumps().map((d) => d.tool)).toEqual(claudeWeek > 1000 ? ['claude'] : []);
+    },
+  );
+
+  it('a running session past its reservation counts its tokens so far against the week', async () => {
+    const abort = new AbortController();
+    const run = dispatchFlagged({
+      ...options(
+        candidates(1),
+        {
+          budget: {
+            providers: [{ name: 'codex', agent: 'codex', weeklyTokens: 10_000 }],
+            sessionTokens: 500,
+            allowUnknown: false,
+          },
+        },
+        { env: { FAKE_AGENT_MODE: 'ignore-term' }, signal: abort.signal },
+      ),
+      budget: [budgetState('codex', 0)],
+    });
+    const store = new DispatchStore(t.db);
+    const live = () =>
+      (
+        t.db.prepare(`SELECT live_tokens AS n FROM escalations`).get() as
+          { n: number | null } | undefined
+      )?.n;
+    // The fake prints its 1,100 tokens, then works on (and ignores SIGTERM).
+    await vi.waitFor(() => expect(live()).toBe(1100), { timeout: 30_000, interval: 50 });
+    expect(store.committed('codex', 0, Date.now() + 86_400_000).reserved).toBe(1100);
+    abort.abort();
+    await run;
+    expect(store.committed('codex', 0, Date.now() + 86_400_000).reserved).toBe(0);
   });
 
   it('reserves each session against the week: one that does not fit goes down the chain, then is held back', async () => {

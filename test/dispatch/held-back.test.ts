@@ -6,6 +6,8 @@ import type { Suppression } from '../../src/dispatch/plan.js';
 
 const NO_AGENT = 'no agent installed (codex, claude)';
 const EXHAUSTED = 'budget exhausted for codex, claude';
+const HOLD =
+  'codex: over pace (used 93%, expected 64%) since the friday checkpoint: keep the rest for the weekend (at most 0 this scan)';
 const PATH_LINE =
   'no agent command was found on PATH (/usr/bin:/bin): set PATH in the crontab or agents.<name>.command to a full path (radar doctor shows where they are)';
 
@@ -64,6 +66,20 @@ describe('heldBackReport: what scan --dispatch says on stderr, and its exit code
       [skipped(1, 'budget', EXHAUSTED), skipped(2, 'budget', EXHAUSTED)],
       ExitCode.ok,
       [`2 flagged PRs not dispatched: ${EXHAUSTED}: acme/app#1, acme/app#2`],
+      ExitCode.ok,
+    ],
+    [
+      'the pace holds every PR (over after the Friday checkpoint): said, exit unchanged',
+      [skipped(1, 'pace', HOLD), skipped(2, 'pace', HOLD)],
+      ExitCode.ok,
+      [`2 flagged PRs not dispatched: ${HOLD}: acme/app#1, acme/app#2`],
+      ExitCode.ok,
+    ],
+    [
+      'the pace held some back after others ran: quiet',
+      [ran(1), skipped(2, 'pace', HOLD)],
+      ExitCode.ok,
+      [],
       ExitCode.ok,
     ],
     [

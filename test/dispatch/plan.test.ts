@@ -37,6 +37,7 @@ const facts = (
   budget: new Map(Object.entries(over.budget ?? {}) as [AgentName, AgentBudget][]),
   installed: new Set(over.installed ?? ['codex', 'claude']),
   started: over.started ?? 0,
+  startedBy: new Map(),
   now: NOW,
 });
 

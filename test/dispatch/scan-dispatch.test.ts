@@ -54,7 +54,15 @@ beforeEach(async () => {
         // codex has no budget source here: dispatched by the opt-in.
         allowUnknown: true,
       },
-      dispatch: { concurrency: 2, maxPerScan: 10, idleTimeoutMs: 4000, killGraceMs: 300 },
+      dispatch: {
+        concurrency: 2,
+        maxPerScan: 10,
+        // The same allowance whatever claude's pace on the day the test runs (pace-journey tests it).
+        burn: { maxPerScan: 10, concurrency: 2 },
+        overPace: { maxPerScan: 10, holdAfterCheckpoint: false },
+        idleTimeoutMs: 4000,
+        killGraceMs: 300,
+      },
     }),
     'plan.json': JSON.stringify({ [ref(1)]: 'hang', [ref(3)]: 'fail' }),
   });

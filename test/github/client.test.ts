@@ -1,7 +1,9 @@
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createGitHubClient } from '../../src/github/client.js';
-import { GitHubError } from '../../src/github/errors.js';
+import { GitHubError, GitHubUnreachableError } from '../../src/github/errors.js';
 import { generateQueue } from '../../src/testing/fake-github/generate.js';
 import {
   pullRequestNodeId,
@@ -71,4 +73,28 @@ describe('the Octokit GitHub port', () => {
     const fine = await p.pullRequestDetails([ids()[0]!, ids()[2]!], sizes);
     expect(fine.details.every((d) => d !== null)).toBe(true);
   });
+});
+
+describe('the Octokit GitHub port when GitHub does not answer', () => {
+  it('aborts each request at its time limit and says GitHub gave no answer in time', async () => {
+    const held: ServerResponse[] = [];
+    const server = createServer((_req, res) => held.push(res));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const silent = createGitHubClient({
+        endpoint: { apiUrl: url, graphqlUrl: `${url}/graphql` },
+        token: TOKEN,
+        logger: pino({ level: 'silent' }),
+        requestTimeoutMs: 200,
+      });
+      const failure = await silent.viewer().catch((e: unknown) => e);
+      expect(failure).toBeInstanceOf(GitHubUnreachableError);
+      expect((failure as Error).message).toContain('no answer in time (TimeoutError)');
+      expect(silent.requests).toBe(3);
+    } finally {
+      held.forEach((res) => res.destroy());
+      await new Promise((resolve) => server.close(resolve));
+    }
+  }, 30_000);
 });

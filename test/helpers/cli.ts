@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -40,18 +41,7 @@ export function runCli(
     timeoutMs?: number;
   } = {},
 ): Promise<CliResult> {
-  const env: Record<string, string> = {
-    PATH: process.env.PATH ?? '',
-    HOME: options.cwd ?? tmpdir(),
-    TZ: 'UTC',
-    NO_COLOR: '1',
-    COLUMNS: '120',
-    ...(options.cwd ? pinnedPaths(options.cwd) : {}),
-  };
-  for (const [k, v] of Object.entries(options.env ?? {})) {
-    if (v === undefined) delete env[k];
-    else env[k] = v;
-  }
+  const env = cliEnv(options);
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {
       cwd: options.cwd ?? tmpdir(),
@@ -67,6 +57,60 @@ export function runCli(
     child.on('close', (code) => resolvePromise({ code: code ?? -1, stdout, stderr }));
     child.stdin.end(options.input ?? '');
   });
+}
+
+/** The fixed, minimal environment radar runs with in a test, with a test's own entries on top. */
+function cliEnv(options: {
+  cwd?: string;
+  env?: Record<string, string | undefined>;
+}): Record<string, string> {
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    HOME: options.cwd ?? tmpdir(),
+    TZ: 'UTC',
+    NO_COLOR: '1',
+    COLUMNS: '120',
+    ...(options.cwd ? pinnedPaths(options.cwd) : {}),
+  };
+  for (const [k, v] of Object.entries(options.env ?? {})) {
+    if (v === undefined) delete env[k];
+    else env[k] = v;
+  }
+  return env;
+}
+
+/** A stream that keeps what is written to it. */
+function collector(): { stream: Writable; text: () => string } {
+  let text = '';
+  const stream = new Writable({
+    write(chunk: Buffer | string, _encoding, done) {
+      text += typeof chunk === 'string' ? chunk : chunk.toString('utf8');
+      done();
+    },
+  });
+  return { stream, text: () => text };
+}
+
+/**
+ * Runs radar's command layer in this process: the same argv parsing, commands, error mapping and
+ * exit codes as the built CLI, with the same minimal environment as runCli, but no process
+ * started. For a branch of a command; a journey a user takes spawns the CLI (runCli). Logs (pino)
+ * still go to this process's stderr, and nothing reads stdin: spawn for those.
+ */
+export async function runRadar(
+  args: readonly string[],
+  options: { cwd?: string; env?: Record<string, string | undefined> } = {},
+): Promise<CliResult> {
+  const { main } = await import('../../src/program.js');
+  const out = collector();
+  const err = collector();
+  const code = await main(['node', 'radar', ...args], {
+    env: cliEnv(options),
+    cwd: options.cwd ?? tmpdir(),
+    stdout: out.stream,
+    stderr: err.stream,
+  });
+  return { code, stdout: out.text(), stderr: err.text() };
 }
 
 /** A temporary directory built from an object literal: { 'a/b.log': 'text' }. */

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { diskFullMessage } from '../../src/core/errors.js';
-import { runCli } from '../helpers/cli.js';
+import { runRadar } from '../helpers/cli.js';
 
 /** A real SQLITE_FULL from SQLite: a database not allowed to grow past two pages. */
 function realSqliteFull(): unknown {
@@ -63,7 +63,7 @@ describe('a full disk', () => {
 
   it('is said in one line with exit 1 when a write runs out of room, not as an unexpected error', async () => {
     if (!existsSync('/dev/full')) throw new Error('this test needs /dev/full (Linux)');
-    const r = await runCli(['init', '/dev/full', '--force']);
+    const r = await runRadar(['init', '/dev/full', '--force']);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe('radar: the disk is full (no space left on device)\n');
   });

@@ -8,7 +8,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { checkIntegrity, openLedger } from '../../src/ledger/open.js';
 import { MIGRATIONS, RADAR_APPLICATION_ID } from '../../src/ledger/migrations.js';
 import { UsageError } from '../../src/core/errors.js';
-import { ROOT, runCli, tempTree } from '../helpers/cli.js';
+import { RulesStore } from '../../src/ledger/rules-store.js';
+import { VERDICT_FINGERPRINTS } from '../../src/ledger/rules-schema.js';
+import { ROOT, runCli, runRadar, tempTree } from '../helpers/cli.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => cleanups.splice(0).forEach((c) => c()));
@@ -118,7 +120,7 @@ describe('openLedger', () => {
       ['ingest', '--ledger', path, join(dir, 'agent.log')],
       ['queue', '--ledger', 'notes.db'],
     ]) {
-      const r = await runCli(args, { cwd: dir });
+      const r = await runRadar(args, { cwd: dir });
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr.trim().split('\n'), args.join(' ')).toEqual([
         `radar: ${path} is not a radar ledger but another application's SQLite database (tables: notes); radar left it unchanged`,
@@ -238,6 +240,50 @@ describe('migration 10: roll-ups sum the tokens of events without a split', () =
       { model: '', tokens: 50, events: 1, input: 0, output: 0, unsplit: 50 },
       { model: 'gpt-5', tokens: 10_119, events: 2, input: 100, output: 20, unsplit: 9_999 },
     ]);
+    db.close();
+  });
+});
+
+describe('the verdict fingerprints migration on a ledger written by the previous radar', () => {
+  it('fills in each recorded verdict its signals’ fingerprints, which its trail is read from', () => {
+    const path = join(tempDir(), 'old.db');
+    const old = new Database(path);
+    const at = MIGRATIONS.indexOf(VERDICT_FINGERPRINTS);
+    expect(at).toBeGreaterThan(0);
+    for (const sql of MIGRATIONS.slice(0, at)) old.exec(sql);
+    old.pragma(`user_version = ${at}`);
+    const insert = old.prepare(
+      `INSERT INTO verdicts (node_id, evaluated_at, tier, score, route, signals, pending, reasons)
+       VALUES (?, 1, ?, 0, ?, ?, '[]', '[]')`,
+    );
+    const signal = (fingerprint: string) => ({
+      kind: fingerprint.split(':')[0],
+      fingerprint,
+      detail: 'd',
+      evidence: { fingerprint: 'not this one' },
+    });
+    insert.run(
+      'PR_1',
+      'escalate',
+      'agent',
+      JSON.stringify([signal('ci:b:x y'), signal('conflict:a')]),
+    );
+    insert.run('PR_2', 'watch', 'none', '[]');
+    old.close();
+    const db = openLedger(path);
+    expect(new RulesStore(db).trails()).toEqual(
+      new Map([
+        [
+          'PR_1',
+          {
+            tier: 'escalate',
+            route: 'agent',
+            signals: [{ fingerprint: 'ci:b:x y' }, { fingerprint: 'conflict:a' }],
+          },
+        ],
+        ['PR_2', { tier: 'watch', route: 'none', signals: [] }],
+      ]),
+    );
     db.close();
   });
 });

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runCli, tempTree } from '../helpers/cli.js';
+import { runRadar, tempTree } from '../helpers/cli.js';
 
 let cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -12,10 +12,10 @@ async function ledgerWith(files: Record<string, string>) {
   const t = tempTree(files);
   cleanups.push(t.cleanup);
   const ledger = join(t.dir, 'l.db');
-  const r = await runCli(['--ledger', ledger, 'ingest', '.'], { cwd: t.dir });
+  const r = await runRadar(['--ledger', ledger, 'ingest', '.'], { cwd: t.dir });
   expect(r.code).toBe(0);
   const report = async (...args: string[]) =>
-    runCli(['--ledger', ledger, 'report', 'tokens', ...args], { cwd: t.dir });
+    runRadar(['--ledger', ledger, 'report', 'tokens', ...args], { cwd: t.dir });
   return { report };
 }
 

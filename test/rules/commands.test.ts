@@ -6,7 +6,7 @@ import { MIGRATIONS } from '../../src/ledger/migrations.js';
 import { PrStore } from '../../src/ledger/pr-store.js';
 import { resolvePr } from '../../src/commands/pr-arg.js';
 import { UsageError } from '../../src/core/errors.js';
-import { runCli, tempTree } from '../helpers/cli.js';
+import { runRadar, tempTree } from '../helpers/cli.js';
 import { pr } from './fixtures.js';
 
 /** The rules' commands on a ledger without GitHub: bad arguments, ambiguity, the pinned clock. */
@@ -78,21 +78,21 @@ describe('radar explain, stop and resume: arguments', () => {
     [['stop', '#7'], /#7 is ambiguous: say which one/],
     [['resume'], /say which PR to resume/],
   ])('%j exits 2 with one clear message', async (args, message) => {
-    const r = await runCli(['--ledger', two(), ...args], { env: NOW });
+    const r = await runRadar(['--ledger', two(), ...args], { env: NOW });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
     expect(r.stderr).not.toMatch(/^\s+at /m);
   });
 
   it('lists the candidates of an ambiguous number', async () => {
-    const r = await runCli(['--ledger', two(), 'explain', '#7'], { env: NOW });
+    const r = await runRadar(['--ledger', two(), 'explain', '#7'], { env: NOW });
     expect(r.stderr).toContain('acme/app#7');
     expect(r.stderr).toContain('acme/lib#7');
   });
 
   it('takes a PR URL and an unambiguous #N', async () => {
     const ledger = two();
-    const byUrl = await runCli(
+    const byUrl = await runRadar(
       ['--ledger', ledger, '--json', 'explain', 'https://github.com/acme/app/pull/7'],
       { env: NOW },
     );
@@ -101,12 +101,12 @@ describe('radar explain, stop and resume: arguments', () => {
       tier: 'escalate',
       route: 'codex',
     });
-    const byNumber = await runCli(['--ledger', ledger, '--json', 'explain', '#8'], { env: NOW });
+    const byNumber = await runRadar(['--ledger', ledger, '--json', 'explain', '#8'], { env: NOW });
     expect(JSON.parse(byNumber.stdout)).toMatchObject({ pr: 'acme/lib#8', tier: 'watch' });
   });
 
   it('refuses a RADAR_NOW that is not a time', async () => {
-    const r = await runCli(['--ledger', two(), 'report', 'queue'], {
+    const r = await runRadar(['--ledger', two(), 'report', 'queue'], {
       env: { RADAR_NOW: 'yesterday' },
     });
     expect(r.code).toBe(2);
@@ -117,9 +117,11 @@ describe('radar explain, stop and resume: arguments', () => {
     const ledger = ledgerWith([
       pr({ nodeId: 'Z', mergeable: 'conflicting', createdAt: '2026-06-01T00:00:00Z' }),
     ]);
-    const now = await runCli(['--ledger', ledger, '--json', 'explain', 'acme/app#1'], { env: NOW });
+    const now = await runRadar(['--ledger', ledger, '--json', 'explain', 'acme/app#1'], {
+      env: NOW,
+    });
     expect(JSON.parse(now.stdout).tier).toBe('escalate');
-    const later = await runCli(['--ledger', ledger, '--json', 'explain', 'acme/app#1'], {
+    const later = await runRadar(['--ledger', ledger, '--json', 'explain', 'acme/app#1'], {
       env: { RADAR_NOW: '2026-07-15T12:00:00Z' },
     });
     expect(JSON.parse(later.stdout).tier).toBe('zombie');
@@ -132,11 +134,11 @@ describe('radar explain, stop and resume: arguments', () => {
       `INSERT INTO permission_boundaries VALUES ('acme/app', 'comment', 1, 403, 'Resource not accessible')`,
     ).run();
     db.close();
-    const r = await runCli(['--ledger', ledger, 'resume', '--permissions', 'acme/app'], {
+    const r = await runRadar(['--ledger', ledger, 'resume', '--permissions', 'acme/app'], {
       env: NOW,
     });
     expect(r.stdout).toMatch(/acme\/app: forgot 1 denied write/);
-    const again = await runCli(['--ledger', ledger, 'resume', '--permissions', 'acme/app'], {
+    const again = await runRadar(['--ledger', ledger, 'resume', '--permissions', 'acme/app'], {
       env: NOW,
     });
     expect(again.stdout).toMatch(/no denied writes were recorded/);

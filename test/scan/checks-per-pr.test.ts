@@ -5,7 +5,7 @@ import {
   type FakeGitHub,
 } from '../../src/testing/fake-github/server.js';
 import { generateQueue } from '../../src/testing/fake-github/generate.js';
-import { runCli, tempTree } from '../helpers/cli.js';
+import { runRadar, tempTree } from '../helpers/cli.js';
 
 const TOKEN = 'ghp_checks_per_pr_test_token';
 let fake: FakeGitHub;
@@ -31,10 +31,10 @@ async function ciAfterScan(checksPerPr: number): Promise<Map<string, string>> {
   });
   cleanups.push(t.cleanup);
   const env = { GITHUB_API_URL: fake.url, GITHUB_TOKEN: TOKEN };
-  const scan = await runCli(['--json', 'scan'], { cwd: t.dir, env });
+  const scan = await runRadar(['--json', 'scan'], { cwd: t.dir, env });
   expect(scan.stderr).toBe('');
   expect(scan.code).toBe(0);
-  const queue = await runCli(['--json', 'queue'], { cwd: t.dir, env });
+  const queue = await runRadar(['--json', 'queue'], { cwd: t.dir, env });
   expect(queue.code).toBe(0);
   const prs = JSON.parse(queue.stdout) as { repo: string; number: number; ci: string }[];
   return new Map(prs.map((p) => [`${p.repo}#${p.number}`, p.ci]));

@@ -74,8 +74,7 @@ describe('search windows', () => {
     ],
   ])('%s', (_name, window, seen, next, error) => {
     const step = nextSearch(window, seen);
-    if (next === null) expect(step.next).toBeNull();
-    else expect(step.next).toMatchObject(next);
+    expect({ next: step.next }).toMatchObject({ next });
     expect(step.error ?? '').toContain(error ?? '');
     expect(Boolean(step.error)).toBe(error !== undefined);
   });

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generateQueue } from '../../src/testing/fake-github/generate.js';
 import { startFakeGitHub, type FakeGitHub } from '../../src/testing/fake-github/server.js';
-import { runCli, tempTree } from '../helpers/cli.js';
+import { runRadar, tempTree } from '../helpers/cli.js';
 
 const TOKEN = 'ghp_rate_limit_test';
 let fake: FakeGitHub;
@@ -29,7 +29,7 @@ afterEach(async () => {
 });
 
 const scan = () =>
-  runCli(['--json', 'scan'], {
+  runRadar(['--json', 'scan'], {
     cwd: dir,
     env: { GITHUB_API_URL: fake.url, GITHUB_TOKEN: TOKEN },
   });

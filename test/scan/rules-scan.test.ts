@@ -9,7 +9,7 @@ import type {
   FakeReview,
   FakeScenario,
 } from '../../src/testing/fake-github/scenario.js';
-import { runCli, tempTree } from '../helpers/cli.js';
+import { runRadar, tempTree } from '../helpers/cli.js';
 
 /**
  * The rules end to end: a queue modelled on the user's (zombies, closed scope, failing CI of
@@ -210,7 +210,7 @@ const env = (days = 0) => ({
   RADAR_NOW: new Date(NOW + days * DAY).toISOString(),
 });
 const cli = async (args: string[], days = 0) => {
-  const r = await runCli(['--json', ...args], { cwd: dir, env: env(days) });
+  const r = await runRadar(['--json', ...args], { cwd: dir, env: env(days) });
   expect(r.stderr).toBe('');
   return { code: r.code, json: JSON.parse(r.stdout) as Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
 };
@@ -273,7 +273,7 @@ describe('rules over several scans of a queue like the user’s', () => {
     expect(top.map((e) => e.tier)).toEqual(['escalate', 'escalate']);
     const zombies = (await cli(['queue', '--tier', 'zombie'])).json as unknown as Entry[];
     expect(zombies.map((e) => e.tier)).toEqual(['zombie', 'zombie']);
-    const bad = await runCli(['queue', '--limit', '0'], { cwd: dir, env: env() });
+    const bad = await runRadar(['queue', '--limit', '0'], { cwd: dir, env: env() });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('expected a whole number of at least 1');
   });

@@ -7,7 +7,7 @@ import { generateQueue } from '../../src/testing/fake-github/generate.js';
 import type { FakePullRequest } from '../../src/testing/fake-github/scenario.js';
 import { resolveEndpoint } from '../../src/github/endpoint.js';
 import { openLedger } from '../../src/ledger/open.js';
-import { runCli, tempTree } from '../helpers/cli.js';
+import { runCli, runRadar, tempTree } from '../helpers/cli.js';
 import { killHard, tryLockInChild } from '../ledger/hold-lock.js';
 
 const TOKEN = 'ghp_scan_test_token';
@@ -49,9 +49,9 @@ const env = (extra: Record<string, string | undefined> = {}) => ({
   ...extra,
 });
 const scan = (extra: Record<string, string | undefined> = {}) =>
-  runCli(['--json', 'scan'], { cwd: dir, env: env(extra) });
+  runRadar(['--json', 'scan'], { cwd: dir, env: env(extra) });
 const queue = async (...args: string[]) => {
-  const r = await runCli(['--json', 'queue', ...args], { cwd: dir, env: env() });
+  const r = await runRadar(['--json', 'queue', ...args], { cwd: dir, env: env() });
   expect(r.code).toBe(0);
   return JSON.parse(r.stdout) as Record<string, unknown>[];
 };
@@ -245,7 +245,7 @@ describe('radar scan: faults and limits', () => {
   });
 
   it('exits 2 with a clear message for a missing or rejected token', async () => {
-    const none = await runCli(['scan'], {
+    const none = await runRadar(['scan'], {
       cwd: dir,
       env: { GITHUB_API_URL: fake.url, PATH: '/nonexistent' },
     });
@@ -259,7 +259,9 @@ describe('radar scan: faults and limits', () => {
   });
 
   it('says GitHub could not be reached, which host and what to check, not the request', async () => {
-    const gone = await startFakeGitHub(generateQueue({ author: 'alice', prs: 1, repos: 1, token: TOKEN }));
+    const gone = await startFakeGitHub(
+      generateQueue({ author: 'alice', prs: 1, repos: 1, token: TOKEN }),
+    );
     const url = new URL(gone.url);
     await gone.close();
     const r = await scan({ GITHUB_API_URL: gone.url });
@@ -301,7 +303,9 @@ describe('radar scan: faults and limits', () => {
   it('runs exactly one of two scans started at once; the other exits 75', async () => {
     openLedger(join(dir, 'ledgers/radar.db')).close();
     fake.setLatency(500);
-    const results = await Promise.all([scan(), scan()]);
+    // Two processes: the lock is between processes, so this journey spawns the built CLI.
+    const spawned = () => runCli(['--json', 'scan'], { cwd: dir, env: env() });
+    const results = await Promise.all([spawned(), spawned()]);
     expect(results.map((r) => r.code).sort()).toEqual([0, 75]);
     const loser = results.find((r) => r.code === 75)!;
     expect(loser.stderr.trim()).toMatch(/^radar: another radar scan is running \(pid \d+,/);
@@ -324,7 +328,7 @@ describe('GitHub endpoint', () => {
 
 describe('radar doctor: the GitHub network check', () => {
   it('reports the login, scopes and remaining rate limit, and fails on a rejected token', async () => {
-    const ok = await runCli(['--json', 'doctor'], { cwd: dir, env: env() });
+    const ok = await runRadar(['--json', 'doctor'], { cwd: dir, env: env() });
     const checks = (
       JSON.parse(ok.stdout) as { checks: { name: string; status: string; detail: string }[] }
     ).checks;
@@ -338,13 +342,13 @@ describe('radar doctor: the GitHub network check', () => {
       detail: expect.stringMatching(/GraphQL [\d,]+\/5,000/),
     });
     expect(fake.stats.points).toBeLessThanOrEqual(1);
-    const bad = await runCli(['doctor'], {
+    const bad = await runRadar(['doctor'], {
       cwd: dir,
       env: env({ GITHUB_TOKEN: 'ghp_nope_nope_nope_nope' }),
     });
     expect(bad.code).toBe(1);
     expect(bad.stdout).toMatch(/github token\s+FAIL\s+rejected/);
-    const offline = await runCli(['doctor', '--offline'], { cwd: dir, env: env() });
+    const offline = await runRadar(['doctor', '--offline'], { cwd: dir, env: env() });
     expect(offline.stdout).toMatch(/github token\s+ok\s+present \(GITHUB_TOKEN\)/);
   });
 });

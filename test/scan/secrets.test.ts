@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generateQueue } from '../../src/testing/fake-github/generate.js';
 import { startFakeGitHub, type FakeGitHub } from '../../src/testing/fake-github/server.js';
-import { runCli, tempTree, type CliResult } from '../helpers/cli.js';
+import { runRadar, tempTree, type CliResult } from '../helpers/cli.js';
 
 /**
  * No secret reaches any output: stdout, stderr, the JSON log file (at the most verbose level) or
@@ -34,7 +34,7 @@ afterEach(async () => {
 });
 
 const radar = (args: string[], env: Record<string, string | undefined>) =>
-  runCli(['--log-level', 'trace', ...args], { cwd: dir, env });
+  runRadar(['--log-level', 'trace', ...args], { cwd: dir, env });
 
 /** Everything radar wrote: the outputs, the log file, every ledger file (-wal, -shm included). */
 function everything(results: CliResult[]): string {
@@ -66,7 +66,7 @@ describe('credentials in GITHUB_API_URL', () => {
       expect(r.stdout).toBe('');
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
       expect(r.stderr).toMatch(
-        /^radar: GITHUB_API_URL must not contain credentials \("http:\/\/\[REDACTED\]@127\.0\.0\.1:\d+(\/api\/v3)?"\): put the token in GITHUB_TOKEN or GH_TOKEN\n$/,
+        /^radar: GITHUB_API_URL must not contain credentials \("http:\/\/\[REDACTED\]@127\.0\.0\.1:\d+(\/api\/v3)?"\): put the token in GH_TOKEN or GITHUB_TOKEN\n$/,
       );
     }
     expect(fake.stats.requests).toBe(0);

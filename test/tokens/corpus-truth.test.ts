@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateCorpus, type CorpusTruth } from '../../src/demo/corpus.js';
-import { runCli } from '../helpers/cli.js';
+import { runRadar } from '../helpers/cli.js';
 
 /**
  * End to end: a generated corpus with every known trap (re-emitted and rate-limit-only
@@ -41,7 +41,7 @@ beforeAll(async () => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const ingest = async (): Promise<IngestJson> => {
-  const r = await runCli(['--ledger', ledger, '--json', 'ingest', corpus], { cwd: dir });
+  const r = await runRadar(['--ledger', ledger, '--json', 'ingest', corpus], { cwd: dir });
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
   return JSON.parse(r.stdout) as IngestJson;
@@ -100,7 +100,7 @@ describe('generated corpus', () => {
   });
 
   it('reports the truth per bucket', async () => {
-    const r = await runCli(['--ledger', ledger, '--json', 'report', 'tokens', '--by', 'bucket'], {
+    const r = await runRadar(['--ledger', ledger, '--json', 'report', 'tokens', '--by', 'bucket'], {
       cwd: dir,
     });
     expect(r.code).toBe(0);

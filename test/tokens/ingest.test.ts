@@ -17,7 +17,7 @@ import { TokenStore } from '../../src/ledger/token-store.js';
 import { bucketResolver } from '../../src/tokens/bucket.js';
 import { emptySummary, ingestFiles } from '../../src/tokens/ingest.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ROOT, runCli, tempTree } from '../helpers/cli.js';
+import { ROOT, runRadar, tempTree } from '../helpers/cli.js';
 
 interface IngestJson {
   filesRead: number;
@@ -45,12 +45,12 @@ function workspace(files: Record<string, string | Buffer> = {}) {
   cleanups.push(t.cleanup);
   const ledger = join(t.dir, 'ledger.db');
   const ingest = async (...paths: string[]) => {
-    const r = await runCli(['--ledger', ledger, '--json', 'ingest', ...paths], { cwd: t.dir });
+    const r = await runRadar(['--ledger', ledger, '--json', 'ingest', ...paths], { cwd: t.dir });
     expect(r.stderr).not.toMatch(/unexpected|Error:/);
     return { code: r.code, json: JSON.parse(r.stdout) as IngestJson, stderr: r.stderr };
   };
   const report = async (...args: string[]) => {
-    const r = await runCli(['--ledger', ledger, '--json', 'report', 'tokens', ...args], {
+    const r = await runRadar(['--ledger', ledger, '--json', 'report', 'tokens', ...args], {
       cwd: t.dir,
     });
     expect(r.code).toBe(0);
@@ -310,7 +310,7 @@ describe('radar ingest: Codex rollouts and JSON streams', () => {
     symlinkSync(w.path('gone.log'), w.path('latest.log'));
     rmSync(w.path('gone.log'));
     symlinkSync(w.path('loop'), w.path('loop'));
-    const r = await runCli(['--ledger', w.path('l.db'), '--json', 'ingest', '.', 'missing.log'], {
+    const r = await runRadar(['--ledger', w.path('l.db'), '--json', 'ingest', '.', 'missing.log'], {
       cwd: w.dir,
     });
     expect(r.code).toBe(0);
@@ -439,7 +439,7 @@ describe('radar ingest: buckets', () => {
       'other/x.log': 'tokens used: 4\n',
     });
     await w.ingest('logs');
-    const r = await runCli(
+    const r = await runRadar(
       ['--ledger', w.path('ledger.db'), 'ingest', '--bucket', 'manual', 'other'],
       { cwd: w.dir },
     );
@@ -454,7 +454,7 @@ describe('radar ingest: buckets', () => {
 
   it('exits 2 when no given path exists', async () => {
     const w = workspace();
-    const r = await runCli(['--ledger', w.path('l.db'), 'ingest', 'nope'], { cwd: w.dir });
+    const r = await runRadar(['--ledger', w.path('l.db'), 'ingest', 'nope'], { cwd: w.dir });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('nope');
   });

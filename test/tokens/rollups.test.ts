@@ -16,7 +16,7 @@ import { aggregateByPeriod, ledgerModels, periodTotals } from '../../src/ledger/
 import { buildReport, reportFromTotals } from '../../src/tokens/report.js';
 import type { Rates, TokenReport } from '../../src/core/token-report.js';
 import { periods } from '../../src/time/zone.js';
-import { runCli } from '../helpers/cli.js';
+import { runRadar } from '../helpers/cli.js';
 
 /**
  * The roll-up tables reports read are added to per ingest batch, not per row: after ingests in
@@ -40,7 +40,7 @@ beforeAll(async () => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const ingest = async (paths: string[]) => {
-  const r = await runCli(['--ledger', ledger, '--json', 'ingest', ...paths], { cwd: dir });
+  const r = await runRadar(['--ledger', ledger, '--json', 'ingest', ...paths], { cwd: dir });
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
   return JSON.parse(r.stdout) as { newEvents: number; newTokens: number };
@@ -130,7 +130,7 @@ describe('roll-ups kept per batch', () => {
     expect(t.hour).toEqual(t.hourFromEvents);
     expect(t.day).toEqual(t.dayFromEvents);
     expect(t.bucket).toEqual(t.bucketFromEvents);
-    const r = await runCli(['--ledger', ledger, '--json', 'report', 'tokens', '--by', 'day'], {
+    const r = await runRadar(['--ledger', ledger, '--json', 'report', 'tokens', '--by', 'day'], {
       cwd: dir,
     });
     const report = JSON.parse(r.stdout) as { total: { tokens: number; events: number } };
@@ -205,8 +205,7 @@ describe('a report priced inside SQLite', () => {
             expect(plain(got)).toEqual(plain(expected));
             got.groups.forEach((g, i) => {
               const cost = expected.groups[i]!.costUsd;
-              if (cost === undefined) expect(g.costUsd).toBeUndefined();
-              else expect(g.costUsd).toBeCloseTo(cost, 9);
+              expect(g.costUsd).toEqual(cost === undefined ? undefined : expect.closeTo(cost, 9));
               if (cost) priced++;
             });
             expect(got.total.tokens).toBe(expected.total.tokens);

@@ -97,6 +97,61 @@ export function dispatchLedgerContract(fresh: LedgerFactory): void {
       });
     });
 
+    it('a running session counts the larger of its reservation and its tokens so far', async () => {
+      await withLedger(fresh, (ledger) => {
+        const a = claim(ledger, 1, { tokens: 400 });
+        if (a.kind !== 'claimed') throw new Error('not claimed');
+        const week = () => ledger.dispatch.committed('codex', T0 - WEEK / 2, T0 + WEEK / 2);
+        ledger.dispatch.liveTokens(a.escalationId, 250);
+        expect(week().reserved).toBe(400);
+        ledger.dispatch.liveTokens(a.escalationId, 900);
+        expect(week().reserved).toBe(900);
+        // A later claim sees the overspend: 900 + 400 does not fit in 1,200.
+        expect(claim(ledger, 2, { tokens: 400, room: 1200 })).toMatchObject({ kind: 'budget' });
+        // Ended: its measured tokens (counted events) replace both.
+        ledger.dispatch.finish(a.escalationId, finish(950));
+        expect(week().reserved).toBe(0);
+        ledger.dispatch.liveTokens(a.escalationId, 2000);
+        expect(week().reserved).toBe(0);
+      });
+    });
+
+    it('a running escalation moves to another agent only when that agent’s reservation fits', async () => {
+      await withLedger(fresh, (ledger) => {
+        const a = claim(ledger, 1, { tokens: 400 });
+        const b = claim(ledger, 2, { tokens: 700, agent: 'claude' });
+        if (a.kind !== 'claimed' || b.kind !== 'claimed') throw new Error('not claimed');
+        const reservation = (tokens: number, room: number) => ({
+          tokens,
+          since: T0 - WEEK / 2,
+          until: T0 + WEEK / 2,
+          fits: (c: Committed) => c.counted + c.reserved + tokens <= room,
+        });
+        expect(
+          ledger.dispatch.reserveAgain(a.escalationId, 'claude', reservation(400, 1000)),
+        ).toEqual({
+          kind: 'budget',
+          committed: { counted: 0, reserved: 700 },
+          tokens: 400,
+        });
+        // Refused: the escalation stays codex's.
+        expect(ledger.dispatch.committed('codex', T0 - WEEK, T0 + WEEK).reserved).toBe(400);
+        expect(
+          ledger.dispatch.reserveAgain(a.escalationId, 'claude', reservation(300, 1000)),
+        ).toEqual({
+          kind: 'reserved',
+        });
+        expect(ledger.dispatch.committed('codex', T0 - WEEK, T0 + WEEK).reserved).toBe(0);
+        expect(ledger.dispatch.committed('claude', T0 - WEEK, T0 + WEEK).reserved).toBe(1000);
+        // To an agent with no quota: not reserved against.
+        expect(ledger.dispatch.reserveAgain(a.escalationId, 'codex', undefined)).toEqual({
+          kind: 'reserved',
+        });
+        expect(ledger.dispatch.committed('claude', T0 - WEEK, T0 + WEEK).reserved).toBe(700);
+        expect(ledger.dispatch.committed('codex', T0 - WEEK, T0 + WEEK).reserved).toBe(0);
+      });
+    });
+
     it('past sessions’ measured tokens by agent and signal kind, newest first, estimates left out', async () => {
       await withLedger(fresh, (ledger) => {
         const ids = [1, 2, 3].map((n) => {
