@@ -10,6 +10,7 @@ import { createGitHubClient } from '../src/github/client.js';
 import { openLedger } from '../src/ledger/open.js';
 import { PrStore } from '../src/ledger/pr-store.js';
 import { RulesStore } from '../src/ledger/rules-store.js';
+import { OutcomeStore } from '../src/ledger/outcome-store.js';
 import { runScan } from '../src/scan/scan.js';
 import { CLI, childrenCpuMs, fmt, median, ratio } from './common.js';
 
@@ -147,6 +148,7 @@ async function growth(scans: number): Promise<void> {
         port,
         store: new PrStore(db),
         rules: new RulesStore(db),
+        outcomes: new OutcomeStore(db),
         config,
         logger,
         now: () => Date.now(),

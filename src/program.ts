@@ -240,6 +240,24 @@ export function buildProgram(
       })),
     );
 
+  report
+    .command('outcomes')
+    .description(
+      'what agent sessions bought: escalations by outcome, resolution rate, tokens per resolved signal',
+    )
+    .option(
+      '--since <date>',
+      'only sessions started at or after this date (ISO, 7d, 2w, yesterday)',
+    )
+    .addOption(
+      new Option('--by <dimension>', 'group by').choices(['agent', 'signal', 'repo', 'model']),
+    )
+    .addHelpText(
+      'after',
+      '\nExamples:\n  radar report outcomes\n  radar report outcomes --by signal --since 30d\n  radar report outcomes --json',
+    )
+    .action(lazy('report outcomes', () => import('./commands/report-outcomes.js')));
+
   program
     .command('budget')
     .description(
@@ -291,17 +309,36 @@ Examples:
     .action(lazy('escalate', () => import('./commands/escalate.js')));
 
   program
+    .command('escalations')
+    .description(
+      'agent sessions, newest first: outcome, tokens, and what each left (commits, guards, final message)',
+    )
+    .option('-n, --limit <n>', 'at most this many (default 20)', positiveInt)
+    .addHelpText('after', '\nExamples:\n  radar escalations\n  radar escalations -n 5 --json')
+    .action(lazy('escalations', () => import('./commands/escalations.js')));
+
+  program
     .command('approvals')
-    .description('actions waiting for a human: templated comments, closes stop-loss recommends')
+    .description(
+      "actions waiting for a human: a session's push, reply or description, templated comments, closes",
+    )
     .option('--all', 'also those already decided')
-    .addHelpText('after', '\nExamples:\n  radar approvals\n  radar approvals --all --json')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  radar approvals              # what waits, with drafted descriptions as diffs\n  radar approvals --all --json # id, kind, repo, number, what, status of each',
+    )
     .action(
       lazy('approvals', () => import('./commands/approvals.js').then((m) => ({ run: m.list }))),
     );
   program
     .command('approve')
-    .description('perform one queued action through the GitHub API')
-    .addHelpText('after', '\nExamples:\n  radar approve 3')
+    .description(
+      "perform one queued action: a fast-forward push through the clone's remote, or a GitHub write",
+    )
+    .addHelpText(
+      'after',
+      '\nExamples:\n  radar approve 3   # a push is refused, nothing written, if the branch moved since the session',
+    )
     .argument('<id>', 'approval id (radar approvals)')
     .action(
       lazy('approve', () => import('./commands/approvals.js').then((m) => ({ run: m.approve }))),

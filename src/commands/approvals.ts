@@ -6,9 +6,13 @@ import type { DispatchLedger } from '../ledger/ports.js';
 import type { Approval } from '../core/dispatch.js';
 import { performApproval } from '../dispatch/approvals.js';
 import { createGitHubClient } from '../github/client.js';
-import { renderApprovals } from '../dispatch/render.js';
+import { bodyDiff, describeApproval, renderApprovals } from '../dispatch/render.js';
+import { pusher } from '../dispatch/push.js';
 
-/** `radar approvals|approve|reject`: the human gate for comments and closes. */
+/**
+ * `radar approvals|approve|reject`: the human gate for comments, closes, and what sessions
+ * produced (pushes of their commits, replies, drafted descriptions).
+ */
 
 /** Waiting for a human: pending, or performing (a write whose outcome radar has yet to learn). */
 const waiting = (a: Approval) => a.status === 'pending' || a.status === 'performing';
@@ -30,7 +34,24 @@ function approvalById(
 export function list(ctx: Context, options: CommandOptions<'approvals'>): number {
   const store = ctx.existingLedger().dispatch;
   const rows = options.all ? store.approvals() : store.approvals().filter(waiting);
-  if (ctx.json) ctx.stdout.write(`${JSON.stringify(rows)}\n`);
+  if (ctx.json)
+    ctx.stdout.write(
+      `${JSON.stringify(
+        rows.map((a) => ({
+          ...a,
+          kind: a.action,
+          what: describeApproval(a),
+          ...(a.action === 'edit_body'
+            ? {
+                diff: bodyDiff(
+                  typeof a.payload?.before === 'string' ? a.payload.before : null,
+                  a.body ?? '',
+                ),
+              }
+            : {}),
+        })),
+      )}\n`,
+    );
   else if (rows.length === 0)
     ctx.stdout.write(options.all ? 'no approvals yet\n' : 'nothing waits for approval\n');
   else ctx.stdout.write(renderApprovals(rows, ctx.color));
@@ -42,6 +63,16 @@ export async function approve(ctx: Context, idText: string): Promise<number> {
   const db = ctx.existingLedger();
   const store = db.dispatch;
   const approval = approvalById(store, idText);
+  const push = pusher(ctx.config(), ctx.env, process.cwd());
+  if (approval.action === 'push') {
+    // git's own remote and credentials: no GitHub token needed, none handed to git.
+    const outcome = await performApproval(approval, {
+      store,
+      now: () => ctx.now().getTime(),
+      push,
+    });
+    return reportOutcome(ctx, approval, outcome);
+  }
   const endpoint = resolveEndpoint(ctx.env);
   const token = await requireToken(ctx.env, endpoint);
   const pr = db.prs.byNodeId(approval.nodeId);
@@ -50,7 +81,16 @@ export async function approve(ctx: Context, idText: string): Promise<number> {
     github: createGitHubClient({ endpoint, token: token.value, logger: ctx.logger() }),
     now: () => ctx.now().getTime(),
     existingBodies: pr?.comments.map((c) => c.body ?? '') ?? [],
+    push,
   });
+  return reportOutcome(ctx, approval, outcome);
+}
+
+function reportOutcome(
+  ctx: Context,
+  approval: Approval,
+  outcome: Awaited<ReturnType<typeof performApproval>>,
+): number {
   if (ctx.json) ctx.stdout.write(`${JSON.stringify({ id: approval.id, ...outcome })}\n`);
   else ctx.stdout.write(`approval ${approval.id}: ${outcome.status}: ${outcome.message}\n`);
   // Another radar performs it now: try again later, as for a lock.

@@ -9,6 +9,7 @@ import { inert } from '../render/inert.js';
 import { resolvePr } from './pr-arg.js';
 // The same cleaning prompts get: untrusted text without hidden or control characters.
 import { sanitize } from '../dispatch/prompt.js';
+import { describeApproval, describeWork } from '../dispatch/render.js';
 
 /**
  * `radar explain <pr>`: the verdict taken apart — each signal with its evidence, the score's
@@ -37,6 +38,7 @@ export async function run(ctx: Context, text: string): Promise<number> {
     (e) => e.outcome !== 'dry_run' && e.outcome !== 'refused',
   );
   const reported = sessions.filter((e) => e.tokens !== null);
+  const actions = db.dispatch.approvals().filter((a) => a.nodeId === pr.nodeId);
   const explanation = {
     pr: formatPrRef(pr),
     title: pr.title,
@@ -76,6 +78,36 @@ export async function run(ctx: Context, text: string): Promise<number> {
     sessions: sessions.length,
     sessionsWithUsage: reported.length,
     tokens: reported.reduce((sum, e) => sum + (e.tokens ?? 0), 0),
+    // What each session bought, as the scans judged it (`radar report outcomes`).
+    outcomes: sessions.map((e) => {
+      const o = history.outcomes.find((r) => r.escalationId === e.id);
+      return {
+        escalation: e.id,
+        agent: e.agent,
+        tokens: e.tokens,
+        outcome: o?.outcome ?? 'pending',
+        reason: o?.reason ?? 'not judged by a scan yet',
+        settledAt: o?.settledAt ? new Date(o.settledAt).toISOString() : null,
+      };
+    }),
+    head: {
+      branch: pr.headRef ?? null,
+      repo: pr.headRepo ?? null,
+      fork: pr.headFork ?? null,
+      maintainerCanModify: pr.maintainerCanModify ?? null,
+      base: pr.baseRef ?? null,
+    },
+    work: sessions
+      .filter((e) => e.work)
+      .map((e) => ({ escalation: e.id, agent: e.agent, outcome: e.outcome, ...e.work! })),
+    actions: actions.map((a) => ({
+      id: a.id,
+      kind: a.action,
+      status: a.status,
+      escalation: a.escalationId,
+      what: describeApproval(a),
+      result: a.result,
+    })),
     lastScan: recorded
       ? {
           at: new Date(recorded.evaluatedAt).toISOString(),
@@ -134,6 +166,24 @@ export async function run(ctx: Context, text: string): Promise<number> {
         ? ` (${reported.length} of ${sessions.length} sessions reported usage)`
         : ''),
   );
+  for (const o of explanation.outcomes)
+    out.push(
+      `  escalation ${o.escalation} (${o.agent}, ${o.tokens === null ? '?' : formatInt(o.tokens)} tokens): ` +
+        `${o.outcome.replace('_', ' ')} — ${inert(o.reason)}`,
+    );
+  if (explanation.work.length || explanation.actions.length) {
+    out.push('', 'what the sessions left:');
+    for (const w of explanation.work) {
+      out.push(
+        `  escalation ${w.escalation} (${w.agent}, ${w.outcome}): ${inert(describeWork(w))}`,
+      );
+      for (const g of w.guards) out.push(`    not pushed: ${g.kind}: ${inert(g.reason)}`);
+    }
+    for (const a of explanation.actions)
+      out.push(
+        `  approval ${a.id} ${a.kind} ${a.status}: ${truncate(inert(a.what), 100)}${a.result ? ` (${inert(a.result)})` : ''}`,
+      );
+  }
   if (recorded && (recorded.tier !== verdict.tier || recorded.route !== verdict.route))
     out.push(
       `the last scan (${explanation.lastScan!.at}) said ${recorded.tier}, route ${recorded.route}; judged now: ${verdict.tier}`,

@@ -1,5 +1,6 @@
 import type { Context } from '../context.js';
 import type { CommandOptions } from './types.js';
+import { openState } from '../rules/outcome.js';
 import type { StoredVerdict } from '../ledger/ports.js';
 import type { StoredPr } from '../core/pr.js';
 import type { Route, Tier } from '../core/verdict.js';
@@ -42,6 +43,8 @@ export interface QueueEntry {
   route: Route | null;
   signals: { kind: string; fingerprint: string; detail: string }[];
   recommendation: string | null;
+  /** The newest escalation not settled yet, and where it stands (`push waiting`…), or null. */
+  escalation: { id: number; state: string } | null;
 }
 
 /** The rules' order: escalate first, then by score, then the oldest. Unjudged PRs sort as watch. */
@@ -66,6 +69,13 @@ export function run(ctx: Context, options: QueueOptions): number {
     .filter((p) => !options.tier || verdicts.get(p.nodeId)?.tier === options.tier)
     .sort(compare(verdicts))
     .slice(0, options.limit);
+  const open = ctx.existingLedger().outcomes;
+  const escalations = open.openEscalations();
+  const actions = escalations.size ? open.unsettledActions() : new Map();
+  const loop = (p: StoredPr) => {
+    const e = escalations.get(p.nodeId);
+    return e ? { id: e.id, state: openState(e.session, actions.get(e.id) ?? [], e.reason) } : null;
+  };
   if (ctx.json) {
     const entries: QueueEntry[] = prs.map((p) => {
       const v = verdicts.get(p.nodeId);
@@ -104,6 +114,7 @@ export function run(ctx: Context, options: QueueOptions): number {
           detail: sig.detail,
         })),
         recommendation: v?.recommendation ?? null,
+        escalation: loop(p),
       };
     });
     ctx.stdout.write(`${JSON.stringify(entries)}\n`);
@@ -130,6 +141,7 @@ export function run(ctx: Context, options: QueueOptions): number {
         { header: 'merge' },
         { header: 'size', align: 'right' },
         { header: 'changed', align: 'right' },
+        { header: 'escalation', max: 32 },
       ],
       prs.map((p) => {
         const v = verdicts.get(p.nodeId);
@@ -145,6 +157,7 @@ export function run(ctx: Context, options: QueueOptions): number {
           p.mergeable === 'unknown' && p.mergeableKnown ? `${p.mergeableKnown}?` : p.mergeable,
           `+${p.additions}/-${p.deletions}`,
           age(now - p.lastChangedAt),
+          ((e) => (e ? `#${e.id} ${e.state}` : '-'))(loop(p)),
         ];
       }),
       { color: ctx.color },

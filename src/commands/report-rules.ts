@@ -3,7 +3,9 @@ import type { CommandOptions } from './types.js';
 import { UsageError } from '../core/errors.js';
 import { funnelReport, queueReport } from '../rules/reports.js';
 import { TIERS } from '../core/verdict.js';
-import { formatInt, renderTable } from '../render/table.js';
+import { formatInt, formatPercent, renderTable } from '../render/table.js';
+import { outcomeReport } from '../rules/outcome-report.js';
+import { outcomeCounts } from './report-outcomes.js';
 import { machineZone } from '../time/zone.js';
 import { DATE_FORMS, parseWhen } from '../time/relative.js';
 
@@ -58,8 +60,16 @@ export function funnel(ctx: Context, options: CommandOptions<'report funnel'>): 
     (id) => prs.get(id),
     (id) => verdicts.get(id)?.tier,
   );
+  // The funnel's last stage: what the sessions bought, the same figures as `report outcomes`.
+  const bought = outcomeReport(db.outcomes.outcomeRows(since));
+  const outcomes = {
+    byOutcome: bought.byOutcome,
+    judged: bought.judged,
+    resolutionRate: bought.resolutionRate,
+    tokensPerResolvedSignal: bought.tokensPerResolvedSignal,
+  };
   if (ctx.json) {
-    ctx.stdout.write(`${JSON.stringify({ since: options.since ?? null, ...r })}\n`);
+    ctx.stdout.write(`${JSON.stringify({ since: options.since ?? null, ...r, outcomes })}\n`);
     return 0;
   }
   const suppressed = Object.entries(r.suppressed).sort((a, b) => b[1] - a[1]);
@@ -72,6 +82,10 @@ export function funnel(ctx: Context, options: CommandOptions<'report funnel'>): 
         : ''),
     `waiting for dispatch  ${formatInt(r.waiting)}`,
     `acted on              ${formatInt(r.actedOn)}`,
+    `outcomes              ${outcomeCounts(bought)}` +
+      (bought.judged
+        ? `   (resolution rate ${formatPercent(bought.resolutionRate!, 0)} of ${bought.judged} judged)`
+        : ''),
     '',
   ];
   if (r.byKind.length)

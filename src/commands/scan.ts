@@ -64,6 +64,7 @@ async function scan(ctx: Context, options: ScanCommandOptions): Promise<ScanOutc
         port,
         store: db.prs,
         rules: db.rules,
+        outcomes: db.outcomes,
         budget: agentBudgets(states),
         config,
         logger: ctx.logger(),

@@ -58,6 +58,10 @@ export interface CommandLine {
   };
   'report queue': { args: []; options: None };
   'report funnel': { args: []; options: { since?: string } };
+  'report outcomes': {
+    args: [];
+    options: { since?: string; by?: 'agent' | 'signal' | 'repo' | 'model' };
+  };
   budget: { args: []; options: None };
   scan: {
     args: [];
@@ -73,6 +77,7 @@ export interface CommandLine {
       force?: boolean;
     };
   };
+  escalations: { args: []; options: { limit?: number } };
   approvals: { args: []; options: { all?: boolean } };
   approve: { args: [id: string]; options: None };
   reject: { args: [id: string]; options: None };

@@ -66,6 +66,7 @@ export function defaultConfig(): RadarConfig {
       closedScopeLabels: ['wontfix', "won't fix", 'not planned', 'out of scope', 'invalid'],
       botAllowlist: [],
       lowSignalRepos: [],
+      approvalWindowHours: 72,
       stopLoss: { maxTokensPerPr: 3_000_000, maxEscalationsWithoutProgress: 3 },
     },
     agents: {
@@ -100,6 +101,11 @@ export function defaultConfig(): RadarConfig {
       ],
       runLogMaxBytes: 64 * 1024 * 1024,
       templates: {},
+      maxPatch: { files: 20, lines: 800 },
+      guardedPaths: ['.github/workflows/**', '.github/actions/**'],
+      allowWorkflowChanges: false,
+      pushOthersPrs: false,
+      autoApply: false,
     },
     repos: {},
   };

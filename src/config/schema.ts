@@ -203,6 +203,37 @@ const dispatchSchema = z
       .partialRecord(z.enum(SIGNAL_KINDS as [SignalKind, ...SignalKind[]]), z.string().min(1))
       .default({})
       .describe('Prompt task per signal kind; {repo} {number} {url} {head} {checks} are filled'),
+    maxPatch: z
+      .object({
+        files: z.number().int().min(1).default(20).describe('Files a session may change'),
+        lines: z
+          .number()
+          .int()
+          .min(1)
+          .default(800)
+          .describe('Changed lines (additions + deletions) a session may push'),
+      })
+      .strict()
+      .prefault({})
+      .describe('A session whose commits are larger is not queued as a push'),
+    guardedPaths: z
+      .array(z.string().min(1))
+      .default(['.github/workflows/**', '.github/actions/**'])
+      .describe(
+        'Globs of CI and automation files: a session that changes one is not queued as a push',
+      ),
+    allowWorkflowChanges: z
+      .boolean()
+      .default(false)
+      .describe('Queue pushes that change files matching guardedPaths'),
+    pushOthersPrs: z
+      .boolean()
+      .default(false)
+      .describe('Queue pushes to PRs whose author is not one of watch.authors'),
+    autoApply: z
+      .boolean()
+      .default(false)
+      .describe("Push a session's commits without `radar approve` (comments always wait)"),
   })
   .strict()
   .prefault({});
@@ -289,6 +320,13 @@ const rulesSchema = z
       .array(z.string().min(1))
       .default([])
       .describe('Repositories kept watch-only (globs allowed, "some-org/*")'),
+    approvalWindowHours: z
+      .number()
+      .positive()
+      .default(72)
+      .describe(
+        "A session's push, reply or new description not approved within this many hours counts as not applied",
+      ),
     stopLoss: z
       .object({
         maxTokensPerPr: z
@@ -485,6 +523,13 @@ export const configSchema = z
               .min(1)
               .optional()
               .describe('Local clone agent worktrees are created from (~ allowed)'),
+            remote: z
+              .string()
+              .min(1)
+              .optional()
+              .describe(
+                'Remote of the clone that PR heads are fetched from and pushed to (default origin; a fork head: the remote whose URL names it)',
+              ),
           })
           .strict(),
       )

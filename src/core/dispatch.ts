@@ -1,4 +1,5 @@
 import type { EscalationOutcome } from './verdict.js';
+import type { ActionKind, ActionState } from './actions.js';
 
 /**
  * What dispatching agents and the human gate exchange with the ledger: a session's claim, its
@@ -89,16 +90,8 @@ export interface Reaped {
   runLog: string | null;
 }
 
-export type ApprovalAction = 'comment' | 'close';
-export type ApprovalStatus =
-  | 'pending'
-  /** Claimed by a `radar approve` for its write; `claimedBy` null: its write failed or was cut. */
-  | 'performing'
-  | 'done'
-  | 'rejected'
-  | 'failed'
-  | 'denied'
-  | 'duplicate';
+export type ApprovalAction = ActionKind;
+export type ApprovalStatus = ActionState;
 
 export interface Approval {
   id: number;
@@ -117,4 +110,8 @@ export interface Approval {
   /** The process performing it, and since when (status `performing`). */
   claimedBy: number | null;
   claimedAt: number | null;
+  /** The escalation whose session produced it (null: queued from a verdict). */
+  escalationId: number | null;
+  /** What a push sends where, the body an edit replaces (JSON as queued); null for the others. */
+  payload: Record<string, unknown> | null;
 }

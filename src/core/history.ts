@@ -1,4 +1,5 @@
 import type { Escalation, SuppressionReason } from './verdict.js';
+import type { OutcomeRecord } from './outcome.js';
 
 /** A PR's past as the rules need it: read from the ledger, judged by pure code. */
 
@@ -39,6 +40,8 @@ export interface PrHistory {
   candidates: CandidateRecord[];
   controls: ControlRecord[];
   escalations: Escalation[];
+  /** What its escalations bought, as scans judged it (escalations not judged yet have none). */
+  outcomes: OutcomeRecord[];
   /** Tokens counted in the ledger for this PR's escalations. */
   tokens: number;
 }
@@ -49,6 +52,7 @@ export const emptyHistory = (): PrHistory => ({
   candidates: [],
   controls: [],
   escalations: [],
+  outcomes: [],
   tokens: 0,
 });
 

@@ -61,6 +61,16 @@ export interface PrSnapshot {
   state: PrState;
   draft: boolean;
   headSha: string;
+  /**
+   * Where a fix goes: the head branch, the head repository (owner/name; null when the fork was
+   * deleted), whether it is a fork, whether the base repository's maintainers may push to it, and
+   * the base branch. Undefined in snapshots of a GitHub double that leaves them out.
+   */
+  headRef?: string | null;
+  headRepo?: string | null;
+  headFork?: boolean | null;
+  maintainerCanModify?: boolean | null;
+  baseRef?: string | null;
   /** When the head commit was committed (the last push, as near as GitHub tells). */
   headCommittedAt: string | null;
   baseSha: string | null;

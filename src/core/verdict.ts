@@ -1,5 +1,6 @@
 import type { AgentName } from './agents.js';
 import type { FieldChange } from './pr.js';
+import type { SessionWork } from './actions.js';
 
 /** What the rules conclude about a PR, and the records of what radar did about it. */
 
@@ -98,6 +99,8 @@ export interface Escalation {
   /** The PR's head when the session started: a later head is progress. */
   headSha: string | null;
   reason: string | null;
+  /** What the session left behind (commits, diffstat, final message, guards); null: not inspected. */
+  work?: SessionWork | null;
 }
 
 /** One candidate a verdict saw: its fingerprint, kind, and what held it back (if anything). */

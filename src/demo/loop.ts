@@ -9,6 +9,7 @@ import type { Context } from '../context.js';
 import { configSchema } from '../config/schema.js';
 import { installFakeAgents } from './agents/install.js';
 import { demoScenario } from './queue.js';
+import { createOrigin } from './origin.js';
 
 export interface Printer {
   section(title: string): void;
@@ -38,13 +39,31 @@ export async function demoLoop(ctx: Context, dir: string, now: Date, out: Printe
   const scenario = demoScenario({ author: 'demo-dev', token: TOKEN, now });
   const ref = (i: number) =>
     `${scenario.pullRequests[i]!.repo}#${scenario.pullRequests[i]!.number}`;
-  // One agent hangs (stopped by the idle limit), one crashes; the others fix their PR.
+  // The first PR's repository has a real git side: a bare repository standing in for GitHub's,
+  // and the user's clone of it. Two of its agents commit a fix; one hangs (stopped by the idle
+  // limit), one crashes; the others answer without a commit.
+  const first = scenario.pullRequests[0]!;
+  const origin = await createOrigin(
+    dir,
+    first.repo,
+    scenario.pullRequests.filter((p) => p.repo === first.repo && p.state === 'OPEN'),
+    { PATH: ctx.env.PATH },
+  );
   const plan = join(dir, 'agent-plan.json');
-  writeFileSync(plan, JSON.stringify({ [ref(1)]: 'hang', [ref(3)]: 'fail' }));
+  writeFileSync(
+    plan,
+    JSON.stringify({
+      [ref(0)]: 'commit',
+      [ref(1)]: 'hang',
+      [ref(3)]: 'fail',
+      [ref(5)]: 'commit',
+    }),
+  );
   const bin = installFakeAgents(join(dir, 'bin'));
   const fake = await startFakeGitHub(scenario);
   const config = configSchema.parse({
     watch: { authors: ['demo-dev'] },
+    repos: { [origin.repo]: { clone: origin.clone } },
     budget: {
       providers: [
         { name: 'codex', agent: 'codex', weeklyTokens: 160_000 },
@@ -139,6 +158,36 @@ export async function demoLoop(ctx: Context, dir: string, now: Date, out: Printe
       section(`radar approve ${pending.id}`);
       await approvals.approve(demo, String(pending.id));
     }
+    // The sessions' commits, pushed to their PR's branch. GitHub then runs CI on the new head:
+    // the build passes; the other push did not resolve its conflict.
+    const pushes = demo
+      .ledger()
+      .dispatch.approvals('pending')
+      .filter((a) => a.action === 'push');
+    for (const push of pushes) {
+      const pushed = scenario.pullRequests.find(
+        (p) => p.repo === push.repo && p.number === push.number,
+      );
+      section(`radar approve ${push.id}`);
+      if (!pushed || (await approvals.approve(demo, String(push.id))) !== 0) continue;
+      pushed.headSha = await origin.follow(pushed);
+      const sha = pushed.headSha.slice(0, 7);
+      if (pushed.mergeable === 'CONFLICTING') {
+        write(`GitHub on ${sha}: still conflicting with its base\n`);
+        continue;
+      }
+      pushed.checks = pushed.checks.map((c) =>
+        c.kind === 'check_run' ? { ...c, status: 'COMPLETED', conclusion: 'SUCCESS' } : c,
+      );
+      pushed.mergeStateStatus = 'CLEAN';
+      write(`GitHub runs CI on ${sha}: passing\n`);
+    }
+    if (pushes.length) {
+      section('radar scan (the next cron run judges what each session bought)');
+      await (await import('../commands/scan.js')).run(demo);
+    }
+    section('radar report outcomes');
+    (await import('../commands/report-outcomes.js')).run(demo, {});
     section('radar report funnel');
     (await import('../commands/report-rules.js')).funnel(demo, {});
     section("radar ingest (the agents' own rollouts and transcripts)");

@@ -42,6 +42,17 @@ export async function dispatchAfterScan(
     now,
     env: ctx.env,
     logger: ctx.logger(),
+    readBody: async (repo, number) => {
+      const { resolveEndpoint, requireToken } = await import('../github/endpoint.js');
+      const { createGitHubClient } = await import('../github/client.js');
+      const endpoint = resolveEndpoint(ctx.env);
+      const token = await requireToken(ctx.env, endpoint);
+      return createGitHubClient({
+        endpoint,
+        token: token.value,
+        logger: ctx.logger(),
+      }).pullRequestBody(repo, number);
+    },
     onEvent: (e) => {
       if (!chatty) return;
       if (e.kind === 'started')

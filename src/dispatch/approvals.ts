@@ -1,6 +1,7 @@
 /**
- * The human gate: risky actions (a templated comment, closing a PR) are queued, and done only
- * when the user approves them. Comments are deduplicated by their normalised body (never posted
+ * The human gate: risky actions (a templated comment, closing a PR, a session's commits pushed
+ * to the PR, its reply, its drafted description) are queued, and done only when the user
+ * approves them. Comments are deduplicated by their normalised body (never posted
  * twice on a PR); a write GitHub denies is recorded as a permission boundary and never retried.
  *
  * An approval is claimed (`performing`) in the statement that checks it is pending, so two
@@ -16,6 +17,7 @@ import type { DispatchLedger } from '../ledger/ports.js';
 import type { Approval } from '../core/dispatch.js';
 import type { GitHubPort, WriteResult } from '../github/port.js';
 import { processAlive } from '../process/alive.js';
+import type { PushOutcome } from './push.js';
 
 /** A polite nudge, for a PR gone quiet or a maintainer who has not answered. */
 export const PING_COMMENT =
@@ -97,13 +99,19 @@ export function queueActions(
  * What approvals ask of the GitHub port: the two writes, and the PR's recent comments (a claimed
  * write's own, looked for after a crash).
  */
-export type GitHubWriter = Pick<GitHubPort, 'comment' | 'close' | 'commentsSince'>;
+export type GitHubWriter = Pick<
+  GitHubPort,
+  'comment' | 'close' | 'editBody' | 'commentsSince' | 'pullRequestBody'
+>;
 
 export type { WriteResult };
 
 export type ApproveOutcome =
   | { status: 'done'; message: string }
-  | { status: 'duplicate' | 'denied' | 'failed' | 'not-pending' | 'busy'; message: string };
+  | {
+      status: 'duplicate' | 'denied' | 'failed' | 'refused' | 'not-pending' | 'busy';
+      message: string;
+    };
 
 /** GitHub answered: you may not (403), or this does not exist for you (404). */
 const isDenial = (status: number) => status === 401 || status === 403 || status === 404;
@@ -132,13 +140,20 @@ export function claimDecision(
 
 interface ApproveDeps {
   store: DispatchLedger;
-  github: GitHubWriter;
+  /** Absent where only pushes are performed (`dispatch.autoApply` after a session). */
+  github?: GitHubWriter;
   now: () => number;
   existingBodies?: readonly string[];
   /** The claiming process (default: this one), and how a claimant's liveness is checked. */
   pid?: number;
   alive?: (pid: number) => boolean;
+  /** Pushes a `push` approval's commits (git at the edge: push.ts). */
+  push?: (approval: Approval) => Promise<PushOutcome>;
 }
+
+/** Where a write goes, for its permission boundary: a push goes to the head repository. */
+export const writeTarget = (a: Pick<Approval, 'action' | 'repo' | 'payload'>): string =>
+  a.action === 'push' && typeof a.payload?.headRepo === 'string' ? a.payload.headRepo : a.repo;
 
 /**
  * Claims the approval for this process. Returns the claim it took over when recovering one, null
@@ -192,12 +207,21 @@ export async function performApproval(
     return { status, message } as ApproveOutcome;
   };
   const ref = `${approval.repo}#${approval.number}`;
-  const boundary = store.boundary(approval.repo, approval.action);
+  const target = writeTarget(approval);
+  const boundary = store.boundary(target, approval.action);
   if (boundary)
     return finish(
       'denied',
-      `GitHub denied ${approval.action} on ${approval.repo} before (${boundary.status}${boundary.message ? `: ${boundary.message}` : ''}); not retried`,
+      `${approval.action === 'push' ? 'the remote' : 'GitHub'} denied ${approval.action} on ${target} before (${boundary.status ? `${boundary.status}: ` : ''}${boundary.message ?? ''}); not retried`,
     );
+  if (approval.action === 'push') return performPush(approval, deps, finish, self);
+  const { github } = deps;
+  if (!github) {
+    store.releaseApproval(approval.id, self, 'nothing');
+    return { status: 'failed', message: 'no GitHub client here; still pending' };
+  }
+  if (approval.action === 'edit_body')
+    return performEditBody(approval, { ...deps, github }, finish, self, ref);
   if (approval.action === 'comment') {
     const body = approval.body ?? '';
     const hash = bodyHash(body);
@@ -214,7 +238,7 @@ export async function performApproval(
       const since = (claimed.recovered.claimedAt ?? approval.createdAt) - CLOCK_SKEW_MS;
       let bodies: string[];
       try {
-        bodies = await deps.github.commentsSince(approval.repo, approval.number, since);
+        bodies = await github.commentsSince(approval.repo, approval.number, since);
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         return unknown(approval, { ok: false, status: 0, message }, store, self);
@@ -226,21 +250,21 @@ export async function performApproval(
       (deps.existingBodies ?? []).some((b) => bodyHash(b) === hash)
     )
       return finish('duplicate', 'the same comment is already on the PR; not posted again');
-    const r = await deps.github.comment(approval.repo, approval.number, `${body}\n\n${marker}`);
+    const r = await github.comment(approval.repo, approval.number, `${body}\n\n${marker}`);
     if (r.ok) {
       store.recordPosted(approval.nodeId, hash, deps.now(), approval.id);
       return finish('done', `commented on ${ref}`);
     }
     return failed(approval, r, store, deps.now, finish, self);
   }
-  const r = await deps.github.close(approval.repo, approval.number);
+  const r = await github.close(approval.repo, approval.number);
   if (r.ok) return finish('done', `closed ${ref}`);
   return failed(approval, r, store, deps.now, finish, self);
 }
 
 /**
  * A transient failure (5xx, network, rate limit). Nothing was written when GitHub refused for its
- * rate limit, and closing twice changes nothing: the approval is pending again. A comment whose
+ * rate limit, and closing or editing twice changes nothing: the approval is pending again. A comment whose
  * fate is unknown stays `performing`, unclaimed: the next `radar approve` looks for it on the PR
  * before posting.
  */
@@ -250,7 +274,8 @@ function unknown(
   store: DispatchLedger,
   self: number,
 ): ApproveOutcome {
-  const nothing = approval.action === 'close' || r.status === 429;
+  // Closing or writing the same description twice changes nothing: sent again.
+  const nothing = approval.action !== 'comment' || r.status === 429;
   store.releaseApproval(approval.id, self, nothing ? 'nothing' : 'unknown');
   const next = nothing
     ? 'still pending'
@@ -283,4 +308,73 @@ function failed(
     );
   }
   return unknown(approval, r, store, self);
+}
+
+type Finish = (
+  status: Exclude<ApproveOutcome['status'], 'not-pending' | 'busy'>,
+  message: string,
+) => ApproveOutcome;
+
+async function performPush(
+  approval: Approval,
+  deps: ApproveDeps,
+  finish: Finish,
+  self: number,
+): Promise<ApproveOutcome> {
+  if (!deps.push) {
+    deps.store.releaseApproval(approval.id, self, 'nothing');
+    return { status: 'failed', message: 'pushes are not available here; still pending' };
+  }
+  const r = await deps.push(approval);
+  if (r.status === 'retry') {
+    deps.store.releaseApproval(approval.id, self, 'nothing');
+    return { status: 'failed', message: `${r.message}; still pending` };
+  }
+  if (r.status === 'denied') {
+    deps.store.recordBoundary({
+      repo: writeTarget(approval),
+      action: 'push',
+      deniedAt: deps.now(),
+      status: 0,
+      message: r.message,
+    });
+    return finish('denied', `${r.message}; recorded, never retried`);
+  }
+  return finish(r.status, r.message);
+}
+
+/**
+ * A drafted description replaces the PR's: refused when the description changed since the draft
+ * was queued (the diff the user approved would no longer be the one applied).
+ */
+async function performEditBody(
+  approval: Approval,
+  deps: ApproveDeps & { github: GitHubWriter },
+  finish: Finish,
+  self: number,
+  ref: string,
+): Promise<ApproveOutcome> {
+  const body = approval.body ?? '';
+  const before = typeof approval.payload?.before === 'string' ? approval.payload.before : null;
+  let current: string;
+  try {
+    current = await deps.github.pullRequestBody(approval.repo, approval.number);
+  } catch (error) {
+    deps.store.releaseApproval(approval.id, self, 'nothing');
+    return {
+      status: 'failed',
+      message: `reading the description of ${ref}: ${(error as Error).message}; still pending`,
+    };
+  }
+  const same = (a: string, b: string) =>
+    a.replace(/\r\n?/g, '\n').trim() === b.replace(/\r\n?/g, '\n').trim();
+  if (same(current, body)) return finish('duplicate', `${ref} already has this description`);
+  if (before !== null && !same(current, before))
+    return finish(
+      'refused',
+      `the description of ${ref} changed since the draft was queued; nothing written`,
+    );
+  const r = await deps.github.editBody(approval.repo, approval.number, body);
+  if (r.ok) return finish('done', `updated the description of ${ref}`);
+  return failed(approval, r, deps.store, deps.now, finish, self);
 }

@@ -23,6 +23,7 @@ import { machineZone } from '../time/zone.js';
 import { agentArgv, agentEnv, type Skip } from './agents.js';
 import { AGENT_NAMES, type AgentName } from '../core/agents.js';
 import { queueActions } from './approvals.js';
+import type { SessionWork } from '../core/actions.js';
 import { budgetAfterSpend, reservationFor, type SessionReservation } from './budget-gate.js';
 import { liveHere } from './liveness.js';
 import {
@@ -47,6 +48,10 @@ import { prepareWorkdir, type Workdir } from './workdir.js';
 import { settle } from './reservation.js';
 import { burnCandidates, pacePlan, paceSettings, type PacePlan } from './pace-policy.js';
 import { checkpointsOf } from '../budget/state.js';
+import { inspectWork } from './inspect.js';
+import { MAX_PATHS, planResults, type PlannedAction, type ResultPolicy } from './results.js';
+import { bodyHash, performApproval } from './approvals.js';
+import { pusher } from './push.js';
 
 export type { Candidate, Suppression } from './plan.js';
 
@@ -75,6 +80,12 @@ export interface DispatchOptions {
   onEvent?: (event: DispatchEvent) => void;
   /** Where an agent command is found (default: PATH of `env`). */
   installed?: (command: string) => boolean;
+  /**
+   * A PR's description as it is now, read when a session drafts a new one (the approval shows
+   * the diff, and is refused if the description changes before it is approved). Absent: the
+   * draft is queued without it.
+   */
+  readBody?: (repo: string, number: number) => Promise<string>;
 }
 
 export type DispatchEvent =
@@ -101,11 +112,13 @@ export interface DispatchResult {
   reason: string | null;
   /** A dry run's prompt. */
   prompt?: string;
+  /** What the session left behind (commits, diffstat, final message, guards). */
+  work?: SessionWork;
 }
 
 export interface DispatchSummary {
   results: DispatchResult[];
-  /** Approvals newly queued (comments, closes) for the human gate. */
+  /** Approvals newly queued (comments, closes, sessions' pushes, replies, descriptions). */
   approvalsQueued: number[];
   /** Stale `running` rows of a killed radar marked failed (their run logs counted). */
   reaped: number;
@@ -188,6 +201,8 @@ class Execution {
   readonly startedBy = new Map<AgentName, number>();
   readonly pace: PacePlan;
   readonly results: DispatchResult[] = [];
+  /** Approvals the sessions of this call queued. */
+  readonly queued: number[] = [];
   private readonly store: DispatchLedger;
   private readonly zone: string;
   private readonly ledgerDir: string;
@@ -402,6 +417,86 @@ class Execution {
     return this.perform(c, claimRefused(c, this.policy, refused!));
   }
 
+  /**
+   * What the session left behind, recorded on its escalation with the guards that applied, and
+   * the actions it queues behind the human gate (a push performed at once with
+   * dispatch.autoApply). A failure to inspect is logged: the session and its tokens stand.
+   */
+  private async settleWork(
+    c: Candidate,
+    id: number,
+    signals: readonly Signal[],
+    outcome: 'succeeded' | 'failed' | 'timed_out',
+    workdir: Workdir,
+    clone: string | undefined,
+    runLog: string,
+  ): Promise<SessionWork | undefined> {
+    const { options, store } = this;
+    const { config, now } = options;
+    const { pr } = c;
+    let found: Omit<SessionWork, 'guards'>;
+    try {
+      found = await inspectWork({
+        clone: workdir.kind === 'worktree' ? clone : undefined,
+        branch: workdir.branch,
+        baseSha: workdir.startSha ?? pr.headSha,
+        runLog,
+        env: options.env,
+      });
+    } catch (error) {
+      options.logger?.warn(
+        { escalation: id, error: (error as Error).message },
+        'session work not inspected',
+      );
+      return undefined;
+    }
+    const plan = planResults(
+      { pr, signals: signals.map((s) => s.kind), succeeded: outcome === 'succeeded', work: found },
+      resultPolicy(config),
+    );
+    const work: SessionWork = {
+      ...found,
+      paths: found.paths.slice(0, MAX_PATHS),
+      guards: plan.guards,
+    };
+    store.recordWork(id, work);
+    const fingerprint = signals[0]?.fingerprint ?? null;
+    for (const action of plan.actions) {
+      const before =
+        action.kind === 'edit_body' && options.readBody
+          ? await options.readBody(pr.repo, pr.number).catch(() => null)
+          : null;
+      const approvalId = store.queueApproval({
+        nodeId: pr.nodeId,
+        repo: pr.repo,
+        number: pr.number,
+        action: action.kind,
+        body: action.kind === 'push' ? null : action.body,
+        bodyHash: action.kind === 'push' ? `push:${action.to}` : bodyHash(action.body),
+        reason: action.summary,
+        fingerprint,
+        escalationId: id,
+        payload: payloadOf(action, work, before),
+        now: now(),
+      });
+      if (approvalId === undefined) continue;
+      this.queued.push(approvalId);
+      if (action.kind === 'push' && action.auto) {
+        const approval = store.approval(approvalId)!;
+        const done = await performApproval(approval, {
+          store,
+          now,
+          push: pusher(config, options.env, process.cwd()),
+        });
+        options.logger?.info(
+          { escalation: id, approval: approvalId, status: done.status },
+          `dispatch.autoApply: ${done.message}`,
+        );
+      }
+    }
+    return work;
+  }
+
   private async runClaimed(
     c: Candidate,
     id: number,
@@ -431,6 +526,7 @@ class Execution {
         headSha: pr.headSha,
         tag: `e${id}`,
         clone,
+        remote: config.repos[pr.repo]?.remote,
         env: options.env,
       });
     } catch (error) {
@@ -534,6 +630,7 @@ class Execution {
         reason,
         estimated: settled.estimated,
       });
+      const work = await this.settleWork(c, id, signals, outcome, workdir, clone, runLog);
       const keep = outcome !== 'succeeded';
       if (!keep) await workdir.remove();
       return void this.emit({
@@ -549,6 +646,7 @@ class Execution {
         workdirKept: keep,
         skipped,
         reason,
+        work,
       });
     }
     const reason = `no agent could start: ${reasons.join('; ')}`;
@@ -564,6 +662,38 @@ class Execution {
       reason,
     });
   }
+}
+
+/** What the user allows a session's result to become. */
+export const resultPolicy = (config: RadarConfig): ResultPolicy => ({
+  authors: config.watch.authors,
+  pushOthersPrs: config.dispatch.pushOthersPrs,
+  maxPatch: config.dispatch.maxPatch,
+  guardedPaths: config.dispatch.guardedPaths,
+  allowWorkflowChanges: config.dispatch.allowWorkflowChanges,
+  autoApply: config.dispatch.autoApply,
+});
+
+/** What an approval keeps besides its body: where a push goes, the description an edit replaces. */
+function payloadOf(
+  action: PlannedAction,
+  work: SessionWork,
+  before: string | null,
+): Record<string, unknown> | null {
+  if (action.kind === 'push')
+    return {
+      headRepo: action.headRepo,
+      branch: action.branch,
+      from: action.from,
+      to: action.to,
+      sessionBranch: work.branch,
+      commits: work.commits,
+      files: work.files,
+      additions: work.additions,
+      deletions: work.deletions,
+    };
+  if (action.kind === 'edit_body') return { before };
+  return null;
 }
 
 export async function dispatchFlagged(options: DispatchOptions): Promise<DispatchSummary> {
@@ -585,5 +715,10 @@ export async function dispatchFlagged(options: DispatchOptions): Promise<Dispatc
     }
   };
   await Promise.all(Array.from({ length: plan.width }, worker));
-  return { results: run.results, approvalsQueued, reaped, pace: run.pace };
+  return {
+    results: run.results,
+    approvalsQueued: [...approvalsQueued, ...run.queued],
+    reaped,
+    pace: run.pace,
+  };
 }

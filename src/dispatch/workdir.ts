@@ -6,13 +6,14 @@
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { describeFailure, run } from '../process/run.js';
+import { git as runGit } from './git.js';
 
 export interface Workdir {
   path: string;
   kind: 'worktree' | 'scratch';
-  /** The branch the worktree is on (worktrees only). */
+  /** The branch the worktree is on, and the PR head it starts from (worktrees only). */
   branch?: string;
+  startSha?: string;
   /** Removes the folder (a worktree through git, so the clone forgets it). */
   remove(): Promise<void>;
 }
@@ -31,22 +32,14 @@ export interface WorkdirRequest {
   env: NodeJS.ProcessEnv;
 }
 
-const GIT_TIMEOUT_MS = 300_000;
-
 export class WorkdirError extends Error {}
 
 async function git(args: string[], env: NodeJS.ProcessEnv, cwd?: string): Promise<string> {
-  const result = await run('git', {
-    args,
-    cwd,
-    env: { ...env, GIT_TERMINAL_PROMPT: '0' },
-    timeoutMs: GIT_TIMEOUT_MS,
-    killGraceMs: 2000,
-  });
-  const failure = describeFailure(result, GIT_TIMEOUT_MS);
-  if (failure || result.kind !== 'exited')
-    throw new WorkdirError(`git ${args[0] ?? ''}: ${failure ?? 'did not run'}`);
-  return result.stdout.text.trim();
+  try {
+    return await runGit(args, env, cwd);
+  } catch (error) {
+    throw new WorkdirError((error as Error).message);
+  }
 }
 
 const slug = (repo: string) => repo.replace(/[^\w.-]+/g, '_');
@@ -111,10 +104,12 @@ async function addWorktree(req: WorkdirRequest, clone: string, name: string): Pr
   const path = join(req.root, name);
   const branch = `radar/pr-${req.number}-${req.tag}`;
   await git(['worktree', 'add', '--quiet', '-b', branch, path, ref], req.env, clone);
+  const startSha = await git(['rev-parse', 'HEAD'], req.env, path);
   return {
     path,
     kind: 'worktree',
     branch,
+    startSha,
     remove: () =>
       serialized(clone, async () => {
         await git(['worktree', 'remove', '--force', path], req.env, clone).catch(() =>

@@ -326,6 +326,14 @@ export function createGitHubClient(options: ClientOptions): GitHubPort {
         );
         return data.map((c) => c.body ?? '');
       }),
+    pullRequestBody: (repo, number) =>
+      call(async () => {
+        const { data } = await octokit.request('GET /repos/{owner}/{repo}/pulls/{pull_number}', {
+          ...ownerAndName(repo),
+          pull_number: number,
+        });
+        return data.body ?? '';
+      }),
     rateLimits: () =>
       call(async () => {
         const { data } = await octokit.request('GET /rate_limit');

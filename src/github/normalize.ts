@@ -98,6 +98,11 @@ export function toSnapshot(raw: RawPullRequest): PrSnapshot {
     headSha: raw.headRefOid,
     headCommittedAt: commit?.committedDate ?? null,
     baseSha: raw.baseRefOid ?? null,
+    headRef: raw.headRefName ?? null,
+    headRepo: raw.headRepository?.nameWithOwner ?? null,
+    headFork: raw.isCrossRepository ?? null,
+    maintainerCanModify: raw.maintainerCanModify ?? null,
+    baseRef: raw.baseRefName ?? null,
     mergeable:
       raw.mergeable === 'MERGEABLE'
         ? 'mergeable'

@@ -65,6 +65,8 @@ export interface GitHubReads {
   viewer(): Promise<{ login: string; rateLimit: RateLimitInfo | null; scopes: string[] }>;
   /** Bodies of a PR's comments created since `sinceMs`, oldest first, at most 100 (REST). */
   commentsSince(repo: string, number: number, sinceMs: number): Promise<string[]>;
+  /** A PR's description as it is now (REST; empty when it has none). */
+  pullRequestBody(repo: string, number: number): Promise<string>;
   /** GET /rate_limit: free of charge. */
   rateLimits(): Promise<{
     core: { remaining: number; limit: number; reset: number };

@@ -19,7 +19,12 @@ fragment RadarPr on PullRequest {
   state
   isDraft
   headRefOid
+  headRefName
+  headRepository { nameWithOwner }
+  isCrossRepository
+  maintainerCanModify
   baseRefOid
+  baseRefName
   mergeable
   mergeStateStatus
   reviewDecision

@@ -9,14 +9,22 @@
  * - approvals: risky actions (a templated comment, closing a PR) queued for a human.
  * - posted_comments: normalised hashes of comment bodies radar posted, per PR (never twice).
  */
-/** The approvals table as migration 7 created it, and as migration 12 rebuilds it (the claim). */
-function approvalsTable(name: string, statuses: string, claim = ''): string {
+/**
+ * The approvals table as migration 7 created it, as migration 12 rebuilds it (the claim), and as
+ * migration 15 rebuilds it (pushes and description edits).
+ */
+function approvalsTable(
+  name: string,
+  statuses: string,
+  claim = '',
+  actions = `'comment', 'close'`,
+): string {
   return `CREATE TABLE ${name} (
   id INTEGER PRIMARY KEY,
   node_id TEXT NOT NULL,
   repo TEXT NOT NULL,
   number INTEGER NOT NULL,
-  action TEXT NOT NULL CHECK (action IN ('comment', 'close')),
+  action TEXT NOT NULL CHECK (action IN (${actions})),
   body TEXT,
   body_hash TEXT NOT NULL DEFAULT '',
   reason TEXT,
@@ -135,7 +143,46 @@ ALTER TABLE escalations ADD COLUMN live_tokens INTEGER;
 `;
 
 /**
- * Migration 18: a session's run log is tied to its escalation by the ingest that reads it. The
+ * Migration 18: a session's work reaches the PR.
+ * - prs gain where a fix goes: the head branch, the head repository (owner/name; null when the
+ *   fork is gone), whether it is a fork, whether maintainers may push to it, and the base branch.
+ * - escalations gain `work`: what the session left behind (commits ahead of the head it started
+ *   from, diffstat, the agent's final message, the guards that applied), as JSON.
+ * - approvals are rebuilt (SQLite cannot alter a CHECK): two more actions, `push` and
+ *   `edit_body`; one more status, `refused` (nothing written: a push whose branch moved); the
+ *   escalation an action came from; and its payload (JSON: what a push sends where, the body an
+ *   edit replaces).
+ */
+export const SESSION_WORK = `
+ALTER TABLE prs ADD COLUMN head_ref TEXT;
+ALTER TABLE prs ADD COLUMN head_repo TEXT;
+ALTER TABLE prs ADD COLUMN head_fork INTEGER;
+ALTER TABLE prs ADD COLUMN maintainer_can_modify INTEGER;
+ALTER TABLE prs ADD COLUMN base_ref TEXT;
+ALTER TABLE escalations ADD COLUMN work TEXT;
+${approvalsTable(
+  'approvals_work',
+  `'pending', 'performing', 'done', 'rejected', 'failed', 'denied', 'duplicate', 'refused'`,
+  `,
+  claimed_by INTEGER,
+  claimed_at INTEGER,
+  escalation_id INTEGER,
+  payload TEXT`,
+  `'comment', 'close', 'push', 'edit_body'`,
+)}
+INSERT INTO approvals_work (id, node_id, repo, number, action, body, body_hash, reason, fingerprint,
+  created_at, status, decided_at, result, claimed_by, claimed_at)
+SELECT id, node_id, repo, number, action, body, body_hash, reason, fingerprint, created_at, status,
+  decided_at, result, claimed_by, claimed_at FROM approvals;
+DROP TABLE approvals;
+ALTER TABLE approvals_work RENAME TO approvals;
+CREATE UNIQUE INDEX approvals_once ON approvals(node_id, action, body_hash)
+  WHERE status IN ('pending', 'performing');
+CREATE INDEX approvals_escalation ON approvals(escalation_id) WHERE escalation_id IS NOT NULL;
+`;
+
+/**
+ * Migration 20: a session's run log is tied to its escalation by the ingest that reads it. The
  * escalation row names its run log before the agent starts (`started`); the inserting
  * transaction ties the batch's new events read from that path (TIE_PENDING_LOG_EVENTS), as it
  * ties events of an escalation's runs (TIE_PENDING_EVENTS). The index finds the escalation of a

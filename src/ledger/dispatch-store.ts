@@ -4,6 +4,7 @@ import type { AgentName } from '../core/agents.js';
 import { boundaryFromRow, RulesStore } from './rules-store.js';
 import type { PermissionBoundary } from '../core/history.js';
 import type { DispatchLedger } from './ports.js';
+import type { ActionRecord, SessionWork } from '../core/actions.js';
 import type {
   Approval,
   ApprovalStatus,
@@ -306,14 +307,16 @@ export class DispatchStore implements DispatchLedger {
     a: Pick<
       Approval,
       'nodeId' | 'repo' | 'number' | 'action' | 'body' | 'bodyHash' | 'reason' | 'fingerprint'
-    > & { now: number },
+    > &
+      Partial<Pick<Approval, 'escalationId' | 'payload'>> & { now: number },
   ): number | undefined {
     const queue = this.db.transaction(() => {
       if (a.action === 'comment' && this.wasPosted(a.nodeId, a.bodyHash)) return undefined;
       const r = this.db
         .prepare(
-          `INSERT OR IGNORE INTO approvals (node_id, repo, number, action, body, body_hash, reason, fingerprint, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT OR IGNORE INTO approvals (node_id, repo, number, action, body, body_hash, reason, fingerprint,
+             created_at, escalation_id, payload)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           a.nodeId,
@@ -325,6 +328,8 @@ export class DispatchStore implements DispatchLedger {
           a.reason,
           a.fingerprint,
           a.now,
+          a.escalationId ?? null,
+          a.payload ? JSON.stringify(a.payload) : null,
         );
       return r.changes === 1 ? Number(r.lastInsertRowid) : undefined;
     });
@@ -340,6 +345,21 @@ export class DispatchStore implements DispatchLedger {
         : this.db.prepare(`SELECT * FROM approvals ORDER BY id`).all()
     ) as Record<string, unknown>[];
     return rows.map(toApproval);
+  }
+
+  /** Every queued action, as the reports read them (oldest first). */
+  actions(): ActionRecord[] {
+    return this.db
+      .prepare(
+        `SELECT id, action AS kind, status AS state, escalation_id AS escalationId,
+           created_at AS createdAt, decided_at AS decidedAt FROM approvals ORDER BY id`,
+      )
+      .all() as ActionRecord[];
+  }
+
+  /** What a session left behind, recorded when it ended. */
+  recordWork(id: number, work: SessionWork): void {
+    this.db.prepare(`UPDATE escalations SET work = ? WHERE id = ?`).run(JSON.stringify(work), id);
   }
 
   approval(id: number): Approval | undefined {
@@ -471,5 +491,8 @@ function toApproval(r: Record<string, unknown>): Approval {
     result: r.result as string | null,
     claimedBy: r.claimed_by as number | null,
     claimedAt: r.claimed_at as number | null,
+    escalationId: (r.escalation_id as number | null | undefined) ?? null,
+    payload:
+      typeof r.payload === 'string' ? (JSON.parse(r.payload) as Record<string, unknown>) : null,
   };
 }

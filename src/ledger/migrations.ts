@@ -18,7 +18,9 @@ import {
   ESCALATION_RUN_LOGS,
   LIVE_SESSION_TOKENS,
   SESSION_RESERVATIONS,
+  SESSION_WORK,
 } from './dispatch-schema.js';
+import { ESCALATION_OUTCOMES } from './outcome-schema.js';
 
 /**
  * `PRAGMA application_id` of every radar ledger ("RADA"), so radar never mistakes another
@@ -52,5 +54,7 @@ export const MIGRATIONS: readonly string[] = [
   EVENTS_COUNTED_ON_INSERT,
   LIVE_SESSION_TOKENS,
   VERDICT_FINGERPRINTS,
+  SESSION_WORK,
+  ESCALATION_OUTCOMES,
   ESCALATION_RUN_LOGS,
 ];

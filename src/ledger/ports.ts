@@ -6,6 +6,8 @@ import type {
   PrHistory,
 } from '../core/history.js';
 import type { FieldChange, StoredPr } from '../core/pr.js';
+import type { ActionRecord, SessionWork } from '../core/actions.js';
+import type { OutcomeRow, OutcomeWrite } from '../core/outcome.js';
 import type {
   KnownSource,
   RateLimitSample,
@@ -228,9 +230,14 @@ export interface DispatchLedger {
     a: Pick<
       Approval,
       'nodeId' | 'repo' | 'number' | 'action' | 'body' | 'bodyHash' | 'reason' | 'fingerprint'
-    > & { now: number },
+    > &
+      Partial<Pick<Approval, 'escalationId' | 'payload'>> & { now: number },
   ): number | undefined;
   approvals(status?: ApprovalStatus): Approval[];
+  /** Every queued action, as the reports read them (oldest first). */
+  actions(): ActionRecord[];
+  /** What a session left behind, recorded when it ended. */
+  recordWork(id: number, work: SessionWork): void;
   approval(id: number): Approval | undefined;
   /** Closes an approval that is still `from`; false when it was not (decided elsewhere). */
   decide(
@@ -387,6 +394,18 @@ export interface RulesLedger {
   recordVerdicts(scanId: number | null, now: number, records: readonly VerdictRecord[]): void;
 }
 
+/** What escalations bought: the actions they wait on, the judgements, the report's rows. */
+export interface OutcomeLedger {
+  /** The queued actions of every escalation whose outcome is not settled, by escalation. */
+  unsettledActions(): Map<number, ActionRecord[]>;
+  /** Records judgements; a settled outcome is final and never rewritten. */
+  recordOutcomes(now: number, judgements: readonly OutcomeWrite[]): void;
+  /** Escalations started at or after `since`, with their outcome (`pending` until judged). */
+  outcomeRows(since: number): OutcomeRow[];
+  /** Per PR, its newest session not settled: the session's state and the last scan's reason. */
+  openEscalations(): Map<string, { id: number; session: string; reason: string | null }>;
+}
+
 /** Every family of the ledger, from one engine. */
 export interface Ledger {
   tokens: TokenLedger;
@@ -396,6 +415,7 @@ export interface Ledger {
   prs: PrLedger;
   rules: RulesLedger;
   dispatch: DispatchLedger;
+  outcomes: OutcomeLedger;
   sessions: SessionLedger;
   maintenance: MaintenanceLedger;
   /** One unit of work across families (a control and the verdict it leads to). */

@@ -15,6 +15,8 @@ import type {
   VerdictTrail,
 } from '../core/verdict.js';
 import type { RulesLedger, StoredVerdict } from './ports.js';
+import type { Outcome } from '../core/outcome.js';
+import type { SessionWork } from '../core/actions.js';
 
 /** All SQL for verdicts, signal candidates, radar's own actions and a PR's typed history. */
 
@@ -37,6 +39,7 @@ const escalationFromRow = (r: Row): Escalation => ({
   runLog: r.run_log as string | null,
   headSha: r.head_sha as string | null,
   reason: r.reason as string | null,
+  work: typeof r.work === 'string' ? (JSON.parse(r.work) as SessionWork) : null,
 });
 
 export const boundaryFromRow = (r: Row): PermissionBoundary => ({
@@ -165,6 +168,19 @@ export class RulesStore implements RulesLedger {
       h.escalations.push(e);
       h.tokens += e.tokens ?? 0;
     }
+    for (const r of this.db
+      .prepare(
+        `SELECT o.*, e.node_id FROM escalation_outcomes AS o JOIN escalations AS e ON e.id = o.escalation_id
+         WHERE 1 = 1${where.replace('node_id', 'e.node_id')} ORDER BY o.escalation_id`,
+      )
+      .all(params) as Row[])
+      of(r.node_id as string).outcomes.push({
+        escalationId: r.escalation_id as number,
+        outcome: r.outcome as Outcome,
+        reason: r.reason as string,
+        firstJudgedAt: r.first_judged_at as number,
+        settledAt: r.settled_at as number | null,
+      });
     return map;
   }
 

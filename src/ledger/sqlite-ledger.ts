@@ -1,6 +1,7 @@
 import { checkIntegrity, openLedger, type Db } from './open.js';
 import { DispatchStore } from './dispatch-store.js';
 import type { Ledger, OpenLedger } from './ports.js';
+import { OutcomeStore } from './outcome-store.js';
 import { PrStore } from './pr-store.js';
 import { PriceStore } from './price-store.js';
 import { RulesStore } from './rules-store.js';
@@ -23,6 +24,7 @@ export function sqliteLedger(db: Db): Ledger {
     sessions: new SessionTokenStore(db),
     maintenance: { integrity: () => checkIntegrity(db), stats: () => ledgerStats(db) },
     transaction: <T>(fn: () => T): T => db.transaction(fn)(),
+    outcomes: new OutcomeStore(db),
   };
 }
 

@@ -1,10 +1,13 @@
 import type { PrHistory } from '../core/history.js';
 import type { RulesConfig } from '../config/schema.js';
+import type { Escalation } from '../core/verdict.js';
+import type { Outcome } from '../core/outcome.js';
 
 /**
- * Pure: is this PR stopped? By hand (`radar stop`) or by stop-loss — too many tokens, or too many
- * escalations without progress (a signal cleared, a new push, an approval) — until `radar resume`
- * or a maintainer speaks after the stop.
+ * Pure: is this PR stopped? By hand (`radar stop`) or by stop-loss — too many tokens, the same kind
+ * of signal left unresolved escalation after escalation, or too many escalations settled without
+ * progress (none resolved its signals, no approval) — until `radar resume` or a maintainer speaks
+ * after the stop.
  */
 
 export interface StopState {
@@ -60,24 +63,58 @@ export function stopState(
       startsNow: true,
     };
 
-  const acted = new Set(
-    history.candidates.filter((c) => c.actedAt !== null).map((c) => c.fingerprint),
-  );
+  // Progress is a settled outcome that resolved something (or an approval): a push alone is
+  // not, since radar's own pushes would then always look like progress.
+  const outcomes = new Map(history.outcomes.map((o) => [o.escalationId, o]));
   const progress = Math.max(
     -Infinity,
-    ...history.pushes.map((p) => p.at),
     ...history.reviewChanges.filter((c) => c.to === 'approved').map((c) => c.at),
-    ...history.candidates
-      .filter((c) => acted.has(c.fingerprint) && c.clearedAt !== null)
-      .map((c) => c.clearedAt!),
+    ...history.outcomes
+      .filter((o) => o.outcome === 'resolved' && o.settledAt !== null)
+      .map((o) => o.settledAt!),
   );
-  const fruitless = spent.filter((e) => e.startedAt > progress);
+  const settled = (e: Escalation) => outcomes.get(e.id)?.settledAt != null;
+  const outcomeOf = (e: Escalation) => outcomes.get(e.id)?.outcome;
+
+  // The same kind of signal left unresolved by escalation after escalation.
+  for (const [kind, streak] of unresolvedStreaks(spent, outcomeOf))
+    if (streak >= rules.stopLoss.maxEscalationsWithoutProgress)
+      return {
+        stopped: true,
+        by: 'stop-loss',
+        reason: `stop-loss: ${streak} escalations in a row left ${kind} unresolved, rules.stopLoss.maxEscalationsWithoutProgress is ${rules.stopLoss.maxEscalationsWithoutProgress}`,
+        startsNow: true,
+      };
+
+  const fruitless = spent.filter(
+    (e) => e.startedAt > progress && settled(e) && outcomeOf(e) !== 'resolved',
+  );
   if (fruitless.length >= rules.stopLoss.maxEscalationsWithoutProgress)
     return {
       stopped: true,
       by: 'stop-loss',
-      reason: `stop-loss: ${fruitless.length} escalations without progress (no signal cleared, no new push, no approval), rules.stopLoss.maxEscalationsWithoutProgress is ${rules.stopLoss.maxEscalationsWithoutProgress}`,
+      reason: `stop-loss: ${fruitless.length} escalations without progress (none resolved its signals, no approval), rules.stopLoss.maxEscalationsWithoutProgress is ${rules.stopLoss.maxEscalationsWithoutProgress}`,
       startsNow: true,
     };
   return { stopped: false, reason: '', startsNow: false, note };
+}
+
+/**
+ * Per signal kind, how many of the latest settled escalations for it were `unresolved` in a row
+ * (a `resolved` one ends the streak; outcomes that judge nothing neither count nor end it).
+ */
+export function unresolvedStreaks(
+  escalations: readonly Escalation[],
+  outcomeOf: (e: Escalation) => Outcome | undefined,
+): Map<string, number> {
+  const streaks = new Map<string, number>();
+  const ordered = [...escalations].sort((a, b) => a.startedAt - b.startedAt || a.id - b.id);
+  for (const e of ordered) {
+    const outcome = outcomeOf(e);
+    for (const kind of new Set(e.fingerprints.map((f) => f.slice(0, f.indexOf(':'))))) {
+      if (outcome === 'unresolved') streaks.set(kind, (streaks.get(kind) ?? 0) + 1);
+      else if (outcome === 'resolved') streaks.set(kind, 0);
+    }
+  }
+  return streaks;
 }

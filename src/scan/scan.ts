@@ -4,7 +4,8 @@ import type { FieldChange, PrSnapshot, StoredPr } from '../core/pr.js';
 import type { GitHubReads, RateLimitInfo } from '../github/port.js';
 import { GitHubAuthError, GitHubUnreachableError, RateLimitError } from '../github/errors.js';
 import { applyDetails } from '../github/normalize.js';
-import type { PrLedger, RulesLedger } from '../ledger/ports.js';
+import type { OutcomeLedger, PrLedger, RulesLedger } from '../ledger/ports.js';
+import { settleOutcomes } from '../rules/outcome.js';
 import { toVerdictRecord } from '../rules/candidates.js';
 import type { AgentBudgets } from '../core/budget.js';
 import type { Tier, Verdict } from '../core/verdict.js';
@@ -74,6 +75,8 @@ export interface ScanOptions {
   port: GitHubReads;
   store: PrLedger;
   rules: RulesLedger;
+  /** Where the outcomes of escalations are judged and kept. */
+  outcomes: OutcomeLedger;
   /** Per agent, whether the weekly budget still allows work (default: unknown). */
   budget?: AgentBudgets;
   config: RadarConfig;
@@ -257,7 +260,10 @@ export async function runScan(options: ScanOptions): Promise<ScanSummary> {
     },
     r.toWrite,
     r.changes,
-    (id) => options.rules.recordVerdicts(id, judged.at, judged.records),
+    (id) => {
+      options.rules.recordVerdicts(id, judged.at, judged.records);
+      options.outcomes.recordOutcomes(judged.at, judged.outcomes);
+    },
   );
   options.onJudged?.(judged.candidates);
   return {
@@ -301,6 +307,14 @@ function judge(current: ReadonlyMap<string, StoredPr>, options: ScanOptions, now
   return {
     at: now,
     records: judged.map((j) => toVerdictRecord(j, previous.get(j.nodeId))),
+    // Outcomes are settled before `--dispatch` starts new sessions: a newer escalation never
+    // hides what an older one bought.
+    outcomes: settleOutcomes(
+      judged,
+      options.outcomes.unsettledActions(),
+      options.config.rules,
+      now,
+    ),
     candidates: judged
       .filter((j) => j.pr.state === 'open' && j.pr.watched)
       .map((j) => ({ pr: j.pr, verdict: j.evaluation.verdict })),

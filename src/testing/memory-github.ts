@@ -236,6 +236,12 @@ export function createMemoryGitHub(scenario: FakeScenario): MemoryGitHub {
         (pr?.comments ?? []).filter((c) => Date.parse(c.createdAt) >= sinceMs).map((c) => c.body),
       );
     },
+    pullRequestBody(repo, number) {
+      const pr = scenario.pullRequests.find(
+        (p) => p.repo.toLowerCase() === repo.toLowerCase() && p.number === number,
+      );
+      return pr ? Promise.resolve(pr.body ?? '') : Promise.reject(new Error('Not Found'));
+    },
     rateLimits() {
       const rl = rateLimit();
       const reset = Math.floor(Date.parse(rl.resetAt) / 1000);

@@ -110,6 +110,18 @@ const rows: { argv: string[]; expected: Invocation }[] = [
     },
   },
   {
+    argv: ['report', 'outcomes', '--by', 'signal', '--since', '30d', '--json'],
+    expected: {
+      command: 'report outcomes',
+      options: { ...on, by: 'signal', since: '30d', json: true },
+      args: [],
+    },
+  },
+  {
+    argv: ['escalations', '-n', '5', '--json'],
+    expected: { command: 'escalations', options: { ...on, limit: 5, json: true }, args: [] },
+  },
+  {
     argv: ['approvals', '--all'],
     expected: { command: 'approvals', options: { ...on, all: true }, args: [] },
   },

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { runCli, tempTree } from '../helpers/cli.js';
 
 describe('radar demo (the Quick start)', () => {
-  it('runs the whole loop offline: ingest, report, budget, scans that dispatch, escalations, approvals, funnel, tokens by PR', async () => {
+  it('runs the whole loop offline: ingest, report, budget, scans that dispatch, escalations, approvals, pushes, outcomes, funnel, tokens by PR', async () => {
     const t = tempTree();
     try {
       // No token, no GitHub URL, no HOME config, no agents: the demo brings its own.
@@ -46,6 +46,18 @@ describe('radar demo (the Quick start)', () => {
       // The human gate, the funnel and the budget.
       expect(out).toMatch(/approval 1: done: commented on \S+#\d+/);
       expect(out).toMatch(/acted on\s+\d+/);
+      // The loop reaches the PR: approved pushes fast-forward the bare origin's branches, CI
+      // passes on one pushed head, and the last scan judges what each session bought.
+      expect(out).toMatch(/approval \d+: done: pushed \w{7}\.\.\w{7} to rustchain\/node:pr-200/);
+      expect(out).toMatch(/GitHub runs CI on \w{7}: passing/);
+      expect(out).toMatch(/GitHub on \w{7}: still conflicting with its base/);
+      const outcomes = out.slice(out.indexOf('── radar report outcomes'));
+      expect(outcomes).toMatch(/^\s+resolved 1, unresolved 1, not applied \d+/m);
+      expect(outcomes).toMatch(/resolution rate +\d+% \(1 of \d+ judged\)/);
+      expect(outcomes).toMatch(/per resolved signal +[\d,]+ \(all tokens over 1 resolved\)/);
+      expect(outcomes).toMatch(/rustchain\/node#200 +ci_failing +codex +resolved +[\d,]+/);
+      expect(outcomes).toMatch(/rustchain\/node#205 +conflict +codex +unresolved +[\d,]+/);
+      expect(out).toMatch(/outcomes +resolved 1, unresolved 1/);
       // Reservations keep each week within its budget.
       const used = [...out.matchAll(/^(codex|claude)\s+([\d.]+)%\s+[\d.]+%\s+\S+/gm)].slice(-2);
       expect(used.map((m) => m[1])).toEqual(['codex', 'claude']);

@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import type { AgentBudget } from '../../src/core/budget.js';
 import type { PermissionBoundary, PrHistory } from '../../src/core/history.js';
 import type { StoredPr } from '../../src/core/pr.js';
+import type { Outcome, OutcomeRecord } from '../../src/core/outcome.js';
 import type { RulesConfig } from '../../src/config/schema.js';
 import {
   DAY,
@@ -44,6 +45,20 @@ const run = (c: Omit<Case, 'tier' | 'route' | 'kinds' | 'name'>) =>
     permissions: c.permissions ?? [],
     now: NOW,
   });
+
+/** Three sessions on CI, a day apart, and the outcomes scans settled for them. */
+const three = () =>
+  [3, 2, 1].map((days, i) =>
+    escalation(days * DAY, { id: i + 1, fingerprints: [`ci_failing:${i}`] }),
+  );
+const settled = (...outcomes: Outcome[]): OutcomeRecord[] =>
+  outcomes.map((outcome, i) => ({
+    escalationId: i + 1,
+    outcome,
+    reason: '',
+    firstJudgedAt: NOW - (3 - i) * DAY + 3_600_000,
+    settledAt: NOW - (3 - i) * DAY + 7_200_000,
+  }));
 
 const maintainerAsks = comment('maint', 'MEMBER', 2 * DAY, 'Why is the timeout 30 s here?');
 const maintainerWants = comment('maint', 'OWNER', 2 * DAY, 'Please rename this flag.');
@@ -435,21 +450,54 @@ const cases: Case[] = [
     reason: /3,500,000 tokens/,
   },
   {
-    name: 'stop-loss: three escalations without progress',
+    name: 'three escalations not judged yet: no stop (pending outcomes are no evidence)',
     pr: { ci: 'failing' },
-    history: { escalations: [escalation(3 * DAY), escalation(2 * DAY), escalation(DAY)] },
+    history: { escalations: three() },
+    tier: 'escalate',
+    route: 'codex',
+    kinds: ['ci_failing'],
+  },
+  {
+    name: 'stop-loss: the same signal kind left unresolved three times in a row',
+    pr: { ci: 'failing' },
+    history: { escalations: three(), outcomes: settled('unresolved', 'unresolved', 'unresolved') },
+    tier: 'stopped',
+    route: 'none',
+    kinds: ['ci_failing'],
+    reason: /3 escalations in a row left ci_failing unresolved/,
+  },
+  {
+    name: "stop-loss: radar's own pushes between unresolved escalations are no progress",
+    pr: { ci: 'failing' },
+    history: {
+      escalations: three(),
+      outcomes: settled('unresolved', 'unresolved', 'unresolved'),
+      pushes: [
+        { at: NOW - 2.5 * DAY, field: 'headSha', from: 'x', to: 'y' },
+        { at: NOW - 1.5 * DAY, field: 'headSha', from: 'y', to: 'z' },
+      ],
+    },
+    tier: 'stopped',
+    route: 'none',
+    kinds: ['ci_failing'],
+    reason: /in a row left ci_failing unresolved/,
+  },
+  {
+    name: 'stop-loss: three escalations settled without progress (nothing applied)',
+    pr: { ci: 'failing' },
+    history: {
+      escalations: three(),
+      outcomes: settled('not_applied', 'unresolved', 'not_applied'),
+    },
     tier: 'stopped',
     route: 'none',
     kinds: ['ci_failing'],
     reason: /3 escalations without progress/,
   },
   {
-    name: 'a push between escalations is progress',
+    name: 'a resolved outcome between escalations is progress',
     pr: { ci: 'failing' },
-    history: {
-      escalations: [escalation(3 * DAY), escalation(2 * DAY), escalation(DAY)],
-      pushes: [{ at: NOW - 1.5 * DAY, field: 'headSha', from: 'x', to: 'y' }],
-    },
+    history: { escalations: three(), outcomes: settled('unresolved', 'resolved', 'unresolved') },
     tier: 'escalate',
     route: 'codex',
     kinds: ['ci_failing'],
@@ -459,10 +507,11 @@ const cases: Case[] = [
     pr: { ci: 'failing' },
     history: {
       escalations: [
-        escalation(3 * DAY),
-        escalation(2 * DAY, { outcome: 'dry_run' }),
-        escalation(DAY),
+        escalation(3 * DAY, { id: 1, fingerprints: ['ci_failing:1'] }),
+        escalation(2 * DAY, { id: 2, fingerprints: ['ci_failing:2'], outcome: 'dry_run' }),
+        escalation(DAY, { id: 3, fingerprints: ['ci_failing:3'] }),
       ],
+      outcomes: settled('not_applied', 'not_applied', 'not_applied'),
       reviewChanges: [{ at: NOW - 2.5 * DAY, field: 'review', from: 'none', to: 'approved' }],
     },
     tier: 'escalate',

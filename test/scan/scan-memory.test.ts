@@ -5,6 +5,7 @@ import { configSchema } from '../../src/config/schema.js';
 import { GitHubError } from '../../src/github/errors.js';
 import { PrStore } from '../../src/ledger/pr-store.js';
 import { RulesStore } from '../../src/ledger/rules-store.js';
+import { OutcomeStore } from '../../src/ledger/outcome-store.js';
 import { DETAIL_FAILURE_BUDGET } from '../../src/scan/plan.js';
 import { runScan } from '../../src/scan/scan.js';
 import { generateQueue } from '../../src/testing/fake-github/generate.js';
@@ -40,6 +41,7 @@ const scan = (cfg = config()) =>
     port: gh,
     store: new PrStore(t.db),
     rules: new RulesStore(t.db),
+    outcomes: new OutcomeStore(t.db),
     config: cfg,
     logger: pino({ level: 'silent' }),
     now: () => NOW,

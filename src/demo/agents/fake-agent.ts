@@ -7,11 +7,14 @@
  * Usage: fake-agent.js codex|claude [the tool's own arguments]
  * Behaviour: FAKE_AGENT_MODE, or per PR from the JSON file FAKE_AGENT_PLAN ({"owner/repo#12":
  * "fail"}), by RADAR_PR. Modes: ok (the default format: codex --json, claude JSON result),
- * codex-text, fail, error-result, hang, slow, grandchild, escape, flood, silent, ignore-term.
+ * codex-text, fail, error-result, hang, slow, grandchild, escape, flood, silent, ignore-term, and
+ * commit, commit-workflow, commit-big (commit in the worktree, then ok: a fix, a fix that also
+ * touches a CI workflow, a fix of FAKE_AGENT_COMMIT_LINES lines, default 900).
+ * FAKE_AGENT_MESSAGE replaces the final message.
  * FAKE_AGENT_TOKENS fixes the input tokens (output is a tenth); FAKE_AGENT_DUMP_DIR receives one
  * JSON file per run (argv, cwd, env, prompt, start and end times).
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -129,6 +132,34 @@ function writeTranscript(session: string, u: { input: number; cached: number; ou
   appendFileSync(join(dir, `${session}.jsonl`), JSON.stringify(line) + '\n');
 }
 
+/** Commits a change in the working directory (the session's worktree), as an agent would. */
+function commit(kind: 'fix' | 'workflow' | 'big'): void {
+  const slug = (env.RADAR_PR ?? 'pr').replace(/[^\w]+/g, '-');
+  const lines =
+    kind === 'big'
+      ? Array.from({ length: Number(env.FAKE_AGENT_COMMIT_LINES ?? 900) }, (_, i) => `line ${i}`)
+      : [`fixed by the fake agent for ${env.RADAR_PR ?? 'a PR'}`];
+  writeFileSync(join(process.cwd(), `fix-${slug}.txt`), `${lines.join('\n')}\n`);
+  if (kind === 'workflow') {
+    mkdirSync(join(process.cwd(), '.github', 'workflows'), { recursive: true });
+    writeFileSync(
+      join(process.cwd(), '.github', 'workflows', 'ci.yml'),
+      'on: push\njobs:\n  leak:\n    runs-on: ubuntu-latest\n    steps:\n      - run: env\n',
+    );
+  }
+  const git = (...a: string[]) =>
+    execFileSync(
+      'git',
+      ['-c', 'user.name=Fake Agent', '-c', 'user.email=agent@example.com', ...a],
+      {
+        cwd: process.cwd(),
+        stdio: 'ignore',
+      },
+    );
+  git('add', '-A');
+  git('commit', '--quiet', '--no-verify', '-m', `Fix for ${env.RADAR_PR ?? 'the PR'}`);
+}
+
 /** What a successful run prints, in the tool's format (and the tokens it printed, in the dump). */
 function printSuccess(format: 'json' | 'text', isError = false): void {
   const u = amounts();
@@ -141,7 +172,11 @@ function printSuccess(format: 'json' | 'text', isError = false): void {
     out(
       JSON.stringify({
         type: 'item.completed',
-        item: { id: 'item_0', type: 'agent_message', text: 'Fixed the failing test.' },
+        item: {
+          id: 'item_0',
+          type: 'agent_message',
+          text: env.FAKE_AGENT_MESSAGE ?? 'Fixed the failing test.',
+        },
       }),
     );
     out(
@@ -178,7 +213,7 @@ function printSuccess(format: 'json' | 'text', isError = false): void {
         is_error: isError,
         duration_ms: 4200,
         num_turns: 3,
-        result: isError ? 'API Error: 500' : 'Addressed the review.',
+        result: isError ? 'API Error: 500' : (env.FAKE_AGENT_MESSAGE ?? 'Addressed the review.'),
         session_id: id,
         total_cost_usd: 0.05,
         usage: {
@@ -217,6 +252,12 @@ async function main(): Promise<number> {
     case 'codex-text':
       await sleep(Number(env.FAKE_AGENT_DELAY_MS ?? 50));
       printSuccess(format);
+      return done(0);
+    case 'commit':
+    case 'commit-workflow':
+    case 'commit-big':
+      commit(m === 'commit' ? 'fix' : m === 'commit-workflow' ? 'workflow' : 'big');
+      printSuccess('json');
       return done(0);
     case 'error-result':
       printSuccess('json', true);

@@ -71,6 +71,14 @@ export interface FakePullRequest {
   additions: number;
   deletions: number;
   changedFiles: number;
+  /** Head branch (default: `pr-<number>`). */
+  headRef?: string;
+  /** Head repository, owner/name (default: the PR's own; null: the fork was deleted). */
+  headRepo?: string | null;
+  /** Whether maintainers of the base repository may push to a fork's head branch (default false). */
+  maintainerCanModify?: boolean;
+  /** Base branch (default: `main`). */
+  baseRef?: string;
   /** Base branch tip (default: a fixed SHA). */
   baseSha?: string;
   /** When the head commit was committed (default: updatedAt). */

@@ -181,6 +181,19 @@ function isArchived(scenario: FakeScenario, repo: string): boolean {
   return scenario.repositories?.find((r) => r.nameWithOwner === repo)?.archived === true;
 }
 
+/** The PR's head repository: its own unless a fork is named; null when the fork was deleted. */
+function headRepository(pr: FakePullRequest): Obj | null {
+  const repo = pr.headRepo === undefined ? pr.repo : pr.headRepo;
+  if (repo === null) return null;
+  return {
+    __typename: 'Repository',
+    nameWithOwner: repo,
+    name: repo.split('/')[1] ?? repo,
+    owner: user(repo.split('/')[0] ?? repo),
+    url: `https://github.com/${repo}`,
+  };
+}
+
 function defaultMergeStateStatus(pr: FakePullRequest): string {
   if (pr.mergeable === 'CONFLICTING') return 'DIRTY';
   if (pr.isDraft === true) return 'DRAFT';
@@ -256,7 +269,12 @@ export function prObject(scenario: FakeScenario, pr: FakePullRequest): Obj {
     merged: pr.state === 'MERGED',
     isDraft: pr.isDraft ?? false,
     headRefOid: pr.headSha,
+    headRefName: pr.headRef ?? `pr-${pr.number}`,
+    headRepository: headRepository(pr),
+    isCrossRepository: (pr.headRepo === undefined ? pr.repo : pr.headRepo) !== pr.repo,
+    maintainerCanModify: pr.maintainerCanModify ?? false,
     baseRefOid: pr.baseSha ?? 'b'.repeat(40),
+    baseRefName: pr.baseRef ?? 'main',
     mergeable: pr.mergeable,
     mergeStateStatus: pr.mergeStateStatus ?? defaultMergeStateStatus(pr),
     reviewDecision: pr.reviewDecision,
@@ -775,8 +793,16 @@ export async function startFakeGitHub(
       merged: pr.state === 'MERGED',
       mergeable: pr.mergeable === 'UNKNOWN' ? null : pr.mergeable === 'MERGEABLE',
       mergeable_state: (pr.mergeStateStatus ?? defaultMergeStateStatus(pr)).toLowerCase(),
-      head: { sha: pr.headSha },
-      base: { repo: { full_name: pr.repo, archived: isArchived(fake.scenario, pr.repo) } },
+      head: {
+        sha: pr.headSha,
+        ref: pr.headRef ?? `pr-${pr.number}`,
+        repo: pr.headRepo === null ? null : { full_name: pr.headRepo ?? pr.repo },
+      },
+      base: {
+        ref: pr.baseRef ?? 'main',
+        repo: { full_name: pr.repo, archived: isArchived(fake.scenario, pr.repo) },
+      },
+      maintainer_can_modify: pr.maintainerCanModify ?? false,
       additions: pr.additions,
       deletions: pr.deletions,
       changed_files: pr.changedFiles,

@@ -37,7 +37,17 @@ export function scanLedgerContract(fresh: LedgerFactory): void {
   describe('PR and rules ledger', () => {
     it('records a scan: its PRs, their changes, and what else the scan wrote, together', async () => {
       await withLedger(fresh, (ledger) => {
-        const one = pr({ nodeId: 'PR_1', repo: 'Acme/App', number: 7 });
+        // Where a fix goes round-trips too (a fork of the author's, maintainers may push).
+        const one = pr({
+          nodeId: 'PR_1',
+          repo: 'Acme/App',
+          number: 7,
+          headRef: 'fix-7',
+          headRepo: 'alice/App',
+          headFork: true,
+          maintainerCanModify: true,
+          baseRef: 'main',
+        });
         const scanId = ledger.prs.recordScan(
           run(),
           [one],

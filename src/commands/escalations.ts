@@ -1,0 +1,14 @@
+import type { Context } from '../context.js';
+import { renderEscalations } from '../dispatch/render.js';
+
+/**
+ * `radar escalations`: the sessions radar started, newest first, with what each left behind
+ * (commits, diffstat, the guards that held a push back, the agent's final message).
+ */
+export function run(ctx: Context, options: { limit?: number }): number {
+  const rows = ctx.existingLedger().dispatch.escalations(options.limit ?? 20);
+  if (ctx.json) ctx.stdout.write(`${JSON.stringify(rows)}\n`);
+  else if (rows.length === 0) ctx.stdout.write('no escalations yet\n');
+  else ctx.stdout.write(renderEscalations(rows, ctx.color));
+  return 0;
+}
