@@ -10,6 +10,11 @@ const boundary = (/** @type {string} */ message, /** @type {string[]} */ group) 
   'no-restricted-imports': ['error', { patterns: [{ group, message }] }],
 });
 const outsideExceptCore = ['../*', '!../core', '!../core/*'];
+/** Outside ledger/, the ledger is its ports (and its process locks); the SQLite side stays inside. */
+const ledgerPorts = {
+  group: ['../ledger/*', '!../ledger/ports.js', '!../ledger/lock.js'],
+  message: 'outside ledger/, use the ports (ledger/ports.ts): no database or store outside ledger/',
+};
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'ledgers/**', 'bench/.corpus/**'] },
@@ -61,11 +66,51 @@ export default tseslint.config(
     ),
   },
   {
-    files: ['src/config/**/*.ts'],
-    rules: boundary('config/ must not import dispatch/ (agent defaults live in core/)', [
-      '../dispatch',
-      '../dispatch/*',
+    files: ['src/*/**/*.ts'],
+    ignores: ['src/ledger/**', 'src/core/**', 'src/process/**', 'src/render/**', 'src/time/**'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [ledgerPorts] }] },
+  },
+  {
+    files: ['src/*.ts'],
+    ignores: ['src/context.ts'],
+    rules: boundary('outside ledger/, use the ports (ledger/ports.ts)', [
+      './ledger/*',
+      '!./ledger/ports.js',
     ]),
+  },
+  {
+    files: ['src/config/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            ledgerPorts,
+            {
+              group: ['../dispatch', '../dispatch/*'],
+              message: 'config/ must not import dispatch/ (agent defaults live in core/)',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/commands/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            ledgerPorts,
+            {
+              group: ['../demo', '../demo/*'],
+              message: 'commands/ never import demo/: the demo runs the commands (demo/command.ts)',
+            },
+          ],
+        },
+      ],
+    },
   },
   { files: ['eslint.config.js'], ...tseslint.configs.disableTypeChecked },
 );

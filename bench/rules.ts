@@ -188,8 +188,7 @@ async function main(): Promise<void> {
     rules.recordVerdicts(
       null,
       NOW,
-      judge(judgeAll, rules.histories(), prs).judged.map(toVerdictRecord),
-      new Map(),
+      judge(judgeAll, rules.histories(), prs).judged.map((j) => toVerdictRecord(j, undefined)),
     );
 
     // Each build reads the queue as a scan does (PRs, histories, the verdicts before), in turns

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { RadarConfig } from './config/schema.js';
-import type { Db } from './ledger/open.js';
+import type { OpenLedger } from './ledger/ports.js';
 import type { LogLevel } from './logging.js';
 import type { LogFormat } from './log-format.js';
 import { colorEnabled } from './render/color.js';
@@ -13,7 +13,7 @@ import { resolveConfigPath, resolveLedger } from './config/locate.js';
 import { legacyLedgerMessage, noLedgerMessage } from './config/locations.js';
 import type { LedgerLocation } from './config/locations.js';
 import { loadConfig as loadDefaultConfig } from './config/load-defaults.js';
-import { openLedger } from './ledger/open.js';
+import { openSqliteLedger } from './ledger/sqlite-ledger.js';
 import { createLogger } from './logging.js';
 
 /** Options every command accepts (commander's optsWithGlobals()). */
@@ -49,12 +49,12 @@ export interface Context {
   /** The ledger's path, how it was chosen, and an older radar's ledger found in the working folder. */
   ledgerLocation(): LedgerLocation;
   /** Opens the ledger once, creating it and its folder when missing (scan, ingest). */
-  ledger(): Db;
+  ledger(): OpenLedger;
   /**
    * Opens the ledger once for a command that only reads it (or changes what is already in it):
    * a missing ledger is an error saying where radar looked and how to start; nothing is created.
    */
-  existingLedger(): Db;
+  existingLedger(): OpenLedger;
   logger(): Logger;
   /** Close what was opened. */
   close(): void;
@@ -100,7 +100,7 @@ export async function createContext(
     ? await import('./config/load.js')
     : { loadConfig: loadDefaultConfig };
   let loaded: ReturnType<typeof loadConfig> | undefined;
-  let db: Db | undefined;
+  let db: OpenLedger | undefined;
   let logger: Logger | undefined;
   const load = () =>
     (loaded ??= overrides.config
@@ -125,8 +125,8 @@ export async function createContext(
     configPath: () => load().path,
     ledgerPath: () => resolveLedger(options.ledger, env, cwd).path,
     ledgerLocation: () => resolveLedger(options.ledger, env, cwd),
-    ledger: () => (db ??= openLedger(ledgerToOpen(options.ledger, env, cwd, true))),
-    existingLedger: () => (db ??= openLedger(ledgerToOpen(options.ledger, env, cwd, false))),
+    ledger: () => (db ??= openSqliteLedger(ledgerToOpen(options.ledger, env, cwd, true))),
+    existingLedger: () => (db ??= openSqliteLedger(ledgerToOpen(options.ledger, env, cwd, false))),
     logger: () =>
       (logger ??= createLogger({
         level: options.logLevel ?? (options.verbose ? 'info' : config().logging.level),

@@ -156,7 +156,7 @@ export function buildProgram(
       'after',
       '\nExamples:\n  radar demo          # the whole loop on built-in data, nothing of yours touched\n  radar demo --keep   # keep the temporary ledgers and print their folder',
     )
-    .action(lazy('demo', () => import('./commands/demo.js'), { needsConfig: false }));
+    .action(lazy('demo', () => import('./demo/command.js'), { needsConfig: false }));
 
   program
     .command('init')

@@ -3,8 +3,8 @@ import type { CommandOptions } from './types.js';
 import { writeJson } from './json-output.js';
 import { ExitCode, RadarError, UsageError } from '../core/errors.js';
 import { requireToken, resolveEndpoint } from '../github/endpoint.js';
-import { DispatchStore, type Approval } from '../ledger/dispatch-store.js';
-import { PrStore } from '../ledger/pr-store.js';
+import type { DispatchLedger } from '../ledger/ports.js';
+import type { Approval } from '../core/dispatch.js';
 import { performApproval } from '../dispatch/approvals.js';
 import { createGitHubClient } from '../github/client.js';
 import { bodyDiff, describeApproval, renderApprovals } from '../dispatch/render.js';
@@ -19,7 +19,7 @@ import { pusher } from '../dispatch/push.js';
 const waiting = (a: Approval) => a.status === 'pending' || a.status === 'performing';
 
 function approvalById(
-  store: DispatchStore,
+  store: DispatchLedger,
   text: string,
   open: (a: Approval) => boolean = waiting,
 ): Approval {
@@ -33,7 +33,7 @@ function approvalById(
 
 /** `radar approvals [--all]`: what waits for a human. */
 export function list(ctx: Context, options: CommandOptions<'approvals'>): number {
-  const store = new DispatchStore(ctx.existingLedger());
+  const store = ctx.existingLedger().dispatch;
   const rows = options.all ? store.approvals() : store.approvals().filter(waiting);
   if (ctx.json)
     writeJson(
@@ -62,7 +62,7 @@ export function list(ctx: Context, options: CommandOptions<'approvals'>): number
 /** `radar approve <id>`: performs one action through the GitHub API. */
 export async function approve(ctx: Context, idText: string): Promise<number> {
   const db = ctx.existingLedger();
-  const store = new DispatchStore(db);
+  const store = db.dispatch;
   const approval = approvalById(store, idText);
   const push = pusher(ctx.config(), ctx.env, process.cwd());
   if (approval.action === 'push') {
@@ -76,7 +76,7 @@ export async function approve(ctx: Context, idText: string): Promise<number> {
   }
   const endpoint = resolveEndpoint(ctx.env);
   const token = await requireToken(ctx.env, endpoint);
-  const pr = new PrStore(db).byNodeId(approval.nodeId);
+  const pr = db.prs.byNodeId(approval.nodeId);
   const outcome = await performApproval(approval, {
     store,
     github: createGitHubClient({ endpoint, token: token.value, logger: ctx.logger() }),
@@ -101,7 +101,7 @@ function reportOutcome(
 
 /** `radar reject <id>`: drops one action. */
 export function reject(ctx: Context, idText: string): number {
-  const store = new DispatchStore(ctx.existingLedger());
+  const store = ctx.existingLedger().dispatch;
   const approval = approvalById(store, idText, (a) => a.status === 'pending');
   store.decide(approval.id, 'rejected', 'rejected by the user', ctx.now().getTime());
   if (ctx.json) writeJson(ctx, 'reject', { id: approval.id, status: 'rejected' });

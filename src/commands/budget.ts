@@ -3,7 +3,6 @@ import { writeJson } from './json-output.js';
 import { plural } from '../render/plural.js';
 import { budgetStates } from '../budget/state.js';
 import { accountScope } from '../budget/sources.js';
-import { UsageStore } from '../ledger/usage-store.js';
 import { localDateTime, machineZone } from '../time/zone.js';
 import { formatInt, renderTable } from '../render/table.js';
 import { BURN_WINDOW_MS, burn, type Burn } from '../budget/burn.js';
@@ -36,7 +35,7 @@ export type BudgetRow = BudgetState & {
 export async function budgetData(ctx: Context): Promise<{ now: number; results: BudgetRow[] }> {
   const config = ctx.config();
   const now = ctx.now().getTime();
-  const usage = new UsageStore(ctx.existingLedger());
+  const usage = ctx.existingLedger().usage;
   const states = await budgetStates(usage, config, ctx.env, now);
   const results = await Promise.all(
     states.map(async (state) => {

@@ -2,11 +2,9 @@ import type { Context } from '../context.js';
 import type { CommandOptions } from './types.js';
 import { writeJson } from './json-output.js';
 import { UsageError } from '../core/errors.js';
-import { RulesStore } from '../ledger/rules-store.js';
 import { toVerdictRecord } from '../rules/candidates.js';
 import { judgeAll } from '../rules/judge.js';
 import { agentBudgets, budgetStates } from '../budget/state.js';
-import { UsageStore } from '../ledger/usage-store.js';
 import { formatPrRef } from '../core/pr.js';
 import { resolvePr } from './pr-arg.js';
 
@@ -28,7 +26,7 @@ export async function resume(
   options: CommandOptions<'resume'>,
 ): Promise<number> {
   if (options.permissions) {
-    const cleared = new RulesStore(ctx.existingLedger()).clearPermissions(options.permissions);
+    const cleared = ctx.existingLedger().rules.clearPermissions(options.permissions);
     const message = cleared
       ? `${options.permissions}: forgot ${cleared} denied write${cleared === 1 ? '' : 's'}; radar may try again`
       : `${options.permissions}: no denied writes were recorded`;
@@ -47,10 +45,10 @@ async function control(
   options: ControlOptions,
 ): Promise<number> {
   const db = ctx.existingLedger();
-  const pr = resolvePr(db, text);
-  const rules = new RulesStore(db);
+  const pr = resolvePr(db.prs, text);
+  const rules = db.rules;
   const now = ctx.now().getTime();
-  const budget = agentBudgets(await budgetStates(new UsageStore(db), ctx.config(), ctx.env, now));
+  const budget = agentBudgets(await budgetStates(db.usage, ctx.config(), ctx.env, now));
   // The control and the verdict it leads to are written together.
   const verdict = db.transaction(() => {
     rules.addControl(pr.nodeId, { at: now, action, by: 'user', reason: options.reason ?? null });
@@ -64,10 +62,13 @@ async function control(
       rules: ctx.config().rules,
       now,
     });
-    const previous = new Map(before ? [[pr.nodeId, before]] : []);
-    rules.recordVerdicts(null, now, judged.map(toVerdictRecord), previous);
+    rules.recordVerdicts(
+      null,
+      now,
+      judged.map((j) => toVerdictRecord(j, before)),
+    );
     return judged[0]?.evaluation.verdict;
-  })();
+  });
   if (ctx.json) {
     writeJson(ctx, action, { pr: formatPrRef(pr), action, tier: verdict?.tier ?? null });
     return 0;

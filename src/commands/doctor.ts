@@ -13,8 +13,6 @@ import type { RadarConfig } from '../config/schema.js';
 import { configuredSources } from '../budget/sources.js';
 import { commandVersion, findOnPath, folderStatus, type CheckResult } from '../doctor/checks.js';
 import { renderTable } from '../render/table.js';
-import { checkIntegrity } from '../ledger/open.js';
-import { ledgerStats } from '../ledger/stats.js';
 import type { Endpoint } from '../github/endpoint.js';
 
 type DoctorOptions = CommandOptions<'doctor'>;
@@ -169,9 +167,9 @@ function checkLedger(ctx: Context): CheckResult {
     };
   }
   try {
-    const db = ctx.ledger();
-    const problems = checkIntegrity(db);
-    const stats = ledgerStats(db);
+    const { maintenance } = ctx.ledger();
+    const problems = maintenance.integrity();
+    const stats = maintenance.stats();
     if (problems.length !== 1 || problems[0] !== 'ok') {
       return {
         name: 'ledger',

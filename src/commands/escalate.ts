@@ -5,11 +5,9 @@ import { RadarError } from '../core/errors.js';
 import { writeJson } from './json-output.js';
 import { formatPrRef } from '../core/pr.js';
 import type { Verdict } from '../core/verdict.js';
-import { RulesStore } from '../ledger/rules-store.js';
 import { resolvePr } from './pr-arg.js';
 import { agentBudgets, budgetStates } from '../budget/state.js';
 import type { AgentBudget } from '../core/budget.js';
-import { UsageStore } from '../ledger/usage-store.js';
 import { dispatchFlagged } from '../dispatch/dispatch.js';
 import { renderResults } from '../dispatch/render.js';
 import { describePace } from '../dispatch/pace-policy.js';
@@ -34,18 +32,18 @@ export async function run(ctx: Context, prText: string, options: EscalateOptions
   const agent = options.agent;
   const config = ctx.config();
   const db = ctx.existingLedger();
-  const pr = resolvePr(db, prText);
-  const verdict = new RulesStore(db).verdict(pr.nodeId) ?? NO_VERDICT;
+  const pr = resolvePr(db.prs, prText);
+  const verdict = db.rules.verdict(pr.nodeId) ?? NO_VERDICT;
   if (pr.state !== 'open' && !options.force)
     throw new RadarError(`${formatPrRef(pr)} is ${pr.state}; --force dispatches it anyway`);
   const now = () => ctx.now().getTime();
   // Read once: the rehearsal and the session are checked against the same reading.
-  const budget = await budgetStates(new UsageStore(db), config, ctx.env, now());
+  const budget = await budgetStates(db.usage, config, ctx.env, now());
   const common = {
     candidates: [{ pr, verdict }],
     max: 1,
     config,
-    db,
+    ledger: db,
     ledgerPath: ctx.ledgerPath(),
     budget,
     now,

@@ -1,6 +1,5 @@
 import type { Context } from '../context.js';
 import { writeJson } from './json-output.js';
-import { DispatchStore } from '../ledger/dispatch-store.js';
 import { renderEscalations } from '../dispatch/render.js';
 
 /**
@@ -8,7 +7,7 @@ import { renderEscalations } from '../dispatch/render.js';
  * (commits, diffstat, the guards that held a push back, the agent's final message).
  */
 export function run(ctx: Context, options: { limit?: number }): number {
-  const rows = new DispatchStore(ctx.existingLedger()).escalations(options.limit ?? 20);
+  const rows = ctx.existingLedger().dispatch.escalations(options.limit ?? 20);
   if (ctx.json) writeJson(ctx, 'escalations', rows);
   else if (rows.length === 0) ctx.stdout.write('no escalations yet\n');
   else ctx.stdout.write(renderEscalations(rows, ctx.color));

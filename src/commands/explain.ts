@@ -1,8 +1,6 @@
 import type { Context } from '../context.js';
 import { writeJson, type EXPLAIN_FIELDS } from './json-output.js';
-import { RulesStore } from '../ledger/rules-store.js';
 import { agentBudgets, budgetStates } from '../budget/state.js';
-import { UsageStore } from '../ledger/usage-store.js';
 import { createEvaluator, routeOf, scoreTerms } from '../rules/evaluate.js';
 import { emptyHistory } from '../core/history.js';
 import { formatPrRef } from '../core/pr.js';
@@ -12,7 +10,6 @@ import { inert } from '../render/inert.js';
 import { resolvePr } from './pr-arg.js';
 // The same cleaning prompts get: untrusted text without hidden or control characters.
 import { sanitize } from '../dispatch/prompt.js';
-import { DispatchStore } from '../ledger/dispatch-store.js';
 import { describeApproval, describeWork } from '../dispatch/render.js';
 
 /**
@@ -23,11 +20,11 @@ import { describeApproval, describeWork } from '../dispatch/render.js';
 export async function run(ctx: Context, text: string): Promise<number> {
   const db = ctx.existingLedger();
   const config = ctx.config();
-  const pr = resolvePr(db, text);
-  const rules = new RulesStore(db);
+  const pr = resolvePr(db.prs, text);
+  const rules = db.rules;
   const now = ctx.now().getTime();
   const history = rules.histories(pr.nodeId).get(pr.nodeId) ?? emptyHistory();
-  const budget = agentBudgets(await budgetStates(new UsageStore(db), config, ctx.env, now));
+  const budget = agentBudgets(await budgetStates(db.usage, config, ctx.env, now));
   const evaluation = createEvaluator(config.rules)({
     pr,
     history,
@@ -42,7 +39,7 @@ export async function run(ctx: Context, text: string): Promise<number> {
     (e) => e.outcome !== 'dry_run' && e.outcome !== 'refused',
   );
   const reported = sessions.filter((e) => e.tokens !== null);
-  const actions = new DispatchStore(db).approvals().filter((a) => a.nodeId === pr.nodeId);
+  const actions = db.dispatch.approvals().filter((a) => a.nodeId === pr.nodeId);
   const explanation = {
     pr: formatPrRef(pr),
     title: pr.title,

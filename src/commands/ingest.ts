@@ -4,7 +4,6 @@ import { writeJson } from './json-output.js';
 import { UsageError } from '../core/errors.js';
 import { acquireProcessLock } from '../ledger/lock.js';
 import { defaultLogFolders } from '../config/paths.js';
-import { TokenStore } from '../ledger/token-store.js';
 import { bucketResolver } from '../tokens/bucket.js';
 import { collectFiles, emptySummary, ingestFiles, type IngestSummary } from '../tokens/ingest.js';
 import { machineZone } from '../time/zone.js';
@@ -53,7 +52,7 @@ async function ingest(
   const config = ctx.config();
   const started = Date.now();
   const files = await collectFiles(roots, summary.unreadable);
-  const store = new TokenStore(ctx.ledger());
+  const store = ctx.ledger().tokens;
   const progress = ctx.stderr.isTTY && !ctx.json && files.length > 200;
   await ingestFiles(
     files,

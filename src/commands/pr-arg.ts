@@ -1,17 +1,16 @@
 import { formatPrRef, parsePrRef, type StoredPr } from '../core/pr.js';
 import { UsageError } from '../core/errors.js';
-import { PrStore } from '../ledger/pr-store.js';
-import type { Db } from '../ledger/open.js';
+import type { PrLedger } from '../ledger/ports.js';
 
 /**
  * The PR a command argument names: `owner/name#123`, a PR URL, or `#123` when only one PR in the
  * ledger has that number. Unknown or ambiguous is a usage error that says what to type instead.
  */
-export function resolvePr(db: Db, text: string): StoredPr {
+export function resolvePr(prs: PrLedger, text: string): StoredPr {
   const ref = parsePrRef(text);
   if (!ref)
     throw new UsageError(`not a PR: "${text}" (expected owner/name#123, a PR URL, or #123)`);
-  const found = new PrStore(db).byNumber(ref.number, ref.repo);
+  const found = prs.byNumber(ref.number, ref.repo);
   if (found.length === 1) return found[0]!;
   if (found.length === 0)
     throw new UsageError(

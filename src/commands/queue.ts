@@ -1,8 +1,5 @@
 import type { Context } from '../context.js';
 import type { CommandOptions } from './types.js';
-import { PrStore } from '../ledger/pr-store.js';
-import { RulesStore } from '../ledger/rules-store.js';
-import { OutcomeStore } from '../ledger/outcome-store.js';
 import { openState } from '../rules/outcome.js';
 import type { StoredVerdict } from '../ledger/ports.js';
 import type { StoredPr } from '../core/pr.js';
@@ -63,16 +60,17 @@ function compare(verdicts: ReadonlyMap<string, StoredVerdict>) {
 
 export function run(ctx: Context, options: QueueOptions): number {
   const state = options.state ?? 'open';
-  const verdicts = new RulesStore(ctx.existingLedger()).verdicts();
-  const prs = new PrStore(ctx.existingLedger())
-    .all()
+  const verdicts = ctx.existingLedger().rules.verdicts();
+  const prs = ctx
+    .existingLedger()
+    .prs.all()
     .filter((p) => (state === 'all' ? true : p.state === state && (state !== 'open' || p.watched)))
     .filter((p) => !options.repo || p.repo.toLowerCase() === options.repo.toLowerCase())
     .filter((p) => !options.author || p.author.toLowerCase() === options.author.toLowerCase())
     .filter((p) => !options.tier || verdicts.get(p.nodeId)?.tier === options.tier)
     .sort(compare(verdicts))
     .slice(0, options.limit);
-  const open = new OutcomeStore(ctx.existingLedger());
+  const open = ctx.existingLedger().outcomes;
   const escalations = open.openEscalations();
   const actions = escalations.size ? open.unsettledActions() : new Map();
   const loop = (p: StoredPr) => {

@@ -3,9 +3,6 @@ import path from 'node:path';
 import type { Context } from '../context.js';
 import type { CommandOptions } from './types.js';
 import { UsageError } from '../core/errors.js';
-import { PrStore } from '../ledger/pr-store.js';
-import { RulesStore } from '../ledger/rules-store.js';
-import { ReportStore } from '../ledger/token-report.js';
 import { buildReport } from '../tokens/report.js';
 import { checkpointsOf } from '../budget/state.js';
 import { machineZone, periods, weekdayIndex } from '../time/zone.js';
@@ -44,7 +41,7 @@ export async function writeHtmlReport(
   const { r: funnel, bought: outcomes } = funnelData(ctx, since ?? 0);
 
   const db = ctx.existingLedger();
-  const ledger = new ReportStore(db);
+  const ledger = db.reports;
   const dayBuckets: PageInput['dayBuckets'][number][] = [];
   const span = await ledger.eventSpan();
   const first = Math.max(span?.first ?? 0, since ?? -Infinity);
@@ -58,9 +55,9 @@ export async function writeHtmlReport(
         dayBuckets.push({ day: day.key, bucket: g.key, tokens: g.tokens });
     }
 
-  const verdicts = new RulesStore(db).verdicts();
+  const verdicts = db.rules.verdicts();
   const prs = new Map(
-    new PrStore(db)
+    db.prs
       .all()
       .map((p) => [
         `${p.repo}#${p.number}`,

@@ -2,7 +2,6 @@ import type { Context } from '../context.js';
 import { writeJson } from './json-output.js';
 import { UsageError } from '../core/errors.js';
 import { OUTCOMES } from '../core/outcome.js';
-import { OutcomeStore } from '../ledger/outcome-store.js';
 import {
   OUTCOME_DIMENSIONS,
   outcomeReport,
@@ -35,7 +34,7 @@ export function run(ctx: Context, options: Options): number {
     since = at;
   }
   const report = outcomeReport(
-    new OutcomeStore(ctx.existingLedger()).outcomeRows(since),
+    ctx.existingLedger().outcomes.outcomeRows(since),
     options.by ?? null,
   );
   if (ctx.json) {

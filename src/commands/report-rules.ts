@@ -3,12 +3,9 @@ import type { CommandOptions } from './types.js';
 import { writeJson } from './json-output.js';
 import { plural } from '../render/plural.js';
 import { UsageError } from '../core/errors.js';
-import { PrStore } from '../ledger/pr-store.js';
-import { RulesStore } from '../ledger/rules-store.js';
 import { funnelReport, queueReport } from '../rules/reports.js';
 import { TIERS } from '../core/verdict.js';
 import { formatInt, formatPercent, renderTable } from '../render/table.js';
-import { OutcomeStore } from '../ledger/outcome-store.js';
 import { outcomeReport } from '../rules/outcome-report.js';
 import { outcomeCounts } from './report-outcomes.js';
 import { machineZone } from '../time/zone.js';
@@ -18,8 +15,8 @@ import { DATE_FORMS, parseWhen } from '../time/relative.js';
 
 export function queue(ctx: Context): number {
   const db = ctx.existingLedger();
-  const verdicts = new RulesStore(db).verdicts();
-  const r = queueReport(new PrStore(db).all(), (id) => verdicts.get(id)?.tier, ctx.now().getTime());
+  const verdicts = db.rules.verdicts();
+  const r = queueReport(db.prs.all(), (id) => verdicts.get(id)?.tier, ctx.now().getTime());
   if (ctx.json) {
     writeJson(ctx, 'report queue', r);
     return 0;
@@ -126,8 +123,8 @@ export function funnel(ctx: Context, options: CommandOptions<'report funnel'>): 
 /** The figures of `radar report funnel` (its --json, and the HTML page's). */
 export function funnelData(ctx: Context, since: number) {
   const db = ctx.existingLedger();
-  const rules = new RulesStore(db);
-  const prs = new Map(new PrStore(db).all().map((p) => [p.nodeId, p] as const));
+  const rules = db.rules;
+  const prs = new Map(db.prs.all().map((p) => [p.nodeId, p] as const));
   const verdicts = rules.verdicts();
   const rows = rules.funnelRows(since);
   const r = funnelReport(
@@ -137,7 +134,7 @@ export function funnelData(ctx: Context, since: number) {
     (id) => verdicts.get(id)?.tier,
   );
   // The funnel's last stage: what the sessions bought, the same figures as `report outcomes`.
-  const bought = outcomeReport(new OutcomeStore(db).outcomeRows(since));
+  const bought = outcomeReport(db.outcomes.outcomeRows(since));
   const outcomes = {
     byOutcome: bought.byOutcome,
     judged: bought.judged,

@@ -2,8 +2,6 @@ import type { Context } from '../context.js';
 import type { CommandOptions } from './types.js';
 import { writeJson } from './json-output.js';
 import { UsageError } from '../core/errors.js';
-import { PriceStore } from '../ledger/price-store.js';
-import { ReportStore } from '../ledger/token-report.js';
 import type { Estimated } from '../ledger/ports.js';
 import { buildReport, reportFromTotals } from '../tokens/report.js';
 import { TIME_DIMENSIONS, type Rates, type TokenReport } from '../core/token-report.js';
@@ -69,9 +67,9 @@ export async function tokenReportData(
   };
   const range = { since: parse('--since', options.since), until: parse('--until', options.until) };
   const db = ctx.existingLedger();
-  const ledger = new ReportStore(db);
+  const ledger = db.reports;
   const loadPrices = async (models: string[]) =>
-    (await import('../tokens/prices.js')).loadPrices(new PriceStore(db), models);
+    (await import('../tokens/prices.js')).loadPrices(db.prices, models);
   let report: TokenReport;
   if (by === 'day' || by === 'week' || by === 'month') {
     const span = await ledger.eventSpan();

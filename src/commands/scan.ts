@@ -3,14 +3,10 @@ import type { CommandOptions } from './types.js';
 import { ExitCode, RadarError, UsageError } from '../core/errors.js';
 import { requireToken, resolveEndpoint } from '../github/endpoint.js';
 import { createGitHubClient } from '../github/client.js';
-import { PrStore } from '../ledger/pr-store.js';
-import { RulesStore } from '../ledger/rules-store.js';
-import { OutcomeStore } from '../ledger/outcome-store.js';
 import { agentBudgets, budgetStates } from '../budget/state.js';
 import type { BudgetState } from '../core/budget.js';
 import type { StoredPr } from '../core/pr.js';
 import type { Verdict } from '../core/verdict.js';
-import { UsageStore } from '../ledger/usage-store.js';
 import { acquireProcessLock } from '../ledger/lock.js';
 import { isAuthError, runScan, type ScanSummary } from '../scan/scan.js';
 import { formatInt } from '../render/table.js';
@@ -77,14 +73,14 @@ async function scan(ctx: Context, options: ScanCommandOptions): Promise<ScanOutc
     const tty = Boolean(ctx.stderr.isTTY) && !ctx.json;
     let summary: ScanSummary;
     // The rules route around an agent whose weekly quota is used up.
-    const states = await budgetStates(new UsageStore(db), config, ctx.env, ctx.now().getTime());
+    const states = await budgetStates(db.usage, config, ctx.env, ctx.now().getTime());
     let candidates: ScanOutcome['candidates'] = [];
     try {
       summary = await runScan({
         port,
-        store: new PrStore(db),
-        rules: new RulesStore(db),
-        outcomes: new OutcomeStore(db),
+        store: db.prs,
+        rules: db.rules,
+        outcomes: db.outcomes,
         budget: agentBudgets(states),
         config,
         logger: ctx.logger(),

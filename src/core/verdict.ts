@@ -1,4 +1,5 @@
 import type { AgentName } from './agents.js';
+import type { FieldChange } from './pr.js';
 import type { SessionWork } from './actions.js';
 
 /** What the rules conclude about a PR, and the records of what radar did about it. */
@@ -120,6 +121,8 @@ export interface VerdictRecord {
   nodeId: string;
   verdict: Verdict;
   candidates: CandidateOps;
+  /** The verdict's history fields this judgement changed (rules/verdict-changes.ts). */
+  changes: FieldChange[];
   /** Stop-loss stopped the PR in this evaluation: recorded as a control. */
   stopNow: string | null;
 }

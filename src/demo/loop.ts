@@ -7,7 +7,6 @@ import { writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import type { Context } from '../context.js';
 import { configSchema } from '../config/schema.js';
-import { DispatchStore } from '../ledger/dispatch-store.js';
 import { installFakeAgents } from './agents/install.js';
 import { demoScenario } from './queue.js';
 import { plural } from '../render/plural.js';
@@ -34,7 +33,6 @@ export async function demoLoop(
     { dispatchFlagged },
     { storedCandidates },
     { budgetStates },
-    { UsageStore },
     { renderResults, renderEscalations },
     { describePace },
   ] = await Promise.all([
@@ -43,7 +41,6 @@ export async function demoLoop(
     import('../dispatch/dispatch.js'),
     import('../dispatch/candidates.js'),
     import('../budget/state.js'),
-    import('../ledger/usage-store.js'),
     import('../dispatch/render.js'),
     import('../dispatch/pace-policy.js'),
   ]);
@@ -128,9 +125,9 @@ export async function demoLoop(
         candidates: storedCandidates(db),
         max: config.dispatch.maxPerScan,
         config,
-        db,
+        ledger: db,
         ledgerPath: demo.ledgerPath(),
-        budget: await budgetStates(new UsageStore(db), config, env, Date.now()),
+        budget: await budgetStates(db.usage, config, env, Date.now()),
         now: () => Date.now(),
         env,
       });
@@ -162,19 +159,20 @@ export async function demoLoop(
     section('radar queue');
     (await import('../commands/queue.js')).run(demo, { state: 'open' });
     section('escalations');
-    write(renderEscalations(new DispatchStore(demo.ledger()).escalations(), ctx.color));
+    write(renderEscalations(demo.ledger().dispatch.escalations(), ctx.color));
     section('radar approvals');
     const approvals = await import('../commands/approvals.js');
     approvals.list(demo, {});
-    const pending = new DispatchStore(demo.ledger()).approvals('pending')[0];
+    const pending = demo.ledger().dispatch.approvals('pending')[0];
     if (pending) {
       section(`radar approve ${pending.id}`);
       await approvals.approve(demo, String(pending.id));
     }
     // The sessions' commits, pushed to their PR's branch. GitHub then runs CI on the new head:
     // the build passes; the other push did not resolve its conflict.
-    const pushes = new DispatchStore(demo.ledger())
-      .approvals('pending')
+    const pushes = demo
+      .ledger()
+      .dispatch.approvals('pending')
       .filter((a) => a.action === 'push');
     for (const push of pushes) {
       const pushed = scenario.pullRequests.find(

@@ -29,7 +29,7 @@ export async function dispatchAfterScan(
   },
 ): Promise<DispatchSummary> {
   const config = ctx.config();
-  const db = ctx.ledger();
+  const ledger = ctx.ledger();
   const now = () => ctx.now().getTime();
   const chatty = !ctx.json && (Boolean(ctx.stderr.isTTY) || Boolean(ctx.options.verbose));
   const summary = await dispatchFlagged({
@@ -37,7 +37,7 @@ export async function dispatchAfterScan(
     // Without --max, the agents' pace decides (dispatch.maxPerScan on pace).
     max: options.max === undefined ? undefined : parseMax(options.max, 0),
     config,
-    db,
+    ledger,
     ledgerPath: ctx.ledgerPath(),
     budget: options.budget,
     now,

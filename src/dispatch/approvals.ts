@@ -13,7 +13,8 @@
 import { createHash } from 'node:crypto';
 import type { StoredPr } from '../core/pr.js';
 import type { Verdict } from '../core/verdict.js';
-import type { Approval, DispatchStore } from '../ledger/dispatch-store.js';
+import type { DispatchLedger } from '../ledger/ports.js';
+import type { Approval } from '../core/dispatch.js';
 import type { GitHubPort, WriteResult } from '../github/port.js';
 import { processAlive } from '../process/alive.js';
 import type { PushOutcome } from './push.js';
@@ -71,7 +72,7 @@ export function proposedActions(verdict: Verdict): {
 
 /** Queues a verdict's actions; returns the ids of those newly queued. */
 export function queueActions(
-  store: DispatchStore,
+  store: DispatchLedger,
   pr: StoredPr,
   verdict: Verdict,
   now: number,
@@ -138,7 +139,7 @@ export function claimDecision(
 }
 
 interface ApproveDeps {
-  store: DispatchStore;
+  store: DispatchLedger;
   /** Absent where only pushes are performed (`dispatch.autoApply` after a session). */
   github?: GitHubWriter;
   now: () => number;
@@ -270,7 +271,7 @@ export async function performApproval(
 function unknown(
   approval: Approval,
   r: Extract<WriteResult, { ok: false }>,
-  store: DispatchStore,
+  store: DispatchLedger,
   self: number,
 ): ApproveOutcome {
   // Closing or writing the same description twice changes nothing: sent again.
@@ -288,7 +289,7 @@ function unknown(
 function failed(
   approval: Approval,
   r: Extract<WriteResult, { ok: false }>,
-  store: DispatchStore,
+  store: DispatchLedger,
   now: () => number,
   finish: (status: 'denied' | 'failed', message: string) => ApproveOutcome,
   self: number,

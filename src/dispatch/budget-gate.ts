@@ -7,7 +7,7 @@
  * it is; an unknown budget does not block (radar cannot tell).
  */
 import type { ProviderConfig, RadarConfig } from '../config/schema.js';
-import type { Committed, Reservation } from '../ledger/dispatch-store.js';
+import type { Committed, Reservation } from '../core/dispatch.js';
 import { expectedCost, fits, tokensLeft, type Room } from './reservation.js';
 import { agentBudgets } from '../budget/state.js';
 import { accountScope } from '../budget/sources.js';

@@ -18,8 +18,7 @@ import { expandHome } from '../config/paths.js';
 import type { StoredPr } from '../core/pr.js';
 import type { Signal } from '../core/verdict.js';
 import type { BudgetState } from '../core/budget.js';
-import type { Db } from '../ledger/open.js';
-import { DispatchStore } from '../ledger/dispatch-store.js';
+import type { DispatchLedger, Ledger } from '../ledger/ports.js';
 import { findOnPath } from '../process/which.js';
 import { machineZone } from '../time/zone.js';
 import { accountEnv, agentArgv, agentEnv, type Skip } from './agents.js';
@@ -50,7 +49,7 @@ import {
 } from './plan.js';
 import { buildPrompt } from './prompt.js';
 import { reapOrphans, sessionTag } from './reap.js';
-import { runSession } from './session.js';
+import { finalOutcome, runSession } from './session.js';
 import { recordSessionTokens } from './tokens.js';
 import { prepareWorkdir, type Workdir } from './workdir.js';
 import { settle } from './reservation.js';
@@ -68,7 +67,7 @@ export interface DispatchOptions {
   /** Sessions started at most by this call (default: what the agents' pace allows). */
   max?: number;
   config: RadarConfig;
-  db: Db;
+  ledger: Ledger;
   ledgerPath: string;
   /**
    * The providers' budget states, read once by the caller (the scan that judged the candidates,
@@ -142,7 +141,7 @@ const prRef = (pr: StoredPr) => `${pr.repo}#${pr.number}`;
  */
 async function countReaped(
   options: DispatchOptions,
-  store: DispatchStore,
+  store: DispatchLedger,
   zone: string,
 ): Promise<number> {
   const reaped = await reapOrphans({
@@ -155,13 +154,11 @@ async function countReaped(
     if (!r.runLog || !existsSync(r.runLog)) continue;
     try {
       const { tokens } = await recordSessionTokens({
-        db: options.db,
+        ledger: options.ledger,
         ledgerPath: options.ledgerPath,
-        store,
         escalationId: r.id,
         pr: r,
         runLog: r.runLog,
-        runKeys: [],
         zone,
         now: options.now,
         maxEventTokens: options.config.tokens.maxEventTokens,
@@ -180,7 +177,7 @@ async function countReaped(
 
 /** An escalation that ended before any agent ran: failed, usage unknown. */
 function failedBeforeRun(
-  store: DispatchStore,
+  store: DispatchLedger,
   id: number,
   at: number,
   runLog: string | null,
@@ -214,7 +211,7 @@ class Execution {
   readonly results: DispatchResult[] = [];
   /** Approvals the sessions of this call queued. */
   readonly queued: number[] = [];
-  private readonly store: DispatchStore;
+  private readonly store: DispatchLedger;
   private readonly zone: string;
   private readonly ledgerDir: string;
   private readonly installed: ReadonlySet<AgentName>;
@@ -222,7 +219,7 @@ class Execution {
 
   constructor(private readonly options: DispatchOptions) {
     const { config } = options;
-    this.store = new DispatchStore(options.db);
+    this.store = options.ledger.dispatch;
     this.zone = config.timezone ?? machineZone();
     this.ledgerDir = dirname(options.ledgerPath);
     const lookup = options.installed ?? ((command: string) => !!findOnPath(command, options.env));
@@ -538,7 +535,7 @@ class Execution {
     base: Pick<DispatchResult, 'nodeId' | 'pr' | 'score'>,
   ): Promise<void> {
     const { options, store, zone, ledgerDir } = this;
-    const { config, db, now } = options;
+    const { config, ledger, now } = options;
     const { pr } = c;
     const startedAt = now();
     const runLog = join(
@@ -613,7 +610,6 @@ class Execution {
         idleTimeoutMs: config.dispatch.idleTimeoutMs,
         killGraceMs: config.dispatch.killGraceMs,
         runLogMaxBytes: config.dispatch.runLogMaxBytes,
-        zone,
         tag: sessionTag(options.ledgerPath, id),
         signal: options.signal,
         onSpawn: (pid) => store.started(id, agent, [agentConfig.command, ...argv], pid, runLog),
@@ -628,29 +624,27 @@ class Execution {
         options.onEvent?.({ kind: 'fallback', pr: base.pr, agent, reason: session.reason });
         continue;
       }
-      const keys = [...session.runKeys];
-      if (session.sessionId) keys.push(`${agent}:${session.sessionId}`);
-      let tokens: number | null;
-      let reason = session.reason;
+      let tokens: number | null = null;
+      let sessionId: string | null = null;
+      let { outcome, reason } = session;
       try {
-        ({ tokens } = await recordSessionTokens({
-          db,
+        const recorded = await recordSessionTokens({
+          ledger,
           ledgerPath: options.ledgerPath,
-          store,
           escalationId: id,
           pr,
           runLog,
-          runKeys: keys,
-          results: session.results,
+          agent,
           zone,
           now,
           maxEventTokens: config.tokens.maxEventTokens,
-        }));
+        });
+        ({ tokens, sessionId } = recorded);
+        ({ outcome, reason } = finalOutcome(session, recorded.reportedError));
       } catch (error) {
-        // One session's accounting must not stop the others: the live count is kept, and the
-        // run log stays for `radar ingest`.
-        tokens = session.liveTokens;
-        const note = `tokens from the live parse only (the run log was not ingested: ${(error as Error).message})`;
+        // One session's accounting must not stop the others: its usage stays unknown (its
+        // reservation is the estimate), and the run log stays for `radar ingest`.
+        const note = `usage unknown: the run log was not ingested (${(error as Error).message})`;
         reason = reason ? `${reason}; ${note}` : note;
         options.logger?.warn({ pr: base.pr, escalation: id }, note);
       }
@@ -665,24 +659,24 @@ class Execution {
       store.finish(id, {
         endedAt: now(),
         exitCode: session.exitCode,
-        outcome: session.outcome,
-        sessionId: session.sessionId,
+        outcome,
+        sessionId,
         tokens,
         runLog,
         reason,
         estimated: settled.estimated,
       });
-      const work = await this.settleWork(c, id, signals, session.outcome, workdir, clone, runLog);
-      const keep = session.outcome !== 'succeeded';
+      const work = await this.settleWork(c, id, signals, outcome, workdir, clone, runLog);
+      const keep = outcome !== 'succeeded';
       if (!keep) await workdir.remove();
       return void this.emit({
         ...base,
-        status: session.outcome,
+        status: outcome,
         escalationId: id,
         agent,
         argv: [agentConfig.command, ...argv],
         tokens,
-        sessionId: session.sessionId,
+        sessionId,
         runLog,
         workdir: workdir.path,
         workdirKept: keep,

@@ -1,5 +1,5 @@
-import type { DispatchStore, Reaped } from '../ledger/dispatch-store.js';
-import type { RunningSession } from '../ledger/ports.js';
+import type { DispatchLedger } from '../ledger/ports.js';
+import type { Reaped, RunningSession } from '../core/dispatch.js';
 import { processAlive } from '../process/alive.js';
 
 /**
@@ -30,7 +30,7 @@ export const liveHere =
  * run logs hold can still be counted.
  */
 export function reapStale(
-  store: Pick<DispatchStore, 'runningSessions' | 'markFailed'>,
+  store: Pick<DispatchLedger, 'runningSessions' | 'markFailed'>,
   now: number,
   live: (session: RunningSession) => boolean = liveHere(),
 ): Reaped[] {

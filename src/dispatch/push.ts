@@ -6,7 +6,7 @@
  */
 import type { RadarConfig } from '../config/schema.js';
 import { expandHome } from '../config/paths.js';
-import type { Approval } from '../ledger/dispatch-store.js';
+import type { Approval } from '../core/dispatch.js';
 import { git, GitError } from './git.js';
 import { isPermissionRefusal, parseRemotes, pushRemote } from './results.js';
 

@@ -7,7 +7,8 @@
  */
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
-import type { DispatchStore, Reaped } from '../ledger/dispatch-store.js';
+import type { DispatchLedger } from '../ledger/ports.js';
+import type { Reaped } from '../core/dispatch.js';
 import { processAlive } from '../process/alive.js';
 import { stopSession } from '../process/tree.js';
 import { reapStale } from './liveness.js';
@@ -27,7 +28,7 @@ export function sessionTag(ledgerPath: string, id: number): string {
  * sessions closed.
  */
 export async function reapOrphans(options: {
-  store: Pick<DispatchStore, 'runningSessions' | 'markFailed'>;
+  store: Pick<DispatchLedger, 'runningSessions' | 'markFailed'>;
   ledgerPath: string;
   graceMs: number;
   now: () => number;

@@ -3,7 +3,7 @@ import { createPatch } from 'diff';
 import type { SessionWork } from '../core/actions.js';
 import type { Escalation } from '../core/verdict.js';
 import { inertBlock } from '../render/inert.js';
-import type { Approval } from '../ledger/dispatch-store.js';
+import type { Approval } from '../core/dispatch.js';
 import { formatInt, renderTable, truncate } from '../render/table.js';
 import type { DispatchResult } from './dispatch.js';
 

@@ -2,14 +2,16 @@
  * One agent session on the process runner: its own process group, the prompt on stdin, wall-clock
  * and idle limits, SIGTERM then SIGKILL to the group, over when the agent exits even if a
  * grandchild keeps its pipes. Output is streamed line by line into a run log (never held whole;
- * past a size cap only lines that can carry token markers are kept) and parsed for markers as it
- * arrives, so radar knows the session id and tokens so far while the agent works.
+ * past a size cap only lines that can carry token markers are kept). The session only captures:
+ * the run log is the record of what the agent printed, and the ingest is the one parser that
+ * reads it (dispatch/tokens.ts), here as for a session whose radar was killed. While it runs, a
+ * tally of the markers printed so far (tokens/parse.ts `LiveTally`) goes to `onTokens`, an
+ * estimate for the budget gate only.
  */
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { describeFailure, run, type RunResult } from '../process/run.js';
-import { JSON_NEEDLES, MAX_LINE, MarkerParser, sessionIdIn } from '../tokens/parse.js';
-import type { TokenEvent } from '../core/tokens.js';
+import { JSON_NEEDLES, LiveTally, MAX_LINE } from '../tokens/parse.js';
 
 export interface SessionRequest {
   command: string;
@@ -24,7 +26,6 @@ export interface SessionRequest {
   idleTimeoutMs: number;
   killGraceMs: number;
   runLogMaxBytes: number;
-  zone: string;
   /**
    * `NAME=value` in the agent's environment, unique to the session: with it, stopping the
    * session stops whatever the agent started (process/tree.ts), and a watchdog stops it should
@@ -33,22 +34,22 @@ export interface SessionRequest {
   tag: string;
   signal?: AbortSignal;
   onSpawn?: (pid: number) => void;
-  /** Each time the markers printed so far add up to more tokens: the total so far. */
+  /**
+   * Each time the markers printed so far add up to more tokens: the total so far, an estimate
+   * for the budget gate while the session runs (never recorded as its tokens).
+   */
   onTokens?: (tokensSoFar: number) => void;
 }
+
+export type SessionOutcome = 'succeeded' | 'failed' | 'timed_out';
 
 export type SessionResult =
   | {
       kind: 'ran';
-      outcome: 'succeeded' | 'failed' | 'timed_out';
+      /** As the process ended; what the agent reported in its output may still fail it (finalOutcome). */
+      outcome: SessionOutcome;
       exitCode: number | null;
       reason: string | null;
-      sessionId: string | null;
-      runKeys: string[];
-      /** Tokens the markers printed so far (live parse); null when none was seen. */
-      liveTokens: number | null;
-      /** `claude -p` results seen live (identified by content, not by position in the log). */
-      results: TokenEvent[];
       bytes: number;
       durationMs: number;
     }
@@ -64,6 +65,18 @@ export function markerLike(line: string): boolean {
   );
 }
 
+/**
+ * A session's outcome once its output is read: an agent that exited cleanly but reported an
+ * error result (`claude -p` with `is_error`) failed.
+ */
+export function finalOutcome(
+  ran: { outcome: SessionOutcome; reason: string | null },
+  reportedError: boolean,
+): { outcome: SessionOutcome; reason: string | null } {
+  if (ran.outcome !== 'succeeded' || !reportedError) return ran;
+  return { outcome: 'failed', reason: 'the agent reported an error result (is_error)' };
+}
+
 /** The run log: whole lines, synchronous writes (bounded memory whatever the agent prints). */
 class RunLog {
   private readonly fd: number;
@@ -75,21 +88,19 @@ class RunLog {
   ) {
     mkdirSync(dirname(path), { recursive: true });
     this.fd = openSync(path, 'a');
+    // The cap is the file's: a log appended to (the next agent after one that could not start)
+    // counts what it holds.
+    this.written = fstatSync(this.fd).size;
   }
-  get offset(): number {
-    return this.written;
-  }
-  /** Writes a line; past the cap only marker-like lines. Returns its offset, or -1 if dropped. */
-  line(text: string): number {
+  /** Writes a line; past the cap only marker-like lines. */
+  line(text: string): void {
     if (this.written >= this.cap && !markerLike(text)) {
       this.omitted += Buffer.byteLength(text) + 1;
-      return -1;
+      return;
     }
-    const at = this.written;
     const buf = Buffer.from(`${text}\n`);
     writeSync(this.fd, buf);
     this.written += buf.length;
-    return at;
   }
   close(): void {
     if (this.omitted > 0)
@@ -101,11 +112,15 @@ class RunLog {
   }
 }
 
-/** Splits a stream into lines; an overlong line is written in pieces and never parsed. */
+/**
+ * Splits a stream into lines; an overlong line (longer than any marker the parser reads) is
+ * written in pieces, so a line without a newline never grows without bound.
+ */
 class LineSplitter {
   private partial = '';
   private overlong = false;
-  constructor(private readonly emit: (line: string, parse: boolean) => void) {}
+  /** `whole`: false for the pieces of an overlong line, which no marker is. */
+  constructor(private readonly emit: (line: string, whole: boolean) => void) {}
   push(text: string): void {
     let start = 0;
     for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', start)) {
@@ -130,20 +145,12 @@ class LineSplitter {
 
 export async function runSession(req: SessionRequest): Promise<SessionResult> {
   const log = new RunLog(req.runLog, req.runLogMaxBytes);
-  const parser = new MarkerParser({ zone: req.zone, mtimeMs: Date.now(), lineage: 'live' });
-  let sessionId: string | null = null;
   let bytes = 0;
-  let seen = 0;
-  let soFar = 0;
-  const onLine = (line: string, parse: boolean) => {
-    const offset = log.line(line);
-    if (!parse) return;
-    sessionId ??= sessionIdIn(line) ?? null;
-    parser.line(line, offset < 0 ? log.offset : offset);
-    const events = parser.events;
-    if (events.length === seen) return;
-    for (; seen < events.length; seen++) soFar += events[seen]!.total;
-    req.onTokens?.(soFar);
+  // An estimate for the gate only: what the session spent is what the ingest reads from its log.
+  const tally = new LiveTally();
+  const onLine = (line: string, whole: boolean) => {
+    log.line(line);
+    if (whole && req.onTokens && tally.line(line)) req.onTokens(tally.total);
   };
   const out = new LineSplitter(onLine);
   const err = new LineSplitter(onLine);
@@ -177,28 +184,14 @@ export async function runSession(req: SessionRequest): Promise<SessionResult> {
     log.close();
   }
   if (result.kind === 'spawn-error') return { kind: 'spawn-failed', reason: result.message };
-  const events = parser.events;
-  const runKeys = [...new Set(events.map((e) => e.runKey).filter((k): k is string => !!k))];
-  sessionId ??= events.find((e) => e.sessionId)?.sessionId ?? null;
-  const liveTokens = events.length ? events.reduce((sum, e) => sum + e.total, 0) : null;
-  const errorResult = events.some((e) => e.format === 'claude-result' && e.isError);
-  let outcome: 'succeeded' | 'failed' | 'timed_out';
-  let reason = describeFailure(result, req.timeoutMs) ?? null;
-  if (result.timedOut || result.idle) outcome = 'timed_out';
-  else if (reason) outcome = 'failed';
-  else if (errorResult) {
-    outcome = 'failed';
-    reason = 'the agent reported an error result (is_error)';
-  } else outcome = 'succeeded';
+  const reason = describeFailure(result, req.timeoutMs) ?? null;
+  const outcome: SessionOutcome =
+    result.timedOut || result.idle ? 'timed_out' : reason ? 'failed' : 'succeeded';
   return {
     kind: 'ran',
     outcome,
     exitCode: result.code,
     reason,
-    sessionId,
-    runKeys,
-    liveTokens,
-    results: events.filter((e) => e.format === 'claude-result'),
     bytes,
     durationMs: result.durationMs,
   };

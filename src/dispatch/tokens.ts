@@ -1,16 +1,18 @@
 /**
- * A finished session's tokens into the ledger: its run log goes through the normal ingest (so the
- * agent's own rollout or transcript, ingested later, is recognised as the same run and counted
- * once), then its events are tied to the escalation and the PR.
+ * A finished session's tokens into the ledger. The ingest is the one parser of agent output: the
+ * session only captured its run log, which goes through the normal ingest (so the agent's own
+ * rollout or transcript, ingested later, is recognised as the same run and counted once). The
+ * ingest ties the log's events to the escalation (the escalation row names its run log); what
+ * it parsed names the session's runs, which are recorded as the escalation's, and whether the
+ * agent reported an error.
  */
+import type { AgentName } from '../core/agents.js';
 import { LockedError } from '../core/errors.js';
 import { acquireProcessLock } from '../ledger/lock.js';
-import type { Db } from '../ledger/open.js';
-import { TokenStore } from '../ledger/token-store.js';
-import type { DispatchStore } from '../ledger/dispatch-store.js';
-import { SessionTokenStore } from '../ledger/session-tokens.js';
+import type { Ledger, SessionLedger, TokenLedger } from '../ledger/ports.js';
 import { bucketResolver } from '../tokens/bucket.js';
 import { emptySummary, ingestFiles } from '../tokens/ingest.js';
+import { sessionNamed } from '../tokens/parse.js';
 import { reconcileRuns, writeEvent } from '../tokens/record.js';
 import type { TokenEvent } from '../core/tokens.js';
 
@@ -21,6 +23,32 @@ export interface SessionTokens {
   /** What the session's markers add up to; null when it printed none (usage unknown). */
   tokens: number | null;
   runKeys: string[];
+  /** The session (or thread) its output named, if any. */
+  sessionId: string | null;
+  /** The agent reported an error result (`claude -p` with `is_error`). */
+  reportedError: boolean;
+}
+
+/** What the ingest parsed of a run log that dispatch needs: its runs, session, results. */
+export interface ParsedLog {
+  events: readonly TokenEvent[];
+  sessionId: string | undefined;
+}
+
+/**
+ * The runs a session produced, from its parsed run log (or, when another ingest read it first,
+ * from what the ledger holds of it): the runs of its markers, and the run its agent's own
+ * session file will carry when the output named a session.
+ */
+export function sessionRunKeys(
+  parsed: ParsedLog | undefined,
+  recorded: readonly string[],
+  agent: AgentName | undefined,
+): string[] {
+  const keys = new Set<string>(recorded);
+  for (const e of parsed?.events ?? []) if (e.runKey) keys.add(e.runKey);
+  if (agent && parsed?.sessionId) keys.add(`${agent}:${parsed.sessionId}`);
+  return [...keys];
 }
 
 let queue: Promise<unknown> = Promise.resolve();
@@ -49,22 +77,20 @@ async function underIngestLock<T>(ledgerPath: string, fn: () => Promise<T>): Pro
 }
 
 export async function recordSessionTokens(options: {
-  db: Db;
+  ledger: Pick<Ledger, 'tokens' | 'sessions'>;
   ledgerPath: string;
-  store: DispatchStore;
   escalationId: number;
   pr: { repo: string; number: number };
   runLog: string;
-  /** Run keys seen live (a marker-less run may still have named its session). */
-  runKeys: readonly string[];
-  /** `claude -p` results seen live, to recognise one the ingest took for another log's. */
-  results?: readonly TokenEvent[];
+  /** The agent that ran (a session its output names is that agent's run); unknown when reaped. */
+  agent?: AgentName;
   zone: string;
   now: () => number;
   maxEventTokens?: number;
 }): Promise<SessionTokens> {
-  const tokenStore = new TokenStore(options.db);
+  const tokenStore = options.ledger.tokens;
   const summary = emptySummary();
+  let parsed: ParsedLog | undefined;
   await underIngestLock(options.ledgerPath, () =>
     ingestFiles(
       [options.runLog],
@@ -75,17 +101,26 @@ export async function recordSessionTokens(options: {
         now: options.now,
         threads: 'never',
         maxEventTokens: options.maxEventTokens,
+        onParsed: (path, result) => {
+          if (path !== options.runLog) return;
+          parsed = { events: result.events, sessionId: sessionNamed(result.events, result.state) };
+        },
       },
       summary,
     ),
   );
-  const sessions = new SessionTokenStore(options.db);
-  const keys = new Set(options.runKeys);
-  for (const key of copyTakenResults(options, tokenStore, sessions)) keys.add(key);
-  for (const key of sessions.runKeysOf(options.runLog)) keys.add(key);
-  const runKeys = separateReusedRuns(options, tokenStore, sessions, [...keys]);
-  const tokens = options.store.tieTokens(options.escalationId, options.pr, options.runLog, runKeys);
-  return { tokens, runKeys };
+  const sessions = options.ledger.sessions;
+  const results = (parsed?.events ?? []).filter((e) => e.format === 'claude-result');
+  const keys = sessionRunKeys(parsed, sessions.runKeysOf(options.runLog), options.agent);
+  keys.push(...copyTakenResults(options, results, tokenStore, sessions));
+  const runKeys = separateReusedRuns(options, tokenStore, sessions, [...new Set(keys)]);
+  sessions.ownRuns(options.escalationId, options.pr, runKeys);
+  return {
+    tokens: sessions.tokensOf(options.runLog),
+    runKeys,
+    sessionId: parsed?.sessionId ?? null,
+    reportedError: results.some((e) => e.isError),
+  };
 }
 
 /**
@@ -96,11 +131,11 @@ export async function recordSessionTokens(options: {
  * log too. Returns the run keys of the copies.
  */
 function copyTakenResults(
-  options: { escalationId: number; runLog: string; results?: readonly TokenEvent[] },
-  tokenStore: TokenStore,
-  sessions: SessionTokenStore,
+  options: { escalationId: number; runLog: string },
+  results: readonly TokenEvent[],
+  tokenStore: TokenLedger,
+  sessions: SessionLedger,
 ): string[] {
-  const results = options.results ?? [];
   if (results.length === 0) return [];
   const sourceId = sessions.sourceId(options.runLog);
   if (sourceId === undefined) return [];
@@ -127,8 +162,8 @@ function copyTakenResults(
  */
 function separateReusedRuns(
   options: { escalationId: number; runLog: string },
-  tokenStore: TokenStore,
-  sessions: SessionTokenStore,
+  tokenStore: TokenLedger,
+  sessions: SessionLedger,
   keys: readonly string[],
 ): string[] {
   return sessions.transaction(() =>

@@ -87,6 +87,7 @@ DROP TRIGGER token_events_escalation;
  * Ties the events inserted in this transaction (rowids from the parameter on, not yet in the
  * roll-ups) whose run an escalation produced: each new event probes escalation_runs by its key,
  * so the cost follows the batch, not the ledger.
+ * Events already tied by their run log (TIE_PENDING_LOG_EVENTS, run first) keep it.
  */
 export const TIE_PENDING_EVENTS = `
 UPDATE token_events SET escalation_id = r.escalation_id, repo = r.repo, pr = r.number
@@ -193,3 +194,27 @@ ALTER TABLE escalations ADD COLUMN account TEXT;
  * the first account of its agent those of no recorded account.
  */
 export const OF_ACCOUNT = `(CASE WHEN e.account IS NULL THEN ? = 1 ELSE e.account = ? END)`;
+
+/**
+ * Migration 21: a session's run log is tied to its escalation by the ingest that reads it. The
+ * escalation row names its run log before the agent starts (`started`); the inserting
+ * transaction ties the batch's new events read from that path (TIE_PENDING_LOG_EVENTS), as it
+ * ties events of an escalation's runs (TIE_PENDING_EVENTS). The index finds the escalation of a
+ * path.
+ */
+export const ESCALATION_RUN_LOGS = `
+CREATE INDEX escalations_run_log ON escalations(run_log) WHERE run_log IS NOT NULL;
+`;
+
+/**
+ * Ties the events inserted in this transaction (rowids from the parameter on) that were read
+ * from an escalation's run log to that escalation (the newest, should two name the same path).
+ * The run logs are listed once per statement; only the events read from one look their
+ * escalation up.
+ */
+export const TIE_PENDING_LOG_EVENTS = `
+UPDATE token_events SET (escalation_id, repo, pr) = (
+  SELECT id, repo, number FROM escalations
+  WHERE run_log = token_events.source_path ORDER BY id DESC LIMIT 1)
+WHERE token_events.id >= ?
+  AND source_path IN (SELECT run_log FROM escalations WHERE run_log IS NOT NULL)`;

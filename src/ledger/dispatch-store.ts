@@ -4,67 +4,27 @@ import type { AgentName } from '../core/agents.js';
 import { boundaryFromRow, RulesStore } from './rules-store.js';
 import type { PermissionBoundary } from '../core/history.js';
 import { OF_ACCOUNT } from './dispatch-schema.js';
-import type { ActionKind, ActionRecord, ActionState, SessionWork } from '../core/actions.js';
+import type { DispatchLedger } from './ports.js';
+import type { ActionRecord, SessionWork } from '../core/actions.js';
 import type {
   AccountScope,
+  Approval,
+  ApprovalStatus,
   ClaimRequest,
   ClaimResult,
   Committed,
-  DispatchLedger,
   Finish,
+  Reaped,
   Rereserved,
   Reservation,
   RunningSession,
-} from './ports.js';
-
-export type {
-  ClaimRequest,
-  ClaimResult,
-  Committed,
-  Finish,
-  Rereserved,
-  Reservation,
-} from './ports.js';
+} from '../core/dispatch.js';
 
 /**
  * All SQL for escalations, fingerprint claims, approvals and permission boundaries. A claim and
  * the escalation row it creates are one transaction: however many radar processes dispatch at
  * once, a fingerprint is acted on once and a PR has at most one running session.
  */
-
-/** A session whose radar died: marked failed, its run log still to be counted. */
-export interface Reaped {
-  id: number;
-  repo: string;
-  number: number;
-  runLog: string | null;
-}
-
-export type ApprovalAction = ActionKind;
-export type ApprovalStatus = ActionState;
-
-export interface Approval {
-  id: number;
-  nodeId: string;
-  repo: string;
-  number: number;
-  action: ApprovalAction;
-  body: string | null;
-  bodyHash: string;
-  reason: string | null;
-  fingerprint: string | null;
-  createdAt: number;
-  status: ApprovalStatus;
-  decidedAt: number | null;
-  result: string | null;
-  /** The process performing it, and since when (status `performing`). */
-  claimedBy: number | null;
-  claimedAt: number | null;
-  /** The escalation whose session produced it (null: queued from a verdict). */
-  escalationId: number | null;
-  /** What a push sends where, the body an edit replaces (JSON as queued); null for the others. */
-  payload: Record<string, unknown> | null;
-}
 
 export class DispatchStore implements DispatchLedger {
   constructor(private readonly db: Db) {}
@@ -343,42 +303,6 @@ export class DispatchStore implements DispatchLedger {
     })();
   }
 
-  /**
-   * Ties the session's token events to the escalation and PR: the events read from its run log,
-   * and (through escalation_runs and its trigger) every event of its runs ingested later.
-   * Returns the tokens the session printed, or null when it printed no marker.
-   */
-  tieTokens(
-    id: number,
-    pr: { repo: string; number: number },
-    runLog: string,
-    runKeys: readonly string[],
-  ): number | null {
-    return this.db.transaction(() => {
-      const addRun = this.db.prepare(
-        `INSERT OR IGNORE INTO escalation_runs (run_key, escalation_id, repo, number) VALUES (?, ?, ?, ?)`,
-      );
-      const tie = this.db.prepare(
-        `UPDATE token_events SET escalation_id = ?, repo = ?, pr = ? WHERE run_key = ?`,
-      );
-      for (const key of runKeys) {
-        addRun.run(key, id, pr.repo, pr.number);
-        tie.run(id, pr.repo, pr.number, key);
-      }
-      this.db
-        .prepare(
-          `UPDATE token_events SET escalation_id = ?, repo = ?, pr = ? WHERE source_path = ?`,
-        )
-        .run(id, pr.repo, pr.number, runLog);
-      const row = this.db
-        .prepare(
-          `SELECT count(*) AS n, total(total) AS tokens FROM token_events WHERE source_path = ?`,
-        )
-        .get(runLog) as { n: number; tokens: number };
-      return row.n === 0 ? null : row.tokens;
-    })();
-  }
-
   escalation(id: number): Escalation | undefined {
     return this.escalations().find((e) => e.id === id);
   }
@@ -574,7 +498,7 @@ function toApproval(r: Record<string, unknown>): Approval {
     nodeId: r.node_id as string,
     repo: r.repo as string,
     number: r.number as number,
-    action: r.action as ApprovalAction,
+    action: r.action as Approval['action'],
     body: r.body as string | null,
     bodyHash: r.body_hash as string,
     reason: r.reason as string | null,

@@ -1,7 +1,7 @@
 import { OUTCOMES } from '../core/outcome.js';
 
 /**
- * Migration 18: what each escalation bought, as later scans judge it (rules/outcome.ts). One row
+ * Migration 19: what each escalation bought, as later scans judge it (rules/outcome.ts). One row
  * per escalation: `pending` rows are judged again by every scan; any other outcome is final
  * (`settled_at` set), and a later scan never rewrites it.
  */

@@ -6,7 +6,7 @@ import type {
   PrHistory,
 } from '../core/history.js';
 import type { FieldChange, StoredPr } from '../core/pr.js';
-import type { ActionRecord } from '../core/actions.js';
+import type { ActionRecord, SessionWork } from '../core/actions.js';
 import type { OutcomeRow, OutcomeWrite } from '../core/outcome.js';
 import type {
   KnownSource,
@@ -15,14 +15,23 @@ import type {
   RunEvent,
   TokenEvent,
 } from '../core/tokens.js';
-import type { AggregateRow, Dimension, Group, Period, Range, Rates } from '../core/token-report.js';
 import type {
-  Escalation,
-  EscalationOutcome,
-  Verdict,
-  VerdictRecord,
-  VerdictTrail,
-} from '../core/verdict.js';
+  AccountScope,
+  Approval,
+  ApprovalStatus,
+  ClaimRequest,
+  ClaimResult,
+  Committed,
+  Finish,
+  Reaped,
+  Rereserved,
+  Reservation,
+  RunningSession,
+} from '../core/dispatch.js';
+import type { AggregateRow, Dimension, Group, Period, Range, Rates } from '../core/token-report.js';
+import type { Escalation, Verdict, VerdictRecord, VerdictTrail } from '../core/verdict.js';
+
+export type { AccountScope } from '../core/dispatch.js';
 
 /**
  * The ledger as the rest of radar sees it: one small interface per family of tables. Stores
@@ -158,15 +167,6 @@ export interface UsageLedger {
   ): Promise<Estimated>;
 }
 
-/**
- * One account of an agent that has several: a session's tokens are its recorded account's;
- * tokens of no session radar recorded an account for are the first account's.
- */
-export interface AccountScope {
-  name: string;
-  first: boolean;
-}
-
 /** Sessions that reported no usage: how many, and their reservations' total. */
 export interface Estimated {
   tokens: number;
@@ -181,83 +181,6 @@ export interface PriceCache {
     tableVersion: string,
   ): Promise<Map<string, Rates | undefined>>;
   cacheRates(rates: ReadonlyMap<string, Rates | undefined>, tableVersion: string): Promise<void>;
-}
-
-/** An escalation recorded as `running`, with the processes that may still work on it. */
-export interface RunningSession {
-  id: number;
-  nodeId: string;
-  repo: string;
-  number: number;
-  runLog: string | null;
-  radarPid: number | null;
-  agentPgid: number | null;
-}
-
-export interface ClaimRequest {
-  nodeId: string;
-  repo: string;
-  number: number;
-  headSha: string | null;
-  /** Fingerprint → signal kind; rows missing from signal_candidates are created (manual runs). */
-  fingerprints: ReadonlyMap<string, string>;
-  agent: string;
-  argv: readonly string[];
-  now: number;
-  /** Sessions allowed at once across every radar process using this ledger. */
-  concurrency: number;
-  radarPid: number;
-  reason: string | null;
-  /** Which `running` sessions are still being worked on (dispatch/liveness.ts decides). */
-  live: (session: RunningSession) => boolean;
-  /** The session's expected cost, reserved against its agent's week when it fits. */
-  reservation?: Reservation;
-}
-
-/** A reservation asked for with a claim: `fits` decides on what the week has committed. */
-export interface Reservation {
-  tokens: number;
-  /** The quota week: [since, until). */
-  since: number;
-  until: number;
-  /** The account reserved against (undefined: the agent's only one, its whole week). */
-  account?: AccountScope;
-  fits: (committed: Committed) => boolean;
-}
-
-/** What an agent's week has committed, read in the claiming transaction. */
-export interface Committed {
-  /** Counted token events of the agent in the week. */
-  counted: number;
-  /** Reservations of running sessions, and estimates of ended sessions that reported no usage. */
-  reserved: number;
-}
-
-/** A reservation asked for again, for the agent a running escalation falls back to. */
-export type Rereserved =
-  { kind: 'reserved' } | { kind: 'budget'; committed: Committed; tokens: number };
-
-export type ClaimResult =
-  | { kind: 'claimed'; escalationId: number; fingerprints: string[] }
-  /** Every fingerprint was already acted on. */
-  | { kind: 'acted' }
-  /** A session for this PR is running now. */
-  | { kind: 'busy'; escalationId: number }
-  /** `concurrency` sessions are running already. */
-  | { kind: 'full'; running: number }
-  /** The reservation does not fit in what is left of the agent's week. */
-  | { kind: 'budget'; committed: Committed; tokens: number };
-
-export interface Finish {
-  endedAt: number;
-  exitCode: number | null;
-  outcome: Exclude<EscalationOutcome, 'running'>;
-  sessionId: string | null;
-  tokens: number | null;
-  runLog: string | null;
-  reason: string | null;
-  /** The session reported no usage: its reservation stays as the week's estimate of it. */
-  estimated?: boolean;
 }
 
 /** What dispatch asks of the ledger to claim, reserve and settle sessions. */
@@ -276,6 +199,127 @@ export interface DispatchLedger {
   committed(agent: AgentName, since: number, until: number): Committed;
   /** Measured tokens of this agent's ended sessions that acted on this signal kind, newest first. */
   sessionTokens(agent: AgentName, kind: string, limit: number): number[];
+  /** Every `running` escalation, with the processes that may still be working on it. */
+  runningSessions(): RunningSession[];
+  /** Sessions running now that `live` says are being worked on, in any radar process. */
+  runningCount(live: (session: RunningSession) => boolean): number;
+  /** Marks these escalations failed, those still `running`: returns the ones it marked. */
+  markFailed(ids: readonly number[], now: number, reason: string): Reaped[];
+  /** Tokens of an escalation found after it ended (a reaped session's run log). */
+  setTokens(id: number, tokens: number | null): void;
+  /** The agent that actually started: its argv, process group and run log. */
+  started(
+    id: number,
+    agent: string,
+    argv: readonly string[],
+    pgid: number | null,
+    runLog: string,
+  ): void;
+  /** The reservation an escalation was started with (null: none). */
+  reservedFor(id: number): number | null;
+  /** Records the account (an entry of `budget.providers`) a session runs under. */
+  account(id: number, account: string | null): void;
+  /** An escalation that never claims anything: a rehearsal (`dry_run`) or a refusal. */
+  recordUnclaimed(
+    req: Pick<ClaimRequest, 'nodeId' | 'repo' | 'number' | 'headSha' | 'agent' | 'argv' | 'now'> & {
+      fingerprints: readonly string[];
+      outcome: 'dry_run' | 'refused';
+      reason: string | null;
+    },
+  ): number;
+  /** Marks unacted candidates as held back (e.g. by budget) so the funnel can count them. */
+  suppress(
+    nodeId: string,
+    fingerprints: ReadonlyMap<string, string>,
+    reason: string,
+    now: number,
+  ): void;
+  escalation(id: number): Escalation | undefined;
+  /** Newest first. */
+  escalations(limit?: number): Escalation[];
+  /**
+   * Queues a risky action for a human. Returns its id, or undefined when the same action is
+   * already pending, or the same comment was posted on this PR before.
+   */
+  queueApproval(
+    a: Pick<
+      Approval,
+      'nodeId' | 'repo' | 'number' | 'action' | 'body' | 'bodyHash' | 'reason' | 'fingerprint'
+    > &
+      Partial<Pick<Approval, 'escalationId' | 'payload'>> & { now: number },
+  ): number | undefined;
+  approvals(status?: ApprovalStatus): Approval[];
+  /** Every queued action, as the reports read them (oldest first). */
+  actions(): ActionRecord[];
+  /** What a session left behind, recorded when it ended. */
+  recordWork(id: number, work: SessionWork): void;
+  approval(id: number): Approval | undefined;
+  /** Closes an approval that is still `from`; false when it was not (decided elsewhere). */
+  decide(
+    id: number,
+    status: Exclude<ApprovalStatus, 'pending' | 'performing'>,
+    result: string | null,
+    now: number,
+    from?: 'pending' | 'performing',
+  ): boolean;
+  /** Claims a pending approval for its write; false when it was not pending. */
+  claimApproval(id: number, by: number, now: number): boolean;
+  /** Takes over a performing approval from the claim it had when read; false if that changed. */
+  takeOverApproval(
+    id: number,
+    seen: Pick<Approval, 'claimedBy' | 'claimedAt'>,
+    by: number,
+    now: number,
+  ): boolean;
+  /** The claimant leaves a performing approval (back to pending when nothing was written). */
+  releaseApproval(id: number, by: number, written: 'nothing' | 'unknown'): void;
+  wasPosted(nodeId: string, bodyHash: string): boolean;
+  recordPosted(nodeId: string, bodyHash: string, now: number, approvalId: number | null): void;
+  recordBoundary(b: PermissionBoundary): void;
+  boundary(repo: string, action: string): PermissionBoundary | undefined;
+}
+
+/**
+ * What a dispatched session's accounting asks beyond the ingest (dispatch/tokens.ts decides):
+ * its run log's events, which escalation owns a run, re-keying one log's events of a run, and
+ * recording the runs an escalation produced.
+ */
+export interface SessionLedger {
+  /** Run keys of the events read from this path. */
+  runKeysOf(sourcePath: string): string[];
+  /** The newest token source recorded for this path. */
+  sourceId(path: string): number | undefined;
+  /** Whether an event with this fingerprint was read from this path. */
+  hasEvent(fingerprint: string, sourcePath: string): boolean;
+  /** The escalation a run key is tied to, if any. */
+  ownerOf(runKey: string): number | undefined;
+  /** This path's events of run `from` move to run `to`. */
+  rekey(sourcePath: string, from: string, to: string): void;
+  /** Records an escalation's runs and ties their events recorded so far. */
+  ownRuns(
+    escalationId: number,
+    pr: { repo: string; number: number },
+    runKeys: readonly string[],
+  ): void;
+  /** The tokens of the events read from this path; null when there are none. */
+  tokensOf(sourcePath: string): number | null;
+  /** A write transaction that reads before it writes. */
+  transaction<T>(fn: () => T): T;
+}
+
+/** Row counts for `radar doctor`. */
+export interface LedgerStats {
+  schema: number;
+  tokenEvents: number;
+  tokenSources: number;
+  scanRuns: number;
+}
+
+/** What `radar doctor` asks of the ledger's storage. */
+export interface MaintenanceLedger {
+  /** The engine's own consistency check: `['ok']` when sound, else what it found. */
+  integrity(): string[];
+  stats(): LedgerStats;
 }
 
 /** What `radar report tokens` reads: counted tokens summed by period or by a column. */
@@ -358,13 +402,11 @@ export interface RulesLedger {
   trails(): Map<string, VerdictTrail>;
   verdict(nodeId: string): StoredVerdict | undefined;
   addControl(nodeId: string, control: ControlRecord): void;
-  /** Records verdicts, their history lines, candidates and stops (inside a scan's unit of work). */
-  recordVerdicts(
-    scanId: number | null,
-    now: number,
-    records: readonly VerdictRecord[],
-    previous: ReadonlyMap<string, VerdictTrail>,
-  ): void;
+  /**
+   * Records verdicts, the history lines each record carries, candidates and stops (inside a
+   * scan's unit of work).
+   */
+  recordVerdicts(scanId: number | null, now: number, records: readonly VerdictRecord[]): void;
 }
 
 /** What escalations bought: the actions they wait on, the judgements, the report's rows. */
@@ -389,4 +431,13 @@ export interface Ledger {
   rules: RulesLedger;
   dispatch: DispatchLedger;
   outcomes: OutcomeLedger;
+  sessions: SessionLedger;
+  maintenance: MaintenanceLedger;
+  /** One unit of work across families (a control and the verdict it leads to). */
+  transaction<T>(fn: () => T): T;
+}
+
+/** A ledger opened by radar: its ports, and closing it. */
+export interface OpenLedger extends Ledger {
+  close(): void;
 }

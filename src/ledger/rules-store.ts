@@ -76,16 +76,6 @@ const verdictFromRow = (r: Row): StoredVerdict => ({
   recommendation: r.recommendation as Verdict['recommendation'],
 });
 
-/** The verdict fields whose changes are history. */
-const VERDICT_HISTORY = (v: VerdictTrail) => ({
-  tier: v.tier,
-  route: v.route,
-  signals: v.signals
-    .map((s) => s.fingerprint)
-    .sort()
-    .join(' '),
-});
-
 export class RulesStore implements RulesLedger {
   constructor(private readonly db: Db) {}
 
@@ -271,12 +261,7 @@ export class RulesStore implements RulesLedger {
    * line when tier, route or the set of signals changes, the candidates seen and cleared, and
    * stop-loss stops. `previous` is what the caller judged against (read once, not again here).
    */
-  recordVerdicts(
-    scanId: number | null,
-    now: number,
-    records: readonly VerdictRecord[],
-    previous: ReadonlyMap<string, VerdictTrail>,
-  ): void {
+  recordVerdicts(scanId: number | null, now: number, records: readonly VerdictRecord[]): void {
     const upsertVerdict = this.db.prepare(
       `INSERT INTO verdicts (node_id, scan_id, evaluated_at, tier, score, route, signals, fingerprints, pending, reasons, suppressed, recommendation)
        VALUES (@nodeId, @scanId, @now, @tier, @score, @route, @signals, @fingerprints, @pending, @reasons, @suppressed, @recommendation)
@@ -315,12 +300,8 @@ export class RulesStore implements RulesLedger {
           suppressed: v.suppressed,
           recommendation: v.recommendation,
         });
-        const before = previous.get(rec.nodeId);
-        const a = before ? VERDICT_HISTORY(before) : undefined;
-        const b = VERDICT_HISTORY(v);
-        for (const key of ['tier', 'route', 'signals'] as const)
-          if (a?.[key] !== b[key])
-            insertChange.run(scanId, rec.nodeId, now, key, a?.[key] ?? null, b[key] || null);
+        for (const c of rec.changes)
+          insertChange.run(scanId, rec.nodeId, now, c.field, c.from, c.to);
         for (const c of rec.candidates.seen)
           seen.run({
             nodeId: rec.nodeId,

@@ -1,11 +1,19 @@
 import type { Db } from './open.js';
+import type { SessionLedger } from './ports.js';
 
 /**
  * The SQL a dispatched session's accounting needs beyond the ingest and the escalation rows:
- * what its run log's events are, which escalation owns a run, and moving one log's events of a
- * run to a key of their own. It decides nothing (dispatch/tokens.ts does).
+ * what its run log's events are, which escalation owns a run, moving one log's events of a run
+ * to a key of their own, and recording the runs an escalation produced. It decides nothing
+ * (dispatch/tokens.ts does).
+ *
+ * Tokens reach an escalation one way, through what the ledger records of it: its run log (on
+ * the escalation row, from before the agent starts) and its runs (`escalation_runs`). The
+ * ingest ties the events it inserts against both (TIE_PENDING_LOG_EVENTS, TIE_PENDING_EVENTS);
+ * a run learned after some of its events were recorded (a rollout ingested while the agent
+ * still worked) ties those when it is recorded (`ownRuns`).
  */
-export class SessionTokenStore {
+export class SessionTokenStore implements SessionLedger {
   private readonly q;
 
   constructor(private readonly db: Db) {
@@ -18,6 +26,18 @@ export class SessionTokenStore {
       owner: db.prepare(`SELECT escalation_id AS id FROM escalation_runs WHERE run_key = ?`),
       rekey: db.prepare(
         `UPDATE token_events SET run_key = ? WHERE source_path = ? AND run_key = ?`,
+      ),
+      addRun: db.prepare(
+        `INSERT OR IGNORE INTO escalation_runs (run_key, escalation_id, repo, number) VALUES (?, ?, ?, ?)`,
+      ),
+      tieRun: db.prepare(
+        `UPDATE token_events SET escalation_id = r.escalation_id, repo = r.repo, pr = r.number
+         FROM escalation_runs AS r
+         WHERE r.run_key = ? AND token_events.run_key = r.run_key
+           AND token_events.escalation_id IS NOT r.escalation_id`,
+      ),
+      logTokens: db.prepare(
+        `SELECT count(*) AS n, total(total) AS tokens FROM token_events WHERE source_path = ?`,
       ),
     };
   }
@@ -45,6 +65,26 @@ export class SessionTokenStore {
   /** This path's events of run `from` move to run `to`. */
   rekey(sourcePath: string, from: string, to: string): void {
     this.q.rekey.run(to, sourcePath, from);
+  }
+
+  /**
+   * Records the runs an escalation produced (a run already recorded for another escalation stays
+   * its own) and ties the events of each run recorded so far to its escalation; events of them
+   * ingested later are tied by the ingest.
+   */
+  ownRuns(escalationId: number, pr: { repo: string; number: number }, runKeys: readonly string[]) {
+    this.db.transaction(() => {
+      for (const key of runKeys) {
+        this.q.addRun.run(key, escalationId, pr.repo, pr.number);
+        this.q.tieRun.run(key);
+      }
+    })();
+  }
+
+  /** The tokens of the events read from this path; null when there are none. */
+  tokensOf(sourcePath: string): number | null {
+    const row = this.q.logTokens.get(sourcePath) as { n: number; tokens: number };
+    return row.n === 0 ? null : row.tokens;
   }
 
   /**

@@ -1,10 +1,12 @@
-import type { Db } from './open.js';
+import { checkIntegrity, openLedger, type Db } from './open.js';
 import { DispatchStore } from './dispatch-store.js';
-import type { Ledger } from './ports.js';
+import type { Ledger, OpenLedger } from './ports.js';
 import { OutcomeStore } from './outcome-store.js';
 import { PrStore } from './pr-store.js';
 import { PriceStore } from './price-store.js';
 import { RulesStore } from './rules-store.js';
+import { SessionTokenStore } from './session-tokens.js';
+import { ledgerStats } from './stats.js';
 import { ReportStore } from './token-report.js';
 import { TokenStore } from './token-store.js';
 import { UsageStore } from './usage-store.js';
@@ -19,6 +21,18 @@ export function sqliteLedger(db: Db): Ledger {
     prs: new PrStore(db),
     rules: new RulesStore(db),
     dispatch: new DispatchStore(db),
+    sessions: new SessionTokenStore(db),
+    maintenance: { integrity: () => checkIntegrity(db), stats: () => ledgerStats(db) },
+    transaction: <T>(fn: () => T): T => db.transaction(fn)(),
     outcomes: new OutcomeStore(db),
   };
+}
+
+/**
+ * Opens (creating when missing, migrating when older) the SQLite ledger at this path, as ports:
+ * the rest of radar never holds the database itself.
+ */
+export function openSqliteLedger(path: string): OpenLedger {
+  const db = openLedger(path);
+  return { ...sqliteLedger(db), close: () => db.close() };
 }

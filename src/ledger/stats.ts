@@ -1,11 +1,7 @@
 import type { Db } from './open.js';
+import type { LedgerStats } from './ports.js';
 
-export interface LedgerStats {
-  schema: number;
-  tokenEvents: number;
-  tokenSources: number;
-  scanRuns: number;
-}
+export type { LedgerStats } from './ports.js';
 
 /** Row counts for `radar doctor`: cheap (each table has an integer primary key). */
 export function ledgerStats(db: Db): LedgerStats {

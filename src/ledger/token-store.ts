@@ -9,7 +9,7 @@ import {
   type TokenEvent,
 } from '../core/tokens.js';
 import { PENDING_GROUPS, SETTLE_PENDING } from './token-schema.js';
-import { TIE_PENDING_EVENTS } from './dispatch-schema.js';
+import { TIE_PENDING_EVENTS, TIE_PENDING_LOG_EVENTS } from './dispatch-schema.js';
 import type { EventPlace, IngestRunRecord, NewSource, TokenLedger } from './ports.js';
 
 /**
@@ -111,6 +111,7 @@ export class TokenStore implements TokenLedger {
          WHERE fingerprint = ?`,
       ),
       settlePending: SETTLE_PENDING.map((sql) => db.prepare(sql)),
+      tiePendingLogs: db.prepare(TIE_PENDING_LOG_EVENTS),
       tiePending: db.prepare(TIE_PENDING_EVENTS),
       insertSample: db.prepare(
         `INSERT OR IGNORE INTO rate_limit_samples (provider, window_minutes, used_percent, resets_at, at, source_path)
@@ -171,12 +172,14 @@ export class TokenStore implements TokenLedger {
   }
 
   /**
-   * Ties the events inserted so far in this transaction to their escalation, if an escalation
-   * produced their run, and adds them to the roll-ups (ROLLUP_BATCHES, BATCH_ESCALATION_TIES).
+   * Ties the events inserted so far in this transaction to their escalation, if they were read
+   * from its run log or an escalation produced their run, and adds them to the roll-ups
+   * (ROLLUP_BATCHES, BATCH_ESCALATION_TIES, ESCALATION_RUN_LOGS).
    */
   private settleRollups(): void {
     const from = this.pendingFrom;
     if (from === undefined) return;
+    this.q.tiePendingLogs.run(from);
     this.q.tiePending.run(from);
     this.q.settlePending.forEach((statement, i) =>
       i === 0 ? statement.run(from) : statement.run(),

@@ -6,8 +6,10 @@ import {
   type SignalKind,
   type Verdict,
   type VerdictRecord,
+  type VerdictTrail,
 } from '../core/verdict.js';
 import type { Judged } from './judge.js';
+import { verdictChanges } from './verdict-changes.js';
 
 /**
  * Pure dedupe bookkeeping: a candidate is recorded once per fingerprint, not once per scan. Each
@@ -50,10 +52,14 @@ export function candidateOps(
   return { seen, cleared };
 }
 
-/** What the ledger keeps of one judgement: the dedupe bookkeeping is worked out here, once. */
-export const toVerdictRecord = (j: Judged): VerdictRecord => ({
+/**
+ * What the ledger keeps of one judgement, given the PR's verdict before it (undefined: none): the
+ * dedupe bookkeeping and the verdict's history lines are worked out here, once.
+ */
+export const toVerdictRecord = (j: Judged, before: VerdictTrail | undefined): VerdictRecord => ({
   nodeId: j.nodeId,
   verdict: j.evaluation.verdict,
   candidates: candidateOps(j.history.candidates, j.evaluation.verdict, j.evaluation.undetermined),
+  changes: verdictChanges(before, j.evaluation.verdict),
   stopNow: j.evaluation.stopNow,
 });

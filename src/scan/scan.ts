@@ -4,9 +4,7 @@ import type { FieldChange, PrSnapshot, StoredPr } from '../core/pr.js';
 import type { GitHubReads, RateLimitInfo } from '../github/port.js';
 import { GitHubAuthError, GitHubUnreachableError, RateLimitError } from '../github/errors.js';
 import { applyDetails } from '../github/normalize.js';
-import type { PrStore } from '../ledger/pr-store.js';
-import type { RulesStore } from '../ledger/rules-store.js';
-import type { OutcomeStore } from '../ledger/outcome-store.js';
+import type { OutcomeLedger, PrLedger, RulesLedger } from '../ledger/ports.js';
 import { settleOutcomes } from '../rules/outcome.js';
 import { toVerdictRecord } from '../rules/candidates.js';
 import type { AgentBudgets } from '../core/budget.js';
@@ -75,10 +73,10 @@ export interface ScanSummary {
 
 export interface ScanOptions {
   port: GitHubReads;
-  store: PrStore;
-  rules: RulesStore;
+  store: PrLedger;
+  rules: RulesLedger;
   /** Where the outcomes of escalations are judged and kept. */
-  outcomes: OutcomeStore;
+  outcomes: OutcomeLedger;
   /** Per agent, whether the weekly budget still allows work (default: unknown). */
   budget?: AgentBudgets;
   config: RadarConfig;
@@ -263,7 +261,7 @@ export async function runScan(options: ScanOptions): Promise<ScanSummary> {
     r.toWrite,
     r.changes,
     (id) => {
-      options.rules.recordVerdicts(id, judged.at, judged.records, judged.previous);
+      options.rules.recordVerdicts(id, judged.at, judged.records);
       options.outcomes.recordOutcomes(judged.at, judged.outcomes);
     },
   );
@@ -308,8 +306,7 @@ function judge(current: ReadonlyMap<string, StoredPr>, options: ScanOptions, now
   });
   return {
     at: now,
-    previous,
-    records: judged.map(toVerdictRecord),
+    records: judged.map((j) => toVerdictRecord(j, previous.get(j.nodeId))),
     // Outcomes are settled before `--dispatch` starts new sessions: a newer escalation never
     // hides what an older one bought.
     outcomes: settleOutcomes(

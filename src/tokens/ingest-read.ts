@@ -319,6 +319,7 @@ function finishFile(
     state: JSON.stringify(result.state),
     now: options.now(),
   };
+  options.onParsed?.(path, result);
   const existing = plan.kind === 'resume' || plan.kind === 'reread' ? plan.source : undefined;
   const provisional = plan.kind === 'resume' ? plan.state?.provisional : undefined;
   return (touched) => {

@@ -3,6 +3,7 @@ import { errorMessage } from '../core/errors.js';
 import type { RunHeader, SkipReason } from '../core/tokens.js';
 import type { TokenLedger } from '../ledger/ports.js';
 import type { BucketResolver } from './bucket.js';
+import type { ParseResult } from './parse-file.js';
 
 /** What both halves of the ingest (ingest.ts, ingest-read.ts) share: its options and summary. */
 
@@ -46,6 +47,11 @@ export interface IngestOptions {
   threads?: 'auto' | 'never' | 'always';
   /** Ceiling for one event's tokens; larger counts are skipped as implausible. */
   maxEventTokens?: number;
+  /**
+   * What was parsed of each file read (every event, those already recorded too), when its write
+   * joins the batch: a dispatched session learns its run keys, session and results here.
+   */
+  onParsed?: (path: string, parsed: ParseResult) => void;
 }
 
 /** A file found by its stat not to be unchanged: ingestFiles hands these to the reader. */

@@ -5,7 +5,7 @@ import {
   type Json,
   type ParserOptions as FormatOptions,
 } from './formats/common.js';
-import { codexText, SESSION_LINE_RE, type CodexTextState } from './formats/codex-text.js';
+import { codexText, type CodexTextState } from './formats/codex-text.js';
 import { codexRollout, type CodexRolloutState } from './formats/codex-rollout.js';
 import { codexExecJson, type CodexExecJsonState } from './formats/codex-exec-json.js';
 import { claudeResult, claudeResultArray, claudeTranscript } from './formats/claude.js';
@@ -47,20 +47,18 @@ export const JSON_NEEDLES = [
 /** The JSON formats, tried in this order on each JSON line. */
 const JSON_FORMATS = [codexRollout, codexExecJson, claudeResult, claudeTranscript] as const;
 
-/** Ids a live agent prints about itself: a thread, a Claude session, a `codex exec` header. */
-const SESSION_ID_RES = [
-  /"thread_id"\s*:\s*"([^"]+)"/,
-  /"session_id"\s*:\s*"([^"]+)"/,
-  SESSION_LINE_RE,
-];
-
-/** The session or thread id a line of agent output names, lower-cased, if any. */
-export function sessionIdIn(line: string): string | undefined {
-  for (const re of SESSION_ID_RES) {
-    const id = re.exec(line)?.[1];
-    if (id) return id.toLowerCase();
-  }
-  return undefined;
+/**
+ * The session a parsed log names: its first marker's, or else the thread a `codex exec --json`
+ * run started or the `session id:` a human header printed (a run that printed no marker may
+ * still have named its session, whose rollout or transcript then counts its tokens).
+ */
+export function sessionNamed(
+  events: readonly TokenEvent[],
+  state: ParserState,
+): string | undefined {
+  return (
+    events.find((e) => e.sessionId)?.sessionId ?? state.execThread?.id ?? state.codexRun?.session
+  );
 }
 
 // eslint-disable-next-line no-control-regex
@@ -133,5 +131,31 @@ export class MarkerParser {
       format.read(o, offset, this.state, this.ctx);
       return;
     }
+  }
+}
+
+/**
+ * The tokens a running agent's output has reported so far, line by line as it prints them: an
+ * estimate for the budget gate while the session runs (a session past its reservation narrows
+ * what later claims find left), never recorded as tokens. The ingest parses the run log once the
+ * session ends and is the one record of what it spent.
+ */
+export class LiveTally {
+  // Timestamps do not change a total: the zone and mtime only place markers in time.
+  private readonly parser = new MarkerParser({ zone: 'UTC', mtimeMs: 0, lineage: 'live' });
+  private offset = 0;
+  private seen = 0;
+  /** Tokens reported so far. */
+  total = 0;
+
+  /** One line of output (without its newline); true when the total grew. */
+  line(text: string): boolean {
+    this.parser.line(text, this.offset);
+    this.offset += Buffer.byteLength(text) + 1;
+    const events = this.parser.events;
+    if (events.length === this.seen) return false;
+    const before = this.total;
+    for (; this.seen < events.length; this.seen++) this.total += events[this.seen]!.total;
+    return this.total > before;
   }
 }

@@ -10,7 +10,8 @@ import {
   performApproval,
   queueActions,
 } from '../../src/dispatch/approvals.js';
-import { DispatchStore, type Approval } from '../../src/ledger/dispatch-store.js';
+import { DispatchStore } from '../../src/ledger/dispatch-store.js';
+import type { Approval } from '../../src/core/dispatch.js';
 import { openLedger } from '../../src/ledger/open.js';
 import { startFakeGitHub } from '../../src/testing/fake-github/server.js';
 import { generateQueue } from '../../src/testing/fake-github/generate.js';

@@ -16,6 +16,7 @@ import {
   type DispatchOptions,
 } from '../../src/dispatch/dispatch.js';
 import { DispatchStore } from '../../src/ledger/dispatch-store.js';
+import { sqliteLedger } from '../../src/ledger/sqlite-ledger.js';
 import { aggregateByColumn } from '../../src/ledger/token-report.js';
 import { TokenStore } from '../../src/ledger/token-store.js';
 import { bucketResolver } from '../../src/tokens/bucket.js';
@@ -81,7 +82,7 @@ function options(
       budget: { allowUnknown: true, ...input.budget },
       dispatch: { killGraceMs: 200, ...input.dispatch },
     }),
-    db: t.db,
+    ledger: sqliteLedger(t.db),
     ledgerPath: t.path,
     budget: [],
     now: () => Date.now(),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { reapStale, sessionLive } from '../../src/dispatch/liveness.js';
-import type { RunningSession } from '../../src/ledger/ports.js';
+import type { RunningSession } from '../../src/core/dispatch.js';
 
 const SELF = 100;
 /** Processes 200 and group 300 exist; nothing else does. */

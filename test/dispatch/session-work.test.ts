@@ -13,6 +13,7 @@ import { performApproval } from '../../src/dispatch/approvals.js';
 import { dispatchFlagged, type DispatchOptions } from '../../src/dispatch/dispatch.js';
 import { pusher } from '../../src/dispatch/push.js';
 import { DispatchStore } from '../../src/ledger/dispatch-store.js';
+import { sqliteLedger } from '../../src/ledger/sqlite-ledger.js';
 import { generateQueue } from '../../src/testing/fake-github/generate.js';
 import { createMemoryGitHub } from '../../src/testing/memory-github.js';
 import {
@@ -112,7 +113,7 @@ async function dispatch(
       dispatch: { killGraceMs: 200, ...input.dispatch },
       repos: { 'acme/widget': { clone } },
     }),
-    db: t.db,
+    ledger: sqliteLedger(t.db),
     ledgerPath: t.path,
     budget: [],
     now: () => Date.now(),
@@ -280,7 +281,7 @@ describe('a session’s work reaches the PR', () => {
         budget: { allowUnknown: true },
         dispatch: { killGraceMs: 200 },
       }),
-      db: t.db,
+      ledger: sqliteLedger(t.db),
       ledgerPath: t.path,
       budget: [],
       now: () => Date.now(),

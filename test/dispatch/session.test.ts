@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runSession, type SessionRequest } from '../../src/dispatch/session.js';
+import { finalOutcome, runSession, type SessionRequest } from '../../src/dispatch/session.js';
+import { recordSessionTokens } from '../../src/dispatch/tokens.js';
+import { sqliteLedger } from '../../src/ledger/sqlite-ledger.js';
 import { deadWithin, alive } from '../process/alive.js';
 import { FAKE_BIN, agentEnv, tempLedger, type TempLedger } from './helpers.js';
 
@@ -30,11 +32,23 @@ function request(tool: 'codex' | 'claude', mode: string, extra: Partial<SessionR
     idleTimeoutMs: 10_000,
     killGraceMs: 500,
     runLogMaxBytes: 1024 * 1024,
-    zone: 'UTC',
     tag: `RADAR_SESSION=test-${randomUUID()}`,
     ...extra,
   } satisfies SessionRequest;
 }
+
+/** What the ingest (the one parser of agent output) reads of a session's run log. */
+const counted = (req: SessionRequest, agent: 'codex' | 'claude') =>
+  recordSessionTokens({
+    ledger: sqliteLedger(t.db),
+    ledgerPath: t.path,
+    escalationId: 1,
+    pr: { repo: 'acme/widget', number: 1 },
+    runLog: req.runLog,
+    agent,
+    zone: 'UTC',
+    now: Date.now,
+  });
 
 const dumps = () =>
   readdirSync(join(t.dir, 'dump')).map(
@@ -47,40 +61,52 @@ describe('agent session', () => {
     ['codex', 'codex-text', 1100, /^codex:/],
     ['claude', 'ok', 1100, /^claude:/],
   ] as const)(
-    '%s %s: succeeds, markers parsed live, run key known',
+    '%s %s: succeeds; its run log read once gives tokens, run key and session',
     async (tool, mode, tokens, key) => {
-      const r = await runSession(request(tool, mode));
-      expect(r).toMatchObject({
-        kind: 'ran',
-        outcome: 'succeeded',
-        exitCode: 0,
-        liveTokens: tokens,
-        runKeys: [expect.stringMatching(key)],
-        sessionId: expect.stringMatching(/^[0-9a-f-]{36}$/),
-      });
+      const soFar: number[] = [];
+      const req = request(tool, mode, { onTokens: (n) => soFar.push(n) });
+      const r = await runSession(req);
+      expect(r).toMatchObject({ kind: 'ran', outcome: 'succeeded', exitCode: 0 });
+      const c = await counted(req, tool);
+      expect(c).toMatchObject({ tokens, reportedError: false });
+      expect(c.runKeys[0]).toMatch(key);
+      expect(c.sessionId).toMatch(/^[0-9a-f-]{36}$/);
+      // The live tally, for the gate while the session runs, ends at what the ingest counted.
+      expect(soFar.at(-1)).toBe(tokens);
       expect(dumps()[0]!.prompt).toBe('fix it');
     },
   );
 
   it('a failing agent is failed, its tokens still counted', async () => {
-    const r = await runSession(request('codex', 'fail'));
+    const req = request('codex', 'fail');
+    const r = await runSession(req);
     expect(r).toMatchObject({
       kind: 'ran',
       outcome: 'failed',
       exitCode: 1,
-      liveTokens: 1100,
       reason: expect.stringContaining('the model gave up'),
     });
+    expect((await counted(req, 'codex')).tokens).toBe(1100);
   });
 
   it('claude subtype success with is_error true is a failure', async () => {
-    const r = await runSession(request('claude', 'error-result'));
-    expect(r).toMatchObject({ outcome: 'failed', exitCode: 0, liveTokens: 1100 });
+    const req = request('claude', 'error-result');
+    const r = await runSession(req);
+    expect(r).toMatchObject({ outcome: 'succeeded', exitCode: 0 });
+    const c = await counted(req, 'claude');
+    expect(c).toMatchObject({ tokens: 1100, reportedError: true });
+    if (r.kind !== 'ran') throw new Error('the agent did not run');
+    expect(finalOutcome(r, c.reportedError)).toEqual({
+      outcome: 'failed',
+      reason: 'the agent reported an error result (is_error)',
+    });
   });
 
   it('a silent agent: no marker, usage unknown (null, not zero)', async () => {
-    const r = await runSession(request('codex', 'silent'));
-    expect(r).toMatchObject({ outcome: 'succeeded', liveTokens: null, runKeys: [] });
+    const req = request('codex', 'silent');
+    const r = await runSession(req);
+    expect(r).toMatchObject({ outcome: 'succeeded' });
+    expect(await counted(req, 'codex')).toMatchObject({ tokens: null, runKeys: [] });
   });
 
   it('a hanging agent is stopped by the idle limit', async () => {
@@ -103,8 +129,10 @@ describe('agent session', () => {
   });
 
   it('an agent that ignores SIGTERM is killed after the grace period', async () => {
-    const r = await runSession(request('codex', 'ignore-term', { timeoutMs: 1500 }));
-    expect(r).toMatchObject({ outcome: 'timed_out', liveTokens: 1100 });
+    const req = request('codex', 'ignore-term', { timeoutMs: 1500 });
+    const r = await runSession(req);
+    expect(r).toMatchObject({ outcome: 'timed_out' });
+    expect((await counted(req, 'codex')).tokens).toBe(1100);
     const pid = dumps()[0]!.pid as number;
     expect(await deadWithin(pid)).toBe(true);
   });
@@ -112,16 +140,20 @@ describe('agent session', () => {
   it('is over when the agent exits, even if a grandchild holds stdout; the grandchild is ended', async () => {
     // The grandchild sleeps 300 s: a session waiting for its stdout would hit the 20 s limit and
     // be timed out, not succeeded.
-    const r = await runSession(request('codex', 'grandchild'));
-    expect(r).toMatchObject({ kind: 'ran', outcome: 'succeeded', liveTokens: 1100, reason: null });
+    const req = request('codex', 'grandchild');
+    const r = await runSession(req);
+    expect(r).toMatchObject({ kind: 'ran', outcome: 'succeeded', reason: null });
+    expect((await counted(req, 'codex')).tokens).toBe(1100);
     const grandchild = dumps()[0]!.grandchild as number;
     expect(await deadWithin(grandchild, 5000)).toBe(true);
     expect(alive(grandchild)).toBe(false);
   });
 
   it('stops what the agent started outside its group: a setsid child and a double-forked one', async () => {
-    const r = await runSession(request('codex', 'escape', { timeoutMs: 1500 }));
-    expect(r).toMatchObject({ outcome: 'timed_out', liveTokens: 1100 });
+    const req = request('codex', 'escape', { timeoutMs: 1500 });
+    const r = await runSession(req);
+    expect(r).toMatchObject({ outcome: 'timed_out' });
+    expect((await counted(req, 'codex')).tokens).toBe(1100);
     const d = dumps()[0] as { pid: number; escaped: number[] };
     expect(d.escaped).toHaveLength(2);
     for (const pid of [d.pid, ...d.escaped]) expect(await deadWithin(pid, 5000)).toBe(true);
@@ -129,8 +161,10 @@ describe('agent session', () => {
 
   it('200 MB of output: streamed, the run log capped, the marker after it still counted', async () => {
     const before = process.memoryUsage().rss;
-    const r = await runSession(request('codex', 'flood', { runLogMaxBytes: 1024 * 1024 }));
-    expect(r).toMatchObject({ outcome: 'succeeded', liveTokens: 1100 });
+    const req = request('codex', 'flood', { runLogMaxBytes: 1024 * 1024 });
+    const r = await runSession(req);
+    expect(r).toMatchObject({ outcome: 'succeeded' });
+    expect((await counted(req, 'codex')).tokens).toBe(1100);
     const log = join(t.dir, 'runs', 'codex-flood.log');
     expect(statSync(log).size).toBeLessThan(2 * 1024 * 1024);
     const text = readFileSync(log, 'utf8');

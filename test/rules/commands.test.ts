@@ -62,7 +62,7 @@ describe('the PR a command argument names', () => {
     try {
       const outcome = (() => {
         try {
-          return resolvePr(db, text).nodeId;
+          return resolvePr(new PrStore(db), text).nodeId;
         } catch (e) {
           return e instanceof UsageError ? e.message : e;
         }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ClaimRequest, Committed, Ledger } from '../../../src/ledger/ports.js';
+import type { Ledger } from '../../../src/ledger/ports.js';
+import type { ClaimRequest, Committed } from '../../../src/core/dispatch.js';
 import { T0, source, tokenEvent, withLedger, type LedgerFactory } from './factory.js';
 
 const WEEK = 7 * 86_400_000;

@@ -97,22 +97,18 @@ export function scanLedgerContract(fresh: LedgerFactory): void {
     it('records verdicts with their history, candidates seen and cleared, and stop-loss stops', async () => {
       await withLedger(fresh, (ledger) => {
         const first = verdict();
-        ledger.rules.recordVerdicts(
-          null,
-          T0,
-          [
-            {
-              nodeId: 'PR_1',
-              verdict: first,
-              candidates: {
-                seen: [{ fingerprint: 'ci_failing:abc', kind: 'ci_failing', suppressed: null }],
-                cleared: [],
-              },
-              stopNow: null,
+        ledger.rules.recordVerdicts(null, T0, [
+          {
+            nodeId: 'PR_1',
+            verdict: first,
+            candidates: {
+              seen: [{ fingerprint: 'ci_failing:abc', kind: 'ci_failing', suppressed: null }],
+              cleared: [],
             },
-          ],
-          new Map(),
-        );
+            changes: [{ field: 'tier', from: null, to: 'escalate' }],
+            stopNow: null,
+          },
+        ]);
         expect(ledger.rules.verdict('PR_1')).toEqual({
           ...first,
           nodeId: 'PR_1',
@@ -128,19 +124,15 @@ export function scanLedgerContract(fresh: LedgerFactory): void {
         });
         expect(first.signals.length).toBeGreaterThan(0);
         const second = verdict({ tier: 'watch', signals: [], pending: [] });
-        ledger.rules.recordVerdicts(
-          null,
-          T0 + 1,
-          [
-            {
-              nodeId: 'PR_1',
-              verdict: second,
-              candidates: { seen: [], cleared: ['ci_failing:abc'] },
-              stopNow: 'three failed sessions',
-            },
-          ],
-          new Map([['PR_1', first]]),
-        );
+        ledger.rules.recordVerdicts(null, T0 + 1, [
+          {
+            nodeId: 'PR_1',
+            verdict: second,
+            candidates: { seen: [], cleared: ['ci_failing:abc'] },
+            changes: [{ field: 'tier', from: 'escalate', to: 'watch' }],
+            stopNow: 'three failed sessions',
+          },
+        ]);
         expect([...ledger.rules.verdicts().keys()]).toEqual(['PR_1']);
         expect(ledger.rules.verdict('PR_1')?.tier).toBe('watch');
         const history = ledger.rules.histories().get('PR_1');

@@ -2,12 +2,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Context } from '../context.js';
-import type { CommandOptions } from './types.js';
+import type { CommandOptions } from '../commands/types.js';
 import { configSchema } from '../config/schema.js';
 
 type DemoOptions = CommandOptions<'demo'>;
 
 /**
+ * The `radar demo` command. It lives in demo/, not commands/: the demo runs the other commands,
+ * so it sits above them and commands/ never imports demo/ (program.ts loads it lazily like any
+ * command).
+ *
  * radar's main job on a built-in demo: a generated log corpus and a fake GitHub queue, a
  * temporary ledger, and the same commands a user runs. Nothing touches the network or the
  * user's own ledger, config or logs.
@@ -23,7 +27,7 @@ export async function run(ctx: Context, options: DemoOptions): Promise<number> {
     write(`\n── ${title} ${'─'.repeat(Math.max(0, 70 - title.length))}\n`);
   try {
     const [{ generateDemoCorpus }, { createContext }] = await Promise.all([
-      import('../demo/corpus.js'),
+      import('./corpus.js'),
       import('../context.js'),
     ]);
     const now = ctx.now();
@@ -56,21 +60,21 @@ export async function run(ctx: Context, options: DemoOptions): Promise<number> {
           `(sample logs in ${logs}; nothing of yours is touched)\n`,
       );
       section('radar ingest');
-      await (await import('./ingest.js')).run(demo, [logs], {});
+      await (await import('../commands/ingest.js')).run(demo, [logs], {});
       section('radar report tokens --by bucket');
-      await (await import('./report-tokens.js')).run(demo, { by: 'bucket' });
+      await (await import('../commands/report-tokens.js')).run(demo, { by: 'bucket' });
       section('radar budget');
-      await (await import('./budget.js')).run(demo);
+      await (await import('../commands/budget.js')).run(demo);
       section('radar report html');
       const page = await (
-        await import('./report-html.js')
+        await import('../commands/report-html.js')
       ).writeHtmlReport(demo, { out: join(pages, 'tokens.html') });
       write(`the log corpus as a page (pace, tokens per day, top buckets): ${page}\n`);
     } finally {
       demo.close();
     }
     await (
-      await import('../demo/loop.js')
+      await import('./loop.js')
     ).demoLoop(ctx, dir, now, { section, write }, join(pages, 'loop.html'));
     if (options.keep)
       write(
