@@ -26,6 +26,8 @@ export interface CompletionCommand {
   commands: CompletionCommand[];
   /** The values its first positional argument accepts, when commander names them. */
   argChoices?: readonly string[];
+  /** It takes positional arguments (files, PRs, ids): fish completes files there. */
+  takesArgs?: boolean;
 }
 
 /** The plain tree of a commander program: what the renderers complete from. */
@@ -44,7 +46,7 @@ export function commandTree(command: Command): CompletionCommand {
         ...(o.argChoices ? { choices: o.argChoices } : {}),
       })),
     commands: command.commands.map(commandTree),
-    ...(first?.argChoices ? { argChoices: first.argChoices } : {}),
+    ...(first?.argChoices ? { argChoices: first.argChoices } : first ? { takesArgs: true } : {}),
   };
 }
 
@@ -234,6 +236,7 @@ function fishScript(tree: CompletionCommand): string {
             `complete -c ${tree.name} -n ${fishQuote(at)} -f -a ${fishQuote(c.argChoices.join(' '))}`,
           ]
         : []),
+      ...(c.takesArgs ? [`complete -c ${tree.name} -n ${fishQuote(at)} -F`] : []),
     ];
   });
   const subcommands = all

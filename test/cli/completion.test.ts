@@ -84,6 +84,13 @@ describe('completionScript', () => {
     expect(() => completionScript('bash', tiny(word))).toThrow(/cannot be completed safely/);
   });
 
+  it('lets fish complete files only where a command takes arguments', () => {
+    const script = completionScript('fish', tree);
+    expect(script).toContain(`complete -c radar -f\n`);
+    expect(script).toContain(`complete -c radar -n '__radar_at \\'ingest\\'' -F\n`);
+    expect(script).not.toContain(`complete -c radar -n '__radar_at \\'budget\\'' -F\n`);
+  });
+
   it('quotes descriptions for fish', () => {
     expect(completionScript('fish', tiny('go'))).toContain(`-d 'it\\'s \\\\ \\'quoted\\''`);
   });
