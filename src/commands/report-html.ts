@@ -43,16 +43,18 @@ export async function writeHtmlReport(
   const db = ctx.existingLedger();
   const ledger = db.reports;
   const dayBuckets: PageInput['dayBuckets'][number][] = [];
+  const dayEscalations: PageInput['dayEscalations'][number][] = [];
   const span = await ledger.eventSpan();
   const first = Math.max(span?.first ?? 0, since ?? -Infinity);
   if (span && first <= span.last)
     for (const day of periods(first, span.last, 'day', zone, weekdayIndex(config.weekStart))) {
-      const rows = await ledger.aggregateByColumn('bucket', {
-        since: Math.max(day.start, since ?? -Infinity),
-        until: day.end,
-      });
+      const dayRange = { since: Math.max(day.start, since ?? -Infinity), until: day.end };
+      const rows = await ledger.aggregateByColumn('bucket', dayRange);
       for (const g of buildReport(rows, 'bucket', {}).groups)
         dayBuckets.push({ day: day.key, bucket: g.key, tokens: g.tokens });
+      const escalated = await ledger.escalationByBucket(dayRange);
+      for (const g of buildReport(escalated, 'bucket', {}).groups)
+        dayEscalations.push({ day: day.key, bucket: g.key, tokens: g.tokens });
     }
 
   const verdicts = db.rules.verdicts();
@@ -71,6 +73,7 @@ export async function writeHtmlReport(
     byDay,
     byPr,
     dayBuckets,
+    dayEscalations,
     pace: budget.results.map((r) => ({
       provider: r.provider,
       usedPercent: r.usedPercent,
