@@ -237,7 +237,8 @@ export function renderPage(input: PageInput): string {
       `per merged PR ${cost.perMergedPr === null ? 'no PR merged yet' : `${figure('per-merged-pr', cost.perMergedPr)} (all tokens over ${int(cost.mergedPrs)} merged)`}.</p>` +
       barChart('Agent-session tokens by PR outcome', prOutcomes) +
       `<p>Escalations by outcome: ${figure('escalations', outcomes.sessions)} sessions, resolution rate ${pct(outcomes.resolutionRate)} ` +
-      `(${int(outcomes.byOutcome.resolved)} of ${int(outcomes.judged)} judged); tokens per resolved signal ` +
+      `(${figure('resolved', outcomes.byOutcome.resolved)} of ${figure('judged', outcomes.judged)} judged); ` +
+      `${figure('escalation-tokens', outcomes.tokens)} tokens; tokens per resolved signal ` +
       `${outcomes.tokensPerResolvedSignal === null ? '–' : figure('per-resolved-signal', outcomes.tokensPerResolvedSignal)}.</p>` +
       (perOutcome.length
         ? barChart(
@@ -258,7 +259,7 @@ export function renderPage(input: PageInput): string {
           ...perOutcome.map((o) => [
             `escalation ${esc(o.outcome.replaceAll('_', ' '))}`,
             figure(`outcome:${o.outcome}`, o.sessions),
-            int(o.tokens),
+            figure(`outcome-tokens:${o.outcome}`, o.tokens),
           ]),
         ],
       ) +
