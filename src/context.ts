@@ -6,7 +6,7 @@ import type { LogFormat } from './log-format.js';
 import { colorEnabled } from './render/color.js';
 import { guardStream } from './render/terminal.js';
 import { UsageError } from './core/errors.js';
-import { parseJsonFields } from './commands/json-output.js';
+import { parseJsonFields } from './render/json-fields.js';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { resolveConfigPath, resolveLedger } from './config/locate.js';

@@ -3,7 +3,7 @@
  * Nothing heavy is imported at start-up so `radar --help` stays as fast as node itself.
  */
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { ContextOverrides } from './context.js';
 import {
   AGENT_CHOICES,
@@ -11,6 +11,7 @@ import {
   LOG_LEVELS,
   QUEUE_STATES,
   REPORT_DIMENSIONS,
+  SHELLS,
   TIER_CHOICES,
   type CommandName,
   type CommandRun,
@@ -434,6 +435,16 @@ Examples:
       '\nExamples:\n  radar resume acme/app#42\n  radar resume --permissions acme/app',
     )
     .action(lazy('resume', async () => ({ run: (await import('./commands/control.js')).resume })));
+
+  program
+    .command('completion')
+    .description('print a shell completion script for bash, zsh or fish (README: Shell completion)')
+    .addArgument(new Argument('<shell>', 'the shell to complete in').choices(SHELLS))
+    .addHelpText(
+      'after',
+      '\nExamples:\n  radar completion bash > ~/.local/share/bash-completion/completions/radar\n  source <(radar completion zsh)   # in ~/.zshrc, after compinit\n  radar completion fish > ~/.config/fish/completions/radar.fish',
+    )
+    .action(lazy('completion', () => import('./commands/completion.js'), { needsConfig: false }));
 
   return program;
 }

@@ -9,7 +9,7 @@ import type { DispatchResult, DispatchSummary } from '../dispatch/dispatch.js';
 import type { TokenReport } from '../core/token-report.js';
 import type { QueueReport, FunnelReport } from '../rules/reports.js';
 import type { IngestSummary } from '../tokens/ingest-summary.js';
-import type { QueueEntry } from './queue.js';
+import type { QueueEntry } from './queue-entry.js';
 import type { paceJson } from '../dispatch/pace-policy.js';
 
 /** The dispatch part of `radar scan --dispatch --json` (prompts are left out). */
@@ -192,17 +192,6 @@ export const JSON_DOCUMENTS: Readonly<Record<string, JsonDocument>> = {
     }),
   },
 };
-
-/** `--json a,b`: the names, or undefined for the whole document; a malformed list is refused. */
-export function parseJsonFields(value: string | boolean | undefined): string[] | undefined {
-  if (value === undefined || typeof value === 'boolean' || value === '') return undefined;
-  const names = value.split(',').map((n) => n.trim());
-  if (names.some((n) => !/^[A-Za-z]\w*$/.test(n)))
-    throw new UsageError(
-      `--json: "${value}" is not a list of fields (e.g. --json repo,number,tier)`,
-    );
-  return names;
-}
 
 /** Amounts of money (keys ending in Usd) to whole cents, as numbers. */
 export function roundCosts(value: unknown): unknown {

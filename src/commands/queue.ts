@@ -3,50 +3,14 @@ import type { CommandOptions } from './types.js';
 import { openState } from '../rules/outcome.js';
 import type { StoredVerdict } from '../ledger/ports.js';
 import type { StoredPr } from '../core/pr.js';
-import type { Route, Tier } from '../core/verdict.js';
 import { byUrgency } from '../rules/evaluate.js';
 import { renderTable, terminalWidth, truncate, type Column } from '../render/table.js';
 import { byCodePoint } from '../render/order.js';
 import type { Style } from '../render/color.js';
 import { writeJson } from './json-output.js';
+import type { QueueEntry } from './queue-entry.js';
 
 type QueueOptions = CommandOptions<'queue'>;
-
-export interface QueueEntry {
-  repo: string;
-  number: number;
-  title: string;
-  url: string;
-  author: string;
-  state: 'open' | 'closed' | 'merged';
-  draft: boolean;
-  watched: boolean;
-  headSha: string;
-  mergeable: 'mergeable' | 'conflicting' | 'unknown';
-  mergeableLastKnown: 'mergeable' | 'conflicting' | null;
-  mergeState: string | null;
-  ci: string;
-  failingChecks: string[];
-  review: string;
-  reviews: StoredPr['reviews'];
-  comments: number;
-  additions: number;
-  deletions: number;
-  changedFiles: number;
-  createdAt: string;
-  updatedAt: string;
-  closedAt: string | null;
-  mergedAt: string | null;
-  lastChangedAt: string;
-  /** The verdict of the last scan (null before the first scan that judged this PR). */
-  tier: Tier | null;
-  score: number | null;
-  route: Route | null;
-  signals: { kind: string; fingerprint: string; detail: string }[];
-  recommendation: string | null;
-  /** The newest escalation not settled yet, and where it stands (`push waiting`…), or null. */
-  escalation: { id: number; state: string } | null;
-}
 
 /** The rules' order: escalate first, then by score, then the oldest. Unjudged PRs sort as watch. */
 function compare(verdicts: ReadonlyMap<string, StoredVerdict>) {

@@ -36,6 +36,8 @@ export const QUEUE_STATES = ['open', 'closed', 'merged', 'all'] as const;
 /** `queue --tier` and `escalate --agent` offer core's own lists (two small modules, no imports). */
 export { TIERS as TIER_CHOICES } from '../core/verdict.js';
 export { AGENT_NAMES as AGENT_CHOICES } from '../core/agents.js';
+/** The shells `radar completion` writes a script for. */
+export const SHELLS = ['bash', 'zsh', 'fish'] as const;
 
 /** A command without options of its own (it still sees the global ones). */
 type None = Record<never, never>;
@@ -98,6 +100,7 @@ export interface CommandLine {
   };
   explain: { args: [pr: string]; options: None };
   stop: { args: [pr: string]; options: { reason?: string } };
+  completion: { args: [shell: (typeof SHELLS)[number]]; options: None };
   resume: { args: [pr: string | undefined]; options: { permissions?: string; reason?: string } };
 }
 

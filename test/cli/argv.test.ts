@@ -203,6 +203,10 @@ const rows: { argv: string[]; expected: Invocation }[] = [
       args: ['#42'],
     },
   },
+  {
+    argv: ['completion', 'zsh'],
+    expected: { command: 'completion', options: on, args: ['zsh'] },
+  },
 ];
 
 /** Every leaf command of the program with its path ("report tokens") and its own options. */
@@ -248,6 +252,7 @@ describe('argv → the options each command receives', () => {
     { argv: ['queue', '--tier', 'urgent'], code: 'commander.invalidArgument' },
     { argv: ['--log-format', 'xml', 'queue'], code: 'commander.invalidArgument' },
     { argv: ['--log-level', 'loud', 'budget'], code: 'commander.invalidArgument' },
+    { argv: ['completion', 'tcsh'], code: 'commander.invalidArgument' },
   ])('radar $argv is refused before any command runs ($code)', async ({ argv, code }) => {
     const calls: Invocation[] = [];
     const program = buildProgram((call) => calls.push(call));

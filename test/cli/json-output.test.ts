@@ -3,10 +3,10 @@ import { describe, expect, it } from 'vitest';
 import {
   JSON_DOCUMENTS,
   jsonFieldsMarkdown,
-  parseJsonFields,
   roundCosts,
   selectFields,
 } from '../../src/commands/json-output.js';
+import { parseJsonFields } from '../../src/render/json-fields.js';
 import { RadarError } from '../../src/core/errors.js';
 
 describe('--json field lists', () => {
