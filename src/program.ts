@@ -271,9 +271,13 @@ export function buildProgram(
       '--since <date>',
       'only tokens, candidates and sessions at or after this date (ISO, 7d, 2w, yesterday)',
     )
+    .option(
+      '--open',
+      'then open the page in the default browser (xdg-open, open or start; if none, says so and still succeeds)',
+    )
     .addHelpText(
       'after',
-      '\nExamples:\n  radar report html                          # prints the path of the page\n  radar report html --since 30d --out ~/radar.html',
+      '\nExamples:\n  radar report html                          # prints the path of the page\n  radar report html --since 30d --out ~/radar.html\n  radar report html --open',
     )
     .action(lazy('report html', () => import('./commands/report-html.js')));
 

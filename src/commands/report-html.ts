@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Context } from '../context.js';
@@ -8,6 +9,7 @@ import { checkpointsOf } from '../budget/state.js';
 import { machineZone, periods, weekdayIndex } from '../time/zone.js';
 import { DATE_FORMS, parseWhen } from '../time/relative.js';
 import { renderPage, type PageInput } from '../html/page.js';
+import { openerFor } from '../html/opener.js';
 import { tokenReportData } from './report-tokens.js';
 import { budgetData } from './budget.js';
 import { funnelData } from './report-rules.js';
@@ -16,7 +18,34 @@ import { funnelData } from './report-rules.js';
 export async function run(ctx: Context, options: CommandOptions<'report html'>): Promise<number> {
   const file = await writeHtmlReport(ctx, options);
   ctx.stdout.write(`${file}\n`);
+  if (options.open) {
+    const failed = await openDetached(file);
+    if (failed)
+      ctx.stderr.write(`radar: could not open the page (${failed}); open ${file} yourself\n`);
+  }
   return 0;
+}
+
+/**
+ * Opens the file with the platform's opener, detached (it outlives radar); resolves once the
+ * opener started, or to why it could not (no opener installed, not executable).
+ */
+export function openDetached(
+  file: string,
+  platform: NodeJS.Platform = process.platform,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<string | undefined> {
+  const { command, args } = openerFor(platform, file);
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { detached: true, stdio: 'ignore', env });
+    child.once('spawn', () => {
+      child.unref();
+      resolve(undefined);
+    });
+    child.once('error', (e: NodeJS.ErrnoException) =>
+      resolve(e.code === 'ENOENT' ? `${command} not found` : `${command}: ${e.message}`),
+    );
+  });
 }
 
 /** Writes the page (default: report.html next to the ledger) and returns its path. */
@@ -43,16 +72,18 @@ export async function writeHtmlReport(
   const db = ctx.existingLedger();
   const ledger = db.reports;
   const dayBuckets: PageInput['dayBuckets'][number][] = [];
+  const dayEscalations: PageInput['dayEscalations'][number][] = [];
   const span = await ledger.eventSpan();
   const first = Math.max(span?.first ?? 0, since ?? -Infinity);
   if (span && first <= span.last)
     for (const day of periods(first, span.last, 'day', zone, weekdayIndex(config.weekStart))) {
-      const rows = await ledger.aggregateByColumn('bucket', {
-        since: Math.max(day.start, since ?? -Infinity),
-        until: day.end,
-      });
+      const dayRange = { since: Math.max(day.start, since ?? -Infinity), until: day.end };
+      const rows = await ledger.aggregateByColumn('bucket', dayRange);
       for (const g of buildReport(rows, 'bucket', {}).groups)
         dayBuckets.push({ day: day.key, bucket: g.key, tokens: g.tokens });
+      const escalated = await ledger.escalationByBucket(dayRange);
+      for (const g of buildReport(escalated, 'bucket', {}).groups)
+        dayEscalations.push({ day: day.key, bucket: g.key, tokens: g.tokens });
     }
 
   const verdicts = db.rules.verdicts();
@@ -71,6 +102,7 @@ export async function writeHtmlReport(
     byDay,
     byPr,
     dayBuckets,
+    dayEscalations,
     pace: budget.results.map((r) => ({
       provider: r.provider,
       usedPercent: r.usedPercent,

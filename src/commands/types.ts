@@ -64,7 +64,7 @@ export interface CommandLine {
     args: [];
     options: { since?: string; by?: 'agent' | 'signal' | 'repo' | 'model' };
   };
-  'report html': { args: []; options: { out?: string; since?: string } };
+  'report html': { args: []; options: { out?: string; since?: string; open?: boolean } };
   budget: { args: []; options: None };
   scan: {
     args: [];

@@ -18,6 +18,8 @@ export interface PageInput {
   byPr: TokenReport;
   /** Tokens per day and bucket (the burn chart's stacks); their sums are the day totals. */
   dayBuckets: readonly { day: string; bucket: string; tokens: number }[];
+  /** The part of `dayBuckets` tied to an escalation: drawn as a series of its own. */
+  dayEscalations: readonly { day: string; bucket: string; tokens: number }[];
   pace: readonly PaceFigure[];
   funnel: FunnelReport;
   outcomes: OutcomeReport;
@@ -40,11 +42,27 @@ export interface Burn {
   days: { label: string; values: number[] }[];
 }
 
-/** Tokens per day stacked by bucket: the largest buckets apart, the others summed. */
+/** The burn chart's series of the tokens tied to an escalation. */
+export const ESCALATION_SERIES = 'escalation sessions';
+
+type DayTokens = { day: string; bucket: string; tokens: number };
+
+/**
+ * Tokens per day stacked by bucket: the largest buckets apart, the others summed, and the tokens
+ * tied to an escalation (`escalated`, a part of `rows`) taken out of their buckets into a series
+ * of their own, so each day's stack still sums to its total.
+ */
 export function burnSeries(
   days: readonly string[],
-  rows: readonly { day: string; bucket: string; tokens: number }[],
+  all: readonly DayTokens[],
+  escalated: readonly DayTokens[] = [],
 ): Burn {
+  const key = (r: DayTokens) => `${r.day}\u0000${r.bucket}`;
+  const taken = new Map<string, number>();
+  for (const r of escalated) taken.set(key(r), (taken.get(key(r)) ?? 0) + r.tokens);
+  const rows = all
+    .map((r) => ({ ...r, tokens: r.tokens - (taken.get(key(r)) ?? 0) }))
+    .filter((r) => r.tokens !== 0);
   const perBucket = new Map<string, number>();
   for (const r of rows) perBucket.set(r.bucket, (perBucket.get(r.bucket) ?? 0) + r.tokens);
   const ranked = [...perBucket.entries()]
@@ -58,7 +76,17 @@ export function burnSeries(
     const values = byDay.get(r.day);
     if (values) values[index.get(r.bucket) ?? series.length - 1]! += r.tokens;
   }
-  return { series, days: days.map((d) => ({ label: d, values: byDay.get(d)! })) };
+  const burn = { series, days: days.map((d) => ({ label: d, values: byDay.get(d)! })) };
+  if (escalated.length === 0) return burn;
+  const perDay = new Map<string, number>();
+  for (const r of escalated) perDay.set(r.day, (perDay.get(r.day) ?? 0) + r.tokens);
+  return {
+    series: [...series, ESCALATION_SERIES],
+    days: burn.days.map((d) => ({
+      label: d.label,
+      values: [...d.values, perDay.get(d.label) ?? 0],
+    })),
+  };
 }
 
 /** Tokens and sessions per escalation outcome, from the sessions `report outcomes` lists. */
@@ -137,8 +165,11 @@ export function renderPage(input: PageInput): string {
   const { byBucket, byDay, byPr, funnel, outcomes } = input;
   const total = byBucket.total;
   const days = [...byDay.groups].map((g) => g.key).sort();
-  const burn = burnSeries(days, input.dayBuckets);
+  const burn = burnSeries(days, input.dayBuckets, input.dayEscalations);
   const perOutcome = tokensByOutcome(outcomes);
+  const escalatedOn = new Map<string, number>();
+  for (const r of input.dayEscalations)
+    escalatedOn.set(r.day, (escalatedOn.get(r.day) ?? 0) + r.tokens);
   const cost = funnel.cost;
   const prOutcomes: Bar[] = [
     { label: 'merged', value: cost.tokensOnMerged, series: 2 },
@@ -177,15 +208,25 @@ export function renderPage(input: PageInput): string {
 
   sections.push(
     `<section id="burn"><h2>Where did the tokens go? Tokens per day, by bucket</h2>` +
+      `<p class="muted">Escalation sessions (agents radar dispatched) are a series of their own, taken out of their buckets.</p>` +
       (days.length
-        ? stackedColumns('Tokens per day, stacked by bucket', burn.series, burn.days)
+        ? stackedColumns(
+            'Tokens per day, stacked by bucket, escalation sessions apart',
+            burn.series,
+            burn.days,
+          )
         : `<p class="muted">No token events in this period.</p>`) +
       table(
         'Tokens per day',
-        ['day', 'tokens', 'events'],
+        ['day', 'tokens', 'events', ESCALATION_SERIES],
         [...byDay.groups]
           .sort((a, b) => (a.key < b.key ? -1 : 1))
-          .map((g) => [esc(g.key), figure(`day:${g.key}`, g.tokens), int(g.events)]),
+          .map((g) => [
+            esc(g.key),
+            figure(`day:${g.key}`, g.tokens),
+            int(g.events),
+            figure(`escalation-day:${g.key}`, escalatedOn.get(g.key) ?? 0),
+          ]),
       ) +
       `</section>`,
   );
@@ -196,7 +237,8 @@ export function renderPage(input: PageInput): string {
       `per merged PR ${cost.perMergedPr === null ? 'no PR merged yet' : `${figure('per-merged-pr', cost.perMergedPr)} (all tokens over ${int(cost.mergedPrs)} merged)`}.</p>` +
       barChart('Agent-session tokens by PR outcome', prOutcomes) +
       `<p>Escalations by outcome: ${figure('escalations', outcomes.sessions)} sessions, resolution rate ${pct(outcomes.resolutionRate)} ` +
-      `(${int(outcomes.byOutcome.resolved)} of ${int(outcomes.judged)} judged); tokens per resolved signal ` +
+      `(${figure('resolved', outcomes.byOutcome.resolved)} of ${figure('judged', outcomes.judged)} judged); ` +
+      `${figure('escalation-tokens', outcomes.tokens)} tokens; tokens per resolved signal ` +
       `${outcomes.tokensPerResolvedSignal === null ? '–' : figure('per-resolved-signal', outcomes.tokensPerResolvedSignal)}.</p>` +
       (perOutcome.length
         ? barChart(
@@ -217,7 +259,7 @@ export function renderPage(input: PageInput): string {
           ...perOutcome.map((o) => [
             `escalation ${esc(o.outcome.replaceAll('_', ' '))}`,
             figure(`outcome:${o.outcome}`, o.sessions),
-            int(o.tokens),
+            figure(`outcome-tokens:${o.outcome}`, o.tokens),
           ]),
         ],
       ) +

@@ -339,6 +339,8 @@ export interface ReportLedger {
     by: Exclude<Dimension, 'day' | 'week' | 'month'>,
     range: Range,
   ): Promise<AggregateRow[]>;
+  /** Sums per bucket of the counted events tied to an escalation (its agent session's tokens). */
+  escalationByBucket(range: Range): Promise<AggregateRow[]>;
   /**
    * Agent sessions started in the range that reported no usage, per agent: their reservations
    * stand as estimates, never in the counted tokens.

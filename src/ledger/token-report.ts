@@ -328,6 +328,20 @@ export class ReportStore implements ReportLedger {
     return Promise.resolve(aggregateByColumn(this.db, by, range));
   }
 
+  escalationByBucket(range: Range): Promise<AggregateRow[]> {
+    const rows = this.db
+      .prepare(
+        `SELECT bucket AS key, agent, model, ${SUMS_BASE} FROM token_events
+         WHERE counted = 1 AND escalation_id IS NOT NULL AND at >= ? AND at < ?
+         GROUP BY 1, 2, 3`,
+      )
+      .all(
+        range.since ?? Number.MIN_SAFE_INTEGER,
+        range.until ?? Number.MAX_SAFE_INTEGER,
+      ) as AggregateRow[];
+    return Promise.resolve(rows);
+  }
+
   estimated(range: Range): Promise<(Estimated & { agent: string })[]> {
     const rows = this.db
       .prepare(

@@ -142,6 +142,10 @@ const rows: { argv: string[]; expected: Invocation }[] = [
     },
   },
   {
+    argv: ['report', 'html', '--open'],
+    expected: { command: 'report html', options: { ...on, open: true }, args: [] },
+  },
+  {
     argv: ['escalations', '-n', '5', '--json'],
     expected: { command: 'escalations', options: { ...on, limit: 5, json: true }, args: [] },
   },

@@ -1,10 +1,10 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { generateDemoCorpus } from '../../src/demo/corpus.js';
-import { ROOT, runRadar, tempTree } from '../helpers/cli.js';
+import { ROOT, runCli, runRadar, tempTree } from '../helpers/cli.js';
 
 /**
  * The page in a real browser (Debian's chromium, driven by playwright-core; .ci/run installs it):
@@ -18,6 +18,18 @@ let tree: ReturnType<typeof tempTree>;
 let browser: Browser;
 let page: string;
 let outcomes: { sessions: number };
+/** The PR loop's ledger (`radar demo --keep`): escalations, outcomes, the funnel. */
+let loopPage: string;
+let loopTokens: { total: { tokens: number } };
+let loopOutcomes: {
+  sessions: number;
+  judged: number;
+  tokens: number;
+  tokensPerResolvedSignal: number | null;
+  byOutcome: Record<string, number>;
+  escalations: { outcome: string; tokens: number | null }[];
+};
+const kept: string[] = [];
 let tokens: {
   total: { tokens: number; events: number };
   groups: { key: string; tokens: number }[];
@@ -46,13 +58,49 @@ beforeAll(async () => {
   outcomes = JSON.parse((await runRadar([...global, 'report', 'outcomes', '--json'])).stdout) as {
     sessions: number;
   };
+
+  const demo = await runCli(['demo', '--keep'], {
+    cwd: tree.dir,
+    env: { PATH: process.env.PATH },
+    timeoutMs: 150_000,
+  });
+  expect(demo.code, demo.stderr).toBe(0);
+  // The kept folder and the folder of the demo's own pages go when the tests end.
+  const dir = /kept in (\S+): radar\.db/.exec(demo.stdout)?.[1];
+  const pages = /as a page [^\n]*: (\S+)\/\w+\.html/.exec(demo.stdout)?.[1];
+  kept.push(...[dir, pages].filter((d): d is string => d !== undefined));
+  expect(dir, demo.stdout).toBeDefined();
+  const loop = ['--ledger', join(dir!, 'loop', 'radar.db')];
+  loopPage = join(tree.dir, 'loop.html');
+  expect((await runRadar([...loop, 'report', 'html', '--out', loopPage])).code).toBe(0);
+  loopTokens = JSON.parse(
+    (await runRadar([...loop, 'report', 'tokens', '--json'])).stdout,
+  ) as typeof loopTokens;
+  loopOutcomes = JSON.parse(
+    (await runRadar([...loop, 'report', 'outcomes', '--json'])).stdout,
+  ) as typeof loopOutcomes;
+
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-}, 120_000);
+}, 180_000);
 
 afterAll(async () => {
   await browser?.close();
   tree?.cleanup();
+  for (const d of kept) rmSync(d, { recursive: true, force: true });
 });
+
+/** The figures a page shows: name → [exact value, shown text]. */
+async function figuresOf(tab: Page): Promise<Record<string, [number, string]>> {
+  return Object.fromEntries(
+    await tab.$$eval('[data-figure]', (all) =>
+      all.map((e) => [
+        e.getAttribute('data-figure'),
+        [Number(e.getAttribute('data-value')), e.textContent],
+      ]),
+    ),
+  ) as Record<string, [number, string]>;
+}
+const shown = (n: number) => n.toLocaleString('en-US');
 
 describe('radar report html in chromium', () => {
   it.each([
@@ -90,15 +138,7 @@ describe('radar report html in chromium', () => {
         expect(c.width).toBeGreaterThan(0);
         expect(c.width).toBeLessThanOrEqual(width);
       }
-      const figures = Object.fromEntries(
-        await tab.$$eval('[data-figure]', (all) =>
-          all.map((e) => [
-            e.getAttribute('data-figure'),
-            [Number(e.getAttribute('data-value')), e.textContent],
-          ]),
-        ),
-      ) as Record<string, [number, string]>;
-      const shown = (n: number) => n.toLocaleString('en-US');
+      const figures = await figuresOf(tab);
       expect(figures['total-tokens']).toEqual([tokens.total.tokens, shown(tokens.total.tokens)]);
       expect(figures['total-events']).toEqual([tokens.total.events, shown(tokens.total.events)]);
       expect(figures.escalations).toEqual([outcomes.sessions, shown(outcomes.sessions)]);
@@ -118,4 +158,58 @@ describe('radar report html in chromium', () => {
       await context.close();
     },
   );
+});
+
+describe('radar report html of the PR loop in chromium', () => {
+  it('shows the figures of `radar report outcomes --json` and draws the outcome and funnel charts', async () => {
+    const context = await browser.newContext({
+      viewport: { width: 1280, height: 800 },
+      offline: true,
+    });
+    const tab = await context.newPage();
+    const errors: string[] = [];
+    tab.on('pageerror', (e) => errors.push(e.message));
+    await tab.goto(pathToFileURL(loopPage).href);
+    expect(errors).toEqual([]);
+
+    const o = loopOutcomes;
+    expect(o.sessions).toBeGreaterThan(0);
+    expect(o.judged).toBeGreaterThan(0);
+    const figures = await figuresOf(tab);
+    expect(figures['total-tokens']).toEqual([
+      loopTokens.total.tokens,
+      shown(loopTokens.total.tokens),
+    ]);
+    expect(figures.escalations).toEqual([o.sessions, shown(o.sessions)]);
+    expect(figures.judged).toEqual([o.judged, shown(o.judged)]);
+    expect(figures.resolved).toEqual([o.byOutcome.resolved, shown(o.byOutcome.resolved!)]);
+    expect(figures['escalation-tokens']).toEqual([o.tokens, shown(o.tokens)]);
+    expect(figures['per-resolved-signal']?.[0]).toBe(o.tokensPerResolvedSignal);
+    const outcomes = Object.entries(o.byOutcome).filter(([, n]) => n > 0);
+    expect(outcomes.length).toBeGreaterThan(1);
+    for (const [outcome, n] of outcomes) {
+      const tokens = o.escalations
+        .filter((e) => e.outcome === outcome)
+        .reduce((s, e) => s + (e.tokens ?? 0), 0);
+      expect(figures[`outcome:${outcome}`]).toEqual([n, shown(n)]);
+      expect(figures[`outcome-tokens:${outcome}`]).toEqual([tokens, shown(tokens)]);
+    }
+
+    // The outcome and funnel charts drew bars; the burn chart has the escalation sessions' series.
+    const bars = async (label: string) =>
+      tab.$$eval(
+        `svg.chart[aria-label="${label}"] rect`,
+        (all) => all.filter((r) => Number(r.getAttribute('width')) > 0).length,
+      );
+    expect(await bars('Tokens per escalation outcome')).toBeGreaterThanOrEqual(outcomes.length);
+    expect(await bars('Signal funnel')).toBeGreaterThan(2);
+    expect(await tab.locator('#burn svg.chart').textContent()).toContain('escalation sessions');
+
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await tab.screenshot({
+      path: join(ARTIFACTS, 'report-html-loop-1280x800.png'),
+      fullPage: true,
+    });
+    await context.close();
+  });
 });

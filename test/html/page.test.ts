@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   BURN_SERIES,
   burnSeries,
+  ESCALATION_SERIES,
   funnelStages,
   renderPage,
   tokensByOutcome,
@@ -44,6 +45,52 @@ describe('burnSeries', () => {
     const sum = (xs: readonly number[]) => xs.reduce((s, x) => s + x, 0);
     expect(sum(b.days[0]!.values)).toBe(sum(rows.map((r) => r.tokens)));
     expect(b.days[0]!.values.at(-1)).toBe(sum(rows.slice(BURN_SERIES - 1).map((r) => r.tokens)));
+  });
+
+  it.each([
+    {
+      name: 'a part of a bucket',
+      escalated: [{ day: 'd1', bucket: 'pr-loop', tokens: 30 }],
+      want: {
+        series: ['nightly', 'pr-loop', ESCALATION_SERIES],
+        days: [
+          { label: 'd1', values: [50, 70, 30] },
+          { label: 'd2', values: [40, 0, 0] },
+        ],
+      },
+    },
+    {
+      name: 'all of a bucket (it leaves the stacks)',
+      escalated: [
+        { day: 'd1', bucket: 'pr-loop', tokens: 100 },
+        { day: 'd2', bucket: 'nightly', tokens: 15 },
+      ],
+      want: {
+        series: ['nightly', ESCALATION_SERIES],
+        days: [
+          { label: 'd1', values: [50, 100] },
+          { label: 'd2', values: [25, 15] },
+        ],
+      },
+    },
+    {
+      name: 'none (no series of its own)',
+      escalated: [],
+      want: {
+        series: ['pr-loop', 'nightly'],
+        days: [
+          { label: 'd1', values: [100, 50] },
+          { label: 'd2', values: [0, 40] },
+        ],
+      },
+    },
+  ])('takes escalation tokens out of their buckets into a series: $name', ({ escalated, want }) => {
+    const all = [
+      { day: 'd1', bucket: 'pr-loop', tokens: 100 },
+      { day: 'd1', bucket: 'nightly', tokens: 50 },
+      { day: 'd2', bucket: 'nightly', tokens: 40 },
+    ];
+    expect(burnSeries(['d1', 'd2'], all, escalated)).toEqual(want);
   });
 });
 
@@ -204,6 +251,7 @@ describe('renderPage', () => {
       { day: '2026-06-01', bucket: '<img src=x>', tokens: 700 },
       { day: '2026-06-01', bucket: 'nightly', tokens: 300 },
     ],
+    dayEscalations: [{ day: '2026-06-01', bucket: 'nightly', tokens: 120 }],
     pace: [],
     funnel,
     outcomes: outcomeReport([row(1, 'resolved', 300)], null),
@@ -222,6 +270,11 @@ describe('renderPage', () => {
     expect(html).toContain('data-figure="total-tokens" data-value="1000">1,000<');
     expect(html).toContain('data-figure="bucket:&lt;img src=x&gt;" data-value="700"');
     expect(html).not.toContain('<img');
+  });
+
+  it('shows the escalation sessions of each day as a series of their own', () => {
+    expect(html).toContain('data-figure="escalation-day:2026-06-01" data-value="120"');
+    expect(html).toContain(`>${ESCALATION_SERIES}</text>`);
   });
 
   it('links each top PR to GitHub with its tier and state', () => {
