@@ -13,7 +13,7 @@ const ALL = {
   GH_ENTERPRISE_TOKEN: 'GH_ENTERPRISE_TOKEN',
   GITHUB_ENTERPRISE_TOKEN: 'GITHUB_ENTERPRISE_TOKEN',
 };
-const only = (...names: (keyof typeof ALL)[]) =>
+const tokensFrom = (...names: (keyof typeof ALL)[]) =>
   Object.fromEntries(names.map((n) => [n, ALL[n]])) as NodeJS.ProcessEnv;
 
 describe('resolveEndpoint: where GitHub is', () => {
@@ -101,15 +101,15 @@ describe('resolveEndpoint: where GitHub is', () => {
 describe('tokenFromEnv: gh order for the host', () => {
   it.each<[string, NodeJS.ProcessEnv, string | undefined]>([
     ['github.com: GH_TOKEN before GITHUB_TOKEN', ALL, 'GH_TOKEN'],
-    ['github.com: GITHUB_TOKEN alone', only('GITHUB_TOKEN'), 'GITHUB_TOKEN'],
+    ['github.com: GITHUB_TOKEN alone', tokensFrom('GITHUB_TOKEN'), 'GITHUB_TOKEN'],
     [
       'github.com: a blank GH_TOKEN is unset',
-      { ...only('GITHUB_TOKEN'), GH_TOKEN: '  ' },
+      { ...tokensFrom('GITHUB_TOKEN'), GH_TOKEN: '  ' },
       'GITHUB_TOKEN',
     ],
     [
       'github.com: enterprise tokens are not github.com tokens',
-      only('GH_ENTERPRISE_TOKEN'),
+      tokensFrom('GH_ENTERPRISE_TOKEN'),
       undefined,
     ],
     [
@@ -119,12 +119,12 @@ describe('tokenFromEnv: gh order for the host', () => {
     ],
     [
       'Enterprise Server by GH_HOST: then GITHUB_ENTERPRISE_TOKEN',
-      { ...only('GH_TOKEN', 'GITHUB_ENTERPRISE_TOKEN'), GH_HOST: 'ghe.example.com' },
+      { ...tokensFrom('GH_TOKEN', 'GITHUB_ENTERPRISE_TOKEN'), GH_HOST: 'ghe.example.com' },
       'GITHUB_ENTERPRISE_TOKEN',
     ],
     [
       "Enterprise Server by GH_HOST: never github.com's GH_TOKEN",
-      { ...only('GH_TOKEN', 'GITHUB_TOKEN'), GH_HOST: 'ghe.example.com' },
+      { ...tokensFrom('GH_TOKEN', 'GITHUB_TOKEN'), GH_HOST: 'ghe.example.com' },
       undefined,
     ],
     ['GHE.com tenant by GH_HOST: GH_TOKEN', { ...ALL, GH_HOST: 'acme.ghe.com' }, 'GH_TOKEN'],
@@ -135,7 +135,7 @@ describe('tokenFromEnv: gh order for the host', () => {
     ],
     [
       "Enterprise Server by GITHUB_API_URL: then GH_TOKEN (GitHub Actions' token)",
-      { ...only('GITHUB_TOKEN'), GITHUB_API_URL: 'https://ghe.example.com/api/v3' },
+      { ...tokensFrom('GITHUB_TOKEN'), GITHUB_API_URL: 'https://ghe.example.com/api/v3' },
       'GITHUB_TOKEN',
     ],
     [
