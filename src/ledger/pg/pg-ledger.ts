@@ -1,6 +1,8 @@
 import type { Ledger, OpenLedger } from '../ports.js';
 import { PgDb } from './db.js';
 import { migratePg } from './migrate.js';
+import { PgPriceStore, PgReportStore, PgUsageStore } from './token-report.js';
+import { PgSessionStore, PgTokenStore } from './token-store.js';
 
 /**
  * The ledger's ports over one PostgreSQL connection. Families not yet carried over to
@@ -8,14 +10,14 @@ import { migratePg } from './migrate.js';
  */
 export function pgLedger(db: PgDb): Ledger {
   return {
-    tokens: notBuilt('tokens'),
-    usage: notBuilt('usage'),
-    prices: notBuilt('prices'),
-    reports: notBuilt('reports'),
+    tokens: new PgTokenStore(db),
+    usage: new PgUsageStore(db),
+    prices: new PgPriceStore(db),
+    reports: new PgReportStore(db),
     prs: notBuilt('prs'),
     rules: notBuilt('rules'),
     dispatch: notBuilt('dispatch'),
-    sessions: notBuilt('sessions'),
+    sessions: new PgSessionStore(db),
     outcomes: notBuilt('outcomes'),
     maintenance: notBuilt('maintenance'),
     transaction: <T>(fn: () => T): T => db.transaction(fn),
