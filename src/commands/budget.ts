@@ -72,16 +72,17 @@ export async function budgetData(ctx: Context): Promise<{ now: number; results: 
 
 /**
  * The budget table's columns. From 80 cells the sources go first, then the burn rate and the
- * projection; under 80 the compact set: provider, used, expected, verdict, when it runs out.
+ * projection; under 80 the compact set: provider, used, expected, verdict, when it runs out
+ * (narrower still, the expected share goes, then when it runs out).
  */
 const BUDGET_COLUMNS: readonly LayoutColumn[] = [
-  { header: 'provider', max: 24, min: 8, compact: true },
+  { header: 'provider', max: 24, compact: true },
   { header: 'used', align: 'right', compact: true },
-  { header: 'expected', align: 'right', priority: 5, compact: true },
+  { header: 'expected', align: 'right', priority: 4, compact: true },
   { header: 'verdict', style: verdictStyle, priority: 6, compact: true },
   { header: 'tokens/h', align: 'right', priority: 1 },
   { header: 'at reset', align: 'right', priority: 2 },
-  { header: 'runs out', priority: 4, compact: true },
+  { header: 'runs out', priority: 5, compact: true },
   { header: 'resets', priority: 3 },
   { header: 'source', max: 48, min: 12, priority: 0 },
 ];

@@ -99,8 +99,11 @@ export async function run(ctx: Context, options: DoctorOptions): Promise<number>
     const width = terminalWidth(ctx.env.COLUMNS, ctx.stdout.columns);
     const { table, cut } = doctorTable(results, width, ctx.color);
     ctx.stdout.write(table);
-    // Whatever the table could not show whole (a detail of several lines, or cut to fit).
-    for (const r of results.filter((x, i) => x.detail.includes('\n') || cut[i]))
+    // What the table could not show whole: a detail of several lines, or a warning or failure
+    // (its fix) cut to fit.
+    for (const r of results.filter(
+      (x, i) => x.detail.includes('\n') || (cut[i] && x.status !== 'ok'),
+    ))
       ctx.stdout.write(wrapText(`\n${r.name}:\n${r.detail}\n`, width));
     const warned = results.filter((r) => r.status === 'warn').length;
     ctx.stdout.write(
