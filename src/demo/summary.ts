@@ -42,7 +42,8 @@ export function loopSummary(f: LoopFigures): string {
       `(${f.reported} of ${f.sessions} reported usage); what they bought: ${f.outcomes}.`
     : 'No agent session ran.';
   const held = f.waiting
-    ? `Held back: ${plural(f.waiting, 'signal')} on ${plural(f.waitingPrs, 'PR')} wait for a later scan`
+    ? `Held back: ${plural(f.waiting, 'signal')} on ${plural(f.waitingPrs, 'PR')} ` +
+      `${f.waiting === 1 ? 'waits' : 'wait'} for a later scan`
     : 'Nothing is held back';
   return (
     `In short: radar watched ${plural(f.watched, 'open PR')} in ` +
