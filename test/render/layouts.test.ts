@@ -38,50 +38,13 @@ describe('the budget table', () => {
       'ledger total vs budget.providers weeklyTokens',
     ],
   ];
+  const every = ['provider', 'used', 'expected', 'verdict', 'tokens/h', 'at reset', 'runs out'];
   it.each<{ width: number | undefined; shown: string[] }>([
-    {
-      width: undefined,
-      shown: [
-        'provider',
-        'used',
-        'expected',
-        'verdict',
-        'tokens/h',
-        'at reset',
-        'runs out',
-        'resets',
-        'source',
-      ],
-    },
+    { width: undefined, shown: [...every, 'resets', 'source'] },
     // The sources are cut first, then go; then the burn rate, then the projection. The
     // provider's name is never cut.
-    {
-      width: 140,
-      shown: [
-        'provider',
-        'used',
-        'expected',
-        'verdict',
-        'tokens/h',
-        'at reset',
-        'runs out',
-        'resets',
-        'source',
-      ],
-    },
-    {
-      width: 100,
-      shown: [
-        'provider',
-        'used',
-        'expected',
-        'verdict',
-        'tokens/h',
-        'at reset',
-        'runs out',
-        'resets',
-      ],
-    },
+    { width: 140, shown: [...every, 'resets', 'source'] },
+    { width: 100, shown: [...every, 'resets'] },
     { width: 80, shown: ['provider', 'used', 'expected', 'verdict', 'runs out', 'resets'] },
     // Under 80 columns: the compact set.
     { width: 60, shown: ['provider', 'used', 'expected', 'verdict', 'runs out'] },
