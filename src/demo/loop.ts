@@ -63,22 +63,13 @@ export async function demoLoop(
   // The first PR's repository has a real git side: a bare repository standing in for GitHub's,
   // and the user's clone of it. Two of its agents commit a fix; one hangs (stopped by the idle
   // limit), one crashes; the others answer without a commit.
-  write(
-    `a fake GitHub serves ${plural(scenario.pullRequests.length, 'open PR')} by ` +
-      `${scenario.viewer}, each query checked against GitHub's published GraphQL schema\n`,
-  );
-  // Building that schema takes a moment: it runs while git sets up the origin.
-  const starting = startFakeGitHub(scenario);
   const first = scenario.pullRequests[0]!;
   const origin = await createOrigin(
     dir,
     first.repo,
     scenario.pullRequests.filter((p) => p.repo === first.repo && p.state === 'OPEN'),
     { PATH: ctx.env.PATH },
-  ).catch(async (error: unknown) => {
-    await (await starting).close();
-    throw error;
-  });
+  );
   write(`${origin.repo} has a git side: a bare repository for GitHub's, and your clone of it\n`);
   const plan = join(dir, 'agent-plan.json');
   writeFileSync(
@@ -92,7 +83,13 @@ export async function demoLoop(
   );
   const bin = installFakeAgents(join(dir, 'bin'));
   write(`fake codex and claude CLIs in ${bin} print the real tools' token markers\n`);
-  const fake = await starting;
+  // Said before it starts: building GitHub's schema takes the demo's longest moment.
+  write(
+    `a fake GitHub serves ${plural(scenario.pullRequests.length, 'open PR')} by ` +
+      `${scenario.viewer}; it first builds GitHub's published GraphQL schema, to check ` +
+      `each query against it\n`,
+  );
+  const fake = await startFakeGitHub(scenario);
   write(`the fake GitHub listens on ${fake.url}\n`);
   const config = configSchema.parse({
     watch: { authors: ['demo-dev'] },
