@@ -88,7 +88,7 @@ const BUDGET_COLUMNS: readonly LayoutColumn[] = [
 ];
 
 /** The budget table's cells, one row per provider, in BUDGET_COLUMNS order. */
-export function budgetRows(results: readonly BudgetRow[], zone: string): string[][] {
+function budgetRows(results: readonly BudgetRow[], zone: string): string[][] {
   const pct = (v: number | null) => (v === null ? '?' : `${v.toFixed(1)}%`);
   const runsOut = (b: Burn) =>
     b.lastsToReset === null

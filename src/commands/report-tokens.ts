@@ -136,7 +136,7 @@ const REPORT_COLUMNS = (by: string): LayoutColumn[] => [
 ];
 
 /** The report table's cells for `width` cells (undefined: a pipe), in REPORT_COLUMNS order. */
-export function reportRows(report: TokenReport, width: number | undefined): string[][] {
+function reportRows(report: TokenReport, width: number | undefined): string[][] {
   const { total, groups } = report;
   const top = groups[0];
   // Time rows read best in order; other dimensions biggest first.
