@@ -148,6 +148,8 @@ export interface TokenLedger {
    * of its own file (then reconciliation has nothing to change).
    */
   onlyOwnSessionEvents(runKey: string): boolean;
+  /** The runs among these for which onlyOwnSessionEvents holds, in one read. */
+  settledRuns(runKeys: readonly string[]): Set<string>;
   /** The run headers (JSON) of logged Codex runs that name no session and are tied to none. */
   untiedLogRuns(): string[];
   /** Every rollout's run key and run header (JSON), from its first event. */

@@ -46,7 +46,7 @@ export function rowCostSql(row: string, rates: Record<keyof Rates, string>): str
       + ${row}.output * ${rates.output} END`;
 }
 
-const aligned = (t: number | undefined) => t === undefined || t % SLOT_MS === 0;
+export const aligned = (t: number | undefined) => t === undefined || t % SLOT_MS === 0;
 
 /** The first and last event instants (for building periods), or undefined when empty. */
 export function eventSpan(db: Db): { first: number; last: number } | undefined {
@@ -71,17 +71,13 @@ export function ledgerModels(db: Db): string[] {
 }
 
 /**
- * The rows each period is made of, for one SQL query: (period index, sign, agent, model, tokens,
- * events, input, cached, cache_creation, output, unsplit), a period's sums being the signed sums
- * of its rows. From the roll-ups whenever the periods are whole 15-minute slots (each period as
- * whole UTC days, plus or minus the hours and slots between each boundary and its nearest UTC
- * midnight: a local day is 2 to 24 hour rows away from UTC days), else from the events. Periods
- * go to SQLite as JSON, by their index in `clipped`.
+ * The periods cut to the range (empty ones dropped), and whether every bound is a whole slot
+ * (then the roll-ups answer exactly).
  */
-function periodRows(
+export function clipPeriods(
   periods: readonly Period[],
   range: Range,
-): { clipped: Period[]; rows: string; params: Record<string, string> } {
+): { clipped: Period[]; exact: boolean } {
   const clipped = periods
     .map((p) => ({
       key: p.key,
@@ -93,6 +89,22 @@ function periodRows(
     aligned(range.since) &&
     aligned(range.until) &&
     periods.every((p) => aligned(p.start) && aligned(p.end));
+  return { clipped, exact };
+}
+
+/**
+ * The rows each period is made of, for one SQL query: (period index, sign, agent, model, tokens,
+ * events, input, cached, cache_creation, output, unsplit), a period's sums being the signed sums
+ * of its rows. From the roll-ups whenever the periods are whole 15-minute slots (each period as
+ * whole UTC days, plus or minus the hours and slots between each boundary and its nearest UTC
+ * midnight: a local day is 2 to 24 hour rows away from UTC days), else from the events. Periods
+ * go to SQLite as JSON, by their index in `clipped`.
+ */
+function periodRows(
+  periods: readonly Period[],
+  range: Range,
+): { clipped: Period[]; rows: string; params: Record<string, string> } {
+  const { clipped, exact } = clipPeriods(periods, range);
   if (!exact) {
     return {
       clipped,

@@ -308,6 +308,10 @@ export class TokenStore implements TokenLedger {
     return (this.q.runSettled.get(runKey) as { settled: number }).settled === 1;
   }
 
+  settledRuns(runKeys: readonly string[]): Set<string> {
+    return new Set(runKeys.filter((k) => this.onlyOwnSessionEvents(k)));
+  }
+
   runEvents(runKey: string): RunEvent[] {
     this.settleRollups();
     const rows = this.q.runEvents.all(runKey) as (Omit<RunEvent, 'counted' | 'threadTotal'> & {
@@ -378,8 +382,8 @@ export class TokenStore implements TokenLedger {
   }
 }
 
-/** An event's values in the order of the insert's parameters. */
-function eventValues(e: TokenEvent, where: EventPlace): unknown[] {
+/** An event's values in the order of the insert's parameters (both engines' column order). */
+export function eventValues(e: TokenEvent, where: EventPlace): unknown[] {
   return [
     e.fingerprint,
     e.at,

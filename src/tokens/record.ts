@@ -157,13 +157,15 @@ export function countedChange(events: readonly RunEvent[], decisions: readonly R
  * the runs' events are written: returns the change in counted tokens.
  */
 export function reconcileRuns(
-  ledger: Pick<TokenLedger, 'onlyOwnSessionEvents' | 'runEvents' | 'applyRunDecision'>,
+  ledger: Pick<TokenLedger, 'settledRuns' | 'runEvents' | 'applyRunDecision'>,
   keys: Iterable<string>,
 ): number {
   let change = 0;
-  for (const key of keys) {
-    // Session events counted under their own file's bucket: nothing to decide.
-    if (ledger.onlyOwnSessionEvents(key)) continue;
+  const runs = [...keys];
+  // Session events counted under their own file's bucket: nothing to decide.
+  const settled = runs.length > 0 ? ledger.settledRuns(runs) : new Set<string>();
+  for (const key of runs) {
+    if (settled.has(key)) continue;
     const events = ledger.runEvents(key);
     const decisions = reconcileRun(events);
     for (const d of decisions) ledger.applyRunDecision(d);

@@ -15,7 +15,14 @@ import type {
   ReportLedger,
   UsageLedger,
 } from '../ports.js';
-import { BASE_COLUMN, SLOT_MS, periodPieces, rowCostSql } from '../token-report.js';
+import {
+  BASE_COLUMN,
+  SLOT_MS,
+  aligned,
+  clipPeriods,
+  periodPieces,
+  rowCostSql,
+} from '../token-report.js';
 import type { PgDb } from './db.js';
 
 /**
@@ -34,8 +41,6 @@ const SUMS_ROLLUP = `sum(tokens)::float8 AS tokens, sum(events)::float8 AS event
   sum(cache_creation)::float8 AS "cacheCreation", sum(output)::float8 AS output,
   sum(unsplit)::float8 AS unsplit`;
 
-const aligned = (t: number | undefined) => t === undefined || t % SLOT_MS === 0;
-
 type Level = 'slot' | 'hour' | 'day';
 const LEVELS: Record<Level, { table: string; column: string }> = {
   slot: { table: 'token_rollup_time', column: 'slot' },
@@ -52,17 +57,7 @@ function periodRows(
   range: Range,
   firstParam: number,
 ): { clipped: Period[]; rows: string; params: unknown[] } {
-  const clipped = periods
-    .map((p) => ({
-      key: p.key,
-      start: Math.max(p.start, range.since ?? -Infinity),
-      end: Math.min(p.end, range.until ?? Infinity),
-    }))
-    .filter((p) => p.start < p.end);
-  const exact =
-    aligned(range.since) &&
-    aligned(range.until) &&
-    periods.every((p) => aligned(p.start) && aligned(p.end));
+  const { clipped, exact } = clipPeriods(periods, range);
   if (!exact) {
     return {
       clipped,

@@ -16,6 +16,7 @@ import type {
   SessionLedger,
   TokenLedger,
 } from '../ports.js';
+import { eventValues } from '../token-store.js';
 import type { PgDb } from './db.js';
 
 /**
@@ -39,6 +40,7 @@ const KNOWN_COLUMNS = `id, machine, lineage, path, dev, ino, head_hash AS "headH
 /** Rows per insert statement (each row is one element of each array parameter). */
 const INSERT_CHUNK = 5_000;
 
+/** token_events' columns and types, in eventValues' order (token-store.ts). */
 const EVENT_COLUMNS: [string, string][] = [
   ['fingerprint', 'text'],
   ['at', 'int8'],
@@ -315,14 +317,19 @@ export class PgTokenStore implements TokenLedger {
   }
 
   onlyOwnSessionEvents(runKey: string): boolean {
-    return (
-      this.db.one<{ settled: boolean }>(
-        `SELECT NOT EXISTS (SELECT 1 FROM token_events WHERE run_key = $1
+    return this.settledRuns([runKey]).has(runKey);
+  }
+
+  settledRuns(runKeys: readonly string[]): Set<string> {
+    if (runKeys.length === 0) return new Set();
+    const rows = this.db.all<{ k: string }>(
+      `SELECT k FROM unnest($1::text[]) AS k WHERE NOT EXISTS (
+         SELECT 1 FROM token_events WHERE run_key = k
            AND (format NOT IN (${[...SESSION_FORMATS].map((f) => `'${f}'`).join(', ')}) OR counted <> 1
-             OR bucket IS DISTINCT FROM coalesce(own_bucket, bucket))) AS settled`,
-        [runKey],
-      )?.settled === true
+             OR bucket IS DISTINCT FROM coalesce(own_bucket, bucket)))`,
+      [runKeys],
     );
+    return new Set(rows.map((r) => r.k));
   }
 
   untiedLogRuns(): string[] {
@@ -442,33 +449,6 @@ function sourceValues(s: NewSource): unknown[] {
     s.state,
     s.mtimeMs,
     s.now,
-  ];
-}
-
-/** An event's values in EVENT_COLUMNS' order. */
-function eventValues(e: TokenEvent, where: EventPlace): unknown[] {
-  return [
-    e.fingerprint,
-    e.at,
-    e.atSource,
-    e.agent,
-    e.model ?? null,
-    where.bucket,
-    e.format,
-    e.input ?? null,
-    e.cachedInput ?? null,
-    e.cacheCreation ?? null,
-    e.output ?? null,
-    e.reasoning ?? null,
-    e.total,
-    where.sourceId,
-    where.sourcePath,
-    e.offset,
-    e.sessionId ?? null,
-    e.runKey ?? null,
-    e.threadTotal ? JSON.stringify(e.threadTotal) : null,
-    where.bucket,
-    e.runHeader ? JSON.stringify(e.runHeader) : null,
   ];
 }
 

@@ -137,6 +137,8 @@ export function tokenLedgerContract(fresh: LedgerFactory): void {
             launcher,
           );
           expect(ledger.tokens.onlyOwnSessionEvents(run)).toBe(false);
+          // A run without events has nothing to decide either.
+          expect(ledger.tokens.settledRuns([run, 'codex:none'])).toEqual(new Set(['codex:none']));
           reconcileRuns(ledger.tokens, [run]);
         });
         const events = ledger.tokens.runEvents(run);
