@@ -1,4 +1,7 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { generateCorpus, type CorpusTruth } from '../src/demo/corpus.js';
+import { ROOT } from './common.js';
 import { generateRealisticCorpus } from './realistic-corpus.js';
 
 /**
@@ -24,6 +27,32 @@ export function makeCorpus(kind: CorpusKind, dir: string, targetMB: number): Pro
   return kind === 'realistic'
     ? generateRealisticCorpus(dir, { seed: 7, now: NOW, targetBytes })
     : generateCorpus(dir, { seed: 1, now: NOW, targetBytes });
+}
+
+/**
+ * The corpus of this kind and size, made once in bench/.corpus/<kind>-<MB> (logs/ and its
+ * truth), with the totals of its session files (what CODEX_HOME and CLAUDE_CONFIG_DIR hold).
+ */
+export async function benchCorpus(
+  kind: CorpusKind,
+  mb: number,
+): Promise<{ logs: string; truth: CorpusTruth; sessions: { events: number; tokens: number } }> {
+  const dir = join(ROOT, 'bench/.corpus', `${kind}-${mb}`);
+  const logs = join(dir, 'logs');
+  const truthFile = join(dir, 'truth.json');
+  if (!existsSync(truthFile)) {
+    process.stderr.write(`generating a ${mb} MB ${kind} corpus in ${dir} (once)…\n`);
+    writeFileSync(truthFile, JSON.stringify(await makeCorpus(kind, logs, mb)));
+  }
+  const truth = JSON.parse(readFileSync(truthFile, 'utf8')) as CorpusTruth;
+  const sessions = ['codex-session', 'claude-session'].reduce(
+    (t, b) => ({
+      events: t.events + (truth.byBucket[b]?.events ?? 0),
+      tokens: t.tokens + (truth.byBucket[b]?.tokens ?? 0),
+    }),
+    { events: 0, tokens: 0 },
+  );
+  return { logs, truth, sessions };
 }
 
 /** `--name value` or `--name=value` out of argv; the rest stay positional. */

@@ -10,11 +10,9 @@ import {
   statSync,
   truncateSync,
   utimesSync,
-  writeFileSync,
 } from 'node:fs';
 import { cpus as osCpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CorpusTruth } from '../src/demo/corpus.js';
 import { collectFiles, type IngestSummary } from '../src/tokens/ingest.js';
 import { openLedger } from '../src/ledger/open.js';
 import {
@@ -27,7 +25,7 @@ import {
   timeProcess,
   type ProcessTime,
 } from './common.js';
-import { corpusKind, makeCorpus, splitArgs } from './corpora.js';
+import { benchCorpus, corpusKind, splitArgs } from './corpora.js';
 
 /**
  * `node dist/bench/ingest.js [MB] [rounds] [--corpus realistic|demo]` (default 1000 MB, 3 rounds,
@@ -153,27 +151,12 @@ async function main(): Promise<void> {
   const mb = Number(positional[0] ?? 1000);
   const rounds = Number(positional[1] ?? 3);
   const kind = corpusKind(flags.get('corpus'));
-  const dir = join(ROOT, 'bench/.corpus', `${kind}-${mb}`);
-  const logs = join(dir, 'logs');
-  const truthFile = join(dir, 'truth.json');
-  if (!existsSync(truthFile)) {
-    process.stderr.write(`generating a ${mb} MB ${kind} corpus in ${dir} (once)…\n`);
-    const truth = await makeCorpus(kind, logs, mb);
-    writeFileSync(truthFile, JSON.stringify(truth));
-  }
+  const { logs, truth, sessions: sessionTruth } = await benchCorpus(kind, mb);
   ensurePeers();
-  const truth = JSON.parse(readFileSync(truthFile, 'utf8')) as CorpusTruth;
   const codexHome = join(logs, 'codex');
   const claudeDir = join(logs, 'claude');
   const peerPaths = [codexHome, claudeDir];
   const files = await collectFiles(peerPaths, []);
-  const sessionTruth = ['codex-session', 'claude-session'].reduce(
-    (t, b) => ({
-      events: t.events + (truth.byBucket[b]?.events ?? 0),
-      tokens: t.tokens + (truth.byBucket[b]?.tokens ?? 0),
-    }),
-    { events: 0, tokens: 0 },
-  );
   const env = { ...process.env, CODEX_HOME: codexHome, CLAUDE_CONFIG_DIR: claudeDir };
   const ccusage = () => timeProcess(process.execPath, [CCUSAGE, 'daily', '--json'], env);
   const target = appendTarget(join(claudeDir, 'projects'));

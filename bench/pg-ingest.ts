@@ -1,12 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus as osCpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CorpusTruth } from '../src/demo/corpus.js';
 import { PgSyncClient } from '../src/ledger/pg/sync-client.js';
 import type { IngestSummary } from '../src/tokens/ingest.js';
 import { ROOT, fmt, median, ratio } from './common.js';
-import { corpusKind, makeCorpus, splitArgs } from './corpora.js';
+import { benchCorpus, corpusKind, splitArgs } from './corpora.js';
 import { benchPgServer } from './pg-server.js';
 
 /**
@@ -51,21 +50,7 @@ async function main(): Promise<void> {
   const mb = Number(positional[0] ?? 1000);
   const rounds = Number(positional[1] ?? 1);
   const kind = corpusKind(flags.get('corpus'));
-  const dir = join(ROOT, 'bench/.corpus', `${kind}-${mb}`);
-  const logs = join(dir, 'logs');
-  const truthFile = join(dir, 'truth.json');
-  if (!existsSync(truthFile)) {
-    process.stderr.write(`generating a ${mb} MB ${kind} corpus in ${dir} (once)…\n`);
-    writeFileSync(truthFile, JSON.stringify(await makeCorpus(kind, logs, mb)));
-  }
-  const truth = JSON.parse(readFileSync(truthFile, 'utf8')) as CorpusTruth;
-  const sessions = ['codex-session', 'claude-session'].reduce(
-    (t, b) => ({
-      events: t.events + (truth.byBucket[b]?.events ?? 0),
-      tokens: t.tokens + (truth.byBucket[b]?.tokens ?? 0),
-    }),
-    { events: 0, tokens: 0 },
-  );
+  const { logs, sessions } = await benchCorpus(kind, mb);
   const paths = [join(logs, 'codex'), join(logs, 'claude')];
   const server = await benchPgServer();
   const work = mkdtempSync(join(tmpdir(), 'radar-pg-bench-'));
