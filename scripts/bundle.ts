@@ -44,6 +44,25 @@ const deferChildProcess: Plugin = {
   },
 };
 
+/**
+ * node-fetch's Blob (fetch-blob) falls back to web-streams-polyfill when `globalThis.ReadableStream`
+ * is missing, which never happens on the Node versions radar runs on (>= 20). The fallback is
+ * node's own `node:stream/web`, so 120 KB of polyfill is not read at every scan.
+ */
+const nodeWebStreams: Plugin = {
+  name: 'node-web-streams',
+  setup(b) {
+    b.onResolve({ filter: /^web-streams-polyfill(\/|$)/ }, () => ({
+      path: 'node-web-streams',
+      namespace: 'radar-web-streams',
+    }));
+    b.onLoad({ filter: /.*/, namespace: 'radar-web-streams' }, () => ({
+      contents: "module.exports = require('node:stream/web');",
+      loader: 'js',
+    }));
+  },
+};
+
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const OUT = join(ROOT, 'dist/bin');
 
@@ -75,5 +94,5 @@ await build({
   minifyWhitespace: true,
   minifySyntax: true,
   logLevel: 'warning',
-  plugins: [deferChildProcess],
+  plugins: [deferChildProcess, nodeWebStreams],
 });
