@@ -10,7 +10,7 @@ import {
   TOKEN_SCHEMA,
 } from './token-schema.js';
 import { GITHUB_SCHEMA } from './github-schema.js';
-import { RULES_MIGRATION, VERDICT_FINGERPRINTS } from './rules-schema.js';
+import { RULES_MIGRATION, SCAN_JUDGED_AT, VERDICT_FINGERPRINTS } from './rules-schema.js';
 import {
   APPROVAL_CLAIMS,
   BATCH_ESCALATION_TIES,
@@ -59,4 +59,5 @@ export const MIGRATIONS: readonly string[] = [
   ESCALATION_OUTCOMES,
   ESCALATION_ACCOUNT,
   ESCALATION_RUN_LOGS,
+  SCAN_JUDGED_AT,
 ];
