@@ -37,7 +37,7 @@ export type Capture = (invocation: Invocation) => void;
  * Where a run of radar reads and writes: the process's environment, working folder, stdout and
  * stderr unless a caller running radar in-process (a test) names its own.
  */
-export type Host = Pick<ContextOverrides, 'env' | 'cwd' | 'stdout' | 'stderr'>;
+export type Host = Pick<ContextOverrides, 'env' | 'cwd' | 'stdout' | 'stderr' | 'stdin'>;
 
 /** How a command's run ends: its exit code, for main to return. */
 type Finish = (code: number) => void;

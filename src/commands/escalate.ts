@@ -48,10 +48,11 @@ export async function run(ctx: Context, prText: string, options: EscalateOptions
     budget,
     now,
     env: ctx.env,
+    cwd: ctx.cwd,
     logger: ctx.logger(),
     manual: { agent, force: options.force },
   };
-  if (options.dryRun || (!options.yes && process.stdin.isTTY)) {
+  if (options.dryRun || (!options.yes && ctx.stdin.isTTY)) {
     const rehearsal = await dispatchFlagged({ ...common, dryRun: true });
     const r = rehearsal.results[0]!;
     if (options.dryRun) {
@@ -75,7 +76,7 @@ export async function run(ctx: Context, prText: string, options: EscalateOptions
       ctx.stdout.write(renderResults([r]));
       return 1;
     }
-    const rl = createInterface({ input: process.stdin, output: process.stderr });
+    const rl = createInterface({ input: ctx.stdin, output: ctx.stderr });
     const answer = await rl.question(
       `Start ${r.agent} on ${formatPrRef(pr)} (${verdict.tier}, score ${verdict.score})? [y/N] `,
     );

@@ -130,6 +130,7 @@ export async function demoLoop(
         budget: await budgetStates(db.usage, config, env, Date.now()),
         now: () => Date.now(),
         env,
+        cwd: demo.cwd,
       });
       for (const line of describePace(summary.pace)) write(`${line}\n`);
       write(renderResults(summary.results));

@@ -42,6 +42,7 @@ export async function dispatchAfterScan(
     budget: options.budget,
     now,
     env: ctx.env,
+    cwd: ctx.cwd,
     logger: ctx.logger(),
     readBody: async (repo, number) => {
       const { resolveEndpoint, requireToken } = await import('../github/endpoint.js');

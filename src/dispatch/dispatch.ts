@@ -76,6 +76,8 @@ export interface DispatchOptions {
   budget: readonly BudgetState[];
   now: () => number;
   env: NodeJS.ProcessEnv;
+  /** The folder relative paths in the config start from (the command's working folder). */
+  cwd: string;
   logger?: Logger;
   /** Aborting stops every running session (SIGTERM, then SIGKILL, to each group). */
   signal?: AbortSignal;
@@ -159,6 +161,7 @@ async function countReaped(
         escalationId: r.id,
         pr: r,
         runLog: r.runLog,
+        cwd: options.cwd,
         zone,
         now: options.now,
         maxEventTokens: options.config.tokens.maxEventTokens,
@@ -437,7 +440,7 @@ class Execution {
         decision.agents.slice(i),
         account,
         skipped,
-        clone ? expandHome(clone, options.env, process.cwd()) : undefined,
+        clone ? expandHome(clone, options.env, options.cwd) : undefined,
         base,
       );
     }
@@ -513,7 +516,7 @@ class Execution {
         const done = await performApproval(approval, {
           store,
           now,
-          push: pusher(config, options.env, process.cwd()),
+          push: pusher(config, options.env, options.cwd),
         });
         options.logger?.info(
           { escalation: id, approval: approvalId, status: done.status },
@@ -547,7 +550,7 @@ class Execution {
     try {
       workdir = await prepareWorkdir({
         root: config.dispatch.workdirs
-          ? expandHome(config.dispatch.workdirs, options.env, process.cwd())
+          ? expandHome(config.dispatch.workdirs, options.env, options.cwd)
           : join(ledgerDir, 'worktrees'),
         repo: pr.repo,
         number: pr.number,
@@ -634,6 +637,7 @@ class Execution {
           escalationId: id,
           pr,
           runLog,
+          cwd: options.cwd,
           agent,
           zone,
           now,

@@ -82,6 +82,8 @@ export async function recordSessionTokens(options: {
   escalationId: number;
   pr: { repo: string; number: number };
   runLog: string;
+  /** The working folder of the command (relative bucket paths start there). */
+  cwd: string;
   /** The agent that ran (a session its output names is that agent's run); unknown when reaped. */
   agent?: AgentName;
   zone: string;
@@ -96,7 +98,7 @@ export async function recordSessionTokens(options: {
       [options.runLog],
       {
         store: tokenStore,
-        bucketFor: bucketResolver([], process.cwd(), ESCALATION_BUCKET),
+        bucketFor: bucketResolver([], options.cwd, ESCALATION_BUCKET),
         zone: options.zone,
         now: options.now,
         threads: 'never',
