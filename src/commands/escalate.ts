@@ -1,5 +1,6 @@
 import { createInterface } from 'node:readline/promises';
 import type { Context } from '../context.js';
+import { readModelHolds } from '../budget/holds.js';
 import type { CommandOptions } from './types.js';
 import { RadarError } from '../core/errors.js';
 import { writeJson } from './json-output.js';
@@ -50,6 +51,7 @@ export async function run(ctx: Context, prText: string, options: EscalateOptions
     env: ctx.env,
     logger: ctx.logger(),
     manual: { agent, force: options.force },
+    modelHolds: await readModelHolds(db, config, ctx, now()),
   };
   if (options.dryRun || (!options.yes && process.stdin.isTTY)) {
     const rehearsal = await dispatchFlagged({ ...common, dryRun: true });

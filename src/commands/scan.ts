@@ -40,9 +40,10 @@ export async function run(ctx: Context, options: ScanCommandOptions = {}): Promi
         results: results.map(({ prompt: _prompt, ...r }) => r),
         approvalsQueued: dispatched.approvalsQueued,
         reaped: dispatched.reaped,
+        modelHolds: dispatched.modelHolds,
       },
     } satisfies ScanJson);
-  const report = heldBackReport(results, code, ctx.env.PATH);
+  const report = heldBackReport(results, code, ctx.env.PATH, dispatched.modelHolds);
   for (const line of report.lines) ctx.stderr.write(`radar: ${line}\n`);
   return report.code;
 }
