@@ -6,6 +6,18 @@ import { accountScope } from '../budget/sources.js';
 import { localDateTime, machineZone } from '../time/zone.js';
 import { formatInt, renderTable } from '../render/table.js';
 import { BURN_WINDOW_MS, burn, type Burn } from '../budget/burn.js';
+import { accountFolders } from '../config/paths.js';
+import type { ProviderConfig } from '../config/schema.js';
+import type { AccountFolder } from '../core/dispatch.js';
+import { accountOf } from '../budget/models.js';
+import { buildReport } from '../tokens/report.js';
+import {
+  billingPeriod,
+  describeValue,
+  renewalDay,
+  subscriptionValue,
+  type SubscriptionValue,
+} from '../budget/value.js';
 
 const WEEK_MS = 7 * 86_400_000;
 import type { Style } from '../render/color.js';
@@ -29,6 +41,8 @@ export async function run(ctx: Context): Promise<number> {
 export type BudgetRow = BudgetState & {
   burn: Burn;
   estimated: { tokens: number; sessions: number };
+  /** The subscription's value used this billing month (null: no monthlyPrice configured). */
+  value: SubscriptionValue | null;
 };
 
 /** The figures of `radar budget` (its --json, and the HTML page's). */
@@ -36,14 +50,16 @@ export async function budgetData(ctx: Context): Promise<{ now: number; results: 
   const config = ctx.config();
   const now = ctx.now().getTime();
   const usage = ctx.existingLedger().usage;
-  const states = await budgetStates(usage, config, ctx.env, now);
+  const states = await budgetStates(usage, config, ctx.env, now, ctx.cwd);
+  const folders = accountFolders(config.budget.providers, ctx.env, ctx.cwd);
   const results = await Promise.all(
     states.map(async (state) => {
       const provider = { name: state.provider, agent: state.agent };
-      const account = accountScope(config.budget.providers, provider);
-      const weeklyTokens = config.budget.providers.find(
+      const account = accountScope(config.budget.providers, provider, folders);
+      const entry = config.budget.providers.find(
         (p) => p.name === state.provider && p.agent === state.agent,
-      )?.weeklyTokens;
+      );
+      const weeklyTokens = entry?.weeklyTokens;
       const resetsAt = state.resetsAt ? Date.parse(state.resetsAt) : null;
       const weekEnd = resetsAt ?? now;
       return {
@@ -57,10 +73,54 @@ export async function budgetData(ctx: Context): Promise<{ now: number; results: 
         }),
         // Sessions of this week that reported no usage: their reservations, as estimates.
         estimated: await usage.estimatedTokens(state.agent, weekEnd - WEEK_MS, weekEnd, account),
+        value:
+          entry?.monthlyPrice === undefined
+            ? null
+            : await valueUsed(ctx, entry, entry.monthlyPrice, folders, now),
       };
     }),
   );
   return { now, results };
+}
+
+/**
+ * The API-equivalent cost of an account's tokens since its last renewal, against its price: the
+ * account's counted events (its sessions, its own folder's, and for the first account the rest
+ * of its agent's), priced per model at list prices.
+ */
+async function valueUsed(
+  ctx: Context,
+  entry: ProviderConfig,
+  priceUsd: number,
+  folders: readonly AccountFolder[],
+  now: number,
+): Promise<SubscriptionValue> {
+  const config = ctx.config();
+  const db = ctx.existingLedger();
+  const { start, end } = billingPeriod(
+    now,
+    renewalDay(entry.renewsOn),
+    config.timezone ?? machineZone(),
+  );
+  const rows = (
+    await db.reports.aggregateByAccount({ since: start, until: now }, folders, entry.agent)
+  )
+    .map((r) => ({ ...r, key: accountOf(config.budget.providers, r.agent, r.key) }))
+    .filter((r) => r.key === entry.name);
+  const { loadPrices } = await import('../tokens/prices.js');
+  const prices = await loadPrices(
+    db.prices,
+    rows.flatMap((r) => (r.model ? [r.model] : [])),
+  );
+  const group = buildReport(rows, 'account', { prices }).groups[0];
+  return subscriptionValue({
+    priceUsd,
+    usedUsd: group?.costUsd ?? 0,
+    unpricedTokens: group?.unpricedTokens ?? 0,
+    start,
+    end,
+    now,
+  });
 }
 
 function render(ctx: Context, zone: string, results: BudgetRow[]): void {
@@ -102,6 +162,7 @@ function render(ctx: Context, zone: string, results: BudgetRow[]): void {
   );
   for (const r of results) {
     if (r.advice) ctx.stdout.write(`${r.provider}: ${r.advice}\n`);
+    if (r.value) ctx.stdout.write(`${r.provider}: ${describeValue(r.value)}\n`);
     if (r.estimated.sessions > 0)
       ctx.stdout.write(
         `${r.provider}: ~${formatInt(r.estimated.tokens)} tokens estimated this week ` +

@@ -46,7 +46,7 @@ export function reportLedgerContract(fresh: LedgerFactory): void {
         ledger.tokens.transaction(() => {
           const a = ledger.tokens.insertSource(source());
           const b = ledger.tokens.insertSource(source({ lineage: 'l-2', path: backup, ino: 11 }));
-          const claude = { agent: 'claude' as const, format: 'claude-transcript' };
+          const claude = { agent: 'claude' as const, format: 'claude-result' as const };
           ledger.tokens.insertEvent(tokenEvent({ ...claude, model: 'opus' }), {
             bucket: 'x',
             sourceId: a,
