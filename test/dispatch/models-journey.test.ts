@@ -63,8 +63,11 @@ describe('a model outside the allowlist', () => {
       const cli = (args: string[], extra: Record<string, string> = {}) =>
         runCli(args, { cwd: t.dir, env: { ...env, ...extra }, timeoutMs: 120_000 });
 
-      // 1. One session, on a model the allowlist does not name.
-      const first = await cli(['scan', '--dispatch'], { FAKE_AGENT_MODEL: 'claude-haiku-4-5' });
+      // 1. One session, on a model the allowlist does not name. (`--max 1`: one session a scan,
+      // whatever the pace makes of the real clock.)
+      const first = await cli(['scan', '--dispatch', '--max', '1'], {
+        FAKE_AGENT_MODEL: 'claude-haiku-4-5',
+      });
       expect(first.stderr).not.toMatch(/at .+\.js:\d+/);
       expect(sessions()).toBe(1);
       expect(first.stderr).not.toContain('held back');
@@ -94,7 +97,7 @@ describe('a model outside the allowlist', () => {
       expect(checks.find((c) => c.name === 'models claude')?.status).toBe('warn');
 
       // 3. The next dispatch to Claude is held back, with the reason, whatever model it would use.
-      const held = await cli(['scan', '--dispatch']);
+      const held = await cli(['scan', '--dispatch', '--max', '1']);
       expect(sessions()).toBe(1);
       expect(held.code).toBe(ExitCode.notDispatched);
       expect(held.stderr).toContain(
@@ -109,7 +112,7 @@ describe('a model outside the allowlist', () => {
       const resume = await cli(['resume', '--model', 'claude', '--reason', 'checked']);
       expect(resume.code).toBe(0);
       expect(resume.stdout).toContain('claude: released (claude ran claude-haiku-4-5');
-      const again = await cli(['scan', '--dispatch']);
+      const again = await cli(['scan', '--dispatch', '--max', '1']);
       expect(again.stderr).not.toContain('held back');
       expect(sessions()).toBe(2);
       const after = await cli(['doctor', '--offline', '--json']);
