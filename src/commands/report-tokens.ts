@@ -19,6 +19,7 @@ import {
   offListRuns,
   type OffList,
 } from '../budget/models.js';
+import { modelRows } from '../budget/holds.js';
 
 type ReportOptions = CommandOptions<'report tokens'>;
 
@@ -81,7 +82,7 @@ export async function tokenReportData(
   const range = { since: parse('--since', options.since), until: parse('--until', options.until) };
   const db = ctx.existingLedger();
   const ledger = db.reports;
-  // Rows by account and model: `--by account`, and the allowlist check (read once for both).
+  // Rows by account and model: `--by account`, and then the allowlist check too.
   let byAccount: Promise<AggregateRow[]> | undefined;
   const accountRows = () =>
     (byAccount ??= ledger.aggregateByAccount(
@@ -127,7 +128,9 @@ export async function tokenReportData(
   // Runs on a model outside their agent's (account's) allowlist, flagged apart.
   const offList = hasAllowlist(config)
     ? offListRuns(
-        (await accountRows()).map((r) => ({ ...r, account: r.key })),
+        by === 'account'
+          ? (await accountRows()).map((r) => ({ ...r, account: r.key }))
+          : await modelRows(db, config, ctx, range),
         config,
       ).map(offListJson)
     : [];
