@@ -72,7 +72,7 @@ async function control(
   const pr = resolvePr(db.prs, text);
   const rules = db.rules;
   const now = ctx.now().getTime();
-  const budget = agentBudgets(await budgetStates(db.usage, ctx.config(), ctx.env, now));
+  const budget = agentBudgets(await budgetStates(db.usage, ctx.config(), ctx.env, now, ctx.cwd));
   // The control and the verdict it leads to are written together.
   const verdict = db.transaction(() => {
     rules.addControl(pr.nodeId, { at: now, action, by: 'user', reason: options.reason ?? null });

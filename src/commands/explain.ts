@@ -25,7 +25,7 @@ export async function run(ctx: Context, text: string): Promise<number> {
   const rules = db.rules;
   const now = ctx.now().getTime();
   const history = rules.histories(pr.nodeId).get(pr.nodeId) ?? emptyHistory();
-  const budget = agentBudgets(await budgetStates(db.usage, config, ctx.env, now));
+  const budget = agentBudgets(await budgetStates(db.usage, config, ctx.env, now, ctx.cwd));
   const evaluation = createEvaluator(config.rules)({
     pr,
     history,

@@ -74,7 +74,7 @@ async function scan(ctx: Context, options: ScanCommandOptions): Promise<ScanOutc
     const tty = Boolean(ctx.stderr.isTTY) && !ctx.json;
     let summary: ScanSummary;
     // The rules route around an agent whose weekly quota is used up.
-    const states = await budgetStates(db.usage, config, ctx.env, ctx.now().getTime());
+    const states = await budgetStates(db.usage, config, ctx.env, ctx.now().getTime(), ctx.cwd);
     let candidates: ScanOutcome['candidates'] = [];
     try {
       summary = await runScan({

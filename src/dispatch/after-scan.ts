@@ -43,6 +43,7 @@ export async function dispatchAfterScan(
     budget: options.budget,
     now,
     env: ctx.env,
+    cwd: ctx.cwd,
     logger: ctx.logger(),
     modelHolds: await readModelHolds(ledger, config, ctx, now()),
     readBody: async (repo, number) => {

@@ -77,6 +77,8 @@ export interface DispatchOptions {
   budget: readonly BudgetState[];
   now: () => number;
   env: NodeJS.ProcessEnv;
+  /** Where relative paths in the config are resolved (default: the process's). */
+  cwd?: string;
   logger?: Logger;
   /** Aborting stops every running session (SIGTERM, then SIGKILL, to each group). */
   signal?: AbortSignal;
@@ -234,7 +236,11 @@ class Execution {
     this.ledgerDir = dirname(options.ledgerPath);
     const lookup = options.installed ?? ((command: string) => !!findOnPath(command, options.env));
     this.installed = new Set(AGENT_NAMES.filter((a) => lookup(config.agents[a].command)));
-    this.folders = accountFolders(config.budget.providers, options.env, process.cwd());
+    this.folders = accountFolders(
+      config.budget.providers,
+      options.env,
+      options.cwd ?? process.cwd(),
+    );
     this.pace = pacePlan(
       options.budget,
       checkpointsOf(config),
