@@ -4,6 +4,9 @@ import { PgDb } from './db.js';
 import { acquirePgLock } from './lock.js';
 import { PgMaintenance } from './maintenance.js';
 import { migratePg } from './migrate.js';
+import { PgOutcomeStore } from './outcome-store.js';
+import { PgPrStore } from './pr-store.js';
+import { PgRulesStore } from './rules-store.js';
 
 /**
  * The ledger's ports over one PostgreSQL connection. Families not yet carried over to
@@ -15,11 +18,11 @@ export function pgLedger(db: PgDb): Ledger {
     usage: notBuilt('usage'),
     prices: notBuilt('prices'),
     reports: notBuilt('reports'),
-    prs: notBuilt('prs'),
-    rules: notBuilt('rules'),
+    prs: new PgPrStore(db),
+    rules: new PgRulesStore(db),
     dispatch: notBuilt('dispatch'),
     sessions: notBuilt('sessions'),
-    outcomes: notBuilt('outcomes'),
+    outcomes: new PgOutcomeStore(db),
     maintenance: new PgMaintenance(db),
     transaction: <T>(fn: () => T): T => db.transaction(fn),
   };
