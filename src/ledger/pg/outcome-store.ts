@@ -1,5 +1,6 @@
 import type { ActionRecord } from '../../core/actions.js';
-import type { Outcome, OutcomeRow, OutcomeWrite } from '../../core/outcome.js';
+import type { OutcomeRow, OutcomeWrite } from '../../core/outcome.js';
+import { outcomeRowFromRow } from '../outcome-store.js';
 import type { OutcomeLedger } from '../ports.js';
 import type { PgDb } from './db.js';
 
@@ -74,21 +75,7 @@ export class PgOutcomeStore implements OutcomeLedger {
          WHERE e.started_at >= $1 ORDER BY e.started_at, e.id`,
         [since],
       )
-      .map((r) => ({
-        id: r.id as number,
-        nodeId: r.node_id as string,
-        repo: r.repo as string,
-        number: r.number as number,
-        agent: r.agent as string,
-        model: r.model as string | null,
-        fingerprints: JSON.parse(r.fingerprints as string) as string[],
-        startedAt: r.started_at as number,
-        session: r.session as string,
-        tokens: r.tokens as number | null,
-        outcome: (r.outcome as Outcome | null) ?? 'pending',
-        reason: r.reason as string | null,
-        settledAt: r.settled_at as number | null,
-      }));
+      .map(outcomeRowFromRow);
   }
 
   openEscalations(): Map<string, { id: number; session: string; reason: string | null }> {

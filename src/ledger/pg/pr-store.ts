@@ -84,23 +84,14 @@ export class PgPrStore implements PrLedger {
           COLUMNS.map((c) => rows.map((r) => r[c])),
         );
       }
-      const changed = prs.flatMap((pr) =>
-        (changes.get(pr.nodeId) ?? []).map((c) => ({ nodeId: pr.nodeId, ...c })),
+      insertChanges(
+        this.db,
+        scanId,
+        run.finishedAt,
+        prs.flatMap((pr) =>
+          (changes.get(pr.nodeId) ?? []).map((c) => ({ nodeId: pr.nodeId, ...c })),
+        ),
       );
-      if (changed.length)
-        this.db.run(
-          `INSERT INTO pr_changes (scan_id, node_id, at, field, old_value, new_value)
-           SELECT $1, c.node_id, $2, c.field, c.old_value, c.new_value
-           FROM unnest($3::text[], $4::text[], $5::text[], $6::text[]) AS c(node_id, field, old_value, new_value)`,
-          [
-            scanId,
-            run.finishedAt,
-            changed.map((c) => c.nodeId),
-            changed.map((c) => c.field),
-            changed.map((c) => c.from),
-            changed.map((c) => c.to),
-          ],
-        );
       alsoInTransaction?.(scanId);
       return scanId;
     });
@@ -113,6 +104,29 @@ export class PgPrStore implements PrLedger {
   private read(sql: string, params?: readonly unknown[]): StoredPr[] {
     return this.db.all(sql, params).map((row) => decodePr(Object.values(row)));
   }
+}
+
+/** Field changes of PRs (a scan's, or a verdict's), in one statement. */
+export function insertChanges(
+  db: PgDb,
+  scanId: number | null,
+  at: number,
+  changes: readonly (FieldChange & { nodeId: string })[],
+): void {
+  if (changes.length === 0) return;
+  db.run(
+    `INSERT INTO pr_changes (scan_id, node_id, at, field, old_value, new_value)
+     SELECT $1, c.node_id, $2, c.field, c.old_value, c.new_value
+     FROM unnest($3::text[], $4::text[], $5::text[], $6::text[]) AS c(node_id, field, old_value, new_value)`,
+    [
+      scanId,
+      at,
+      changes.map((c) => c.nodeId),
+      changes.map((c) => c.field),
+      changes.map((c) => c.from),
+      changes.map((c) => c.to),
+    ],
+  );
 }
 
 /**

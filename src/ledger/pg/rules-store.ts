@@ -6,7 +6,6 @@ import {
   type PermissionBoundary,
   type PrHistory,
 } from '../../core/history.js';
-import type { Outcome } from '../../core/outcome.js';
 import type {
   Escalation,
   SuppressionReason,
@@ -18,10 +17,13 @@ import type { RulesLedger, StoredVerdict } from '../ports.js';
 import {
   boundaryFromRow,
   candidateFromRow,
+  controlFromRow,
+  outcomeFromRow,
   escalationFromRow,
   verdictFromRow,
 } from '../rules-store.js';
 import type { PgDb } from './db.js';
+import { insertChanges } from './pr-store.js';
 
 /**
  * Verdicts, signal candidates, controls and a PR's typed history on PostgreSQL (the SQLite twin:
@@ -75,12 +77,7 @@ export class PgRulesStore implements RulesLedger {
       `SELECT * FROM pr_controls WHERE true${where} ORDER BY at, id`,
       params,
     ))
-      of(r.node_id as string).controls.push({
-        at: r.at as number,
-        action: r.action as ControlRecord['action'],
-        by: r.by as ControlRecord['by'],
-        reason: r.reason as string | null,
-      });
+      of(r.node_id as string).controls.push(controlFromRow(r));
     for (const r of this.db.all(
       `SELECT * FROM escalations WHERE true${where} ORDER BY started_at, id`,
       params,
@@ -95,13 +92,7 @@ export class PgRulesStore implements RulesLedger {
        WHERE true${where.replace('node_id', 'e.node_id')} ORDER BY o.escalation_id`,
       params,
     ))
-      of(r.node_id as string).outcomes.push({
-        escalationId: r.escalation_id as number,
-        outcome: r.outcome as Outcome,
-        reason: r.reason as string,
-        firstJudgedAt: r.first_judged_at as number,
-        settledAt: r.settled_at as number | null,
-      });
+      of(r.node_id as string).outcomes.push(outcomeFromRow(r));
     return map;
   }
 
@@ -211,21 +202,12 @@ export class PgRulesStore implements RulesLedger {
           vs.map((v) => v.recommendation),
         ],
       );
-      const changes = records.flatMap((rec) => rec.changes.map((c) => ({ id: rec.nodeId, ...c })));
-      if (changes.length)
-        this.db.run(
-          `INSERT INTO pr_changes (scan_id, node_id, at, field, old_value, new_value)
-           SELECT $1, c.node_id, $2, c.field, c.old_value, c.new_value
-           FROM unnest($3::text[], $4::text[], $5::text[], $6::text[]) AS c(node_id, field, old_value, new_value)`,
-          [
-            scanId,
-            now,
-            changes.map((c) => c.id),
-            changes.map((c) => c.field),
-            changes.map((c) => c.from),
-            changes.map((c) => c.to),
-          ],
-        );
+      insertChanges(
+        this.db,
+        scanId,
+        now,
+        records.flatMap((rec) => rec.changes.map((c) => ({ nodeId: rec.nodeId, ...c }))),
+      );
       this.seen(records, now);
       const cleared = records.flatMap((rec) =>
         rec.candidates.cleared.map((fp) => ({ id: rec.nodeId, fp })),
