@@ -1,23 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { Ledger } from '../../../src/ledger/ports.js';
+import { claim } from './dispatch-ledger.js';
 import { T0, withLedger, type LedgerFactory } from './factory.js';
 
 /** A running escalation for PR_n (its id). */
 function escalate(ledger: Ledger, n: number, at = T0): number {
-  const claimed = ledger.dispatch.claim({
-    nodeId: `PR_${n}`,
-    repo: 'acme/widget',
-    number: n,
-    headSha: null,
-    fingerprints: new Map([[`ci_failing:${n}`, 'ci_failing']]),
-    agent: 'codex',
-    argv: ['codex', 'exec'],
-    now: at,
-    concurrency: 10,
-    radarPid: 1,
-    reason: null,
-    live: () => true,
-  });
+  const claimed = claim(ledger, n, { argv: ['codex', 'exec'], now: at });
   if (claimed.kind !== 'claimed') throw new Error(`PR_${n} not claimed: ${claimed.kind}`);
   return claimed.escalationId;
 }
