@@ -28,7 +28,8 @@ const BLANK: Readonly<Record<string, unknown>> = Object.fromEntries([
   ...KEYS.map((k) => [k, null]),
 ]);
 
-function decodeRow(row: unknown[]): StoredPr {
+/** A PR from its row's values in `PR_FIELDS` order (either engine's: the columns are the same). */
+export function decodePr(row: readonly unknown[]): StoredPr {
   const pr: Record<string, unknown> = { ...BLANK };
   for (let i = 0; i < KEYS.length; i++) {
     const v = row[i];
@@ -56,11 +57,12 @@ function decodeRow(row: unknown[]): StoredPr {
 function readAll(statement: Statement, ...params: unknown[]): StoredPr[] {
   const prs: StoredPr[] = [];
   for (const row of statement.raw(true).iterate(...params) as IterableIterator<unknown[]>)
-    prs.push(decodeRow(row));
+    prs.push(decodePr(row));
   return prs;
 }
 
-function toParams(pr: StoredPr): Row {
+/** A PR's column values by column name: booleans as 0/1, JSON fields as text. */
+export function toParams(pr: StoredPr): Row {
   const row: Row = {};
   for (const f of PR_FIELDS) {
     const v = pr[f.key as keyof StoredPr];
