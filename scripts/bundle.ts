@@ -44,6 +44,25 @@ const deferChildProcess: Plugin = {
   },
 };
 
+/**
+ * node-fetch's Blob (fetch-blob) loads `streams.cjs` first, which installs web streams (node's, or
+ * a 120 KB polyfill) when `globalThis.ReadableStream` is missing and adds `Blob.prototype.stream`
+ * when that is: neither is ever missing on the Node versions radar runs on (>= 20). Only asking
+ * was costly: `ReadableStream` is a lazy global, and touching it loads node's web streams, about
+ * 25 ms at every scan. In fetch-blob, that file becomes an empty module.
+ */
+const nodeHasWebStreams: Plugin = {
+  name: 'node-has-web-streams',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/streams\.cjs$/ }, (args) =>
+      /[\\/]fetch-blob[\\/]/.test(args.importer)
+        ? { path: 'fetch-blob-streams', namespace: 'radar-empty' }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'radar-empty' }, () => ({ contents: '', loader: 'js' }));
+  },
+};
+
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const OUT = join(ROOT, 'dist/bin');
 
@@ -75,5 +94,5 @@ await build({
   minifyWhitespace: true,
   minifySyntax: true,
   logLevel: 'warning',
-  plugins: [deferChildProcess],
+  plugins: [deferChildProcess, nodeHasWebStreams],
 });

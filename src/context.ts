@@ -43,6 +43,8 @@ export interface Context {
   readonly now: () => Date;
   readonly stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
   readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  /** What the user types (`radar escalate`'s confirmation); the process's stdin by default. */
+  readonly stdin: NodeJS.ReadableStream & { isTTY?: boolean };
   readonly color: boolean;
   readonly json: boolean;
   /** `--json a,b`: the fields to print (undefined: the whole document). */
@@ -76,6 +78,8 @@ export interface ContextOverrides {
   /** Where output goes (default: the process's stdout and stderr). */
   stdout?: Context['stdout'];
   stderr?: Context['stderr'];
+  /** Where input comes from (default: the process's stdin). */
+  stdin?: Context['stdin'];
 }
 
 /**
@@ -133,6 +137,10 @@ export async function createContext(
     // Every byte radar prints passes the guard: no control character from GitHub or a log acts.
     stdout: guardStream(out, options.json !== undefined ? 'json' : 'text'),
     stderr: guardStream(overrides.stderr ?? process.stderr, 'text'),
+    // process.stdin is made on first use: only a command that reads it pays for it.
+    get stdin() {
+      return overrides.stdin ?? process.stdin;
+    },
     color,
     json: options.json !== undefined && options.json !== false,
     jsonFields: parseJsonFields(options.json),

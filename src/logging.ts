@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import type { Logger, LevelWithSilent, StreamEntry } from 'pino';
+import type { Level, Logger, LevelWithSilent, StreamEntry } from 'pino';
 import type pinoModule from 'pino';
 import { redactDeep, redactSecrets } from './redact.js';
 import { formatLogLine, type LogFormat } from './log-format.js';
@@ -44,12 +44,49 @@ export interface LoggerOptions {
   stderr?: { write: (text: string) => unknown };
 }
 
+/** pino's numbers for its levels: a call under the logger's level does nothing. */
+const LEVEL_VALUES: Readonly<Record<string, number>> = {
+  trace: 10,
+  debug: 20,
+  info: 30,
+  warn: 40,
+  error: 50,
+  fatal: 60,
+};
+
+const noop = () => undefined;
+
 /**
  * pino to stderr (quiet by default: warnings and errors only; readable lines unless the format is
  * json), plus an optional JSON file.
- * This module is imported lazily (by context.ts) so `radar --help` does not pay for pino.
+ * This module is imported lazily (by context.ts) so `radar --help` does not pay for pino, and pino
+ * itself is loaded at the first call that writes a record: a cron scan at the default level logs
+ * nothing, and loading pino costs it about 40 ms. Calls under the level are no-ops either way.
  */
 export function createLogger(options: LoggerOptions): Logger {
+  // The log file records at least `info`, whatever stderr shows.
+  const fileLevel: Level =
+    options.level === 'silent' || LEVEL_VALUES[options.level]! > 30 ? 'info' : options.level;
+  const level = options.file ? fileLevel : options.level;
+  const least = level === 'silent' ? Infinity : LEVEL_VALUES[level]!;
+  let logger: Logger | undefined;
+  const load = () => (logger ??= createPino(options, level, fileLevel));
+  // A log file is opened at once, as before: one that cannot be written fails the command early.
+  if (options.file) load();
+  return new Proxy({} as Logger, {
+    get(_, key) {
+      if (typeof key === 'string' && (LEVEL_VALUES[key] ?? Infinity) < least) return noop;
+      const real = load();
+      const value: unknown = Reflect.get(real, key, real);
+      return typeof value === 'function' ? value.bind(real) : value;
+    },
+    set(_, key, value) {
+      return Reflect.set(load(), key, value);
+    },
+  });
+}
+
+function createPino(options: LoggerOptions, level: LogLevel, fileLevel: Level): Logger {
   const pino = requirePino();
   const streams: StreamEntry[] = [];
   if (options.level !== 'silent') {
@@ -63,16 +100,12 @@ export function createLogger(options: LoggerOptions): Logger {
             { write: (line: string) => stderr.write(forTerminal(formatLogLine(line))) },
     });
   }
-  // The log file records at least `info`, whatever stderr shows.
-  const fileLevel =
-    options.level === 'silent' || pino.levels.values[options.level]! > 30 ? 'info' : options.level;
   if (options.file) {
     streams.push({
       level: fileLevel,
       stream: pino.destination({ dest: options.file, mkdir: true, sync: true }),
     });
   }
-  const level = options.file ? fileLevel : options.level;
   return pino(
     {
       level,

@@ -68,7 +68,7 @@ export async function approve(ctx: Context, idText: string): Promise<number> {
   const db = ctx.existingLedger();
   const store = db.dispatch;
   const approval = approvalById(store, idText);
-  const push = pusher(ctx.config(), ctx.env, process.cwd());
+  const push = pusher(ctx.config(), ctx.env, ctx.cwd);
   if (approval.action === 'push') {
     // git's own remote and credentials: no GitHub token needed, none handed to git.
     const outcome = await performApproval(approval, {

@@ -1,5 +1,6 @@
 import { createInterface } from 'node:readline/promises';
 import type { Context } from '../context.js';
+import { readModelHolds } from '../budget/holds.js';
 import type { CommandOptions } from './types.js';
 import { RadarError } from '../core/errors.js';
 import { writeJson } from './json-output.js';
@@ -38,7 +39,7 @@ export async function run(ctx: Context, prText: string, options: EscalateOptions
     throw new RadarError(`${formatPrRef(pr)} is ${pr.state}; --force dispatches it anyway`);
   const now = () => ctx.now().getTime();
   // Read once: the rehearsal and the session are checked against the same reading.
-  const budget = await budgetStates(db.usage, config, ctx.env, now());
+  const budget = await budgetStates(db.usage, config, ctx.env, now(), ctx.cwd);
   const common = {
     candidates: [{ pr, verdict }],
     max: 1,
@@ -48,10 +49,12 @@ export async function run(ctx: Context, prText: string, options: EscalateOptions
     budget,
     now,
     env: ctx.env,
+    cwd: ctx.cwd,
     logger: ctx.logger(),
     manual: { agent, force: options.force },
+    modelHolds: await readModelHolds(db, config, ctx, now()),
   };
-  if (options.dryRun || (!options.yes && process.stdin.isTTY)) {
+  if (options.dryRun || (!options.yes && ctx.stdin.isTTY)) {
     const rehearsal = await dispatchFlagged({ ...common, dryRun: true });
     const r = rehearsal.results[0]!;
     if (options.dryRun) {
@@ -75,7 +78,7 @@ export async function run(ctx: Context, prText: string, options: EscalateOptions
       ctx.stdout.write(renderResults([r]));
       return 1;
     }
-    const rl = createInterface({ input: process.stdin, output: process.stderr });
+    const rl = createInterface({ input: ctx.stdin, output: ctx.stderr });
     const answer = await rl.question(
       `Start ${r.agent} on ${formatPrRef(pr)} (${verdict.tier}, score ${verdict.score})? [y/N] `,
     );

@@ -150,6 +150,7 @@ export async function demoLoop(
         budget: await budgetStates(db.usage, config, env, Date.now()),
         now: () => Date.now(),
         env,
+        cwd: demo.cwd,
         onEvent: (e) => {
           if (e.kind === 'planned') for (const line of describePace(e.pace)) write(`${line}\n`);
           if (e.kind === 'started')

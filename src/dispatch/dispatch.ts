@@ -16,7 +16,7 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { RadarConfig } from '../config/schema.js';
-import { expandHome } from '../config/paths.js';
+import { accountFolders, expandHome } from '../config/paths.js';
 import type { StoredPr } from '../core/pr.js';
 import type { Signal } from '../core/verdict.js';
 import type { BudgetState } from '../core/budget.js';
@@ -27,6 +27,7 @@ import { accountEnv, agentArgv, agentEnv, type Skip } from './agents.js';
 import { AGENT_NAMES, type AgentName } from '../core/agents.js';
 import { queueActions } from './approvals.js';
 import type { SessionWork } from '../core/actions.js';
+import type { AccountFolder } from '../core/dispatch.js';
 import {
   accountBudgets,
   budgetAfterSpend,
@@ -87,6 +88,8 @@ export interface DispatchOptions {
   budget: readonly BudgetState[];
   now: () => number;
   env: NodeJS.ProcessEnv;
+  /** The folder relative paths in the config start from (the command's working folder). */
+  cwd: string;
   logger?: Logger;
   /** Aborting stops every running session (SIGTERM, then SIGKILL, to each group). */
   signal?: AbortSignal;
@@ -104,6 +107,11 @@ export interface DispatchOptions {
    * draft is queued without it.
    */
   readBody?: (repo: string, number: number) => Promise<string>;
+  /**
+   * Agents held back for a run on a model outside their allowlist, with the reason, read by the
+   * caller (budget/holds.ts): none of their sessions starts until `radar resume --model`.
+   */
+  modelHolds?: ReadonlyMap<AgentName, string>;
 }
 
 export type DispatchEvent =
@@ -144,6 +152,8 @@ export interface DispatchSummary {
   reaped: number;
   /** The pace policy this call followed (a dispatch by hand is not capped by it). */
   pace: PacePlan;
+  /** Agents held back for a run on a model outside their allowlist, and why. */
+  modelHolds: { agent: AgentName; reason: string }[];
 }
 
 const prRef = (pr: StoredPr) => `${pr.repo}#${pr.number}`;
@@ -173,6 +183,7 @@ async function countReaped(
         escalationId: r.id,
         pr: r,
         runLog: r.runLog,
+        cwd: options.cwd,
         zone,
         now: options.now,
         maxEventTokens: options.config.tokens.maxEventTokens,
@@ -229,6 +240,8 @@ class Execution {
   private readonly zone: string;
   private readonly ledgerDir: string;
   private readonly installed: ReadonlySet<AgentName>;
+  /** The accounts' own folders: a reservation counts their events for them. */
+  private readonly folders: readonly AccountFolder[];
   readonly policy: Policy;
 
   constructor(private readonly options: DispatchOptions) {
@@ -238,6 +251,7 @@ class Execution {
     this.ledgerDir = dirname(options.ledgerPath);
     const lookup = options.installed ?? ((command: string) => !!findOnPath(command, options.env));
     this.installed = new Set(AGENT_NAMES.filter((a) => lookup(config.agents[a].command)));
+    this.folders = accountFolders(config.budget.providers, options.env, options.cwd);
     this.pace = pacePlan(
       options.budget,
       checkpointsOf(config),
@@ -273,6 +287,7 @@ class Execution {
       budget: budgetAfterSpend(options.budget, options.config.budget.providers, this.spent),
       accounts: accountBudgets(options.budget, options.config.budget.providers, this.spent),
       installed: this.installed,
+      held: options.modelHolds,
       started: this.started,
       startedBy: this.startedBy,
       now: options.now(),
@@ -294,6 +309,7 @@ class Execution {
       budget: options.config.budget,
       history: (a, kind) => store.sessionTokens(a, kind, HISTORY),
       now: options.now(),
+      folders: this.folders,
     });
   }
 
@@ -451,7 +467,7 @@ class Execution {
         decision.agents.slice(i),
         account,
         skipped,
-        clone ? expandHome(clone, options.env, process.cwd()) : undefined,
+        clone ? expandHome(clone, options.env, options.cwd) : undefined,
         base,
       );
     }
@@ -527,7 +543,7 @@ class Execution {
         const done = await performApproval(approval, {
           store,
           now,
-          push: pusher(config, options.env, process.cwd()),
+          push: pusher(config, options.env, options.cwd),
         });
         options.logger?.info(
           { escalation: id, approval: approvalId, status: done.status },
@@ -561,7 +577,7 @@ class Execution {
     try {
       workdir = await prepareWorkdir({
         root: config.dispatch.workdirs
-          ? expandHome(config.dispatch.workdirs, options.env, process.cwd())
+          ? expandHome(config.dispatch.workdirs, options.env, options.cwd)
           : join(ledgerDir, 'worktrees'),
         repo: pr.repo,
         number: pr.number,
@@ -649,6 +665,7 @@ class Execution {
           escalationId: id,
           pr,
           runLog,
+          cwd: options.cwd,
           agent,
           zone,
           now,
@@ -772,5 +789,6 @@ export async function dispatchFlagged(options: DispatchOptions): Promise<Dispatc
     approvalsQueued: [...approvalsQueued, ...run.queued],
     reaped,
     pace: run.pace,
+    modelHolds: [...(options.modelHolds ?? [])].map(([agent, reason]) => ({ agent, reason })),
   };
 }

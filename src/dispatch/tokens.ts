@@ -85,6 +85,8 @@ export async function recordSessionTokens(options: {
   escalationId: number;
   pr: { repo: string; number: number };
   runLog: string;
+  /** The working folder of the command (relative bucket paths start there). */
+  cwd: string;
   /** The agent that ran (a session its output names is that agent's run); unknown when reaped. */
   agent?: AgentName;
   zone: string;
@@ -101,7 +103,7 @@ export async function recordSessionTokens(options: {
       {
         store: tokenStore,
         machine: options.machine.id,
-        bucketFor: bucketResolver([], process.cwd(), ESCALATION_BUCKET),
+        bucketFor: bucketResolver([], options.cwd, ESCALATION_BUCKET),
         zone: options.zone,
         now: options.now,
         threads: 'never',

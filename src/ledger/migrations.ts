@@ -11,7 +11,7 @@ import {
   TOKEN_SCHEMA,
 } from './token-schema.js';
 import { GITHUB_SCHEMA } from './github-schema.js';
-import { RULES_MIGRATION, VERDICT_FINGERPRINTS } from './rules-schema.js';
+import { RULES_MIGRATION, SCAN_JUDGED_AT, VERDICT_FINGERPRINTS } from './rules-schema.js';
 import {
   APPROVAL_CLAIMS,
   BATCH_ESCALATION_TIES,
@@ -21,6 +21,7 @@ import {
   SESSION_RESERVATIONS,
   SESSION_WORK,
   ESCALATION_ACCOUNT,
+  MODEL_RESOLUTIONS,
 } from './dispatch-schema.js';
 import { ESCALATION_OUTCOMES } from './outcome-schema.js';
 
@@ -60,5 +61,7 @@ export const MIGRATIONS: readonly string[] = [
   ESCALATION_OUTCOMES,
   ESCALATION_ACCOUNT,
   ESCALATION_RUN_LOGS,
+  MODEL_RESOLUTIONS,
+  SCAN_JUDGED_AT,
   MACHINES,
 ];

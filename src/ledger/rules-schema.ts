@@ -112,3 +112,12 @@ UPDATE verdicts SET fingerprints = (
   SELECT json_group_array(json_extract(value, '$.fingerprint')) FROM json_each(verdicts.signals)
 );
 `;
+
+/**
+ * When a scan judged the queue (null: a scan before this migration). Every scan judges every PR
+ * it knows, so a verdict row is rewritten only when the verdict changes: the scan and time of its
+ * latest judgement are the latest judging scan's, when that is newer than the row's own.
+ */
+export const SCAN_JUDGED_AT = `
+ALTER TABLE scan_runs ADD COLUMN judged_at INTEGER;
+`;

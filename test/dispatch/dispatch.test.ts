@@ -86,6 +86,7 @@ function options(
     ledgerPath: t.path,
     budget: [],
     now: () => Date.now(),
+    cwd: t.dir,
     ...extra,
     env: agentEnv(t.dir, {
       FAKE_AGENT_DUMP_DIR: dumpDir(),

@@ -117,6 +117,7 @@ async function dispatch(
     ledgerPath: t.path,
     budget: [],
     now: () => Date.now(),
+    cwd: t.dir,
     ...extra,
     env: agentEnv(t.dir, { FAKE_AGENT_PLAN: plan, FAKE_AGENT_TOKENS: '1000', ...extra.env }),
   });
@@ -285,6 +286,7 @@ describe('a session’s work reaches the PR', () => {
       ledgerPath: t.path,
       budget: [],
       now: () => Date.now(),
+      cwd: t.dir,
       env: agentEnv(t.dir, { FAKE_AGENT_MESSAGE: `  ${message.toUpperCase()}  ` }),
     });
     expect(again.results[0]!.status).toBe('succeeded');

@@ -46,6 +46,7 @@ const counted = (req: SessionRequest, agent: 'codex' | 'claude') =>
     escalationId: 1,
     pr: { repo: 'acme/widget', number: 1 },
     runLog: req.runLog,
+    cwd: t.dir,
     agent,
     zone: 'UTC',
     now: Date.now,

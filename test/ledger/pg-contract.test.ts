@@ -1,11 +1,7 @@
 import { openPgLedger } from '../../src/ledger/pg/pg-ledger.js';
 import { freshPgSchema } from '../helpers/pg.js';
-import { dispatchLedgerContract } from './contract/dispatch-ledger.js';
+import { ledgerContract } from './contract/all.js';
 import type { LedgerFactory } from './contract/factory.js';
-import { priceCacheContract } from './contract/price-cache.js';
-import { reportLedgerContract } from './contract/reports.js';
-import { scanLedgerContract } from './contract/scan-ledger.js';
-import { tokenLedgerContract } from './contract/token-ledger.js';
 
 /**
  * The ledger contract against PostgreSQL: a new schema on the suite's server per case, opened
@@ -33,8 +29,4 @@ const fresh: LedgerFactory = () => {
   };
 };
 
-tokenLedgerContract(fresh);
-priceCacheContract(fresh);
-reportLedgerContract(fresh);
-scanLedgerContract(fresh);
-dispatchLedgerContract(fresh);
+ledgerContract(fresh);

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatInt } from '../../src/render/table.js';
+import { formatInt } from '../../src/render/number.js';
 
 describe('formatInt: comma groups without Intl', () => {
   it.each([

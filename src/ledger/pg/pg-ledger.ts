@@ -4,6 +4,9 @@ import { PgDb } from './db.js';
 import { acquirePgLock } from './lock.js';
 import { PgMaintenance } from './maintenance.js';
 import { migratePg } from './migrate.js';
+import { PgOutcomeStore } from './outcome-store.js';
+import { PgPrStore } from './pr-store.js';
+import { PgRulesStore } from './rules-store.js';
 import { PgPriceStore, PgReportStore, PgUsageStore } from './token-report.js';
 import { PgSessionStore, PgTokenStore } from './token-store.js';
 
@@ -17,11 +20,11 @@ export function pgLedger(db: PgDb): Ledger {
     usage: new PgUsageStore(db),
     prices: new PgPriceStore(db),
     reports: new PgReportStore(db),
-    prs: notBuilt('prs'),
-    rules: notBuilt('rules'),
+    prs: new PgPrStore(db),
+    rules: new PgRulesStore(db),
     dispatch: notBuilt('dispatch'),
     sessions: new PgSessionStore(db),
-    outcomes: notBuilt('outcomes'),
+    outcomes: new PgOutcomeStore(db),
     maintenance: new PgMaintenance(db),
     transaction: <T>(fn: () => T): T => db.transaction(fn),
   };

@@ -1,14 +1,17 @@
 import type { AgentName } from '../../core/agents.js';
 import type {
   AggregateRow,
-  Dimension,
+  ColumnDimension,
   Group,
   Period,
   Range,
   Rates,
 } from '../../core/token-report.js';
+import { eventScopeParams, foldersJson } from '../dispatch-schema.js';
+import type { AccountFolder } from '../../core/dispatch.js';
 import type {
   AccountScope,
+  EscalationModel,
   Estimated,
   PriceCache,
   RateLimitReading,
@@ -164,10 +167,7 @@ export class PgReportStore implements ReportLedger {
     );
   }
 
-  aggregateByColumn(
-    by: Exclude<Dimension, 'day' | 'week' | 'month'>,
-    range: Range,
-  ): Promise<AggregateRow[]> {
+  aggregateByColumn(by: ColumnDimension, range: Range): Promise<AggregateRow[]> {
     const unbounded = range.since === undefined && range.until === undefined;
     const key = by === 'model' ? `nullif(model, '')` : by;
     if (unbounded && (by === 'bucket' || by === 'agent' || by === 'model')) {
@@ -210,6 +210,41 @@ export class PgReportStore implements ReportLedger {
     );
   }
 
+  aggregateByAccount(
+    range: Range,
+    folders: readonly AccountFolder[],
+    agent?: string,
+  ): Promise<AggregateRow[]> {
+    return Promise.resolve(
+      this.db.all<AggregateRow>(
+        `SELECT ${eventAccount(1)} AS key, t.agent AS agent, t.model AS model,
+           ${SUMS_BASE}
+         FROM token_events t LEFT JOIN escalations e ON e.id = t.escalation_id
+         WHERE t.counted = 1 AND t.at >= $2 AND t.at < $3 AND ($4::text IS NULL OR t.agent = $4)
+         GROUP BY 1, 2, 3`,
+        [
+          foldersJson(folders),
+          range.since ?? Number.MIN_SAFE_INTEGER,
+          range.until ?? Number.MAX_SAFE_INTEGER,
+          agent ?? null,
+        ],
+      ),
+    );
+  }
+
+  escalationModels(ids: readonly number[]): Promise<EscalationModel[]> {
+    return Promise.resolve(
+      this.db.all<EscalationModel>(
+        `SELECT t.escalation_id AS "escalationId", e.account AS account, t.agent AS agent,
+           t.model AS model, coalesce(sum(t.total), 0)::float8 AS tokens, count(*)::int AS events
+         FROM token_events t JOIN escalations e ON e.id = t.escalation_id
+         WHERE t.counted = 1 AND t.escalation_id = ANY($1::bigint[])
+         GROUP BY 1, 2, 3, 4 ORDER BY 1, 5 DESC`,
+        [ids],
+      ),
+    );
+  }
+
   escalationByBucket(range: Range): Promise<AggregateRow[]> {
     return Promise.resolve(
       this.db.all<AggregateRow>(
@@ -242,6 +277,21 @@ function escalationsExist(db: PgDb): boolean {
   );
 }
 
+/**
+ * The account whose folder holds `path` (dispatch-schema.ts folderAccount), the folders JSON
+ * being parameter `$n`.
+ */
+const folderAccount = (path: string, agent: string, n: number) =>
+  `(SELECT f.value ->> 1 FROM jsonb_array_elements($${n}::jsonb) f
+    WHERE f.value ->> 2 = ${agent} AND left(${path}, length(f.value ->> 0)) = f.value ->> 0
+    ORDER BY length(f.value ->> 0) DESC LIMIT 1)`;
+/** An event's account (EVENT_ACCOUNT), folders JSON at `$n`. */
+const eventAccount = (n: number) =>
+  `coalesce(e.account, ${folderAccount('t.source_path', 't.agent', n)})`;
+/** EVENT_OF_ACCOUNT / SAMPLE_OF_ACCOUNT with eventScopeParams at $n…$n+3. */
+const ofScope = (account: string, n: number) =>
+  `(coalesce(${account}, CASE WHEN $${n + 1}::int = 1 THEN $${n + 2}::text END) = $${n + 3}::text)`;
+
 /** The account condition of usage-store.ts (OF_ACCOUNT), with numbered parameters. */
 const ofAccount = (first: string, name: string) =>
   `(CASE WHEN e.account IS NULL THEN ${first}::int = 1 ELSE e.account = ${name}::text END)`;
@@ -252,12 +302,17 @@ export class PgUsageStore implements UsageLedger {
   latestRateLimit(
     provider: AgentName,
     windowMinutes: number,
+    account?: AccountScope,
   ): Promise<RateLimitReading | undefined> {
     return Promise.resolve(
       this.db.one<RateLimitReading>(
-        `SELECT used_percent AS "usedPercent", resets_at AS "resetsAt", at FROM rate_limit_samples
-         WHERE provider = $1 AND window_minutes = $2 ORDER BY at DESC, id DESC LIMIT 1`,
-        [provider, windowMinutes],
+        `SELECT used_percent AS "usedPercent", resets_at AS "resetsAt", at FROM rate_limit_samples t
+         WHERE provider = $1 AND window_minutes = $2
+           ${account ? `AND ${ofScope(folderAccount('t.source_path', 't.provider', 3), 3)}` : ''}
+         ORDER BY at DESC, id DESC LIMIT 1`,
+        account
+          ? [provider, windowMinutes, ...eventScopeParams(account)]
+          : [provider, windowMinutes],
       ),
     );
   }
@@ -273,8 +328,8 @@ export class PgUsageStore implements UsageLedger {
           `SELECT coalesce(sum(t.total), 0)::float8 AS tokens FROM token_events t
            LEFT JOIN escalations e ON e.id = t.escalation_id
            WHERE t.agent = $1 AND t.at >= $2 AND t.at < $3 AND t.counted = 1
-             AND ${ofAccount('$4', '$5')}`,
-          [agent, since, until, account.first ? 1 : 0, account.name],
+             AND ${ofScope(eventAccount(4), 4)}`,
+          [agent, since, until, ...eventScopeParams(account)],
         )
       : this.db.one<{ tokens: number }>(
           `SELECT coalesce(sum(total), 0)::float8 AS tokens FROM token_events

@@ -152,6 +152,42 @@ export function scanLedgerContract(fresh: LedgerFactory): void {
       });
     });
 
+    it('dates a verdict by the latest scan that judged it, changed or not, and by a stop after it', async () => {
+      await withLedger(fresh, (ledger) => {
+        const record = (v: Verdict) => ({
+          nodeId: 'PR_1',
+          verdict: v,
+          candidates: { seen: [], cleared: [] },
+          changes: [],
+          stopNow: null,
+        });
+        const scan = (at: number, v: Verdict) =>
+          ledger.prs.recordScan(run({ startedAt: at, finishedAt: at }), [pr()], new Map(), (id) =>
+            ledger.rules.recordVerdicts(id, at, [record(v)]),
+          );
+        const first = scan(T0, verdict());
+        expect(ledger.rules.verdict('PR_1')).toMatchObject({ scanId: first, evaluatedAt: T0 });
+        const same = scan(T0 + 10, verdict());
+        expect(same).not.toBe(first);
+        expect(ledger.rules.verdict('PR_1')).toMatchObject({ scanId: same, evaluatedAt: T0 + 10 });
+        expect(ledger.rules.verdicts().get('PR_1')).toEqual(ledger.rules.verdict('PR_1'));
+        const changed = scan(T0 + 20, verdict({ score: 9 }));
+        expect(ledger.rules.verdict('PR_1')).toMatchObject({
+          scanId: changed,
+          evaluatedAt: T0 + 20,
+          score: 9,
+        });
+        // A verdict recorded outside a scan (radar stop) is dated by itself until the next scan.
+        ledger.rules.recordVerdicts(null, T0 + 30, [record(verdict({ score: 9 }))]);
+        expect(ledger.rules.verdict('PR_1')).toMatchObject({ scanId: null, evaluatedAt: T0 + 30 });
+        const after = scan(T0 + 40, verdict({ score: 9 }));
+        expect(ledger.rules.verdicts().get('PR_1')).toMatchObject({
+          scanId: after,
+          evaluatedAt: T0 + 40,
+        });
+      });
+    });
+
     it('has no history, verdicts or permission boundaries when nothing was recorded', async () => {
       await withLedger(fresh, (ledger) => {
         expect(ledger.rules.histories().size).toBe(0);

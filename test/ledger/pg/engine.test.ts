@@ -68,23 +68,26 @@ describe('a PostgreSQL ledger location', () => {
   it('radar doctor shows the engine, the server version and the schema, the URL masked', async () => {
     const { url, secret } = schemaWithPassword();
     const dir = temp();
-    const before = await runRadar(['doctor', '--offline'], {
-      cwd: dir,
-      env: { RADAR_LEDGER: url },
-    });
-    expect(before.stdout).toMatch(
-      /\nledger\s+warn\s+none yet at postgres:\/\/\[REDACTED\]@127\.0\.0\.1:\d+\/\S+: radar scan or radar ingest creates it/,
+    const ledgerCheck = async () => {
+      const r = await runRadar(['doctor', '--offline', '--json'], {
+        cwd: dir,
+        env: { RADAR_LEDGER: url },
+      });
+      const checks = (
+        JSON.parse(r.stdout) as {
+          checks: { name: string; status: string; detail: string; data: Record<string, unknown> }[];
+        }
+      ).checks;
+      return { check: checks.find((c) => c.name === 'ledger'), output: r.stdout + r.stderr };
+    };
+    const before = await ledgerCheck();
+    expect(before.check).toMatchObject({ status: 'warn' });
+    expect(before.check?.detail).toMatch(
+      /^none yet at postgres:\/\/\[REDACTED\]@127\.0\.0\.1:\d+\/\S+: radar scan or radar ingest creates it$/,
     );
     openPgLedger(url).close();
-    const after = await runRadar(['doctor', '--offline', '--json'], {
-      cwd: dir,
-      env: { RADAR_LEDGER: url },
-    });
-    const ledger = (
-      JSON.parse(after.stdout) as {
-        checks: { name: string; status: string; detail: string; data: Record<string, unknown> }[];
-      }
-    ).checks.find((c) => c.name === 'ledger');
+    const after = await ledgerCheck();
+    const ledger = after.check;
     expect(ledger).toMatchObject({
       status: 'ok',
       data: { engine: 'PostgreSQL', engineVersion: expect.stringMatching(/^\d+(\.\d+)?/) },
@@ -92,7 +95,7 @@ describe('a PostgreSQL ledger location', () => {
     expect(ledger?.detail).toMatch(
       /^postgres:\/\/\[REDACTED\]@127\.0\.0\.1:\d+\/\S+ \(PostgreSQL \d+(\.\d+)?, schema \d+, 0 token events, 0 scans\)$/,
     );
-    expect(before.stdout + after.stdout + before.stderr + after.stderr).not.toContain(secret);
+    expect(before.output + after.output).not.toContain(secret);
   });
 
   it('a server that cannot be reached: one line naming it (masked), exit 1, no stack', async () => {
