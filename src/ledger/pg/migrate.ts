@@ -11,11 +11,13 @@ const MIGRATION_LOCK = 0x52414441;
  * newer radar is refused before anything is changed.
  */
 export function migratePg(db: PgDb, migrations: readonly string[] = PG_MIGRATIONS): void {
-  db.exec(
-    'CREATE TABLE IF NOT EXISTS radar_schema (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL)',
-  );
   db.transaction(() => {
+    // The lock first: two radars creating the version table at once would collide in the
+    // catalogue (CREATE … IF NOT EXISTS is not atomic against a concurrent create).
     db.one('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+    db.exec(
+      'CREATE TABLE IF NOT EXISTS radar_schema (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL)',
+    );
     db.run('INSERT INTO radar_schema (id, version) VALUES (1, 0) ON CONFLICT (id) DO NOTHING');
     let version = schemaVersion(db);
     if (version > migrations.length) {
