@@ -270,17 +270,7 @@ export class TokenStore implements TokenLedger {
 
   replaceAmounts(fingerprint: string, line: TokenEvent): void {
     this.settleRollups();
-    this.q.growEvent.run(
-      line.at,
-      line.model ?? null,
-      line.input ?? null,
-      line.cachedInput ?? null,
-      line.cacheCreation ?? null,
-      line.output ?? null,
-      line.reasoning ?? null,
-      line.total,
-      fingerprint,
-    );
+    this.q.growEvent.run(...grownValues(line, fingerprint));
   }
 
   /** Removes events by fingerprint; returns how many, their counted tokens and their runs. */
@@ -380,6 +370,21 @@ export class TokenStore implements TokenLedger {
       JSON.stringify(summary),
     );
   }
+}
+
+/** A larger line's values, then the fingerprint: replaceAmounts' parameters (both engines). */
+export function grownValues(line: TokenEvent, fingerprint: string): unknown[] {
+  return [
+    line.at,
+    line.model ?? null,
+    line.input ?? null,
+    line.cachedInput ?? null,
+    line.cacheCreation ?? null,
+    line.output ?? null,
+    line.reasoning ?? null,
+    line.total,
+    fingerprint,
+  ];
 }
 
 /** An event's values in the order of the insert's parameters (both engines' column order). */

@@ -51,6 +51,7 @@ describe('commandTree', () => {
         'file',
         'repo',
         'pr',
+        'machine',
       ],
     });
     expect(tree.options.find((o) => o.long === '--json')).toMatchObject({ value: 'optional' });

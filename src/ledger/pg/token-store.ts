@@ -16,7 +16,7 @@ import type {
   SessionLedger,
   TokenLedger,
 } from '../ports.js';
-import { eventValues } from '../token-store.js';
+import { eventValues, grownValues } from '../token-store.js';
 import type { PgDb } from './db.js';
 
 /**
@@ -268,17 +268,7 @@ export class PgTokenStore implements TokenLedger {
       `UPDATE token_events SET at = $1, model = coalesce($2, model), input = $3, cached_input = $4,
          cache_creation = $5, output = $6, reasoning = $7, total = $8
        WHERE fingerprint = $9`,
-      [
-        line.at,
-        line.model ?? null,
-        line.input ?? null,
-        line.cachedInput ?? null,
-        line.cacheCreation ?? null,
-        line.output ?? null,
-        line.reasoning ?? null,
-        line.total,
-        fingerprint,
-      ],
+      grownValues(line, fingerprint),
     );
   }
 
