@@ -7,7 +7,7 @@ import { defaultLogFolders } from '../config/paths.js';
 import { bucketResolver } from '../tokens/bucket.js';
 import { collectFiles, emptySummary, ingestFiles, type IngestSummary } from '../tokens/ingest.js';
 import { machineZone } from '../time/zone.js';
-import { formatInt } from '../render/table.js';
+import { formatInt } from '../render/number.js';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { CLEAR_LINE, LINE_START } from '../render/terminal.js';

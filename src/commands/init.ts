@@ -5,7 +5,7 @@ import type { CommandOptions } from './types.js';
 import { writeJson } from './json-output.js';
 import { UsageError } from '../core/errors.js';
 import { STARTER_CONFIG, STARTER_WEEKLY_TOKENS } from '../config/starter.js';
-import { formatInt } from '../render/table.js';
+import { formatInt } from '../render/number.js';
 import { resolveConfigPath } from '../config/locate.js';
 
 type InitOptions = CommandOptions<'init'>;

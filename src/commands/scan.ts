@@ -9,7 +9,7 @@ import type { StoredPr } from '../core/pr.js';
 import type { Verdict } from '../core/verdict.js';
 import { acquireProcessLock } from '../ledger/lock.js';
 import { isAuthError, runScan, type ScanSummary } from '../scan/scan.js';
-import { formatInt } from '../render/table.js';
+import { formatInt } from '../render/number.js';
 import { plural } from '../render/plural.js';
 import { redactUrl } from '../redact.js';
 import { CLEAR_LINE, LINE_START } from '../render/terminal.js';
