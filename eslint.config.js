@@ -59,6 +59,14 @@ export default tseslint.config(
     ),
   },
   {
+    // The PostgreSQL engine sits one folder down: its siblings in ledger/ and core/ only.
+    files: ['src/ledger/pg/**/*.ts'],
+    rules: boundary(
+      'ledger/ imports only core/: the decision belongs to the caller, the type to core/',
+      ['../../*', '!../../core', '!../../core/*'],
+    ),
+  },
+  {
     files: ['src/process/**/*.ts', 'src/render/**/*.ts', 'src/time/**/*.ts'],
     rules: boundary(
       'process/, render/ and time/ are leaves: they import only core/',

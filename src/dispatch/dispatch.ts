@@ -14,7 +14,7 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { RadarConfig } from '../config/schema.js';
-import { expandHome } from '../config/paths.js';
+import { accountFolders, expandHome } from '../config/paths.js';
 import type { StoredPr } from '../core/pr.js';
 import type { Signal } from '../core/verdict.js';
 import type { BudgetState } from '../core/budget.js';
@@ -25,6 +25,7 @@ import { accountEnv, agentArgv, agentEnv, type Skip } from './agents.js';
 import { AGENT_NAMES, type AgentName } from '../core/agents.js';
 import { queueActions } from './approvals.js';
 import type { SessionWork } from '../core/actions.js';
+import type { AccountFolder } from '../core/dispatch.js';
 import {
   accountBudgets,
   budgetAfterSpend,
@@ -76,6 +77,8 @@ export interface DispatchOptions {
   budget: readonly BudgetState[];
   now: () => number;
   env: NodeJS.ProcessEnv;
+  /** Where relative paths in the config are resolved (default: the process's). */
+  cwd?: string;
   logger?: Logger;
   /** Aborting stops every running session (SIGTERM, then SIGKILL, to each group). */
   signal?: AbortSignal;
@@ -93,9 +96,16 @@ export interface DispatchOptions {
    * draft is queued without it.
    */
   readBody?: (repo: string, number: number) => Promise<string>;
+  /**
+   * Agents held back for a run on a model outside their allowlist, with the reason, read by the
+   * caller (budget/holds.ts): none of their sessions starts until `radar resume --model`.
+   */
+  modelHolds?: ReadonlyMap<AgentName, string>;
 }
 
 export type DispatchEvent =
+  /** The pace policy, before any session starts. */
+  | { kind: 'planned'; pace: PacePlan }
   | { kind: 'started'; pr: string; escalationId: number; agent: AgentName; runLog: string }
   | { kind: 'fallback'; pr: string; agent: AgentName; reason: string }
   | { kind: 'finished'; result: DispatchResult };
@@ -131,6 +141,8 @@ export interface DispatchSummary {
   reaped: number;
   /** The pace policy this call followed (a dispatch by hand is not capped by it). */
   pace: PacePlan;
+  /** Agents held back for a run on a model outside their allowlist, and why. */
+  modelHolds: { agent: AgentName; reason: string }[];
 }
 
 const prRef = (pr: StoredPr) => `${pr.repo}#${pr.number}`;
@@ -215,6 +227,8 @@ class Execution {
   private readonly zone: string;
   private readonly ledgerDir: string;
   private readonly installed: ReadonlySet<AgentName>;
+  /** The accounts' own folders: a reservation counts their events for them. */
+  private readonly folders: readonly AccountFolder[];
   readonly policy: Policy;
 
   constructor(private readonly options: DispatchOptions) {
@@ -224,6 +238,11 @@ class Execution {
     this.ledgerDir = dirname(options.ledgerPath);
     const lookup = options.installed ?? ((command: string) => !!findOnPath(command, options.env));
     this.installed = new Set(AGENT_NAMES.filter((a) => lookup(config.agents[a].command)));
+    this.folders = accountFolders(
+      config.budget.providers,
+      options.env,
+      options.cwd ?? process.cwd(),
+    );
     this.pace = pacePlan(
       options.budget,
       checkpointsOf(config),
@@ -259,6 +278,7 @@ class Execution {
       budget: budgetAfterSpend(options.budget, options.config.budget.providers, this.spent),
       accounts: accountBudgets(options.budget, options.config.budget.providers, this.spent),
       installed: this.installed,
+      held: options.modelHolds,
       started: this.started,
       startedBy: this.startedBy,
       now: options.now(),
@@ -280,6 +300,7 @@ class Execution {
       budget: options.config.budget,
       history: (a, kind) => store.sessionTokens(a, kind, HISTORY),
       now: options.now(),
+      folders: this.folders,
     });
   }
 
@@ -737,6 +758,7 @@ export async function dispatchFlagged(options: DispatchOptions): Promise<Dispatc
   const reaped = await run.reap();
   const approvalsQueued = run.queueApprovals();
   const plan = planDispatch(run.candidates(), run.policy, run.facts());
+  options.onEvent?.({ kind: 'planned', pace: run.pace });
   // A pool of `width` workers over the queue, best first. A rehearsal changes nothing, so its
   // plan is final; a real run decides each PR again on the facts of its turn (tokens spent,
   // sessions started).
@@ -756,5 +778,6 @@ export async function dispatchFlagged(options: DispatchOptions): Promise<Dispatc
     approvalsQueued: [...approvalsQueued, ...run.queued],
     reaped,
     pace: run.pace,
+    modelHolds: [...(options.modelHolds ?? [])].map(([agent, reason]) => ({ agent, reason })),
   };
 }

@@ -1,0 +1,43 @@
+import type { Ledger, OpenLedger } from '../ports.js';
+import { PgDb } from './db.js';
+import { migratePg } from './migrate.js';
+
+/**
+ * The ledger's ports over one PostgreSQL connection. Families not yet carried over to
+ * PostgreSQL answer with an error naming them.
+ */
+export function pgLedger(db: PgDb): Ledger {
+  return {
+    tokens: notBuilt('tokens'),
+    usage: notBuilt('usage'),
+    prices: notBuilt('prices'),
+    reports: notBuilt('reports'),
+    prs: notBuilt('prs'),
+    rules: notBuilt('rules'),
+    dispatch: notBuilt('dispatch'),
+    sessions: notBuilt('sessions'),
+    outcomes: notBuilt('outcomes'),
+    maintenance: notBuilt('maintenance'),
+    transaction: <T>(fn: () => T): T => db.transaction(fn),
+  };
+}
+
+/** Opens (migrating when older) the PostgreSQL ledger at this URL, as ports. */
+export function openPgLedger(url: string): OpenLedger {
+  const db = PgDb.connect(url);
+  try {
+    migratePg(db);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  return { ...pgLedger(db), close: () => db.close() };
+}
+
+function notBuilt<T extends object>(family: string): T {
+  return new Proxy({} as T, {
+    get: () => () => {
+      throw new Error(`the PostgreSQL ledger does not have the ${family} family yet`);
+    },
+  });
+}
