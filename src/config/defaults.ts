@@ -10,6 +10,7 @@ export function defaultConfig(): RadarConfig {
   return {
     weekStart: 'monday',
     logging: { level: 'warn' },
+    ledger: {},
     tokens: { buckets: [], maxEventTokens: 1_000_000_000 },
     budget: {
       providers: [

@@ -7,6 +7,23 @@ import type { OutcomeLedger } from './ports.js';
 
 type Row = Record<string, unknown>;
 
+/** A report row from a row of the outcome rows' query (either engine's). */
+export const outcomeRowFromRow = (r: Row): OutcomeRow => ({
+  id: r.id as number,
+  nodeId: r.node_id as string,
+  repo: r.repo as string,
+  number: r.number as number,
+  agent: r.agent as string,
+  model: r.model as string | null,
+  fingerprints: JSON.parse(r.fingerprints as string) as string[],
+  startedAt: r.started_at as number,
+  session: r.session as string,
+  tokens: r.tokens as number | null,
+  outcome: (r.outcome as Outcome | null) ?? 'pending',
+  reason: r.reason as string | null,
+  settledAt: r.settled_at as number | null,
+});
+
 export class OutcomeStore implements OutcomeLedger {
   constructor(private readonly db: Db) {}
 
@@ -76,21 +93,7 @@ export class OutcomeStore implements OutcomeLedger {
            WHERE e.started_at >= ? ORDER BY e.started_at, e.id`,
         )
         .all(since) as Row[]
-    ).map((r) => ({
-      id: r.id as number,
-      nodeId: r.node_id as string,
-      repo: r.repo as string,
-      number: r.number as number,
-      agent: r.agent as string,
-      model: r.model as string | null,
-      fingerprints: JSON.parse(r.fingerprints as string) as string[],
-      startedAt: r.started_at as number,
-      session: r.session as string,
-      tokens: r.tokens as number | null,
-      outcome: (r.outcome as Outcome | null) ?? 'pending',
-      reason: r.reason as string | null,
-      settledAt: r.settled_at as number | null,
-    }));
+    ).map(outcomeRowFromRow);
   }
 
   /**

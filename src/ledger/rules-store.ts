@@ -15,14 +15,14 @@ import type {
   VerdictTrail,
 } from '../core/verdict.js';
 import type { RulesLedger, StoredVerdict } from './ports.js';
-import type { Outcome } from '../core/outcome.js';
+import type { Outcome, OutcomeRecord } from '../core/outcome.js';
 import type { SessionWork } from '../core/actions.js';
 
 /** All SQL for verdicts, signal candidates, radar's own actions and a PR's typed history. */
 
 type Row = Record<string, unknown>;
 
-const escalationFromRow = (r: Row): Escalation => ({
+export const escalationFromRow = (r: Row): Escalation => ({
   id: r.id as number,
   nodeId: r.node_id as string,
   repo: r.repo as string,
@@ -50,7 +50,7 @@ export const boundaryFromRow = (r: Row): PermissionBoundary => ({
   message: r.message as string | null,
 });
 
-const candidateFromRow = (r: Row): CandidateRecord => ({
+export const candidateFromRow = (r: Row): CandidateRecord => ({
   fingerprint: r.fingerprint as string,
   kind: r.kind as string,
   firstSeenAt: r.first_seen_at as number,
@@ -62,7 +62,22 @@ const candidateFromRow = (r: Row): CandidateRecord => ({
   suppressed: r.suppressed as SuppressionReason | null,
 });
 
-const verdictFromRow = (r: Row): StoredVerdict => ({
+export const controlFromRow = (r: Row): ControlRecord => ({
+  at: r.at as number,
+  action: r.action as ControlRecord['action'],
+  by: r.by as ControlRecord['by'],
+  reason: r.reason as string | null,
+});
+
+export const outcomeFromRow = (r: Row): OutcomeRecord => ({
+  escalationId: r.escalation_id as number,
+  outcome: r.outcome as Outcome,
+  reason: r.reason as string,
+  firstJudgedAt: r.first_judged_at as number,
+  settledAt: r.settled_at as number | null,
+});
+
+export const verdictFromRow = (r: Row): StoredVerdict => ({
   nodeId: r.node_id as string,
   scanId: r.scan_id as number | null,
   evaluatedAt: r.evaluated_at as number,
@@ -154,12 +169,7 @@ export class RulesStore implements RulesLedger {
     for (const r of this.db
       .prepare(`SELECT * FROM pr_controls WHERE 1 = 1${where} ORDER BY at, id`)
       .all(params) as Row[])
-      of(r.node_id as string).controls.push({
-        at: r.at as number,
-        action: r.action as ControlRecord['action'],
-        by: r.by as ControlRecord['by'],
-        reason: r.reason as string | null,
-      });
+      of(r.node_id as string).controls.push(controlFromRow(r));
     for (const r of this.db
       .prepare(`SELECT * FROM escalations WHERE 1 = 1${where} ORDER BY started_at, id`)
       .all(params) as Row[]) {
@@ -174,13 +184,7 @@ export class RulesStore implements RulesLedger {
          WHERE 1 = 1${where.replace('node_id', 'e.node_id')} ORDER BY o.escalation_id`,
       )
       .all(params) as Row[])
-      of(r.node_id as string).outcomes.push({
-        escalationId: r.escalation_id as number,
-        outcome: r.outcome as Outcome,
-        reason: r.reason as string,
-        firstJudgedAt: r.first_judged_at as number,
-        settledAt: r.settled_at as number | null,
-      });
+      of(r.node_id as string).outcomes.push(outcomeFromRow(r));
     return map;
   }
 

@@ -3,12 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openLedger } from '../../src/ledger/open.js';
 import { sqliteLedger } from '../../src/ledger/sqlite-ledger.js';
-import { dispatchLedgerContract } from './contract/dispatch-ledger.js';
+import { ledgerContract } from './contract/all.js';
 import type { LedgerFactory } from './contract/factory.js';
-import { priceCacheContract } from './contract/price-cache.js';
-import { reportLedgerContract } from './contract/reports.js';
-import { scanLedgerContract } from './contract/scan-ledger.js';
-import { tokenLedgerContract } from './contract/token-ledger.js';
 
 /** The ledger contract against SQLite: a new ledger file per case, opened as radar opens it. */
 const fresh: LedgerFactory = () => {
@@ -23,8 +19,4 @@ const fresh: LedgerFactory = () => {
   };
 };
 
-tokenLedgerContract(fresh);
-priceCacheContract(fresh);
-reportLedgerContract(fresh);
-scanLedgerContract(fresh);
-dispatchLedgerContract(fresh);
+ledgerContract(fresh);

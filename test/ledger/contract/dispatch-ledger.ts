@@ -5,7 +5,7 @@ import { T0, source, tokenEvent, withLedger, type LedgerFactory } from './factor
 
 const WEEK = 7 * 86_400_000;
 
-function claim(
+export function claim(
   ledger: Ledger,
   n: number,
   over: Partial<ClaimRequest> & { tokens?: number; room?: number } = {},
