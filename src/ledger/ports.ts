@@ -13,6 +13,7 @@ import type {
   RateLimitSample,
   RunDecision,
   RunEvent,
+  SourceStat,
   TokenEvent,
 } from '../core/tokens.js';
 import type {
@@ -92,11 +93,11 @@ export interface TokenLedger {
    */
   transaction<T>(fn: () => T): T;
   /** The source with this file's identity or path that was read last, if any. */
-  firstCandidate(path: string, dev: number, ino: number): KnownSource | undefined;
+  firstCandidate(path: string, dev: number, ino: number): SourceStat | undefined;
   /** firstCandidate of each of these files (in one read of the sources, when there are many). */
   firstCandidates(
     files: readonly { path: string; dev: number; ino: number }[],
-  ): (KnownSource | undefined)[];
+  ): (SourceStat | undefined)[];
   /**
    * Every source that may be this file's lineage: same identity or path, newest first, then those
    * whose recorded first bytes hash (with `hash`) like the start of one of `heads`.
