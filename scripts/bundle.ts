@@ -63,6 +63,29 @@ const nodeHasWebStreams: Plugin = {
   },
 };
 
+/**
+ * Node's own modules are required, not imported: an ES module import of a built-in builds its ES
+ * facade, which reads every export, and reading `fs.ReadStream` loads all of node's streams
+ * (about 10 ms at every start, on a command that never opens a stream). A require hands back the
+ * module object, whose lazy exports stay lazy. child_process inside commander keeps its own
+ * deferral above.
+ */
+const requireBuiltins: Plugin = {
+  name: 'require-builtins',
+  setup(b) {
+    b.onResolve({ filter: /^node:/ }, (args) =>
+      // The stand-in's own require is node's.
+      args.namespace === 'radar-builtin'
+        ? { path: args.path, external: true }
+        : { path: args.path, namespace: 'radar-builtin' },
+    );
+    b.onLoad({ filter: /.*/, namespace: 'radar-builtin' }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(args.path)});`,
+      loader: 'js',
+    }));
+  },
+};
+
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const OUT = join(ROOT, 'dist/bin');
 
@@ -94,5 +117,5 @@ await build({
   minifyWhitespace: true,
   minifySyntax: true,
   logLevel: 'warning',
-  plugins: [deferChildProcess, nodeHasWebStreams],
+  plugins: [deferChildProcess, nodeHasWebStreams, requireBuiltins],
 });

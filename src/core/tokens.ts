@@ -154,3 +154,12 @@ export interface KnownSource {
   state: string | null;
   mtimeMs: number | null;
 }
+
+/**
+ * What a source recorded of its file's stat when it was last read: enough to tell an unchanged
+ * file without reading it (a re-ingest reads this much of every source).
+ */
+export type SourceStat = Pick<
+  KnownSource,
+  'id' | 'path' | 'dev' | 'ino' | 'size' | 'offset' | 'encoding' | 'mtimeMs'
+>;

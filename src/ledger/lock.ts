@@ -110,6 +110,10 @@ function lockOnce(path: string): BetterSqlite3.Database {
     db.pragma(`busy_timeout = ${CONTENTION_WAIT_MS}`);
     // Keep the EXCLUSIVE lock after the first commit, until the connection closes.
     db.pragma('locking_mode = EXCLUSIVE');
+    // What it records is information only: no journal file, no fsync (a torn header is a
+    // database that is not one, emptied and locked again).
+    db.pragma('journal_mode = MEMORY');
+    db.pragma('synchronous = OFF');
     db.exec('BEGIN EXCLUSIVE');
     db.pragma(`user_version = ${process.pid | 0}`);
     db.pragma(`application_id = ${Math.floor(Date.now() / 1000) | 0}`);

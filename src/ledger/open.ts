@@ -38,10 +38,8 @@ export function openLedger(path: string, options: OpenLedgerOptions = {}): Db {
     const opened = db;
     const deadline = Date.now() + busyTimeoutMs;
     // Look before touching: switching to WAL already rewrites the file header.
-    checkIdentity(
-      retryWhileBusy(() => identify(opened), deadline),
-      path,
-    );
+    const found = retryWhileBusy(() => identify(opened), deadline);
+    checkIdentity(found, path);
     if (!readonly) {
       // A database another process is creating at this moment answers SQLITE_BUSY here without
       // calling the busy handler: retry until the busy timeout.
@@ -51,7 +49,7 @@ export function openLedger(path: string, options: OpenLedgerOptions = {}): Db {
     db.pragma('foreign_keys = ON');
     // 64 MiB of page cache: ingest and reports touch every page of big tables.
     db.pragma('cache_size = -65536');
-    migrate(db, path, readonly);
+    migrate(db, path, readonly, found);
   } catch (error) {
     db?.close();
     if (error instanceof RadarError) throw error;
@@ -125,10 +123,11 @@ function checkIdentity(found: Identity, path: string): void {
 /**
  * Brings the schema up to date. Each step takes the write lock first (BEGIN IMMEDIATE, waiting up
  * to the busy timeout) and reads the version inside that transaction, so two processes opening a
- * new ledger at once never apply the same migration twice: the second finds it done.
+ * new ledger at once never apply the same migration twice: the second finds it done. `before` is
+ * the identity read when the ledger was opened: a version only grows, so one that was current
+ * then still is.
  */
-function migrate(db: Db, path: string, readonly: boolean): void {
-  const before = identify(db);
+function migrate(db: Db, path: string, readonly: boolean, before: Identity): void {
   if (before.applicationId === RADAR_APPLICATION_ID && before.version === MIGRATIONS.length) return;
   if (readonly) {
     if (before.version < MIGRATIONS.length)

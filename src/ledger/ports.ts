@@ -14,6 +14,7 @@ import type {
   RateLimitSample,
   RunDecision,
   RunEvent,
+  SourceStat,
   TokenEvent,
 } from '../core/tokens.js';
 import type {
@@ -109,12 +110,12 @@ export interface TokenLedger {
    */
   registerMachine(machine: Machine, now: number): void;
   /** This machine's source with this file's identity or path that was read last, if any. */
-  firstCandidate(path: string, dev: number, ino: number, machine: string): KnownSource | undefined;
+  firstCandidate(path: string, dev: number, ino: number, machine: string): SourceStat | undefined;
   /** firstCandidate of each of these files (in one read of the sources, when there are many). */
   firstCandidates(
     files: readonly { path: string; dev: number; ino: number }[],
     machine: string,
-  ): (KnownSource | undefined)[];
+  ): (SourceStat | undefined)[];
   /**
    * Every source that may be this file's lineage: this machine's with the same identity or path,
    * newest first, then those of any machine whose recorded first bytes hash (with `hash`) like

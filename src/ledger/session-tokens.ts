@@ -1,5 +1,6 @@
 import type { Db } from './open.js';
 import type { SessionLedger } from './ports.js';
+import { lazyStatements } from './statements.js';
 
 /**
  * The SQL a dispatched session's accounting needs beyond the ingest and the escalation rows:
@@ -17,29 +18,19 @@ export class SessionTokenStore implements SessionLedger {
   private readonly q;
 
   constructor(private readonly db: Db) {
-    this.q = {
-      runKeys: db.prepare(
-        `SELECT DISTINCT run_key AS k FROM token_events WHERE source_path = ? AND run_key IS NOT NULL`,
-      ),
-      source: db.prepare(`SELECT id FROM token_sources WHERE path = ? ORDER BY id DESC LIMIT 1`),
-      event: db.prepare(`SELECT 1 FROM token_events WHERE fingerprint = ? AND source_path = ?`),
-      owner: db.prepare(`SELECT escalation_id AS id FROM escalation_runs WHERE run_key = ?`),
-      rekey: db.prepare(
-        `UPDATE token_events SET run_key = ? WHERE source_path = ? AND run_key = ?`,
-      ),
-      addRun: db.prepare(
-        `INSERT OR IGNORE INTO escalation_runs (run_key, escalation_id, repo, number) VALUES (?, ?, ?, ?)`,
-      ),
-      tieRun: db.prepare(
-        `UPDATE token_events SET escalation_id = r.escalation_id, repo = r.repo, pr = r.number
+    this.q = lazyStatements(db, {
+      runKeys: `SELECT DISTINCT run_key AS k FROM token_events WHERE source_path = ? AND run_key IS NOT NULL`,
+      source: `SELECT id FROM token_sources WHERE path = ? ORDER BY id DESC LIMIT 1`,
+      event: `SELECT 1 FROM token_events WHERE fingerprint = ? AND source_path = ?`,
+      owner: `SELECT escalation_id AS id FROM escalation_runs WHERE run_key = ?`,
+      rekey: `UPDATE token_events SET run_key = ? WHERE source_path = ? AND run_key = ?`,
+      addRun: `INSERT OR IGNORE INTO escalation_runs (run_key, escalation_id, repo, number) VALUES (?, ?, ?, ?)`,
+      tieRun: `UPDATE token_events SET escalation_id = r.escalation_id, repo = r.repo, pr = r.number
          FROM escalation_runs AS r
          WHERE r.run_key = ? AND token_events.run_key = r.run_key
            AND token_events.escalation_id IS NOT r.escalation_id`,
-      ),
-      logTokens: db.prepare(
-        `SELECT count(*) AS n, total(total) AS tokens FROM token_events WHERE source_path = ?`,
-      ),
-    };
+      logTokens: `SELECT count(*) AS n, total(total) AS tokens FROM token_events WHERE source_path = ?`,
+    });
   }
 
   /** Run keys of the events read from this path. */

@@ -1,10 +1,13 @@
+import type BetterSqlite3 from 'better-sqlite3';
 import type { Db } from './open.js';
+import { lazyStatements } from './statements.js';
 import {
   SESSION_FORMATS,
   type KnownSource,
   type RateLimitSample,
   type RunDecision,
   type RunEvent,
+  type SourceStat,
   type ThreadTotal,
   type TokenEvent,
 } from '../core/tokens.js';
@@ -29,6 +32,16 @@ import type {
 const KNOWN_COLUMNS = `id, machine, lineage, path, dev, ino, head_hash AS headHash, head_len AS headLen, size,
   offset, tail_hash AS tailHash, encoding, family, state, mtime_ms AS mtimeMs`;
 
+/** token_sources columns as the stat shortcut reads them (SourceStat). */
+const STAT_COLUMNS = `id, path, dev, ino, size, offset, encoding, mtime_ms AS mtimeMs`;
+
+/**
+ * A file's candidate sources: same identity or path; same identity first, then the latest
+ * ingested, the last id.
+ */
+const CANDIDATES = `FROM token_sources WHERE machine = ? AND ((dev = ? AND ino = ?) OR path = ?)
+         ORDER BY (dev = ? AND ino = ?) DESC, last_ingested DESC, id DESC`;
+
 /** From this many files on, firstCandidates may read every source at once. */
 const BULK_LOOKUP = 64;
 
@@ -39,109 +52,76 @@ export class TokenStore implements TokenLedger {
    * every later one (rowids only grow) are counted but not in the roll-ups yet.
    */
   private pendingFrom: number | undefined;
+  /** SETTLE_PENDING, prepared when a batch first settles. */
+  private settle: BetterSqlite3.Statement[] | undefined;
 
   constructor(private readonly db: Db) {
+    // Created here, outside any transaction: a rollback would drop it under prepared statements.
     db.exec(PENDING_GROUPS);
-    this.q = {
-      candidates: db.prepare(
-        `SELECT ${KNOWN_COLUMNS} FROM token_sources WHERE machine = ? AND ((dev = ? AND ino = ?) OR path = ?)
-         ORDER BY (dev = ? AND ino = ?) DESC, last_ingested DESC, id DESC`,
-      ),
-      countSources: db.prepare(`SELECT count(*) AS n FROM token_sources WHERE machine = ?`),
-      allSources: db.prepare(
-        `SELECT ${KNOWN_COLUMNS} FROM token_sources WHERE machine = ? ORDER BY last_ingested DESC, id DESC`,
-      ),
-      upsertMachine: db.prepare(
-        `INSERT INTO machines (id, name, first_seen, last_seen) VALUES (?, ?, ?, ?)
+    this.q = lazyStatements(db, {
+      candidates: `SELECT ${KNOWN_COLUMNS} ${CANDIDATES}`,
+      firstCandidate: `SELECT ${STAT_COLUMNS} ${CANDIDATES}`,
+      countSources: `SELECT count(*) AS n FROM token_sources WHERE machine = ?`,
+      // The stat columns only: building a row's object costs more than reading it.
+      allSources: `SELECT ${STAT_COLUMNS} FROM token_sources WHERE machine = ? ORDER BY last_ingested DESC, id DESC`,
+      headLengths: `SELECT DISTINCT head_len AS len FROM token_sources WHERE head_len <= ?`,
+      byHead: `SELECT ${KNOWN_COLUMNS} FROM token_sources WHERE head_len = ? AND head_hash = ? ORDER BY last_ingested DESC, id DESC`,
+      upsertMachine: `INSERT INTO machines (id, name, first_seen, last_seen) VALUES (?, ?, ?, ?)
          ON CONFLICT (id) DO UPDATE SET name = excluded.name, last_seen = excluded.last_seen`,
-      ),
-      adoptSources: db.prepare(`UPDATE token_sources SET machine = ? WHERE machine IS NULL`),
-      headLengths: db.prepare(
-        `SELECT DISTINCT head_len AS len FROM token_sources WHERE head_len <= ?`,
-      ),
-      byHead: db.prepare(
-        `SELECT ${KNOWN_COLUMNS} FROM token_sources WHERE head_len = ? AND head_hash = ? ORDER BY last_ingested DESC, id DESC`,
-      ),
-      insertSource: db.prepare(
-        `INSERT INTO token_sources (machine, lineage, path, dev, ino, head_hash, head_len, size, offset, tail_hash,
+      adoptSources: `UPDATE token_sources SET machine = ? WHERE machine IS NULL`,
+      insertSource: `INSERT INTO token_sources (machine, lineage, path, dev, ino, head_hash, head_len, size, offset, tail_hash,
            encoding, family, state, mtime_ms, first_seen, last_ingested)
          VALUES (@machine, @lineage, @path, @dev, @ino, @headHash, @headLen, @size, @offset, @tailHash,
            @encoding, @family, @state, @mtimeMs, @now, @now)`,
-      ),
-      updateSource: db.prepare(
-        `UPDATE token_sources SET machine = @machine, path = @path, dev = @dev, ino = @ino, head_hash = @headHash,
+      updateSource: `UPDATE token_sources SET machine = @machine, path = @path, dev = @dev, ino = @ino, head_hash = @headHash,
            head_len = @headLen, size = @size, offset = @offset, tail_hash = @tailHash,
            encoding = @encoding, family = @family, state = @state, mtime_ms = @mtimeMs,
            last_ingested = @now
          WHERE id = @id`,
-      ),
       // Positional parameters (see eventValues): binding by name costs more than the insert.
-      insertEvent: db.prepare(
-        `INSERT OR IGNORE INTO token_events (fingerprint, at, at_source, agent, model, bucket, format,
+      insertEvent: `INSERT OR IGNORE INTO token_events (fingerprint, at, at_source, agent, model, bucket, format,
            input, cached_input, cache_creation, output, reasoning, total, source_id, source_path,
            source_offset, session_id, run_key, thread_total, own_bucket, run_header, counted)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
-      ),
-      deleteEvent: db.prepare(
-        `DELETE FROM token_events WHERE fingerprint = ? RETURNING CASE counted WHEN 0 THEN 0 ELSE total END AS total, run_key AS runKey`,
-      ),
-      runEvents: db.prepare(
-        `SELECT id, format, at, bucket, coalesce(own_bucket, bucket) AS ownBucket, counted,
+      deleteEvent: `DELETE FROM token_events WHERE fingerprint = ? RETURNING CASE counted WHEN 0 THEN 0 ELSE total END AS total, run_key AS runKey`,
+      runEvents: `SELECT id, format, at, bucket, coalesce(own_bucket, bucket) AS ownBucket, counted,
            thread_total AS threadTotal, input, cached_input AS cachedInput, output, reasoning, total
          FROM token_events WHERE run_key = ?`,
-      ),
       // A run of session events only, all counted under their own bucket, has nothing to decide.
-      runSettled: db.prepare(
-        `SELECT NOT EXISTS (SELECT 1 FROM token_events WHERE run_key = ?
+      runSettled: `SELECT NOT EXISTS (SELECT 1 FROM token_events WHERE run_key = ?
            AND (format NOT IN (${[...SESSION_FORMATS].map((f) => `'${f}'`).join(', ')}) OR counted <> 1
              OR bucket IS NOT coalesce(own_bucket, bucket))) AS settled`,
-      ),
-      applyRun: db.prepare(
-        `UPDATE token_events SET counted = @counted, bucket = @bucket,
+      applyRun: `UPDATE token_events SET counted = @counted, bucket = @bucket,
            input = coalesce(@input, input), cached_input = coalesce(@cachedInput, cached_input),
            output = coalesce(@output, output), reasoning = coalesce(@reasoning, reasoning),
            total = coalesce(@total, total)
          WHERE id = @id`,
-      ),
-      recorded: db.prepare(`SELECT total, model FROM token_events WHERE fingerprint = ?`),
-      untiedLogRuns: db.prepare(
-        `SELECT DISTINCT run_header AS header FROM token_events
+      recorded: `SELECT total, model FROM token_events WHERE fingerprint = ?`,
+      untiedLogRuns: `SELECT DISTINCT run_header AS header FROM token_events
          WHERE format IN ('codex-text', 'codex-exec-json') AND run_header IS NOT NULL
            AND run_key IS NULL`,
-      ),
-      rolloutStarts: db.prepare(
-        `SELECT run_key AS runKey, run_header AS header FROM token_events
+      rolloutStarts: `SELECT run_key AS runKey, run_header AS header FROM token_events
          WHERE format = 'codex-rollout' AND run_header IS NOT NULL AND run_key IS NOT NULL`,
-      ),
-      tieLogRun: db.prepare(
-        `UPDATE token_events SET run_key = ?, session_id = ?
+      tieLogRun: `UPDATE token_events SET run_key = ?, session_id = ?
          WHERE format IN ('codex-text', 'codex-exec-json') AND run_header = ? AND run_key IS NULL`,
-      ),
-      growEvent: db.prepare(
-        `UPDATE token_events SET at = ?, model = coalesce(?, model), input = ?, cached_input = ?,
+      growEvent: `UPDATE token_events SET at = ?, model = coalesce(?, model), input = ?, cached_input = ?,
            cache_creation = ?, output = ?, reasoning = ?, total = ?
          WHERE fingerprint = ?`,
-      ),
-      settlePending: SETTLE_PENDING.map((sql) => db.prepare(sql)),
-      tiePendingLogs: db.prepare(TIE_PENDING_LOG_EVENTS),
-      tiePending: db.prepare(TIE_PENDING_EVENTS),
-      insertSample: db.prepare(
-        `INSERT OR IGNORE INTO rate_limit_samples (provider, window_minutes, used_percent, resets_at, at, source_path)
+      tiePendingLogs: TIE_PENDING_LOG_EVENTS,
+      tiePending: TIE_PENDING_EVENTS,
+      insertSample: `INSERT OR IGNORE INTO rate_limit_samples (provider, window_minutes, used_percent, resets_at, at, source_path)
          VALUES (?, ?, ?, ?, ?, ?)`,
-      ),
-      insertRun: db.prepare(
-        `INSERT INTO ingest_runs (started_at, finished_at, files_read, new_events, new_tokens, lines_skipped, summary)
+      insertRun: `INSERT INTO ingest_runs (started_at, finished_at, files_read, new_events, new_tokens, lines_skipped, summary)
          VALUES (?, ?, ?, ?, ?, ?, ?)`,
-      ),
-    };
+    });
   }
 
   /**
    * The source the planner would look at first for this file (same identity or path, newest
    * first), without reading the file: enough to recognise an unchanged file from its stat.
    */
-  firstCandidate(path: string, dev: number, ino: number, machine: string): KnownSource | undefined {
-    return this.q.candidates.get(machine, dev, ino, path, dev, ino) as KnownSource | undefined;
+  firstCandidate(path: string, dev: number, ino: number, machine: string): SourceStat | undefined {
+    return this.q.firstCandidate.get(machine, dev, ino, path, dev, ino) as SourceStat | undefined;
   }
 
   registerMachine(machine: Machine, now: number): void {
@@ -158,15 +138,15 @@ export class TokenStore implements TokenLedger {
   firstCandidates(
     files: readonly { path: string; dev: number; ino: number }[],
     machine: string,
-  ): (KnownSource | undefined)[] {
+  ): (SourceStat | undefined)[] {
     const sources =
       files.length < BULK_LOOKUP ? Infinity : (this.q.countSources.get(machine) as { n: number }).n;
     if (sources > files.length * 4)
       return files.map((f) => this.firstCandidate(f.path, f.dev, f.ino, machine));
     // The candidates query's order: same identity first, then the latest ingested, the last id.
-    const byIdentity = new Map<string, KnownSource>();
-    const byPath = new Map<string, KnownSource>();
-    for (const row of this.q.allSources.all(machine) as KnownSource[]) {
+    const byIdentity = new Map<string, SourceStat>();
+    const byPath = new Map<string, SourceStat>();
+    for (const row of this.q.allSources.all(machine) as SourceStat[]) {
       const key = `${row.dev}:${row.ino}`;
       if (!byIdentity.has(key)) byIdentity.set(key, row);
       if (!byPath.has(row.path)) byPath.set(row.path, row);
@@ -201,10 +181,12 @@ export class TokenStore implements TokenLedger {
     if (from === undefined) return;
     this.q.tiePendingLogs.run(from);
     this.q.tiePending.run(from);
-    this.q.settlePending.forEach((statement, i) =>
-      i === 0 ? statement.run(from) : statement.run(),
-    );
+    this.settle ??= this.prepareSettle();
+    this.settle.forEach((statement, i) => (i === 0 ? statement.run(from) : statement.run()));
     this.pendingFrom = undefined;
+  }
+  private prepareSettle(): BetterSqlite3.Statement[] {
+    return SETTLE_PENDING.map((sql) => this.db.prepare(sql));
   }
 
   /**

@@ -40,9 +40,13 @@ function readRangeSync(path: string, start: number, length: number): Buffer {
 /** Files are committed in batches: one transaction per batch, never part of a file. */
 const BATCH_EVENTS = 4_000;
 const BATCH_FILES = 200;
-/** Parses run ahead of the commits by at most this many files and bytes (results wait in memory). */
-const AHEAD_FILES = 32;
-const AHEAD_BYTES = 96 << 20;
+/**
+ * Parses run ahead of the commits by at most this many files and bytes (results wait in memory).
+ * Enough for the parsers to keep going while a batch is written: with a window of a few dozen
+ * files of a megabyte, a worker ran out of work during each commit.
+ */
+const AHEAD_FILES = 128;
+const AHEAD_BYTES = 128 << 20;
 /** Below this much to read, worker threads cost more than they save. */
 const WORKER_THRESHOLD_BYTES = 64 << 20;
 /** Raw bytes decompressed to recognise a compressed file's first KiB. */
@@ -87,7 +91,7 @@ export async function readChangedFiles(
       const running = started - done;
       if (running >= 2 && (running >= AHEAD_FILES || inFlight + weight(j) > AHEAD_BYTES)) break;
       inFlight += weight(j);
-      results[started] = settledParse(parser, j.job, weight(j));
+      results[started] = settledParse(parser, j.job);
     }
   };
   try {
@@ -172,8 +176,8 @@ export async function readChangedFiles(
 }
 
 /** A parse that settles into a value: its failure is reported in the file's turn. */
-const settledParse = (pool: ParsePool, job: ParseJob, weight?: number): Promise<Settled> =>
-  pool.parse(job, weight).then(
+const settledParse = (pool: ParsePool, job: ParseJob): Promise<Settled> =>
+  pool.parse(job).then(
     (result) => ({ result }),
     (error: unknown) => ({ error }),
   );

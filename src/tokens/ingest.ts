@@ -1,7 +1,7 @@
 import { readdirSync, realpathSync, statSync, type Dirent, type Stats } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve, sep } from 'node:path';
 import { errorMessage } from '../core/errors.js';
-import type { KnownSource } from '../core/tokens.js';
+import type { SourceStat } from '../core/tokens.js';
 import {
   readError,
   type IngestOptions,
@@ -43,8 +43,11 @@ export async function collectFiles(
       unreadable.push({ path: dir, error: errorMessage(error) });
       return;
     }
+    // `dir` is absolute and normalised, an entry's name one segment: no join needed (path.join
+    // normalises every path again, which costs more than the listing on a cron re-ingest).
+    const prefix = dir.endsWith(sep) ? dir : dir + sep;
     for (const e of entries) {
-      const path = join(dir, e.name);
+      const path = prefix + e.name;
       if (e.isDirectory()) walk(path);
       else if (e.isFile()) files.add(path);
       else if (e.isSymbolicLink()) {
@@ -121,7 +124,7 @@ export async function ingestFiles(
 export function unchangedByStat(
   path: string,
   st: Pick<Stats, 'dev' | 'ino' | 'size' | 'mtimeMs'>,
-  first: KnownSource | undefined,
+  first: SourceStat | undefined,
   claimed: ReadonlySet<number> = new Set(),
 ): boolean {
   return (

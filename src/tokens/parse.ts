@@ -122,6 +122,24 @@ export class MarkerParser {
     codexText.read(text, offset, this.state, this.ctx);
   }
 
+  /**
+   * A transcript line whose content blocks were cut out (read.ts withoutContent): read, and true,
+   * when it is a line the Claude transcript format takes, which reads nothing of them (as the
+   * whole line would be: every format's choice looks at other fields); false, and nothing
+   * counted, for any other line, which the caller then hands whole to `line`.
+   */
+  assistantLine(text: string, offset: number): boolean {
+    let o: Json | undefined;
+    try {
+      o = obj(JSON.parse(text));
+    } catch {
+      return false;
+    }
+    if (!o || JSON_FORMATS.find((format) => format.accepts(o)) !== claudeTranscript) return false;
+    claudeTranscript.read(o, offset, this.state, this.ctx);
+    return true;
+  }
+
   /** A JSON line already known to hold one of JSON_NEEDLES. */
   json(text: string, offset: number, complete = true): void {
     const o: Json | undefined = obj(this.ctx.parseJson(text, complete));

@@ -6,18 +6,17 @@ import { parseFile, type ParseJob, type ParseResult } from './parse-file.js';
  * Runs parse jobs on worker threads when there is enough to read to pay for starting them,
  * otherwise inline. The ledger is written by the main thread only.
  *
- * The main thread is one of the parsers too: it writes the ledger, which takes less time than
- * parsing, and parses a smaller share of the files in between. So a machine with two cores runs
- * one worker beside the main thread, both busy, and each core parses and nothing waits.
- *
- * Jobs go to the parser with the least work assigned so far (in bytes, scaled by its share), as
- * soon as they are known: a worker parses its jobs one after another and never waits for the
- * main thread, which may be busy writing a batch, to hand it the next file.
+ * Jobs wait in the pool, in the order they were asked for, and each worker is handed the next
+ * ones as it answers (it holds several, so it never waits for the main thread). The main thread parses too, but only when it has nothing else to do: whenever the
+ * event loop comes round (the ingest is waiting for a result, not writing a batch), it takes
+ * the oldest waiting job. So the ledger writes, the main thread's own work and the critical
+ * path, are never held up by parsing, and no thread idles while a job waits, whatever the share
+ * of writing to parsing (it differs several times over between logs of one event per few
+ * kilobytes and logs of one per hundred).
  */
 
 export interface ParsePool {
-  /** `weight`: about how many bytes the job reads, to spread the work evenly. */
-  parse(job: ParseJob, weight?: number): Promise<ParseResult>;
+  parse(job: ParseJob): Promise<ParseResult>;
   close(): Promise<void>;
 }
 
@@ -27,60 +26,68 @@ export function inlinePool(): ParsePool {
 
 interface Queued {
   job: ParseJob;
-  weight: number;
   resolve: (r: ParseResult) => void;
   reject: (e: Error) => void;
 }
 
 interface Lane {
-  /** undefined: the main thread. */
-  worker?: Worker;
+  worker: Worker;
   /** Jobs sent to this worker, in the order it answers them (the first is being parsed). */
   queue: Queued[];
-  /** Bytes assigned so far, divided by the lane's share. */
-  assigned: number;
-  share: number;
   alive: boolean;
 }
 
 /**
- * The main thread's share of parsing, relative to a worker's: it also writes the ledger, about
- * 40% of its time in a first ingest (measured on two cores: 0.35 finished first of 0.25-0.5).
+ * Jobs a worker holds at once. A worker is handed its next job by the main thread, which may be
+ * busy writing a batch for a while: the worker must not run dry meanwhile.
  */
-const MAIN_SHARE = 0.35;
+const DEPTH = 16;
 
-export function workerPool(
-  size = Math.max(1, Math.min(availableParallelism() - 1, 8)),
-  mainShare = MAIN_SHARE,
-): ParsePool {
+export function workerPool(size = Math.max(1, Math.min(availableParallelism() - 1, 8))): ParsePool {
   const url = new URL('./parse-worker.js', import.meta.url);
+  const waiting: Queued[] = [];
   const lanes: Lane[] = Array.from({ length: size }, () => ({
     worker: new Worker(url),
     queue: [],
-    assigned: 0,
-    share: 1,
     alive: true,
   }));
-  if (mainShare > 0) lanes.push({ queue: [], assigned: 0, share: mainShare, alive: true });
-  const send = (item: Queued) => {
-    let lane: Lane | undefined;
-    for (const l of lanes) if (l.alive && (!lane || l.assigned < lane.assigned)) lane = l;
-    lane ??= { queue: [], assigned: 0, share: 1, alive: true }; // no parser thread left
-    lane.assigned += item.weight / lane.share;
-    if (!lane.worker) {
-      // After the caller has handed out its other jobs: a worker never waits for its next file
-      // while the main thread parses.
-      setImmediate(() => void parseFile(item.job).then(item.resolve, item.reject));
+  let closed = false;
+  /** A main-thread parse is scheduled or running (one at a time). */
+  let mainBusy = false;
+
+  const dispatch = () => {
+    for (const lane of lanes) {
+      while (lane.alive && lane.queue.length < DEPTH && waiting.length > 0) {
+        const item = waiting.shift()!;
+        lane.queue.push(item);
+        lane.worker.postMessage({ job: item.job });
+      }
+    }
+    if (waiting.length > 0 && !mainBusy && !closed) {
+      mainBusy = true;
+      // At the next turn of the event loop: only once the caller has stopped to wait.
+      setImmediate(parseOnMain);
+    }
+  };
+
+  const parseOnMain = () => {
+    const item = closed ? undefined : waiting.shift();
+    if (!item) {
+      mainBusy = false;
       return;
     }
-    lane.queue.push(item);
-    lane.worker.postMessage({ job: item.job });
+    void parseFile(item.job)
+      .then(item.resolve, item.reject)
+      .finally(() => {
+        mainBusy = false;
+        dispatch();
+      });
   };
+
   for (const lane of lanes) {
-    const { worker } = lane;
-    if (!worker) continue;
-    worker.on('message', (m: { result?: ParseResult; error?: string }) => {
+    lane.worker.on('message', (m: { result?: ParseResult; error?: string }) => {
       const item = lane.queue.shift();
+      dispatch();
       if (!item) return;
       if (m.error !== undefined) item.reject(new Error(m.error));
       else item.resolve(m.result!);
@@ -91,23 +98,24 @@ export function workerPool(
       lane.alive = false;
       const [current, ...rest] = lane.queue.splice(0);
       current?.reject(new Error(`the parser thread stopped (${why})`));
-      rest.forEach(send);
+      waiting.unshift(...rest);
+      dispatch();
     };
-    worker.on('error', (error) => die(error.message));
-    worker.on('exit', (code) => die(`exit code ${code}`));
+    lane.worker.on('error', (error) => die(error.message));
+    lane.worker.on('exit', (code) => die(`exit code ${code}`));
   }
-  let closed = false;
   return {
-    parse(job, weight = 1) {
+    parse(job) {
       return new Promise<ParseResult>((resolve, reject) => {
-        if (closed) reject(new Error('the parser pool is closed'));
-        else send({ job, weight, resolve, reject });
+        if (closed) return reject(new Error('the parser pool is closed'));
+        waiting.push({ job, resolve, reject });
+        dispatch();
       });
     },
     async close() {
       closed = true;
       for (const lane of lanes) lane.alive = false;
-      await Promise.all(lanes.flatMap((l) => (l.worker ? [l.worker.terminate()] : [])));
+      await Promise.all(lanes.map((l) => l.worker.terminate()));
     },
   };
 }

@@ -200,6 +200,22 @@ class LineFeeder {
     }
   }
 
+  /**
+   * A transcript line decoded and parsed without its content blocks (withoutContent): true when
+   * the parser took it as a Claude assistant line, which reads nothing of them; false when the
+   * whole line must go to the parser (another kind of line, or bytes the cut cannot vouch for).
+   */
+  private assistantLine(buf: Buffer, start: number, end: number, base: number): boolean {
+    const text = withoutContent(buf, start, end);
+    if (text === undefined) return false;
+    try {
+      return this.parser.assistantLine(text, base + start);
+    } catch {
+      this.parser.countSkipped('unprocessable-line');
+      return true;
+    }
+  }
+
   private scanAll(buf: Buffer, from: number, end: number, base: number): void {
     let start = from;
     while (start < end) {
@@ -267,11 +283,66 @@ class LineFeeder {
       const lineStart = Math.max(from, region.lastIndexOf(NEWLINE, hit) + 1);
       let lineEnd = region.indexOf(NEWLINE, hit);
       if (lineEnd === -1) lineEnd = end;
-      // The hit is one of the parser's JSON needles: it need not look for them again.
-      this.line(decodeLine(region, lineStart, lineEnd), base + lineStart, true, true);
+      // A transcript line is read without its content blocks when it is an assistant line.
+      if (family !== 'transcript' || !this.assistantLine(region, lineStart, lineEnd, base))
+        // The hit is one of the parser's JSON needles: it need not look for them again.
+        this.line(decodeLine(region, lineStart, lineEnd), base + lineStart, true, true);
       pos = lineEnd + 1;
     }
   }
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const CONTENT_KEY = Buffer.from('"content":[');
+const CLOSING: Record<number, number> = { 0x5b: 0x5d, 0x7b: 0x7d };
+
+/**
+ * The line `buf[start, end)` decoded with the value of its first `"content":[…]` key replaced by
+ * `[]`, without decoding those bytes; undefined when there is no such key, or the line holds a
+ * byte decodeLine or the parser would change (NUL, ESC, a final CR), or the array does not end
+ * on the line with its strings closed and its brackets and braces matched. Most bytes of a
+ * Claude Code transcript are content blocks (thinking, text, tool input), which no format reads.
+ *
+ * The key is found only where a key can start (after `{` or `,`): a quote there is not inside a
+ * string, since a string's quotes are escaped. A UTF-8 byte of a multi-byte character is never
+ * an ASCII byte, so the byte scan cannot be fooled by one, and the cut (at `[` and after `]`)
+ * never splits a character.
+ */
+export function withoutContent(buf: Buffer, start: number, end: number): string | undefined {
+  const line = buf.subarray(start, end);
+  let key = line.indexOf(CONTENT_KEY);
+  while (key > 0 && line[key - 1] !== 0x7b && line[key - 1] !== 0x2c)
+    key = line.indexOf(CONTENT_KEY, key + 1);
+  if (key <= 0 || line[line.length - 1] === 0x0d || line.includes(NUL) || line.includes(ESC))
+    return undefined;
+  const open = key + CONTENT_KEY.length - 1;
+  const expected: number[] = [];
+  for (let i = open; i < line.length;) {
+    const c = line[i]!;
+    if (c === QUOTE) {
+      let close = line.indexOf(QUOTE, i + 1);
+      // A quote after an odd run of backslashes is escaped: the string goes on.
+      while (close !== -1) {
+        let slashes = 0;
+        while (line[close - 1 - slashes] === BACKSLASH) slashes++;
+        if (slashes % 2 === 0) break;
+        close = line.indexOf(QUOTE, close + 1);
+      }
+      if (close === -1) return undefined;
+      i = close + 1;
+      continue;
+    }
+    const closing = CLOSING[c];
+    if (closing !== undefined) expected.push(closing);
+    else if (c === 0x5d || c === 0x7d) {
+      if (expected.pop() !== c) return undefined;
+      if (expected.length === 0)
+        return `${line.toString('utf8', 0, open)}[]${line.toString('utf8', i + 1)}`;
+    }
+    i++;
+  }
+  return undefined;
 }
 
 function decodeLine(buf: Buffer, start: number, end: number): string {

@@ -36,6 +36,12 @@ const WORDS = [
   '{"type":"result"}',
   '\\',
   '"',
+  '"content":[',
+  ',"content":[{"a":"]"}]',
+  '[',
+  ']',
+  '{',
+  '}',
 ];
 const prose = fc.array(fc.constantFrom(...WORDS), { maxLength: 8 }).map((w) => w.join(' '));
 const model = fc.constantFrom('gpt-5.2-codex', 'gpt-5.1-codex-max', 'claude-opus-4-5');
@@ -115,16 +121,36 @@ function rollout(lines: Shape[]): string[] {
   return out;
 }
 
+/**
+ * Content blocks as Claude Code writes them (the reader cuts them out of assistant lines): text,
+ * thinking, tool calls whose input nests objects, arrays, a `usage` key and a `content` key.
+ */
+const block = fc.oneof(
+  prose.map((text) => ({ type: 'text', text })),
+  prose.map((thinking) => ({ type: 'thinking', thinking, signature: 'EqQB\\u00e9' })),
+  fc.record({ text: prose, n: fc.nat({ max: 9 }) }).map(({ text, n }) => ({
+    type: 'tool_use',
+    id: `toolu_${n}`,
+    name: 'Edit',
+    input: { file: text, edits: [{ old: text, new: [n, null, true] }], usage: { n } },
+  })),
+  prose.map((text) => ({ type: 'tool_result', content: [{ type: 'text', text }] })),
+);
+
 /** A transcript: maybe a summary first, user lines, assistant lines sharing message ids. */
 const transcriptLine = fc.oneof(
   fc.record({ kind: fc.constant('user'), text: prose }),
+  fc.record({ kind: fc.constant('tool-result'), blocks: fc.array(block, { maxLength: 3 }) }),
   fc.record({
     kind: fc.constant('assistant'),
     id: fc.integer({ min: 1, max: 4 }),
     model,
     text: prose,
+    blocks: fc.array(block, { maxLength: 3 }),
     output: fc.nat({ max: 3000 }),
     usageFirst: fc.boolean(),
+    // A line cut short (a crash mid-write) at this fraction of its length.
+    cut: fc.option(fc.double({ min: 0.05, max: 0.98, noNaN: true }), { freq: 4 }),
   }),
   fc.record({ kind: fc.constant('synthetic'), text: prose }),
 );
@@ -152,6 +178,16 @@ function transcript(first: keyof typeof FIRST_LINES, lines: Shape[]): string[] {
       out.push(
         JSON.stringify({ ...head, type: 'user', message: { role: 'user', content: l.text } }),
       );
+    else if (l.kind === 'tool-result')
+      // A user line that holds "usage" (in a tool's output): read whole, never as an assistant.
+      out.push(
+        JSON.stringify({
+          ...head,
+          type: 'user',
+          message: { role: 'user', content: l.blocks },
+          toolUseResult: { usage: { input_tokens: 1, output_tokens: 2 } },
+        }),
+      );
     else {
       const usage = {
         input_tokens: 3,
@@ -159,14 +195,17 @@ function transcript(first: keyof typeof FIRST_LINES, lines: Shape[]): string[] {
         cache_read_input_tokens: 100,
         output_tokens: (l.output as number) ?? 0,
       };
-      const content = [{ type: 'text', text: l.text }];
+      const content = [{ type: 'text', text: l.text }, ...((l.blocks as object[]) ?? [])];
       const message =
         l.kind === 'synthetic'
           ? { id: 'e', model: '<synthetic>', content, usage }
           : l.usageFirst
             ? { id: `msg_${l.id}`, usage, model: l.model, content }
             : { id: `msg_${l.id}`, model: l.model, content, usage };
-      out.push(JSON.stringify({ ...head, type: 'assistant', message }));
+      const line = JSON.stringify({ ...head, type: 'assistant', message });
+      // Cut where the usage key survives: a transcript's lines without it are never parsed.
+      const cut = line.slice(0, Math.floor(line.length * ((l.cut as number | null) ?? 1)));
+      out.push(cut.includes('"usage"') ? cut : line);
     }
   });
   return out;

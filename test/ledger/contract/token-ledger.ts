@@ -112,12 +112,20 @@ export function tokenLedgerContract(fresh: LedgerFactory): void {
         ledger.tokens.transaction(() =>
           ledger.tokens.updateSource(id, source({ path: '/moved', offset: 900, size: 900 })),
         );
+        // What the stat shortcut compares; the planner's lookup gives the whole source.
         expect(ledger.tokens.firstCandidate('/moved', 0, 0, MACHINE)).toMatchObject({
           id,
-          lineage: 'lineage-1',
+          path: '/moved',
+          dev: 1,
+          ino: 10,
+          size: 900,
           offset: 900,
-          family: null,
+          encoding: 'plain',
+          mtimeMs: T0,
         });
+        expect(ledger.tokens.knownSources('/moved', 0, 0, [], hash, MACHINE)).toMatchObject([
+          { id, lineage: 'lineage-1', offset: 900, family: null },
+        ]);
       });
     });
 
