@@ -20,6 +20,7 @@ import {
   SESSION_RESERVATIONS,
   SESSION_WORK,
   ESCALATION_ACCOUNT,
+  SESSION_LEASES,
 } from './dispatch-schema.js';
 import { ESCALATION_OUTCOMES } from './outcome-schema.js';
 
@@ -59,4 +60,5 @@ export const MIGRATIONS: readonly string[] = [
   ESCALATION_OUTCOMES,
   ESCALATION_ACCOUNT,
   ESCALATION_RUN_LOGS,
+  SESSION_LEASES,
 ];

@@ -22,9 +22,39 @@ describe('sessionLive', () => {
 describe('reapStale', () => {
   it('marks failed exactly the sessions that are not live, with the reason and time', () => {
     const sessions: RunningSession[] = [
-      { id: 1, nodeId: 'a', repo: 'o/r', number: 1, runLog: null, radarPid: SELF, agentPgid: 1 },
-      { id: 2, nodeId: 'b', repo: 'o/r', number: 2, runLog: '/l', radarPid: 999, agentPgid: 301 },
-      { id: 3, nodeId: 'c', repo: 'o/r', number: 3, runLog: null, radarPid: 999, agentPgid: 300 },
+      {
+        id: 1,
+        nodeId: 'a',
+        repo: 'o/r',
+        number: 1,
+        runLog: null,
+        radarPid: SELF,
+        agentPgid: 1,
+        machine: null,
+        leaseUntil: null,
+      },
+      {
+        id: 2,
+        nodeId: 'b',
+        repo: 'o/r',
+        number: 2,
+        runLog: '/l',
+        radarPid: 999,
+        agentPgid: 301,
+        machine: null,
+        leaseUntil: null,
+      },
+      {
+        id: 3,
+        nodeId: 'c',
+        repo: 'o/r',
+        number: 3,
+        runLog: null,
+        radarPid: 999,
+        agentPgid: 300,
+        machine: null,
+        leaseUntil: null,
+      },
     ];
     const marked: unknown[] = [];
     const reaped = reapStale(

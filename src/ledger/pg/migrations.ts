@@ -1,6 +1,8 @@
+import { PG_DISPATCH_SCHEMA } from './dispatch-schema.js';
+
 /**
  * The PostgreSQL ledger's schema migrations, in order: index i upgrades version i to i+1 (the
  * version is kept in `radar_schema`). They mirror the SQLite ledger's tables as they stand (not
  * its history of migrations); never edit one that has shipped: append a new one.
  */
-export const PG_MIGRATIONS: readonly string[] = [];
+export const PG_MIGRATIONS: readonly string[] = [PG_DISPATCH_SCHEMA];

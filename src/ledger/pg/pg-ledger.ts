@@ -1,20 +1,22 @@
 import type { Ledger, OpenLedger } from '../ports.js';
 import { PgDb } from './db.js';
 import { migratePg } from './migrate.js';
+import { PgDispatchStore } from './dispatch-store.js';
 
 /**
  * The ledger's ports over one PostgreSQL connection. Families not yet carried over to
  * PostgreSQL answer with an error naming them.
  */
 export function pgLedger(db: PgDb): Ledger {
+  const rules = notBuilt<Ledger['rules']>('rules');
   return {
     tokens: notBuilt('tokens'),
     usage: notBuilt('usage'),
     prices: notBuilt('prices'),
     reports: notBuilt('reports'),
     prs: notBuilt('prs'),
-    rules: notBuilt('rules'),
-    dispatch: notBuilt('dispatch'),
+    rules,
+    dispatch: new PgDispatchStore(db, () => rules.histories()),
     sessions: notBuilt('sessions'),
     outcomes: notBuilt('outcomes'),
     maintenance: notBuilt('maintenance'),
