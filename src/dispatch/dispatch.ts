@@ -32,6 +32,7 @@ import {
   type SessionReservation,
 } from './budget-gate.js';
 import { liveHere } from './liveness.js';
+import { holdLease } from './lease.js';
 import {
   budgetAllows,
   pickAccount,
@@ -81,6 +82,14 @@ export interface DispatchOptions {
   signal?: AbortSignal;
   /** `radar escalate`: any tier, this agent first, a stopped PR only with force. */
   manual?: Manual;
+  /**
+   * This machine's id: the sessions it claims carry it and a lease it renews while they run
+   * (dispatch.leaseMs); sessions of other machines are judged by their leases (null: every
+   * session is judged by its processes, as on one machine).
+   */
+  machine?: string | null;
+  /** The wall clock leases are measured on (default Date.now; never the pinned RADAR_NOW). */
+  leaseClock?: () => number;
   /** Print-only rehearsal: nothing claimed, started or spent. */
   dryRun?: boolean;
   /** Progress, for a command to print. */
@@ -149,6 +158,8 @@ async function countReaped(
     ledgerPath: options.ledgerPath,
     graceMs: options.config.dispatch.killGraceMs,
     now: options.now,
+    machine: options.machine ?? null,
+    clock: options.leaseClock,
   });
   for (const r of reaped) {
     if (!r.runLog || !existsSync(r.runLog)) continue;
@@ -402,6 +413,8 @@ class Execution {
     for (const [i, agent] of decision.agents.entries()) {
       const account = decision.accounts[agent];
       const reservation = this.reservation(agent, account, decision.signals);
+      const machine = options.machine ?? null;
+      const clock = options.leaseClock ?? Date.now;
       const claim = store.claim({
         nodeId: pr.nodeId,
         repo: pr.repo,
@@ -413,8 +426,10 @@ class Execution {
         now: now(),
         concurrency: this.policy.concurrency,
         radarPid: process.pid,
+        ...(machine === null ? {} : { machine }),
+        leaseUntil: clock() + config.dispatch.leaseMs,
         reason: decision.reason,
-        live: liveHere(),
+        live: liveHere(machine, process.pid, undefined, clock),
         reservation: reservation?.claim,
       });
       if (claim.kind === 'budget') {
@@ -430,16 +445,22 @@ class Execution {
       if (claim.kind !== 'claimed') return this.perform(c, claimRefused(c, this.policy, claim));
       this.started++;
       this.startedBy.set(agent, (this.startedBy.get(agent) ?? 0) + 1);
-      return this.runClaimed(
-        c,
-        claim.escalationId,
-        claimedSignals(decision.signals, claim.fingerprints),
-        decision.agents.slice(i),
-        account,
-        skipped,
-        clone ? expandHome(clone, options.env, process.cwd()) : undefined,
-        base,
-      );
+      // Renewed until the session ends; another machine takes it for dead once it expires.
+      const release = holdLease(store, claim.escalationId, config.dispatch.leaseMs, clock);
+      try {
+        return await this.runClaimed(
+          c,
+          claim.escalationId,
+          claimedSignals(decision.signals, claim.fingerprints),
+          decision.agents.slice(i),
+          account,
+          skipped,
+          clone ? expandHome(clone, options.env, process.cwd()) : undefined,
+          base,
+        );
+      } finally {
+        release();
+      }
     }
     return this.perform(c, claimRefused(c, this.policy, refused!));
   }
