@@ -71,18 +71,20 @@ export const EXPIRED_REASON = 'its machine’s lease expired before the session 
 
 /**
  * `running` rows whose fate is not `live` become `failed` (with why), so their PRs are no longer
- * taken for being worked on. Returns them, so the tokens their run logs hold can still be
- * counted.
+ * taken for being worked on. A session whose machine's lease expired is taken over: the
+ * fingerprints it claimed are free again, for the next claim on any machine (a session whose
+ * radar was stopped on this machine keeps them, as it always has: its user may have stopped it).
+ * Returns the rows closed, so the tokens their run logs hold can still be counted.
  */
 export function reapStale(
-  store: Pick<DispatchLedger, 'runningSessions' | 'markFailed'>,
+  store: Pick<DispatchLedger, 'runningSessions' | 'markFailed' | 'releaseClaims'>,
   now: number,
   fate: (session: RunningSession) => Fate,
 ): Reaped[] {
   const running = store.runningSessions();
   const ids = (f: Fate) => running.filter((s) => fate(s) === f).map((s) => s.id);
-  return [
-    ...store.markFailed(ids('orphan'), now, ORPHAN_REASON),
-    ...store.markFailed(ids('expired'), now, EXPIRED_REASON),
-  ];
+  const orphans = store.markFailed(ids('orphan'), now, ORPHAN_REASON);
+  const expired = store.markFailed(ids('expired'), now, EXPIRED_REASON);
+  store.releaseClaims(expired.map((r) => r.id));
+  return [...orphans, ...expired];
 }

@@ -28,7 +28,7 @@ export function sessionTag(ledgerPath: string, id: number): string {
  * and those of other machines whose lease expired. Returns the sessions closed.
  */
 export async function reapOrphans(options: {
-  store: Pick<DispatchLedger, 'runningSessions' | 'markFailed'>;
+  store: Pick<DispatchLedger, 'runningSessions' | 'markFailed' | 'releaseClaims'>;
   ledgerPath: string;
   graceMs: number;
   now: () => number;

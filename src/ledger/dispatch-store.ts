@@ -55,6 +55,14 @@ export class DispatchStore implements DispatchLedger {
     this.db.prepare(`UPDATE escalations SET tokens = ? WHERE id = ?`).run(tokens, id);
   }
 
+  releaseClaims(ids: readonly number[]): number {
+    const free = this.db.prepare(
+      `UPDATE signal_candidates SET acted_at = NULL, escalation_id = NULL
+       WHERE escalation_id = ? AND acted_at IS NOT NULL`,
+    );
+    return this.db.transaction(() => ids.reduce((n, id) => n + free.run(id).changes, 0))();
+  }
+
   renewLease(id: number, until: number): boolean {
     return (
       this.db

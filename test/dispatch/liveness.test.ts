@@ -77,7 +77,7 @@ describe('renewEvery', () => {
 });
 
 describe('reapStale', () => {
-  it('closes orphans and expired leases, each with its reason, and leaves live ones', () => {
+  it('closes orphans and expired leases, each with its reason, frees the expired ones’ claims', () => {
     const row = (id: number): RunningSession => ({
       id,
       nodeId: `n${id}`,
@@ -98,6 +98,10 @@ describe('reapStale', () => {
           marked.push({ ids, now, reason });
           return ids.map((id) => ({ id, repo: 'o/r', number: id, runLog: null }));
         },
+        releaseClaims: (ids) => {
+          marked.push({ released: ids });
+          return ids.length;
+        },
       },
       5_000,
       (s) => fates[s.id]!,
@@ -105,6 +109,8 @@ describe('reapStale', () => {
     expect(marked).toEqual([
       { ids: [2, 4], now: 5_000, reason: ORPHAN_REASON },
       { ids: [3], now: 5_000, reason: EXPIRED_REASON },
+      // Only the expired session is taken over: its fingerprints are free again.
+      { released: [3] },
     ]);
     expect(reaped.map((r) => r.id)).toEqual([2, 4, 3]);
   });

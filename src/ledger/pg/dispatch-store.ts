@@ -69,6 +69,15 @@ export class PgDispatchStore implements DispatchLedger {
     this.db.run(`UPDATE escalations SET tokens = $1 WHERE id = $2`, [tokens, id]);
   }
 
+  releaseClaims(ids: readonly number[]): number {
+    if (ids.length === 0) return 0;
+    return this.db.run(
+      `UPDATE signal_candidates SET acted_at = NULL, escalation_id = NULL
+       WHERE escalation_id = ANY($1::bigint[]) AND acted_at IS NOT NULL`,
+      [ids],
+    ).rowCount;
+  }
+
   renewLease(id: number, until: number): boolean {
     return (
       this.db.run(`UPDATE escalations SET lease_until = $1 WHERE id = $2 AND outcome = 'running'`, [

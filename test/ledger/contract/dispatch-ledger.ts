@@ -212,10 +212,20 @@ export function dispatchLedgerContract(fresh: LedgerFactory): void {
         expect(ledger.dispatch.markFailed([a.escalationId], T0 + 1, 'lease expired')).toEqual([
           { id: a.escalationId, repo: 'acme/widget', number: 1, runLog: null },
         ]);
+        // Taken over: its fingerprint is free again, for one claim.
+        expect(ledger.dispatch.releaseClaims([a.escalationId])).toBe(1);
+        expect(ledger.dispatch.releaseClaims([a.escalationId])).toBe(0);
+        const again = claim(ledger, 1);
+        expect(again).toMatchObject({ kind: 'claimed', fingerprints: ['ci_failing:1'] });
+        expect(claim(ledger, 1, { live: () => false })).toEqual({ kind: 'acted' });
         // Ended: its lease is no longer renewed, and it is not reaped twice.
         expect(ledger.dispatch.renewLease(a.escalationId, T0 + 180_000)).toBe(false);
         expect(ledger.dispatch.markFailed([a.escalationId], T0 + 2, 'again')).toEqual([]);
-        expect(ledger.dispatch.runningSessions().map((s) => s.id)).toEqual([b.escalationId]);
+        if (again.kind !== 'claimed') throw new Error('not claimed');
+        expect(ledger.dispatch.runningSessions().map((s) => s.id)).toEqual([
+          b.escalationId,
+          again.escalationId,
+        ]);
       });
     });
 
