@@ -1,11 +1,12 @@
-import { openLedger } from '../src/ledger/open.js';
-import { TokenStore } from '../src/ledger/token-store.js';
+import { openPgLedger } from '../src/ledger/pg/pg-ledger.js';
+import { openSqliteLedger } from '../src/ledger/sqlite-ledger.js';
 import { bucketResolver } from '../src/tokens/bucket.js';
 import { collectFiles, emptySummary, ingestFiles } from '../src/tokens/ingest.js';
 import { ROOT } from './common.js';
 
 /**
- * `node dist/bench/ingest-run.js LEDGER PATH...`: one ingest in a process of its own, as the
+ * `node dist/bench/ingest-run.js LEDGER PATH...`: one ingest (LEDGER a SQLite file or a
+ * postgres:// URL; the machine is RADAR_MACHINE_ID, else `bench`) in a process of its own, as the
  * ingest benchmark runs it; prints its time inside the process, its summary and the process's
  * peak resident memory (worker threads included) as one JSON line.
  */
@@ -14,12 +15,15 @@ async function main(): Promise<void> {
   if (!ledger || paths.length === 0) throw new Error('usage: ingest-run.js LEDGER PATH...');
   const started = performance.now();
   const summary = emptySummary();
-  const db = openLedger(ledger);
+  const db = ledger.startsWith('postgres') ? openPgLedger(ledger) : openSqliteLedger(ledger);
   const files = await collectFiles(paths, summary.unreadable);
+  const machine = process.env.RADAR_MACHINE_ID ?? 'bench';
+  db.tokens.registerMachine({ id: machine, name: machine }, Date.now());
   await ingestFiles(
     files,
     {
-      store: new TokenStore(db),
+      store: db.tokens,
+      machine,
       bucketFor: bucketResolver([], ROOT),
       zone: 'UTC',
       now: () => Date.now(),

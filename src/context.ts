@@ -1,3 +1,5 @@
+import type { Machine } from './core/machine.js';
+import { machineIdentity } from './config/machine.js';
 import type { Logger } from 'pino';
 import type { RadarConfig } from './config/schema.js';
 import type { OpenLedger } from './ledger/ports.js';
@@ -56,6 +58,8 @@ export interface Context {
    */
   existingLedger(): OpenLedger;
   logger(): Logger;
+  /** This machine: its stable id (created once) and its name (config/machine.ts). */
+  machine(): Machine;
   /** Close what was opened. */
   close(): void;
 }
@@ -102,6 +106,7 @@ export async function createContext(
   let loaded: ReturnType<typeof loadConfig> | undefined;
   let db: OpenLedger | undefined;
   let logger: Logger | undefined;
+  let machine: Machine | undefined;
   const load = () =>
     (loaded ??= overrides.config
       ? { config: overrides.config, path: undefined }
@@ -127,6 +132,7 @@ export async function createContext(
     ledgerLocation: () => resolveLedger(options.ledger, env, cwd),
     ledger: () => (db ??= openSqliteLedger(ledgerToOpen(options.ledger, env, cwd, true))),
     existingLedger: () => (db ??= openSqliteLedger(ledgerToOpen(options.ledger, env, cwd, false))),
+    machine: () => (machine ??= machineIdentity(env, config().machine.name)),
     logger: () =>
       (logger ??= createLogger({
         level: options.logLevel ?? (options.verbose ? 'info' : config().logging.level),

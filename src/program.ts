@@ -211,7 +211,7 @@ export function buildProgram(
     .option('--csv', 'print the rows as CSV')
     .addHelpText(
       'after',
-      '\nExamples:\n  radar report tokens                      # by bucket\n  radar report tokens --by day --since 7d  # the last seven days\n  radar report tokens --by day --tz Europe/Berlin --since 2026-06-01 --until 2026-06-30\n  radar report tokens --by week --csv > weeks.csv',
+      '\nExamples:\n  radar report tokens                      # by bucket\n  radar report tokens --by day --since 7d  # the last seven days\n  radar report tokens --by day --tz Europe/Berlin --since 2026-06-01 --until 2026-06-30\n  radar report tokens --by week --csv > weeks.csv\n  radar report tokens --by machine --since 7d  # each machine sharing the ledger',
     )
     .action(lazy('report tokens', () => import('./commands/report-tokens.js')));
   report

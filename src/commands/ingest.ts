@@ -53,11 +53,14 @@ async function ingest(
   const started = Date.now();
   const files = await collectFiles(roots, summary.unreadable);
   const store = ctx.ledger().tokens;
+  const machine = ctx.machine();
+  store.registerMachine(machine, started);
   const progress = ctx.stderr.isTTY && !ctx.json && files.length > 200;
   await ingestFiles(
     files,
     {
       store,
+      machine: machine.id,
       bucketFor: bucketResolver(config.tokens.buckets, ctx.cwd, options.bucket),
       zone: () => config.timezone ?? machineZone(),
       now: () => ctx.now().getTime(),

@@ -31,6 +31,7 @@ export const REPORT_DIMENSIONS = [
   'file',
   'repo',
   'pr',
+  'machine',
 ] as const satisfies readonly Dimension[];
 export const QUEUE_STATES = ['open', 'closed', 'merged', 'all'] as const;
 /** `queue --tier` and `escalate --agent` offer core's own lists (two small modules, no imports). */

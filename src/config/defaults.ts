@@ -9,6 +9,7 @@ import { DEFAULT_WEIGHTS } from './weights.js';
 export function defaultConfig(): RadarConfig {
   return {
     weekStart: 'monday',
+    machine: {},
     logging: { level: 'warn' },
     tokens: { buckets: [], maxEventTokens: 1_000_000_000 },
     budget: {

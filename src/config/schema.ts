@@ -380,6 +380,19 @@ export const configSchema = z
       .optional()
       .describe('IANA time zone for days and weeks (default: the machine zone)'),
     weekStart: weekday.default('monday').describe('First day of a reporting and budget week'),
+    machine: z
+      .object({
+        name: z
+          .string()
+          .min(1)
+          .max(100)
+          .optional()
+          .describe(
+            'Name of this machine in reports by machine (default: the hostname); its id is kept in the state folder',
+          ),
+      })
+      .strict()
+      .prefault({}),
     logging: z
       .object({
         level: z

@@ -1,7 +1,7 @@
 /** What `radar report tokens` asks and answers: dimensions, aggregate rows, rates, reports. */
 
 export type Dimension =
-  'bucket' | 'day' | 'week' | 'month' | 'agent' | 'model' | 'file' | 'repo' | 'pr';
+  'bucket' | 'day' | 'week' | 'month' | 'agent' | 'model' | 'file' | 'repo' | 'pr' | 'machine';
 
 export const TIME_DIMENSIONS: ReadonlySet<Dimension> = new Set(['day', 'week', 'month']);
 

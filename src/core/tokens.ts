@@ -138,6 +138,8 @@ export interface RunDecision {
 /** What the ledger knows of one source (a file, at the time it was last read). */
 export interface KnownSource {
   id: number;
+  /** The machine that read it (null: recorded before machines were known). */
+  machine: string | null;
   lineage: string;
   path: string;
   dev: number | null;

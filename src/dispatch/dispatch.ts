@@ -9,6 +9,8 @@
  * lock, releases it, then calls this (a PR already being worked on is recognised by its
  * `running` escalation, whoever started it).
  */
+import type { Machine } from '../core/machine.js';
+import { machineIdentity } from '../config/machine.js';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -62,6 +64,15 @@ import { bodyHash, performApproval } from './approvals.js';
 import { pusher } from './push.js';
 
 export type { Candidate, Suppression } from './plan.js';
+
+/** The machine the sessions run on, from the options' environment and config (created once). */
+const machines = new WeakMap<object, Machine>();
+function machineOf(options: Pick<DispatchOptions, 'env' | 'config'>): Machine {
+  let machine = machines.get(options);
+  if (!machine)
+    machines.set(options, (machine = machineIdentity(options.env, options.config.machine.name)));
+  return machine;
+}
 
 export interface DispatchOptions {
   candidates: readonly Candidate[];
@@ -167,6 +178,7 @@ async function countReaped(
       const { tokens } = await recordSessionTokens({
         ledger: options.ledger,
         ledgerPath: options.ledgerPath,
+        machine: machineOf(options),
         escalationId: r.id,
         pr: r,
         runLog: r.runLog,
@@ -652,6 +664,7 @@ class Execution {
         const recorded = await recordSessionTokens({
           ledger,
           ledgerPath: options.ledgerPath,
+          machine: machineOf(options),
           escalationId: id,
           pr,
           runLog,

@@ -6,6 +6,7 @@
  * it parsed names the session's runs, which are recorded as the escalation's, and whether the
  * agent reported an error.
  */
+import type { Machine } from '../core/machine.js';
 import type { AgentName } from '../core/agents.js';
 import { LockedError } from '../core/errors.js';
 import { acquireProcessLock } from '../ledger/lock.js';
@@ -79,6 +80,8 @@ async function underIngestLock<T>(ledgerPath: string, fn: () => Promise<T>): Pro
 export async function recordSessionTokens(options: {
   ledger: Pick<Ledger, 'tokens' | 'sessions'>;
   ledgerPath: string;
+  /** The machine running the session (its run log is this machine's source). */
+  machine: Machine;
   escalationId: number;
   pr: { repo: string; number: number };
   runLog: string;
@@ -91,11 +94,13 @@ export async function recordSessionTokens(options: {
   const tokenStore = options.ledger.tokens;
   const summary = emptySummary();
   let parsed: ParsedLog | undefined;
+  tokenStore.registerMachine(options.machine, options.now());
   await underIngestLock(options.ledgerPath, () =>
     ingestFiles(
       [options.runLog],
       {
         store: tokenStore,
+        machine: options.machine.id,
         bucketFor: bucketResolver([], process.cwd(), ESCALATION_BUCKET),
         zone: options.zone,
         now: options.now,

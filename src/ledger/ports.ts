@@ -8,6 +8,7 @@ import type {
 import type { FieldChange, StoredPr } from '../core/pr.js';
 import type { ActionRecord, SessionWork } from '../core/actions.js';
 import type { OutcomeRow, OutcomeWrite } from '../core/outcome.js';
+import type { Machine } from '../core/machine.js';
 import type {
   KnownSource,
   RateLimitSample,
@@ -53,7 +54,12 @@ export type { AccountScope } from '../core/dispatch.js';
  * A token source as it is written: what identifies the file and where its reading stopped (a
  * KnownSource read back), with the time it was read.
  */
-export interface NewSource extends Omit<KnownSource, 'id' | 'dev' | 'ino' | 'family' | 'mtimeMs'> {
+export interface NewSource extends Omit<
+  KnownSource,
+  'id' | 'dev' | 'ino' | 'family' | 'mtimeMs' | 'machine'
+> {
+  /** The machine that read it (a machine id): the same path on two machines is two sources. */
+  machine: string;
   dev: number;
   ino: number;
   family: string | undefined;
@@ -66,6 +72,12 @@ export interface EventPlace {
   bucket: string;
   sourceId: number;
   sourcePath: string;
+}
+
+/** What the ledger keeps of a recorded event, for the largest line of a response to win. */
+export interface RecordedEvent {
+  total: number;
+  model: string | undefined;
 }
 
 /** What an ingest run did, kept for `radar doctor`. */
@@ -83,15 +95,22 @@ export interface TokenLedger {
    * or not at all.
    */
   transaction<T>(fn: () => T): T;
-  /** The source with this file's identity or path that was read last, if any. */
-  firstCandidate(path: string, dev: number, ino: number): KnownSource | undefined;
+  /**
+   * Records the machine that ingests (its id and its current name). Sources recorded before
+   * machines were known become this machine's.
+   */
+  registerMachine(machine: Machine, now: number): void;
+  /** This machine's source with this file's identity or path that was read last, if any. */
+  firstCandidate(path: string, dev: number, ino: number, machine: string): KnownSource | undefined;
   /** firstCandidate of each of these files (in one read of the sources, when there are many). */
   firstCandidates(
     files: readonly { path: string; dev: number; ino: number }[],
+    machine: string,
   ): (KnownSource | undefined)[];
   /**
-   * Every source that may be this file's lineage: same identity or path, newest first, then those
-   * whose recorded first bytes hash (with `hash`) like the start of one of `heads`.
+   * Every source that may be this file's lineage: this machine's with the same identity or path,
+   * newest first, then those of any machine whose recorded first bytes hash (with `hash`) like
+   * the start of one of `heads` (a file synced from another machine continues its lineage).
    */
   knownSources(
     path: string,
@@ -99,13 +118,21 @@ export interface TokenLedger {
     ino: number,
     heads: readonly Buffer[],
     hash: (b: Buffer) => string,
+    machine: string,
   ): KnownSource[];
   insertSource(source: NewSource): number;
   updateSource(id: number, source: NewSource): void;
   /** Inserts an event unless its fingerprint is recorded: whether it was inserted. */
   insertEvent(event: TokenEvent, where: EventPlace): boolean;
+  /**
+   * insertEvent of each row, in order (a fingerprint twice: the first is inserted), as one
+   * statement where the engine has a round trip per statement.
+   */
+  insertEvents(rows: readonly { event: TokenEvent; where: EventPlace }[]): boolean[];
   /** The recorded total and model of the event with this fingerprint. */
-  recordedEvent(fingerprint: string): { total: number; model: string | undefined } | undefined;
+  recordedEvent(fingerprint: string): RecordedEvent | undefined;
+  /** recordedEvent of each of these fingerprints (those recorded only), in one read. */
+  recordedEvents(fingerprints: readonly string[]): Map<string, RecordedEvent>;
   /** Replaces the amounts of a recorded event (a larger line of the same response). */
   replaceAmounts(fingerprint: string, line: TokenEvent): void;
   /** Removes events by fingerprint; how many, their counted tokens and their runs. */

@@ -10,13 +10,17 @@ import type { Estimated, ReportLedger } from './ports.js';
 
 export const SLOT_MS = 900_000;
 
-const BASE_COLUMN: Record<Exclude<Dimension, 'day' | 'week' | 'month'>, string> = {
+/** Each non-time dimension as a column of token_events (both engines' SQL). */
+export const BASE_COLUMN: Record<Exclude<Dimension, 'day' | 'week' | 'month'>, string> = {
   bucket: 'bucket',
   agent: 'agent',
   model: 'model',
   file: 'source_path',
   repo: 'repo',
   pr: "CASE WHEN pr IS NULL THEN NULL ELSE coalesce(repo, '?') || '#' || pr END",
+  // The machine of the event's source, by the name it last reported.
+  machine: `(SELECT coalesce(m.name, s.machine) FROM token_sources s
+    LEFT JOIN machines m ON m.id = s.machine WHERE s.id = token_events.source_id)`,
 };
 
 // total() sums in floating point: a ledger holding absurd counts (written before they were

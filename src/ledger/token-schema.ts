@@ -378,3 +378,19 @@ CREATE INDEX token_events_run_header ON token_events(format, run_header) WHERE r
 export const EVENTS_COUNTED_ON_INSERT = `
 DROP INDEX token_events_pending;
 `;
+
+/**
+ * Migration 22: machines. Each token source belongs to the machine that read it (the same path
+ * on two machines is two sources; a machine id is created once per machine, config/machine.ts),
+ * and `radar report tokens --by machine` names each by the name it last reported. Sources
+ * recorded before become the first ingesting machine's (registerMachine).
+ */
+export const MACHINES = `
+CREATE TABLE machines (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  first_seen INTEGER NOT NULL,
+  last_seen INTEGER NOT NULL
+) WITHOUT ROWID;
+ALTER TABLE token_sources ADD COLUMN machine TEXT;
+`;

@@ -10,7 +10,14 @@ import {
 } from '../core/tokens.js';
 import { PENDING_GROUPS, SETTLE_PENDING } from './token-schema.js';
 import { TIE_PENDING_EVENTS, TIE_PENDING_LOG_EVENTS } from './dispatch-schema.js';
-import type { EventPlace, IngestRunRecord, NewSource, TokenLedger } from './ports.js';
+import type { Machine } from '../core/machine.js';
+import type {
+  EventPlace,
+  IngestRunRecord,
+  NewSource,
+  RecordedEvent,
+  TokenLedger,
+} from './ports.js';
 
 /**
  * The SQLite token ledger: all SQL for token sources and events. Every write runs inside the
@@ -19,7 +26,7 @@ import type { EventPlace, IngestRunRecord, NewSource, TokenLedger } from './port
  */
 
 /** token_sources columns as the file-identity planner reads them. */
-const KNOWN_COLUMNS = `id, lineage, path, dev, ino, head_hash AS headHash, head_len AS headLen, size,
+const KNOWN_COLUMNS = `id, machine, lineage, path, dev, ino, head_hash AS headHash, head_len AS headLen, size,
   offset, tail_hash AS tailHash, encoding, family, state, mtime_ms AS mtimeMs`;
 
 /** From this many files on, firstCandidates may read every source at once. */
@@ -37,13 +44,18 @@ export class TokenStore implements TokenLedger {
     db.exec(PENDING_GROUPS);
     this.q = {
       candidates: db.prepare(
-        `SELECT ${KNOWN_COLUMNS} FROM token_sources WHERE (dev = ? AND ino = ?) OR path = ?
+        `SELECT ${KNOWN_COLUMNS} FROM token_sources WHERE machine = ? AND ((dev = ? AND ino = ?) OR path = ?)
          ORDER BY (dev = ? AND ino = ?) DESC, last_ingested DESC, id DESC`,
       ),
-      countSources: db.prepare(`SELECT count(*) AS n FROM token_sources`),
+      countSources: db.prepare(`SELECT count(*) AS n FROM token_sources WHERE machine = ?`),
       allSources: db.prepare(
-        `SELECT ${KNOWN_COLUMNS} FROM token_sources ORDER BY last_ingested DESC, id DESC`,
+        `SELECT ${KNOWN_COLUMNS} FROM token_sources WHERE machine = ? ORDER BY last_ingested DESC, id DESC`,
       ),
+      upsertMachine: db.prepare(
+        `INSERT INTO machines (id, name, first_seen, last_seen) VALUES (?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET name = excluded.name, last_seen = excluded.last_seen`,
+      ),
+      adoptSources: db.prepare(`UPDATE token_sources SET machine = ? WHERE machine IS NULL`),
       headLengths: db.prepare(
         `SELECT DISTINCT head_len AS len FROM token_sources WHERE head_len <= ?`,
       ),
@@ -51,13 +63,13 @@ export class TokenStore implements TokenLedger {
         `SELECT ${KNOWN_COLUMNS} FROM token_sources WHERE head_len = ? AND head_hash = ? ORDER BY last_ingested DESC, id DESC`,
       ),
       insertSource: db.prepare(
-        `INSERT INTO token_sources (lineage, path, dev, ino, head_hash, head_len, size, offset, tail_hash,
+        `INSERT INTO token_sources (machine, lineage, path, dev, ino, head_hash, head_len, size, offset, tail_hash,
            encoding, family, state, mtime_ms, first_seen, last_ingested)
-         VALUES (@lineage, @path, @dev, @ino, @headHash, @headLen, @size, @offset, @tailHash,
+         VALUES (@machine, @lineage, @path, @dev, @ino, @headHash, @headLen, @size, @offset, @tailHash,
            @encoding, @family, @state, @mtimeMs, @now, @now)`,
       ),
       updateSource: db.prepare(
-        `UPDATE token_sources SET path = @path, dev = @dev, ino = @ino, head_hash = @headHash,
+        `UPDATE token_sources SET machine = @machine, path = @path, dev = @dev, ino = @ino, head_hash = @headHash,
            head_len = @headLen, size = @size, offset = @offset, tail_hash = @tailHash,
            encoding = @encoding, family = @family, state = @state, mtime_ms = @mtimeMs,
            last_ingested = @now
@@ -128,8 +140,15 @@ export class TokenStore implements TokenLedger {
    * The source the planner would look at first for this file (same identity or path, newest
    * first), without reading the file: enough to recognise an unchanged file from its stat.
    */
-  firstCandidate(path: string, dev: number, ino: number): KnownSource | undefined {
-    return this.q.candidates.get(dev, ino, path, dev, ino) as KnownSource | undefined;
+  firstCandidate(path: string, dev: number, ino: number, machine: string): KnownSource | undefined {
+    return this.q.candidates.get(machine, dev, ino, path, dev, ino) as KnownSource | undefined;
+  }
+
+  registerMachine(machine: Machine, now: number): void {
+    this.db.transaction(() => {
+      this.q.upsertMachine.run(machine.id, machine.name, now, now);
+      this.q.adoptSources.run(machine.id);
+    })();
   }
 
   /**
@@ -138,15 +157,16 @@ export class TokenStore implements TokenLedger {
    */
   firstCandidates(
     files: readonly { path: string; dev: number; ino: number }[],
+    machine: string,
   ): (KnownSource | undefined)[] {
     const sources =
-      files.length < BULK_LOOKUP ? Infinity : (this.q.countSources.get() as { n: number }).n;
+      files.length < BULK_LOOKUP ? Infinity : (this.q.countSources.get(machine) as { n: number }).n;
     if (sources > files.length * 4)
-      return files.map((f) => this.firstCandidate(f.path, f.dev, f.ino));
+      return files.map((f) => this.firstCandidate(f.path, f.dev, f.ino, machine));
     // The candidates query's order: same identity first, then the latest ingested, the last id.
     const byIdentity = new Map<string, KnownSource>();
     const byPath = new Map<string, KnownSource>();
-    for (const row of this.q.allSources.all() as KnownSource[]) {
+    for (const row of this.q.allSources.all(machine) as KnownSource[]) {
       const key = `${row.dev}:${row.ino}`;
       if (!byIdentity.has(key)) byIdentity.set(key, row);
       if (!byPath.has(row.path)) byPath.set(row.path, row);
@@ -197,12 +217,13 @@ export class TokenStore implements TokenLedger {
     ino: number,
     heads: readonly Buffer[],
     hash: (b: Buffer) => string,
+    machine: string,
   ): KnownSource[] {
     const rows = new Map<number, KnownSource>();
     const add = (list: unknown[]) => {
       for (const row of list as KnownSource[]) if (!rows.has(row.id)) rows.set(row.id, row);
     };
-    add(this.q.candidates.all(dev, ino, path, dev, ino));
+    add(this.q.candidates.all(machine, dev, ino, path, dev, ino));
     for (const head of heads) {
       const lengths = (this.q.headLengths.all(head.length) as { len: number }[]).map((r) => r.len);
       for (const len of lengths) add(this.q.byHead.all(len, hash(head.subarray(0, len))));
@@ -227,10 +248,24 @@ export class TokenStore implements TokenLedger {
     return true;
   }
 
-  recordedEvent(fingerprint: string): { total: number; model: string | undefined } | undefined {
+  /** One insert after another: SQLite pays no round trip per statement. */
+  insertEvents(rows: readonly { event: TokenEvent; where: EventPlace }[]): boolean[] {
+    return rows.map((r) => this.insertEvent(r.event, r.where));
+  }
+
+  recordedEvent(fingerprint: string): RecordedEvent | undefined {
     const row = this.q.recorded.get(fingerprint) as
       { total: number; model: string | null } | undefined;
     return row && { total: row.total, model: row.model ?? undefined };
+  }
+
+  recordedEvents(fingerprints: readonly string[]): Map<string, RecordedEvent> {
+    const out = new Map<string, RecordedEvent>();
+    for (const f of fingerprints) {
+      const row = this.recordedEvent(f);
+      if (row) out.set(f, row);
+    }
+    return out;
   }
 
   replaceAmounts(fingerprint: string, line: TokenEvent): void {

@@ -15,6 +15,8 @@ export const TAIL = 256;
 
 /** What the planner may ask of the file being planned and of the file system. */
 export interface FileView {
+  /** The machine reading it: another machine's source is never resumed or taken over. */
+  machine: string;
   path: string;
   dev: number;
   ino: number;
@@ -80,8 +82,9 @@ export function planRead(
 ): ReadPlan {
   const sameIdentity = (s: KnownSource) => s.dev === file.dev && s.ino === file.ino;
   // 1. This very file, seen before (same inode, or same path), with the same content so far.
+  const ours = (s: KnownSource) => s.machine === file.machine;
   const mine = known
-    .filter((s) => (sameIdentity(s) || s.path === file.path) && !claimed.has(s.id))
+    .filter((s) => ours(s) && (sameIdentity(s) || s.path === file.path) && !claimed.has(s.id))
     .sort((a, b) => Number(sameIdentity(b)) - Number(sameIdentity(a)));
   for (const s of mine) {
     if (!sameStart(file, s)) continue;
@@ -105,6 +108,9 @@ export function planRead(
     // A copy beside its still-growing original is another file (both may grow differently).
     for (const s of plainLineages) {
       if (s.offset > file.size || !sameStart(file, s) || !tailMatches(file, s)) continue;
+      // Another machine's file, synced here: read whole under its lineage (what it holds that
+      // is counted already is recognised by position); its source stays that machine's.
+      if (!ours(s)) return { kind: 'join', lineage: s.lineage };
       if (file.stillThere(s)) continue;
       return resume(s);
     }

@@ -14,7 +14,7 @@ import {
   type StatedFile,
   noteAmbiguousTies,
 } from './ingest-summary.js';
-import { reconcileRuns, tieLoggedRuns, writeEvent } from './record.js';
+import { reconcileRuns, tieLoggedRuns, writeEvents, type EventToWrite } from './record.js';
 
 /**
  * The reading half of the ingest shell, loaded only when some file changed: recognise each
@@ -208,8 +208,12 @@ function planFile(
       ? undefined
       : decodedHead(readRangeSync(path, 0, Math.min(DECODE_PROBE, size)), encoding, HEAD);
   const heads = decoded ? [head, decoded] : [head];
-  const known = options.store.knownSources(path, st.dev, st.ino, heads, hash);
-  const plan = planRead(fileView(path, st, encoding, head, decoded), known, claimed);
+  const known = options.store.knownSources(path, st.dev, st.ino, heads, hash, options.machine);
+  const plan = planRead(
+    fileView(path, st, encoding, head, decoded, options.machine),
+    known,
+    claimed,
+  );
   if (plan.kind === 'unchanged') {
     summary.filesUnchanged++;
     return undefined;
@@ -236,6 +240,7 @@ function planFile(
       probe: verify ? { start: Math.max(0, verify.offset - TAIL), end: verify.offset } : undefined,
     },
     source: {
+      machine: options.machine,
       lineage,
       path,
       dev: st.dev,
@@ -256,8 +261,10 @@ function fileView(
   encoding: Encoding,
   head: Buffer,
   decoded: Buffer | undefined,
+  machine: string,
 ): FileView {
   return {
+    machine,
     path,
     dev: st.dev,
     ino: st.ino,
@@ -342,6 +349,12 @@ function finishFile(
       if (group) group.push(event);
       else groups.set(event.fingerprint, [event]);
     }
+    const where = (event: TokenEvent) => ({
+      bucket: options.bucketFor(path, event.format),
+      sourceId,
+      sourcePath: path,
+    });
+    const writes: EventToWrite[] = [];
     for (const event of result.events) {
       let later: TokenEvent[] = [];
       if (event.keepLargest) {
@@ -351,12 +364,9 @@ function finishFile(
         later.forEach((e) => e.runKey && touched.add(e.runKey));
       }
       if (event.runKey) touched.add(event.runKey);
-      const written = writeEvent(
-        store,
-        event,
-        { bucket: options.bucketFor(path, event.format), sourceId, sourcePath: path },
-        later,
-      );
+      writes.push({ event, later, where: where(event) });
+    }
+    for (const written of writeEvents(store, writes)) {
       if (written.write === 'inserted') summary.newEvents++;
       summary.duplicates += written.duplicates;
       summary.newTokens += written.tokens;

@@ -34,6 +34,8 @@ export interface IngestSummary {
 
 export interface IngestOptions {
   store: TokenLedger;
+  /** The machine reading the files (its id): its sources are its own. */
+  machine: string;
   bucketFor: BucketResolver;
   /**
    * Zone of time stamps without a designator; a function is asked once, when the first file is

@@ -103,6 +103,7 @@ export async function ingestFiles(
   // Nothing is claimed before planning: a file unchanged in place is its source's only file.
   const first = options.store.firstCandidates(
     stated.map(({ path, st }) => ({ path, dev: st.dev, ino: st.ino })),
+    options.machine,
   );
   const changed = stated.filter(({ path, st }, i) => !unchangedByStat(path, st, first[i]));
   summary.filesUnchanged += stated.length - changed.length;

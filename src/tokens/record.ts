@@ -35,6 +35,20 @@ export function largestLine(
   return { grown, duplicates };
 }
 
+/** One event to write, the further lines sharing its fingerprint, and where it is recorded. */
+export interface EventToWrite {
+  event: TokenEvent;
+  /** Further lines of the same file with the same fingerprint (keepLargest), in file order. */
+  later?: readonly TokenEvent[];
+  where: EventPlace;
+}
+
+export interface WriteOutcome {
+  write: EventWrite;
+  tokens: number;
+  duplicates: number;
+}
+
 /**
  * Writes an event unless its fingerprint is recorded. `later` are further lines of the same file
  * with the same fingerprint (keepLargest events), in file order: the outcome is that of writing
@@ -42,30 +56,73 @@ export function largestLine(
  * a recorded one is updated once at most. Returns the tokens it added.
  */
 export function writeEvent(
-  ledger: Pick<TokenLedger, 'insertEvent' | 'recordedEvent' | 'replaceAmounts'>,
+  ledger: Pick<TokenLedger, 'insertEvents' | 'recordedEvents' | 'replaceAmounts'>,
   e: TokenEvent,
   where: EventPlace,
   later: readonly TokenEvent[] = [],
-): { write: EventWrite; tokens: number; duplicates: number } {
+): WriteOutcome {
+  return writeEvents(ledger, [{ event: e, later, where }])[0]!;
+}
+
+/**
+ * writeEvent of each of these events (distinct fingerprints, or repeats of a marker that is not
+ * keepLargest), with the same outcomes as writing them one after another, in a few statements
+ * whatever their number: one read of the legacy fingerprints, one batched insert, and one read
+ * of the recorded responses that were not new.
+ */
+export function writeEvents(
+  ledger: Pick<TokenLedger, 'insertEvents' | 'recordedEvents' | 'replaceAmounts'>,
+  items: readonly EventToWrite[],
+): WriteOutcome[] {
+  const out: WriteOutcome[] = new Array<WriteOutcome>(items.length);
   // Recorded by an older radar under the fingerprint it gave such markers: a compressed rotation
   // of a log it read is read whole again, and its markers are not new.
-  if (e.legacyFingerprint !== undefined && ledger.recordedEvent(e.legacyFingerprint))
-    return { write: 'duplicate', tokens: 0, duplicates: 1 + later.length };
-  const own = e.keepLargest && later.length > 0 ? largestLine(e, later) : undefined;
-  const row = own?.grown ? withAmountsOf(e, own.grown) : e;
-  const inserted = ledger.insertEvent(row, where);
-  if (!e.keepLargest)
-    return inserted
-      ? { write: 'inserted', tokens: e.total, duplicates: 0 }
-      : { write: 'duplicate', tokens: 0, duplicates: 1 };
-  if (inserted) return { write: 'inserted', tokens: row.total, duplicates: own?.duplicates ?? 0 };
-  const recorded = ledger.recordedEvent(e.fingerprint);
-  if (!recorded) return { write: 'duplicate', tokens: 0, duplicates: 1 + later.length };
-  const { grown, duplicates } = largestLine(recorded, [e, ...later]);
-  if (!grown) return { write: 'duplicate', tokens: 0, duplicates };
-  ledger.replaceAmounts(e.fingerprint, grown);
-  return { write: 'grew', tokens: grown.total - recorded.total, duplicates };
+  const legacy = items.flatMap((i) =>
+    i.event.legacyFingerprint === undefined ? [] : [i.event.legacyFingerprint],
+  );
+  const legacyRecorded = legacy.length > 0 ? ledger.recordedEvents(legacy) : new Map();
+  const toInsert: { index: number; event: TokenEvent; where: EventPlace; own?: Largest }[] = [];
+  items.forEach(({ event: e, later = [], where }, index) => {
+    if (e.legacyFingerprint !== undefined && legacyRecorded.has(e.legacyFingerprint)) {
+      out[index] = { write: 'duplicate', tokens: 0, duplicates: 1 + later.length };
+      return;
+    }
+    const own = e.keepLargest && later.length > 0 ? largestLine(e, later) : undefined;
+    toInsert.push({ index, event: own?.grown ? withAmountsOf(e, own.grown) : e, where, own });
+  });
+  const inserted = ledger.insertEvents(toInsert.map(({ event, where }) => ({ event, where })));
+  const grow: number[] = [];
+  toInsert.forEach(({ index, event, own }, n) => {
+    const e = items[index]!.event;
+    if (!e.keepLargest)
+      out[index] = inserted[n]
+        ? { write: 'inserted', tokens: e.total, duplicates: 0 }
+        : { write: 'duplicate', tokens: 0, duplicates: 1 };
+    else if (inserted[n])
+      out[index] = { write: 'inserted', tokens: event.total, duplicates: own?.duplicates ?? 0 };
+    else grow.push(index);
+  });
+  if (grow.length === 0) return out;
+  const recorded = ledger.recordedEvents(grow.map((i) => items[i]!.event.fingerprint));
+  for (const index of grow) {
+    const { event: e, later = [] } = items[index]!;
+    const current = recorded.get(e.fingerprint);
+    if (!current) {
+      out[index] = { write: 'duplicate', tokens: 0, duplicates: 1 + later.length };
+      continue;
+    }
+    const { grown, duplicates } = largestLine(current, [e, ...later]);
+    if (!grown) {
+      out[index] = { write: 'duplicate', tokens: 0, duplicates };
+      continue;
+    }
+    ledger.replaceAmounts(e.fingerprint, grown);
+    out[index] = { write: 'grew', tokens: grown.total - current.total, duplicates };
+  }
+  return out;
 }
+
+type Largest = ReturnType<typeof largestLine>;
 
 /** The first line of a response with the time, model and usage of a larger line (replaceAmounts' columns). */
 function withAmountsOf(first: TokenEvent, line: TokenEvent): TokenEvent {

@@ -396,6 +396,7 @@ describe('dispatchFlagged', () => {
       files,
       {
         store: new TokenStore(t.db),
+        machine: 'test-machine',
         bucketFor: bucketResolver([], t.dir),
         zone: 'UTC',
         now: () => Date.now(),

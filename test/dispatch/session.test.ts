@@ -42,6 +42,7 @@ const counted = (req: SessionRequest, agent: 'codex' | 'claude') =>
   recordSessionTokens({
     ledger: sqliteLedger(t.db),
     ledgerPath: t.path,
+    machine: { id: 'test-machine', name: 'test' },
     escalationId: 1,
     pr: { repo: 'acme/widget', number: 1 },
     runLog: req.runLog,

@@ -27,7 +27,14 @@ export async function ingestGroups(
     for (const group of groups)
       await ingestFiles(
         group.map((rel) => join(root, rel)),
-        { store, bucketFor: bucketResolver([], root), zone: 'UTC', now: () => 0, threads: 'never' },
+        {
+          store,
+          machine: 'test-machine',
+          bucketFor: bucketResolver([], root),
+          zone: 'UTC',
+          now: () => 0,
+          threads: 'never',
+        },
         emptySummary(),
       );
     const rows = db

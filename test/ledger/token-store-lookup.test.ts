@@ -17,6 +17,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function source(i: number, over: Partial<NewSource>): NewSource {
   return {
+    machine: 'm1',
     lineage: `l${i}`,
     path: `/logs/f${i}.jsonl`,
     dev: 1,
@@ -62,8 +63,8 @@ describe('TokenStore.firstCandidates', () => {
       { path: '/logs/new.jsonl', dev: 1, ino: 98 }, // nothing known
       { path: '/logs/f4.jsonl', dev: 2, ino: 1004 }, // another device: by path
     ];
-    const one = files.map((f) => store.firstCandidate(f.path, f.dev, f.ino));
-    expect(store.firstCandidates(files)).toEqual(one);
+    const one = files.map((f) => store.firstCandidate(f.path, f.dev, f.ino, 'm1'));
+    expect(store.firstCandidates(files, 'm1')).toEqual(one);
     expect(one.filter((s) => s === undefined)).toHaveLength(1);
     expect(one[2]?.path).toBe('/logs/renamed.jsonl');
     expect(one[count]?.ino).toBe(8);

@@ -84,7 +84,13 @@ async function ingestOnce(ledgerPath: string, file: string): Promise<number> {
   const summary = emptySummary();
   await ingestFiles(
     [file],
-    { store: new TokenStore(db), bucketFor: bucketResolver([], '/'), zone: 'UTC', now: () => 0 },
+    {
+      store: new TokenStore(db),
+      machine: 'test-machine',
+      bucketFor: bucketResolver([], '/'),
+      zone: 'UTC',
+      now: () => 0,
+    },
     summary,
   );
   db.close();

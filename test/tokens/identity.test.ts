@@ -24,6 +24,8 @@ interface FakeFile {
 type World = Record<string, FakeFile>;
 
 const DEV = 1;
+/** The machine planning; sources of another machine are only ever joined. */
+const HERE = 'machine-here';
 const MTIME = 1_000;
 
 const hash = (b: Buffer) => shortHash(b);
@@ -55,6 +57,7 @@ function viewOf(world: World, path: string): FileView {
   const f = world[path];
   if (!f) throw new Error(`no file ${path} in this world`);
   return {
+    machine: HERE,
     path,
     dev: f.dev ?? DEV,
     ino: f.ino,
@@ -77,6 +80,8 @@ function viewOf(world: World, path: string): FileView {
 
 interface SourceOptions {
   id: number;
+  /** The machine that read it; default: this one. */
+  machine?: string;
   lineage?: string;
   path: string;
   dev?: number;
@@ -104,6 +109,7 @@ function sourceOf(bytes: Buffer, o: SourceOptions): KnownSource {
   const tailStart = Math.max(0, offset - TAIL);
   return {
     id: o.id,
+    machine: o.machine ?? HERE,
     lineage: o.lineage ?? `lineage-${o.id}`,
     path: o.path,
     dev: o.dev ?? DEV,
@@ -129,8 +135,7 @@ function knownFor(world: World, path: string, ledger: readonly KnownSource[]): K
   const heads = [f.bytes.subarray(0, HEAD), ...(f.decoded ? [f.decoded.subarray(0, HEAD)] : [])];
   return ledger.filter(
     (s) =>
-      (s.dev === (f.dev ?? DEV) && s.ino === f.ino) ||
-      s.path === path ||
+      (s.machine === HERE && ((s.dev === (f.dev ?? DEV) && s.ino === f.ino) || s.path === path)) ||
       heads.some((h) => h.length >= s.headLen && hash(h.subarray(0, s.headLen)) === s.headHash),
   );
 }
@@ -490,6 +495,35 @@ const rows: Row[] = [
     ledger: [sA],
     plan: '/archive/b.log',
     claimed: [1],
+    expected: { kind: 'new' },
+  },
+  // Another machine's sources: the same path there is another file; a copy synced from there
+  // is read whole under that machine's lineage (so what it counted is recognised by position).
+  {
+    name: 'a file synced from another machine (same path, same inode number) joins its lineage',
+    world: { '/logs/agent.log': { ino: 10, bytes: X } },
+    ledger: [
+      sourceOf(X, { id: 5, machine: 'elsewhere', lineage: 'A', path: '/logs/agent.log', ino: 10 }),
+    ],
+    plan: '/logs/agent.log',
+    expected: { kind: 'join', lineage: 'A' },
+  },
+  {
+    name: 'a synced copy that has grown since the other machine read it joins its lineage',
+    world: { '/sync/agent.log': { ino: 77, bytes: Buffer.concat([X, MORE]) } },
+    ledger: [
+      sourceOf(X, { id: 5, machine: 'elsewhere', lineage: 'A', path: '/logs/agent.log', ino: 10 }),
+    ],
+    plan: '/sync/agent.log',
+    expected: { kind: 'join', lineage: 'A' },
+  },
+  {
+    name: 'the same path on another machine with other content is a new file',
+    world: { '/logs/agent.log': { ino: 10, bytes: MORE } },
+    ledger: [
+      sourceOf(X, { id: 5, machine: 'elsewhere', lineage: 'A', path: '/logs/agent.log', ino: 10 }),
+    ],
+    plan: '/logs/agent.log',
     expected: { kind: 'new' },
   },
   {

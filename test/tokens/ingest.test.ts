@@ -331,7 +331,13 @@ describe('radar ingest: Codex rollouts and JSON streams', () => {
     const summary = emptySummary();
     await ingestFiles(
       [w.path('a.log'), w.path('b.gz'), w.path('vanished.log')],
-      { store: new TokenStore(db), bucketFor: bucketResolver([], '/'), zone: 'UTC', now: () => 0 },
+      {
+        store: new TokenStore(db),
+        machine: 'test-machine',
+        bucketFor: bucketResolver([], '/'),
+        zone: 'UTC',
+        now: () => 0,
+      },
       summary,
     );
     db.close();

@@ -10,6 +10,7 @@ import type { KnownSource } from '../../src/core/tokens.js';
 
 const source: KnownSource = {
   id: 7,
+  machine: 'm1',
   lineage: 'l',
   path: '/logs/a.log',
   dev: 1,

@@ -34,6 +34,7 @@ describe('ingest on worker threads', () => {
           files,
           {
             store: new TokenStore(db),
+            machine: 'test-machine',
             bucketFor: bucketResolver([], dir),
             zone: 'UTC',
             now: () => 0,

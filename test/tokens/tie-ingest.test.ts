@@ -27,7 +27,14 @@ async function ingest(files: string[]): Promise<{ summary: IngestSummary; counte
     const store = new TokenStore(db);
     await ingestFiles(
       files.map((f) => join(work, f)),
-      { store, bucketFor: bucketResolver([], work), zone: 'UTC', now: () => 0, threads: 'never' },
+      {
+        store,
+        machine: 'test-machine',
+        bucketFor: bucketResolver([], work),
+        zone: 'UTC',
+        now: () => 0,
+        threads: 'never',
+      },
       summary,
     );
     const row = db

@@ -53,6 +53,7 @@ async function ingest(ledger: string, root: string) {
       await collectFiles([join(root, 'logs')], summary.unreadable),
       {
         store: new TokenStore(db),
+        machine: 'test-machine',
         bucketFor: bucketResolver([], root),
         zone: 'UTC',
         now: () => 0,

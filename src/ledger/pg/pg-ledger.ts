@@ -2,6 +2,8 @@ import type { Ledger, OpenLedger } from '../ports.js';
 import { PgDb } from './db.js';
 import { migratePg } from './migrate.js';
 import { PgDispatchStore } from './dispatch-store.js';
+import { PgPriceStore, PgReportStore, PgUsageStore } from './token-report.js';
+import { PgSessionStore, PgTokenStore } from './token-store.js';
 
 /**
  * The ledger's ports over one PostgreSQL connection. Families not yet carried over to
@@ -10,14 +12,14 @@ import { PgDispatchStore } from './dispatch-store.js';
 export function pgLedger(db: PgDb): Ledger {
   const rules = notBuilt<Ledger['rules']>('rules');
   return {
-    tokens: notBuilt('tokens'),
-    usage: notBuilt('usage'),
-    prices: notBuilt('prices'),
-    reports: notBuilt('reports'),
+    tokens: new PgTokenStore(db),
+    usage: new PgUsageStore(db),
+    prices: new PgPriceStore(db),
+    reports: new PgReportStore(db),
     prs: notBuilt('prs'),
     rules,
     dispatch: new PgDispatchStore(db, () => rules.histories()),
-    sessions: notBuilt('sessions'),
+    sessions: new PgSessionStore(db),
     outcomes: notBuilt('outcomes'),
     maintenance: notBuilt('maintenance'),
     transaction: <T>(fn: () => T): T => db.transaction(fn),

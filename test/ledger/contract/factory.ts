@@ -25,6 +25,9 @@ export async function withLedger<T>(
   }
 }
 
+/** The machine the contract's sources belong to. */
+export const MACHINE = 'machine-a';
+
 export const T0 = Date.parse('2026-06-15T12:00:00Z');
 
 export function tokenEvent(overrides: Partial<TokenEvent> = {}): TokenEvent {
@@ -48,6 +51,7 @@ export function tokenEvent(overrides: Partial<TokenEvent> = {}): TokenEvent {
 
 export function source(overrides: Partial<NewSource> = {}): NewSource {
   return {
+    machine: MACHINE,
     lineage: 'lineage-1',
     path: '/logs/a.log',
     dev: 1,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { reconcileRuns, writeEvent } from '../../../src/tokens/record.js';
 import type { Ledger } from '../../../src/ledger/ports.js';
-import { T0, source, tokenEvent, withLedger, type LedgerFactory } from './factory.js';
+import { MACHINE, T0, source, tokenEvent, withLedger, type LedgerFactory } from './factory.js';
 
 /** A source to hang events on, and its place. */
 function place(ledger: Ledger, path = '/logs/a.log', bucket = 'nightly') {
@@ -39,7 +39,7 @@ export function tokenLedgerContract(fresh: LedgerFactory): void {
           }),
         ).toThrow('crash mid-batch');
         expect(ledger.tokens.recordedEvent('fp-1')).toBeUndefined();
-        expect(ledger.tokens.firstCandidate('/logs/a.log', 1, 10)).toBeUndefined();
+        expect(ledger.tokens.firstCandidate('/logs/a.log', 1, 10, MACHINE)).toBeUndefined();
         expect(await ledger.usage.countedTokens('codex', 0, T0 + WEEK)).toBe(0);
       });
     });
@@ -93,19 +93,26 @@ export function tokenLedgerContract(fresh: LedgerFactory): void {
         const id = ledger.tokens.transaction(() =>
           ledger.tokens.insertSource(source({ headHash: hash(Buffer.from('abcd')), headLen: 4 })),
         );
-        expect(ledger.tokens.firstCandidate('/logs/a.log', 9, 9)).toMatchObject({ id });
-        expect(ledger.tokens.firstCandidate('/elsewhere', 1, 10)).toMatchObject({ id });
-        expect(ledger.tokens.firstCandidate('/elsewhere', 9, 9)).toBeUndefined();
+        expect(ledger.tokens.firstCandidate('/logs/a.log', 9, 9, MACHINE)).toMatchObject({ id });
+        expect(ledger.tokens.firstCandidate('/elsewhere', 1, 10, MACHINE)).toMatchObject({ id });
+        expect(ledger.tokens.firstCandidate('/elsewhere', 9, 9, MACHINE)).toBeUndefined();
         // Renamed and moved to another device: found by its first bytes only.
-        const byHead = ledger.tokens.knownSources('/moved', 2, 20, [Buffer.from('abcdef')], hash);
-        expect(byHead.map((s) => s.id)).toEqual([id]);
-        expect(ledger.tokens.knownSources('/moved', 2, 20, [Buffer.from('zzzz')], hash)).toEqual(
-          [],
+        const byHead = ledger.tokens.knownSources(
+          '/moved',
+          2,
+          20,
+          [Buffer.from('abcdef')],
+          hash,
+          MACHINE,
         );
+        expect(byHead.map((s) => s.id)).toEqual([id]);
+        expect(
+          ledger.tokens.knownSources('/moved', 2, 20, [Buffer.from('zzzz')], hash, MACHINE),
+        ).toEqual([]);
         ledger.tokens.transaction(() =>
           ledger.tokens.updateSource(id, source({ path: '/moved', offset: 900, size: 900 })),
         );
-        expect(ledger.tokens.firstCandidate('/moved', 0, 0)).toMatchObject({
+        expect(ledger.tokens.firstCandidate('/moved', 0, 0, MACHINE)).toMatchObject({
           id,
           lineage: 'lineage-1',
           offset: 900,

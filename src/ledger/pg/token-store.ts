@@ -1,0 +1,518 @@
+import type { Machine } from '../../core/machine.js';
+import {
+  SESSION_FORMATS,
+  type KnownSource,
+  type RateLimitSample,
+  type RunDecision,
+  type RunEvent,
+  type ThreadTotal,
+  type TokenEvent,
+} from '../../core/tokens.js';
+import type {
+  EventPlace,
+  IngestRunRecord,
+  NewSource,
+  RecordedEvent,
+  SessionLedger,
+  TokenLedger,
+} from '../ports.js';
+import type { PgDb } from './db.js';
+
+/**
+ * The PostgreSQL token ledger (token-store.ts's twin): sources, events, runs and samples. A
+ * statement is a round trip here, so the ingest's per-row calls have batched forms (insertEvents,
+ * recordedEvents, firstCandidates in one query); the roll-ups follow every statement by trigger
+ * (token-schema.ts), so nothing is pending at commit.
+ *
+ * Units of work that write events take one transaction-scoped advisory lock: two machines'
+ * batches of the same synced files would otherwise insert the same fingerprints in different
+ * orders and deadlock; they take turns per batch instead (the roll-up rows they both update
+ * would serialise them anyway).
+ */
+
+/** The advisory lock of token writes ("RTOK"). */
+export const TOKEN_WRITE_LOCK = 0x52544f4b;
+
+const KNOWN_COLUMNS = `id, machine, lineage, path, dev, ino, head_hash AS "headHash", head_len AS "headLen",
+  size, "offset", tail_hash AS "tailHash", encoding, family, state, mtime_ms AS "mtimeMs"`;
+
+/** Rows per insert statement (each row is one element of each array parameter). */
+const INSERT_CHUNK = 5_000;
+
+const EVENT_COLUMNS: [string, string][] = [
+  ['fingerprint', 'text'],
+  ['at', 'int8'],
+  ['at_source', 'text'],
+  ['agent', 'text'],
+  ['model', 'text'],
+  ['bucket', 'text'],
+  ['format', 'text'],
+  ['input', 'int8'],
+  ['cached_input', 'int8'],
+  ['cache_creation', 'int8'],
+  ['output', 'int8'],
+  ['reasoning', 'int8'],
+  ['total', 'int8'],
+  ['source_id', 'int8'],
+  ['source_path', 'text'],
+  ['source_offset', 'int8'],
+  ['session_id', 'text'],
+  ['run_key', 'text'],
+  ['thread_total', 'text'],
+  ['own_bucket', 'text'],
+  ['run_header', 'text'],
+];
+
+const INSERT_EVENTS = `INSERT INTO token_events (${EVENT_COLUMNS.map(([c]) => c).join(', ')})
+  SELECT * FROM unnest(${EVENT_COLUMNS.map(([, t], i) => `$${i + 1}::${t}[]`).join(', ')})
+  ON CONFLICT (fingerprint) DO NOTHING RETURNING id, fingerprint`;
+
+/** Ties this transaction's new events to an escalation: by run log first, then by run. */
+const TIE_NEW_EVENTS = `WITH by_log AS (
+    UPDATE token_events t SET (escalation_id, repo, pr) = (
+      SELECT e.id, e.repo, e.number FROM escalations e
+      WHERE e.run_log = t.source_path ORDER BY e.id DESC LIMIT 1)
+    WHERE t.id = ANY($1::bigint[])
+      AND EXISTS (SELECT 1 FROM escalations e WHERE e.run_log = t.source_path)
+    RETURNING t.id)
+  UPDATE token_events t SET escalation_id = r.escalation_id, repo = r.repo, pr = r.number
+  FROM escalation_runs r
+  WHERE t.id = ANY($1::bigint[]) AND t.run_key = r.run_key AND t.escalation_id IS NULL
+    AND t.id NOT IN (SELECT id FROM by_log)`;
+
+/** Whether the dispatch family's tables exist yet (they are its migration's). */
+function hasEscalations(db: PgDb): boolean {
+  return (
+    db.one<{ ok: boolean }>(
+      `SELECT to_regclass('escalations') IS NOT NULL AND to_regclass('escalation_runs') IS NOT NULL AS ok`,
+    )?.ok === true
+  );
+}
+
+/** Runs fn as a unit of work holding the token write lock (taken with BEGIN: one round trip). */
+export function tokenTransaction<T>(db: PgDb, fn: () => T): T {
+  const lock = `SELECT pg_advisory_xact_lock(${TOKEN_WRITE_LOCK})`;
+  if (db.inTransaction) {
+    db.exec(lock);
+    return db.transaction(fn);
+  }
+  return db.transaction(fn, `BEGIN; ${lock}`);
+}
+
+export class PgTokenStore implements TokenLedger {
+  /** Ids of the events this unit of work inserted, to tie to escalations before it commits. */
+  private inserted: number[] = [];
+  private escalations: boolean | undefined;
+
+  constructor(private readonly db: PgDb) {}
+
+  transaction<T>(fn: () => T): T {
+    try {
+      return tokenTransaction(this.db, () => {
+        const result = fn();
+        this.tieNew();
+        return result;
+      });
+    } finally {
+      this.inserted = [];
+    }
+  }
+
+  private tieNew(): void {
+    if (this.inserted.length === 0) return;
+    const ids = this.inserted;
+    this.inserted = [];
+    this.escalations ||= hasEscalations(this.db);
+    if (this.escalations) this.db.run(TIE_NEW_EVENTS, [ids]);
+  }
+
+  registerMachine(machine: Machine, now: number): void {
+    this.db.run(
+      `INSERT INTO machines (id, name, first_seen, last_seen) VALUES ($1, $2, $3, $3)
+       ON CONFLICT (id) DO UPDATE SET name = excluded.name, last_seen = excluded.last_seen`,
+      [machine.id, machine.name, now],
+    );
+  }
+
+  firstCandidate(path: string, dev: number, ino: number, machine: string): KnownSource | undefined {
+    return this.firstCandidates([{ path, dev, ino }], machine)[0];
+  }
+
+  /** Every file's first candidate in one query (this machine's sources, by identity or path). */
+  firstCandidates(
+    files: readonly { path: string; dev: number; ino: number }[],
+    machine: string,
+  ): (KnownSource | undefined)[] {
+    if (files.length === 0) return [];
+    const rows = this.db.all<KnownSource & { i: number }>(
+      `SELECT f.i, c.* FROM unnest($1::text[], $2::int8[], $3::int8[]) WITH ORDINALITY AS f(path, dev, ino, i)
+       CROSS JOIN LATERAL (
+         SELECT ${KNOWN_COLUMNS} FROM token_sources s
+         WHERE s.machine = $4 AND ((s.dev = f.dev AND s.ino = f.ino) OR s.path = f.path)
+         ORDER BY (s.dev = f.dev AND s.ino = f.ino) DESC, s.last_ingested DESC, s.id DESC LIMIT 1) c`,
+      [files.map((f) => f.path), files.map((f) => f.dev), files.map((f) => f.ino), machine],
+    );
+    const out: (KnownSource | undefined)[] = files.map(() => undefined);
+    for (const { i, ...row } of rows) out[i - 1] = row;
+    return out;
+  }
+
+  knownSources(
+    path: string,
+    dev: number,
+    ino: number,
+    heads: readonly Buffer[],
+    hash: (b: Buffer) => string,
+    machine: string,
+  ): KnownSource[] {
+    const longest = Math.max(0, ...heads.map((h) => h.length));
+    const lengths = this.db
+      .all<{ len: number }>(
+        `SELECT DISTINCT head_len AS len FROM token_sources WHERE head_len <= $1 ORDER BY 1`,
+        [longest],
+      )
+      .map((r) => r.len);
+    const pairs: [number, string][] = [];
+    for (const head of heads)
+      for (const len of lengths)
+        if (len <= head.length) pairs.push([len, hash(head.subarray(0, len))]);
+    const rows = this.db.all<KnownSource & { g: number }>(
+      `SELECT * FROM (
+         SELECT ${KNOWN_COLUMNS}, 0::int8 AS g, (dev = $2 AND ino = $3) AS same, last_ingested AS li
+         FROM token_sources WHERE machine = $1 AND ((dev = $2 AND ino = $3) OR path = $4)
+         UNION ALL
+         SELECT s.id, s.machine, s.lineage, s.path, s.dev, s.ino, s.head_hash, s.head_len, s.size,
+           s."offset", s.tail_hash, s.encoding, s.family, s.state, s.mtime_ms, p.n, false, s.last_ingested
+         FROM unnest($5::int[], $6::text[]) WITH ORDINALITY AS p(len, hash, n)
+         JOIN token_sources s ON s.head_len = p.len AND s.head_hash = p.hash
+       ) x ORDER BY g, same DESC, li DESC, id DESC`,
+      [machine, dev, ino, path, pairs.map((p) => p[0]), pairs.map((p) => p[1])],
+    );
+    const byId = new Map<number, KnownSource>();
+    for (const { g: _g, same: _s, li: _l, ...row } of rows as (KnownSource & {
+      g: number;
+      same: boolean;
+      li: number;
+    })[])
+      if (!byId.has(row.id)) byId.set(row.id, row);
+    return [...byId.values()];
+  }
+
+  insertSource(source: NewSource): number {
+    return this.db.one<{ id: number }>(
+      `INSERT INTO token_sources (machine, lineage, path, dev, ino, head_hash, head_len, size, "offset",
+         tail_hash, encoding, family, state, mtime_ms, first_seen, last_ingested)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15) RETURNING id`,
+      sourceValues(source),
+    )!.id;
+  }
+
+  updateSource(id: number, source: NewSource): void {
+    this.db.run(
+      `UPDATE token_sources SET machine = $1, lineage = $2, path = $3, dev = $4, ino = $5,
+         head_hash = $6, head_len = $7, size = $8, "offset" = $9, tail_hash = $10, encoding = $11,
+         family = $12, state = $13, mtime_ms = $14, last_ingested = $15
+       WHERE id = $16`,
+      [...sourceValues(source), id],
+    );
+  }
+
+  insertEvent(event: TokenEvent, where: EventPlace): boolean {
+    return this.insertEvents([{ event, where }])[0]!;
+  }
+
+  insertEvents(rows: readonly { event: TokenEvent; where: EventPlace }[]): boolean[] {
+    const out: boolean[] = [];
+    for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
+      const chunk = rows.slice(start, start + INSERT_CHUNK);
+      const columns: unknown[][] = EVENT_COLUMNS.map(() => []);
+      for (const { event, where } of chunk)
+        eventValues(event, where).forEach((v, i) => columns[i]!.push(v));
+      const returned = this.db.all<{ id: number; fingerprint: string }>(INSERT_EVENTS, columns);
+      const fresh = new Set<string>();
+      for (const r of returned) {
+        fresh.add(r.fingerprint);
+        this.inserted.push(r.id);
+      }
+      // A fingerprint twice in one batch: the first row is the one inserted.
+      for (const { event } of chunk) {
+        out.push(fresh.delete(event.fingerprint));
+      }
+    }
+    return out;
+  }
+
+  recordedEvent(fingerprint: string): RecordedEvent | undefined {
+    return this.recordedEvents([fingerprint]).get(fingerprint);
+  }
+
+  recordedEvents(fingerprints: readonly string[]): Map<string, RecordedEvent> {
+    const out = new Map<string, RecordedEvent>();
+    if (fingerprints.length === 0) return out;
+    const rows = this.db.all<{ fingerprint: string; total: number; model: string | null }>(
+      `SELECT fingerprint, total, model FROM token_events WHERE fingerprint = ANY($1::text[])`,
+      [fingerprints],
+    );
+    for (const r of rows) out.set(r.fingerprint, { total: r.total, model: r.model ?? undefined });
+    return out;
+  }
+
+  replaceAmounts(fingerprint: string, line: TokenEvent): void {
+    this.db.run(
+      `UPDATE token_events SET at = $1, model = coalesce($2, model), input = $3, cached_input = $4,
+         cache_creation = $5, output = $6, reasoning = $7, total = $8
+       WHERE fingerprint = $9`,
+      [
+        line.at,
+        line.model ?? null,
+        line.input ?? null,
+        line.cachedInput ?? null,
+        line.cacheCreation ?? null,
+        line.output ?? null,
+        line.reasoning ?? null,
+        line.total,
+        fingerprint,
+      ],
+    );
+  }
+
+  deleteEvents(fingerprints: readonly string[]): {
+    events: number;
+    tokens: number;
+    runKeys: string[];
+  } {
+    if (fingerprints.length === 0) return { events: 0, tokens: 0, runKeys: [] };
+    const rows = this.db.all<{ total: number; runKey: string | null }>(
+      `DELETE FROM token_events WHERE fingerprint = ANY($1::text[])
+       RETURNING CASE counted WHEN 0 THEN 0 ELSE total END AS total, run_key AS "runKey"`,
+      [fingerprints],
+    );
+    return {
+      events: rows.length,
+      tokens: rows.reduce((sum, r) => sum + r.total, 0),
+      runKeys: rows.flatMap((r) => (r.runKey ? [r.runKey] : [])),
+    };
+  }
+
+  runEvents(runKey: string): RunEvent[] {
+    const rows = this.db.all<
+      Omit<RunEvent, 'counted' | 'threadTotal'> & { counted: number; threadTotal: string | null }
+    >(
+      `SELECT id, format, at, bucket, coalesce(own_bucket, bucket) AS "ownBucket", counted,
+         thread_total AS "threadTotal", input, cached_input AS "cachedInput", output, reasoning, total
+       FROM token_events WHERE run_key = $1 ORDER BY id`,
+      [runKey],
+    );
+    return rows.map((r) => ({
+      ...r,
+      counted: r.counted === 1,
+      threadTotal: r.threadTotal ? (JSON.parse(r.threadTotal) as ThreadTotal) : undefined,
+    }));
+  }
+
+  onlyOwnSessionEvents(runKey: string): boolean {
+    return (
+      this.db.one<{ settled: boolean }>(
+        `SELECT NOT EXISTS (SELECT 1 FROM token_events WHERE run_key = $1
+           AND (format NOT IN (${[...SESSION_FORMATS].map((f) => `'${f}'`).join(', ')}) OR counted <> 1
+             OR bucket IS DISTINCT FROM coalesce(own_bucket, bucket))) AS settled`,
+        [runKey],
+      )?.settled === true
+    );
+  }
+
+  untiedLogRuns(): string[] {
+    return this.db
+      .all<{ header: string }>(
+        `SELECT DISTINCT run_header AS header FROM token_events
+         WHERE format IN ('codex-text', 'codex-exec-json') AND run_header IS NOT NULL
+           AND run_key IS NULL`,
+      )
+      .map((r) => r.header);
+  }
+
+  rolloutStarts(): { runKey: string; header: string }[] {
+    return this.db.all(
+      `SELECT run_key AS "runKey", run_header AS header FROM token_events
+       WHERE format = 'codex-rollout' AND run_header IS NOT NULL AND run_key IS NOT NULL
+       ORDER BY id`,
+    );
+  }
+
+  tieLogRun(header: string, runKey: string, sessionId: string): void {
+    this.db.run(
+      `UPDATE token_events SET run_key = $1, session_id = $2
+       WHERE format IN ('codex-text', 'codex-exec-json') AND run_header = $3 AND run_key IS NULL`,
+      [runKey, sessionId, header],
+    );
+  }
+
+  applyRunDecision(d: RunDecision): void {
+    this.db.run(
+      `UPDATE token_events SET counted = $2, bucket = $3,
+         input = coalesce($4, input), cached_input = coalesce($5, cached_input),
+         output = coalesce($6, output), reasoning = coalesce($7, reasoning),
+         total = coalesce($8, total)
+       WHERE id = $1`,
+      [
+        d.id,
+        d.counted ? 1 : 0,
+        d.bucket,
+        d.amounts?.input ?? null,
+        d.amounts?.cachedInput ?? null,
+        d.amounts?.output ?? null,
+        d.amounts?.reasoning ?? null,
+        d.amounts?.total ?? null,
+      ],
+    );
+  }
+
+  writeSample(s: RateLimitSample, sourcePath: string): boolean {
+    return (
+      this.db.run(
+        `INSERT INTO rate_limit_samples (provider, window_minutes, used_percent, resets_at, at, source_path)
+         VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (provider, window_minutes, at, resets_at) DO NOTHING`,
+        [s.provider, s.windowMinutes, s.usedPercent, s.resetsAt ?? null, s.at, sourcePath],
+      ).rowCount === 1
+    );
+  }
+
+  recordRun(startedAt: number, finishedAt: number, summary: IngestRunRecord): void {
+    this.db.run(
+      `INSERT INTO ingest_runs (started_at, finished_at, files_read, new_events, new_tokens, lines_skipped, summary)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+      [
+        startedAt,
+        finishedAt,
+        summary.filesRead,
+        summary.newEvents,
+        summary.newTokens,
+        summary.linesSkipped,
+        JSON.stringify(summary),
+      ],
+    );
+  }
+}
+
+function sourceValues(s: NewSource): unknown[] {
+  return [
+    s.machine,
+    s.lineage,
+    s.path,
+    s.dev,
+    s.ino,
+    s.headHash,
+    s.headLen,
+    s.size,
+    s.offset,
+    s.tailHash,
+    s.encoding,
+    s.family ?? null,
+    s.state,
+    s.mtimeMs,
+    s.now,
+  ];
+}
+
+/** An event's values in EVENT_COLUMNS' order. */
+function eventValues(e: TokenEvent, where: EventPlace): unknown[] {
+  return [
+    e.fingerprint,
+    e.at,
+    e.atSource,
+    e.agent,
+    e.model ?? null,
+    where.bucket,
+    e.format,
+    e.input ?? null,
+    e.cachedInput ?? null,
+    e.cacheCreation ?? null,
+    e.output ?? null,
+    e.reasoning ?? null,
+    e.total,
+    where.sourceId,
+    where.sourcePath,
+    e.offset,
+    e.sessionId ?? null,
+    e.runKey ?? null,
+    e.threadTotal ? JSON.stringify(e.threadTotal) : null,
+    where.bucket,
+    e.runHeader ? JSON.stringify(e.runHeader) : null,
+  ];
+}
+
+/** The PostgreSQL twin of session-tokens.ts: a dispatched session's accounting. */
+export class PgSessionStore implements SessionLedger {
+  constructor(private readonly db: PgDb) {}
+
+  runKeysOf(sourcePath: string): string[] {
+    return this.db
+      .all<{ k: string }>(
+        `SELECT DISTINCT run_key AS k FROM token_events WHERE source_path = $1 AND run_key IS NOT NULL`,
+        [sourcePath],
+      )
+      .map((r) => r.k);
+  }
+
+  sourceId(path: string): number | undefined {
+    return this.db.one<{ id: number }>(
+      `SELECT id FROM token_sources WHERE path = $1 ORDER BY id DESC LIMIT 1`,
+      [path],
+    )?.id;
+  }
+
+  hasEvent(fingerprint: string, sourcePath: string): boolean {
+    return (
+      this.db.one(`SELECT 1 FROM token_events WHERE fingerprint = $1 AND source_path = $2`, [
+        fingerprint,
+        sourcePath,
+      ]) !== undefined
+    );
+  }
+
+  ownerOf(runKey: string): number | undefined {
+    return this.db.one<{ id: number }>(
+      `SELECT escalation_id AS id FROM escalation_runs WHERE run_key = $1`,
+      [runKey],
+    )?.id;
+  }
+
+  rekey(sourcePath: string, from: string, to: string): void {
+    this.db.run(`UPDATE token_events SET run_key = $1 WHERE source_path = $2 AND run_key = $3`, [
+      to,
+      sourcePath,
+      from,
+    ]);
+  }
+
+  ownRuns(escalationId: number, pr: { repo: string; number: number }, runKeys: readonly string[]) {
+    if (runKeys.length === 0) return;
+    this.db.transaction(() => {
+      this.db.run(
+        `INSERT INTO escalation_runs (run_key, escalation_id, repo, number)
+         SELECT k, $2, $3, $4 FROM unnest($1::text[]) AS k ON CONFLICT (run_key) DO NOTHING`,
+        [runKeys, escalationId, pr.repo, pr.number],
+      );
+      this.db.run(
+        `UPDATE token_events SET escalation_id = r.escalation_id, repo = r.repo, pr = r.number
+         FROM escalation_runs AS r
+         WHERE r.run_key = ANY($1::text[]) AND token_events.run_key = r.run_key
+           AND token_events.escalation_id IS DISTINCT FROM r.escalation_id`,
+        [runKeys],
+      );
+    });
+  }
+
+  tokensOf(sourcePath: string): number | null {
+    const row = this.db.one<{ n: number; tokens: number | null }>(
+      `SELECT count(*) AS n, sum(total) AS tokens FROM token_events WHERE source_path = $1`,
+      [sourcePath],
+    )!;
+    return row.n === 0 ? null : (row.tokens ?? 0);
+  }
+
+  transaction<T>(fn: () => T): T {
+    return tokenTransaction(this.db, fn);
+  }
+}
