@@ -7,15 +7,17 @@ import type { LogLevel } from './logging.js';
 import type { LogFormat } from './log-format.js';
 import { colorEnabled } from './render/color.js';
 import { guardStream } from './render/terminal.js';
-import { UsageError } from './core/errors.js';
+import { RadarError, UsageError, errorMessage } from './core/errors.js';
 import { parseJsonFields } from './render/json-fields.js';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { resolveConfigPath, resolveLedger } from './config/locate.js';
-import { legacyLedgerMessage, noLedgerMessage } from './config/locations.js';
+import { ledgerName, legacyLedgerMessage, noLedgerMessage } from './config/locations.js';
 import type { LedgerLocation } from './config/locations.js';
 import { loadConfig as loadDefaultConfig } from './config/load-defaults.js';
 import { openSqliteLedger } from './ledger/sqlite-ledger.js';
+import { NoPgLedgerError, openPgLedger } from './ledger/pg/pg-ledger.js';
+import { redactSecrets } from './redact.js';
 import { createLogger } from './logging.js';
 
 /** Options every command accepts (commander's optsWithGlobals()). */
@@ -112,6 +114,14 @@ export async function createContext(
       ? { config: overrides.config, path: undefined }
       : loadConfig(options.config, env, cwd));
   const config = () => load().config;
+  // The config is read for `ledger.url` only when neither --ledger nor RADAR_LEDGER names one.
+  const location = () =>
+    resolveLedger(
+      options.ledger,
+      env,
+      cwd,
+      options.ledger || env.RADAR_LEDGER ? undefined : config().ledger.url,
+    );
   const color =
     options.json === undefined &&
     colorEnabled({ flag: options.color, env, isTTY: Boolean(out.isTTY) });
@@ -128,10 +138,10 @@ export async function createContext(
     jsonFields: parseJsonFields(options.json),
     config,
     configPath: () => load().path,
-    ledgerPath: () => resolveLedger(options.ledger, env, cwd).path,
-    ledgerLocation: () => resolveLedger(options.ledger, env, cwd),
-    ledger: () => (db ??= openSqliteLedger(ledgerToOpen(options.ledger, env, cwd, true))),
-    existingLedger: () => (db ??= openSqliteLedger(ledgerToOpen(options.ledger, env, cwd, false))),
+    ledgerPath: () => location().path,
+    ledgerLocation: location,
+    ledger: () => (db ??= openLocation(location(), true)),
+    existingLedger: () => (db ??= openLocation(location(), false)),
     machine: () => (machine ??= machineIdentity(env, config().machine.name)),
     logger: () =>
       (logger ??= createLogger({
@@ -149,16 +159,12 @@ export async function createContext(
 }
 
 /**
- * The ledger's path, refusing to start a second, empty ledger beside an older radar's
- * `./ledgers/radar.db`, and (unless `create`) refusing to create one at all.
+ * Opens the ledger at a location: a PostgreSQL server's, or a SQLite file (refusing to start a
+ * second, empty ledger beside an older radar's `./ledgers/radar.db`, and, unless `create`,
+ * refusing to create one at all).
  */
-function ledgerToOpen(
-  explicit: string | undefined,
-  env: NodeJS.ProcessEnv,
-  cwd: string,
-  create: boolean,
-): string {
-  const location = resolveLedger(explicit, env, cwd);
+function openLocation(location: LedgerLocation, create: boolean): OpenLedger {
+  if (location.url !== undefined) return openPostgres(location, location.url, create);
   if (location.legacy) {
     const { message, details } = legacyLedgerMessage(location);
     throw new UsageError(message, details);
@@ -167,5 +173,34 @@ function ledgerToOpen(
     const { message, details } = noLedgerMessage(location);
     throw new UsageError(message, details);
   }
-  return location.path;
+  return openSqliteLedger(location.path);
+}
+
+/**
+ * A PostgreSQL ledger: a schema without one is created only when `create`; a server that cannot
+ * be reached (or refuses the login) is one line naming it, its connection string masked.
+ */
+function openPostgres(location: LedgerLocation, url: string, create: boolean): OpenLedger {
+  try {
+    return openPgLedger(url, { create });
+  } catch (error) {
+    if (error instanceof NoPgLedgerError) {
+      const { message, details } = noLedgerMessage(location);
+      throw new UsageError(message, details);
+    }
+    if (error instanceof RadarError) throw error;
+    throw new RadarError(
+      `cannot open the PostgreSQL ledger at ${ledgerName(location)}: ${redactSecrets(errorMessage(error), urlSecrets(url))}`,
+    );
+  }
+}
+
+/** The password of a connection string (as written and decoded), to mask wherever it appears. */
+function urlSecrets(url: string): string[] {
+  try {
+    const { password } = new URL(url);
+    return password ? [password, decodeURIComponent(password)] : [];
+  } catch {
+    return [];
+  }
 }

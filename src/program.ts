@@ -124,8 +124,8 @@ export function buildProgram(
       'config file (env RADAR_CONFIG; default $XDG_CONFIG_HOME/radar/radar.json, ~/.config/radar/radar.json)',
     )
     .option(
-      '-l, --ledger <path>',
-      'SQLite ledger (env RADAR_LEDGER; default $XDG_STATE_HOME/radar/radar.db, ~/.local/state/radar/radar.db)',
+      '-l, --ledger <path|url>',
+      'SQLite ledger file, or a PostgreSQL ledger shared by several machines: postgres://user@host/db (env RADAR_LEDGER, config ledger.url; default $XDG_STATE_HOME/radar/radar.db, ~/.local/state/radar/radar.db)',
     )
     .option(
       '--json [fields]',

@@ -18,7 +18,7 @@ const AUTH_HEADER =
 
 /** Query parameters that carry credentials (`?access_token=…`). */
 const SECRET_QUERY =
-  /([?&](?:access_token|token|api_key|apikey|key|secret|password|client_secret|sig)=)[^&#\s"']+/gi;
+  /([?&](?:access_token|token|api_key|apikey|key|secret|password|sslpassword|client_secret|sig)=)[^&#\s"']+/gi;
 
 /** Known secret values shorter than this are not searched for (they would mask ordinary words). */
 const MIN_SECRET_LENGTH = 6;

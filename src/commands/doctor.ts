@@ -8,7 +8,7 @@ import { RadarError, UsageError, errorMessage } from '../core/errors.js';
 import { join } from 'node:path';
 import { defaultLogFolders, expandHome } from '../config/paths.js';
 import { configChecks } from '../doctor/config-checks.js';
-import { legacyLedgerMessage } from '../config/locations.js';
+import { ledgerName, legacyLedgerMessage } from '../config/locations.js';
 import type { RadarConfig } from '../config/schema.js';
 import { configuredSources } from '../budget/sources.js';
 import { commandVersion, findOnPath, folderStatus, type CheckResult } from '../doctor/checks.js';
@@ -146,48 +146,62 @@ export function checkBudgetSources(config: RadarConfig): CheckResult[] {
 }
 
 function checkLedger(ctx: Context): CheckResult {
-  const path = ctx.ledgerPath();
-  const location = ctx.ledgerLocation();
+  let location;
+  try {
+    location = ctx.ledgerLocation();
+  } catch (error) {
+    return { name: 'ledger', status: 'fail', detail: errorMessage(error) };
+  }
+  const name = ledgerName(location);
   if (location.legacy) {
     const { message, details } = legacyLedgerMessage(location);
     return {
       name: 'ledger',
       status: 'fail',
       detail: [message, ...details.map((d) => `  ${d}`)].join('\n'),
-      data: { path, legacy: location.legacy },
+      data: { path: location.path, legacy: location.legacy },
     };
   }
   // doctor only looks: a missing ledger is a fresh start, not something to create here.
-  if (!existsSync(path)) {
+  if (location.url === undefined && !existsSync(location.path)) {
     return {
       name: 'ledger',
       status: 'warn',
-      detail: `none yet at ${path}: radar scan or radar ingest creates it`,
-      data: { path },
+      detail: `none yet at ${name}: radar scan or radar ingest creates it`,
+      data: { path: name },
     };
   }
   try {
-    const { maintenance } = ctx.ledger();
+    const { maintenance } = ctx.existingLedger();
     const problems = maintenance.integrity();
     const stats = maintenance.stats();
+    const engine = maintenance.engine();
     if (problems.length !== 1 || problems[0] !== 'ok') {
       return {
         name: 'ledger',
         status: 'fail',
-        detail: `${path}: integrity check failed: ${problems.slice(0, 3).join('; ')}`,
+        detail: `${name}: integrity check failed: ${problems.slice(0, 3).join('; ')}`,
       };
     }
     return {
       name: 'ledger',
       status: 'ok',
-      detail: `${path} (schema ${stats.schema}, ${stats.tokenEvents.toLocaleString('en-US')} token events, ${stats.scanRuns} scans)`,
-      data: { path, ...stats },
+      detail: `${name} (${engine.name} ${engine.version}, schema ${stats.schema}, ${stats.tokenEvents.toLocaleString('en-US')} token events, ${stats.scanRuns} scans)`,
+      data: { path: name, engine: engine.name, engineVersion: engine.version, ...stats },
     };
   } catch (error) {
+    // A PostgreSQL schema with no radar ledger yet is a fresh start too.
+    if (location.url !== undefined && error instanceof UsageError)
+      return {
+        name: 'ledger',
+        status: 'warn',
+        detail: `none yet at ${name}: radar scan or radar ingest creates it`,
+        data: { path: name },
+      };
     if (error instanceof UsageError || error instanceof RadarError) {
       return { name: 'ledger', status: 'fail', detail: errorMessage(error) };
     }
-    return { name: 'ledger', status: 'fail', detail: `${path}: ${errorMessage(error)}` };
+    return { name: 'ledger', status: 'fail', detail: `${name}: ${errorMessage(error)}` };
   }
 }
 

@@ -7,7 +7,6 @@ import { agentBudgets, budgetStates } from '../budget/state.js';
 import type { BudgetState } from '../core/budget.js';
 import type { StoredPr } from '../core/pr.js';
 import type { Verdict } from '../core/verdict.js';
-import { acquireProcessLock } from '../ledger/lock.js';
 import { isAuthError, runScan, type ScanSummary } from '../scan/scan.js';
 import { formatInt } from '../render/table.js';
 import { plural } from '../render/plural.js';
@@ -65,9 +64,10 @@ async function scan(ctx: Context, options: ScanCommandOptions): Promise<ScanOutc
     );
   const endpoint = resolveEndpoint(ctx.env);
   const token = await requireToken(ctx.env, endpoint);
-  const ledgerPath = ctx.ledgerPath();
   const db = ctx.ledger();
-  const release = acquireProcessLock(ledgerPath, 'scan', 'radar scan');
+  // One scan at a time per ledger: a lock file beside a SQLite ledger, the server's advisory lock
+  // for a PostgreSQL one (scans on several machines never overlap).
+  const release = db.lock('scan', 'radar scan');
   try {
     const port = createGitHubClient({ endpoint, token: token.value, logger: ctx.logger() });
     const tty = Boolean(ctx.stderr.isTTY) && !ctx.json;

@@ -11,6 +11,7 @@ export function defaultConfig(): RadarConfig {
     weekStart: 'monday',
     machine: {},
     logging: { level: 'warn' },
+    ledger: {},
     tokens: { buckets: [], maxEventTokens: 1_000_000_000 },
     budget: {
       providers: [

@@ -16,11 +16,15 @@ export function resolveConfigPath(
   return locateConfig(explicit, surroundings(env, cwd, existsSync));
 }
 
-/** The ledger: --ledger, then RADAR_LEDGER, then `$XDG_STATE_HOME/radar/radar.db`. */
+/**
+ * The ledger: --ledger, then RADAR_LEDGER, then the config's `ledger.url`, then
+ * `$XDG_STATE_HOME/radar/radar.db`.
+ */
 export function resolveLedger(
   explicit: string | undefined,
   env: NodeJS.ProcessEnv,
   cwd: string,
+  configured?: string,
 ): LedgerLocation {
-  return locateLedger(explicit, surroundings(env, cwd, existsSync));
+  return locateLedger(explicit, surroundings(env, cwd, existsSync), configured);
 }

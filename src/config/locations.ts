@@ -1,5 +1,6 @@
 import { homedir } from 'node:os';
 import { isAbsolute, posix, resolve, win32 } from 'node:path';
+import { redactUrl } from '../redact.js';
 
 /**
  * Where radar keeps its files when nothing names them. Pure: the environment, the platform, the
@@ -91,18 +92,42 @@ export function locateConfig(explicit: string | undefined, s: Surroundings): Con
 }
 
 export interface LedgerLocation {
+  /**
+   * The SQLite ledger file; for a PostgreSQL ledger, the default one, beside which this machine
+   * keeps its own files (agents' run logs, worktrees, the ingest lock).
+   */
   path: string;
-  /** How the path was chosen, for messages: `--ledger`, `RADAR_LEDGER` or `default`. */
-  origin: '--ledger' | 'RADAR_LEDGER' | 'default';
+  /** A PostgreSQL ledger's connection string (never printed: see ledgerName). */
+  url?: string;
+  /** How it was chosen, for messages: `--ledger`, `RADAR_LEDGER`, `ledger.url` or `default`. */
+  origin: '--ledger' | 'RADAR_LEDGER' | 'ledger.url' | 'default';
   /** `./ledgers/radar.db` of an older radar (and its -wal/-shm files), found while the default place is empty. */
   legacy?: string[];
 }
 
-export function locateLedger(explicit: string | undefined, s: Surroundings): LedgerLocation {
-  if (explicit) return { path: namedPath(explicit, s), origin: '--ledger' };
-  if (s.env.RADAR_LEDGER) return { path: namedPath(s.env.RADAR_LEDGER, s), origin: 'RADAR_LEDGER' };
+/** A PostgreSQL connection string: the ledger is on that server, not in a SQLite file. */
+export function isPostgresUrl(location: string): boolean {
+  return /^postgres(?:ql)?:\/\//i.test(location);
+}
+
+/**
+ * The ledger: --ledger, then RADAR_LEDGER, then the config's `ledger.url` (`configured`), then
+ * the state folder's radar.db. A `postgres://` or `postgresql://` location is a PostgreSQL ledger.
+ */
+export function locateLedger(
+  explicit: string | undefined,
+  s: Surroundings,
+  configured?: string,
+): LedgerLocation {
   const p = pathsFor(s.platform);
   const path = p.join(radarDirs(s).state, 'radar.db');
+  const named = (location: string, origin: LedgerLocation['origin']): LedgerLocation =>
+    isPostgresUrl(location)
+      ? { path, url: location, origin }
+      : { path: namedPath(location, s), origin };
+  if (explicit) return named(explicit, '--ledger');
+  if (s.env.RADAR_LEDGER) return named(s.env.RADAR_LEDGER, 'RADAR_LEDGER');
+  if (configured) return named(configured, 'ledger.url');
   const old = p.join(s.cwd, 'ledgers', 'radar.db');
   if (old === path || s.exists(path) || !s.exists(old)) return { path, origin: 'default' };
   return {
@@ -150,12 +175,25 @@ export function legacyConfigMessage(location: ConfigLocation): {
   };
 }
 
+/** The ledger as radar prints it: its file, or its server with the credentials masked. */
+export function ledgerName(location: LedgerLocation): string {
+  return location.url === undefined ? location.path : redactUrl(location.url);
+}
+
 /** What radar says when a command that only reads finds no ledger. */
 export function noLedgerMessage(location: LedgerLocation): { message: string; details: string[] } {
   const why =
     location.origin === 'default'
       ? "radar's default place; --ledger or RADAR_LEDGER names another"
       : `named by ${location.origin}`;
+  if (location.url !== undefined)
+    return {
+      message: `no radar ledger at ${ledgerName(location)} (${why}); nothing was created`,
+      details: [
+        'start one: radar scan or radar ingest with the same ledger creates its tables there',
+        "(in the connection's schema: the server and database must exist, with the right to create tables)",
+      ],
+    };
   return {
     message: `no ledger at ${location.path} (${why}); nothing was created`,
     details: [

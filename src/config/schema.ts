@@ -403,6 +403,21 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    ledger: z
+      .object({
+        url: z
+          .string()
+          .regex(
+            /^postgres(?:ql)?:\/\//i,
+            'a PostgreSQL connection string (postgres://user@host:5432/db)',
+          )
+          .optional()
+          .describe(
+            'A PostgreSQL ledger shared by several machines (postgres://user@host:5432/db; the password is best kept in PGPASSWORD or ~/.pgpass); --ledger and RADAR_LEDGER take precedence (default: the SQLite file in the state folder)',
+          ),
+      })
+      .strict()
+      .prefault({}),
     tokens: z
       .object({
         paths: z

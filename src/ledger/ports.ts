@@ -354,6 +354,8 @@ export interface MaintenanceLedger {
   /** The engine's own consistency check: `['ok']` when sound, else what it found. */
   integrity(): string[];
   stats(): LedgerStats;
+  /** The engine and its version (`SQLite` 3.46.1, `PostgreSQL` 16.4). */
+  engine(): { name: string; version: string };
 }
 
 /** What `radar report tokens` reads: counted tokens summed by period or by a column. */
@@ -473,7 +475,14 @@ export interface Ledger {
   transaction<T>(fn: () => T): T;
 }
 
-/** A ledger opened by radar: its ports, and closing it. */
+/** A ledger opened by radar: its ports, its job locks, and closing it. */
 export interface OpenLedger extends Ledger {
+  /**
+   * Takes the ledger's lock for a job (`scan`): one holder at a time for this ledger, wherever
+   * it runs (a SQLite ledger's lock file on this machine; a PostgreSQL ledger's advisory lock on
+   * its server, for every machine). Throws LockedError naming `what` when another holds it;
+   * returns the release, which may be called more than once. A holder that dies releases it.
+   */
+  lock(job: string, what: string): () => void;
   close(): void;
 }

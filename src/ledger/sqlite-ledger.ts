@@ -1,5 +1,6 @@
 import { checkIntegrity, openLedger, type Db } from './open.js';
 import { DispatchStore } from './dispatch-store.js';
+import { acquireProcessLock } from './lock.js';
 import type { Ledger, OpenLedger } from './ports.js';
 import { OutcomeStore } from './outcome-store.js';
 import { PrStore } from './pr-store.js';
@@ -22,7 +23,14 @@ export function sqliteLedger(db: Db): Ledger {
     rules: new RulesStore(db),
     dispatch: new DispatchStore(db),
     sessions: new SessionTokenStore(db),
-    maintenance: { integrity: () => checkIntegrity(db), stats: () => ledgerStats(db) },
+    maintenance: {
+      integrity: () => checkIntegrity(db),
+      stats: () => ledgerStats(db),
+      engine: () => ({
+        name: 'SQLite',
+        version: (db.prepare('SELECT sqlite_version() AS v').get() as { v: string }).v,
+      }),
+    },
     transaction: <T>(fn: () => T): T => db.transaction(fn)(),
     outcomes: new OutcomeStore(db),
   };
@@ -34,5 +42,9 @@ export function sqliteLedger(db: Db): Ledger {
  */
 export function openSqliteLedger(path: string): OpenLedger {
   const db = openLedger(path);
-  return { ...sqliteLedger(db), close: () => db.close() };
+  return {
+    ...sqliteLedger(db),
+    lock: (job, what) => acquireProcessLock(path, job, what),
+    close: () => db.close(),
+  };
 }

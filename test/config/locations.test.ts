@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   legacyLedgerMessage,
   locateConfig,
+  ledgerName,
   locateLedger,
   radarDirs,
   shellQuote,
@@ -106,6 +107,54 @@ describe('locateLedger', () => {
   ] as const)('%s', (_case, explicit, env, files, path, origin, legacy) => {
     const found = locateLedger(explicit, at('linux', env, [...files]));
     expect(found).toEqual({ path, origin, ...(legacy ? { legacy } : {}) });
+  });
+});
+
+describe('locateLedger: a PostgreSQL server', () => {
+  const state = '/home/ann/.local/state/radar/radar.db';
+  const url = 'postgres://radar:pw@db.lan:5432/radar';
+  // A PostgreSQL ledger keeps this machine's own files (run logs, worktrees) in the state folder.
+  it.each([
+    ['flag', url, {}, undefined, { path: state, url, origin: '--ledger' }],
+    [
+      'postgresql:// too, any case',
+      'PostgreSQL://db.lan/radar',
+      {},
+      undefined,
+      { path: state, url: 'PostgreSQL://db.lan/radar', origin: '--ledger' },
+    ],
+    [
+      'env',
+      undefined,
+      { RADAR_LEDGER: url },
+      undefined,
+      { path: state, url, origin: 'RADAR_LEDGER' },
+    ],
+    ['config ledger.url', undefined, {}, url, { path: state, url, origin: 'ledger.url' }],
+    ['flag before config', 'x.db', {}, url, { path: '/work/x.db', origin: '--ledger' }],
+    [
+      'env before config',
+      undefined,
+      { RADAR_LEDGER: '/r.db' },
+      url,
+      { path: '/r.db', origin: 'RADAR_LEDGER' },
+    ],
+    [
+      'a file named like a scheme is a file',
+      'postgres.db',
+      {},
+      undefined,
+      { path: '/work/postgres.db', origin: '--ledger' },
+    ],
+  ] as const)('%s', (_case, explicit, env, configured, expected) => {
+    expect(locateLedger(explicit, at('linux', env, []), configured)).toEqual(expected);
+  });
+
+  it.each([
+    [{ path: state, url, origin: '--ledger' } as const, 'postgres://[REDACTED]@db.lan:5432/radar'],
+    [{ path: '/r.db', origin: 'RADAR_LEDGER' } as const, '/r.db'],
+  ])('ledgerName(%j) is %s', (location, name) => {
+    expect(ledgerName(location)).toBe(name);
   });
 });
 

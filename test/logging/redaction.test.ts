@@ -74,6 +74,26 @@ describe('logging', () => {
     expect(redactUrl('https://api.github.com')).toBe('https://api.github.com');
   });
 
+  // A PostgreSQL ledger's connection string, however the password is written, prints masked.
+  it.each([
+    ['postgres://radar:s3cret@db.lan:5432/radar', 'postgres://[REDACTED]@db.lan:5432/radar'],
+    ['postgresql://radar:s3cret@db.lan/radar', 'postgresql://[REDACTED]@db.lan/radar'],
+    ['postgres://radar@db.lan/radar', 'postgres://[REDACTED]@db.lan/radar'],
+    ['postgres://radar:p%40ss%2Fw0rd@db.lan/radar', 'postgres://[REDACTED]@db.lan/radar'],
+    ['postgres://radar:p@ss/w0rd@db.lan/radar', 'postgres://[REDACTED]@db.lan/radar'],
+    [
+      'postgres://db.lan/radar?user=radar&password=s3cret&sslmode=require',
+      'postgres://db.lan/radar?user=radar&password=[REDACTED]&sslmode=require',
+    ],
+    [
+      'postgres://db.lan/radar?sslpassword=s3cret',
+      'postgres://db.lan/radar?sslpassword=[REDACTED]',
+    ],
+    ['postgres://127.0.0.1:5432/postgres', 'postgres://127.0.0.1:5432/postgres'],
+  ])('redactUrl(%s) is %s', (url, shown) => {
+    expect(redactUrl(url)).toBe(shown);
+  });
+
   it('masks secrets in fields, nested headers and errors of a record', () => {
     const { dir, cleanup } = tempTree();
     cleanups.push(cleanup);

@@ -1,5 +1,8 @@
+import { RadarError } from '../../core/errors.js';
 import type { Ledger, OpenLedger } from '../ports.js';
 import { PgDb } from './db.js';
+import { acquirePgLock } from './lock.js';
+import { PgMaintenance } from './maintenance.js';
 import { migratePg } from './migrate.js';
 import { PgDispatchStore } from './dispatch-store.js';
 import { PgPriceStore, PgReportStore, PgUsageStore } from './token-report.js';
@@ -21,21 +24,49 @@ export function pgLedger(db: PgDb): Ledger {
     dispatch: new PgDispatchStore(db, () => rules.histories()),
     sessions: new PgSessionStore(db),
     outcomes: notBuilt('outcomes'),
-    maintenance: notBuilt('maintenance'),
+    maintenance: new PgMaintenance(db),
     transaction: <T>(fn: () => T): T => db.transaction(fn),
   };
 }
 
+/** A server (database, schema) without a radar ledger, opened by a command that only reads. */
+export class NoPgLedgerError extends RadarError {
+  constructor() {
+    super('no radar ledger in this database schema');
+    this.name = 'NoPgLedgerError';
+  }
+}
+
+export interface OpenPgOptions {
+  /**
+   * Create the ledger's tables when the schema has none (scan, ingest); false: a schema without
+   * a radar ledger throws NoPgLedgerError and nothing is created (commands that only read).
+   */
+  create?: boolean;
+}
+
 /** Opens (migrating when older) the PostgreSQL ledger at this URL, as ports. */
-export function openPgLedger(url: string): OpenLedger {
+export function openPgLedger(url: string, options: OpenPgOptions = {}): OpenLedger {
   const db = PgDb.connect(url);
   try {
+    if (options.create === false && !hasLedger(db)) throw new NoPgLedgerError();
     migratePg(db);
   } catch (error) {
     db.close();
     throw error;
   }
-  return { ...pgLedger(db), close: () => db.close() };
+  return {
+    ...pgLedger(db),
+    lock: (job, what) => acquirePgLock(db, job, what),
+    close: () => db.close(),
+  };
+}
+
+/** Whether the connection's schema holds a radar ledger (its version table). */
+function hasLedger(db: PgDb): boolean {
+  return (
+    db.one<{ ok: boolean }>(`SELECT to_regclass('radar_schema') IS NOT NULL AS ok`)?.ok === true
+  );
 }
 
 function notBuilt<T extends object>(family: string): T {

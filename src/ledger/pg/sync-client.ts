@@ -42,6 +42,8 @@ export interface PgSyncOptions {
   statementTimeoutMs?: number;
   /** Name shown in pg_stat_activity. */
   applicationName?: string;
+  /** How long connecting may take before radar says the server cannot be reached (ms). */
+  connectTimeoutMs?: number;
 }
 
 /**
@@ -53,8 +55,12 @@ const { workerData } = require('node:worker_threads');
 const pg = require(workerData.pgPath);
 pg.types.setTypeParser(20, (v) => Number(v));
 pg.types.setTypeParser(1700, (v) => Number(v));
-const { port, flag, url, applicationName } = workerData;
-const client = new pg.Client({ connectionString: url, application_name: applicationName });
+const { port, flag, url, applicationName, connectTimeoutMs } = workerData;
+const client = new pg.Client({
+  connectionString: url,
+  application_name: applicationName,
+  connectionTimeoutMillis: connectTimeoutMs,
+});
 let broken = null;
 client.on('error', (e) => { broken = e; });
 const ready = client.connect();
@@ -106,6 +112,7 @@ export class PgSyncClient {
         url,
         pgPath,
         applicationName: options.applicationName ?? 'radar',
+        connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
       },
       transferList: [port2],
     });
