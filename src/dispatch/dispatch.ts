@@ -93,12 +93,6 @@ export interface DispatchOptions {
   signal?: AbortSignal;
   /** `radar escalate`: any tier, this agent first, a stopped PR only with force. */
   manual?: Manual;
-  /**
-   * This machine's id: the sessions it claims carry it and a lease it renews while they run
-   * (dispatch.leaseMs); sessions of other machines are judged by their leases (null: every
-   * session is judged by its processes, as on one machine).
-   */
-  machine?: string | null;
   /** The wall clock leases are measured on (default Date.now; never the pinned RADAR_NOW). */
   leaseClock?: () => number;
   /** Print-only rehearsal: nothing claimed, started or spent. */
@@ -169,7 +163,7 @@ async function countReaped(
     ledgerPath: options.ledgerPath,
     graceMs: options.config.dispatch.killGraceMs,
     now: options.now,
-    machine: options.machine ?? null,
+    machine: machineOf(options).id,
     clock: options.leaseClock,
   });
   for (const r of reaped) {
@@ -425,7 +419,9 @@ class Execution {
     for (const [i, agent] of decision.agents.entries()) {
       const account = decision.accounts[agent];
       const reservation = this.reservation(agent, account, decision.signals);
-      const machine = options.machine ?? null;
+      // The sessions this machine claims carry its id and a lease it renews while they run;
+      // sessions of other machines are judged by their leases.
+      const machine = machineOf(options).id;
       const clock = options.leaseClock ?? Date.now;
       const claim = store.claim({
         nodeId: pr.nodeId,
@@ -438,7 +434,7 @@ class Execution {
         now: now(),
         concurrency: this.policy.concurrency,
         radarPid: process.pid,
-        ...(machine === null ? {} : { machine }),
+        machine,
         leaseUntil: clock() + config.dispatch.leaseMs,
         reason: decision.reason,
         live: liveHere(machine, process.pid, undefined, clock),
