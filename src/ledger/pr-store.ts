@@ -28,29 +28,33 @@ const BLANK: Readonly<Record<string, unknown>> = Object.fromEntries([
   ...KEYS.map((k) => [k, null]),
 ]);
 
-/** Rows of a `SELECT_PRS …` statement, read as arrays (no object per row from the driver). */
-function readAll(statement: Statement, ...params: unknown[]): StoredPr[] {
-  return (statement.raw(true).all(...params) as unknown[][]).map((row) => {
-    const pr: Record<string, unknown> = { ...BLANK };
-    for (let i = 0; i < KEYS.length; i++) {
-      const v = row[i];
-      const codec = CODECS[i];
-      pr[KEYS[i]!] =
-        v === null || v === undefined
-          ? codec === 'json'
-            ? []
-            : null
-          : codec === 'bool'
-            ? v === 1
-            : codec === 'json'
-              ? json(v as string)
-              : v;
-    }
-    return pr as unknown as StoredPr;
-  });
+/** A PR from its row's values in `PR_FIELDS` order (either engine's: the columns are the same). */
+export function decodePr(row: readonly unknown[]): StoredPr {
+  const pr: Record<string, unknown> = { ...BLANK };
+  for (let i = 0; i < KEYS.length; i++) {
+    const v = row[i];
+    const codec = CODECS[i];
+    pr[KEYS[i]!] =
+      v === null || v === undefined
+        ? codec === 'json'
+          ? []
+          : null
+        : codec === 'bool'
+          ? v === 1
+          : codec === 'json'
+            ? json(v as string)
+            : v;
+  }
+  return pr as unknown as StoredPr;
 }
 
-function toParams(pr: StoredPr): Row {
+/** Rows of a `SELECT_PRS …` statement, read as arrays (no object per row from the driver). */
+function readAll(statement: Statement, ...params: unknown[]): StoredPr[] {
+  return (statement.raw(true).all(...params) as unknown[][]).map(decodePr);
+}
+
+/** A PR's column values by column name: booleans as 0/1, JSON fields as text. */
+export function toParams(pr: StoredPr): Row {
   const row: Row = {};
   for (const f of PR_FIELDS) {
     const v = pr[f.key as keyof StoredPr];

@@ -22,7 +22,7 @@ import type { SessionWork } from '../core/actions.js';
 
 type Row = Record<string, unknown>;
 
-const escalationFromRow = (r: Row): Escalation => ({
+export const escalationFromRow = (r: Row): Escalation => ({
   id: r.id as number,
   nodeId: r.node_id as string,
   repo: r.repo as string,
@@ -50,7 +50,7 @@ export const boundaryFromRow = (r: Row): PermissionBoundary => ({
   message: r.message as string | null,
 });
 
-const candidateFromRow = (r: Row): CandidateRecord => ({
+export const candidateFromRow = (r: Row): CandidateRecord => ({
   fingerprint: r.fingerprint as string,
   kind: r.kind as string,
   firstSeenAt: r.first_seen_at as number,
@@ -62,7 +62,7 @@ const candidateFromRow = (r: Row): CandidateRecord => ({
   suppressed: r.suppressed as SuppressionReason | null,
 });
 
-const verdictFromRow = (r: Row): StoredVerdict => ({
+export const verdictFromRow = (r: Row): StoredVerdict => ({
   nodeId: r.node_id as string,
   scanId: r.scan_id as number | null,
   evaluatedAt: r.evaluated_at as number,

@@ -1,4 +1,5 @@
 import { PG_DISPATCH_SCHEMA } from './dispatch-schema.js';
+import { PG_QUEUE_SCHEMA } from './queue-schema.js';
 import { PG_TOKEN_SCHEMA } from './token-schema.js';
 
 /**
@@ -6,4 +7,8 @@ import { PG_TOKEN_SCHEMA } from './token-schema.js';
  * version is kept in `radar_schema`). They mirror the SQLite ledger's tables as they stand (not
  * its history of migrations); never edit one that has shipped: append a new one.
  */
-export const PG_MIGRATIONS: readonly string[] = [PG_TOKEN_SCHEMA, PG_DISPATCH_SCHEMA];
+export const PG_MIGRATIONS: readonly string[] = [
+  PG_TOKEN_SCHEMA,
+  PG_QUEUE_SCHEMA,
+  PG_DISPATCH_SCHEMA,
+];
