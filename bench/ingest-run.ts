@@ -1,5 +1,6 @@
 import { openPgLedger } from '../src/ledger/pg/pg-ledger.js';
 import { openSqliteLedger } from '../src/ledger/sqlite-ledger.js';
+import { PgSyncClient } from '../src/ledger/pg/sync-client.js';
 import { bucketResolver } from '../src/tokens/bucket.js';
 import { collectFiles, emptySummary, ingestFiles } from '../src/tokens/ingest.js';
 import { ROOT } from './common.js';
@@ -13,6 +14,13 @@ import { ROOT } from './common.js';
 async function main(): Promise<void> {
   const [ledger, ...paths] = process.argv.slice(2);
   if (!ledger || paths.length === 0) throw new Error('usage: ingest-run.js LEDGER PATH...');
+  // Every statement sent to a PostgreSQL ledger is counted (a round trip each).
+  let statements = 0;
+  const query = PgSyncClient.prototype.query;
+  PgSyncClient.prototype.query = function (this: PgSyncClient, ...args) {
+    statements++;
+    return query.apply(this, args);
+  } as typeof query;
   const started = performance.now();
   const summary = emptySummary();
   const db = ledger.startsWith('postgres') ? openPgLedger(ledger) : openSqliteLedger(ledger);
@@ -33,7 +41,7 @@ async function main(): Promise<void> {
   db.close();
   const ms = performance.now() - started;
   const maxRssKb = process.resourceUsage().maxRSS;
-  process.stdout.write(`${JSON.stringify({ ms, maxRssKb, summary })}\n`);
+  process.stdout.write(`${JSON.stringify({ ms, maxRssKb, statements, summary })}\n`);
 }
 
 await main();

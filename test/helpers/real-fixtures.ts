@@ -140,6 +140,24 @@ export interface FixtureIngest {
   ingests: IngestJson[];
 }
 
+/** Copies a scenario's files to `target` with their recorded modification times (git keeps none). */
+export function copyScenario(dir: string, target: string): void {
+  const truth = loadTruth(dir);
+  for (const rel of truth.files) {
+    const to = join(target, rel);
+    mkdirSync(dirname(to), { recursive: true });
+    copyFileSync(join(dir, rel), to);
+    const mtime = truth.mtimes[rel];
+    if (mtime !== undefined) utimesSync(to, new Date(mtime), new Date(mtime));
+  }
+}
+
+/** The tokens a ledger must hold after every file of a scenario was ingested (all buckets). */
+export function scenarioTokens(dir: string): number {
+  const truth = loadTruth(dir);
+  return Object.values(expectedByBucket(truth, truth.files)).reduce((a, b) => a + b, 0);
+}
+
 /**
  * Copies a scenario to a temporary folder (with the files' recorded modification times, which
  * git does not keep), ingests it into a fresh ledger with the built CLI — one `radar ingest` per
@@ -150,17 +168,10 @@ export async function ingestFixture(
   dir: string,
   batches: readonly (readonly string[])[] = [loadTruth(dir).files],
 ): Promise<FixtureIngest> {
-  const truth = loadTruth(dir);
   const work = mkdtempSync(join(tmpdir(), 'radar-real-'));
   try {
     const copy = join(work, 'fixture');
-    for (const rel of truth.files) {
-      const target = join(copy, rel);
-      mkdirSync(dirname(target), { recursive: true });
-      copyFileSync(join(dir, rel), target);
-      const mtime = truth.mtimes[rel];
-      if (mtime !== undefined) utimesSync(target, new Date(mtime), new Date(mtime));
-    }
+    copyScenario(dir, copy);
     const ledger = join(work, 'ledger.db');
     const ingests: IngestJson[] = [];
     for (const batch of batches) {
