@@ -9,6 +9,7 @@ import { performApproval } from '../dispatch/approvals.js';
 import { createGitHubClient } from '../github/client.js';
 import { bodyDiff, describeApproval, renderApprovals } from '../dispatch/render.js';
 import { pusher } from '../dispatch/push.js';
+import { terminalWidth } from '../render/table.js';
 
 /**
  * `radar approvals|approve|reject`: the human gate for comments, closes, and what sessions
@@ -55,7 +56,10 @@ export function list(ctx: Context, options: CommandOptions<'approvals'>): number
     );
   else if (rows.length === 0)
     ctx.stdout.write(options.all ? 'no approvals yet\n' : 'nothing waits for approval\n');
-  else ctx.stdout.write(renderApprovals(rows, ctx.color));
+  else
+    ctx.stdout.write(
+      renderApprovals(rows, ctx.color, terminalWidth(ctx.env.COLUMNS, ctx.stdout.columns)),
+    );
   return 0;
 }
 

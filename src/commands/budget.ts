@@ -4,8 +4,15 @@ import { plural } from '../render/plural.js';
 import { budgetStates } from '../budget/state.js';
 import { accountScope } from '../budget/sources.js';
 import { localDateTime, machineZone } from '../time/zone.js';
-import { formatInt, renderTable } from '../render/table.js';
+import {
+  formatInt,
+  renderTable,
+  tableLayout,
+  terminalWidth,
+  type LayoutColumn,
+} from '../render/table.js';
 import { BURN_WINDOW_MS, burn, type Burn } from '../budget/burn.js';
+import { wrapText } from '../render/wrap.js';
 
 const WEEK_MS = 7 * 86_400_000;
 import type { Style } from '../render/color.js';
@@ -63,7 +70,25 @@ export async function budgetData(ctx: Context): Promise<{ now: number; results: 
   return { now, results };
 }
 
-function render(ctx: Context, zone: string, results: BudgetRow[]): void {
+/**
+ * The budget table's columns. From 80 cells the sources go first, then the burn rate and the
+ * projection; under 80 the compact set: provider, used, expected, verdict, when it runs out
+ * (narrower still, the expected share goes, then when it runs out).
+ */
+const BUDGET_COLUMNS: readonly LayoutColumn[] = [
+  { header: 'provider', max: 24, compact: true },
+  { header: 'used', align: 'right', compact: true },
+  { header: 'expected', align: 'right', priority: 4, compact: true },
+  { header: 'verdict', style: verdictStyle, priority: 6, compact: true },
+  { header: 'tokens/h', align: 'right', priority: 1 },
+  { header: 'at reset', align: 'right', priority: 2 },
+  { header: 'runs out', priority: 5, compact: true },
+  { header: 'resets', priority: 3 },
+  { header: 'source', max: 48, min: 12, priority: 0 },
+];
+
+/** The budget table's cells, one row per provider, in BUDGET_COLUMNS order. */
+function budgetRows(results: readonly BudgetRow[], zone: string): string[][] {
   const pct = (v: number | null) => (v === null ? '?' : `${v.toFixed(1)}%`);
   const runsOut = (b: Burn) =>
     b.lastsToReset === null
@@ -71,41 +96,41 @@ function render(ctx: Context, zone: string, results: BudgetRow[]): void {
       : b.lastsToReset
         ? 'after reset'
         : localDateTime(Date.parse(b.runsOutAt!), zone);
-  ctx.stdout.write(
-    renderTable(
-      [
-        { header: 'provider' },
-        { header: 'used', align: 'right' },
-        { header: 'expected', align: 'right' },
-        { header: 'verdict', style: verdictStyle },
-        { header: 'tokens/h', align: 'right' },
-        { header: 'at reset', align: 'right' },
-        { header: 'runs out' },
-        { header: 'resets' },
-        { header: 'source', max: 48 },
-      ],
-      results.map((r) => [
-        r.provider,
-        pct(r.usedPercent),
-        pct(r.expectedPercent),
-        r.verdict,
-        formatInt(Math.round(r.burn.tokensPerHour)),
-        pct(
-          r.burn.projectedPercent === null ? null : Math.round(r.burn.projectedPercent * 10) / 10,
-        ),
-        runsOut(r.burn),
-        r.resetsAt ? localDateTime(Date.parse(r.resetsAt), zone) : '?',
-        r.source ?? '-',
-      ]),
-      { color: ctx.color },
-    ),
-  );
+  return results.map((r) => [
+    r.provider,
+    pct(r.usedPercent),
+    pct(r.expectedPercent),
+    r.verdict,
+    formatInt(Math.round(r.burn.tokensPerHour)),
+    pct(r.burn.projectedPercent === null ? null : Math.round(r.burn.projectedPercent * 10) / 10),
+    runsOut(r.burn),
+    r.resetsAt ? localDateTime(Date.parse(r.resetsAt), zone) : '?',
+    r.source ?? '-',
+  ]);
+}
+
+/** The budget table for a terminal `width` cells wide (undefined: a pipe, every column). */
+export function budgetTable(
+  rows: readonly (readonly string[])[],
+  width: number | undefined,
+  color = false,
+): string {
+  const { columns, cells } = tableLayout(BUDGET_COLUMNS, rows, { width });
+  return renderTable(columns, cells, { color, width });
+}
+
+function render(ctx: Context, zone: string, results: BudgetRow[]): void {
+  const width = terminalWidth(ctx.env.COLUMNS, ctx.stdout.columns);
+  ctx.stdout.write(budgetTable(budgetRows(results, zone), width, ctx.color));
   for (const r of results) {
-    if (r.advice) ctx.stdout.write(`${r.provider}: ${r.advice}\n`);
+    if (r.advice) ctx.stdout.write(wrapText(`${r.provider}: ${r.advice}\n`, width));
     if (r.estimated.sessions > 0)
       ctx.stdout.write(
-        `${r.provider}: ~${formatInt(r.estimated.tokens)} tokens estimated this week ` +
-          `(${plural(r.estimated.sessions, 'session')} reported no usage; each counts its reservation)\n`,
+        wrapText(
+          `${r.provider}: ~${formatInt(r.estimated.tokens)} tokens estimated this week ` +
+            `(${plural(r.estimated.sessions, 'session')} reported no usage; each counts its reservation)\n`,
+          width,
+        ),
       );
     for (const p of r.problems) ctx.stderr.write(`radar: ${r.provider}: ${p}\n`);
   }

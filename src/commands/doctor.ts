@@ -12,8 +12,10 @@ import { ledgerName, legacyLedgerMessage } from '../config/locations.js';
 import type { RadarConfig } from '../config/schema.js';
 import { configuredSources } from '../budget/sources.js';
 import { commandVersion, findOnPath, folderStatus, type CheckResult } from '../doctor/checks.js';
-import { renderTable } from '../render/table.js';
+import { columnWidths, displayWidth, renderTable, terminalWidth } from '../render/table.js';
+import { wrapText } from '../render/wrap.js';
 import type { Endpoint } from '../github/endpoint.js';
+import type { Column } from '../render/table.js';
 
 type DoctorOptions = CommandOptions<'doctor'>;
 
@@ -94,22 +96,15 @@ export async function run(ctx: Context, options: DoctorOptions): Promise<number>
   if (ctx.json) {
     writeJson(ctx, 'doctor', { ok: failed.length === 0, checks: results }, { indent: 2 });
   } else {
-    const mark = { ok: 'ok', warn: 'warn', fail: 'FAIL' } as const;
-    const style = { ok: 'green', warn: 'yellow', FAIL: 'red' } as const;
-    ctx.stdout.write(
-      renderTable(
-        [
-          { header: 'check' },
-          { header: 'status', style: (cell) => style[cell as keyof typeof style] },
-          { header: 'detail' },
-        ],
-        results.map((r) => [r.name, mark[r.status], r.detail.split('\n')[0] ?? '']),
-        { color: ctx.color },
-      ),
-    );
-    for (const r of results.filter((x) => x.detail.includes('\n'))) {
-      ctx.stdout.write(`\n${r.name}:\n${r.detail}\n`);
-    }
+    const width = terminalWidth(ctx.env.COLUMNS, ctx.stdout.columns);
+    const { table, cut } = doctorTable(results, width, ctx.color);
+    ctx.stdout.write(table);
+    // What the table could not show whole: a detail of several lines, or a warning or failure
+    // (its fix) cut to fit.
+    for (const r of results.filter(
+      (x, i) => x.detail.includes('\n') || (cut[i] && x.status !== 'ok'),
+    ))
+      ctx.stdout.write(wrapText(`\n${r.name}:\n${r.detail}\n`, width));
     const warned = results.filter((r) => r.status === 'warn').length;
     ctx.stdout.write(
       failed.length === 0
@@ -120,6 +115,32 @@ export async function run(ctx: Context, options: DoctorOptions): Promise<number>
   // A GITHUB_API_URL radar refuses (credentials in it, say) is bad configuration too.
   if (!configOk || github.badConfig) return 2;
   return failed.length === 0 ? 0 : 1;
+}
+
+const DOCTOR_COLUMNS: readonly Column[] = [
+  { header: 'check', max: 40, min: 10 },
+  { header: 'status', style: (cell) => STATUS_STYLE[cell as keyof typeof STATUS_STYLE] },
+  { header: 'detail', min: 12 },
+];
+const MARK = { ok: 'ok', warn: 'warn', fail: 'FAIL' } as const;
+const STATUS_STYLE = { ok: 'green', warn: 'yellow', FAIL: 'red' } as const;
+
+/**
+ * The doctor's table for a terminal `width` cells wide (undefined: a pipe): the check, its status
+ * and the first line of its detail, the check names and details cut to fit; `cut` says which
+ * rows lost part of their name or detail (the command prints those in full below).
+ */
+export function doctorTable(
+  results: readonly Pick<CheckResult, 'name' | 'status' | 'detail'>[],
+  width: number | undefined,
+  color = false,
+): { table: string; cut: boolean[] } {
+  const rows = results.map((r) => [r.name, MARK[r.status], r.detail.split('\n')[0] ?? '']);
+  const widths = columnWidths(DOCTOR_COLUMNS, rows, width);
+  const cut = rows.map((row) =>
+    row.some((cell, i) => widths[i] !== undefined && displayWidth(cell) > widths[i]!),
+  );
+  return { table: renderTable(DOCTOR_COLUMNS, rows, { color, width }), cut };
 }
 
 /** A provider with no budget source: its agent is not dispatched unless budget.allowUnknown. */

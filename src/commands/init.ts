@@ -4,7 +4,7 @@ import type { Context } from '../context.js';
 import type { CommandOptions } from './types.js';
 import { writeJson } from './json-output.js';
 import { UsageError } from '../core/errors.js';
-import { STARTER_CONFIG, STARTER_WEEKLY_TOKENS } from '../config/starter.js';
+import { shippedSchemaUrl, starterConfig, STARTER_WEEKLY_TOKENS } from '../config/starter.js';
 import { formatInt } from '../render/table.js';
 import { resolveConfigPath } from '../config/locate.js';
 
@@ -19,7 +19,7 @@ export function run(ctx: Context, path: string | undefined, options: InitOptions
     throw new UsageError(`${target} already exists; use --force to overwrite it`);
   }
   mkdirSync(dirname(target), { recursive: true });
-  writeFileSync(target, STARTER_CONFIG);
+  writeFileSync(target, starterConfig(shippedSchemaUrl()));
   if (ctx.json)
     writeJson(ctx, 'init', { written: target, starterWeeklyTokens: STARTER_WEEKLY_TOKENS });
   else

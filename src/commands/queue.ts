@@ -4,7 +4,14 @@ import { openState } from '../rules/outcome.js';
 import type { StoredVerdict } from '../ledger/ports.js';
 import type { StoredPr } from '../core/pr.js';
 import { byUrgency } from '../rules/evaluate.js';
-import { renderTable, terminalWidth, truncate, type Column } from '../render/table.js';
+import {
+  renderTable,
+  tableLayout,
+  terminalWidth,
+  truncate,
+  type Column,
+  type LayoutColumn,
+} from '../render/table.js';
 import { byCodePoint } from '../render/order.js';
 import type { Style } from '../render/color.js';
 import { writeJson } from './json-output.js';
@@ -114,10 +121,7 @@ export function run(ctx: Context, options: QueueOptions): number {
   return 0;
 }
 
-/** Under 80 columns: the PR, its tier, title, CI and age, as a narrow terminal can show. */
-export const COMPACT_BELOW = 80;
-
-const QUEUE_COLUMNS: readonly (Column & { compact?: true; wideOnly?: true })[] = [
+const QUEUE_COLUMNS: readonly LayoutColumn[] = [
   { header: 'PR', compact: true },
   { header: 'tier', style: tierStyle, compact: true },
   { header: 'route', priority: 2 },
@@ -134,23 +138,14 @@ const QUEUE_COLUMNS: readonly (Column & { compact?: true; wideOnly?: true })[] =
 ];
 
 /**
- * The queue table's columns for a terminal `width` cells wide (undefined: a pipe): the compact
- * set under 80 columns; with `wide`, every column uncut, node ids included.
+ * The queue table's columns for a terminal `width` cells wide (undefined: a pipe): under 80
+ * columns the PR, its tier, title, CI and age; with `wide`, every column uncut, node ids included.
  */
 export function queueLayout(
   rows: readonly (readonly string[])[],
-  { width, wide }: { width: number | undefined; wide: boolean },
+  options: { width: number | undefined; wide: boolean },
 ): { columns: Column[]; cells: string[][] } {
-  const keep = QUEUE_COLUMNS.map(
-    (c) =>
-      wide ||
-      (!c.wideOnly && (width === undefined || width >= COMPACT_BELOW || c.compact === true)),
-  );
-  const columns = QUEUE_COLUMNS.filter((_, i) => keep[i]).map(
-    ({ compact: _c, wideOnly: _w, ...c }) => (wide ? { ...c, max: undefined } : c),
-  );
-  const cells = rows.map((row) => row.filter((_, i) => keep[i]));
-  return { columns, cells };
+  return tableLayout(QUEUE_COLUMNS, rows, options);
 }
 
 function tierStyle(cell: string): Style | undefined {

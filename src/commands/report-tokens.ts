@@ -7,8 +7,18 @@ import { buildReport, reportFromTotals } from '../tokens/report.js';
 import { TIME_DIMENSIONS, type Rates, type TokenReport } from '../core/token-report.js';
 import { isTimeZone, machineZone, periods, weekdayIndex } from '../time/zone.js';
 import { DATE_FORMS, parseWhen } from '../time/relative.js';
-import { bar, formatInt, formatPercent, renderCsv, renderTable } from '../render/table.js';
+import {
+  bar,
+  formatInt,
+  formatPercent,
+  renderCsv,
+  renderTable,
+  tableLayout,
+  terminalWidth,
+  type LayoutColumn,
+} from '../render/table.js';
 import { byCodePoint } from '../render/order.js';
+import { wrapText } from '../render/wrap.js';
 
 type ReportOptions = CommandOptions<'report tokens'>;
 
@@ -36,8 +46,8 @@ export async function run(ctx: Context, options: ReportOptions): Promise<number>
     );
     return 0;
   }
-  ctx.stdout.write(renderReport(report, ctx.stdout.columns ?? 100));
-  ctx.stdout.write(renderEstimated(estimated));
+  const width = terminalWidth(ctx.env.COLUMNS, ctx.stdout.columns);
+  ctx.stdout.write(wrapText(renderReport(report, width) + renderEstimated(estimated), width));
   return 0;
 }
 
@@ -112,7 +122,50 @@ export function renderEstimated(rows: readonly (Estimated & { agent: string })[]
     .join('');
 }
 
-export function renderReport(report: TokenReport, columns: number): string {
+/**
+ * The report table's columns. From 80 cells the bar goes first, then events and shares; under 80
+ * the compact set: the key, tokens, share, cost and bar, the key cut before any goes.
+ */
+const REPORT_COLUMNS = (by: string): LayoutColumn[] => [
+  { header: by, max: 40, min: 10, compact: true },
+  { header: 'tokens', align: 'right', compact: true },
+  { header: 'share', align: 'right', priority: 2, compact: true },
+  { header: 'events', align: 'right', priority: 1 },
+  { header: 'est. API cost', align: 'right', priority: 3, compact: true },
+  { header: '', priority: 0, compact: true },
+];
+
+/** The report table's cells for `width` cells (undefined: a pipe), in REPORT_COLUMNS order. */
+function reportRows(report: TokenReport, width: number | undefined): string[][] {
+  const { total, groups } = report;
+  const top = groups[0];
+  // Time rows read best in order; other dimensions biggest first.
+  const rows = TIME_DIMENSIONS.has(report.by)
+    ? [...groups].sort((a, b) => byCodePoint(a.key, b.key))
+    : groups;
+  const money = (usd: number | undefined, unpriced: number) =>
+    usd === undefined ? '' : `$${usd.toFixed(2)}${unpriced > 0 ? '+' : ''}`;
+  // The bar takes what a wide terminal has left, 8 to 30 cells.
+  const barWidth = Math.max(8, Math.min(30, (width ?? 100) - 80));
+  return rows.map((g) => [
+    g.key,
+    formatInt(g.tokens),
+    formatPercent(g.tokens / total.tokens),
+    formatInt(g.events),
+    money(g.costUsd, g.unpricedTokens),
+    bar(g.tokens, top?.tokens ?? 0, barWidth),
+  ]);
+}
+
+/** The report table for a terminal `width` cells wide (undefined: a pipe, every column). */
+export function reportTable(report: TokenReport, width: number | undefined): string {
+  const { columns, cells } = tableLayout(REPORT_COLUMNS(report.by), reportRows(report, width), {
+    width,
+  });
+  return renderTable(columns, cells, { width });
+}
+
+export function renderReport(report: TokenReport, width: number | undefined): string {
   const { total, groups, by } = report;
   if (groups.length === 0)
     return 'no token events in the ledger for this range (run `radar ingest` first)\n';
@@ -120,31 +173,7 @@ export function renderReport(report: TokenReport, columns: number): string {
   const head =
     `${formatInt(total.tokens)} tokens across ${formatInt(total.events)} marked events; ` +
     `largest ${by}: ${top.key} (${formatInt(top.tokens)}, ${formatPercent(top.tokens / total.tokens)})\n`;
-  // Time rows read best in order; other dimensions biggest first.
-  const rows = TIME_DIMENSIONS.has(by)
-    ? [...groups].sort((a, b) => byCodePoint(a.key, b.key))
-    : groups;
-  const money = (usd: number | undefined, unpriced: number) =>
-    usd === undefined ? '' : `$${usd.toFixed(2)}${unpriced > 0 ? '+' : ''}`;
-  const barWidth = Math.max(8, Math.min(30, columns - 80));
-  const table = renderTable(
-    [
-      { header: by, max: 40 },
-      { header: 'tokens', align: 'right' },
-      { header: 'share', align: 'right' },
-      { header: 'events', align: 'right' },
-      { header: 'est. API cost', align: 'right' },
-      { header: '' },
-    ],
-    rows.map((g) => [
-      g.key,
-      formatInt(g.tokens),
-      formatPercent(g.tokens / total.tokens),
-      formatInt(g.events),
-      money(g.costUsd, g.unpricedTokens),
-      bar(g.tokens, top.tokens, barWidth),
-    ]),
-  );
+  const table = reportTable(report, width);
   const foot =
     total.costUsd !== undefined
       ? `est. API cost: $${total.costUsd.toFixed(2)} at pay-per-token list prices (an estimate; ` +

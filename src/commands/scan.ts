@@ -152,9 +152,13 @@ export function renderScan(s: ScanSummary): string {
   for (const c of s.changed.slice(0, 20)) {
     const fields = c.fields
       .filter((f) => f.field !== 'state')
-      .map((f) =>
-        f.field === 'reviews' ? 'reviews' : `${f.field} ${f.from ?? '-'}→${f.to ?? '-'}`,
-      );
+      .map((f) => {
+        if (f.field === 'reviews') return 'reviews';
+        // A commit as git abbreviates it; the whole SHA is in --json.
+        const short = (v: string | null) =>
+          v === null ? '-' : f.field === 'headSha' ? v.slice(0, 7) : v;
+        return `${f.field} ${short(f.from)}→${short(f.to)}`;
+      });
     if (fields.length) lines.push(`${c.repo}#${c.number}: ${fields.join(', ')}`);
   }
   if (s.changed.length > 20)

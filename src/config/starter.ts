@@ -1,11 +1,41 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
 /** The starter weekly quota per provider, in tokens (the user sets it from their plan). */
 export const STARTER_WEEKLY_TOKENS = 20_000_000;
 
-/** The commented starter config written by `radar init` (JSON with comments). */
-export const STARTER_CONFIG = `{
-  // JSON Schema for editor completion and checks.
-  "$schema": "./radar.schema.json",
+/** Where radar's JSON Schema ships: config/radar.schema.json at the package's root. */
+const SHIPPED_SCHEMA = join('config', 'radar.schema.json');
 
+/**
+ * The JSON Schema of the installed radar, as a file URL (editors read `$schema` as a URL): found
+ * beside the package root above this module (the bundle in dist/bin/, the sources in src/config/,
+ * tsc's output in dist/src/config/); undefined when this copy of radar has none.
+ */
+export function shippedSchemaUrl(from: string = import.meta.url): string | undefined {
+  let dir = dirname(fileURLToPath(from));
+  for (let up = 0; up < 3; up++) {
+    dir = dirname(dir);
+    const path = join(dir, SHIPPED_SCHEMA);
+    if (existsSync(path)) return pathToFileURL(path).href;
+  }
+  return undefined;
+}
+
+/**
+ * The commented starter config written by `radar init` (JSON with comments), its `$schema` the
+ * installed package's schema (`schemaUrl`); without one, the line is left out.
+ */
+export function starterConfig(schemaUrl: string | undefined): string {
+  const schema = schemaUrl
+    ? `  // JSON Schema for editor completion and checks: the one that came with this radar.
+  "$schema": ${JSON.stringify(schemaUrl)},
+
+`
+    : '';
+  return `{
+${schema}
   // IANA time zone for days and weeks in reports and budget (default: the machine zone).
   // "timezone": "Europe/Berlin",
   "weekStart": "monday",
@@ -80,3 +110,4 @@ export const STARTER_CONFIG = `{
   }
 }
 `;
+}

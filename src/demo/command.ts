@@ -4,6 +4,10 @@ import { join } from 'node:path';
 import type { Context } from '../context.js';
 import type { CommandOptions } from '../commands/types.js';
 import { configSchema } from '../config/schema.js';
+import { displayWidth, terminalWidth } from '../render/table.js';
+import { guardStream, unguarded } from '../render/terminal.js';
+import { wrappingStream } from '../render/wrap.js';
+import type { DemoIo } from './loop.js';
 
 type DemoOptions = CommandOptions<'demo'>;
 
@@ -17,21 +21,42 @@ type DemoOptions = CommandOptions<'demo'>;
  * user's own ledger, config or logs.
  */
 export async function run(ctx: Context, options: DemoOptions): Promise<number> {
+  // A pipe gets the 80 columns of a plain terminal: the demo is read, not parsed.
+  const width = terminalWidth(ctx.env.COLUMNS, ctx.stdout.columns) ?? 80;
+  // Every line, the commands' included, is wrapped to the width and passed on as it ends; the
+  // commands' contexts guard what they write, as the demo's own printer does.
+  const stdout = wrappingStream(unguarded(ctx.stdout), width);
+  const stderr = unguarded(ctx.stderr);
+  const guarded = guardStream(stdout, 'text');
+  const write = (text: string) => guarded.write(text);
+  const rule = Math.min(width, 76);
+  const section = (title: string) =>
+    write(`\n── ${title} ${'─'.repeat(Math.max(3, rule - 4 - displayWidth(title)))}\n`);
+  write('radar demo: sample agent logs, then a fake PR queue worked by stand-in agents\n');
   const dir = mkdtempSync(join(tmpdir(), 'radar-demo-'));
   // The pages outlive the demo's folder: they are what it leaves to look at.
   const pages = mkdtempSync(join(tmpdir(), 'radar-demo-pages-'));
   const ledger = join(dir, 'radar.db');
   const logs = join(dir, 'logs');
-  const write = (text: string) => ctx.stdout.write(text);
-  const section = (title: string) =>
-    write(`\n── ${title} ${'─'.repeat(Math.max(0, 70 - title.length))}\n`);
+  const env: NodeJS.ProcessEnv = {
+    ...ctx.env,
+    // The commands fit their tables to the demo's width.
+    COLUMNS: String(width),
+    GITHUB_TOKEN: undefined,
+    GH_TOKEN: undefined,
+    GH_ENTERPRISE_TOKEN: undefined,
+    GITHUB_ENTERPRISE_TOKEN: undefined,
+  };
+  const io: DemoIo = { section, write, width, env, stdout, stderr };
   try {
+    section('radar ingest');
     const [{ generateDemoCorpus }, { createContext }] = await Promise.all([
       import('./corpus.js'),
       import('../context.js'),
     ]);
     const now = ctx.now();
     await generateDemoCorpus(logs, now);
+    write(`a week of codex and claude logs in ${logs} (nothing of yours is touched)\n`);
     const config = configSchema.parse({
       budget: {
         providers: [
@@ -42,24 +67,9 @@ export async function run(ctx: Context, options: DemoOptions): Promise<number> {
     });
     const demo = await createContext(
       { ...ctx.options, ledger, config: undefined },
-      {
-        config,
-        env: {
-          ...ctx.env,
-          GITHUB_TOKEN: undefined,
-          GH_TOKEN: undefined,
-          GH_ENTERPRISE_TOKEN: undefined,
-          GITHUB_ENTERPRISE_TOKEN: undefined,
-        },
-      },
+      { config, env, stdout, stderr },
     );
     try {
-      write(
-        'radar demo: ingest sample agent logs, report their tokens and budget, then watch\n' +
-          'a demo PR queue: flag PRs, send them to stand-in agents, judge what they bought.\n' +
-          `(sample logs in ${logs}; nothing of yours is touched)\n`,
-      );
-      section('radar ingest');
       await (await import('../commands/ingest.js')).run(demo, [logs], {});
       section('radar report tokens --by bucket');
       await (await import('../commands/report-tokens.js')).run(demo, { by: 'bucket' });
@@ -73,9 +83,7 @@ export async function run(ctx: Context, options: DemoOptions): Promise<number> {
     } finally {
       demo.close();
     }
-    await (
-      await import('./loop.js')
-    ).demoLoop(ctx, dir, now, { section, write }, join(pages, 'loop.html'));
+    await (await import('./loop.js')).demoLoop(ctx, dir, now, io, join(pages, 'loop.html'));
     if (options.keep)
       write(
         `\nkept in ${dir}: radar.db (the log corpus), loop/radar.db (the PR loop: ` +
@@ -83,6 +91,7 @@ export async function run(ctx: Context, options: DemoOptions): Promise<number> {
       );
     return 0;
   } finally {
+    stdout.flush();
     if (!options.keep) rmSync(dir, { recursive: true, force: true });
   }
 }

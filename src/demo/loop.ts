@@ -11,10 +11,19 @@ import { installFakeAgents } from './agents/install.js';
 import { demoScenario } from './queue.js';
 import { plural } from '../render/plural.js';
 import { createOrigin } from './origin.js';
+import { wrapText } from '../render/wrap.js';
 
-export interface Printer {
+/** How the demo prints: its own lines, and the streams and environment its commands get. */
+export interface DemoIo {
   section(title: string): void;
   write(text: string): void;
+  /** The width the demo's lines fit in. */
+  width: number;
+  /** The environment the commands run with (the user's tokens taken out, COLUMNS set). */
+  env: NodeJS.ProcessEnv;
+  /** The streams for the commands' contexts, which guard them. */
+  stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
 }
 
 const TOKEN = 'ghp_radar_demo_token_not_a_secret';
@@ -23,10 +32,12 @@ export async function demoLoop(
   ctx: Context,
   dir: string,
   now: Date,
-  out: Printer,
+  io: DemoIo,
   /** Where to write the loop's HTML page. */
   page: string,
 ): Promise<void> {
+  const { section, write } = io;
+  section('the PR loop: a fake GitHub, stand-in agents, a small budget');
   const [
     { startFakeGitHub },
     { createContext },
@@ -35,6 +46,7 @@ export async function demoLoop(
     { budgetStates },
     { renderResults, renderEscalations },
     { describePace },
+    { loopFigures, loopSummary },
   ] = await Promise.all([
     import('../testing/fake-github/server.js'),
     import('../context.js'),
@@ -43,6 +55,7 @@ export async function demoLoop(
     import('../budget/state.js'),
     import('../dispatch/render.js'),
     import('../dispatch/pace-policy.js'),
+    import('./summary.js'),
   ]);
   const scenario = demoScenario({ author: 'demo-dev', token: TOKEN, now });
   const ref = (i: number) =>
@@ -57,6 +70,7 @@ export async function demoLoop(
     scenario.pullRequests.filter((p) => p.repo === first.repo && p.state === 'OPEN'),
     { PATH: ctx.env.PATH },
   );
+  write(`${origin.repo} has a git side: a bare repository for GitHub's, and your clone of it\n`);
   const plan = join(dir, 'agent-plan.json');
   writeFileSync(
     plan,
@@ -68,7 +82,15 @@ export async function demoLoop(
     }),
   );
   const bin = installFakeAgents(join(dir, 'bin'));
+  write(`fake codex and claude CLIs in ${bin} print the real tools' token markers\n`);
+  // Said before it starts: building GitHub's schema takes the demo's longest moment.
+  write(
+    `a fake GitHub serves ${plural(scenario.pullRequests.length, 'open PR')} by ` +
+      `${scenario.viewer}; it first builds GitHub's published GraphQL schema, to check ` +
+      `each query against it\n`,
+  );
   const fake = await startFakeGitHub(scenario);
+  write(`the fake GitHub listens on ${fake.url}\n`);
   const config = configSchema.parse({
     watch: { authors: ['demo-dev'] },
     repos: { [origin.repo]: { clone: origin.clone } },
@@ -89,7 +111,7 @@ export async function demoLoop(
     },
   });
   const env: NodeJS.ProcessEnv = {
-    ...ctx.env,
+    ...io.env,
     PATH: `${bin}${delimiter}${ctx.env.PATH ?? ''}`,
     GITHUB_API_URL: fake.url,
     GITHUB_TOKEN: TOKEN,
@@ -106,21 +128,19 @@ export async function demoLoop(
   };
   const demo = await createContext(
     { ...ctx.options, ledger: join(dir, 'loop', 'radar.db'), config: undefined, verbose: true },
-    { config, env },
+    { config, env, stdout: io.stdout, stderr: io.stderr },
   );
-  const { section, write } = out;
   try {
     write(
-      `\nThe loop: a fake GitHub on ${fake.url} serves ${scenario.pullRequests.length} open PRs; ` +
-        `fake codex and claude CLIs in ${bin} print the real tools' token markers; ` +
-        `demo weekly budgets: codex 160,000 tokens, claude 120,000; each session reserves 40,000 ` +
-        `before it starts and runs only if that fits in what is left of the week.\n`,
+      `demo weekly budgets: codex 160,000 tokens, claude 120,000; each session reserves 40,000 ` +
+        `before it starts and runs only if that fits in what is left of the week\n`,
     );
     const scanAndDispatch = async (title: string) => {
       section(title);
       await (await import('../commands/scan.js')).run(demo);
       // The scan lock is released here: agents run without holding it.
       const db = demo.ledger();
+      // Each line as it happens: the pace first, then each session as it starts and ends.
       const summary = await dispatchFlagged({
         candidates: storedCandidates(db),
         max: config.dispatch.maxPerScan,
@@ -130,9 +150,15 @@ export async function demoLoop(
         budget: await budgetStates(db.usage, config, env, Date.now()),
         now: () => Date.now(),
         env,
+        onEvent: (e) => {
+          if (e.kind === 'planned') for (const line of describePace(e.pace)) write(`${line}\n`);
+          if (e.kind === 'started')
+            write(`→ ${e.agent} starts on ${e.pr} (escalation ${e.escalationId})\n`);
+          if (e.kind === 'fallback')
+            write(`→ ${e.agent} could not start on ${e.pr}: ${e.reason}\n`);
+          if (e.kind === 'finished') write(renderResults([e.result]));
+        },
       });
-      for (const line of describePace(summary.pace)) write(`${line}\n`);
-      write(renderResults(summary.results));
       if (summary.approvalsQueued.length)
         write(
           `${plural(summary.approvalsQueued.length, 'action')} queued for a human (radar approvals)\n`,
@@ -159,7 +185,7 @@ export async function demoLoop(
     section('radar queue');
     (await import('../commands/queue.js')).run(demo, { state: 'open' });
     section('escalations');
-    write(renderEscalations(demo.ledger().dispatch.escalations(), ctx.color));
+    write(renderEscalations(demo.ledger().dispatch.escalations(), ctx.color, io.width));
     section('radar approvals');
     const approvals = await import('../commands/approvals.js');
     approvals.list(demo, {});
@@ -214,6 +240,8 @@ export async function demoLoop(
       await import('../commands/report-html.js')
     ).writeHtmlReport(demo, { out: page });
     write(`the PR loop as a page (what the sessions bought, funnel, top PRs): ${written}\n`);
+    // A paragraph: its lines are not indented as a long line's are.
+    write(`\n${wrapText(loopSummary(await loopFigures(demo, config)), io.width, false)}`);
   } finally {
     demo.close();
     await fake.close();

@@ -110,6 +110,8 @@ export interface DispatchOptions {
 }
 
 export type DispatchEvent =
+  /** The pace policy, before any session starts. */
+  | { kind: 'planned'; pace: PacePlan }
   | { kind: 'started'; pr: string; escalationId: number; agent: AgentName; runLog: string }
   | { kind: 'fallback'; pr: string; agent: AgentName; reason: string }
   | { kind: 'finished'; result: DispatchResult };
@@ -767,6 +769,7 @@ export async function dispatchFlagged(options: DispatchOptions): Promise<Dispatc
   const reaped = await run.reap();
   const approvalsQueued = run.queueApprovals();
   const plan = planDispatch(run.candidates(), run.policy, run.facts());
+  options.onEvent?.({ kind: 'planned', pace: run.pace });
   // A pool of `width` workers over the queue, best first. A rehearsal changes nothing, so its
   // plan is final; a real run decides each PR again on the facts of its turn (tokens spent,
   // sessions started).

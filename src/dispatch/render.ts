@@ -40,7 +40,12 @@ export function describeWork(work: SessionWork | null | undefined): string {
   return parts.join(' · ');
 }
 
-export function renderEscalations(rows: readonly Escalation[], color: boolean): string {
+/** Sessions as a table, fitted to `width` cells: the signals go first, then the reasons. */
+export function renderEscalations(
+  rows: readonly Escalation[],
+  color: boolean,
+  width?: number,
+): string {
   return renderTable(
     [
       { header: 'id', align: 'right' },
@@ -51,9 +56,9 @@ export function renderEscalations(rows: readonly Escalation[], color: boolean): 
         style: (o) => (o === 'succeeded' ? 'green' : o === 'running' ? undefined : 'red'),
       },
       { header: 'tokens', align: 'right' },
-      { header: 'signals', max: 40 },
-      { header: 'work', max: 60 },
-      { header: 'reason', max: 50 },
+      { header: 'signals', max: 40, min: 8, priority: 0 },
+      { header: 'work', max: 60, min: 12, priority: 2 },
+      { header: 'reason', max: 50, min: 10, priority: 1 },
     ],
     rows.map((e) => [
       String(e.id),
@@ -65,7 +70,7 @@ export function renderEscalations(rows: readonly Escalation[], color: boolean): 
       describeWork(e.work),
       e.reason ?? '',
     ]),
-    { color },
+    { color, width },
   );
 }
 
@@ -105,14 +110,15 @@ function diffSize(before: string, after: string): string {
   return `+${count('+')} −${count('-')} lines`;
 }
 
-export function renderApprovals(rows: readonly Approval[], color: boolean): string {
+/** Approvals as a table, fitted to `width` cells (what each would do is cut first). */
+export function renderApprovals(rows: readonly Approval[], color: boolean, width?: number): string {
   const table = renderTable(
     [
       { header: 'id', align: 'right' },
       { header: 'PR' },
       { header: 'action' },
       { header: 'status' },
-      { header: 'what', max: 80 },
+      { header: 'what', max: 80, min: 12 },
     ],
     rows.map((a) => [
       String(a.id),
@@ -121,7 +127,7 @@ export function renderApprovals(rows: readonly Approval[], color: boolean): stri
       a.status,
       describeApproval(a),
     ]),
-    { color },
+    { color, width },
   );
   // A drafted description is shown whole, as a diff against the one it replaces.
   const diffs = rows

@@ -361,6 +361,10 @@ export class TokenStore implements TokenLedger {
     );
   }
 
+  writeSamples(samples: readonly RateLimitSample[], sourcePath: string): number {
+    return samples.filter((s) => this.writeSample(s, sourcePath)).length;
+  }
+
   recordRun(startedAt: number, finishedAt: number, summary: IngestRunRecord): void {
     this.q.insertRun.run(
       startedAt,

@@ -110,6 +110,34 @@ export function fitColumns(
   return { shown, widths };
 }
 
+/** Under this many columns a table shows its compact set of columns (as ccusage does). */
+export const COMPACT_BELOW = 80;
+
+/** A column of a command's table, and whether it is in the compact set or shown only `wide`. */
+export type LayoutColumn = Column & { compact?: true; wideOnly?: true };
+
+/**
+ * The columns a command's table shows for a terminal `width` cells wide (undefined: a pipe, no
+ * limit): under COMPACT_BELOW only the compact set; wide-only columns only with `wide`, which
+ * also shows every column uncut. renderTable then fits what is left to the width.
+ */
+export function tableLayout(
+  all: readonly LayoutColumn[],
+  rows: readonly (readonly string[])[],
+  { width, wide = false }: { width: number | undefined; wide?: boolean },
+): { columns: Column[]; cells: string[][] } {
+  const keep = all.map(
+    (c) =>
+      wide ||
+      (!c.wideOnly && (width === undefined || width >= COMPACT_BELOW || c.compact === true)),
+  );
+  const columns = all
+    .filter((_, i) => keep[i])
+    .map(({ compact: _c, wideOnly: _w, ...c }) => (wide ? { ...c, max: undefined } : c));
+  const cells = rows.map((row) => row.filter((_, i) => keep[i]));
+  return { columns, cells };
+}
+
 /** A bar of `width` cells for value/max, in eighths of a block. */
 export function bar(value: number, max: number, width: number): string {
   if (max <= 0 || value <= 0 || width <= 0) return '';
@@ -117,6 +145,34 @@ export function bar(value: number, max: number, width: number): string {
   const full = Math.floor(eighths / 8);
   const rest = eighths % 8;
   return '█'.repeat(full) + (rest ? ' ▏▎▍▌▋▊▉'[rest]! : '');
+}
+
+/** Cells as shown (escaped, cut to their column's max), and the columns fitted to `width`. */
+function measure(
+  columns: readonly Column[],
+  rows: readonly (readonly string[])[],
+  width: number | undefined,
+) {
+  const measured = rows.map((row) =>
+    row.map((cell, i) => truncate(inert(cell), columns[i]?.max ?? Infinity)),
+  );
+  const natural = columns.map((col, i) =>
+    Math.max(displayWidth(col.header), ...measured.map((r) => displayWidth(r[i] ?? ''))),
+  );
+  return { measured, fit: fitColumns(columns, natural, width) };
+}
+
+/**
+ * The cells renderTable gives each column at `width` (undefined: the column is dropped), for a
+ * command that says in full below the table what a cut cell left out.
+ */
+export function columnWidths(
+  columns: readonly Column[],
+  rows: readonly (readonly string[])[],
+  width: number | undefined,
+): (number | undefined)[] {
+  const { fit } = measure(columns, rows, width);
+  return columns.map((_, i) => (fit.shown.includes(i) ? fit.widths[i] : undefined));
 }
 
 /**
@@ -129,13 +185,7 @@ export function renderTable(
   options: { color?: boolean; width?: number } = {},
 ): string {
   const color = options.color === true;
-  const measured = allRows.map((row) =>
-    row.map((cell, i) => truncate(inert(cell), allColumns[i]?.max ?? Infinity)),
-  );
-  const natural = allColumns.map((col, i) =>
-    Math.max(displayWidth(col.header), ...measured.map((row) => displayWidth(row[i] ?? ''))),
-  );
-  const fit = fitColumns(allColumns, natural, options.width);
+  const { measured, fit } = measure(allColumns, allRows, options.width);
   const columns = fit.shown.map((i) => allColumns[i]!);
   const widths = fit.shown.map((i) => fit.widths[i]!);
   const cells = measured.map((row) => fit.shown.map((i) => truncate(row[i] ?? '', fit.widths[i]!)));

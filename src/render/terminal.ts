@@ -38,6 +38,9 @@ export function guardOutput(text: string, mode: OutputMode): string {
 
 type Writable = NodeJS.WritableStream;
 
+/** The stream a guarded stream writes to (see `unguarded`). */
+const RAW = Symbol('radar.unguarded');
+
 /**
  * `stream` with every string or byte chunk written to it guarded for `mode`; everything else
  * (isTTY, columns, events) is the stream's own.
@@ -55,10 +58,20 @@ export function guardStream<S extends Writable>(stream: S, mode: OutputMode): S 
   return new Proxy(stream, {
     get(target, prop) {
       if (prop === 'write') return write;
+      if (prop === RAW) return target;
       const value: unknown = Reflect.get(target, prop, target);
       return typeof value === 'function'
         ? (value as (...a: unknown[]) => unknown).bind(target)
         : value;
     },
   });
+}
+
+/**
+ * The stream under a guarded one (a stream that was never guarded: itself). For a caller that
+ * hands the stream to a new context, which guards it again: twice guarded, radar's own colours
+ * would show as escaped text.
+ */
+export function unguarded<S extends Writable>(stream: S): S {
+  return ((stream as unknown as Record<symbol, S | undefined>)[RAW] ?? stream) as S;
 }

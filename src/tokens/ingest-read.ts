@@ -371,7 +371,7 @@ function finishFile(
       summary.duplicates += written.duplicates;
       summary.newTokens += written.tokens;
     }
-    for (const sample of result.samples)
-      if (store.writeSample(sample, path)) summary.rateLimitSamples++;
+    if (result.samples.length > 0)
+      summary.rateLimitSamples += store.writeSamples(result.samples, path);
   };
 }

@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse as parseJsonc } from 'jsonc-parser';
 import { validateConfig } from '../../src/config/load.js';
 import { configJsonSchemaText } from '../../src/config/json-schema.js';
-import { STARTER_CONFIG } from '../../src/config/starter.js';
-import { ROOT } from '../helpers/cli.js';
+import { shippedSchemaUrl, starterConfig } from '../../src/config/starter.js';
+import { ROOT, runRadar, tempTree } from '../helpers/cli.js';
 
 describe('config validation', () => {
   it('accepts an empty object and fills every default', () => {
@@ -56,7 +57,40 @@ describe('config validation', () => {
       readFileSync(join(ROOT, 'config/radar.example.json'), 'utf8'),
     );
     expect(validateConfig(example).errors).toEqual([]);
-    expect(validateConfig(parseJsonc(STARTER_CONFIG)).errors).toEqual([]);
+    for (const schema of [pathToFileURL(join(ROOT, 'config/radar.schema.json')).href, undefined])
+      expect(validateConfig(parseJsonc(starterConfig(schema))).errors).toEqual([]);
+  });
+
+  it.each([
+    // The bundle (dist/bin/), the sources (src/config/), tsc's output (dist/src/config/).
+    { module: 'dist/bin/cli.js' },
+    { module: 'src/config/starter.ts' },
+    { module: 'dist/src/config/starter.js' },
+  ])('finds the shipped schema at the package root from $module', ({ module }) => {
+    expect(shippedSchemaUrl(pathToFileURL(join(ROOT, module)).href)).toBe(
+      pathToFileURL(join(ROOT, 'config/radar.schema.json')).href,
+    );
+  });
+
+  it('finds no schema from a module with no package above it', () => {
+    const t = tempTree({ 'a/b/c/d/cli.js': '' });
+    try {
+      expect(shippedSchemaUrl(pathToFileURL(join(t.dir, 'a/b/c/d/cli.js')).href)).toBe(undefined);
+    } finally {
+      t.cleanup();
+    }
+  });
+
+  it('radar init writes a config whose $schema is a file that exists: the committed schema', async () => {
+    const t = tempTree();
+    try {
+      const target = join(t.dir, 'radar.json');
+      expect((await runRadar(['init', target], { cwd: t.dir })).code).toBe(0);
+      const written = parseJsonc(readFileSync(target, 'utf8')) as { $schema: string };
+      expect(readFileSync(fileURLToPath(written.$schema), 'utf8')).toBe(configJsonSchemaText());
+    } finally {
+      t.cleanup();
+    }
   });
 });
 

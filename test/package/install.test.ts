@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, tempTree } from '../helpers/cli.js';
@@ -101,6 +102,19 @@ describe(`npm install -g ${pkg.name}`, () => {
     expect(existsSync(join(bin, 'radar'))).toBe(true);
     const r = await exec('radar', ['--version'], { cwd: tree.dir, env });
     expect(r.stdout.trim()).toBe(pkg.version);
+  });
+
+  it("writes a starter config whose $schema is the installed package's schema", async () => {
+    const target = join(tree.dir, 'init', 'radar.json');
+    await exec('radar', ['init', target], { cwd: tree.dir, env });
+    const schema = /"\$schema": "(file:[^"]+)"/.exec(readFileSync(target, 'utf8'))?.[1];
+    const path = fileURLToPath(schema!);
+    expect(path).toBe(
+      join(tree.dir, 'prefix/lib/node_modules', pkg.name, 'config/radar.schema.json'),
+    );
+    expect(readFileSync(path, 'utf8')).toBe(
+      readFileSync(join(ROOT, 'config/radar.schema.json'), 'utf8'),
+    );
   });
 
   it(

@@ -100,6 +100,11 @@ export function tokenTransaction<T>(db: PgDb, fn: () => T): T {
 }
 
 export class PgTokenStore implements TokenLedger {
+  /**
+   * The distinct lengths of recorded first bytes, as last read: a lookup hashes a file's head at
+   * each, and its query answers the lengths as they are now (read again when they changed).
+   */
+  private headLengths: number[] | undefined;
   /** Ids of the events this unit of work inserted, to tie to escalations before it commits. */
   private inserted: number[] = [];
   private escalations: boolean | undefined;
@@ -166,36 +171,35 @@ export class PgTokenStore implements TokenLedger {
     machine: string,
   ): KnownSource[] {
     const longest = Math.max(0, ...heads.map((h) => h.length));
-    const lengths = this.db
-      .all<{ len: number }>(
-        `SELECT DISTINCT head_len AS len FROM token_sources WHERE head_len <= $1 ORDER BY 1`,
-        [longest],
-      )
-      .map((r) => r.len);
-    const pairs: [number, string][] = [];
-    for (const head of heads)
-      for (const len of lengths)
-        if (len <= head.length) pairs.push([len, hash(head.subarray(0, len))]);
-    const rows = this.db.all<KnownSource & { g: number }>(
-      `SELECT * FROM (
-         SELECT ${KNOWN_COLUMNS}, 0::int8 AS g, (dev = $2 AND ino = $3) AS same, last_ingested AS li
-         FROM token_sources WHERE machine = $1 AND ((dev = $2 AND ino = $3) OR path = $4)
-         UNION ALL
-         SELECT s.id, s.machine, s.lineage, s.path, s.dev, s.ino, s.head_hash, s.head_len, s.size,
-           s."offset", s.tail_hash, s.encoding, s.family, s.state, s.mtime_ms, p.n, false, s.last_ingested
-         FROM unnest($5::int[], $6::text[]) WITH ORDINALITY AS p(len, hash, n)
-         JOIN token_sources s ON s.head_len = p.len AND s.head_hash = p.hash
-       ) x ORDER BY g, same DESC, li DESC, id DESC`,
-      [machine, dev, ino, path, pairs.map((p) => p[0]), pairs.map((p) => p[1])],
-    );
-    const byId = new Map<number, KnownSource>();
-    for (const { g: _g, same: _s, li: _l, ...row } of rows as (KnownSource & {
-      g: number;
-      same: boolean;
-      li: number;
-    })[])
-      if (!byId.has(row.id)) byId.set(row.id, row);
-    return [...byId.values()];
+    for (;;) {
+      const known = this.headLengths ?? [];
+      const pairs: [number, string][] = [];
+      for (const head of heads)
+        for (const len of known)
+          if (len <= head.length) pairs.push([len, hash(head.subarray(0, len))]);
+      const rows = this.db.all<KnownSource & { g: number; same: boolean; li: number }>(
+        `SELECT * FROM (
+           SELECT ${KNOWN_COLUMNS}, 0::int8 AS g, (dev = $2 AND ino = $3) AS same, last_ingested AS li
+           FROM token_sources WHERE machine = $1 AND ((dev = $2 AND ino = $3) OR path = $4)
+           UNION ALL
+           SELECT s.id, s.machine, s.lineage, s.path, s.dev, s.ino, s.head_hash, s.head_len, s.size,
+             s."offset", s.tail_hash, s.encoding, s.family, s.state, s.mtime_ms, p.n, false, s.last_ingested
+           FROM unnest($5::int[], $6::text[]) WITH ORDINALITY AS p(len, hash, n)
+           JOIN token_sources s ON s.head_len = p.len AND s.head_hash = p.hash
+           UNION ALL
+           SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, l.len, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+             -1, false, NULL
+           FROM (SELECT DISTINCT head_len AS len FROM token_sources) l
+         ) x ORDER BY g, same DESC, li DESC, id DESC`,
+        [machine, dev, ino, path, pairs.map((p) => p[0]), pairs.map((p) => p[1])],
+      );
+      const lengths = rows.filter((r) => r.g === -1).map((r) => r.headLen);
+      const usable = lengths.filter((l) => l <= longest).sort((x, y) => x - y);
+      const stale = usable.some((l) => !known.includes(l));
+      this.headLengths = lengths.sort((x, y) => x - y);
+      if (stale) continue;
+      return sourcesOnce(rows.filter((r) => r.g !== -1));
+    }
   }
 
   insertSource(source: NewSource): number {
@@ -378,6 +382,24 @@ export class PgTokenStore implements TokenLedger {
     );
   }
 
+  writeSamples(samples: readonly RateLimitSample[], sourcePath: string): number {
+    if (samples.length === 0) return 0;
+    return this.db.run(
+      `INSERT INTO rate_limit_samples (provider, window_minutes, used_percent, resets_at, at, source_path)
+       SELECT p, w, u, r, a, $6 FROM unnest($1::text[], $2::int[], $3::float8[], $4::int8[], $5::int8[])
+         AS s(p, w, u, r, a)
+       ON CONFLICT (provider, window_minutes, at, resets_at) DO NOTHING`,
+      [
+        samples.map((s) => s.provider),
+        samples.map((s) => s.windowMinutes),
+        samples.map((s) => s.usedPercent),
+        samples.map((s) => s.resetsAt ?? null),
+        samples.map((s) => s.at),
+        sourcePath,
+      ],
+    ).rowCount;
+  }
+
   recordRun(startedAt: number, finishedAt: number, summary: IngestRunRecord): void {
     this.db.run(
       `INSERT INTO ingest_runs (started_at, finished_at, files_read, new_events, new_tokens, lines_skipped, summary)
@@ -393,6 +415,14 @@ export class PgTokenStore implements TokenLedger {
       ],
     );
   }
+}
+
+/** Each source once, in the order first met, without the query's ordering columns. */
+function sourcesOnce(rows: (KnownSource & { g: number; same: boolean; li: number })[]) {
+  const byId = new Map<number, KnownSource>();
+  for (const { g: _g, same: _s, li: _l, ...row } of rows)
+    if (!byId.has(row.id)) byId.set(row.id, row);
+  return [...byId.values()];
 }
 
 function sourceValues(s: NewSource): unknown[] {

@@ -208,10 +208,15 @@ export function tokenLedgerContract(fresh: LedgerFactory): void {
           ledger.tokens.writeSample(sample(T0 + 60_000, 12.5), '/r.jsonl'),
         ]);
         expect(written).toEqual([true, false, true]);
+        // In one call: the sample already recorded is not new, the later one is.
+        const batch = ledger.tokens.transaction(() =>
+          ledger.tokens.writeSamples([sample(T0, 10), sample(T0 + 120_000, 13)], '/r.jsonl'),
+        );
+        expect(batch).toBe(1);
         expect(await ledger.usage.latestRateLimit('codex', 10080)).toEqual({
-          usedPercent: 12.5,
+          usedPercent: 13,
           resetsAt: T0 + WEEK,
-          at: T0 + 60_000,
+          at: T0 + 120_000,
         });
         expect(await ledger.usage.latestRateLimit('codex', 300)).toBeUndefined();
         expect(await ledger.usage.latestRateLimit('claude', 10080)).toBeUndefined();
