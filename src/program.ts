@@ -211,7 +211,7 @@ export function buildProgram(
     .option('--csv', 'print the rows as CSV')
     .addHelpText(
       'after',
-      '\nExamples:\n  radar report tokens                      # by bucket\n  radar report tokens --by day --since 7d  # the last seven days\n  radar report tokens --by day --tz Europe/Berlin --since 2026-06-01 --until 2026-06-30\n  radar report tokens --by week --csv > weeks.csv\n  radar report tokens --by machine --since 7d  # each machine sharing the ledger',
+      '\nExamples:\n  radar report tokens                      # by bucket\n  radar report tokens --by day --since 7d  # the last seven days\n  radar report tokens --by day --tz Europe/Berlin --since 2026-06-01 --until 2026-06-30\n  radar report tokens --by week --csv > weeks.csv\n  radar report tokens --by account --since 7d   # each subscription\'s share\n  radar report tokens --by machine --since 7d  # each machine sharing the ledger',
     )
     .action(lazy('report tokens', () => import('./commands/report-tokens.js')));
   report
@@ -422,17 +422,23 @@ Examples:
   program
     .command('resume')
     .description(
-      'undo a stop (manual or stop-loss), or with --permissions forget the writes GitHub denied in a repository',
+      'undo a stop (manual or stop-loss), with --permissions forget the writes GitHub denied in a repository, or with --model release an agent held back for a run on a model outside its allowlist',
     )
     .argument('[pr]', 'owner/name#123, a PR URL, or #123')
     .option(
       '--permissions <owner/name>',
       'let radar try writes GitHub denied in this repository again',
     )
+    .addOption(
+      new Option(
+        '--model <agent>',
+        'dispatch to this agent again: its runs so far on models outside agents.<name>.models stop holding it back',
+      ).choices(AGENT_CHOICES),
+    )
     .option('--reason <text>', 'why, recorded in the ledger')
     .addHelpText(
       'after',
-      '\nExamples:\n  radar resume acme/app#42\n  radar resume --permissions acme/app',
+      '\nExamples:\n  radar resume acme/app#42\n  radar resume --permissions acme/app\n  radar resume --model codex --reason "one run on the fallback model, checked"',
     )
     .action(lazy('resume', async () => ({ run: (await import('./commands/control.js')).resume })));
 

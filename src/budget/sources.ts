@@ -1,4 +1,5 @@
 import type { AccountScope, UsageLedger } from '../ledger/ports.js';
+import type { AccountFolder } from '../core/dispatch.js';
 import type { ProviderConfig } from '../config/schema.js';
 import { describeFailure, runShell } from '../process/run.js';
 
@@ -16,8 +17,12 @@ const WEEK_MINUTES = 10080;
 const WEEK_MS = WEEK_MINUTES * 60_000;
 
 /** The latest weekly window a Codex rollout reported, while its reset is still ahead. */
-export async function fromRollouts(ledger: UsageLedger, now: number): Promise<Usage | undefined> {
-  const row = await ledger.latestRateLimit('codex', WEEK_MINUTES);
+export async function fromRollouts(
+  ledger: UsageLedger,
+  now: number,
+  account?: AccountScope,
+): Promise<Usage | undefined> {
+  const row = await ledger.latestRateLimit('codex', WEEK_MINUTES, account);
   if (!row || row.resetsAt === null || row.resetsAt <= now) return undefined;
   return {
     usedPercent: row.usedPercent,
@@ -112,10 +117,16 @@ export async function fromLedger(
 export function accountScope(
   providers: readonly Pick<ProviderConfig, 'name' | 'agent'>[],
   provider: Pick<ProviderConfig, 'name' | 'agent'>,
+  folders?: readonly AccountFolder[],
 ): AccountScope | undefined {
   const mine = providers.filter((p) => p.agent === provider.agent);
   if (mine.length < 2) return undefined;
-  return { name: provider.name, first: mine[0]!.name === provider.name };
+  const own = folders?.filter((f) => f.agent === provider.agent);
+  return {
+    name: provider.name,
+    first: mine[0]!.name === provider.name,
+    ...(own?.length ? { folders: own } : {}),
+  };
 }
 
 /** The budget sources a provider's config names, best first (empty: its budget is unknown). */

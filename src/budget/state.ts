@@ -1,4 +1,5 @@
 import type { RadarConfig } from '../config/schema.js';
+import { accountFolders } from '../config/paths.js';
 import type { UsageLedger } from '../ledger/ports.js';
 import { accountScope, fromCommand, fromLedger, fromRollouts, type Usage } from './sources.js';
 import { pace, type Checkpoint } from './pace.js';
@@ -13,29 +14,27 @@ export async function budgetStates(
   config: RadarConfig,
   env: NodeJS.ProcessEnv,
   now: number,
+  cwd: string = process.cwd(),
 ): Promise<BudgetState[]> {
   const zone = config.timezone ?? machineZone();
   const weekStartDay = weekdayIndex(config.weekStart);
   const calendarStart = startOfWeek(now, zone, weekStartDay);
   const calendarEnd = startOfNextWeek(now, zone, weekStartDay);
   const results: BudgetState[] = [];
+  const folders = accountFolders(config.budget.providers, env, cwd);
   for (const provider of config.budget.providers) {
     const problems: string[] = [];
+    // Each account is paced on its own: its sessions, its folder's events and rollouts.
+    const scope = accountScope(config.budget.providers, provider, folders);
     let usage: Usage | undefined;
     if (provider.agent === 'codex' && provider.rolloutRateLimits)
-      usage = await fromRollouts(ledger, now);
+      usage = await fromRollouts(ledger, now, scope);
     if (!usage) {
       const fromCmd = await fromCommand(provider, config.budget.commandTimeoutMs, env);
       if (fromCmd && 'error' in fromCmd) problems.push(fromCmd.error);
       else usage = fromCmd;
     }
-    usage ??= await fromLedger(
-      ledger,
-      provider,
-      calendarStart,
-      calendarEnd,
-      accountScope(config.budget.providers, provider),
-    );
+    usage ??= await fromLedger(ledger, provider, calendarStart, calendarEnd, scope);
     if (!usage) {
       results.push({
         provider: provider.name,

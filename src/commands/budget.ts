@@ -13,6 +13,18 @@ import {
 } from '../render/table.js';
 import { BURN_WINDOW_MS, burn, type Burn } from '../budget/burn.js';
 import { wrapText } from '../render/wrap.js';
+import { accountFolders } from '../config/paths.js';
+import type { ProviderConfig } from '../config/schema.js';
+import type { AccountFolder } from '../core/dispatch.js';
+import { accountOf } from '../budget/models.js';
+import { buildReport } from '../tokens/report.js';
+import {
+  billingPeriod,
+  describeValue,
+  renewalDay,
+  subscriptionValue,
+  type SubscriptionValue,
+} from '../budget/value.js';
 
 const WEEK_MS = 7 * 86_400_000;
 import type { Style } from '../render/color.js';
@@ -36,6 +48,8 @@ export async function run(ctx: Context): Promise<number> {
 export type BudgetRow = BudgetState & {
   burn: Burn;
   estimated: { tokens: number; sessions: number };
+  /** The subscription's value used this billing month (null: no monthlyPrice configured). */
+  value: SubscriptionValue | null;
 };
 
 /** The figures of `radar budget` (its --json, and the HTML page's). */
@@ -43,14 +57,16 @@ export async function budgetData(ctx: Context): Promise<{ now: number; results: 
   const config = ctx.config();
   const now = ctx.now().getTime();
   const usage = ctx.existingLedger().usage;
-  const states = await budgetStates(usage, config, ctx.env, now);
+  const states = await budgetStates(usage, config, ctx.env, now, ctx.cwd);
+  const folders = accountFolders(config.budget.providers, ctx.env, ctx.cwd);
   const results = await Promise.all(
     states.map(async (state) => {
       const provider = { name: state.provider, agent: state.agent };
-      const account = accountScope(config.budget.providers, provider);
-      const weeklyTokens = config.budget.providers.find(
+      const account = accountScope(config.budget.providers, provider, folders);
+      const entry = config.budget.providers.find(
         (p) => p.name === state.provider && p.agent === state.agent,
-      )?.weeklyTokens;
+      );
+      const weeklyTokens = entry?.weeklyTokens;
       const resetsAt = state.resetsAt ? Date.parse(state.resetsAt) : null;
       const weekEnd = resetsAt ?? now;
       return {
@@ -64,10 +80,54 @@ export async function budgetData(ctx: Context): Promise<{ now: number; results: 
         }),
         // Sessions of this week that reported no usage: their reservations, as estimates.
         estimated: await usage.estimatedTokens(state.agent, weekEnd - WEEK_MS, weekEnd, account),
+        value:
+          entry?.monthlyPrice === undefined
+            ? null
+            : await valueUsed(ctx, entry, entry.monthlyPrice, folders, now),
       };
     }),
   );
   return { now, results };
+}
+
+/**
+ * The API-equivalent cost of an account's tokens since its last renewal, against its price: the
+ * account's counted events (its sessions, its own folder's, and for the first account the rest
+ * of its agent's), priced per model at list prices.
+ */
+async function valueUsed(
+  ctx: Context,
+  entry: ProviderConfig,
+  priceUsd: number,
+  folders: readonly AccountFolder[],
+  now: number,
+): Promise<SubscriptionValue> {
+  const config = ctx.config();
+  const db = ctx.existingLedger();
+  const { start, end } = billingPeriod(
+    now,
+    renewalDay(entry.renewsOn),
+    config.timezone ?? machineZone(),
+  );
+  const rows = (
+    await db.reports.aggregateByAccount({ since: start, until: now }, folders, entry.agent)
+  )
+    .map((r) => ({ ...r, key: accountOf(config.budget.providers, r.agent, r.key) }))
+    .filter((r) => r.key === entry.name);
+  const { loadPrices } = await import('../tokens/prices.js');
+  const prices = await loadPrices(
+    db.prices,
+    rows.flatMap((r) => (r.model ? [r.model] : [])),
+  );
+  const group = buildReport(rows, 'account', { prices }).groups[0];
+  return subscriptionValue({
+    priceUsd,
+    usedUsd: group?.costUsd ?? 0,
+    unpricedTokens: group?.unpricedTokens ?? 0,
+    start,
+    end,
+    now,
+  });
 }
 
 /**
@@ -124,6 +184,7 @@ function render(ctx: Context, zone: string, results: BudgetRow[]): void {
   ctx.stdout.write(budgetTable(budgetRows(results, zone), width, ctx.color));
   for (const r of results) {
     if (r.advice) ctx.stdout.write(wrapText(`${r.provider}: ${r.advice}\n`, width));
+    if (r.value) ctx.stdout.write(wrapText(`${r.provider}: ${describeValue(r.value)}\n`, width));
     if (r.estimated.sessions > 0)
       ctx.stdout.write(
         wrapText(

@@ -7,6 +7,8 @@ import { judgeAll } from '../rules/judge.js';
 import { agentBudgets, budgetStates } from '../budget/state.js';
 import { formatPrRef } from '../core/pr.js';
 import { resolvePr } from './pr-arg.js';
+import { readModelHolds } from '../budget/holds.js';
+import { inert } from '../render/inert.js';
 
 /** `radar stop <pr>` and `radar resume <pr>`: manual control, recorded in the ledger. */
 
@@ -25,6 +27,23 @@ export async function resume(
   pr: string | undefined,
   options: CommandOptions<'resume'>,
 ): Promise<number> {
+  if (options.model) {
+    const agent = options.model;
+    const db = ctx.existingLedger();
+    const now = ctx.now().getTime();
+    // What held it back, said before it is forgotten (the hold as the next dispatch saw it).
+    const held = (await readModelHolds(db, ctx.config(), ctx, now)).get(agent) ?? null;
+    db.dispatch.resolveModelHold(agent, now, options.reason ?? null);
+    if (ctx.json)
+      writeJson(ctx, 'resume', { agent, held, resolvedAt: new Date(now).toISOString() });
+    else
+      ctx.stdout.write(
+        held
+          ? `${agent}: released (${inert(held)}); runs before now no longer hold it back\n`
+          : `${agent}: nothing held it back; runs before now will not\n`,
+      );
+    if (!pr && !options.permissions) return 0;
+  }
   if (options.permissions) {
     const cleared = ctx.existingLedger().rules.clearPermissions(options.permissions);
     const message = cleared
@@ -34,7 +53,12 @@ export async function resume(
     else ctx.stdout.write(`${message}\n`);
     if (!pr) return 0;
   }
-  if (!pr) throw new UsageError('say which PR to resume (or --permissions <owner/name>)');
+  if (!pr) {
+    if (options.model) return 0;
+    throw new UsageError(
+      'say which PR to resume (or --permissions <owner/name>, or --model <agent>)',
+    );
+  }
   return control(ctx, 'resume', pr, options);
 }
 
@@ -48,7 +72,7 @@ async function control(
   const pr = resolvePr(db.prs, text);
   const rules = db.rules;
   const now = ctx.now().getTime();
-  const budget = agentBudgets(await budgetStates(db.usage, ctx.config(), ctx.env, now));
+  const budget = agentBudgets(await budgetStates(db.usage, ctx.config(), ctx.env, now, ctx.cwd));
   // The control and the verdict it leads to are written together.
   const verdict = db.transaction(() => {
     rules.addControl(pr.nodeId, { at: now, action, by: 'user', reason: options.reason ?? null });

@@ -16,6 +16,10 @@ import { columnWidths, displayWidth, renderTable, terminalWidth } from '../rende
 import { wrapText } from '../render/wrap.js';
 import type { Endpoint } from '../github/endpoint.js';
 import type { Column } from '../render/table.js';
+import { hasAllowlist } from '../budget/models.js';
+import { readModelHolds } from '../budget/holds.js';
+import { AGENT_NAMES } from '../core/agents.js';
+import { inert } from '../render/inert.js';
 
 type DoctorOptions = CommandOptions<'doctor'>;
 
@@ -88,6 +92,7 @@ export async function run(ctx: Context, options: DoctorOptions): Promise<number>
   }
 
   if (configOk) results.push(...checkBudgetSources(ctx.config()));
+  if (configOk) results.push(...(await checkModels(ctx)));
 
   const github = await checkGitHub(ctx, options);
   results.push(...github.results);
@@ -163,6 +168,37 @@ export function checkBudgetSources(config: RadarConfig): CheckResult[] {
       detail: `no budget source: set weeklyTokens or usageCommand; ${p.agent} is ${effect}`,
       data: { sources },
     };
+  });
+}
+
+/**
+ * Each agent with a model allowlist: held back (a warning, with the run that holds it and how to
+ * release it) when it ran on another model since its hold was last resolved.
+ */
+async function checkModels(ctx: Context): Promise<CheckResult[]> {
+  const config = ctx.config();
+  if (!hasAllowlist(config) || !existsSync(ctx.ledgerPath())) return [];
+  let holds: Map<string, string>;
+  try {
+    holds = await readModelHolds(ctx.ledger(), config, ctx, ctx.now().getTime());
+  } catch {
+    return []; // the ledger check says what is wrong with it
+  }
+  return AGENT_NAMES.filter(
+    (a) =>
+      config.agents[a].models !== undefined ||
+      config.budget.providers.some((p) => p.agent === a && p.models !== undefined),
+  ).map((agent) => {
+    const held = holds.get(agent);
+    return held
+      ? { name: `models ${agent}`, status: 'warn', detail: inert(held), data: { held } }
+      : {
+          name: `models ${agent}`,
+          status: 'ok',
+          detail:
+            'every counted run of the last 7 days (since the last resume) on an allowed model',
+          data: { held: null },
+        };
   });
 }
 

@@ -1,5 +1,6 @@
 import { createInterface } from 'node:readline/promises';
 import type { Context } from '../context.js';
+import { readModelHolds } from '../budget/holds.js';
 import type { CommandOptions } from './types.js';
 import { RadarError } from '../core/errors.js';
 import { writeJson } from './json-output.js';
@@ -38,7 +39,7 @@ export async function run(ctx: Context, prText: string, options: EscalateOptions
     throw new RadarError(`${formatPrRef(pr)} is ${pr.state}; --force dispatches it anyway`);
   const now = () => ctx.now().getTime();
   // Read once: the rehearsal and the session are checked against the same reading.
-  const budget = await budgetStates(db.usage, config, ctx.env, now());
+  const budget = await budgetStates(db.usage, config, ctx.env, now(), ctx.cwd);
   const common = {
     candidates: [{ pr, verdict }],
     max: 1,
@@ -48,8 +49,10 @@ export async function run(ctx: Context, prText: string, options: EscalateOptions
     budget,
     now,
     env: ctx.env,
+    cwd: ctx.cwd,
     logger: ctx.logger(),
     manual: { agent, force: options.force },
+    modelHolds: await readModelHolds(db, config, ctx, now()),
   };
   if (options.dryRun || (!options.yes && process.stdin.isTTY)) {
     const rehearsal = await dispatchFlagged({ ...common, dryRun: true });

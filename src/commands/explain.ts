@@ -11,6 +11,7 @@ import { resolvePr } from './pr-arg.js';
 // The same cleaning prompts get: untrusted text without hidden or control characters.
 import { sanitize } from '../dispatch/prompt.js';
 import { describeApproval, describeWork } from '../dispatch/render.js';
+import { accountOf, describeOffList, offListRuns } from '../budget/models.js';
 
 /**
  * `radar explain <pr>`: the verdict taken apart — each signal with its evidence, the score's
@@ -24,7 +25,7 @@ export async function run(ctx: Context, text: string): Promise<number> {
   const rules = db.rules;
   const now = ctx.now().getTime();
   const history = rules.histories(pr.nodeId).get(pr.nodeId) ?? emptyHistory();
-  const budget = agentBudgets(await budgetStates(db.usage, config, ctx.env, now));
+  const budget = agentBudgets(await budgetStates(db.usage, config, ctx.env, now, ctx.cwd));
   const evaluation = createEvaluator(config.rules)({
     pr,
     history,
@@ -40,6 +41,20 @@ export async function run(ctx: Context, text: string): Promise<number> {
   );
   const reported = sessions.filter((e) => e.tokens !== null);
   const actions = db.dispatch.approvals().filter((a) => a.nodeId === pr.nodeId);
+  // The models each session ran on, each checked against its agent's (account's) allowlist.
+  const models = (await db.reports.escalationModels(sessions.map((e) => e.id))).map((m) => {
+    const account = accountOf(config.budget.providers, m.agent, m.account);
+    const off =
+      m.model === null ? [] : offListRuns([{ ...m, account }], config).map(describeOffList);
+    return {
+      escalation: m.escalationId,
+      agent: m.agent,
+      account,
+      model: m.model,
+      tokens: m.tokens,
+      flagged: off[0] ?? null,
+    };
+  });
   const explanation = {
     pr: formatPrRef(pr),
     title: pr.title,
@@ -91,6 +106,7 @@ export async function run(ctx: Context, text: string): Promise<number> {
         settledAt: o?.settledAt ? new Date(o.settledAt).toISOString() : null,
       };
     }),
+    models,
     head: {
       branch: pr.headRef ?? null,
       repo: pr.headRepo ?? null,
@@ -167,11 +183,20 @@ export async function run(ctx: Context, text: string): Promise<number> {
         ? ` (${reported.length} of ${sessions.length} sessions reported usage)`
         : ''),
   );
-  for (const o of explanation.outcomes)
+  for (const o of explanation.outcomes) {
+    const ran = models.filter((m) => m.escalation === o.escalation);
+    const on = ran.filter((m) => m.model !== null).map((m) => inert(m.model!));
     out.push(
-      `  escalation ${o.escalation} (${o.agent}, ${o.tokens === null ? '?' : formatInt(o.tokens)} tokens): ` +
+      `  escalation ${o.escalation} (${o.agent}${on.length ? ` on ${on.join(', ')}` : ''}, ` +
+        `${o.tokens === null ? '?' : formatInt(o.tokens)} tokens): ` +
         `${o.outcome.replace('_', ' ')} — ${inert(o.reason)}`,
     );
+    for (const m of ran)
+      if (m.flagged)
+        out.push(
+          `    flagged: ${inert(m.flagged)} (radar resume --model ${m.agent} once resolved)`,
+        );
+  }
   if (explanation.work.length || explanation.actions.length) {
     out.push('', 'what the sessions left:');
     for (const w of explanation.work) {

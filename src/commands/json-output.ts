@@ -19,6 +19,8 @@ export interface DispatchJson {
   results: Omit<DispatchResult, 'prompt'>[];
   approvalsQueued: DispatchSummary['approvalsQueued'];
   reaped: number;
+  /** Agents held back for a run on a model outside their allowlist. */
+  modelHolds: DispatchSummary['modelHolds'];
 }
 
 /** `radar scan --json`: the scan, and what `--dispatch` did (null without it). */
@@ -52,6 +54,7 @@ export const EXPLAIN_FIELDS = [
   'sessionsWithUsage',
   'tokens',
   'outcomes',
+  'models',
   'head',
   'work',
   'actions',
@@ -128,11 +131,20 @@ export const JSON_DOCUMENTS: Readonly<Record<string, JsonDocument>> = {
   },
   'report tokens': {
     shape: 'object',
-    fields: keysOf<TokenReport & { estimated: unknown; tz: string; since: string; until: string }>({
+    fields: keysOf<
+      TokenReport & {
+        estimated: unknown;
+        offList: unknown;
+        tz: string;
+        since: string;
+        until: string;
+      }
+    >({
       by: true,
       total: true,
       groups: true,
       estimated: true,
+      offList: true,
       tz: true,
       since: true,
       until: true,

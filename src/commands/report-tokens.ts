@@ -19,16 +19,27 @@ import {
 } from '../render/table.js';
 import { byCodePoint } from '../render/order.js';
 import { wrapText } from '../render/wrap.js';
+import { inert } from '../render/inert.js';
+import { accountFolders } from '../config/paths.js';
+import type { AggregateRow } from '../core/token-report.js';
+import {
+  accountOf,
+  describeOffList,
+  hasAllowlist,
+  offListRuns,
+  type OffList,
+} from '../budget/models.js';
+import { modelRows } from '../budget/holds.js';
 
 type ReportOptions = CommandOptions<'report tokens'>;
 
 /** `radar report tokens`: where the tokens went, grouped by one dimension. */
 export async function run(ctx: Context, options: ReportOptions): Promise<number> {
   const data = await tokenReportData(ctx, options);
-  const { report, estimated } = data;
+  const { report, estimated, offList } = data;
   if (ctx.json) {
     const { tz, since, until } = data;
-    writeJson(ctx, 'report tokens', { ...report, estimated, tz, since, until });
+    writeJson(ctx, 'report tokens', { ...report, estimated, offList, tz, since, until });
     return 0;
   }
   if (options.csv) {
@@ -47,13 +58,20 @@ export async function run(ctx: Context, options: ReportOptions): Promise<number>
     return 0;
   }
   const width = terminalWidth(ctx.env.COLUMNS, ctx.stdout.columns);
-  ctx.stdout.write(wrapText(renderReport(report, width) + renderEstimated(estimated), width));
+  ctx.stdout.write(
+    wrapText(
+      renderReport(report, width) + renderEstimated(estimated) + renderOffList(offList),
+      width,
+    ),
+  );
   return 0;
 }
 
 export interface TokenReportData {
   report: TokenReport;
   estimated: (Estimated & { agent: string })[];
+  /** Runs on a model outside their allowlist in the range. */
+  offList: ReturnType<typeof offListJson>[];
   tz: string;
   since: string | undefined;
   until: string | undefined;
@@ -78,6 +96,13 @@ export async function tokenReportData(
   const range = { since: parse('--since', options.since), until: parse('--until', options.until) };
   const db = ctx.existingLedger();
   const ledger = db.reports;
+  // Rows by account and model: `--by account`, and then the allowlist check too.
+  let byAccount: Promise<AggregateRow[]> | undefined;
+  const accountRows = () =>
+    (byAccount ??= ledger.aggregateByAccount(
+      range,
+      accountFolders(config.budget.providers, ctx.env, ctx.cwd),
+    ));
   const loadPrices = async (models: string[]) =>
     (await import('../tokens/prices.js')).loadPrices(db.prices, models);
   let report: TokenReport;
@@ -98,7 +123,13 @@ export async function tokenReportData(
       report = reportFromTotals(await ledger.periodTotals(list, range, rates), by);
     } else report = buildReport([], by, {});
   } else {
-    const rows = await ledger.aggregateByColumn(by, range);
+    const rows =
+      by === 'account'
+        ? (await accountRows()).map((r) => ({
+            ...r,
+            key: accountOf(config.budget.providers, r.agent, r.key),
+          }))
+        : await ledger.aggregateByColumn(by, range);
     const prices =
       rows.length > 0
         ? await loadPrices(rows.flatMap((r) => (r.model ? [r.model] : [])))
@@ -108,7 +139,41 @@ export async function tokenReportData(
 
   // Sessions that reported no usage: their reservations, shown apart as estimates.
   const estimated = await ledger.estimated(range);
-  return { report, estimated, tz: zone, since: options.since, until: options.until };
+  // Runs on a model outside their agent's (account's) allowlist, flagged apart.
+  const offList = hasAllowlist(config)
+    ? offListRuns(
+        by === 'account'
+          ? (await accountRows()).map((r) => ({ ...r, account: r.key }))
+          : await modelRows(db, config, ctx, range),
+        config,
+      ).map(offListJson)
+    : [];
+  return { report, estimated, offList, tz: zone, since: options.since, until: options.until };
+}
+
+/** An off-list run as `--json` gives it. */
+function offListJson(o: OffList) {
+  return {
+    agent: o.agent,
+    account: o.account,
+    model: o.model,
+    tokens: o.tokens,
+    events: o.events,
+    allowlist: o.allowlist.patterns,
+    key: o.allowlist.key,
+    message: describeOffList(o),
+  };
+}
+
+/** Runs on a model outside the allowlist, after the table. */
+export function renderOffList(rows: readonly ReturnType<typeof offListJson>[]): string {
+  return rows
+    .map(
+      (o) =>
+        `flagged: ${inert(o.message)}: ${formatInt(o.tokens)} tokens in ${formatInt(o.events)} ` +
+        `event${o.events === 1 ? '' : 's'} (radar resume --model ${o.agent} once it is resolved)\n`,
+    )
+    .join('');
 }
 
 /** The estimates, apart from the measured totals (never added to them). */

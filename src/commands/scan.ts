@@ -39,9 +39,10 @@ export async function run(ctx: Context, options: ScanCommandOptions = {}): Promi
         results: results.map(({ prompt: _prompt, ...r }) => r),
         approvalsQueued: dispatched.approvalsQueued,
         reaped: dispatched.reaped,
+        modelHolds: dispatched.modelHolds,
       },
     } satisfies ScanJson);
-  const report = heldBackReport(results, code, ctx.env.PATH);
+  const report = heldBackReport(results, code, ctx.env.PATH, dispatched.modelHolds);
   for (const line of report.lines) ctx.stderr.write(`radar: ${line}\n`);
   return report.code;
 }
@@ -73,7 +74,7 @@ async function scan(ctx: Context, options: ScanCommandOptions): Promise<ScanOutc
     const tty = Boolean(ctx.stderr.isTTY) && !ctx.json;
     let summary: ScanSummary;
     // The rules route around an agent whose weekly quota is used up.
-    const states = await budgetStates(db.usage, config, ctx.env, ctx.now().getTime());
+    const states = await budgetStates(db.usage, config, ctx.env, ctx.now().getTime(), ctx.cwd);
     let candidates: ScanOutcome['candidates'] = [];
     try {
       summary = await runScan({

@@ -27,6 +27,7 @@ export const REPORT_DIMENSIONS = [
   'week',
   'month',
   'agent',
+  'account',
   'model',
   'file',
   'repo',
@@ -102,7 +103,10 @@ export interface CommandLine {
   explain: { args: [pr: string]; options: None };
   stop: { args: [pr: string]; options: { reason?: string } };
   completion: { args: [shell: (typeof SHELLS)[number]]; options: None };
-  resume: { args: [pr: string | undefined]; options: { permissions?: string; reason?: string } };
+  resume: {
+    args: [pr: string | undefined];
+    options: { permissions?: string; model?: AgentName; reason?: string };
+  };
 }
 
 export type CommandName = keyof CommandLine;

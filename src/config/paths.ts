@@ -1,6 +1,8 @@
+import { realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
-import type { RadarConfig } from './schema.js';
+import { join, resolve, sep } from 'node:path';
+import type { AccountFolder } from '../core/dispatch.js';
+import type { ProviderConfig, RadarConfig } from './schema.js';
 
 /** `~/x` → absolute, relative to home; other relative paths to cwd. */
 export function expandHome(path: string, env: NodeJS.ProcessEnv, cwd: string): string {
@@ -14,6 +16,35 @@ export interface LogFolder {
   path: string;
   /** Where the path came from, for messages. */
   origin: string;
+}
+
+/** The agent home an account names in its env (Codex: CODEX_HOME; Claude Code: CLAUDE_CONFIG_DIR). */
+function accountHome(p: Pick<ProviderConfig, 'agent' | 'env'>): string | undefined {
+  return p.agent === 'codex' ? p.env?.CODEX_HOME : p.env?.CLAUDE_CONFIG_DIR;
+}
+
+/**
+ * Each account's own agent home, as the ingest records paths (real paths, links resolved when
+ * the folder exists): events read from under it are that account's.
+ */
+export function accountFolders(
+  providers: readonly Pick<ProviderConfig, 'name' | 'agent' | 'env'>[],
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+): AccountFolder[] {
+  const folders: AccountFolder[] = [];
+  for (const p of providers) {
+    const home = accountHome(p);
+    if (!home) continue;
+    let dir = expandHome(home, env, cwd);
+    try {
+      dir = realpathSync(dir);
+    } catch {
+      // Not there yet: no events can have been read from it under another name.
+    }
+    folders.push({ agent: p.agent, account: p.name, prefix: dir.endsWith(sep) ? dir : dir + sep });
+  }
+  return folders;
 }
 
 /**
@@ -50,7 +81,7 @@ export function defaultLogFolders(
   ];
   // Every account's own agent home (budget.providers env), each folder once.
   for (const p of config.budget.providers) {
-    const home = p.agent === 'codex' ? p.env?.CODEX_HOME : p.env?.CLAUDE_CONFIG_DIR;
+    const home = accountHome(p);
     if (!home) continue;
     const dir = expandHome(home, env, cwd);
     const subs = p.agent === 'codex' ? ['sessions', 'archived_sessions'] : ['projects'];

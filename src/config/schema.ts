@@ -51,6 +51,9 @@ const checkpoint = z
   })
   .strict();
 
+/** Model names or globs ("gpt-5*", "claude-opus-*"); a run on any other model is flagged. */
+const modelAllowlist = z.array(z.string().min(1)).min(1).optional();
+
 const provider = z
   .object({
     name: z.string().min(1).describe('Provider (account) name, e.g. "codex" or "claude-work"'),
@@ -85,6 +88,23 @@ const provider = z
       .describe(
         'Variables this account\'s agent runs with (~ expanded), e.g. {"CLAUDE_CONFIG_DIR": "~/.claude-backup"}; entries naming the same agent are its accounts, tried in order',
       ),
+    models: modelAllowlist.describe(
+      "Models this account's runs may use (globs, case-insensitive); replaces agents.<name>.models for it",
+    ),
+    monthlyPrice: z
+      .number()
+      .nonnegative()
+      .optional()
+      .describe('What the subscription costs a month (USD): radar budget shows the value used'),
+    renewsOn: z
+      .union([
+        z.number().int().min(1).max(31),
+        z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a day of the month or "YYYY-MM-DD"'),
+      ])
+      .optional()
+      .describe(
+        'Day of the month the subscription renews (1-31), or one renewal date "YYYY-MM-DD" (its day is used); default 1',
+      ),
   })
   .strict();
 
@@ -110,6 +130,9 @@ function agentSchema(name: AgentName) {
         .min(1)
         .optional()
         .describe('Model every session runs on, passed as --model (e.g. "gpt-5-codex", "opus")'),
+      models: modelAllowlist.describe(
+        'Models this agent\'s runs may use (globs, case-insensitive, e.g. ["gpt-5*"]): a run on another is flagged and holds the agent back until `radar resume --model <agent>`',
+      ),
     })
     .strict()
     .prefault({});

@@ -61,11 +61,22 @@ export interface Reservation {
 
 /**
  * One account of an agent that has several: a session's tokens are its recorded account's;
- * tokens of no session radar recorded an account for are the first account's.
+ * tokens read from an account's own folder (its CLAUDE_CONFIG_DIR or CODEX_HOME) are that
+ * account's; the rest are the first account's.
  */
 export interface AccountScope {
   name: string;
   first: boolean;
+  /** The accounts' own folders (every account of the agent's, not only this one's). */
+  folders?: readonly AccountFolder[];
+}
+
+/** An account's own agent home: events read from a path under `prefix` are its. */
+export interface AccountFolder {
+  agent: string;
+  account: string;
+  /** An absolute folder path ending in `/`. */
+  prefix: string;
 }
 
 /** What an agent's week has committed, read in the claiming transaction. */

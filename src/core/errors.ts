@@ -7,7 +7,10 @@ export const ExitCode = {
   failure: 1,
   usage: 2,
   flagged: 3,
-  /** `radar scan --dispatch`: flagged PRs got no agent for want of one (not budget or policy). */
+  /**
+   * `radar scan --dispatch`: flagged PRs got no agent for want of one, or because of a model hold
+   * that waits for `radar resume --model` (not budget or policy).
+   */
   notDispatched: 4,
   locked: 75,
 } as const;

@@ -1,7 +1,20 @@
 /** What `radar report tokens` asks and answers: dimensions, aggregate rows, rates, reports. */
 
 export type Dimension =
-  'bucket' | 'day' | 'week' | 'month' | 'agent' | 'model' | 'file' | 'repo' | 'pr' | 'machine';
+  | 'bucket'
+  | 'day'
+  | 'week'
+  | 'month'
+  | 'agent'
+  | 'account'
+  | 'model'
+  | 'file'
+  | 'repo'
+  | 'pr'
+  | 'machine';
+
+/** The dimensions a ledger sums by one column of the events (not time, not account). */
+export type ColumnDimension = Exclude<Dimension, 'day' | 'week' | 'month' | 'account'>;
 
 export const TIME_DIMENSIONS: ReadonlySet<Dimension> = new Set(['day', 'week', 'month']);
 

@@ -10,6 +10,7 @@ import { dispatchFlagged, type Candidate, type DispatchSummary } from './dispatc
 import { renderResults } from './render.js';
 import { plural } from '../render/plural.js';
 import { describePace } from './pace-policy.js';
+import { readModelHolds } from '../budget/holds.js';
 
 /** `--max N`: a non-negative integer, else the configured dispatch.maxPerScan. */
 export function parseMax(text: string | undefined, fallback: number): number {
@@ -42,7 +43,9 @@ export async function dispatchAfterScan(
     budget: options.budget,
     now,
     env: ctx.env,
+    cwd: ctx.cwd,
     logger: ctx.logger(),
+    modelHolds: await readModelHolds(ledger, config, ctx, now()),
     readBody: async (repo, number) => {
       const { resolveEndpoint, requireToken } = await import('../github/endpoint.js');
       const { createGitHubClient } = await import('../github/client.js');

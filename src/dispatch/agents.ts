@@ -56,7 +56,10 @@ export function agentChain(
   return [...new Set([...(first ? [first] : []), ...fallback])];
 }
 
-export type Skip = { agent: AgentName; why: 'not-installed' | 'budget' | 'failed-to-start' };
+export type Skip = {
+  agent: AgentName;
+  why: 'not-installed' | 'model' | 'budget' | 'failed-to-start';
+};
 
 export interface Choice {
   /** The agents still to try, best first (empty: nothing can run). */
@@ -64,11 +67,15 @@ export interface Choice {
   skipped: Skip[];
 }
 
-/** Drops agents that are not on PATH or whose provider's budget is exhausted. */
+/**
+ * Drops agents that are not on PATH, held back for a run on a model outside their allowlist, or
+ * whose provider's budget is exhausted.
+ */
 export function usableAgents(
   chain: readonly AgentName[],
   checks: {
     installed: (agent: AgentName) => boolean;
+    held?: (agent: AgentName) => boolean;
     budget: (agent: AgentName) => 'ok' | 'exhausted';
   },
 ): Choice {
@@ -76,6 +83,7 @@ export function usableAgents(
   const candidates: AgentName[] = [];
   for (const agent of chain) {
     if (!checks.installed(agent)) skipped.push({ agent, why: 'not-installed' });
+    else if (checks.held?.(agent)) skipped.push({ agent, why: 'model' });
     else if (checks.budget(agent) === 'exhausted') skipped.push({ agent, why: 'budget' });
     else candidates.push(agent);
   }

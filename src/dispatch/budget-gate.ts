@@ -7,7 +7,7 @@
  * it is; an unknown budget does not block (radar cannot tell).
  */
 import type { ProviderConfig, RadarConfig } from '../config/schema.js';
-import type { Committed, Reservation } from '../core/dispatch.js';
+import type { AccountFolder, Committed, Reservation } from '../core/dispatch.js';
 import { expectedCost, fits, tokensLeft, type Room } from './reservation.js';
 import { agentBudgets } from '../budget/state.js';
 import { accountScope } from '../budget/sources.js';
@@ -92,6 +92,8 @@ export function reservationFor(input: {
   budget: Pick<RadarConfig['budget'], 'providers' | 'reserve' | 'sessionTokens'>;
   history: (agent: AgentName, kind: string) => number[];
   now: number;
+  /** The accounts' own folders (their events count for them). */
+  folders?: readonly AccountFolder[];
 }): SessionReservation | undefined {
   const provider = input.budget.providers.find(
     (p) =>
@@ -114,7 +116,7 @@ export function reservationFor(input: {
     spent: Math.max(read, c.counted),
     reserved: c.reserved,
   });
-  const account = accountScope(input.budget.providers, provider);
+  const account = accountScope(input.budget.providers, provider, input.folders);
   return {
     claim: {
       tokens,

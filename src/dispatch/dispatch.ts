@@ -16,7 +16,7 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { RadarConfig } from '../config/schema.js';
-import { expandHome } from '../config/paths.js';
+import { accountFolders, expandHome } from '../config/paths.js';
 import type { StoredPr } from '../core/pr.js';
 import type { Signal } from '../core/verdict.js';
 import type { BudgetState } from '../core/budget.js';
@@ -27,6 +27,7 @@ import { accountEnv, agentArgv, agentEnv, type Skip } from './agents.js';
 import { AGENT_NAMES, type AgentName } from '../core/agents.js';
 import { queueActions } from './approvals.js';
 import type { SessionWork } from '../core/actions.js';
+import type { AccountFolder } from '../core/dispatch.js';
 import {
   accountBudgets,
   budgetAfterSpend,
@@ -88,6 +89,8 @@ export interface DispatchOptions {
   budget: readonly BudgetState[];
   now: () => number;
   env: NodeJS.ProcessEnv;
+  /** Where relative paths in the config are resolved (default: the process's). */
+  cwd?: string;
   logger?: Logger;
   /** Aborting stops every running session (SIGTERM, then SIGKILL, to each group). */
   signal?: AbortSignal;
@@ -107,6 +110,11 @@ export interface DispatchOptions {
    * draft is queued without it.
    */
   readBody?: (repo: string, number: number) => Promise<string>;
+  /**
+   * Agents held back for a run on a model outside their allowlist, with the reason, read by the
+   * caller (budget/holds.ts): none of their sessions starts until `radar resume --model`.
+   */
+  modelHolds?: ReadonlyMap<AgentName, string>;
 }
 
 export type DispatchEvent =
@@ -147,6 +155,8 @@ export interface DispatchSummary {
   reaped: number;
   /** The pace policy this call followed (a dispatch by hand is not capped by it). */
   pace: PacePlan;
+  /** Agents held back for a run on a model outside their allowlist, and why. */
+  modelHolds: { agent: AgentName; reason: string }[];
 }
 
 const prRef = (pr: StoredPr) => `${pr.repo}#${pr.number}`;
@@ -234,6 +244,8 @@ class Execution {
   private readonly zone: string;
   private readonly ledgerDir: string;
   private readonly installed: ReadonlySet<AgentName>;
+  /** The accounts' own folders: a reservation counts their events for them. */
+  private readonly folders: readonly AccountFolder[];
   readonly policy: Policy;
 
   constructor(private readonly options: DispatchOptions) {
@@ -243,6 +255,11 @@ class Execution {
     this.ledgerDir = dirname(options.ledgerPath);
     const lookup = options.installed ?? ((command: string) => !!findOnPath(command, options.env));
     this.installed = new Set(AGENT_NAMES.filter((a) => lookup(config.agents[a].command)));
+    this.folders = accountFolders(
+      config.budget.providers,
+      options.env,
+      options.cwd ?? process.cwd(),
+    );
     this.pace = pacePlan(
       options.budget,
       checkpointsOf(config),
@@ -278,6 +295,7 @@ class Execution {
       budget: budgetAfterSpend(options.budget, options.config.budget.providers, this.spent),
       accounts: accountBudgets(options.budget, options.config.budget.providers, this.spent),
       installed: this.installed,
+      held: options.modelHolds,
       started: this.started,
       startedBy: this.startedBy,
       now: options.now(),
@@ -299,6 +317,7 @@ class Execution {
       budget: options.config.budget,
       history: (a, kind) => store.sessionTokens(a, kind, HISTORY),
       now: options.now(),
+      folders: this.folders,
     });
   }
 
@@ -789,5 +808,6 @@ export async function dispatchFlagged(options: DispatchOptions): Promise<Dispatc
     approvalsQueued: [...approvalsQueued, ...run.queued],
     reaped,
     pace: run.pace,
+    modelHolds: [...(options.modelHolds ?? [])].map(([agent, reason]) => ({ agent, reason })),
   };
 }

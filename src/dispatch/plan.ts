@@ -29,7 +29,8 @@ export type Suppression =
   | 'no-agent'
   | 'stopped'
   | 'not-flagged'
-  | 'pace';
+  | 'pace'
+  | 'model';
 
 /** `radar escalate`: any tier, this agent first, a stopped PR only with force. */
 export interface Manual {
@@ -43,6 +44,8 @@ export interface Facts {
   budget: ReadonlyMap<AgentName, AgentBudget>;
   /** Agents whose command is installed. */
   installed: ReadonlySet<AgentName>;
+  /** Agents held back for a run on a model outside their allowlist, with the reason. */
+  held?: ReadonlyMap<AgentName, string>;
   /** Each agent's accounts in the configured order, with their budgets (none: no accounts). */
   accounts?: ReadonlyMap<AgentName, readonly AccountBudget[]>;
   /** Sessions this call has started so far. */
@@ -219,9 +222,13 @@ export function decide(c: Candidate, policy: Policy, facts: Facts): Decision {
   const chain = agentChain(verdict.route, policy.fallback, manual?.agent);
   const choice = usableAgents(chain, {
     installed: (a) => facts.installed.has(a),
+    held: (a) => facts.held?.has(a) === true,
     budget: (a) => (agentAllowed(a, policy, facts) ? 'ok' : 'exhausted'),
   });
   if (choice.candidates.length === 0) {
+    // A hold waits for the user (radar resume --model): said before what the budget says.
+    const held = choice.skipped.find((s) => s.why === 'model');
+    if (held) return skip('model', facts.held!.get(held.agent)!, { skipped: choice.skipped });
     const budget = choice.skipped.some((s) => s.why === 'budget');
     if (budget)
       return skip(

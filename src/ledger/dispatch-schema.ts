@@ -196,6 +196,63 @@ ALTER TABLE escalations ADD COLUMN account TEXT;
 export const OF_ACCOUNT = `(CASE WHEN e.account IS NULL THEN ? = 1 ELSE e.account = ? END)`;
 
 /**
+ * The account of a token event `t` (its escalation `e` joined): the session's recorded account,
+ * else the account whose own folder the event was read from (the longest matching prefix of the
+ * parameter, a JSON array of `[prefix, account, agent]`), else NULL (the agent's first account).
+ */
+export const EVENT_ACCOUNT = `coalesce(e.account, ${folderAccount('t.source_path', 't.agent')})`;
+
+/** The account whose folder (parameter: folders JSON) holds `path`, of the agent `agent`. */
+function folderAccount(path: string, agent: string): string {
+  return `(SELECT f.value ->> 1 FROM json_each(?) f
+  WHERE f.value ->> 2 = ${agent} AND substr(${path}, 1, length(f.value ->> 0)) = f.value ->> 0
+  ORDER BY length(f.value ->> 0) DESC LIMIT 1)`;
+}
+
+/**
+ * Rate-limit samples `t` of one account (the parameters of EVENT_OF_ACCOUNT): those read from its
+ * folder, and for the first account those read from no account's folder.
+ */
+export const SAMPLE_OF_ACCOUNT = `(coalesce(${folderAccount('t.source_path', 't.provider')}, CASE WHEN ? = 1 THEN ? END) = ?)`;
+
+/**
+ * Token events `t` of one account (parameters: folders JSON, is-first, name, name): those whose
+ * EVENT_ACCOUNT is its, and for the first account those of none.
+ */
+export const EVENT_OF_ACCOUNT = `(coalesce(${EVENT_ACCOUNT}, CASE WHEN ? = 1 THEN ? END) = ?)`;
+
+/** The parameters of EVENT_OF_ACCOUNT for a scope. */
+export function eventScopeParams(account: {
+  name: string;
+  first: boolean;
+  folders?: readonly { prefix: string; account: string; agent: string }[];
+}): [string, number, string, string] {
+  return [foldersJson(account.folders), account.first ? 1 : 0, account.name, account.name];
+}
+
+/** Account folders as EVENT_ACCOUNT's parameter. */
+export function foldersJson(
+  folders: readonly { prefix: string; account: string; agent: string }[] | undefined,
+): string {
+  return JSON.stringify((folders ?? []).map((f) => [f.prefix, f.account, f.agent]));
+}
+
+/**
+ * Migration 22: `radar resume --model <agent>` is recorded, so a hold for a run on a model
+ * outside the allowlist stays resolved across processes: runs before `at` no longer hold the
+ * agent back.
+ */
+export const MODEL_RESOLUTIONS = `
+CREATE TABLE model_resolutions (
+  id INTEGER PRIMARY KEY,
+  agent TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  reason TEXT
+);
+CREATE INDEX model_resolutions_agent ON model_resolutions(agent, at);
+`;
+
+/**
  * Migration 21: a session's run log is tied to its escalation by the ingest that reads it. The
  * escalation row names its run log before the agent starts (`started`); the inserting
  * transaction ties the batch's new events read from that path (TIE_PENDING_LOG_EVENTS), as it

@@ -3,7 +3,7 @@ import type { Escalation } from '../core/verdict.js';
 import type { AgentName } from '../core/agents.js';
 import { boundaryFromRow, RulesStore } from './rules-store.js';
 import type { PermissionBoundary } from '../core/history.js';
-import { OF_ACCOUNT } from './dispatch-schema.js';
+import { EVENT_OF_ACCOUNT, OF_ACCOUNT, eventScopeParams } from './dispatch-schema.js';
 import type { DispatchLedger } from './ports.js';
 import type { ActionRecord, SessionWork } from '../core/actions.js';
 import type {
@@ -220,6 +220,19 @@ export class DispatchStore implements DispatchLedger {
       .immediate();
   }
 
+  resolveModelHold(agent: AgentName, at: number, reason: string | null): void {
+    this.db
+      .prepare(`INSERT INTO model_resolutions (agent, at, reason) VALUES (?, ?, ?)`)
+      .run(agent, at, reason);
+  }
+
+  modelResolutions(): Map<AgentName, number> {
+    const rows = this.db
+      .prepare(`SELECT agent, max(at) AS at FROM model_resolutions GROUP BY agent`)
+      .all() as { agent: AgentName; at: number }[];
+    return new Map(rows.map((r) => [r.agent, r.at]));
+  }
+
   /** The reservation an escalation was started with (null: none). */
   reservedFor(id: number): number | null {
     const row = this.db.prepare(`SELECT reserved FROM escalations WHERE id = ?`).get(id) as
@@ -235,9 +248,15 @@ export class DispatchStore implements DispatchLedger {
         `SELECT total(t.total) AS n FROM token_events t
          LEFT JOIN escalations e ON e.id = t.escalation_id
          WHERE t.agent = ? AND t.at >= ? AND t.at < ? AND t.counted = 1
-           AND (? = 0 OR ${OF_ACCOUNT})`,
+           AND (? = 0 OR ${EVENT_OF_ACCOUNT})`,
       )
-      .get(agent, since, until, ...scope) as { n: number };
+      .get(
+        agent,
+        since,
+        until,
+        account ? 1 : 0,
+        ...(account ? eventScopeParams(account) : ['[]', 0, null, null]),
+      ) as { n: number };
     // Running sessions reserve whenever they started (a session may straddle the reset), each
     // the larger of its reservation and its tokens so far; ended sessions that reported no usage
     // count their estimate in the week they started.

@@ -21,6 +21,7 @@ import {
   SESSION_RESERVATIONS,
   SESSION_WORK,
   ESCALATION_ACCOUNT,
+  MODEL_RESOLUTIONS,
   SESSION_LEASES,
 } from './dispatch-schema.js';
 import { ESCALATION_OUTCOMES } from './outcome-schema.js';
@@ -61,6 +62,7 @@ export const MIGRATIONS: readonly string[] = [
   ESCALATION_OUTCOMES,
   ESCALATION_ACCOUNT,
   ESCALATION_RUN_LOGS,
+  MODEL_RESOLUTIONS,
   MACHINES,
   SESSION_LEASES,
 ];

@@ -17,6 +17,7 @@ import type {
   TokenEvent,
 } from '../core/tokens.js';
 import type {
+  AccountFolder,
   AccountScope,
   Approval,
   ApprovalStatus,
@@ -29,7 +30,14 @@ import type {
   Reservation,
   RunningSession,
 } from '../core/dispatch.js';
-import type { AggregateRow, Dimension, Group, Period, Range, Rates } from '../core/token-report.js';
+import type {
+  AggregateRow,
+  ColumnDimension,
+  Group,
+  Period,
+  Range,
+  Rates,
+} from '../core/token-report.js';
 import type { Escalation, Verdict, VerdictRecord, VerdictTrail } from '../core/verdict.js';
 
 export type { AccountScope } from '../core/dispatch.js';
@@ -172,10 +180,14 @@ export interface RateLimitReading {
 
 /** What the budget asks of the ledger. */
 export interface UsageLedger {
-  /** The latest sample of this provider's window of this many minutes. */
+  /**
+   * The latest sample of this provider's window of this many minutes (of one of its accounts,
+   * when given: samples read from its own folder; for the first, from no account's folder).
+   */
   latestRateLimit(
     provider: AgentName,
     windowMinutes: number,
+    account?: AccountScope,
   ): Promise<RateLimitReading | undefined>;
   /** Counted tokens of one agent (of one of its accounts, when given) in [since, until). */
   countedTokens(
@@ -194,6 +206,16 @@ export interface UsageLedger {
     until: number,
     account?: AccountScope,
   ): Promise<Estimated>;
+}
+
+/** What one escalation's session ran on: its counted tokens of one model. */
+export interface EscalationModel {
+  escalationId: number;
+  account: string | null;
+  agent: string;
+  model: string | null;
+  tokens: number;
+  events: number;
 }
 
 /** Sessions that reported no usage: how many, and their reservations' total. */
@@ -253,6 +275,10 @@ export interface DispatchLedger {
   ): void;
   /** The reservation an escalation was started with (null: none). */
   reservedFor(id: number): number | null;
+  /** Records that the user resolved an agent's model hold (`radar resume --model`). */
+  resolveModelHold(agent: AgentName, at: number, reason: string | null): void;
+  /** Each agent's latest model-hold resolution (ms). */
+  modelResolutions(): Map<AgentName, number>;
   /** Records the account (an entry of `budget.providers`) a session runs under. */
   account(id: number, account: string | null): void;
   /** An escalation that never claims anything: a rehearsal (`dry_run`) or a refusal. */
@@ -373,10 +399,19 @@ export interface ReportLedger {
     rates: ReadonlyMap<string, Rates>,
   ): Promise<Group[]>;
   /** Sums per value of a non-time dimension, agent and model. */
-  aggregateByColumn(
-    by: Exclude<Dimension, 'day' | 'week' | 'month'>,
+  aggregateByColumn(by: ColumnDimension, range: Range): Promise<AggregateRow[]>;
+  /**
+   * Sums per account, agent and model (of one agent, when given): the key is the event's
+   * session's account, else the account whose folder it was read from, else null (the agent's
+   * first account).
+   */
+  aggregateByAccount(
     range: Range,
+    folders: readonly AccountFolder[],
+    agent?: string,
   ): Promise<AggregateRow[]>;
+  /** The counted tokens of these escalations, per escalation, account, agent and model. */
+  escalationModels(ids: readonly number[]): Promise<EscalationModel[]>;
   /** Sums per bucket of the counted events tied to an escalation (its agent session's tokens). */
   escalationByBucket(range: Range): Promise<AggregateRow[]>;
   /**

@@ -1,6 +1,15 @@
 import type { Db } from './open.js';
-import type { AggregateRow, Dimension, Group, Period, Range, Rates } from '../core/token-report.js';
-import type { Estimated, ReportLedger } from './ports.js';
+import type {
+  AggregateRow,
+  ColumnDimension,
+  Group,
+  Period,
+  Range,
+  Rates,
+} from '../core/token-report.js';
+import type { AccountFolder } from '../core/dispatch.js';
+import type { EscalationModel, Estimated, ReportLedger } from './ports.js';
+import { EVENT_ACCOUNT, foldersJson } from './dispatch-schema.js';
 
 /**
  * Aggregate queries for `radar report tokens`. Time periods arrive as explicit bounds (local
@@ -11,7 +20,7 @@ import type { Estimated, ReportLedger } from './ports.js';
 export const SLOT_MS = 900_000;
 
 /** Each non-time dimension as a column of token_events (both engines' SQL). */
-export const BASE_COLUMN: Record<Exclude<Dimension, 'day' | 'week' | 'month'>, string> = {
+export const BASE_COLUMN: Record<ColumnDimension, string> = {
   bucket: 'bucket',
   agent: 'agent',
   model: 'model',
@@ -258,11 +267,7 @@ export function periodPieces(lo: number, hi: number): [Level, 1 | -1, number, nu
 }
 
 /** Sums per value of a non-time dimension. */
-export function aggregateByColumn(
-  db: Db,
-  by: Exclude<Dimension, 'day' | 'week' | 'month'>,
-  range: Range,
-): AggregateRow[] {
+export function aggregateByColumn(db: Db, by: ColumnDimension, range: Range): AggregateRow[] {
   const unbounded = range.since === undefined && range.until === undefined;
   if (unbounded && (by === 'bucket' || by === 'agent' || by === 'model')) {
     const key = by === 'model' ? `nullif(model, '')` : by;
@@ -325,10 +330,7 @@ export class ReportStore implements ReportLedger {
     return Promise.resolve(periodTotals(this.db, periods, range, rates));
   }
 
-  aggregateByColumn(
-    by: Exclude<Dimension, 'day' | 'week' | 'month'>,
-    range: Range,
-  ): Promise<AggregateRow[]> {
+  aggregateByColumn(by: ColumnDimension, range: Range): Promise<AggregateRow[]> {
     return Promise.resolve(aggregateByColumn(this.db, by, range));
   }
 
@@ -343,6 +345,42 @@ export class ReportStore implements ReportLedger {
         range.since ?? Number.MIN_SAFE_INTEGER,
         range.until ?? Number.MAX_SAFE_INTEGER,
       ) as AggregateRow[];
+    return Promise.resolve(rows);
+  }
+
+  aggregateByAccount(
+    range: Range,
+    folders: readonly AccountFolder[],
+    agent?: string,
+  ): Promise<AggregateRow[]> {
+    const rows = this.db
+      .prepare(
+        `SELECT ${EVENT_ACCOUNT} AS key, t.agent AS agent, t.model AS model,
+           ${SUMS_BASE}
+         FROM token_events t LEFT JOIN escalations e ON e.id = t.escalation_id
+         WHERE t.counted = 1 AND t.at >= ? AND t.at < ? AND (? IS NULL OR t.agent = ?)
+         GROUP BY 1, 2, 3`,
+      )
+      .all(
+        foldersJson(folders),
+        range.since ?? Number.MIN_SAFE_INTEGER,
+        range.until ?? Number.MAX_SAFE_INTEGER,
+        agent ?? null,
+        agent ?? null,
+      ) as AggregateRow[];
+    return Promise.resolve(rows);
+  }
+
+  escalationModels(ids: readonly number[]): Promise<EscalationModel[]> {
+    const rows = this.db
+      .prepare(
+        `SELECT t.escalation_id AS escalationId, e.account AS account, t.agent AS agent,
+           t.model AS model, total(t.total) AS tokens, count(*) AS events
+         FROM token_events t JOIN escalations e ON e.id = t.escalation_id
+         WHERE t.counted = 1 AND t.escalation_id IN (SELECT value FROM json_each(?))
+         GROUP BY 1, 2, 3, 4 ORDER BY 1, 5 DESC`,
+      )
+      .all(JSON.stringify(ids)) as EscalationModel[];
     return Promise.resolve(rows);
   }
 

@@ -1,6 +1,11 @@
 import type { AgentName } from '../core/agents.js';
 import type { Db } from './open.js';
-import { OF_ACCOUNT } from './dispatch-schema.js';
+import {
+  EVENT_OF_ACCOUNT,
+  OF_ACCOUNT,
+  SAMPLE_OF_ACCOUNT,
+  eventScopeParams,
+} from './dispatch-schema.js';
 import type { AccountScope, Estimated, RateLimitReading, UsageLedger } from './ports.js';
 
 /** The SQLite side of the budget: rate-limit samples and counted tokens. */
@@ -10,13 +15,24 @@ export class UsageStore implements UsageLedger {
   latestRateLimit(
     provider: AgentName,
     windowMinutes: number,
+    account?: AccountScope,
   ): Promise<RateLimitReading | undefined> {
-    const row = this.db
-      .prepare(
-        `SELECT used_percent AS usedPercent, resets_at AS resetsAt, at FROM rate_limit_samples
-         WHERE provider = ? AND window_minutes = ? ORDER BY at DESC, id DESC LIMIT 1`,
-      )
-      .get(provider, windowMinutes) as RateLimitReading | undefined;
+    const row = (
+      account
+        ? this.db
+            .prepare(
+              `SELECT used_percent AS usedPercent, resets_at AS resetsAt, at FROM rate_limit_samples t
+               WHERE provider = ? AND window_minutes = ? AND ${SAMPLE_OF_ACCOUNT}
+               ORDER BY at DESC, id DESC LIMIT 1`,
+            )
+            .get(provider, windowMinutes, ...eventScopeParams(account))
+        : this.db
+            .prepare(
+              `SELECT used_percent AS usedPercent, resets_at AS resetsAt, at FROM rate_limit_samples
+               WHERE provider = ? AND window_minutes = ? ORDER BY at DESC, id DESC LIMIT 1`,
+            )
+            .get(provider, windowMinutes)
+    ) as RateLimitReading | undefined;
     return Promise.resolve(row);
   }
 
@@ -32,9 +48,9 @@ export class UsageStore implements UsageLedger {
             `SELECT total(t.total) AS tokens FROM token_events t
              LEFT JOIN escalations e ON e.id = t.escalation_id
              WHERE t.agent = ? AND t.at >= ? AND t.at < ? AND t.counted = 1
-               AND ${OF_ACCOUNT}`,
+               AND ${EVENT_OF_ACCOUNT}`,
           )
-          .get(agent, since, until, account.first ? 1 : 0, account.name) as { tokens: number })
+          .get(agent, since, until, ...eventScopeParams(account)) as { tokens: number })
       : (this.db
           .prepare(
             `SELECT total(total) AS tokens FROM token_events

@@ -196,6 +196,14 @@ const rows: { argv: string[]; expected: Invocation }[] = [
     },
   },
   {
+    argv: ['resume', '--model', 'codex', '--reason', 'checked'],
+    expected: {
+      command: 'resume',
+      options: { ...on, model: 'codex', reason: 'checked' },
+      args: [undefined],
+    },
+  },
+  {
     argv: ['resume', '#42', '--reason', 'worth another try'],
     expected: {
       command: 'resume',

@@ -40,7 +40,18 @@ describe('commandTree', () => {
     ]);
     expect(report.commands[0]!.options.find((o) => o.long === '--by')).toMatchObject({
       value: 'required',
-      choices: ['bucket', 'day', 'week', 'month', 'agent', 'model', 'file', 'repo', 'pr'],
+      choices: [
+        'bucket',
+        'day',
+        'week',
+        'month',
+        'agent',
+        'account',
+        'model',
+        'file',
+        'repo',
+        'pr',
+      ],
     });
     expect(tree.options.find((o) => o.long === '--json')).toMatchObject({ value: 'optional' });
     expect(tree.options.find((o) => o.long === '--ledger')).toMatchObject({

@@ -117,6 +117,49 @@ describe('heldBackReport: what scan --dispatch says on stderr, and its exit code
     expect(heldBackReport(results, scanCode, '/usr/bin:/bin')).toEqual({ lines, code });
   });
 
+  const MODEL =
+    'codex ran gpt-4o, outside agents.codex.models (gpt-5*): held back until `radar resume --model codex`';
+  it.each<[string, DispatchResult[], number, string[], number]>([
+    [
+      'every PR held back by a model hold: said once with the reason; exit 4 (it waits for the user)',
+      [skipped(1, 'model', MODEL), skipped(2, 'model', MODEL)],
+      ExitCode.ok,
+      [
+        '2 flagged PRs not dispatched: agent held back (model outside its allowlist): acme/app#1, acme/app#2',
+        `codex held back: ${MODEL}`,
+      ],
+      ExitCode.notDispatched,
+    ],
+    [
+      "the PRs went to the fallback agent: the hold is still said, the exit code is the scan's",
+      [ran(1)],
+      ExitCode.ok,
+      [`codex held back: ${MODEL}`],
+      ExitCode.ok,
+    ],
+    [
+      'a failed scan keeps its own code',
+      [skipped(1, 'model', MODEL)],
+      ExitCode.failure,
+      [
+        '1 flagged PR not dispatched: agent held back (model outside its allowlist): acme/app#1',
+        `codex held back: ${MODEL}`,
+      ],
+      ExitCode.failure,
+    ],
+  ])('model hold: %s', (_name, results, scanCode, lines, code) => {
+    expect(
+      heldBackReport(results, scanCode, '/usr/bin', [{ agent: 'codex', reason: MODEL }]),
+    ).toEqual({ lines, code });
+  });
+
+  it('a model read from a log is inert on the terminal', () => {
+    const [line] = heldBackReport([], ExitCode.ok, '/usr/bin', [
+      { agent: 'codex', reason: 'codex ran \u001b]0;pwned\u0007gpt' },
+    ]).lines;
+    expect(line).toBe('codex held back: codex ran \\x1b]0;pwned\\x07gpt');
+  });
+
   it('lists ten PRs, then counts the rest', () => {
     const many = Array.from({ length: 13 }, (_, i) => skipped(i + 1, 'budget', EXHAUSTED));
     const [line] = heldBackReport(many, ExitCode.ok, '/usr/bin').lines;

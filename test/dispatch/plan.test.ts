@@ -30,12 +30,15 @@ const policy = (over: Partial<Policy> = {}): Policy => ({
 });
 
 const facts = (
-  over: { budget?: Partial<Record<AgentName, AgentBudget>>; installed?: AgentName[] } & Partial<
-    Pick<Facts, 'started'>
-  > = {},
+  over: {
+    budget?: Partial<Record<AgentName, AgentBudget>>;
+    installed?: AgentName[];
+    held?: Partial<Record<AgentName, string>>;
+  } & Partial<Pick<Facts, 'started'>> = {},
 ): Facts => ({
   budget: new Map(Object.entries(over.budget ?? {}) as [AgentName, AgentBudget][]),
   installed: new Set(over.installed ?? ['codex', 'claude']),
+  ...(over.held ? { held: new Map(Object.entries(over.held) as [AgentName, string][]) } : {}),
   started: over.started ?? 0,
   startedBy: new Map(),
   now: NOW,
@@ -138,6 +141,25 @@ describe('decide', () => {
       {},
       { installed: ['claude'] },
       run(['claude'], { skipped: [{ agent: 'codex', why: 'not-installed' }] }),
+    ],
+    [
+      'an agent held back for its model sends the PR down the chain',
+      {},
+      {},
+      { held: { codex: 'codex ran gpt-4o' } },
+      run(['claude'], { skipped: [{ agent: 'codex', why: 'model' }] }),
+    ],
+    [
+      'every agent of the chain held back for its model: the hold is the reason, before the budget',
+      {},
+      {},
+      { held: { codex: 'codex ran gpt-4o' }, budget: { claude: 'exhausted' } },
+      skip('model', 'codex ran gpt-4o', {
+        skipped: [
+          { agent: 'codex', why: 'model' },
+          { agent: 'claude', why: 'budget' },
+        ],
+      }),
     ],
     [
       'an exhausted budget sends the PR down the chain',

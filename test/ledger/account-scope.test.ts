@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DispatchStore } from '../../src/ledger/dispatch-store.js';
 import { UsageStore } from '../../src/ledger/usage-store.js';
 import { tempLedger, type TempLedger } from '../dispatch/helpers.js';
+import type { AccountScope } from '../../src/core/dispatch.js';
 
 /**
  * An agent's week split by account: a session's tokens count for its recorded account, tokens
@@ -25,19 +26,64 @@ beforeEach(() => {
   ev.run('e1', 100, 1);
   ev.run('e2', 200, 2);
   ev.run('e3', 40, null);
+  // Read from the backup account's own folder, no session tied.
+  t.db
+    .prepare(
+      `INSERT INTO token_events (fingerprint, at, at_source, agent, bucket, format, total, source_path, counted)
+       VALUES ('e4', 10, 'event', 'claude', 'b', 'f', 8, '/h/.claude-backup/projects/x.jsonl', 1)`,
+    )
+    .run();
+  const sample = t.db.prepare(
+    `INSERT INTO rate_limit_samples (provider, window_minutes, used_percent, resets_at, at, source_path)
+     VALUES ('codex', 10080, ?, 999, ?, ?)`,
+  );
+  sample.run(30, 4, '/h/.codex/sessions/a.jsonl');
+  sample.run(70, 5, '/h/.codex-backup/sessions/b.jsonl');
 });
 afterEach(() => t.cleanup());
 
 describe('account scope', () => {
-  it.each<[string, { name: string; first: boolean } | undefined, number, number]>([
-    ['the agent as a whole', undefined, 340, 700],
-    ['the first account: its sessions and untied tokens', { name: 'main', first: true }, 140, 0],
+  const folders = [{ agent: 'claude', account: 'backup', prefix: '/h/.claude-backup/' }];
+  it.each<[string, AccountScope | undefined, number, number]>([
+    ['the agent as a whole', undefined, 348, 700],
+    ['the first account: its sessions and untied tokens', { name: 'main', first: true }, 148, 0],
     ['the second account: its sessions only', { name: 'backup', first: false }, 200, 700],
+    [
+      "the first account, the backup's folder known: not the backup's own events",
+      { name: 'main', first: true, folders },
+      140,
+      0,
+    ],
+    [
+      'the second account, its folder known: its sessions and its own events',
+      { name: 'backup', first: false, folders },
+      208,
+      700,
+    ],
   ])('%s', async (_name, scope, counted, reserved) => {
     expect(await new UsageStore(t.db).countedTokens('claude', 0, 100, scope)).toBe(counted);
     expect(new DispatchStore(t.db).committed('claude', 0, 100, scope)).toEqual({
       counted,
       reserved,
     });
+  });
+
+  const codexFolders = [{ agent: 'codex', account: 'codex-backup', prefix: '/h/.codex-backup/' }];
+  it.each<[string, AccountScope | undefined, number]>([
+    ['no scope: the latest sample of any folder', undefined, 70],
+    [
+      'the first account: samples of no account folder',
+      { name: 'codex', first: true, folders: codexFolders },
+      30,
+    ],
+    [
+      "the second account: its own folder's",
+      { name: 'codex-backup', first: false, folders: codexFolders },
+      70,
+    ],
+  ])('rate limits: %s', async (_name, scope, used) => {
+    expect((await new UsageStore(t.db).latestRateLimit('codex', 10080, scope))?.usedPercent).toBe(
+      used,
+    );
   });
 });

@@ -12,7 +12,8 @@
  * touches a CI workflow, a fix of FAKE_AGENT_COMMIT_LINES lines, default 900).
  * FAKE_AGENT_MESSAGE replaces the final message.
  * FAKE_AGENT_TOKENS fixes the input tokens (output is a tenth); FAKE_AGENT_DUMP_DIR receives one
- * JSON file per run (argv, cwd, env, prompt, start and end times).
+ * JSON file per run (argv, cwd, env, prompt, start and end times). FAKE_AGENT_MODEL is the model
+ * the run reports (default gpt-5-codex, claude-sonnet-4-5).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
@@ -25,6 +26,11 @@ type Tool = 'codex' | 'claude';
 const tool = process.argv[2] as Tool;
 const args = process.argv.slice(3);
 const env = process.env;
+
+/** The model this run reports. */
+function model(): string {
+  return env.FAKE_AGENT_MODEL ?? (tool === 'codex' ? 'gpt-5-codex' : 'claude-sonnet-4-5');
+}
 
 function mode(): string {
   const pr = env.RADAR_PR ?? '';
@@ -88,7 +94,7 @@ function writeRollout(thread: string, total: { input: number; cached: number; ou
   const ts = (ms: number) => new Date(now.getTime() + ms).toISOString();
   const lines = [
     { timestamp: ts(0), type: 'session_meta', payload: { id: thread, cwd: process.cwd() } },
-    { timestamp: ts(1), type: 'turn_context', payload: { model: 'gpt-5-codex' } },
+    { timestamp: ts(1), type: 'turn_context', payload: { model: model() } },
     {
       timestamp: ts(2),
       type: 'event_msg',
@@ -120,7 +126,7 @@ function writeTranscript(session: string, u: { input: number; cached: number; ou
     timestamp: new Date().toISOString(),
     message: {
       id: `msg_${session.slice(0, 8)}`,
-      model: 'claude-sonnet-4-5',
+      model: model(),
       usage: {
         input_tokens: u.input,
         cache_creation_input_tokens: 0,
@@ -192,7 +198,7 @@ function printSuccess(format: 'json' | 'text', isError = false): void {
         'OpenAI Codex v0.46.0 (research preview)',
         '--------',
         `workdir: ${process.cwd()}`,
-        'model: gpt-5-codex',
+        `model: ${model()}`,
         `session id: ${id}`,
         '--------',
         'user',
@@ -222,7 +228,7 @@ function printSuccess(format: 'json' | 'text', isError = false): void {
           cache_read_input_tokens: u.cached,
           output_tokens: u.output,
         },
-        modelUsage: { 'claude-sonnet-4-5': { inputTokens: u.input, outputTokens: u.output } },
+        modelUsage: { [model()]: { inputTokens: u.input, outputTokens: u.output } },
       }),
     );
     writeTranscript(id, u);

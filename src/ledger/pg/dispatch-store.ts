@@ -17,6 +17,8 @@ import type {
 } from '../../core/dispatch.js';
 import type { DispatchLedger } from '../ports.js';
 import { toApproval } from '../dispatch-store.js';
+import { foldersJson } from '../dispatch-schema.js';
+import { pgEventOfAccount } from './dispatch-schema.js';
 import { boundaryFromRow } from '../rules-store.js';
 import type { PgDb } from './db.js';
 
@@ -233,6 +235,21 @@ export class PgDispatchStore implements DispatchLedger {
     });
   }
 
+  resolveModelHold(agent: AgentName, at: number, reason: string | null): void {
+    this.db.run(`INSERT INTO model_resolutions (agent, at, reason) VALUES ($1, $2, $3)`, [
+      agent,
+      at,
+      reason,
+    ]);
+  }
+
+  modelResolutions(): Map<AgentName, number> {
+    const rows = this.db.all<{ agent: AgentName; at: number }>(
+      `SELECT agent, max(at) AS at FROM model_resolutions GROUP BY agent ORDER BY agent COLLATE "C"`,
+    );
+    return new Map(rows.map((r) => [r.agent, r.at]));
+  }
+
   reservedFor(id: number): number | null {
     return (
       this.db.one<{ reserved: number | null }>(`SELECT reserved FROM escalations WHERE id = $1`, [
@@ -248,8 +265,16 @@ export class PgDispatchStore implements DispatchLedger {
       `SELECT coalesce(sum(t.total), 0) AS n FROM token_events t
        LEFT JOIN escalations e ON e.id = t.escalation_id
        WHERE t.agent = $1 AND t.at >= $2 AND t.at < $3 AND t.counted = 1
-         AND ($4::int = 0 OR ${ofAccount(5)})`,
-      [agent, since, until, ...scope],
+         AND ($4::int = 0 OR ${pgEventOfAccount(5)})`,
+      [
+        agent,
+        since,
+        until,
+        account ? 1 : 0,
+        foldersJson(account?.folders),
+        account?.first ? 1 : 0,
+        account?.name ?? null,
+      ],
     )!;
     // As on SQLite: running sessions reserve whenever they started, each the larger of its
     // reservation and its tokens so far; ended sessions with no usage count their estimate in

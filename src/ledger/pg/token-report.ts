@@ -1,7 +1,7 @@
 import type { AgentName } from '../../core/agents.js';
 import type {
   AggregateRow,
-  Dimension,
+  ColumnDimension,
   Group,
   Period,
   Range,
@@ -9,6 +9,7 @@ import type {
 } from '../../core/token-report.js';
 import type {
   AccountScope,
+  EscalationModel,
   Estimated,
   PriceCache,
   RateLimitReading,
@@ -17,6 +18,9 @@ import type {
 } from '../ports.js';
 import { BASE_COLUMN, SLOT_MS, periodPieces, rowCostSql } from '../token-report.js';
 import type { PgDb } from './db.js';
+import type { AccountFolder } from '../../core/dispatch.js';
+import { foldersJson } from '../dispatch-schema.js';
+import { pgEventAccount } from './dispatch-schema.js';
 
 /**
  * The report, budget and price-cache queries on PostgreSQL (token-report.ts, usage-store.ts and
@@ -169,10 +173,7 @@ export class PgReportStore implements ReportLedger {
     );
   }
 
-  aggregateByColumn(
-    by: Exclude<Dimension, 'day' | 'week' | 'month'>,
-    range: Range,
-  ): Promise<AggregateRow[]> {
+  aggregateByColumn(by: ColumnDimension, range: Range): Promise<AggregateRow[]> {
     const unbounded = range.since === undefined && range.until === undefined;
     const key = by === 'model' ? `nullif(model, '')` : by;
     if (unbounded && (by === 'bucket' || by === 'agent' || by === 'model')) {
@@ -211,6 +212,40 @@ export class PgReportStore implements ReportLedger {
          FROM token_events WHERE ${where.join(' AND ')}
          GROUP BY 1, 2, 3`,
         params,
+      ),
+    );
+  }
+
+  aggregateByAccount(
+    range: Range,
+    folders: readonly AccountFolder[],
+    agent?: string,
+  ): Promise<AggregateRow[]> {
+    return Promise.resolve(
+      this.db.all<AggregateRow>(
+        `SELECT ${pgEventAccount(1)} AS key, t.agent AS agent, t.model AS model, ${SUMS_BASE}
+         FROM token_events t LEFT JOIN escalations e ON e.id = t.escalation_id
+         WHERE t.counted = 1 AND t.at >= $2 AND t.at < $3 AND ($4::text IS NULL OR t.agent = $4)
+         GROUP BY 1, 2, 3`,
+        [
+          foldersJson(folders),
+          range.since ?? Number.MIN_SAFE_INTEGER,
+          range.until ?? Number.MAX_SAFE_INTEGER,
+          agent ?? null,
+        ],
+      ),
+    );
+  }
+
+  escalationModels(ids: readonly number[]): Promise<EscalationModel[]> {
+    return Promise.resolve(
+      this.db.all<EscalationModel>(
+        `SELECT t.escalation_id AS "escalationId", e.account AS account, t.agent AS agent,
+           t.model AS model, coalesce(sum(t.total), 0)::float8 AS tokens, count(*)::int AS events
+         FROM token_events t JOIN escalations e ON e.id = t.escalation_id
+         WHERE t.counted = 1 AND t.escalation_id = ANY($1::bigint[])
+         GROUP BY 1, 2, 3, 4 ORDER BY 1, 5 DESC`,
+        [ids],
       ),
     );
   }

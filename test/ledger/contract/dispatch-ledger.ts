@@ -52,6 +52,21 @@ const finish = (tokens: number | null, estimated = false) => ({
 /** The behaviour every dispatch ledger keeps: claims reserve, ended sessions settle. */
 export function dispatchLedgerContract(fresh: LedgerFactory): void {
   describe('dispatch ledger', () => {
+    it("keeps the latest resolution of each agent's model hold", async () => {
+      await withLedger(fresh, (ledger) => {
+        expect(ledger.dispatch.modelResolutions()).toEqual(new Map());
+        ledger.dispatch.resolveModelHold('codex', T0, 'checked');
+        ledger.dispatch.resolveModelHold('codex', T0 + 5, null);
+        ledger.dispatch.resolveModelHold('claude', T0 + 1, null);
+        expect(ledger.dispatch.modelResolutions()).toEqual(
+          new Map([
+            ['codex', T0 + 5],
+            ['claude', T0 + 1],
+          ]),
+        );
+      });
+    });
+
     it('a running session reserves; a claim that does not fit is refused with what was seen', async () => {
       await withLedger(fresh, (ledger) => {
         expect(claim(ledger, 1, { tokens: 400, room: 1000 }).kind).toBe('claimed');

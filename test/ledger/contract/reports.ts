@@ -40,6 +40,50 @@ export function reportLedgerContract(fresh: LedgerFactory): void {
       });
     });
 
+    it('sums by account: the account folder an event was read from names it (else null)', async () => {
+      await withLedger(fresh, async (ledger) => {
+        const backup = '/home/u/.claude-backup/projects/p/s.jsonl';
+        ledger.tokens.transaction(() => {
+          const a = ledger.tokens.insertSource(source());
+          const b = ledger.tokens.insertSource(source({ lineage: 'l-2', path: backup, ino: 11 }));
+          const claude = { agent: 'claude' as const, format: 'claude-result' as const };
+          ledger.tokens.insertEvent(tokenEvent({ ...claude, model: 'opus' }), {
+            bucket: 'x',
+            sourceId: a,
+            sourcePath: '/logs/a.log',
+          });
+          ledger.tokens.insertEvent(
+            tokenEvent({ ...claude, fingerprint: 'fp-2', model: 'haiku', total: 30 }),
+            { bucket: 'x', sourceId: b, sourcePath: backup },
+          );
+          // A Codex event under a Claude account's folder is not that account's.
+          ledger.tokens.insertEvent(tokenEvent({ fingerprint: 'fp-3', total: 7 }), {
+            bucket: 'x',
+            sourceId: b,
+            sourcePath: backup,
+          });
+        });
+        const folders = [
+          { agent: 'claude', account: 'claude-backup', prefix: '/home/u/.claude-backup/' },
+          { agent: 'claude', account: 'claude-short', prefix: '/home/u/.claude/' },
+        ];
+        const rows = async (agent?: string) =>
+          (await ledger.reports.aggregateByAccount({}, folders, agent))
+            .map((r) => [r.key ?? '-', r.agent, r.model, r.tokens])
+            .sort();
+        expect(await rows()).toEqual([
+          ['-', 'claude', 'opus', 120],
+          ['-', 'codex', 'gpt-5', 7],
+          ['claude-backup', 'claude', 'haiku', 30],
+        ]);
+        expect(await rows('claude')).toEqual([
+          ['-', 'claude', 'opus', 120],
+          ['claude-backup', 'claude', 'haiku', 30],
+        ]);
+        expect(await ledger.reports.aggregateByAccount({ since: T0 + 1 }, folders)).toEqual([]);
+      });
+    });
+
     it('sums by a column, with or without bounds', async () => {
       await withLedger(fresh, async (ledger) => {
         twoEvents(ledger);
