@@ -94,6 +94,7 @@ export function defaultConfig(): RadarConfig {
       timeoutMs: 3_600_000,
       idleTimeoutMs: 900_000,
       killGraceMs: 10_000,
+      leaseMs: 120_000,
       secretEnv: [
         'GITHUB_TOKEN',
         'GH_TOKEN',

@@ -213,6 +213,14 @@ const dispatchSchema = z
       .min(0)
       .default(10_000)
       .describe('Between SIGTERM and SIGKILL to the agent process group'),
+    leaseMs: z
+      .number()
+      .int()
+      .min(1000)
+      .default(120_000)
+      .describe(
+        'A running session’s lease, renewed by its radar every third of it: with a ledger shared by several machines, the others take the session for dead once it expires',
+      ),
     workdirs: z
       .string()
       .optional()

@@ -7,7 +7,10 @@ import type { ActionKind, ActionState } from './actions.js';
  * (a PR's history holds its escalations).
  */
 
-/** An escalation recorded as `running`, with the processes that may still work on it. */
+/**
+ * An escalation recorded as `running`, with the processes that may still work on it, the machine
+ * they run on and the lease that machine's radar renews while the agent runs.
+ */
 export interface RunningSession {
   id: number;
   nodeId: string;
@@ -16,6 +19,10 @@ export interface RunningSession {
   runLog: string | null;
   radarPid: number | null;
   agentPgid: number | null;
+  /** The machine id of the radar that claimed it (null: recorded before machines were). */
+  machine: string | null;
+  /** Until when (ms) the session is taken for alive on other machines (null: no lease). */
+  leaseUntil: number | null;
 }
 
 export interface ClaimRequest {
@@ -31,6 +38,9 @@ export interface ClaimRequest {
   /** Sessions allowed at once across every radar process using this ledger. */
   concurrency: number;
   radarPid: number;
+  /** The machine this radar runs on, and the session's first lease (renewed while it runs). */
+  machine?: string;
+  leaseUntil?: number;
   reason: string | null;
   /** Which `running` sessions are still being worked on (dispatch/liveness.ts decides). */
   live: (session: RunningSession) => boolean;

@@ -35,6 +35,7 @@ import {
   type SessionReservation,
 } from './budget-gate.js';
 import { liveHere } from './liveness.js';
+import { holdLease } from './lease.js';
 import {
   budgetAllows,
   pickAccount,
@@ -95,6 +96,8 @@ export interface DispatchOptions {
   signal?: AbortSignal;
   /** `radar escalate`: any tier, this agent first, a stopped PR only with force. */
   manual?: Manual;
+  /** The wall clock leases are measured on (default Date.now; never the pinned RADAR_NOW). */
+  leaseClock?: () => number;
   /** Print-only rehearsal: nothing claimed, started or spent. */
   dryRun?: boolean;
   /** Progress, for a command to print. */
@@ -172,6 +175,8 @@ async function countReaped(
     ledgerPath: options.ledgerPath,
     graceMs: options.config.dispatch.killGraceMs,
     now: options.now,
+    machine: machineOf(options).id,
+    clock: options.leaseClock,
   });
   for (const r of reaped) {
     if (!r.runLog || !existsSync(r.runLog)) continue;
@@ -432,6 +437,10 @@ class Execution {
     for (const [i, agent] of decision.agents.entries()) {
       const account = decision.accounts[agent];
       const reservation = this.reservation(agent, account, decision.signals);
+      // The sessions this machine claims carry its id and a lease it renews while they run;
+      // sessions of other machines are judged by their leases.
+      const machine = machineOf(options).id;
+      const clock = options.leaseClock ?? Date.now;
       const claim = store.claim({
         nodeId: pr.nodeId,
         repo: pr.repo,
@@ -443,8 +452,10 @@ class Execution {
         now: now(),
         concurrency: this.policy.concurrency,
         radarPid: process.pid,
+        machine,
+        leaseUntil: clock() + config.dispatch.leaseMs,
         reason: decision.reason,
-        live: liveHere(),
+        live: liveHere(machine, process.pid, undefined, clock),
         reservation: reservation?.claim,
       });
       if (claim.kind === 'budget') {
@@ -460,16 +471,22 @@ class Execution {
       if (claim.kind !== 'claimed') return this.perform(c, claimRefused(c, this.policy, claim));
       this.started++;
       this.startedBy.set(agent, (this.startedBy.get(agent) ?? 0) + 1);
-      return this.runClaimed(
-        c,
-        claim.escalationId,
-        claimedSignals(decision.signals, claim.fingerprints),
-        decision.agents.slice(i),
-        account,
-        skipped,
-        clone ? expandHome(clone, options.env, options.cwd) : undefined,
-        base,
-      );
+      // Renewed until the session ends; another machine takes it for dead once it expires.
+      const release = holdLease(store, claim.escalationId, config.dispatch.leaseMs, clock);
+      try {
+        return await this.runClaimed(
+          c,
+          claim.escalationId,
+          claimedSignals(decision.signals, claim.fingerprints),
+          decision.agents.slice(i),
+          account,
+          skipped,
+          clone ? expandHome(clone, options.env, options.cwd) : undefined,
+          base,
+        );
+      } finally {
+        release();
+      }
     }
     return this.perform(c, claimRefused(c, this.policy, refused!));
   }

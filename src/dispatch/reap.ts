@@ -11,7 +11,7 @@ import type { DispatchLedger } from '../ledger/ports.js';
 import type { Reaped } from '../core/dispatch.js';
 import { processAlive } from '../process/alive.js';
 import { stopSession } from '../process/tree.js';
-import { reapStale } from './liveness.js';
+import { reapStale, sessionFate, type Fate } from './liveness.js';
 
 /** The environment variable that tags every process of an agent session. */
 export const SESSION_TAG_VAR = 'RADAR_SESSION';
@@ -23,26 +23,37 @@ export function sessionTag(ledgerPath: string, id: number): string {
 }
 
 /**
- * Stops what every session of a dead radar left running, then closes the rows of those with
- * nothing left (a session that will not die stays `running`, to be tried again). Returns the
- * sessions closed.
+ * Stops what every session of a dead radar on this machine left running, then closes the rows
+ * of those with nothing left (a session that will not die stays `running`, to be tried again),
+ * and those of other machines whose lease expired. Returns the sessions closed.
  */
 export async function reapOrphans(options: {
-  store: Pick<DispatchLedger, 'runningSessions' | 'markFailed'>;
+  store: Pick<DispatchLedger, 'runningSessions' | 'markFailed' | 'releaseClaims'>;
   ledgerPath: string;
   graceMs: number;
   now: () => number;
+  /** This machine's id (null: every session is judged by its processes). */
+  machine?: string | null;
   self?: number;
   alive?: (pid: number | null) => boolean;
+  /** The wall clock leases are measured on. */
+  clock?: () => number;
 }): Promise<Reaped[]> {
-  const self = options.self ?? process.pid;
   const alive = options.alive ?? processAlive;
-  const radarLive = (s: { radarPid: number | null }) => s.radarPid === self || alive(s.radarPid);
-  const stuck = new Set<number>();
+  const here = {
+    machine: options.machine ?? null,
+    self: options.self ?? process.pid,
+    now: (options.clock ?? Date.now)(),
+  };
+  const fates = new Map<number, Fate>();
   for (const s of options.store.runningSessions()) {
-    if (radarLive(s)) continue;
-    const tag = sessionTag(options.ledgerPath, s.id);
-    if (!(await stopSession(s.agentPgid, tag, options.graceMs))) stuck.add(s.id);
+    let fate = sessionFate(s, here, alive);
+    if (fate === 'orphan') {
+      const tag = sessionTag(options.ledgerPath, s.id);
+      if (!(await stopSession(s.agentPgid, tag, options.graceMs))) fate = 'live';
+    }
+    fates.set(s.id, fate);
   }
-  return reapStale(options.store, options.now(), (s) => radarLive(s) || stuck.has(s.id));
+  // A session that started meanwhile is live.
+  return reapStale(options.store, options.now(), (s) => fates.get(s.id) ?? 'live');
 }

@@ -275,3 +275,14 @@ UPDATE token_events SET (escalation_id, repo, pr) = (
   WHERE run_log = token_events.source_path ORDER BY id DESC LIMIT 1)
 WHERE token_events.id >= ?
   AND source_path IN (SELECT run_log FROM escalations WHERE run_log IS NOT NULL)`;
+
+/**
+ * Migration 23: session leases. A `running` escalation records the machine id of the radar that
+ * runs it and `lease_until` (ms), which that radar renews while the agent runs. On one machine
+ * the session's processes still decide whether it is alive; a radar on another machine sharing
+ * the ledger takes it for dead once its lease has expired (dispatch/liveness.ts).
+ */
+export const SESSION_LEASES = `
+ALTER TABLE escalations ADD COLUMN machine TEXT;
+ALTER TABLE escalations ADD COLUMN lease_until INTEGER;
+`;

@@ -34,7 +34,7 @@ export class DispatchStore implements DispatchLedger {
     return this.db
       .prepare(
         `SELECT id, node_id AS nodeId, repo, number, run_log AS runLog, radar_pid AS radarPid,
-           agent_pgid AS agentPgid
+           agent_pgid AS agentPgid, machine, lease_until AS leaseUntil
          FROM escalations WHERE outcome = 'running'`,
       )
       .all() as RunningSession[];
@@ -53,6 +53,22 @@ export class DispatchStore implements DispatchLedger {
   /** Tokens of an escalation found after it ended (a reaped session's run log). */
   setTokens(id: number, tokens: number | null): void {
     this.db.prepare(`UPDATE escalations SET tokens = ? WHERE id = ?`).run(tokens, id);
+  }
+
+  releaseClaims(ids: readonly number[]): number {
+    const free = this.db.prepare(
+      `UPDATE signal_candidates SET acted_at = NULL, escalation_id = NULL
+       WHERE escalation_id = ? AND acted_at IS NOT NULL`,
+    );
+    return this.db.transaction(() => ids.reduce((n, id) => n + free.run(id).changes, 0))();
+  }
+
+  renewLease(id: number, until: number): boolean {
+    return (
+      this.db
+        .prepare(`UPDATE escalations SET lease_until = ? WHERE id = ? AND outcome = 'running'`)
+        .run(until, id).changes === 1
+    );
   }
 
   /** Sessions running now that `live` says are being worked on, in any radar process. */
@@ -75,8 +91,8 @@ export class DispatchStore implements DispatchLedger {
     );
     const insert = this.db.prepare(
       `INSERT INTO escalations (node_id, repo, number, fingerprints, agent, argv, started_at, outcome,
-         head_sha, reason, radar_pid, reserved, account)
-       VALUES (?, ?, ?, '[]', ?, ?, ?, 'running', ?, ?, ?, ?, ?)`,
+         head_sha, reason, radar_pid, reserved, account, machine, lease_until)
+       VALUES (?, ?, ?, '[]', ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?)`,
     );
     const setFingerprints = this.db.prepare(`UPDATE escalations SET fingerprints = ? WHERE id = ?`);
     const nothing = new Error('nothing to claim');
@@ -105,6 +121,8 @@ export class DispatchStore implements DispatchLedger {
               req.radarPid,
               r?.tokens ?? null,
               r?.account?.name ?? null,
+              req.machine ?? null,
+              req.leaseUntil ?? null,
             ).lastInsertRowid,
           );
           const claimed: string[] = [];
@@ -511,7 +529,8 @@ export class DispatchStore implements DispatchLedger {
   }
 }
 
-function toApproval(r: Record<string, unknown>): Approval {
+/** An approvals row as the port returns it (both engines). */
+export function toApproval(r: Record<string, unknown>): Approval {
   return {
     id: r.id as number,
     nodeId: r.node_id as string,

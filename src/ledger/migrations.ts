@@ -22,6 +22,7 @@ import {
   SESSION_WORK,
   ESCALATION_ACCOUNT,
   MODEL_RESOLUTIONS,
+  SESSION_LEASES,
 } from './dispatch-schema.js';
 import { ESCALATION_OUTCOMES } from './outcome-schema.js';
 
@@ -64,4 +65,5 @@ export const MIGRATIONS: readonly string[] = [
   MODEL_RESOLUTIONS,
   SCAN_JUDGED_AT,
   MACHINES,
+  SESSION_LEASES,
 ];

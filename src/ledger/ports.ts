@@ -261,6 +261,13 @@ export interface DispatchLedger {
   markFailed(ids: readonly number[], now: number, reason: string): Reaped[];
   /** Tokens of an escalation found after it ended (a reaped session's run log). */
   setTokens(id: number, tokens: number | null): void;
+  /**
+   * The fingerprints these (closed) escalations claimed are free again: another claim may act
+   * on them (a session whose machine died is taken over). Returns how many were freed.
+   */
+  releaseClaims(ids: readonly number[]): number;
+  /** Extends a running session's lease to `until`; false when it is no longer running. */
+  renewLease(id: number, until: number): boolean;
   /** The agent that actually started: its argv, process group and run log. */
   started(
     id: number,

@@ -4,25 +4,24 @@ import { PgDb } from './db.js';
 import { acquirePgLock } from './lock.js';
 import { PgMaintenance } from './maintenance.js';
 import { migratePg } from './migrate.js';
+import { PgDispatchStore } from './dispatch-store.js';
+import { PgPriceStore, PgReportStore, PgUsageStore } from './token-report.js';
+import { PgSessionStore, PgTokenStore } from './token-store.js';
 import { PgOutcomeStore } from './outcome-store.js';
 import { PgPrStore } from './pr-store.js';
 import { PgRulesStore } from './rules-store.js';
-import { PgPriceStore, PgReportStore, PgUsageStore } from './token-report.js';
-import { PgSessionStore, PgTokenStore } from './token-store.js';
 
-/**
- * The ledger's ports over one PostgreSQL connection. Families not yet carried over to
- * PostgreSQL answer with an error naming them.
- */
+/** The ledger's ports over one PostgreSQL connection. */
 export function pgLedger(db: PgDb): Ledger {
+  const rules = new PgRulesStore(db);
   return {
     tokens: new PgTokenStore(db),
     usage: new PgUsageStore(db),
     prices: new PgPriceStore(db),
     reports: new PgReportStore(db),
     prs: new PgPrStore(db),
-    rules: new PgRulesStore(db),
-    dispatch: notBuilt('dispatch'),
+    rules,
+    dispatch: new PgDispatchStore(db, () => rules.histories()),
     sessions: new PgSessionStore(db),
     outcomes: new PgOutcomeStore(db),
     maintenance: new PgMaintenance(db),
@@ -68,12 +67,4 @@ function hasLedger(db: PgDb): boolean {
   return (
     db.one<{ ok: boolean }>(`SELECT to_regclass('radar_schema') IS NOT NULL AS ok`)?.ok === true
   );
-}
-
-function notBuilt<T extends object>(family: string): T {
-  return new Proxy({} as T, {
-    get: () => () => {
-      throw new Error(`the PostgreSQL ledger does not have the ${family} family yet`);
-    },
-  });
 }

@@ -191,5 +191,109 @@ export function dispatchLedgerContract(fresh: LedgerFactory): void {
         expect(ledger.dispatch.sessionTokens('claude', 'ci_failing', 10)).toEqual([300]);
       });
     });
+
+    it('a fingerprint is claimed once; a PR runs one live session; the cap counts live ones', async () => {
+      await withLedger(fresh, (ledger) => {
+        const first = claim(ledger, 1);
+        if (first.kind !== 'claimed') throw new Error('not claimed');
+        expect(first.fingerprints).toEqual(['ci_failing:1']);
+        expect(claim(ledger, 1)).toEqual({ kind: 'busy', escalationId: first.escalationId });
+        expect(claim(ledger, 2, { concurrency: 1 })).toEqual({ kind: 'full', running: 1 });
+        // The session found dead: the PR is free again, but its fingerprint stays acted on.
+        expect(claim(ledger, 1, { live: () => false })).toEqual({ kind: 'acted' });
+        const both = claim(ledger, 1, {
+          live: () => false,
+          fingerprints: new Map([
+            ['ci_failing:1', 'ci_failing'],
+            ['conflict:1', 'conflict'],
+          ]),
+        });
+        expect(both).toMatchObject({ kind: 'claimed', fingerprints: ['conflict:1'] });
+      });
+    });
+
+    it('a running session carries its machine and lease, renewed while it runs', async () => {
+      await withLedger(fresh, (ledger) => {
+        const a = claim(ledger, 1, { machine: 'm-a', leaseUntil: T0 + 60_000 });
+        const b = claim(ledger, 2);
+        if (a.kind !== 'claimed' || b.kind !== 'claimed') throw new Error('not claimed');
+        expect(ledger.dispatch.renewLease(a.escalationId, T0 + 120_000)).toBe(true);
+        expect(
+          ledger.dispatch.runningSessions().map((s) => [s.id, s.machine, s.leaseUntil, s.radarPid]),
+        ).toEqual([
+          [a.escalationId, 'm-a', T0 + 120_000, 1],
+          [b.escalationId, null, null, 1],
+        ]);
+        expect(ledger.dispatch.markFailed([a.escalationId], T0 + 1, 'lease expired')).toEqual([
+          { id: a.escalationId, repo: 'acme/widget', number: 1, runLog: null },
+        ]);
+        // Taken over: its fingerprint is free again, for one claim.
+        expect(ledger.dispatch.releaseClaims([a.escalationId])).toBe(1);
+        expect(ledger.dispatch.releaseClaims([a.escalationId])).toBe(0);
+        const again = claim(ledger, 1);
+        expect(again).toMatchObject({ kind: 'claimed', fingerprints: ['ci_failing:1'] });
+        expect(claim(ledger, 1, { live: () => false })).toEqual({ kind: 'acted' });
+        // Ended: its lease is no longer renewed, and it is not reaped twice.
+        expect(ledger.dispatch.renewLease(a.escalationId, T0 + 180_000)).toBe(false);
+        expect(ledger.dispatch.markFailed([a.escalationId], T0 + 2, 'again')).toEqual([]);
+        if (again.kind !== 'claimed') throw new Error('not claimed');
+        expect(ledger.dispatch.runningSessions().map((s) => s.id)).toEqual([
+          b.escalationId,
+          again.escalationId,
+        ]);
+      });
+    });
+
+    it('an approval is claimed by one claimant, taken over only from the claim that was read', async () => {
+      await withLedger(fresh, (ledger) => {
+        const queue = () =>
+          ledger.dispatch.queueApproval({
+            nodeId: 'PR_1',
+            repo: 'acme/widget',
+            number: 1,
+            action: 'comment',
+            body: 'hello',
+            bodyHash: 'h1',
+            reason: null,
+            fingerprint: null,
+            now: T0,
+          });
+        const id = queue();
+        if (id === undefined) throw new Error('not queued');
+        // The same action is already pending.
+        expect(queue()).toBeUndefined();
+        expect(ledger.dispatch.claimApproval(id, 11, T0 + 1)).toBe(true);
+        expect(ledger.dispatch.claimApproval(id, 12, T0 + 1)).toBe(false);
+        const seen = ledger.dispatch.approval(id)!;
+        expect(seen).toMatchObject({ status: 'performing', claimedBy: 11, claimedAt: T0 + 1 });
+        expect(ledger.dispatch.takeOverApproval(id, seen, 12, T0 + 2)).toBe(true);
+        expect(ledger.dispatch.takeOverApproval(id, seen, 13, T0 + 3)).toBe(false);
+        ledger.dispatch.releaseApproval(id, 12, 'unknown');
+        expect(ledger.dispatch.approval(id)).toMatchObject({
+          status: 'performing',
+          claimedBy: null,
+          claimedAt: T0 + 2,
+        });
+        const orphan = ledger.dispatch.approval(id)!;
+        expect(ledger.dispatch.takeOverApproval(id, orphan, 14, T0 + 4)).toBe(true);
+        ledger.dispatch.releaseApproval(id, 14, 'nothing');
+        expect(ledger.dispatch.approval(id)).toMatchObject({ status: 'pending', claimedBy: null });
+        expect(ledger.dispatch.decide(id, 'done', 'posted', T0 + 5)).toBe(true);
+        expect(ledger.dispatch.decide(id, 'rejected', null, T0 + 6)).toBe(false);
+        ledger.dispatch.recordPosted('PR_1', 'h1', T0 + 5, id);
+        // Posted once: the same comment is never queued again.
+        expect(queue()).toBeUndefined();
+        expect(ledger.dispatch.actions()).toEqual([
+          {
+            id,
+            kind: 'comment',
+            state: 'done',
+            escalationId: null,
+            createdAt: T0,
+            decidedAt: T0 + 5,
+          },
+        ]);
+      });
+    });
   });
 }
