@@ -42,6 +42,8 @@ export async function run(ctx: Context, options: DemoOptions): Promise<number> {
     ...ctx.env,
     // The commands fit their tables to the demo's width.
     COLUMNS: String(width),
+    // The demo's machine is the demo: it leaves no machine id in the user's state folder.
+    RADAR_MACHINE_ID: 'radar-demo',
     GITHUB_TOKEN: undefined,
     GH_TOKEN: undefined,
     GH_ENTERPRISE_TOKEN: undefined,
