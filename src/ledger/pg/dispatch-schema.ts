@@ -1,13 +1,10 @@
 /**
  * The dispatch family's tables on PostgreSQL, as the SQLite ledger's stand after its migrations
- * (dispatch-schema.ts, rules-schema.ts): escalations, the fingerprints they claim
- * (signal_candidates), approvals, posted comments, permission boundaries, the runs an escalation
+ * (dispatch-schema.ts, rules-schema.ts): escalations, approvals, posted comments, permission boundaries, the runs an escalation
  * produced and the model holds the user resolved. Instants are milliseconds (BIGINT), JSON stays TEXT as on SQLite.
  *
- * Every statement is idempotent (IF NOT EXISTS): the queue's migration, applied before this one,
- * may already have created the tables the rules read (escalations, signal_candidates,
- * permission_boundaries); the columns only dispatch writes are then added here. No foreign keys
- * into the other families' tables.
+ * The fingerprints an escalation claims live in the queue's `signal_candidates` (its migration
+ * comes before this one). No foreign keys into the other families' tables.
  *
  * Leases: a `running` escalation records the machine that runs it and `lease_until`, which that
  * machine's radar renews while the agent runs; another machine takes the session for dead once
@@ -46,21 +43,6 @@ CREATE INDEX IF NOT EXISTS escalations_pr ON escalations(node_id, started_at);
 CREATE INDEX IF NOT EXISTS escalations_outcome ON escalations(outcome) WHERE outcome = 'running';
 CREATE INDEX IF NOT EXISTS escalations_agent_started ON escalations(agent, started_at);
 CREATE INDEX IF NOT EXISTS escalations_run_log ON escalations(run_log) WHERE run_log IS NOT NULL;
-
-CREATE TABLE IF NOT EXISTS signal_candidates (
-  node_id TEXT NOT NULL,
-  fingerprint TEXT NOT NULL,
-  kind TEXT NOT NULL,
-  first_seen_at BIGINT NOT NULL,
-  last_seen_at BIGINT NOT NULL,
-  seen_count INTEGER NOT NULL DEFAULT 1,
-  cleared_at BIGINT,
-  acted_at BIGINT,
-  escalation_id BIGINT,
-  suppressed TEXT,
-  PRIMARY KEY (node_id, fingerprint)
-);
-CREATE INDEX IF NOT EXISTS signal_candidates_kind ON signal_candidates(kind);
 
 CREATE TABLE IF NOT EXISTS permission_boundaries (
   repo TEXT NOT NULL,
