@@ -217,7 +217,7 @@ export class PgReportStore implements ReportLedger {
   ): Promise<AggregateRow[]> {
     return Promise.resolve(
       this.db.all<AggregateRow>(
-        `SELECT ${eventAccount(1, accountOf(this.db))} AS key, t.agent AS agent, t.model AS model,
+        `SELECT ${eventAccount(1)} AS key, t.agent AS agent, t.model AS model,
            ${SUMS_BASE}
          FROM token_events t LEFT JOIN escalations e ON e.id = t.escalation_id
          WHERE t.counted = 1 AND t.at >= $2 AND t.at < $3 AND ($4::text IS NULL OR t.agent = $4)
@@ -257,7 +257,6 @@ export class PgReportStore implements ReportLedger {
   }
 
   estimated(range: Range): Promise<(Estimated & { agent: string })[]> {
-    if (!escalationsHave(this.db, 'reserved')) return Promise.resolve([]);
     return Promise.resolve(
       this.db.all<Estimated & { agent: string }>(
         `SELECT agent, coalesce(sum(reserved), 0)::float8 AS tokens, count(*)::int AS sessions
@@ -271,23 +270,6 @@ export class PgReportStore implements ReportLedger {
 }
 
 /**
- * Whether the escalations table has this column: the queue's migration creates the table, the
- * dispatch family's adds the columns only it writes (reserved, account, …).
- */
-function escalationsHave(db: PgDb, column: string): boolean {
-  return (
-    db.one<{ ok: boolean }>(
-      `SELECT EXISTS (SELECT 1 FROM pg_attribute
-         WHERE attrelid = to_regclass('escalations') AND attname = $1 AND NOT attisdropped) AS ok`,
-      [column],
-    )?.ok === true
-  );
-}
-
-/** The escalation's account column, or NULL while the table has none. */
-const accountOf = (db: PgDb) => (escalationsHave(db, 'account') ? 'e.account' : 'NULL::text');
-
-/**
  * The account whose folder holds `path` (dispatch-schema.ts folderAccount), the folders JSON
  * being parameter `$n`.
  */
@@ -296,8 +278,8 @@ const folderAccount = (path: string, agent: string, n: number) =>
     WHERE f.value ->> 2 = ${agent} AND left(${path}, length(f.value ->> 0)) = f.value ->> 0
     ORDER BY length(f.value ->> 0) DESC LIMIT 1)`;
 /** An event's account (EVENT_ACCOUNT), folders JSON at `$n`. */
-const eventAccount = (n: number, account = 'e.account') =>
-  `coalesce(${account}, ${folderAccount('t.source_path', 't.agent', n)})`;
+const eventAccount = (n: number) =>
+  `coalesce(e.account, ${folderAccount('t.source_path', 't.agent', n)})`;
 /** EVENT_OF_ACCOUNT / SAMPLE_OF_ACCOUNT with eventScopeParams at $n…$n+3. */
 const ofScope = (account: string, n: number) =>
   `(coalesce(${account}, CASE WHEN $${n + 1}::int = 1 THEN $${n + 2}::text END) = $${n + 3}::text)`;
@@ -338,7 +320,7 @@ export class PgUsageStore implements UsageLedger {
           `SELECT coalesce(sum(t.total), 0)::float8 AS tokens FROM token_events t
            LEFT JOIN escalations e ON e.id = t.escalation_id
            WHERE t.agent = $1 AND t.at >= $2 AND t.at < $3 AND t.counted = 1
-             AND ${ofScope(eventAccount(4, accountOf(this.db)), 4)}`,
+             AND ${ofScope(eventAccount(4), 4)}`,
           [agent, since, until, ...eventScopeParams(account)],
         )
       : this.db.one<{ tokens: number }>(
@@ -355,7 +337,6 @@ export class PgUsageStore implements UsageLedger {
     until: number,
     account?: AccountScope,
   ): Promise<Estimated> {
-    if (!escalationsHave(this.db, 'reserved')) return Promise.resolve({ tokens: 0, sessions: 0 });
     const row = this.db.one<Estimated>(
       `SELECT coalesce(sum(reserved), 0)::float8 AS tokens, count(*)::int AS sessions FROM escalations e
        WHERE agent = $1 AND tokens_estimated = 1 AND started_at >= $2 AND started_at < $3

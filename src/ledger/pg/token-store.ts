@@ -82,15 +82,6 @@ const TIE_NEW_EVENTS = `WITH by_log AS (
   WHERE t.id = ANY($1::bigint[]) AND t.run_key = r.run_key AND t.escalation_id IS NULL
     AND t.id NOT IN (SELECT id FROM by_log)`;
 
-/** Whether the dispatch family's tables exist yet (they are its migration's). */
-function hasEscalations(db: PgDb): boolean {
-  return (
-    db.one<{ ok: boolean }>(
-      `SELECT to_regclass('escalations') IS NOT NULL AND to_regclass('escalation_runs') IS NOT NULL AS ok`,
-    )?.ok === true
-  );
-}
-
 /** Runs fn as a unit of work holding the token write lock (taken with BEGIN: one round trip). */
 export function tokenTransaction<T>(db: PgDb, fn: () => T): T {
   const lock = `SELECT pg_advisory_xact_lock(${TOKEN_WRITE_LOCK})`;
@@ -109,7 +100,6 @@ export class PgTokenStore implements TokenLedger {
   private headLengths: number[] | undefined;
   /** Ids of the events this unit of work inserted, to tie to escalations before it commits. */
   private inserted: number[] = [];
-  private escalations: boolean | undefined;
 
   constructor(private readonly db: PgDb) {}
 
@@ -129,8 +119,7 @@ export class PgTokenStore implements TokenLedger {
     if (this.inserted.length === 0) return;
     const ids = this.inserted;
     this.inserted = [];
-    this.escalations ||= hasEscalations(this.db);
-    if (this.escalations) this.db.run(TIE_NEW_EVENTS, [ids]);
+    this.db.run(TIE_NEW_EVENTS, [ids]);
   }
 
   registerMachine(machine: Machine, now: number): void {
