@@ -47,15 +47,15 @@ export type { AccountScope } from '../core/dispatch.js';
  * The ledger as the rest of radar sees it: one small interface per family of tables. Stores
  * persist and query; every decision (which line of a response wins, how a run is counted, which
  * candidates cleared) is made by the caller, in its feature folder, with plain data in and out.
- * SQLite implements them today (the stores beside this file); a second engine implements the
- * same interfaces and passes the same contract suite (test/ledger/contract/).
+ * SQLite implements them (the stores beside this file), and so does PostgreSQL (pg/); both pass
+ * the same contract suite (test/ledger/contract/).
  *
  * Synchronous or not: the families read once per command (budget usage, the price cache) return
  * promises, which costs SQLite nothing and lets a networked engine answer in its own time. The
  * families on the hot paths (ingest writes a million events in a few transactions, a scan writes
  * every PR of the queue) stay synchronous inside a `transaction(fn)`: awaiting each statement
- * would cost more than the statement itself on SQLite. A networked engine implements them with
- * a synchronous client, or buffers the unit of work and writes it at commit
+ * would cost more than the statement itself on SQLite. PostgreSQL implements them with a
+ * synchronous client (pg/sync-client.ts), and the hot paths call the batched methods below
  * (docs/one-way-house.md).
  */
 
