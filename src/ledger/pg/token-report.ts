@@ -27,6 +27,7 @@ import {
   rowCostSql,
 } from '../token-report.js';
 import type { PgDb } from './db.js';
+import { pgEventAccount } from './dispatch-schema.js';
 
 /**
  * The report, budget and price-cache queries on PostgreSQL (token-report.ts, usage-store.ts and
@@ -217,7 +218,7 @@ export class PgReportStore implements ReportLedger {
   ): Promise<AggregateRow[]> {
     return Promise.resolve(
       this.db.all<AggregateRow>(
-        `SELECT ${eventAccount(1)} AS key, t.agent AS agent, t.model AS model,
+        `SELECT ${pgEventAccount(1)} AS key, t.agent AS agent, t.model AS model,
            ${SUMS_BASE}
          FROM token_events t LEFT JOIN escalations e ON e.id = t.escalation_id
          WHERE t.counted = 1 AND t.at >= $2 AND t.at < $3 AND ($4::text IS NULL OR t.agent = $4)
@@ -277,9 +278,6 @@ const folderAccount = (path: string, agent: string, n: number) =>
   `(SELECT f.value ->> 1 FROM jsonb_array_elements($${n}::jsonb) f
     WHERE f.value ->> 2 = ${agent} AND left(${path}, length(f.value ->> 0)) = f.value ->> 0
     ORDER BY length(f.value ->> 0) DESC LIMIT 1)`;
-/** An event's account (EVENT_ACCOUNT), folders JSON at `$n`. */
-const eventAccount = (n: number) =>
-  `coalesce(e.account, ${folderAccount('t.source_path', 't.agent', n)})`;
 /** EVENT_OF_ACCOUNT / SAMPLE_OF_ACCOUNT with eventScopeParams at $n…$n+3. */
 const ofScope = (account: string, n: number) =>
   `(coalesce(${account}, CASE WHEN $${n + 1}::int = 1 THEN $${n + 2}::text END) = $${n + 3}::text)`;
@@ -320,7 +318,7 @@ export class PgUsageStore implements UsageLedger {
           `SELECT coalesce(sum(t.total), 0)::float8 AS tokens FROM token_events t
            LEFT JOIN escalations e ON e.id = t.escalation_id
            WHERE t.agent = $1 AND t.at >= $2 AND t.at < $3 AND t.counted = 1
-             AND ${ofScope(eventAccount(4), 4)}`,
+             AND ${ofScope(pgEventAccount(4), 4)}`,
           [agent, since, until, ...eventScopeParams(account)],
         )
       : this.db.one<{ tokens: number }>(
