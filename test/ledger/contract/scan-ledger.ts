@@ -188,6 +188,53 @@ export function scanLedgerContract(fresh: LedgerFactory): void {
       });
     });
 
+    it.each<[string, Partial<Verdict>]>([
+      ['the tier', { tier: 'watch' }],
+      ['the score', { score: 7.5 }],
+      ['the route', { route: 'claude' }],
+      [
+        "a signal's detail",
+        {
+          signals: [
+            {
+              kind: 'ci_failing',
+              fingerprint: 'ci_failing:abc',
+              detail: 'failing: lint',
+              evidence: {},
+            },
+          ],
+        },
+      ],
+      ['the pending list', { pending: [] }],
+      ['the reasons', { reasons: ['CI fails', 'stale'] }],
+      ['the suppression', { suppressed: 'zombie' }],
+      ['the recommendation', { recommendation: 'close' }],
+    ])(
+      'rewrites a verdict a scan changes in %s alone',
+      async (_what, overrides: Partial<Verdict>) => {
+        await withLedger(fresh, (ledger) => {
+          const scan = (at: number, v: Verdict) =>
+            ledger.prs.recordScan(run({ startedAt: at, finishedAt: at }), [pr()], new Map(), (id) =>
+              ledger.rules.recordVerdicts(id, at, [
+                {
+                  nodeId: 'PR_1',
+                  verdict: v,
+                  candidates: { seen: [], cleared: [] },
+                  changes: [],
+                  stopNow: null,
+                },
+              ]),
+            );
+          scan(T0, verdict());
+          const changed = verdict(overrides);
+          const second = scan(T0 + 10, changed);
+          const { nodeId: _id, scanId, evaluatedAt, ...stored } = ledger.rules.verdict('PR_1')!;
+          expect({ scanId, evaluatedAt }).toEqual({ scanId: second, evaluatedAt: T0 + 10 });
+          expect(stored).toEqual(changed);
+        });
+      },
+    );
+
     it('has no history, verdicts or permission boundaries when nothing was recorded', async () => {
       await withLedger(fresh, (ledger) => {
         expect(ledger.rules.histories().size).toBe(0);
