@@ -185,10 +185,13 @@ async function main(): Promise<void> {
         rules: config.rules,
         now: NOW,
       });
+    // Judged from the histories a scan reads: the engine meets the same objects it is timed on.
     rules.recordVerdicts(
       null,
       NOW,
-      judge(judgeAll, rules.histories(), prs).judged.map((j) => toVerdictRecord(j, undefined)),
+      judge(judgeAll, rules.judgedHistories(), prs).judged.map((j) =>
+        toVerdictRecord(j, undefined),
+      ),
     );
 
     // Each build reads the queue as a scan does (PRs, histories, the verdicts before), in turns
