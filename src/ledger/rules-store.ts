@@ -216,16 +216,8 @@ export class RulesStore implements RulesLedger {
     const of = (id: string) => {
       let h = map.get(id);
       if (!h) {
-        // Built as `emptyHistory()` builds one: the same keys in the same order (the same shape).
-        h = {
-          pushes: [],
-          reviewChanges: [],
-          candidates: [],
-          controls: [],
-          escalations: [],
-          outcomes: [],
-          tokens: 0,
-        };
+        // Empty lists (of any records), in the shape every history has.
+        h = emptyHistory();
         map.set(id, h);
       }
       return h;
@@ -355,20 +347,6 @@ export class RulesStore implements RulesLedger {
     return map;
   }
 
-  /** Each verdict row by node id: the node id, then the upsert condition's columns in its order. */
-  private verdictColumns(): Map<string, unknown[]> {
-    const map = new Map<string, unknown[]>();
-    const rows = this.db
-      .prepare(
-        `SELECT node_id, tier, score, route, signals, pending, reasons, suppressed, recommendation
-         FROM verdicts`,
-      )
-      .raw(true)
-      .iterate() as IterableIterator<unknown[]>;
-    for (const row of rows) map.set(row[0] as string, row);
-    return map;
-  }
-
   verdict(nodeId: string): StoredVerdict | undefined {
     const r = this.db.prepare(`${SELECT_VERDICTS} WHERE v.node_id = ?`).get(nodeId) as
       Row | undefined;
@@ -419,42 +397,23 @@ export class RulesStore implements RulesLedger {
       `UPDATE signal_candidates SET cleared_at = ? WHERE node_id = ? AND fingerprint = ? AND cleared_at IS NULL`,
     );
     const run = () => {
-      // A scan judges every PR again and most verdicts come out as they were: their rows are read
-      // in one go and compared here, so only those that differ are sent to the upsert (whose
-      // condition compares the same columns).
-      const stored = scanId === null ? undefined : this.verdictColumns();
       if (scanId !== null) judged.run(now, scanId);
       for (const rec of records) {
         const v = rec.verdict;
-        const signals = JSON.stringify(v.signals);
-        const pending = JSON.stringify(v.pending);
-        const reasons = JSON.stringify(v.reasons);
-        const row = stored?.get(rec.nodeId);
-        if (
-          !row ||
-          row[1] !== v.tier ||
-          row[2] !== v.score ||
-          row[3] !== v.route ||
-          row[4] !== signals ||
-          row[5] !== pending ||
-          row[6] !== reasons ||
-          row[7] !== v.suppressed ||
-          row[8] !== v.recommendation
-        )
-          upsertVerdict.run({
-            nodeId: rec.nodeId,
-            scanId,
-            now,
-            tier: v.tier,
-            score: v.score,
-            route: v.route,
-            signals,
-            fingerprints: JSON.stringify(v.signals.map((s) => s.fingerprint)),
-            pending,
-            reasons,
-            suppressed: v.suppressed,
-            recommendation: v.recommendation,
-          });
+        upsertVerdict.run({
+          nodeId: rec.nodeId,
+          scanId,
+          now,
+          tier: v.tier,
+          score: v.score,
+          route: v.route,
+          signals: JSON.stringify(v.signals),
+          fingerprints: JSON.stringify(v.signals.map((s) => s.fingerprint)),
+          pending: JSON.stringify(v.pending),
+          reasons: JSON.stringify(v.reasons),
+          suppressed: v.suppressed,
+          recommendation: v.recommendation,
+        });
         for (const c of rec.changes)
           insertChange.run(scanId, rec.nodeId, now, c.field, c.from, c.to);
         for (const c of rec.candidates.seen)
