@@ -1,6 +1,6 @@
 import { build, type Plugin } from 'esbuild';
 import { rmSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -69,6 +69,12 @@ const nodeHasWebStreams: Plugin = {
  * (about 10 ms at every start, on a command that never opens a stream). A require hands back the
  * module object, whose lazy exports stay lazy. child_process inside commander keeps its own
  * deferral above.
+ *
+ * Each importing file gets its own stand-in (a one-line module, keyed by the importer), so the
+ * stand-in lands in its importer's chunk. One stand-in shared by every importer of `node:fs`
+ * would be a chunk of its own, for each set of commands that shares a built-in: a re-ingest
+ * loaded eight such chunks of 300 bytes, and every ES module costs node about half a
+ * millisecond to resolve, read, link and evaluate, whatever its size.
  */
 const requireBuiltins: Plugin = {
   name: 'require-builtins',
@@ -77,7 +83,11 @@ const requireBuiltins: Plugin = {
       // The stand-in's own require is node's.
       args.namespace === 'radar-builtin'
         ? { path: args.path, external: true }
-        : { path: args.path, namespace: 'radar-builtin' },
+        : {
+            path: args.path,
+            namespace: 'radar-builtin',
+            suffix: `?${relative(ROOT, args.importer).split(sep).join('/')}`,
+          },
     );
     b.onLoad({ filter: /.*/, namespace: 'radar-builtin' }, (args) => ({
       contents: `module.exports = require(${JSON.stringify(args.path)});`,

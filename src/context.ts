@@ -16,8 +16,8 @@ import { ledgerName, legacyLedgerMessage, noLedgerMessage } from './config/locat
 import type { LedgerLocation } from './config/locations.js';
 import { loadConfig as loadDefaultConfig } from './config/load-defaults.js';
 import { openSqliteLedger } from './ledger/sqlite-ledger.js';
-import { NoPgLedgerError, openPgLedger } from './ledger/pg/pg-ledger.js';
 import { redactSecrets } from './redact.js';
+import type * as PgLedger from './ledger/pg/pg-ledger.js';
 import { createLogger } from './logging.js';
 
 /** Options every command accepts (commander's optsWithGlobals()). */
@@ -126,6 +126,18 @@ export async function createContext(
       cwd,
       options.ledger || env.RADAR_LEDGER ? undefined : config().ledger.url,
     );
+  // The PostgreSQL engine (a third of the ledger's code, and a worker thread's module) is loaded
+  // only for a server's ledger; opening stays synchronous. A config that cannot be read here
+  // fails where the command first asks for it, as before.
+  const pg = (() => {
+    try {
+      return location().url !== undefined;
+    } catch {
+      return false;
+    }
+  })()
+    ? await import('./ledger/pg/pg-ledger.js')
+    : undefined;
   const color =
     options.json === undefined &&
     colorEnabled({ flag: options.color, env, isTTY: Boolean(out.isTTY) });
@@ -148,8 +160,8 @@ export async function createContext(
     configPath: () => load().path,
     ledgerPath: () => location().path,
     ledgerLocation: location,
-    ledger: () => (db ??= openLocation(location(), true)),
-    existingLedger: () => (db ??= openLocation(location(), false)),
+    ledger: () => (db ??= openLocation(location(), true, pg)),
+    existingLedger: () => (db ??= openLocation(location(), false, pg)),
     machine: () => (machine ??= machineIdentity(env, config().machine.name)),
     logger: () =>
       (logger ??= createLogger({
@@ -166,13 +178,19 @@ export async function createContext(
   };
 }
 
+type PgEngine = typeof PgLedger;
+
 /**
  * Opens the ledger at a location: a PostgreSQL server's, or a SQLite file (refusing to start a
  * second, empty ledger beside an older radar's `./ledgers/radar.db`, and, unless `create`,
  * refusing to create one at all).
  */
-function openLocation(location: LedgerLocation, create: boolean): OpenLedger {
-  if (location.url !== undefined) return openPostgres(location, location.url, create);
+function openLocation(location: LedgerLocation, create: boolean, pg?: PgEngine): OpenLedger {
+  if (location.url !== undefined) {
+    // Only when the location could not be read while the context was made, and now can.
+    if (!pg) throw new RadarError('the ledger location changed while radar started; run it again');
+    return openPostgres(location, location.url, create, pg);
+  }
   if (location.legacy) {
     const { message, details } = legacyLedgerMessage(location);
     throw new UsageError(message, details);
@@ -188,11 +206,16 @@ function openLocation(location: LedgerLocation, create: boolean): OpenLedger {
  * A PostgreSQL ledger: a schema without one is created only when `create`; a server that cannot
  * be reached (or refuses the login) is one line naming it, its connection string masked.
  */
-function openPostgres(location: LedgerLocation, url: string, create: boolean): OpenLedger {
+function openPostgres(
+  location: LedgerLocation,
+  url: string,
+  create: boolean,
+  pg: PgEngine,
+): OpenLedger {
   try {
-    return openPgLedger(url, { create });
+    return pg.openPgLedger(url, { create });
   } catch (error) {
-    if (error instanceof NoPgLedgerError) {
+    if (error instanceof pg.NoPgLedgerError) {
       const { message, details } = noLedgerMessage(location);
       throw new UsageError(message, details);
     }
