@@ -103,7 +103,8 @@ const SRC = join(ROOT, 'dist/src');
 /**
  * Small modules that nearly every command loads: the core types and errors, the terminal guard,
  * config locations and defaults, secret masking, logging's shell (pino itself loads on first
- * use). About 25 KB in all, they import only each other and node's built-ins (checked below).
+ * use), time zones, the `--json` writer. About 35 KB in all, they import only each other and
+ * node's built-ins (checked below).
  */
 const COMMON = [
   ...readdirSync(join(SRC, 'core'))
@@ -118,6 +119,8 @@ const COMMON = [
   'redact.js',
   'logging.js',
   'log-format.js',
+  'time/zone.js',
+  'commands/json-output.js',
 ].map((file) => join(SRC, file));
 const COMMON_ID = 'radar-common';
 
