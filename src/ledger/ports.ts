@@ -130,6 +130,8 @@ export interface TokenLedger {
     machine: string,
   ): KnownSource[];
   insertSource(source: NewSource): number;
+  /** insertSource of each, in order (one statement where the engine has round trips): their ids. */
+  insertSources(sources: readonly NewSource[]): number[];
   updateSource(id: number, source: NewSource): void;
   /** Inserts an event unless its fingerprint is recorded: whether it was inserted. */
   insertEvent(event: TokenEvent, where: EventPlace): boolean;
@@ -171,6 +173,8 @@ export interface TokenLedger {
   writeSample(sample: RateLimitSample, sourcePath: string): boolean;
   /** writeSample of each (in one statement where that saves round trips): how many were new. */
   writeSamples(samples: readonly RateLimitSample[], sourcePath: string): number;
+  /** writeSample of each row, in order, whatever its file (one statement): how many were new. */
+  writeSampleRows(rows: readonly { sample: RateLimitSample; sourcePath: string }[]): number;
   recordRun(startedAt: number, finishedAt: number, summary: IngestRunRecord): void;
 }
 

@@ -219,6 +219,10 @@ export class TokenStore implements TokenLedger {
     );
   }
 
+  insertSources(sources: readonly NewSource[]): number[] {
+    return sources.map((s) => this.insertSource(s));
+  }
+
   updateSource(id: number, source: NewSource): void {
     this.q.updateSource.run({ ...source, id, family: source.family ?? null });
   }
@@ -339,6 +343,10 @@ export class TokenStore implements TokenLedger {
 
   writeSamples(samples: readonly RateLimitSample[], sourcePath: string): number {
     return samples.filter((s) => this.writeSample(s, sourcePath)).length;
+  }
+
+  writeSampleRows(rows: readonly { sample: RateLimitSample; sourcePath: string }[]): number {
+    return rows.filter((r) => this.writeSample(r.sample, r.sourcePath)).length;
   }
 
   recordRun(startedAt: number, finishedAt: number, summary: IngestRunRecord): void {
