@@ -83,6 +83,14 @@ export interface EventPlace {
   sourcePath: string;
 }
 
+/** A file whose lineage is looked up: its identity, path and first bytes (raw, decoded). */
+export interface SourceProbe {
+  path: string;
+  dev: number;
+  ino: number;
+  heads: readonly Buffer[];
+}
+
 /** What the ledger keeps of a recorded event, for the largest line of a response to win. */
 export interface RecordedEvent {
   total: number;
@@ -129,6 +137,12 @@ export interface TokenLedger {
     hash: (b: Buffer) => string,
     machine: string,
   ): KnownSource[];
+  /** knownSources of each file, in order (one query where the engine has round trips). */
+  knownSourcesOf(
+    files: readonly SourceProbe[],
+    hash: (b: Buffer) => string,
+    machine: string,
+  ): KnownSource[][];
   insertSource(source: NewSource): number;
   /** insertSource of each, in order (one statement where the engine has round trips): their ids. */
   insertSources(sources: readonly NewSource[]): number[];

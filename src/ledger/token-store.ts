@@ -19,6 +19,7 @@ import type {
   IngestRunRecord,
   NewSource,
   RecordedEvent,
+  SourceProbe,
   TokenLedger,
 } from './ports.js';
 
@@ -211,6 +212,14 @@ export class TokenStore implements TokenLedger {
       for (const len of lengths) add(this.q.byHead.all(len, hash(head.subarray(0, len))));
     }
     return [...rows.values()];
+  }
+
+  knownSourcesOf(
+    files: readonly SourceProbe[],
+    hash: (b: Buffer) => string,
+    machine: string,
+  ): KnownSource[][] {
+    return files.map((f) => this.knownSources(f.path, f.dev, f.ino, f.heads, hash, machine));
   }
 
   insertSource(source: NewSource): number {

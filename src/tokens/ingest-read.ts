@@ -25,6 +25,12 @@ import { reconcileRuns, tieLoggedRuns, writeEvents, type EventToWrite } from './
 
 const hash = shortHash;
 
+/**
+ * Files are planned in groups: every file's lineage candidates in one lookup per group (a
+ * statement per file costs a round trip on a server), the parsers starting after the first.
+ */
+const PLAN_GROUP = 256;
+
 /** Small synchronous reads (head and tail checks): cheaper than a thread-pool round trip. */
 function readRangeSync(path: string, start: number, length: number): Buffer {
   const fd = openSync(path, 'r');
@@ -95,23 +101,29 @@ export async function readChangedFiles(
     }
   };
   try {
-    for (const { path, st } of files) {
-      try {
-        const job = planFile(path, st, options, summary, claimed);
-        if (job) {
-          jobs.push(job);
-          toRead += weight(job);
+    for (let group = 0; group < files.length; group += PLAN_GROUP) {
+      for (const { probed, known } of probeAll(
+        files.slice(group, group + PLAN_GROUP),
+        options,
+        summary,
+      )) {
+        try {
+          const job = planFile(probed, known, options, summary, claimed);
+          if (job) {
+            jobs.push(job);
+            toRead += weight(job);
+          }
+        } catch (error) {
+          summary.unreadable.push({ path: probed.path, error: readError(error) });
         }
-      } catch (error) {
-        summary.unreadable.push({ path, error: readError(error) });
+        if (
+          !pool &&
+          (threads === 'always' ||
+            (threads === 'auto' && toRead >= WORKER_THRESHOLD_BYTES && jobs.length > 1))
+        )
+          pool = workerPool();
+        if (pool) startMore(pool, 0);
       }
-      if (
-        !pool &&
-        (threads === 'always' ||
-          (threads === 'auto' && toRead >= WORKER_THRESHOLD_BYTES && jobs.length > 1))
-      )
-        pool = workerPool();
-      if (pool) startMore(pool, 0);
     }
     // 2. Parse, on worker threads when there is a lot to read (else here); 3. commit in order.
     pool ??= inlinePool();
@@ -192,14 +204,17 @@ function zoneOf(options: IngestOptions): string {
   return zone;
 }
 
-/** Decides what to read of one file; undefined when there is nothing to do. */
-function planFile(
-  path: string,
-  st: Stats,
-  options: IngestOptions,
-  summary: IngestSummary,
-  claimed: Set<number>,
-): FileJob | undefined {
+/** A file's first bytes, read before its lineage is looked up. */
+interface Probed {
+  path: string;
+  st: Stats;
+  head: Buffer;
+  encoding: Encoding;
+  decoded: Buffer | undefined;
+}
+
+/** A file's first bytes (raw, and decoded when compressed); undefined for a binary file. */
+function probeFile(path: string, st: Stats, summary: IngestSummary): Probed | undefined {
   const size = st.size;
   const head = readRangeSync(path, 0, Math.min(HEAD, size));
   const encoding: Encoding = detectEncoding(head);
@@ -211,8 +226,49 @@ function planFile(
     encoding === 'plain'
       ? undefined
       : decodedHead(readRangeSync(path, 0, Math.min(DECODE_PROBE, size)), encoding, HEAD);
-  const heads = decoded ? [head, decoded] : [head];
-  const known = options.store.knownSources(path, st.dev, st.ino, heads, hash, options.machine);
+  return { path, st, head, encoding, decoded };
+}
+
+/**
+ * Probes these files and looks every one's lineage up in one call (one query on a server);
+ * a file that cannot be read is reported and left out.
+ */
+function probeAll(
+  files: readonly StatedFile[],
+  options: IngestOptions,
+  summary: IngestSummary,
+): { probed: Probed; known: KnownSource[] }[] {
+  const probed: Probed[] = [];
+  for (const { path, st } of files) {
+    try {
+      const p = probeFile(path, st, summary);
+      if (p) probed.push(p);
+    } catch (error) {
+      summary.unreadable.push({ path, error: readError(error) });
+    }
+  }
+  const known = options.store.knownSourcesOf(
+    probed.map(({ path, st, head, decoded }) => ({
+      path,
+      dev: st.dev,
+      ino: st.ino,
+      heads: decoded ? [head, decoded] : [head],
+    })),
+    hash,
+    options.machine,
+  );
+  return probed.map((p, i) => ({ probed: p, known: known[i]! }));
+}
+
+/** Decides what to read of one file; undefined when there is nothing to do. */
+function planFile(
+  { path, st, head, encoding, decoded }: Probed,
+  known: readonly KnownSource[],
+  options: IngestOptions,
+  summary: IngestSummary,
+  claimed: Set<number>,
+): FileJob | undefined {
+  const size = st.size;
   const plan = planRead(
     fileView(path, st, encoding, head, decoded, options.machine),
     known,

@@ -14,6 +14,7 @@ import type {
   NewSource,
   RecordedEvent,
   SessionLedger,
+  SourceProbe,
   TokenLedger,
 } from '../ports.js';
 import { eventValues, grownValues } from '../token-store.js';
@@ -159,35 +160,66 @@ export class PgTokenStore implements TokenLedger {
     hash: (b: Buffer) => string,
     machine: string,
   ): KnownSource[] {
-    const longest = Math.max(0, ...heads.map((h) => h.length));
+    return this.knownSourcesOf([{ path, dev, ino, heads }], hash, machine)[0]!;
+  }
+
+  /**
+   * knownSources of every file in one query: this machine's sources by identity or path, and
+   * any machine's by the hashes of each file's head at the lengths last read; the query reads
+   * the lengths back (read again when another machine added one these heads reach).
+   */
+  knownSourcesOf(
+    files: readonly SourceProbe[],
+    hash: (b: Buffer) => string,
+    machine: string,
+  ): KnownSource[][] {
+    if (files.length === 0) return [];
+    const longest = Math.max(0, ...files.flatMap((f) => f.heads.map((h) => h.length)));
     for (;;) {
       const known = this.headLengths ?? [];
-      const pairs: [number, string][] = [];
-      for (const head of heads)
-        for (const len of known)
-          if (len <= head.length) pairs.push([len, hash(head.subarray(0, len))]);
-      const rows = this.db.all<KnownSource & { g: number; same: boolean; li: number }>(
+      const pairs: [number, number, string][] = [];
+      files.forEach(({ heads }, i) => {
+        for (const head of heads)
+          for (const len of known)
+            if (len <= head.length) pairs.push([i + 1, len, hash(head.subarray(0, len))]);
+      });
+      const rows = this.db.all<KnownRow>(
         `SELECT * FROM (
-           SELECT ${KNOWN_COLUMNS}, 0::int8 AS g, (dev = $2 AND ino = $3) AS same, last_ingested AS li
-           FROM token_sources WHERE machine = $1 AND ((dev = $2 AND ino = $3) OR path = $4)
+           SELECT c.*, f.i AS f, 0::int8 AS g
+           FROM unnest($2::text[], $3::int8[], $4::int8[]) WITH ORDINALITY AS f(path, dev, ino, i)
+           CROSS JOIN LATERAL (
+             SELECT ${KNOWN_COLUMNS}, (s.dev = f.dev AND s.ino = f.ino) AS same, s.last_ingested AS li
+             FROM token_sources s
+             WHERE s.machine = $1 AND ((s.dev = f.dev AND s.ino = f.ino) OR s.path = f.path)) c
            UNION ALL
            SELECT s.id, s.machine, s.lineage, s.path, s.dev, s.ino, s.head_hash, s.head_len, s.size,
-             s."offset", s.tail_hash, s.encoding, s.family, s.state, s.mtime_ms, p.n, false, s.last_ingested
-           FROM unnest($5::int[], $6::text[]) WITH ORDINALITY AS p(len, hash, n)
+             s."offset", s.tail_hash, s.encoding, s.family, s.state, s.mtime_ms, false, s.last_ingested,
+             p.f, p.n
+           FROM unnest($5::int8[], $6::int[], $7::text[]) WITH ORDINALITY AS p(f, len, hash, n)
            JOIN token_sources s ON s.head_len = p.len AND s.head_hash = p.hash
            UNION ALL
-           SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, l.len, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-             -1, false, NULL
+           SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, l.len, NULL, NULL, NULL, NULL, NULL, NULL,
+             NULL, false, NULL, 0, -1
            FROM (SELECT DISTINCT head_len AS len FROM token_sources) l
-         ) x ORDER BY g, same DESC, li DESC, id DESC`,
-        [machine, dev, ino, path, pairs.map((p) => p[0]), pairs.map((p) => p[1])],
+         ) x ORDER BY f, g, same DESC, li DESC, id DESC`,
+        [
+          machine,
+          files.map((f) => f.path),
+          files.map((f) => f.dev),
+          files.map((f) => f.ino),
+          pairs.map((p) => p[0]),
+          pairs.map((p) => p[1]),
+          pairs.map((p) => p[2]),
+        ],
       );
       const lengths = rows.filter((r) => r.g === -1).map((r) => r.headLen);
-      const usable = lengths.filter((l) => l <= longest).sort((x, y) => x - y);
+      const usable = lengths.filter((l) => l <= longest);
       const stale = usable.some((l) => !known.includes(l));
       this.headLengths = lengths.sort((x, y) => x - y);
       if (stale) continue;
-      return sourcesOnce(rows.filter((r) => r.g !== -1));
+      const out: KnownRow[][] = files.map(() => []);
+      for (const row of rows) if (row.g !== -1) out[row.f - 1]!.push(row);
+      return out.map(sourcesOnce);
     }
   }
 
@@ -419,10 +451,13 @@ export class PgTokenStore implements TokenLedger {
   }
 }
 
+/** A source row of knownSourcesOf, with its file and the query's ordering columns. */
+type KnownRow = KnownSource & { f: number; g: number; same: boolean; li: number };
+
 /** Each source once, in the order first met, without the query's ordering columns. */
-function sourcesOnce(rows: (KnownSource & { g: number; same: boolean; li: number })[]) {
+function sourcesOnce(rows: KnownRow[]): KnownSource[] {
   const byId = new Map<number, KnownSource>();
-  for (const { g: _g, same: _s, li: _l, ...row } of rows)
+  for (const { f: _f, g: _g, same: _s, li: _l, ...row } of rows)
     if (!byId.has(row.id)) byId.set(row.id, row);
   return [...byId.values()];
 }
