@@ -71,24 +71,28 @@ const EVENT_COLUMNS: [string, string][] = [
  * escalation as SQLite's settle ties them (by run log, else by run), and answers only the
  * fingerprints that were not inserted: on a first ingest that is nothing, where returning every
  * new row's id and fingerprint cost as much as the insert. The escalations are read once per
- * statement (hash joins), not per row.
+ * statement (hash joins), not per row. The rows come as one JSON array of eventValues arrays:
+ * one string to hand to the connection's thread and to send, where a text array per column
+ * cost more to copy and escape than the server spends inserting them.
  */
 const INSERT_EVENTS = `WITH logs AS (
     SELECT DISTINCT ON (run_log) run_log, id, repo, number FROM escalations
     WHERE run_log IS NOT NULL ORDER BY run_log, id DESC),
+  rows AS MATERIALIZED (
+    SELECT ${EVENT_COLUMNS.map(([c, t], i) => `(v->>${i})::${t} AS ${c}`).join(', ')}, n
+    FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS r(v, n)),
   ins AS (
     INSERT INTO token_events (${EVENT_COLUMNS.map(([c]) => c).join(', ')}, escalation_id, repo, pr)
     SELECT ${EVENT_COLUMNS.map(([c]) => `u.${c}`).join(', ')},
       coalesce(l.id, r.escalation_id),
       CASE WHEN l.id IS NULL THEN r.repo ELSE l.repo END,
       CASE WHEN l.id IS NULL THEN r.number ELSE l.number END
-    FROM unnest(${EVENT_COLUMNS.map(([, t], i) => `$${i + 1}::${t}[]`).join(', ')})
-      WITH ORDINALITY AS u(${EVENT_COLUMNS.map(([c]) => c).join(', ')}, n)
+    FROM rows u
     LEFT JOIN logs l ON l.run_log = u.source_path
     LEFT JOIN escalation_runs r ON r.run_key = u.run_key
     ORDER BY u.n
     ON CONFLICT (fingerprint) DO NOTHING RETURNING fingerprint)
-  SELECT f AS fingerprint FROM unnest($1::text[]) AS f EXCEPT SELECT fingerprint FROM ins`;
+  SELECT fingerprint FROM rows EXCEPT SELECT fingerprint FROM ins`;
 
 /**
  * Runs fn as a unit of work holding the token write lock (taken with BEGIN: one round trip).
@@ -264,11 +268,9 @@ export class PgTokenStore implements TokenLedger {
     const out: boolean[] = [];
     for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
       const chunk = rows.slice(start, start + INSERT_CHUNK);
-      const columns: unknown[][] = EVENT_COLUMNS.map(() => []);
-      for (const { event, where } of chunk)
-        eventValues(event, where).forEach((v, i) => columns[i]!.push(v));
+      const values = JSON.stringify(chunk.map(({ event, where }) => eventValues(event, where)));
       const refused = new Set(
-        this.db.all<{ fingerprint: string }>(INSERT_EVENTS, columns).map((r) => r.fingerprint),
+        this.db.all<{ fingerprint: string }>(INSERT_EVENTS, [values]).map((r) => r.fingerprint),
       );
       // A fingerprint twice in one batch: the first row is the one inserted.
       const seen = new Set<string>();
