@@ -238,7 +238,15 @@ BEGIN
 END $$;`;
 }
 
-export const PG_ROLLUP_ONE_SCAN = `
+/**
+ * Migration 4, the ingest's costs on the server: the roll-up triggers reading their rows once
+ * (above), and fingerprints compared bytewise (`COLLATE "C"`, as the SQLite ledger compares
+ * them) rather than by the database's collation, which every insert paid for in its unique
+ * index. Fingerprints are ASCII, so their order does not change; the index is rebuilt, not the
+ * table.
+ */
+export const PG_INGEST_COSTS = `
+ALTER TABLE token_events ALTER COLUMN fingerprint TYPE TEXT COLLATE "C";
 ${oneScanFunction('token_rollup_insert', ['new_rows'])}
 ${oneScanFunction('token_rollup_delete', ['old_rows'])}
 ${oneScanFunction('token_rollup_update', ['new_rows', 'old_rows'])}
