@@ -92,6 +92,7 @@ async function main(): Promise<void> {
         `corpus: ${kind}, ${first.filesSeen} files, truth ${sessions.tokens.toLocaleString('en-US')} tokens in ${sessions.events} events`,
         `SQLite ingest:      ${fmt(ms(seen.sqlite)).padStart(9)}`,
         `PostgreSQL ingest:  ${fmt(ms(seen.pg)).padStart(9)} (${paired} SQLite's, paired by round; goal ≤ 2×), ${median(seen.pg.map((r) => r.statements ?? 0))} statements`,
+        `each round's ratio: ${seen.pg.map((r, i) => ratio(r.ms / seen.sqlite[i]!.ms, 1)).join(', ')}`,
         `unchanged re-ingest: SQLite ${fmt(ms(seen.sqliteAgain))}, PostgreSQL ${fmt(ms(pgAgain))} with ${median(pgAgain.map((r) => r.statements ?? 0))} statements for ${first.filesSeen} files (opening the ledger included)`,
         `totals: ${exact ? 'exact on both engines' : 'MISMATCH'}; re-ingest ${idle ? 'reads nothing and adds nothing' : 'READ OR ADDED SOMETHING'}`,
       ].join('\n') + '\n',

@@ -84,6 +84,14 @@ export interface EventPlace {
   sourcePath: string;
 }
 
+/** A file whose lineage is looked up: its identity, path and first bytes (raw, decoded). */
+export interface SourceProbe {
+  path: string;
+  dev: number;
+  ino: number;
+  heads: readonly Buffer[];
+}
+
 /** What the ledger keeps of a recorded event, for the largest line of a response to win. */
 export interface RecordedEvent {
   total: number;
@@ -130,7 +138,15 @@ export interface TokenLedger {
     hash: (b: Buffer) => string,
     machine: string,
   ): KnownSource[];
+  /** knownSources of each file, in order (one query where the engine has round trips). */
+  knownSourcesOf(
+    files: readonly SourceProbe[],
+    hash: (b: Buffer) => string,
+    machine: string,
+  ): KnownSource[][];
   insertSource(source: NewSource): number;
+  /** insertSource of each, in order (one statement where the engine has round trips): their ids. */
+  insertSources(sources: readonly NewSource[]): number[];
   updateSource(id: number, source: NewSource): void;
   /** Inserts an event unless its fingerprint is recorded: whether it was inserted. */
   insertEvent(event: TokenEvent, where: EventPlace): boolean;
@@ -172,6 +188,8 @@ export interface TokenLedger {
   writeSample(sample: RateLimitSample, sourcePath: string): boolean;
   /** writeSample of each (in one statement where that saves round trips): how many were new. */
   writeSamples(samples: readonly RateLimitSample[], sourcePath: string): number;
+  /** writeSample of each row, in order, whatever its file (one statement): how many were new. */
+  writeSampleRows(rows: readonly { sample: RateLimitSample; sourcePath: string }[]): number;
   recordRun(startedAt: number, finishedAt: number, summary: IngestRunRecord): void;
 }
 

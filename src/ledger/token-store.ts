@@ -19,6 +19,7 @@ import type {
   IngestRunRecord,
   NewSource,
   RecordedEvent,
+  SourceProbe,
   TokenLedger,
 } from './ports.js';
 
@@ -213,10 +214,22 @@ export class TokenStore implements TokenLedger {
     return [...rows.values()];
   }
 
+  knownSourcesOf(
+    files: readonly SourceProbe[],
+    hash: (b: Buffer) => string,
+    machine: string,
+  ): KnownSource[][] {
+    return files.map((f) => this.knownSources(f.path, f.dev, f.ino, f.heads, hash, machine));
+  }
+
   insertSource(source: NewSource): number {
     return Number(
       this.q.insertSource.run({ ...source, family: source.family ?? null }).lastInsertRowid,
     );
+  }
+
+  insertSources(sources: readonly NewSource[]): number[] {
+    return sources.map((s) => this.insertSource(s));
   }
 
   updateSource(id: number, source: NewSource): void {
@@ -339,6 +352,10 @@ export class TokenStore implements TokenLedger {
 
   writeSamples(samples: readonly RateLimitSample[], sourcePath: string): number {
     return samples.filter((s) => this.writeSample(s, sourcePath)).length;
+  }
+
+  writeSampleRows(rows: readonly { sample: RateLimitSample; sourcePath: string }[]): number {
+    return rows.filter((r) => this.writeSample(r.sample, r.sourcePath)).length;
   }
 
   recordRun(startedAt: number, finishedAt: number, summary: IngestRunRecord): void {

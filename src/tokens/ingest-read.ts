@@ -25,6 +25,12 @@ import { reconcileRuns, tieLoggedRuns, writeEvents, type EventToWrite } from './
 
 const hash = shortHash;
 
+/**
+ * Files are planned in groups: every file's lineage candidates in one lookup per group (a
+ * statement per file costs a round trip on a server), the parsers starting after the first.
+ */
+const PLAN_GROUP = 256;
+
 /** Small synchronous reads (head and tail checks): cheaper than a thread-pool round trip. */
 function readRangeSync(path: string, start: number, length: number): Buffer {
   const fd = openSync(path, 'r');
@@ -95,23 +101,29 @@ export async function readChangedFiles(
     }
   };
   try {
-    for (const { path, st } of files) {
-      try {
-        const job = planFile(path, st, options, summary, claimed);
-        if (job) {
-          jobs.push(job);
-          toRead += weight(job);
+    for (let group = 0; group < files.length; group += PLAN_GROUP) {
+      for (const { probed, known } of probeAll(
+        files.slice(group, group + PLAN_GROUP),
+        options,
+        summary,
+      )) {
+        try {
+          const job = planFile(probed, known, options, summary, claimed);
+          if (job) {
+            jobs.push(job);
+            toRead += weight(job);
+          }
+        } catch (error) {
+          summary.unreadable.push({ path: probed.path, error: readError(error) });
         }
-      } catch (error) {
-        summary.unreadable.push({ path, error: readError(error) });
+        if (
+          !pool &&
+          (threads === 'always' ||
+            (threads === 'auto' && toRead >= WORKER_THRESHOLD_BYTES && jobs.length > 1))
+        )
+          pool = workerPool();
+        if (pool) startMore(pool, 0);
       }
-      if (
-        !pool &&
-        (threads === 'always' ||
-          (threads === 'auto' && toRead >= WORKER_THRESHOLD_BYTES && jobs.length > 1))
-      )
-        pool = workerPool();
-      if (pool) startMore(pool, 0);
     }
     // 2. Parse, on worker threads when there is a lot to read (else here); 3. commit in order.
     pool ??= inlinePool();
@@ -121,7 +133,7 @@ export async function readChangedFiles(
   }
 
   async function commitAll(parser: ParsePool): Promise<void> {
-    let pending: ((touched: Set<string>) => void)[] = [];
+    let pending: FileWrite[] = [];
     let pendingEvents = 0;
     const flush = () => {
       if (pending.length === 0) return;
@@ -131,7 +143,7 @@ export async function readChangedFiles(
       options.store.transaction(() => {
         // Runs whose markers changed are counted once again in the same transaction.
         const touched = new Set<string>();
-        batch.forEach((commit) => commit(touched));
+        commitFiles(batch, options, summary, touched);
         const ties = tieLoggedRuns(options.store);
         ties.runKeys.forEach((k) => touched.add(k));
         noteAmbiguousTies(summary, ties.ambiguous);
@@ -192,14 +204,17 @@ function zoneOf(options: IngestOptions): string {
   return zone;
 }
 
-/** Decides what to read of one file; undefined when there is nothing to do. */
-function planFile(
-  path: string,
-  st: Stats,
-  options: IngestOptions,
-  summary: IngestSummary,
-  claimed: Set<number>,
-): FileJob | undefined {
+/** A file's first bytes, read before its lineage is looked up. */
+interface Probed {
+  path: string;
+  st: Stats;
+  head: Buffer;
+  encoding: Encoding;
+  decoded: Buffer | undefined;
+}
+
+/** A file's first bytes (raw, and decoded when compressed); undefined for a binary file. */
+function probeFile(path: string, st: Stats, summary: IngestSummary): Probed | undefined {
   const size = st.size;
   const head = readRangeSync(path, 0, Math.min(HEAD, size));
   const encoding: Encoding = detectEncoding(head);
@@ -211,8 +226,49 @@ function planFile(
     encoding === 'plain'
       ? undefined
       : decodedHead(readRangeSync(path, 0, Math.min(DECODE_PROBE, size)), encoding, HEAD);
-  const heads = decoded ? [head, decoded] : [head];
-  const known = options.store.knownSources(path, st.dev, st.ino, heads, hash, options.machine);
+  return { path, st, head, encoding, decoded };
+}
+
+/**
+ * Probes these files and looks every one's lineage up in one call (one query on a server);
+ * a file that cannot be read is reported and left out.
+ */
+function probeAll(
+  files: readonly StatedFile[],
+  options: IngestOptions,
+  summary: IngestSummary,
+): { probed: Probed; known: KnownSource[] }[] {
+  const probed: Probed[] = [];
+  for (const { path, st } of files) {
+    try {
+      const p = probeFile(path, st, summary);
+      if (p) probed.push(p);
+    } catch (error) {
+      summary.unreadable.push({ path, error: readError(error) });
+    }
+  }
+  const known = options.store.knownSourcesOf(
+    probed.map(({ path, st, head, decoded }) => ({
+      path,
+      dev: st.dev,
+      ino: st.ino,
+      heads: decoded ? [head, decoded] : [head],
+    })),
+    hash,
+    options.machine,
+  );
+  return probed.map((p, i) => ({ probed: p, known: known[i]! }));
+}
+
+/** Decides what to read of one file; undefined when there is nothing to do. */
+function planFile(
+  { path, st, head, encoding, decoded }: Probed,
+  known: readonly KnownSource[],
+  options: IngestOptions,
+  summary: IngestSummary,
+  claimed: Set<number>,
+): FileJob | undefined {
+  const size = st.size;
   const plan = planRead(
     fileView(path, st, encoding, head, decoded, options.machine),
     known,
@@ -300,14 +356,25 @@ function stillThere(source: KnownSource): boolean {
   }
 }
 
+/** One parsed file's write, as the batch transaction commits it. */
+interface FileWrite {
+  path: string;
+  source: NewSource;
+  /** The source the file continues or reads again (updated), else a new one (inserted). */
+  existing: number | undefined;
+  /** Fingerprints the last read counted on an unfinished line: replaced by this read. */
+  provisional: readonly string[] | undefined;
+  events: readonly TokenEvent[];
+  samples: ParseResult['samples'];
+}
+
 /** Counts a parsed file into the summary and returns its write for the batch transaction. */
 function finishFile(
   file: FileJob,
   result: ParseResult,
   options: IngestOptions,
   summary: IngestSummary,
-): (touched: Set<string>) => void {
-  const { store } = options;
+): FileWrite {
   const { path, plan } = file;
   summary.filesRead++;
   summary.bytesRead += result.bytesRead;
@@ -332,50 +399,94 @@ function finishFile(
   };
   options.onParsed?.(path, result);
   const existing = plan.kind === 'resume' || plan.kind === 'reread' ? plan.source : undefined;
-  const provisional = plan.kind === 'resume' ? plan.state?.provisional : undefined;
-  return (touched) => {
-    const sourceId =
-      existing === undefined
-        ? store.insertSource(source)
-        : (store.updateSource(existing.id, source), existing.id);
-    // The last read ended on an unfinished line: what it counted is replaced by this read.
-    if (provisional?.length) {
-      const removed = store.deleteEvents(provisional);
-      summary.newEvents -= removed.events;
-      summary.newTokens -= removed.tokens;
-      removed.runKeys.forEach((k) => touched.add(k));
-    }
-    // Lines of one response that share a fingerprint are written as one group.
-    const groups = new Map<string, TokenEvent[]>();
-    for (const event of result.events) {
-      if (!event.keepLargest) continue;
-      const group = groups.get(event.fingerprint);
-      if (group) group.push(event);
-      else groups.set(event.fingerprint, [event]);
-    }
-    const where = (event: TokenEvent) => ({
-      bucket: options.bucketFor(path, event.format),
-      sourceId,
-      sourcePath: path,
-    });
-    const writes: EventToWrite[] = [];
-    for (const event of result.events) {
-      let later: TokenEvent[] = [];
-      if (event.keepLargest) {
-        const group = groups.get(event.fingerprint);
-        if (!group || group[0] !== event) continue; // written with the first of its group
-        later = group.slice(1);
-        later.forEach((e) => e.runKey && touched.add(e.runKey));
-      }
-      if (event.runKey) touched.add(event.runKey);
-      writes.push({ event, later, where: where(event) });
-    }
+  return {
+    path,
+    source,
+    existing: existing?.id,
+    provisional: plan.kind === 'resume' ? plan.state?.provisional : undefined,
+    events: result.events,
+    samples: result.samples,
+  };
+}
+
+/**
+ * Writes a batch of files, with the same outcome as writing them one after another, in a few
+ * statements whatever their number (a statement is a round trip on a server): the new sources
+ * in one insert, every file's events in one writeEvents (cut only where a file replaces what
+ * its last read counted), every file's rate-limit samples in one insert.
+ */
+function commitFiles(
+  files: readonly FileWrite[],
+  options: IngestOptions,
+  summary: IngestSummary,
+  touched: Set<string>,
+): void {
+  const { store } = options;
+  const created = store.insertSources(files.flatMap((f) => (f.existing ? [] : [f.source])));
+  let next = 0;
+  const ids = files.map((f) => {
+    if (f.existing === undefined) return created[next++]!;
+    store.updateSource(f.existing, f.source);
+    return f.existing;
+  });
+  let writes: EventToWrite[] = [];
+  const write = () => {
     for (const written of writeEvents(store, writes)) {
       if (written.write === 'inserted') summary.newEvents++;
       summary.duplicates += written.duplicates;
       summary.newTokens += written.tokens;
     }
-    if (result.samples.length > 0)
-      summary.rateLimitSamples += store.writeSamples(result.samples, path);
+    writes = [];
   };
+  files.forEach((file, i) => {
+    // The last read ended on an unfinished line: what it counted is replaced by this read, after
+    // the files before it are written, as one after another.
+    if (file.provisional?.length) {
+      write();
+      const removed = store.deleteEvents(file.provisional);
+      summary.newEvents -= removed.events;
+      summary.newTokens -= removed.tokens;
+      removed.runKeys.forEach((k) => touched.add(k));
+    }
+    writes.push(...fileWrites(file, ids[i]!, options, touched));
+  });
+  write();
+  summary.rateLimitSamples += store.writeSampleRows(
+    files.flatMap((f) => f.samples.map((sample) => ({ sample, sourcePath: f.path }))),
+  );
+}
+
+/** A file's events to write: lines of one response that share a fingerprint as one group. */
+function fileWrites(
+  file: FileWrite,
+  sourceId: number,
+  options: IngestOptions,
+  touched: Set<string>,
+): EventToWrite[] {
+  const { path } = file;
+  const groups = new Map<string, TokenEvent[]>();
+  for (const event of file.events) {
+    if (!event.keepLargest) continue;
+    const group = groups.get(event.fingerprint);
+    if (group) group.push(event);
+    else groups.set(event.fingerprint, [event]);
+  }
+  const where = (event: TokenEvent) => ({
+    bucket: options.bucketFor(path, event.format),
+    sourceId,
+    sourcePath: path,
+  });
+  const writes: EventToWrite[] = [];
+  for (const event of file.events) {
+    let later: TokenEvent[] = [];
+    if (event.keepLargest) {
+      const group = groups.get(event.fingerprint);
+      if (!group || group[0] !== event) continue; // written with the first of its group
+      later = group.slice(1);
+      later.forEach((e) => e.runKey && touched.add(e.runKey));
+    }
+    if (event.runKey) touched.add(event.runKey);
+    writes.push({ event, later, where: where(event) });
+  }
+  return writes;
 }

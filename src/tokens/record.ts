@@ -65,8 +65,8 @@ export function writeEvent(
 }
 
 /**
- * writeEvent of each of these events (distinct fingerprints, or repeats of a marker that is not
- * keepLargest), with the same outcomes as writing them one after another, in a few statements
+ * writeEvent of each of these events (several files' events: a response may come again in a
+ * later file's copy), with the same outcomes as writing them one after another, in a few statements
  * whatever their number: one read of the legacy fingerprints, one batched insert, and one read
  * of the recorded responses that were not new.
  */
@@ -117,6 +117,8 @@ export function writeEvents(
       continue;
     }
     ledger.replaceAmounts(e.fingerprint, grown);
+    // The same response again further on (another file's copy) grows from this line.
+    recorded.set(e.fingerprint, { total: grown.total, model: grown.model });
     out[index] = { write: 'grew', tokens: grown.total - current.total, duplicates };
   }
   return out;

@@ -1,6 +1,6 @@
 import { PG_DISPATCH_SCHEMA } from './dispatch-schema.js';
 import { PG_QUEUE_SCHEMA } from './queue-schema.js';
-import { PG_TOKEN_SCHEMA } from './token-schema.js';
+import { PG_INGEST_COSTS, PG_TOKEN_SCHEMA } from './token-schema.js';
 
 /**
  * The PostgreSQL ledger's schema migrations, in order: index i upgrades version i to i+1 (the
@@ -11,4 +11,5 @@ export const PG_MIGRATIONS: readonly string[] = [
   PG_TOKEN_SCHEMA,
   PG_QUEUE_SCHEMA,
   PG_DISPATCH_SCHEMA,
+  PG_INGEST_COSTS,
 ];

@@ -14,6 +14,7 @@ import type {
   NewSource,
   RecordedEvent,
   SessionLedger,
+  SourceProbe,
   TokenLedger,
 } from '../ports.js';
 import { eventValues, grownValues } from '../token-store.js';
@@ -65,31 +66,45 @@ const EVENT_COLUMNS: [string, string][] = [
   ['run_header', 'text'],
 ];
 
-const INSERT_EVENTS = `INSERT INTO token_events (${EVENT_COLUMNS.map(([c]) => c).join(', ')})
-  SELECT * FROM unnest(${EVENT_COLUMNS.map(([, t], i) => `$${i + 1}::${t}[]`).join(', ')})
-  ON CONFLICT (fingerprint) DO NOTHING RETURNING id, fingerprint`;
+/**
+ * Inserts the rows (in their order: a fingerprint twice, the first is inserted) tied to their
+ * escalation as SQLite's settle ties them (by run log, else by run), and answers only the
+ * fingerprints that were not inserted: on a first ingest that is nothing, where returning every
+ * new row's id and fingerprint cost as much as the insert. The escalations are read once per
+ * statement (hash joins), not per row. The rows come as one JSON array of eventValues arrays:
+ * one string to hand to the connection's thread and to send, where a text array per column
+ * cost more to copy and escape than the server spends inserting them.
+ */
+const INSERT_EVENTS = `WITH logs AS (
+    SELECT DISTINCT ON (run_log) run_log, id, repo, number FROM escalations
+    WHERE run_log IS NOT NULL ORDER BY run_log, id DESC),
+  rows AS MATERIALIZED (
+    SELECT ${EVENT_COLUMNS.map(([c, t], i) => `(v->>${i})::${t} AS ${c}`).join(', ')}, n
+    FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS r(v, n)),
+  ins AS (
+    INSERT INTO token_events (${EVENT_COLUMNS.map(([c]) => c).join(', ')}, escalation_id, repo, pr)
+    SELECT ${EVENT_COLUMNS.map(([c]) => `u.${c}`).join(', ')},
+      coalesce(l.id, r.escalation_id),
+      CASE WHEN l.id IS NULL THEN r.repo ELSE l.repo END,
+      CASE WHEN l.id IS NULL THEN r.number ELSE l.number END
+    FROM rows u
+    LEFT JOIN logs l ON l.run_log = u.source_path
+    LEFT JOIN escalation_runs r ON r.run_key = u.run_key
+    ORDER BY u.n
+    ON CONFLICT (fingerprint) DO NOTHING RETURNING fingerprint)
+  SELECT fingerprint FROM rows EXCEPT SELECT fingerprint FROM ins`;
 
-/** Ties this transaction's new events to an escalation: by run log first, then by run. */
-const TIE_NEW_EVENTS = `WITH by_log AS (
-    UPDATE token_events t SET (escalation_id, repo, pr) = (
-      SELECT e.id, e.repo, e.number FROM escalations e
-      WHERE e.run_log = t.source_path ORDER BY e.id DESC LIMIT 1)
-    WHERE t.id = ANY($1::bigint[])
-      AND EXISTS (SELECT 1 FROM escalations e WHERE e.run_log = t.source_path)
-    RETURNING t.id)
-  UPDATE token_events t SET escalation_id = r.escalation_id, repo = r.repo, pr = r.number
-  FROM escalation_runs r
-  WHERE t.id = ANY($1::bigint[]) AND t.run_key = r.run_key AND t.escalation_id IS NULL
-    AND t.id NOT IN (SELECT id FROM by_log)`;
-
-/** Runs fn as a unit of work holding the token write lock (taken with BEGIN: one round trip). */
-export function tokenTransaction<T>(db: PgDb, fn: () => T): T {
+/**
+ * Runs fn as a unit of work holding the token write lock (taken with BEGIN: one round trip).
+ * `settings` are sent with it (`SET LOCAL …`, for the outermost transaction only).
+ */
+export function tokenTransaction<T>(db: PgDb, fn: () => T, settings = ''): T {
   const lock = `SELECT pg_advisory_xact_lock(${TOKEN_WRITE_LOCK})`;
   if (db.inTransaction) {
     db.exec(lock);
     return db.transaction(fn);
   }
-  return db.transaction(fn, `BEGIN; ${lock}`);
+  return db.transaction(fn, `BEGIN; ${settings}${lock}`);
 }
 
 export class PgTokenStore implements TokenLedger {
@@ -98,28 +113,16 @@ export class PgTokenStore implements TokenLedger {
    * each, and its query answers the lengths as they are now (read again when they changed).
    */
   private headLengths: number[] | undefined;
-  /** Ids of the events this unit of work inserted, to tie to escalations before it commits. */
-  private inserted: number[] = [];
-
   constructor(private readonly db: PgDb) {}
 
+  /**
+   * A unit of work of the ingest. Its commit does not wait for the server's disk
+   * (`synchronous_commit = off`): a source's new offset commits in the same transaction as the
+   * events read up to it, so a transaction lost in a server crash is lost whole, and the next
+   * ingest reads those bytes again. Later synchronous commits flush it anyway.
+   */
   transaction<T>(fn: () => T): T {
-    try {
-      return tokenTransaction(this.db, () => {
-        const result = fn();
-        this.tieNew();
-        return result;
-      });
-    } finally {
-      this.inserted = [];
-    }
-  }
-
-  private tieNew(): void {
-    if (this.inserted.length === 0) return;
-    const ids = this.inserted;
-    this.inserted = [];
-    this.db.run(TIE_NEW_EVENTS, [ids]);
+    return tokenTransaction(this.db, fn, 'SET LOCAL synchronous_commit = off; ');
   }
 
   registerMachine(machine: Machine, now: number): void {
@@ -161,45 +164,90 @@ export class PgTokenStore implements TokenLedger {
     hash: (b: Buffer) => string,
     machine: string,
   ): KnownSource[] {
-    const longest = Math.max(0, ...heads.map((h) => h.length));
+    return this.knownSourcesOf([{ path, dev, ino, heads }], hash, machine)[0]!;
+  }
+
+  /**
+   * knownSources of every file in one query: this machine's sources by identity or path, and
+   * any machine's by the hashes of each file's head at the lengths last read; the query reads
+   * the lengths back (read again when another machine added one these heads reach).
+   */
+  knownSourcesOf(
+    files: readonly SourceProbe[],
+    hash: (b: Buffer) => string,
+    machine: string,
+  ): KnownSource[][] {
+    if (files.length === 0) return [];
+    const longest = Math.max(0, ...files.flatMap((f) => f.heads.map((h) => h.length)));
     for (;;) {
       const known = this.headLengths ?? [];
-      const pairs: [number, string][] = [];
-      for (const head of heads)
-        for (const len of known)
-          if (len <= head.length) pairs.push([len, hash(head.subarray(0, len))]);
-      const rows = this.db.all<KnownSource & { g: number; same: boolean; li: number }>(
+      const pairs: [number, number, string][] = [];
+      files.forEach(({ heads }, i) => {
+        for (const head of heads)
+          for (const len of known)
+            if (len <= head.length) pairs.push([i + 1, len, hash(head.subarray(0, len))]);
+      });
+      const rows = this.db.all<KnownRow>(
         `SELECT * FROM (
-           SELECT ${KNOWN_COLUMNS}, 0::int8 AS g, (dev = $2 AND ino = $3) AS same, last_ingested AS li
-           FROM token_sources WHERE machine = $1 AND ((dev = $2 AND ino = $3) OR path = $4)
+           SELECT c.*, f.i AS f, 0::int8 AS g
+           FROM unnest($2::text[], $3::int8[], $4::int8[]) WITH ORDINALITY AS f(path, dev, ino, i)
+           CROSS JOIN LATERAL (
+             SELECT ${KNOWN_COLUMNS}, (s.dev = f.dev AND s.ino = f.ino) AS same, s.last_ingested AS li
+             FROM token_sources s
+             WHERE s.machine = $1 AND ((s.dev = f.dev AND s.ino = f.ino) OR s.path = f.path)) c
            UNION ALL
            SELECT s.id, s.machine, s.lineage, s.path, s.dev, s.ino, s.head_hash, s.head_len, s.size,
-             s."offset", s.tail_hash, s.encoding, s.family, s.state, s.mtime_ms, p.n, false, s.last_ingested
-           FROM unnest($5::int[], $6::text[]) WITH ORDINALITY AS p(len, hash, n)
+             s."offset", s.tail_hash, s.encoding, s.family, s.state, s.mtime_ms, false, s.last_ingested,
+             p.f, p.n
+           FROM unnest($5::int8[], $6::int[], $7::text[]) WITH ORDINALITY AS p(f, len, hash, n)
            JOIN token_sources s ON s.head_len = p.len AND s.head_hash = p.hash
            UNION ALL
-           SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, l.len, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-             -1, false, NULL
+           SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, l.len, NULL, NULL, NULL, NULL, NULL, NULL,
+             NULL, false, NULL, 0, -1
            FROM (SELECT DISTINCT head_len AS len FROM token_sources) l
-         ) x ORDER BY g, same DESC, li DESC, id DESC`,
-        [machine, dev, ino, path, pairs.map((p) => p[0]), pairs.map((p) => p[1])],
+         ) x ORDER BY f, g, same DESC, li DESC, id DESC`,
+        [
+          machine,
+          files.map((f) => f.path),
+          files.map((f) => f.dev),
+          files.map((f) => f.ino),
+          pairs.map((p) => p[0]),
+          pairs.map((p) => p[1]),
+          pairs.map((p) => p[2]),
+        ],
       );
       const lengths = rows.filter((r) => r.g === -1).map((r) => r.headLen);
-      const usable = lengths.filter((l) => l <= longest).sort((x, y) => x - y);
+      const usable = lengths.filter((l) => l <= longest);
       const stale = usable.some((l) => !known.includes(l));
       this.headLengths = lengths.sort((x, y) => x - y);
       if (stale) continue;
-      return sourcesOnce(rows.filter((r) => r.g !== -1));
+      const out: KnownRow[][] = files.map(() => []);
+      for (const row of rows) if (row.g !== -1) out[row.f - 1]!.push(row);
+      return out.map(sourcesOnce);
     }
   }
 
   insertSource(source: NewSource): number {
-    return this.db.one<{ id: number }>(
-      `INSERT INTO token_sources (machine, lineage, path, dev, ino, head_hash, head_len, size, "offset",
-         tail_hash, encoding, family, state, mtime_ms, first_seen, last_ingested)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15) RETURNING id`,
-      sourceValues(source),
-    )!.id;
+    return this.insertSources([source])[0]!;
+  }
+
+  insertSources(sources: readonly NewSource[]): number[] {
+    if (sources.length === 0) return [];
+    const columns: unknown[][] = SOURCE_COLUMNS.map(() => []);
+    for (const source of sources) sourceValues(source).forEach((v, i) => columns[i]!.push(v));
+    // Identities are drawn in the order rows are inserted (ORDER BY n): ascending ids are the
+    // sources in their order, whatever order RETURNING gives them in.
+    return this.db
+      .all<{ id: number }>(
+        `INSERT INTO token_sources (${SOURCE_COLUMNS.map(([c]) => c).join(', ')}, last_ingested)
+         SELECT ${SOURCE_COLUMNS.map(([c]) => `s.${c}`).join(', ')}, s.first_seen
+         FROM unnest(${SOURCE_COLUMNS.map(([, t], i) => `$${i + 1}::${t}[]`).join(', ')})
+           WITH ORDINALITY AS s(${SOURCE_COLUMNS.map(([c]) => c).join(', ')}, n)
+         ORDER BY s.n RETURNING id`,
+        columns,
+      )
+      .map((r) => r.id)
+      .sort((a, b) => a - b);
   }
 
   updateSource(id: number, source: NewSource): void {
@@ -220,18 +268,15 @@ export class PgTokenStore implements TokenLedger {
     const out: boolean[] = [];
     for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
       const chunk = rows.slice(start, start + INSERT_CHUNK);
-      const columns: unknown[][] = EVENT_COLUMNS.map(() => []);
-      for (const { event, where } of chunk)
-        eventValues(event, where).forEach((v, i) => columns[i]!.push(v));
-      const returned = this.db.all<{ id: number; fingerprint: string }>(INSERT_EVENTS, columns);
-      const fresh = new Set<string>();
-      for (const r of returned) {
-        fresh.add(r.fingerprint);
-        this.inserted.push(r.id);
-      }
+      const values = JSON.stringify(chunk.map(({ event, where }) => eventValues(event, where)));
+      const refused = new Set(
+        this.db.all<{ fingerprint: string }>(INSERT_EVENTS, [values]).map((r) => r.fingerprint),
+      );
       // A fingerprint twice in one batch: the first row is the one inserted.
+      const seen = new Set<string>();
       for (const { event } of chunk) {
-        out.push(fresh.delete(event.fingerprint));
+        out.push(!refused.has(event.fingerprint) && !seen.has(event.fingerprint));
+        seen.add(event.fingerprint);
       }
     }
     return out;
@@ -369,19 +414,24 @@ export class PgTokenStore implements TokenLedger {
   }
 
   writeSamples(samples: readonly RateLimitSample[], sourcePath: string): number {
-    if (samples.length === 0) return 0;
+    return this.writeSampleRows(samples.map((sample) => ({ sample, sourcePath })));
+  }
+
+  writeSampleRows(rows: readonly { sample: RateLimitSample; sourcePath: string }[]): number {
+    if (rows.length === 0) return 0;
     return this.db.run(
       `INSERT INTO rate_limit_samples (provider, window_minutes, used_percent, resets_at, at, source_path)
-       SELECT p, w, u, r, a, $6 FROM unnest($1::text[], $2::int[], $3::float8[], $4::int8[], $5::int8[])
-         AS s(p, w, u, r, a)
+       SELECT p, w, u, r, a, f FROM unnest($1::text[], $2::int[], $3::float8[], $4::int8[], $5::int8[], $6::text[])
+         WITH ORDINALITY AS s(p, w, u, r, a, f, n)
+       ORDER BY n
        ON CONFLICT (provider, window_minutes, at, resets_at) DO NOTHING`,
       [
-        samples.map((s) => s.provider),
-        samples.map((s) => s.windowMinutes),
-        samples.map((s) => s.usedPercent),
-        samples.map((s) => s.resetsAt ?? null),
-        samples.map((s) => s.at),
-        sourcePath,
+        rows.map((r) => r.sample.provider),
+        rows.map((r) => r.sample.windowMinutes),
+        rows.map((r) => r.sample.usedPercent),
+        rows.map((r) => r.sample.resetsAt ?? null),
+        rows.map((r) => r.sample.at),
+        rows.map((r) => r.sourcePath),
       ],
     ).rowCount;
   }
@@ -403,13 +453,35 @@ export class PgTokenStore implements TokenLedger {
   }
 }
 
+/** A source row of knownSourcesOf, with its file and the query's ordering columns. */
+type KnownRow = KnownSource & { f: number; g: number; same: boolean; li: number };
+
 /** Each source once, in the order first met, without the query's ordering columns. */
-function sourcesOnce(rows: (KnownSource & { g: number; same: boolean; li: number })[]) {
+function sourcesOnce(rows: KnownRow[]): KnownSource[] {
   const byId = new Map<number, KnownSource>();
-  for (const { g: _g, same: _s, li: _l, ...row } of rows)
+  for (const { f: _f, g: _g, same: _s, li: _l, ...row } of rows)
     if (!byId.has(row.id)) byId.set(row.id, row);
   return [...byId.values()];
 }
+
+/** token_sources' columns and types, in sourceValues' order (`first_seen` is the source's now). */
+const SOURCE_COLUMNS: [string, string][] = [
+  ['machine', 'text'],
+  ['lineage', 'text'],
+  ['path', 'text'],
+  ['dev', 'int8'],
+  ['ino', 'int8'],
+  ['head_hash', 'text'],
+  ['head_len', 'int4'],
+  ['size', 'int8'],
+  ['"offset"', 'int8'],
+  ['tail_hash', 'text'],
+  ['encoding', 'text'],
+  ['family', 'text'],
+  ['state', 'text'],
+  ['mtime_ms', 'float8'],
+  ['first_seen', 'int8'],
+];
 
 function sourceValues(s: NewSource): unknown[] {
   return [

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { reconcileRuns, writeEvent } from '../../../src/tokens/record.js';
+import { reconcileRuns, writeEvent, writeEvents } from '../../../src/tokens/record.js';
 import type { Ledger } from '../../../src/ledger/ports.js';
 import { MACHINE, T0, source, tokenEvent, withLedger, type LedgerFactory } from './factory.js';
 
@@ -72,6 +72,30 @@ export function tokenLedgerContract(fresh: LedgerFactory): void {
       });
     });
 
+    it("writes several files' events at once as one file after another: a copied response grows from the copy before it", async () => {
+      await withLedger(fresh, async (ledger) => {
+        const e = (total: number) =>
+          tokenEvent({ keepLargest: true, format: 'claude-transcript', agent: 'claude', total });
+        const writes = ledger.tokens.transaction(() => {
+          const [a, b, c] = ['/a.jsonl', '/b.jsonl', '/c.jsonl'].map((path) => place(ledger, path));
+          return writeEvents(ledger.tokens, [
+            { event: e(50), where: a! },
+            { event: e(70), later: [e(65)], where: b! },
+            { event: e(60), where: c! },
+            { event: e(90), where: c! },
+          ]);
+        });
+        expect(writes).toEqual([
+          { write: 'inserted', tokens: 50, duplicates: 0 },
+          { write: 'grew', tokens: 20, duplicates: 1 },
+          { write: 'duplicate', tokens: 0, duplicates: 1 },
+          { write: 'grew', tokens: 20, duplicates: 0 },
+        ]);
+        expect(ledger.tokens.recordedEvent('fp-1')).toMatchObject({ total: 90 });
+        expect(await ledger.usage.countedTokens('claude', T0, T0 + 1)).toBe(90);
+      });
+    });
+
     it('deletes events by fingerprint, reporting their counted tokens and runs', async () => {
       await withLedger(fresh, (ledger) => {
         ledger.tokens.transaction(() => {
@@ -125,6 +149,43 @@ export function tokenLedgerContract(fresh: LedgerFactory): void {
         });
         expect(ledger.tokens.knownSources('/moved', 0, 0, [], hash, MACHINE)).toMatchObject([
           { id, lineage: 'lineage-1', offset: 900, family: null },
+        ]);
+      });
+    });
+
+    it('inserts several sources in order and looks several files up at once, as one by one', async () => {
+      await withLedger(fresh, (ledger) => {
+        const hash = (b: Buffer) => `h:${b.toString('utf8')}`;
+        const ids = ledger.tokens.transaction(() =>
+          ledger.tokens.insertSources([
+            source({ path: '/one', ino: 1, headHash: hash(Buffer.from('ab')), headLen: 2 }),
+            source({ path: '/two', ino: 2, headHash: hash(Buffer.from('abcd')), headLen: 4 }),
+            source({ path: '/three', ino: 3, headHash: hash(Buffer.from('xy')), headLen: 2 }),
+          ]),
+        );
+        expect(
+          ids.map(
+            (_, i) =>
+              ledger.tokens.firstCandidate(['/one', '/two', '/three'][i]!, 0, 0, MACHINE)?.id,
+          ),
+        ).toEqual(ids);
+        const files = [
+          { path: '/two', dev: 9, ino: 9, heads: [Buffer.from('abcdef')] },
+          { path: '/new', dev: 1, ino: 3, heads: [Buffer.from('xyz'), Buffer.from('zz')] },
+          { path: '/none', dev: 5, ino: 5, heads: [] },
+          { path: '/one', dev: 1, ino: 1, heads: [Buffer.from('a')] },
+        ];
+        const together = ledger.tokens.knownSourcesOf(files, hash, MACHINE);
+        expect(together).toEqual(
+          files.map((f) =>
+            ledger.tokens.knownSources(f.path, f.dev, f.ino, f.heads, hash, MACHINE),
+          ),
+        );
+        expect(together.map((known) => known.map((s) => s.id))).toEqual([
+          [ids[1], ids[0]],
+          [ids[2]],
+          [],
+          [ids[0]],
         ]);
       });
     });
@@ -223,10 +284,19 @@ export function tokenLedgerContract(fresh: LedgerFactory): void {
           ledger.tokens.writeSamples([sample(T0, 10), sample(T0 + 120_000, 13)], '/r.jsonl'),
         );
         expect(batch).toBe(1);
+        // Several files' samples in one call, in order: the first of two equal samples counts.
+        const rows = ledger.tokens.transaction(() =>
+          ledger.tokens.writeSampleRows([
+            { sample: sample(T0 + 120_000, 13), sourcePath: '/r.jsonl' },
+            { sample: sample(T0 + 180_000, 14), sourcePath: '/s.jsonl' },
+            { sample: sample(T0 + 180_000, 14), sourcePath: '/r.jsonl' },
+          ]),
+        );
+        expect(rows).toBe(1);
         expect(await ledger.usage.latestRateLimit('codex', 10080)).toEqual({
-          usedPercent: 13,
+          usedPercent: 14,
           resetsAt: T0 + WEEK,
-          at: T0 + 120_000,
+          at: T0 + 180_000,
         });
         expect(await ledger.usage.latestRateLimit('codex', 300)).toBeUndefined();
         expect(await ledger.usage.latestRateLimit('claude', 10080)).toBeUndefined();
