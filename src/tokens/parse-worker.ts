@@ -1,16 +1,20 @@
 import { parentPort } from 'node:worker_threads';
-import { parseFile, type ParseJob } from './parse-file.js';
+import { packResult, parseFile, type ParseJob } from './parse-file.js';
 import { errorMessage } from '../core/errors.js';
 
 /**
  * Worker thread: parses the files it is sent one after another, in the order they came, and
- * posts each result back (the pool matches answers to jobs by that order).
+ * posts each result back (the pool matches answers to jobs by that order), its events in columns
+ * whose buffers are transferred (packResult).
  */
 let chain: Promise<void> = Promise.resolve();
 parentPort?.on('message', (message: { job: ParseJob }) => {
   chain = chain.then(() =>
     parseFile(message.job).then(
-      (result) => parentPort?.postMessage({ result }),
+      (result) => {
+        const { packed, transfer } = packResult(result);
+        parentPort?.postMessage({ result: packed }, transfer);
+      },
       (error: unknown) => parentPort?.postMessage({ error: errorMessage(error) }),
     ),
   );
