@@ -2,7 +2,7 @@ import type { Machine } from './core/machine.js';
 import { machineIdentity } from './config/machine.js';
 import type { Logger } from 'pino';
 import type { RadarConfig } from './config/schema.js';
-import type { OpenLedger } from './ledger/ports.js';
+import type { LedgerCopy, OpenLedger } from './ledger/ports.js';
 import type { LogLevel } from './logging.js';
 import type { LogFormat } from './log-format.js';
 import { colorEnabled } from './render/color.js';
@@ -12,12 +12,19 @@ import { parseJsonFields } from './render/json-fields.js';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { resolveConfigPath, resolveLedger } from './config/locate.js';
-import { ledgerName, legacyLedgerMessage, noLedgerMessage } from './config/locations.js';
+import {
+  isPostgresUrl,
+  ledgerName,
+  legacyLedgerMessage,
+  noLedgerMessage,
+} from './config/locations.js';
 import type { LedgerLocation } from './config/locations.js';
 import { loadConfig as loadDefaultConfig } from './config/load-defaults.js';
 import { openSqliteLedger } from './ledger/sqlite-ledger.js';
+import { openLedger } from './ledger/open.js';
 import { NoPgLedgerError, openPgLedger } from './ledger/pg/pg-ledger.js';
-import { redactSecrets } from './redact.js';
+import { PgLedgerNotEmptyError, copySqliteToPg } from './ledger/pg/copy.js';
+import { redactSecrets, redactUrl } from './redact.js';
 import { createLogger } from './logging.js';
 
 /** Options every command accepts (commander's optsWithGlobals()). */
@@ -61,6 +68,12 @@ export interface Context {
    * a missing ledger is an error saying where radar looked and how to start; nothing is created.
    */
   existingLedger(): OpenLedger;
+  /**
+   * Copies this SQLite ledger into the (empty) PostgreSQL ledger at `url`, in one transaction:
+   * refused, nothing written, when the ledger is not a SQLite file, is missing, or the target
+   * already holds rows. Messages name the server with its credentials masked.
+   */
+  copyLedgerTo(url: string): LedgerCopy;
   logger(): Logger;
   /** This machine: its stable id (created once) and its name (config/machine.ts). */
   machine(): Machine;
@@ -126,6 +139,8 @@ export async function createContext(
       cwd,
       options.ledger || env.RADAR_LEDGER ? undefined : config().ledger.url,
     );
+  const now = overrides.now ?? clockFrom(env);
+  const thisMachine = () => (machine ??= machineIdentity(env, config().machine.name));
   const color =
     options.json === undefined &&
     colorEnabled({ flag: options.color, env, isTTY: Boolean(out.isTTY) });
@@ -133,7 +148,7 @@ export async function createContext(
     options,
     env,
     cwd,
-    now: overrides.now ?? clockFrom(env),
+    now,
     // Every byte radar prints passes the guard: no control character from GitHub or a log acts.
     stdout: guardStream(out, options.json !== undefined ? 'json' : 'text'),
     stderr: guardStream(overrides.stderr ?? process.stderr, 'text'),
@@ -150,7 +165,8 @@ export async function createContext(
     ledgerLocation: location,
     ledger: () => (db ??= openLocation(location(), true)),
     existingLedger: () => (db ??= openLocation(location(), false)),
-    machine: () => (machine ??= machineIdentity(env, config().machine.name)),
+    copyLedgerTo: (url) => copyToPostgres(location(), url, thisMachine, now().getTime()),
+    machine: thisMachine,
     logger: () =>
       (logger ??= createLogger({
         level: options.logLevel ?? (options.verbose ? 'info' : config().logging.level),
@@ -200,6 +216,61 @@ function openPostgres(location: LedgerLocation, url: string, create: boolean): O
     throw new RadarError(
       `cannot open the PostgreSQL ledger at ${ledgerName(location)}: ${redactSecrets(errorMessage(error), urlSecrets(url))}`,
     );
+  }
+}
+
+/**
+ * `radar ledger copy`: the ledger is a SQLite file that exists, the target a PostgreSQL
+ * connection string; any failure after that is one line naming the server, masked, and says
+ * that nothing was written (the copy is one transaction).
+ */
+function copyToPostgres(
+  location: LedgerLocation,
+  url: string,
+  machine: () => Machine,
+  now: number,
+): LedgerCopy {
+  if (!isPostgresUrl(url))
+    throw new UsageError(
+      `--to takes a PostgreSQL connection string (postgres://user@host/db), not ${redactUrl(url)}`,
+    );
+  if (location.url !== undefined)
+    throw new UsageError(
+      `radar ledger copy reads a SQLite ledger, and this ledger is already on PostgreSQL (${ledgerName(location)})`,
+      ['name the SQLite file to copy with --ledger (or RADAR_LEDGER)'],
+    );
+  if (location.legacy) {
+    const { message, details } = legacyLedgerMessage(location);
+    throw new UsageError(message, details);
+  }
+  if (!existsSync(location.path)) {
+    const { message, details } = noLedgerMessage(location);
+    throw new UsageError(message, details);
+  }
+  const target = redactUrl(url);
+  const sqlite = openLedger(location.path);
+  try {
+    return copySqliteToPg(sqlite, url, machine(), now);
+  } catch (error) {
+    if (error instanceof PgLedgerNotEmptyError)
+      throw new RadarError(
+        `the PostgreSQL ledger at ${target} already holds a radar ledger with rows; radar copies only into an empty one, and wrote nothing`,
+        1,
+        [
+          ...error.held.map((t) => `${t.table}: ${t.rows} rows`),
+          'copy into a new database or schema (?options=-c search_path=…), or drop this one first',
+        ],
+      );
+    const message = redactSecrets(errorMessage(error), urlSecrets(url));
+    if (error instanceof RadarError)
+      throw new RadarError(
+        `cannot copy into ${target}: ${message}; nothing was written`,
+        error.exitCode,
+        error.details,
+      );
+    throw new RadarError(`cannot copy into ${target}: ${message}; nothing was written`);
+  } finally {
+    sqlite.close();
   }
 }
 

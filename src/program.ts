@@ -443,6 +443,20 @@ Examples:
     .action(lazy('resume', async () => ({ run: (await import('./commands/control.js')).resume })));
 
   program
+    .command('ledger')
+    .description('move the ledger: copy this SQLite ledger into a PostgreSQL one')
+    .command('copy')
+    .description(
+      'copy every row of the SQLite ledger (--ledger, RADAR_LEDGER or the default) into an empty PostgreSQL ledger, ids and machines kept, in one transaction; the SQLite file is left unchanged',
+    )
+    .requiredOption('--to <url>', 'the PostgreSQL ledger: postgres://user@host/db')
+    .addHelpText(
+      'after',
+      "\nExamples:\n  radar ledger copy --to postgres://radar@db.lan/radar   # then RADAR_LEDGER=postgres://radar@db.lan/radar on every machine\n  radar --ledger ~/old/radar.db ledger copy --to 'postgres://radar@db.lan/radar?options=-c%20search_path%3Dteam'",
+    )
+    .action(lazy('ledger copy', () => import('./commands/ledger-copy.js')));
+
+  program
     .command('completion')
     .description('print a shell completion script for bash, zsh or fish (README: Shell completion)')
     .addArgument(new Argument('<shell>', 'the shell to complete in').choices(SHELLS))

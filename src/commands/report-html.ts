@@ -12,6 +12,7 @@ import { renderPage, type PageInput } from '../html/page.js';
 import { openerFor } from '../html/opener.js';
 import { tokenReportData } from './report-tokens.js';
 import { budgetData } from './budget.js';
+import { describeValue } from '../budget/value.js';
 import { funnelData } from './report-rules.js';
 
 /** `radar report html`: the reports as one self-contained page; prints its path. */
@@ -111,6 +112,7 @@ export async function writeHtmlReport(
       resetsAt: r.resetsAt,
       band: config.budget.targetBand,
       checkpoints: checkpointsOf(config),
+      value: r.value ? describeValue(r.value) : null,
     })),
     funnel,
     outcomes,

@@ -22,13 +22,18 @@ export async function run(ctx: Context, options: ScanCommandOptions = {}): Promi
     if (!options.dispatch) throw new UsageError('--max goes with --dispatch');
     (await import('../dispatch/after-scan.js')).parseMax(options.max, 0);
   }
-  const { code, candidates, budget, summary } = await scan(ctx, options);
+  const { code, candidates, budget, summary, reaped } = await scan(ctx, options);
   if (!options.dispatch || (code !== 0 && code !== ExitCode.flagged)) return code;
   const { dispatchAfterScan } = await import('../dispatch/after-scan.js');
   const { heldBackReport } = await import('../dispatch/held-back.js');
   const { paceJson } = await import('../dispatch/pace-policy.js');
   // The verdicts and budget this scan judged with: neither is read again.
-  const dispatched = await dispatchAfterScan(ctx, { max: options.max, candidates, budget });
+  const dispatched = await dispatchAfterScan(ctx, {
+    max: options.max,
+    candidates,
+    budget,
+    reaped,
+  });
   const { results } = dispatched;
   // One document: the scan, with what the dispatch did inside it.
   if (ctx.json)
@@ -54,6 +59,8 @@ interface ScanOutcome {
   /** The providers' budget states the rules routed with. */
   budget: readonly BudgetState[];
   summary: ScanSummary;
+  /** With --dispatch: sessions reaped before the queue was judged. */
+  reaped: number;
 }
 
 /** The cron job. Silent unless something is wrong, a TTY is watching, or --json. */
@@ -66,6 +73,11 @@ async function scan(ctx: Context, options: ScanCommandOptions): Promise<ScanOutc
   const endpoint = resolveEndpoint(ctx.env);
   const token = await requireToken(ctx.env, endpoint);
   const db = ctx.ledger();
+  // Reap, then judge: a session whose machine's lease expired gives its signals back before the
+  // verdicts are made, so its PR is flagged and dispatched by this run.
+  const reaped = options.dispatch
+    ? await (await import('../dispatch/after-scan.js')).reapBeforeScan(ctx)
+    : 0;
   // One scan at a time per ledger: a lock file beside a SQLite ledger, the server's advisory lock
   // for a PostgreSQL one (scans on several machines never overlap).
   const release = db.lock('scan', 'radar scan');
@@ -117,7 +129,7 @@ async function scan(ctx: Context, options: ScanCommandOptions): Promise<ScanOutc
     for (const w of summary.warnings) ctx.stderr.write(`radar: scan: warning: ${w}\n`);
     // A rate-limit stop has already said so in its one line (and kept what it fetched).
     if (fatal) throw new RadarError('scan failed: nothing was fetched');
-    return { code, candidates, budget: states, summary };
+    return { code, candidates, budget: states, summary, reaped };
   } finally {
     release();
   }

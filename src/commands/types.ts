@@ -103,6 +103,7 @@ export interface CommandLine {
   explain: { args: [pr: string]; options: None };
   stop: { args: [pr: string]; options: { reason?: string } };
   completion: { args: [shell: (typeof SHELLS)[number]]; options: None };
+  'ledger copy': { args: []; options: { to: string } };
   resume: {
     args: [pr: string | undefined];
     options: { permissions?: string; model?: AgentName; reason?: string };

@@ -6,7 +6,7 @@
 import type { Context } from '../context.js';
 import { UsageError } from '../core/errors.js';
 import type { BudgetState } from '../core/budget.js';
-import { dispatchFlagged, type Candidate, type DispatchSummary } from './dispatch.js';
+import { dispatchFlagged, reapSessions, type Candidate, type DispatchSummary } from './dispatch.js';
 import { renderResults } from './render.js';
 import { plural } from '../render/plural.js';
 import { describePace } from './pace-policy.js';
@@ -19,6 +19,23 @@ export function parseMax(text: string | undefined, fallback: number): number {
   return Number(text);
 }
 
+/**
+ * Before the scan judges the queue: sessions of a dead radar here, or of a machine whose lease
+ * expired, are closed, and the signals an expired session claimed are pending again for the
+ * judgement (reap, then plan). Safe beside other machines' dispatches, as their own reaps are.
+ */
+export function reapBeforeScan(ctx: Context): Promise<number> {
+  return reapSessions({
+    config: ctx.config(),
+    ledger: ctx.ledger(),
+    ledgerPath: ctx.ledgerPath(),
+    now: () => ctx.now().getTime(),
+    env: ctx.env,
+    cwd: ctx.cwd,
+    logger: ctx.logger(),
+  });
+}
+
 export async function dispatchAfterScan(
   ctx: Context,
   options: {
@@ -27,6 +44,8 @@ export async function dispatchAfterScan(
     candidates: readonly Candidate[];
     /** The budget states the scan read. */
     budget: readonly BudgetState[];
+    /** Sessions reaped before the scan judged (reapBeforeScan). */
+    reaped?: number;
   },
 ): Promise<DispatchSummary> {
   const config = ctx.config();
@@ -46,6 +65,7 @@ export async function dispatchAfterScan(
     cwd: ctx.cwd,
     logger: ctx.logger(),
     modelHolds: await readModelHolds(ledger, config, ctx, now()),
+    reaped: options.reaped ?? 0,
     readBody: async (repo, number) => {
       const { resolveEndpoint, requireToken } = await import('../github/endpoint.js');
       const { createGitHubClient } = await import('../github/client.js');

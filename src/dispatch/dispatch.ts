@@ -115,6 +115,8 @@ export interface DispatchOptions {
    * caller (budget/holds.ts): none of their sessions starts until `radar resume --model`.
    */
   modelHolds?: ReadonlyMap<AgentName, string>;
+  /** Sessions the caller reaped before judging the candidates (reapSessions), for the summary. */
+  reaped?: number;
 }
 
 export type DispatchEvent =
@@ -165,8 +167,13 @@ const prRef = (pr: StoredPr) => `${pr.repo}#${pr.number}`;
  * Stops what the sessions of a killed radar left running, marks them failed, and counts the
  * tokens their run logs hold (a session that was killed still spent them).
  */
+type ReapOptions = Pick<
+  DispatchOptions,
+  'ledger' | 'ledgerPath' | 'config' | 'now' | 'env' | 'cwd' | 'logger' | 'leaseClock'
+>;
+
 async function countReaped(
-  options: DispatchOptions,
+  options: ReapOptions,
   store: DispatchLedger,
   zone: string,
 ): Promise<number> {
@@ -203,6 +210,15 @@ async function countReaped(
     }
   }
   return reaped.length;
+}
+
+/**
+ * Reaps before a scan judges the queue (`radar scan --dispatch`): a session whose machine's
+ * lease expired frees the signals it claimed, so the judgement that follows sees them pending
+ * and its PR is dispatched in this run, not one scan later. Returns the sessions closed.
+ */
+export function reapSessions(options: ReapOptions): Promise<number> {
+  return countReaped(options, options.ledger.dispatch, options.config.timezone ?? machineZone());
 }
 
 /** An escalation that ended before any agent ran: failed, usage unknown. */
@@ -783,7 +799,7 @@ function payloadOf(
 
 export async function dispatchFlagged(options: DispatchOptions): Promise<DispatchSummary> {
   const run = new Execution(options);
-  const reaped = await run.reap();
+  const reaped = (options.reaped ?? 0) + (await run.reap());
   const approvalsQueued = run.queueApprovals();
   const plan = planDispatch(run.candidates(), run.policy, run.facts());
   options.onEvent?.({ kind: 'planned', pace: run.pace });

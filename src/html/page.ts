@@ -20,7 +20,8 @@ export interface PageInput {
   dayBuckets: readonly { day: string; bucket: string; tokens: number }[];
   /** The part of `dayBuckets` tied to an escalation: drawn as a series of its own. */
   dayEscalations: readonly { day: string; bucket: string; tokens: number }[];
-  pace: readonly PaceFigure[];
+  /** Each provider's week; `value`: what its subscription was worth this billing month, in words. */
+  pace: readonly (PaceFigure & { value?: string | null })[];
   funnel: FunnelReport;
   outcomes: OutcomeReport;
   /** Tier and state of a PR (`owner/name#12`), when the ledger knows it. */
@@ -189,17 +190,19 @@ export function renderPage(input: PageInput): string {
   sections.push(
     `<section id="pace"><h2>Is each subscription on pace this week?</h2>` +
       (input.pace.length
-        ? `<div class="grid">${input.pace.map((p) => `<div><b>${esc(p.provider)}</b> <span class="muted">${esc(p.verdict)}</span>${paceChart(p)}</div>`).join('')}</div>` +
+        ? `<div class="grid">${input.pace.map((p) => `<div><b>${esc(p.provider)}</b> <span class="muted">${esc(p.verdict)}</span>${paceChart(p)}${p.value ? `<p data-figure="value:${esc(p.provider)}">${esc(p.value)}</p>` : ''}</div>`).join('')}</div>` +
           `<p class="muted">Dashed: the expected use if spread evenly to the reset; shaded: the target band at the reset (${input.pace[0]!.band.min}–${input.pace[0]!.band.max}%); dotted: checkpoint days.</p>` +
           table(
             'Pace',
-            ['provider', 'used', 'expected', 'verdict', 'resets'],
+            ['provider', 'used', 'expected', 'verdict', 'resets', 'value this billing month'],
             input.pace.map((p) => [
               esc(p.provider),
               p.usedPercent === null ? '?' : `${p.usedPercent.toFixed(1)}%`,
               p.expectedPercent === null ? '?' : `${p.expectedPercent.toFixed(1)}%`,
               esc(p.verdict),
               esc(p.resetsAt ?? '?'),
+              // No monthlyPrice configured for the account: nothing to weigh the tokens against.
+              p.value ? esc(p.value) : '<span class="muted">no monthlyPrice</span>',
             ]),
           )
         : `<p class="muted">No budget providers configured.</p>`) +

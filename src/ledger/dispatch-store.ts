@@ -1,7 +1,7 @@
 import type { Db } from './open.js';
 import type { Escalation } from '../core/verdict.js';
 import type { AgentName } from '../core/agents.js';
-import { boundaryFromRow, RulesStore } from './rules-store.js';
+import { boundaryFromRow, escalationFromRow } from './rules-store.js';
 import type { PermissionBoundary } from '../core/history.js';
 import { EVENT_OF_ACCOUNT, OF_ACCOUNT, eventScopeParams } from './dispatch-schema.js';
 import type { DispatchLedger } from './ports.js';
@@ -340,16 +340,20 @@ export class DispatchStore implements DispatchLedger {
     })();
   }
 
+  /** One row by its key, however old. */
   escalation(id: number): Escalation | undefined {
-    return this.escalations().find((e) => e.id === id);
+    const row = this.db.prepare(`SELECT * FROM escalations WHERE id = ?`).get(id) as
+      Record<string, unknown> | undefined;
+    return row && escalationFromRow(row);
   }
 
-  /** Newest first (read through the rules' history reader: one row mapping). */
+  /** Newest first, at most `limit` rows read (the rules' row mapping, not their histories). */
   escalations(limit = 50): Escalation[] {
-    return [...new RulesStore(this.db).histories().values()]
-      .flatMap((h) => h.escalations)
-      .sort((a, b) => b.startedAt - a.startedAt || b.id - a.id)
-      .slice(0, limit);
+    return (
+      this.db
+        .prepare(`SELECT * FROM escalations ORDER BY started_at DESC, id DESC LIMIT ?`)
+        .all(limit) as Record<string, unknown>[]
+    ).map(escalationFromRow);
   }
 
   // ---- approvals ------------------------------------------------------------------------------

@@ -533,3 +533,10 @@ export interface OpenLedger extends Ledger {
   lock(job: string, what: string): () => void;
   close(): void;
 }
+
+/** What `radar ledger copy` did: the rows copied into each table, in the order copied. */
+export interface LedgerCopy {
+  tables: { table: string; rows: number }[];
+  /** Sources recorded before machines existed, now this machine's (as the next ingest would). */
+  adoptedSources: number;
+}

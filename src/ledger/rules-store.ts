@@ -67,10 +67,18 @@ export const candidateFromRow = (r: Row): CandidateRecord => ({
  * row was written after it). Every scan judges every PR, but rewrites only the verdicts that
  * changed: the scan and time a verdict was last judged are that scan's when it is the newer.
  */
-const SELECT_VERDICTS = `WITH judged AS (
-    SELECT id, judged_at FROM scan_runs WHERE judged_at IS NOT NULL ORDER BY id DESC LIMIT 1)
-  SELECT v.*, judged.id AS judged_scan, judged.judged_at FROM verdicts AS v
-  LEFT JOIN judged ON judged.judged_at > v.evaluated_at`;
+const SELECT_VERDICTS = `SELECT v.*, judged.id AS judged_scan, judged.judged_at FROM verdicts AS v
+  ${judgedJoin('v')}`;
+
+/**
+ * The latest judging scan (`judged`: id, judged_at) beside each verdict row `alias` written
+ * before it; PostgreSQL rewrites every verdict each scan instead, so a copy into it takes the
+ * verdict's scan and time from here.
+ */
+export function judgedJoin(alias: string): string {
+  return `LEFT JOIN (SELECT id, judged_at FROM scan_runs WHERE judged_at IS NOT NULL ORDER BY id DESC LIMIT 1)
+    AS judged ON judged.judged_at > ${alias}.evaluated_at`;
+}
 
 export const controlFromRow = (r: Row): ControlRecord => ({
   at: r.at as number,

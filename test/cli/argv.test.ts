@@ -215,6 +215,14 @@ const rows: { argv: string[]; expected: Invocation }[] = [
     argv: ['completion', 'zsh'],
     expected: { command: 'completion', options: on, args: ['zsh'] },
   },
+  {
+    argv: ['--ledger', 'old.db', 'ledger', 'copy', '--to', 'postgres://radar@db/radar'],
+    expected: {
+      command: 'ledger copy',
+      options: { ...on, ledger: 'old.db', to: 'postgres://radar@db/radar' },
+      args: [],
+    },
+  },
 ];
 
 /** Every leaf command of the program with its path ("report tokens") and its own options. */
@@ -261,6 +269,7 @@ describe('argv → the options each command receives', () => {
     { argv: ['--log-format', 'xml', 'queue'], code: 'commander.invalidArgument' },
     { argv: ['--log-level', 'loud', 'budget'], code: 'commander.invalidArgument' },
     { argv: ['completion', 'tcsh'], code: 'commander.invalidArgument' },
+    { argv: ['ledger', 'copy'], code: 'commander.missingMandatoryOptionValue' },
   ])('radar $argv is refused before any command runs ($code)', async ({ argv, code }) => {
     const calls: Invocation[] = [];
     const program = buildProgram((call) => calls.push(call));

@@ -290,3 +290,46 @@ describe('renderPage', () => {
     expect(html.match(/<svg [^>]*role="img" aria-label="[^"]+"/g)).toHaveLength(charts);
   });
 });
+
+describe('renderPage: the pace section', () => {
+  const week = {
+    usedPercent: 40,
+    expectedPercent: 50,
+    verdict: 'on-pace',
+    band: { min: 80, max: 100 },
+    checkpoints: [],
+    resetsAt: '2026-06-08T00:00:00.000Z',
+  };
+  const base: PageInput = {
+    generatedAt: '2026-06-03T10:00:00.000Z',
+    since: null,
+    byBucket: tokens('bucket', []),
+    byDay: tokens('day', []),
+    byPr: tokens('pr', []),
+    dayBuckets: [],
+    dayEscalations: [],
+    pace: [],
+    funnel,
+    outcomes: outcomeReport([], null),
+    prInfo: () => undefined,
+  };
+
+  it.each<[string, string | null, RegExp, RegExp]>([
+    [
+      'a priced subscription shows what its tokens were worth, inert',
+      '$412 of API use for $200 this billing month (2.06×) <b>',
+      /data-figure="value:claude">\$412 of API use for \$200 this billing month \(2\.06×\) &lt;b&gt;<\/p>/,
+      /\(2\.06×\) <b>/,
+    ],
+    [
+      'no monthlyPrice: the table says so and no value is drawn',
+      null,
+      /<td><span class="muted">no monthlyPrice<\/span><\/td>/,
+      /data-figure="value:/,
+    ],
+  ])('%s', (_name, value, shown, absent) => {
+    const html = renderPage({ ...base, pace: [{ ...week, provider: 'claude', value }] });
+    expect(html).toMatch(shown);
+    expect(html).not.toMatch(absent);
+  });
+});

@@ -15,7 +15,8 @@ import {
 
 /**
  * A ledger written by a radar from before launcher markers were fingerprinted by their content
- * (`codex-text` and `codex-exec-json` markers were known by lineage and offset), then a compressed
+ * (`codex-text` and `codex-exec-json` markers, and Claude responses without a message id, were
+ * known by lineage and offset), then a compressed
  * rotation of the log it read: the rotation is read whole under the log's lineage, and its
  * markers must not count again.
  */
@@ -43,6 +44,19 @@ const JSON_LOG = [
   '{"type":"turn.completed","usage":{"input_tokens":5000,"cached_input_tokens":1000,"output_tokens":300}}',
   '',
 ].join('\n');
+
+/** A Claude transcript whose responses carry no message id (known by where they stand). */
+const CLAUDE_LOG = [1, 2]
+  .map((n) =>
+    JSON.stringify({
+      type: 'assistant',
+      timestamp: `2026-11-02T04:0${n}:00Z`,
+      sessionId: '0b3f6c1e-eeee-4fff-8000-111122223333',
+      message: { model: 'claude-sonnet-4', usage: { input_tokens: 700 * n, output_tokens: 40 } },
+    }),
+  )
+  .concat('')
+  .join('\n');
 
 /** Ingests the logs folder in-process into the ledger; returns the summary and the counted total. */
 async function ingest(ledger: string, root: string) {
@@ -78,7 +92,8 @@ function asOlderRadarWroteIt(ledger: string): number {
       .prepare(
         `UPDATE token_events SET fingerprint = format || ':' ||
            (SELECT lineage FROM token_sources s WHERE s.id = token_events.source_id) || ':' || source_offset
-         WHERE format IN ('codex-text', 'codex-exec-json')`,
+         WHERE format IN ('codex-text', 'codex-exec-json')
+           OR (format = 'claude-transcript' AND fingerprint NOT LIKE 'claude-msg:%')`,
       )
       .run().changes;
   } finally {
@@ -98,17 +113,18 @@ describe('a compressed rotation after the upgrade', () => {
     mkdirSync(logs);
     writeFileSync(join(logs, 'nightly.log'), TEXT_LOG);
     writeFileSync(join(logs, 'nightly-json.jsonl'), JSON_LOG);
+    writeFileSync(join(logs, 'transcript.jsonl'), CLAUDE_LOG);
     const first = await ingest(ledger, root);
-    expect(first.total).toBe(12_400 + 3_100 + 5_300);
-    expect(asOlderRadarWroteIt(ledger)).toBe(3);
+    expect(first.total).toBe(12_400 + 3_100 + 5_300 + 740 + 1_440);
+    expect(asOlderRadarWroteIt(ledger)).toBe(5);
 
-    for (const log of ['nightly.log', 'nightly-json.jsonl']) {
+    for (const log of ['nightly.log', 'nightly-json.jsonl', 'transcript.jsonl']) {
       writeFileSync(join(logs, `${log}.1.gz`), gzipSync(readFileSync(join(logs, log))));
       if (!keepOriginal) rmSync(join(logs, log));
     }
     const after = await ingest(ledger, root);
     expect(after.summary.unreadable).toEqual([]);
-    expect(after.summary.filesRead).toBe(2);
+    expect(after.summary.filesRead).toBe(3);
     expect(after.summary.newTokens).toBe(0);
     expect(after.total).toBe(first.total);
     // And the next run finds nothing new either.

@@ -1,6 +1,6 @@
 import type { Escalation } from '../../core/verdict.js';
 import type { AgentName } from '../../core/agents.js';
-import type { PermissionBoundary, PrHistory } from '../../core/history.js';
+import type { PermissionBoundary } from '../../core/history.js';
 import type { ActionRecord, SessionWork } from '../../core/actions.js';
 import type {
   AccountScope,
@@ -19,7 +19,7 @@ import type { DispatchLedger } from '../ports.js';
 import { toApproval } from '../dispatch-store.js';
 import { foldersJson } from '../dispatch-schema.js';
 import { pgEventOfAccount } from './dispatch-schema.js';
-import { boundaryFromRow } from '../rules-store.js';
+import { boundaryFromRow, escalationFromRow } from '../rules-store.js';
 import type { PgDb } from './db.js';
 
 /**
@@ -47,11 +47,7 @@ const RUNNING = `SELECT id, node_id AS "nodeId", repo, number, run_log AS "runLo
  * finds it no longer pending).
  */
 export class PgDispatchStore implements DispatchLedger {
-  /** `histories`: the rules family's reader, through which escalations are read (one mapping). */
-  constructor(
-    private readonly db: PgDb,
-    private readonly histories: () => Map<string, PrHistory>,
-  ) {}
+  constructor(private readonly db: PgDb) {}
 
   runningSessions(): RunningSession[] {
     return this.db.all<RunningSession>(RUNNING);
@@ -347,15 +343,17 @@ export class PgDispatchStore implements DispatchLedger {
     });
   }
 
+  /** One row by its key, not every PR's history. */
   escalation(id: number): Escalation | undefined {
-    return this.escalations(Number.MAX_SAFE_INTEGER).find((e) => e.id === id);
+    const row = this.db.one(`SELECT * FROM escalations WHERE id = $1`, [id]);
+    return row && escalationFromRow(row);
   }
 
+  /** Newest first, at most `limit` rows read (a top-N sort of the escalations, nothing else). */
   escalations(limit = 50): Escalation[] {
-    return [...this.histories().values()]
-      .flatMap((h) => h.escalations)
-      .sort((a, b) => b.startedAt - a.startedAt || b.id - a.id)
-      .slice(0, limit);
+    return this.db
+      .all(`SELECT * FROM escalations ORDER BY started_at DESC, id DESC LIMIT $1`, [limit])
+      .map(escalationFromRow);
   }
 
   // ---- approvals ------------------------------------------------------------------------------

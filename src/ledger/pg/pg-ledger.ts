@@ -21,7 +21,7 @@ export function pgLedger(db: PgDb): Ledger {
     reports: new PgReportStore(db),
     prs: new PgPrStore(db),
     rules,
-    dispatch: new PgDispatchStore(db, () => rules.histories()),
+    dispatch: new PgDispatchStore(db),
     sessions: new PgSessionStore(db),
     outcomes: new PgOutcomeStore(db),
     maintenance: new PgMaintenance(db),

@@ -133,8 +133,14 @@ export const claudeTranscript: LineFormat<Json, unknown> = {
     ctx.emit({
       // One response is one message id, whatever request carried it: partial lines, sidechain
       // replays and retries under a new requestId (and Bedrock ids without one) merge on it.
+      // Without one, the line where it stands: a byte-identical copy (a transcript synced to a
+      // second machine, planned by both at once under two lineages) adds nothing. Recorded by
+      // an older radar under its position in the lineage (legacyFingerprint).
       fingerprint:
-        id !== undefined ? `claude-msg:${id}` : ctx.positional('claude-transcript', offset),
+        id !== undefined
+          ? `claude-msg:${id}`
+          : ctx.contextual('claude-transcript', offset, JSON.stringify(o)),
+      legacyFingerprint: id !== undefined ? undefined : ctx.positional('claude-transcript', offset),
       keepLargest: true,
       ...ctx.time(lineTs),
       agent: 'claude',

@@ -67,6 +67,35 @@ export function dispatchLedgerContract(fresh: LedgerFactory): void {
       });
     });
 
+    it('finds an escalation by id however old; lists the newest first, up to the limit', async () => {
+      await withLedger(fresh, (ledger) => {
+        // 60 sessions, started in an order that is not their ids' (ties broken by the newer id).
+        const ids = Array.from({ length: 60 }, (_, i) => {
+          const r = claim(ledger, i + 1, { now: T0 + ((i * 7) % 13) * 1000, concurrency: 100 });
+          expect(r.kind).toBe('claimed');
+          return {
+            id: (r as { escalationId: number }).escalationId,
+            startedAt: T0 + ((i * 7) % 13) * 1000,
+          };
+        });
+        const newest = [...ids].sort((a, b) => b.startedAt - a.startedAt || b.id - a.id);
+        expect(ledger.dispatch.escalations().map((e) => e.id)).toEqual(
+          newest.slice(0, 50).map((e) => e.id),
+        );
+        expect(ledger.dispatch.escalations(3).map((e) => e.id)).toEqual(
+          newest.slice(0, 3).map((e) => e.id),
+        );
+        const oldest = newest[newest.length - 1]!;
+        expect(ledger.dispatch.escalation(oldest.id)).toMatchObject({
+          id: oldest.id,
+          startedAt: oldest.startedAt,
+          outcome: 'running',
+        });
+        expect(ledger.dispatch.escalation(ids[0]!.id)?.repo).toBe('acme/widget');
+        expect(ledger.dispatch.escalation(9_999)).toBeUndefined();
+      });
+    });
+
     it('a running session reserves; a claim that does not fit is refused with what was seen', async () => {
       await withLedger(fresh, (ledger) => {
         expect(claim(ledger, 1, { tokens: 400, room: 1000 }).kind).toBe('claimed');
