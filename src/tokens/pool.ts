@@ -17,9 +17,8 @@ import {
  * worker per core: the main thread, which writes the ledger, is the ingest's critical path on
  * logs of many events (realistic logs: about 66 a megabyte), and a file it parses holds up the
  * writes; where writing is light (logs of few events), the workers keep every core busy
- * parsing. The main thread parses only while no worker has loaded yet (each is handed a single
- * job until it answers, so jobs wait for the main thread meanwhile) and when no worker is left
- * (each died): the jobs still get done.
+ * parsing. The main thread parses only when no worker is left (each died): the jobs still get
+ * done.
  */
 
 export interface ParsePool {
@@ -42,8 +41,6 @@ interface Lane {
   /** Jobs sent to this worker, in the order it answers them (the first is being parsed). */
   queue: Queued[];
   alive: boolean;
-  /** It has answered once: it is loaded, and is handed DEPTH jobs from then on (one before). */
-  answered: boolean;
 }
 
 /**
@@ -59,13 +56,9 @@ export function workerPool(size = Math.max(1, Math.min(availableParallelism(), 8
     worker: new Worker(url),
     queue: [],
     alive: true,
-    answered: false,
   }));
   let closed = false;
-  /**
-   * A main-thread parse is scheduled or running, one at a time: while no worker has loaded yet
-   * (which takes a while: the writer would only wait), or once every worker died.
-   */
+  /** A main-thread parse (once every worker died) is scheduled or running, one at a time. */
   let mainBusy = false;
 
   /**
@@ -77,23 +70,14 @@ export function workerPool(size = Math.max(1, Math.min(availableParallelism(), 8
     while (waiting.length > 0) {
       let lane: Lane | undefined;
       for (const l of lanes)
-        if (
-          l.alive &&
-          l.queue.length < (l.answered ? DEPTH : 1) &&
-          (!lane || l.queue.length < lane.queue.length)
-        )
+        if (l.alive && l.queue.length < DEPTH && (!lane || l.queue.length < lane.queue.length))
           lane = l;
       if (!lane) break;
       const item = waiting.shift()!;
       lane.queue.push(item);
       lane.worker.postMessage({ job: item.job });
     }
-    if (
-      waiting.length > 0 &&
-      !mainBusy &&
-      !closed &&
-      !lanes.some((lane) => lane.alive && lane.answered)
-    ) {
+    if (waiting.length > 0 && !mainBusy && !closed && !lanes.some((lane) => lane.alive)) {
       mainBusy = true;
       // At the next turn of the event loop: only once the caller has stopped to wait.
       setImmediate(parseOnMain);
@@ -116,7 +100,6 @@ export function workerPool(size = Math.max(1, Math.min(availableParallelism(), 8
 
   for (const lane of lanes) {
     lane.worker.on('message', (m: { result?: PackedResult; error?: string }) => {
-      lane.answered = true;
       const item = lane.queue.shift();
       dispatch();
       if (!item) return;
