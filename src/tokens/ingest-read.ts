@@ -63,19 +63,16 @@ type Settled = { result: ParseResult } | { error: unknown };
 
 /**
  * Reads what changed in these files (ingestFiles has found them not unchanged by their stat).
- * They are planned, parsed and committed in their order, whole files per transaction. `unread`
- * is what their stats say is left to read: when it is a lot, the parser threads start before
- * the planning (they take a while to load, and would otherwise keep the writer waiting).
+ * They are planned, parsed and committed in their order, whole files per transaction.
  */
 export async function readChangedFiles(
   files: readonly StatedFile[],
   options: IngestOptions,
   summary: IngestSummary,
-  unread = 0,
 ): Promise<void> {
   // 1. Plan every file: which lineage, which bytes (cheap: first KiB, a few rows). Once
-  // there is enough to read to pay for worker threads (by the stats, before planning; else by
-  // the plans so far), they start, and parse the files planned so far while the rest is planned.
+  // there is enough to read to pay for worker threads, they start, and parse the files planned
+  // so far while the rest is planned.
   const jobs: FileJob[] = [];
   const claimed = new Set<number>();
   const threads = options.threads ?? 'auto';
@@ -90,10 +87,6 @@ export async function readChangedFiles(
   const weight = (j: FileJob) => Math.max(0, j.source.size - j.job.from);
   let started = 0;
   let inFlight = 0;
-  const startPool = () => {
-    pool = workerPool();
-    stopCheckpoints = options.store.checkpointInBackground();
-  };
   const startMore = (parser: ParsePool, done: number) => {
     for (; started < jobs.length; started++) {
       const j = jobs[started]!;
@@ -104,7 +97,6 @@ export async function readChangedFiles(
     }
   };
   try {
-    if (threads === 'auto' && unread >= WORKER_THRESHOLD_BYTES && files.length > 1) startPool();
     for (const { path, st } of files) {
       try {
         const job = planFile(path, st, options, summary, claimed);
@@ -119,8 +111,10 @@ export async function readChangedFiles(
         !pool &&
         (threads === 'always' ||
           (threads === 'auto' && toRead >= WORKER_THRESHOLD_BYTES && jobs.length > 1))
-      )
-        startPool();
+      ) {
+        pool = workerPool();
+        stopCheckpoints = options.store.checkpointInBackground();
+      }
       if (pool) startMore(pool, 0);
     }
     // 2. Parse, on worker threads when there is a lot to read (else here); 3. commit in order.

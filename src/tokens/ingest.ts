@@ -108,20 +108,11 @@ export async function ingestFiles(
     stated.map(({ path, st }) => ({ path, dev: st.dev, ino: st.ino })),
     options.machine,
   );
-  const changed: StatedFile[] = [];
-  /** What the stats say is left to read: a known file from its recorded offset, a new one whole. */
-  let unread = 0;
-  stated.forEach((file, i) => {
-    const known = first[i];
-    if (unchangedByStat(file.path, file.st, known)) return;
-    changed.push(file);
-    const resumes = known && known.dev === file.st.dev && known.ino === file.st.ino;
-    unread += Math.max(0, file.st.size - (resumes ? known.offset : 0));
-  });
+  const changed = stated.filter(({ path, st }, i) => !unchangedByStat(path, st, first[i]));
   summary.filesUnchanged += stated.length - changed.length;
   if (changed.length === 0) return;
   const { readChangedFiles } = await import('./ingest-read.js');
-  await readChangedFiles(changed, options, summary, unread);
+  await readChangedFiles(changed, options, summary);
 }
 
 /**
