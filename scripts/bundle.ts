@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
  * report) load some sixty of them, a third of their whole run. Bundled, a command loads a few
  * chunks. Each command still loads only its own code: dynamic imports become separate chunks.
  *
- * Entry points that radar starts by path (the parse and checkpoint worker threads, an agent session's watchdog,
+ * Entry points that radar starts by path (the parse worker thread, an agent session's watchdog,
  * the demo's fake agent) are entries of their own, beside the chunks, so
  * `new URL('./x.js', import.meta.url)` finds them.
  * better-sqlite3's JavaScript is bundled; its compiled addon is loaded from node_modules by path
@@ -95,7 +95,6 @@ await build({
   entryPoints: {
     cli: 'dist/src/cli.js',
     'parse-worker': 'dist/src/tokens/parse-worker.js',
-    'checkpoint-worker': 'dist/src/ledger/checkpoint-worker.js',
     watchdog: 'dist/src/process/watchdog.js',
     'fake-agent': 'dist/src/demo/agents/fake-agent.js',
   },

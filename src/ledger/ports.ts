@@ -105,13 +105,6 @@ export interface TokenLedger {
    */
   transaction<T>(fn: () => T): T;
   /**
-   * For a long run of transactions (a large ingest): work that each commit would do and that
-   * can be done beside the writes (SQLite: copying the WAL into the database file) is done on
-   * another thread until the returned function is called and its promise settles. An engine
-   * without such work returns a function that does nothing.
-   */
-  checkpointInBackground(): () => Promise<void>;
-  /**
    * Records the machine that ingests (its id and its current name). Sources recorded before
    * machines were known become this machine's.
    */

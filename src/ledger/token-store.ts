@@ -11,7 +11,6 @@ import {
   type ThreadTotal,
   type TokenEvent,
 } from '../core/tokens.js';
-import { BackgroundCheckpoints } from './checkpoints.js';
 import { PENDING_GROUPS, SETTLE_PENDING } from './token-schema.js';
 import { TIE_PENDING_EVENTS, TIE_PENDING_LOG_EVENTS } from './dispatch-schema.js';
 import type { Machine } from '../core/machine.js';
@@ -55,8 +54,6 @@ export class TokenStore implements TokenLedger {
   private pendingFrom: number | undefined;
   /** SETTLE_PENDING, prepared when a batch first settles. */
   private settle: BetterSqlite3.Statement[] | undefined;
-  /** Checkpoints on a thread of their own, while an ingest asks for them. */
-  private checkpoints: BackgroundCheckpoints | undefined;
 
   constructor(private readonly db: Db) {
     // Created here, outside any transaction: a rollback would drop it under prepared statements.
@@ -162,9 +159,8 @@ export class TokenStore implements TokenLedger {
    * before the transaction commits (or before a run is reconciled), not one trigger per row.
    */
   transaction<T>(fn: () => T): T {
-    let result: T;
     try {
-      result = this.db.transaction(() => {
+      return this.db.transaction(() => {
         const result = fn();
         this.settleRollups();
         return result;
@@ -173,21 +169,6 @@ export class TokenStore implements TokenLedger {
       // Committed (and settled) or rolled back: nothing of it is pending.
       this.pendingFrom = undefined;
     }
-    this.checkpoints?.committed();
-    return result;
-  }
-
-  /**
-   * Until the returned function is called (and its promise settles), what each transaction
-   * commits is checkpointed on a thread of its own (checkpoints.ts), not by the committing one.
-   */
-  checkpointInBackground(): () => Promise<void> {
-    const checkpoints = BackgroundCheckpoints.start(this.db);
-    this.checkpoints = checkpoints;
-    return async () => {
-      if (this.checkpoints === checkpoints) this.checkpoints = undefined;
-      await checkpoints?.stop();
-    };
   }
 
   /**

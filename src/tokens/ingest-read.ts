@@ -78,8 +78,6 @@ export async function readChangedFiles(
   const threads = options.threads ?? 'auto';
   let toRead = 0;
   let pool: ParsePool | undefined;
-  /** Ends the background checkpoints a large read starts with its parser threads. */
-  let stopCheckpoints: (() => Promise<void>) | undefined;
   // Reads run ahead of the commits (parsers keep going while a batch is written), up to a bound
   // on the files and bytes in flight; each one settles into a value, so a file that fails while
   // waiting its turn is reported in its turn, never as an unhandled rejection.
@@ -111,17 +109,15 @@ export async function readChangedFiles(
         !pool &&
         (threads === 'always' ||
           (threads === 'auto' && toRead >= WORKER_THRESHOLD_BYTES && jobs.length > 1))
-      ) {
+      )
         pool = workerPool();
-        stopCheckpoints = options.store.checkpointInBackground();
-      }
       if (pool) startMore(pool, 0);
     }
     // 2. Parse, on worker threads when there is a lot to read (else here); 3. commit in order.
     pool ??= inlinePool();
     await commitAll(pool);
   } finally {
-    await Promise.all([pool?.close(), stopCheckpoints?.()]);
+    await pool?.close();
   }
 
   async function commitAll(parser: ParsePool): Promise<void> {

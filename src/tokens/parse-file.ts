@@ -1,7 +1,6 @@
 import { MarkerParser, shortHash, type ParserState } from './parse.js';
 import { readMarkers, type Encoding, type Family } from './read.js';
 import type { RateLimitSample, SkipReason, TokenEvent } from '../core/tokens.js';
-import { packEvents, transferables, unpackEvents, type EventColumns } from './event-columns.js';
 
 /**
  * One file's parse: everything between "which bytes to read" and "what to write". Plain data in
@@ -62,31 +61,4 @@ export async function parseFile(job: ParseJob): Promise<ParseResult> {
     damaged: outcome.damaged,
     probedHash: outcome.probed ? shortHash(outcome.probed) : undefined,
   };
-}
-
-/** A ParseResult as a parser thread posts it: its events in columns (event-columns.ts). */
-export type PackedResult = Omit<ParseResult, 'events'> & { columns: EventColumns };
-
-/** The result to post, and the buffers to transfer with it. */
-export function packResult(result: ParseResult): {
-  packed: PackedResult;
-  transfer: ArrayBuffer[];
-} {
-  const { events, ...rest } = result;
-  const columns = packEvents(events);
-  return { packed: { ...rest, columns }, transfer: transferables(columns) };
-}
-
-/**
- * The posted result as the parse gave it. Its events are rebuilt when first read, on the file's
- * turn to be written: results wait in memory while earlier files are written, and as columns
- * they are a few arrays for the garbage collector to keep, not thousands of objects.
- */
-export function unpackResult(packed: PackedResult): ParseResult {
-  const { columns, ...rest } = packed;
-  let events: TokenEvent[] | undefined;
-  return Object.defineProperty(rest, 'events', {
-    enumerable: true,
-    get: () => (events ??= unpackEvents(columns)),
-  }) as ParseResult;
 }

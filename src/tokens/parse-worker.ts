@@ -1,20 +1,16 @@
 import { parentPort } from 'node:worker_threads';
-import { packResult, parseFile, type ParseJob } from './parse-file.js';
+import { parseFile, type ParseJob } from './parse-file.js';
 import { errorMessage } from '../core/errors.js';
 
 /**
  * Worker thread: parses the files it is sent one after another, in the order they came, and
- * posts each result back (the pool matches answers to jobs by that order), its events in columns
- * whose buffers are transferred (packResult).
+ * posts each result back (the pool matches answers to jobs by that order).
  */
 let chain: Promise<void> = Promise.resolve();
 parentPort?.on('message', (message: { job: ParseJob }) => {
   chain = chain.then(() =>
     parseFile(message.job).then(
-      (result) => {
-        const { packed, transfer } = packResult(result);
-        parentPort?.postMessage({ result: packed }, transfer);
-      },
+      (result) => parentPort?.postMessage({ result }),
       (error: unknown) => parentPort?.postMessage({ error: errorMessage(error) }),
     ),
   );

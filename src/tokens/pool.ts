@@ -1,24 +1,18 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import {
-  parseFile,
-  unpackResult,
-  type PackedResult,
-  type ParseJob,
-  type ParseResult,
-} from './parse-file.js';
+import { parseFile, type ParseJob, type ParseResult } from './parse-file.js';
 
 /**
  * Runs parse jobs on worker threads when there is enough to read to pay for starting them,
  * otherwise inline. The ledger is written by the main thread only.
  *
  * Jobs wait in the pool, in the order they were asked for, and each worker is handed the next
- * ones as it answers (it holds several, so it never waits for the main thread). There is a
- * worker per core: the main thread, which writes the ledger, is the ingest's critical path on
- * logs of many events (realistic logs: about 66 a megabyte), and a file it parses holds up the
- * writes; where writing is light (logs of few events), the workers keep every core busy
- * parsing. The main thread parses only when no worker is left (each died): the jobs still get
- * done.
+ * ones as it answers (it holds several, so it never waits for the main thread). The main thread parses too, but only when it has nothing else to do: whenever the
+ * event loop comes round (the ingest is waiting for a result, not writing a batch), it takes
+ * the oldest waiting job. So the ledger writes, the main thread's own work and the critical
+ * path, are never held up by parsing, and no thread idles while a job waits, whatever the share
+ * of writing to parsing (it differs several times over between logs of one event per few
+ * kilobytes and logs of one per hundred).
  */
 
 export interface ParsePool {
@@ -49,7 +43,7 @@ interface Lane {
  */
 const DEPTH = 16;
 
-export function workerPool(size = Math.max(1, Math.min(availableParallelism(), 8))): ParsePool {
+export function workerPool(size = Math.max(1, Math.min(availableParallelism() - 1, 8))): ParsePool {
   const url = new URL('./parse-worker.js', import.meta.url);
   const waiting: Queued[] = [];
   const lanes: Lane[] = Array.from({ length: size }, () => ({
@@ -58,26 +52,18 @@ export function workerPool(size = Math.max(1, Math.min(availableParallelism(), 8
     alive: true,
   }));
   let closed = false;
-  /** A main-thread parse (once every worker died) is scheduled or running, one at a time. */
+  /** A main-thread parse is scheduled or running (one at a time). */
   let mainBusy = false;
 
-  /**
-   * Each waiting job goes to the live worker holding the fewest, so consecutive files go to
-   * different workers: the ingest writes results in file order, and the next file's result is
-   * due from whichever worker is freest, not from a worker with a long queue of its own.
-   */
   const dispatch = () => {
-    while (waiting.length > 0) {
-      let lane: Lane | undefined;
-      for (const l of lanes)
-        if (l.alive && l.queue.length < DEPTH && (!lane || l.queue.length < lane.queue.length))
-          lane = l;
-      if (!lane) break;
-      const item = waiting.shift()!;
-      lane.queue.push(item);
-      lane.worker.postMessage({ job: item.job });
+    for (const lane of lanes) {
+      while (lane.alive && lane.queue.length < DEPTH && waiting.length > 0) {
+        const item = waiting.shift()!;
+        lane.queue.push(item);
+        lane.worker.postMessage({ job: item.job });
+      }
     }
-    if (waiting.length > 0 && !mainBusy && !closed && !lanes.some((lane) => lane.alive)) {
+    if (waiting.length > 0 && !mainBusy && !closed) {
       mainBusy = true;
       // At the next turn of the event loop: only once the caller has stopped to wait.
       setImmediate(parseOnMain);
@@ -99,12 +85,12 @@ export function workerPool(size = Math.max(1, Math.min(availableParallelism(), 8
   };
 
   for (const lane of lanes) {
-    lane.worker.on('message', (m: { result?: PackedResult; error?: string }) => {
+    lane.worker.on('message', (m: { result?: ParseResult; error?: string }) => {
       const item = lane.queue.shift();
       dispatch();
       if (!item) return;
       if (m.error !== undefined) item.reject(new Error(m.error));
-      else item.resolve(unpackResult(m.result!));
+      else item.resolve(m.result!);
     });
     /** A worker that dies fails the job it was on, nothing else: its other jobs go elsewhere. */
     const die = (why: string) => {

@@ -10,16 +10,15 @@ import type * as ParseFile from '../../src/tokens/parse-file.js';
 const dist = (path: string) => join(ROOT, 'dist', path);
 
 /**
- * The parser pool spreads files over its worker threads, which post their events in columns:
- * every job gets the result the inline parse gives, events and all, in whatever lane it ran, and
- * one job's failure is its own.
+ * The parser pool spreads files over its worker threads and the main thread: every job gets the
+ * result the inline parse gives, in whatever lane it ran, and one job's failure is its own.
  */
 
 const dir = mkdtempSync(join(tmpdir(), 'radar-pool-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('parser pool', () => {
-  it('gives every job the inline result, events and all, whichever worker parsed it', async () => {
+  it('gives every job the inline result, whether a worker or the main thread parsed it', async () => {
     const { workerPool } = (await import(dist('src/tokens/pool.js'))) as typeof Pool;
     const { parseFile } = (await import(dist('src/tokens/parse-file.js'))) as typeof ParseFile;
     const jobs = Array.from({ length: 12 }, (_, i) => {

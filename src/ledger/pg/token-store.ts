@@ -115,11 +115,6 @@ export class PgTokenStore implements TokenLedger {
     }
   }
 
-  /** The server checkpoints on its own: nothing to move off the writing thread. */
-  checkpointInBackground(): () => Promise<void> {
-    return async () => undefined;
-  }
-
   private tieNew(): void {
     if (this.inserted.length === 0) return;
     const ids = this.inserted;

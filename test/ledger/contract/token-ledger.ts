@@ -44,27 +44,6 @@ export function tokenLedgerContract(fresh: LedgerFactory): void {
       });
     });
 
-    it('keeps every commit made while checkpoints run in the background', async () => {
-      await withLedger(fresh, async (ledger) => {
-        const stop = ledger.tokens.checkpointInBackground();
-        try {
-          for (const n of [1, 2, 3])
-            ledger.tokens.transaction(() =>
-              ledger.tokens.insertEvent(
-                tokenEvent({ fingerprint: `fp-${n}`, total: n }),
-                place(ledger, `/logs/${n}.log`),
-              ),
-            );
-        } finally {
-          await stop();
-        }
-        ledger.tokens.transaction(() =>
-          ledger.tokens.insertEvent(tokenEvent({ fingerprint: 'fp-4', total: 4 }), place(ledger)),
-        );
-        expect(await ledger.usage.countedTokens('codex', T0, T0 + 1)).toBe(10);
-      });
-    });
-
     it('looks up and replaces a recorded event, the larger line of one response winning', async () => {
       await withLedger(fresh, async (ledger) => {
         const e = (total: number, model?: string) =>
