@@ -1,6 +1,6 @@
-import { build, type Plugin } from 'esbuild';
-import { rmSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { build, type Metafile, type Plugin } from 'esbuild';
+import { readFileSync, readdirSync, rmSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -69,6 +69,12 @@ const nodeHasWebStreams: Plugin = {
  * (about 10 ms at every start, on a command that never opens a stream). A require hands back the
  * module object, whose lazy exports stay lazy. child_process inside commander keeps its own
  * deferral above.
+ *
+ * Each importing file gets its own stand-in (a one-line module, keyed by the importer), so the
+ * stand-in lands in its importer's chunk. One stand-in shared by every importer of `node:fs`
+ * would be a chunk of its own, for each set of commands that shares a built-in: a re-ingest
+ * loaded eight such chunks of 300 bytes, and every ES module costs node about half a
+ * millisecond to resolve, read, link and evaluate, whatever its size.
  */
 const requireBuiltins: Plugin = {
   name: 'require-builtins',
@@ -77,7 +83,11 @@ const requireBuiltins: Plugin = {
       // The stand-in's own require is node's.
       args.namespace === 'radar-builtin'
         ? { path: args.path, external: true }
-        : { path: args.path, namespace: 'radar-builtin' },
+        : {
+            path: args.path,
+            namespace: 'radar-builtin',
+            suffix: `?${relative(ROOT, args.importer).split(sep).join('/')}`,
+          },
     );
     b.onLoad({ filter: /.*/, namespace: 'radar-builtin' }, (args) => ({
       contents: `module.exports = require(${JSON.stringify(args.path)});`,
@@ -88,9 +98,82 @@ const requireBuiltins: Plugin = {
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const OUT = join(ROOT, 'dist/bin');
+const SRC = join(ROOT, 'dist/src');
+
+/**
+ * Small modules that nearly every command loads: the core types and errors, the terminal guard,
+ * config locations and defaults, secret masking, logging's shell (pino itself loads on first
+ * use), time zones, the `--json` writer. About 35 KB in all, they import only each other and
+ * node's built-ins (checked below).
+ */
+const COMMON = [
+  ...readdirSync(join(SRC, 'core'))
+    .filter((name) => name.endsWith('.js'))
+    .map((name) => `core/${name}`),
+  ...['color', 'terminal', 'inert', 'number', 'json-fields', 'order', 'plural'].map(
+    (name) => `render/${name}.js`,
+  ),
+  ...['locate', 'locations', 'paths', 'defaults', 'weights', 'machine', 'load-defaults'].map(
+    (name) => `config/${name}.js`,
+  ),
+  'redact.js',
+  'logging.js',
+  'log-format.js',
+  'time/zone.js',
+  'commands/json-output.js',
+].map((file) => join(SRC, file));
+const COMMON_ID = 'radar-common';
+
+/**
+ * The COMMON modules as one chunk, not one chunk each. esbuild puts each module in the chunk of
+ * the set of entry points that reach it (the executable, the worker entries, and every module
+ * some code imports dynamically: each command, the context, ...). Each small shared module is
+ * reached by a set of its own, so each was a chunk of its own: a re-ingest loaded fourteen
+ * chunks under 2 KB, and every ES module costs node about half a millisecond (resolve, read,
+ * compile, link, evaluate), whatever its size. Here every other file of radar also imports one
+ * module that imports them all, so every entry point reaches all of them: one set, one chunk.
+ * None of them may be imported dynamically (that makes it an entry point, and a chunk, of its
+ * own): program.ts and doctor.ts import them statically.
+ */
+const commonChunk: Plugin = {
+  name: 'common-chunk',
+  setup(b) {
+    const members = new Set(COMMON);
+    b.onResolve({ filter: new RegExp(`^${COMMON_ID}$`) }, () => ({
+      path: COMMON_ID,
+      namespace: COMMON_ID,
+    }));
+    b.onLoad({ filter: /.*/, namespace: COMMON_ID }, () => ({
+      contents: COMMON.map((file) => `import ${JSON.stringify(file)};`).join('\n'),
+      loader: 'js',
+      resolveDir: SRC,
+    }));
+    b.onLoad({ filter: /\.js$/ }, (args) => {
+      if (!args.path.startsWith(SRC + sep) || members.has(args.path)) return undefined;
+      const text = readFileSync(args.path, 'utf8');
+      return {
+        contents: `${text}\nimport ${JSON.stringify(COMMON_ID)};\n`,
+        loader: 'js',
+        resolveDir: dirname(args.path),
+      };
+    });
+  },
+};
+
+/** A COMMON module that imports anything else would bring it into every command's start-up. */
+function checkCommon(metafile: Metafile): void {
+  const members = new Set(COMMON.map((file) => relative(ROOT, file).split(sep).join('/')));
+  for (const member of members) {
+    const input = metafile.inputs[member];
+    if (!input) throw new Error(`bundle: ${member} (in COMMON) is not part of the bundle`);
+    for (const { path } of input.imports)
+      if (!members.has(path) && !path.startsWith('radar-builtin:'))
+        throw new Error(`bundle: ${member} (in COMMON) imports ${path}: keep COMMON small`);
+  }
+}
 
 rmSync(OUT, { recursive: true, force: true });
-await build({
+const { metafile } = await build({
   absWorkingDir: ROOT,
   entryPoints: {
     cli: 'dist/src/cli.js',
@@ -117,5 +200,7 @@ await build({
   minifyWhitespace: true,
   minifySyntax: true,
   logLevel: 'warning',
-  plugins: [deferChildProcess, nodeHasWebStreams, requireBuiltins],
+  plugins: [deferChildProcess, nodeHasWebStreams, requireBuiltins, commonChunk],
+  metafile: true,
 });
+checkCommon(metafile);

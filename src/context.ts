@@ -22,9 +22,8 @@ import type { LedgerLocation } from './config/locations.js';
 import { loadConfig as loadDefaultConfig } from './config/load-defaults.js';
 import { openSqliteLedger } from './ledger/sqlite-ledger.js';
 import { openLedger } from './ledger/open.js';
-import { NoPgLedgerError, openPgLedger } from './ledger/pg/pg-ledger.js';
-import { PgLedgerNotEmptyError, copySqliteToPg } from './ledger/pg/copy.js';
 import { redactSecrets, redactUrl } from './redact.js';
+import type * as PgLedger from './ledger/pg/pg-ledger.js';
 import { createLogger } from './logging.js';
 
 /** Options every command accepts (commander's optsWithGlobals()). */
@@ -73,7 +72,7 @@ export interface Context {
    * refused, nothing written, when the ledger is not a SQLite file, is missing, or the target
    * already holds rows. Messages name the server with its credentials masked.
    */
-  copyLedgerTo(url: string): LedgerCopy;
+  copyLedgerTo(url: string): Promise<LedgerCopy>;
   logger(): Logger;
   /** This machine: its stable id (created once) and its name (config/machine.ts). */
   machine(): Machine;
@@ -139,6 +138,18 @@ export async function createContext(
       cwd,
       options.ledger || env.RADAR_LEDGER ? undefined : config().ledger.url,
     );
+  // The PostgreSQL engine (a third of the ledger's code, and a worker thread's module) is loaded
+  // only for a server's ledger; opening stays synchronous. A config that cannot be read here
+  // fails where the command first asks for it, as before.
+  const pg = (() => {
+    try {
+      return location().url !== undefined;
+    } catch {
+      return false;
+    }
+  })()
+    ? await import('./ledger/pg/pg-ledger.js')
+    : undefined;
   const now = overrides.now ?? clockFrom(env);
   const thisMachine = () => (machine ??= machineIdentity(env, config().machine.name));
   const color =
@@ -163,8 +174,8 @@ export async function createContext(
     configPath: () => load().path,
     ledgerPath: () => location().path,
     ledgerLocation: location,
-    ledger: () => (db ??= openLocation(location(), true)),
-    existingLedger: () => (db ??= openLocation(location(), false)),
+    ledger: () => (db ??= openLocation(location(), true, pg)),
+    existingLedger: () => (db ??= openLocation(location(), false, pg)),
     copyLedgerTo: (url) => copyToPostgres(location(), url, thisMachine, now().getTime()),
     machine: thisMachine,
     logger: () =>
@@ -182,13 +193,19 @@ export async function createContext(
   };
 }
 
+type PgEngine = typeof PgLedger;
+
 /**
  * Opens the ledger at a location: a PostgreSQL server's, or a SQLite file (refusing to start a
  * second, empty ledger beside an older radar's `./ledgers/radar.db`, and, unless `create`,
  * refusing to create one at all).
  */
-function openLocation(location: LedgerLocation, create: boolean): OpenLedger {
-  if (location.url !== undefined) return openPostgres(location, location.url, create);
+function openLocation(location: LedgerLocation, create: boolean, pg?: PgEngine): OpenLedger {
+  if (location.url !== undefined) {
+    // Only when the location could not be read while the context was made, and now can.
+    if (!pg) throw new RadarError('the ledger location changed while radar started; run it again');
+    return openPostgres(location, location.url, create, pg);
+  }
   if (location.legacy) {
     const { message, details } = legacyLedgerMessage(location);
     throw new UsageError(message, details);
@@ -204,11 +221,16 @@ function openLocation(location: LedgerLocation, create: boolean): OpenLedger {
  * A PostgreSQL ledger: a schema without one is created only when `create`; a server that cannot
  * be reached (or refuses the login) is one line naming it, its connection string masked.
  */
-function openPostgres(location: LedgerLocation, url: string, create: boolean): OpenLedger {
+function openPostgres(
+  location: LedgerLocation,
+  url: string,
+  create: boolean,
+  pg: PgEngine,
+): OpenLedger {
   try {
-    return openPgLedger(url, { create });
+    return pg.openPgLedger(url, { create });
   } catch (error) {
-    if (error instanceof NoPgLedgerError) {
+    if (error instanceof pg.NoPgLedgerError) {
       const { message, details } = noLedgerMessage(location);
       throw new UsageError(message, details);
     }
@@ -224,12 +246,12 @@ function openPostgres(location: LedgerLocation, url: string, create: boolean): O
  * connection string; any failure after that is one line naming the server, masked, and says
  * that nothing was written (the copy is one transaction).
  */
-function copyToPostgres(
+async function copyToPostgres(
   location: LedgerLocation,
   url: string,
   machine: () => Machine,
   now: number,
-): LedgerCopy {
+): Promise<LedgerCopy> {
   if (!isPostgresUrl(url))
     throw new UsageError(
       `--to takes a PostgreSQL connection string (postgres://user@host/db), not ${redactUrl(url)}`,
@@ -248,6 +270,8 @@ function copyToPostgres(
     throw new UsageError(message, details);
   }
   const target = redactUrl(url);
+  // Loaded here, not with the context: every other command would load the PostgreSQL engine.
+  const { PgLedgerNotEmptyError, copySqliteToPg } = await import('./ledger/pg/copy.js');
   const sqlite = openLedger(location.path);
   try {
     return copySqliteToPg(sqlite, url, machine(), now);

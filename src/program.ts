@@ -4,6 +4,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+// Small and loaded by every command anyway (the bundle's common chunk, scripts/bundle.ts): a
+// dynamic import of one of them would make it a chunk of its own.
+import { RadarError, diskFullMessage } from './core/errors.js';
+import { resolveLedger } from './config/locate.js';
+import { redactSecrets } from './redact.js';
+import { forTerminal } from './render/terminal.js';
 import type { ContextOverrides } from './context.js';
 import {
   AGENT_CHOICES,
@@ -522,9 +528,6 @@ export async function main(argv: string[], host: Host = {}): Promise<number> {
         return 0;
       return 2; // commander already printed the message
     }
-    const { RadarError } = await import('./core/errors.js');
-    const { redactSecrets } = await import('./logging.js');
-    const { forTerminal } = await import('./render/terminal.js');
     // Messages may quote GitHub or a log: masked, then inert on the terminal.
     const say = (line: string) => stderr.write(forTerminal(`${redactSecrets(line)}\n`));
     if (error instanceof RadarError) {
@@ -532,8 +535,6 @@ export async function main(argv: string[], host: Host = {}): Promise<number> {
       for (const line of error.details) say(`  ${line}`);
       return error.exitCode;
     }
-    const { diskFullMessage } = await import('./core/errors.js');
-    const { resolveLedger } = await import('./config/locate.js');
     const ledger = resolveLedger(
       program.opts().ledger as string | undefined,
       env,

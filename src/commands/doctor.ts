@@ -20,6 +20,8 @@ import { hasAllowlist } from '../budget/models.js';
 import { readModelHolds } from '../budget/holds.js';
 import { AGENT_NAMES } from '../core/agents.js';
 import { inert } from '../render/inert.js';
+import { createLogger } from '../logging.js';
+import { redactUrl } from '../redact.js';
 
 type DoctorOptions = CommandOptions<'doctor'>;
 
@@ -286,7 +288,6 @@ async function checkGitHubToken(
   endpoint: Endpoint,
 ): Promise<CheckResult[]> {
   const { findToken, tokenHint } = await import('../github/endpoint.js');
-  const { redactUrl } = await import('../redact.js');
   const apiUrl = redactUrl(endpoint.apiUrl);
   const token = await findToken(ctx.env, endpoint);
   if (!token) {
@@ -349,7 +350,6 @@ async function doctorLogger(ctx: Context): Promise<Logger> {
   try {
     return ctx.logger();
   } catch {
-    const { createLogger } = await import('../logging.js');
     return createLogger({
       level: ctx.options.logLevel ?? (ctx.options.verbose ? 'info' : 'warn'),
     });

@@ -6,8 +6,8 @@ import { redactUrl } from '../redact.js';
  * `radar ledger copy --to postgres://…`: this machine's SQLite ledger into an empty PostgreSQL
  * one, every row with its id, in one transaction (context.ts `copyLedgerTo` refuses the rest).
  */
-export function run(ctx: Context, options: { to: string }): number {
-  const copy = ctx.copyLedgerTo(options.to);
+export async function run(ctx: Context, options: { to: string }): Promise<number> {
+  const copy = await ctx.copyLedgerTo(options.to);
   const from = ctx.ledgerPath();
   const to = redactUrl(options.to);
   const rows = copy.tables.reduce((sum, t) => sum + t.rows, 0);

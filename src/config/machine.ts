@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
@@ -35,9 +34,10 @@ function storedMachineId(env: NodeJS.ProcessEnv): string {
   const known = read();
   if (known) return known;
   mkdirSync(dir, { recursive: true });
-  // Written whole beside it, then linked into place: a reader never sees a half-written id.
-  const draft = `${file}.${process.pid}.${randomUUID()}`;
-  writeFileSync(draft, `${randomUUID()}\n`, { mode: 0o644 });
+  // Written whole beside it, then linked into place: a reader never sees a half-written id. Web
+  // Crypto's global, not node:crypto: that module would load at every start to serve this once.
+  const draft = `${file}.${process.pid}.${crypto.randomUUID()}`;
+  writeFileSync(draft, `${crypto.randomUUID()}\n`, { mode: 0o644 });
   try {
     linkSync(draft, file);
   } catch (error) {
