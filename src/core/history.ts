@@ -46,6 +46,21 @@ export interface PrHistory {
   tokens: number;
 }
 
+/**
+ * A PR's past as judging it reads it: `PrHistory` without what only `radar explain` and the
+ * reports show (a push's SHAs, a candidate's counts). A scan reads it for the whole queue, where
+ * every value read from the ledger costs.
+ */
+export interface JudgedHistory {
+  pushes: readonly Pick<FieldChangeRecord, 'at'>[];
+  reviewChanges: readonly Pick<FieldChangeRecord, 'at' | 'to'>[];
+  candidates: readonly Pick<CandidateRecord, 'fingerprint' | 'kind' | 'clearedAt' | 'actedAt'>[];
+  controls: readonly ControlRecord[];
+  escalations: readonly Escalation[];
+  outcomes: readonly OutcomeRecord[];
+  tokens: number;
+}
+
 export const emptyHistory = (): PrHistory => ({
   pushes: [],
   reviewChanges: [],

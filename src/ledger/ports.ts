@@ -3,6 +3,7 @@ import type {
   CandidateRecord,
   ControlRecord,
   PermissionBoundary,
+  JudgedHistory,
   PrHistory,
 } from '../core/history.js';
 import type { FieldChange, StoredPr } from '../core/pr.js';
@@ -468,6 +469,8 @@ export interface StoredVerdict extends Verdict {
 export interface RulesLedger {
   /** Every PR's history (or one PR's). */
   histories(nodeId?: string): Map<string, PrHistory>;
+  /** Every PR's history as far as judging it reads it (what a scan reads for its queue). */
+  judgedHistories(): Map<string, JudgedHistory>;
   funnelRows(since: number): {
     candidates: (CandidateRecord & { nodeId: string })[];
     escalations: Escalation[];

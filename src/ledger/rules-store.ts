@@ -4,6 +4,7 @@ import {
   type CandidateRecord,
   type ControlRecord,
   type FieldChangeRecord,
+  type JudgedHistory,
   type PermissionBoundary,
   type PrHistory,
 } from '../core/history.js';
@@ -109,6 +110,16 @@ export const verdictFromRow = (r: Row): StoredVerdict => ({
   recommendation: r.recommendation as Verdict['recommendation'],
 });
 
+/** The part of a history both reads fill in the same way. */
+type Decisions = Pick<PrHistory, 'controls' | 'escalations' | 'outcomes' | 'tokens'>;
+
+/** A `JudgedHistory` being read (its lists still growing). */
+interface Judging extends Decisions {
+  pushes: Pick<FieldChangeRecord, 'at'>[];
+  reviewChanges: Pick<FieldChangeRecord, 'at' | 'to'>[];
+  candidates: Pick<CandidateRecord, 'fingerprint' | 'kind' | 'clearedAt' | 'actedAt'>[];
+}
+
 export class RulesStore implements RulesLedger {
   constructor(private readonly db: Db) {}
 
@@ -191,6 +202,68 @@ export class RulesStore implements RulesLedger {
         suppressed: row[9],
       });
     }
+    this.readDecisions(of, where, params);
+    return map;
+  }
+
+  /**
+   * `histories()` narrowed to what judging reads: a push's time (read from the `pr_changes_field`
+   * index alone), a review change's time and decision, a candidate's fingerprint, kind and
+   * whether it cleared or was acted on. Half the values of the full read for the same rows.
+   */
+  judgedHistories(): Map<string, JudgedHistory> {
+    const map = new Map<string, Judging>();
+    const of = (id: string) => {
+      let h = map.get(id);
+      if (!h) {
+        // Empty lists (of any records), in the shape every history has.
+        h = emptyHistory();
+        map.set(id, h);
+      }
+      return h;
+    };
+    // One PR's rows come together (the order of their index): its list is looked up once.
+    let listOf = '';
+    let pushes: Judging['pushes'] = [];
+    for (const row of this.db
+      .prepare(
+        `SELECT node_id, at FROM pr_changes WHERE field = 'headSha' ORDER BY field, node_id, at, id`,
+      )
+      .raw(true)
+      .iterate() as IterableIterator<[string, number]>) {
+      if (row[0] !== listOf) pushes = of((listOf = row[0])).pushes;
+      pushes.push({ at: row[1] });
+    }
+    for (const row of this.db
+      .prepare(
+        `SELECT node_id, at, new_value FROM pr_changes WHERE field = 'review'
+         ORDER BY field, node_id, at, id`,
+      )
+      .raw(true)
+      .iterate() as IterableIterator<[string, number, string | null]>)
+      of(row[0]).reviewChanges.push({ at: row[1], to: row[2] });
+    listOf = '';
+    let candidates: Judging['candidates'] = [];
+    for (const row of this.db
+      .prepare(
+        `SELECT node_id, fingerprint, kind, cleared_at, acted_at FROM signal_candidates
+         ORDER BY node_id, fingerprint`,
+      )
+      .raw(true)
+      .iterate() as IterableIterator<[string, string, string, number | null, number | null]>) {
+      if (row[0] !== listOf) candidates = of((listOf = row[0])).candidates;
+      candidates.push({ fingerprint: row[1], kind: row[2], clearedAt: row[3], actedAt: row[4] });
+    }
+    this.readDecisions(of, '', {});
+    return map;
+  }
+
+  /** Controls, escalations with their tokens, and outcomes, into each PR's history. */
+  private readDecisions(
+    of: (nodeId: string) => Decisions,
+    where: string,
+    params: Record<string, unknown>,
+  ): void {
     for (const r of this.db
       .prepare(`SELECT * FROM pr_controls WHERE 1 = 1${where} ORDER BY at, id`)
       .all(params) as Row[])
@@ -210,7 +283,6 @@ export class RulesStore implements RulesLedger {
       )
       .all(params) as Row[])
       of(r.node_id as string).outcomes.push(outcomeFromRow(r));
-    return map;
   }
 
   /** Candidates seen and escalations started since a time, for the funnel. */

@@ -1,4 +1,4 @@
-import type { CandidateRecord } from '../core/history.js';
+import type { JudgedHistory } from '../core/history.js';
 import {
   isDispatchable,
   type CandidateObservation,
@@ -23,7 +23,7 @@ const NOTHING = Object.freeze({
 }) as unknown as CandidateOps;
 
 export function candidateOps(
-  existing: readonly CandidateRecord[],
+  existing: JudgedHistory['candidates'],
   verdict: Verdict,
   undetermined: readonly SignalKind[],
 ): CandidateOps {

@@ -1,6 +1,6 @@
 import picomatch from 'picomatch';
 import type { StoredPr } from '../core/pr.js';
-import type { PermissionBoundary, PrHistory } from '../core/history.js';
+import type { PermissionBoundary, JudgedHistory } from '../core/history.js';
 import {
   isDispatchable,
   type Route,
@@ -22,7 +22,7 @@ import { stopState } from './stop-loss.js';
 
 export interface RulesInput {
   pr: StoredPr;
-  history: PrHistory;
+  history: JudgedHistory;
   /** Per agent: may it still be given work this week? */
   budget: AgentBudgets;
   /** Writes GitHub denied in this PR's repository. */

@@ -1,5 +1,5 @@
 import type { StoredPr } from '../core/pr.js';
-import { emptyHistory, type PermissionBoundary, type PrHistory } from '../core/history.js';
+import { emptyHistory, type PermissionBoundary, type JudgedHistory } from '../core/history.js';
 import { TIERS, type Tier } from '../core/verdict.js';
 import type { RulesConfig } from '../config/schema.js';
 import type { AgentBudgets } from '../core/budget.js';
@@ -12,18 +12,18 @@ import { createEvaluator, byUrgency, type Evaluation } from './evaluate.js';
  */
 
 /** Shared by every PR without a past (never written to). */
-const NO_HISTORY: PrHistory = Object.freeze(emptyHistory()) as PrHistory;
+const NO_HISTORY: JudgedHistory = Object.freeze(emptyHistory()) as JudgedHistory;
 
 export interface Judged {
   nodeId: string;
   pr: StoredPr;
   evaluation: Evaluation;
-  history: PrHistory;
+  history: JudgedHistory;
 }
 
 export interface JudgeInput {
   prs: Iterable<StoredPr>;
-  histories: ReadonlyMap<string, PrHistory>;
+  histories: ReadonlyMap<string, JudgedHistory>;
   permissions: readonly PermissionBoundary[];
   /** The tier each PR had, to judge a closed PR only once. */
   previousTier: (nodeId: string) => Tier | undefined;

@@ -1,4 +1,4 @@
-import type { PrHistory } from '../core/history.js';
+import type { JudgedHistory } from '../core/history.js';
 import type { StoredPr } from '../core/pr.js';
 import type { Escalation, Signal } from '../core/verdict.js';
 import type { Outcome, OutcomeWrite } from '../core/outcome.js';
@@ -37,7 +37,7 @@ export interface OutcomeInput {
   >;
   /** The signals the PR shows in this scan's verdict. */
   signals: readonly Signal[];
-  history: Pick<PrHistory, 'pushes' | 'escalations'>;
+  history: Pick<JudgedHistory, 'pushes' | 'escalations'>;
   now: number;
   /** A queued action not approved within this long counts as not applied. */
   approvalWindowMs: number;

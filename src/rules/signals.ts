@@ -4,7 +4,7 @@ import {
   type ReviewSnapshot,
   type StoredPr,
 } from '../core/pr.js';
-import type { PrHistory } from '../core/history.js';
+import type { JudgedHistory } from '../core/history.js';
 import type { Signal, SignalKind } from '../core/verdict.js';
 import type { RulesConfig } from '../config/schema.js';
 import { commentIntent } from './comment-intent.js';
@@ -147,7 +147,9 @@ interface Feedback {
 }
 
 /** One detector per configuration: the sets it needs are built once, not once per PR. */
-export function createDetector(rules: RulesConfig): (pr: StoredPr, history: PrHistory) => Detected {
+export function createDetector(
+  rules: RulesConfig,
+): (pr: StoredPr, history: JudgedHistory) => Detected {
   const allowedBots = new Set(
     rules.botAllowlist.map((b) => b.toLowerCase().replace(/\[bot\]$/, '')),
   );
@@ -157,7 +159,7 @@ export function createDetector(rules: RulesConfig): (pr: StoredPr, history: PrHi
 
 function detect(
   pr: StoredPr,
-  history: PrHistory,
+  history: JudgedHistory,
   rules: RulesConfig,
   allowedBots: ReadonlySet<string>,
   scopeLabels: ReadonlySet<string>,

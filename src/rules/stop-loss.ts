@@ -1,4 +1,4 @@
-import type { PrHistory } from '../core/history.js';
+import type { JudgedHistory } from '../core/history.js';
 import type { RulesConfig } from '../config/schema.js';
 import type { Escalation } from '../core/verdict.js';
 import type { Outcome } from '../core/outcome.js';
@@ -25,7 +25,7 @@ const NOT_STOPPED: StopState = Object.freeze({ stopped: false, reason: '', start
 const day = (t: number) => new Date(t).toISOString().slice(0, 10);
 
 export function stopState(
-  history: PrHistory,
+  history: JudgedHistory,
   lastMaintainerAt: number | null,
   rules: RulesConfig,
 ): StopState {

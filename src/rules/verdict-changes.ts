@@ -22,6 +22,16 @@ export function verdictHistory(v: VerdictTrail): Record<'tier' | 'route' | 'sign
 }
 
 /**
+ * The same fingerprints in the same order: the same set, without sorting either. A queue judged
+ * again mostly finds every verdict as it was, its signals in the order they were recorded.
+ */
+function sameSignals(a: VerdictTrail['signals'], b: VerdictTrail['signals']): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i]!.fingerprint !== b[i]!.fingerprint) return false;
+  return true;
+}
+
+/**
  * The history fields that differ between the verdict before (undefined: the PR's first) and the
  * new one, in field order. The new value of a field left empty (no signals) is null.
  */
@@ -29,6 +39,13 @@ export function verdictChanges(
   before: VerdictTrail | undefined,
   after: VerdictTrail,
 ): FieldChange[] {
+  if (
+    before &&
+    before.tier === after.tier &&
+    before.route === after.route &&
+    sameSignals(before.signals, after.signals)
+  )
+    return [];
   const a = before ? verdictHistory(before) : undefined;
   const b = verdictHistory(after);
   const changes: FieldChange[] = [];

@@ -15,12 +15,26 @@ export type { StoredPr };
 const text = (v: unknown): string | null =>
   v === null || v === undefined ? null : typeof v === 'string' ? v : JSON.stringify(v);
 
+const isEmptyList = (v: unknown): boolean => Array.isArray(v) && v.length === 0;
+
+/**
+ * The same value as the ledger stores it (`text`), without writing either as JSON when it is
+ * the same value or two empty lists (most comment, review and issue lists of a queue are empty).
+ */
+const sameText = (a: unknown, b: unknown): boolean =>
+  a === b || (isEmptyList(a) && isEmptyList(b)) || text(a) === text(b);
+
 /**
  * Details (comment and review bodies, issue labels) come from a second request only for PRs that
  * changed; an unchanged PR keeps the ones recorded before.
  */
 function keepDetails(previous: StoredPr | undefined, next: PrSnapshot): PrSnapshot {
-  if (!previous) return next;
+  // Nothing to carry over: no copy.
+  if (
+    !previous ||
+    (next.comments.length === 0 && next.reviews.length === 0 && next.closingIssues.length === 0)
+  )
+    return next;
   const bodies = new Map<string, string>();
   for (const c of [...previous.comments, ...previous.reviews])
     if (c.id && c.body !== undefined) bodies.set(c.id, c.body);
@@ -80,9 +94,12 @@ export function mergeSnapshot(
   };
   const changes: FieldChange[] = [];
   for (const f of TRACKED_FIELDS) {
-    const view = f.view ?? ((v: unknown) => v);
-    const from = text(view(previous[f.key]));
-    const to = text(view(pr[f.key]));
+    const before = previous[f.key];
+    const after = pr[f.key];
+    // A view of a list maps it: two empty lists have empty views.
+    if (before === after || (isEmptyList(before) && isEmptyList(after))) continue;
+    const from = text(f.view ? f.view(before) : before);
+    const to = text(f.view ? f.view(after) : after);
     if (from !== to) changes.push({ field: f.key, from, to });
   }
   if (previous.mergeableKnown !== mergeableKnown)
@@ -96,9 +113,9 @@ export function sameRow(a: StoredPr, b: StoredPr): boolean {
   return (
     a.mergeable === b.mergeable &&
     a.updatedAt === b.updatedAt &&
-    text(a.comments) === text(b.comments) &&
-    text(a.reviews) === text(b.reviews) &&
-    text(a.closingIssues) === text(b.closingIssues) &&
+    sameText(a.comments, b.comments) &&
+    sameText(a.reviews, b.reviews) &&
+    sameText(a.closingIssues, b.closingIssues) &&
     a.url === b.url &&
     a.closedAt === b.closedAt &&
     a.mergedAt === b.mergedAt &&

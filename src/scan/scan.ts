@@ -297,7 +297,7 @@ function judge(current: ReadonlyMap<string, StoredPr>, options: ScanOptions, now
   const previous = options.rules.trails();
   const { judged, tiers, flagged } = judgeAll({
     prs: current.values(),
-    histories: options.rules.histories(),
+    histories: options.rules.judgedHistories(),
     permissions: options.rules.permissions(),
     previousTier: (id) => previous.get(id)?.tier,
     budget: options.budget ?? new Map(),

@@ -43,6 +43,12 @@ describe('verdictChanges: which history fields a judgement changed', () => {
       [],
     ],
     [
+      'as many signals as before, one of them another: the sorted sets',
+      trail('escalate', 'codex', 'conflict:b', 'ci_failing:a'),
+      trail('escalate', 'codex', 'conflict:b', 'behind:c'),
+      [{ field: 'signals', from: 'ci_failing:a conflict:b', to: 'behind:c conflict:b' }],
+    ],
+    [
       'a tier change alone',
       trail('escalate', 'codex', 'ci_failing:a'),
       trail('watch', 'codex', 'ci_failing:a'),

@@ -3,6 +3,7 @@ import {
   type CandidateRecord,
   type ControlRecord,
   type FieldChangeRecord,
+  type JudgedHistory,
   type PermissionBoundary,
   type PrHistory,
 } from '../../core/history.js';
@@ -94,6 +95,14 @@ export class PgRulesStore implements RulesLedger {
     ))
       of(r.node_id as string).outcomes.push(outcomeFromRow(r));
     return map;
+  }
+
+  /**
+   * What judging reads of every PR's history: here the whole history, which holds it (the
+   * PostgreSQL reads are one round trip per table whatever their width).
+   */
+  judgedHistories(): Map<string, JudgedHistory> {
+    return this.histories();
   }
 
   funnelRows(since: number): {

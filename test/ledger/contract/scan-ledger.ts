@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { JudgedHistory } from '../../../src/core/history.js';
 import type { Verdict } from '../../../src/core/verdict.js';
 import type { ScanRunRecord } from '../../../src/ledger/ports.js';
 import { pr } from '../../rules/fixtures.js';
@@ -91,6 +92,86 @@ export function scanLedgerContract(fresh: LedgerFactory): void {
         ledger.prs.recordScan(run(), [pr({ nodeId: 'OLD' })], new Map());
         ledger.prs.recordScan(run(), [pr({ nodeId: 'NEW' })], new Map());
         expect(ledger.prs.all().map((p) => p.nodeId)).toEqual(['NEW']);
+      });
+    });
+
+    it("reads every PR's history as judging reads it: the full history's values, narrowed", async () => {
+      await withLedger(fresh, (ledger) => {
+        const changes = (...list: [string, string, string][]) =>
+          list.map(([field, from, to]) => ({ field, from, to }));
+        ledger.prs.recordScan(
+          run({ finishedAt: T0 }),
+          [pr({ nodeId: 'PR_1' }), pr({ nodeId: 'PR_2', number: 2 })],
+          new Map([
+            ['PR_1', changes(['headSha', 'a', 'b'], ['review', 'none', 'approved'])],
+            ['PR_2', changes(['headSha', 'c', 'd'], ['title', 'x', 'y'])],
+          ]),
+        );
+        ledger.prs.recordScan(
+          run({ finishedAt: T0 + 5 }),
+          [pr({ nodeId: 'PR_1', headSha: 'c' })],
+          new Map([['PR_1', changes(['headSha', 'b', 'c'])]]),
+          (id) =>
+            ledger.rules.recordVerdicts(id, T0 + 5, [
+              {
+                nodeId: 'PR_1',
+                verdict: verdict(),
+                candidates: {
+                  seen: [
+                    { fingerprint: 'ci_failing:abc', kind: 'ci_failing', suppressed: null },
+                    { fingerprint: 'behind:b', kind: 'behind', suppressed: 'zombie' },
+                  ],
+                  cleared: [],
+                },
+                changes: [],
+                stopNow: 'three failed sessions',
+              },
+            ]),
+        );
+        ledger.rules.recordVerdicts(null, T0 + 9, [
+          {
+            nodeId: 'PR_1',
+            verdict: verdict(),
+            candidates: { seen: [], cleared: ['behind:b'] },
+            changes: [],
+            stopNow: null,
+          },
+        ]);
+        const judgedView = (h: JudgedHistory | undefined) =>
+          h && {
+            pushes: h.pushes.map((p) => p.at),
+            reviewChanges: h.reviewChanges.map((c) => ({ at: c.at, to: c.to })),
+            candidates: h.candidates.map((c) => ({
+              fingerprint: c.fingerprint,
+              kind: c.kind,
+              clearedAt: c.clearedAt,
+              actedAt: c.actedAt,
+            })),
+            controls: h.controls,
+            escalations: h.escalations,
+            outcomes: h.outcomes,
+            tokens: h.tokens,
+          };
+        const judged = ledger.rules.judgedHistories();
+        const full = ledger.rules.histories();
+        expect([...judged.keys()].sort()).toEqual(['PR_1', 'PR_2']);
+        expect([...full.keys()].sort()).toEqual(['PR_1', 'PR_2']);
+        expect(judgedView(judged.get('PR_1'))).toEqual({
+          pushes: [T0, T0 + 5],
+          reviewChanges: [{ at: T0, to: 'approved' }],
+          candidates: [
+            { fingerprint: 'behind:b', kind: 'behind', clearedAt: T0 + 9, actedAt: null },
+            { fingerprint: 'ci_failing:abc', kind: 'ci_failing', clearedAt: null, actedAt: null },
+          ],
+          controls: [
+            { at: T0 + 5, action: 'stop', by: 'stop-loss', reason: 'three failed sessions' },
+          ],
+          escalations: [],
+          outcomes: [],
+          tokens: 0,
+        });
+        for (const id of ['PR_1', 'PR_2'])
+          expect(judgedView(judged.get(id))).toEqual(judgedView(full.get(id)));
       });
     });
 
@@ -187,6 +268,53 @@ export function scanLedgerContract(fresh: LedgerFactory): void {
         });
       });
     });
+
+    it.each<[string, Partial<Verdict>]>([
+      ['the tier', { tier: 'watch' }],
+      ['the score', { score: 7.5 }],
+      ['the route', { route: 'claude' }],
+      [
+        "a signal's detail",
+        {
+          signals: [
+            {
+              kind: 'ci_failing',
+              fingerprint: 'ci_failing:abc',
+              detail: 'failing: lint',
+              evidence: {},
+            },
+          ],
+        },
+      ],
+      ['the pending list', { pending: [] }],
+      ['the reasons', { reasons: ['CI fails', 'stale'] }],
+      ['the suppression', { suppressed: 'zombie' }],
+      ['the recommendation', { recommendation: 'close' }],
+    ])(
+      'rewrites a verdict a scan changes in %s alone',
+      async (_what, overrides: Partial<Verdict>) => {
+        await withLedger(fresh, (ledger) => {
+          const scan = (at: number, v: Verdict) =>
+            ledger.prs.recordScan(run({ startedAt: at, finishedAt: at }), [pr()], new Map(), (id) =>
+              ledger.rules.recordVerdicts(id, at, [
+                {
+                  nodeId: 'PR_1',
+                  verdict: v,
+                  candidates: { seen: [], cleared: [] },
+                  changes: [],
+                  stopNow: null,
+                },
+              ]),
+            );
+          scan(T0, verdict());
+          const changed = verdict(overrides);
+          const second = scan(T0 + 10, changed);
+          const { nodeId: _id, scanId, evaluatedAt, ...stored } = ledger.rules.verdict('PR_1')!;
+          expect({ scanId, evaluatedAt }).toEqual({ scanId: second, evaluatedAt: T0 + 10 });
+          expect(stored).toEqual(changed);
+        });
+      },
+    );
 
     it('has no history, verdicts or permission boundaries when nothing was recorded', async () => {
       await withLedger(fresh, (ledger) => {
