@@ -38,6 +38,10 @@ import { benchCorpus, corpusKind, splitArgs } from './corpora.js';
  * printed (a re-ingest also as a multiple of `node -e 0`), with the peak memory of a first ingest
  * of the whole corpus (cron logs included) and the totals checked against the generator's truth.
  *
+ * With RADAR_BASELINE_CLI set to another build's dist/bin/cli.js, that build's first ingest runs
+ * in every round too (into a ledger of its own, right after this build's), and its row and the
+ * paired ratio of the two builds are printed.
+ *
  * ccusage is no dependency of radar: it is installed in bench/peers on first use
  * (`npm ci --prefix bench/peers`). The corpus (cached in bench/.corpus/<kind>-<MB>) is laid out as
  * CODEX_HOME (logs/codex) and CLAUDE_CONFIG_DIR (logs/claude), so both tools read the same files;
@@ -49,6 +53,8 @@ const PEERS = join(ROOT, 'bench/peers');
 const CCUSAGE = join(PEERS, 'node_modules/ccusage/src/cli.js');
 const RUN = join(ROOT, 'dist/bench/ingest-run.js');
 const APPEND_BYTES = 1 << 20;
+/** Another build's CLI, whose first ingest runs beside this build's in every round. */
+const BASELINE_CLI = process.env.RADAR_BASELINE_CLI;
 
 interface RunOutcome {
   /** Wall time of the whole process (node's start included). */
@@ -83,12 +89,12 @@ async function plainRead(files: string[]): Promise<number> {
 }
 
 /** `radar ingest` as a user runs it; the time inside it is the one it records in the ledger. */
-function cliIngest(ledger: string, paths: string[], cwd: string): RunOutcome {
+function cliIngest(ledger: string, paths: string[], cwd: string, cli = CLI): RunOutcome {
   const env = { ...process.env };
   delete env.RADAR_CONFIG;
   const cpuBefore = childrenCpuMs();
   const started = performance.now();
-  const r = spawnSync(process.execPath, [CLI, '--ledger', ledger, '--json', 'ingest', ...paths], {
+  const r = spawnSync(process.execPath, [cli, '--ledger', ledger, '--json', 'ingest', ...paths], {
     cwd,
     env,
     encoding: 'utf8',
@@ -172,6 +178,7 @@ async function main(): Promise<void> {
     first: [] as RunOutcome[],
     again: [] as RunOutcome[],
     append: [] as RunOutcome[],
+    baseline: [] as RunOutcome[],
   };
   let bytes = 0;
   try {
@@ -183,6 +190,11 @@ async function main(): Promise<void> {
       seen.node.push(timeProcess(process.execPath, ['-e', '0']));
       const ledger = join(work, `round-${round}.db`);
       seen.first.push(cliIngest(ledger, peerPaths, work));
+      if (BASELINE_CLI) {
+        const other = join(work, `baseline-${round}.db`);
+        seen.baseline.push(cliIngest(other, peerPaths, work, BASELINE_CLI));
+        rmSync(other, { force: true });
+      }
       seen.again.push(cliIngest(ledger, peerPaths, work));
       const before = statSync(target);
       appendFileSync(target, extra);
@@ -217,6 +229,11 @@ async function main(): Promise<void> {
           r.summary.newTokens === sessionTruth.tokens &&
           r.summary.newEvents === sessionTruth.events,
       ) &&
+      seen.baseline.every(
+        (r) =>
+          r.summary.newTokens === sessionTruth.tokens &&
+          r.summary.newEvents === sessionTruth.events,
+      ) &&
       seen.again.every((r) => r.summary.newEvents === 0 && r.summary.newTokens === 0) &&
       seen.append.every((r) => r.summary.newEvents === 0 && r.summary.newTokens === 0);
     const fullExact =
@@ -231,6 +248,12 @@ async function main(): Promise<void> {
       `plain stream read:   ${fmt(floor).padStart(9)} in process (${ratio(floor, peer)} ccusage, ${(bytes / 1e6 / (floor / 1000)).toFixed(0)} MB/s)`,
       `node -e 0:           ${fmt(median(walls(seen.node))).padStart(9)} as a process (${paired(walls(seen.node), walls(seen.peer))} ccusage), ${cpuOf(seen.node)} CPU: where any node process starts`,
       row('first ingest:', seen.first, '≤ 2× ccusage'),
+      ...(BASELINE_CLI
+        ? [
+            row('baseline first ingest:', seen.baseline, '(RADAR_BASELINE_CLI)'),
+            `first ingest vs baseline: ${paired(walls(seen.first), walls(seen.baseline))} as whole processes, ${paired(cpus(seen.first), cpus(seen.baseline))} in CPU time`,
+          ]
+        : []),
       row('re-ingest:', seen.again, '≤ 0.1× ccusage'),
       `re-ingest vs node -e 0: ${paired(walls(seen.again), walls(seen.node))} as whole processes, ${paired(cpus(seen.again), cpus(seen.node))} in CPU time (goal ≤ 2×)`,
       row(`append ${(extra.length / 1e6).toFixed(1)} MB:`, seen.append, '≤ 0.15× ccusage'),
