@@ -206,6 +206,14 @@ function openLocation(location: LedgerLocation, create: boolean, pg?: PgEngine):
     if (!pg) throw new RadarError('the ledger location changed while radar started; run it again');
     return openPostgres(location, location.url, create, pg);
   }
+  return openSqliteLedger(sqlitePath(location, create));
+}
+
+/**
+ * The SQLite file of a location, refusing to start a second, empty ledger beside an older
+ * radar's `./ledgers/radar.db`, and, unless `create`, a file that does not exist.
+ */
+function sqlitePath(location: LedgerLocation, create: boolean): string {
   if (location.legacy) {
     const { message, details } = legacyLedgerMessage(location);
     throw new UsageError(message, details);
@@ -214,7 +222,7 @@ function openLocation(location: LedgerLocation, create: boolean, pg?: PgEngine):
     const { message, details } = noLedgerMessage(location);
     throw new UsageError(message, details);
   }
-  return openSqliteLedger(location.path);
+  return location.path;
 }
 
 /**
@@ -261,18 +269,11 @@ async function copyToPostgres(
       `radar ledger copy reads a SQLite ledger, and this ledger is already on PostgreSQL (${ledgerName(location)})`,
       ['name the SQLite file to copy with --ledger (or RADAR_LEDGER)'],
     );
-  if (location.legacy) {
-    const { message, details } = legacyLedgerMessage(location);
-    throw new UsageError(message, details);
-  }
-  if (!existsSync(location.path)) {
-    const { message, details } = noLedgerMessage(location);
-    throw new UsageError(message, details);
-  }
+  const path = sqlitePath(location, false);
   const target = redactUrl(url);
   // Loaded here, not with the context: every other command would load the PostgreSQL engine.
   const { PgLedgerNotEmptyError, copySqliteToPg } = await import('./ledger/pg/copy.js');
-  const sqlite = openLedger(location.path);
+  const sqlite = openLedger(path);
   try {
     return copySqliteToPg(sqlite, url, machine(), now);
   } catch (error) {

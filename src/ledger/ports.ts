@@ -186,8 +186,6 @@ export interface TokenLedger {
   applyRunDecision(decision: RunDecision): void;
   /** Records a rate-limit sample unless the same one is recorded: whether it was new. */
   writeSample(sample: RateLimitSample, sourcePath: string): boolean;
-  /** writeSample of each (in one statement where that saves round trips): how many were new. */
-  writeSamples(samples: readonly RateLimitSample[], sourcePath: string): number;
   /** writeSample of each row, in order, whatever its file (one statement): how many were new. */
   writeSampleRows(rows: readonly { sample: RateLimitSample; sourcePath: string }[]): number;
   recordRun(startedAt: number, finishedAt: number, summary: IngestRunRecord): void;

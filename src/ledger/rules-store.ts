@@ -120,6 +120,15 @@ interface Judging extends Decisions {
   candidates: Pick<CandidateRecord, 'fingerprint' | 'kind' | 'clearedAt' | 'actedAt'>[];
 }
 
+/** A PR's history in `map`, made empty on its first row. */
+export function historyOf<H>(map: Map<string, H>, empty: () => H): (nodeId: string) => H {
+  return (nodeId) => {
+    let h = map.get(nodeId);
+    if (!h) map.set(nodeId, (h = empty()));
+    return h;
+  };
+}
+
 export class RulesStore implements RulesLedger {
   constructor(private readonly db: Db) {}
 
@@ -131,11 +140,7 @@ export class RulesStore implements RulesLedger {
     const where = nodeId === undefined ? '' : ' AND node_id = @nodeId';
     const params = nodeId === undefined ? {} : { nodeId };
     const map = new Map<string, PrHistory>();
-    const of = (id: string) => {
-      let h = map.get(id);
-      if (!h) map.set(id, (h = emptyHistory()));
-      return h;
-    };
+    const of = historyOf(map, emptyHistory);
     // The two biggest reads come as arrays (no object per row from the driver), in the order of
     // their index: one PR's rows come together (no sort, and a history is looked up once per PR,
     // not once per row), each PR's changes of a field in time order. Rows are read one at a time:
@@ -213,15 +218,8 @@ export class RulesStore implements RulesLedger {
    */
   judgedHistories(): Map<string, JudgedHistory> {
     const map = new Map<string, Judging>();
-    const of = (id: string) => {
-      let h = map.get(id);
-      if (!h) {
-        // Empty lists (of any records), in the shape every history has.
-        h = emptyHistory();
-        map.set(id, h);
-      }
-      return h;
-    };
+    // Empty lists (of any records), in the shape every history has.
+    const of = historyOf<Judging>(map, emptyHistory);
     // One PR's rows come together (the order of their index): its list is looked up once.
     let listOf = '';
     let pushes: Judging['pushes'] = [];

@@ -350,10 +350,6 @@ export class TokenStore implements TokenLedger {
     );
   }
 
-  writeSamples(samples: readonly RateLimitSample[], sourcePath: string): number {
-    return samples.filter((s) => this.writeSample(s, sourcePath)).length;
-  }
-
   writeSampleRows(rows: readonly { sample: RateLimitSample; sourcePath: string }[]): number {
     return rows.filter((r) => this.writeSample(r.sample, r.sourcePath)).length;
   }

@@ -21,6 +21,7 @@ import {
   controlFromRow,
   outcomeFromRow,
   escalationFromRow,
+  historyOf,
   verdictFromRow,
 } from '../rules-store.js';
 import type { PgDb } from './db.js';
@@ -43,11 +44,7 @@ export class PgRulesStore implements RulesLedger {
     const where = nodeId === undefined ? '' : ' AND node_id = $1';
     const params = nodeId === undefined ? [] : [nodeId];
     const map = new Map<string, PrHistory>();
-    const of = (id: string) => {
-      let h = map.get(id);
-      if (!h) map.set(id, (h = emptyHistory()));
-      return h;
-    };
+    const of = historyOf(map, emptyHistory);
     for (const r of this.db.all<{
       node_id: string;
       at: number;

@@ -413,10 +413,6 @@ export class PgTokenStore implements TokenLedger {
     );
   }
 
-  writeSamples(samples: readonly RateLimitSample[], sourcePath: string): number {
-    return this.writeSampleRows(samples.map((sample) => ({ sample, sourcePath })));
-  }
-
   writeSampleRows(rows: readonly { sample: RateLimitSample; sourcePath: string }[]): number {
     if (rows.length === 0) return 0;
     return this.db.run(

@@ -281,7 +281,10 @@ export function tokenLedgerContract(fresh: LedgerFactory): void {
         expect(written).toEqual([true, false, true]);
         // In one call: the sample already recorded is not new, the later one is.
         const batch = ledger.tokens.transaction(() =>
-          ledger.tokens.writeSamples([sample(T0, 10), sample(T0 + 120_000, 13)], '/r.jsonl'),
+          ledger.tokens.writeSampleRows([
+            { sample: sample(T0, 10), sourcePath: '/r.jsonl' },
+            { sample: sample(T0 + 120_000, 13), sourcePath: '/r.jsonl' },
+          ]),
         );
         expect(batch).toBe(1);
         // Several files' samples in one call, in order: the first of two equal samples counts.
