@@ -286,3 +286,12 @@ export const SESSION_LEASES = `
 ALTER TABLE escalations ADD COLUMN machine TEXT;
 ALTER TABLE escalations ADD COLUMN lease_until INTEGER;
 `;
+
+/**
+ * `radar escalations` lists the newest sessions first, and outcomes are judged from a start time
+ * on: both read escalations in the order of their start, which this index gives without sorting
+ * the whole table.
+ */
+export const ESCALATIONS_BY_START = `
+CREATE INDEX IF NOT EXISTS escalations_started ON escalations(started_at, id);
+`;

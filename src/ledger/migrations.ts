@@ -23,6 +23,7 @@ import {
   ESCALATION_ACCOUNT,
   MODEL_RESOLUTIONS,
   SESSION_LEASES,
+  ESCALATIONS_BY_START,
 } from './dispatch-schema.js';
 import { ESCALATION_OUTCOMES } from './outcome-schema.js';
 
@@ -66,4 +67,5 @@ export const MIGRATIONS: readonly string[] = [
   SCAN_JUDGED_AT,
   MACHINES,
   SESSION_LEASES,
+  ESCALATIONS_BY_START,
 ];

@@ -119,3 +119,15 @@ export const pgEventAccount = (n: number): string => `coalesce(e.account,
  */
 export const pgEventOfAccount = (n: number): string =>
   `(coalesce(${pgEventAccount(n)}, CASE WHEN $${n + 1}::int = 1 THEN $${n + 2}::text END) = $${n + 2}::text)`;
+
+/**
+ * Migration 5. Escalations in the order of their start (`radar escalations`, outcomes judged
+ * from a start time on), as the SQLite ledger's ESCALATIONS_BY_START. From this version on, the
+ * advisory locks a claim, a token write and a migration take are the ledger's own (their second
+ * key is the schema's), so ledgers in two schemas of one database never wait for each other; the
+ * new version keeps an older radar, which takes the database-wide locks, from claiming beside a
+ * newer one on the same ledger.
+ */
+export const PG_LEDGER_LOCKS = `
+CREATE INDEX IF NOT EXISTS escalations_started ON escalations(started_at, id);
+`;

@@ -19,6 +19,7 @@ import type { DispatchLedger } from '../ports.js';
 import { toApproval } from '../dispatch-store.js';
 import { foldersJson } from '../dispatch-schema.js';
 import { pgEventOfAccount } from './dispatch-schema.js';
+import { ledgerXactLock } from './lock.js';
 import { boundaryFromRow, escalationFromRow } from '../rules-store.js';
 import type { PgDb } from './db.js';
 
@@ -93,7 +94,7 @@ export class PgDispatchStore implements DispatchLedger {
     const nothing = new Error('nothing to claim');
     try {
       return this.db.transaction((): ClaimResult => {
-        this.db.one('SELECT pg_advisory_xact_lock($1)', [CLAIM_LOCK]);
+        this.db.one(ledgerXactLock(CLAIM_LOCK));
         const running = this.runningSessions().filter(req.live);
         const mine = running.find((r) => r.nodeId === req.nodeId);
         if (mine) return { kind: 'busy', escalationId: mine.id };
@@ -211,7 +212,7 @@ export class PgDispatchStore implements DispatchLedger {
 
   reserveAgain(id: number, agent: AgentName, reservation: Reservation | undefined): Rereserved {
     return this.db.transaction((): Rereserved => {
-      this.db.one('SELECT pg_advisory_xact_lock($1)', [CLAIM_LOCK]);
+      this.db.one(ledgerXactLock(CLAIM_LOCK));
       if (reservation) {
         const committed = this.committed(
           agent,

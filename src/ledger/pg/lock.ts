@@ -1,6 +1,14 @@
 import { LockedError } from '../../core/errors.js';
 import type { PgDb } from './db.js';
 
+/**
+ * `SELECT` of the transaction-scoped advisory lock `key` of this ledger (claims, token writes,
+ * migrations): its second key is the connection's schema, as for the job locks below, so ledgers
+ * in two schemas of one database never wait for each other.
+ */
+export const ledgerXactLock = (key: number): string =>
+  `SELECT pg_advisory_xact_lock(${key}, hashtext(current_schema()))`;
+
 /** The first key of every radar job lock ("RADA"); the second names the schema and the job. */
 const JOB_LOCK = 0x52414441;
 

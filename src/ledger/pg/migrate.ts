@@ -1,9 +1,10 @@
 import { RadarError } from '../../core/errors.js';
 import type { PgDb } from './db.js';
 import { PG_MIGRATIONS } from './migrations.js';
+import { ledgerXactLock } from './lock.js';
 
-/** The advisory lock every radar takes while it migrates a PostgreSQL ledger ("RADA"). */
-const MIGRATION_LOCK = 0x52414441;
+/** The advisory lock every radar takes while it migrates a PostgreSQL ledger ("RMIG"). */
+const MIGRATION_LOCK = 0x524d4947;
 
 /**
  * Brings a PostgreSQL ledger's schema up to date, one migration per transaction, under an
@@ -14,7 +15,7 @@ export function migratePg(db: PgDb, migrations: readonly string[] = PG_MIGRATION
   db.transaction(() => {
     // The lock first: two radars creating the version table at once would collide in the
     // catalogue (CREATE … IF NOT EXISTS is not atomic against a concurrent create).
-    db.one('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+    db.one(ledgerXactLock(MIGRATION_LOCK));
     db.exec(
       'CREATE TABLE IF NOT EXISTS radar_schema (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL)',
     );

@@ -1,4 +1,4 @@
-import { PG_DISPATCH_SCHEMA } from './dispatch-schema.js';
+import { PG_DISPATCH_SCHEMA, PG_LEDGER_LOCKS } from './dispatch-schema.js';
 import { PG_QUEUE_SCHEMA } from './queue-schema.js';
 import { PG_INGEST_COSTS, PG_TOKEN_SCHEMA } from './token-schema.js';
 
@@ -12,4 +12,5 @@ export const PG_MIGRATIONS: readonly string[] = [
   PG_QUEUE_SCHEMA,
   PG_DISPATCH_SCHEMA,
   PG_INGEST_COSTS,
+  PG_LEDGER_LOCKS,
 ];

@@ -65,7 +65,8 @@ let broken = null;
 client.on('error', (e) => { broken = e; });
 const ready = client.connect();
 ready.catch(() => {});
-function reply(message) {
+function reply(seq, message) {
+  message.seq = seq;
   port.postMessage(message);
   Atomics.store(flag, 0, 1);
   Atomics.notify(flag, 0);
@@ -76,7 +77,7 @@ function toBuffers(values) {
 port.on('message', async (m) => {
   if (m.close) {
     try { await client.end(); } catch {}
-    reply({ closed: true });
+    reply(m.seq, { closed: true });
     port.close();
     return;
   }
@@ -85,9 +86,9 @@ port.on('message', async (m) => {
     if (broken) throw broken;
     const r = await client.query({ text: m.sql, values: toBuffers(m.params) });
     const last = Array.isArray(r) ? r[r.length - 1] : r;
-    reply({ rows: (last && last.rows) || [], rowCount: (last && last.rowCount) || 0 });
+    reply(m.seq, { rows: (last && last.rows) || [], rowCount: (last && last.rowCount) || 0 });
   } catch (e) {
-    reply({ error: { message: String((e && e.message) || e), code: e && e.code } });
+    reply(m.seq, { error: { message: String((e && e.message) || e), code: e && e.code } });
   }
 });
 `;
@@ -98,6 +99,10 @@ export class PgSyncClient {
   private readonly flag = new Int32Array(new SharedArrayBuffer(4));
   private readonly timeoutMs: number;
   private closed = false;
+  /** Why the connection was given up, when it was. */
+  private lost: string | undefined;
+  /** The number of the last message posted to the worker. */
+  private seq = 0;
 
   constructor(url: string, options: PgSyncOptions = {}) {
     this.timeoutMs = options.statementTimeoutMs ?? 120_000;
@@ -122,7 +127,12 @@ export class PgSyncClient {
 
   /** Runs one statement (or, without parameters, several separated by semicolons). */
   query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[]): PgResult<R> {
-    if (this.closed) throw new RadarError('the PostgreSQL ledger is closed');
+    if (this.closed)
+      throw new RadarError(
+        this.lost
+          ? `the PostgreSQL connection was given up after an earlier statement: ${this.lost}`
+          : 'the PostgreSQL ledger is closed',
+      );
     const answer = this.call({ sql, params });
     if (answer.error) throw new PgError(answer.error.message, answer.error.code);
     return { rows: (answer.rows ?? []).map(withBuffers) as R[], rowCount: answer.rowCount ?? 0 };
@@ -138,21 +148,39 @@ export class PgSyncClient {
     }
   }
 
+  /**
+   * Posts one message and blocks until its answer. A statement that does not answer in time
+   * leaves the connection unusable: its late answer would otherwise be taken for the next
+   * statement's (a transaction half done, a claim reading another query's rows). The worker is
+   * stopped, which drops the connection, and the server rolls back what it had begun. Every
+   * answer carries the number of its message, so one out of step is refused, never used.
+   */
   private call(message: object): WorkerReply {
+    const seq = ++this.seq;
     Atomics.store(this.flag, 0, 0);
-    this.port.postMessage(message);
-    if (Atomics.wait(this.flag, 0, 0, this.timeoutMs) === 'timed-out') {
-      throw new RadarError(
+    this.port.postMessage({ ...message, seq });
+    if (Atomics.wait(this.flag, 0, 0, this.timeoutMs) === 'timed-out')
+      this.abandon(
         `the PostgreSQL server did not answer within ${Math.round(this.timeoutMs / 1000)} s`,
       );
-    }
     const received = receiveMessageOnPort(this.port);
-    if (!received) throw new RadarError('the PostgreSQL connection closed without an answer');
-    return received.message as WorkerReply;
+    if (!received) this.abandon('the PostgreSQL connection closed without an answer');
+    const reply = received.message as WorkerReply;
+    if (reply.seq !== seq) this.abandon('the PostgreSQL connection answered out of step');
+    return reply;
+  }
+
+  /** Gives the connection up (no later call is sent on it) and throws why. */
+  private abandon(why: string): never {
+    this.closed = true;
+    this.lost = why;
+    void this.worker.terminate();
+    throw new RadarError(why);
   }
 }
 
 interface WorkerReply {
+  seq?: number;
   rows?: Record<string, unknown>[];
   rowCount?: number;
   error?: { message: string; code?: string };

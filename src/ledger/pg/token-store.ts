@@ -19,6 +19,7 @@ import type {
 } from '../ports.js';
 import { eventValues, grownValues } from '../token-store.js';
 import type { PgDb } from './db.js';
+import { ledgerXactLock } from './lock.js';
 
 /**
  * The PostgreSQL token ledger (token-store.ts's twin): sources, events, runs and samples. A
@@ -99,7 +100,7 @@ const INSERT_EVENTS = `WITH logs AS (
  * `settings` are sent with it (`SET LOCAL …`, for the outermost transaction only).
  */
 export function tokenTransaction<T>(db: PgDb, fn: () => T, settings = ''): T {
-  const lock = `SELECT pg_advisory_xact_lock(${TOKEN_WRITE_LOCK})`;
+  const lock = ledgerXactLock(TOKEN_WRITE_LOCK);
   if (db.inTransaction) {
     db.exec(lock);
     return db.transaction(fn);

@@ -2,12 +2,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ExitCode, LockedError } from '../../../src/core/errors.js';
 import { openPgLedger } from '../../../src/ledger/pg/pg-ledger.js';
 import type { OpenLedger } from '../../../src/ledger/ports.js';
+import { PgSyncClient } from '../../../src/ledger/pg/sync-client.js';
 import { freshPgSchema } from '../../helpers/pg.js';
 
 /**
- * The scan lock of a PostgreSQL ledger is the server's advisory lock: two connections (two
- * machines) never hold it at once, a holder whose connection ends releases it, and ledgers in
- * other schemas of the same database have their own.
+ * The locks of a PostgreSQL ledger are the server's advisory locks. The scan lock: two
+ * connections (two machines) never hold it at once, a holder whose connection ends releases it,
+ * and ledgers in other schemas of the same database have their own; so do the locks that claims,
+ * token writes and migrations hold for their transactions.
  */
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -86,5 +88,48 @@ describe('the scan lock of a PostgreSQL ledger', () => {
     ingest();
     otherLedger();
     release();
+  });
+});
+
+/** A claim of one PR, as a machine's dispatch makes it. */
+const claimOf = (ledger: OpenLedger, pr: number) =>
+  ledger.dispatch.claim({
+    nodeId: `PR_${pr}`,
+    repo: 'acme/widget',
+    number: pr,
+    headSha: null,
+    fingerprints: new Map([[`ci_failing:${pr}`, 'ci_failing']]),
+    agent: 'codex',
+    argv: [],
+    now: 1000,
+    concurrency: 4,
+    radarPid: process.pid,
+    machine: 'machine-a',
+    leaseUntil: 60_000,
+    reason: null,
+    live: () => true,
+  });
+
+describe('the transaction locks of a PostgreSQL ledger', () => {
+  it('are the ledger’s own: while one ledger claims and writes tokens, a ledger in another schema of the database claims, writes and migrates without waiting', () => {
+    const busyUrl = schema();
+    const busy = open(busyUrl);
+    const other = open(schema());
+    const fresh = schema();
+    // One connection keeps a token write and a claim of `busy` open (the claim's lock is held
+    // until the outer transaction ends), and holds `busy`'s migration lock: with locks of the
+    // database, each step below would wait for it, and this thread with it.
+    const holder = new PgSyncClient(busyUrl);
+    cleanups.push(() => holder.close());
+    busy.tokens.transaction(() => {
+      expect(claimOf(busy, 1).kind).toBe('claimed');
+      expect(claimOf(other, 2).kind).toBe('claimed');
+      other.tokens.transaction(() => undefined);
+      holder.query('BEGIN');
+      holder.query("SELECT pg_advisory_xact_lock(x'524d4947'::int, hashtext(current_schema()))");
+      open(fresh).close();
+      holder.query('ROLLBACK');
+    });
+    expect(other.dispatch.runningSessions().map((s) => s.number)).toEqual([2]);
   });
 });

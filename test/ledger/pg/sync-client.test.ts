@@ -60,4 +60,34 @@ describe('PgSyncClient', () => {
     expect(() => dead.query('SELECT 1')).toThrow(/ECONNREFUSED/);
     dead.close();
   });
+
+  it('gives a connection up when a statement outlasts its limit: its late answer is never taken for the next, and its transaction is rolled back', async () => {
+    client.query('CREATE TABLE late (k TEXT)');
+    const name = `radar-late-${process.pid}`;
+    // A limit well above connecting and a short statement, even on a loaded machine.
+    const slow = new PgSyncClient(schema.url, { statementTimeoutMs: 5000, applicationName: name });
+    slow.query('BEGIN');
+    slow.query("INSERT INTO late VALUES ('half done')");
+    expect(() => slow.query('SELECT pg_sleep(60), 1 AS n')).toThrow(/did not answer within 5 s/);
+    // The next statement fails, naming why, rather than returning the sleep's row.
+    expect(() => slow.query<{ n: number }>('SELECT 2 AS n')).toThrow(
+      /given up after an earlier statement: the PostgreSQL server did not answer/,
+    );
+    slow.close();
+    // The server ends the sleep (it notices a dropped client only at its next read): what that
+    // connection had begun is rolled back, never committed.
+    client.query(
+      'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1',
+      [name],
+    );
+    for (;;) {
+      const left = client.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1',
+        [name],
+      ).rows[0]!.n;
+      if (left === 0) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(client.query<{ n: number }>('SELECT count(*)::int AS n FROM late').rows[0]!.n).toBe(0);
+  });
 });
