@@ -8,14 +8,13 @@ import type { Endpoint } from './endpoint.js';
 import { GitHubError, RateLimitError, translateGitHubError } from './errors.js';
 import { redactSecrets } from '../redact.js';
 import { DETAILS_QUERY, NODES_QUERY, SEARCH_QUERY, VIEWER_QUERY } from './queries.js';
-import { toDetails, toSnapshot } from './normalize.js';
+import { toDetails } from './normalize.js';
+import { readPullRequests } from './digest.js';
 import type { ConnectionSizes, GitHubPort, RateLimitInfo, WriteResult } from './port.js';
 import {
   checkNodes as checkEach,
   isDetailsNode,
-  isPullRequestNode,
   pullRequestDetailsNode,
-  pullRequestNode,
   rateLimitNode,
 } from './schema.js';
 
@@ -236,7 +235,7 @@ export function createGitHubClient(options: ClientOptions): GitHubPort {
     get requests() {
       return requests;
     },
-    searchPullRequests: (query, first, after, sizes) =>
+    searchPullRequests: (query, first, after, sizes, known) =>
       call(async () => {
         const { data, partial } = await graphql(
           SEARCH_QUERY,
@@ -249,9 +248,9 @@ export function createGitHubClient(options: ClientOptions): GitHubPort {
           nodes?: unknown;
         };
         const dropped: string[] = [];
-        const prs = checkNodes(search.nodes, pullRequestNode, isPullRequestNode, dropped)
-          .filter((n) => n !== null)
-          .map(toSnapshot);
+        const prs = readPullRequests(search.nodes, known, checkNodes, dropped).filter(
+          (p) => p !== null,
+        );
         return {
           prs,
           dropped,
@@ -263,7 +262,7 @@ export function createGitHubClient(options: ClientOptions): GitHubPort {
           partial,
         };
       }),
-    pullRequestsById: (ids, sizes) =>
+    pullRequestsById: (ids, sizes, known) =>
       call(async () => {
         const { data, partial } = await graphql(
           NODES_QUERY,
@@ -271,9 +270,7 @@ export function createGitHubClient(options: ClientOptions): GitHubPort {
           'nodes',
         );
         const dropped: string[] = [];
-        const prs = checkNodes(data.nodes, pullRequestNode, isPullRequestNode, dropped).map((n) =>
-          n ? toSnapshot(n) : null,
-        );
+        const prs = readPullRequests(data.nodes, known, checkNodes, dropped);
         return {
           prs,
           dropped,

@@ -10,7 +10,7 @@ import {
   TOKEN_ROLLUPS,
   TOKEN_SCHEMA,
 } from './token-schema.js';
-import { GITHUB_SCHEMA } from './github-schema.js';
+import { GITHUB_SCHEMA, PR_NODE_DIGEST } from './github-schema.js';
 import { RULES_MIGRATION, SCAN_JUDGED_AT, VERDICT_FINGERPRINTS } from './rules-schema.js';
 import {
   APPROVAL_CLAIMS,
@@ -66,4 +66,5 @@ export const MIGRATIONS: readonly string[] = [
   SCAN_JUDGED_AT,
   MACHINES,
   SESSION_LEASES,
+  PR_NODE_DIGEST,
 ];

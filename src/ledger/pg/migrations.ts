@@ -1,5 +1,5 @@
 import { PG_DISPATCH_SCHEMA } from './dispatch-schema.js';
-import { PG_QUEUE_SCHEMA } from './queue-schema.js';
+import { PG_PR_NODE_DIGEST, PG_QUEUE_SCHEMA } from './queue-schema.js';
 import { PG_INGEST_COSTS, PG_TOKEN_SCHEMA } from './token-schema.js';
 
 /**
@@ -12,4 +12,5 @@ export const PG_MIGRATIONS: readonly string[] = [
   PG_QUEUE_SCHEMA,
   PG_DISPATCH_SCHEMA,
   PG_INGEST_COSTS,
+  PG_PR_NODE_DIGEST,
 ];
