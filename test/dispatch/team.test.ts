@@ -103,6 +103,33 @@ function sessions(): Session[] {
   }
 }
 
+/**
+ * What the shared ledger holds of the sessions and their tokens, and what each machine printed:
+ * the message of an assertion on the team's sessions, so that a failure says how it came about.
+ */
+function trail(runs: readonly CliResult[]): string {
+  const c = new PgSyncClient(schema.url);
+  try {
+    const rows = (sql: string) => c.query(sql).rows.map((r) => JSON.stringify(r));
+    return [
+      'escalations:',
+      ...rows(
+        `SELECT id, repo || '#' || number AS pr, machine, agent, account, outcome, reason,
+           started_at, ended_at, lease_until, reserved, live_tokens, tokens, tokens_estimated
+         FROM escalations ORDER BY id`,
+      ),
+      'token events:',
+      ...rows(
+        `SELECT id, escalation_id, agent, at, counted, total, run_key, source_path
+         FROM token_events ORDER BY id`,
+      ),
+      ...runs.map((r, i) => `run ${i} (exit ${r.code}):\n${r.stdout}\n${r.stderr}`),
+    ].join('\n');
+  } finally {
+    c.close();
+  }
+}
+
 const quiet = (r: CliResult) => {
   expect(r.stderr).not.toMatch(/at .+\.js:\d+/);
   expect(r.stderr).not.toContain(schema.url);
@@ -178,7 +205,10 @@ describe('four machines dispatching from one PostgreSQL ledger', () => {
       const all = sessions();
       expect(all.length).toBeGreaterThan(0);
       expect(all.every((s) => s.reserved === spent && s.tokens === spent)).toBe(true);
-      expect(all.reduce((sum, s) => sum + s.tokens!, 0)).toBeLessThanOrEqual(3 * spent);
+      expect(
+        all.reduce((sum, s) => sum + s.tokens!, 0),
+        trail(runs),
+      ).toBeLessThanOrEqual(3 * spent);
       expect(runs.map((r) => r.stdout).join('\n')).toMatch(
         /not dispatched \(budget\): a session of codex reserves 11000 tokens/,
       );
