@@ -78,6 +78,7 @@ export const PR_FIELDS: readonly PrField<any>[] = [
   field('detailsAt', 'details_at', 'int'),
   field('firstSeenAt', 'first_seen_at', 'int'),
   field('lastChangedAt', 'last_changed_at', 'int'),
+  field('nodeDigest', 'node_digest', 'text'),
 ];
 
 /** Fields whose changes are history. `archived` is not stored: it only gates watching. */

@@ -92,6 +92,12 @@ export interface PrSnapshot {
   lastEditedAt: string | null;
   closedAt: string | null;
   mergedAt: string | null;
+  /**
+   * The digest of the GitHub node this snapshot was read from (github/digest.ts), with the
+   * version of the query and of the normalisation; null or undefined when it was not read from
+   * one node as is (a PR the scan recorded closed because GitHub no longer returns it).
+   */
+  nodeDigest?: string | null;
 }
 
 /** A PR as the ledger holds it: the last snapshot plus what radar derived over time. */

@@ -56,7 +56,8 @@ export function ciFromChecks(
 const compact = <T>(list: Maybe<Maybe<T>[]>): T[] =>
   (list ?? []).filter((x): x is T => x !== null && x !== undefined);
 
-export function toSnapshot(raw: RawPullRequest): PrSnapshot {
+/** A checked node as radar records it; `nodeDigest`: the node's (digest.ts), when known. */
+export function toSnapshot(raw: RawPullRequest, nodeDigest: string | null = null): PrSnapshot {
   const commit = compact(raw.commits?.nodes)[0]?.commit;
   const rollup = commit?.statusCheckRollup;
   const checks = compact(rollup?.contexts.nodes).map((c) =>
@@ -145,6 +146,7 @@ export function toSnapshot(raw: RawPullRequest): PrSnapshot {
     lastEditedAt: raw.lastEditedAt ?? null,
     closedAt: raw.closedAt ?? null,
     mergedAt: raw.mergedAt ?? null,
+    nodeDigest,
   };
 }
 

@@ -38,6 +38,13 @@ interface ReadMeta {
   rateLimit: RateLimitInfo | null;
 }
 
+/**
+ * Snapshots the ledger holds, by node id, that a read may answer with as they are when GitHub
+ * sends the very node each was read from (the same `nodeDigest`, digest.ts): the scan passes
+ * those whose stored row is what reading that node again would record (scan/plan.ts).
+ */
+export type KnownSnapshots = ReadonlyMap<string, PrSnapshot>;
+
 export interface SearchPage extends ReadMeta {
   prs: PrSnapshot[];
   issueCount: number;
@@ -51,11 +58,13 @@ export interface GitHubReads {
     first: number,
     after: string | null,
     sizes: ConnectionSizes,
+    known?: KnownSnapshots,
   ): Promise<SearchPage>;
   /** The PRs with these node ids, in order; null for a node that is gone or not a PR. */
   pullRequestsById(
     ids: readonly string[],
     sizes: ConnectionSizes,
+    known?: KnownSnapshots,
   ): Promise<ReadMeta & { prs: (PrSnapshot | null)[] }>;
   /** Comment and review bodies and closing issues' labels of these PRs (null: not visible). */
   pullRequestDetails(

@@ -10,7 +10,7 @@
  */
 
 /** Fields of one PR; `$reviews`, `$comments`, `$checks`, `$issues` bound the nested connections. */
-const PR_FIELDS = `
+export const PR_FRAGMENT = `
 fragment RadarPr on PullRequest {
   id
   number
@@ -78,14 +78,14 @@ query RadarSearch($q: String!, $first: Int!, $after: String, $reviews: Int!, $co
     nodes { ...RadarPr }
   }
 }
-${PR_FIELDS}`;
+${PR_FRAGMENT}`;
 
 export const NODES_QUERY = `
 query RadarNodes($ids: [ID!]!, $reviews: Int!, $comments: Int!, $checks: Int!, $issues: Int!) {
   rateLimit { cost remaining resetAt limit }
   nodes(ids: $ids) { ...RadarPr }
 }
-${PR_FIELDS}`;
+${PR_FRAGMENT}`;
 
 /** The details of changed PRs: the text radar classifies and later quotes in prompts. */
 export const DETAILS_QUERY = `

@@ -62,3 +62,11 @@ CREATE TABLE pr_changes (
 );
 CREATE INDEX pr_changes_pr ON pr_changes(node_id, at);
 `;
+
+/**
+ * The digest of the GitHub node each PR's row was read from (migration 27): a scan that gets the
+ * same node again reuses the row instead of checking and normalising the node again. NULL (every
+ * row written before, and a PR recorded closed without a node) makes the next scan read the node
+ * in full. A later migration that rewrites stored PRs must set it back to NULL.
+ */
+export const PR_NODE_DIGEST = `ALTER TABLE prs ADD COLUMN node_digest TEXT;`;

@@ -10,7 +10,7 @@ import {
   TOKEN_ROLLUPS,
   TOKEN_SCHEMA,
 } from './token-schema.js';
-import { GITHUB_SCHEMA } from './github-schema.js';
+import { GITHUB_SCHEMA, PR_NODE_DIGEST } from './github-schema.js';
 import { RULES_MIGRATION, SCAN_JUDGED_AT, VERDICT_FINGERPRINTS } from './rules-schema.js';
 import {
   APPROVAL_CLAIMS,
@@ -68,4 +68,5 @@ export const MIGRATIONS: readonly string[] = [
   MACHINES,
   SESSION_LEASES,
   ESCALATIONS_BY_START,
+  PR_NODE_DIGEST,
 ];

@@ -121,6 +121,9 @@ export function sameRow(a: StoredPr, b: StoredPr): boolean {
     a.mergedAt === b.mergedAt &&
     a.headCommittedAt === b.headCommittedAt &&
     a.baseSha === b.baseSha &&
-    a.detailsAt === b.detailsAt
+    a.detailsAt === b.detailsAt &&
+    // A node that differs only where nothing stored does (a check still running moved from queued
+    // to in progress, say) is written for its digest, so that the next scan can skip it.
+    (a.nodeDigest ?? null) === (b.nodeDigest ?? null)
   );
 }

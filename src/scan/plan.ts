@@ -222,9 +222,32 @@ export function resolveGone(
         ...stale,
         state: 'closed',
         closedAt: stale.closedAt ?? new Date(now).toISOString(),
+        // Not what any node says: were the PR's last node to come back, it must be read again.
+        nodeDigest: null,
       });
   });
   return out;
+}
+
+/**
+ * The stored PRs a read may answer with as they are when GitHub sends the node each was read from
+ * again (github/port.ts `KnownSnapshots`): those whose row is what reading that node again would
+ * record. Not a PR whose details are still wanted (never read, or given up on after too many
+ * failures), nor one whose watching the config changed since (an open PR's follows the config).
+ */
+export function reusable(
+  previous: ReadonlyMap<string, StoredPr>,
+  belongs: (pr: PrSnapshot) => boolean,
+): Map<string, StoredPr> {
+  const known = new Map<string, StoredPr>();
+  for (const [id, pr] of previous)
+    if (
+      pr.nodeDigest &&
+      pr.detailsAt !== null &&
+      (pr.state !== 'open' || belongs(pr) === pr.watched)
+    )
+      known.set(id, pr);
+  return known;
 }
 
 /**
@@ -308,6 +331,11 @@ export function reconcile(
   for (const snap of seen) {
     const before = previous.get(snap.nodeId);
     const watched = snap.state !== 'open' ? (before?.watched ?? belongs(snap)) : belongs(snap);
+    if (snap === before && watched === before.watched && !detailsRead.has(snap.nodeId)) {
+      // GitHub sent the node this row was read from (`reusable`): merging it again changes nothing.
+      if (watched && before.state === 'open') out.queueSize++;
+      continue;
+    }
     if (!before && !watched) continue; // e.g. an ignored repo's PR from an author search
     const { pr, changes } = mergeSnapshot(
       before,

@@ -21,6 +21,7 @@ import {
   reconcile,
   reserveStop,
   resolveGone,
+  reusable,
   scanStatus,
   splitFailed,
   startSearch,
@@ -150,12 +151,15 @@ export async function runScan(options: ScanOptions): Promise<ScanSummary> {
     }
   };
 
+  const previous = new Map(store.all().map((p) => [p.nodeId, p] as const));
+  // The stored PRs GitHub may send unchanged: those nodes are not checked and normalised again.
+  const known = reusable(previous, belongs);
   await phase(async () => {
     for (const query of plan.queries) {
       for (let w: ReturnType<typeof startSearch> | null = startSearch(query); w;) {
         const window = w;
         const page = await ask(window.q, () =>
-          port.searchPullRequests(window.q, plan.pageSize, window.after, plan.sizes),
+          port.searchPullRequests(window.q, plan.pageSize, window.after, plan.sizes, known),
         );
         if (page instanceof Error) {
           complete = false;
@@ -176,13 +180,12 @@ export async function runScan(options: ScanOptions): Promise<ScanSummary> {
     }
   });
 
-  const previous = new Map(store.all().map((p) => [p.nodeId, p] as const));
   if (complete)
     await phase(async () => {
       for (const batch of batches(goneFromQueue(previous, seen), plan.pageSize)) {
         const ids = batch.map((p) => p.nodeId);
         const result = await ask('resolving closed PRs', () =>
-          port.pullRequestsById(ids, plan.sizes),
+          port.pullRequestsById(ids, plan.sizes, known),
         );
         if (result instanceof Error) {
           errors.push(`resolving closed PRs: ${errorMessage(result)}`);

@@ -1,7 +1,8 @@
 import type { PrDetails } from '../core/pr.js';
 import type { GitHubError } from '../github/errors.js';
 import { RateLimitError } from '../github/errors.js';
-import { toDetails, toSnapshot } from '../github/normalize.js';
+import { toDetails } from '../github/normalize.js';
+import { readPullRequests } from '../github/digest.js';
 import type {
   ConnectionSizes,
   DetailSizes,
@@ -9,13 +10,7 @@ import type {
   RateLimitInfo,
   WriteResult,
 } from '../github/port.js';
-import {
-  checkNodes,
-  isDetailsNode,
-  isPullRequestNode,
-  pullRequestDetailsNode,
-  pullRequestNode,
-} from '../github/schema.js';
+import { checkNodes, isDetailsNode, pullRequestDetailsNode } from '../github/schema.js';
 import { prObject, pullRequestNodeId, searchPullRequests } from './fake-github/server.js';
 import type { FakeScenario } from './fake-github/scenario.js';
 
@@ -164,7 +159,7 @@ export function createMemoryGitHub(scenario: FakeScenario): MemoryGitHub {
     get requests() {
       return requests;
     },
-    searchPullRequests(query, first, after, sizes) {
+    searchPullRequests(query, first, after, sizes, known) {
       return Promise.resolve().then(() => {
         const rl = read({ method: 'search', query });
         const found = searchPullRequests(scenario, query);
@@ -172,9 +167,7 @@ export function createMemoryGitHub(scenario: FakeScenario): MemoryGitHub {
         const end = Math.min(start + first, found.length, SEARCH_LIMIT);
         const dropped: string[] = [];
         const nodes = found.slice(start, end).map((pr) => tampered(rawPr(scenario, pr, sizes)));
-        const prs = checkNodes(nodes, pullRequestNode, isPullRequestNode, dropped)
-          .filter((n) => n !== null)
-          .map(toSnapshot);
+        const prs = readPullRequests(nodes, known, checkNodes, dropped).filter((p) => p !== null);
         return {
           prs,
           dropped,
@@ -185,7 +178,7 @@ export function createMemoryGitHub(scenario: FakeScenario): MemoryGitHub {
         };
       });
     },
-    pullRequestsById(ids, sizes) {
+    pullRequestsById(ids, sizes, known) {
       return Promise.resolve().then(() => {
         const rl = read({ method: 'nodes', ids });
         const dropped: string[] = [];
@@ -193,9 +186,7 @@ export function createMemoryGitHub(scenario: FakeScenario): MemoryGitHub {
           const pr = byId(id);
           return pr ? tampered(rawPr(scenario, pr, sizes)) : null;
         });
-        const prs = checkNodes(nodes, pullRequestNode, isPullRequestNode, dropped).map((n) =>
-          n ? toSnapshot(n) : null,
-        );
+        const prs = readPullRequests(nodes, known, checkNodes, dropped);
         return {
           prs,
           dropped,

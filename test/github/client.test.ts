@@ -97,4 +97,34 @@ describe('the Octokit GitHub port when GitHub does not answer', () => {
       await new Promise((resolve) => server.close(resolve));
     }
   }, 30_000);
+  it('an answer cut off mid-body (the connection lost) is asked for again, and read whole', async () => {
+    const answer = JSON.stringify({
+      data: {
+        rateLimit: { cost: 1, remaining: 4999, resetAt: '2026-06-15T13:00:00Z', limit: 5000 },
+        search: { issueCount: 0, pageInfo: { hasNextPage: false, endCursor: null }, nodes: [] },
+      },
+    });
+    let asked = 0;
+    const server = createServer((_req, res) => {
+      asked++;
+      res.writeHead(200, { 'content-type': 'application/json' });
+      if (asked > 1) return void res.end(answer);
+      res.write(answer.slice(0, 40));
+      setImmediate(() => res.socket?.destroy());
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const client = createGitHubClient({
+        endpoint: { apiUrl: url, graphqlUrl: `${url}/graphql` },
+        token: TOKEN,
+        logger: pino({ level: 'silent' }),
+      });
+      const page = await client.searchPullRequests('is:pr', 50, null, sizes);
+      expect(page).toMatchObject({ prs: [], issueCount: 0, rateLimit: { remaining: 4999 } });
+      expect(asked).toBe(2);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  }, 30_000);
 });

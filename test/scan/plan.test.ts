@@ -8,6 +8,7 @@ import {
   reconcile,
   reserveStop,
   resolveGone,
+  reusable,
   scanStatus,
   splitFailed,
   startSearch,
@@ -158,6 +159,10 @@ describe('PRs that left the queue', () => {
     ['gone beside errors (not allowed to see): left as it was', [null], true, []],
   ])('%s', (_name, answers, partial, states) => {
     expect(resolveGone([a], answers, partial, 0).map((s) => s.state)).toEqual(states);
+    // A PR recorded closed without a node: no digest, so its last node is read again if it comes back.
+    expect(
+      resolveGone([{ ...a, nodeDigest: 'd' }], answers, partial, 0).map((s) => s.nodeDigest),
+    ).toEqual(states.map((s) => (s === 'closed' ? null : a.nodeDigest)));
   });
 });
 
@@ -234,6 +239,25 @@ describe('details', () => {
   });
 });
 
+describe('stored PRs a read may answer with as they are', () => {
+  it.each<[string, Partial<StoredPr>, boolean, boolean]>([
+    ['read from a node, details read', { nodeDigest: 'd' }, true, true],
+    [
+      'written before digests (or recorded closed without a node)',
+      { nodeDigest: null },
+      true,
+      false,
+    ],
+    ['details never read', { nodeDigest: 'd', detailsAt: null }, true, false],
+    ['an open PR the config no longer watches', { nodeDigest: 'd' }, false, false],
+    ['an open PR the config now watches', { nodeDigest: 'd', watched: false }, true, false],
+    ['a closed PR keeps its watching', { nodeDigest: 'd', state: 'closed' }, false, true],
+  ])('%s', (_what, over, belongs, known) => {
+    const pr = stored({ nodeId: 'A', ...over });
+    expect(reusable(new Map([['A', pr]]), () => belongs).get('A')).toBe(known ? pr : undefined);
+  });
+});
+
 describe('reconcile', () => {
   const now = 5_000;
   const a = stored({ nodeId: 'A', number: 1, title: 'old', firstSeenAt: 1, lastChangedAt: 1 });
@@ -265,6 +289,21 @@ describe('reconcile', () => {
     const r = reconcile(previous, [snapOf(a)], new Set(['A']), belongs, now);
     expect(r.current.get('A')!.detailsAt).toBe(now);
     expect(r.toWrite).toHaveLength(1);
+  });
+
+  it('a PR GitHub sent as recorded (the stored object itself) is kept as it is, not written', () => {
+    const previous = new Map([a, b].map((p) => [p.nodeId, p]));
+    const r = reconcile(previous, [a, snapOf(b, { title: 'new' })], new Set(), belongs, now);
+    expect(r.current.get('A')).toBe(a);
+    expect(r.toWrite.map((p) => p.nodeId)).toEqual(['B']);
+    expect(r.changes.has('A')).toBe(false);
+    expect(r.queueSize).toBe(2);
+    // Its details just read, or its watching changed: merged as any other snapshot.
+    expect(reconcile(previous, [a], new Set(['A']), belongs, now).toWrite).toEqual([
+      { ...a, detailsAt: now },
+    ]);
+    const unwatched = reconcile(previous, [a], new Set(), () => false, now);
+    expect(unwatched.changes.get('A')).toEqual([{ field: 'watched', from: 'true', to: 'false' }]);
   });
 
   it('skips a new PR outside the queue (an ignored repo from an author search)', () => {

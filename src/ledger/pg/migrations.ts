@@ -1,5 +1,5 @@
 import { PG_DISPATCH_SCHEMA, PG_LEDGER_LOCKS } from './dispatch-schema.js';
-import { PG_QUEUE_SCHEMA } from './queue-schema.js';
+import { PG_PR_NODE_DIGEST, PG_QUEUE_SCHEMA } from './queue-schema.js';
 import { PG_INGEST_COSTS, PG_TOKEN_SCHEMA } from './token-schema.js';
 
 /**
@@ -13,4 +13,5 @@ export const PG_MIGRATIONS: readonly string[] = [
   PG_DISPATCH_SCHEMA,
   PG_INGEST_COSTS,
   PG_LEDGER_LOCKS,
+  PG_PR_NODE_DIGEST,
 ];

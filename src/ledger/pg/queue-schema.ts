@@ -135,3 +135,6 @@ CREATE TABLE escalation_outcomes (
   settled_at BIGINT
 );
 `;
+
+/** The digest of the GitHub node each PR's row was read from (SQLite's PR_NODE_DIGEST). */
+export const PG_PR_NODE_DIGEST = `ALTER TABLE prs ADD COLUMN node_digest TEXT;`;

@@ -48,6 +48,7 @@ export function scanLedgerContract(fresh: LedgerFactory): void {
           headFork: true,
           maintainerCanModify: true,
           baseRef: 'main',
+          nodeDigest: 'digest-of-the-node',
         });
         const scanId = ledger.prs.recordScan(
           run(),
@@ -71,6 +72,31 @@ export function scanLedgerContract(fresh: LedgerFactory): void {
         expect(history?.pushes).toEqual([{ at: T0 + 1_000, field: 'headSha', from: 'a', to: 'b' }]);
         expect(history?.controls).toEqual([
           { at: T0, action: 'stop', by: 'user', reason: `scan ${scanId}` },
+        ]);
+      });
+    });
+
+    it('keeps the digest of the node each PR was read from: replaced, or cleared, with the row', async () => {
+      await withLedger(fresh, (ledger) => {
+        const digests = () => ledger.prs.all().map((p) => [p.nodeId, p.nodeDigest]);
+        ledger.prs.recordScan(
+          run(),
+          [pr({ nodeId: 'PR_1', nodeDigest: 'a' }), pr({ nodeId: 'PR_2', number: 2 })],
+          new Map(),
+        );
+        expect(digests()).toEqual([
+          ['PR_1', 'a'],
+          ['PR_2', null],
+        ]);
+        ledger.prs.recordScan(
+          run(),
+          [pr({ nodeId: 'PR_2', number: 2, nodeDigest: 'b' })],
+          new Map(),
+        );
+        ledger.prs.recordScan(run(), [pr({ nodeId: 'PR_1', nodeDigest: null })], new Map());
+        expect(digests()).toEqual([
+          ['PR_1', null],
+          ['PR_2', 'b'],
         ]);
       });
     });
