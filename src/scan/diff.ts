@@ -58,19 +58,20 @@ function keepDetails(previous: StoredPr | undefined, next: PrSnapshot): PrSnapsh
 /**
  * Merges a fresh snapshot into the stored PR. An `unknown` mergeability keeps the last known
  * value (GitHub is still computing); the change list holds only real changes.
- * `detailsAt` is when this snapshot's details were fetched (undefined: they were not).
+ * `detailsAt` is when this snapshot's details were fetched (undefined: they were not; null: they
+ * were wanted and could not be read, so the next scan asks for them again).
  */
 export function mergeSnapshot(
   previous: StoredPr | undefined,
   fresh: PrSnapshot,
   watched: boolean,
   now: number,
-  detailsAt?: number,
+  detailsAt?: number | null,
 ): { pr: StoredPr; changes: FieldChange[] } {
   const next = keepDetails(previous, fresh);
   const mergeableKnown =
     next.mergeable === 'unknown' ? (previous?.mergeableKnown ?? null) : next.mergeable;
-  const details = detailsAt ?? previous?.detailsAt ?? null;
+  const details = detailsAt === undefined ? (previous?.detailsAt ?? null) : detailsAt;
   if (!previous) {
     return {
       pr: {

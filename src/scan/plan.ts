@@ -308,8 +308,10 @@ export interface Reconciled {
 }
 
 /**
- * Merges what the scan saw into what the ledger holds. `detailsAt`: the PRs whose details were
- * read (or given up on) in this scan, stamped with `now`.
+ * Merges what the scan saw into what the ledger holds. `detailsRead`: the PRs whose details were
+ * read (or given up on) in this scan, stamped with `now`. `detailsMissed`: those whose details
+ * this scan wanted and did not get (GitHub failing, a rate limit): stamped as never read, so the
+ * next scan asks again even though the PR itself does not change meanwhile.
  */
 export function reconcile(
   previous: ReadonlyMap<string, StoredPr>,
@@ -317,6 +319,7 @@ export function reconcile(
   detailsRead: ReadonlySet<string>,
   belongs: (pr: PrSnapshot) => boolean,
   now: number,
+  detailsMissed: ReadonlySet<string> = new Set(),
 ): Reconciled {
   const out: Reconciled = {
     current: new Map(previous),
@@ -331,7 +334,12 @@ export function reconcile(
   for (const snap of seen) {
     const before = previous.get(snap.nodeId);
     const watched = snap.state !== 'open' ? (before?.watched ?? belongs(snap)) : belongs(snap);
-    if (snap === before && watched === before.watched && !detailsRead.has(snap.nodeId)) {
+    if (
+      snap === before &&
+      watched === before.watched &&
+      !detailsRead.has(snap.nodeId) &&
+      !detailsMissed.has(snap.nodeId)
+    ) {
       // GitHub sent the node this row was read from (`reusable`): merging it again changes nothing.
       if (watched && before.state === 'open') out.queueSize++;
       continue;
@@ -342,7 +350,7 @@ export function reconcile(
       snap,
       watched,
       now,
-      detailsRead.has(snap.nodeId) ? now : undefined,
+      detailsRead.has(snap.nodeId) ? now : detailsMissed.has(snap.nodeId) ? null : undefined,
     );
     out.current.set(pr.nodeId, pr);
     if (pr.watched && pr.state === 'open') out.queueSize++;

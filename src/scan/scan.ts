@@ -201,8 +201,9 @@ export async function runScan(options: ScanOptions): Promise<ScanSummary> {
   const detailed = new Set<string>();
   const unreadable: { pr: PrSnapshot; reason: string }[] = [];
   let failures = 0;
+  const wanted = wantDetails(previous, seen.values(), belongs);
   await phase(async () => {
-    const queue = batches(wantDetails(previous, seen.values(), belongs), plan.detailsBatch);
+    const queue = batches(wanted, plan.detailsBatch);
     for (let batch = queue.shift(); batch; batch = queue.shift()) {
       const ids = batch.map((p) => p.nodeId);
       const result = await ask('reading comment details', () =>
@@ -239,7 +240,9 @@ export async function runScan(options: ScanOptions): Promise<ScanSummary> {
   }
 
   const now = options.now();
-  const r = reconcile(previous, seen.values(), detailed, belongs, now);
+  // Wanted and not read (GitHub failing past the budget, a rate limit): asked for next scan.
+  const missed = new Set(wanted.map((p) => p.nodeId).filter((id) => !detailed.has(id)));
+  const r = reconcile(previous, seen.values(), detailed, belongs, now, missed);
   if (unreachable) errors.push(unreachable.message);
   if (stop) errors.push(describeStop(stop, port.requests, r.queueSize, last?.remaining));
   // Whatever a message quotes (a request URL, say), no credential reaches the ledger or stderr.

@@ -291,6 +291,16 @@ describe('reconcile', () => {
     expect(r.toWrite).toHaveLength(1);
   });
 
+  it('marks the PRs whose details were wanted and not read as never read, so the next scan asks again', () => {
+    const previous = new Map([a, b].map((p) => [p.nodeId, p]));
+    const changedA = snapOf(a, { updatedAt: '2026-06-15T11:00:00Z' });
+    const r = reconcile(previous, [changedA, b], new Set(), belongs, now, new Set(['A', 'B']));
+    expect(r.current.get('A')!.detailsAt).toBeNull();
+    expect(r.current.get('B')!.detailsAt).toBeNull();
+    expect(r.toWrite.map((p) => p.nodeId)).toEqual(['A', 'B']);
+    expect(wantDetails(r.current, [changedA, b], belongs).map((p) => p.nodeId)).toEqual(['A', 'B']);
+  });
+
   it('a PR GitHub sent as recorded (the stored object itself) is kept as it is, not written', () => {
     const previous = new Map([a, b].map((p) => [p.nodeId, p]));
     const r = reconcile(previous, [a, snapOf(b, { title: 'new' })], new Set(), belongs, now);

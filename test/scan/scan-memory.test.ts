@@ -130,6 +130,43 @@ describe('scan against the GitHub port in memory', () => {
     expect(stored().every((p) => p.detailsAt === null)).toBe(true);
   });
 
+  it.each([
+    ['GitHub fails past the budget', () => new GitHubError('HTTP 502: Bad Gateway', 502)],
+    [
+      'a rate limit stops the scan',
+      async () =>
+        new (await import('../../src/github/errors.js')).RateLimitError(
+          'primary',
+          undefined,
+          '2026-06-15T13:00:00Z',
+        ),
+    ],
+  ])(
+    'a new comment whose details were not read (%s) is read by the next scan, though the PR does not change again',
+    async (_, failure) => {
+      await scan();
+      const pr = gh.scenario.pullRequests[5]!;
+      pr.comments.push({
+        id: 'IC_new',
+        author: 'maint',
+        authorAssociation: 'MEMBER',
+        body: 'one more thing',
+        createdAt: '2026-06-15T10:00:00Z',
+      });
+      // Every PR changed: GitHub fails the details of all of them, never a single one.
+      for (const p of gh.scenario.pullRequests) p.updatedAt = '2026-06-15T10:00:00Z';
+      const error = await failure();
+      gh.fail = (call) => (call.method === 'details' ? error : undefined);
+      expect((await scan()).status).toBe('partial');
+      const row = () => stored().find((p) => p.nodeId === idOf(5))!;
+      expect(row().comments.at(-1)!.body).toBeUndefined();
+      gh.fail = undefined;
+      expect((await scan()).status).toBe('ok');
+      expect(row().comments.at(-1)!.body).toBe('one more thing');
+      expect(row().detailsAt).toBe(NOW);
+    },
+  );
+
   it('a malformed PR is dropped and named; the rest is kept, and it is not taken for closed', async () => {
     await scan();
     const odd = idOf(3);
