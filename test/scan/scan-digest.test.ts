@@ -7,11 +7,11 @@ import { OutcomeStore } from '../../src/ledger/outcome-store.js';
 import { PrStore } from '../../src/ledger/pr-store.js';
 import { RulesStore } from '../../src/ledger/rules-store.js';
 import { runScan, type ScanSummary } from '../../src/scan/scan.js';
-import { generateQueue } from '../../src/testing/fake-github/generate.js';
 import { pullRequestNodeId } from '../../src/testing/fake-github/server.js';
 import type { FakePullRequest, FakeScenario } from '../../src/testing/fake-github/scenario.js';
 import { createMemoryGitHub, type MemoryGitHub } from '../../src/testing/memory-github.js';
 import { tempLedger, type TempLedger } from '../dispatch/helpers.js';
+import { commentedQueue } from './helpers.js';
 
 /**
  * A PR node GitHub sends as the last scan saw it is not checked, normalised and merged again: the
@@ -23,15 +23,8 @@ const HOUR = 3_600_000;
 const T0 = Date.parse('2026-06-15T12:00:00Z');
 
 const scenario = (): FakeScenario => {
-  const s = generateQueue({ author: 'alice', prs: 30, repos: 4 });
+  const s = commentedQueue({ author: 'alice', prs: 30, repos: 4 });
   s.pullRequests.forEach((p, i) => {
-    p.comments.push({
-      id: `IC_${i}`,
-      author: 'maint',
-      authorAssociation: 'MEMBER',
-      body: `please look at ${i}`,
-      createdAt: '2026-06-14T00:00:00Z',
-    });
     p.closingIssues = [{ number: 900 + i, state: 'OPEN', labels: ['bug'] }];
   });
   return s;

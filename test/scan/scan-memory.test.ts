@@ -8,11 +8,12 @@ import { RulesStore } from '../../src/ledger/rules-store.js';
 import { OutcomeStore } from '../../src/ledger/outcome-store.js';
 import { DETAIL_FAILURE_BUDGET } from '../../src/scan/plan.js';
 import { runScan } from '../../src/scan/scan.js';
-import { generateQueue } from '../../src/testing/fake-github/generate.js';
 import { pullRequestNodeId } from '../../src/testing/fake-github/server.js';
 import type { FakeScenario } from '../../src/testing/fake-github/scenario.js';
 import { createMemoryGitHub, type MemoryGitHub } from '../../src/testing/memory-github.js';
 import { tempLedger, type TempLedger } from '../dispatch/helpers.js';
+import { commentedQueue } from './helpers.js';
+import { generateQueue } from '../../src/testing/fake-github/generate.js';
 
 /** The scan against the GitHub port in memory: every branch without a process or a socket. */
 
@@ -20,20 +21,8 @@ const NOW = Date.parse('2026-06-15T12:00:00Z');
 let t: TempLedger;
 let gh: MemoryGitHub;
 
-const scenario = (prs: number, author = 'alice'): FakeScenario => {
-  const s = generateQueue({ author, prs, repos: 9 });
-  // Every PR has a comment from a maintainer: its body is what details bring.
-  s.pullRequests.forEach((p, i) =>
-    p.comments.push({
-      id: `IC_${i}`,
-      author: 'maint',
-      authorAssociation: 'MEMBER',
-      body: `please look at ${i}`,
-      createdAt: '2026-06-14T00:00:00Z',
-    }),
-  );
-  return s;
-};
+const scenario = (prs: number, author = 'alice'): FakeScenario =>
+  commentedQueue({ author, prs, repos: 9 });
 const config = (authors = ['alice']) =>
   configSchema.parse({ watch: { authors, includeDrafts: true } });
 const scan = (cfg = config()) =>

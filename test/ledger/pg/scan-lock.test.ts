@@ -4,6 +4,7 @@ import { openPgLedger } from '../../../src/ledger/pg/pg-ledger.js';
 import type { OpenLedger } from '../../../src/ledger/ports.js';
 import { PgSyncClient } from '../../../src/ledger/pg/sync-client.js';
 import { freshPgSchema } from '../../helpers/pg.js';
+import { claim } from '../contract/dispatch-ledger.js';
 
 /**
  * The locks of a PostgreSQL ledger are the server's advisory locks. The scan lock: two
@@ -91,25 +92,6 @@ describe('the scan lock of a PostgreSQL ledger', () => {
   });
 });
 
-/** A claim of one PR, as a machine's dispatch makes it. */
-const claimOf = (ledger: OpenLedger, pr: number) =>
-  ledger.dispatch.claim({
-    nodeId: `PR_${pr}`,
-    repo: 'acme/widget',
-    number: pr,
-    headSha: null,
-    fingerprints: new Map([[`ci_failing:${pr}`, 'ci_failing']]),
-    agent: 'codex',
-    argv: [],
-    now: 1000,
-    concurrency: 4,
-    radarPid: process.pid,
-    machine: 'machine-a',
-    leaseUntil: 60_000,
-    reason: null,
-    live: () => true,
-  });
-
 describe('the transaction locks of a PostgreSQL ledger', () => {
   it('are the ledger’s own: while one ledger claims and writes tokens, a ledger in another schema of the database claims, writes and migrates without waiting', () => {
     const busyUrl = schema();
@@ -122,8 +104,8 @@ describe('the transaction locks of a PostgreSQL ledger', () => {
     const holder = new PgSyncClient(busyUrl);
     cleanups.push(() => holder.close());
     busy.tokens.transaction(() => {
-      expect(claimOf(busy, 1).kind).toBe('claimed');
-      expect(claimOf(other, 2).kind).toBe('claimed');
+      expect(claim(busy, 1).kind).toBe('claimed');
+      expect(claim(other, 2).kind).toBe('claimed');
       other.tokens.transaction(() => undefined);
       holder.query('BEGIN');
       holder.query("SELECT pg_advisory_xact_lock(x'524d4947'::int, hashtext(current_schema()))");
