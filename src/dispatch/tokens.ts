@@ -154,7 +154,7 @@ function copyTakenResults(
       writeEvent(
         tokenStore,
         { ...e, fingerprint: `${e.fingerprint}#e${options.escalationId}` },
-        { bucket: ESCALATION_BUCKET, sourceId, sourcePath: options.runLog },
+        { bucket: ESCALATION_BUCKET, sourceId },
       );
       if (e.runKey) keys.push(e.runKey);
     }

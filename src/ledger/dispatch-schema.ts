@@ -1,3 +1,5 @@
+import { eventPath } from './token-schema.js';
+
 /**
  * Migration 7: what dispatching agents needs beyond migration 6's escalations table.
  * - escalations gain the radar process that runs the session (pid, and the agent's process
@@ -197,10 +199,10 @@ export const OF_ACCOUNT = `(CASE WHEN e.account IS NULL THEN ? = 1 ELSE e.accoun
 
 /**
  * The account of a token event `t` (its escalation `e` joined): the session's recorded account,
- * else the account whose own folder the event was read from (the longest matching prefix of the
+ * else the account whose own folder holds the event's file (its source's path; the longest matching prefix of the
  * parameter, a JSON array of `[prefix, account, agent]`), else NULL (the agent's first account).
  */
-export const EVENT_ACCOUNT = `coalesce(e.account, ${folderAccount('t.source_path', 't.agent')})`;
+export const EVENT_ACCOUNT = `coalesce(e.account, ${folderAccount(eventPath('t'), 't.agent')})`;
 
 /** The account whose folder (parameter: folders JSON) holds `path`, of the agent `agent`. */
 function folderAccount(path: string, agent: string): string {
@@ -265,16 +267,16 @@ CREATE INDEX escalations_run_log ON escalations(run_log) WHERE run_log IS NOT NU
 
 /**
  * Ties the events inserted in this transaction (rowids from the parameter on) that were read
- * from an escalation's run log to that escalation (the newest, should two name the same path).
- * The run logs are listed once per statement; only the events read from one look their
- * escalation up.
+ * from an escalation's run log (their source's path is the log's) to that escalation (the
+ * newest, should two name the same path). The run logs' sources are listed once per statement;
+ * only the events read from one look their escalation up.
  */
 export const TIE_PENDING_LOG_EVENTS = `
 UPDATE token_events SET (escalation_id, repo, pr) = (
-  SELECT id, repo, number FROM escalations
-  WHERE run_log = token_events.source_path ORDER BY id DESC LIMIT 1)
+  SELECT e.id, e.repo, e.number FROM escalations e JOIN token_sources s ON s.path = e.run_log
+  WHERE s.id = token_events.source_id ORDER BY e.id DESC LIMIT 1)
 WHERE token_events.id >= ?
-  AND source_path IN (SELECT run_log FROM escalations WHERE run_log IS NOT NULL)`;
+  AND source_id IN (SELECT s.id FROM escalations e JOIN token_sources s ON s.path = e.run_log)`;
 
 /**
  * Migration 23: session leases. A `running` escalation records the machine id of the radar that

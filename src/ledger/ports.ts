@@ -77,11 +77,10 @@ export interface NewSource extends Omit<
   now: number;
 }
 
-/** Where an event is recorded: its bucket and the source it was read from. */
+/** Where an event is recorded: its bucket and the source it was read from (the file's path is the source's). */
 export interface EventPlace {
   bucket: string;
   sourceId: number;
-  sourcePath: string;
 }
 
 /** A file whose lineage is looked up: its identity, path and first bytes (raw, decoded). */

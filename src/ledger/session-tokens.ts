@@ -2,6 +2,9 @@ import type { Db } from './open.js';
 import type { SessionLedger } from './ports.js';
 import { lazyStatements } from './statements.js';
 
+/** Events read from the file at a path (parameter): those of its sources. */
+const OF_PATH = 'source_id IN (SELECT id FROM token_sources WHERE path = ?)';
+
 /**
  * The SQL a dispatched session's accounting needs beyond the ingest and the escalation rows:
  * what its run log's events are, which escalation owns a run, moving one log's events of a run
@@ -19,17 +22,17 @@ export class SessionTokenStore implements SessionLedger {
 
   constructor(private readonly db: Db) {
     this.q = lazyStatements(db, {
-      runKeys: `SELECT DISTINCT run_key AS k FROM token_events WHERE source_path = ? AND run_key IS NOT NULL`,
+      runKeys: `SELECT DISTINCT run_key AS k FROM token_events WHERE ${OF_PATH} AND run_key IS NOT NULL`,
       source: `SELECT id FROM token_sources WHERE path = ? ORDER BY id DESC LIMIT 1`,
-      event: `SELECT 1 FROM token_events WHERE fingerprint = ? AND source_path = ?`,
+      event: `SELECT 1 FROM token_events WHERE fingerprint = ? AND ${OF_PATH}`,
       owner: `SELECT escalation_id AS id FROM escalation_runs WHERE run_key = ?`,
-      rekey: `UPDATE token_events SET run_key = ? WHERE source_path = ? AND run_key = ?`,
+      rekey: `UPDATE token_events SET run_key = ? WHERE ${OF_PATH} AND run_key = ?`,
       addRun: `INSERT OR IGNORE INTO escalation_runs (run_key, escalation_id, repo, number) VALUES (?, ?, ?, ?)`,
       tieRun: `UPDATE token_events SET escalation_id = r.escalation_id, repo = r.repo, pr = r.number
          FROM escalation_runs AS r
          WHERE r.run_key = ? AND token_events.run_key = r.run_key
            AND token_events.escalation_id IS NOT r.escalation_id`,
-      logTokens: `SELECT count(*) AS n, total(total) AS tokens FROM token_events WHERE source_path = ?`,
+      logTokens: `SELECT count(*) AS n, total(total) AS tokens FROM token_events WHERE ${OF_PATH}`,
     });
   }
 

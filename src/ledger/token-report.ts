@@ -10,6 +10,7 @@ import type {
 import type { AccountFolder } from '../core/dispatch.js';
 import type { EscalationModel, Estimated, ReportLedger } from './ports.js';
 import { EVENT_ACCOUNT, foldersJson } from './dispatch-schema.js';
+import { eventPath } from './token-schema.js';
 
 /**
  * Aggregate queries for `radar report tokens`. Time periods arrive as explicit bounds (local
@@ -24,7 +25,8 @@ export const BASE_COLUMN: Record<ColumnDimension, string> = {
   bucket: 'bucket',
   agent: 'agent',
   model: 'model',
-  file: 'source_path',
+  // The file of the event's source, as it is named now.
+  file: eventPath('token_events'),
   repo: 'repo',
   pr: "CASE WHEN pr IS NULL THEN NULL ELSE coalesce(repo, '?') || '#' || pr END",
   // The machine of the event's source, by the name it last reported.

@@ -394,3 +394,20 @@ CREATE TABLE machines (
 ) WITHOUT ROWID;
 ALTER TABLE token_sources ADD COLUMN machine TEXT;
 `;
+
+/**
+ * Migration 28: an event no longer repeats its file's path (`source_path`, about a third of a
+ * row): the file an event was read from is its source's (`token_sources.path` through
+ * `source_id`, which every event has always had). Reports by file, the account folders and a
+ * session's run log read the path there: the file as it is now named, where the column kept the
+ * name it had when the event was read (a log rotated since then now reports under its new name).
+ * `own_bucket` is left NULL on new rows while it equals `bucket` (readers already take
+ * `coalesce(own_bucket, bucket)`; a decision that moves an event's bucket keeps the old one).
+ */
+export const EVENTS_WITHOUT_PATH = `
+ALTER TABLE token_events DROP COLUMN source_path;
+`;
+
+/** The path of the file event `row` was read from (its source's), as a scalar subquery. */
+export const eventPath = (row: string) =>
+  `(SELECT s.path FROM token_sources s WHERE s.id = ${row}.source_id)`;

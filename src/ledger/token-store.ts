@@ -81,9 +81,9 @@ export class TokenStore implements TokenLedger {
          WHERE id = @id`,
       // Positional parameters (see eventValues): binding by name costs more than the insert.
       insertEvent: `INSERT OR IGNORE INTO token_events (fingerprint, at, at_source, agent, model, bucket, format,
-           input, cached_input, cache_creation, output, reasoning, total, source_id, source_path,
-           source_offset, session_id, run_key, thread_total, own_bucket, run_header, counted)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
+           input, cached_input, cache_creation, output, reasoning, total, source_id,
+           source_offset, session_id, run_key, thread_total, run_header, counted)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
       deleteEvent: `DELETE FROM token_events WHERE fingerprint = ? RETURNING CASE counted WHEN 0 THEN 0 ELSE total END AS total, run_key AS runKey`,
       runEvents: `SELECT id, format, at, bucket, coalesce(own_bucket, bucket) AS ownBucket, counted,
            thread_total AS threadTotal, input, cached_input AS cachedInput, output, reasoning, total
@@ -92,7 +92,8 @@ export class TokenStore implements TokenLedger {
       runSettled: `SELECT NOT EXISTS (SELECT 1 FROM token_events WHERE run_key = ?
            AND (format NOT IN (${[...SESSION_FORMATS].map((f) => `'${f}'`).join(', ')}) OR counted <> 1
              OR bucket IS NOT coalesce(own_bucket, bucket))) AS settled`,
-      applyRun: `UPDATE token_events SET counted = @counted, bucket = @bucket,
+      // own_bucket is NULL while it equals bucket (EVENTS_WITHOUT_PATH): kept when bucket moves.
+      applyRun: `UPDATE token_events SET counted = @counted, own_bucket = coalesce(own_bucket, bucket), bucket = @bucket,
            input = coalesce(@input, input), cached_input = coalesce(@cachedInput, cached_input),
            output = coalesce(@output, output), reasoning = coalesce(@reasoning, reasoning),
            total = coalesce(@total, total)
@@ -399,12 +400,10 @@ export function eventValues(e: TokenEvent, where: EventPlace): unknown[] {
     e.reasoning ?? null,
     e.total,
     where.sourceId,
-    where.sourcePath,
     e.offset,
     e.sessionId ?? null,
     e.runKey ?? null,
     e.threadTotal ? JSON.stringify(e.threadTotal) : null,
-    where.bucket, // own_bucket
     e.runHeader ? JSON.stringify(e.runHeader) : null,
   ];
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { closeSync, openSync, readSync, statSync, type Stats } from 'node:fs';
-import type { NewSource } from '../ledger/ports.js';
+import type { EventPlace, NewSource } from '../ledger/ports.js';
 import { shortHash } from './parse.js';
 import type { ParseJob, ParseResult } from './parse-file.js';
 import { inlinePool, workerPool, type ParsePool } from './pool.js';
@@ -471,11 +471,16 @@ function fileWrites(
     if (group) group.push(event);
     else groups.set(event.fingerprint, [event]);
   }
-  const where = (event: TokenEvent) => ({
-    bucket: options.bucketFor(path, event.format),
-    sourceId,
-    sourcePath: path,
-  });
+  // One place per format: a file's events share their bucket (bucketFor is path and format).
+  const places = new Map<string, EventPlace>();
+  const where = (event: TokenEvent) => {
+    let place = places.get(event.format);
+    if (!place) {
+      place = { bucket: options.bucketFor(path, event.format), sourceId };
+      places.set(event.format, place);
+    }
+    return place;
+  };
   const writes: EventToWrite[] = [];
   for (const event of file.events) {
     let later: TokenEvent[] = [];

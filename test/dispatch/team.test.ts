@@ -120,8 +120,8 @@ function trail(runs: readonly CliResult[]): string {
       ),
       'token events:',
       ...rows(
-        `SELECT id, escalation_id, agent, at, counted, total, run_key, source_path
-         FROM token_events ORDER BY id`,
+        `SELECT t.id, escalation_id, agent, at, counted, total, run_key, s.path
+         FROM token_events t LEFT JOIN token_sources s ON s.id = t.source_id ORDER BY t.id`,
       ),
       ...runs.map((r, i) => `run ${i} (exit ${r.code}):\n${r.stdout}\n${r.stderr}`),
     ].join('\n');

@@ -20,17 +20,23 @@ beforeEach(() => {
   esc.run(2, 'succeeded', 'backup', null);
   esc.run(3, 'running', 'backup', 700);
   const ev = t.db.prepare(
-    `INSERT INTO token_events (fingerprint, at, at_source, agent, bucket, format, total, source_path, escalation_id, counted)
-     VALUES (?, 10, 'event', 'claude', 'b', 'f', ?, 'p', ?, 1)`,
+    `INSERT INTO token_events (fingerprint, at, at_source, agent, bucket, format, total, escalation_id, counted)
+     VALUES (?, 10, 'event', 'claude', 'b', 'f', ?, ?, 1)`,
   );
   ev.run('e1', 100, 1);
   ev.run('e2', 200, 2);
   ev.run('e3', 40, null);
-  // Read from the backup account's own folder, no session tied.
+  // Read from the backup account's own folder (its source's path), no session tied.
   t.db
     .prepare(
-      `INSERT INTO token_events (fingerprint, at, at_source, agent, bucket, format, total, source_path, counted)
-       VALUES ('e4', 10, 'event', 'claude', 'b', 'f', 8, '/h/.claude-backup/projects/x.jsonl', 1)`,
+      `INSERT INTO token_sources (id, lineage, path, head_hash, head_len, size, offset, first_seen, last_ingested)
+       VALUES (7, 'l', '/h/.claude-backup/projects/x.jsonl', 'h', 0, 0, 0, 1, 1)`,
+    )
+    .run();
+  t.db
+    .prepare(
+      `INSERT INTO token_events (fingerprint, at, at_source, agent, bucket, format, total, source_id, counted)
+       VALUES ('e4', 10, 'event', 'claude', 'b', 'f', 8, 7, 1)`,
     )
     .run();
   const sample = t.db.prepare(

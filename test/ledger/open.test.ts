@@ -10,6 +10,8 @@ import { MIGRATIONS, RADAR_APPLICATION_ID } from '../../src/ledger/migrations.js
 import { UsageError } from '../../src/core/errors.js';
 import { RulesStore } from '../../src/ledger/rules-store.js';
 import { VERDICT_FINGERPRINTS } from '../../src/ledger/rules-schema.js';
+import { aggregateByColumn } from '../../src/ledger/token-report.js';
+import { EVENTS_WITHOUT_PATH } from '../../src/ledger/token-schema.js';
 import { ROOT, runCli, runRadar, tempTree } from '../helpers/cli.js';
 
 const cleanups: (() => void)[] = [];
@@ -28,7 +30,7 @@ describe('openLedger', () => {
     expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
     expect(Number(db.pragma('busy_timeout', { simple: true }))).toBeGreaterThan(0);
     db.prepare(
-      "INSERT INTO token_events (fingerprint, at, at_source, agent, bucket, format, total, source_path) VALUES ('f', 1, 'line', 'codex', 'b', 'codex-text', 5, '/x')",
+      "INSERT INTO token_events (fingerprint, at, at_source, agent, bucket, format, total) VALUES ('f', 1, 'line', 'codex', 'b', 'codex-text', 5)",
     ).run();
     db.close();
     const again = openLedger(path);
@@ -56,7 +58,7 @@ describe('openLedger', () => {
     const db = openLedger(path);
     expect(db.pragma('application_id', { simple: true })).toBe(RADAR_APPLICATION_ID);
     db.prepare(
-      "INSERT INTO token_events (fingerprint, at, at_source, agent, bucket, format, total, source_path) VALUES ('f', 1, 'line', 'codex', 'b', 'codex-text', 7, '/x')",
+      "INSERT INTO token_events (fingerprint, at, at_source, agent, bucket, format, total) VALUES ('f', 1, 'line', 'codex', 'b', 'codex-text', 7)",
     ).run();
     db.pragma('application_id = 0'); // as an older radar left it
     db.close();
@@ -284,6 +286,124 @@ describe('the verdict fingerprints migration on a ledger written by the previous
         ['PR_2', { tier: 'watch', route: 'none', signals: [] }],
       ]),
     );
+    db.close();
+  });
+});
+
+describe('the migration that drops the events’ path, on a ledger written by the previous radar', () => {
+  it('keeps every event and its sums; a report by file reads the path from the event’s source', () => {
+    const path = join(tempDir(), 'old.db');
+    const old = new Database(path);
+    const at = MIGRATIONS.indexOf(EVENTS_WITHOUT_PATH);
+    expect(at).toBe(MIGRATIONS.length - 1);
+    for (const sql of MIGRATIONS.slice(0, at)) old.exec(sql);
+    old.pragma(`user_version = ${at}`);
+    old.pragma(`application_id = ${RADAR_APPLICATION_ID}`);
+    const source = old.prepare(
+      `INSERT INTO token_sources (id, lineage, path, head_hash, head_len, size, offset, first_seen, last_ingested)
+       VALUES (?, ?, ?, 'h', 0, 0, 0, 1, 1)`,
+    );
+    source.run(1, 'l1', '/logs/nightly.log');
+    source.run(2, 'l2', '/home/u/.codex/sessions/r.jsonl');
+    const insert = old.prepare(
+      `INSERT INTO token_events (fingerprint, at, at_source, agent, bucket, own_bucket, format, total,
+         source_id, source_path, source_offset, run_key, counted)
+       VALUES (?, ?, 'line', 'codex', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    insert.run(
+      'a',
+      1_000,
+      'nightly',
+      'nightly',
+      'codex-text',
+      700,
+      1,
+      '/logs/nightly.log',
+      10,
+      'codex:t',
+      0,
+    );
+    insert.run(
+      'b',
+      2_000,
+      'nightly',
+      'codex-session',
+      'codex-rollout',
+      120,
+      2,
+      '/home/u/.codex/sessions/r.jsonl',
+      99,
+      'codex:t',
+      1,
+    );
+    insert.run(
+      'c',
+      3_000,
+      'nightly',
+      'nightly',
+      'codex-text',
+      50,
+      1,
+      '/logs/nightly.log',
+      40,
+      null,
+      1,
+    );
+    old.close();
+
+    const db = openLedger(path);
+    const columns = (db.prepare(`PRAGMA table_info(token_events)`).all() as { name: string }[]).map(
+      (c) => c.name,
+    );
+    expect(columns).not.toContain('source_path');
+    expect(
+      db
+        .prepare(
+          `SELECT fingerprint, bucket, own_bucket AS own, total, source_id AS source, source_offset AS at,
+             run_key AS run, counted FROM token_events ORDER BY id`,
+        )
+        .all(),
+    ).toEqual([
+      {
+        fingerprint: 'a',
+        bucket: 'nightly',
+        own: 'nightly',
+        total: 700,
+        source: 1,
+        at: 10,
+        run: 'codex:t',
+        counted: 0,
+      },
+      {
+        fingerprint: 'b',
+        bucket: 'nightly',
+        own: 'codex-session',
+        total: 120,
+        source: 2,
+        at: 99,
+        run: 'codex:t',
+        counted: 1,
+      },
+      {
+        fingerprint: 'c',
+        bucket: 'nightly',
+        own: 'nightly',
+        total: 50,
+        source: 1,
+        at: 40,
+        run: null,
+        counted: 1,
+      },
+    ]);
+    expect(
+      aggregateByColumn(db, 'file', {})
+        .map((r) => [r.key, r.tokens])
+        .sort(),
+    ).toEqual([
+      ['/home/u/.codex/sessions/r.jsonl', 120],
+      ['/logs/nightly.log', 50],
+    ]);
+    expect(checkIntegrity(db)).toEqual(['ok']);
     db.close();
   });
 });

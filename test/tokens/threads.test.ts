@@ -45,7 +45,8 @@ describe('ingest on worker threads', () => {
         // Positional fingerprints carry a random lineage key per ledger: compare everything else.
         const rows = db
           .prepare(
-            'SELECT format, bucket, total, source_path, source_offset FROM token_events ORDER BY id',
+            `SELECT format, bucket, total, s.path, source_offset
+             FROM token_events t JOIN token_sources s ON s.id = t.source_id ORDER BY t.id`,
           )
           .all();
         db.close();

@@ -1,3 +1,5 @@
+import { pgEventPath } from './token-schema.js';
+
 /**
  * The dispatch family's tables on PostgreSQL, as the SQLite ledger's stand after its migrations
  * (dispatch-schema.ts, rules-schema.ts): escalations, approvals, posted comments, permission boundaries, the runs an escalation
@@ -105,12 +107,12 @@ CREATE TABLE IF NOT EXISTS posted_comments (
 /**
  * The account of token event `t` (joined to its escalation `e`), as dispatch-schema.ts's
  * EVENT_ACCOUNT on SQLite: its session's account, else the account whose own folder (parameter
- * `$n`: JSON `[[prefix, account, agent], …]`, foldersJson) holds the file it was read from, the
+ * `$n`: JSON `[[prefix, account, agent], …]`, foldersJson) holds its file (its source's path), the
  * longest prefix first.
  */
 export const pgEventAccount = (n: number): string => `coalesce(e.account,
   (SELECT f ->> 1 FROM jsonb_array_elements($${n}::jsonb) f
-   WHERE f ->> 2 = t.agent AND left(t.source_path, length(f ->> 0)) = f ->> 0
+   WHERE f ->> 2 = t.agent AND left(${pgEventPath('t')}, length(f ->> 0)) = f ->> 0
    ORDER BY length(f ->> 0) DESC LIMIT 1))`;
 
 /**

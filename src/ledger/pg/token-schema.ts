@@ -251,3 +251,14 @@ ${oneScanFunction('token_rollup_insert', ['new_rows'])}
 ${oneScanFunction('token_rollup_delete', ['old_rows'])}
 ${oneScanFunction('token_rollup_update', ['new_rows', 'old_rows'])}
 `;
+
+/**
+ * Migration 7: events without `source_path`, as the SQLite ledger's EVENTS_WITHOUT_PATH: an
+ * event's file is its source's path (`token_sources.path` through `source_id`), and `own_bucket`
+ * stays NULL on new rows while it equals `bucket`.
+ */
+export const PG_EVENTS_WITHOUT_PATH = `ALTER TABLE token_events DROP COLUMN source_path;`;
+
+/** The path of the file event `row` was read from (its source's), as a scalar subquery. */
+export const pgEventPath = (row: string) =>
+  `(SELECT s.path FROM token_sources s WHERE s.id = ${row}.source_id)`;

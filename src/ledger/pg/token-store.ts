@@ -58,12 +58,10 @@ const EVENT_COLUMNS: [string, string][] = [
   ['reasoning', 'int8'],
   ['total', 'int8'],
   ['source_id', 'int8'],
-  ['source_path', 'text'],
   ['source_offset', 'int8'],
   ['session_id', 'text'],
   ['run_key', 'text'],
   ['thread_total', 'text'],
-  ['own_bucket', 'text'],
   ['run_header', 'text'],
 ];
 
@@ -89,7 +87,8 @@ const INSERT_EVENTS = `WITH logs AS (
       CASE WHEN l.id IS NULL THEN r.repo ELSE l.repo END,
       CASE WHEN l.id IS NULL THEN r.number ELSE l.number END
     FROM rows u
-    LEFT JOIN logs l ON l.run_log = u.source_path
+    LEFT JOIN token_sources s ON s.id = u.source_id
+    LEFT JOIN logs l ON l.run_log = s.path
     LEFT JOIN escalation_runs r ON r.run_key = u.run_key
     ORDER BY u.n
     ON CONFLICT (fingerprint) DO NOTHING RETURNING fingerprint)
@@ -385,7 +384,7 @@ export class PgTokenStore implements TokenLedger {
 
   applyRunDecision(d: RunDecision): void {
     this.db.run(
-      `UPDATE token_events SET counted = $2, bucket = $3,
+      `UPDATE token_events SET counted = $2, own_bucket = coalesce(own_bucket, bucket), bucket = $3,
          input = coalesce($4, input), cached_input = coalesce($5, cached_input),
          output = coalesce($6, output), reasoning = coalesce($7, reasoning),
          total = coalesce($8, total)
@@ -500,6 +499,11 @@ function sourceValues(s: NewSource): unknown[] {
   ];
 }
 
+/** Events read from the file at a path (parameter $1, or $2): those of its sources. */
+const ofPath = (n: number) => `source_id IN (SELECT id FROM token_sources WHERE path = $${n})`;
+const OF_PATH = ofPath(1);
+const OF_PATH2 = ofPath(2);
+
 /** The PostgreSQL twin of session-tokens.ts: a dispatched session's accounting. */
 export class PgSessionStore implements SessionLedger {
   constructor(private readonly db: PgDb) {}
@@ -507,7 +511,7 @@ export class PgSessionStore implements SessionLedger {
   runKeysOf(sourcePath: string): string[] {
     return this.db
       .all<{ k: string }>(
-        `SELECT DISTINCT run_key AS k FROM token_events WHERE source_path = $1 AND run_key IS NOT NULL`,
+        `SELECT DISTINCT run_key AS k FROM token_events WHERE ${OF_PATH} AND run_key IS NOT NULL`,
         [sourcePath],
       )
       .map((r) => r.k);
@@ -522,7 +526,7 @@ export class PgSessionStore implements SessionLedger {
 
   hasEvent(fingerprint: string, sourcePath: string): boolean {
     return (
-      this.db.one(`SELECT 1 FROM token_events WHERE fingerprint = $1 AND source_path = $2`, [
+      this.db.one(`SELECT 1 FROM token_events WHERE fingerprint = $1 AND ${OF_PATH2}`, [
         fingerprint,
         sourcePath,
       ]) !== undefined
@@ -537,7 +541,7 @@ export class PgSessionStore implements SessionLedger {
   }
 
   rekey(sourcePath: string, from: string, to: string): void {
-    this.db.run(`UPDATE token_events SET run_key = $1 WHERE source_path = $2 AND run_key = $3`, [
+    this.db.run(`UPDATE token_events SET run_key = $1 WHERE ${OF_PATH2} AND run_key = $3`, [
       to,
       sourcePath,
       from,
@@ -564,7 +568,7 @@ export class PgSessionStore implements SessionLedger {
 
   tokensOf(sourcePath: string): number | null {
     const row = this.db.one<{ n: number; tokens: number | null }>(
-      `SELECT count(*) AS n, sum(total) AS tokens FROM token_events WHERE source_path = $1`,
+      `SELECT count(*) AS n, sum(total) AS tokens FROM token_events WHERE ${OF_PATH}`,
       [sourcePath],
     )!;
     return row.n === 0 ? null : (row.tokens ?? 0);

@@ -124,7 +124,6 @@ export function dispatchLedgerContract(fresh: LedgerFactory): void {
           ledger.tokens.insertEvent(tokenEvent({ total: 650 }), {
             bucket: 'runs',
             sourceId,
-            sourcePath: '/logs/a.log',
           });
         });
         ledger.dispatch.finish(a.escalationId, finish(650));

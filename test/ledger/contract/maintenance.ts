@@ -52,12 +52,10 @@ export function maintenanceContract(fresh: LedgerFactory): void {
           ledger.tokens.insertEvent(tokenEvent(), {
             bucket: 'a',
             sourceId,
-            sourcePath: '/logs/a.log',
           });
           ledger.tokens.insertEvent(tokenEvent({ fingerprint: 'fp-2' }), {
             bucket: 'a',
             sourceId,
-            sourcePath: '/logs/a.log',
           });
         });
         expect(ledger.maintenance.stats()).toMatchObject({ tokenEvents: 2, tokenSources: 1 });

@@ -9,7 +9,7 @@ const RATES = { input: 1e-6, cacheRead: 1e-7, cacheWrite: 1.25e-6, output: 8e-6 
 function twoEvents(ledger: Ledger): void {
   ledger.tokens.transaction(() => {
     const sourceId = ledger.tokens.insertSource(source());
-    const where = { bucket: 'nightly', sourceId, sourcePath: '/logs/a.log' };
+    const where = { bucket: 'nightly', sourceId };
     ledger.tokens.insertEvent(tokenEvent(), where);
     ledger.tokens.insertEvent(
       tokenEvent({
@@ -50,17 +50,15 @@ export function reportLedgerContract(fresh: LedgerFactory): void {
           ledger.tokens.insertEvent(tokenEvent({ ...claude, model: 'opus' }), {
             bucket: 'x',
             sourceId: a,
-            sourcePath: '/logs/a.log',
           });
           ledger.tokens.insertEvent(
             tokenEvent({ ...claude, fingerprint: 'fp-2', model: 'haiku', total: 30 }),
-            { bucket: 'x', sourceId: b, sourcePath: backup },
+            { bucket: 'x', sourceId: b },
           );
           // A Codex event under a Claude account's folder is not that account's.
           ledger.tokens.insertEvent(tokenEvent({ fingerprint: 'fp-3', total: 7 }), {
             bucket: 'x',
             sourceId: b,
-            sourcePath: backup,
           });
         });
         const folders = [

@@ -6,7 +6,7 @@ import { MACHINE, T0, source, tokenEvent, withLedger, type LedgerFactory } from 
 /** A source to hang events on, and its place. */
 function place(ledger: Ledger, path = '/logs/a.log', bucket = 'nightly') {
   const sourceId = ledger.tokens.insertSource(source({ path }));
-  return { bucket, sourceId, sourcePath: path };
+  return { bucket, sourceId };
 }
 
 const WEEK = 7 * 86_400_000;
