@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { checkIntegrity, openLedger } from '../../src/ledger/open.js';
+import { PAGE_SIZE, checkIntegrity, openLedger } from '../../src/ledger/open.js';
 import { MIGRATIONS, RADAR_APPLICATION_ID } from '../../src/ledger/migrations.js';
 import { UsageError } from '../../src/core/errors.js';
 import { RulesStore } from '../../src/ledger/rules-store.js';
@@ -36,6 +36,23 @@ describe('openLedger', () => {
     const again = openLedger(path);
     expect(again.prepare('SELECT total FROM token_events').get()).toEqual({ total: 5 });
     expect(checkIntegrity(again)).toEqual(['ok']);
+    again.close();
+  });
+
+  it('gives a new ledger its page size, and leaves an existing ledger’s as it is', () => {
+    const fresh = join(tempDir(), 'new.db');
+    const db = openLedger(fresh);
+    expect(db.pragma('page_size', { simple: true })).toBe(PAGE_SIZE);
+    db.close();
+    const older = join(tempDir(), 'old.db');
+    const old = new Database(older);
+    old.pragma('page_size = 4096');
+    old.exec(MIGRATIONS[0]!);
+    old.pragma('user_version = 1');
+    old.close();
+    const again = openLedger(older);
+    expect(again.pragma('page_size', { simple: true })).toBe(4096);
+    expect(again.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
     again.close();
   });
 
