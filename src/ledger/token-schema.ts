@@ -403,9 +403,13 @@ ALTER TABLE token_sources ADD COLUMN machine TEXT;
  * name it had when the event was read (a log rotated since then now reports under its new name).
  * `own_bucket` is left NULL on new rows while it equals `bucket` (readers already take
  * `coalesce(own_bucket, bucket)`; a decision that moves an event's bucket keeps the old one).
+ * The run-header index keys on `(format, run_key)` instead of the whole JSON header (about 200
+ * bytes): its queries look rows up by format and whether they are tied, then read the header.
  */
 export const EVENTS_WITHOUT_PATH = `
 ALTER TABLE token_events DROP COLUMN source_path;
+DROP INDEX token_events_run_header;
+CREATE INDEX token_events_run_header ON token_events(format, run_key) WHERE run_header IS NOT NULL;
 `;
 
 /** The path of the file event `row` was read from (its source's), as a scalar subquery. */

@@ -373,6 +373,10 @@ describe('the migration that drops the events’ path, on a ledger written by th
       (c) => c.name,
     );
     expect(columns).not.toContain('source_path');
+    const indexed = db.prepare(`PRAGMA index_info(token_events_run_header)`).all() as {
+      name: string;
+    }[];
+    expect(indexed.map((c) => c.name)).toEqual(['format', 'run_key']);
     expect(
       db
         .prepare(

@@ -254,10 +254,15 @@ ${oneScanFunction('token_rollup_update', ['new_rows', 'old_rows'])}
 
 /**
  * Migration 7: events without `source_path`, as the SQLite ledger's EVENTS_WITHOUT_PATH: an
- * event's file is its source's path (`token_sources.path` through `source_id`), and `own_bucket`
- * stays NULL on new rows while it equals `bucket`.
+ * event's file is its source's path (`token_sources.path` through `source_id`), `own_bucket`
+ * stays NULL on new rows while it equals `bucket`, and the run-header index keys on
+ * `(format, run_key)`.
  */
-export const PG_EVENTS_WITHOUT_PATH = `ALTER TABLE token_events DROP COLUMN source_path;`;
+export const PG_EVENTS_WITHOUT_PATH = `
+ALTER TABLE token_events DROP COLUMN source_path;
+DROP INDEX token_events_run_header;
+CREATE INDEX token_events_run_header ON token_events(format, run_key) WHERE run_header IS NOT NULL;
+`;
 
 /** The path of the file event `row` was read from (its source's), as a scalar subquery. */
 export const pgEventPath = (row: string) =>
