@@ -1,4 +1,4 @@
-import { pgEventPath } from './token-schema.js';
+import { eventPath } from '../token-schema.js';
 
 /**
  * The dispatch family's tables on PostgreSQL, as the SQLite ledger's stand after its migrations
@@ -112,7 +112,7 @@ CREATE TABLE IF NOT EXISTS posted_comments (
  */
 export const pgEventAccount = (n: number): string => `coalesce(e.account,
   (SELECT f ->> 1 FROM jsonb_array_elements($${n}::jsonb) f
-   WHERE f ->> 2 = t.agent AND left(${pgEventPath('t')}, length(f ->> 0)) = f ->> 0
+   WHERE f ->> 2 = t.agent AND left(${eventPath('t')}, length(f ->> 0)) = f ->> 0
    ORDER BY length(f ->> 0) DESC LIMIT 1))`;
 
 /**

@@ -1,4 +1,4 @@
-import { ROLLUP_LEVELS } from '../token-schema.js';
+import { EVENTS_WITHOUT_PATH, ROLLUP_LEVELS } from '../token-schema.js';
 
 /**
  * The token families' tables on PostgreSQL, as the SQLite ledger's stand after its migrations
@@ -253,17 +253,9 @@ ${oneScanFunction('token_rollup_update', ['new_rows', 'old_rows'])}
 `;
 
 /**
- * Migration 7: events without `source_path`, as the SQLite ledger's EVENTS_WITHOUT_PATH: an
- * event's file is its source's path (`token_sources.path` through `source_id`), `own_bucket`
- * stays NULL on new rows while it equals `bucket`, and the run-header index keys on
- * `(format, run_key)`.
+ * Migration 7: the SQLite ledger's EVENTS_WITHOUT_PATH, whose statements both engines read
+ * alike: events without `source_path` (an event's file is its source's path, `eventPath`), and
+ * the run-header index keyed on `(format, run_key)`. `own_bucket` stays NULL on new rows while it
+ * equals `bucket`.
  */
-export const PG_EVENTS_WITHOUT_PATH = `
-ALTER TABLE token_events DROP COLUMN source_path;
-DROP INDEX token_events_run_header;
-CREATE INDEX token_events_run_header ON token_events(format, run_key) WHERE run_header IS NOT NULL;
-`;
-
-/** The path of the file event `row` was read from (its source's), as a scalar subquery. */
-export const pgEventPath = (row: string) =>
-  `(SELECT s.path FROM token_sources s WHERE s.id = ${row}.source_id)`;
+export const PG_EVENTS_WITHOUT_PATH = EVENTS_WITHOUT_PATH;
