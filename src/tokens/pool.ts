@@ -6,10 +6,10 @@ import { parseFile, type ParseJob, type ParseResult } from './parse-file.js';
  * Runs parse jobs on worker threads when there is enough to read to pay for starting them,
  * otherwise inline. The ledger is written by the main thread only.
  *
- * Jobs wait in the pool, in the order they were asked for, and each worker is handed the next
- * ones as it answers. A worker that has loaded holds every job the ingest has started (it runs
- * at most AHEAD_FILES ahead of the commits), so it never waits for the main thread, which hands
- * out jobs only between its batches. The main thread parses only what no worker holds: whenever
+ * Jobs wait in the pool, in the order they were asked for, and are handed one at a time to the
+ * worker holding the fewest. Loaded workers hold every job the ingest has started between them
+ * (it runs at most AHEAD_FILES ahead of the commits), so none waits for the main thread, which
+ * hands out jobs only between its batches. The main thread parses only what no worker holds: whenever
  * the event loop comes round (the ingest is waiting for a result, not writing a batch), it takes
  * the oldest waiting job. That is the first files, while the workers load (each holds a couple
  * of jobs until it first answers), and whatever a stopped worker left. The ledger writes are the
@@ -64,14 +64,22 @@ export function workerPool(size = Math.max(1, Math.min(availableParallelism() - 
   /** A main-thread parse is scheduled or running (one at a time). */
   let mainBusy = false;
 
-  const dispatch = () => {
+  /** The live worker holding the fewest jobs, if one can take another. */
+  const freest = (): Lane | undefined => {
+    let best: Lane | undefined;
     for (const lane of lanes) {
-      const depth = lane.ready ? DEPTH : LOADING_DEPTH;
-      while (lane.alive && lane.queue.length < depth && waiting.length > 0) {
-        const item = waiting.shift()!;
-        lane.queue.push(item);
-        lane.worker.postMessage({ job: item.job });
-      }
+      const room = lane.alive && lane.queue.length < (lane.ready ? DEPTH : LOADING_DEPTH);
+      if (room && (!best || lane.queue.length < best.queue.length)) best = lane;
+    }
+    return best;
+  };
+
+  const dispatch = () => {
+    // One job at a time to the freest worker: several workers share the jobs evenly.
+    for (let lane = freest(); lane && waiting.length > 0; lane = freest()) {
+      const item = waiting.shift()!;
+      lane.queue.push(item);
+      lane.worker.postMessage({ job: item.job });
     }
     if (waiting.length > 0 && !mainBusy && !closed) {
       mainBusy = true;
