@@ -1,7 +1,6 @@
 import type { AccountScope, UsageLedger } from '../ledger/ports.js';
 import type { AccountFolder } from '../core/dispatch.js';
 import type { ProviderConfig } from '../config/schema.js';
-import { describeFailure, runShell } from '../process/run.js';
 
 /** Where a provider's weekly used % comes from, best first. Each returns undefined to pass. */
 
@@ -63,6 +62,8 @@ export async function fromCommand(
 ): Promise<Usage | { error: string } | undefined> {
   if (!provider.usageCommand) return undefined;
   const command = provider.usageCommand;
+  // Loaded only when a usage command is configured: most scans start no process.
+  const { describeFailure, runShell } = await import('../process/run.js');
   const result = await runShell(command, {
     env,
     timeoutMs,

@@ -12,6 +12,7 @@ import { redactSecrets } from '../redact.js';
 import { DETAILS_QUERY, NODES_QUERY, SEARCH_QUERY, VIEWER_QUERY } from './queries.js';
 import { toDetails } from './normalize.js';
 import { readPullRequests } from './digest.js';
+import { yieldWithoutTimerFloor } from './limiter-yield.js';
 import type { ConnectionSizes, GitHubPort, RateLimitInfo, WriteResult } from './port.js';
 import {
   checkNodes as checkEach,
@@ -35,8 +36,11 @@ export type { ConnectionSizes, GitHubPort, RateLimitInfo, SearchPage } from './p
  */
 const RadarOctokit = Octokit.plugin(requestLog, throttling, retry);
 
-/** A stand-in for the plugin's write limiter group: runs each job at once (see createGitHubClient). */
-const sequentialReads = {
+/**
+ * A stand-in for a limiter group of the throttling plugin: runs each job at once (see
+ * createGitHubClient).
+ */
+const atOnce = {
   key: () => ({
     schedule: <A extends unknown[], R>(
       _options: unknown,
@@ -58,6 +62,7 @@ export interface ClientOptions {
 }
 
 export function createGitHubClient(options: ClientOptions): GitHubPort {
+  yieldWithoutTimerFloor();
   const { logger } = options;
   const maxWait = options.maxRetryAfterSeconds ?? 120;
   const malformedRetries = 2;
@@ -106,7 +111,10 @@ export function createGitHubClient(options: ClientOptions): GitHubPort {
       // The plugin paces every GraphQL call like a mutation (one per second). radar only sends
       // read-only queries, one at a time (GitHub's guidance: no concurrency), so it skips that
       // pacing; rate limits and retry-after are still handled above.
-      write: sequentialReads as never,
+      write: atOnce as never,
+      // Its global group only caps concurrent requests at ten; radar sends one at a time, and
+      // each pass through a Bottleneck limiter costs a request timers (limiter-yield.ts).
+      global: atOnce as never,
     },
     // 5xx and network failures: two retries. Rate limits (403, 429) belong to the throttling
     // options above alone; a per-request `retries` option would make the retry plugin repeat

@@ -1,6 +1,5 @@
 import { UsageError } from '../core/errors.js';
 import { redactUrl } from '../redact.js';
-import { run } from '../process/run.js';
 import { findOnPath } from '../process/which.js';
 
 /**
@@ -125,6 +124,8 @@ export async function findToken(
   if (fromEnv) return fromEnv;
   if (!findOnPath('gh', env)) return undefined;
   const args = ghAuthTokenArgs(endpoint);
+  // Loaded only here: a scan with its token in the environment never starts a process.
+  const { run } = await import('../process/run.js');
   const result = await run('gh', { args, env, timeoutMs: 5000, killGraceMs: 1000 });
   const value = result.kind === 'exited' && result.code === 0 ? result.stdout.text.trim() : '';
   return value ? { value, source: 'gh auth token' } : undefined;
