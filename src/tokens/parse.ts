@@ -140,9 +140,20 @@ export class MarkerParser {
     return true;
   }
 
+  /**
+   * A complete line that JSON.parse has already turned into `parsed` (so it holds no ESC byte
+   * and starts with `{` after blanks): read as `line` reads it, without parsing it again.
+   */
+  parsedLine(text: string, parsed: unknown, offset: number): void {
+    if (JSON_NEEDLES.some((n) => text.includes(n))) this.object(obj(parsed), offset);
+  }
+
   /** A JSON line already known to hold one of JSON_NEEDLES. */
   json(text: string, offset: number, complete = true): void {
-    const o: Json | undefined = obj(this.ctx.parseJson(text, complete));
+    this.object(obj(this.ctx.parseJson(text, complete)), offset);
+  }
+
+  private object(o: Json | undefined, offset: number): void {
     if (!o) return;
     for (const format of JSON_FORMATS) {
       if (!format.accepts(o)) continue;

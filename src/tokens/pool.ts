@@ -6,13 +6,15 @@ import { parseFile, type ParseJob, type ParseResult } from './parse-file.js';
  * Runs parse jobs on worker threads when there is enough to read to pay for starting them,
  * otherwise inline. The ledger is written by the main thread only.
  *
- * Jobs wait in the pool, in the order they were asked for, and each worker is handed the next
- * ones as it answers (it holds several, so it never waits for the main thread). The main thread parses too, but only when it has nothing else to do: whenever the
- * event loop comes round (the ingest is waiting for a result, not writing a batch), it takes
- * the oldest waiting job. So the ledger writes, the main thread's own work and the critical
- * path, are never held up by parsing, and no thread idles while a job waits, whatever the share
- * of writing to parsing (it differs several times over between logs of one event per few
- * kilobytes and logs of one per hundred).
+ * Jobs wait in the pool, in the order they were asked for, and are handed one at a time to the
+ * worker holding the fewest. Loaded workers hold every job the ingest has started between them
+ * (it runs at most AHEAD_FILES ahead of the commits), so none waits for the main thread, which
+ * hands out jobs only between its batches. The main thread parses only what no worker holds: whenever
+ * the event loop comes round (the ingest is waiting for a result, not writing a batch), it takes
+ * the oldest waiting job. That is the first files, while the workers load (each holds a couple
+ * of jobs until it first answers), and whatever a stopped worker left. The ledger writes are the
+ * critical path of a first ingest (the workers idled while the main thread parsed a quarter of
+ * the bytes between its batches), so the main thread keeps to them once a worker is up.
  */
 
 export interface ParsePool {
@@ -35,13 +37,19 @@ interface Lane {
   /** Jobs sent to this worker, in the order it answers them (the first is being parsed). */
   queue: Queued[];
   alive: boolean;
+  /** The worker has answered once: it has loaded, and takes its full share of jobs. */
+  ready: boolean;
 }
 
 /**
- * Jobs a worker holds at once. A worker is handed its next job by the main thread, which may be
- * busy writing a batch for a while: the worker must not run dry meanwhile.
+ * Jobs a worker holds at once: as many as the ingest starts ahead of its commits (ingest-read.ts
+ * AHEAD_FILES). A worker is handed its next jobs by the main thread, which may be busy writing a
+ * batch for a while: the worker must not run dry meanwhile. (With 16, a worker idled about a
+ * third of a first ingest of the realistic corpus while the main thread parsed a quarter of it.)
  */
-const DEPTH = 16;
+const DEPTH = 128;
+/** Jobs a worker holds before it first answers: the main thread parses the others meanwhile. */
+const LOADING_DEPTH = 2;
 
 export function workerPool(size = Math.max(1, Math.min(availableParallelism() - 1, 8))): ParsePool {
   const url = new URL('./parse-worker.js', import.meta.url);
@@ -50,18 +58,28 @@ export function workerPool(size = Math.max(1, Math.min(availableParallelism() - 
     worker: new Worker(url),
     queue: [],
     alive: true,
+    ready: false,
   }));
   let closed = false;
   /** A main-thread parse is scheduled or running (one at a time). */
   let mainBusy = false;
 
-  const dispatch = () => {
+  /** The live worker holding the fewest jobs, if one can take another. */
+  const freest = (): Lane | undefined => {
+    let best: Lane | undefined;
     for (const lane of lanes) {
-      while (lane.alive && lane.queue.length < DEPTH && waiting.length > 0) {
-        const item = waiting.shift()!;
-        lane.queue.push(item);
-        lane.worker.postMessage({ job: item.job });
-      }
+      const room = lane.alive && lane.queue.length < (lane.ready ? DEPTH : LOADING_DEPTH);
+      if (room && (!best || lane.queue.length < best.queue.length)) best = lane;
+    }
+    return best;
+  };
+
+  const dispatch = () => {
+    // One job at a time to the freest worker: several workers share the jobs evenly.
+    for (let lane = freest(); lane && waiting.length > 0; lane = freest()) {
+      const item = waiting.shift()!;
+      lane.queue.push(item);
+      lane.worker.postMessage({ job: item.job });
     }
     if (waiting.length > 0 && !mainBusy && !closed) {
       mainBusy = true;
@@ -87,6 +105,7 @@ export function workerPool(size = Math.max(1, Math.min(availableParallelism() - 
   for (const lane of lanes) {
     lane.worker.on('message', (m: { result?: ParseResult; error?: string }) => {
       const item = lane.queue.shift();
+      lane.ready = true;
       dispatch();
       if (!item) return;
       if (m.error !== undefined) item.reject(new Error(m.error));

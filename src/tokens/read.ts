@@ -107,16 +107,21 @@ function transcriptStart(o: Record<string, unknown>): boolean {
 }
 
 export function classify(firstLine: string): Family {
+  return classifyFirst(firstLine).family;
+}
+
+/** The family of a file's first line, and the line's object when it was parsed as JSON. */
+function classifyFirst(firstLine: string): { family: Family; parsed?: unknown } {
   const text = firstLine.trim();
-  if (!text.startsWith('{')) return 'text';
+  if (!text.startsWith('{')) return { family: 'text' };
   try {
     const o = JSON.parse(text) as Record<string, unknown>;
-    if (o.type === 'session_meta') return 'rollout';
-    if (transcriptStart(o)) return 'transcript';
+    if (o.type === 'session_meta') return { family: 'rollout', parsed: o };
+    if (transcriptStart(o)) return { family: 'transcript' };
   } catch {
     // a broken first line says nothing about the rest
   }
-  return 'json';
+  return { family: 'json' };
 }
 
 /** Splits bytes into lines with absolute offsets and hands the relevant ones to the parser. */
@@ -154,10 +159,12 @@ class LineFeeder {
       const nl = buf.indexOf(NEWLINE, pos);
       if (nl === -1 && buf.length - pos <= MAX_LINE) return pos; // need the whole first line
       const first = decodeLine(buf, pos, nl === -1 ? Math.min(buf.length, pos + 4096) : nl);
-      this.family = classify(first);
+      const { family, parsed } = classifyFirst(first);
+      this.family = family;
       // A rollout's first line (session_meta) names its thread and any parent; the needle
-      // search that follows looks for token counts only.
-      if (this.family === 'rollout' && nl !== -1) this.line(decodeLine(buf, pos, nl), base + pos);
+      // search that follows looks for token counts only. It was parsed to classify the file
+      // (its base instructions make it one of the longest lines): the parser takes that object.
+      if (family === 'rollout' && nl !== -1) this.parsedLine(first, parsed, base + pos);
     }
     const last = buf.lastIndexOf(NEWLINE);
     const end = last < pos ? pos : last + 1;
@@ -195,6 +202,15 @@ class LineFeeder {
   private line(text: string, offset: number, complete = true, holdsNeedle = false): void {
     try {
       this.parser.line(text, offset, complete, holdsNeedle);
+    } catch {
+      this.parser.countSkipped('unprocessable-line');
+    }
+  }
+
+  /** A whole line already parsed as JSON (to `parsed`), read as `line` would read it. */
+  private parsedLine(text: string, parsed: unknown, offset: number): void {
+    try {
+      this.parser.parsedLine(text, parsed, offset);
     } catch {
       this.parser.countSkipped('unprocessable-line');
     }

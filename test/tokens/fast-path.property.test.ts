@@ -1,6 +1,6 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MarkerParser } from '../../src/tokens/parse.js';
@@ -255,12 +255,12 @@ type Shape = Record<string, unknown>;
 
 const options = { zone: 'UTC', mtimeMs: 1_780_000_000_000, lineage: 'lineage-1' };
 
-/** The full parse: every line, decoded, to the parser. */
-function fullParse(lines: string[]): MarkerParser {
+/** The full parse: every line, decoded, to the parser (a last line without newline: unfinished). */
+function fullParse(lines: string[], lastComplete = true): MarkerParser {
   const parser = new MarkerParser(options);
   let offset = 0;
-  for (const line of lines) {
-    parser.line(line, offset);
+  for (const [i, line] of lines.entries()) {
+    parser.line(line, offset, lastComplete || i < lines.length - 1);
     offset += Buffer.byteLength(line) + 1;
   }
   return parser;
@@ -307,5 +307,29 @@ describe('the fast path agrees with the full parse', () => {
       fc.asyncProperty(fc.array(mixedLine, { maxLength: 40 }), async (l) => agree(mixed(l))),
       { numRuns: 300 },
     );
+  });
+});
+
+/** Every log the real CLIs wrote, in every era and format (the truth files aside). */
+const FIXTURES = join(import.meta.dirname, '../fixtures/real');
+const fixtureLogs = (readdirSync(FIXTURES, { recursive: true }) as string[])
+  .map((name) => join(FIXTURES, name))
+  .filter((path) => statSync(path).isFile() && !path.endsWith('truth.json'));
+
+describe('the fast path agrees with the full parse on every committed log of the real CLIs', () => {
+  it('finds them', () => {
+    expect(fixtureLogs.length).toBeGreaterThan(100);
+  });
+
+  it.each(fixtureLogs.map((path) => [relative(FIXTURES, path), path]))('%s', async (_, path) => {
+    const text = readFileSync(path, 'utf8');
+    const complete = text.endsWith('\n');
+    const lines = (complete ? text.slice(0, -1) : text).split('\n');
+    const full = fullParse(lines, complete);
+    const fast = new MarkerParser(options);
+    await readMarkers(path, fast, { from: 0, encoding: 'plain' });
+    expect(fast.events).toEqual(full.events);
+    expect(fast.samples).toEqual(full.samples);
+    expect([...fast.skipped]).toEqual([...full.skipped]);
   });
 });

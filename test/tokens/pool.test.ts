@@ -18,35 +18,38 @@ const dir = mkdtempSync(join(tmpdir(), 'radar-pool-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('parser pool', () => {
-  it('gives every job the inline result, whether a worker or the main thread parsed it', async () => {
-    const { workerPool } = (await import(dist('src/tokens/pool.js'))) as typeof Pool;
-    const { parseFile } = (await import(dist('src/tokens/parse-file.js'))) as typeof ParseFile;
-    const jobs = Array.from({ length: 12 }, (_, i) => {
-      const path = join(dir, `job-${i}.log`);
-      const runs = Array.from(
-        { length: i + 1 },
-        (_, r) => `[2026-06-1${r % 9}T10:00:00Z] tokens used: ${i * 100 + r + 1}\n`,
-      );
-      writeFileSync(path, runs.join(''));
-      return {
-        path,
-        from: 0,
-        encoding: 'plain' as const,
-        lineage: `l${i}`,
-        zone: 'UTC',
-        mtimeMs: 0,
-      };
-    });
-    const missing = { ...jobs[0]!, path: join(dir, 'gone.log') };
-    const pool = workerPool(1);
-    try {
-      const settled = await Promise.allSettled([...jobs, missing].map((job) => pool.parse(job)));
-      for (const [i, job] of jobs.entries())
-        expect(settled[i]).toEqual({ status: 'fulfilled', value: await parseFile(job) });
-      expect(settled[jobs.length]).toMatchObject({ status: 'rejected' });
-    } finally {
-      await pool.close();
-    }
-    await expect(pool.parse(jobs[0]!)).rejects.toThrow(/closed/);
-  });
+  it.each([1, 2])(
+    'gives every job the inline result with %i workers, whether a worker or the main thread parsed it',
+    async (workers) => {
+      const { workerPool } = (await import(dist('src/tokens/pool.js'))) as typeof Pool;
+      const { parseFile } = (await import(dist('src/tokens/parse-file.js'))) as typeof ParseFile;
+      const jobs = Array.from({ length: 12 }, (_, i) => {
+        const path = join(dir, `job-${i}.log`);
+        const runs = Array.from(
+          { length: i + 1 },
+          (_, r) => `[2026-06-1${r % 9}T10:00:00Z] tokens used: ${i * 100 + r + 1}\n`,
+        );
+        writeFileSync(path, runs.join(''));
+        return {
+          path,
+          from: 0,
+          encoding: 'plain' as const,
+          lineage: `l${i}`,
+          zone: 'UTC',
+          mtimeMs: 0,
+        };
+      });
+      const missing = { ...jobs[0]!, path: join(dir, 'gone.log') };
+      const pool = workerPool(workers);
+      try {
+        const settled = await Promise.allSettled([...jobs, missing].map((job) => pool.parse(job)));
+        for (const [i, job] of jobs.entries())
+          expect(settled[i]).toEqual({ status: 'fulfilled', value: await parseFile(job) });
+        expect(settled[jobs.length]).toMatchObject({ status: 'rejected' });
+      } finally {
+        await pool.close();
+      }
+      await expect(pool.parse(jobs[0]!)).rejects.toThrow(/closed/);
+    },
+  );
 });
