@@ -17,7 +17,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync, appendFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
@@ -81,7 +81,13 @@ function dump(extra: Record<string, unknown>): void {
   } catch {
     // first write
   }
-  writeFileSync(file, JSON.stringify({ ...before, ...extra }));
+  // Written beside the folder, then renamed into it: a test polling the folder while the agent
+  // runs reads each dump whole, never a file cut off mid-write.
+  const part = `${env.FAKE_AGENT_DUMP_DIR}.part`;
+  mkdirSync(part, { recursive: true });
+  const staged = join(part, `${tool}-${process.pid}.json`);
+  writeFileSync(staged, JSON.stringify({ ...before, ...extra }));
+  renameSync(staged, file);
 }
 
 /** The rollout Codex writes for the same thread (what `radar ingest` reads later). */
