@@ -20,7 +20,7 @@ interface YieldingStore {
 }
 
 interface Job {
-  options: { expiration?: number | null };
+  options: { id: string; expiration?: number | null };
   doRun(): unknown;
   doExecute(limiter: unknown, clear: () => boolean, run: Run, free: Free): unknown;
 }
@@ -33,6 +33,7 @@ interface Starting {
   _clearGlobalState(index: string): boolean;
   _free(index: string, job: Job, ...rest: unknown[]): unknown;
   _limiter: unknown;
+  jobStatus(id: string): string | null;
   _scheduled: Record<string, { timeout: unknown; expiration: unknown; job: Job }>;
 }
 
@@ -61,7 +62,12 @@ export function yieldWithoutTimerFloor(): boolean {
     const clearGlobalState = this._clearGlobalState.bind(this, index);
     const again: Run = this._run.bind(this, index, job);
     const free: Free = this._free.bind(this, index, job);
-    setImmediate(() => job.doExecute(this._limiter, clearGlobalState, again, free));
+    setImmediate(() => {
+      // A timer is cancelled by `stop()`; an immediate is not: a job dropped meanwhile stays so.
+      const status = this.jobStatus(job.options.id);
+      if (status === 'RUNNING' || status === 'EXECUTING')
+        void job.doExecute(this._limiter, clearGlobalState, again, free);
+    });
     return (this._scheduled[index] = { timeout: undefined, expiration: undefined, job });
   };
   patched.add(store);

@@ -64,6 +64,21 @@ describe("Bottleneck's turns of the event loop (the GitHub client's throttling a
     ]);
   });
 
+  it('drops a job that stop() catches between its start and its run, as Bottleneck does', async () => {
+    yieldWithoutTimerFloor();
+    const limiter = new Bottleneck();
+    let ran = false;
+    // 'scheduled' is said as the job starts: the limiter stops before it runs.
+    limiter.on('scheduled', () => void limiter.stop({ dropWaitingJobs: true }));
+    const job = limiter.schedule(async () => {
+      ran = true;
+      return 'ran';
+    });
+    await expect(job).rejects.toThrow('This limiter has been stopped.');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(ran).toBe(false);
+  });
+
   it('retries a failed job at once when asked to (how the plugins retry)', async () => {
     yieldWithoutTimerFloor();
     const limiter = new Bottleneck();
