@@ -1,9 +1,10 @@
 import type { Db } from './open.js';
 import type { SessionLedger } from './ports.js';
 import { lazyStatements } from './statements.js';
+import { eventsOfPath } from './token-schema.js';
 
 /** Events read from the file at a path (parameter): those of its sources. */
-const OF_PATH = 'source_id IN (SELECT id FROM token_sources WHERE path = ?)';
+const OF_PATH = eventsOfPath('?');
 
 /**
  * The SQL a dispatched session's accounting needs beyond the ingest and the escalation rows:

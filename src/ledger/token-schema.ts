@@ -415,3 +415,7 @@ CREATE INDEX token_events_run_header ON token_events(format, run_key) WHERE run_
 /** The path of the file event `row` was read from (its source's), as a scalar subquery. */
 export const eventPath = (row: string) =>
   `(SELECT s.path FROM token_sources s WHERE s.id = ${row}.source_id)`;
+
+/** A condition on token_events: read from the file at the path in `param` (one of its sources). */
+export const eventsOfPath = (param: string) =>
+  `source_id IN (SELECT id FROM token_sources WHERE path = ${param})`;

@@ -1,4 +1,4 @@
-import { createServer, type ServerResponse } from 'node:http';
+import { createServer, type RequestListener, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -75,26 +75,37 @@ describe('the Octokit GitHub port', () => {
   });
 });
 
+/** A bare HTTP server on a free loopback port, answering with `handle`, and the port to it. */
+async function bareServer(
+  handle: RequestListener,
+  options: { requestTimeoutMs?: number } = {},
+): Promise<{ client: ReturnType<typeof createGitHubClient>; close: () => Promise<unknown> }> {
+  const server = createServer(handle);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const client = createGitHubClient({
+    endpoint: { apiUrl: url, graphqlUrl: `${url}/graphql` },
+    token: TOKEN,
+    logger: pino({ level: 'silent' }),
+    ...options,
+  });
+  return { client, close: () => new Promise((resolve) => server.close(resolve)) };
+}
+
 describe('the Octokit GitHub port when GitHub does not answer', () => {
   it('aborts each request at its time limit and says GitHub gave no answer in time', async () => {
     const held: ServerResponse[] = [];
-    const server = createServer((_req, res) => held.push(res));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const { client: silent, close } = await bareServer((_req, res) => held.push(res), {
+      requestTimeoutMs: 200,
+    });
     try {
-      const silent = createGitHubClient({
-        endpoint: { apiUrl: url, graphqlUrl: `${url}/graphql` },
-        token: TOKEN,
-        logger: pino({ level: 'silent' }),
-        requestTimeoutMs: 200,
-      });
       const failure = await silent.viewer().catch((e: unknown) => e);
       expect(failure).toBeInstanceOf(GitHubUnreachableError);
       expect((failure as Error).message).toContain('no answer in time (TimeoutError)');
       expect(silent.requests).toBe(3);
     } finally {
       held.forEach((res) => res.destroy());
-      await new Promise((resolve) => server.close(resolve));
+      await close();
     }
   }, 30_000);
   it('an answer cut off mid-body (the connection lost) is asked for again, and read whole', async () => {
@@ -105,26 +116,19 @@ describe('the Octokit GitHub port when GitHub does not answer', () => {
       },
     });
     let asked = 0;
-    const server = createServer((_req, res) => {
+    const { client, close } = await bareServer((_req, res) => {
       asked++;
       res.writeHead(200, { 'content-type': 'application/json' });
       if (asked > 1) return void res.end(answer);
       res.write(answer.slice(0, 40));
       setImmediate(() => res.socket?.destroy());
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     try {
-      const client = createGitHubClient({
-        endpoint: { apiUrl: url, graphqlUrl: `${url}/graphql` },
-        token: TOKEN,
-        logger: pino({ level: 'silent' }),
-      });
       const page = await client.searchPullRequests('is:pr', 50, null, sizes);
       expect(page).toMatchObject({ prs: [], issueCount: 0, rateLimit: { remaining: 4999 } });
       expect(asked).toBe(2);
     } finally {
-      await new Promise((resolve) => server.close(resolve));
+      await close();
     }
   }, 30_000);
 });

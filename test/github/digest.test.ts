@@ -3,74 +3,67 @@ import type { PrSnapshot } from '../../src/core/pr.js';
 import { NORMALISER_VERSION, nodeDigest, readPullRequests } from '../../src/github/digest.js';
 import { toSnapshot, type RawPullRequest } from '../../src/github/normalize.js';
 import { checkNodes } from '../../src/github/schema.js';
+import { rawPullRequest } from '../helpers/raw-pull-request.js';
 
 /** A PR node as the search query brings it (a fresh copy each call). */
-const node = (): RawPullRequest & Record<string, unknown> => ({
-  id: 'PR_1',
-  number: 1,
-  title: 'fix: a bug',
-  url: 'https://github.com/o/r/pull/1',
-  state: 'OPEN',
-  isDraft: false,
-  headRefOid: 'abc',
-  mergeable: 'MERGEABLE',
-  mergeStateStatus: 'CLEAN',
-  reviewDecision: 'REVIEW_REQUIRED',
-  additions: 1,
-  deletions: 1,
-  changedFiles: 1,
-  createdAt: '2026-06-01T00:00:00Z',
-  updatedAt: '2026-06-02T00:00:00Z',
-  lastEditedAt: null,
-  closedAt: null,
-  mergedAt: null,
-  author: { login: 'alice' },
-  repository: { nameWithOwner: 'o/r', isArchived: false },
-  latestReviews: {
-    nodes: [
-      {
-        id: 'PRR_1',
-        author: { login: 'maint' },
-        authorAssociation: 'MEMBER',
-        state: 'COMMENTED',
-        submittedAt: '2026-06-01T10:00:00Z',
-      },
-    ],
-  },
-  comments: {
-    totalCount: 1,
-    nodes: [
-      {
-        id: 'IC_1',
-        author: { login: 'maint' },
-        authorAssociation: 'MEMBER',
-        createdAt: '2026-06-01T11:00:00Z',
-      },
-    ],
-  },
-  closingIssuesReferences: {
-    nodes: [{ number: 9, state: 'OPEN', stateReason: null, repository: { nameWithOwner: 'o/r' } }],
-  },
-  commits: {
-    nodes: [
-      {
-        commit: {
-          oid: 'abc',
-          committedDate: '2026-06-01T09:00:00Z',
-          statusCheckRollup: {
-            state: 'PENDING',
-            contexts: {
-              totalCount: 1,
-              nodes: [
-                { __typename: 'CheckRun', name: 'build', status: 'IN_PROGRESS', conclusion: null },
-              ],
+const node = () =>
+  rawPullRequest({
+    title: 'fix: a bug',
+    reviewDecision: 'REVIEW_REQUIRED',
+    updatedAt: '2026-06-02T00:00:00Z',
+    repository: { nameWithOwner: 'o/r', isArchived: false },
+    latestReviews: {
+      nodes: [
+        {
+          id: 'PRR_1',
+          author: { login: 'maint' },
+          authorAssociation: 'MEMBER',
+          state: 'COMMENTED',
+          submittedAt: '2026-06-01T10:00:00Z',
+        },
+      ],
+    },
+    comments: {
+      totalCount: 1,
+      nodes: [
+        {
+          id: 'IC_1',
+          author: { login: 'maint' },
+          authorAssociation: 'MEMBER',
+          createdAt: '2026-06-01T11:00:00Z',
+        },
+      ],
+    },
+    closingIssuesReferences: {
+      nodes: [
+        { number: 9, state: 'OPEN', stateReason: null, repository: { nameWithOwner: 'o/r' } },
+      ],
+    },
+    commits: {
+      nodes: [
+        {
+          commit: {
+            oid: 'abc',
+            committedDate: '2026-06-01T09:00:00Z',
+            statusCheckRollup: {
+              state: 'PENDING',
+              contexts: {
+                totalCount: 1,
+                nodes: [
+                  {
+                    __typename: 'CheckRun',
+                    name: 'build',
+                    status: 'IN_PROGRESS',
+                    conclusion: null,
+                  },
+                ],
+              },
             },
           },
         },
-      },
-    ],
-  },
-});
+      ],
+    },
+  });
 
 /** What the ledger gives back for a PR recorded from `raw`: its snapshot, `archived` not kept. */
 const recorded = (raw: unknown, version = NORMALISER_VERSION): PrSnapshot => ({

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { byCodePoint } from '../../src/render/order.js';
-import { toSnapshot, type RawPullRequest } from '../../src/github/normalize.js';
+import { toSnapshot } from '../../src/github/normalize.js';
+import { rawPullRequest } from '../helpers/raw-pull-request.js';
 
 describe('byCodePoint', () => {
   it.each([
@@ -36,27 +37,7 @@ describe('PR snapshots', () => {
       state: 'APPROVED',
       submittedAt: '2026-06-01T00:00:00Z',
     });
-    const raw = {
-      id: 'PR_1',
-      number: 1,
-      title: 't',
-      url: 'https://github.com/o/r/pull/1',
-      state: 'OPEN',
-      isDraft: false,
-      headRefOid: 'abc',
-      mergeable: 'MERGEABLE',
-      mergeStateStatus: 'CLEAN',
-      reviewDecision: 'APPROVED',
-      additions: 1,
-      deletions: 1,
-      changedFiles: 1,
-      createdAt: '2026-06-01T00:00:00Z',
-      updatedAt: '2026-06-01T00:00:00Z',
-      lastEditedAt: null,
-      closedAt: null,
-      mergedAt: null,
-      author: { login: 'alice' },
-      repository: { nameWithOwner: 'o/r' },
+    const raw = rawPullRequest({
       latestReviews: { nodes: [review('zed'), review('Zoe'), review('amy')] },
       comments: { totalCount: 0, nodes: [] },
       commits: {
@@ -83,7 +64,7 @@ describe('PR snapshots', () => {
           },
         ],
       },
-    } satisfies RawPullRequest;
+    });
     const snapshot = toSnapshot(raw);
     expect(snapshot.reviews.map((r) => r.author)).toEqual(['Zoe', 'amy', 'zed']);
     expect(snapshot.failingChecks).toEqual(['Build', 'lint']);

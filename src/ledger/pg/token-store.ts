@@ -18,6 +18,7 @@ import type {
   TokenLedger,
 } from '../ports.js';
 import { eventValues, grownValues } from '../token-store.js';
+import { eventsOfPath } from '../token-schema.js';
 import type { PgDb } from './db.js';
 import { ledgerXactLock } from './lock.js';
 
@@ -500,9 +501,8 @@ function sourceValues(s: NewSource): unknown[] {
 }
 
 /** Events read from the file at a path (parameter $1, or $2): those of its sources. */
-const ofPath = (n: number) => `source_id IN (SELECT id FROM token_sources WHERE path = $${n})`;
-const OF_PATH = ofPath(1);
-const OF_PATH2 = ofPath(2);
+const OF_PATH = eventsOfPath('$1');
+const OF_PATH2 = eventsOfPath('$2');
 
 /** The PostgreSQL twin of session-tokens.ts: a dispatched session's accounting. */
 export class PgSessionStore implements SessionLedger {
