@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import LongestFirst from './test/setup/sequencer.js';
 
 export default defineConfig({
   test: {
@@ -14,6 +15,8 @@ export default defineConfig({
     // most of them wait on child processes, SQLite locks and timers, not on the CPU. Three forks
     // took 0.62x the wall time of one on the same files in the same session (docs/testing.md).
     maxWorkers: 3,
+    // The longest files first, whether or not vitest has durations cached (test/setup/sequencer.ts).
+    sequence: { sequencer: LongestFirst },
     env: { TZ: 'UTC', NO_COLOR: '1' },
   },
 });

@@ -1,11 +1,4 @@
-import {
-  appendFileSync,
-  copyFileSync,
-  existsSync,
-  mkdtempSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -14,6 +7,7 @@ import { openLedger } from '../../src/ledger/open.js';
 import { TokenStore } from '../../src/ledger/token-store.js';
 import { bucketResolver } from '../../src/tokens/bucket.js';
 import { emptySummary, ingestFiles } from '../../src/tokens/ingest.js';
+import { freshLedgerAt } from '../helpers/ledger-ingest.js';
 
 /**
  * However a log is written (in arbitrary pieces, cut mid-line, mid-number, between a `tokens used`
@@ -68,17 +62,6 @@ function render(pieces: [string, number][]): { text: string; tokens: number } {
   return { text, tokens };
 }
 
-/**
- * A new ledger per property run, copied from one migrated once: every run starts from an empty
- * ledger without paying for the whole migration list again (most of a run's cost under load).
- */
-function freshLedger(dir: string, name: string): string {
-  const template = join(dir, 'template.db');
-  if (!existsSync(template)) openLedger(template).close();
-  copyFileSync(template, join(dir, name));
-  return join(dir, name);
-}
-
 async function ingestOnce(ledgerPath: string, file: string): Promise<number> {
   const db = openLedger(ledgerPath);
   const summary = emptySummary();
@@ -110,7 +93,7 @@ describe('ingest of a growing log', () => {
             const { text, tokens } = render(pieces as [string, number][]);
             const bytes = Buffer.from(text);
             const file = join(dir, `log-${run}.log`);
-            const ledger = freshLedger(dir, `ledger-${run++}.db`);
+            const ledger = freshLedgerAt(join(dir, `ledger-${run++}.db`));
             writeFileSync(file, '');
             let total = 0;
             let at = 0;
@@ -160,7 +143,7 @@ describe('ingest of a growing log', () => {
             });
             const truth = input + 1 + claude;
             const files = [join(dir, `rollout-${run}.jsonl`), join(dir, `t-${run}.jsonl`)];
-            const ledger = freshLedger(dir, `ledger-${run++}.db`);
+            const ledger = freshLedgerAt(join(dir, `ledger-${run++}.db`));
             const contents = [Buffer.from(rollout), Buffer.from(transcript)];
             files.forEach((f) => writeFileSync(f, ''));
             const at = [0, 0];
