@@ -5,7 +5,7 @@ import { demoScenario } from '../../../src/demo/queue.js';
 import { PgSyncClient } from '../../../src/ledger/pg/sync-client.js';
 import { migratedTables } from '../../../src/ledger/pg/maintenance.js';
 import { startFakeGitHub, type FakeGitHub } from '../../../src/testing/fake-github/server.js';
-import { ROOT, runCli, tempTree, type CliResult } from '../../helpers/cli.js';
+import { ROOT, runCli, runRadar, tempTree, type CliResult } from '../../helpers/cli.js';
 import { freshPgSchema, pgServerUrl } from '../../helpers/pg.js';
 import { cliEnv } from '../../dispatch/helpers.js';
 
@@ -51,6 +51,9 @@ const env = (extra: Record<string, string> = {}) => ({
 });
 const radar = (args: string[], extra: Record<string, string> = {}) =>
   runCli(args, { cwd: tree.dir, env: env(extra), timeoutMs: 180_000 });
+/** The command layer in this process (runRadar): for the reports read from either ledger. */
+const radarHere = (args: string[], extra: Record<string, string> = {}) =>
+  runRadar(args, { cwd: tree.dir, env: env(extra) });
 
 const ok = (r: CliResult) => {
   expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
@@ -128,11 +131,11 @@ describe('radar ledger copy', () => {
       expect(sqliteRows('escalations').length).toBeGreaterThan(0);
       expect(pgRows('machines')).toEqual([expect.objectContaining({ id: MACHINE })]);
 
-      // The reports on either ledger, at one pinned moment.
+      // The reports on either ledger, at one pinned moment, by the same command layer.
       const now = { RADAR_NOW: new Date().toISOString() };
       const both = async (...args: string[]) => {
-        const a = ok(await radar(args, { ...now, RADAR_LEDGER: sqlite }));
-        const b = ok(await radar(args, { ...now, RADAR_LEDGER: pg.url }));
+        const a = ok(await radarHere(args, { ...now, RADAR_LEDGER: sqlite }));
+        const b = ok(await radarHere(args, { ...now, RADAR_LEDGER: pg.url }));
         expect(b, args.join(' ')).toBe(a);
         return a;
       };

@@ -2,7 +2,7 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../helpers/cli.js';
+import { runCli, runRadar } from '../../helpers/cli.js';
 import { freshPgSchema } from '../../helpers/pg.js';
 import { REAL_FIXTURES, copyScenario, scenarioTokens } from '../../helpers/real-fixtures.js';
 
@@ -59,23 +59,43 @@ function home(root: string, m: MachineName): string {
   return dir;
 }
 
-async function radar(root: string, m: MachineName, ledger: string, args: string[]) {
+/**
+ * radar on machine `m`: a process of its own where machines run at once (`spawn`), else the
+ * command layer in this process (runRadar: the same commands, output and exit code), for the
+ * ingests one machine after another and the reports.
+ */
+async function radar(
+  root: string,
+  m: MachineName,
+  ledger: string,
+  args: string[],
+  how: 'spawn' | 'in-process' = 'in-process',
+) {
   const dir = join(root, m);
-  const r = await runCli(['--ledger', ledger, '--json', ...args], {
-    cwd: dir,
-    env: { RADAR_MACHINE_ID: `id-${m}`, XDG_STATE_HOME: join(dir, 'state') },
-    timeoutMs: 120_000,
-  });
+  const argv = ['--ledger', ledger, '--json', ...args];
+  const env = { RADAR_MACHINE_ID: `id-${m}`, XDG_STATE_HOME: join(dir, 'state') };
+  const r =
+    how === 'spawn'
+      ? await runCli(argv, { cwd: dir, env, timeoutMs: 120_000 })
+      : await runRadar(argv, { cwd: dir, env });
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
   return JSON.parse(r.stdout) as Record<string, unknown>;
 }
 
-const ingest = (root: string, m: MachineName, ledger: string) =>
-  radar(root, m, ledger, ['ingest', join(root, m, 'logs')]) as Promise<{
+const ingest = (
+  root: string,
+  m: MachineName,
+  ledger: string,
+  how: 'spawn' | 'in-process' = 'in-process',
+) =>
+  radar(root, m, ledger, ['ingest', join(root, m, 'logs')], how) as Promise<{
     newEvents: number;
     newTokens: number;
   }>;
+/** The machines' ingests at once into the shared ledger: each its own `radar ingest` process. */
+const ingestAtOnce = (root: string, ledger: string) =>
+  Promise.all(MACHINES.map((m) => ingest(root, m, ledger, 'spawn')));
 
 interface Report {
   total: { tokens: number; events: number };
@@ -108,15 +128,15 @@ describe('four machines sharing one PostgreSQL ledger', () => {
   it('ingest at once: exact totals by machine and in all, nothing doubled, as SQLite reports', async () => {
     const pg = join(work, 'pg');
     firstLogs(pg);
-    const first = await Promise.all(MACHINES.map((m) => ingest(pg, m, schema.url)));
+    const first = await ingestAtOnce(pg, schema.url);
     MACHINES.forEach((m, i) => expect(first[i]!.newTokens).toBe(own(m)));
     syncedLogs(pg);
-    const second = await Promise.all(MACHINES.map((m) => ingest(pg, m, schema.url)));
+    const second = await ingestAtOnce(pg, schema.url);
     const raced = scenarioTokens(fixture(RACED));
     // The synced copies add nothing; the raced session is counted once, by one of the two.
     expect(second.reduce((sum, s) => sum + s.newTokens, 0)).toBe(raced);
     expect(second[0]!.newTokens + second[1]!.newTokens).toBe(0);
-    const again = await Promise.all(MACHINES.map((m) => ingest(pg, m, schema.url)));
+    const again = await ingestAtOnce(pg, schema.url);
     expect(again.map((s) => s.newEvents)).toEqual([0, 0, 0, 0]);
 
     const all = MACHINES.reduce((sum, m) => sum + own(m), raced);
