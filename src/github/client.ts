@@ -11,15 +11,22 @@ import { GitHubError, RateLimitError, translateGitHubError } from './errors.js';
 import { redactSecrets } from '../redact.js';
 import { DETAILS_QUERY, NODES_QUERY, SEARCH_QUERY, VIEWER_QUERY } from './queries.js';
 import { toDetails } from './normalize.js';
-import { readPullRequests } from './digest.js';
+import { completePullRequests, reusePullRequests } from './digest.js';
 import { yieldWithoutTimerFloor } from './limiter-yield.js';
-import type { ConnectionSizes, GitHubPort, RateLimitInfo, WriteResult } from './port.js';
+import type {
+  ConnectionSizes,
+  GitHubPort,
+  KnownSnapshots,
+  RateLimitInfo,
+  WriteResult,
+} from './port.js';
 import {
-  checkNodes as checkEach,
   isDetailsNode,
-  pullRequestDetailsNode,
-  rateLimitNode,
-} from './schema.js';
+  isObject,
+  isPullRequestNode,
+  rateLimitOf as readRateLimit,
+} from './guards.js';
+import type * as Schema from './schema.js';
 
 /**
  * The Octokit implementation of the GitHub port (port.ts): GitHub's own throttling and retry
@@ -196,20 +203,39 @@ export function createGitHubClient(options: ClientOptions): GitHubPort {
     }
   };
 
+  /** schema.ts, and zod with it: loaded for the first answer with a node to check. */
+  let schema: Promise<typeof Schema> | undefined;
   /** Checks nodes (schema.ts); a dropped one is logged, masked. */
-  const checkNodes: typeof checkEach = (nodes, schema, keep, dropped) => {
+  const checkNodes = async <
+    S extends keyof Pick<typeof Schema, 'pullRequestNode' | 'pullRequestDetailsNode'>,
+  >(
+    nodes: unknown,
+    which: S,
+    keep: (node: unknown) => boolean,
+    dropped: string[],
+  ) => {
+    const s = await (schema ??= import('./schema.js'));
     const before = dropped.length;
-    const out = checkEach(nodes, schema, keep, dropped);
+    const out = s.checkNodes(nodes, s[which] as (typeof Schema)[S], keep, dropped);
     for (let i = before; i < dropped.length; i++) {
       dropped[i] = mask(dropped[i]);
       logger.warn({ problem: dropped[i] }, 'GitHub sent a malformed node; dropped');
     }
     return out;
   };
-  const rateLimitOf = (data: Record<string, unknown>): RateLimitInfo | null => {
-    const parsed = rateLimitNode.safeParse(data.rateLimit);
-    return parsed.success ? parsed.data : null;
+  /** An answer's PR nodes: those sent as before reused, the rest checked and normalised. */
+  const pullRequestsOf = async (
+    nodes: unknown,
+    known: KnownSnapshots | undefined,
+    dropped: string[],
+  ) => {
+    const reused = reusePullRequests(nodes, known);
+    if (reused.fresh.length === 0) return reused.out;
+    const checked = await checkNodes(reused.fresh, 'pullRequestNode', isPullRequestNode, dropped);
+    return completePullRequests(reused, checked as (Schema.PullRequestNode | null)[]);
   };
+  const rateLimitOf = (data: Record<string, unknown>): RateLimitInfo | null =>
+    readRateLimit(data.rateLimit);
   const sizeVariables = (sizes: ConnectionSizes) => ({
     reviews: sizes.reviews,
     comments: sizes.comments,
@@ -258,9 +284,7 @@ export function createGitHubClient(options: ClientOptions): GitHubPort {
           nodes?: unknown;
         };
         const dropped: string[] = [];
-        const prs = readPullRequests(search.nodes, known, checkNodes, dropped).filter(
-          (p) => p !== null,
-        );
+        const prs = (await pullRequestsOf(search.nodes, known, dropped)).filter((p) => p !== null);
         return {
           prs,
           dropped,
@@ -280,7 +304,7 @@ export function createGitHubClient(options: ClientOptions): GitHubPort {
           'nodes',
         );
         const dropped: string[] = [];
-        const prs = readPullRequests(data.nodes, known, checkNodes, dropped);
+        const prs = await pullRequestsOf(data.nodes, known, dropped);
         return {
           prs,
           dropped,
@@ -303,9 +327,9 @@ export function createGitHubClient(options: ClientOptions): GitHubPort {
           'nodes',
         );
         const dropped: string[] = [];
-        const details = checkNodes(data.nodes, pullRequestDetailsNode, isDetailsNode, dropped).map(
-          (n) => (n ? toDetails(n, sizes.maxBodyChars) : null),
-        );
+        const details = (
+          await checkNodes(data.nodes, 'pullRequestDetailsNode', isDetailsNode, dropped)
+        ).map((n) => (n ? toDetails(n as Schema.RawPullRequestDetails, sizes.maxBodyChars) : null));
         return { details, dropped, rateLimit: rateLimitOf(data), partial };
       }),
     viewer: () =>
@@ -373,10 +397,6 @@ export function createGitHubClient(options: ClientOptions): GitHubPort {
   };
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  v !== null && typeof v === 'object' && !Array.isArray(v);
-
-/** The body as a JSON object, or undefined when it is not one. */
 /** A response body read to its end, as UTF-8 text. */
 async function readText(stream: AsyncIterable<Uint8Array> | null): Promise<string> {
   const chunks: Uint8Array[] = [];
@@ -389,6 +409,7 @@ async function readText(stream: AsyncIterable<Uint8Array> | null): Promise<strin
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/** The body as a JSON object, or undefined when it is not one. */
 function parseObject(text: string): { data?: unknown; errors?: unknown } | undefined {
   try {
     const value: unknown = JSON.parse(text);

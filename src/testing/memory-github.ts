@@ -10,7 +10,8 @@ import type {
   RateLimitInfo,
   WriteResult,
 } from '../github/port.js';
-import { checkNodes, isDetailsNode, pullRequestDetailsNode } from '../github/schema.js';
+import { isDetailsNode } from '../github/guards.js';
+import { checkNodes, checkPullRequestNodes, pullRequestDetailsNode } from '../github/schema.js';
 import { prObject, pullRequestNodeId, searchPullRequests } from './fake-github/server.js';
 import type { FakeScenario } from './fake-github/scenario.js';
 
@@ -167,7 +168,9 @@ export function createMemoryGitHub(scenario: FakeScenario): MemoryGitHub {
         const end = Math.min(start + first, found.length, SEARCH_LIMIT);
         const dropped: string[] = [];
         const nodes = found.slice(start, end).map((pr) => tampered(rawPr(scenario, pr, sizes)));
-        const prs = readPullRequests(nodes, known, checkNodes, dropped).filter((p) => p !== null);
+        const prs = readPullRequests(nodes, known, checkPullRequestNodes, dropped).filter(
+          (p) => p !== null,
+        );
         return {
           prs,
           dropped,
@@ -186,7 +189,7 @@ export function createMemoryGitHub(scenario: FakeScenario): MemoryGitHub {
           const pr = byId(id);
           return pr ? tampered(rawPr(scenario, pr, sizes)) : null;
         });
-        const prs = readPullRequests(nodes, known, checkNodes, dropped);
+        const prs = readPullRequests(nodes, known, checkPullRequestNodes, dropped);
         return {
           prs,
           dropped,
