@@ -2,6 +2,8 @@ import { Octokit } from '@octokit/core';
 import { requestLog } from '@octokit/plugin-request-log';
 import { throttling } from '@octokit/plugin-throttling';
 import { retry } from '@octokit/plugin-retry';
+import * as http from 'node:http';
+import * as https from 'node:https';
 import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import nodeFetch from 'node-fetch';
@@ -57,6 +59,24 @@ const atOnce = {
   }),
 };
 
+/**
+ * A keep-alive agent (as node's own global agents are) that says when each request's bytes have
+ * been handed to the network: `addRequest` is where every request made with an agent meets it.
+ */
+function signallingAgent<A extends typeof http.Agent | typeof https.Agent>(
+  Base: A,
+  onWritten: () => void,
+): InstanceType<A> {
+  type WithAddRequest = { addRequest(req: http.ClientRequest, options: unknown): void };
+  const agent = new Base({ keepAlive: true, scheduling: 'lifo', timeout: 5000 });
+  const base = (agent as unknown as WithAddRequest).addRequest.bind(agent);
+  (agent as unknown as WithAddRequest).addRequest = (req, requestOptions) => {
+    req.once('finish', onWritten);
+    base(req, requestOptions);
+  };
+  return agent as InstanceType<A>;
+}
+
 export interface ClientOptions {
   endpoint: Pick<Endpoint, 'apiUrl' | 'graphqlUrl'>;
   token: string;
@@ -79,6 +99,21 @@ export function createGitHubClient(options: ClientOptions): GitHubPort {
   const secrets = [options.token];
   const host = new URL(options.endpoint.apiUrl).host;
   const mask = (m: unknown) => redactSecrets(String(m), secrets);
+  // `sent()`: the last read's request handed to the network (or failed before it was).
+  let written: Promise<void> = Promise.resolve();
+  let markWritten: (() => void) | undefined;
+  const expectWrite = () => {
+    markWritten?.();
+    written = new Promise((resolve) => (markWritten = resolve));
+  };
+  const wrote = () => {
+    markWritten?.();
+    markWritten = undefined;
+  };
+  const agents = {
+    http: signallingAgent(http.Agent, wrote),
+    https: signallingAgent(https.Agent, wrote),
+  };
   const octokit = new RadarOctokit({
     auth: options.token,
     baseUrl: options.endpoint.apiUrl,
@@ -139,8 +174,10 @@ export function createGitHubClient(options: ClientOptions): GitHubPort {
           return (await nodeFetch(String(url), {
             ...(init as Parameters<typeof nodeFetch>[1]),
             signal,
+            agent: (target: URL) => (target.protocol === 'http:' ? agents.http : agents.https),
           })) as unknown as Response;
         } catch (error) {
+          wrote();
           // node-fetch rejects an aborted request with an AbortError of its own; the timeout
           // itself (a TimeoutError, as node's fetch rejects with) is what errors.ts recognises.
           throw signal.aborted ? signal.reason : error;
@@ -169,6 +206,7 @@ export function createGitHubClient(options: ClientOptions): GitHubPort {
     variables: Record<string, unknown>,
     key: string,
   ): Promise<{ data: Record<string, unknown>; partial?: string }> => {
+    expectWrite();
     for (let attempt = 0; ; attempt++) {
       let stream: AsyncIterable<Uint8Array> | null;
       try {
@@ -179,6 +217,7 @@ export function createGitHubClient(options: ClientOptions): GitHubPort {
         });
         stream = response.data as AsyncIterable<Uint8Array> | null;
       } catch (error) {
+        wrote();
         throw translateGitHubError(error, secrets, host);
       }
       // A body cut off on the way (the connection lost mid-answer) is retried like a malformed one.
@@ -271,6 +310,7 @@ export function createGitHubClient(options: ClientOptions): GitHubPort {
     get requests() {
       return requests;
     },
+    sent: () => written,
     searchPullRequests: (query, first, after, sizes, known) =>
       call(async () => {
         const { data, partial } = await graphql(

@@ -151,16 +151,32 @@ export async function runScan(options: ScanOptions): Promise<ScanSummary> {
     }
   };
 
-  const previous = new Map(store.all().map((p) => [p.nodeId, p] as const));
-  // The stored PRs GitHub may send unchanged: those nodes are not checked and normalised again.
-  const known = reusable(previous, belongs);
+  // The ledger's side of the scan (the stored PRs, what judging reads) is read while GitHub
+  // answers the first request: the answer's nodes are the first to need it.
+  let stored: { previous: Map<string, StoredPr>; known: Map<string, StoredPr> } | undefined;
+  let judging: JudgingReads | undefined;
+  const ledgerSide = () => {
+    if (stored) return stored;
+    const previous = new Map(store.all().map((p) => [p.nodeId, p] as const));
+    // The stored PRs GitHub may send unchanged: those nodes are not checked and normalised again.
+    stored = { previous, known: reusable(previous, belongs) };
+    judging = readJudging(options);
+    return stored;
+  };
+  const known = { get: (id: string) => ledgerSide().known.get(id) };
   await phase(async () => {
     for (const query of plan.queries) {
       for (let w: ReturnType<typeof startSearch> | null = startSearch(query); w;) {
         const window = w;
-        const page = await ask(window.q, () =>
+        const answer = ask(window.q, () =>
           port.searchPullRequests(window.q, plan.pageSize, window.after, plan.sizes, known),
         );
+        if (!stored) {
+          answer.catch(() => undefined); // awaited below: its failure is handled there
+          await port.sent();
+          ledgerSide();
+        }
+        const page = await answer;
         if (page instanceof Error) {
           complete = false;
           errors.push(`${window.q}: ${errorMessage(page)}`);
@@ -180,6 +196,7 @@ export async function runScan(options: ScanOptions): Promise<ScanSummary> {
     }
   });
 
+  const { previous } = ledgerSide();
   if (complete)
     await phase(async () => {
       for (const batch of batches(goneFromQueue(previous, seen), plan.pageSize)) {
@@ -250,7 +267,7 @@ export async function runScan(options: ScanOptions): Promise<ScanSummary> {
   const finished = options.now();
   const status = scanStatus(errors.length, stop !== null, seen.size);
   const resetAt = last ? Date.parse(last.resetAt) : null;
-  const judged = judge(r.current, options, options.now());
+  const judged = judge(r.current, options, judging ?? readJudging(options), options.now());
   const scanId = store.recordScan(
     {
       startedAt: started,
@@ -298,13 +315,35 @@ export async function runScan(options: ScanOptions): Promise<ScanSummary> {
   };
 }
 
-/** Judges the queue as this scan leaves it; the verdicts are recorded with the scan. */
-function judge(current: ReadonlyMap<string, StoredPr>, options: ScanOptions, now: number) {
-  const previous = options.rules.trails();
-  const { judged, tiers, flagged } = judgeAll({
-    prs: current.values(),
+/** What judging reads from the ledger besides the PRs. */
+interface JudgingReads {
+  trails: ReturnType<RulesLedger['trails']>;
+  histories: ReturnType<RulesLedger['judgedHistories']>;
+  permissions: ReturnType<RulesLedger['permissions']>;
+  unsettled: ReturnType<OutcomeLedger['unsettledActions']>;
+}
+
+function readJudging(options: ScanOptions): JudgingReads {
+  return {
+    trails: options.rules.trails(),
     histories: options.rules.judgedHistories(),
     permissions: options.rules.permissions(),
+    unsettled: options.outcomes.unsettledActions(),
+  };
+}
+
+/** Judges the queue as this scan leaves it; the verdicts are recorded with the scan. */
+function judge(
+  current: ReadonlyMap<string, StoredPr>,
+  options: ScanOptions,
+  reads: JudgingReads,
+  now: number,
+) {
+  const previous = reads.trails;
+  const { judged, tiers, flagged } = judgeAll({
+    prs: current.values(),
+    histories: reads.histories,
+    permissions: reads.permissions,
     previousTier: (id) => previous.get(id)?.tier,
     budget: options.budget ?? new Map(),
     rules: options.config.rules,
@@ -315,12 +354,7 @@ function judge(current: ReadonlyMap<string, StoredPr>, options: ScanOptions, now
     records: judged.map((j) => toVerdictRecord(j, previous.get(j.nodeId))),
     // Outcomes are settled before `--dispatch` starts new sessions: a newer escalation never
     // hides what an older one bought.
-    outcomes: settleOutcomes(
-      judged,
-      options.outcomes.unsettledActions(),
-      options.config.rules,
-      now,
-    ),
+    outcomes: settleOutcomes(judged, reads.unsettled, options.config.rules, now),
     candidates: judged
       .filter((j) => j.pr.state === 'open' && j.pr.watched)
       .map((j) => ({ pr: j.pr, verdict: j.evaluation.verdict })),

@@ -160,6 +160,8 @@ export function createMemoryGitHub(scenario: FakeScenario): MemoryGitHub {
     get requests() {
       return requests;
     },
+    // Nothing goes over a network: a read is "sent" as soon as it is called.
+    sent: () => Promise.resolve(),
     searchPullRequests(query, first, after, sizes, known) {
       return Promise.resolve().then(() => {
         const rl = read({ method: 'search', query });
