@@ -306,36 +306,50 @@ export function createGitHubClient(options: ClientOptions): GitHubPort {
     return { owner, repo: name };
   };
 
+  const searchAnswer: GitHubPort['searchAnswer'] = (query, first, after, sizes) =>
+    call(async () => {
+      const { data, partial } = await graphql(
+        SEARCH_QUERY,
+        { q: query, first, after, ...sizeVariables(sizes) },
+        'search',
+      );
+      const search = (isObject(data.search) ? data.search : {}) as {
+        issueCount?: unknown;
+        pageInfo?: { hasNextPage?: unknown; endCursor?: unknown };
+        nodes?: unknown;
+      };
+      const { nodes } = search;
+      return {
+        issueCount:
+          typeof search.issueCount === 'number'
+            ? search.issueCount
+            : Array.isArray(nodes)
+              ? nodes.filter(isPullRequestNode).length
+              : 0,
+        hasNextPage: search.pageInfo?.hasNextPage === true,
+        endCursor:
+          typeof search.pageInfo?.endCursor === 'string' ? search.pageInfo.endCursor : null,
+        rateLimit: rateLimitOf(data),
+        partial,
+        read: (known) =>
+          call(async () => {
+            const dropped: string[] = [];
+            const prs = (await pullRequestsOf(nodes, known, dropped)).filter((p) => p !== null);
+            return { prs, dropped };
+          }),
+      };
+    });
+
   return {
     get requests() {
       return requests;
     },
     sent: () => written,
-    searchPullRequests: (query, first, after, sizes, known) =>
-      call(async () => {
-        const { data, partial } = await graphql(
-          SEARCH_QUERY,
-          { q: query, first, after, ...sizeVariables(sizes) },
-          'search',
-        );
-        const search = (isObject(data.search) ? data.search : {}) as {
-          issueCount?: unknown;
-          pageInfo?: { hasNextPage?: unknown; endCursor?: unknown };
-          nodes?: unknown;
-        };
-        const dropped: string[] = [];
-        const prs = (await pullRequestsOf(search.nodes, known, dropped)).filter((p) => p !== null);
-        return {
-          prs,
-          dropped,
-          issueCount: typeof search.issueCount === 'number' ? search.issueCount : prs.length,
-          hasNextPage: search.pageInfo?.hasNextPage === true,
-          endCursor:
-            typeof search.pageInfo?.endCursor === 'string' ? search.pageInfo.endCursor : null,
-          rateLimit: rateLimitOf(data),
-          partial,
-        };
-      }),
+    searchAnswer,
+    searchPullRequests: async (query, first, after, sizes, known) => {
+      const { read, ...answer } = await searchAnswer(query, first, after, sizes);
+      return { ...answer, ...(await read(known)) };
+    },
     pullRequestsById: (ids, sizes, known) =>
       call(async () => {
         const { data, partial } = await graphql(

@@ -54,7 +54,27 @@ export interface SearchPage extends ReadMeta {
   endCursor: string | null;
 }
 
+/**
+ * A search page as GitHub answered it, its PR nodes not read yet: the scan asks for the next
+ * page first, and reads these while GitHub answers it.
+ */
+export interface SearchAnswer extends Omit<ReadMeta, 'dropped'> {
+  issueCount: number;
+  hasNextPage: boolean;
+  endCursor: string | null;
+  /** The page's PRs: nodes `known` answers for as they are, the others checked and normalised. */
+  read(known?: KnownSnapshots): Promise<{ prs: PrSnapshot[]; dropped: string[] }>;
+}
+
 export interface GitHubReads {
+  /** One page of a search, its PR nodes read on demand. */
+  searchAnswer(
+    query: string,
+    first: number,
+    after: string | null,
+    sizes: ConnectionSizes,
+  ): Promise<SearchAnswer>;
+  /** One page of a search with its PRs read (`searchAnswer`, then its `read`). */
   searchPullRequests(
     query: string,
     first: number,

@@ -15,6 +15,7 @@ import {
   DETAIL_FAILURE_BUDGET,
   batches,
   goneFromQueue,
+  nextPageAhead,
   nextSearch,
   planScan,
   rateLimitStop,
@@ -108,7 +109,7 @@ export async function runScan(options: ScanOptions): Promise<ScanSummary> {
   let complete = true;
 
   /** Runs one request: accounts its cost, turns a rate limit into a stop, lets auth through. */
-  const ask = async <T extends { rateLimit: RateLimitInfo | null; dropped: string[] }>(
+  const ask = async <T extends { rateLimit: RateLimitInfo | null; dropped?: string[] }>(
     what: string,
     request: () => Promise<T>,
   ): Promise<T | Error> => {
@@ -124,7 +125,8 @@ export async function runScan(options: ScanOptions): Promise<ScanSummary> {
         points += answer.rateLimit.cost;
         last = answer.rateLimit;
       }
-      for (const d of answer.dropped) warnings.push(`${what}: GitHub sent a malformed PR (${d})`);
+      for (const d of answer.dropped ?? [])
+        warnings.push(`${what}: GitHub sent a malformed PR (${d})`);
       return answer;
     } catch (error) {
       if (error instanceof RateLimitError) {
@@ -164,15 +166,22 @@ export async function runScan(options: ScanOptions): Promise<ScanSummary> {
     return stored;
   };
   const known = { get: (id: string) => ledgerSide().known.get(id) };
+  const requestPage = (q: string, after: string | null) => {
+    const answer = ask(q, () => port.searchAnswer(q, plan.pageSize, after, plan.sizes));
+    answer.catch(() => undefined); // awaited where it is used: its failure is handled there
+    return answer;
+  };
   await phase(async () => {
     for (const query of plan.queries) {
+      let ahead: { q: string; after: string; answer: ReturnType<typeof requestPage> } | null = null;
       for (let w: ReturnType<typeof startSearch> | null = startSearch(query); w;) {
         const window = w;
-        const answer = ask(window.q, () =>
-          port.searchPullRequests(window.q, plan.pageSize, window.after, plan.sizes, known),
-        );
+        const answer =
+          ahead && ahead.q === window.q && ahead.after === window.after
+            ? ahead.answer
+            : requestPage(window.q, window.after);
+        ahead = null;
         if (!stored) {
-          answer.catch(() => undefined); // awaited below: its failure is handled there
           await port.sent();
           ledgerSide();
         }
@@ -182,14 +191,33 @@ export async function runScan(options: ScanOptions): Promise<ScanSummary> {
           errors.push(`${window.q}: ${errorMessage(page)}`);
           break; // the next query: one bad page must not lose the rest
         }
-        for (const snap of page.prs) seen.set(snap.nodeId, snap);
-        if (page.partial || page.dropped.length > 0) {
+        // The next page is asked for first: this page's nodes are read while GitHub answers.
+        const next = nextPageAhead(window, page);
+        if (next) {
+          ahead = { ...next, answer: requestPage(next.q, next.after) };
+          await port.sent();
+        }
+        let read: Awaited<ReturnType<typeof page.read>>;
+        try {
+          read = await page.read(known);
+        } catch (error) {
+          complete = false;
+          errors.push(`${window.q}: ${errorMessage(error)}`);
+          break;
+        }
+        for (const d of read.dropped)
+          warnings.push(`${window.q}: GitHub sent a malformed PR (${d})`);
+        for (const snap of read.prs) seen.set(snap.nodeId, snap);
+        if (page.partial || read.dropped.length > 0) {
           // Some PRs were withheld: they are not gone, so nothing is resolved as closed this time.
           complete = false;
           if (page.partial) warnings.push(`${query}: GitHub withheld some PRs (${page.partial})`);
         }
         options.onProgress?.(seen.size, page.issueCount);
-        const step = nextSearch(window, { ...page, createdAts: page.prs.map((p) => p.createdAt) });
+        const step = nextSearch(window, {
+          ...page,
+          createdAts: read.prs.map((p) => p.createdAt),
+        });
         if (step.error) errors.push(step.error);
         w = step.next;
       }

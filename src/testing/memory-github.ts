@@ -7,6 +7,7 @@ import type {
   ConnectionSizes,
   DetailSizes,
   GitHubPort,
+  KnownSnapshots,
   RateLimitInfo,
   WriteResult,
 } from '../github/port.js';
@@ -162,26 +163,29 @@ export function createMemoryGitHub(scenario: FakeScenario): MemoryGitHub {
     },
     // Nothing goes over a network: a read is "sent" as soon as it is called.
     sent: () => Promise.resolve(),
-    searchPullRequests(query, first, after, sizes, known) {
+    searchAnswer(query, first, after, sizes) {
       return Promise.resolve().then(() => {
         const rl = read({ method: 'search', query });
         const found = searchPullRequests(scenario, query);
         const start = after === null ? 0 : Number(after);
         const end = Math.min(start + first, found.length, SEARCH_LIMIT);
-        const dropped: string[] = [];
         const nodes = found.slice(start, end).map((pr) => tampered(rawPr(scenario, pr, sizes)));
-        const prs = readPullRequests(nodes, known, checkPullRequestNodes, dropped).filter(
-          (p) => p !== null,
-        );
         return {
-          prs,
-          dropped,
           issueCount: found.length,
           hasNextPage: end < Math.min(found.length, SEARCH_LIMIT),
           endCursor: end > start ? String(end) : null,
           rateLimit: rl,
+          read: (known?: KnownSnapshots) => {
+            const dropped: string[] = [];
+            const prs = readPullRequests(nodes, known, checkPullRequestNodes, dropped);
+            return Promise.resolve({ prs: prs.filter((p) => p !== null), dropped });
+          },
         };
       });
+    },
+    async searchPullRequests(query, first, after, sizes, known) {
+      const { read: readNodes, ...answer } = await port.searchAnswer(query, first, after, sizes);
+      return { ...answer, ...(await readNodes(known)) };
     },
     pullRequestsById(ids, sizes, known) {
       return Promise.resolve().then(() => {
