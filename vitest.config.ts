@@ -1,14 +1,15 @@
+import { readdirSync } from 'node:fs';
 import { configDefaults, defineConfig } from 'vitest/config';
 import LongestFirst from './test/setup/sequencer.js';
 
 /**
- * Folders whose files call functions or run the command layer in-process, and leave nothing
- * behind in the process (no module mock, no PostgreSQL): their files share a worker process one
- * after another, with the modules it has already loaded, instead of starting a process and
- * loading radar again for each file (a third of their CPU time). Every other file keeps a
- * process of its own.
+ * Files that leave nothing behind in their process (no module mock, no PostgreSQL connection):
+ * they share worker processes one after another, with the modules a worker has already loaded,
+ * instead of starting a process and loading radar again for each file (a third of the CPU time
+ * of a small file). The child processes some of them start are theirs to end, as before. Every
+ * other file keeps a process of its own.
  */
-const IN_PROCESS = [
+const SHARED_FOLDERS = [
   'budget',
   'cli',
   'config',
@@ -16,16 +17,25 @@ const IN_PROCESS = [
   'doctor',
   'fake-github',
   'github',
+  'html',
   'logging',
   'outcomes',
   'render',
   'report',
   'rules',
+  'scan',
   'scripts',
   'setup',
   'time',
   'tokens',
-].map((folder) => `test/${folder}/**/*.test.ts`);
+];
+const SHARED = [
+  ...SHARED_FOLDERS.map((folder) => `test/${folder}/**/*.test.ts`),
+  // test/dispatch but the team on one PostgreSQL ledger (team-helpers.ts).
+  ...readdirSync(new URL('./test/dispatch', import.meta.url))
+    .filter((file) => file.endsWith('.test.ts') && !file.startsWith('team'))
+    .map((file) => `test/dispatch/${file}`),
+];
 
 export default defineConfig({
   test: {
@@ -44,14 +54,14 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'in-process', include: IN_PROCESS, isolate: false },
+        test: { name: 'shared', include: SHARED, isolate: false },
       },
       {
         extends: true,
         test: {
           name: 'isolated',
           include: ['test/**/*.test.ts'],
-          exclude: [...configDefaults.exclude, ...IN_PROCESS],
+          exclude: [...configDefaults.exclude, ...SHARED],
           // A throwaway PostgreSQL server for the ledger's second engine (or RADAR_TEST_PG_URL).
           globalSetup: ['test/setup/postgres.ts'],
           // Each file keeps its own process: module mocks (test/process/signal-order.test.ts),
