@@ -1,4 +1,5 @@
 import { build, type Metafile, type Plugin } from 'esbuild';
+import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -172,6 +173,25 @@ function checkCommon(metafile: Metafile): void {
   }
 }
 
+/**
+ * What this build is made of: every module the bundle reads and the locked versions of the
+ * packages it takes in. A config validated by one build is kept for that build only
+ * (src/config/cache.ts): any change to radar or to a package makes a new one.
+ */
+function buildId(): string {
+  const hash = createHash('sha256');
+  const files = (readdirSync(SRC, { recursive: true }) as string[])
+    .filter((name) => name.endsWith('.js'))
+    .sort();
+  for (const name of files)
+    hash
+      .update(`${name}\0`)
+      .update(readFileSync(join(SRC, name)))
+      .update('\0');
+  hash.update(readFileSync(join(ROOT, 'package-lock.json')));
+  return hash.digest('base64url').slice(0, 22);
+}
+
 rmSync(OUT, { recursive: true, force: true });
 const { metafile } = await build({
   absWorkingDir: ROOT,
@@ -202,5 +222,6 @@ const { metafile } = await build({
   logLevel: 'warning',
   plugins: [deferChildProcess, nodeHasWebStreams, requireBuiltins, commonChunk],
   metafile: true,
+  define: { RADAR_BUILD_ID: JSON.stringify(buildId()) },
 });
 checkCommon(metafile);

@@ -9,7 +9,8 @@ import { colorEnabled } from './render/color.js';
 import { guardStream } from './render/terminal.js';
 import { RadarError, UsageError, errorMessage } from './core/errors.js';
 import { parseJsonFields } from './render/json-fields.js';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { resolve } from 'node:path';
 import { resolveConfigPath, resolveLedger } from './config/locate.js';
 import {
@@ -17,9 +18,13 @@ import {
   ledgerName,
   legacyLedgerMessage,
   noLedgerMessage,
+  radarDirs,
+  type ConfigLocation,
+  type LedgerLocation,
 } from './config/locations.js';
-import type { LedgerLocation } from './config/locations.js';
 import { loadConfig as loadDefaultConfig } from './config/load-defaults.js';
+import type { LoadedConfig } from './config/load.js';
+import { BUILD_ID, readCachedConfig, writeCachedConfig } from './config/cache.js';
 import { openSqliteLedger } from './ledger/sqlite-ledger.js';
 import { openLedger } from './ledger/open.js';
 import { redactSecrets, redactUrl } from './redact.js';
@@ -117,10 +122,7 @@ export async function createContext(
   const out = overrides.stdout ?? process.stdout;
   // zod is loaded only when there is a config file to validate (or an old one to report).
   const located = overrides.config ? undefined : resolveConfigPath(options.config, env, cwd);
-  const needsZod = located !== undefined && (located.path !== undefined || !!located.legacy);
-  const { loadConfig } = needsZod
-    ? await import('./config/load.js')
-    : { loadConfig: loadDefaultConfig };
+  const loadConfig = await configLoader(located, env);
   let loaded: ReturnType<typeof loadConfig> | undefined;
   let db: OpenLedger | undefined;
   let logger: Logger | undefined;
@@ -190,6 +192,42 @@ export async function createContext(
       db?.close();
       db = undefined;
     },
+  };
+}
+
+/**
+ * How this run reads its config: the built-in defaults when there is no file (zod not loaded);
+ * the result kept for this build and this very text when there is one (config/cache.ts: zod
+ * not loaded either); else the file validated, and the result kept for the next run.
+ */
+async function configLoader(
+  located: ConfigLocation | undefined,
+  env: NodeJS.ProcessEnv,
+): Promise<(explicit: string | undefined, env: NodeJS.ProcessEnv, cwd: string) => LoadedConfig> {
+  if (located === undefined || (located.path === undefined && !located.legacy))
+    return loadDefaultConfig;
+  const path = located.path;
+  let text: string | undefined;
+  if (BUILD_ID !== undefined && path !== undefined && !located.legacy) {
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch {
+      // Said by loadConfig below, where the command first needs the config, as without a cache.
+    }
+  }
+  const dir = radarDirs({ env, platform: process.platform, home: env.HOME ?? homedir() }).cache;
+  const kept =
+    BUILD_ID !== undefined && path !== undefined && text !== undefined
+      ? readCachedConfig(dir, BUILD_ID, path, text)
+      : undefined;
+  if (kept) return () => ({ config: kept, path });
+  const load = await import('./config/load.js');
+  if (BUILD_ID === undefined || path === undefined || text === undefined) return load.loadConfig;
+  const [build, read] = [BUILD_ID, text];
+  return () => {
+    const config = load.configFromText(path, read);
+    writeCachedConfig(dir, { build, path, text: read, config });
+    return { config, path };
   };
 }
 

@@ -59,9 +59,13 @@ export function loadConfig(
   }
   const { path } = location;
   if (!path) return { config: defaultConfig(), path: undefined };
-  let text: string;
+  return { config: configFromText(path, readConfigText(path)), path };
+}
+
+/** A config file's text, or the error a user reads when it cannot be read. */
+export function readConfigText(path: string): string {
   try {
-    text = readFileSync(path, 'utf8');
+    return readFileSync(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new UsageError(
@@ -70,6 +74,10 @@ export function loadConfig(
         : `cannot read config ${path}: ${code ?? error}`,
     );
   }
+}
+
+/** A config file's text, parsed and validated; every problem is named in the error. */
+export function configFromText(path: string, text: string): RadarConfig {
   // JSON with comments, so the starter config written by `radar init` can explain itself.
   const parseErrors: ParseError[] = [];
   const json: unknown = parseJsonc(text, parseErrors, { allowTrailingComma: true });
@@ -86,7 +94,7 @@ export function loadConfig(
       errors,
     );
   }
-  return { config, path };
+  return config;
 }
 
 function lineColumn(text: string, offset: number): string {

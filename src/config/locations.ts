@@ -11,6 +11,8 @@ import { redactUrl } from '../redact.js';
  * - state (the ledger, agents' run logs, worktrees): `$XDG_STATE_HOME/radar/`, else
  *   `~/.local/state/radar/`, `~/Library/Application Support/radar/` on macOS,
  *   `%LOCALAPPDATA%\radar\` on Windows.
+ * - cache (what radar can always make again: a validated config): `$XDG_CACHE_HOME/radar/`, else
+ *   `~/.cache/radar/`, `~/Library/Caches/radar/` on macOS, `%LOCALAPPDATA%\radar\cache\` on Windows.
  *
  * Nothing depends on the working folder: cron without `cd` finds the same ledger as a shell.
  * The working folder is only looked at to notice files an older radar kept there
@@ -28,6 +30,7 @@ export interface Surroundings {
 export interface RadarDirs {
   config: string;
   state: string;
+  cache: string;
 }
 
 function pathsFor(platform: NodeJS.Platform) {
@@ -54,7 +57,15 @@ export function radarDirs(s: Pick<Surroundings, 'env' | 'platform' | 'home'>): R
       : platform === 'darwin'
         ? p.join(home, 'Library', 'Application Support')
         : p.join(home, '.local', 'state'));
-  return { config: p.join(configHome, 'radar'), state: p.join(stateHome, 'radar') };
+  const cache =
+    xdg(env.XDG_CACHE_HOME, platform) !== undefined
+      ? p.join(env.XDG_CACHE_HOME!, 'radar')
+      : platform === 'win32'
+        ? p.join(env.LOCALAPPDATA ?? p.join(home, 'AppData', 'Local'), 'radar', 'cache')
+        : platform === 'darwin'
+          ? p.join(home, 'Library', 'Caches', 'radar')
+          : p.join(home, '.cache', 'radar');
+  return { config: p.join(configHome, 'radar'), state: p.join(stateHome, 'radar'), cache };
 }
 
 /** A path given by flag or environment: `~/` from home, relative from the working folder. */

@@ -2,6 +2,8 @@ import { Octokit } from '@octokit/core';
 import { requestLog } from '@octokit/plugin-request-log';
 import { throttling } from '@octokit/plugin-throttling';
 import { retry } from '@octokit/plugin-retry';
+import * as http from 'node:http';
+import * as https from 'node:https';
 import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import nodeFetch from 'node-fetch';
@@ -11,15 +13,22 @@ import { GitHubError, RateLimitError, translateGitHubError } from './errors.js';
 import { redactSecrets } from '../redact.js';
 import { DETAILS_QUERY, NODES_QUERY, SEARCH_QUERY, VIEWER_QUERY } from './queries.js';
 import { toDetails } from './normalize.js';
-import { readPullRequests } from './digest.js';
+import { completePullRequests, reusePullRequests } from './digest.js';
 import { yieldWithoutTimerFloor } from './limiter-yield.js';
-import type { ConnectionSizes, GitHubPort, RateLimitInfo, WriteResult } from './port.js';
+import type {
+  ConnectionSizes,
+  GitHubPort,
+  KnownSnapshots,
+  RateLimitInfo,
+  WriteResult,
+} from './port.js';
 import {
-  checkNodes as checkEach,
   isDetailsNode,
-  pullRequestDetailsNode,
-  rateLimitNode,
-} from './schema.js';
+  isObject,
+  isPullRequestNode,
+  rateLimitOf as readRateLimit,
+} from './guards.js';
+import type * as Schema from './schema.js';
 
 /**
  * The Octokit implementation of the GitHub port (port.ts): GitHub's own throttling and retry
@@ -50,6 +59,24 @@ const atOnce = {
   }),
 };
 
+/**
+ * A keep-alive agent (as node's own global agents are) that says when each request's bytes have
+ * been handed to the network: `addRequest` is where every request made with an agent meets it.
+ */
+function signallingAgent<A extends typeof http.Agent | typeof https.Agent>(
+  Base: A,
+  onWritten: () => void,
+): InstanceType<A> {
+  type WithAddRequest = { addRequest(req: http.ClientRequest, options: unknown): void };
+  const agent = new Base({ keepAlive: true, scheduling: 'lifo', timeout: 5000 });
+  const base = (agent as unknown as WithAddRequest).addRequest.bind(agent);
+  (agent as unknown as WithAddRequest).addRequest = (req, requestOptions) => {
+    req.once('finish', onWritten);
+    base(req, requestOptions);
+  };
+  return agent as InstanceType<A>;
+}
+
 export interface ClientOptions {
   endpoint: Pick<Endpoint, 'apiUrl' | 'graphqlUrl'>;
   token: string;
@@ -72,6 +99,21 @@ export function createGitHubClient(options: ClientOptions): GitHubPort {
   const secrets = [options.token];
   const host = new URL(options.endpoint.apiUrl).host;
   const mask = (m: unknown) => redactSecrets(String(m), secrets);
+  // `sent()`: the last read's request handed to the network (or failed before it was).
+  let written: Promise<void> = Promise.resolve();
+  let markWritten: (() => void) | undefined;
+  const expectWrite = () => {
+    markWritten?.();
+    written = new Promise((resolve) => (markWritten = resolve));
+  };
+  const wrote = () => {
+    markWritten?.();
+    markWritten = undefined;
+  };
+  const agents = {
+    http: signallingAgent(http.Agent, wrote),
+    https: signallingAgent(https.Agent, wrote),
+  };
   const octokit = new RadarOctokit({
     auth: options.token,
     baseUrl: options.endpoint.apiUrl,
@@ -132,8 +174,10 @@ export function createGitHubClient(options: ClientOptions): GitHubPort {
           return (await nodeFetch(String(url), {
             ...(init as Parameters<typeof nodeFetch>[1]),
             signal,
+            agent: (target: URL) => (target.protocol === 'http:' ? agents.http : agents.https),
           })) as unknown as Response;
         } catch (error) {
+          wrote();
           // node-fetch rejects an aborted request with an AbortError of its own; the timeout
           // itself (a TimeoutError, as node's fetch rejects with) is what errors.ts recognises.
           throw signal.aborted ? signal.reason : error;
@@ -162,6 +206,7 @@ export function createGitHubClient(options: ClientOptions): GitHubPort {
     variables: Record<string, unknown>,
     key: string,
   ): Promise<{ data: Record<string, unknown>; partial?: string }> => {
+    expectWrite();
     for (let attempt = 0; ; attempt++) {
       let stream: AsyncIterable<Uint8Array> | null;
       try {
@@ -172,6 +217,7 @@ export function createGitHubClient(options: ClientOptions): GitHubPort {
         });
         stream = response.data as AsyncIterable<Uint8Array> | null;
       } catch (error) {
+        wrote();
         throw translateGitHubError(error, secrets, host);
       }
       // A body cut off on the way (the connection lost mid-answer) is retried like a malformed one.
@@ -196,20 +242,39 @@ export function createGitHubClient(options: ClientOptions): GitHubPort {
     }
   };
 
+  /** schema.ts, and zod with it: loaded for the first answer with a node to check. */
+  let schema: Promise<typeof Schema> | undefined;
   /** Checks nodes (schema.ts); a dropped one is logged, masked. */
-  const checkNodes: typeof checkEach = (nodes, schema, keep, dropped) => {
+  const checkNodes = async <
+    S extends keyof Pick<typeof Schema, 'pullRequestNode' | 'pullRequestDetailsNode'>,
+  >(
+    nodes: unknown,
+    which: S,
+    keep: (node: unknown) => boolean,
+    dropped: string[],
+  ) => {
+    const s = await (schema ??= import('./schema.js'));
     const before = dropped.length;
-    const out = checkEach(nodes, schema, keep, dropped);
+    const out = s.checkNodes(nodes, s[which] as (typeof Schema)[S], keep, dropped);
     for (let i = before; i < dropped.length; i++) {
       dropped[i] = mask(dropped[i]);
       logger.warn({ problem: dropped[i] }, 'GitHub sent a malformed node; dropped');
     }
     return out;
   };
-  const rateLimitOf = (data: Record<string, unknown>): RateLimitInfo | null => {
-    const parsed = rateLimitNode.safeParse(data.rateLimit);
-    return parsed.success ? parsed.data : null;
+  /** An answer's PR nodes: those sent as before reused, the rest checked and normalised. */
+  const pullRequestsOf = async (
+    nodes: unknown,
+    known: KnownSnapshots | undefined,
+    dropped: string[],
+  ) => {
+    const reused = reusePullRequests(nodes, known);
+    if (reused.fresh.length === 0) return reused.out;
+    const checked = await checkNodes(reused.fresh, 'pullRequestNode', isPullRequestNode, dropped);
+    return completePullRequests(reused, checked as (Schema.PullRequestNode | null)[]);
   };
+  const rateLimitOf = (data: Record<string, unknown>): RateLimitInfo | null =>
+    readRateLimit(data.rateLimit);
   const sizeVariables = (sizes: ConnectionSizes) => ({
     reviews: sizes.reviews,
     comments: sizes.comments,
@@ -241,37 +306,50 @@ export function createGitHubClient(options: ClientOptions): GitHubPort {
     return { owner, repo: name };
   };
 
+  const searchAnswer: GitHubPort['searchAnswer'] = (query, first, after, sizes) =>
+    call(async () => {
+      const { data, partial } = await graphql(
+        SEARCH_QUERY,
+        { q: query, first, after, ...sizeVariables(sizes) },
+        'search',
+      );
+      const search = (isObject(data.search) ? data.search : {}) as {
+        issueCount?: unknown;
+        pageInfo?: { hasNextPage?: unknown; endCursor?: unknown };
+        nodes?: unknown;
+      };
+      const { nodes } = search;
+      return {
+        issueCount:
+          typeof search.issueCount === 'number'
+            ? search.issueCount
+            : Array.isArray(nodes)
+              ? nodes.filter(isPullRequestNode).length
+              : 0,
+        hasNextPage: search.pageInfo?.hasNextPage === true,
+        endCursor:
+          typeof search.pageInfo?.endCursor === 'string' ? search.pageInfo.endCursor : null,
+        rateLimit: rateLimitOf(data),
+        partial,
+        read: (known) =>
+          call(async () => {
+            const dropped: string[] = [];
+            const prs = (await pullRequestsOf(nodes, known, dropped)).filter((p) => p !== null);
+            return { prs, dropped };
+          }),
+      };
+    });
+
   return {
     get requests() {
       return requests;
     },
-    searchPullRequests: (query, first, after, sizes, known) =>
-      call(async () => {
-        const { data, partial } = await graphql(
-          SEARCH_QUERY,
-          { q: query, first, after, ...sizeVariables(sizes) },
-          'search',
-        );
-        const search = (isObject(data.search) ? data.search : {}) as {
-          issueCount?: unknown;
-          pageInfo?: { hasNextPage?: unknown; endCursor?: unknown };
-          nodes?: unknown;
-        };
-        const dropped: string[] = [];
-        const prs = readPullRequests(search.nodes, known, checkNodes, dropped).filter(
-          (p) => p !== null,
-        );
-        return {
-          prs,
-          dropped,
-          issueCount: typeof search.issueCount === 'number' ? search.issueCount : prs.length,
-          hasNextPage: search.pageInfo?.hasNextPage === true,
-          endCursor:
-            typeof search.pageInfo?.endCursor === 'string' ? search.pageInfo.endCursor : null,
-          rateLimit: rateLimitOf(data),
-          partial,
-        };
-      }),
+    sent: () => written,
+    searchAnswer,
+    searchPullRequests: async (query, first, after, sizes, known) => {
+      const { read, ...answer } = await searchAnswer(query, first, after, sizes);
+      return { ...answer, ...(await read(known)) };
+    },
     pullRequestsById: (ids, sizes, known) =>
       call(async () => {
         const { data, partial } = await graphql(
@@ -280,7 +358,7 @@ export function createGitHubClient(options: ClientOptions): GitHubPort {
           'nodes',
         );
         const dropped: string[] = [];
-        const prs = readPullRequests(data.nodes, known, checkNodes, dropped);
+        const prs = await pullRequestsOf(data.nodes, known, dropped);
         return {
           prs,
           dropped,
@@ -303,9 +381,9 @@ export function createGitHubClient(options: ClientOptions): GitHubPort {
           'nodes',
         );
         const dropped: string[] = [];
-        const details = checkNodes(data.nodes, pullRequestDetailsNode, isDetailsNode, dropped).map(
-          (n) => (n ? toDetails(n, sizes.maxBodyChars) : null),
-        );
+        const details = (
+          await checkNodes(data.nodes, 'pullRequestDetailsNode', isDetailsNode, dropped)
+        ).map((n) => (n ? toDetails(n as Schema.RawPullRequestDetails, sizes.maxBodyChars) : null));
         return { details, dropped, rateLimit: rateLimitOf(data), partial };
       }),
     viewer: () =>
@@ -373,10 +451,6 @@ export function createGitHubClient(options: ClientOptions): GitHubPort {
   };
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  v !== null && typeof v === 'object' && !Array.isArray(v);
-
-/** The body as a JSON object, or undefined when it is not one. */
 /** A response body read to its end, as UTF-8 text. */
 async function readText(stream: AsyncIterable<Uint8Array> | null): Promise<string> {
   const chunks: Uint8Array[] = [];
@@ -389,6 +463,7 @@ async function readText(stream: AsyncIterable<Uint8Array> | null): Promise<strin
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/** The body as a JSON object, or undefined when it is not one. */
 function parseObject(text: string): { data?: unknown; errors?: unknown } | undefined {
   try {
     const value: unknown = JSON.parse(text);

@@ -41,9 +41,11 @@ interface ReadMeta {
 /**
  * Snapshots the ledger holds, by node id, that a read may answer with as they are when GitHub
  * sends the very node each was read from (the same `nodeDigest`, digest.ts): the scan passes
- * those whose stored row is what reading that node again would record (scan/plan.ts).
+ * those whose stored row is what reading that node again would record (scan/plan.ts). Only
+ * looked up when an answer's nodes are read: the scan reads its ledger while the first request
+ * is on its way.
  */
-export type KnownSnapshots = ReadonlyMap<string, PrSnapshot>;
+export type KnownSnapshots = Pick<ReadonlyMap<string, PrSnapshot>, 'get'>;
 
 export interface SearchPage extends ReadMeta {
   prs: PrSnapshot[];
@@ -52,7 +54,27 @@ export interface SearchPage extends ReadMeta {
   endCursor: string | null;
 }
 
+/**
+ * A search page as GitHub answered it, its PR nodes not read yet: the scan asks for the next
+ * page first, and reads these while GitHub answers it.
+ */
+export interface SearchAnswer extends Omit<ReadMeta, 'dropped'> {
+  issueCount: number;
+  hasNextPage: boolean;
+  endCursor: string | null;
+  /** The page's PRs: nodes `known` answers for as they are, the others checked and normalised. */
+  read(known?: KnownSnapshots): Promise<{ prs: PrSnapshot[]; dropped: string[] }>;
+}
+
 export interface GitHubReads {
+  /** One page of a search, its PR nodes read on demand. */
+  searchAnswer(
+    query: string,
+    first: number,
+    after: string | null,
+    sizes: ConnectionSizes,
+  ): Promise<SearchAnswer>;
+  /** One page of a search with its PRs read (`searchAnswer`, then its `read`). */
   searchPullRequests(
     query: string,
     first: number,
@@ -83,6 +105,12 @@ export interface GitHubReads {
   }>;
   /** HTTP requests sent so far (retries included). */
   readonly requests: number;
+  /**
+   * Resolves once the request of the GraphQL read called last has been handed to the network
+   * (or has failed): work done between this and the answer overlaps GitHub's time instead of
+   * holding the request back.
+   */
+  sent(): Promise<void>;
 }
 
 /**

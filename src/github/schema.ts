@@ -1,9 +1,12 @@
 import * as z from 'zod';
+import { isObject, isPullRequestNode } from './guards.js';
 
 /**
  * What GitHub's GraphQL answers must look like, checked where they enter radar. Every node is
  * checked on its own: one malformed PR is dropped (and named) while the rest of the page is kept.
  * The shapes follow the documents in queries.ts; fields radar does not ask for are not listed.
+ * Loaded only when an answer holds a node to check (client.ts): a scan to which GitHub sends
+ * nothing new loads no zod (the few fields every answer carries are checked in guards.ts).
  */
 
 /** A connection's `nodes`, where GitHub may put null for an element it could not resolve. */
@@ -105,6 +108,8 @@ export const pullRequestNode = z.object({
 
 /** One PR as the search and nodes queries bring it. */
 export type RawPullRequest = z.input<typeof pullRequestNode>;
+/** One PR node as its check gives it back. */
+export type PullRequestNode = z.output<typeof pullRequestNode>;
 
 export const pullRequestDetailsNode = z.object({
   id: z.string().min(1),
@@ -122,13 +127,6 @@ export const pullRequestDetailsNode = z.object({
 /** What the details query brings for one PR. */
 export type RawPullRequestDetails = z.input<typeof pullRequestDetailsNode>;
 
-export const rateLimitNode = z.object({
-  cost: z.number(),
-  remaining: z.number(),
-  limit: z.number(),
-  resetAt: z.string(),
-});
-
 /** Where a node failed its check, in a few words (the first problem, with its path). */
 export function describeIssue(error: z.ZodError): string {
   const issue = error.issues[0];
@@ -136,9 +134,6 @@ export function describeIssue(error: z.ZodError): string {
   const path = issue.path.map(String).join('.');
   return path ? `${path}: ${issue.message}` : issue.message;
 }
-
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /**
  * Fewer nodes than this in one answer are checked without zod's compiled fast paths: compiling
@@ -170,7 +165,8 @@ export function checkNodes<S extends z.ZodType>(
   });
 }
 
-/** A pull request node (search answers non-PR nodes as empty objects). */
-export const isPullRequestNode = (n: unknown): boolean => isObject(n) && 'number' in n;
-/** A details node (null or empty for an id that is not a PR). */
-export const isDetailsNode = (n: unknown): boolean => isObject(n) && 'id' in n;
+/** PR nodes checked against `pullRequestNode` (what `readPullRequests` takes). */
+export const checkPullRequestNodes = (
+  nodes: unknown[],
+  dropped: string[],
+): (PullRequestNode | null)[] => checkNodes(nodes, pullRequestNode, isPullRequestNode, dropped);

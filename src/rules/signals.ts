@@ -1,3 +1,4 @@
+import { fnv1a32 } from '../core/digest.js';
 import {
   MAINTAINER_ASSOCIATIONS,
   type CommentSnapshot,
@@ -102,15 +103,8 @@ function addSignal(
   signals.push({ kind, fingerprint: `${kind}:${key}`, detail, evidence });
 }
 
-/** FNV-1a, 32 bits: a short, fast, stable digest for a list of names inside a fingerprint. */
-export function digest(text: string): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return (h >>> 0).toString(16).padStart(8, '0');
-}
+/** A short, fast, stable digest for a list of names inside a fingerprint. */
+export const digest = fnv1a32;
 
 /** GitHub logins are case-insensitive; most comparisons differ in length and cost nothing. */
 const sameLogin = (a: string, b: string): boolean =>

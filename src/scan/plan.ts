@@ -91,6 +91,21 @@ export interface PageSeen {
   endCursor: string | null;
 }
 
+/**
+ * The next page's request when the page's PRs cannot change it: the next page of the same
+ * query. The scan sends it before reading the page's nodes; `nextSearch`, once they are read,
+ * leads to the very same request (a table test holds the two together). Null when the next step
+ * depends on the PRs (the end of a window) or starts the search again (more than the search
+ * limit).
+ */
+export function nextPageAhead(
+  w: SearchWindow,
+  page: Omit<PageSeen, 'createdAts'>,
+): { q: string; after: string } | null {
+  if (!w.walking && w.after === null && page.issueCount > SEARCH_LIMIT) return null;
+  return page.hasNextPage && page.endCursor ? { q: w.q, after: page.endCursor } : null;
+}
+
 /** After one page: the next request of this search (null: done), and a problem to report. */
 export function nextSearch(
   w: SearchWindow,

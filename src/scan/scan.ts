@@ -15,6 +15,7 @@ import {
   DETAIL_FAILURE_BUDGET,
   batches,
   goneFromQueue,
+  nextPageAhead,
   nextSearch,
   planScan,
   rateLimitStop,
@@ -108,7 +109,7 @@ export async function runScan(options: ScanOptions): Promise<ScanSummary> {
   let complete = true;
 
   /** Runs one request: accounts its cost, turns a rate limit into a stop, lets auth through. */
-  const ask = async <T extends { rateLimit: RateLimitInfo | null; dropped: string[] }>(
+  const ask = async <T extends { rateLimit: RateLimitInfo | null; dropped?: string[] }>(
     what: string,
     request: () => Promise<T>,
   ): Promise<T | Error> => {
@@ -124,7 +125,8 @@ export async function runScan(options: ScanOptions): Promise<ScanSummary> {
         points += answer.rateLimit.cost;
         last = answer.rateLimit;
       }
-      for (const d of answer.dropped) warnings.push(`${what}: GitHub sent a malformed PR (${d})`);
+      for (const d of answer.dropped ?? [])
+        warnings.push(`${what}: GitHub sent a malformed PR (${d})`);
       return answer;
     } catch (error) {
       if (error instanceof RateLimitError) {
@@ -151,35 +153,78 @@ export async function runScan(options: ScanOptions): Promise<ScanSummary> {
     }
   };
 
-  const previous = new Map(store.all().map((p) => [p.nodeId, p] as const));
-  // The stored PRs GitHub may send unchanged: those nodes are not checked and normalised again.
-  const known = reusable(previous, belongs);
+  // The ledger's side of the scan (the stored PRs, what judging reads) is read while GitHub
+  // answers the first request: the answer's nodes are the first to need it.
+  let stored: { previous: Map<string, StoredPr>; known: Map<string, StoredPr> } | undefined;
+  let judging: JudgingReads | undefined;
+  const ledgerSide = () => {
+    if (stored) return stored;
+    const previous = new Map(store.all().map((p) => [p.nodeId, p] as const));
+    // The stored PRs GitHub may send unchanged: those nodes are not checked and normalised again.
+    stored = { previous, known: reusable(previous, belongs) };
+    judging = readJudging(options);
+    return stored;
+  };
+  const known = { get: (id: string) => ledgerSide().known.get(id) };
+  const requestPage = (q: string, after: string | null) => {
+    const answer = ask(q, () => port.searchAnswer(q, plan.pageSize, after, plan.sizes));
+    answer.catch(() => undefined); // awaited where it is used: its failure is handled there
+    return answer;
+  };
   await phase(async () => {
     for (const query of plan.queries) {
+      let ahead: { q: string; after: string; answer: ReturnType<typeof requestPage> } | null = null;
       for (let w: ReturnType<typeof startSearch> | null = startSearch(query); w;) {
         const window = w;
-        const page = await ask(window.q, () =>
-          port.searchPullRequests(window.q, plan.pageSize, window.after, plan.sizes, known),
-        );
+        const answer =
+          ahead && ahead.q === window.q && ahead.after === window.after
+            ? ahead.answer
+            : requestPage(window.q, window.after);
+        ahead = null;
+        if (!stored) {
+          await port.sent();
+          ledgerSide();
+        }
+        const page = await answer;
         if (page instanceof Error) {
           complete = false;
           errors.push(`${window.q}: ${errorMessage(page)}`);
           break; // the next query: one bad page must not lose the rest
         }
-        for (const snap of page.prs) seen.set(snap.nodeId, snap);
-        if (page.partial || page.dropped.length > 0) {
+        // The next page is asked for first: this page's nodes are read while GitHub answers.
+        const next = nextPageAhead(window, page);
+        if (next) {
+          ahead = { ...next, answer: requestPage(next.q, next.after) };
+          await port.sent();
+        }
+        let read: Awaited<ReturnType<typeof page.read>>;
+        try {
+          read = await page.read(known);
+        } catch (error) {
+          complete = false;
+          errors.push(`${window.q}: ${errorMessage(error)}`);
+          break;
+        }
+        for (const d of read.dropped)
+          warnings.push(`${window.q}: GitHub sent a malformed PR (${d})`);
+        for (const snap of read.prs) seen.set(snap.nodeId, snap);
+        if (page.partial || read.dropped.length > 0) {
           // Some PRs were withheld: they are not gone, so nothing is resolved as closed this time.
           complete = false;
           if (page.partial) warnings.push(`${query}: GitHub withheld some PRs (${page.partial})`);
         }
         options.onProgress?.(seen.size, page.issueCount);
-        const step = nextSearch(window, { ...page, createdAts: page.prs.map((p) => p.createdAt) });
+        const step = nextSearch(window, {
+          ...page,
+          createdAts: read.prs.map((p) => p.createdAt),
+        });
         if (step.error) errors.push(step.error);
         w = step.next;
       }
     }
   });
 
+  const { previous } = ledgerSide();
   if (complete)
     await phase(async () => {
       for (const batch of batches(goneFromQueue(previous, seen), plan.pageSize)) {
@@ -250,7 +295,7 @@ export async function runScan(options: ScanOptions): Promise<ScanSummary> {
   const finished = options.now();
   const status = scanStatus(errors.length, stop !== null, seen.size);
   const resetAt = last ? Date.parse(last.resetAt) : null;
-  const judged = judge(r.current, options, options.now());
+  const judged = judge(r.current, options, judging ?? readJudging(options), options.now());
   const scanId = store.recordScan(
     {
       startedAt: started,
@@ -298,13 +343,35 @@ export async function runScan(options: ScanOptions): Promise<ScanSummary> {
   };
 }
 
-/** Judges the queue as this scan leaves it; the verdicts are recorded with the scan. */
-function judge(current: ReadonlyMap<string, StoredPr>, options: ScanOptions, now: number) {
-  const previous = options.rules.trails();
-  const { judged, tiers, flagged } = judgeAll({
-    prs: current.values(),
+/** What judging reads from the ledger besides the PRs. */
+interface JudgingReads {
+  trails: ReturnType<RulesLedger['trails']>;
+  histories: ReturnType<RulesLedger['judgedHistories']>;
+  permissions: ReturnType<RulesLedger['permissions']>;
+  unsettled: ReturnType<OutcomeLedger['unsettledActions']>;
+}
+
+function readJudging(options: ScanOptions): JudgingReads {
+  return {
+    trails: options.rules.trails(),
     histories: options.rules.judgedHistories(),
     permissions: options.rules.permissions(),
+    unsettled: options.outcomes.unsettledActions(),
+  };
+}
+
+/** Judges the queue as this scan leaves it; the verdicts are recorded with the scan. */
+function judge(
+  current: ReadonlyMap<string, StoredPr>,
+  options: ScanOptions,
+  reads: JudgingReads,
+  now: number,
+) {
+  const previous = reads.trails;
+  const { judged, tiers, flagged } = judgeAll({
+    prs: current.values(),
+    histories: reads.histories,
+    permissions: reads.permissions,
     previousTier: (id) => previous.get(id)?.tier,
     budget: options.budget ?? new Map(),
     rules: options.config.rules,
@@ -315,12 +382,7 @@ function judge(current: ReadonlyMap<string, StoredPr>, options: ScanOptions, now
     records: judged.map((j) => toVerdictRecord(j, previous.get(j.nodeId))),
     // Outcomes are settled before `--dispatch` starts new sessions: a newer escalation never
     // hides what an older one bought.
-    outcomes: settleOutcomes(
-      judged,
-      options.outcomes.unsettledActions(),
-      options.config.rules,
-      now,
-    ),
+    outcomes: settleOutcomes(judged, reads.unsettled, options.config.rules, now),
     candidates: judged
       .filter((j) => j.pr.state === 'open' && j.pr.watched)
       .map((j) => ({ pr: j.pr, verdict: j.evaluation.verdict })),

@@ -7,10 +7,12 @@ import type {
   ConnectionSizes,
   DetailSizes,
   GitHubPort,
+  KnownSnapshots,
   RateLimitInfo,
   WriteResult,
 } from '../github/port.js';
-import { checkNodes, isDetailsNode, pullRequestDetailsNode } from '../github/schema.js';
+import { isDetailsNode } from '../github/guards.js';
+import { checkNodes, checkPullRequestNodes, pullRequestDetailsNode } from '../github/schema.js';
 import { prObject, pullRequestNodeId, searchPullRequests } from './fake-github/server.js';
 import type { FakeScenario } from './fake-github/scenario.js';
 
@@ -159,24 +161,31 @@ export function createMemoryGitHub(scenario: FakeScenario): MemoryGitHub {
     get requests() {
       return requests;
     },
-    searchPullRequests(query, first, after, sizes, known) {
+    // Nothing goes over a network: a read is "sent" as soon as it is called.
+    sent: () => Promise.resolve(),
+    searchAnswer(query, first, after, sizes) {
       return Promise.resolve().then(() => {
         const rl = read({ method: 'search', query });
         const found = searchPullRequests(scenario, query);
         const start = after === null ? 0 : Number(after);
         const end = Math.min(start + first, found.length, SEARCH_LIMIT);
-        const dropped: string[] = [];
         const nodes = found.slice(start, end).map((pr) => tampered(rawPr(scenario, pr, sizes)));
-        const prs = readPullRequests(nodes, known, checkNodes, dropped).filter((p) => p !== null);
         return {
-          prs,
-          dropped,
           issueCount: found.length,
           hasNextPage: end < Math.min(found.length, SEARCH_LIMIT),
           endCursor: end > start ? String(end) : null,
           rateLimit: rl,
+          read: (known?: KnownSnapshots) => {
+            const dropped: string[] = [];
+            const prs = readPullRequests(nodes, known, checkPullRequestNodes, dropped);
+            return Promise.resolve({ prs: prs.filter((p) => p !== null), dropped });
+          },
         };
       });
+    },
+    async searchPullRequests(query, first, after, sizes, known) {
+      const { read: readNodes, ...answer } = await port.searchAnswer(query, first, after, sizes);
+      return { ...answer, ...(await readNodes(known)) };
     },
     pullRequestsById(ids, sizes, known) {
       return Promise.resolve().then(() => {
@@ -186,7 +195,7 @@ export function createMemoryGitHub(scenario: FakeScenario): MemoryGitHub {
           const pr = byId(id);
           return pr ? tampered(rawPr(scenario, pr, sizes)) : null;
         });
-        const prs = readPullRequests(nodes, known, checkNodes, dropped);
+        const prs = readPullRequests(nodes, known, checkPullRequestNodes, dropped);
         return {
           prs,
           dropped,

@@ -1,5 +1,6 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { deserialize, serialize } from 'node:v8';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli, runRadar, tempTree } from '../helpers/cli.js';
 
@@ -21,6 +22,52 @@ describe('radar CLI', () => {
     }
     expect(r.stdout).toContain('75  another radar scan holds the lock');
     expect(r.stderr).toBe('');
+  });
+
+  it('keeps a validated config for the next run, and validates the file again once it is edited', async () => {
+    const dir = temp({ 'logs/.keep': '' });
+    const config = join(dir, 'radar.json');
+    const providers = (name: string) =>
+      JSON.stringify({ budget: { providers: [{ name, agent: 'codex', weeklyTokens: 1000 }] } });
+    const budget = async () => {
+      const r = await runCli(
+        ['--config', config, '--ledger', join(dir, 'l.db'), 'budget', '--json'],
+        {
+          cwd: dir,
+        },
+      );
+      return {
+        code: r.code,
+        names:
+          r.code === 0
+            ? JSON.parse(r.stdout).providers.map((p: { provider: string }) => p.provider)
+            : r.stderr,
+      };
+    };
+    expect(
+      (await runCli(['--ledger', join(dir, 'l.db'), 'ingest', join(dir, 'logs')], { cwd: dir }))
+        .code,
+    ).toBe(0);
+    writeFileSync(config, providers('alpha'));
+    expect(await budget()).toEqual({ code: 0, names: ['alpha'] });
+    // The second run takes the kept result: altered here (same build, path and text), it shows.
+    const cacheDir = join(dir, '.cache/radar');
+    const [file] = readdirSync(cacheDir);
+    const entry = deserialize(readFileSync(join(cacheDir, file!)));
+    expect(entry).toMatchObject({ path: config, text: providers('alpha') });
+    entry.config.budget.providers[0].name = 'kept';
+    writeFileSync(join(cacheDir, file!), serialize(entry));
+    expect(await budget()).toEqual({ code: 0, names: ['kept'] });
+    // An edit is validated again: a bad one fails on every run, a good one applies at once.
+    writeFileSync(config, providers(''));
+    for (let i = 0; i < 2; i++) {
+      const bad = await budget();
+      expect(bad.code).toBe(2);
+      expect(bad.names).toContain('budget.providers[0].name');
+    }
+    writeFileSync(config, providers('beta'));
+    expect(await budget()).toEqual({ code: 0, names: ['beta'] });
+    expect(await budget()).toEqual({ code: 0, names: ['beta'] });
   });
 
   it('exits 2 on an unknown option or command', async () => {

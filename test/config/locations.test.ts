@@ -27,31 +27,64 @@ const at = (
 
 describe('radarDirs', () => {
   it.each([
-    ['linux', {}, '/home/ann/.config/radar', '/home/ann/.local/state/radar'],
-    ['linux', { XDG_CONFIG_HOME: '/cfg', XDG_STATE_HOME: '/st' }, '/cfg/radar', '/st/radar'],
     [
       'linux',
-      { XDG_CONFIG_HOME: 'rel/cfg', XDG_STATE_HOME: '' },
+      {},
       '/home/ann/.config/radar',
       '/home/ann/.local/state/radar',
+      '/home/ann/.cache/radar',
     ],
-    ['freebsd', {}, '/home/ann/.config/radar', '/home/ann/.local/state/radar'],
-    ['darwin', {}, '/Users/ann/.config/radar', '/Users/ann/Library/Application Support/radar'],
-    ['darwin', { XDG_STATE_HOME: '/xs' }, '/Users/ann/.config/radar', '/xs/radar'],
+    [
+      'linux',
+      { XDG_CONFIG_HOME: '/cfg', XDG_STATE_HOME: '/st', XDG_CACHE_HOME: '/ca' },
+      '/cfg/radar',
+      '/st/radar',
+      '/ca/radar',
+    ],
+    [
+      'linux',
+      { XDG_CONFIG_HOME: 'rel/cfg', XDG_STATE_HOME: '', XDG_CACHE_HOME: 'rel/ca' },
+      '/home/ann/.config/radar',
+      '/home/ann/.local/state/radar',
+      '/home/ann/.cache/radar',
+    ],
+    [
+      'freebsd',
+      {},
+      '/home/ann/.config/radar',
+      '/home/ann/.local/state/radar',
+      '/home/ann/.cache/radar',
+    ],
+    [
+      'darwin',
+      {},
+      '/Users/ann/.config/radar',
+      '/Users/ann/Library/Application Support/radar',
+      '/Users/ann/Library/Caches/radar',
+    ],
+    [
+      'darwin',
+      { XDG_STATE_HOME: '/xs', XDG_CACHE_HOME: '/xc' },
+      '/Users/ann/.config/radar',
+      '/xs/radar',
+      '/xc/radar',
+    ],
     [
       'win32',
       {},
       'C:\\Users\\ann\\AppData\\Roaming\\radar',
       'C:\\Users\\ann\\AppData\\Local\\radar',
+      'C:\\Users\\ann\\AppData\\Local\\radar\\cache',
     ],
     [
       'win32',
       { APPDATA: 'D:\\roam', LOCALAPPDATA: 'D:\\local' },
       'D:\\roam\\radar',
       'D:\\local\\radar',
+      'D:\\local\\radar\\cache',
     ],
-  ] as const)('%s %j → config %s, state %s', (platform, env, config, state) => {
-    expect(radarDirs(at(platform, env))).toEqual({ config, state });
+  ] as const)('%s %j → config %s, state %s, cache %s', (platform, env, config, state, cache) => {
+    expect(radarDirs(at(platform, env))).toEqual({ config, state, cache });
   });
 });
 

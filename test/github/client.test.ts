@@ -1,7 +1,7 @@
 import { createServer, type RequestListener, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createGitHubClient } from '../../src/github/client.js';
 import { GitHubError, GitHubUnreachableError } from '../../src/github/errors.js';
 import { generateQueue } from '../../src/testing/fake-github/generate.js';
@@ -91,6 +91,50 @@ async function bareServer(
   });
   return { client, close: () => new Promise((resolve) => server.close(resolve)) };
 }
+
+describe('the Octokit GitHub port: a read sent before its answer', () => {
+  const answer = JSON.stringify({
+    data: {
+      rateLimit: { cost: 1, remaining: 4999, resetAt: '2026-06-15T13:00:00Z', limit: 5000 },
+      search: { issueCount: 0, pageInfo: { hasNextPage: false, endCursor: null }, nodes: [] },
+    },
+  });
+
+  it('says a read is sent once GitHub has its request, while the answer is still to come', async () => {
+    const held: ServerResponse[] = [];
+    const { client, close } = await bareServer((req, res) => {
+      // The request whole (its body read) and held: the answer waits for the test.
+      req.resume().on('end', () => held.push(res));
+    });
+    try {
+      const page = client.searchPullRequests('is:pr', 50, null, sizes);
+      let answered = false;
+      void page.then(() => (answered = true));
+      await client.sent();
+      await vi.waitFor(() => expect(held).toHaveLength(1));
+      expect(answered).toBe(false);
+      held[0]!.writeHead(200, { 'content-type': 'application/json' }).end(answer);
+      expect(await page).toMatchObject({ prs: [], issueCount: 0 });
+      // The next read is another request: sent() waits for it, not for the one before.
+      const next = client.searchPullRequests('is:pr', 50, null, sizes);
+      await client.sent();
+      await vi.waitFor(() => expect(held).toHaveLength(2));
+      held[1]!.writeHead(200, { 'content-type': 'application/json' }).end(answer);
+      await next;
+    } finally {
+      held.forEach((res) => res.destroy());
+      await close();
+    }
+  });
+
+  it('says a read is sent when its request failed before reaching anyone (nothing waits forever)', async () => {
+    const { client, close } = await bareServer(() => undefined);
+    await close();
+    const page = client.searchPullRequests('is:pr', 50, null, sizes).catch((e: unknown) => e);
+    await client.sent();
+    expect(await page).toBeInstanceOf(GitHubUnreachableError);
+  }, 30_000);
+});
 
 describe('the Octokit GitHub port when GitHub does not answer', () => {
   it('aborts each request at its time limit and says GitHub gave no answer in time', async () => {

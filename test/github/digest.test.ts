@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { PrSnapshot } from '../../src/core/pr.js';
 import { NORMALISER_VERSION, nodeDigest, readPullRequests } from '../../src/github/digest.js';
 import { toSnapshot, type RawPullRequest } from '../../src/github/normalize.js';
-import { checkNodes } from '../../src/github/schema.js';
+import { checkPullRequestNodes } from '../../src/github/schema.js';
 import { rawPullRequest } from '../helpers/raw-pull-request.js';
 
 /** A PR node as the search query brings it (a fresh copy each call). */
@@ -76,7 +76,7 @@ const read = (nodes: unknown[], known: PrSnapshot[]) => {
   const prs = readPullRequests(
     nodes,
     new Map(known.map((p) => [p.nodeId, p])),
-    checkNodes,
+    checkPullRequestNodes,
     dropped,
   );
   return { prs, dropped };

@@ -3,6 +3,7 @@ import {
   SEARCH_LIMIT,
   goneFromQueue,
   needsDetails,
+  nextPageAhead,
   nextSearch,
   rateLimitStop,
   reconcile,
@@ -34,50 +35,81 @@ const walking = (over: Partial<SearchWindow>): SearchWindow => ({
   ...over,
 });
 
+type WindowCase = [
+  string,
+  SearchWindow,
+  ReturnType<typeof page>,
+  Partial<SearchWindow> | null,
+  { q: string; after: string } | null,
+  string?,
+];
+
+const WINDOW_CASES: WindowCase[] = [
+  ['a small queue: one page, done', startSearch(Q), page(30, 0, false), null, null],
+  [
+    'a next page follows the cursor',
+    startSearch(Q),
+    page(50, 0, true, 80),
+    { q: Q, after: 'c50', inWindow: 50, walking: false },
+    { q: Q, after: 'c50' },
+  ],
+  [
+    'a walking window follows its cursor too',
+    walking({ after: 'c100', inWindow: 100, lastCreated: at(99) }),
+    page(50, 100, true, 1300),
+    { q: `${Q} sort:created-asc`, after: 'c150', inWindow: 150, lastCreated: at(149) },
+    { q: `${Q} sort:created-asc`, after: 'c150' },
+  ],
+  [
+    'more than the search limit: start again, oldest first',
+    startSearch(Q),
+    page(50, 0, true, 1300),
+    { q: `${Q} sort:created-asc`, after: null, walking: true, inWindow: 0, lastCreated: null },
+    null,
+  ],
+  [
+    'a window read to the limit continues from the newest creation time seen',
+    walking({ after: 'c950', inWindow: 950, lastCreated: at(949) }),
+    page(50, 950, false),
+    {
+      q: `${Q} sort:created-asc created:>=${at(999)}`,
+      after: null,
+      inWindow: 0,
+      windowStart: at(999),
+    },
+    null,
+  ],
+  [
+    'a window under the limit ends the walk',
+    walking({ after: 'c50', inWindow: 50 }),
+    page(20, 50, false),
+    null,
+    null,
+  ],
+  [
+    'a window that cannot move (1,000 PRs at one instant) ends with a problem',
+    walking({ inWindow: 950, lastCreated: at(5), windowStart: at(5) }),
+    { ...page(50, 0, false), createdAts: Array.from({ length: 50 }, () => at(5)) },
+    null,
+    null,
+    `more than ${SEARCH_LIMIT} PRs created at ${at(5)}`,
+  ],
+];
+
 describe('search windows', () => {
-  it.each<[string, SearchWindow, ReturnType<typeof page>, Partial<SearchWindow> | null, string?]>([
-    ['a small queue: one page, done', startSearch(Q), page(30, 0, false), null],
-    [
-      'a next page follows the cursor',
-      startSearch(Q),
-      page(50, 0, true, 80),
-      { q: Q, after: 'c50', inWindow: 50, walking: false },
-    ],
-    [
-      'more than the search limit: start again, oldest first',
-      startSearch(Q),
-      page(50, 0, true, 1300),
-      { q: `${Q} sort:created-asc`, after: null, walking: true, inWindow: 0, lastCreated: null },
-    ],
-    [
-      'a window read to the limit continues from the newest creation time seen',
-      walking({ after: 'c950', inWindow: 950, lastCreated: at(949) }),
-      page(50, 950, false),
-      {
-        q: `${Q} sort:created-asc created:>=${at(999)}`,
-        after: null,
-        inWindow: 0,
-        windowStart: at(999),
-      },
-    ],
-    [
-      'a window under the limit ends the walk',
-      walking({ after: 'c50', inWindow: 50 }),
-      page(20, 50, false),
-      null,
-    ],
-    [
-      'a window that cannot move (1,000 PRs at one instant) ends with a problem',
-      walking({ inWindow: 950, lastCreated: at(5), windowStart: at(5) }),
-      { ...page(50, 0, false), createdAts: Array.from({ length: 50 }, () => at(5)) },
-      null,
-      `more than ${SEARCH_LIMIT} PRs created at ${at(5)}`,
-    ],
-  ])('%s', (_name, window, seen, next, error) => {
+  it.each(WINDOW_CASES)('%s', (_name, window, seen, next, _ahead, error) => {
     const step = nextSearch(window, seen);
     expect({ next: step.next }).toMatchObject({ next });
     expect(step.error ?? '').toContain(error ?? '');
     expect(Boolean(step.error)).toBe(error !== undefined);
+  });
+
+  // The scan sends the next page's request before it reads a page's PRs: only where they cannot
+  // change it, and always the very request the step leads to once they are read.
+  it.each(WINDOW_CASES)('%s: the request sent ahead', (_name, window, seen, _next, ahead) => {
+    expect(nextPageAhead(window, seen)).toEqual(ahead);
+    const step = nextSearch(window, seen).next;
+    expect(ahead === null || (step?.q === ahead.q && step.after === ahead.after)).toBe(true);
   });
 });
 

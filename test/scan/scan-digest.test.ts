@@ -52,10 +52,11 @@ function side(s: FakeScenario, reuse: boolean): Side {
   };
   // The memory port's request count is a getter: the wrapper inherits it.
   const port = Object.assign(Object.create(gh) as GitHubPort, {
-    searchPullRequests: ((q, first, after, sizes, known) =>
-      gh
-        .searchPullRequests(q, first, after, sizes, pass(known))
-        .then(count(known))) as GitHubPort['searchPullRequests'],
+    searchAnswer: ((q, first, after, sizes) =>
+      gh.searchAnswer(q, first, after, sizes).then((answer) => ({
+        ...answer,
+        read: (known?: KnownSnapshots) => answer.read(pass(known)).then(count(known)),
+      }))) as GitHubPort['searchAnswer'],
     pullRequestsById: ((ids, sizes, known) =>
       gh
         .pullRequestsById(ids, sizes, pass(known))

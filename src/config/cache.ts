@@ -1,0 +1,80 @@
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { deserialize, serialize } from 'node:v8';
+import { fnv1a32 } from '../core/digest.js';
+import type { RadarConfig } from './schema.js';
+
+/**
+ * The validated config, kept between runs. Validating a config file loads zod and builds the
+ * config schema, about 25 ms of every command's start (a cron scan's included); a config that
+ * this very build validated before, from the very same text, validates to the same result.
+ *
+ * One file per config file (named from its path), holding the build, the path, the whole text
+ * and the result. A hit needs all three equal: the text itself is compared, not a digest of it,
+ * so an edit is never missed. Anything else (no file, another build, an edit, a file that
+ * cannot be read or decoded) is a miss, and the config is validated as without a cache. Only a
+ * valid config is kept: an invalid one is reported on every run. The cache is an optimisation
+ * only: a cache folder that cannot be written changes nothing but the speed.
+ */
+
+declare const RADAR_BUILD_ID: string | undefined;
+
+/**
+ * The build this code belongs to: a digest of its modules and locked packages, set by the bundle
+ * (scripts/bundle.ts). Unbundled modules (the tests' own process) have none, and keep nothing.
+ */
+export const BUILD_ID: string | undefined =
+  typeof RADAR_BUILD_ID === 'string' ? RADAR_BUILD_ID : undefined;
+
+export interface ConfigCacheEntry {
+  build: string;
+  path: string;
+  text: string;
+  config: RadarConfig;
+}
+
+export function cacheFileOf(dir: string, path: string): string {
+  return join(dir, `config-${fnv1a32(path)}.bin`);
+}
+
+/** The kept config for this build, path and text, or undefined. */
+export function readCachedConfig(
+  dir: string,
+  build: string,
+  path: string,
+  text: string,
+): RadarConfig | undefined {
+  let entry: Partial<ConfigCacheEntry> | undefined;
+  try {
+    entry = deserialize(readFileSync(cacheFileOf(dir, path))) as Partial<ConfigCacheEntry>;
+  } catch {
+    return undefined;
+  }
+  return entry?.build === build &&
+    entry.path === path &&
+    entry.text === text &&
+    typeof entry.config === 'object' &&
+    entry.config !== null
+    ? entry.config
+    : undefined;
+}
+
+/**
+ * Keeps a validated config (written whole under another name, then renamed: a reader never sees
+ * half a file). Readable by its owner only, as a config may name commands and paths.
+ */
+export function writeCachedConfig(dir: string, entry: ConfigCacheEntry): void {
+  const file = cacheFileOf(dir, entry.path);
+  const part = `${file}.${process.pid}.part`;
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    writeFileSync(part, serialize(entry), { mode: 0o600 });
+    renameSync(part, file);
+  } catch {
+    try {
+      rmSync(part, { force: true });
+    } catch {
+      // Nothing was written, or it cannot be removed either: a miss next time, nothing more.
+    }
+  }
+}
