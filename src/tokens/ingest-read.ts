@@ -71,13 +71,11 @@ type Settled = { result: ParseResult } | { error: unknown };
 /**
  * Reads what changed in these files (ingestFiles has found them not unchanged by their stat).
  * They are planned, parsed and committed in their order, whole files per transaction.
- * `unread` is what their stats say is left to read (ingest.ts unreadBytes).
  */
 export async function readChangedFiles(
   files: readonly StatedFile[],
   options: IngestOptions,
   summary: IngestSummary,
-  unread = 0,
 ): Promise<void> {
   // 1. Plan every file: which lineage, which bytes (cheap: first KiB, a few rows). Once
   // there is enough to read to pay for worker threads, they start, and parse the files planned
@@ -86,13 +84,7 @@ export async function readChangedFiles(
   const claimed = new Set<number>();
   const threads = options.threads ?? 'auto';
   let toRead = 0;
-  // The stats promise a lot to read: the worker threads start now and load while the files are
-  // planned (a worker takes longer to load than the planning of hundreds of files).
-  let pool: ParsePool | undefined =
-    threads === 'always' ||
-    (threads === 'auto' && unread >= WORKER_THRESHOLD_BYTES && files.length > 1)
-      ? workerPool()
-      : undefined;
+  let pool: ParsePool | undefined;
   // Reads run ahead of the commits (parsers keep going while a batch is written), up to a bound
   // on the files and bytes in flight; each one settles into a value, so a file that fails while
   // waiting its turn is reported in its turn, never as an unhandled rejection.

@@ -108,33 +108,11 @@ export async function ingestFiles(
     stated.map(({ path, st }) => ({ path, dev: st.dev, ino: st.ino })),
     options.machine,
   );
-  const changed: StatedFile[] = [];
-  let unread = 0;
-  stated.forEach((file, i) => {
-    if (unchangedByStat(file.path, file.st, first[i])) return;
-    changed.push(file);
-    unread += unreadBytes(file, first[i]);
-  });
+  const changed = stated.filter(({ path, st }, i) => !unchangedByStat(path, st, first[i]));
   summary.filesUnchanged += stated.length - changed.length;
   if (changed.length === 0) return;
   const { readChangedFiles } = await import('./ingest-read.js');
-  await readChangedFiles(changed, options, summary, unread);
-}
-
-/**
- * What is left to read of a file by its stat alone: past the recorded offset when the file is
- * the one its first candidate read (same path and identity, plain bytes, not shorter), else all
- * of it. An estimate for starting the parser threads early (ingest-read.ts); the planner decides.
- */
-export function unreadBytes({ path, st }: StatedFile, first: SourceStat | undefined): number {
-  const same =
-    first !== undefined &&
-    first.path === path &&
-    first.dev === st.dev &&
-    first.ino === st.ino &&
-    first.encoding === 'plain' &&
-    first.offset <= st.size;
-  return st.size - (same ? first.offset : 0);
+  await readChangedFiles(changed, options, summary);
 }
 
 /**

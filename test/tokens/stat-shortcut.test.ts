@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Stats } from 'node:fs';
-import { unchangedByStat, unreadBytes } from '../../src/tokens/ingest.js';
+import { unchangedByStat } from '../../src/tokens/ingest.js';
 import type { KnownSource } from '../../src/core/tokens.js';
 
 /**
@@ -54,26 +53,5 @@ describe('unchangedByStat', () => {
 
   it('a file the ledger has never seen is planned', () => {
     expect(unchangedByStat('/logs/a.log', st, undefined, new Set())).toBe(false);
-  });
-});
-
-/**
- * What the stats say is left to read (it decides whether the parser threads start before the
- * planning): past the recorded offset of the very file its first candidate read, else all of it.
- */
-describe('unreadBytes', () => {
-  it.each<[string, Partial<typeof st>, Partial<KnownSource> | undefined, number]>([
-    ['a file the ledger has never seen: all of it', {}, undefined, 5000],
-    ['appended: past the recorded offset', { size: 6000 }, {}, 1000],
-    ['read to its end', {}, {}, 0],
-    ['truncated below the offset: all of it', { size: 10 }, {}, 10],
-    ['another inode at the path (rotated): all of it', { ino: 43 }, {}, 5000],
-    ['another device: all of it', { dev: 2 }, {}, 5000],
-    ['the source names another path: all of it', {}, { path: '/logs/b.log' }, 5000],
-    ['compressed (offsets count decoded bytes): all of it', {}, { encoding: 'gzip' }, 5000],
-  ])('%s', (_name, file, known, expected) => {
-    const stats = { ...st, ...file } as Stats;
-    const first = known && { ...source, ...known };
-    expect(unreadBytes({ path: '/logs/a.log', st: stats }, first)).toBe(expected);
   });
 });
