@@ -4,9 +4,9 @@
  * objects once; the three renderers are pure functions of that plain tree.
  */
 import type { Command } from 'commander';
-import type { SHELLS } from './commands/types.js';
 
-export type Shell = (typeof SHELLS)[number];
+/** The shells a script is written for (`radar completion` offers them: commands/types.ts). */
+export type Shell = 'bash' | 'zsh' | 'fish';
 
 export interface CompletionOption {
   /** `--by`, and `-b` when it has a short form. */

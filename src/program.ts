@@ -470,7 +470,15 @@ Examples:
       'after',
       '\nExamples:\n  radar completion bash > ~/.local/share/bash-completion/completions/radar\n  source <(radar completion zsh)   # in ~/.zshrc, after compinit\n  radar completion fish > ~/.config/fish/completions/radar.fish',
     )
-    .action(lazy('completion', () => import('./commands/completion.js'), { needsConfig: false }));
+    .action(
+      lazy(
+        'completion',
+        async () => ({
+          run: (await import('./commands/completion.js')).completion(() => buildProgram()),
+        }),
+        { needsConfig: false },
+      ),
+    );
 
   return program;
 }

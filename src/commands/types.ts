@@ -10,6 +10,7 @@ import type { Dimension } from '../core/token-report.js';
 import type { Tier } from '../core/verdict.js';
 import type { LogFormat } from '../log-format.js';
 import type { LogLevel } from '../logging.js';
+import type { Shell } from '../cli-completion.js';
 
 export const LOG_LEVELS = [
   'fatal',
@@ -38,8 +39,8 @@ export const QUEUE_STATES = ['open', 'closed', 'merged', 'all'] as const;
 /** `queue --tier` and `escalate --agent` offer core's own lists (two small modules, no imports). */
 export { TIERS as TIER_CHOICES } from '../core/verdict.js';
 export { AGENT_NAMES as AGENT_CHOICES } from '../core/agents.js';
-/** The shells `radar completion` writes a script for. */
-export const SHELLS = ['bash', 'zsh', 'fish'] as const;
+/** The shells `radar completion` writes a script for (cli-completion.ts writes them). */
+export const SHELLS = ['bash', 'zsh', 'fish'] as const satisfies readonly Shell[];
 
 /** A command without options of its own (it still sees the global ones). */
 type None = Record<never, never>;
@@ -102,7 +103,7 @@ export interface CommandLine {
   };
   explain: { args: [pr: string]; options: None };
   stop: { args: [pr: string]; options: { reason?: string } };
-  completion: { args: [shell: (typeof SHELLS)[number]]; options: None };
+  completion: { args: [shell: Shell]; options: None };
   'ledger copy': { args: []; options: { to: string } };
   resume: {
     args: [pr: string | undefined];

@@ -47,7 +47,7 @@ interface Lane {
  * batch for a while: the worker must not run dry meanwhile. (With 16, a worker idled about a
  * third of a first ingest of the realistic corpus while the main thread parsed a quarter of it.)
  */
-const DEPTH = 128;
+const DEPTH = 48;
 /** Jobs a worker holds before it first answers: the main thread parses the others meanwhile. */
 const LOADING_DEPTH = 2;
 
