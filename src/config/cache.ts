@@ -1,4 +1,12 @@
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import { fnv1a32 } from '../core/digest.js';
@@ -25,6 +33,9 @@ declare const RADAR_BUILD_ID: string | undefined;
  */
 export const BUILD_ID: string | undefined =
   typeof RADAR_BUILD_ID === 'string' ? RADAR_BUILD_ID : undefined;
+
+/** Configs kept at most: one per config file, and a config named once (a temporary one) ages out. */
+export const KEPT_CONFIGS = 16;
 
 export interface ConfigCacheEntry {
   build: string;
@@ -70,6 +81,7 @@ export function writeCachedConfig(dir: string, entry: ConfigCacheEntry): void {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     writeFileSync(part, serialize(entry), { mode: 0o600 });
     renameSync(part, file);
+    forgetOldest(dir);
   } catch {
     try {
       rmSync(part, { force: true });
@@ -77,4 +89,17 @@ export function writeCachedConfig(dir: string, entry: ConfigCacheEntry): void {
       // Nothing was written, or it cannot be removed either: a miss next time, nothing more.
     }
   }
+}
+
+/** Past KEPT_CONFIGS kept configs, the least recently written go (a miss for them, nothing more). */
+function forgetOldest(dir: string): void {
+  const kept = readdirSync(dir).filter((name) => /^config-[0-9a-f]{8}\.bin$/.test(name));
+  if (kept.length <= KEPT_CONFIGS) return;
+  const byAge = kept
+    .map((name) => ({
+      name,
+      at: statSync(join(dir, name), { throwIfNoEntry: false })?.mtimeMs ?? 0,
+    }))
+    .sort((a, b) => b.at - a.at);
+  for (const { name } of byAge.slice(KEPT_CONFIGS)) rmSync(join(dir, name), { force: true });
 }

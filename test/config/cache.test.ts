@@ -1,7 +1,20 @@
-import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cacheFileOf, readCachedConfig, writeCachedConfig } from '../../src/config/cache.js';
+import {
+  KEPT_CONFIGS,
+  cacheFileOf,
+  readCachedConfig,
+  writeCachedConfig,
+} from '../../src/config/cache.js';
 import { configFromText } from '../../src/config/load.js';
 import { tempTree } from '../helpers/cli.js';
 
@@ -65,6 +78,20 @@ describe('the kept config', () => {
     ).not.toThrow();
     expect(readCachedConfig(inside, BUILD, PATH, EXAMPLE)).toBeUndefined();
     expect(readdirSync(dir)).toEqual(['radar']);
+  });
+
+  it(`keeps the ${KEPT_CONFIGS} configs written last, and forgets older ones`, () => {
+    const dir = cacheDir();
+    const config = configFromText(PATH, EXAMPLE);
+    const paths = Array.from({ length: KEPT_CONFIGS + 3 }, (_, i) => `/tmp/run-${i}/radar.json`);
+    paths.forEach((path, i) => {
+      writeCachedConfig(dir, { build: BUILD, path, text: EXAMPLE, config });
+      // Written one after another, a second apart, as runs would be.
+      utimesSync(cacheFileOf(dir, path), 1_000 + i, 1_000 + i);
+    });
+    const hits = paths.map((path) => readCachedConfig(dir, BUILD, path, EXAMPLE) !== undefined);
+    expect(hits).toEqual(paths.map((_, i) => i >= 3));
+    expect(readdirSync(dir)).toHaveLength(KEPT_CONFIGS);
   });
 
   it('is written for its owner only, whole (no part file left beside it)', () => {
