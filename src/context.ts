@@ -206,26 +206,24 @@ async function configLoader(
 ): Promise<(explicit: string | undefined, env: NodeJS.ProcessEnv, cwd: string) => LoadedConfig> {
   if (located === undefined || (located.path === undefined && !located.legacy))
     return loadDefaultConfig;
-  const path = located.path;
-  let text: string | undefined;
-  if (BUILD_ID !== undefined && path !== undefined && !located.legacy) {
+  const { path } = located;
+  const read = (() => {
+    if (BUILD_ID === undefined || path === undefined || located.legacy) return undefined;
     try {
-      text = readFileSync(path, 'utf8');
+      return readFileSync(path, 'utf8');
     } catch {
-      // Said by loadConfig below, where the command first needs the config, as without a cache.
+      return undefined; // said by loadConfig, where the command first needs it, as without a cache
     }
-  }
+  })();
+  if (BUILD_ID === undefined || path === undefined || read === undefined)
+    return (await import('./config/load.js')).loadConfig;
+  const build = BUILD_ID;
   const dir = radarDirs({ env, platform: process.platform, home: env.HOME ?? homedir() }).cache;
-  const kept =
-    BUILD_ID !== undefined && path !== undefined && text !== undefined
-      ? readCachedConfig(dir, BUILD_ID, path, text)
-      : undefined;
+  const kept = readCachedConfig(dir, build, path, read);
   if (kept) return () => ({ config: kept, path });
-  const load = await import('./config/load.js');
-  if (BUILD_ID === undefined || path === undefined || text === undefined) return load.loadConfig;
-  const [build, read] = [BUILD_ID, text];
+  const { configFromText } = await import('./config/load.js');
   return () => {
-    const config = load.configFromText(path, read);
+    const config = configFromText(path, read);
     writeCachedConfig(dir, { build, path, text: read, config });
     return { config, path };
   };

@@ -13,7 +13,7 @@ import { GitHubError, RateLimitError, translateGitHubError } from './errors.js';
 import { redactSecrets } from '../redact.js';
 import { DETAILS_QUERY, NODES_QUERY, SEARCH_QUERY, VIEWER_QUERY } from './queries.js';
 import { toDetails } from './normalize.js';
-import { completePullRequests, reusePullRequests } from './digest.js';
+import { readPullRequests } from './digest.js';
 import { yieldWithoutTimerFloor } from './limiter-yield.js';
 import type {
   ConnectionSizes,
@@ -36,7 +36,7 @@ import type * as Schema from './schema.js';
  * every GraphQL node checked against schema.ts before it becomes a snapshot.
  */
 
-export type { ConnectionSizes, GitHubPort, RateLimitInfo, SearchPage } from './port.js';
+export type { ConnectionSizes, GitHubPort, RateLimitInfo } from './port.js';
 
 /**
  * Octokit's core (radar sends every request through `request`; `@octokit/rest`'s generated
@@ -244,18 +244,11 @@ export function createGitHubClient(options: ClientOptions): GitHubPort {
 
   /** schema.ts, and zod with it: loaded for the first answer with a node to check. */
   let schema: Promise<typeof Schema> | undefined;
-  /** Checks nodes (schema.ts); a dropped one is logged, masked. */
-  const checkNodes = async <
-    S extends keyof Pick<typeof Schema, 'pullRequestNode' | 'pullRequestDetailsNode'>,
-  >(
-    nodes: unknown,
-    which: S,
-    keep: (node: unknown) => boolean,
-    dropped: string[],
-  ) => {
-    const s = await (schema ??= import('./schema.js'));
+  const schemas = () => (schema ??= import('./schema.js'));
+  /** Runs a check (schema.ts); each node it dropped is logged, masked. */
+  const checked = <T>(dropped: string[], check: () => T): T => {
     const before = dropped.length;
-    const out = s.checkNodes(nodes, s[which] as (typeof Schema)[S], keep, dropped);
+    const out = check();
     for (let i = before; i < dropped.length; i++) {
       dropped[i] = mask(dropped[i]);
       logger.warn({ problem: dropped[i] }, 'GitHub sent a malformed node; dropped');
@@ -263,16 +256,16 @@ export function createGitHubClient(options: ClientOptions): GitHubPort {
     return out;
   };
   /** An answer's PR nodes: those sent as before reused, the rest checked and normalised. */
-  const pullRequestsOf = async (
-    nodes: unknown,
-    known: KnownSnapshots | undefined,
-    dropped: string[],
-  ) => {
-    const reused = reusePullRequests(nodes, known);
-    if (reused.fresh.length === 0) return reused.out;
-    const checked = await checkNodes(reused.fresh, 'pullRequestNode', isPullRequestNode, dropped);
-    return completePullRequests(reused, checked as (Schema.PullRequestNode | null)[]);
-  };
+  const pullRequestsOf = (nodes: unknown, known: KnownSnapshots | undefined, dropped: string[]) =>
+    readPullRequests(
+      nodes,
+      known,
+      async (fresh, into) => {
+        const s = await schemas();
+        return checked(into, () => s.checkPullRequestNodes(fresh, into));
+      },
+      dropped,
+    );
   const rateLimitOf = (data: Record<string, unknown>): RateLimitInfo | null =>
     readRateLimit(data.rateLimit);
   const sizeVariables = (sizes: ConnectionSizes) => ({
@@ -346,10 +339,6 @@ export function createGitHubClient(options: ClientOptions): GitHubPort {
     },
     sent: () => written,
     searchAnswer,
-    searchPullRequests: async (query, first, after, sizes, known) => {
-      const { read, ...answer } = await searchAnswer(query, first, after, sizes);
-      return { ...answer, ...(await read(known)) };
-    },
     pullRequestsById: (ids, sizes, known) =>
       call(async () => {
         const { data, partial } = await graphql(
@@ -381,9 +370,10 @@ export function createGitHubClient(options: ClientOptions): GitHubPort {
           'nodes',
         );
         const dropped: string[] = [];
-        const details = (
-          await checkNodes(data.nodes, 'pullRequestDetailsNode', isDetailsNode, dropped)
-        ).map((n) => (n ? toDetails(n as Schema.RawPullRequestDetails, sizes.maxBodyChars) : null));
+        const s = await schemas();
+        const details = checked(dropped, () =>
+          s.checkNodes(data.nodes, s.pullRequestDetailsNode, isDetailsNode, dropped),
+        ).map((n) => (n ? toDetails(n, sizes.maxBodyChars) : null));
         return { details, dropped, rateLimit: rateLimitOf(data), partial };
       }),
     viewer: () =>

@@ -52,26 +52,23 @@ export function nodeDigest(node: unknown, version = NORMALISER_VERSION): string 
 const isArchived = (node: unknown): boolean =>
   (node as { repository?: { isArchived?: unknown } | null }).repository?.isArchived === true;
 
-/** An answer's PR nodes after the known ones are reused: the rest still to check. */
-export interface ReusedPullRequests {
-  /** In the answer's order: a reused snapshot, or null (to check, or not a PR). */
-  out: (PrSnapshot | null)[];
-  /** The nodes still to check, their digests and their places in `out`. */
-  fresh: unknown[];
-  digests: string[];
-  places: number[];
-}
-
 /**
- * An answer's PR nodes, those GitHub sent exactly as before answered with their known snapshot
- * (the snapshot itself). The others are left to check (`completePullRequests`): an answer that
- * holds no new node is read without loading zod.
+ * An answer's PR nodes as snapshots, in order (null: not a PR, or dropped by its check). A node
+ * whose digest is the one its known snapshot was read from is answered with that snapshot itself;
+ * every other node is checked (`check`: schema.ts's, with the PR node's schema) and normalised,
+ * its digest kept on its snapshot. `check` is called only when a node is left to check: an answer
+ * that holds no new node is read without loading zod.
  */
-export function reusePullRequests(
+export async function readPullRequests(
   nodes: unknown,
   known: KnownSnapshots | undefined,
+  check: (
+    nodes: unknown[],
+    dropped: string[],
+  ) => (PullRequestNode | null)[] | Promise<(PullRequestNode | null)[]>,
+  dropped: string[],
   version = NORMALISER_VERSION,
-): ReusedPullRequests {
+): Promise<(PrSnapshot | null)[]> {
   const list: readonly unknown[] = Array.isArray(nodes) ? nodes : [];
   const out: (PrSnapshot | null)[] = list.map(() => null);
   const fresh: unknown[] = [];
@@ -91,35 +88,9 @@ export function reusePullRequests(
     digests.push(digest);
     places.push(i);
   }
-  return { out, fresh, digests, places };
-}
-
-/** The fresh nodes as their check (schema.ts `checkNodes`) gave them: normalised, in place. */
-export function completePullRequests(
-  reused: ReusedPullRequests,
-  checked: readonly (PullRequestNode | null)[],
-): (PrSnapshot | null)[] {
-  checked.forEach((n, j) => {
-    if (n) reused.out[reused.places[j]!] = toSnapshot(n, reused.digests[j]!);
+  if (fresh.length === 0) return out;
+  (await check(fresh, dropped)).forEach((n, j) => {
+    if (n) out[places[j]!] = toSnapshot(n, digests[j]!);
   });
-  return reused.out;
-}
-
-/**
- * An answer's PR nodes as snapshots, in order (null: not a PR, or dropped by its check). A node
- * whose digest is the one its known snapshot was read from is answered with that snapshot itself;
- * every other node is checked (`check`: schema.ts's, with the PR node's schema) and normalised,
- * its digest kept on its snapshot.
- */
-export function readPullRequests(
-  nodes: unknown,
-  known: KnownSnapshots | undefined,
-  check: (nodes: unknown[], dropped: string[]) => (PullRequestNode | null)[],
-  dropped: string[],
-  version = NORMALISER_VERSION,
-): (PrSnapshot | null)[] {
-  const reused = reusePullRequests(nodes, known, version);
-  return reused.fresh.length === 0
-    ? reused.out
-    : completePullRequests(reused, check(reused.fresh, dropped));
+  return out;
 }

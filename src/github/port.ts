@@ -47,13 +47,6 @@ interface ReadMeta {
  */
 export type KnownSnapshots = Pick<ReadonlyMap<string, PrSnapshot>, 'get'>;
 
-export interface SearchPage extends ReadMeta {
-  prs: PrSnapshot[];
-  issueCount: number;
-  hasNextPage: boolean;
-  endCursor: string | null;
-}
-
 /**
  * A search page as GitHub answered it, its PR nodes not read yet: the scan asks for the next
  * page first, and reads these while GitHub answers it.
@@ -74,14 +67,6 @@ export interface GitHubReads {
     after: string | null,
     sizes: ConnectionSizes,
   ): Promise<SearchAnswer>;
-  /** One page of a search with its PRs read (`searchAnswer`, then its `read`). */
-  searchPullRequests(
-    query: string,
-    first: number,
-    after: string | null,
-    sizes: ConnectionSizes,
-    known?: KnownSnapshots,
-  ): Promise<SearchPage>;
   /** The PRs with these node ids, in order; null for a node that is gone or not a PR. */
   pullRequestsById(
     ids: readonly string[],

@@ -103,9 +103,6 @@ function addSignal(
   signals.push({ kind, fingerprint: `${kind}:${key}`, detail, evidence });
 }
 
-/** A short, fast, stable digest for a list of names inside a fingerprint. */
-export const digest = fnv1a32;
-
 /** GitHub logins are case-insensitive; most comparisons differ in length and cost nothing. */
 const sameLogin = (a: string, b: string): boolean =>
   a.length === b.length && (a === b || a.toLowerCase() === b.toLowerCase());
@@ -168,7 +165,7 @@ function detect(
     addSignal(
       signals,
       'ci_failing',
-      `${short(pr.headSha)}:${digest(names.join('\n'))}`,
+      `${short(pr.headSha)}:${fnv1a32(names.join('\n'))}`,
       `failing: ${names.join(', ')} on ${pr.headSha.slice(0, 7)}`,
       { headSha: pr.headSha, failingChecks: names },
     );

@@ -155,14 +155,14 @@ export async function runScan(options: ScanOptions): Promise<ScanSummary> {
 
   // The ledger's side of the scan (the stored PRs, what judging reads) is read while GitHub
   // answers the first request: the answer's nodes are the first to need it.
-  let stored: { previous: Map<string, StoredPr>; known: Map<string, StoredPr> } | undefined;
-  let judging: JudgingReads | undefined;
+  let stored:
+    | { previous: Map<string, StoredPr>; known: Map<string, StoredPr>; judging: JudgingReads }
+    | undefined;
   const ledgerSide = () => {
     if (stored) return stored;
     const previous = new Map(store.all().map((p) => [p.nodeId, p] as const));
     // The stored PRs GitHub may send unchanged: those nodes are not checked and normalised again.
-    stored = { previous, known: reusable(previous, belongs) };
-    judging = readJudging(options);
+    stored = { previous, known: reusable(previous, belongs), judging: readJudging(options) };
     return stored;
   };
   const known = { get: (id: string) => ledgerSide().known.get(id) };
@@ -224,7 +224,7 @@ export async function runScan(options: ScanOptions): Promise<ScanSummary> {
     }
   });
 
-  const { previous } = ledgerSide();
+  const { previous, judging } = ledgerSide();
   if (complete)
     await phase(async () => {
       for (const batch of batches(goneFromQueue(previous, seen), plan.pageSize)) {
@@ -295,7 +295,7 @@ export async function runScan(options: ScanOptions): Promise<ScanSummary> {
   const finished = options.now();
   const status = scanStatus(errors.length, stop !== null, seen.size);
   const resetAt = last ? Date.parse(last.resetAt) : null;
-  const judged = judge(r.current, options, judging ?? readJudging(options), options.now());
+  const judged = judge(r.current, options, judging, options.now());
   const scanId = store.recordScan(
     {
       startedAt: started,

@@ -175,27 +175,23 @@ export function createMemoryGitHub(scenario: FakeScenario): MemoryGitHub {
           hasNextPage: end < Math.min(found.length, SEARCH_LIMIT),
           endCursor: end > start ? String(end) : null,
           rateLimit: rl,
-          read: (known?: KnownSnapshots) => {
+          read: async (known?: KnownSnapshots) => {
             const dropped: string[] = [];
-            const prs = readPullRequests(nodes, known, checkPullRequestNodes, dropped);
-            return Promise.resolve({ prs: prs.filter((p) => p !== null), dropped });
+            const prs = await readPullRequests(nodes, known, checkPullRequestNodes, dropped);
+            return { prs: prs.filter((p) => p !== null), dropped };
           },
         };
       });
     },
-    async searchPullRequests(query, first, after, sizes, known) {
-      const { read: readNodes, ...answer } = await port.searchAnswer(query, first, after, sizes);
-      return { ...answer, ...(await readNodes(known)) };
-    },
     pullRequestsById(ids, sizes, known) {
-      return Promise.resolve().then(() => {
+      return Promise.resolve().then(async () => {
         const rl = read({ method: 'nodes', ids });
         const dropped: string[] = [];
         const nodes = ids.map((id) => {
           const pr = byId(id);
           return pr ? tampered(rawPr(scenario, pr, sizes)) : null;
         });
-        const prs = readPullRequests(nodes, known, checkPullRequestNodes, dropped);
+        const prs = await readPullRequests(nodes, known, checkPullRequestNodes, dropped);
         return {
           prs,
           dropped,

@@ -10,6 +10,7 @@ import {
   startFakeGitHub,
   type FakeGitHub,
 } from '../../src/testing/fake-github/server.js';
+import { searchPage } from '../helpers/search-page.js';
 
 /** The Octokit port over HTTP, against the fake GitHub: what crosses the edge. */
 
@@ -55,7 +56,7 @@ describe('the Octokit GitHub port', () => {
   });
 
   it('returns snapshots in radar’s types, its rate limit beside them', async () => {
-    const page = await port().searchPullRequests('is:pr is:open author:alice', 50, null, sizes);
+    const page = await searchPage(port(), 'is:pr is:open author:alice', 50, null, sizes);
     const open = gh.scenario.pullRequests.filter((p) => p.state === 'OPEN');
     expect(page.prs.map((p) => p.number).sort()).toEqual(open.map((p) => p.number).sort());
     expect(page.prs[0]).toMatchObject({ repo: open[0]!.repo, author: 'alice' });
@@ -107,7 +108,7 @@ describe('the Octokit GitHub port: a read sent before its answer', () => {
       req.resume().on('end', () => held.push(res));
     });
     try {
-      const page = client.searchPullRequests('is:pr', 50, null, sizes);
+      const page = searchPage(client, 'is:pr', 50, null, sizes);
       let answered = false;
       void page.then(() => (answered = true));
       await client.sent();
@@ -116,7 +117,7 @@ describe('the Octokit GitHub port: a read sent before its answer', () => {
       held[0]!.writeHead(200, { 'content-type': 'application/json' }).end(answer);
       expect(await page).toMatchObject({ prs: [], issueCount: 0 });
       // The next read is another request: sent() waits for it, not for the one before.
-      const next = client.searchPullRequests('is:pr', 50, null, sizes);
+      const next = searchPage(client, 'is:pr', 50, null, sizes);
       await client.sent();
       await vi.waitFor(() => expect(held).toHaveLength(2));
       held[1]!.writeHead(200, { 'content-type': 'application/json' }).end(answer);
@@ -130,7 +131,7 @@ describe('the Octokit GitHub port: a read sent before its answer', () => {
   it('says a read is sent when its request failed before reaching anyone (nothing waits forever)', async () => {
     const { client, close } = await bareServer(() => undefined);
     await close();
-    const page = client.searchPullRequests('is:pr', 50, null, sizes).catch((e: unknown) => e);
+    const page = searchPage(client, 'is:pr', 50, null, sizes).catch((e: unknown) => e);
     await client.sent();
     expect(await page).toBeInstanceOf(GitHubUnreachableError);
   }, 30_000);
@@ -168,7 +169,7 @@ describe('the Octokit GitHub port when GitHub does not answer', () => {
       setImmediate(() => res.socket?.destroy());
     });
     try {
-      const page = await client.searchPullRequests('is:pr', 50, null, sizes);
+      const page = await searchPage(client, 'is:pr', 50, null, sizes);
       expect(page).toMatchObject({ prs: [], issueCount: 0, rateLimit: { remaining: 4999 } });
       expect(asked).toBe(2);
     } finally {

@@ -71,9 +71,9 @@ const recorded = (raw: unknown, version = NORMALISER_VERSION): PrSnapshot => ({
   archived: false,
 });
 
-const read = (nodes: unknown[], known: PrSnapshot[]) => {
+const read = async (nodes: unknown[], known: PrSnapshot[]) => {
   const dropped: string[] = [];
-  const prs = readPullRequests(
+  const prs = await readPullRequests(
     nodes,
     new Map(known.map((p) => [p.nodeId, p])),
     checkPullRequestNodes,
@@ -86,9 +86,9 @@ type Raw = ReturnType<typeof node>;
 const commit = (n: Raw) => n.commits!.nodes![0]!.commit;
 
 describe('PR nodes GitHub sends again', () => {
-  it('a node as it was recorded is answered with the recorded snapshot itself', () => {
+  it('a node as it was recorded is answered with the recorded snapshot itself', async () => {
     const before = recorded(node());
-    const { prs, dropped } = read([node()], [before]);
+    const { prs, dropped } = await read([node()], [before]);
     expect(prs[0]).toBe(before);
     expect(dropped).toEqual([]);
   });
@@ -114,28 +114,28 @@ describe('PR nodes GitHub sends again', () => {
       'the repository archived (the ledger does not keep that)',
       (n) => (n.repository.isArchived = true),
     ],
-  ])('a node that differs (%s) is checked and normalised again', (_what, change) => {
+  ])('a node that differs (%s) is checked and normalised again', async (_what, change) => {
     const before = recorded(node());
     const changed = node();
     change(changed);
-    const { prs } = read([changed], [before]);
+    const { prs } = await read([changed], [before]);
     expect(prs[0]).not.toBe(before);
     expect(prs[0]).toEqual(toSnapshot(changed, nodeDigest(changed)));
     expect(prs[0]?.nodeDigest).not.toBe(before.nodeDigest);
   });
 
-  it('a digest of another normaliser version matches nothing: every node is read again', () => {
+  it('a digest of another normaliser version matches nothing: every node is read again', async () => {
     const before = recorded(node(), NORMALISER_VERSION + 1);
-    const { prs } = read([node()], [before]);
+    const { prs } = await read([node()], [before]);
     expect(prs[0]).not.toBe(before);
     expect(prs[0]).toEqual(recorded(node()));
   });
 
-  it('keeps the answer in order: a non-PR node is null, a malformed one is dropped and named', () => {
+  it('keeps the answer in order: a non-PR node is null, a malformed one is dropped and named', async () => {
     const known = recorded(node());
     const other = { ...node(), id: 'PR_2', number: 2 };
     const malformed = { ...node(), id: 'PR_3', number: 3, createdAt: 'yesterday' };
-    const { prs, dropped } = read([{}, malformed, other, node()], [known]);
+    const { prs, dropped } = await read([{}, malformed, other, node()], [known]);
     expect(prs.map((p) => p?.nodeId ?? null)).toEqual([null, null, 'PR_2', 'PR_1']);
     expect(prs[3]).toBe(known);
     expect(dropped).toEqual([expect.stringMatching(/^PR_3: createdAt/)]);

@@ -8,6 +8,7 @@ import { resolveEndpoint } from '../../src/github/endpoint.js';
 import { generateQueue } from '../../src/testing/fake-github/generate.js';
 import { startFakeGitHub } from '../../src/testing/fake-github/server.js';
 import { tempTree } from '../helpers/cli.js';
+import { searchPage } from '../helpers/search-page.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => cleanups.splice(0).forEach((c) => c()));
@@ -128,7 +129,7 @@ describe('logging', () => {
       const sizes = { reviews: 1, comments: 1, checks: 1, issues: 1 };
       fake.inject({ kind: 'status', status: 502 });
       fake.inject({ kind: 'connection-reset' });
-      await port.searchPullRequests('is:pr author:alice', 10, null, sizes);
+      await searchPage(port, 'is:pr author:alice', 10, null, sizes);
       await port.viewer();
       fake.scenario.tokens = ['someone-else'];
       await expect(port.viewer()).rejects.toMatchObject({ status: 401 });
