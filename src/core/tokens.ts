@@ -57,6 +57,44 @@ export interface TokenEvent {
 }
 
 /**
+ * An event with the time, model and usage of another line of the same response (`line`, the
+ * larger one), every other field its own; the model is the line's, else the event's, else
+ * `fallbackModel`. Written out field by field rather than spread: the
+ * writing thread copies events it received from a parser thread, and V8 copies such objects
+ * through its slow path when spread (about 3 µs each, against 0.05 µs written out). The type
+ * names every field of TokenEvent, so a new field cannot be left out of the copy.
+ */
+export function withUsageOf(
+  first: TokenEvent,
+  line: TokenEvent,
+  fallbackModel?: string,
+): TokenEvent {
+  const copy: { [K in keyof Required<TokenEvent>]: TokenEvent[K] } = {
+    fingerprint: first.fingerprint,
+    legacyFingerprint: first.legacyFingerprint,
+    keepLargest: first.keepLargest,
+    at: line.at,
+    atSource: first.atSource,
+    agent: first.agent,
+    model: line.model ?? first.model ?? fallbackModel,
+    format: first.format,
+    input: line.input,
+    cachedInput: line.cachedInput,
+    cacheCreation: line.cacheCreation,
+    output: line.output,
+    reasoning: line.reasoning,
+    total: line.total,
+    offset: first.offset,
+    sessionId: first.sessionId,
+    isError: first.isError,
+    runKey: first.runKey,
+    threadTotal: first.threadTotal,
+    runHeader: first.runHeader,
+  };
+  return copy;
+}
+
+/**
  * A Codex run's start: the log's header, or the rollout's session_meta and model. Codex 0.29 and
  * 0.36 name no session in their logs; their markers (and their rollouts' token counts) also carry
  * the run's cumulative usage at that marker, which the rollout records too.

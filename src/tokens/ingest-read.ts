@@ -47,6 +47,11 @@ function readRangeSync(path: string, start: number, length: number): Buffer {
 const BATCH_EVENTS = 4_000;
 const BATCH_FILES = 200;
 /**
+ * A batch is written early, at this size, when the next file's parse is not in yet: the writing
+ * thread would only wait, and what it writes now is not left for the end of the ingest.
+ */
+const WAITING_BATCH_EVENTS = 500;
+/**
  * Parses run ahead of the commits by at most this many files and bytes (results wait in memory,
  * on the main thread's heap). Enough for the parser thread to keep going while a batch is
  * written; more only keeps more results alive through the main thread's young-generation
@@ -76,6 +81,7 @@ export async function readChangedFiles(
   files: readonly StatedFile[],
   options: IngestOptions,
   summary: IngestSummary,
+  likelyNew = 0,
 ): Promise<void> {
   // 1. Plan every file: which lineage, which bytes (cheap: first KiB, a few rows). Once
   // there is enough to read to pay for worker threads, they start, and parse the files planned
@@ -84,11 +90,17 @@ export async function readChangedFiles(
   const claimed = new Set<number>();
   const threads = options.threads ?? 'auto';
   let toRead = 0;
-  let pool: ParsePool | undefined;
+  const enough = (bytes: number, files: number) =>
+    threads === 'always' || (threads === 'auto' && bytes >= WORKER_THRESHOLD_BYTES && files > 1);
+  // A worker thread takes a while to load: started now when the stats promise enough to read,
+  // it loads while the files are probed and planned (else once the plans add up to enough).
+  let pool: ParsePool | undefined = enough(likelyNew, files.length) ? workerPool() : undefined;
   // Reads run ahead of the commits (parsers keep going while a batch is written), up to a bound
   // on the files and bytes in flight; each one settles into a value, so a file that fails while
   // waiting its turn is reported in its turn, never as an unhandled rejection.
   const results: Promise<Settled>[] = [];
+  /** The parses that have answered, by index: those whose result the ingest can take at once. */
+  const answered: boolean[] = [];
   const weight = (j: FileJob) => Math.max(0, j.source.size - j.job.from);
   let started = 0;
   let inFlight = 0;
@@ -98,7 +110,11 @@ export async function readChangedFiles(
       const running = started - done;
       if (running >= 2 && (running >= AHEAD_FILES || inFlight + weight(j) > AHEAD_BYTES)) break;
       inFlight += weight(j);
-      results[started] = settledParse(parser, j.job);
+      const index = started;
+      results[index] = settledParse(parser, j.job).then((settled) => {
+        answered[index] = true;
+        return settled;
+      });
     }
   };
   try {
@@ -117,12 +133,7 @@ export async function readChangedFiles(
         } catch (error) {
           summary.unreadable.push({ path: probed.path, error: readError(error) });
         }
-        if (
-          !pool &&
-          (threads === 'always' ||
-            (threads === 'auto' && toRead >= WORKER_THRESHOLD_BYTES && jobs.length > 1))
-        )
-          pool = workerPool();
+        if (!pool && enough(toRead, jobs.length)) pool = workerPool();
         if (pool) startMore(pool, 0);
       }
     }
@@ -155,6 +166,12 @@ export async function readChangedFiles(
     for (let i = 0; i < jobs.length; i++) {
       let job = jobs[i]!;
       options.onFile?.(job.path, i, jobs.length);
+      if (!answered[i] && pendingEvents >= WAITING_BATCH_EVENTS) {
+        // Not in yet, once the answers that arrived meanwhile are handled: the batch is written
+        // now, while this thread would only wait, rather than after the last parse.
+        await nextTurn();
+        if (!answered[i]) flush();
+      }
       const settled = await results[i]!;
       delete results[i];
       inFlight -= weight(job);
@@ -187,6 +204,9 @@ export async function readChangedFiles(
     flush();
   }
 }
+
+/** A turn of the event loop: what arrived meanwhile (a parser thread's answer) is handled first. */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** A parse that settles into a value: its failure is reported in the file's turn. */
 const settledParse = (pool: ParsePool, job: ParseJob): Promise<Settled> =>

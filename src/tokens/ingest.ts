@@ -108,11 +108,22 @@ export async function ingestFiles(
     stated.map(({ path, st }) => ({ path, dev: st.dev, ino: st.ino })),
     options.machine,
   );
-  const changed = stated.filter(({ path, st }, i) => !unchangedByStat(path, st, first[i]));
+  const changed: StatedFile[] = [];
+  // What the changed files are likely to hold that is new: a file that grew in place, past its
+  // recorded offset; any other, all of it. Enough to start the parser threads before planning.
+  let likelyNew = 0;
+  stated.forEach((file, i) => {
+    const known = first[i];
+    if (unchangedByStat(file.path, file.st, known)) return;
+    changed.push(file);
+    const grew =
+      known?.path === file.path && known.ino === file.st.ino && known.encoding === 'plain';
+    likelyNew += Math.max(0, file.st.size - (grew ? known.offset : 0));
+  });
   summary.filesUnchanged += stated.length - changed.length;
   if (changed.length === 0) return;
   const { readChangedFiles } = await import('./ingest-read.js');
-  await readChangedFiles(changed, options, summary);
+  await readChangedFiles(changed, options, summary, likelyNew);
 }
 
 /**

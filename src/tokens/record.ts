@@ -1,4 +1,10 @@
-import type { RunDecision, RunEvent, RunHeader, TokenEvent } from '../core/tokens.js';
+import {
+  withUsageOf,
+  type RunDecision,
+  type RunEvent,
+  type RunHeader,
+  type TokenEvent,
+} from '../core/tokens.js';
 import type { EventPlace, TokenLedger } from '../ledger/ports.js';
 import { reconcileRun } from './runs.js';
 import { tieRuns, type LoggedRun, type RolloutCount, type RolloutStart } from './tie.js';
@@ -29,7 +35,11 @@ export function largestLine(
       duplicates++;
       continue;
     }
-    grown = { ...line, model: line.model ?? best.model };
+    // The line, with the model of what it grows when it names none.
+    grown =
+      line.model !== undefined || best.model === undefined
+        ? line
+        : withUsageOf(line, line, best.model);
     best = grown;
   }
   return { grown, duplicates };
@@ -88,7 +98,7 @@ export function writeEvents(
       return;
     }
     const own = e.keepLargest && later.length > 0 ? largestLine(e, later) : undefined;
-    toInsert.push({ index, event: own?.grown ? withAmountsOf(e, own.grown) : e, where, own });
+    toInsert.push({ index, event: own?.grown ? withUsageOf(e, own.grown) : e, where, own });
   });
   const inserted = ledger.insertEvents(toInsert.map(({ event, where }) => ({ event, where })));
   const grow: number[] = [];
@@ -125,21 +135,6 @@ export function writeEvents(
 }
 
 type Largest = ReturnType<typeof largestLine>;
-
-/** The first line of a response with the time, model and usage of a larger line (replaceAmounts' columns). */
-function withAmountsOf(first: TokenEvent, line: TokenEvent): TokenEvent {
-  return {
-    ...first,
-    at: line.at,
-    model: line.model ?? first.model,
-    input: line.input,
-    cachedInput: line.cachedInput,
-    cacheCreation: line.cacheCreation,
-    output: line.output,
-    reasoning: line.reasoning,
-    total: line.total,
-  };
-}
 
 /** The change in counted tokens when these decisions are applied to these events. */
 export function countedChange(events: readonly RunEvent[], decisions: readonly RunDecision[]) {

@@ -56,6 +56,31 @@ describe('openLedger', () => {
     again.close();
   });
 
+  it('applies an upgrade whole or not at all: a migration that fails leaves the ledger as it was', () => {
+    const path = join(tempDir(), 'old.db');
+    const old = new Database(path);
+    old.exec(MIGRATIONS[0]!);
+    old.pragma('user_version = 1');
+    // Something in the way of a later migration (its table's name is taken).
+    old.exec('CREATE VIEW escalation_runs AS SELECT 1 AS x');
+    old
+      .prepare(
+        "INSERT INTO token_sources (lineage, path, head_hash, head_len, size, offset, first_seen, last_ingested) VALUES ('l', 'kept.log', 'h', 1, 1, 1, 0, 0)",
+      )
+      .run();
+    old.close();
+    expect(() => openLedger(path)).toThrow(/escalation_runs/);
+    const after = new Database(path, { readonly: true });
+    expect(after.pragma('user_version', { simple: true })).toBe(1);
+    // Not even the migrations before the failing one are left half-applied.
+    const tables = after
+      .prepare("SELECT name FROM sqlite_schema WHERE name IN ('scan_runs', 'token_rollup_time')")
+      .all();
+    expect(tables).toEqual([]);
+    expect(after.prepare('SELECT path FROM token_sources').all()).toEqual([{ path: 'kept.log' }]);
+    after.close();
+  });
+
   it('refuses a ledger written by a newer radar instead of corrupting it', () => {
     const path = join(tempDir(), 'radar.db');
     const db = openLedger(path);
