@@ -5,7 +5,14 @@ import { UsageError } from '../core/errors.js';
 import { acquireProcessLock } from '../ledger/lock.js';
 import { defaultLogFolders } from '../config/paths.js';
 import { bucketResolver } from '../tokens/bucket.js';
-import { collectFiles, emptySummary, ingestFiles, type IngestSummary } from '../tokens/ingest.js';
+import {
+  collectFiles,
+  emptySummary,
+  ingestFiles,
+  parserThreadsFor,
+  type IngestSummary,
+} from '../tokens/ingest.js';
+import type { ParsePool } from '../tokens/pool.js';
 import { machineZone } from '../time/zone.js';
 import { formatInt } from '../render/number.js';
 import { existsSync } from 'node:fs';
@@ -30,28 +37,39 @@ export async function run(ctx: Context, paths: string[], options: IngestOptions)
       .map((f) => f.path)
       .filter((p) => existsSync(p));
   }
-  // One ingest at a time per ledger: two would plan the same new bytes before either commits.
-  // The lock is the kernel's (it goes with the process, even on kill -9).
-  // The ledger is opened first, so a --ledger that is not radar's is refused before a lock file
-  // is created beside it.
-  ctx.ledger();
-  const release = acquireProcessLock(ctx.ledgerPath(), 'ingest', 'radar ingest');
+  const started = Date.now();
+  // A ledger that is not there yet takes every file found: when that is a lot to read, the
+  // parser threads start loading now, while the ledger is made and the files are planned.
+  const location = ctx.ledgerLocation();
+  const fresh = location.url === undefined && !existsSync(location.path);
+  const found = fresh ? await collectFiles(roots, summary.unreadable) : undefined;
+  const parsers = found && (await parserThreadsFor(found));
   try {
-    return await ingest(ctx, roots, options, summary);
+    // One ingest at a time per ledger: two would plan the same new bytes before either commits.
+    // The lock is the kernel's (it goes with the process, even on kill -9).
+    // The ledger is opened first, so a --ledger that is not radar's is refused before a lock file
+    // is created beside it.
+    ctx.ledger();
+    const release = acquireProcessLock(ctx.ledgerPath(), 'ingest', 'radar ingest');
+    try {
+      const files = found ?? (await collectFiles(roots, summary.unreadable));
+      return await ingest(ctx, roots, files, { started, parsers, bucket: options.bucket }, summary);
+    } finally {
+      release();
+    }
   } finally {
-    release();
+    await parsers?.close();
   }
 }
 
 async function ingest(
   ctx: Context,
   roots: string[],
-  options: IngestOptions,
+  files: readonly string[],
+  { started, parsers, bucket }: { started: number; parsers?: ParsePool; bucket?: string },
   summary: IngestSummary,
 ): Promise<number> {
   const config = ctx.config();
-  const started = Date.now();
-  const files = await collectFiles(roots, summary.unreadable);
   const store = ctx.ledger().tokens;
   const machine = ctx.machine();
   store.registerMachine(machine, started);
@@ -61,10 +79,11 @@ async function ingest(
     {
       store,
       machine: machine.id,
-      bucketFor: bucketResolver(config.tokens.buckets, ctx.cwd, options.bucket),
+      bucketFor: bucketResolver(config.tokens.buckets, ctx.cwd, bucket),
       zone: () => config.timezone ?? machineZone(),
       now: () => ctx.now().getTime(),
       maxEventTokens: config.tokens.maxEventTokens,
+      parsers,
       onFile: progress
         ? (_path, done, total) => {
             if (done % 50 === 0) ctx.stderr.write(`${LINE_START}ingesting ${done}/${total} files…`);

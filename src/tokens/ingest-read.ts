@@ -13,6 +13,7 @@ import {
   type IngestSummary,
   type StatedFile,
   noteAmbiguousTies,
+  parsesOnThreads,
 } from './ingest-summary.js';
 import { reconcileRuns, tieLoggedRuns, writeEvents, type EventToWrite } from './record.js';
 
@@ -59,8 +60,6 @@ const WAITING_BATCH_EVENTS = 500;
  */
 const AHEAD_FILES = 48;
 const AHEAD_BYTES = 48 << 20;
-/** Below this much to read, worker threads cost more than they save. */
-const WORKER_THRESHOLD_BYTES = 64 << 20;
 /** Raw bytes decompressed to recognise a compressed file's first KiB. */
 const DECODE_PROBE = 64 << 10;
 
@@ -88,13 +87,12 @@ export async function readChangedFiles(
   // so far while the rest is planned.
   const jobs: FileJob[] = [];
   const claimed = new Set<number>();
-  const threads = options.threads ?? 'auto';
   let toRead = 0;
-  const enough = (bytes: number, files: number) =>
-    threads === 'always' || (threads === 'auto' && bytes >= WORKER_THRESHOLD_BYTES && files > 1);
+  const enough = (bytes: number, files: number) => parsesOnThreads(options.threads, bytes, files);
   // A worker thread takes a while to load: started now when the stats promise enough to read,
   // it loads while the files are probed and planned (else once the plans add up to enough).
-  let pool: ParsePool | undefined = enough(likelyNew, files.length) ? workerPool() : undefined;
+  let pool: ParsePool | undefined =
+    options.parsers ?? (enough(likelyNew, files.length) ? workerPool() : undefined);
   // Reads run ahead of the commits (parsers keep going while a batch is written), up to a bound
   // on the files and bytes in flight; each one settles into a value, so a file that fails while
   // waiting its turn is reported in its turn, never as an unhandled rejection.
@@ -201,7 +199,10 @@ export async function readChangedFiles(
       pendingEvents += result.events.length + result.samples.length;
       if (pendingEvents >= BATCH_EVENTS || pending.length >= BATCH_FILES) flush();
     }
+    // Every parse is in: the parser threads stop while the last batch is written.
+    const stopping = parser.close();
     flush();
+    await stopping;
   }
 }
 

@@ -4,6 +4,7 @@ import type { RunHeader, SkipReason } from '../core/tokens.js';
 import type { TokenLedger } from '../ledger/ports.js';
 import type { BucketResolver } from './bucket.js';
 import type { ParseResult } from './parse-file.js';
+import type { ParsePool } from './pool.js';
 
 /** What both halves of the ingest (ingest.ts, ingest-read.ts) share: its options and summary. */
 
@@ -47,6 +48,11 @@ export interface IngestOptions {
   onFile?: (path: string, done: number, total: number) => void;
   /** Parse on worker threads: 'auto' (default) when there is a lot to read. */
   threads?: 'auto' | 'never' | 'always';
+  /**
+   * Parser threads already started (a first ingest starts them before the ledger is made): used
+   * instead of starting others, and stopped when the ingest is done.
+   */
+  parsers?: ParsePool;
   /** Ceiling for one event's tokens; larger counts are skipped as implausible. */
   maxEventTokens?: number;
   /**
@@ -54,6 +60,21 @@ export interface IngestOptions {
    * joins the batch: a dispatched session learns its run keys, session and results here.
    */
   onParsed?: (path: string, parsed: ParseResult) => void;
+}
+
+/** Below this much to read, worker threads cost more than they save. */
+const WORKER_THRESHOLD_BYTES = 64 << 20;
+
+/** Whether this much to read, in this many files, is parsed on worker threads. */
+export function parsesOnThreads(
+  threads: IngestOptions['threads'],
+  bytes: number,
+  files: number,
+): boolean {
+  return (
+    threads === 'always' ||
+    ((threads ?? 'auto') === 'auto' && bytes >= WORKER_THRESHOLD_BYTES && files > 1)
+  );
 }
 
 /** A file found by its stat not to be unchanged: ingestFiles hands these to the reader. */

@@ -2,7 +2,9 @@ import { readdirSync, realpathSync, statSync, type Dirent, type Stats } from 'no
 import { resolve, sep } from 'node:path';
 import { errorMessage } from '../core/errors.js';
 import type { SourceStat } from '../core/tokens.js';
+import type { ParsePool } from './pool.js';
 import {
+  parsesOnThreads,
   readError,
   type IngestOptions,
   type IngestSummary,
@@ -121,9 +123,36 @@ export async function ingestFiles(
     likelyNew += Math.max(0, file.st.size - (grew ? known.offset : 0));
   });
   summary.filesUnchanged += stated.length - changed.length;
-  if (changed.length === 0) return;
+  if (changed.length === 0) {
+    await options.parsers?.close();
+    return;
+  }
   const { readChangedFiles } = await import('./ingest-read.js');
   await readChangedFiles(changed, options, summary, likelyNew);
+}
+
+/**
+ * Parser threads started ahead of an ingest of these files, all of them to be read (a ledger
+ * that does not exist yet), or undefined when that is too little to pay for them: a worker
+ * thread takes about a tenth of a second to load, which a first ingest spends making the ledger
+ * and planning the files (IngestOptions.parsers). The sizes are read for this only: the ingest
+ * states the files again, under its lock.
+ */
+export async function parserThreadsFor(
+  files: readonly string[],
+  threads?: IngestOptions['threads'],
+): Promise<ParsePool | undefined> {
+  let bytes = 0;
+  for (const path of files) {
+    try {
+      bytes += statSync(path).size;
+    } catch {
+      // Reported when the ingest states it.
+    }
+  }
+  if (!parsesOnThreads(threads, bytes, files.length)) return undefined;
+  const { workerPool } = await import('./pool.js');
+  return workerPool();
 }
 
 /**
