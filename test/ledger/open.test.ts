@@ -5,7 +5,14 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { PAGE_SIZE, checkIntegrity, openLedger } from '../../src/ledger/open.js';
+import {
+  PAGE_SIZE,
+  checkIntegrity,
+  openLedger,
+  schemaSnapshotText,
+  schemaStatements,
+} from '../../src/ledger/open.js';
+import { SCHEMA_SNAPSHOT } from '../../src/ledger/schema-snapshot.js';
 import { MIGRATIONS, RADAR_APPLICATION_ID } from '../../src/ledger/migrations.js';
 import { UsageError } from '../../src/core/errors.js';
 import { RulesStore } from '../../src/ledger/rules-store.js';
@@ -54,6 +61,25 @@ describe('openLedger', () => {
     expect(again.pragma('page_size', { simple: true })).toBe(4096);
     expect(again.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
     again.close();
+  });
+
+  it('makes a new ledger from the schema snapshot, which is what the migrations leave (run `npm run ledger:snapshot`)', () => {
+    const committed = readFileSync(join(ROOT, 'src/ledger/schema-snapshot.ts'), 'utf8');
+    expect(committed).toBe(schemaSnapshotText());
+    expect(SCHEMA_SNAPSHOT.version).toBe(MIGRATIONS.length);
+    // A new ledger (made from the snapshot) and one migrated step by step from the first
+    // migration hold the same tables, columns, indexes, views and triggers.
+    const fresh = openLedger(join(tempDir(), 'new.db'));
+    const stepwise = join(tempDir(), 'old.db');
+    const old = new Database(stepwise);
+    old.exec(MIGRATIONS[0]!);
+    old.pragma('user_version = 1');
+    old.close();
+    const migrated = openLedger(stepwise);
+    expect(schemaStatements(fresh).sort()).toEqual(schemaStatements(migrated).sort());
+    expect(fresh.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
+    fresh.close();
+    migrated.close();
   });
 
   it('applies an upgrade whole or not at all: a migration that fails leaves the ledger as it was', () => {
