@@ -353,12 +353,30 @@ export function withoutContent(buf: Buffer, start: number, end: number): string 
     if (closing !== undefined) expected.push(closing);
     else if (c === 0x5d || c === 0x7d) {
       if (expected.pop() !== c) return undefined;
-      if (expected.length === 0)
-        return `${line.toString('utf8', 0, open)}[]${line.toString('utf8', i + 1)}`;
+      if (expected.length === 0) return spliced(line, open, i + 1);
     }
     i++;
   }
   return undefined;
+}
+
+/** Reused by `spliced` for every line that fits (nearly all: what is left of a line is small). */
+const scratch = Buffer.allocUnsafe(64 << 10);
+
+/**
+ * `line` decoded with its bytes from `open` to `after` replaced by `[]`: the two parts and the
+ * brackets are copied together and decoded once, so the parser gets one flat string (two
+ * decodes joined would be flattened again by JSON.parse).
+ */
+function spliced(line: Buffer, open: number, after: number): string {
+  const length = open + 2 + (line.length - after);
+  if (length > scratch.length)
+    return `${line.toString('utf8', 0, open)}[]${line.toString('utf8', after)}`;
+  line.copy(scratch, 0, 0, open);
+  scratch[open] = 0x5b;
+  scratch[open + 1] = 0x5d;
+  line.copy(scratch, open + 2, after);
+  return scratch.toString('utf8', 0, length);
 }
 
 function decodeLine(buf: Buffer, start: number, end: number): string {

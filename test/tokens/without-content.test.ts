@@ -45,6 +45,11 @@ describe('withoutContent', () => {
       '{"t":"x\\"content\\":[1]","content":[2]}',
       '{"t":"x\\"content\\":[1]","content":[]}',
     ],
+    [
+      'more than 64 KiB left around the cut',
+      `{"a":"${'α'.repeat(40_000)}","content":[{"t":"x"}],"b":"${'β'.repeat(40_000)}"}`,
+      `{"a":"${'α'.repeat(40_000)}","content":[],"b":"${'β'.repeat(40_000)}"}`,
+    ],
   ])('cuts %s', (_name, line, cut) => {
     const buf = Buffer.from(`x\n${line}\ny`);
     expect(withoutContent(buf, 2, 2 + Buffer.byteLength(line))).toBe(cut);

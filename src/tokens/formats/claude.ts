@@ -17,13 +17,13 @@ import {
 
 function readClaudeUsage(u: Json | undefined) {
   if (!u) return undefined;
-  const counts = [
-    u.input_tokens,
-    u.output_tokens,
-    u.cache_creation_input_tokens,
-    u.cache_read_input_tokens,
-  ];
-  if (counts.some(invalidCount)) return undefined;
+  if (
+    invalidCount(u.input_tokens) ||
+    invalidCount(u.output_tokens) ||
+    invalidCount(u.cache_creation_input_tokens) ||
+    invalidCount(u.cache_read_input_tokens)
+  )
+    return undefined;
   const input = num(u.input_tokens);
   const output = num(u.output_tokens);
   if (input === undefined || output === undefined) return undefined;
@@ -130,6 +130,7 @@ export const claudeTranscript: LineFormat<Json, unknown> = {
     if (lineTs !== undefined) ctx.lastTs = lineTs;
     const id = typeof message.id === 'string' ? message.id : undefined;
     const session = typeof o.sessionId === 'string' ? o.sessionId.toLowerCase() : undefined;
+    const time = ctx.time(lineTs);
     ctx.emit({
       // One response is one message id, whatever request carried it: partial lines, sidechain
       // replays and retries under a new requestId (and Bedrock ids without one) merge on it.
@@ -142,11 +143,17 @@ export const claudeTranscript: LineFormat<Json, unknown> = {
           : ctx.contextual('claude-transcript', offset, JSON.stringify(o)),
       legacyFingerprint: id !== undefined ? undefined : ctx.positional('claude-transcript', offset),
       keepLargest: true,
-      ...ctx.time(lineTs),
+      // Field by field: a spread in the middle of a literal costs a runtime call per line.
+      at: time.at,
+      atSource: time.atSource,
       agent: 'claude',
       model,
       format: 'claude-transcript',
-      ...usage,
+      input: usage.input,
+      cachedInput: usage.cachedInput,
+      cacheCreation: usage.cacheCreation,
+      output: usage.output,
+      total: usage.total,
       offset,
       sessionId: session,
       runKey: session ? `claude:${session}` : undefined,

@@ -49,13 +49,22 @@ export function finite(value: unknown): number | undefined {
 export const invalidCount = (value: unknown) =>
   value !== undefined && value !== null && num(value) === undefined;
 
+/**
+ * Whether any value of the object is a present count that is not one. A loop, not
+ * Object.values(…).some(…): it runs for every marker, and the array is garbage at once.
+ */
+function holdsInvalidCount(o: Json): boolean {
+  for (const key in o) if (Object.hasOwn(o, key) && invalidCount(o[key])) return true;
+  return false;
+}
+
 /** Why a usage object could not be read: an impossible count, or missing fields. */
 export const usageSkip = (usage: Json | undefined): SkipReason =>
-  usage && Object.values(usage).some(invalidCount) ? 'implausible-number' : 'bad-usage';
+  usage && holdsInvalidCount(usage) ? 'implausible-number' : 'bad-usage';
 
 /** Codex's usage object (`total_token_usage`, `turn.completed` usage), or undefined. */
 export function readCodexUsage(u: Json): Usage | undefined {
-  if (Object.values(u).some(invalidCount)) return undefined;
+  if (holdsInvalidCount(u)) return undefined;
   const input = num(u.input_tokens);
   const output = num(u.output_tokens);
   if (input === undefined || output === undefined) return undefined;
