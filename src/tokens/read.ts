@@ -74,19 +74,34 @@ const NEEDLES: Record<NeedleFamily, Buffer> = {
 const TOKEN_COUNT = Buffer.from('token_count');
 const TURN_CONTEXT = Buffer.from('turn_context');
 
-/** Confirms a needle hit is one of the words it stands for (an O(1) check, no decoding). */
+/**
+ * Confirms a needle hit is one of the words it stands for, as a JSON string of its own
+ * (`"token_count"`, `"turn_context"`, whose opening quote no backslash escapes): an O(1) check,
+ * no decoding. A rollout line is read only for a `type` of one of them, which is such a string;
+ * the word inside another string (a tool's output quoting a rollout, `\"token_count\"`) is not.
+ */
 const VERIFY: Record<NeedleFamily, ((buf: Buffer, hit: number) => boolean) | undefined> = {
   transcript: undefined,
   rollout: (buf, hit) =>
     // n_co: most false hits (encrypted_content) fail on the byte before the needle.
     buf[hit - 1] === 0x6e &&
-    ((hit >= 5 &&
-      hit + 6 <= buf.length &&
-      buf.compare(TOKEN_COUNT, 0, 11, hit - 5, hit + 6) === 0) ||
-      (hit >= 4 &&
-        hit + 8 <= buf.length &&
-        buf.compare(TURN_CONTEXT, 0, 12, hit - 4, hit + 8) === 0)),
+    ((hit >= 6 &&
+      hit + 7 <= buf.length &&
+      buf.compare(TOKEN_COUNT, 0, 11, hit - 5, hit + 6) === 0 &&
+      stringOfItsOwn(buf, hit - 6, hit + 6)) ||
+      (hit >= 5 &&
+        hit + 9 <= buf.length &&
+        buf.compare(TURN_CONTEXT, 0, 12, hit - 4, hit + 8) === 0 &&
+        stringOfItsOwn(buf, hit - 5, hit + 8))),
 };
+
+/** `buf[open]` and `buf[close]` are quotes, and no backslash escapes the opening one. */
+function stringOfItsOwn(buf: Buffer, open: number, close: number): boolean {
+  if (buf[open] !== QUOTE || buf[close] !== QUOTE) return false;
+  let slashes = 0;
+  while (open - 1 - slashes >= 0 && buf[open - 1 - slashes] === BACKSLASH) slashes++;
+  return slashes % 2 === 0;
+}
 
 /** The parser's JSON needles as bytes, for JSON lines of mixed files. */
 const JSON_NEEDLE_BYTES = JSON_NEEDLES.map((n) => Buffer.from(n));

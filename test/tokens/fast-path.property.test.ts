@@ -22,6 +22,10 @@ const WORDS = [
   'words',
   'token_count',
   'turn_context',
+  // The words as JSON strings of their own, inside a string (a tool's output quoting a rollout).
+  '"token_count"',
+  '{"type":"turn_context","payload":{}}',
+  '\\"token_count\\"',
   'session_meta',
   'thread.started',
   'tokens used',
