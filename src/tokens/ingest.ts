@@ -142,10 +142,12 @@ export async function parserThreadsFor(
   files: readonly string[],
   threads?: IngestOptions['threads'],
 ): Promise<ParsePool | undefined> {
+  if (threads === 'never') return undefined;
   let bytes = 0;
-  for (const path of files) {
+  // Only until there is enough: the threads start at once, not after a stat of every file.
+  for (let i = 0; i < files.length && !parsesOnThreads(threads, bytes, files.length); i++) {
     try {
-      bytes += statSync(path).size;
+      bytes += statSync(files[i]!).size;
     } catch {
       // Reported when the ingest states it.
     }
