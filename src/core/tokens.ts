@@ -59,10 +59,10 @@ export interface TokenEvent {
 /**
  * An event with the time, model and usage of another line of the same response (`line`, the
  * larger one), every other field its own; the model is the line's, else the event's, else
- * `fallbackModel`. Written out field by field rather than spread: the
- * writing thread copies events it received from a parser thread, and V8 copies such objects
- * through its slow path when spread (about 3 µs each, against 0.05 µs written out). The type
- * names every field of TokenEvent, so a new field cannot be left out of the copy.
+ * `fallbackModel`. Written out field by field rather than spread: the writing thread copies
+ * events it received from a parser thread, and V8 copies such objects through its slow path when
+ * spread (about 3 µs each, against 0.05 µs written out). The type names every field of
+ * TokenEvent, so a new field cannot be left out of the copy.
  */
 export function withUsageOf(
   first: TokenEvent,
