@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Context } from '../context.js';
 import type { CommandOptions } from './types.js';
@@ -7,6 +7,7 @@ import { UsageError } from '../core/errors.js';
 import { shippedSchemaUrl, starterConfig, STARTER_WEEKLY_TOKENS } from '../config/starter.js';
 import { formatInt } from '../render/number.js';
 import { resolveConfigPath } from '../config/locate.js';
+import { makeFolders } from '../core/folders.js';
 
 type InitOptions = CommandOptions<'init'>;
 
@@ -18,7 +19,7 @@ export function run(ctx: Context, path: string | undefined, options: InitOptions
   if (existsSync(target) && !options.force) {
     throw new UsageError(`${target} already exists; use --force to overwrite it`);
   }
-  mkdirSync(dirname(target), { recursive: true });
+  makeFolders(dirname(target));
   writeFileSync(target, starterConfig(shippedSchemaUrl()));
   if (ctx.json)
     writeJson(ctx, 'init', { written: target, starterWeeklyTokens: STARTER_WEEKLY_TOKENS });

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Context } from '../context.js';
 import type { CommandOptions } from './types.js';
@@ -14,6 +14,7 @@ import { tokenReportData } from './report-tokens.js';
 import { budgetData } from './budget.js';
 import { describeValue } from '../budget/value.js';
 import { funnelData } from './report-rules.js';
+import { makeFolders } from '../core/folders.js';
 
 /** `radar report html`: the reports as one self-contained page; prints its path. */
 export async function run(ctx: Context, options: CommandOptions<'report html'>): Promise<number> {
@@ -121,7 +122,7 @@ export async function writeHtmlReport(
   const file = path.resolve(
     options.out ?? path.join(path.dirname(ctx.ledgerPath()), 'report.html'),
   );
-  mkdirSync(path.dirname(file), { recursive: true });
+  makeFolders(path.dirname(file));
   writeFileSync(file, html);
   return file;
 }

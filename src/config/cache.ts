@@ -1,16 +1,9 @@
-import {
-  mkdirSync,
-  readFileSync,
-  readdirSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import { fnv1a32 } from '../core/digest.js';
 import type { RadarConfig } from './schema.js';
+import { makeFolders } from '../core/folders.js';
 
 /**
  * The validated config, kept between runs. Validating a config file loads zod and builds the
@@ -78,7 +71,7 @@ export function writeCachedConfig(dir: string, entry: ConfigCacheEntry): void {
   const file = cacheFileOf(dir, entry.path);
   const part = `${file}.${process.pid}.part`;
   try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    makeFolders(dir, 0o700);
     writeFileSync(part, serialize(entry), { mode: 0o600 });
     renameSync(part, file);
     forgetOldest(dir);

@@ -1,9 +1,10 @@
-import { linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { linkSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
 import { RadarError } from '../core/errors.js';
 import type { Machine } from '../core/machine.js';
 import { radarDirs } from './locations.js';
+import { makeFolders } from '../core/folders.js';
 
 /**
  * This machine as the ledger knows it: a stable id radar creates once (a random id in
@@ -33,7 +34,7 @@ function storedMachineId(env: NodeJS.ProcessEnv): string {
   };
   const known = read();
   if (known) return known;
-  mkdirSync(dir, { recursive: true });
+  makeFolders(dir);
   // Written whole beside it, then linked into place: a reader never sees a half-written id. Web
   // Crypto's global, not node:crypto: that module would load at every start to serve this once.
   const draft = `${file}.${process.pid}.${crypto.randomUUID()}`;

@@ -8,10 +8,11 @@
  * tally of the markers printed so far (tokens/parse.ts `LiveTally`) goes to `onTokens`, an
  * estimate for the budget gate only.
  */
-import { closeSync, fstatSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { describeFailure, run, type RunResult } from '../process/run.js';
 import { JSON_NEEDLES, LiveTally, MAX_LINE } from '../tokens/parse.js';
+import { makeFolders } from '../core/folders.js';
 
 export interface SessionRequest {
   command: string;
@@ -86,7 +87,7 @@ class RunLog {
     path: string,
     private readonly cap: number,
   ) {
-    mkdirSync(dirname(path), { recursive: true });
+    makeFolders(dirname(path));
     this.fd = openSync(path, 'a');
     // The cap is the file's: a log appended to (the next agent after one that could not start)
     // counts what it holds.

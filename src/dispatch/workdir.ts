@@ -4,9 +4,10 @@
  * touched and the agent's commits survive the worktree's removal. A repo without a configured
  * clone gets an empty scratch folder (the prompt warns the agent).
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { git as runGit } from './git.js';
+import { makeFolders } from '../core/folders.js';
 
 export interface Workdir {
   path: string;
@@ -69,7 +70,7 @@ function serialized<T>(clone: string, fn: () => Promise<T>): Promise<T> {
 }
 
 export async function prepareWorkdir(req: WorkdirRequest): Promise<Workdir> {
-  mkdirSync(req.root, { recursive: true });
+  makeFolders(req.root);
   const name = `${slug(req.repo)}-${req.number}-${req.tag}`;
   if (!req.clone) {
     const path = mkdtempSync(join(req.root, `${name}-scratch-`));

@@ -1,8 +1,9 @@
-import { closeSync, mkdirSync, openSync, readSync, truncateSync } from 'node:fs';
+import { closeSync, openSync, readSync, truncateSync } from 'node:fs';
 import { openDatabase } from './sqlite.js';
 import { dirname } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { LockedError, RadarError } from '../core/errors.js';
+import { makeFolders } from '../core/folders.js';
 
 /**
  * One process at a time per ledger and job (`scan`, `ingest`): an exclusive SQLite lock on a small
@@ -32,7 +33,7 @@ export function acquireProcessLock(ledgerPath: string, name: string, what: strin
   const path = processLockPath(ledgerPath, name);
   if (held.has(path)) throw new LockedError(`another ${what} is running in this process`);
   try {
-    mkdirSync(dirname(path), { recursive: true });
+    makeFolders(dirname(path));
   } catch (error) {
     throw new RadarError(`cannot create the folder of ${path}: ${(error as Error).message}`);
   }

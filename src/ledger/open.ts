@@ -1,10 +1,10 @@
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { openDatabase } from './sqlite.js';
 import { FIRST_TABLE, MIGRATIONS, RADAR_APPLICATION_ID } from './migrations.js';
 import { SCHEMA_SNAPSHOT } from './schema-snapshot.js';
 import { RadarError, UsageError, diskFullMessage } from '../core/errors.js';
+import { makeFolders } from '../core/folders.js';
 
 export type Db = BetterSqlite3.Database;
 
@@ -28,7 +28,7 @@ export function openLedger(path: string, options: OpenLedgerOptions = {}): Db {
   const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
   if (!readonly) {
     try {
-      mkdirSync(dirname(path), { recursive: true });
+      makeFolders(dirname(path));
     } catch (error) {
       throw new UsageError(
         `cannot create the ledger folder ${dirname(path)}: ${(error as Error).message}`,
