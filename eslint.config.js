@@ -10,6 +10,8 @@ const boundary = (/** @type {string} */ message, /** @type {string[]} */ group) 
   'no-restricted-imports': ['error', { patterns: [{ group, message }] }],
 });
 const outsideExceptCore = ['../*', '!../core', '!../core/*'];
+/** ledger/ may also make its folders with files/ (a leaf, like process/). */
+const outsideExceptCoreAndFiles = [...outsideExceptCore, '!../files', '!../files/*'];
 /** Outside ledger/, the ledger is its ports (and its process locks); the SQLite side stays inside. */
 const ledgerPorts = {
   group: ['../ledger/*', '!../ledger/ports.js', '!../ledger/lock.js'],
@@ -54,8 +56,8 @@ export default tseslint.config(
   {
     files: ['src/ledger/**/*.ts'],
     rules: boundary(
-      'ledger/ imports only core/: the decision belongs to the caller, the type to core/',
-      outsideExceptCore,
+      'ledger/ imports only core/ (and files/ to make its folders): the decision belongs to the caller, the type to core/',
+      outsideExceptCoreAndFiles,
     ),
   },
   {
@@ -67,15 +69,22 @@ export default tseslint.config(
     ),
   },
   {
-    files: ['src/process/**/*.ts', 'src/render/**/*.ts', 'src/time/**/*.ts'],
+    files: ['src/process/**/*.ts', 'src/render/**/*.ts', 'src/time/**/*.ts', 'src/files/**/*.ts'],
     rules: boundary(
-      'process/, render/ and time/ are leaves: they import only core/',
+      'process/, render/, time/ and files/ are leaves: they import only core/',
       outsideExceptCore,
     ),
   },
   {
     files: ['src/*/**/*.ts'],
-    ignores: ['src/ledger/**', 'src/core/**', 'src/process/**', 'src/render/**', 'src/time/**'],
+    ignores: [
+      'src/ledger/**',
+      'src/core/**',
+      'src/process/**',
+      'src/render/**',
+      'src/time/**',
+      'src/files/**',
+    ],
     rules: { 'no-restricted-imports': ['error', { patterns: [ledgerPorts] }] },
   },
   {

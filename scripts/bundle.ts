@@ -121,6 +121,7 @@ const COMMON = [
   'logging.js',
   'log-format.js',
   'time/zone.js',
+  'files/folders.js',
   'commands/json-output.js',
 ].map((file) => join(SRC, file));
 const COMMON_ID = 'radar-common';

@@ -7,7 +7,7 @@ import { UsageError } from '../core/errors.js';
 import { shippedSchemaUrl, starterConfig, STARTER_WEEKLY_TOKENS } from '../config/starter.js';
 import { formatInt } from '../render/number.js';
 import { resolveConfigPath } from '../config/locate.js';
-import { makeFolders } from '../core/folders.js';
+import { makeFolders } from '../files/folders.js';
 
 type InitOptions = CommandOptions<'init'>;
 

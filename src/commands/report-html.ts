@@ -14,7 +14,7 @@ import { tokenReportData } from './report-tokens.js';
 import { budgetData } from './budget.js';
 import { describeValue } from '../budget/value.js';
 import { funnelData } from './report-rules.js';
-import { makeFolders } from '../core/folders.js';
+import { makeFolders } from '../files/folders.js';
 
 /** `radar report html`: the reports as one self-contained page; prints its path. */
 export async function run(ctx: Context, options: CommandOptions<'report html'>): Promise<number> {

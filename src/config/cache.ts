@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import { fnv1a32 } from '../core/digest.js';
 import type { RadarConfig } from './schema.js';
-import { makeFolders } from '../core/folders.js';
+import { makeFolders } from '../files/folders.js';
 
 /**
  * The validated config, kept between runs. Validating a config file loads zod and builds the

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { RadarError } from '../core/errors.js';
 import type { Machine } from '../core/machine.js';
 import { radarDirs } from './locations.js';
-import { makeFolders } from '../core/folders.js';
+import { makeFolders } from '../files/folders.js';
 
 /**
  * This machine as the ledger knows it: a stable id radar creates once (a random id in

@@ -12,7 +12,7 @@ import { closeSync, fstatSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { describeFailure, run, type RunResult } from '../process/run.js';
 import { JSON_NEEDLES, LiveTally, MAX_LINE } from '../tokens/parse.js';
-import { makeFolders } from '../core/folders.js';
+import { makeFolders } from '../files/folders.js';
 
 export interface SessionRequest {
   command: string;

@@ -3,7 +3,7 @@ import { openDatabase } from './sqlite.js';
 import { dirname } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { LockedError, RadarError } from '../core/errors.js';
-import { makeFolders } from '../core/folders.js';
+import { makeFolders } from '../files/folders.js';
 
 /**
  * One process at a time per ledger and job (`scan`, `ingest`): an exclusive SQLite lock on a small

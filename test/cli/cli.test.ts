@@ -1,16 +1,10 @@
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
-import { afterEach, describe, expect, it } from 'vitest';
-import { runCli, runRadar, tempTree } from '../helpers/cli.js';
+import { describe, expect, it } from 'vitest';
+import { runCli, runRadar, tempTrees } from '../helpers/cli.js';
 
-const cleanups: (() => void)[] = [];
-afterEach(() => cleanups.splice(0).forEach((c) => c()));
-function temp(files: Record<string, string> = {}) {
-  const t = tempTree(files);
-  cleanups.push(t.cleanup);
-  return t.dir;
-}
+const temp = tempTrees();
 
 describe('radar CLI', () => {
   // The two journeys of the built executable itself; the rest runs the same commands in-process.

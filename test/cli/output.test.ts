@@ -1,17 +1,11 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openLedger } from '../../src/ledger/open.js';
-import { CLI, ROOT, pinnedPaths, runCli, runRadar, tempTree } from '../helpers/cli.js';
+import { CLI, ROOT, pinnedPaths, runCli, runRadar, tempTrees } from '../helpers/cli.js';
 
-const cleanups: (() => void)[] = [];
-afterEach(() => cleanups.splice(0).forEach((c) => c()));
-function temp(files: Record<string, string> = {}) {
-  const t = tempTree(files);
-  cleanups.push(t.cleanup);
-  return t.dir;
-}
+const temp = tempTrees();
 
 const ESC = String.fromCharCode(27);
 const ANSI = new RegExp(`${ESC}\\[[0-9;]*m`);

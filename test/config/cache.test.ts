@@ -8,7 +8,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   KEPT_CONFIGS,
   cacheFileOf,
@@ -16,18 +16,13 @@ import {
   writeCachedConfig,
 } from '../../src/config/cache.js';
 import { configFromText } from '../../src/config/load.js';
-import { tempTree } from '../helpers/cli.js';
+import { tempTrees } from '../helpers/cli.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const EXAMPLE = readFileSync(join(ROOT, 'config/radar.example.json'), 'utf8');
 
-const cleanups: (() => void)[] = [];
-afterEach(() => cleanups.splice(0).forEach((c) => c()));
-function cacheDir(): string {
-  const t = tempTree();
-  cleanups.push(t.cleanup);
-  return join(t.dir, 'cache');
-}
+const tempDir = tempTrees();
+const cacheDir = () => join(tempDir(), 'cache');
 
 const PATH = '/home/ann/.config/radar/radar.json';
 const BUILD = 'build-1';

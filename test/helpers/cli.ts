@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { afterEach } from 'vitest';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const CLI = join(ROOT, 'dist/bin/cli.js');
@@ -125,4 +126,18 @@ export function tempTree(files: Record<string, string | Buffer> = {}): {
     writeFileSync(path, content);
   }
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * A maker of temporary directories (tempTree) for the tests of one file, each removed after the
+ * test that made it. Call it once at the top of the file.
+ */
+export function tempTrees(): (files?: Record<string, string | Buffer>) => string {
+  const cleanups: (() => void)[] = [];
+  afterEach(() => cleanups.splice(0).forEach((c) => c()));
+  return (files) => {
+    const t = tempTree(files);
+    cleanups.push(t.cleanup);
+    return t.dir;
+  };
 }

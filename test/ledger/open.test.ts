@@ -4,14 +4,9 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
-import {
-  PAGE_SIZE,
-  checkIntegrity,
-  openLedger,
-  schemaSnapshotText,
-  schemaStatements,
-} from '../../src/ledger/open.js';
+import { describe, expect, it } from 'vitest';
+import { PAGE_SIZE, checkIntegrity, openLedger } from '../../src/ledger/open.js';
+import { schemaSnapshotText, schemaStatements } from '../../src/ledger/snapshot.js';
 import { SCHEMA_SNAPSHOT } from '../../src/ledger/schema-snapshot.js';
 import { MIGRATIONS, RADAR_APPLICATION_ID } from '../../src/ledger/migrations.js';
 import { UsageError } from '../../src/core/errors.js';
@@ -19,15 +14,9 @@ import { RulesStore } from '../../src/ledger/rules-store.js';
 import { VERDICT_FINGERPRINTS } from '../../src/ledger/rules-schema.js';
 import { aggregateByColumn } from '../../src/ledger/token-report.js';
 import { EVENTS_WITHOUT_PATH } from '../../src/ledger/token-schema.js';
-import { ROOT, runCli, runRadar, tempTree } from '../helpers/cli.js';
+import { ROOT, runCli, runRadar, tempTrees } from '../helpers/cli.js';
 
-const cleanups: (() => void)[] = [];
-afterEach(() => cleanups.splice(0).forEach((c) => c()));
-function tempDir(): string {
-  const t = tempTree();
-  cleanups.push(t.cleanup);
-  return t.dir;
-}
+const tempDir = tempTrees();
 
 describe('openLedger', () => {
   it('creates a WAL ledger with every migration applied, and reopens it without re-running them', () => {

@@ -1,16 +1,10 @@
 import { mkdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { makeFolders } from '../../src/core/folders.js';
-import { runCli, tempTree } from '../helpers/cli.js';
+import { describe, expect, it } from 'vitest';
+import { makeFolders } from '../../src/files/folders.js';
+import { runCli, tempTrees } from '../helpers/cli.js';
 
-const cleanups: (() => void)[] = [];
-afterEach(() => cleanups.splice(0).forEach((c) => c()));
-function tempDir(): string {
-  const t = tempTree();
-  cleanups.push(t.cleanup);
-  return t.dir;
-}
+const tempDir = tempTrees();
 
 /**
  * Folders radar creates (the ledger's, the cache's, a report's): made with their parents, or an

@@ -2,8 +2,8 @@ import { mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 
 /**
- * Creates a folder and any missing parents, like `mkdir -p`: core/'s one piece of I/O, because
- * every layer creates folders and node's own `mkdirSync(path, { recursive: true })` (Node 18–22)
+ * Creates a folder and any missing parents, like `mkdir -p`. Hand-written, because node's own
+ * `mkdirSync(path, { recursive: true })` (Node 18–22)
  * spins at full CPU forever on a parent that exists but cannot hold children (a path under
  * /proc or /sys, a dangling symlink): it takes the child's ENOENT for a missing parent, which
  * exists, and tries again. Here each missing folder is made once, parents first, and the first
