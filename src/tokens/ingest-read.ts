@@ -4,6 +4,7 @@ import type { EventPlace, NewSource } from '../ledger/ports.js';
 import { shortHash } from './parse.js';
 import type { ParseJob, ParseResult } from './parse-file.js';
 import { inlinePool, workerPool, type ParsePool } from './pool.js';
+import { resultOf, type ParseAnswer } from './wire.js';
 import { decodedHead, detectEncoding, looksBinary, type Encoding } from './read.js';
 import { HEAD, TAIL, planRead, type FileView, type ReadPlan } from './identity.js';
 import type { KnownSource, TokenEvent } from '../core/tokens.js';
@@ -70,7 +71,7 @@ interface FileJob {
   source: Omit<NewSource, 'offset' | 'tailHash' | 'family' | 'state' | 'now'>;
 }
 
-type Settled = { result: ParseResult } | { error: unknown };
+type Settled = { result: ParseAnswer } | { error: unknown };
 
 /**
  * Reads what changed in these files (ingestFiles has found them not unchanged by their stat).
@@ -178,7 +179,7 @@ export async function readChangedFiles(
         summary.unreadable.push({ path: job.path, error: readError(settled.error) });
         continue;
       }
-      let result = settled.result;
+      let result = resultOf(settled.result);
       if (
         job.plan.kind === 'join' &&
         job.plan.verify &&
@@ -193,7 +194,7 @@ export async function readChangedFiles(
           summary.unreadable.push({ path: job.path, error: readError(again.error) });
           continue;
         }
-        result = again.result;
+        result = resultOf(again.result);
       }
       pending.push(finishFile(job, result, options, summary));
       pendingEvents += result.events.length + result.samples.length;

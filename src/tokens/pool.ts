@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { parseFile, type ParseJob, type ParseResult } from './parse-file.js';
+import { parseFile, type ParseJob } from './parse-file.js';
+import type { ParseAnswer, WireResult } from './wire.js';
 
 /**
  * Runs parse jobs on worker threads when there is enough to read to pay for starting them,
@@ -18,7 +19,8 @@ import { parseFile, type ParseJob, type ParseResult } from './parse-file.js';
  */
 
 export interface ParsePool {
-  parse(job: ParseJob): Promise<ParseResult>;
+  /** A worker's answer keeps its events packed: resultOf (wire.ts) unpacks them when taken. */
+  parse(job: ParseJob): Promise<ParseAnswer>;
   close(): Promise<void>;
 }
 
@@ -28,7 +30,7 @@ export function inlinePool(): ParsePool {
 
 interface Queued {
   job: ParseJob;
-  resolve: (r: ParseResult) => void;
+  resolve: (r: ParseAnswer) => void;
   reject: (e: Error) => void;
 }
 
@@ -110,7 +112,7 @@ export function workerPool(size = Math.max(1, Math.min(availableParallelism() - 
   };
 
   for (const lane of lanes) {
-    lane.worker.on('message', (m: { result?: ParseResult; error?: string }) => {
+    lane.worker.on('message', (m: { result?: WireResult; error?: string }) => {
       const item = lane.queue.shift();
       lane.ready = true;
       dispatch();
@@ -132,7 +134,7 @@ export function workerPool(size = Math.max(1, Math.min(availableParallelism() - 
   }
   return {
     parse(job) {
-      return new Promise<ParseResult>((resolve, reject) => {
+      return new Promise<ParseAnswer>((resolve, reject) => {
         if (closed) return reject(new Error('the parser pool is closed'));
         waiting.push({ job, resolve, reject });
         dispatch();

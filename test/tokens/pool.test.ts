@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers/cli.js';
 import type * as Pool from '../../src/tokens/pool.js';
 import type * as ParseFile from '../../src/tokens/parse-file.js';
+import type * as Wire from '../../src/tokens/wire.js';
 
 // The built modules: worker threads load dist/src/tokens/parse-worker.js (`npm test` builds first).
 const dist = (path: string) => join(ROOT, 'dist', path);
@@ -23,6 +24,7 @@ describe('parser pool', () => {
     async (workers) => {
       const { workerPool } = (await import(dist('src/tokens/pool.js'))) as typeof Pool;
       const { parseFile } = (await import(dist('src/tokens/parse-file.js'))) as typeof ParseFile;
+      const { resultOf } = (await import(dist('src/tokens/wire.js'))) as typeof Wire;
       const jobs = Array.from({ length: 12 }, (_, i) => {
         const path = join(dir, `job-${i}.log`);
         const runs = Array.from(
@@ -43,8 +45,12 @@ describe('parser pool', () => {
       const pool = workerPool(workers);
       try {
         const settled = await Promise.allSettled([...jobs, missing].map((job) => pool.parse(job)));
-        for (const [i, job] of jobs.entries())
-          expect(settled[i]).toEqual({ status: 'fulfilled', value: await parseFile(job) });
+        for (const [i, job] of jobs.entries()) {
+          const answer = settled[i]!;
+          expect(answer.status).toBe('fulfilled');
+          const result = answer.status === 'fulfilled' ? resultOf(answer.value) : undefined;
+          expect(result).toEqual(await parseFile(job));
+        }
         expect(settled[jobs.length]).toMatchObject({ status: 'rejected' });
       } finally {
         await pool.close();
