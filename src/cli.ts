@@ -1,21 +1,25 @@
 #!/usr/bin/env node
 // The `radar` executable: everything lives in program.ts, loaded here so tests can import it.
 import { main } from './program.js';
+import { processOutput } from './process/stdio.js';
 
-// A reader that goes away (`radar queue | head -1`) is not an error: stop quietly.
-for (const stream of [process.stdout, process.stderr]) {
-  stream.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code === 'EPIPE') process.exit(Number(process.exitCode ?? 0));
-    throw error;
-  });
-}
+// A reader that goes away (`radar queue | head -1`; a socket closed unread) is not an error:
+// stop quietly.
+const quietWhenReaderGoes = (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE' || error.code === 'ECONNRESET')
+    process.exit(Number(process.exitCode ?? 0));
+  throw error;
+};
+// stdout and stderr: written straight to a file or pipe, node's streams made only if needed.
+const stdout = processOutput('stdout', quietWhenReaderGoes);
+const stderr = processOutput('stderr', quietWhenReaderGoes);
 
-main(process.argv).then(
+main(process.argv, { stdout, stderr }).then(
   (code) => {
     process.exitCode = code;
   },
   (error: unknown) => {
-    process.stderr.write(`radar: ${String(error)}\n`);
+    stderr.write(`radar: ${String(error)}\n`);
     process.exitCode = 1;
   },
 );

@@ -1,6 +1,7 @@
 import { readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { deserialize, serialize } from 'node:v8';
+import { createRequire } from 'node:module';
+import type * as V8 from 'node:v8';
 import { fnv1a32 } from '../core/digest.js';
 import type { RadarConfig } from './schema.js';
 import { makeFolders } from '../files/folders.js';
@@ -19,6 +20,12 @@ import { makeFolders } from '../files/folders.js';
  */
 
 declare const RADAR_BUILD_ID: string | undefined;
+
+/**
+ * node:v8 (its serializer keeps the config's values exactly) loads when there is a config to
+ * keep or read back, not at every start: about 3 ms, with its heap and profiler bindings.
+ */
+const v8 = () => createRequire(import.meta.url)('node:v8') as typeof V8;
 
 /**
  * The build this code belongs to: a digest of its modules and locked packages, set by the bundle
@@ -50,7 +57,7 @@ export function readCachedConfig(
 ): RadarConfig | undefined {
   let entry: Partial<ConfigCacheEntry> | undefined;
   try {
-    entry = deserialize(readFileSync(cacheFileOf(dir, path))) as Partial<ConfigCacheEntry>;
+    entry = v8().deserialize(readFileSync(cacheFileOf(dir, path))) as Partial<ConfigCacheEntry>;
   } catch {
     return undefined;
   }
@@ -72,7 +79,7 @@ export function writeCachedConfig(dir: string, entry: ConfigCacheEntry): void {
   const part = `${file}.${process.pid}.part`;
   try {
     makeFolders(dir, 0o700);
-    writeFileSync(part, serialize(entry), { mode: 0o600 });
+    writeFileSync(part, v8().serialize(entry), { mode: 0o600 });
     renameSync(part, file);
     forgetOldest(dir);
   } catch {

@@ -1,6 +1,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
-import { open } from 'node:fs/promises';
-import { constants as zlibConstants, createGunzip, gunzipSync } from 'node:zlib';
+import { createRequire } from 'node:module';
+import type * as FsPromises from 'node:fs/promises';
+import type * as Zlib from 'node:zlib';
 import { errorMessage } from '../core/errors.js';
 import { Decompress } from 'fzstd';
 import { JSON_NEEDLES, MAX_LINE, type MarkerParser } from './parse.js';
@@ -9,6 +10,15 @@ import { JSON_NEEDLES, MAX_LINE, type MarkerParser } from './parse.js';
  * Feeds a file's lines to a MarkerParser, reading only from `from` on. Most bytes of agent logs
  * are messages and tool output: in JSON-lines files only the lines holding a needle are decoded.
  */
+
+/**
+ * node:zlib and node:fs/promises load on first use: only compressed and UTF-16 logs need them,
+ * and loading both (fs/promises brings readline and streams along) cost every ingest and every
+ * parser thread's start about 5 ms.
+ */
+const requireBuiltin = createRequire(import.meta.url);
+const zlib = () => requireBuiltin('node:zlib') as typeof Zlib;
+const fsPromises = () => requireBuiltin('node:fs/promises') as typeof FsPromises;
 
 const CHUNK = 4 << 20;
 /** Lines longer than MAX_LINE are skipped (and counted), so one huge line cannot exhaust memory. */
@@ -539,7 +549,7 @@ export async function readMarkers(
         closeSync(fd);
       }
     } else {
-      const handle = await open(path, 'r');
+      const handle = await fsPromises().open(path, 'r');
       try {
         const stream = handle.createReadStream({ highWaterMark: CHUNK, autoClose: false });
         const sink = decoder(options.encoding, decoded);
@@ -587,7 +597,7 @@ function decoder(encoding: Exclude<Encoding, 'plain'>, out: (data: Uint8Array) =
     };
   }
   if (encoding === 'gzip') {
-    const gunzip = createGunzip();
+    const gunzip = zlib().createGunzip();
     let failure: Error | undefined;
     gunzip.on('data', (data: Buffer) => out(data));
     gunzip.on('error', (error) => (failure = error));
@@ -635,7 +645,9 @@ export function decodedHead(
 ): Buffer {
   try {
     if (encoding === 'gzip')
-      return gunzipSync(raw, { finishFlush: zlibConstants.Z_SYNC_FLUSH }).subarray(0, length);
+      return zlib()
+        .gunzipSync(raw, { finishFlush: zlib().constants.Z_SYNC_FLUSH })
+        .subarray(0, length);
     if (encoding === 'zstd') {
       const parts: Uint8Array[] = [];
       let size = 0;
