@@ -1,4 +1,4 @@
-import { fstatSync, writeSync } from 'node:fs';
+import { fstatSync, statSync, writeSync } from 'node:fs';
 
 /**
  * process.stdout or process.stderr as radar writes to it, made only when needed. Node makes the
@@ -6,10 +6,10 @@ import { fstatSync, writeSync } from 'node:fs';
  * about 5 ms of every run's start (`radar ingest` from cron, output piped to mail) to print one
  * summary.
  *
- * Writes to a file, a pipe or a socket go straight to the descriptor, whole, with writeSync: what
- * node's own stream does for a file, and on Linux for a blocking pipe (its writes are synchronous
- * there). Anything else is node's stream, made then and used from then on: a terminal (a character
- * device; so is /dev/null), any other property or method (listeners, `columns`), and a write the
+ * Writes to a file, a pipe, a socket or /dev/null go straight to the descriptor, whole, with
+ * writeSync: what node's own stream does for a file, and on Linux for a blocking pipe (its writes
+ * are synchronous there). Anything else is node's stream, made then and used from then on: a
+ * terminal, any other property or method (listeners, `columns`), and a write the
  * descriptor refuses but for a closed reader (a descriptor someone made non-blocking: the stream
  * waits for it). The stream gets `onError` as its error listener; a write whose reader has gone
  * (EPIPE; ECONNRESET from a socket closed with bytes unread) goes to `onError` too.
@@ -71,11 +71,15 @@ export function processOutput(
   });
 }
 
-/** The descriptor is a regular file, a pipe or a socket (never a terminal). */
+/**
+ * The descriptor is a regular file, a pipe, a socket or /dev/null (a cron job's `>/dev/null`):
+ * never a terminal. Any other character device may be one, and node's stream tells.
+ */
 function fileOrPipe(fd: number): boolean {
   try {
     const st = fstatSync(fd);
-    return st.isFile() || st.isFIFO() || st.isSocket();
+    if (st.isFile() || st.isFIFO() || st.isSocket()) return true;
+    return st.isCharacterDevice() && st.rdev === statSync('/dev/null').rdev;
   } catch {
     return false;
   }

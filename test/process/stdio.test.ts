@@ -13,13 +13,15 @@ const STDIO = join(ROOT, 'dist/src/process/stdio.js');
 
 /**
  * A child that writes `lines` numbered lines through processOutput('stdout'), then says on
- * stderr whether stdout looked like a terminal. An error reaches onError, which says its code.
+ * stderr whether stdout looked like a terminal and whether node made its stream (net for a pipe
+ * or socket, a SyncWriteStream for a file). An error reaches onError, which says its code.
  */
 const writer = (lines: number) => `
   import { processOutput } from ${JSON.stringify(STDIO)};
   const out = processOutput('stdout', (e) => { process.stderr.write('onError ' + e.code + '\\n'); process.exit(0); });
   for (let i = 0; i < ${lines}; i++) out.write(String(i).padStart(8, '0') + ' ' + 'x'.repeat(1000) + '\\n');
-  process.stderr.write('isTTY ' + Boolean(out.isTTY) + '\\n');
+  const streamMade = process.moduleLoadList.some((m) => m === 'NativeModule net' || m.endsWith('sync_write_stream'));
+  process.stderr.write('isTTY ' + Boolean(out.isTTY) + ', stream ' + streamMade + '\\n');
 `;
 const expected = (lines: number) =>
   Array.from(
@@ -54,11 +56,35 @@ function run(
 const trees = tempTrees();
 
 describe('processOutput', () => {
-  it('writes every byte to a pipe, in order, while the reader waits (10 MB, far more than a pipe holds)', async () => {
+  it('writes every byte to a socket, in order, while the reader waits (10 MB, far more than it holds)', async () => {
+    // node's own child stdio is a socket pair
     const r = await run(['--input-type=module', '-e', writer(10_000)], 300);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(expected(10_000));
-    expect(r.stderr).toBe('isTTY false\n');
+    expect(r.stderr).toBe('isTTY false, stream false\n');
+  });
+
+  it("writes every byte to a pipe (a shell pipeline), without node's stream", async () => {
+    const dir = trees({ 'writer.mjs': writer(10_000) });
+    const pipeline = `"${process.execPath}" "${join(dir, 'writer.mjs')}" | cat`;
+    const r = await run(
+      [
+        '-e',
+        `require('node:child_process').spawnSync('/bin/sh', ['-c', ${JSON.stringify(pipeline)}], { stdio: 'inherit' })`,
+      ],
+      300,
+    );
+    expect(r.stdout).toBe(expected(10_000));
+    expect(r.stderr).toBe('isTTY false, stream false\n');
+  });
+
+  it("writes to /dev/null (a cron job's >/dev/null) without node's stream", async () => {
+    const dir = trees({ 'writer.mjs': writer(100) });
+    const r = await run([
+      '-e',
+      `require('node:child_process').spawnSync(process.execPath, [${JSON.stringify(join(dir, 'writer.mjs'))}], { stdio: ['ignore', 'ignore', 'inherit'] })`,
+    ]);
+    expect(r.stderr).toBe('isTTY false, stream false\n');
   });
 
   it("hands the rest to node's stream when the descriptor was made non-blocking", async () => {
@@ -72,7 +98,7 @@ describe('processOutput', () => {
       300,
     );
     expect(r.stdout).toBe(expected(10_000));
-    expect(r.stderr).toBe('isTTY false\n');
+    expect(r.stderr).toBe('isTTY false, stream true\n');
   });
 
   it('tells onError when the reader goes away (EPIPE, or ECONNRESET from a socket closed unread)', async () => {
@@ -92,7 +118,7 @@ describe('processOutput', () => {
       require('node:child_process').spawnSync(process.execPath, [${JSON.stringify(join(dir, 'writer.mjs'))}], { stdio: ['ignore', fd, 'inherit'] });
     `,
     ]);
-    expect(r.stderr).toBe('isTTY false\n');
+    expect(r.stderr).toBe('isTTY false, stream false\n');
     expect(readFileSync(file, 'utf8')).toBe(expected(3_000));
   });
 });
