@@ -1,5 +1,6 @@
 import { build, type Metafile, type Plugin } from 'esbuild';
 import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -90,12 +91,54 @@ const requireBuiltins: Plugin = {
             suffix: `?${relative(ROOT, args.importer).split(sep).join('/')}`,
           },
     );
-    b.onLoad({ filter: /.*/, namespace: 'radar-builtin' }, (args) => ({
-      contents: `module.exports = require(${JSON.stringify(args.path)});`,
-      loader: 'js',
-    }));
+    b.onLoad({ filter: /.*/, namespace: 'radar-builtin' }, (args) => {
+      const names = plainImports(args.path, join(ROOT, args.suffix?.slice(1) ?? ''));
+      return {
+        contents: names
+          ? `const m = require(${JSON.stringify(args.path)});\n${names.map((n) => `export const ${n} = m.${n};`).join('\n')}`
+          : `module.exports = require(${JSON.stringify(args.path)});`,
+        loader: 'js',
+      };
+    });
   },
 };
+
+/**
+ * The names `importer` takes from the built-in `builtin` as `import { a, b as c } from …`, when
+ * that is the only way it imports it and each name is a plain value of the module (no getter:
+ * `fs.promises` loads its module when read). Its stand-in then exports just those: a CommonJS
+ * stand-in is wrapped by esbuild's interop, which defines a getter for every export of the
+ * module (about a hundred for node:fs) in each of the thirty-odd modules that import one, about
+ * 5 ms of every start. Undefined otherwise (namespace, default or side-effect imports).
+ */
+function plainImports(builtin: string, importer: string): string[] | undefined {
+  let text: string;
+  try {
+    text = readFileSync(importer, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const exported = createRequire(import.meta.url)(builtin) as Record<string, unknown>;
+  const quoted = `['"]${builtin.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}['"]`;
+  const names = new Set<string>();
+  for (const [, clause] of text.matchAll(
+    // Statements start lines in tsc's output (comments do not): `import <clause> from '<builtin>'`.
+    new RegExp(`^import\\s+([^;]*?)\\s*from\\s*${quoted}`, 'gm'),
+  )) {
+    const braces = /^\{([^}]*)\}$/.exec(clause!.trim());
+    if (!braces) return undefined;
+    for (const part of braces[1]!.split(',')) {
+      const name = part.trim().split(/\s+as\s+/)[0]!;
+      if (!name) continue;
+      const own = Object.getOwnPropertyDescriptor(exported, name);
+      if (!own || !('value' in own) || !/^[A-Za-z_$][\w$]*$/.test(name)) return undefined;
+      names.add(name);
+    }
+  }
+  // A bare import, or a dynamic one, takes the module whole.
+  if (new RegExp(`import\\s*(\\(\\s*)?${quoted}`).test(text)) return undefined;
+  return names.size > 0 ? [...names] : undefined;
+}
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const OUT = join(ROOT, 'dist/bin');
