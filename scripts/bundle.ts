@@ -12,9 +12,9 @@ import { fileURLToPath } from 'node:url';
  * report) load some sixty of them, a third of their whole run. Bundled, a command loads a few
  * chunks. Each command still loads only its own code: dynamic imports become separate chunks.
  *
- * Entry points that radar starts by path (the parse worker thread, an agent session's watchdog,
- * the demo's fake agent) are entries of their own, beside the chunks, so
- * `new URL('./x.js', import.meta.url)` finds them.
+ * Entry points that radar starts by path (an agent session's watchdog, the demo's fake agent) are
+ * entries of their own, beside the chunks, so `new URL('./x.js', import.meta.url)` finds them;
+ * the parse worker thread is one CommonJS file beside them (see its build below).
  * better-sqlite3's JavaScript is bundled; its compiled addon is loaded from node_modules by path
  * (src/ledger/sqlite.ts). Some packages stay in node_modules: pino (its transports start workers by file path), the price table (versioned by its file) and
  * GitHub's schema (read from its own folder).
@@ -141,6 +141,8 @@ function plainImports(builtin: string, importer: string): string[] | undefined {
 }
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+/** The parser thread's file in dist/bin (src/tokens/pool.ts starts it). */
+const PARSE_WORKER = 'parse-worker.cjs';
 const OUT = join(ROOT, 'dist/bin');
 const SRC = join(ROOT, 'dist/src');
 
@@ -241,7 +243,6 @@ const { metafile } = await build({
   absWorkingDir: ROOT,
   entryPoints: {
     cli: 'dist/src/cli.js',
-    'parse-worker': 'dist/src/tokens/parse-worker.js',
     watchdog: 'dist/src/process/watchdog.js',
     'fake-agent': 'dist/src/demo/agents/fake-agent.js',
   },
@@ -266,6 +267,34 @@ const { metafile } = await build({
   logLevel: 'warning',
   plugins: [deferChildProcess, nodeHasWebStreams, requireBuiltins, commonChunk],
   metafile: true,
-  define: { RADAR_BUILD_ID: JSON.stringify(buildId()) },
+  define: {
+    RADAR_BUILD_ID: JSON.stringify(buildId()),
+    RADAR_PARSE_WORKER: JSON.stringify(PARSE_WORKER),
+  },
 });
 checkCommon(metafile);
+
+/**
+ * The parser thread's entry, one CommonJS file of its own: a worker started from an ES module
+ * boots node's ES module loader and then resolves, links and evaluates its chunks, and the
+ * thread is the critical path of a first ingest from the moment it starts. As one CommonJS
+ * file it answers its first job about 15 ms sooner (65 ms after it is created instead of 80).
+ * Its code is a copy of what the chunks hold (about 45 KB), read by the worker only.
+ */
+await build({
+  absWorkingDir: ROOT,
+  entryPoints: { [PARSE_WORKER.replace(/\.cjs$/, '')]: 'dist/src/tokens/parse-worker.js' },
+  outdir: OUT,
+  outExtension: { '.js': '.cjs' },
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  mainFields: ['module', 'main'],
+  // import.meta.url (a module's own location, for createRequire) is the file's.
+  banner: { js: "const radarModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  define: { 'import.meta.url': 'radarModuleUrl' },
+  minifyWhitespace: true,
+  minifySyntax: true,
+  logLevel: 'warning',
+});

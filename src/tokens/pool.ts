@@ -60,8 +60,16 @@ const LOADING_DEPTH = 2;
  */
 const YOUNG_GENERATION_MB = 4;
 
+declare const RADAR_PARSE_WORKER: string | undefined;
+/**
+ * The parser thread's module, beside this one: the bundle's own (scripts/bundle.ts: one CommonJS
+ * file, which starts sooner), or the compiled parse-worker.js.
+ */
+const PARSE_WORKER =
+  typeof RADAR_PARSE_WORKER === 'string' ? `./${RADAR_PARSE_WORKER}` : './parse-worker.js';
+
 export function workerPool(size = Math.max(1, Math.min(availableParallelism() - 1, 8))): ParsePool {
-  const url = new URL('./parse-worker.js', import.meta.url);
+  const url = new URL(PARSE_WORKER, import.meta.url);
   const waiting: Queued[] = [];
   const lanes: Lane[] = Array.from({ length: size }, () => ({
     worker: new Worker(url, { resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } }),

@@ -92,7 +92,7 @@ describe(`npm install -g ${pkg.name}`, () => {
     expect(packed).toContain('config/radar.example.json');
     const outside = packed.filter(
       (p) =>
-        !/^dist\/bin\/[^/]+\.js$/.test(p) &&
+        !/^dist\/bin\/[^/]+\.c?js$/.test(p) &&
         !/^(package\.json|README\.md|config\/radar\.(example|schema)\.json)$/.test(p),
     );
     expect(outside).toEqual([]);
