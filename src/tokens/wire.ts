@@ -9,13 +9,14 @@ import type {
 import type { ParseResult } from './parse-file.js';
 
 /**
- * A parse result as a parser thread posts it: its events in columns. Posting tens of thousands
- * of event objects to the writing thread cost both threads dearly: the structured clone writes,
- * and the receiver allocates, every string of every event (the session id, run key, model and
- * format repeat on every marker of a file) and builds each object key by key, about 4 µs an event
- * in all. In columns, the numbers travel as one typed array, each distinct string once, and the
- * receiver builds every event from one literal, all of one shape. Only the fingerprints, one per
- * event, are strings of their own. A result parsed on the writing thread itself is never packed.
+ * A parse result as a parser thread posts it: its events in columns. Posted as objects, every
+ * string of every event (the session id, run key, model and format repeat on every marker of a
+ * file) is written by the structured clone and allocated again by the receiver, which builds
+ * each object key by key: about 2 µs an event across the two threads. In columns, the numbers
+ * travel as one typed array, each distinct string once, and the receiver builds every event from
+ * one literal, all of one shape; only the fingerprints, one per event, are strings of their own.
+ * On the 1 GB corpus: 70–90 ms less CPU on the writing thread, about 20 ms on the parser thread.
+ * A result parsed on the writing thread itself is never packed.
  */
 export interface WireResult extends Omit<ParseResult, 'events'> {
   events: WireEvents;
