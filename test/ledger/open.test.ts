@@ -52,6 +52,33 @@ describe('openLedger', () => {
     again.close();
   });
 
+  it('keeps a statement journal in memory: a large write inside a transaction opens no file in the temp folder', async () => {
+    // A child process, so that no other test's SQLite file is among the descriptors it lists.
+    const script = `
+      import { readdirSync, readlinkSync } from 'node:fs';
+      const { openLedger } = await import(${JSON.stringify(pathToFileURL(join(ROOT, 'dist/src/ledger/open.js')).href)});
+      const db = openLedger(${JSON.stringify(join(tempDir(), 'journal.db'))});
+      db.exec('CREATE TABLE scratch (x TEXT UNIQUE)');
+      const insert = db.prepare('INSERT INTO scratch VALUES (?)');
+      db.transaction(() => { for (let i = 0; i < 5000; i++) insert.run(String(i).padStart(200, 'x')); })();
+      const open = () => readdirSync('/proc/self/fd').flatMap((fd) => { try { return [readlinkSync('/proc/self/fd/' + fd)]; } catch { return []; } });
+      let during = [];
+      // A unique column can fail half way: SQLite journals the statement (a megabyte of pages).
+      db.transaction(() => { db.exec("UPDATE scratch SET x = x || 'y'"); during = open(); })();
+      process.stdout.write(JSON.stringify({ during, rows: db.prepare('SELECT count(*) AS n FROM scratch WHERE x LIKE ?').get('%y') }));
+    `;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script]);
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect({ code, err }).toEqual({ code: 0, err: '' });
+    const { during, rows } = JSON.parse(out) as { during: string[]; rows: { n: number } };
+    expect(rows.n).toBe(5000);
+    expect(during.filter((path) => /etilqs_/.test(path))).toEqual([]);
+  });
+
   it('makes a new ledger from the schema snapshot, which is what the migrations leave (run `npm run ledger:snapshot`)', () => {
     const committed = readFileSync(join(ROOT, 'src/ledger/schema-snapshot.ts'), 'utf8');
     expect(committed).toBe(schemaSnapshotText());
