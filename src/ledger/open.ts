@@ -58,10 +58,11 @@ export function openLedger(path: string, options: OpenLedgerOptions = {}): Db {
     db.pragma('foreign_keys = ON');
     // 64 MiB of page cache: ingest and reports touch every page of big tables.
     db.pragma('cache_size = -65536');
-    // Statement journals and sorts stay in memory. On disk, a statement that writes more than 64
-    // KiB inside a transaction (four 16 KiB pages: a batch's roll-up settle) spilled its journal
-    // to a new file in the temp folder: about 40 files and 10 MB written per first ingest of the
-    // 1 GB benchmark corpus, which took 0.98× the time without them.
+    // Statement journals and sorts stay in memory. On disk, a statement that may fail half way
+    // and writes more than 64 KiB (four 16 KiB pages) inside a transaction, as some of an ingest
+    // batch's multi-row statements do, spilled its journal to a new file in the temp folder:
+    // about 40 files and 10 MB per first ingest of the 1 GB benchmark corpus, which takes 0.98×
+    // the time without them.
     db.pragma('temp_store = MEMORY');
     migrate(db, path, readonly, found);
   } catch (error) {
