@@ -45,7 +45,7 @@ export function processOutput(
         onError(error as NodeJS.ErrnoException);
         return false;
       }
-      direct = false;
+      // From now on everything goes through node's stream (goesStraight sees it made).
       return made().write(bytes.subarray(written), callback);
     }
     if (callback) process.nextTick(callback);

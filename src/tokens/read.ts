@@ -644,10 +644,10 @@ export function decodedHead(
   length: number,
 ): Buffer {
   try {
-    if (encoding === 'gzip')
-      return zlib()
-        .gunzipSync(raw, { finishFlush: zlib().constants.Z_SYNC_FLUSH })
-        .subarray(0, length);
+    if (encoding === 'gzip') {
+      const { gunzipSync, constants } = zlib();
+      return gunzipSync(raw, { finishFlush: constants.Z_SYNC_FLUSH }).subarray(0, length);
+    }
     if (encoding === 'zstd') {
       const parts: Uint8Array[] = [];
       let size = 0;

@@ -160,7 +160,7 @@ export function resultOf(answer: ParseAnswer): ParseResult {
 }
 
 /** The parse result a parser thread packed with toWire: equal to it, field by field. */
-export function fromWire(wire: WireResult): ParseResult {
+function fromWire(wire: WireResult): ParseResult {
   const { fingerprints, numbers, strings, table, flags, rare } = wire.events;
   const count = fingerprints.length;
   const events = new Array<TokenEvent>(count);

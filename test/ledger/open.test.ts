@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -52,7 +52,7 @@ describe('openLedger', () => {
     again.close();
   });
 
-  it('keeps a statement journal in memory: a large write inside a transaction opens no file in the temp folder', async () => {
+  it('keeps a statement journal in memory: a large write inside a transaction opens no file in the temp folder', () => {
     // A child process, so that no other test's SQLite file is among the descriptors it lists.
     const script = `
       import { readdirSync, readlinkSync } from 'node:fs';
@@ -67,14 +67,11 @@ describe('openLedger', () => {
       db.transaction(() => { db.exec("UPDATE scratch SET x = x || 'y'"); during = open(); })();
       process.stdout.write(JSON.stringify({ during, rows: db.prepare('SELECT count(*) AS n FROM scratch WHERE x LIKE ?').get('%y') }));
     `;
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script]);
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-    expect({ code, err }).toEqual({ code: 0, err: '' });
-    const { during, rows } = JSON.parse(out) as { during: string[]; rows: { n: number } };
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      encoding: 'utf8',
+    });
+    expect({ code: child.status, err: child.stderr }).toEqual({ code: 0, err: '' });
+    const { during, rows } = JSON.parse(child.stdout) as { during: string[]; rows: { n: number } };
     expect(rows.n).toBe(5000);
     expect(during.filter((path) => /etilqs_/.test(path))).toEqual([]);
   });
