@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The `radar` executable: everything lives in program.ts, loaded here so tests can import it.
 import { main } from './program.js';
+import { exitsAtOnce } from './process/exit.js';
 import { processOutput } from './process/stdio.js';
 
 // A reader that goes away (`radar queue | head -1`; a socket closed unread) is not an error:
@@ -14,12 +15,13 @@ const quietWhenReaderGoes = (error: NodeJS.ErrnoException) => {
 const stdout = processOutput('stdout', quietWhenReaderGoes);
 const stderr = processOutput('stderr', quietWhenReaderGoes);
 
-main(process.argv, { stdout, stderr }).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    stderr.write(`radar: ${String(error)}\n`);
-    process.exitCode = 1;
-  },
-);
+// Written out and nothing left running: exit now (exit.ts), else once node's loop drains.
+const finish = (code: number) => {
+  process.exitCode = code;
+  if (exitsAtOnce(process.getActiveResourcesInfo?.())) process.exit(code);
+};
+
+main(process.argv, { stdout, stderr }).then(finish, (error: unknown) => {
+  stderr.write(`radar: ${String(error)}\n`);
+  finish(1);
+});
