@@ -150,8 +150,22 @@ export function buildProgram(
     .addHelpText('after', EXIT_CODES_HELP);
   // Subcommands take these settings when they are added, so before any is.
   const { stdout, stderr } = host;
-  if (stdout) program.configureOutput({ writeOut: (text) => stdout.write(text) });
-  if (stderr) program.configureOutput({ writeErr: (text) => stderr.write(text) });
+  // Help's width and colours are asked of these streams too: commander's own questions go to
+  // process.stdout and process.stderr, which makes node's stream (for a pipe, net and its
+  // streams, about 5 ms) only to learn it is not a terminal. Radar's help has no colour of its
+  // own: where there is none, commander's stripping changes nothing.
+  if (stdout)
+    program.configureOutput({
+      writeOut: (text) => stdout.write(text),
+      getOutHelpWidth: () => (stdout.isTTY ? stdout.columns : undefined) ?? 80,
+      getOutHasColors: () => stdout.isTTY === true && process.stdout.hasColors(),
+    });
+  if (stderr)
+    program.configureOutput({
+      writeErr: (text) => stderr.write(text),
+      getErrHelpWidth: () => (stderr.isTTY ? process.stderr.columns : undefined) ?? 80,
+      getErrHasColors: () => stderr.isTTY === true && process.stderr.hasColors(),
+    });
 
   program
     .command('demo')

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT, tempTrees } from '../helpers/cli.js';
+import { CLI, ROOT, tempTrees } from '../helpers/cli.js';
 
 /**
  * processOutput (src/process/stdio.ts), in real child processes: what a reader of radar's output
@@ -120,5 +120,16 @@ describe('processOutput', () => {
     ]);
     expect(r.stderr).toBe('isTTY false, stream false\n');
     expect(readFileSync(file, 'utf8')).toBe(expected(3_000));
+  });
+
+  it("radar --help through a pipe: the whole help, and node's stream never made (commander asks radar's streams for the width)", async () => {
+    const dir = trees({
+      'watch.cjs': `process.on('exit', () => require('node:fs').writeSync(2, 'stream ' + process.moduleLoadList.some((m) => m === 'NativeModule net') + '\\n'));`,
+    });
+    const r = await run(['-r', join(dir, 'watch.cjs'), CLI, '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Usage: radar \[options\] \[command\]\n/);
+    expect(r.stdout).toMatch(/\n {2}ingest \[options\] \[paths\.\.\.\] +parse agent token markers/);
+    expect(r.stderr).toBe('stream false\n');
   });
 });
