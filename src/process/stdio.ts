@@ -8,10 +8,10 @@ import { fstatSync, statSync, writeSync } from 'node:fs';
  *
  * Writes to a file, a pipe, a socket or /dev/null go straight to the descriptor, whole, with
  * writeSync: what node's own stream does for a file, and on Linux for a blocking pipe (its writes
- * are synchronous there). Anything else is node's stream, made then and used from then on: a
- * terminal, any other property or method (listeners, `columns`), and a write the
- * descriptor refuses but for a closed reader (a descriptor someone made non-blocking: the stream
- * waits for it). The stream gets `onError` as its error listener; a write whose reader has gone
+ * are synchronous there); `isTTY`, `columns` and `rows` are answered for them too (false, none).
+ * Anything else is node's stream, made then and used from then on: a terminal, any other
+ * property or method (listeners), and a write the descriptor refuses but for a closed reader (a
+ * descriptor someone made non-blocking: the stream waits for it). The stream gets `onError` as its error listener; a write whose reader has gone
  * (EPIPE; ECONNRESET from a socket closed with bytes unread) goes to `onError` too.
  */
 export function processOutput(
@@ -56,6 +56,8 @@ export function processOutput(
     get(_, prop) {
       if (prop === 'write') return write;
       if (prop === 'isTTY' && goesStraight()) return false;
+      // A file or pipe has no size: what node's stream would say, without making it.
+      if ((prop === 'columns' || prop === 'rows') && goesStraight()) return undefined;
       const target = made();
       const value: unknown = Reflect.get(target, prop, target);
       return typeof value === 'function'

@@ -13,15 +13,15 @@ const STDIO = join(ROOT, 'dist/src/process/stdio.js');
 
 /**
  * A child that writes `lines` numbered lines through processOutput('stdout'), then says on
- * stderr whether stdout looked like a terminal and whether node made its stream (net for a pipe
- * or socket, a SyncWriteStream for a file). An error reaches onError, which says its code.
+ * stderr whether stdout looked like a terminal, its width (a command's table asks), and whether
+ * node made its stream (net for a pipe or socket, a SyncWriteStream for a file). An error reaches onError, which says its code.
  */
 const writer = (lines: number) => `
   import { processOutput } from ${JSON.stringify(STDIO)};
   const out = processOutput('stdout', (e) => { process.stderr.write('onError ' + e.code + '\\n'); process.exit(0); });
   for (let i = 0; i < ${lines}; i++) out.write(String(i).padStart(8, '0') + ' ' + 'x'.repeat(1000) + '\\n');
   const streamMade = process.moduleLoadList.some((m) => m === 'NativeModule net' || m.endsWith('sync_write_stream'));
-  process.stderr.write('isTTY ' + Boolean(out.isTTY) + ', stream ' + streamMade + '\\n');
+  process.stderr.write('isTTY ' + Boolean(out.isTTY) + ', columns ' + out.columns + ', stream ' + streamMade + '\\n');
 `;
 const expected = (lines: number) =>
   Array.from(
@@ -61,7 +61,7 @@ describe('processOutput', () => {
     const r = await run(['--input-type=module', '-e', writer(10_000)], 300);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(expected(10_000));
-    expect(r.stderr).toBe('isTTY false, stream false\n');
+    expect(r.stderr).toBe('isTTY false, columns undefined, stream false\n');
   });
 
   it("writes every byte to a pipe (a shell pipeline), without node's stream", async () => {
@@ -75,7 +75,7 @@ describe('processOutput', () => {
       300,
     );
     expect(r.stdout).toBe(expected(10_000));
-    expect(r.stderr).toBe('isTTY false, stream false\n');
+    expect(r.stderr).toBe('isTTY false, columns undefined, stream false\n');
   });
 
   it("writes to /dev/null (a cron job's >/dev/null) without node's stream", async () => {
@@ -84,7 +84,7 @@ describe('processOutput', () => {
       '-e',
       `require('node:child_process').spawnSync(process.execPath, [${JSON.stringify(join(dir, 'writer.mjs'))}], { stdio: ['ignore', 'ignore', 'inherit'] })`,
     ]);
-    expect(r.stderr).toBe('isTTY false, stream false\n');
+    expect(r.stderr).toBe('isTTY false, columns undefined, stream false\n');
   });
 
   it("hands the rest to node's stream when the descriptor was made non-blocking", async () => {
@@ -98,7 +98,7 @@ describe('processOutput', () => {
       300,
     );
     expect(r.stdout).toBe(expected(10_000));
-    expect(r.stderr).toBe('isTTY false, stream true\n');
+    expect(r.stderr).toBe('isTTY false, columns undefined, stream true\n');
   });
 
   it('tells onError when the reader goes away (EPIPE, or ECONNRESET from a socket closed unread)', async () => {
@@ -118,7 +118,7 @@ describe('processOutput', () => {
       require('node:child_process').spawnSync(process.execPath, [${JSON.stringify(join(dir, 'writer.mjs'))}], { stdio: ['ignore', fd, 'inherit'] });
     `,
     ]);
-    expect(r.stderr).toBe('isTTY false, stream false\n');
+    expect(r.stderr).toBe('isTTY false, columns undefined, stream false\n');
     expect(readFileSync(file, 'utf8')).toBe(expected(3_000));
   });
 
