@@ -11,8 +11,9 @@ import { fstatSync, statSync, writeSync } from 'node:fs';
  * are synchronous there); `isTTY`, `columns` and `rows` are answered for them too (false, none).
  * Anything else is node's stream, made then and used from then on: a terminal, any other
  * property or method (listeners), and a write the descriptor refuses but for a closed reader (a
- * descriptor someone made non-blocking: the stream waits for it). The stream gets `onError` as its error listener; a write whose reader has gone
- * (EPIPE; ECONNRESET from a socket closed with bytes unread) goes to `onError` too.
+ * descriptor someone made non-blocking: the stream waits for it). The stream gets `onError` as
+ * its error listener; a write whose reader has gone (EPIPE; ECONNRESET from a socket closed with
+ * bytes unread) goes to `onError` too.
  */
 export function processOutput(
   name: 'stdout' | 'stderr',

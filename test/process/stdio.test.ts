@@ -14,7 +14,8 @@ const STDIO = join(ROOT, 'dist/src/process/stdio.js');
 /**
  * A child that writes `lines` numbered lines through processOutput('stdout'), then says on
  * stderr whether stdout looked like a terminal, its width (a command's table asks), and whether
- * node made its stream (net for a pipe or socket, a SyncWriteStream for a file). An error reaches onError, which says its code.
+ * node made its stream (net for a pipe or socket, a SyncWriteStream for a file). An error
+ * reaches onError, which says its code.
  */
 const writer = (lines: number) => `
   import { processOutput } from ${JSON.stringify(STDIO)};
