@@ -16,6 +16,8 @@ export interface OpenLedgerOptions {
 
 /** The page size of a new ledger, in bytes. */
 export const PAGE_SIZE = 16_384;
+/** The page cache of every connection, in KiB (see openLedger). */
+const CACHE_KIB = 16_384;
 
 /**
  * Opens (creating if needed) the SQLite ledger: WAL so readers never block the cron writer, a
@@ -56,8 +58,12 @@ export function openLedger(path: string, options: OpenLedgerOptions = {}): Db {
       db.pragma('synchronous = NORMAL');
     }
     db.pragma('foreign_keys = ON');
-    // 64 MiB of page cache: ingest and reports touch every page of big tables.
-    db.pragma('cache_size = -65536');
+    // 16 MiB of page cache: enough for the indexes an ingest updates at random (11 MB for 66,000
+    // events), while the table's pages, written once at its end, are recycled. A cache that held
+    // the whole ledger (64 MiB) cost a fresh page of memory for every page a first ingest wrote:
+    // 9,000 more page faults and 35 MB more memory on the 1 GB benchmark corpus, and about 5 %
+    // more time. A report reads each page once, so a larger cache does not help it either.
+    db.pragma(`cache_size = -${CACHE_KIB}`);
     // Statement journals and sorts stay in memory. On disk, a statement that may fail half way
     // and writes more than 64 KiB (four 16 KiB pages) inside a transaction, as some of an ingest
     // batch's multi-row statements do, spilled its journal to a new file in the temp folder:

@@ -6,6 +6,7 @@ import type {
   TimeSource,
   TokenEvent,
 } from '../../core/tokens.js';
+import { uniformEvent } from '../../core/tokens.js';
 import { parseIsoInZone } from '../../time/zone.js';
 
 /**
@@ -165,7 +166,7 @@ export class ParseContext {
   }
 
   emit(event: TokenEvent): void {
-    this.events.push(event);
+    this.events.push(uniformEvent(event));
   }
 
   /** Every token_count repeats the quota windows: the latest sample of each window is kept. */
