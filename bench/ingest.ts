@@ -3,6 +3,7 @@ import {
   appendFileSync,
   createReadStream,
   existsSync,
+  mkdirSync,
   mkdtempSync,
   readFileSync,
   readdirSync,
@@ -41,6 +42,12 @@ import { benchCorpus, corpusKind, splitArgs } from './corpora.js';
  * With RADAR_BASELINE_CLI set to another build's dist/bin/cli.js, that build's first ingest runs
  * in every round too (into a ledger of its own, right after this build's), and its row and the
  * paired ratio of the two builds are printed.
+ *
+ * With `--per-agent=yes`, the same number of rounds follows for each agent's folder alone (the
+ * other one empty for ccusage): ccusage and radar's first ingest of the Codex rollouts, then of
+ * the Claude transcripts, each with its ratio. The two kinds of files load radar's two threads
+ * differently (a rollout holds more markers a megabyte to write, a transcript more bytes to
+ * parse a marker), so a corpus of another mix than this one lands elsewhere between the two.
  *
  * ccusage is no dependency of radar: it is installed in bench/peers on first use
  * (`npm ci --prefix bench/peers`). The corpus (cached in bench/.corpus/<kind>-<MB>) is laid out as
@@ -152,6 +159,50 @@ function appendBytes(path: string): Buffer {
   return head.subarray(0, end > 0 ? end : head.length);
 }
 
+/**
+ * ccusage and radar's first ingest of each agent's folder alone, `rounds` times in turn (for
+ * ccusage the other agent's folder is an empty one).
+ */
+function agentRounds(
+  rounds: number,
+  codexHome: string,
+  claudeDir: string,
+  work: string,
+): { name: string; bucket: string; peer: ProcessTime[]; first: RunOutcome[] }[] {
+  const emptyCodex = join(work, 'empty-codex');
+  const emptyClaude = join(work, 'empty-claude');
+  mkdirSync(join(emptyCodex, 'sessions'), { recursive: true });
+  mkdirSync(join(emptyClaude, 'projects'), { recursive: true });
+  const agents = [
+    {
+      name: 'Codex rollouts only',
+      bucket: 'codex-session',
+      root: codexHome,
+      codex: codexHome,
+      claude: emptyClaude,
+    },
+    {
+      name: 'Claude transcripts only',
+      bucket: 'claude-session',
+      root: claudeDir,
+      codex: emptyCodex,
+      claude: claudeDir,
+    },
+  ];
+  return agents.map((a) => {
+    const env = { ...process.env, CODEX_HOME: a.codex, CLAUDE_CONFIG_DIR: a.claude };
+    const peer: ProcessTime[] = [];
+    const first: RunOutcome[] = [];
+    for (let round = 0; round < rounds; round++) {
+      peer.push(timeProcess(process.execPath, [CCUSAGE, 'daily', '--json'], env));
+      const ledger = join(work, `agent-${round}.db`);
+      first.push(cliIngest(ledger, [a.root], work));
+      rmSync(ledger, { force: true });
+    }
+    return { name: a.name, bucket: a.bucket, peer, first };
+  });
+}
+
 async function main(): Promise<void> {
   const { positional, flags } = splitArgs(process.argv.slice(2));
   const mb = Number(positional[0] ?? 1000);
@@ -209,6 +260,7 @@ async function main(): Promise<void> {
     // The whole corpus, cron logs included, against the generator's full truth, in a process
     // that reports its peak memory.
     const full = measuredIngest(join(work, 'full.db'), [logs]);
+    const perAgent = flags.has('per-agent') ? agentRounds(rounds, codexHome, claudeDir, work) : [];
 
     const peer = median(seen.peer.map((p) => p.wallMs));
     /** The median of each round's ratio of `a` to `b`. */
@@ -236,6 +288,12 @@ async function main(): Promise<void> {
       ) &&
       seen.again.every((r) => r.summary.newEvents === 0 && r.summary.newTokens === 0) &&
       seen.append.every((r) => r.summary.newEvents === 0 && r.summary.newTokens === 0);
+    const agentExact = (a: (typeof perAgent)[number]) =>
+      a.first.every(
+        (r) =>
+          r.summary.newTokens === truth.byBucket[a.bucket]?.tokens &&
+          r.summary.newEvents === truth.byBucket[a.bucket]?.events,
+      );
     const fullExact =
       full.summary.newTokens === truth.tokens && full.summary.newEvents === truth.events;
     const rss = full.maxRssKb / 1024;
@@ -261,9 +319,13 @@ async function main(): Promise<void> {
       `peak RSS of a first ingest of the full corpus: ${rss.toFixed(0)} MB (goal ≤ 256 MB)`,
       `totals: ${exact ? 'exact' : `MISMATCH: ${first.newTokens} tokens / ${first.newEvents} events`}; re-ingest and append add nothing`,
       `full corpus with cron logs (${full.summary.filesRead} files): ${fullExact ? 'exact' : `MISMATCH: ${full.summary.newTokens} tokens / ${full.summary.newEvents} events, truth ${truth.tokens} / ${truth.events}`} in ${fmt(full.ms)}`,
+      ...perAgent.map(
+        (a) =>
+          `${`${a.name}:`.padEnd(25)}ccusage ${fmt(median(walls(a.peer)))}, radar's first ingest ${fmt(median(walls(a.first)))} (${paired(walls(a.first), walls(a.peer))} ccusage as whole processes, ${paired(cpus(a.first), cpus(a.peer))} in CPU time); totals ${agentExact(a) ? 'exact' : 'MISMATCH'}`,
+      ),
     ];
     process.stdout.write(`${out.join('\n')}\n`);
-    if (!exact || !fullExact) process.exitCode = 1;
+    if (!exact || !fullExact || !perAgent.every(agentExact)) process.exitCode = 1;
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
