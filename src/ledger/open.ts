@@ -61,7 +61,7 @@ export function openLedger(path: string, options: OpenLedgerOptions = {}): Db {
     // 16 MiB of page cache: enough for the indexes an ingest updates at random (11 MB for 66,000
     // events), while the table's pages, written once at its end, are recycled. A cache that held
     // the whole ledger (64 MiB) cost a fresh page of memory for every page a first ingest wrote:
-    // 9,000 more page faults and 35 MB more memory on the 1 GB benchmark corpus, and about 5 %
+    // about 5,000 more page faults and 20 MB more memory on the 1 GB benchmark corpus, and 3-6 %
     // more time. A report reads each page once, so a larger cache does not help it either.
     db.pragma(`cache_size = -${CACHE_KIB}`);
     // Statement journals and sorts stay in memory. On disk, a statement that may fail half way

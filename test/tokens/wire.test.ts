@@ -56,6 +56,16 @@ const bare: TokenEvent = {
   offset: 0,
 };
 
+const emptyResult: ParseResult = {
+  events: [],
+  samples: [],
+  skipped: [],
+  bytesRead: 0,
+  committed: 0,
+  state: {},
+  family: 'json',
+};
+
 describe('parse results across threads', () => {
   it('has real agent logs to carry', () => {
     expect(logs.length).toBeGreaterThan(20);
@@ -141,13 +151,3 @@ describe('parse results across threads', () => {
     expect(Object.keys(copy)).toEqual(unpackedShape);
   });
 });
-
-const emptyResult: ParseResult = {
-  events: [],
-  samples: [],
-  skipped: [],
-  bytesRead: 0,
-  committed: 0,
-  state: {},
-  family: 'json',
-};

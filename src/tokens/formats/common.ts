@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
-import type {
-  MarkerFormat,
-  RateLimitSample,
-  SkipReason,
-  TimeSource,
-  TokenEvent,
+import {
+  uniformEvent,
+  type MarkerFormat,
+  type RateLimitSample,
+  type SkipReason,
+  type TimeSource,
+  type TokenEvent,
 } from '../../core/tokens.js';
-import { uniformEvent } from '../../core/tokens.js';
 import { parseIsoInZone } from '../../time/zone.js';
 
 /**
