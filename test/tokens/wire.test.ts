@@ -56,6 +56,17 @@ const bare: TokenEvent = {
   offset: 0,
 };
 
+/** A real agent log, parsed from its start as the ingest parses a new file. */
+const parseFixture = (rel: string) =>
+  parseFile({
+    path: join(REAL_FIXTURES, rel),
+    from: 0,
+    encoding: 'plain',
+    lineage: 'l1',
+    zone: 'UTC',
+    mtimeMs: 1_781_000_000_000,
+  });
+
 const emptyResult: ParseResult = {
   events: [],
   samples: [],
@@ -72,14 +83,7 @@ describe('parse results across threads', () => {
   });
 
   it.each(logs)('carries every event of %s unchanged', async (rel) => {
-    const result = await parseFile({
-      path: join(REAL_FIXTURES, rel),
-      from: 0,
-      encoding: 'plain',
-      lineage: 'l1',
-      zone: 'UTC',
-      mtimeMs: 1_781_000_000_000,
-    });
+    const result = await parseFixture(rel);
     expect(posted(result)).toEqual(result);
   });
 
@@ -123,14 +127,7 @@ describe('parse results across threads', () => {
   it('parses every event of the real agent logs in the shape the writing thread unpacks', async () => {
     const shapes = new Map<string, number>();
     for (const rel of logs) {
-      const { events } = await parseFile({
-        path: join(REAL_FIXTURES, rel),
-        from: 0,
-        encoding: 'plain',
-        lineage: 'l1',
-        zone: 'UTC',
-        mtimeMs: 1_781_000_000_000,
-      });
+      const { events } = await parseFixture(rel);
       for (const e of events) {
         const shape = Object.keys(e).join();
         shapes.set(shape, (shapes.get(shape) ?? 0) + 1);
