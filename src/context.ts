@@ -53,7 +53,7 @@ export interface Context {
   readonly cwd: string;
   readonly now: () => Date;
   readonly stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
-  readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  readonly stderr: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
   /** What the user types (`radar escalate`'s confirmation); the process's stdin by default. */
   readonly stdin: NodeJS.ReadableStream & { isTTY?: boolean };
   readonly color: boolean;

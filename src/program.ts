@@ -163,7 +163,7 @@ export function buildProgram(
   if (stderr)
     program.configureOutput({
       writeErr: (text) => stderr.write(text),
-      getErrHelpWidth: () => (stderr.isTTY ? process.stderr.columns : undefined) ?? 80,
+      getErrHelpWidth: () => (stderr.isTTY ? stderr.columns : undefined) ?? 80,
       getErrHasColors: () => stderr.isTTY === true && process.stderr.hasColors(),
     });
 
