@@ -22,27 +22,50 @@ export function corpusKind(value: string | undefined): CorpusKind {
   return kind as CorpusKind;
 }
 
-export function makeCorpus(kind: CorpusKind, dir: string, targetMB: number): Promise<CorpusTruth> {
+/** The seed of each kind's usual corpus: the one every figure in docs/ was measured on. */
+const DEFAULT_SEED: Record<CorpusKind, number> = { realistic: 7, demo: 1 };
+
+/**
+ * A corpus seed from a command-line value: undefined for the usual corpus, else a positive
+ * integer (another seed gives other bytes of the same shape: a corpus no change was tuned on).
+ */
+export function corpusSeed(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const seed = Number(value);
+  if (!Number.isSafeInteger(seed) || seed <= 0)
+    throw new Error(`--seed must be a positive integer, got "${value}"`);
+  return seed;
+}
+
+export function makeCorpus(
+  kind: CorpusKind,
+  dir: string,
+  targetMB: number,
+  seed = DEFAULT_SEED[kind],
+): Promise<CorpusTruth> {
   const targetBytes = Math.round(targetMB * 1e6);
   return kind === 'realistic'
-    ? generateRealisticCorpus(dir, { seed: 7, now: NOW, targetBytes })
-    : generateCorpus(dir, { seed: 1, now: NOW, targetBytes });
+    ? generateRealisticCorpus(dir, { seed, now: NOW, targetBytes })
+    : generateCorpus(dir, { seed, now: NOW, targetBytes });
 }
 
 /**
- * The corpus of this kind and size, made once in bench/.corpus/<kind>-<MB> (logs/ and its
- * truth), with the totals of its session files (what CODEX_HOME and CLAUDE_CONFIG_DIR hold).
+ * The corpus of this kind and size, made once in bench/.corpus/<kind>-<MB> (or
+ * <kind>-<MB>-seed<N> for another seed: logs/ and its truth), with the totals of its session
+ * files (what CODEX_HOME and CLAUDE_CONFIG_DIR hold).
  */
 export async function benchCorpus(
   kind: CorpusKind,
   mb: number,
+  seed?: number,
 ): Promise<{ logs: string; truth: CorpusTruth; sessions: { events: number; tokens: number } }> {
-  const dir = join(ROOT, 'bench/.corpus', `${kind}-${mb}`);
+  const name = seed === undefined ? `${kind}-${mb}` : `${kind}-${mb}-seed${seed}`;
+  const dir = join(ROOT, 'bench/.corpus', name);
   const logs = join(dir, 'logs');
   const truthFile = join(dir, 'truth.json');
   if (!existsSync(truthFile)) {
     process.stderr.write(`generating a ${mb} MB ${kind} corpus in ${dir} (once)…\n`);
-    writeFileSync(truthFile, JSON.stringify(await makeCorpus(kind, logs, mb)));
+    writeFileSync(truthFile, JSON.stringify(await makeCorpus(kind, logs, mb, seed)));
   }
   const truth = JSON.parse(readFileSync(truthFile, 'utf8')) as CorpusTruth;
   const sessions = ['codex-session', 'claude-session'].reduce(

@@ -3,10 +3,10 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI, fmt, median } from './common.js';
-import { benchCorpus, splitArgs } from './corpora.js';
+import { benchCorpus, corpusSeed, splitArgs } from './corpora.js';
 
 /**
- * `node dist/bench/ingest-threads.js [ROUNDS] [--mb 1000] [--roots codex,claude]` (Linux; default
+ * `node dist/bench/ingest-threads.js [ROUNDS] [--mb 1000] [--roots codex,claude] [--seed N]` (Linux; default
  * 7 rounds): where a first ingest's CPU goes, thread by thread. Each round runs `radar ingest` of
  * the realistic corpus's folders (bench/.corpus/realistic-<MB>/logs/<root>) into a new ledger and
  * reads every thread's CPU time from /proc/<pid>/task while it runs (every 2 ms; a thread's last
@@ -78,7 +78,7 @@ async function main(): Promise<void> {
   const { positional, flags } = splitArgs(process.argv.slice(2));
   const rounds = Number(positional[0] ?? 7);
   const mb = Number(flags.get('mb') ?? 1000);
-  const { logs } = await benchCorpus('realistic', mb);
+  const { logs } = await benchCorpus('realistic', mb, corpusSeed(flags.get('seed')));
   const roots = (flags.get('roots') ?? 'codex,claude').split(',').map((r) => join(logs, r));
   const builds = [{ label: 'this build', cli: CLI }];
   if (process.env.RADAR_BASELINE_CLI)

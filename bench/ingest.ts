@@ -26,11 +26,12 @@ import {
   timeProcess,
   type ProcessTime,
 } from './common.js';
-import { benchCorpus, corpusKind, splitArgs } from './corpora.js';
+import { benchCorpus, corpusKind, corpusSeed, splitArgs } from './corpora.js';
 
 /**
- * `node dist/bench/ingest.js [MB] [rounds] [--corpus realistic|demo]` (default 1000 MB, 3 rounds,
- * the realistic corpus of bench/realistic-corpus.ts): radar's ingest of a generated corpus beside
+ * `node dist/bench/ingest.js [MB] [rounds] [--corpus realistic|demo] [--seed N]` (default 1000 MB,
+ * 3 rounds, the realistic corpus of bench/realistic-corpus.ts; another seed makes another corpus
+ * of the same shape, which no change was tuned on): radar's ingest of a generated corpus beside
  * ccusage 20.0.24 reading the same files, in the same run, round by round (ccusage, `node -e 0`,
  * `radar ingest` into a new ledger, its re-ingest of the unchanged corpus, then 1 MB appended to
  * one transcript and ingested), with a plain stream read of the bytes as the floor. Each radar
@@ -208,7 +209,8 @@ async function main(): Promise<void> {
   const mb = Number(positional[0] ?? 1000);
   const rounds = Number(positional[1] ?? 3);
   const kind = corpusKind(flags.get('corpus'));
-  const { logs, truth, sessions: sessionTruth } = await benchCorpus(kind, mb);
+  const seed = corpusSeed(flags.get('seed'));
+  const { logs, truth, sessions: sessionTruth } = await benchCorpus(kind, mb, seed);
   ensurePeers();
   const codexHome = join(logs, 'codex');
   const claudeDir = join(logs, 'claude');
@@ -301,7 +303,7 @@ async function main(): Promise<void> {
     const cpu = osCpus();
     const out = [
       `machine: ${cpu[0]?.model ?? 'unknown cpu'}, ${cpu.length} cores, node ${process.version}; ${rounds} rounds, medians`,
-      `corpus: ${kind}, ${files.length} files, ${(bytes / 1e6).toFixed(0)} MB (CODEX_HOME and CLAUDE_CONFIG_DIR: what ccusage reads); truth ${sessionTruth.tokens.toLocaleString('en-US')} tokens in ${sessionTruth.events} events`,
+      `corpus: ${kind}${seed === undefined ? '' : ` (seed ${seed})`}, ${files.length} files, ${(bytes / 1e6).toFixed(0)} MB (CODEX_HOME and CLAUDE_CONFIG_DIR: what ccusage reads); truth ${sessionTruth.tokens.toLocaleString('en-US')} tokens in ${sessionTruth.events} events`,
       `ccusage daily --json: ${fmt(peer).padStart(9)} as a process (ccusage 20.0.24), ${cpuOf(seen.peer)} CPU`,
       `plain stream read:   ${fmt(floor).padStart(9)} in process (${ratio(floor, peer)} ccusage, ${(bytes / 1e6 / (floor / 1000)).toFixed(0)} MB/s)`,
       `node -e 0:           ${fmt(median(walls(seen.node))).padStart(9)} as a process (${paired(walls(seen.node), walls(seen.peer))} ccusage), ${cpuOf(seen.node)} CPU: where any node process starts`,
