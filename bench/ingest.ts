@@ -80,11 +80,19 @@ function ensurePeers(): void {
   process.stderr.write('installing the benchmark peers in bench/peers (once)…\n');
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
   const npmIn = (args: string[]) =>
-    spawnSync(npm, [...args, '--prefix', PEERS, '--no-audit', '--no-fund'], { stdio: 'inherit' });
+    spawnSync(npm, [...args, '--prefix', PEERS, '--no-audit', '--no-fund'], {
+      stdio: ['ignore', 'inherit', 'pipe'],
+      encoding: 'utf8',
+    });
   // The lockfile records only the platform packages this machine's registry serves, and newer
-  // npm refuses such a lockfile; the version is pinned exactly in package.json, so fall back.
-  if (npmIn(['ci']).status !== 0) npmIn(['install', '--no-save']);
-  if (!existsSync(CCUSAGE)) throw new Error('installing ccusage in bench/peers failed');
+  // npm refuses such a lockfile; the version is pinned exactly in package.json, so fall back
+  // (quietly: npm's refusal is shown only if the fallback fails too).
+  const ci = npmIn(['ci']);
+  const install = ci.status === 0 ? undefined : npmIn(['install', '--no-save']);
+  if (!existsSync(CCUSAGE))
+    throw new Error(
+      `installing ccusage in bench/peers failed:\n${ci.stderr}${install?.stderr ?? ''}`,
+    );
 }
 
 async function plainRead(files: string[]): Promise<number> {
