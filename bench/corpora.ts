@@ -59,7 +59,8 @@ export async function benchCorpus(
   mb: number,
   seed?: number,
 ): Promise<{ logs: string; truth: CorpusTruth; sessions: { events: number; tokens: number } }> {
-  const name = seed === undefined ? `${kind}-${mb}` : `${kind}-${mb}-seed${seed}`;
+  const usual = seed === undefined || seed === DEFAULT_SEED[kind];
+  const name = usual ? `${kind}-${mb}` : `${kind}-${mb}-seed${seed}`;
   const dir = join(ROOT, 'bench/.corpus', name);
   const logs = join(dir, 'logs');
   const truthFile = join(dir, 'truth.json');

@@ -6,11 +6,11 @@ import { CLI, fmt, median } from './common.js';
 import { benchCorpus, corpusSeed, splitArgs } from './corpora.js';
 
 /**
- * `node dist/bench/ingest-threads.js [ROUNDS] [--mb 1000] [--roots codex,claude] [--seed N]` (Linux; default
- * 7 rounds): where a first ingest's CPU goes, thread by thread. Each round runs `radar ingest` of
- * the realistic corpus's folders (bench/.corpus/realistic-<MB>/logs/<root>) into a new ledger and
- * reads every thread's CPU time from /proc/<pid>/task while it runs (every 2 ms; a thread's last
- * reading before it ends is kept). Printed: medians of the writing (main) thread, the parser
+ * `node dist/bench/ingest-threads.js [ROUNDS] [--mb 1000] [--roots codex,claude] [--seed N]`
+ * (Linux; default 7 rounds): where a first ingest's CPU goes, thread by thread. Each round runs
+ * `radar ingest` of the realistic corpus's folders (bench/.corpus/realistic-<MB>/logs/<root>, or
+ * the corpus of another seed) into a new ledger and reads every thread's CPU time from
+ * /proc/<pid>/task while it runs (every 2 ms; a thread's last reading before it ends is kept). Printed: medians of the writing (main) thread, the parser
  * thread (the busiest of the others) and the rest (V8's helper threads: the optimizing compiler
  * and the garbage collector's parallel work), and of the whole process.
  *

@@ -1,9 +1,9 @@
 import { corpusKind, corpusSeed, makeCorpus, splitArgs } from './corpora.js';
 
 /**
- * `node dist/bench/make-corpus.js <dir> [targetMB] [--corpus realistic|demo] [--seed N]`: writes a
- * deterministic agent log corpus (default: realistic, 0.3 MB, the benchmarks' usual seed) and
- * prints what a correct ingest must count.
+ * `node dist/bench/make-corpus.js <dir> [targetMB] [--corpus realistic|demo] [--seed N]`:
+ * writes a deterministic agent log corpus (default: realistic, 0.3 MB, the benchmarks' usual
+ * seed) and prints what a correct ingest must count.
  */
 function main(): Promise<number> | number {
   const { positional, flags } = splitArgs(process.argv.slice(2));
