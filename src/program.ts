@@ -154,16 +154,18 @@ export function buildProgram(
   // process.stdout and process.stderr, which makes node's stream (for a pipe, net and its
   // streams, about 5 ms) only to learn it is not a terminal. Radar's help has no colour of its
   // own: where there is none, commander's stripping changes nothing.
+  const helpWidth = (s: { isTTY?: boolean; columns?: number }) =>
+    (s.isTTY ? s.columns : undefined) ?? 80;
   if (stdout)
     program.configureOutput({
       writeOut: (text) => stdout.write(text),
-      getOutHelpWidth: () => (stdout.isTTY ? stdout.columns : undefined) ?? 80,
+      getOutHelpWidth: () => helpWidth(stdout),
       getOutHasColors: () => stdout.isTTY === true && process.stdout.hasColors(),
     });
   if (stderr)
     program.configureOutput({
       writeErr: (text) => stderr.write(text),
-      getErrHelpWidth: () => (stderr.isTTY ? stderr.columns : undefined) ?? 80,
+      getErrHelpWidth: () => helpWidth(stderr),
       getErrHasColors: () => stderr.isTTY === true && process.stderr.hasColors(),
     });
 
